@@ -1,0 +1,63 @@
+package dev.skein.gateway.client;
+
+import com.google.protobuf.Message;
+import dev.skein.gateway.config.GatewayConfig;
+import dev.skein.gateway.route.Route;
+import dev.skein.proto.tracking.v1.TrackingServiceGrpc;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ServiceDescriptor;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import io.quarkus.grpc.GrpcClient;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The internal services behind the gateway, the channel to each (see {@code quarkus.grpc.clients.*})
+ * and the one way calls reach them: unary, with a deadline. Calls are not retried here: most are
+ * writes, and MLflow's clients already retry failed requests themselves.
+ */
+@ApplicationScoped
+public class Upstreams {
+
+    private final Channel tracking;
+    private final Duration timeout;
+
+    public Upstreams(@GrpcClient("tracking") Channel tracking, GatewayConfig config) {
+        this.tracking = tracking;
+        this.timeout = config.upstreamTimeout();
+    }
+
+    public Map<ServiceDescriptor, Channel> services() {
+        return Map.of(TrackingServiceGrpc.getServiceDescriptor(), tracking);
+    }
+
+    public Uni<Message> call(Route route, Message request) {
+        return Uni.createFrom()
+                .emitter(emitter -> ClientCalls.asyncUnaryCall(
+                        route.channel()
+                                .newCall(
+                                        route.method(),
+                                        CallOptions.DEFAULT.withDeadlineAfter(
+                                                timeout.toMillis(), TimeUnit.MILLISECONDS)),
+                        request,
+                        new StreamObserver<>() {
+                            @Override
+                            public void onNext(Message response) {
+                                emitter.complete(response);
+                            }
+
+                            @Override
+                            public void onError(Throwable failure) {
+                                emitter.fail(failure);
+                            }
+
+                            @Override
+                            public void onCompleted() {}
+                        }));
+    }
+}

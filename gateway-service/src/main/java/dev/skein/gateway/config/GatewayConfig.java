@@ -1,0 +1,33 @@
+package dev.skein.gateway.config;
+
+import io.quarkus.runtime.configuration.MemorySize;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** gateway-service settings; every one has a default that runs locally (see the module README). */
+@ConfigMapping(prefix = "skein.gateway")
+public interface GatewayConfig {
+
+    /**
+     * Largest JSON request body accepted, unless an endpoint's contract sets its own limit (MLflow's
+     * log-batch: 1,000,000 bytes). Dataset profiles may be 16 MiB, hence the default.
+     */
+    @WithDefault("20M")
+    MemorySize maxBodySize();
+
+    /**
+     * A body over its limit is read and thrown away up to this many bytes, so the client gets the
+     * 400 answer instead of a reset connection; beyond it the connection is closed.
+     */
+    @WithDefault("64M")
+    MemorySize maxDiscardedBodySize();
+
+    /** Deadline of each call to an internal service. */
+    @WithDefault("PT60S")
+    Duration upstreamTimeout();
+
+    /** The MLflow version whose API this gateway speaks, answered at GET /version. */
+    @WithDefault("2.17.2")
+    String mlflowVersion();
+}

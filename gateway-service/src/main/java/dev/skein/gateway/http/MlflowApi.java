@@ -1,0 +1,269 @@
+package dev.skein.gateway.http;
+
+import com.google.protobuf.Message;
+import dev.skein.common.error.ApiException;
+import dev.skein.common.error.GrpcErrors;
+import dev.skein.gateway.client.Upstreams;
+import dev.skein.gateway.config.GatewayConfig;
+import dev.skein.gateway.route.Route;
+import dev.skein.gateway.route.RouteTable;
+import dev.skein.gateway.transcode.ProtoJsonReader;
+import dev.skein.gateway.transcode.ProtoJsonWriter;
+import dev.skein.gateway.transcode.QueryReader;
+import dev.skein.proto.common.v1.ErrorCode;
+import io.grpc.StatusRuntimeException;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
+
+/**
+ * MLflow's REST API on the gateway's port: each request is matched in the {@link RouteTable},
+ * transcoded from JSON (or query parameters) to the RPC's request message, sent to the owning
+ * service, and its answer or error written back in MLflow's wire format.
+ */
+@ApplicationScoped
+public class MlflowApi {
+
+    private static final Logger LOG = Logger.getLogger(MlflowApi.class);
+    private static final String JSON = "application/json";
+
+    private final RouteTable routes;
+    private final Upstreams upstreams;
+    private final GatewayConfig config;
+
+    public MlflowApi(Upstreams upstreams, GatewayConfig config) {
+        this.upstreams = upstreams;
+        this.config = config;
+        this.routes = RouteTable.of(upstreams.services(), config.maxBodySize().asLongValue());
+    }
+
+    void register(@Observes Router router) {
+        router.get("/health").handler(ctx -> ctx.response()
+                .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain")
+                .end("OK"));
+        router.get("/version").handler(ctx -> ctx.response()
+                .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain")
+                .end(config.mlflowVersion()));
+        router.routeWithRegex("^/(api|ajax-api)/.*").handler(this::handle);
+        LOG.infof("Serving %d MLflow API routes", routes.size());
+    }
+
+    private void handle(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        Map<String, Route> at = routes.at(request.path());
+        if (at.isEmpty()) {
+            error(ctx, 404, ErrorCode.ENDPOINT_NOT_FOUND, "No API endpoint at " + request.path());
+            return;
+        }
+        Route route = at.get(request.method().name());
+        if (route == null) {
+            ctx.response().putHeader(HttpHeaders.ALLOW, String.join(", ", at.keySet()));
+            error(
+                    ctx,
+                    405,
+                    ErrorCode.ENDPOINT_NOT_FOUND,
+                    "Method " + request.method() + " is not allowed at " + request.path() + "; use " + at.keySet());
+            return;
+        }
+        if (!route.hasBody()) {
+            respond(ctx, route, () -> QueryReader.read(queryParams(request), route.requestPrototype()));
+            return;
+        }
+        String contentType = request.getHeader(HttpHeaders.CONTENT_TYPE);
+        if ((request.method().name().equals("POST") || request.method().name().equals("PUT"))
+                && (contentType == null || !contentType.split(";")[0].trim().equalsIgnoreCase(JSON))) {
+            // MLflow refuses these before reading them; so do we.
+            discardBody(
+                    ctx,
+                    config.maxDiscardedBodySize().asLongValue(),
+                    () -> error(
+                            ctx,
+                            400,
+                            ErrorCode.INVALID_PARAMETER_VALUE,
+                            contentType == null
+                                    ? "Bad Request. Content-Type header is missing."
+                                    : "Bad Request. Content-Type must be one of ['application/json']."));
+            return;
+        }
+        readBody(
+                ctx,
+                route.maxBodyBytes(),
+                body -> respond(ctx, route, () -> ProtoJsonReader.read(body, route.requestPrototype())));
+    }
+
+    private static Map<String, List<String>> queryParams(HttpServerRequest request) {
+        Map<String, List<String>> params = new HashMap<>();
+        for (String name : request.params().names()) {
+            params.put(name, new ArrayList<>(request.params().getAll(name)));
+        }
+        return params;
+    }
+
+    private void respond(RoutingContext ctx, Route route, java.util.function.Supplier<Message> transcode) {
+        Message message;
+        try {
+            message = transcode.get();
+        } catch (ApiException e) {
+            error(ctx, e);
+            return;
+        }
+        upstreams
+                .call(route, message)
+                .subscribe()
+                .with(
+                        response -> {
+                            if (!ctx.response().ended()) {
+                                ctx.response()
+                                        .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
+                                        .end(Buffer.buffer(ProtoJsonWriter.write(response)));
+                            }
+                        },
+                        failure -> fail(ctx, route, failure));
+    }
+
+    private void fail(RoutingContext ctx, Route route, Throwable failure) {
+        if (failure instanceof StatusRuntimeException sre) {
+            ErrorCode code = GrpcErrors.errorCode(sre);
+            String message = sre.getStatus().getDescription();
+            int status = GrpcErrors.httpStatus(code);
+            if (status >= 500) {
+                String id = UUID.randomUUID().toString();
+                LOG.errorf(
+                        "Request %s to %s %s failed upstream: %s",
+                        id, route.httpMethod(), route.path(), sre.getStatus());
+                message = code == ErrorCode.TEMPORARILY_UNAVAILABLE
+                        ? "The service behind this endpoint is unavailable, try again (request " + id + ")"
+                        : "Internal error (request " + id + ")";
+            }
+            error(ctx, status, code, message == null ? code.name() : message);
+            return;
+        }
+        String id = UUID.randomUUID().toString();
+        LOG.errorf(failure, "Request %s to %s %s failed", id, route.httpMethod(), route.path());
+        error(ctx, 500, ErrorCode.INTERNAL_ERROR, "Internal error (request " + id + ")");
+    }
+
+    /**
+     * Collects a request body of at most {@code limit} bytes. A larger body is never held: it is
+     * refused as soon as its declared or received size passes the limit, its bytes thrown away.
+     */
+    private void readBody(RoutingContext ctx, long limit, Consumer<byte[]> then) {
+        HttpServerRequest request = ctx.request();
+        long declared = declaredLength(request);
+        if (declared > limit) {
+            discardBody(ctx, config.maxDiscardedBodySize().asLongValue(), () -> tooLarge(ctx, limit, declared));
+            return;
+        }
+        Buffer body = Buffer.buffer(declared > 0 ? (int) declared : 1024);
+        long[] received = {0};
+        boolean[] over = {false};
+        long discardLimit = config.maxDiscardedBodySize().asLongValue();
+        request.handler(chunk -> {
+            received[0] += chunk.length();
+            if (over[0]) {
+                if (received[0] > discardLimit) {
+                    closeWith(ctx, 400, ErrorCode.INVALID_PARAMETER_VALUE, tooLargeMessage(limit, received[0]));
+                }
+                return;
+            }
+            if (received[0] > limit) {
+                over[0] = true;
+                return;
+            }
+            body.appendBuffer(chunk);
+        });
+        request.exceptionHandler(failure -> LOG.debugf("Request body not received: %s", failure));
+        request.endHandler(v -> {
+            if (over[0]) {
+                tooLarge(ctx, limit, received[0]);
+            } else {
+                then.accept(body.getBytes());
+            }
+        });
+        request.resume();
+    }
+
+    /** Reads and drops a body we are refusing, so the client can read our answer; closes past {@code max}. */
+    private void discardBody(RoutingContext ctx, long max, Runnable answer) {
+        HttpServerRequest request = ctx.request();
+        if (request.isEnded()) {
+            answer.run();
+            return;
+        }
+        long[] received = {0};
+        request.handler(chunk -> {
+            received[0] += chunk.length();
+            if (received[0] > max && !ctx.response().ended()) {
+                closeWith(
+                        ctx,
+                        400,
+                        ErrorCode.INVALID_PARAMETER_VALUE,
+                        "Request refused; its body was not read (" + received[0] + "+ bytes)");
+            }
+        });
+        request.endHandler(v -> {
+            if (!ctx.response().ended()) {
+                answer.run();
+            }
+        });
+        request.resume();
+    }
+
+    private static long declaredLength(HttpServerRequest request) {
+        String header = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (header == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(header.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private void tooLarge(RoutingContext ctx, long limit, long size) {
+        error(ctx, 400, ErrorCode.INVALID_PARAMETER_VALUE, tooLargeMessage(limit, size));
+    }
+
+    private static String tooLargeMessage(long limit, long size) {
+        return "Request body must be at most " + limit + " bytes, got a request of size " + size + ".";
+    }
+
+    private void closeWith(RoutingContext ctx, int status, ErrorCode code, String message) {
+        if (!ctx.response().ended()) {
+            ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+            error(ctx, status, code, message);
+        }
+        ctx.request().connection().close();
+    }
+
+    private static void error(RoutingContext ctx, ApiException e) {
+        error(ctx, GrpcErrors.httpStatus(e.code()), e.code(), e.getMessage());
+    }
+
+    private static void error(RoutingContext ctx, int status, ErrorCode code, String message) {
+        HttpServerResponse response = ctx.response();
+        if (response.ended()) {
+            return;
+        }
+        response.setStatusCode(status)
+                .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
+                .end(new JsonObject()
+                        .put("error_code", code.name())
+                        .put("message", message)
+                        .encode());
+    }
+}

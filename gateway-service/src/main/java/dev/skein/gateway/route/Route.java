@@ -1,0 +1,24 @@
+package dev.skein.gateway.route;
+
+import com.google.protobuf.Message;
+import io.grpc.Channel;
+import io.grpc.MethodDescriptor;
+
+/**
+ * One public endpoint: an HTTP method and path bound to a gRPC method of an internal service.
+ *
+ * @param maxBodyBytes the largest request body this endpoint accepts
+ */
+public record Route(
+        String httpMethod,
+        String path,
+        MethodDescriptor<Message, Message> method,
+        Message requestPrototype,
+        Channel channel,
+        long maxBodyBytes) {
+
+    /** GET requests carry their fields as query parameters; the others as a JSON body. */
+    public boolean hasBody() {
+        return !httpMethod.equals("GET");
+    }
+}

@@ -1,0 +1,116 @@
+package dev.skein.gateway.route;
+
+import com.google.api.AnnotationsProto;
+import com.google.api.HttpRule;
+import com.google.protobuf.DescriptorProtos.MethodOptions;
+import com.google.protobuf.ExtensionRegistry;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import dev.skein.proto.api.v1.Options;
+import io.grpc.Channel;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServiceDescriptor;
+import io.grpc.protobuf.ProtoMethodDescriptorSupplier;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The gateway's one route table, derived from the contracts: every RPC's {@code google.api.http}
+ * bindings become routes, served under {@code /api/2.0/...} and again under
+ * {@code /ajax-api/2.0/...} (the prefix MLflow's web UI uses).
+ */
+public final class RouteTable {
+
+    private static final ExtensionRegistry REGISTRY = ExtensionRegistry.newInstance();
+
+    static {
+        AnnotationsProto.registerAllExtensions(REGISTRY);
+        Options.registerAllExtensions(REGISTRY);
+    }
+
+    private final Map<String, Map<String, Route>> byPath;
+
+    private RouteTable(Map<String, Map<String, Route>> byPath) {
+        this.byPath = byPath;
+    }
+
+    /** Builds the table for these services, each reached through its channel. */
+    public static RouteTable of(Map<ServiceDescriptor, Channel> services, long defaultMaxBodyBytes) {
+        Map<String, Map<String, Route>> byPath = new LinkedHashMap<>();
+        services.forEach((service, channel) -> {
+            for (MethodDescriptor<?, ?> method : service.getMethods()) {
+                for (Route route : routes(method, channel, defaultMaxBodyBytes)) {
+                    for (String path : List.of(route.path(), route.path().replaceFirst("^/api/", "/ajax-api/"))) {
+                        Route mounted = new Route(
+                                route.httpMethod(),
+                                path,
+                                route.method(),
+                                route.requestPrototype(),
+                                channel,
+                                route.maxBodyBytes());
+                        Route clash = byPath.computeIfAbsent(path, p -> new HashMap<>())
+                                .put(route.httpMethod(), mounted);
+                        if (clash != null) {
+                            throw new IllegalStateException("Two RPCs bind " + route.httpMethod() + " " + path);
+                        }
+                    }
+                }
+            }
+        });
+        return new RouteTable(byPath);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Route> routes(MethodDescriptor<?, ?> method, Channel channel, long defaultMaxBodyBytes) {
+        var proto = ((ProtoMethodDescriptorSupplier) method.getSchemaDescriptor()).getMethodDescriptor();
+        MethodOptions options;
+        try {
+            // Re-read with the registry so custom options resolve however the descriptor was built.
+            options = MethodOptions.parseFrom(proto.getOptions().toByteString(), REGISTRY);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("Unreadable options on " + method.getFullMethodName(), e);
+        }
+        if (!options.hasExtension(AnnotationsProto.http)) {
+            return List.of();
+        }
+        long maxBody = options.hasExtension(Options.maxBodyBytes)
+                ? options.getExtension(Options.maxBodyBytes)
+                : defaultMaxBodyBytes;
+        Message prototype = (Message)
+                ((MethodDescriptor.PrototypeMarshaller<?>) method.getRequestMarshaller()).getMessagePrototype();
+        MethodDescriptor<Message, Message> typed = (MethodDescriptor<Message, Message>) method;
+        HttpRule rule = options.getExtension(AnnotationsProto.http);
+        List<HttpRule> rules = new ArrayList<>();
+        rules.add(rule);
+        rules.addAll(rule.getAdditionalBindingsList());
+        List<Route> routes = new ArrayList<>();
+        for (HttpRule r : rules) {
+            String[] binding =
+                    switch (r.getPatternCase()) {
+                        case GET -> new String[] {"GET", r.getGet()};
+                        case POST -> new String[] {"POST", r.getPost()};
+                        case PUT -> new String[] {"PUT", r.getPut()};
+                        case PATCH -> new String[] {"PATCH", r.getPatch()};
+                        case DELETE -> new String[] {"DELETE", r.getDelete()};
+                        default ->
+                            throw new IllegalStateException(
+                                    "Unsupported HTTP binding on " + method.getFullMethodName());
+                    };
+            routes.add(new Route(binding[0], binding[1], typed, prototype, channel, maxBody));
+        }
+        return routes;
+    }
+
+    /** The routes at a path by HTTP method; empty if no endpoint lives there. */
+    public Map<String, Route> at(String path) {
+        return byPath.getOrDefault(path, Collections.emptyMap());
+    }
+
+    public int size() {
+        return byPath.values().stream().mapToInt(Map::size).sum();
+    }
+}

@@ -1,0 +1,182 @@
+package dev.skein.gateway.transcode;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
+import dev.skein.common.error.ApiException;
+import java.io.IOException;
+
+/**
+ * Reads an MLflow JSON request body into a request message, by the message's descriptor. Strict
+ * about types (a number where a string belongs is an error, as in MLflow), lenient where MLflow's
+ * clients differ: int64 as number or string, doubles as numbers or "NaN"/"Infinity"/"-Infinity",
+ * snake_case or lowerCamel names, unknown fields ignored, null meaning absent.
+ */
+public final class ProtoJsonReader {
+
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .streamReadConstraints(
+                    StreamReadConstraints.builder().maxNestingDepth(64).build())
+            .build();
+
+    private ProtoJsonReader() {}
+
+    public static Message read(byte[] json, Message prototype) {
+        Message.Builder builder = prototype.newBuilderForType();
+        try (JsonParser p = FACTORY.createParser(json)) {
+            JsonToken first = p.nextToken();
+            if (first == null) {
+                return builder.build();
+            }
+            if (first != JsonToken.START_OBJECT) {
+                throw ApiException.invalidParameter(
+                        "Malformed request body: expected a JSON object, found " + describe(first));
+            }
+            readObject(p, builder, "");
+            if (p.nextToken() != null) {
+                throw ApiException.invalidParameter("Malformed request body: unexpected content after the JSON object");
+            }
+            return builder.build();
+        } catch (JsonProcessingException e) {
+            throw ApiException.invalidParameter(
+                    "Malformed request body, it is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw ApiException.invalidParameter("Unreadable request body: " + e.getMessage());
+        }
+    }
+
+    /** Reads fields until the END_OBJECT matching the START_OBJECT just consumed. */
+    private static void readObject(JsonParser p, Message.Builder builder, String prefix) throws IOException {
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken value = p.nextToken();
+            FieldDescriptor f = JsonFields.find(builder.getDescriptorForType(), name);
+            if (f == null) {
+                p.skipChildren();
+                continue;
+            }
+            String path = prefix.isEmpty() ? f.getName() : prefix + "." + f.getName();
+            if (value == JsonToken.VALUE_NULL) {
+                builder.clearField(f);
+                continue;
+            }
+            if (f.isRepeated()) {
+                if (value != JsonToken.START_ARRAY) {
+                    throw JsonFields.invalid(path, text(p, value), describe(value));
+                }
+                builder.clearField(f);
+                int i = 0;
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    String element = path + "[" + i++ + "]";
+                    if (p.currentToken() == JsonToken.VALUE_NULL) {
+                        throw JsonFields.invalid(element, "null", "NoneType");
+                    }
+                    builder.addRepeatedField(f, value(p, p.currentToken(), builder, f, element));
+                }
+            } else {
+                builder.setField(f, value(p, value, builder, f, path));
+            }
+        }
+    }
+
+    private static Object value(JsonParser p, JsonToken t, Message.Builder parent, FieldDescriptor f, String path)
+            throws IOException {
+        switch (f.getJavaType()) {
+            case STRING -> {
+                if (t != JsonToken.VALUE_STRING) {
+                    throw JsonFields.invalid(path, text(p, t), describe(t));
+                }
+                return p.getText();
+            }
+            case INT, LONG -> {
+                long v;
+                if (t == JsonToken.VALUE_NUMBER_INT) {
+                    try {
+                        v = JsonFields.checkRange(path, p.getLongValue(), f, p.getText());
+                    } catch (InputCoercionException tooBig) {
+                        throw ApiException.invalidParameter("Invalid value " + p.getText() + " for parameter '" + path
+                                + "' supplied: it does not fit in a 64-bit integer.");
+                    }
+                } else if (t == JsonToken.VALUE_NUMBER_FLOAT
+                        && p.getDoubleValue() == Math.rint(p.getDoubleValue())
+                        && Math.abs(p.getDoubleValue()) < 9.007199254740992E15) {
+                    v = JsonFields.checkRange(path, (long) p.getDoubleValue(), f, p.getText());
+                } else if (t == JsonToken.VALUE_STRING) {
+                    v = JsonFields.parseInteger(path, p.getText(), f);
+                } else {
+                    throw JsonFields.invalid(path, text(p, t), describe(t));
+                }
+                return f.getJavaType() == FieldDescriptor.JavaType.INT ? (Object) (int) v : (Object) v;
+            }
+            case FLOAT, DOUBLE -> {
+                double d;
+                if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
+                    d = p.getDoubleValue();
+                } else if (t == JsonToken.VALUE_STRING) {
+                    d = JsonFields.parseDouble(path, p.getText());
+                } else {
+                    throw JsonFields.invalid(path, text(p, t), describe(t));
+                }
+                return f.getJavaType() == FieldDescriptor.JavaType.FLOAT ? (Object) (float) d : (Object) d;
+            }
+            case BOOLEAN -> {
+                if (t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE) {
+                    return t == JsonToken.VALUE_TRUE;
+                }
+                if (t == JsonToken.VALUE_STRING) {
+                    return JsonFields.parseBoolean(path, p.getText());
+                }
+                throw JsonFields.invalid(path, text(p, t), describe(t));
+            }
+            case ENUM -> {
+                if (t == JsonToken.VALUE_STRING) {
+                    return JsonFields.enumValue(path, f, p.getText());
+                }
+                if (t == JsonToken.VALUE_NUMBER_INT) {
+                    var v = f.getEnumType().findValueByNumber(p.getIntValue());
+                    if (v != null) {
+                        return v;
+                    }
+                }
+                throw JsonFields.invalid(path, text(p, t), describe(t));
+            }
+            case MESSAGE -> {
+                if (t != JsonToken.START_OBJECT) {
+                    throw JsonFields.invalid(path, text(p, t), describe(t));
+                }
+                Message.Builder sub = parent.newBuilderForField(f);
+                readObject(p, sub, path);
+                return sub.build();
+            }
+            default -> throw ApiException.invalidParameter("Parameter '" + path + "' cannot be set over JSON");
+        }
+    }
+
+    private static String text(JsonParser p, JsonToken t) throws IOException {
+        return switch (t) {
+            case START_OBJECT -> "{...}";
+            case START_ARRAY -> "[...]";
+            case VALUE_STRING -> JsonFields.quote(p.getText());
+            default -> p.getText();
+        };
+    }
+
+    /** The value's type in the words MLflow's (Python) messages use. */
+    private static String describe(JsonToken t) {
+        return switch (t) {
+            case START_OBJECT -> "dict";
+            case START_ARRAY -> "list";
+            case VALUE_STRING -> "str";
+            case VALUE_NUMBER_INT -> "int";
+            case VALUE_NUMBER_FLOAT -> "float";
+            case VALUE_TRUE, VALUE_FALSE -> "bool";
+            case VALUE_NULL -> "NoneType";
+            default -> t.name();
+        };
+    }
+}

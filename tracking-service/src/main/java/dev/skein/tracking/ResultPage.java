@@ -1,0 +1,6 @@
+package dev.skein.tracking;
+
+import java.util.List;
+
+/** One page of results; {@code nextPageToken} is null on the last page. */
+public record ResultPage<T>(List<T> items, String nextPageToken) {}

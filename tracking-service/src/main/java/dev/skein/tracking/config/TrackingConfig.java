@@ -1,0 +1,33 @@
+package dev.skein.tracking.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** tracking-service settings; every one has a default that runs locally (see the module README). */
+@ConfigMapping(prefix = "skein.tracking")
+public interface TrackingConfig {
+
+    /**
+     * Where experiments created without an artifact location keep their artifacts: experiment N
+     * gets {@code <root>/N}, its runs {@code <root>/N/<run_id>/artifacts}.
+     */
+    @WithDefault("mlflow-artifacts:")
+    String defaultArtifactRoot();
+
+    Outbox outbox();
+
+    interface Outbox {
+        /** How often the relay looks for unpublished events when no write has woken it. */
+        @WithDefault("PT0.5S")
+        Duration pollInterval();
+
+        /** Events published per relay pass. */
+        @WithDefault("200")
+        int batchSize();
+
+        /** Topic of run lifecycle events. */
+        @WithDefault("skein.tracking.runs.v1")
+        String runsTopic();
+    }
+}

@@ -1,0 +1,298 @@
+package dev.skein.tracking.grpc;
+
+import static dev.skein.tracking.grpc.ProtoMapper.optional;
+
+import dev.skein.proto.tracking.v1.CreateExperiment;
+import dev.skein.proto.tracking.v1.CreateRun;
+import dev.skein.proto.tracking.v1.DeleteExperiment;
+import dev.skein.proto.tracking.v1.DeleteExperimentTag;
+import dev.skein.proto.tracking.v1.DeleteRun;
+import dev.skein.proto.tracking.v1.DeleteTag;
+import dev.skein.proto.tracking.v1.GetExperiment;
+import dev.skein.proto.tracking.v1.GetExperimentByName;
+import dev.skein.proto.tracking.v1.GetMetricHistory;
+import dev.skein.proto.tracking.v1.GetMetricHistoryBulkInterval;
+import dev.skein.proto.tracking.v1.GetRun;
+import dev.skein.proto.tracking.v1.LogBatch;
+import dev.skein.proto.tracking.v1.LogInputs;
+import dev.skein.proto.tracking.v1.LogMetric;
+import dev.skein.proto.tracking.v1.LogModel;
+import dev.skein.proto.tracking.v1.LogParam;
+import dev.skein.proto.tracking.v1.RestoreExperiment;
+import dev.skein.proto.tracking.v1.RestoreRun;
+import dev.skein.proto.tracking.v1.SearchExperiments;
+import dev.skein.proto.tracking.v1.SearchRuns;
+import dev.skein.proto.tracking.v1.SetExperimentTag;
+import dev.skein.proto.tracking.v1.SetTag;
+import dev.skein.proto.tracking.v1.TrackingService;
+import dev.skein.proto.tracking.v1.UpdateExperiment;
+import dev.skein.proto.tracking.v1.UpdateRun;
+import dev.skein.tracking.service.ExperimentService;
+import dev.skein.tracking.service.RunDataService;
+import dev.skein.tracking.service.RunService;
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.mutiny.Uni;
+import java.util.function.Supplier;
+
+/** The gRPC face of tracking-service: maps requests and responses, nothing else. */
+@GrpcService
+public class TrackingGrpcService implements TrackingService {
+
+    private final ExperimentService experiments;
+    private final RunService runs;
+    private final RunDataService runData;
+
+    public TrackingGrpcService(ExperimentService experiments, RunService runs, RunDataService runData) {
+        this.experiments = experiments;
+        this.runs = runs;
+        this.runData = runData;
+    }
+
+    /** Validation throws before any Uni exists; deferring turns that into a failed call like any other. */
+    private static <T> Uni<T> call(Supplier<Uni<? extends T>> body) {
+        return Uni.createFrom().deferred(body);
+    }
+
+    @Override
+    public Uni<CreateExperiment.Response> createExperiment(CreateExperiment r) {
+        return call(() -> experiments
+                .create(
+                        optional(r.hasName(), r.getName()),
+                        optional(r.hasArtifactLocation(), r.getArtifactLocation()),
+                        ProtoMapper.experimentTags(r.getTagsList()))
+                .map(id -> CreateExperiment.Response.newBuilder()
+                        .setExperimentId(Long.toString(id))
+                        .build()));
+    }
+
+    @Override
+    public Uni<SearchExperiments.Response> searchExperiments(SearchExperiments r) {
+        return call(() -> experiments
+                .search(
+                        r.getMaxResults(),
+                        optional(r.hasPageToken(), r.getPageToken()),
+                        optional(r.hasFilter(), r.getFilter()),
+                        r.getOrderByList(),
+                        ProtoMapper.viewType(r.getViewType()))
+                .map(page -> {
+                    SearchExperiments.Response.Builder b = SearchExperiments.Response.newBuilder();
+                    page.items().forEach(e -> b.addExperiments(ProtoMapper.experiment(e)));
+                    if (page.nextPageToken() != null) {
+                        b.setNextPageToken(page.nextPageToken());
+                    }
+                    return b.build();
+                }));
+    }
+
+    @Override
+    public Uni<GetExperiment.Response> getExperiment(GetExperiment r) {
+        return call(() -> experiments
+                .get(optional(r.hasExperimentId(), r.getExperimentId()))
+                .map(e -> GetExperiment.Response.newBuilder()
+                        .setExperiment(ProtoMapper.experiment(e))
+                        .build()));
+    }
+
+    @Override
+    public Uni<GetExperimentByName.Response> getExperimentByName(GetExperimentByName r) {
+        return call(() -> experiments
+                .getByName(optional(r.hasExperimentName(), r.getExperimentName()))
+                .map(e -> GetExperimentByName.Response.newBuilder()
+                        .setExperiment(ProtoMapper.experiment(e))
+                        .build()));
+    }
+
+    @Override
+    public Uni<DeleteExperiment.Response> deleteExperiment(DeleteExperiment r) {
+        return call(() -> experiments
+                .delete(optional(r.hasExperimentId(), r.getExperimentId()))
+                .replaceWith(DeleteExperiment.Response.getDefaultInstance()));
+    }
+
+    @Override
+    public Uni<RestoreExperiment.Response> restoreExperiment(RestoreExperiment r) {
+        return call(() -> experiments
+                .restore(optional(r.hasExperimentId(), r.getExperimentId()))
+                .replaceWith(RestoreExperiment.Response.getDefaultInstance()));
+    }
+
+    @Override
+    public Uni<UpdateExperiment.Response> updateExperiment(UpdateExperiment r) {
+        return call(() -> experiments
+                .rename(optional(r.hasExperimentId(), r.getExperimentId()), optional(r.hasNewName(), r.getNewName()))
+                .replaceWith(UpdateExperiment.Response.getDefaultInstance()));
+    }
+
+    @Override
+    public Uni<SetExperimentTag.Response> setExperimentTag(SetExperimentTag r) {
+        return call(() -> experiments
+                .setTag(
+                        optional(r.hasExperimentId(), r.getExperimentId()),
+                        optional(r.hasKey(), r.getKey()),
+                        optional(r.hasValue(), r.getValue()))
+                .replaceWith(SetExperimentTag.Response.getDefaultInstance()));
+    }
+
+    @Override
+    public Uni<DeleteExperimentTag.Response> deleteExperimentTag(DeleteExperimentTag r) {
+        return call(() -> experiments
+                .deleteTag(optional(r.hasExperimentId(), r.getExperimentId()), optional(r.hasKey(), r.getKey()))
+                .replaceWith(DeleteExperimentTag.Response.getDefaultInstance()));
+    }
+
+    @Override
+    public Uni<CreateRun.Response> createRun(CreateRun r) {
+        return call(() -> runs.create(
+                        optional(r.hasExperimentId(), r.getExperimentId()),
+                        optional(r.hasUserId(), r.getUserId()),
+                        optional(r.hasRunName(), r.getRunName()),
+                        r.hasStartTime() ? r.getStartTime() : null,
+                        ProtoMapper.runTags(r.getTagsList()))
+                .map(run -> CreateRun.Response.newBuilder()
+                        .setRun(ProtoMapper.run(run))
+                        .build()));
+    }
+
+    @Override
+    public Uni<UpdateRun.Response> updateRun(UpdateRun r) {
+        return call(() -> runs.update(
+                        ProtoMapper.runId(r.hasRunId(), r.getRunId(), r.hasRunUuid(), r.getRunUuid()),
+                        r.hasStatus() ? r.getStatus().name() : null,
+                        r.hasEndTime() ? r.getEndTime() : null,
+                        optional(r.hasRunName(), r.getRunName()))
+                .map(run -> UpdateRun.Response.newBuilder()
+                        .setRunInfo(ProtoMapper.runInfo(run))
+                        .build()));
+    }
+
+    @Override
+    public Uni<DeleteRun.Response> deleteRun(DeleteRun r) {
+        return call(() ->
+                runs.delete(optional(r.hasRunId(), r.getRunId())).replaceWith(DeleteRun.Response.getDefaultInstance()));
+    }
+
+    @Override
+    public Uni<RestoreRun.Response> restoreRun(RestoreRun r) {
+        return call(() -> runs.restore(optional(r.hasRunId(), r.getRunId()))
+                .replaceWith(RestoreRun.Response.getDefaultInstance()));
+    }
+
+    @Override
+    public Uni<GetRun.Response> getRun(GetRun r) {
+        return call(() -> runs.get(ProtoMapper.runId(r.hasRunId(), r.getRunId(), r.hasRunUuid(), r.getRunUuid()))
+                .map(run -> GetRun.Response.newBuilder()
+                        .setRun(ProtoMapper.run(run))
+                        .build()));
+    }
+
+    @Override
+    public Uni<SearchRuns.Response> searchRuns(SearchRuns r) {
+        return call(() -> runs.search(
+                        r.getExperimentIdsList(),
+                        optional(r.hasFilter(), r.getFilter()),
+                        ProtoMapper.viewType(r.getRunViewType()),
+                        r.getMaxResults(),
+                        r.getOrderByList(),
+                        optional(r.hasPageToken(), r.getPageToken()))
+                .map(page -> {
+                    SearchRuns.Response.Builder b = SearchRuns.Response.newBuilder();
+                    page.items().forEach(run -> b.addRuns(ProtoMapper.run(run)));
+                    if (page.nextPageToken() != null) {
+                        b.setNextPageToken(page.nextPageToken());
+                    }
+                    return b.build();
+                }));
+    }
+
+    @Override
+    public Uni<LogMetric.Response> logMetric(LogMetric r) {
+        return call(() -> runData.logMetric(
+                        ProtoMapper.runId(r.hasRunId(), r.getRunId(), r.hasRunUuid(), r.getRunUuid()),
+                        optional(r.hasKey(), r.getKey()),
+                        r.hasValue() ? r.getValue() : null,
+                        r.hasTimestamp() ? r.getTimestamp() : null,
+                        r.getStep())
+                .replaceWith(LogMetric.Response.getDefaultInstance()));
+    }
+
+    @Override
+    public Uni<LogParam.Response> logParam(LogParam r) {
+        return call(() -> runData.logParam(
+                        ProtoMapper.runId(r.hasRunId(), r.getRunId(), r.hasRunUuid(), r.getRunUuid()),
+                        optional(r.hasKey(), r.getKey()),
+                        optional(r.hasValue(), r.getValue()))
+                .replaceWith(LogParam.Response.getDefaultInstance()));
+    }
+
+    @Override
+    public Uni<SetTag.Response> setTag(SetTag r) {
+        return call(() -> runData.setTag(
+                        ProtoMapper.runId(r.hasRunId(), r.getRunId(), r.hasRunUuid(), r.getRunUuid()),
+                        optional(r.hasKey(), r.getKey()),
+                        optional(r.hasValue(), r.getValue()))
+                .replaceWith(SetTag.Response.getDefaultInstance()));
+    }
+
+    @Override
+    public Uni<DeleteTag.Response> deleteTag(DeleteTag r) {
+        return call(() -> runData.deleteTag(optional(r.hasRunId(), r.getRunId()), optional(r.hasKey(), r.getKey()))
+                .replaceWith(DeleteTag.Response.getDefaultInstance()));
+    }
+
+    @Override
+    public Uni<LogBatch.Response> logBatch(LogBatch r) {
+        return call(() -> runData.logBatch(
+                        optional(r.hasRunId(), r.getRunId()),
+                        ProtoMapper.metrics(r.getMetricsList()),
+                        ProtoMapper.params(r.getParamsList()),
+                        ProtoMapper.runTags(r.getTagsList()))
+                .replaceWith(LogBatch.Response.getDefaultInstance()));
+    }
+
+    @Override
+    public Uni<LogModel.Response> logModel(LogModel r) {
+        return call(() -> runData.logModel(
+                        optional(r.hasRunId(), r.getRunId()), optional(r.hasModelJson(), r.getModelJson()))
+                .replaceWith(LogModel.Response.getDefaultInstance()));
+    }
+
+    @Override
+    public Uni<LogInputs.Response> logInputs(LogInputs r) {
+        return call(
+                () -> runData.logInputs(optional(r.hasRunId(), r.getRunId()), ProtoMapper.datasets(r.getDatasetsList()))
+                        .replaceWith(LogInputs.Response.getDefaultInstance()));
+    }
+
+    @Override
+    public Uni<GetMetricHistory.Response> getMetricHistory(GetMetricHistory r) {
+        return call(() -> runData.history(
+                        ProtoMapper.runId(r.hasRunId(), r.getRunId(), r.hasRunUuid(), r.getRunUuid()),
+                        optional(r.hasMetricKey(), r.getMetricKey()),
+                        r.hasMaxResults() ? r.getMaxResults() : null,
+                        optional(r.hasPageToken(), r.getPageToken()))
+                .map(page -> {
+                    GetMetricHistory.Response.Builder b = GetMetricHistory.Response.newBuilder();
+                    page.items().forEach(m -> b.addMetrics(ProtoMapper.metric(m)));
+                    if (page.nextPageToken() != null) {
+                        b.setNextPageToken(page.nextPageToken());
+                    }
+                    return b.build();
+                }));
+    }
+
+    @Override
+    public Uni<GetMetricHistoryBulkInterval.Response> getMetricHistoryBulkInterval(GetMetricHistoryBulkInterval r) {
+        return call(() -> runData.bulkInterval(
+                        r.getRunIdsList(),
+                        optional(r.hasMetricKey(), r.getMetricKey()),
+                        r.hasStartStep() ? r.getStartStep() : null,
+                        r.hasEndStep() ? r.getEndStep() : null,
+                        r.hasMaxResults() ? r.getMaxResults() : null)
+                .map(perRun -> {
+                    GetMetricHistoryBulkInterval.Response.Builder b =
+                            GetMetricHistoryBulkInterval.Response.newBuilder();
+                    perRun.forEach(run -> run.points().forEach(m -> b.addMetrics(ProtoMapper.metric(run.runId(), m))));
+                    return b.build();
+                }));
+    }
+}

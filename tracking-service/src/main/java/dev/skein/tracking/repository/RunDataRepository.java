@@ -1,0 +1,361 @@
+package dev.skein.tracking.repository;
+
+import dev.skein.common.error.ApiException;
+import dev.skein.tracking.Dataset;
+import dev.skein.tracking.KeyValue;
+import dev.skein.tracking.MetricPoint;
+import dev.skein.tracking.Run;
+import dev.skein.tracking.RunTag;
+import dev.skein.tracking.RunView;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A run's data — params, tags, metric points, dataset inputs — read and written with set-based
+ * SQL: a log-batch of 1,000 metrics is a handful of statements in one transaction, whatever its size.
+ */
+@ApplicationScoped
+public class RunDataRepository {
+
+    private final Pool pool;
+
+    public RunDataRepository(Pool pool) {
+        this.pool = pool;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Reads
+
+    public Uni<Run> findRun(String runId) {
+        return pool.preparedQuery("SELECT " + RUN_COLUMNS + " FROM tracking.runs r WHERE r.run_uuid = $1")
+                .execute(Tuple.of(runId))
+                .map(rows -> rows.size() == 0 ? null : Rows.run(rows.iterator().next()));
+    }
+
+    static final String RUN_COLUMNS = dev.skein.tracking.search.RunSearchSql.COLUMNS;
+
+    /** The runs with their latest metrics, params, tags and inputs, in the order given. */
+    public Uni<List<RunView>> withData(List<Run> runs) {
+        if (runs.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        String[] ids = runs.stream().map(r -> r.runUuid).toArray(String[]::new);
+        Uni<RowSet<Row>> metrics = pool.preparedQuery(
+                        "SELECT run_uuid, key, value, timestamp, step FROM tracking.latest_metrics WHERE run_uuid = ANY($1) ORDER BY run_uuid, key")
+                .execute(Tuple.of(ids));
+        Uni<RowSet<Row>> params = pool.preparedQuery(
+                        "SELECT run_uuid, key, value FROM tracking.params WHERE run_uuid = ANY($1) ORDER BY run_uuid, key")
+                .execute(Tuple.of(ids));
+        Uni<RowSet<Row>> tags = pool.preparedQuery(
+                        "SELECT run_uuid, key, value FROM tracking.tags WHERE run_uuid = ANY($1) ORDER BY run_uuid, key")
+                .execute(Tuple.of(ids));
+        Uni<Map<String, List<Dataset>>> inputs = inputs(ids);
+        return Uni.combine().all().unis(metrics, params, tags, inputs).asTuple().map(t -> {
+            Map<String, List<MetricPoint>> m = new HashMap<>();
+            t.getItem1().forEach(row -> m.computeIfAbsent(row.getString("run_uuid"), k -> new ArrayList<>())
+                    .add(new MetricPoint(
+                            row.getString("key"),
+                            row.getDouble("value"),
+                            row.getLong("timestamp"),
+                            row.getLong("step"))));
+            Map<String, List<KeyValue>> p = keyValues(t.getItem2());
+            Map<String, List<KeyValue>> g = keyValues(t.getItem3());
+            List<RunView> views = new ArrayList<>(runs.size());
+            for (Run run : runs) {
+                views.add(new RunView(
+                        run,
+                        m.getOrDefault(run.runUuid, List.of()),
+                        p.getOrDefault(run.runUuid, List.of()),
+                        g.getOrDefault(run.runUuid, List.of()),
+                        t.getItem4().getOrDefault(run.runUuid, List.of())));
+            }
+            return views;
+        });
+    }
+
+    private static Map<String, List<KeyValue>> keyValues(RowSet<Row> rows) {
+        Map<String, List<KeyValue>> result = new HashMap<>();
+        rows.forEach(row -> result.computeIfAbsent(row.getString("run_uuid"), k -> new ArrayList<>())
+                .add(new KeyValue(row.getString("key"), row.getString("value"))));
+        return result;
+    }
+
+    private Uni<Map<String, List<Dataset>>> inputs(String[] runIds) {
+        return pool.preparedQuery("SELECT i.run_uuid, i.input_uuid, d.name, d.digest, d.dataset_source_type,"
+                        + " d.dataset_source, d.dataset_schema, d.dataset_profile FROM tracking.inputs i"
+                        + " JOIN tracking.datasets d ON d.dataset_uuid = i.dataset_uuid WHERE i.run_uuid = ANY($1)"
+                        + " ORDER BY i.run_uuid, d.name, d.digest")
+                .execute(Tuple.of(runIds))
+                .flatMap(rows -> {
+                    if (rows.size() == 0) {
+                        return Uni.createFrom().item(Map.of());
+                    }
+                    List<Row> list = new ArrayList<>();
+                    rows.forEach(list::add);
+                    UUID[] inputIds =
+                            list.stream().map(r -> r.getUUID("input_uuid")).toArray(UUID[]::new);
+                    return pool.preparedQuery(
+                                    "SELECT input_uuid, name, value FROM tracking.input_tags WHERE input_uuid = ANY($1) ORDER BY name")
+                            .execute(Tuple.of(inputIds))
+                            .map(tagRows -> {
+                                Map<UUID, List<KeyValue>> tags = new HashMap<>();
+                                tagRows.forEach(
+                                        r -> tags.computeIfAbsent(r.getUUID("input_uuid"), k -> new ArrayList<>())
+                                                .add(new KeyValue(r.getString("name"), r.getString("value"))));
+                                Map<String, List<Dataset>> result = new LinkedHashMap<>();
+                                for (Row r : list) {
+                                    result.computeIfAbsent(r.getString("run_uuid"), k -> new ArrayList<>())
+                                            .add(new Dataset(
+                                                    r.getString("name"),
+                                                    r.getString("digest"),
+                                                    r.getString("dataset_source_type"),
+                                                    r.getString("dataset_source"),
+                                                    r.getString("dataset_schema"),
+                                                    r.getString("dataset_profile"),
+                                                    tags.getOrDefault(r.getUUID("input_uuid"), List.of())));
+                                }
+                                return result;
+                            });
+                });
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Writes
+
+    /**
+     * Logs params, tags and metric points to an active run in one transaction: all or nothing.
+     * Rows are written in key order so concurrent writers to one run lock in the same order and
+     * cannot deadlock; the latest-metric upsert only ever moves forward in (step, timestamp, value).
+     */
+    public Uni<Void> logBatch(String runId, List<MetricPoint> metrics, List<KeyValue> params, List<KeyValue> tags) {
+        return pool.withTransaction(conn -> activeRun(conn, runId)
+                .flatMap(run -> insertParams(conn, runId, params))
+                .flatMap(v -> insertMetrics(conn, runId, metrics))
+                .flatMap(v -> upsertTags(conn, runId, tags)));
+    }
+
+    /** The run's experiment id, or the MLflow error for a missing or deleted run. */
+    static Uni<Long> activeRun(SqlConnection conn, String runId) {
+        return conn.preparedQuery("SELECT experiment_id, lifecycle_stage FROM tracking.runs WHERE run_uuid = $1")
+                .execute(Tuple.of(runId))
+                .map(rows -> {
+                    if (rows.size() == 0) {
+                        throw runNotFound(runId);
+                    }
+                    Row row = rows.iterator().next();
+                    String stage = row.getString("lifecycle_stage");
+                    if (!Run.ACTIVE.equals(stage)) {
+                        throw ApiException.invalidParameter(
+                                "The run " + runId + " must be in the 'active' state. Current state is " + stage + ".");
+                    }
+                    return row.getLong("experiment_id");
+                });
+    }
+
+    public static ApiException runNotFound(String runId) {
+        return ApiException.notFound("Run with id=" + runId + " not found");
+    }
+
+    private static Uni<Void> insertParams(SqlConnection conn, String runId, List<KeyValue> params) {
+        if (params.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        List<KeyValue> sorted =
+                params.stream().sorted(Comparator.comparing(KeyValue::key)).toList();
+        String[] keys = sorted.stream().map(KeyValue::key).toArray(String[]::new);
+        String[] values = sorted.stream().map(KeyValue::value).toArray(String[]::new);
+        // Insert what is new, then compare every key with what is stored: a param is immutable,
+        // the same value again is fine, another value is refused (and the transaction undone).
+        return conn.preparedQuery("INSERT INTO tracking.params (run_uuid, key, value)"
+                        + " SELECT $1, k, v FROM unnest($2::text[], $3::text[]) AS t(k, v) ON CONFLICT DO NOTHING")
+                .execute(Tuple.of(runId, keys, values))
+                .flatMap(ignored -> conn.preparedQuery(
+                                "SELECT key, value FROM tracking.params WHERE run_uuid = $1 AND key = ANY($2)")
+                        .execute(Tuple.of(runId, keys)))
+                .map(rows -> {
+                    Map<String, String> stored = new HashMap<>();
+                    rows.forEach(r -> stored.put(r.getString("key"), r.getString("value")));
+                    List<String> changed = new ArrayList<>();
+                    for (KeyValue p : sorted) {
+                        String old = stored.get(p.key());
+                        if (old != null && !old.equals(p.value())) {
+                            changed.add("Param(key='" + p.key() + "', old_value='" + old + "', new_value='" + p.value()
+                                    + "')");
+                        }
+                    }
+                    if (!changed.isEmpty()) {
+                        throw ApiException.invalidParameter("Changing param values is not allowed. Params were already"
+                                + " logged with other values for run ID='" + runId + "': " + changed);
+                    }
+                    return null;
+                });
+    }
+
+    private static Uni<Void> upsertTags(SqlConnection conn, String runId, List<KeyValue> tags) {
+        if (tags.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        // The last value given for a key wins, as when tags are set one by one.
+        Map<String, String> byKey = new java.util.TreeMap<>();
+        tags.forEach(t -> byKey.put(t.key(), t.value()));
+        String[] keys = byKey.keySet().toArray(String[]::new);
+        String[] values = byKey.values().toArray(String[]::new);
+        Uni<Void> upsert = conn.preparedQuery("INSERT INTO tracking.tags (run_uuid, key, value)"
+                        + " SELECT $1, k, v FROM unnest($2::text[], $3::text[]) AS t(k, v)"
+                        + " ON CONFLICT (run_uuid, key) DO UPDATE SET value = EXCLUDED.value")
+                .execute(Tuple.of(runId, keys, values))
+                .replaceWithVoid();
+        String runName = byKey.get(RunTag.RUN_NAME);
+        if (runName == null) {
+            return upsert;
+        }
+        // MLflow keeps the run's name and its mlflow.runName tag in step.
+        return upsert.flatMap(v -> conn.preparedQuery("UPDATE tracking.runs SET name = $2 WHERE run_uuid = $1")
+                .execute(Tuple.of(runId, runName))
+                .replaceWithVoid());
+    }
+
+    private static Uni<Void> insertMetrics(SqlConnection conn, String runId, List<MetricPoint> metrics) {
+        if (metrics.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        int n = metrics.size();
+        List<MetricPoint> sorted = new ArrayList<>(metrics);
+        sorted.sort(Comparator.comparing(MetricPoint::key)
+                .thenComparingLong(MetricPoint::step)
+                .thenComparingLong(MetricPoint::timestamp)
+                .thenComparingDouble(MetricPoint::value));
+        String[] keys = new String[n];
+        Long[] steps = new Long[n];
+        Long[] timestamps = new Long[n];
+        Double[] values = new Double[n];
+        for (int i = 0; i < n; i++) {
+            MetricPoint p = sorted.get(i);
+            keys[i] = p.key();
+            steps[i] = p.step();
+            timestamps[i] = p.timestamp();
+            values[i] = p.value();
+        }
+        Tuple args = Tuple.of(runId, keys, steps, timestamps).addArrayOfDouble(values);
+        // A point already logged changes nothing. seq numbers points in arrival order: batch after
+        // batch, and within a batch in (key, step, timestamp) order — the order rows are locked in.
+        Uni<Void> history = conn.preparedQuery("INSERT INTO tracking.metrics (run_uuid, key, step, timestamp, value)"
+                        + " SELECT $1, k, s, ts, v FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::float8[])"
+                        + " AS t(k, s, ts, v) ON CONFLICT DO NOTHING")
+                .execute(args)
+                .replaceWithVoid();
+        Uni<Void> latest = conn.preparedQuery(
+                        "INSERT INTO tracking.latest_metrics AS lm (run_uuid, key, step, timestamp, value)"
+                                + " SELECT DISTINCT ON (k) $1, k, s, ts, v"
+                                + " FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::float8[]) AS t(k, s, ts, v)"
+                                + " ORDER BY k, s DESC, ts DESC, v DESC"
+                                + " ON CONFLICT (run_uuid, key) DO UPDATE"
+                                + " SET step = EXCLUDED.step, timestamp = EXCLUDED.timestamp, value = EXCLUDED.value"
+                                + " WHERE (EXCLUDED.step, EXCLUDED.timestamp, EXCLUDED.value) > (lm.step, lm.timestamp, lm.value)")
+                .execute(args)
+                .replaceWithVoid();
+        return history.flatMap(v -> latest);
+    }
+
+    public Uni<Void> deleteTag(String runId, String key) {
+        return pool.withTransaction(conn -> activeRun(conn, runId)
+                .flatMap(exp -> conn.preparedQuery("DELETE FROM tracking.tags WHERE run_uuid = $1 AND key = $2")
+                        .execute(Tuple.of(runId, key)))
+                .map(rows -> {
+                    if (rows.rowCount() == 0) {
+                        throw ApiException.notFound("No tag with name: " + key + " in run with id " + runId);
+                    }
+                    return null;
+                }));
+    }
+
+    /**
+     * Records that a run used these datasets. A dataset is stored once per experiment (by name
+     * and digest); using it again in the same run changes nothing.
+     */
+    public Uni<Void> logInputs(String runId, List<Dataset> datasets) {
+        return pool.withTransaction(conn -> activeRun(conn, runId).flatMap(experimentId -> {
+            Uni<Void> chain = Uni.createFrom().voidItem();
+            for (Dataset d : datasets) {
+                chain = chain.flatMap(v -> logInput(conn, runId, experimentId, d));
+            }
+            return chain;
+        }));
+    }
+
+    private static Uni<Void> logInput(SqlConnection conn, String runId, long experimentId, Dataset d) {
+        return conn.preparedQuery(
+                        "INSERT INTO tracking.datasets (dataset_uuid, experiment_id, name, digest,"
+                                + " dataset_source_type, dataset_source, dataset_schema, dataset_profile)"
+                                + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (experiment_id, name, digest) DO NOTHING")
+                .execute(Tuple.from(new Object[] {
+                    UUID.randomUUID(),
+                    experimentId,
+                    d.name(),
+                    d.digest(),
+                    d.sourceType(),
+                    d.source(),
+                    d.schema(),
+                    d.profile()
+                }))
+                .flatMap(ignored -> conn.preparedQuery(
+                                "SELECT dataset_uuid FROM tracking.datasets WHERE experiment_id = $1 AND name = $2 AND digest = $3")
+                        .execute(Tuple.of(experimentId, d.name(), d.digest())))
+                .flatMap(rows -> conn.preparedQuery(
+                                "INSERT INTO tracking.inputs (input_uuid, dataset_uuid, run_uuid)"
+                                        + " VALUES ($1, $2, $3) ON CONFLICT (run_uuid, dataset_uuid) DO NOTHING RETURNING input_uuid")
+                        .execute(Tuple.of(
+                                UUID.randomUUID(), rows.iterator().next().getUUID("dataset_uuid"), runId)))
+                .flatMap(inserted -> {
+                    if (inserted.size() == 0 || d.tags().isEmpty()) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    UUID inputId = inserted.iterator().next().getUUID("input_uuid");
+                    Map<String, String> byName = new java.util.TreeMap<>();
+                    d.tags().forEach(t -> byName.put(t.key(), t.value()));
+                    return conn.preparedQuery("INSERT INTO tracking.input_tags (input_uuid, name, value)"
+                                    + " SELECT $1, n, v FROM unnest($2::text[], $3::text[]) AS t(n, v)")
+                            .execute(Tuple.of(
+                                    inputId,
+                                    byName.keySet().toArray(String[]::new),
+                                    byName.values().toArray(String[]::new)))
+                            .replaceWithVoid();
+                });
+    }
+
+    /** Appends one MLmodel description to the run's {@code mlflow.log-model.history} tag (a JSON list). */
+    public Uni<Void> appendLoggedModel(String runId, io.vertx.core.json.JsonObject model) {
+        return pool.withTransaction(conn -> activeRun(conn, runId)
+                .flatMap(exp -> conn.preparedQuery(
+                                "SELECT value FROM tracking.tags WHERE run_uuid = $1 AND key = $2 FOR UPDATE")
+                        .execute(Tuple.of(runId, RunTag.LOGGED_MODELS)))
+                .flatMap(rows -> {
+                    io.vertx.core.json.JsonArray history = new io.vertx.core.json.JsonArray();
+                    if (rows.size() > 0) {
+                        try {
+                            history = new io.vertx.core.json.JsonArray(
+                                    rows.iterator().next().getString("value"));
+                        } catch (RuntimeException notAList) {
+                            history = new io.vertx.core.json.JsonArray();
+                        }
+                    }
+                    history.add(model);
+                    return conn.preparedQuery("INSERT INTO tracking.tags (run_uuid, key, value) VALUES ($1, $2, $3)"
+                                    + " ON CONFLICT (run_uuid, key) DO UPDATE SET value = EXCLUDED.value")
+                            .execute(Tuple.of(runId, RunTag.LOGGED_MODELS, history.encode()))
+                            .replaceWithVoid();
+                }));
+    }
+}

@@ -1,0 +1,62 @@
+package dev.skein.tracking.repository;
+
+import dev.skein.tracking.Experiment;
+import dev.skein.tracking.ExperimentView;
+import dev.skein.tracking.KeyValue;
+import dev.skein.tracking.Run;
+import dev.skein.tracking.search.SqlQuery;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Executes the statements the search package builds. */
+@ApplicationScoped
+public class SearchRepository {
+
+    private final Pool pool;
+
+    public SearchRepository(Pool pool) {
+        this.pool = pool;
+    }
+
+    public Uni<List<Run>> runs(SqlQuery query) {
+        return pool.preparedQuery(query.sql()).execute(query.tuple()).map(rows -> {
+            List<Run> runs = new ArrayList<>(rows.size());
+            rows.forEach(r -> runs.add(Rows.run(r)));
+            return runs;
+        });
+    }
+
+    public Uni<List<ExperimentView>> experiments(SqlQuery query) {
+        return pool.preparedQuery(query.sql()).execute(query.tuple()).flatMap(rows -> {
+            List<Experiment> experiments = new ArrayList<>(rows.size());
+            rows.forEach(r -> experiments.add(Rows.experiment(r)));
+            return withTags(experiments);
+        });
+    }
+
+    public Uni<List<ExperimentView>> withTags(List<Experiment> experiments) {
+        if (experiments.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        Long[] ids = experiments.stream().map(e -> e.id).toArray(Long[]::new);
+        return pool.preparedQuery("SELECT experiment_id, key, value FROM tracking.experiment_tags"
+                        + " WHERE experiment_id = ANY($1) ORDER BY experiment_id, key")
+                .execute(Tuple.of(ids))
+                .map(rows -> {
+                    Map<Long, List<KeyValue>> tags = new HashMap<>();
+                    rows.forEach(r -> tags.computeIfAbsent(r.getLong("experiment_id"), k -> new ArrayList<>())
+                            .add(new KeyValue(r.getString("key"), r.getString("value"))));
+                    List<ExperimentView> views = new ArrayList<>(experiments.size());
+                    for (Experiment e : experiments) {
+                        views.add(new ExperimentView(e, tags.getOrDefault(e.id, List.of())));
+                    }
+                    return views;
+                });
+    }
+}

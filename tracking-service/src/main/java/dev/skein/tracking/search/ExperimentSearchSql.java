@@ -1,0 +1,60 @@
+package dev.skein.tracking.search;
+
+import java.util.List;
+import java.util.Map;
+
+/** Turns a parsed experiment search into one parameterised statement; MLflow's default order. */
+public final class ExperimentSearchSql {
+
+    public static final String COLUMNS =
+            "e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, e.creation_time, e.last_update_time";
+
+    private static final Map<String, String> ATTRIBUTE_COLUMNS = Map.of(
+            "name", "e.name",
+            "experiment_id", "e.experiment_id",
+            "creation_time", "e.creation_time",
+            "last_update_time", "e.last_update_time");
+
+    private ExperimentSearchSql() {}
+
+    public static SqlQuery build(
+            String[] lifecycleStages, List<Comparison> filter, List<OrderBy> orderBy, int limit, long offset) {
+        SqlQuery q = new SqlQuery()
+                .append("SELECT ")
+                .append(COLUMNS)
+                .append(" FROM tracking.experiments e WHERE e.lifecycle_stage = ANY(")
+                .bind(lifecycleStages)
+                .append(")");
+        for (Comparison c : filter) {
+            q.append(" AND ");
+            if (c.field().type() == Field.Type.TAG) {
+                q.append(
+                                "EXISTS (SELECT 1 FROM tracking.experiment_tags x WHERE x.experiment_id = e.experiment_id AND x.key = ")
+                        .bind(c.field().key())
+                        .append(" AND x.value ");
+                RunSearchSql.compare(q, c);
+                q.append(")");
+            } else {
+                q.append(ATTRIBUTE_COLUMNS.get(c.field().key())).append(" ");
+                RunSearchSql.compare(q, c);
+            }
+        }
+        List<OrderBy> order = orderBy.isEmpty()
+                ? List.of(
+                        new OrderBy(new Field(Field.Type.ATTRIBUTE, "creation_time"), false),
+                        new OrderBy(new Field(Field.Type.ATTRIBUTE, "experiment_id"), true))
+                : orderBy;
+        q.append(" ORDER BY ");
+        boolean byId = false;
+        for (OrderBy o : order) {
+            byId |= o.field().key().equals("experiment_id");
+            q.append(ATTRIBUTE_COLUMNS.get(o.field().key())).append(o.ascending() ? " ASC, " : " DESC, ");
+        }
+        if (!byId) {
+            q.append("e.experiment_id DESC, ");
+        }
+        q.dropLast(2);
+        q.append(" LIMIT ").bind(limit).append(" OFFSET ").bind(offset);
+        return q;
+    }
+}

@@ -1,0 +1,3 @@
+package dev.skein.tracking.search;
+
+public record OrderBy(Field field, boolean ascending) {}

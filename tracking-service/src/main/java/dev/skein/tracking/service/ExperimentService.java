@@ -1,0 +1,291 @@
+package dev.skein.tracking.service;
+
+import dev.skein.common.error.ApiException;
+import dev.skein.common.paging.PageToken;
+import dev.skein.tracking.Experiment;
+import dev.skein.tracking.ExperimentTag;
+import dev.skein.tracking.ExperimentView;
+import dev.skein.tracking.KeyValue;
+import dev.skein.tracking.ResultPage;
+import dev.skein.tracking.Run;
+import dev.skein.tracking.ViewType;
+import dev.skein.tracking.config.TrackingConfig;
+import dev.skein.tracking.messaging.OutboxPublisher;
+import dev.skein.tracking.messaging.RunEvents;
+import dev.skein.tracking.repository.ExperimentRepository;
+import dev.skein.tracking.repository.ExperimentTagRepository;
+import dev.skein.tracking.repository.OutboxRepository;
+import dev.skein.tracking.repository.RunRepository;
+import dev.skein.tracking.repository.SearchRepository;
+import dev.skein.tracking.search.ExperimentSearchSql;
+import dev.skein.tracking.search.Grammar;
+import dev.skein.tracking.search.SearchParser;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** MLflow's experiment use cases. */
+@ApplicationScoped
+public class ExperimentService {
+
+    static final int MAX_SEARCH_RESULTS = 50_000;
+
+    private final ExperimentRepository experiments;
+    private final ExperimentTagRepository tags;
+    private final RunRepository runs;
+    private final OutboxRepository outbox;
+    private final RunEvents events;
+    private final OutboxPublisher publisher;
+    private final SearchRepository search;
+    private final String artifactRoot;
+
+    public ExperimentService(
+            ExperimentRepository experiments,
+            ExperimentTagRepository tags,
+            RunRepository runs,
+            OutboxRepository outbox,
+            RunEvents events,
+            OutboxPublisher publisher,
+            SearchRepository search,
+            TrackingConfig config) {
+        this.experiments = experiments;
+        this.tags = tags;
+        this.runs = runs;
+        this.outbox = outbox;
+        this.events = events;
+        this.publisher = publisher;
+        this.search = search;
+        this.artifactRoot = config.defaultArtifactRoot();
+    }
+
+    public Uni<Long> create(String name, String artifactLocation, List<KeyValue> tagList) {
+        Validation.required(name, "name");
+        Validation.experimentName(name);
+        if (artifactLocation != null && artifactLocation.startsWith("runs:")) {
+            throw ApiException.invalidParameter(
+                    "Artifact location cannot be a runs:/ URI. Given: '" + artifactLocation + "'");
+        }
+        Map<String, String> tagMap = new LinkedHashMap<>();
+        for (KeyValue t : tagList) {
+            Validation.experimentTag(t.key(), t.value());
+            tagMap.put(t.key(), t.value());
+        }
+        return Panache.withTransaction(() -> experiments
+                        .findByName(name)
+                        .flatMap(existing -> {
+                            if (existing != null) {
+                                throw alreadyExists(name);
+                            }
+                            return Panache.getSession().flatMap(s -> s.createNativeQuery(
+                                            "SELECT nextval('tracking.experiments_seq')", Long.class)
+                                    .getSingleResult());
+                        })
+                        .flatMap(id -> {
+                            long now = System.currentTimeMillis();
+                            Experiment e = new Experiment();
+                            e.id = id;
+                            e.name = name;
+                            e.artifactLocation = artifactLocation == null || artifactLocation.isEmpty()
+                                    ? join(artifactRoot, Long.toString(id))
+                                    : artifactLocation;
+                            e.lifecycleStage = Experiment.ACTIVE;
+                            e.creationTime = now;
+                            e.lastUpdateTime = now;
+                            List<ExperimentTag> rows = new ArrayList<>();
+                            tagMap.forEach((k, v) -> rows.add(new ExperimentTag(id, k, v)));
+                            return experiments
+                                    .persist(e)
+                                    .flatMap(saved -> tags.persist(rows.stream()))
+                                    .replaceWith(id);
+                        }))
+                .onFailure(Failures::isUniqueViolation)
+                .transform(f -> alreadyExists(name));
+    }
+
+    private static ApiException alreadyExists(String name) {
+        return ApiException.alreadyExists("Experiment(name=" + name + ") already exists.");
+    }
+
+    /** {@code root/child}, the way MLflow appends to an artifact URI ({@code mlflow-artifacts:} + 1 = {@code mlflow-artifacts:/1}). */
+    static String join(String root, String child) {
+        return root.endsWith("/") ? root + child : root + "/" + child;
+    }
+
+    public Uni<ExperimentView> get(String experimentId) {
+        Validation.required(experimentId, "experiment_id");
+        long id = Ids.experimentId(experimentId);
+        return Panache.withSession(() -> experiments.findById(id)).flatMap(e -> {
+            if (e == null) {
+                throw Ids.experimentNotFound(experimentId);
+            }
+            return search.withTags(List.of(e)).map(v -> v.get(0));
+        });
+    }
+
+    public Uni<ExperimentView> getByName(String name) {
+        Validation.required(name, "experiment_name");
+        return Panache.withSession(() -> experiments.findByName(name)).flatMap(e -> {
+            if (e == null) {
+                throw ApiException.notFound("Could not find experiment with name '" + name + "'");
+            }
+            return search.withTags(List.of(e)).map(v -> v.get(0));
+        });
+    }
+
+    /** Marks the experiment and its active runs deleted; each run's deletion is an event. */
+    public Uni<Void> delete(String experimentId) {
+        Validation.required(experimentId, "experiment_id");
+        long id = Ids.experimentId(experimentId);
+        return Panache.withTransaction(() -> experiments.findById(id).flatMap(e -> {
+                    if (e == null || !e.isActive()) {
+                        throw Ids.experimentNotFound(experimentId);
+                    }
+                    long now = System.currentTimeMillis();
+                    e.lifecycleStage = Experiment.DELETED;
+                    e.lastUpdateTime = now;
+                    return runs.findByExperimentAndStage(id, Run.ACTIVE).flatMap(active -> {
+                        List<dev.skein.common.outbox.OutboxEvent> deleted = new ArrayList<>();
+                        for (Run r : active) {
+                            r.lifecycleStage = Run.DELETED;
+                            r.deletedTime = now;
+                            deleted.add(events.deleted(r));
+                        }
+                        return outbox.add(deleted);
+                    });
+                }))
+                .invoke(publisher::wake);
+    }
+
+    /** Restores the experiment and the runs that were deleted with it (not runs deleted before). */
+    public Uni<Void> restore(String experimentId) {
+        Validation.required(experimentId, "experiment_id");
+        long id = Ids.experimentId(experimentId);
+        return Panache.withTransaction(() -> experiments.findById(id).flatMap(e -> {
+                    if (e == null || e.isActive()) {
+                        throw Ids.experimentNotFound(experimentId);
+                    }
+                    long deletedAt = e.lastUpdateTime;
+                    e.lifecycleStage = Experiment.ACTIVE;
+                    e.lastUpdateTime = System.currentTimeMillis();
+                    return runs.findByExperimentAndStage(id, Run.DELETED).flatMap(deleted -> {
+                        List<dev.skein.common.outbox.OutboxEvent> restored = new ArrayList<>();
+                        for (Run r : deleted) {
+                            if (r.deletedTime != null && r.deletedTime >= deletedAt) {
+                                r.lifecycleStage = Run.ACTIVE;
+                                r.deletedTime = null;
+                                restored.add(events.restored(r));
+                            }
+                        }
+                        return outbox.add(restored);
+                    });
+                }))
+                .invoke(publisher::wake);
+    }
+
+    public Uni<Void> rename(String experimentId, String newName) {
+        Validation.required(experimentId, "experiment_id");
+        Validation.required(newName, "new_name");
+        Validation.experimentName(newName);
+        long id = Ids.experimentId(experimentId);
+        return Panache.withTransaction(() -> experiments.findById(id).flatMap(e -> {
+                    if (e == null) {
+                        throw Ids.experimentNotFound(experimentId);
+                    }
+                    if (!e.isActive()) {
+                        throw ApiException.invalidParameter("Cannot rename a non-active experiment.");
+                    }
+                    if (e.name.equals(newName)) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    return experiments.findByName(newName).map(clash -> {
+                        if (clash != null) {
+                            throw alreadyExists(newName);
+                        }
+                        e.name = newName;
+                        e.lastUpdateTime = System.currentTimeMillis();
+                        return null;
+                    });
+                }))
+                .onFailure(Failures::isUniqueViolation)
+                .transform(f -> alreadyExists(newName))
+                .replaceWithVoid();
+    }
+
+    public Uni<Void> setTag(String experimentId, String key, String value) {
+        Validation.required(experimentId, "experiment_id");
+        Validation.required(key, "key");
+        if (value == null) {
+            throw ApiException.missing("value");
+        }
+        Validation.experimentTag(key, value);
+        long id = Ids.experimentId(experimentId);
+        return Panache.withTransaction(() -> activeExperiment(id, experimentId)
+                        .flatMap(e -> tags.findById(new ExperimentTag.Id(id, key)))
+                        .flatMap(tag -> {
+                            if (tag != null) {
+                                tag.value = value;
+                                return Uni.createFrom().voidItem();
+                            }
+                            return tags.persist(new ExperimentTag(id, key, value))
+                                    .replaceWithVoid();
+                        }))
+                .onFailure(Failures::isUniqueViolation)
+                .recoverWithUni(f -> setTag(experimentId, key, value));
+    }
+
+    public Uni<Void> deleteTag(String experimentId, String key) {
+        Validation.required(experimentId, "experiment_id");
+        Validation.required(key, "key");
+        long id = Ids.experimentId(experimentId);
+        return Panache.withTransaction(() -> activeExperiment(id, experimentId)
+                .flatMap(e -> tags.deleteById(new ExperimentTag.Id(id, key)))
+                .map(deleted -> {
+                    if (!deleted) {
+                        throw ApiException.notFound(
+                                "No tag with name: " + key + " in experiment with id " + experimentId);
+                    }
+                    return null;
+                }));
+    }
+
+    private Uni<Experiment> activeExperiment(long id, String experimentId) {
+        return experiments.findById(id).map(e -> {
+            if (e == null) {
+                throw Ids.experimentNotFound(experimentId);
+            }
+            if (!e.isActive()) {
+                throw ApiException.invalidParameter("The experiment " + experimentId
+                        + " must be in the 'active' state. Current state is " + e.lifecycleStage + ".");
+            }
+            return e;
+        });
+    }
+
+    public Uni<ResultPage<ExperimentView>> search(
+            long maxResults, String pageToken, String filter, List<String> orderBy, ViewType viewType) {
+        if (maxResults < 1) {
+            throw ApiException.invalidParameter(
+                    "Invalid value for max_results. It must be a positive integer, but got " + maxResults);
+        }
+        if (maxResults > MAX_SEARCH_RESULTS) {
+            throw ApiException.invalidParameter("Invalid value for max_results. It must be at most "
+                    + MAX_SEARCH_RESULTS + ", but got " + maxResults);
+        }
+        long offset = PageToken.decodeOffset(pageToken);
+        int limit = (int) maxResults;
+        var query = ExperimentSearchSql.build(
+                viewType.stages(),
+                SearchParser.parseFilter(Grammar.EXPERIMENTS, filter),
+                SearchParser.parseOrderBy(Grammar.EXPERIMENTS, orderBy),
+                limit + 1,
+                offset);
+        return search.experiments(query)
+                .map(found -> found.size() > limit
+                        ? new ResultPage<>(found.subList(0, limit), PageToken.encode(offset + limit))
+                        : new ResultPage<>(found, null));
+    }
+}

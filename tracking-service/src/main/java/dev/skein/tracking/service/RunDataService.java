@@ -1,0 +1,231 @@
+package dev.skein.tracking.service;
+
+import dev.skein.common.error.ApiException;
+import dev.skein.common.paging.PageToken;
+import dev.skein.tracking.Dataset;
+import dev.skein.tracking.KeyValue;
+import dev.skein.tracking.MetricPoint;
+import dev.skein.tracking.ResultPage;
+import dev.skein.tracking.repository.MetricHistoryRepository;
+import dev.skein.tracking.repository.RunDataRepository;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Logging to a run (metrics, params, tags, inputs, models) and reading metric histories. */
+@ApplicationScoped
+public class RunDataService {
+
+    /** Largest history page, and the page size when a caller does not ask for one. */
+    public static final int MAX_HISTORY_PAGE = 25_000;
+
+    public static final int MAX_BULK_RUNS = 100;
+    public static final int MAX_BULK_RESULTS = 2_500;
+    public static final int DEFAULT_BULK_RESULTS = 320;
+
+    private final RunDataRepository data;
+    private final MetricHistoryRepository history;
+
+    public RunDataService(RunDataRepository data, MetricHistoryRepository history) {
+        this.data = data;
+        this.history = history;
+    }
+
+    /** A metric point as a caller sent it: any part may be missing until validated. */
+    public record MetricInput(String key, Double value, Long timestamp, long step) {}
+
+    public Uni<Void> logBatch(
+            String runId, List<MetricInput> metricInputs, List<KeyValue> params, List<KeyValue> tags) {
+        String id = RunService.requireRunId(runId);
+        Validation.batchLimits(metricInputs.size(), params.size(), tags.size());
+        List<MetricPoint> metrics = new ArrayList<>(metricInputs.size());
+        for (MetricInput m : metricInputs) {
+            Validation.metric(m.key(), m.value(), m.timestamp());
+            metrics.add(new MetricPoint(m.key(), m.value(), m.timestamp(), m.step()));
+        }
+        Set<String> seen = new HashSet<>();
+        Set<String> duplicates = new LinkedHashSet<>();
+        for (KeyValue p : params) {
+            Validation.param(p.key(), p.value());
+            if (!seen.add(p.key())) {
+                duplicates.add(p.key());
+            }
+        }
+        if (!duplicates.isEmpty()) {
+            throw ApiException.invalidParameter("Duplicate parameter keys have been submitted: " + duplicates
+                    + ". Please ensure the request contains only one param value per param key.");
+        }
+        for (KeyValue t : tags) {
+            Validation.tag(t.key(), t.value());
+        }
+        return data.logBatch(id, metrics, params, tags);
+    }
+
+    public Uni<Void> logMetric(String runId, String key, Double value, Long timestamp, long step) {
+        Validation.required(key, "key");
+        if (value == null) {
+            throw ApiException.missing("value");
+        }
+        if (timestamp == null) {
+            throw ApiException.missing("timestamp");
+        }
+        return logBatch(runId, List.of(new MetricInput(key, value, timestamp, step)), List.of(), List.of());
+    }
+
+    public Uni<Void> logParam(String runId, String key, String value) {
+        Validation.required(key, "key");
+        if (value == null) {
+            throw ApiException.missing("value");
+        }
+        return logBatch(runId, List.of(), List.of(new KeyValue(key, value)), List.of());
+    }
+
+    public Uni<Void> setTag(String runId, String key, String value) {
+        Validation.required(key, "key");
+        if (value == null) {
+            throw ApiException.missing("value");
+        }
+        return logBatch(runId, List.of(), List.of(), List.of(new KeyValue(key, value)));
+    }
+
+    public Uni<Void> deleteTag(String runId, String key) {
+        String id = RunService.requireRunId(runId);
+        Validation.required(key, "key");
+        return data.deleteTag(id, key);
+    }
+
+    public Uni<Void> logInputs(String runId, List<Dataset> datasets) {
+        String id = RunService.requireRunId(runId);
+        for (Dataset d : datasets) {
+            Validation.required(d.name(), "dataset.name");
+            Validation.required(d.digest(), "dataset.digest");
+            Validation.required(d.sourceType(), "dataset.source_type");
+            Validation.required(d.source(), "dataset.source");
+            Validation.length("Dataset name", d.name(), Validation.MAX_DATASET_NAME_LENGTH);
+            Validation.length("Dataset digest", d.digest(), Validation.MAX_DATASET_DIGEST_LENGTH);
+            Validation.length("Dataset source", d.source(), Validation.MAX_DATASET_SOURCE_LENGTH);
+            Validation.length("Dataset schema", d.schema(), Validation.MAX_DATASET_SCHEMA_LENGTH);
+            Validation.length("Dataset profile", d.profile(), Validation.MAX_DATASET_PROFILE_LENGTH);
+            for (KeyValue t : d.tags()) {
+                Validation.required(t.key(), "tags.key");
+                if (t.value() == null) {
+                    throw ApiException.missing("tags.value");
+                }
+                Validation.length("Input tag key", t.key(), Validation.MAX_INPUT_TAG_KEY_LENGTH);
+                Validation.length("Input tag value", t.value(), Validation.MAX_INPUT_TAG_VALUE_LENGTH);
+            }
+        }
+        return datasets.isEmpty() ? Uni.createFrom().voidItem() : data.logInputs(id, datasets);
+    }
+
+    /** Records an MLmodel (as JSON) in the run's {@code mlflow.log-model.history} tag, as MLflow does. */
+    public Uni<Void> logModel(String runId, String modelJson) {
+        String id = RunService.requireRunId(runId);
+        Validation.required(modelJson, "model_json");
+        JsonObject model;
+        try {
+            model = new JsonObject(modelJson);
+        } catch (DecodeException | ClassCastException e) {
+            throw ApiException.invalidParameter("Malformed model info. \n" + modelJson + "\n is not a valid JSON.");
+        }
+        List<String> missing = new ArrayList<>();
+        for (String field : List.of("artifact_path", "flavors", "utc_time_created", "run_id")) {
+            if (!model.containsKey(field)) {
+                missing.add(field);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw ApiException.invalidParameter("Model json is missing mandatory fields: " + missing);
+        }
+        if (!(model.getValue("flavors") instanceof JsonObject)) {
+            throw ApiException.invalidParameter("Model json 'flavors' must be a JSON object");
+        }
+        return data.appendLoggedModel(id, model);
+    }
+
+    /** One page of a metric's history in logging order; the token points after its last point. */
+    public Uni<ResultPage<MetricPoint>> history(String runId, String key, Integer maxResults, String pageToken) {
+        String id = RunService.requireRunId(runId);
+        Validation.required(key, "metric_key");
+        int limit = maxResults == null || maxResults <= 0 ? MAX_HISTORY_PAGE : Math.min(maxResults, MAX_HISTORY_PAGE);
+        long after = PageToken.decodeOffset(pageToken);
+        return history.page(id, key, after, limit + 1).map(logged -> {
+            boolean more = logged.size() > limit;
+            List<MetricHistoryRepository.Logged> page = more ? logged.subList(0, limit) : logged;
+            List<MetricPoint> points =
+                    page.stream().map(MetricHistoryRepository.Logged::point).toList();
+            return new ResultPage<>(
+                    points, more ? PageToken.encode(page.get(limit - 1).seq()) : null);
+        });
+    }
+
+    /**
+     * For each run, at most {@code maxResults} points of the metric with steps in [start, end],
+     * at steps spread evenly over the run's logged steps (always keeping the first and last).
+     */
+    public Uni<List<RunPoints>> bulkInterval(
+            List<String> runIds, String key, Integer startStep, Integer endStep, Integer maxResults) {
+        if (runIds.isEmpty()) {
+            throw ApiException.missing("run_ids");
+        }
+        if (runIds.size() > MAX_BULK_RUNS) {
+            throw ApiException.invalidParameter("GetMetricHistoryBulkInterval request must specify at most "
+                    + MAX_BULK_RUNS + " run_ids. Received " + runIds.size() + " run_ids.");
+        }
+        runIds.forEach(Validation::runId);
+        Validation.required(key, "metric_key");
+        if ((startStep == null) != (endStep == null)) {
+            throw ApiException.invalidParameter(
+                    "If either start step or end step are specified, both must be specified.");
+        }
+        if (startStep != null && startStep > endStep) {
+            throw ApiException.invalidParameter("end_step must be greater than start_step. Found start_step="
+                    + startStep + " and end_step=" + endStep + ".");
+        }
+        int max = maxResults == null ? DEFAULT_BULK_RESULTS : maxResults;
+        if (max < 1 || max > MAX_BULK_RESULTS) {
+            throw ApiException.invalidParameter(
+                    "max_results must be between 1 and " + MAX_BULK_RESULTS + ". Got " + max + ".");
+        }
+        Long start = startStep == null ? null : startStep.longValue();
+        Long end = endStep == null ? null : endStep.longValue();
+        List<Uni<RunPoints>> perRun = new ArrayList<>();
+        for (String runId : new LinkedHashSet<>(runIds)) {
+            perRun.add(history.steps(runId, key, start, end)
+                    .flatMap(steps -> steps.length == 0
+                            ? Uni.createFrom().item(List.<MetricPoint>of())
+                            : history.atSteps(runId, key, sample(steps, max)))
+                    .map(points -> new RunPoints(runId, points)));
+        }
+        return Uni.join().all(perRun).andFailFast();
+    }
+
+    public record RunPoints(String runId, List<MetricPoint> points) {}
+
+    /** Up to {@code max} of the given ascending steps, evenly spaced, first and last included. */
+    static long[] sample(long[] steps, int max) {
+        if (steps.length <= max) {
+            return steps;
+        }
+        if (max == 1) {
+            return new long[] {steps[0]};
+        }
+        long[] chosen = new long[max];
+        int n = 0;
+        int previous = -1;
+        for (int i = 0; i < max; i++) {
+            int index = (int) Math.round((double) i * (steps.length - 1) / (max - 1));
+            if (index != previous) {
+                chosen[n++] = steps[index];
+                previous = index;
+            }
+        }
+        return java.util.Arrays.copyOf(chosen, n);
+    }
+}

@@ -1,0 +1,255 @@
+package dev.skein.tracking.service;
+
+import dev.skein.common.error.ApiException;
+import dev.skein.common.paging.PageToken;
+import dev.skein.tracking.Experiment;
+import dev.skein.tracking.KeyValue;
+import dev.skein.tracking.ResultPage;
+import dev.skein.tracking.Run;
+import dev.skein.tracking.RunTag;
+import dev.skein.tracking.RunView;
+import dev.skein.tracking.ViewType;
+import dev.skein.tracking.messaging.OutboxPublisher;
+import dev.skein.tracking.messaging.RunEvents;
+import dev.skein.tracking.repository.ExperimentRepository;
+import dev.skein.tracking.repository.OutboxRepository;
+import dev.skein.tracking.repository.RunDataRepository;
+import dev.skein.tracking.repository.RunRepository;
+import dev.skein.tracking.repository.RunTagRepository;
+import dev.skein.tracking.repository.SearchRepository;
+import dev.skein.tracking.search.Grammar;
+import dev.skein.tracking.search.RunSearchSql;
+import dev.skein.tracking.search.SearchParser;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/** MLflow's run lifecycle use cases; every change is an event in the outbox, in the same transaction. */
+@ApplicationScoped
+public class RunService {
+
+    static final int MAX_SEARCH_RESULTS = 50_000;
+    private static final Set<String> STATUSES = Set.of("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED");
+
+    private final RunRepository runs;
+    private final RunTagRepository runTags;
+    private final ExperimentRepository experiments;
+    private final OutboxRepository outbox;
+    private final RunEvents events;
+    private final OutboxPublisher publisher;
+    private final RunDataRepository data;
+    private final SearchRepository search;
+
+    public RunService(
+            RunRepository runs,
+            RunTagRepository runTags,
+            ExperimentRepository experiments,
+            OutboxRepository outbox,
+            RunEvents events,
+            OutboxPublisher publisher,
+            RunDataRepository data,
+            SearchRepository search) {
+        this.runs = runs;
+        this.runTags = runTags;
+        this.experiments = experiments;
+        this.outbox = outbox;
+        this.events = events;
+        this.publisher = publisher;
+        this.data = data;
+        this.search = search;
+    }
+
+    public Uni<RunView> create(
+            String experimentId, String userId, String runName, Long startTime, List<KeyValue> tagList) {
+        String expId =
+                experimentId == null || experimentId.isEmpty() ? Long.toString(Experiment.DEFAULT_ID) : experimentId;
+        long id = Ids.experimentId(expId);
+        Map<String, String> tags = new LinkedHashMap<>();
+        for (KeyValue t : tagList) {
+            Validation.tag(t.key(), t.value());
+            tags.put(t.key(), t.value());
+        }
+        String tagName = tags.get(RunTag.RUN_NAME);
+        if (runName != null && !runName.isEmpty() && tagName != null && !runName.equals(tagName)) {
+            throw ApiException.invalidParameter(
+                    "Both 'run_name' argument and 'mlflow.runName' tag are specified, but with"
+                            + " different values (run_name='" + runName + "', mlflow.runName='" + tagName + "').");
+        }
+        String name = runName != null && !runName.isEmpty() ? runName : tagName != null ? tagName : RunNames.generate();
+        tags.putIfAbsent(RunTag.RUN_NAME, name);
+        return Panache.withTransaction(() -> experiments.findById(id).flatMap(e -> {
+                    if (e == null) {
+                        throw Ids.experimentNotFound(expId);
+                    }
+                    if (!e.isActive()) {
+                        throw ApiException.invalidParameter("The experiment " + expId
+                                + " must be in the 'active' state. Current state is " + e.lifecycleStage + ".");
+                    }
+                    Run run = new Run();
+                    run.runUuid = UUID.randomUUID().toString().replace("-", "");
+                    run.experimentId = id;
+                    run.name = name;
+                    run.userId = userId;
+                    run.status = "RUNNING";
+                    run.startTime = startTime != null ? startTime : System.currentTimeMillis();
+                    run.lifecycleStage = Run.ACTIVE;
+                    run.artifactUri =
+                            ExperimentService.join(stripSlash(e.artifactLocation), run.runUuid + "/artifacts");
+                    List<RunTag> rows = new ArrayList<>();
+                    tags.forEach((k, v) -> rows.add(new RunTag(run.runUuid, k, v)));
+                    return runs.persist(run)
+                            .flatMap(saved -> runTags.persist(rows.stream()))
+                            .flatMap(saved -> outbox.add(List.of(events.created(run))))
+                            .map(saved -> new RunView(
+                                    run,
+                                    List.of(),
+                                    List.of(),
+                                    tags.entrySet().stream()
+                                            .map(en -> new KeyValue(en.getKey(), en.getValue()))
+                                            .sorted(java.util.Comparator.comparing(KeyValue::key))
+                                            .toList(),
+                                    List.of()));
+                }))
+                .invoke(publisher::wake);
+    }
+
+    private static String stripSlash(String location) {
+        return location.endsWith("/") ? location.substring(0, location.length() - 1) : location;
+    }
+
+    public Uni<Run> update(String runId, String status, Long endTime, String runName) {
+        String id = requireRunId(runId);
+        if (status != null && !STATUSES.contains(status)) {
+            throw ApiException.invalidParameter("Invalid run status: '" + status + "'");
+        }
+        return Panache.withTransaction(() -> runs.findById(id).flatMap(run -> {
+                    if (run == null) {
+                        throw RunDataRepository.runNotFound(id);
+                    }
+                    requireActive(run);
+                    if (status != null) {
+                        run.status = status;
+                    }
+                    if (endTime != null) {
+                        run.endTime = endTime;
+                    }
+                    Uni<Void> nameTag = Uni.createFrom().voidItem();
+                    if (runName != null && !runName.isEmpty()) {
+                        Validation.tag(RunTag.RUN_NAME, runName);
+                        run.name = runName;
+                        nameTag = runTags.findById(new RunTag.Id(id, RunTag.RUN_NAME))
+                                .flatMap(tag -> {
+                                    if (tag != null) {
+                                        tag.value = runName;
+                                        return Uni.createFrom().voidItem();
+                                    }
+                                    return runTags.persist(new RunTag(id, RunTag.RUN_NAME, runName))
+                                            .replaceWithVoid();
+                                });
+                    }
+                    return nameTag.flatMap(v -> outbox.add(List.of(events.updated(run))))
+                            .replaceWith(run);
+                }))
+                .invoke(publisher::wake);
+    }
+
+    public Uni<Void> delete(String runId) {
+        String id = requireRunId(runId);
+        return Panache.withTransaction(() -> runs.findById(id).flatMap(run -> {
+                    if (run == null) {
+                        throw RunDataRepository.runNotFound(id);
+                    }
+                    if (!run.isActive()) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    run.lifecycleStage = Run.DELETED;
+                    run.deletedTime = System.currentTimeMillis();
+                    return outbox.add(List.of(events.deleted(run)));
+                }))
+                .invoke(publisher::wake);
+    }
+
+    public Uni<Void> restore(String runId) {
+        String id = requireRunId(runId);
+        return Panache.withTransaction(() -> runs.findById(id).flatMap(run -> {
+                    if (run == null) {
+                        throw RunDataRepository.runNotFound(id);
+                    }
+                    if (run.isActive()) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    run.lifecycleStage = Run.ACTIVE;
+                    run.deletedTime = null;
+                    return outbox.add(List.of(events.restored(run)));
+                }))
+                .invoke(publisher::wake);
+    }
+
+    public Uni<RunView> get(String runId) {
+        String id = requireRunId(runId);
+        return data.findRun(id).flatMap(run -> {
+            if (run == null) {
+                throw RunDataRepository.runNotFound(id);
+            }
+            return data.withData(List.of(run)).map(views -> views.get(0));
+        });
+    }
+
+    public Uni<ResultPage<RunView>> search(
+            List<String> experimentIds,
+            String filter,
+            ViewType viewType,
+            int maxResults,
+            List<String> orderBy,
+            String pageToken) {
+        if (maxResults < 1) {
+            throw ApiException.invalidParameter(
+                    "Invalid value for max_results. It must be a positive integer, but got " + maxResults);
+        }
+        if (maxResults > MAX_SEARCH_RESULTS) {
+            throw ApiException.invalidParameter("Invalid value for max_results. It must be at most "
+                    + MAX_SEARCH_RESULTS + ", but got " + maxResults);
+        }
+        var comparisons = SearchParser.parseFilter(Grammar.RUNS, filter);
+        var order = SearchParser.parseOrderBy(Grammar.RUNS, orderBy);
+        long offset = PageToken.decodeOffset(pageToken);
+        List<Long> ids = new ArrayList<>();
+        for (String e : experimentIds) {
+            try {
+                ids.add(Long.parseLong(e));
+            } catch (NumberFormatException notOurs) {
+                // no experiment has a non-numeric id: it simply matches nothing
+            }
+        }
+        if (ids.isEmpty()) {
+            return Uni.createFrom().item(new ResultPage<>(List.of(), null));
+        }
+        var query = RunSearchSql.build(
+                ids.toArray(Long[]::new), viewType.stages(), comparisons, order, maxResults + 1, offset);
+        return search.runs(query).flatMap(found -> {
+            boolean more = found.size() > maxResults;
+            List<Run> page = more ? found.subList(0, maxResults) : found;
+            return data.withData(page)
+                    .map(views -> new ResultPage<>(views, more ? PageToken.encode(offset + maxResults) : null));
+        });
+    }
+
+    static String requireRunId(String runId) {
+        Validation.required(runId, "run_id");
+        Validation.runId(runId);
+        return runId;
+    }
+
+    private static void requireActive(Run run) {
+        if (!run.isActive()) {
+            throw ApiException.invalidParameter("The run " + run.runUuid
+                    + " must be in the 'active' state. Current state is " + run.lifecycleStage + ".");
+        }
+    }
+}
