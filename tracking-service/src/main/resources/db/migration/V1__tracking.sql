@@ -57,7 +57,7 @@ CREATE INDEX params_key_value_idx ON params (key, value);
 -- Full metric history. A point is identified by (run, key, step, timestamp, value): logging the
 -- same point twice is a no-op. seq keeps the order points were logged in, which is the order
 -- MLflow returns a history in.
-CREATE SEQUENCE metrics_seq CACHE 1000;
+CREATE SEQUENCE metrics_seq;
 CREATE TABLE metrics (
     run_uuid  TEXT             NOT NULL REFERENCES runs (run_uuid) ON DELETE CASCADE,
     key       TEXT             NOT NULL,

@@ -12,6 +12,9 @@ import java.util.List;
 public class OutboxRepository implements PanacheRepositoryBase<OutboxRecord, Long> {
 
     public Uni<Void> add(List<OutboxEvent> events) {
-        return persist(events.stream().map(OutboxRecord::of)).replaceWithVoid();
+        // Panache refuses to persist an empty stream
+        return events.isEmpty()
+                ? Uni.createFrom().voidItem()
+                : persist(events.stream().map(OutboxRecord::of)).replaceWithVoid();
     }
 }

@@ -48,7 +48,9 @@ public final class ExperimentSearchSql {
         boolean byId = false;
         for (OrderBy o : order) {
             byId |= o.field().key().equals("experiment_id");
-            q.append(ATTRIBUTE_COLUMNS.get(o.field().key())).append(o.ascending() ? " ASC, " : " DESC, ");
+            q.append(ATTRIBUTE_COLUMNS.get(o.field().key()))
+                    .append(o.field().key().equals("name") ? " COLLATE \"C\"" : "")
+                    .append(o.ascending() ? " ASC, " : " DESC, ");
         }
         if (!byId) {
             q.append("e.experiment_id DESC, ");

@@ -23,6 +23,8 @@ public final class RunSearchSql {
             "start_time", "r.start_time",
             "end_time", "r.end_time");
 
+    private static final java.util.Set<String> NUMERIC_ATTRIBUTES = java.util.Set.of("start_time", "end_time");
+
     private RunSearchSql() {}
 
     public static SqlQuery build(
@@ -47,6 +49,11 @@ public final class RunSearchSql {
         q.append(" ORDER BY ");
         for (OrderBy o : orderBy) {
             sortKey(q, o.field());
+            if (o.field().type() != Field.Type.METRIC
+                    && !NUMERIC_ATTRIBUTES.contains(o.field().key())) {
+                // byte order, as MLflow's stores sort strings, whatever the database's collation
+                q.append(" COLLATE \"C\"");
+            }
             q.append(o.ascending() ? " ASC NULLS LAST, " : " DESC NULLS LAST, ");
         }
         q.append("r.start_time DESC NULLS LAST, r.run_uuid ASC LIMIT ")

@@ -99,7 +99,8 @@ public class ExperimentService {
                             tagMap.forEach((k, v) -> rows.add(new ExperimentTag(id, k, v)));
                             return experiments
                                     .persist(e)
-                                    .flatMap(saved -> tags.persist(rows.stream()))
+                                    .flatMap(saved ->
+                                            rows.isEmpty() ? Uni.createFrom().voidItem() : tags.persist(rows.stream()))
                                     .replaceWith(id);
                         }))
                 .onFailure(Failures::isUniqueViolation)

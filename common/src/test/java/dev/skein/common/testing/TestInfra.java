@@ -1,0 +1,169 @@
+package dev.skein.common.testing;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The real servers tests talk to. {@code ./skein test} starts one Kafka broker for the whole test
+ * run and passes it in {@code SKEIN_TEST_KAFKA_BOOTSTRAP} / {@code SKEIN_TEST_HOME}; a module's
+ * tests run on their own ({@code mvn verify} in a module) start one through the same runner and
+ * stop it when the JVM exits. PostgreSQL is the one on this machine (127.0.0.1:5432, user
+ * postgres) unless {@code SKEIN_DB_*} say otherwise.
+ */
+public final class TestInfra {
+
+    public static final String DB_HOST = env("SKEIN_DB_HOST", "127.0.0.1");
+    public static final int DB_PORT = Integer.parseInt(env("SKEIN_DB_PORT", "5432"));
+    public static final String DB_USER = env("SKEIN_DB_USER", "postgres");
+    public static final String DB_PASSWORD = env("SKEIN_DB_PASSWORD", "");
+
+    private static final int LOCAL_KAFKA_PORT = 19092;
+    private static String bootstrap;
+    private static Path kafkaHome;
+    private static int kafkaPort;
+
+    private TestInfra() {}
+
+    /** The broker's bootstrap address, starting the test broker if this run has none yet. */
+    public static synchronized String kafkaBootstrap() {
+        if (bootstrap != null) {
+            return bootstrap;
+        }
+        String given = System.getenv("SKEIN_TEST_KAFKA_BOOTSTRAP");
+        if (given != null && !given.isBlank()) {
+            bootstrap = given;
+            kafkaHome = Path.of(
+                    env("SKEIN_TEST_HOME", repoRoot().resolve(".skein/test").toString()));
+            kafkaPort = Integer.parseInt(given.substring(given.lastIndexOf(':') + 1));
+            return bootstrap;
+        }
+        kafkaPort = LOCAL_KAFKA_PORT;
+        kafkaHome = repoRoot().resolve(".skein/test-local");
+        if (!portOpen("127.0.0.1", kafkaPort)) {
+            skein("kafka", "start");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> skein("kafka", "stop")));
+        }
+        bootstrap = "127.0.0.1:" + kafkaPort;
+        return bootstrap;
+    }
+
+    /** Stops the test broker (its data is kept), as an outage would. */
+    public static void stopKafka() {
+        kafkaBootstrap();
+        skein("kafka", "stop");
+    }
+
+    /** Starts the test broker again on the same port and data. */
+    public static void startKafka() {
+        kafkaBootstrap();
+        skein("kafka", "start");
+    }
+
+    /** Runs the repository's {@code ./skein} with this run's Kafka home and port. */
+    public static void skein(String... args) {
+        skein(Map.of(), Duration.ofMinutes(3), args);
+    }
+
+    public static void skein(Map<String, String> env, Duration timeout, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(repoRoot().resolve("skein").toString());
+        command.addAll(List.of(args));
+        ProcessBuilder pb =
+                new ProcessBuilder(command).directory(repoRoot().toFile()).redirectErrorStream(true);
+        if (kafkaHome != null) {
+            pb.environment().put("SKEIN_HOME", kafkaHome.toString());
+            pb.environment().put("SKEIN_KAFKA_PORT", Integer.toString(kafkaPort));
+        }
+        pb.environment().putAll(env);
+        try {
+            Path log = Files.createTempFile("skein-", ".log");
+            pb.redirectOutput(log.toFile());
+            Process p = pb.start();
+            if (!p.waitFor(timeout.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException(
+                        "./skein " + String.join(" ", args) + " timed out:\n" + Files.readString(log));
+            }
+            if (p.exitValue() != 0) {
+                throw new IllegalStateException("./skein " + String.join(" ", args) + " failed (" + p.exitValue()
+                        + "):\n" + Files.readString(log));
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot run ./skein", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Creates the database if it does not exist yet. */
+    public static void ensureDatabase(String name) {
+        try (Connection c = admin();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + name + "'")) {
+            if (!rs.next()) {
+                s.execute("CREATE DATABASE \"" + name + "\"");
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("PostgreSQL at " + DB_HOST + ":" + DB_PORT + " is not usable", e);
+        }
+    }
+
+    /** Drops (closing its sessions) and creates the database: a clean slate. */
+    public static void recreateDatabase(String name) {
+        try (Connection c = admin();
+                Statement s = c.createStatement()) {
+            s.execute("DROP DATABASE IF EXISTS \"" + name + "\" WITH (FORCE)");
+            s.execute("CREATE DATABASE \"" + name + "\"");
+        } catch (SQLException e) {
+            throw new IllegalStateException("PostgreSQL at " + DB_HOST + ":" + DB_PORT + " is not usable", e);
+        }
+    }
+
+    public static Connection connect(String database) throws SQLException {
+        return DriverManager.getConnection(
+                "jdbc:postgresql://" + DB_HOST + ":" + DB_PORT + "/" + database, DB_USER, DB_PASSWORD);
+    }
+
+    private static Connection admin() throws SQLException {
+        return connect("postgres");
+    }
+
+    public static Path repoRoot() {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.isRegularFile(dir.resolve("skein"))) {
+            dir = dir.getParent();
+        }
+        if (dir == null) {
+            throw new IllegalStateException("Tests must run inside the Skein repository (no ./skein found above "
+                    + Path.of("").toAbsolutePath() + ")");
+        }
+        return dir;
+    }
+
+    public static boolean portOpen(String host, int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String env(String name, String fallback) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? fallback : v;
+    }
+}

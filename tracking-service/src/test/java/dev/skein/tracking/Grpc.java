@@ -1,0 +1,60 @@
+package dev.skein.tracking;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.skein.common.error.GrpcErrors;
+import dev.skein.proto.common.v1.ErrorCode;
+import dev.skein.proto.tracking.v1.CreateExperiment;
+import dev.skein.proto.tracking.v1.CreateRun;
+import dev.skein.proto.tracking.v1.GetRun;
+import dev.skein.proto.tracking.v1.Metric;
+import dev.skein.proto.tracking.v1.Run;
+import dev.skein.proto.tracking.v1.TrackingServiceGrpc.TrackingServiceBlockingStub;
+import io.grpc.StatusRuntimeException;
+import java.util.UUID;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+
+/** Small helpers over the blocking stub the tests drive tracking-service with. */
+final class Grpc {
+
+    private Grpc() {}
+
+    static String newExperiment(TrackingServiceBlockingStub t) {
+        return t.createExperiment(CreateExperiment.newBuilder()
+                        .setName("exp-" + UUID.randomUUID())
+                        .build())
+                .getExperimentId();
+    }
+
+    static String newRun(TrackingServiceBlockingStub t, String experimentId) {
+        return t.createRun(CreateRun.newBuilder()
+                        .setExperimentId(experimentId)
+                        .setUserId("tester")
+                        .build())
+                .getRun()
+                .getInfo()
+                .getRunId();
+    }
+
+    static Run getRun(TrackingServiceBlockingStub t, String runId) {
+        return t.getRun(GetRun.newBuilder().setRunId(runId).build()).getRun();
+    }
+
+    static Metric metric(String key, double value, long timestamp, long step) {
+        return Metric.newBuilder()
+                .setKey(key)
+                .setValue(value)
+                .setTimestamp(timestamp)
+                .setStep(step)
+                .build();
+    }
+
+    /** Asserts the call fails with this MLflow error code and returns the message. */
+    static String fails(ErrorCode code, ThrowingCallable call) {
+        StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, call);
+        assertThat(e).as("expected the call to fail with %s", code).isNotNull();
+        assertThat(GrpcErrors.errorCode(e)).isEqualTo(code);
+        return e.getStatus().getDescription();
+    }
+}

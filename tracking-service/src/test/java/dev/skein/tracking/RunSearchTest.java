@@ -1,0 +1,227 @@
+package dev.skein.tracking;
+
+import static dev.skein.tracking.Grpc.fails;
+import static dev.skein.tracking.Grpc.metric;
+import static dev.skein.tracking.Grpc.newExperiment;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.skein.proto.common.v1.ErrorCode;
+import dev.skein.proto.tracking.v1.CreateRun;
+import dev.skein.proto.tracking.v1.Dataset;
+import dev.skein.proto.tracking.v1.DatasetInput;
+import dev.skein.proto.tracking.v1.DeleteRun;
+import dev.skein.proto.tracking.v1.InputTag;
+import dev.skein.proto.tracking.v1.LogBatch;
+import dev.skein.proto.tracking.v1.LogInputs;
+import dev.skein.proto.tracking.v1.Param;
+import dev.skein.proto.tracking.v1.Run;
+import dev.skein.proto.tracking.v1.RunStatus;
+import dev.skein.proto.tracking.v1.RunTag;
+import dev.skein.proto.tracking.v1.SearchRuns;
+import dev.skein.proto.tracking.v1.TrackingServiceGrpc.TrackingServiceBlockingStub;
+import dev.skein.proto.tracking.v1.UpdateRun;
+import dev.skein.proto.tracking.v1.ViewType;
+import io.quarkus.grpc.GrpcClient;
+import io.quarkus.test.junit.QuarkusTest;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Four runs in a fresh experiment, each with a metric, a param, a tag and (two of them) a dataset,
+ * searched with MLflow's filter language.
+ */
+@QuarkusTest
+class RunSearchTest {
+
+    @GrpcClient("tracking")
+    TrackingServiceBlockingStub tracking;
+
+    String exp;
+    List<String> runs;
+
+    @BeforeEach
+    void fourRuns() {
+        exp = newExperiment(tracking);
+        runs = new ArrayList<>();
+        String[] models = {"cnn", "CNN-large", "rnn", "it's quoted"};
+        for (int i = 0; i < 4; i++) {
+            String run = tracking.createRun(CreateRun.newBuilder()
+                            .setExperimentId(exp)
+                            .setRunName("run-" + i)
+                            .setStartTime(1000 + i)
+                            .setUserId(i % 2 == 0 ? "ada" : "bob")
+                            .build())
+                    .getRun()
+                    .getInfo()
+                    .getRunId();
+            LogBatch.Builder batch = LogBatch.newBuilder()
+                    .setRunId(run)
+                    .addParams(Param.newBuilder().setKey("model").setValue(models[i]))
+                    .addTags(RunTag.newBuilder().setKey("team").setValue(i < 2 ? "vision" : "nlp"));
+            if (i != 3) {
+                batch.addMetrics(metric("acc", 0.5 + i * 0.1, 1, 0)); // run 3 has no acc
+            }
+            tracking.logBatch(batch.build());
+            runs.add(run);
+        }
+        for (int i = 0; i < 2; i++) {
+            tracking.logInputs(LogInputs.newBuilder()
+                    .setRunId(runs.get(i))
+                    .addDatasets(DatasetInput.newBuilder()
+                            .addTags(InputTag.newBuilder()
+                                    .setKey("mlflow.data.context")
+                                    .setValue(i == 0 ? "train" : "eval"))
+                            .setDataset(Dataset.newBuilder()
+                                    .setName("ds" + i)
+                                    .setDigest("d" + i)
+                                    .setSourceType("local")
+                                    .setSource("s")))
+                    .build());
+        }
+        tracking.updateRun(UpdateRun.newBuilder()
+                .setRunId(runs.get(1))
+                .setStatus(RunStatus.FINISHED)
+                .setEndTime(5000)
+                .build());
+    }
+
+    private List<String> search(String filter, String... orderBy) {
+        SearchRuns.Builder b = SearchRuns.newBuilder().addExperimentIds(exp).setFilter(filter);
+        for (String o : orderBy) {
+            b.addOrderBy(o);
+        }
+        return tracking.searchRuns(b.build()).getRunsList().stream()
+                .map(r -> r.getInfo().getRunId())
+                .toList();
+    }
+
+    private List<String> runs(int... indexes) {
+        List<String> ids = new ArrayList<>();
+        for (int i : indexes) {
+            ids.add(runs.get(i));
+        }
+        return ids;
+    }
+
+    @Test
+    void shouldFilterOnMetricsParamsTagsAndAttributes() {
+        assertThat(search("metrics.acc > 0.55")).containsExactlyInAnyOrderElementsOf(runs(1, 2));
+        assertThat(search("metric.acc <= 0.6 AND tags.team = 'vision'"))
+                .containsExactlyInAnyOrderElementsOf(runs(0, 1));
+        assertThat(search("metrics.acc != 0.5")).containsExactlyInAnyOrderElementsOf(runs(1, 2));
+        assertThat(search("params.model = 'cnn'")).containsExactly(runs.get(0));
+        assertThat(search("params.model LIKE 'cnn%'")).containsExactly(runs.get(0));
+        assertThat(search("params.model ILIKE 'cnn%'")).containsExactlyInAnyOrderElementsOf(runs(0, 1));
+        assertThat(search("params.model != 'cnn'")).containsExactlyInAnyOrderElementsOf(runs(1, 2, 3));
+        assertThat(search("tags.team = \"nlp\"")).containsExactlyInAnyOrderElementsOf(runs(2, 3));
+        assertThat(search("attributes.status = 'FINISHED'")).containsExactly(runs.get(1));
+        assertThat(search("run_name = 'run-2'")).containsExactly(runs.get(2));
+        assertThat(search("attributes.user_id = 'bob' and start_time >= 1002")).containsExactly(runs.get(3));
+        assertThat(search("attributes.run_id IN ('" + runs.get(0) + "', '" + runs.get(3) + "')"))
+                .containsExactlyInAnyOrderElementsOf(runs(0, 3));
+        assertThat(search("run_id NOT IN ('" + runs.get(0) + "')")).containsExactlyInAnyOrderElementsOf(runs(1, 2, 3));
+        assertThat(search("attribute.end_time = 5000")).containsExactly(runs.get(1));
+    }
+
+    @Test
+    void shouldFilterOnDatasets() {
+        assertThat(search("datasets.name = 'ds1'")).containsExactly(runs.get(1));
+        assertThat(search("dataset.digest IN ('d0', 'd1')")).containsExactlyInAnyOrderElementsOf(runs(0, 1));
+        assertThat(search("datasets.context = 'train'")).containsExactly(runs.get(0));
+        assertThat(search("datasets.name LIKE 'ds%' AND datasets.context != 'train'"))
+                .containsExactly(runs.get(1));
+    }
+
+    @Test
+    void shouldMatchQuotesInsideStringsLiterallyAndNeverAsSql() {
+        assertThat(search("params.model = \"it's quoted\"")).containsExactly(runs.get(3));
+        assertThat(search("params.model = 'it''s quoted'")).containsExactly(runs.get(3));
+        assertThat(search("params.model = 'x'' OR ''1''=''1'")).isEmpty();
+        assertThat(search("tags.\"team\" = 'nlp' AND params.`model` LIKE '%''%'"))
+                .containsExactly(runs.get(3));
+    }
+
+    @Test
+    void shouldRefuseInvalidFiltersNamingTheProblem() {
+        String[][] cases = {
+            {"metrics.acc > 'high'", "numeric"},
+            {"params.model > 'a'", "operator '>'"},
+            {"params.model = 1", "quoted string"},
+            {"params.model = 'a' OR params.model = 'b'", "AND"},
+            {"bogus.key = 'a'", "bogus"},
+            {"attributes.colour = 'red'", "colour"},
+            {"params.model = 'unterminated", "unterminated"},
+            {"params.model", "end"},
+            {"params.model = 'a'; DROP TABLE runs", "';'"},
+            {"metrics.acc IN (1, 2)", "operator 'IN'"},
+            {"start_time > 1.5", "integer"},
+            {"datasets.size = 'x'", "size"},
+        };
+        for (String[] c : cases) {
+            String message = fails(ErrorCode.INVALID_PARAMETER_VALUE, () -> search(c[0]));
+            assertThat(message).as(c[0]).contains(c[1]);
+        }
+        fails(ErrorCode.INVALID_PARAMETER_VALUE, () -> search("", "metrics.acc SIDEWAYS"));
+        fails(ErrorCode.INVALID_PARAMETER_VALUE, () -> search("", "datasets.name"));
+    }
+
+    @Test
+    void shouldOrderWithMissingValuesLastAndMlflowTieBreaks() {
+        assertThat(search("", "metrics.acc DESC")).containsExactlyElementsOf(runs(2, 1, 0, 3));
+        assertThat(search("", "metrics.acc")).containsExactlyElementsOf(runs(0, 1, 2, 3));
+        // strings sort by code point, as in MLflow: upper case first
+        assertThat(search("", "params.model ASC")).containsExactlyElementsOf(runs(1, 0, 3, 2));
+        // equal team values: newest start first
+        assertThat(search("", "tags.team DESC")).containsExactlyElementsOf(runs(1, 0, 3, 2));
+        // no order: newest first
+        assertThat(search("")).containsExactlyElementsOf(runs(3, 2, 1, 0));
+        assertThat(search("", "attributes.start_time ASC")).containsExactlyElementsOf(runs(0, 1, 2, 3));
+    }
+
+    @Test
+    void shouldPageThroughEveryRunExactlyOnce() {
+        List<String> seen = new ArrayList<>();
+        SearchRuns.Builder request =
+                SearchRuns.newBuilder().addExperimentIds(exp).setMaxResults(3).addOrderBy("attributes.run_name");
+        int pages = 0;
+        while (true) {
+            SearchRuns.Response page = tracking.searchRuns(request.build());
+            pages++;
+            page.getRunsList().forEach(r -> seen.add(r.getInfo().getRunId()));
+            if (!page.hasNextPageToken()) {
+                break;
+            }
+            request.setPageToken(page.getNextPageToken());
+        }
+        assertThat(pages).isEqualTo(2);
+        assertThat(seen).containsExactlyElementsOf(runs(0, 1, 2, 3));
+        SearchRuns.Response exact = tracking.searchRuns(
+                SearchRuns.newBuilder().addExperimentIds(exp).setMaxResults(4).build());
+        assertThat(exact.getRunsCount()).isEqualTo(4);
+        assertThat(exact.hasNextPageToken()).as("no token when nothing follows").isFalse();
+    }
+
+    @Test
+    void shouldHonourViewTypesAndReturnFullRunData() {
+        tracking.deleteRun(DeleteRun.newBuilder().setRunId(runs.get(0)).build());
+        assertThat(search("")).doesNotContain(runs.get(0));
+        var deleted = tracking.searchRuns(SearchRuns.newBuilder()
+                .addExperimentIds(exp)
+                .setRunViewType(ViewType.DELETED_ONLY)
+                .build());
+        assertThat(deleted.getRunsList())
+                .extracting(r -> r.getInfo().getRunId())
+                .containsExactly(runs.get(0));
+        Run full = deleted.getRuns(0);
+        assertThat(full.getData().getMetricsCount()).isEqualTo(1);
+        assertThat(full.getData().getParamsCount()).isEqualTo(1);
+        assertThat(full.getInputs().getDatasetInputsCount()).isEqualTo(1);
+        var all = tracking.searchRuns(SearchRuns.newBuilder()
+                .addExperimentIds(exp)
+                .setRunViewType(ViewType.ALL)
+                .build());
+        assertThat(all.getRunsCount()).isEqualTo(4);
+    }
+}

@@ -1,0 +1,90 @@
+package dev.skein.tracking.search;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.skein.common.error.ApiException;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SearchParserTest {
+
+    @Test
+    void shouldParseEveryFieldTypeAndOperator() {
+        List<Comparison> c = SearchParser.parseFilter(
+                Grammar.RUNS,
+                "metrics.acc >= -1.5e-3 and params.\"my key\" ILIKE '%x%' AND tags.`a.b` != 'y'"
+                        + " AND attributes.run_id NOT IN ('a', 'b') AND created > 10 AND datasets.context = 'train'");
+        assertThat(c)
+                .containsExactly(
+                        new Comparison(new Field(Field.Type.METRIC, "acc"), ">=", null, -1.5e-3, null),
+                        new Comparison(new Field(Field.Type.PARAM, "my key"), "ILIKE", "%x%", null, null),
+                        new Comparison(new Field(Field.Type.TAG, "a.b"), "!=", "y", null, null),
+                        new Comparison(
+                                new Field(Field.Type.ATTRIBUTE, "run_id"), "NOT IN", null, null, List.of("a", "b")),
+                        new Comparison(new Field(Field.Type.ATTRIBUTE, "start_time"), ">", null, 10.0, null),
+                        new Comparison(new Field(Field.Type.DATASET, "context"), "=", "train", null, null));
+    }
+
+    @Test
+    void shouldKeepDottedTagKeysWhole() {
+        assertThat(SearchParser.parseFilter(Grammar.RUNS, "tags.mlflow.source.type = 'LOCAL'"))
+                .containsExactly(
+                        new Comparison(new Field(Field.Type.TAG, "mlflow.source.type"), "=", "LOCAL", null, null));
+    }
+
+    @Test
+    void shouldUnescapeDoubledQuotes() {
+        assertThat(SearchParser.parseFilter(Grammar.RUNS, "params.p = 'it''s'")
+                        .get(0)
+                        .text())
+                .isEqualTo("it's");
+    }
+
+    @Test
+    void shouldParseOrderByClauses() {
+        assertThat(SearchParser.parseOrderBy(
+                        Grammar.RUNS, List.of("metrics.`f1 score` DESC", "start_time", "params.lr asc")))
+                .containsExactly(
+                        new OrderBy(new Field(Field.Type.METRIC, "f1 score"), false),
+                        new OrderBy(new Field(Field.Type.ATTRIBUTE, "start_time"), true),
+                        new OrderBy(new Field(Field.Type.PARAM, "lr"), true));
+        assertThat(SearchParser.parseOrderBy(Grammar.EXPERIMENTS, List.of("experiment_id DESC")))
+                .containsExactly(new OrderBy(new Field(Field.Type.ATTRIBUTE, "experiment_id"), false));
+    }
+
+    @Test
+    void shouldRefuseWhatMlflowRefuses() {
+        for (String bad : List.of(
+                "metrics.acc",
+                "metrics.acc >",
+                "metrics.acc > 1 AND",
+                "metrics.acc > 1 metrics.b > 2",
+                "(metrics.acc > 1)",
+                "params.p = 'a' OR params.p = 'b'",
+                "tags.t LIKE 5",
+                "metrics.acc LIKE '1'",
+                "run_id IN 'a'",
+                "run_id IN ('a' 'b')",
+                "user_id IN ('a')",
+                "metrics.a > 1 ; DELETE",
+                "\"unterminated = 'x'")) {
+            assertThatThrownBy(() -> SearchParser.parseFilter(Grammar.RUNS, bad))
+                    .as(bad)
+                    .isInstanceOf(ApiException.class)
+                    .hasMessageStartingWith("Invalid filter");
+        }
+        assertThatThrownBy(() -> SearchParser.parseFilter(Grammar.EXPERIMENTS, "params.p = 'x'"))
+                .isInstanceOf(ApiException.class);
+        assertThatThrownBy(() -> SearchParser.parseOrderBy(Grammar.RUNS, List.of("metrics.a DESC extra")))
+                .isInstanceOf(ApiException.class);
+    }
+
+    @Test
+    void shouldBindValuesAsParametersNeverAsSqlText() {
+        var filter = SearchParser.parseFilter(Grammar.RUNS, "params.p = 'x''); DROP TABLE tracking.runs; --'");
+        SqlQuery q = RunSearchSql.build(new Long[] {1L}, new String[] {"active"}, filter, List.of(), 10, 0);
+        assertThat(q.sql()).doesNotContain("DROP").contains("x.value = $4");
+        assertThat(q.tuple().getValue(3)).isEqualTo("x'); DROP TABLE tracking.runs; --");
+    }
+}
