@@ -68,10 +68,12 @@ class ConcurrentWritersTest {
         int lastStep = writers * batchesPerWriter - 1;
         assertThat(latest).allSatisfy(m -> assertThat(m.getStep()).isEqualTo(lastStep));
         for (int k = 0; k < keys; k += 7) {
-            var history = tracking.getMetricHistory(GetMetricHistory.newBuilder()
-                    .setRunId(run)
-                    .setMetricKey("key" + k)
-                    .build());
+            var history = Grpc.history(
+                    tracking,
+                    GetMetricHistory.newBuilder()
+                            .setRunId(run)
+                            .setMetricKey("key" + k)
+                            .build());
             assertThat(history.getMetricsList())
                     .hasSize(writers * batchesPerWriter + 1)
                     .doesNotHaveDuplicates();

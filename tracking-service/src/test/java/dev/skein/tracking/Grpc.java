@@ -7,6 +7,7 @@ import dev.skein.common.error.GrpcErrors;
 import dev.skein.proto.common.v1.ErrorCode;
 import dev.skein.proto.tracking.v1.CreateExperiment;
 import dev.skein.proto.tracking.v1.CreateRun;
+import dev.skein.proto.tracking.v1.GetMetricHistory;
 import dev.skein.proto.tracking.v1.GetRun;
 import dev.skein.proto.tracking.v1.Metric;
 import dev.skein.proto.tracking.v1.Run;
@@ -39,6 +40,18 @@ final class Grpc {
 
     static Run getRun(TrackingServiceBlockingStub t, String runId) {
         return t.getRun(GetRun.newBuilder().setRunId(runId).build()).getRun();
+    }
+
+    /** A streamed history read whole: the chunks' points in order, the last chunk's token. */
+    static GetMetricHistory.Response history(TrackingServiceBlockingStub t, GetMetricHistory request) {
+        GetMetricHistory.Response.Builder merged = GetMetricHistory.Response.newBuilder();
+        t.getMetricHistory(request).forEachRemaining(chunk -> {
+            merged.addAllMetrics(chunk.getMetricsList());
+            if (chunk.hasNextPageToken()) {
+                merged.setNextPageToken(chunk.getNextPageToken());
+            }
+        });
+        return merged.build();
     }
 
     static Metric metric(String key, double value, long timestamp, long step) {

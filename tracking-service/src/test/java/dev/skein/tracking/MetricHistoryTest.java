@@ -47,7 +47,7 @@ class MetricHistoryTest {
                 GetMetricHistory.newBuilder().setRunId(run).setMetricKey("loss").setMaxResults(700);
         int pages = 0;
         while (true) {
-            GetMetricHistory.Response page = tracking.getMetricHistory(request.build());
+            GetMetricHistory.Response page = Grpc.history(tracking, request.build());
             pages++;
             assertThat(page.getMetricsCount()).isLessThanOrEqualTo(700);
             page.getMetricsList().forEach(m -> steps.add(m.getStep()));
@@ -62,25 +62,58 @@ class MetricHistoryTest {
     }
 
     @Test
+    void shouldReturnTheWholeHistoryWhenNoSmallerPageIsAskedFor() {
+        String run = runWithSteps("loss", 12_000);
+        for (GetMetricHistory request : new GetMetricHistory[] {
+            GetMetricHistory.newBuilder().setRunId(run).setMetricKey("loss").build(),
+            GetMetricHistory.newBuilder()
+                    .setRunId(run)
+                    .setMetricKey("loss")
+                    .setMaxResults(25_000)
+                    .build()
+        }) {
+            GetMetricHistory.Response whole = Grpc.history(tracking, request);
+            assertThat(whole.hasNextPageToken()).isFalse();
+            assertThat(whole.getMetricsList())
+                    .extracting(Metric::getStep)
+                    .hasSize(12_000)
+                    .isSorted()
+                    .doesNotHaveDuplicates();
+        }
+        // and it leaves the service in chunks, not as one message
+        var chunks = new ArrayList<GetMetricHistory.Response>();
+        tracking.getMetricHistory(GetMetricHistory.newBuilder()
+                        .setRunId(run)
+                        .setMetricKey("loss")
+                        .build())
+                .forEachRemaining(chunks::add);
+        assertThat(chunks).hasSizeGreaterThan(1);
+    }
+
+    @Test
     void shouldReturnAnEmptyHistoryForAnUnloggedKeyAndRefuseBadTokens() {
         String run = newRun(tracking, newExperiment(tracking));
-        assertThat(tracking.getMetricHistory(GetMetricHistory.newBuilder()
-                                .setRunId(run)
-                                .setMetricKey("none")
-                                .build())
+        assertThat(Grpc.history(
+                                tracking,
+                                GetMetricHistory.newBuilder()
+                                        .setRunId(run)
+                                        .setMetricKey("none")
+                                        .build())
                         .getMetricsList())
                 .isEmpty();
         fails(
                 ErrorCode.INVALID_PARAMETER_VALUE,
-                () -> tracking.getMetricHistory(GetMetricHistory.newBuilder()
-                        .setRunId(run)
-                        .setMetricKey("none")
-                        .setPageToken("%%%")
-                        .build()));
+                () -> Grpc.history(
+                        tracking,
+                        GetMetricHistory.newBuilder()
+                                .setRunId(run)
+                                .setMetricKey("none")
+                                .setPageToken("%%%")
+                                .build()));
         fails(
                 ErrorCode.INVALID_PARAMETER_VALUE,
-                () -> tracking.getMetricHistory(
-                        GetMetricHistory.newBuilder().setRunId(run).build()));
+                () -> Grpc.history(
+                        tracking, GetMetricHistory.newBuilder().setRunId(run).build()));
     }
 
     @Test
@@ -150,10 +183,12 @@ class MetricHistoryTest {
         tracking.logBatch(
                 LogBatch.newBuilder().setRunId(run).addMetrics(m).addMetrics(m).build());
         tracking.logBatch(LogBatch.newBuilder().setRunId(run).addMetrics(m).build());
-        Set<Metric> history = new HashSet<>(tracking.getMetricHistory(GetMetricHistory.newBuilder()
-                        .setRunId(run)
-                        .setMetricKey("m")
-                        .build())
+        Set<Metric> history = new HashSet<>(Grpc.history(
+                        tracking,
+                        GetMetricHistory.newBuilder()
+                                .setRunId(run)
+                                .setMetricKey("m")
+                                .build())
                 .getMetricsList());
         assertThat(history).containsExactly(m);
     }

@@ -191,7 +191,8 @@ class RunTest {
         log(run, metric("m", -2.0, 3000, 4));
         assertThat(getRun(tracking, run).getData().getMetrics(0).getValue()).isEqualTo(-2.0);
         // the history comes back in the order it was logged
-        var history = tracking.getMetricHistory(
+        var history = Grpc.history(
+                tracking,
                 GetMetricHistory.newBuilder().setRunId(run).setMetricKey("m").build());
         assertThat(history.getMetricsList())
                 .extracting(Metric::getValue)

@@ -7,7 +7,9 @@ import dev.skein.proto.tracking.v1.TrackingServiceGrpc;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ServiceDescriptor;
+import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcClient;
 import io.smallrye.mutiny.Uni;
@@ -34,6 +36,51 @@ public class Upstreams {
 
     public Map<ServiceDescriptor, Channel> services() {
         return Map.of(TrackingServiceGrpc.getServiceDescriptor(), tracking);
+    }
+
+    /** Receives the chunks of a server-streaming call, one at a time. */
+    public interface ChunkHandler {
+        /** A chunk; call {@code next} when ready for the following one (backpressure). */
+        void onChunk(Message chunk, Runnable next);
+
+        void onEnd();
+
+        void onError(Throwable failure);
+    }
+
+    /** Streams a server-streaming RPC, asking for each chunk only after the previous one was taken. */
+    public void stream(Route route, Message request, ChunkHandler handler) {
+        ClientCalls.asyncServerStreamingCall(
+                route.channel().newCall(route.method(), options()),
+                request,
+                new ClientResponseObserver<Message, Message>() {
+                    private ClientCallStreamObserver<Message> call;
+
+                    @Override
+                    public void beforeStart(ClientCallStreamObserver<Message> requestStream) {
+                        call = requestStream;
+                        requestStream.disableAutoRequestWithInitial(1);
+                    }
+
+                    @Override
+                    public void onNext(Message chunk) {
+                        handler.onChunk(chunk, () -> call.request(1));
+                    }
+
+                    @Override
+                    public void onError(Throwable failure) {
+                        handler.onError(failure);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        handler.onEnd();
+                    }
+                });
+    }
+
+    private CallOptions options() {
+        return CallOptions.DEFAULT.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     public Uni<Message> call(Route route, Message request) {

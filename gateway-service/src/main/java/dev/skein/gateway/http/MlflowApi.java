@@ -120,6 +120,10 @@ public class MlflowApi {
             error(ctx, e);
             return;
         }
+        if (route.streaming()) {
+            stream(ctx, route, message);
+            return;
+        }
         upstreams
                 .call(route, message)
                 .subscribe()
@@ -132,6 +136,69 @@ public class MlflowApi {
                             }
                         },
                         failure -> fail(ctx, route, failure));
+    }
+
+    /**
+     * Writes a server-streaming RPC's chunks as one JSON response while they arrive. The next chunk
+     * is only requested once the client has taken the previous one, so a response of any size
+     * passes through with flat memory. The status is sent with the first chunk: a failure before
+     * it is an ordinary MLflow error; one after it can only cut the response short.
+     */
+    private void stream(RoutingContext ctx, Route route, Message request) {
+        io.vertx.core.Context context = ctx.vertx().getOrCreateContext();
+        HttpServerResponse response = ctx.response();
+        ProtoJsonWriter.Concatenation json =
+                new ProtoJsonWriter.Concatenation(((Message) ((io.grpc.MethodDescriptor.PrototypeMarshaller<?>)
+                                        route.method().getResponseMarshaller())
+                                .getMessagePrototype())
+                        .getDescriptorForType());
+        Message[] last = {null};
+        upstreams.stream(route, request, new Upstreams.ChunkHandler() {
+            @Override
+            public void onChunk(Message chunk, Runnable next) {
+                context.runOnContext(v -> {
+                    if (response.closed()) {
+                        return;
+                    }
+                    if (!response.headWritten()) {
+                        response.setChunked(true).putHeader(HttpHeaders.CONTENT_TYPE, JSON);
+                    }
+                    last[0] = chunk;
+                    response.write(Buffer.buffer(json.chunk(chunk)));
+                    if (response.writeQueueFull()) {
+                        response.drainHandler(d -> next.run());
+                    } else {
+                        next.run();
+                    }
+                });
+            }
+
+            @Override
+            public void onEnd() {
+                context.runOnContext(v -> {
+                    if (!response.closed()) {
+                        if (!response.headWritten()) {
+                            response.putHeader(HttpHeaders.CONTENT_TYPE, JSON);
+                        }
+                        response.end(Buffer.buffer(json.end(last[0])));
+                    }
+                });
+            }
+
+            @Override
+            public void onError(Throwable failure) {
+                context.runOnContext(v -> {
+                    if (response.headWritten()) {
+                        LOG.warnf(
+                                "Streaming %s failed midway, cutting the response: %s",
+                                route.path(), failure.toString());
+                        response.reset();
+                    } else {
+                        fail(ctx, route, failure);
+                    }
+                });
+            }
+        });
     }
 
     private void fail(RoutingContext ctx, Route route, Throwable failure) {

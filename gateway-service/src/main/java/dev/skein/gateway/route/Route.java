@@ -17,6 +17,11 @@ public record Route(
         Channel channel,
         long maxBodyBytes) {
 
+    /** A server-streaming RPC: its chunks are written out as one JSON response while they arrive. */
+    public boolean streaming() {
+        return method.getType() == MethodDescriptor.MethodType.SERVER_STREAMING;
+    }
+
     /** GET requests carry their fields as query parameters; the others as a JSON body. */
     public boolean hasBody() {
         return !httpMethod.equals("GET");

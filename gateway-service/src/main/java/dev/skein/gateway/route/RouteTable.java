@@ -110,6 +110,10 @@ public final class RouteTable {
         return byPath.getOrDefault(path, Collections.emptyMap());
     }
 
+    public List<Route> all() {
+        return byPath.values().stream().flatMap(m -> m.values().stream()).toList();
+    }
+
     public int size() {
         return byPath.values().stream().mapToInt(Map::size).sum();
     }

@@ -34,6 +34,75 @@ public final class ProtoJsonWriter {
         return out.toByteArray();
     }
 
+    /**
+     * Writes the chunks of a streamed response as the single message they make up: the repeated
+     * field they each carry a part of is concatenated; other fields are taken from the last chunk.
+     * Each call returns the JSON text to send next, so nothing is held beyond one chunk.
+     */
+    public static final class Concatenation {
+
+        private final FieldDescriptor streamed;
+        private boolean open;
+
+        public Concatenation(com.google.protobuf.Descriptors.Descriptor type) {
+            List<FieldDescriptor> repeated = type.getFields().stream()
+                    .filter(FieldDescriptor::isRepeated)
+                    .toList();
+            if (repeated.size() != 1) {
+                throw new IllegalArgumentException(
+                        type.getFullName() + " must have exactly one repeated field to stream");
+            }
+            this.streamed = repeated.get(0);
+        }
+
+        /** JSON for the streamed elements of one chunk. */
+        public byte[] chunk(Message chunk) {
+            int n = chunk.getRepeatedFieldCount(streamed);
+            if (n == 0) {
+                return new byte[0];
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream(64 * n);
+            try (JsonGenerator g = FACTORY.createGenerator(out).setRootValueSeparator(null)) {
+                g.writeRaw(open ? "," : "{\"" + streamed.getName() + "\":[");
+                for (int i = 0; i < n; i++) {
+                    if (i > 0) {
+                        g.writeRaw(',');
+                    }
+                    writeValue(g, streamed, chunk.getRepeatedField(streamed, i));
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            open = true;
+            return out.toByteArray();
+        }
+
+        /** JSON that completes the response: the other fields of the last chunk (if any). */
+        public byte[] end(Message last) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+            try (JsonGenerator g = FACTORY.createGenerator(out).setRootValueSeparator(null)) {
+                g.writeRaw(open ? "]" : "{");
+                boolean first = !open;
+                if (last != null) {
+                    for (Map.Entry<FieldDescriptor, Object> e :
+                            last.getAllFields().entrySet()) {
+                        if (e.getKey().equals(streamed)) {
+                            continue;
+                        }
+                        g.writeRaw(first ? "" : ",");
+                        first = false;
+                        g.writeRaw("\"" + e.getKey().getName() + "\":");
+                        writeValue(g, e.getKey(), e.getValue());
+                    }
+                }
+                g.writeRaw("}");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return out.toByteArray();
+        }
+    }
+
     private static void writeMessage(JsonGenerator g, Message message) throws IOException {
         g.writeStartObject();
         for (Map.Entry<FieldDescriptor, Object> e : message.getAllFields().entrySet()) {

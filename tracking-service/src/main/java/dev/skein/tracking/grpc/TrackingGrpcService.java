@@ -31,6 +31,7 @@ import dev.skein.tracking.service.ExperimentService;
 import dev.skein.tracking.service.RunDataService;
 import dev.skein.tracking.service.RunService;
 import io.quarkus.grpc.GrpcService;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import java.util.function.Supplier;
 
@@ -264,17 +265,17 @@ public class TrackingGrpcService implements TrackingService {
     }
 
     @Override
-    public Uni<GetMetricHistory.Response> getMetricHistory(GetMetricHistory r) {
-        return call(() -> runData.history(
+    public Multi<GetMetricHistory.Response> getMetricHistory(GetMetricHistory r) {
+        return Multi.createFrom().deferred(() -> runData.history(
                         ProtoMapper.runId(r.hasRunId(), r.getRunId(), r.hasRunUuid(), r.getRunUuid()),
                         optional(r.hasMetricKey(), r.getMetricKey()),
                         r.hasMaxResults() ? r.getMaxResults() : null,
                         optional(r.hasPageToken(), r.getPageToken()))
-                .map(page -> {
+                .map(chunk -> {
                     GetMetricHistory.Response.Builder b = GetMetricHistory.Response.newBuilder();
-                    page.items().forEach(m -> b.addMetrics(ProtoMapper.metric(m)));
-                    if (page.nextPageToken() != null) {
-                        b.setNextPageToken(page.nextPageToken());
+                    chunk.points().forEach(m -> b.addMetrics(ProtoMapper.metric(m)));
+                    if (chunk.nextPageToken() != null) {
+                        b.setNextPageToken(chunk.nextPageToken());
                     }
                     return b.build();
                 }));

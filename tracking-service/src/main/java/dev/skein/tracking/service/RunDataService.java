@@ -5,9 +5,9 @@ import dev.skein.common.paging.PageToken;
 import dev.skein.tracking.Dataset;
 import dev.skein.tracking.KeyValue;
 import dev.skein.tracking.MetricPoint;
-import dev.skein.tracking.ResultPage;
 import dev.skein.tracking.repository.MetricHistoryRepository;
 import dev.skein.tracking.repository.RunDataRepository;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -22,8 +22,11 @@ import java.util.Set;
 @ApplicationScoped
 public class RunDataService {
 
-    /** Largest history page, and the page size when a caller does not ask for one. */
-    public static final int MAX_HISTORY_PAGE = 25_000;
+    /** History requests with no max_results, or one this large or larger, get the whole history. */
+    public static final int WHOLE_HISTORY = 25_000;
+
+    /** Points per streamed chunk of a history (and per query reading it). */
+    public static final int HISTORY_CHUNK = 5_000;
 
     public static final int MAX_BULK_RUNS = 100;
     public static final int MAX_BULK_RESULTS = 2_500;
@@ -149,20 +152,44 @@ public class RunDataService {
         return data.appendLoggedModel(id, model);
     }
 
-    /** One page of a metric's history in logging order; the token points after its last point. */
-    public Uni<ResultPage<MetricPoint>> history(String runId, String key, Integer maxResults, String pageToken) {
+    /** A chunk of a history as it streams out; the last chunk of a page with a successor has a token. */
+    public record HistoryChunk(List<MetricPoint> points, String nextPageToken) {}
+
+    /**
+     * A metric's history in logging order, in chunks of at most {@link #HISTORY_CHUNK} points read
+     * one after the other, so memory stays flat whatever its length. The whole history unless
+     * {@code maxResults} asks for pages smaller than {@link #WHOLE_HISTORY}.
+     */
+    public Multi<HistoryChunk> history(String runId, String key, Integer maxResults, String pageToken) {
         String id = RunService.requireRunId(runId);
         Validation.required(key, "metric_key");
-        int limit = maxResults == null || maxResults <= 0 ? MAX_HISTORY_PAGE : Math.min(maxResults, MAX_HISTORY_PAGE);
-        long after = PageToken.decodeOffset(pageToken);
-        return history.page(id, key, after, limit + 1).map(logged -> {
-            boolean more = logged.size() > limit;
-            List<MetricHistoryRepository.Logged> page = more ? logged.subList(0, limit) : logged;
-            List<MetricPoint> points =
-                    page.stream().map(MetricHistoryRepository.Logged::point).toList();
-            return new ResultPage<>(
-                    points, more ? PageToken.encode(page.get(limit - 1).seq()) : null);
-        });
+        int limit = maxResults != null && maxResults > 0 && maxResults < WHOLE_HISTORY ? maxResults : Integer.MAX_VALUE;
+        var cursor = new Object() {
+            long after = PageToken.decodeOffset(pageToken);
+            long sent;
+            boolean done;
+        };
+        return Multi.createBy()
+                .repeating()
+                .uni(() -> cursor, c -> {
+                    int want = (int) Math.min(HISTORY_CHUNK, limit - c.sent);
+                    return history.page(id, key, c.after, want + 1).map(logged -> {
+                        boolean more = logged.size() > want;
+                        List<MetricHistoryRepository.Logged> chunk = more ? logged.subList(0, want) : logged;
+                        if (!chunk.isEmpty()) {
+                            c.after = chunk.get(chunk.size() - 1).seq();
+                        }
+                        c.sent += chunk.size();
+                        boolean pageFull = c.sent >= limit;
+                        c.done = !more || pageFull;
+                        return new HistoryChunk(
+                                chunk.stream()
+                                        .map(MetricHistoryRepository.Logged::point)
+                                        .toList(),
+                                more && pageFull ? PageToken.encode(c.after) : null);
+                    });
+                })
+                .whilst(chunk -> !cursor.done);
     }
 
     /**

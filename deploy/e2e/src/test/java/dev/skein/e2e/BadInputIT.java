@@ -1,0 +1,262 @@
+package dev.skein.e2e;
+
+import static dev.skein.e2e.Http.api;
+import static dev.skein.e2e.Http.getRun;
+import static dev.skein.e2e.Http.newExperiment;
+import static dev.skein.e2e.Http.newRun;
+import static dev.skein.e2e.Http.ok;
+import static dev.skein.e2e.Http.post;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Bad input is answered with 400 and MLflow's error body, and writes nothing; no request gets a 500. */
+@ExtendWith(Suite.class)
+class BadInputIT {
+
+    private static void refused(Response r, String messagePart) {
+        assertThat(r.statusCode()).as(r.asString()).isEqualTo(400);
+        JsonObject body = new JsonObject(r.asString());
+        assertThat(body.getMap()).containsOnlyKeys("error_code", "message");
+        assertThat(body.getString("error_code")).isEqualTo("INVALID_PARAMETER_VALUE");
+        assertThat(body.getString("message")).contains(messagePart);
+    }
+
+    private static void assertRunUntouched(String run) {
+        JsonObject data = getRun(run).getJsonObject("data");
+        assertThat(data.containsKey("metrics")).as("metrics written: %s", data).isFalse();
+        assertThat(data.containsKey("params")).as("params written: %s", data).isFalse();
+        assertThat(data.getJsonArray("tags")).as("tags written").hasSize(1); // only mlflow.runName
+    }
+
+    @Test
+    void malformedJsonWrongTypesAndMissingFields() {
+        String run = newRun(newExperiment());
+        refused(
+                post("runs/log-batch", "{\"run_id\": \"" + run + "\", \"metrics\": [{\"key\": \"m\","),
+                "not valid JSON");
+        refused(post("runs/log-batch", "[\"" + run + "\"]"), "JSON object");
+        refused(
+                post(
+                        "runs/log-metric",
+                        new JsonObject()
+                                .put("run_id", run)
+                                .put("key", "m")
+                                .put("value", "high")
+                                .put("timestamp", 1)),
+                "'value'");
+        refused(
+                post(
+                        "runs/log-metric",
+                        new JsonObject()
+                                .put("run_id", run)
+                                .put("key", 7)
+                                .put("value", 1)
+                                .put("timestamp", 1)),
+                "'key'");
+        refused(
+                post(
+                        "runs/log-batch",
+                        new JsonObject().put("run_id", run).put("params", new JsonObject().put("key", "p"))),
+                "'params'");
+        refused(
+                post(
+                        "runs/log-metric",
+                        new JsonObject().put("run_id", run).put("value", 1).put("timestamp", 1)),
+                "Missing value for required parameter 'key'");
+        refused(
+                post(
+                        "runs/log-metric",
+                        new JsonObject().put("run_id", run).put("key", "m").put("value", 1)),
+                "Missing value for required parameter 'timestamp'");
+        refused(
+                post("runs/log-parameter", new JsonObject().put("run_id", run).put("key", "p")),
+                "Missing value for required parameter 'value'");
+        refused(post("experiments/create", "{}"), "Missing value for required parameter 'name'");
+        refused(api().queryParam("experiment_id", "").get("/api/2.0/mlflow/experiments/get"), "experiment_id");
+        refused(
+                api().contentType(ContentType.TEXT).body("{}").post("/api/2.0/mlflow/experiments/create"),
+                "Content-Type");
+        assertRunUntouched(run);
+    }
+
+    @Test
+    void batchLimitsKeysAndLengths() {
+        String run = newRun(newExperiment());
+        JsonArray metrics = new JsonArray();
+        for (int i = 0; i < 1001; i++) {
+            metrics.add(new JsonObject().put("key", "m" + i).put("value", i).put("timestamp", 1));
+        }
+        refused(
+                post("runs/log-batch", new JsonObject().put("run_id", run).put("metrics", metrics)),
+                "at most 1000 metrics");
+        refused(
+                post(
+                        "runs/log-metric",
+                        new JsonObject()
+                                .put("run_id", run)
+                                .put("key", "../escape")
+                                .put("value", 1)
+                                .put("timestamp", 1)),
+                "Invalid metric name");
+        refused(
+                post(
+                        "runs/log-parameter",
+                        new JsonObject().put("run_id", run).put("key", "/abs").put("value", "v")),
+                "Invalid param name");
+        refused(
+                post(
+                        "runs/set-tag",
+                        new JsonObject().put("run_id", run).put("key", "a/../b").put("value", "v")),
+                "Invalid tag name");
+        refused(
+                post(
+                        "runs/log-parameter",
+                        new JsonObject().put("run_id", run).put("key", "p").put("value", "x".repeat(6001))),
+                "exceeded length limit of 6000");
+        refused(
+                post(
+                        "runs/set-tag",
+                        new JsonObject().put("run_id", run).put("key", "t").put("value", "x".repeat(5001))),
+                "exceeded length limit of 5000");
+        refused(
+                post(
+                        "runs/set-tag",
+                        new JsonObject()
+                                .put("run_id", run)
+                                .put("key", "k".repeat(251))
+                                .put("value", "v")),
+                "exceeded length limit of 250");
+        // 5 MB: refused from its declared size, before it is read
+        String big = "{\"run_id\": \"" + run + "\", \"tags\": [{\"key\": \"t\", \"value\": \"" + "x".repeat(5_000_000)
+                + "\"}]}";
+        refused(post("runs/log-batch", big), "at most 1000000 bytes");
+        refused(
+                post(
+                        "runs/set-tag",
+                        "{\"run_id\": \"" + run + "\", \"key\": \"t\", \"value\": \"" + "x".repeat(5_000_000) + "\"}"),
+                "exceeded length limit of 5000");
+        assertRunUntouched(run);
+    }
+
+    @Test
+    void invalidFiltersAndQuotesInsideStrings() {
+        String exp = newExperiment();
+        String run = newRun(exp);
+        ok(post(
+                "runs/log-parameter",
+                new JsonObject().put("run_id", run).put("key", "note").put("value", "it's")));
+        JsonArray ids = new JsonArray().add(exp);
+        refused(
+                post("runs/search", new JsonObject().put("experiment_ids", ids).put("filter", "metrics.m > 'x'")),
+                "numeric");
+        refused(
+                post(
+                        "runs/search",
+                        new JsonObject().put("experiment_ids", ids).put("filter", "params.note = 'a' OR 1 = 1")),
+                "AND");
+        refused(
+                post("runs/search", new JsonObject().put("experiment_ids", ids).put("filter", "params.note = 'it's'")),
+                "Invalid filter");
+        refused(
+                post(
+                        "runs/search",
+                        new JsonObject()
+                                .put("experiment_ids", ids)
+                                .put("filter", "params.note = 'x'; DROP TABLE runs")),
+                "Invalid filter");
+        refused(
+                post(
+                        "runs/search",
+                        new JsonObject()
+                                .put("experiment_ids", ids)
+                                .put("order_by", new JsonArray().add("metrics.m UP"))),
+                "Invalid order_by");
+        refused(post("experiments/search", new JsonObject().put("filter", "name = ")), "Invalid filter");
+        JsonObject quoted = ok(post(
+                "runs/search", new JsonObject().put("experiment_ids", ids).put("filter", "params.note = \"it's\"")));
+        assertThat(quoted.getJsonArray("runs")).hasSize(1);
+        JsonObject escaped = ok(post(
+                "runs/search", new JsonObject().put("experiment_ids", ids).put("filter", "params.note = 'it''s'")));
+        assertThat(escaped.getJsonArray("runs")).hasSize(1);
+        JsonObject injection = ok(post(
+                "runs/search",
+                new JsonObject().put("experiment_ids", ids).put("filter", "params.note = 'x'' OR ''a''=''a'")));
+        assertThat(injection.containsKey("runs")).isFalse();
+    }
+
+    /** Every endpoint, fed every shape of nonsense: never a 500. */
+    @Test
+    void noRequestOfAnyShapeGetsA500() {
+        String run = newRun(newExperiment());
+        List<String> bodies = List.of(
+                "",
+                "{}",
+                "[]",
+                "null",
+                "\"x\"",
+                "42",
+                "{\"a\":",
+                "{\"run_id\": {}}",
+                "{\"run_id\": \"" + run + "\"}",
+                "{\"run_id\": \"" + run + "\", \"metrics\": [{}], \"params\": [{}], \"tags\": [{}]}",
+                "{\"experiment_id\": [1], \"name\": {}, \"key\": null, \"value\": true, \"max_results\": -1}",
+                "{\"experiment_ids\": [\"x\", \"1\"], \"filter\": \"\\u0000\", \"page_token\": \"!!\", \"max_results\": 99999999}",
+                "{\"run_id\": \"" + run + "\", \"model_json\": \"{}\", \"datasets\": [{\"dataset\": {}}]}",
+                "{\"run_ids\": [], \"metric_key\": \"\", \"start_step\": 5, \"end_step\": 1}");
+        List<String> paths = List.of(
+                "experiments/create",
+                "experiments/search",
+                "experiments/get",
+                "experiments/get-by-name",
+                "experiments/delete",
+                "experiments/restore",
+                "experiments/update",
+                "experiments/set-experiment-tag",
+                "experiments/delete-experiment-tag",
+                "runs/create",
+                "runs/update",
+                "runs/delete",
+                "runs/restore",
+                "runs/get",
+                "runs/search",
+                "runs/log-metric",
+                "runs/log-parameter",
+                "runs/set-tag",
+                "runs/delete-tag",
+                "runs/log-batch",
+                "runs/log-model",
+                "runs/log-inputs",
+                "metrics/get-history",
+                "metrics/get-history-bulk-interval");
+        List<String> failures = new ArrayList<>();
+        for (String path : paths) {
+            for (String body : bodies) {
+                Response post = api().contentType(ContentType.JSON).body(body).post("/api/2.0/mlflow/" + path);
+                if (post.statusCode() >= 500) {
+                    failures.add("POST " + path + " " + body + " -> " + post.statusCode() + " " + post.asString());
+                }
+            }
+            for (String query : List.of(
+                    "",
+                    "?run_id=",
+                    "?experiment_id=abc&max_results=x",
+                    "?run_ids=a&run_ids=%00",
+                    "?metric_key=m&run_id=" + run + "&page_token=zz",
+                    "?experiment_name=%27")) {
+                Response get = api().urlEncodingEnabled(false).get("/api/2.0/mlflow/" + path + query);
+                if (get.statusCode() >= 500) {
+                    failures.add("GET " + path + query + " -> " + get.statusCode() + " " + get.asString());
+                }
+            }
+        }
+        assertThat(failures).isEmpty();
+    }
+}

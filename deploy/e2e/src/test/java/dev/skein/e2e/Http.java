@@ -1,0 +1,50 @@
+package dev.skein.e2e;
+
+import static io.restassured.RestAssured.given;
+
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import io.vertx.core.json.JsonObject;
+
+/** Raw HTTP in MLflow's wire format, as the Python client and curl send it. */
+final class Http {
+
+    private Http() {}
+
+    static RequestSpecification api() {
+        return given().baseUri(Suite.url()).urlEncodingEnabled(true);
+    }
+
+    static Response post(String path, String json) {
+        return api().contentType(ContentType.JSON).body(json).post("/api/2.0/mlflow/" + path);
+    }
+
+    static Response post(String path, JsonObject json) {
+        return post(path, json.encode());
+    }
+
+    static JsonObject ok(Response r) {
+        if (r.statusCode() != 200) {
+            throw new AssertionError("expected 200, got " + r.statusCode() + ": " + r.asString());
+        }
+        return new JsonObject(r.asString());
+    }
+
+    static String newExperiment() {
+        return ok(post("experiments/create", new JsonObject().put("name", "http-" + java.util.UUID.randomUUID())))
+                .getString("experiment_id");
+    }
+
+    static String newRun(String experimentId) {
+        return ok(post("runs/create", new JsonObject().put("experiment_id", experimentId)))
+                .getJsonObject("run")
+                .getJsonObject("info")
+                .getString("run_id");
+    }
+
+    static JsonObject getRun(String runId) {
+        return ok(api().queryParam("run_id", runId).get("/api/2.0/mlflow/runs/get"))
+                .getJsonObject("run");
+    }
+}

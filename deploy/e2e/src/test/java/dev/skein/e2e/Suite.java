@@ -1,0 +1,53 @@
+package dev.skein.e2e;
+
+import dev.skein.common.testing.TestInfra;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Starts the whole suite once for all end-to-end tests, exactly as a user does — {@code ./skein up -d}
+ * — on its own ports and database, with the test run's Kafka broker; {@code ./skein down} at the end.
+ */
+public class Suite implements BeforeAllCallback {
+
+    public static final int GATEWAY_PORT = 18080;
+    public static final int TRACKING_PORT = 18081;
+    public static final String DATABASE = "skein_e2e";
+
+    public static String url() {
+        return "http://127.0.0.1:" + GATEWAY_PORT;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        context.getRoot()
+                .getStore(ExtensionContext.Namespace.GLOBAL)
+                .getOrComputeIfAbsent(Suite.class.getName(), key -> start(), Running.class);
+    }
+
+    private static Map<String, String> env() {
+        return Map.of(
+                "SKEIN_HOME", TestInfra.repoRoot().resolve(".skein/e2e").toString(),
+                "SKEIN_GATEWAY_PORT", Integer.toString(GATEWAY_PORT),
+                "SKEIN_TRACKING_PORT", Integer.toString(TRACKING_PORT),
+                "SKEIN_KAFKA_BOOTSTRAP", TestInfra.kafkaBootstrap(),
+                "SKEIN_DB_NAME", DATABASE);
+    }
+
+    private static Running start() {
+        Map<String, String> env = env();
+        TestInfra.skein(env, Duration.ofMinutes(2), "down"); // whatever an aborted run left behind
+        TestInfra.recreateDatabase(DATABASE);
+        TestInfra.skein(env, Duration.ofMinutes(5), "up", "-d");
+        return new Running(env);
+    }
+
+    record Running(Map<String, String> env) implements ExtensionContext.Store.CloseableResource {
+        @Override
+        public void close() {
+            TestInfra.skein(env, Duration.ofMinutes(2), "down");
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package dev.skein.gateway.route;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.skein.proto.tracking.v1.TrackingServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.MethodDescriptor;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class RouteTableTest {
+
+    private final ManagedChannel channel =
+            ManagedChannelBuilder.forTarget("127.0.0.1:1").usePlaintext().build();
+    private final RouteTable table =
+            RouteTable.of(Map.of(TrackingServiceGrpc.getServiceDescriptor(), channel), 20 * 1024 * 1024);
+
+    @AfterEach
+    void close() {
+        channel.shutdownNow();
+    }
+
+    @Test
+    void shouldServeEveryTrackingRpcUnderBothMlflowPrefixes() {
+        assertThat(table.all().stream().map(r -> r.method().getFullMethodName()).distinct())
+                .containsExactlyInAnyOrderElementsOf(TrackingServiceGrpc.getServiceDescriptor().getMethods().stream()
+                        .map(MethodDescriptor::getFullMethodName)
+                        .toList());
+        assertThat(table.at("/api/2.0/mlflow/runs/log-batch")).containsOnlyKeys("POST");
+        assertThat(table.at("/ajax-api/2.0/mlflow/runs/log-batch")).containsOnlyKeys("POST");
+        assertThat(table.at("/api/2.0/mlflow/experiments/search")).containsOnlyKeys("GET", "POST");
+        assertThat(table.at("/api/2.0/mlflow/runs/get")).containsOnlyKeys("GET");
+        assertThat(table.at("/api/2.0/mlflow/experiments/delete-experiment-tag"))
+                .containsOnlyKeys("POST");
+        assertThat(table.at("/api/2.0/mlflow/nope")).isEmpty();
+        // 24 RPCs, experiments/search twice, each under two prefixes
+        assertThat(table.size())
+                .isEqualTo(
+                        (TrackingServiceGrpc.getServiceDescriptor().getMethods().size() + 1) * 2);
+    }
+
+    @Test
+    void shouldTakeBodyLimitsFromTheContract() {
+        assertThat(table.at("/api/2.0/mlflow/runs/log-batch").get("POST").maxBodyBytes())
+                .isEqualTo(1_000_000);
+        assertThat(table.at("/api/2.0/mlflow/runs/log-inputs").get("POST").maxBodyBytes())
+                .isEqualTo(20 * 1024 * 1024);
+        assertThat(table.at("/api/2.0/mlflow/runs/log-batch")
+                        .get("POST")
+                        .method()
+                        .getFullMethodName())
+                .isEqualTo("skein.tracking.v1.TrackingService/LogBatch");
+    }
+}

@@ -1,0 +1,138 @@
+package dev.skein.gateway.transcode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.skein.common.error.ApiException;
+import dev.skein.proto.tracking.v1.CreateExperiment;
+import dev.skein.proto.tracking.v1.GetMetricHistoryBulkInterval;
+import dev.skein.proto.tracking.v1.LogBatch;
+import dev.skein.proto.tracking.v1.Metric;
+import dev.skein.proto.tracking.v1.RunInfo;
+import dev.skein.proto.tracking.v1.RunStatus;
+import dev.skein.proto.tracking.v1.SearchRuns;
+import dev.skein.proto.tracking.v1.ViewType;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TranscodeTest {
+
+    private static LogBatch batch(String json) {
+        return (LogBatch) ProtoJsonReader.read(json.getBytes(StandardCharsets.UTF_8), LogBatch.getDefaultInstance());
+    }
+
+    @Test
+    void shouldReadMlflowJsonAsTheJavaAndPythonClientsSendIt() {
+        LogBatch b = batch("{\"run_id\": \"r1\", \"metrics\": ["
+                + "{\"key\": \"a\", \"value\": 1.5, \"timestamp\": \"1700000000000\", \"step\": 3},"
+                + "{\"key\": \"b\", \"value\": \"NaN\", \"timestamp\": 1},"
+                + "{\"key\": \"c\", \"value\": \"-Infinity\", \"timestamp\": 1, \"unknown\": {\"x\": [1, 2]}}],"
+                + " \"params\": null, \"somethingNew\": true}");
+        assertThat(b.getRunId()).isEqualTo("r1");
+        assertThat(b.getMetrics(0))
+                .isEqualTo(Metric.newBuilder()
+                        .setKey("a")
+                        .setValue(1.5)
+                        .setTimestamp(1_700_000_000_000L)
+                        .setStep(3)
+                        .build());
+        assertThat(b.getMetrics(1).getValue()).isNaN();
+        assertThat(b.getMetrics(1).hasStep()).isFalse();
+        assertThat(b.getMetrics(2).getValue()).isEqualTo(Double.NEGATIVE_INFINITY);
+        assertThat(b.getParamsCount()).isZero();
+    }
+
+    @Test
+    void shouldAcceptCamelCaseNamesAndEnumNames() {
+        SearchRuns s = (SearchRuns) ProtoJsonReader.read(
+                "{\"experimentIds\": [\"1\"], \"run_view_type\": \"ALL\", \"max_results\": 5.0}".getBytes(),
+                SearchRuns.getDefaultInstance());
+        assertThat(s.getExperimentIdsList()).containsExactly("1");
+        assertThat(s.getRunViewType()).isEqualTo(ViewType.ALL);
+        assertThat(s.getMaxResults()).isEqualTo(5);
+    }
+
+    @Test
+    void shouldRefuseWrongTypesWithMlflowWording() {
+        assertThatThrownBy(
+                        () -> ProtoJsonReader.read("{\"name\": 123}".getBytes(), CreateExperiment.getDefaultInstance()))
+                .isInstanceOf(ApiException.class)
+                .hasMessage("Invalid value 123 for parameter 'name' supplied. Hint: Value was of type 'int'."
+                        + " See the API docs for more information about request parameters.");
+        for (String bad : List.of(
+                "{\"run_id\": [\"a\"]}",
+                "{\"metrics\": {\"key\": \"a\"}}",
+                "{\"metrics\": [{\"value\": \"lots\"}]}",
+                "{\"metrics\": [{\"timestamp\": 1.5}]}",
+                "{\"metrics\": [{\"timestamp\": \"soon\"}]}",
+                "{\"metrics\": [{\"step\": 99999999999999999999999}]}",
+                "{\"metrics\": [null]}",
+                "{\"metrics\": [\"a\"]}",
+                "[]",
+                "\"run\"",
+                "{\"run_id\": \"a\"} {}",
+                "{\"run_id\": \"a\"",
+                "{run_id: 1}",
+                "[".repeat(1000))) {
+            assertThatThrownBy(() -> batch(bad)).as(bad).isInstanceOf(ApiException.class);
+        }
+        assertThatThrownBy(() -> ProtoJsonReader.read(
+                        "{\"run_view_type\": \"SOME\"}".getBytes(), SearchRuns.getDefaultInstance()))
+                .hasMessageContaining("ACTIVE_ONLY");
+        assertThatThrownBy(() -> ProtoJsonReader.read(
+                        "{\"max_results\": 3000000000}".getBytes(), SearchRuns.getDefaultInstance()))
+                .hasMessageContaining("32-bit");
+    }
+
+    @Test
+    void shouldTreatAnEmptyBodyAsAnEmptyMessage() {
+        assertThat(batch("")).isEqualTo(LogBatch.getDefaultInstance());
+    }
+
+    @Test
+    void shouldWriteSetFieldsOnlyWithNumbersForInt64AndNamedSpecialDoubles() {
+        RunInfo info = RunInfo.newBuilder()
+                .setRunId("r")
+                .setStatus(RunStatus.FINISHED)
+                .setStartTime(1_700_000_000_123L)
+                .build();
+        JsonObject json = new JsonObject(new String(ProtoJsonWriter.write(info), StandardCharsets.UTF_8));
+        assertThat(json.fieldNames()).containsExactlyInAnyOrder("run_id", "status", "start_time");
+        assertThat(json.getValue("start_time")).isEqualTo(1_700_000_000_123L);
+        assertThat(json.getString("status")).isEqualTo("FINISHED");
+
+        String metrics = new String(ProtoJsonWriter.write(LogBatch.newBuilder()
+                .addMetrics(Metric.newBuilder().setKey("n").setValue(Double.NaN).setStep(0))
+                .addMetrics(Metric.newBuilder().setKey("p").setValue(Double.POSITIVE_INFINITY))
+                .addMetrics(Metric.newBuilder().setKey("z").setValue(0.0))
+                .build()));
+        assertThat(metrics)
+                .isEqualTo("{\"metrics\":[{\"key\":\"n\",\"value\":\"NaN\",\"step\":0},"
+                        + "{\"key\":\"p\",\"value\":\"Infinity\"},{\"key\":\"z\",\"value\":0.0}]}");
+    }
+
+    @Test
+    void shouldMapQueryParametersWithRepeatedKeys() {
+        GetMetricHistoryBulkInterval m = (GetMetricHistoryBulkInterval) QueryReader.read(
+                Map.of(
+                        "run_ids",
+                        List.of("a", "b"),
+                        "metric_key",
+                        List.of("loss"),
+                        "max_results",
+                        List.of("7"),
+                        "ignored",
+                        List.of("x")),
+                GetMetricHistoryBulkInterval.getDefaultInstance());
+        assertThat(m.getRunIdsList()).containsExactly("a", "b");
+        assertThat(m.getMetricKey()).isEqualTo("loss");
+        assertThat(m.getMaxResults()).isEqualTo(7);
+        assertThatThrownBy(() -> QueryReader.read(
+                        Map.of("max_results", List.of("many")), GetMetricHistoryBulkInterval.getDefaultInstance()))
+                .isInstanceOf(ApiException.class)
+                .hasMessageContaining("max_results");
+    }
+}
