@@ -48,8 +48,12 @@ public class Upstreams {
         void onError(Throwable failure);
     }
 
-    /** Streams a server-streaming RPC, asking for each chunk only after the previous one was taken. */
-    public void stream(Route route, Message request, ChunkHandler handler) {
+    /**
+     * Streams a server-streaming RPC, asking for each chunk only after the previous one was taken.
+     * Returns what cancels the call (when the HTTP client goes away).
+     */
+    public Runnable stream(Route route, Message request, ChunkHandler handler) {
+        ClientCallStreamObserver<?>[] started = {null};
         ClientCalls.asyncServerStreamingCall(
                 route.channel().newCall(route.method(), options()),
                 request,
@@ -59,6 +63,7 @@ public class Upstreams {
                     @Override
                     public void beforeStart(ClientCallStreamObserver<Message> requestStream) {
                         call = requestStream;
+                        started[0] = requestStream;
                         requestStream.disableAutoRequestWithInitial(1);
                     }
 
@@ -77,6 +82,7 @@ public class Upstreams {
                         handler.onEnd();
                     }
                 });
+        return () -> started[0].cancel("The HTTP client went away", null);
     }
 
     private CallOptions options() {

@@ -153,7 +153,7 @@ public class MlflowApi {
                                 .getMessagePrototype())
                         .getDescriptorForType());
         Message[] last = {null};
-        upstreams.stream(route, request, new Upstreams.ChunkHandler() {
+        Runnable cancel = upstreams.stream(route, request, new Upstreams.ChunkHandler() {
             @Override
             public void onChunk(Message chunk, Runnable next) {
                 context.runOnContext(v -> {
@@ -199,6 +199,7 @@ public class MlflowApi {
                 });
             }
         });
+        response.closeHandler(v -> cancel.run());
     }
 
     private void fail(RoutingContext ctx, Route route, Throwable failure) {
