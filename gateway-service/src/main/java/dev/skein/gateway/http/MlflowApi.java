@@ -11,7 +11,9 @@ import dev.skein.gateway.transcode.ProtoJsonReader;
 import dev.skein.gateway.transcode.ProtoJsonWriter;
 import dev.skein.gateway.transcode.QueryReader;
 import dev.skein.proto.common.v1.ErrorCode;
+import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
+import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -27,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -112,7 +115,7 @@ public class MlflowApi {
         return params;
     }
 
-    private void respond(RoutingContext ctx, Route route, java.util.function.Supplier<Message> transcode) {
+    private void respond(RoutingContext ctx, Route route, Supplier<Message> transcode) {
         Message message;
         try {
             message = transcode.get();
@@ -145,10 +148,10 @@ public class MlflowApi {
      * it is an ordinary MLflow error; one after it can only cut the response short.
      */
     private void stream(RoutingContext ctx, Route route, Message request) {
-        io.vertx.core.Context context = ctx.vertx().getOrCreateContext();
+        Context context = ctx.vertx().getOrCreateContext();
         HttpServerResponse response = ctx.response();
         ProtoJsonWriter.Concatenation json =
-                new ProtoJsonWriter.Concatenation(((Message) ((io.grpc.MethodDescriptor.PrototypeMarshaller<?>)
+                new ProtoJsonWriter.Concatenation(((Message) ((MethodDescriptor.PrototypeMarshaller<?>)
                                         route.method().getResponseMarshaller())
                                 .getMessagePrototype())
                         .getDescriptorForType());

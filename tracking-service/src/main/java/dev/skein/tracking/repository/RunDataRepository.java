@@ -7,7 +7,10 @@ import dev.skein.tracking.MetricPoint;
 import dev.skein.tracking.Run;
 import dev.skein.tracking.RunTag;
 import dev.skein.tracking.RunView;
+import dev.skein.tracking.search.RunSearchSql;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
@@ -20,6 +23,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 
 /**
@@ -39,12 +43,10 @@ public class RunDataRepository {
     // Reads
 
     public Uni<Run> findRun(String runId) {
-        return pool.preparedQuery("SELECT " + RUN_COLUMNS + " FROM tracking.runs r WHERE r.run_uuid = $1")
+        return pool.preparedQuery("SELECT " + RunSearchSql.COLUMNS + " FROM tracking.runs r WHERE r.run_uuid = $1")
                 .execute(Tuple.of(runId))
                 .map(rows -> rows.size() == 0 ? null : Rows.run(rows.iterator().next()));
     }
-
-    static final String RUN_COLUMNS = dev.skein.tracking.search.RunSearchSql.COLUMNS;
 
     /** The runs with their latest metrics, params, tags and inputs, in the order given. */
     public Uni<List<RunView>> withData(List<Run> runs) {
@@ -208,7 +210,7 @@ public class RunDataRepository {
             return Uni.createFrom().voidItem();
         }
         // The last value given for a key wins, as when tags are set one by one.
-        Map<String, String> byKey = new java.util.TreeMap<>();
+        Map<String, String> byKey = new TreeMap<>();
         tags.forEach(t -> byKey.put(t.key(), t.value()));
         String[] keys = byKey.keySet().toArray(String[]::new);
         String[] values = byKey.values().toArray(String[]::new);
@@ -323,7 +325,7 @@ public class RunDataRepository {
                         return Uni.createFrom().voidItem();
                     }
                     UUID inputId = inserted.iterator().next().getUUID("input_uuid");
-                    Map<String, String> byName = new java.util.TreeMap<>();
+                    Map<String, String> byName = new TreeMap<>();
                     d.tags().forEach(t -> byName.put(t.key(), t.value()));
                     return conn.preparedQuery("INSERT INTO tracking.input_tags (input_uuid, name, value)"
                                     + " SELECT $1, n, v FROM unnest($2::text[], $3::text[]) AS t(n, v)")
@@ -336,19 +338,19 @@ public class RunDataRepository {
     }
 
     /** Appends one MLmodel description to the run's {@code mlflow.log-model.history} tag (a JSON list). */
-    public Uni<Void> appendLoggedModel(String runId, io.vertx.core.json.JsonObject model) {
+    public Uni<Void> appendLoggedModel(String runId, JsonObject model) {
         return pool.withTransaction(conn -> activeRun(conn, runId)
                 .flatMap(exp -> conn.preparedQuery(
                                 "SELECT value FROM tracking.tags WHERE run_uuid = $1 AND key = $2 FOR UPDATE")
                         .execute(Tuple.of(runId, RunTag.LOGGED_MODELS)))
                 .flatMap(rows -> {
-                    io.vertx.core.json.JsonArray history = new io.vertx.core.json.JsonArray();
+                    JsonArray history = new JsonArray();
                     if (rows.size() > 0) {
                         try {
-                            history = new io.vertx.core.json.JsonArray(
-                                    rows.iterator().next().getString("value"));
+                            history = new JsonArray(rows.iterator().next().getString("value"));
                         } catch (RuntimeException notAList) {
-                            history = new io.vertx.core.json.JsonArray();
+                            // a hand-set tag that is not a JSON list: the history starts afresh
+                            history = new JsonArray();
                         }
                     }
                     history.add(model);

@@ -2,6 +2,7 @@ package dev.skein.tracking.search;
 
 import dev.skein.common.error.ApiException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -35,7 +36,7 @@ public final class Grammar {
                     "end_time", Kind.NUMBER),
             Map.of("created", "start_time", "run name", "run_name", "Created", "start_time", "Run Name", "run_name"),
             Set.of(Field.Type.METRIC, Field.Type.PARAM, Field.Type.TAG, Field.Type.ATTRIBUTE),
-            Set.of("run_id", "run_name", "status", "user_id", "artifact_uri", "start_time", "end_time"));
+            List.of("run_id", "run_name", "status", "user_id", "artifact_uri", "start_time", "end_time"));
 
     /** Experiments: name, creation and update times, tags. */
     public static final Grammar EXPERIMENTS = new Grammar(
@@ -47,14 +48,14 @@ public final class Grammar {
                     "last_update_time", Kind.NUMBER),
             Map.of(),
             Set.of(Field.Type.ATTRIBUTE),
-            Set.of("name", "experiment_id", "creation_time", "last_update_time"));
+            List.of("name", "experiment_id", "creation_time", "last_update_time"));
 
     final String entity;
     private final Set<Field.Type> filterTypes;
     private final Map<String, Kind> attributes;
     private final Map<String, String> aliases;
     private final Set<Field.Type> orderTypes;
-    private final Set<String> orderAttributes;
+    private final List<String> orderAttributes;
 
     private Grammar(
             String entity,
@@ -62,7 +63,7 @@ public final class Grammar {
             Map<String, Kind> attributes,
             Map<String, String> aliases,
             Set<Field.Type> orderTypes,
-            Set<String> orderAttributes) {
+            List<String> orderAttributes) {
         this.entity = entity;
         this.filterTypes = filterTypes;
         this.attributes = attributes;

@@ -1,6 +1,7 @@
 package dev.skein.tracking.service;
 
 import dev.skein.common.error.ApiException;
+import dev.skein.common.outbox.OutboxEvent;
 import dev.skein.common.paging.PageToken;
 import dev.skein.tracking.Experiment;
 import dev.skein.tracking.ExperimentTag;
@@ -149,7 +150,7 @@ public class ExperimentService {
                     e.lifecycleStage = Experiment.DELETED;
                     e.lastUpdateTime = now;
                     return runs.findByExperimentAndStage(id, Run.ACTIVE).flatMap(active -> {
-                        List<dev.skein.common.outbox.OutboxEvent> deleted = new ArrayList<>();
+                        List<OutboxEvent> deleted = new ArrayList<>();
                         for (Run r : active) {
                             r.lifecycleStage = Run.DELETED;
                             r.deletedTime = now;
@@ -173,7 +174,7 @@ public class ExperimentService {
                     e.lifecycleStage = Experiment.ACTIVE;
                     e.lastUpdateTime = System.currentTimeMillis();
                     return runs.findByExperimentAndStage(id, Run.DELETED).flatMap(deleted -> {
-                        List<dev.skein.common.outbox.OutboxEvent> restored = new ArrayList<>();
+                        List<OutboxEvent> restored = new ArrayList<>();
                         for (Run r : deleted) {
                             if (r.deletedTime != null && r.deletedTime >= deletedAt) {
                                 r.lifecycleStage = Run.ACTIVE;

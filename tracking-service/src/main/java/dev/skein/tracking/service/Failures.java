@@ -16,9 +16,6 @@ final class Failures {
             if (t instanceof org.hibernate.exception.ConstraintViolationException) {
                 return true;
             }
-            if (t.getCause() == t) {
-                break;
-            }
         }
         return false;
     }
