@@ -1,5 +1,6 @@
 -- tracking-service schema (Flyway runs it inside schema "tracking"). Times are epoch milliseconds,
--- as in MLflow. Length limits live in the service's validation, not in column types.
+-- as in MLflow. Length limits live in the service's validation, not in column types. Param and tag
+-- values are never in a B-tree index: one at MLflow's length limits can exceed an index row.
 
 CREATE TABLE experiments (
     experiment_id     BIGINT PRIMARY KEY,
@@ -44,7 +45,6 @@ CREATE TABLE tags (
     value    TEXT NOT NULL,
     PRIMARY KEY (run_uuid, key)
 );
-CREATE INDEX tags_key_value_idx ON tags (key, value);
 
 CREATE TABLE params (
     run_uuid TEXT NOT NULL REFERENCES runs (run_uuid) ON DELETE CASCADE,
@@ -52,7 +52,6 @@ CREATE TABLE params (
     value    TEXT NOT NULL,
     PRIMARY KEY (run_uuid, key)
 );
-CREATE INDEX params_key_value_idx ON params (key, value);
 
 -- Full metric history. A point is identified by (run, key, step, timestamp, value): logging the
 -- same point twice is a no-op. seq keeps the order points were logged in, which is the order

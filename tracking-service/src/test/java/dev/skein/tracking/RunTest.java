@@ -354,6 +354,21 @@ class RunTest {
     }
 
     @Test
+    void shouldAcceptValuesUpToMlflowsLimitsWhateverTheirContent() {
+        String run = newRun(tracking, newExperiment(tracking));
+        java.util.Random random = new java.util.Random(7);
+        String param = random.ints(6000, 33, 0x2FFF).collect(StringBuilder::new, StringBuilder::appendCodePoint,
+                StringBuilder::append).toString();
+        String tag = random.ints(5000, 33, 0x2FFF).collect(StringBuilder::new, StringBuilder::appendCodePoint,
+                StringBuilder::append).toString();
+        tracking.logParam(LogParam.newBuilder().setRunId(run).setKey("long").setValue(param).build());
+        tracking.setTag(SetTag.newBuilder().setRunId(run).setKey("long").setValue(tag).build());
+        Run got = getRun(tracking, run);
+        assertThat(got.getData().getParams(0).getValue()).isEqualTo(param);
+        assertThat(tagValue(got, "long")).isEqualTo(tag);
+    }
+
+    @Test
     void shouldDeleteTagsWithMlflowMessages() {
         String run = newRun(tracking, newExperiment(tracking));
         tracking.setTag(
