@@ -144,6 +144,12 @@ class RunSearchTest {
     }
 
     @Test
+    void shouldTreatBackslashesInLikePatternsLiterally() {
+        // PostgreSQL's own LIKE would fail on a pattern ending in its escape character
+        assertThat(search("params.model LIKE 'cnn\\'")).isEmpty();
+    }
+
+    @Test
     void shouldRefuseInvalidFiltersNamingTheProblem() {
         String[][] cases = {
             {"metrics.acc > 'high'", "numeric"},

@@ -357,15 +357,30 @@ class RunTest {
     void shouldAcceptValuesUpToMlflowsLimitsWhateverTheirContent() {
         String run = newRun(tracking, newExperiment(tracking));
         java.util.Random random = new java.util.Random(7);
-        String param = random.ints(6000, 33, 0x2FFF).collect(StringBuilder::new, StringBuilder::appendCodePoint,
-                StringBuilder::append).toString();
-        String tag = random.ints(5000, 33, 0x2FFF).collect(StringBuilder::new, StringBuilder::appendCodePoint,
-                StringBuilder::append).toString();
-        tracking.logParam(LogParam.newBuilder().setRunId(run).setKey("long").setValue(param).build());
-        tracking.setTag(SetTag.newBuilder().setRunId(run).setKey("long").setValue(tag).build());
+        String param = random.ints(6000, 33, 0x2FFF)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+                .toString();
+        String tag = random.ints(5000, 33, 0x2FFF)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+                .toString();
+        tracking.logParam(LogParam.newBuilder()
+                .setRunId(run)
+                .setKey("long")
+                .setValue(param)
+                .build());
+        tracking.setTag(
+                SetTag.newBuilder().setRunId(run).setKey("long").setValue(tag).build());
         Run got = getRun(tracking, run);
         assertThat(got.getData().getParams(0).getValue()).isEqualTo(param);
         assertThat(tagValue(got, "long")).isEqualTo(tag);
+        // PostgreSQL text cannot hold NUL: the caller's value is refused, not a server failure
+        fails(
+                ErrorCode.INVALID_PARAMETER_VALUE,
+                () -> tracking.setTag(SetTag.newBuilder()
+                        .setRunId(run)
+                        .setKey("nul")
+                        .setValue("a\u0000b")
+                        .build()));
     }
 
     @Test

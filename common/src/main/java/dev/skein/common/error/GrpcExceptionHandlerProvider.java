@@ -8,6 +8,7 @@ import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.ExceptionHandler;
 import io.quarkus.grpc.ExceptionHandlerProvider;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 import org.jboss.logging.Logger;
 
 /**
@@ -19,6 +20,12 @@ import org.jboss.logging.Logger;
 public class GrpcExceptionHandlerProvider implements ExceptionHandlerProvider {
 
     private static final Logger LOG = Logger.getLogger(GrpcExceptionHandlerProvider.class);
+
+    private final Instance<FailureTranslator> translators;
+
+    public GrpcExceptionHandlerProvider(Instance<FailureTranslator> translators) {
+        this.translators = translators;
+    }
 
     @Override
     public <ReqT, RespT> ExceptionHandler<ReqT, RespT> createHandler(
@@ -38,7 +45,7 @@ public class GrpcExceptionHandlerProvider implements ExceptionHandlerProvider {
         return toStatus(failure);
     }
 
-    static StatusRuntimeException toStatus(Throwable failure) {
+    StatusRuntimeException toStatus(Throwable failure) {
         Throwable cause = unwrap(failure);
         if (cause instanceof ApiException api) {
             return GrpcErrors.toStatus(api);
@@ -48,6 +55,12 @@ public class GrpcExceptionHandlerProvider implements ExceptionHandlerProvider {
         }
         if (cause instanceof StatusException se) {
             return se.getStatus().asRuntimeException(se.getTrailers());
+        }
+        for (FailureTranslator translator : translators) {
+            var translated = translator.translate(cause);
+            if (translated.isPresent()) {
+                return GrpcErrors.toStatus(translated.get());
+            }
         }
         LOG.error("Unexpected failure while serving a gRPC call", cause);
         return Status.INTERNAL.withDescription("Internal error").asRuntimeException();

@@ -84,6 +84,10 @@ class BadInputIT {
         refused(
                 api().contentType(ContentType.TEXT).body("{}").post("/api/2.0/mlflow/experiments/create"),
                 "Content-Type");
+        // PostgreSQL text cannot hold NUL: refused as the caller's error
+        refused(
+                post("runs/set-tag", "{\"run_id\": \"" + run + "\", \"key\": \"t\", \"value\": \"a\\u0000b\"}"),
+                "Invalid value");
         assertRunUntouched(run);
     }
 
@@ -180,6 +184,9 @@ class BadInputIT {
                                 .put("order_by", new JsonArray().add("metrics.m UP"))),
                 "Invalid order_by");
         refused(post("experiments/search", new JsonObject().put("filter", "name = ")), "Invalid filter");
+        JsonObject backslash = ok(post(
+                "runs/search", new JsonObject().put("experiment_ids", ids).put("filter", "params.note LIKE 'it\\'")));
+        assertThat(backslash.containsKey("runs")).isFalse();
         JsonObject quoted = ok(post(
                 "runs/search", new JsonObject().put("experiment_ids", ids).put("filter", "params.note = \"it's\"")));
         assertThat(quoted.getJsonArray("runs")).hasSize(1);

@@ -137,6 +137,10 @@ public final class RunSearchSql {
         } else {
             q.bind(c.text());
         }
+        if (op.equals("LIKE") || op.equals("ILIKE")) {
+            // no escape character, as in SQLite (MLflow's default store): a backslash is a backslash
+            q.append(" ESCAPE ''");
+        }
     }
 
     private static void sortKey(SqlQuery q, Field f) {

@@ -1,0 +1,27 @@
+package dev.skein.tracking.repository;
+
+import dev.skein.common.error.ApiException;
+import dev.skein.common.error.FailureTranslator;
+import io.vertx.pgclient.PgException;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Optional;
+
+/**
+ * PostgreSQL's data exceptions (SQLSTATE class 22: a NUL character in text, a number out of range…)
+ * come from values the caller sent, so they are INVALID_PARAMETER_VALUE, not internal errors.
+ */
+@ApplicationScoped
+public class DatabaseFailures implements FailureTranslator {
+
+    @Override
+    public Optional<ApiException> translate(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof PgException pg
+                    && pg.getSqlState() != null
+                    && pg.getSqlState().startsWith("22")) {
+                return Optional.of(ApiException.invalidParameter("Invalid value: " + pg.getErrorMessage()));
+            }
+        }
+        return Optional.empty();
+    }
+}
