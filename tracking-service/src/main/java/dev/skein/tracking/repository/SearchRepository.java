@@ -1,10 +1,10 @@
 package dev.skein.tracking.repository;
 
+import dev.skein.common.search.SqlQuery;
 import dev.skein.tracking.Experiment;
 import dev.skein.tracking.ExperimentView;
 import dev.skein.tracking.KeyValue;
 import dev.skein.tracking.Run;
-import dev.skein.tracking.search.SqlQuery;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;

@@ -1,5 +1,9 @@
 package dev.skein.tracking.search;
 
+import dev.skein.common.search.Comparison;
+import dev.skein.common.search.Field;
+import dev.skein.common.search.OrderBy;
+import dev.skein.common.search.SqlQuery;
 import java.util.List;
 import java.util.Map;
 
@@ -32,11 +36,11 @@ public final class ExperimentSearchSql {
                                 "EXISTS (SELECT 1 FROM tracking.experiment_tags x WHERE x.experiment_id = e.experiment_id AND x.key = ")
                         .bind(c.field().key())
                         .append(" AND x.value ");
-                RunSearchSql.compare(q, c);
+                q.compare(c);
                 q.append(")");
             } else {
                 q.append(ATTRIBUTE_COLUMNS.get(c.field().key())).append(" ");
-                RunSearchSql.compare(q, c);
+                q.compare(c);
             }
         }
         List<OrderBy> order = orderBy.isEmpty()

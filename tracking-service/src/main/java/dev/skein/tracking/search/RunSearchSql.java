@@ -1,5 +1,9 @@
 package dev.skein.tracking.search;
 
+import dev.skein.common.search.Comparison;
+import dev.skein.common.search.Field;
+import dev.skein.common.search.OrderBy;
+import dev.skein.common.search.SqlQuery;
 import java.util.List;
 import java.util.Map;
 
@@ -70,7 +74,7 @@ public final class RunSearchSql {
                 q.append("EXISTS (SELECT 1 FROM tracking.latest_metrics x WHERE x.run_uuid = r.run_uuid AND x.key = ")
                         .bind(f.key())
                         .append(" AND x.value <> 'NaN'::float8 AND x.value ");
-                compare(q, c);
+                q.compare(c);
                 q.append(")");
             }
             case PARAM, TAG -> {
@@ -79,7 +83,7 @@ public final class RunSearchSql {
                         .append(" x WHERE x.run_uuid = r.run_uuid AND x.key = ")
                         .bind(f.key())
                         .append(" AND x.value ");
-                compare(q, c);
+                q.compare(c);
                 q.append(")");
             }
             case ATTRIBUTE -> {
@@ -92,7 +96,7 @@ public final class RunSearchSql {
                             .append(")");
                 } else {
                     q.append(column).append(" ");
-                    compare(q, c);
+                    q.compare(c);
                 }
             }
             case DATASET -> {
@@ -121,25 +125,7 @@ public final class RunSearchSql {
                     .append(")");
         } else {
             q.append(column).append(" ");
-            compare(q, c);
-        }
-    }
-
-    /** Appends {@code <op> $n} for a scalar comparison. */
-    static void compare(SqlQuery q, Comparison c) {
-        String op = c.op().equals("!=") ? "<>" : c.op();
-        q.append(op).append(" ");
-        if (c.number() != null) {
-            Object value = c.field().type() == Field.Type.ATTRIBUTE
-                    ? (Object) c.number().longValue()
-                    : c.number();
-            q.bind(value);
-        } else {
-            q.bind(c.text());
-        }
-        if (op.equals("LIKE") || op.equals("ILIKE")) {
-            // no escape character, as in SQLite (MLflow's default store): a backslash is a backslash
-            q.append(" ESCAPE ''");
+            q.compare(c);
         }
     }
 

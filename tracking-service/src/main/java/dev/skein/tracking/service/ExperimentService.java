@@ -3,6 +3,7 @@ package dev.skein.tracking.service;
 import dev.skein.common.error.ApiException;
 import dev.skein.common.outbox.OutboxEvent;
 import dev.skein.common.paging.PageToken;
+import dev.skein.common.search.SearchParser;
 import dev.skein.tracking.Experiment;
 import dev.skein.tracking.ExperimentTag;
 import dev.skein.tracking.ExperimentView;
@@ -19,8 +20,7 @@ import dev.skein.tracking.repository.OutboxRepository;
 import dev.skein.tracking.repository.RunRepository;
 import dev.skein.tracking.repository.SearchRepository;
 import dev.skein.tracking.search.ExperimentSearchSql;
-import dev.skein.tracking.search.Grammar;
-import dev.skein.tracking.search.SearchParser;
+import dev.skein.tracking.search.TrackingGrammars;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -281,8 +281,8 @@ public class ExperimentService {
         int limit = (int) maxResults;
         var query = ExperimentSearchSql.build(
                 viewType.stages(),
-                SearchParser.parseFilter(Grammar.EXPERIMENTS, filter),
-                SearchParser.parseOrderBy(Grammar.EXPERIMENTS, orderBy),
+                SearchParser.parseFilter(TrackingGrammars.EXPERIMENTS, filter),
+                SearchParser.parseOrderBy(TrackingGrammars.EXPERIMENTS, orderBy),
                 limit + 1,
                 offset);
         return search.experiments(query)

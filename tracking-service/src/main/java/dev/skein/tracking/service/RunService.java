@@ -2,6 +2,7 @@ package dev.skein.tracking.service;
 
 import dev.skein.common.error.ApiException;
 import dev.skein.common.paging.PageToken;
+import dev.skein.common.search.SearchParser;
 import dev.skein.tracking.Experiment;
 import dev.skein.tracking.KeyValue;
 import dev.skein.tracking.ResultPage;
@@ -17,9 +18,8 @@ import dev.skein.tracking.repository.RunDataRepository;
 import dev.skein.tracking.repository.RunRepository;
 import dev.skein.tracking.repository.RunTagRepository;
 import dev.skein.tracking.repository.SearchRepository;
-import dev.skein.tracking.search.Grammar;
 import dev.skein.tracking.search.RunSearchSql;
-import dev.skein.tracking.search.SearchParser;
+import dev.skein.tracking.search.TrackingGrammars;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -216,8 +216,8 @@ public class RunService {
             throw ApiException.invalidParameter("Invalid value for max_results. It must be at most "
                     + MAX_SEARCH_RESULTS + ", but got " + maxResults);
         }
-        var comparisons = SearchParser.parseFilter(Grammar.RUNS, filter);
-        var order = SearchParser.parseOrderBy(Grammar.RUNS, orderBy);
+        var comparisons = SearchParser.parseFilter(TrackingGrammars.RUNS, filter);
+        var order = SearchParser.parseOrderBy(TrackingGrammars.RUNS, orderBy);
         long offset = PageToken.decodeOffset(pageToken);
         List<Long> ids = new ArrayList<>();
         for (String e : experimentIds) {

@@ -1,4 +1,4 @@
-package dev.skein.tracking.search;
+package dev.skein.common.search;
 
 /**
  * What a filter or order-by clause refers to.

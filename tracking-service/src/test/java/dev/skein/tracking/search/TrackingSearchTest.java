@@ -4,15 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.skein.common.error.ApiException;
+import dev.skein.common.search.Comparison;
+import dev.skein.common.search.Field;
+import dev.skein.common.search.OrderBy;
+import dev.skein.common.search.SearchParser;
+import dev.skein.common.search.SqlQuery;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class SearchParserTest {
+/** MLflow's search language as runs and experiments use it, down to the SQL it becomes. */
+class TrackingSearchTest {
 
     @Test
     void shouldParseEveryFieldTypeAndOperator() {
         List<Comparison> c = SearchParser.parseFilter(
-                Grammar.RUNS,
+                TrackingGrammars.RUNS,
                 "metrics.acc >= -1.5e-3 and params.\"my key\" ILIKE '%x%' AND tags.`a.b` != 'y'"
                         + " AND attributes.run_id NOT IN ('a', 'b') AND created > 10 AND datasets.context = 'train'");
         assertThat(c)
@@ -28,14 +34,14 @@ class SearchParserTest {
 
     @Test
     void shouldKeepDottedTagKeysWhole() {
-        assertThat(SearchParser.parseFilter(Grammar.RUNS, "tags.mlflow.source.type = 'LOCAL'"))
+        assertThat(SearchParser.parseFilter(TrackingGrammars.RUNS, "tags.mlflow.source.type = 'LOCAL'"))
                 .containsExactly(
                         new Comparison(new Field(Field.Type.TAG, "mlflow.source.type"), "=", "LOCAL", null, null));
     }
 
     @Test
     void shouldUnescapeDoubledQuotes() {
-        assertThat(SearchParser.parseFilter(Grammar.RUNS, "params.p = 'it''s'")
+        assertThat(SearchParser.parseFilter(TrackingGrammars.RUNS, "params.p = 'it''s'")
                         .get(0)
                         .text())
                 .isEqualTo("it's");
@@ -44,12 +50,12 @@ class SearchParserTest {
     @Test
     void shouldParseOrderByClauses() {
         assertThat(SearchParser.parseOrderBy(
-                        Grammar.RUNS, List.of("metrics.`f1 score` DESC", "start_time", "params.lr asc")))
+                        TrackingGrammars.RUNS, List.of("metrics.`f1 score` DESC", "start_time", "params.lr asc")))
                 .containsExactly(
                         new OrderBy(new Field(Field.Type.METRIC, "f1 score"), false),
                         new OrderBy(new Field(Field.Type.ATTRIBUTE, "start_time"), true),
                         new OrderBy(new Field(Field.Type.PARAM, "lr"), true));
-        assertThat(SearchParser.parseOrderBy(Grammar.EXPERIMENTS, List.of("experiment_id DESC")))
+        assertThat(SearchParser.parseOrderBy(TrackingGrammars.EXPERIMENTS, List.of("experiment_id DESC")))
                 .containsExactly(new OrderBy(new Field(Field.Type.ATTRIBUTE, "experiment_id"), false));
     }
 
@@ -69,20 +75,20 @@ class SearchParserTest {
                 "user_id IN ('a')",
                 "metrics.a > 1 ; DELETE",
                 "\"unterminated = 'x'")) {
-            assertThatThrownBy(() -> SearchParser.parseFilter(Grammar.RUNS, bad))
+            assertThatThrownBy(() -> SearchParser.parseFilter(TrackingGrammars.RUNS, bad))
                     .as(bad)
                     .isInstanceOf(ApiException.class)
                     .hasMessageStartingWith("Invalid filter");
         }
-        assertThatThrownBy(() -> SearchParser.parseFilter(Grammar.EXPERIMENTS, "params.p = 'x'"))
+        assertThatThrownBy(() -> SearchParser.parseFilter(TrackingGrammars.EXPERIMENTS, "params.p = 'x'"))
                 .isInstanceOf(ApiException.class);
-        assertThatThrownBy(() -> SearchParser.parseOrderBy(Grammar.RUNS, List.of("metrics.a DESC extra")))
+        assertThatThrownBy(() -> SearchParser.parseOrderBy(TrackingGrammars.RUNS, List.of("metrics.a DESC extra")))
                 .isInstanceOf(ApiException.class);
     }
 
     @Test
     void shouldBindValuesAsParametersNeverAsSqlText() {
-        var filter = SearchParser.parseFilter(Grammar.RUNS, "params.p = 'x''); DROP TABLE tracking.runs; --'");
+        var filter = SearchParser.parseFilter(TrackingGrammars.RUNS, "params.p = 'x''); DROP TABLE tracking.runs; --'");
         SqlQuery q = RunSearchSql.build(new Long[] {1L}, new String[] {"active"}, filter, List.of(), 10, 0);
         assertThat(q.sql()).doesNotContain("DROP").contains("x.value = $4");
         assertThat(q.tuple().getValue(3)).isEqualTo("x'); DROP TABLE tracking.runs; --");

@@ -1,4 +1,4 @@
-package dev.skein.tracking.search;
+package dev.skein.common.search;
 
 import dev.skein.common.error.ApiException;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.skein.tracking.search;
+package dev.skein.common.search;
 
 /** A lexical token of MLflow's search language, with its position for error messages. */
 record Token(Kind kind, String text, int position) {

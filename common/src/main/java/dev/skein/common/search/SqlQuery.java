@@ -1,4 +1,4 @@
-package dev.skein.tracking.search;
+package dev.skein.common.search;
 
 import io.vertx.mutiny.sqlclient.Tuple;
 import java.util.ArrayList;
@@ -19,6 +19,25 @@ public final class SqlQuery {
     public SqlQuery bind(Object value) {
         args.add(value);
         sql.append('$').append(args.size());
+        return this;
+    }
+
+    /**
+     * Appends {@code <op> $n} for a scalar comparison, the value bound (numbers compared with an
+     * attribute as integers, with a metric as doubles). LIKE patterns have no escape character,
+     * as in SQLite (MLflow's default store): a backslash is a backslash.
+     */
+    public SqlQuery compare(Comparison c) {
+        String op = c.op().equals("!=") ? "<>" : c.op();
+        append(op).append(" ");
+        if (c.number() != null) {
+            bind(c.field().type() == Field.Type.ATTRIBUTE ? (Object) c.number().longValue() : c.number());
+        } else {
+            bind(c.text());
+        }
+        if (op.equals("LIKE") || op.equals("ILIKE")) {
+            append(" ESCAPE ''");
+        }
         return this;
     }
 

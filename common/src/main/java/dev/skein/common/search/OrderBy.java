@@ -1,3 +1,3 @@
-package dev.skein.tracking.search;
+package dev.skein.common.search;
 
 public record OrderBy(Field field, boolean ascending) {}

@@ -1,4 +1,4 @@
-package dev.skein.tracking.search;
+package dev.skein.common.search;
 
 import java.util.List;
 
