@@ -16,7 +16,6 @@ import dev.skein.tracking.messaging.OutboxPublisher;
 import dev.skein.tracking.messaging.RunEvents;
 import dev.skein.tracking.repository.ExperimentRepository;
 import dev.skein.tracking.repository.ExperimentTagRepository;
-import dev.skein.tracking.repository.OutboxRepository;
 import dev.skein.tracking.repository.RunRepository;
 import dev.skein.tracking.repository.SearchRepository;
 import dev.skein.tracking.search.ExperimentSearchSql;
@@ -38,7 +37,6 @@ public class ExperimentService {
     private final ExperimentRepository experiments;
     private final ExperimentTagRepository tags;
     private final RunRepository runs;
-    private final OutboxRepository outbox;
     private final RunEvents events;
     private final OutboxPublisher publisher;
     private final SearchRepository search;
@@ -48,7 +46,6 @@ public class ExperimentService {
             ExperimentRepository experiments,
             ExperimentTagRepository tags,
             RunRepository runs,
-            OutboxRepository outbox,
             RunEvents events,
             OutboxPublisher publisher,
             SearchRepository search,
@@ -56,7 +53,6 @@ public class ExperimentService {
         this.experiments = experiments;
         this.tags = tags;
         this.runs = runs;
-        this.outbox = outbox;
         this.events = events;
         this.publisher = publisher;
         this.search = search;
@@ -156,7 +152,7 @@ public class ExperimentService {
                             r.deletedTime = now;
                             deleted.add(events.deleted(r));
                         }
-                        return outbox.add(deleted);
+                        return publisher.append(deleted);
                     });
                 }))
                 .invoke(publisher::wake);
@@ -182,7 +178,7 @@ public class ExperimentService {
                                 restored.add(events.restored(r));
                             }
                         }
-                        return outbox.add(restored);
+                        return publisher.append(restored);
                     });
                 }))
                 .invoke(publisher::wake);

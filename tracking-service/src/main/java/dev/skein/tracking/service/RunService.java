@@ -13,7 +13,6 @@ import dev.skein.tracking.ViewType;
 import dev.skein.tracking.messaging.OutboxPublisher;
 import dev.skein.tracking.messaging.RunEvents;
 import dev.skein.tracking.repository.ExperimentRepository;
-import dev.skein.tracking.repository.OutboxRepository;
 import dev.skein.tracking.repository.RunDataRepository;
 import dev.skein.tracking.repository.RunRepository;
 import dev.skein.tracking.repository.RunTagRepository;
@@ -40,7 +39,6 @@ public class RunService {
     private final RunRepository runs;
     private final RunTagRepository runTags;
     private final ExperimentRepository experiments;
-    private final OutboxRepository outbox;
     private final RunEvents events;
     private final OutboxPublisher publisher;
     private final RunDataRepository data;
@@ -50,7 +48,6 @@ public class RunService {
             RunRepository runs,
             RunTagRepository runTags,
             ExperimentRepository experiments,
-            OutboxRepository outbox,
             RunEvents events,
             OutboxPublisher publisher,
             RunDataRepository data,
@@ -58,7 +55,6 @@ public class RunService {
         this.runs = runs;
         this.runTags = runTags;
         this.experiments = experiments;
-        this.outbox = outbox;
         this.events = events;
         this.publisher = publisher;
         this.data = data;
@@ -105,7 +101,7 @@ public class RunService {
                     tags.forEach((k, v) -> rows.add(new RunTag(run.runUuid, k, v)));
                     return runs.persist(run)
                             .flatMap(saved -> runTags.persist(rows.stream()))
-                            .flatMap(saved -> outbox.add(List.of(events.created(run))))
+                            .flatMap(saved -> publisher.append(List.of(events.created(run))))
                             .map(saved -> new RunView(
                                     run,
                                     List.of(),
@@ -153,7 +149,7 @@ public class RunService {
                                             .replaceWithVoid();
                                 });
                     }
-                    return nameTag.flatMap(v -> outbox.add(List.of(events.updated(run))))
+                    return nameTag.flatMap(v -> publisher.append(List.of(events.updated(run))))
                             .replaceWith(run);
                 }))
                 .invoke(publisher::wake);
@@ -170,7 +166,7 @@ public class RunService {
                     }
                     run.lifecycleStage = Run.DELETED;
                     run.deletedTime = System.currentTimeMillis();
-                    return outbox.add(List.of(events.deleted(run)));
+                    return publisher.append(List.of(events.deleted(run)));
                 }))
                 .invoke(publisher::wake);
     }
@@ -186,7 +182,7 @@ public class RunService {
                     }
                     run.lifecycleStage = Run.ACTIVE;
                     run.deletedTime = null;
-                    return outbox.add(List.of(events.restored(run)));
+                    return publisher.append(List.of(events.restored(run)));
                 }))
                 .invoke(publisher::wake);
     }
