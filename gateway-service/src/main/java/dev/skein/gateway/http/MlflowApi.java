@@ -1,6 +1,7 @@
 package dev.skein.gateway.http;
 
 import com.google.protobuf.Message;
+import dev.skein.common.actor.Actors;
 import dev.skein.common.error.ApiException;
 import dev.skein.common.error.GrpcErrors;
 import dev.skein.gateway.client.Upstreams;
@@ -66,7 +67,8 @@ public class MlflowApi {
 
     private void handle(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
-        Map<String, Route> at = routes.at(request.path());
+        RouteTable.Match match = routes.match(request.path());
+        Map<String, Route> at = match.routes();
         if (at.isEmpty()) {
             error(ctx, 404, ErrorCode.ENDPOINT_NOT_FOUND, "No API endpoint at " + request.path());
             return;
@@ -82,7 +84,9 @@ public class MlflowApi {
             return;
         }
         if (!route.hasBody()) {
-            respond(ctx, route, () -> QueryReader.read(queryParams(request), route.requestPrototype()));
+            Map<String, List<String>> params = queryParams(request);
+            match.pathParams().forEach((name, value) -> params.put(name, List.of(value)));
+            respond(ctx, route, () -> QueryReader.read(params, route.requestPrototype()));
             return;
         }
         String contentType = request.getHeader(HttpHeaders.CONTENT_TYPE);
@@ -104,7 +108,28 @@ public class MlflowApi {
         readBody(
                 ctx,
                 route.maxBodyBytes(),
-                body -> respond(ctx, route, () -> ProtoJsonReader.read(body, route.requestPrototype())));
+                body -> respond(
+                        ctx,
+                        route,
+                        () -> withPathParams(
+                                ProtoJsonReader.read(body, route.requestPrototype()), match.pathParams())));
+    }
+
+    /** Path parameters ({@code /webhooks/{webhook_id}}) set their fields, over what the body said. */
+    private static Message withPathParams(Message message, Map<String, String> pathParams) {
+        if (pathParams.isEmpty()) {
+            return message;
+        }
+        Map<String, List<String>> params = new HashMap<>();
+        pathParams.forEach((name, value) -> params.put(name, List.of(value)));
+        return message.toBuilder()
+                .mergeFrom(QueryReader.read(params, message.getDefaultInstanceForType()))
+                .build();
+    }
+
+    /** Who is acting: the authenticated user once authentication exists; until then, nobody known. */
+    private static String actor(RoutingContext ctx) {
+        return Actors.UNKNOWN;
     }
 
     private static Map<String, List<String>> queryParams(HttpServerRequest request) {
@@ -128,7 +153,7 @@ public class MlflowApi {
             return;
         }
         upstreams
-                .call(route, message)
+                .call(route, message, actor(ctx))
                 .subscribe()
                 .with(
                         response -> {
@@ -156,7 +181,7 @@ public class MlflowApi {
                                 .getMessagePrototype())
                         .getDescriptorForType());
         Message[] last = {null};
-        Runnable cancel = upstreams.stream(route, request, new Upstreams.ChunkHandler() {
+        Runnable cancel = upstreams.stream(route, request, actor(ctx), new Upstreams.ChunkHandler() {
             @Override
             public void onChunk(Message chunk, Runnable next) {
                 context.runOnContext(v -> {

@@ -105,9 +105,46 @@ public final class RouteTable {
         return routes;
     }
 
+    /**
+     * The routes at a path, by HTTP method, and the values of the path's parameters ({@code
+     * /webhooks/{webhook_id}}); no routes if no endpoint lives there.
+     */
+    public record Match(Map<String, Route> routes, Map<String, String> pathParams) {}
+
+    public Match match(String path) {
+        Map<String, Route> exact = byPath.get(path);
+        if (exact != null) {
+            return new Match(exact, Map.of());
+        }
+        String[] segments = path.split("/", -1);
+        for (Map.Entry<String, Map<String, Route>> e : byPath.entrySet()) {
+            if (!e.getKey().contains("{")) {
+                continue;
+            }
+            String[] template = e.getKey().split("/", -1);
+            if (template.length != segments.length) {
+                continue;
+            }
+            Map<String, String> params = new HashMap<>();
+            boolean matches = true;
+            for (int i = 0; i < template.length && matches; i++) {
+                if (template[i].startsWith("{") && template[i].endsWith("}")) {
+                    matches = !segments[i].isEmpty();
+                    params.put(template[i].substring(1, template[i].length() - 1), segments[i]);
+                } else {
+                    matches = template[i].equals(segments[i]);
+                }
+            }
+            if (matches) {
+                return new Match(e.getValue(), params);
+            }
+        }
+        return new Match(Collections.emptyMap(), Map.of());
+    }
+
     /** The routes at a path by HTTP method; empty if no endpoint lives there. */
     public Map<String, Route> at(String path) {
-        return byPath.getOrDefault(path, Collections.emptyMap());
+        return match(path).routes();
     }
 
     public List<Route> all() {

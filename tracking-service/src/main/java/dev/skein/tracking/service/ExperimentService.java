@@ -4,6 +4,7 @@ import dev.skein.common.error.ApiException;
 import dev.skein.common.outbox.OutboxEvent;
 import dev.skein.common.paging.PageToken;
 import dev.skein.common.search.SearchParser;
+import dev.skein.common.validation.Inputs;
 import dev.skein.tracking.Experiment;
 import dev.skein.tracking.ExperimentTag;
 import dev.skein.tracking.ExperimentView;
@@ -60,7 +61,7 @@ public class ExperimentService {
     }
 
     public Uni<Long> create(String name, String artifactLocation, List<KeyValue> tagList) {
-        Validation.required(name, "name");
+        Inputs.required(name, "name");
         Validation.experimentName(name);
         if (artifactLocation != null && artifactLocation.startsWith("runs:")) {
             throw ApiException.invalidParameter(
@@ -114,7 +115,7 @@ public class ExperimentService {
     }
 
     public Uni<ExperimentView> get(String experimentId) {
-        Validation.required(experimentId, "experiment_id");
+        Inputs.required(experimentId, "experiment_id");
         long id = Ids.experimentId(experimentId);
         return Panache.withSession(() -> experiments.findById(id)).flatMap(e -> {
             if (e == null) {
@@ -125,7 +126,7 @@ public class ExperimentService {
     }
 
     public Uni<ExperimentView> getByName(String name) {
-        Validation.required(name, "experiment_name");
+        Inputs.required(name, "experiment_name");
         return Panache.withSession(() -> experiments.findByName(name)).flatMap(e -> {
             if (e == null) {
                 throw ApiException.notFound("Could not find experiment with name '" + name + "'");
@@ -136,7 +137,7 @@ public class ExperimentService {
 
     /** Marks the experiment and its active runs deleted; each run's deletion is an event. */
     public Uni<Void> delete(String experimentId) {
-        Validation.required(experimentId, "experiment_id");
+        Inputs.required(experimentId, "experiment_id");
         long id = Ids.experimentId(experimentId);
         return Panache.withTransaction(() -> experiments.findById(id).flatMap(e -> {
                     if (e == null || !e.isActive()) {
@@ -160,7 +161,7 @@ public class ExperimentService {
 
     /** Restores the experiment and the runs that were deleted with it (not runs deleted before). */
     public Uni<Void> restore(String experimentId) {
-        Validation.required(experimentId, "experiment_id");
+        Inputs.required(experimentId, "experiment_id");
         long id = Ids.experimentId(experimentId);
         return Panache.withTransaction(() -> experiments.findById(id).flatMap(e -> {
                     if (e == null || e.isActive()) {
@@ -185,8 +186,8 @@ public class ExperimentService {
     }
 
     public Uni<Void> rename(String experimentId, String newName) {
-        Validation.required(experimentId, "experiment_id");
-        Validation.required(newName, "new_name");
+        Inputs.required(experimentId, "experiment_id");
+        Inputs.required(newName, "new_name");
         Validation.experimentName(newName);
         long id = Ids.experimentId(experimentId);
         return Panache.withTransaction(() -> experiments.findById(id).flatMap(e -> {
@@ -214,8 +215,8 @@ public class ExperimentService {
     }
 
     public Uni<Void> setTag(String experimentId, String key, String value) {
-        Validation.required(experimentId, "experiment_id");
-        Validation.required(key, "key");
+        Inputs.required(experimentId, "experiment_id");
+        Inputs.required(key, "key");
         if (value == null) {
             throw ApiException.missing("value");
         }
@@ -236,8 +237,8 @@ public class ExperimentService {
     }
 
     public Uni<Void> deleteTag(String experimentId, String key) {
-        Validation.required(experimentId, "experiment_id");
-        Validation.required(key, "key");
+        Inputs.required(experimentId, "experiment_id");
+        Inputs.required(key, "key");
         long id = Ids.experimentId(experimentId);
         return Panache.withTransaction(() -> activeExperiment(id, experimentId)
                 .flatMap(e -> tags.deleteById(new ExperimentTag.Id(id, key)))

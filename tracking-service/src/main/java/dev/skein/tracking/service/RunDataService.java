@@ -2,6 +2,7 @@ package dev.skein.tracking.service;
 
 import dev.skein.common.error.ApiException;
 import dev.skein.common.paging.PageToken;
+import dev.skein.common.validation.Inputs;
 import dev.skein.tracking.Dataset;
 import dev.skein.tracking.KeyValue;
 import dev.skein.tracking.MetricPoint;
@@ -71,7 +72,7 @@ public class RunDataService {
     }
 
     public Uni<Void> logMetric(String runId, String key, Double value, Long timestamp, long step) {
-        Validation.required(key, "key");
+        Inputs.required(key, "key");
         if (value == null) {
             throw ApiException.missing("value");
         }
@@ -82,7 +83,7 @@ public class RunDataService {
     }
 
     public Uni<Void> logParam(String runId, String key, String value) {
-        Validation.required(key, "key");
+        Inputs.required(key, "key");
         if (value == null) {
             throw ApiException.missing("value");
         }
@@ -90,7 +91,7 @@ public class RunDataService {
     }
 
     public Uni<Void> setTag(String runId, String key, String value) {
-        Validation.required(key, "key");
+        Inputs.required(key, "key");
         if (value == null) {
             throw ApiException.missing("value");
         }
@@ -99,29 +100,29 @@ public class RunDataService {
 
     public Uni<Void> deleteTag(String runId, String key) {
         String id = RunService.requireRunId(runId);
-        Validation.required(key, "key");
+        Inputs.required(key, "key");
         return data.deleteTag(id, key);
     }
 
     public Uni<Void> logInputs(String runId, List<Dataset> datasets) {
         String id = RunService.requireRunId(runId);
         for (Dataset d : datasets) {
-            Validation.required(d.name(), "dataset.name");
-            Validation.required(d.digest(), "dataset.digest");
-            Validation.required(d.sourceType(), "dataset.source_type");
-            Validation.required(d.source(), "dataset.source");
-            Validation.length("Dataset name", d.name(), Validation.MAX_DATASET_NAME_LENGTH);
-            Validation.length("Dataset digest", d.digest(), Validation.MAX_DATASET_DIGEST_LENGTH);
-            Validation.length("Dataset source", d.source(), Validation.MAX_DATASET_SOURCE_LENGTH);
-            Validation.length("Dataset schema", d.schema(), Validation.MAX_DATASET_SCHEMA_LENGTH);
-            Validation.length("Dataset profile", d.profile(), Validation.MAX_DATASET_PROFILE_LENGTH);
+            Inputs.required(d.name(), "dataset.name");
+            Inputs.required(d.digest(), "dataset.digest");
+            Inputs.required(d.sourceType(), "dataset.source_type");
+            Inputs.required(d.source(), "dataset.source");
+            Inputs.length("Dataset name", d.name(), Validation.MAX_DATASET_NAME_LENGTH);
+            Inputs.length("Dataset digest", d.digest(), Validation.MAX_DATASET_DIGEST_LENGTH);
+            Inputs.length("Dataset source", d.source(), Validation.MAX_DATASET_SOURCE_LENGTH);
+            Inputs.length("Dataset schema", d.schema(), Validation.MAX_DATASET_SCHEMA_LENGTH);
+            Inputs.length("Dataset profile", d.profile(), Validation.MAX_DATASET_PROFILE_LENGTH);
             for (KeyValue t : d.tags()) {
-                Validation.required(t.key(), "tags.key");
+                Inputs.required(t.key(), "tags.key");
                 if (t.value() == null) {
                     throw ApiException.missing("tags.value");
                 }
-                Validation.length("Input tag key", t.key(), Validation.MAX_INPUT_TAG_KEY_LENGTH);
-                Validation.length("Input tag value", t.value(), Validation.MAX_INPUT_TAG_VALUE_LENGTH);
+                Inputs.length("Input tag key", t.key(), Validation.MAX_INPUT_TAG_KEY_LENGTH);
+                Inputs.length("Input tag value", t.value(), Validation.MAX_INPUT_TAG_VALUE_LENGTH);
             }
         }
         return datasets.isEmpty() ? Uni.createFrom().voidItem() : data.logInputs(id, datasets);
@@ -130,7 +131,7 @@ public class RunDataService {
     /** Records an MLmodel (as JSON) in the run's {@code mlflow.log-model.history} tag, as MLflow does. */
     public Uni<Void> logModel(String runId, String modelJson) {
         String id = RunService.requireRunId(runId);
-        Validation.required(modelJson, "model_json");
+        Inputs.required(modelJson, "model_json");
         JsonObject model;
         try {
             model = new JsonObject(modelJson);
@@ -162,7 +163,7 @@ public class RunDataService {
      */
     public Multi<HistoryChunk> history(String runId, String key, Integer maxResults, String pageToken) {
         String id = RunService.requireRunId(runId);
-        Validation.required(key, "metric_key");
+        Inputs.required(key, "metric_key");
         int limit = maxResults != null && maxResults > 0 && maxResults < WHOLE_HISTORY ? maxResults : Integer.MAX_VALUE;
         var cursor = new Object() {
             long after = PageToken.decodeOffset(pageToken);
@@ -206,7 +207,7 @@ public class RunDataService {
                     + MAX_BULK_RUNS + " run_ids. Received " + runIds.size() + " run_ids.");
         }
         runIds.forEach(Validation::runId);
-        Validation.required(key, "metric_key");
+        Inputs.required(key, "metric_key");
         if ((startStep == null) != (endStep == null)) {
             throw ApiException.invalidParameter(
                     "If either start step or end step are specified, both must be specified.");

@@ -3,6 +3,7 @@ package dev.skein.tracking.service;
 import dev.skein.common.error.ApiException;
 import dev.skein.common.paging.PageToken;
 import dev.skein.common.search.SearchParser;
+import dev.skein.common.validation.Inputs;
 import dev.skein.tracking.Experiment;
 import dev.skein.tracking.KeyValue;
 import dev.skein.tracking.ResultPage;
@@ -237,7 +238,7 @@ public class RunService {
     }
 
     static String requireRunId(String runId) {
-        Validation.required(runId, "run_id");
+        Inputs.required(runId, "run_id");
         Validation.runId(runId);
         return runId;
     }

@@ -1,0 +1,4 @@
+package dev.skein.registry;
+
+/** A tag. */
+public record KeyValue(String key, String value) {}
