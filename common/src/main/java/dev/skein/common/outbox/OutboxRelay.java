@@ -68,6 +68,7 @@ public final class OutboxRelay {
     }
 
     public void start() {
+        LOG.infof("Relaying outbox %s to Kafka (polling every %s)", table, pollInterval);
         timerId = vertx.setPeriodic(pollInterval.toMillis(), id -> wake());
         wake();
     }
