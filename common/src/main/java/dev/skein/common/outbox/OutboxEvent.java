@@ -21,8 +21,13 @@ public record OutboxEvent(
             JsonFormat.printer().alwaysPrintFieldsWithNoPresence().omittingInsignificantWhitespace();
 
     public static OutboxEvent of(String topic, String key, String type, String subject, MessageOrBuilder payload) {
+        return new OutboxEvent(UUID.randomUUID(), topic, key, type, subject, json(payload), Instant.now());
+    }
+
+    /** The proto3 JSON of an event message, as events carry it. */
+    public static String json(MessageOrBuilder payload) {
         try {
-            return new OutboxEvent(UUID.randomUUID(), topic, key, type, subject, PRINTER.print(payload), Instant.now());
+            return PRINTER.print(payload);
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalArgumentException("Event payload cannot be printed as JSON", e);
         }

@@ -65,7 +65,21 @@ public final class ProtoJsonReader {
                 builder.clearField(f);
                 continue;
             }
-            if (f.isRepeated()) {
+            if (f.isMapField()) {
+                if (value != JsonToken.START_OBJECT) {
+                    throw JsonFields.invalid(path, text(p, value), describe(value));
+                }
+                builder.clearField(f);
+                FieldDescriptor keyField = f.getMessageType().findFieldByName("key");
+                FieldDescriptor valueField = f.getMessageType().findFieldByName("value");
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String key = p.currentName();
+                    Message.Builder entry = builder.newBuilderForField(f);
+                    entry.setField(keyField, mapKey(path, keyField, key));
+                    entry.setField(valueField, value(p, p.nextToken(), entry, valueField, path + "[" + key + "]"));
+                    builder.addRepeatedField(f, entry.build());
+                }
+            } else if (f.isRepeated()) {
                 if (value != JsonToken.START_ARRAY) {
                     throw JsonFields.invalid(path, text(p, value), describe(value));
                 }
@@ -155,6 +169,17 @@ public final class ProtoJsonReader {
             }
             default -> throw ApiException.invalidParameter("Parameter '" + path + "' cannot be set over JSON");
         }
+    }
+
+    /** Map keys are JSON strings whatever their proto type. */
+    private static Object mapKey(String path, FieldDescriptor key, String text) {
+        return switch (key.getJavaType()) {
+            case STRING -> text;
+            case INT -> (int) JsonFields.parseInteger(path, text, key);
+            case LONG -> JsonFields.parseInteger(path, text, key);
+            case BOOLEAN -> JsonFields.parseBoolean(path, text);
+            default -> throw ApiException.invalidParameter("Parameter '" + path + "' has keys of an unsupported type");
+        };
     }
 
     private static String text(JsonParser p, JsonToken t) throws IOException {

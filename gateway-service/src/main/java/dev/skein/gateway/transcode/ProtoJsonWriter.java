@@ -108,7 +108,9 @@ public final class ProtoJsonWriter {
         for (Map.Entry<FieldDescriptor, Object> e : message.getAllFields().entrySet()) {
             FieldDescriptor f = e.getKey();
             g.writeFieldName(f.getName());
-            if (f.isRepeated()) {
+            if (f.isMapField()) {
+                writeMap(g, f, (List<?>) e.getValue());
+            } else if (f.isRepeated()) {
                 g.writeStartArray();
                 for (Object element : (List<?>) e.getValue()) {
                     writeValue(g, f, element);
@@ -117,6 +119,19 @@ public final class ProtoJsonWriter {
             } else {
                 writeValue(g, f, e.getValue());
             }
+        }
+        g.writeEndObject();
+    }
+
+    /** A map field is a JSON object (proto3 JSON mapping), not a list of entries. */
+    private static void writeMap(JsonGenerator g, FieldDescriptor f, List<?> entries) throws IOException {
+        FieldDescriptor key = f.getMessageType().findFieldByName("key");
+        FieldDescriptor value = f.getMessageType().findFieldByName("value");
+        g.writeStartObject();
+        for (Object entry : entries) {
+            Message m = (Message) entry;
+            g.writeFieldName(String.valueOf(m.getField(key)));
+            writeValue(g, value, m.getField(value));
         }
         g.writeEndObject();
     }

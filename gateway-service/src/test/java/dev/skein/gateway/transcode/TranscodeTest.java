@@ -135,4 +135,18 @@ class TranscodeTest {
                 .isInstanceOf(ApiException.class)
                 .hasMessageContaining("max_results");
     }
+
+    @Test
+    void shouldWriteAndReadMapFieldsAsJsonObjects() {
+        var state = dev.skein.events.v1.RegisteredModelState.newBuilder()
+                .setName("m")
+                .putTags("team", "vision")
+                .putAliases("champion", "3")
+                .build();
+        JsonObject json = new JsonObject(new String(ProtoJsonWriter.write(state), StandardCharsets.UTF_8));
+        assertThat(json.getJsonObject("tags").getMap()).containsExactly(Map.entry("team", "vision"));
+        assertThat(json.getJsonObject("aliases").getString("champion")).isEqualTo("3");
+        var read = ProtoJsonReader.read(ProtoJsonWriter.write(state), state.getDefaultInstanceForType());
+        assertThat(read).isEqualTo(state);
+    }
 }

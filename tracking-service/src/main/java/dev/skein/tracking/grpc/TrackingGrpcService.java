@@ -1,5 +1,7 @@
 package dev.skein.tracking.grpc;
 
+import static dev.skein.common.grpc.Calls.streaming;
+import static dev.skein.common.grpc.Calls.unary;
 import static dev.skein.tracking.grpc.ProtoMapper.optional;
 
 import dev.skein.proto.tracking.v1.CreateExperiment;
@@ -33,7 +35,6 @@ import dev.skein.tracking.service.RunService;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import java.util.function.Supplier;
 
 /** The gRPC face of tracking-service: maps requests and responses, nothing else. */
 @GrpcService
@@ -49,14 +50,9 @@ public class TrackingGrpcService implements TrackingService {
         this.runData = runData;
     }
 
-    /** Validation throws before any Uni exists; deferring turns that into a failed call like any other. */
-    private static <T> Uni<T> call(Supplier<Uni<? extends T>> body) {
-        return Uni.createFrom().deferred(body);
-    }
-
     @Override
     public Uni<CreateExperiment.Response> createExperiment(CreateExperiment r) {
-        return call(() -> experiments
+        return unary(() -> experiments
                 .create(
                         optional(r.hasName(), r.getName()),
                         optional(r.hasArtifactLocation(), r.getArtifactLocation()),
@@ -68,7 +64,7 @@ public class TrackingGrpcService implements TrackingService {
 
     @Override
     public Uni<SearchExperiments.Response> searchExperiments(SearchExperiments r) {
-        return call(() -> experiments
+        return unary(() -> experiments
                 .search(
                         r.getMaxResults(),
                         optional(r.hasPageToken(), r.getPageToken()),
@@ -87,7 +83,7 @@ public class TrackingGrpcService implements TrackingService {
 
     @Override
     public Uni<GetExperiment.Response> getExperiment(GetExperiment r) {
-        return call(() -> experiments
+        return unary(() -> experiments
                 .get(optional(r.hasExperimentId(), r.getExperimentId()))
                 .map(e -> GetExperiment.Response.newBuilder()
                         .setExperiment(ProtoMapper.experiment(e))
@@ -96,7 +92,7 @@ public class TrackingGrpcService implements TrackingService {
 
     @Override
     public Uni<GetExperimentByName.Response> getExperimentByName(GetExperimentByName r) {
-        return call(() -> experiments
+        return unary(() -> experiments
                 .getByName(optional(r.hasExperimentName(), r.getExperimentName()))
                 .map(e -> GetExperimentByName.Response.newBuilder()
                         .setExperiment(ProtoMapper.experiment(e))
@@ -105,28 +101,28 @@ public class TrackingGrpcService implements TrackingService {
 
     @Override
     public Uni<DeleteExperiment.Response> deleteExperiment(DeleteExperiment r) {
-        return call(() -> experiments
+        return unary(() -> experiments
                 .delete(optional(r.hasExperimentId(), r.getExperimentId()))
                 .replaceWith(DeleteExperiment.Response.getDefaultInstance()));
     }
 
     @Override
     public Uni<RestoreExperiment.Response> restoreExperiment(RestoreExperiment r) {
-        return call(() -> experiments
+        return unary(() -> experiments
                 .restore(optional(r.hasExperimentId(), r.getExperimentId()))
                 .replaceWith(RestoreExperiment.Response.getDefaultInstance()));
     }
 
     @Override
     public Uni<UpdateExperiment.Response> updateExperiment(UpdateExperiment r) {
-        return call(() -> experiments
+        return unary(() -> experiments
                 .rename(optional(r.hasExperimentId(), r.getExperimentId()), optional(r.hasNewName(), r.getNewName()))
                 .replaceWith(UpdateExperiment.Response.getDefaultInstance()));
     }
 
     @Override
     public Uni<SetExperimentTag.Response> setExperimentTag(SetExperimentTag r) {
-        return call(() -> experiments
+        return unary(() -> experiments
                 .setTag(
                         optional(r.hasExperimentId(), r.getExperimentId()),
                         optional(r.hasKey(), r.getKey()),
@@ -136,14 +132,14 @@ public class TrackingGrpcService implements TrackingService {
 
     @Override
     public Uni<DeleteExperimentTag.Response> deleteExperimentTag(DeleteExperimentTag r) {
-        return call(() -> experiments
+        return unary(() -> experiments
                 .deleteTag(optional(r.hasExperimentId(), r.getExperimentId()), optional(r.hasKey(), r.getKey()))
                 .replaceWith(DeleteExperimentTag.Response.getDefaultInstance()));
     }
 
     @Override
     public Uni<CreateRun.Response> createRun(CreateRun r) {
-        return call(() -> runs.create(
+        return unary(() -> runs.create(
                         optional(r.hasExperimentId(), r.getExperimentId()),
                         optional(r.hasUserId(), r.getUserId()),
                         optional(r.hasRunName(), r.getRunName()),
@@ -156,7 +152,7 @@ public class TrackingGrpcService implements TrackingService {
 
     @Override
     public Uni<UpdateRun.Response> updateRun(UpdateRun r) {
-        return call(() -> runs.update(
+        return unary(() -> runs.update(
                         ProtoMapper.runId(r.hasRunId(), r.getRunId(), r.hasRunUuid(), r.getRunUuid()),
                         r.hasStatus() ? r.getStatus().name() : null,
                         r.hasEndTime() ? r.getEndTime() : null,
@@ -168,19 +164,19 @@ public class TrackingGrpcService implements TrackingService {
 
     @Override
     public Uni<DeleteRun.Response> deleteRun(DeleteRun r) {
-        return call(() ->
+        return unary(() ->
                 runs.delete(optional(r.hasRunId(), r.getRunId())).replaceWith(DeleteRun.Response.getDefaultInstance()));
     }
 
     @Override
     public Uni<RestoreRun.Response> restoreRun(RestoreRun r) {
-        return call(() -> runs.restore(optional(r.hasRunId(), r.getRunId()))
+        return unary(() -> runs.restore(optional(r.hasRunId(), r.getRunId()))
                 .replaceWith(RestoreRun.Response.getDefaultInstance()));
     }
 
     @Override
     public Uni<GetRun.Response> getRun(GetRun r) {
-        return call(() -> runs.get(ProtoMapper.runId(r.hasRunId(), r.getRunId(), r.hasRunUuid(), r.getRunUuid()))
+        return unary(() -> runs.get(ProtoMapper.runId(r.hasRunId(), r.getRunId(), r.hasRunUuid(), r.getRunUuid()))
                 .map(run -> GetRun.Response.newBuilder()
                         .setRun(ProtoMapper.run(run))
                         .build()));
@@ -188,7 +184,7 @@ public class TrackingGrpcService implements TrackingService {
 
     @Override
     public Uni<SearchRuns.Response> searchRuns(SearchRuns r) {
-        return call(() -> runs.search(
+        return unary(() -> runs.search(
                         r.getExperimentIdsList(),
                         optional(r.hasFilter(), r.getFilter()),
                         ProtoMapper.viewType(r.getRunViewType()),
@@ -207,7 +203,7 @@ public class TrackingGrpcService implements TrackingService {
 
     @Override
     public Uni<LogMetric.Response> logMetric(LogMetric r) {
-        return call(() -> runData.logMetric(
+        return unary(() -> runData.logMetric(
                         ProtoMapper.runId(r.hasRunId(), r.getRunId(), r.hasRunUuid(), r.getRunUuid()),
                         optional(r.hasKey(), r.getKey()),
                         r.hasValue() ? r.getValue() : null,
@@ -218,7 +214,7 @@ public class TrackingGrpcService implements TrackingService {
 
     @Override
     public Uni<LogParam.Response> logParam(LogParam r) {
-        return call(() -> runData.logParam(
+        return unary(() -> runData.logParam(
                         ProtoMapper.runId(r.hasRunId(), r.getRunId(), r.hasRunUuid(), r.getRunUuid()),
                         optional(r.hasKey(), r.getKey()),
                         optional(r.hasValue(), r.getValue()))
@@ -227,7 +223,7 @@ public class TrackingGrpcService implements TrackingService {
 
     @Override
     public Uni<SetTag.Response> setTag(SetTag r) {
-        return call(() -> runData.setTag(
+        return unary(() -> runData.setTag(
                         ProtoMapper.runId(r.hasRunId(), r.getRunId(), r.hasRunUuid(), r.getRunUuid()),
                         optional(r.hasKey(), r.getKey()),
                         optional(r.hasValue(), r.getValue()))
@@ -236,13 +232,13 @@ public class TrackingGrpcService implements TrackingService {
 
     @Override
     public Uni<DeleteTag.Response> deleteTag(DeleteTag r) {
-        return call(() -> runData.deleteTag(optional(r.hasRunId(), r.getRunId()), optional(r.hasKey(), r.getKey()))
+        return unary(() -> runData.deleteTag(optional(r.hasRunId(), r.getRunId()), optional(r.hasKey(), r.getKey()))
                 .replaceWith(DeleteTag.Response.getDefaultInstance()));
     }
 
     @Override
     public Uni<LogBatch.Response> logBatch(LogBatch r) {
-        return call(() -> runData.logBatch(
+        return unary(() -> runData.logBatch(
                         optional(r.hasRunId(), r.getRunId()),
                         ProtoMapper.metrics(r.getMetricsList()),
                         ProtoMapper.params(r.getParamsList()),
@@ -252,21 +248,21 @@ public class TrackingGrpcService implements TrackingService {
 
     @Override
     public Uni<LogModel.Response> logModel(LogModel r) {
-        return call(() -> runData.logModel(
+        return unary(() -> runData.logModel(
                         optional(r.hasRunId(), r.getRunId()), optional(r.hasModelJson(), r.getModelJson()))
                 .replaceWith(LogModel.Response.getDefaultInstance()));
     }
 
     @Override
     public Uni<LogInputs.Response> logInputs(LogInputs r) {
-        return call(
+        return unary(
                 () -> runData.logInputs(optional(r.hasRunId(), r.getRunId()), ProtoMapper.datasets(r.getDatasetsList()))
                         .replaceWith(LogInputs.Response.getDefaultInstance()));
     }
 
     @Override
     public Multi<GetMetricHistory.Response> getMetricHistory(GetMetricHistory r) {
-        return Multi.createFrom().deferred(() -> runData.history(
+        return streaming(() -> runData.history(
                         ProtoMapper.runId(r.hasRunId(), r.getRunId(), r.hasRunUuid(), r.getRunUuid()),
                         optional(r.hasMetricKey(), r.getMetricKey()),
                         r.hasMaxResults() ? r.getMaxResults() : null,
@@ -283,7 +279,7 @@ public class TrackingGrpcService implements TrackingService {
 
     @Override
     public Uni<GetMetricHistoryBulkInterval.Response> getMetricHistoryBulkInterval(GetMetricHistoryBulkInterval r) {
-        return call(() -> runData.bulkInterval(
+        return unary(() -> runData.bulkInterval(
                         r.getRunIdsList(),
                         optional(r.hasMetricKey(), r.getMetricKey()),
                         r.hasStartStep() ? r.getStartStep() : null,

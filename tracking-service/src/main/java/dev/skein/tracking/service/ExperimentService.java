@@ -3,13 +3,14 @@ package dev.skein.tracking.service;
 import dev.skein.common.error.ApiException;
 import dev.skein.common.outbox.OutboxEvent;
 import dev.skein.common.paging.PageToken;
+import dev.skein.common.paging.ResultPage;
+import dev.skein.common.persistence.DatabaseFailures;
 import dev.skein.common.search.SearchParser;
 import dev.skein.common.validation.Inputs;
 import dev.skein.tracking.Experiment;
 import dev.skein.tracking.ExperimentTag;
 import dev.skein.tracking.ExperimentView;
 import dev.skein.tracking.KeyValue;
-import dev.skein.tracking.ResultPage;
 import dev.skein.tracking.Run;
 import dev.skein.tracking.ViewType;
 import dev.skein.tracking.config.TrackingConfig;
@@ -101,7 +102,7 @@ public class ExperimentService {
                                             rows.isEmpty() ? Uni.createFrom().voidItem() : tags.persist(rows.stream()))
                                     .replaceWith(id);
                         }))
-                .onFailure(Failures::isUniqueViolation)
+                .onFailure(DatabaseFailures::isUniqueViolation)
                 .transform(f -> alreadyExists(name));
     }
 
@@ -209,7 +210,7 @@ public class ExperimentService {
                         return null;
                     });
                 }))
-                .onFailure(Failures::isUniqueViolation)
+                .onFailure(DatabaseFailures::isUniqueViolation)
                 .transform(f -> alreadyExists(newName))
                 .replaceWithVoid();
     }
@@ -232,7 +233,7 @@ public class ExperimentService {
                             return tags.persist(new ExperimentTag(id, key, value))
                                     .replaceWithVoid();
                         }))
-                .onFailure(Failures::isUniqueViolation)
+                .onFailure(DatabaseFailures::isUniqueViolation)
                 .recoverWithUni(f -> setTag(experimentId, key, value));
     }
 

@@ -2,11 +2,11 @@ package dev.skein.tracking.service;
 
 import dev.skein.common.error.ApiException;
 import dev.skein.common.paging.PageToken;
+import dev.skein.common.paging.ResultPage;
 import dev.skein.common.search.SearchParser;
 import dev.skein.common.validation.Inputs;
 import dev.skein.tracking.Experiment;
 import dev.skein.tracking.KeyValue;
-import dev.skein.tracking.ResultPage;
 import dev.skein.tracking.Run;
 import dev.skein.tracking.RunTag;
 import dev.skein.tracking.RunView;

@@ -1,4 +1,4 @@
-package dev.skein.tracking;
+package dev.skein.common.paging;
 
 import java.util.List;
 

@@ -1,0 +1,130 @@
+package dev.skein.registry.grpc;
+
+import dev.skein.proto.registry.v1.ModelVersionStatus;
+import dev.skein.proto.registry.v1.ModelVersionTag;
+import dev.skein.proto.registry.v1.RegisteredModelAlias;
+import dev.skein.proto.registry.v1.RegisteredModelTag;
+import dev.skein.proto.registry.v1.WebhookAction;
+import dev.skein.proto.registry.v1.WebhookEntity;
+import dev.skein.proto.registry.v1.WebhookEvent;
+import dev.skein.proto.registry.v1.WebhookStatus;
+import dev.skein.registry.KeyValue;
+import dev.skein.registry.ModelAlias;
+import dev.skein.registry.ModelView;
+import dev.skein.registry.VersionView;
+import dev.skein.registry.Webhook;
+import java.util.List;
+import java.util.Locale;
+
+/** The one place where the registry's domain and its proto contracts meet. */
+final class ProtoMapper {
+
+    private ProtoMapper() {}
+
+    static dev.skein.proto.registry.v1.RegisteredModel model(ModelView view) {
+        var m = view.model();
+        var b = dev.skein.proto.registry.v1.RegisteredModel.newBuilder()
+                .setName(m.name)
+                .setCreationTimestamp(m.creationTime)
+                .setLastUpdatedTimestamp(m.lastUpdatedTime);
+        if (m.userId != null) {
+            b.setUserId(m.userId);
+        }
+        if (m.description != null) {
+            b.setDescription(m.description);
+        }
+        view.latestVersions().forEach(v -> b.addLatestVersions(version(v)));
+        view.tags()
+                .forEach(t -> b.addTags(
+                        RegisteredModelTag.newBuilder().setKey(t.key()).setValue(t.value())));
+        for (ModelAlias a : view.aliases()) {
+            b.addAliases(
+                    RegisteredModelAlias.newBuilder().setAlias(a.id.alias()).setVersion(Integer.toString(a.version)));
+        }
+        return b.build();
+    }
+
+    static dev.skein.proto.registry.v1.ModelVersion version(VersionView view) {
+        var v = view.version();
+        var b = dev.skein.proto.registry.v1.ModelVersion.newBuilder()
+                .setName(view.modelName())
+                .setVersion(Integer.toString(v.id.version()))
+                .setCreationTimestamp(v.creationTime)
+                .setLastUpdatedTimestamp(v.lastUpdatedTime)
+                .setCurrentStage(v.currentStage)
+                .setSource(v.source)
+                .setStatus(ModelVersionStatus.valueOf(v.status))
+                .addAllAliases(view.aliases());
+        if (v.userId != null) {
+            b.setUserId(v.userId);
+        }
+        if (v.description != null) {
+            b.setDescription(v.description);
+        }
+        if (v.runId != null) {
+            b.setRunId(v.runId);
+        }
+        if (v.runLink != null) {
+            b.setRunLink(v.runLink);
+        }
+        if (v.statusMessage != null) {
+            b.setStatusMessage(v.statusMessage);
+        }
+        view.tags()
+                .forEach(t ->
+                        b.addTags(ModelVersionTag.newBuilder().setKey(t.key()).setValue(t.value())));
+        return b.build();
+    }
+
+    static dev.skein.proto.registry.v1.Webhook webhook(Webhook w) {
+        var b = dev.skein.proto.registry.v1.Webhook.newBuilder()
+                .setWebhookId(w.id.toString())
+                .setName(w.name)
+                .setUrl(w.url)
+                .setStatus(WebhookStatus.valueOf(w.status))
+                .setCreationTimestamp(w.creationTime)
+                .setLastUpdatedTimestamp(w.lastUpdatedTime);
+        if (w.description != null) {
+            b.setDescription(w.description);
+        }
+        for (String event : w.eventList()) {
+            b.addEvents(event(event));
+        }
+        return b.build();
+    }
+
+    /** {@code model_version.created} as the contract's WebhookEvent, and back. */
+    static WebhookEvent event(String name) {
+        String entity = name.substring(0, name.indexOf('.')).toUpperCase(Locale.ROOT);
+        String action = name.substring(name.indexOf('.') + 1).toUpperCase(Locale.ROOT);
+        return WebhookEvent.newBuilder()
+                .setEntity(WebhookEntity.valueOf(entity))
+                .setAction(WebhookAction.valueOf(action))
+                .build();
+    }
+
+    static String event(WebhookEvent event) {
+        return event.getEntity().name().toLowerCase(Locale.ROOT) + "."
+                + event.getAction().name().toLowerCase(Locale.ROOT);
+    }
+
+    static List<String> events(List<WebhookEvent> events) {
+        return events.stream().map(ProtoMapper::event).toList();
+    }
+
+    static List<KeyValue> modelTags(List<RegisteredModelTag> tags) {
+        return tags.stream()
+                .map(t -> new KeyValue(t.hasKey() ? t.getKey() : null, t.hasValue() ? t.getValue() : null))
+                .toList();
+    }
+
+    static List<KeyValue> versionTags(List<ModelVersionTag> tags) {
+        return tags.stream()
+                .map(t -> new KeyValue(t.hasKey() ? t.getKey() : null, t.hasValue() ? t.getValue() : null))
+                .toList();
+    }
+
+    static String optional(boolean present, String value) {
+        return present ? value : null;
+    }
+}

@@ -1,0 +1,443 @@
+package dev.skein.registry.service;
+
+import dev.skein.common.error.ApiException;
+import dev.skein.common.paging.PageToken;
+import dev.skein.common.paging.ResultPage;
+import dev.skein.common.search.SearchParser;
+import dev.skein.common.validation.Inputs;
+import dev.skein.common.vertx.CallerContext;
+import dev.skein.events.v1.ModelVersionState;
+import dev.skein.events.v1.RegistryChangeKind;
+import dev.skein.registry.KeyValue;
+import dev.skein.registry.ModelAlias;
+import dev.skein.registry.ModelVersion;
+import dev.skein.registry.ModelVersionTag;
+import dev.skein.registry.RegisteredModel;
+import dev.skein.registry.VersionView;
+import dev.skein.registry.client.TrackingClient;
+import dev.skein.registry.messaging.RegistryEvents;
+import dev.skein.registry.messaging.RegistryEvents.Detail;
+import dev.skein.registry.repository.ModelVersionRepository;
+import dev.skein.registry.repository.RegisteredModelRepository;
+import dev.skein.registry.repository.RegistryViews;
+import dev.skein.registry.repository.TagRepositories;
+import dev.skein.registry.search.RegistryGrammars;
+import dev.skein.registry.search.RegistrySearchSql;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Executor;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** MLflow's model version use cases; changes go through {@link ModelService#change} like every registry change. */
+@ApplicationScoped
+public class VersionService {
+
+    static final int MAX_SEARCH_RESULTS = 200_000;
+
+    private static final Pattern RUNS_URI = Pattern.compile("^runs:/([^/]+)(?:/(.*))?$");
+    private static final Pattern MODELS_URI = Pattern.compile("^models:/([^/@]+)(?:/([^/]+)|@([^/]+))(/.*)?$");
+    private static final Pattern SCHEME = Pattern.compile("^[a-zA-Z][a-zA-Z0-9+.\\-]*:.*");
+
+    private final ModelService models;
+    private final RegisteredModelRepository modelRepository;
+    private final ModelVersionRepository versions;
+    private final TagRepositories.VersionTags tags;
+    private final TagRepositories.Aliases aliases;
+    private final RegistryViews views;
+    private final RegistryEvents events;
+    private final TrackingClient tracking;
+    private final Pool pool;
+
+    public VersionService(
+            ModelService models,
+            RegisteredModelRepository modelRepository,
+            ModelVersionRepository versions,
+            TagRepositories.VersionTags tags,
+            TagRepositories.Aliases aliases,
+            RegistryViews views,
+            RegistryEvents events,
+            TrackingClient tracking,
+            Pool pool) {
+        this.models = models;
+        this.modelRepository = modelRepository;
+        this.versions = versions;
+        this.tags = tags;
+        this.aliases = aliases;
+        this.views = views;
+        this.events = events;
+        this.tracking = tracking;
+        this.pool = pool;
+    }
+
+    private Uni<ModelVersion> version(RegisteredModel model, int number) {
+        return versions.findById(new ModelVersion.Id(model.id, number)).map(v -> {
+            if (v == null) {
+                throw RegistryInputs.versionNotFound(model.name, number);
+            }
+            return v;
+        });
+    }
+
+    private Uni<ModelVersionState> snapshot(RegisteredModel model, ModelVersion version) {
+        return views.version(model.name, version).map(RegistryEvents::state);
+    }
+
+    /** Flushes the change and reads the version as it now is. */
+    private Uni<VersionView> reread(RegisteredModel model, ModelVersion version) {
+        return Panache.getSession().flatMap(s -> s.flush()).flatMap(flushed -> views.version(model.name, version));
+    }
+
+    public Uni<VersionView> create(
+            String actor,
+            String name,
+            String source,
+            String runId,
+            List<KeyValue> tagList,
+            String runLink,
+            String description) {
+        RegistryInputs.name(name);
+        Inputs.required(source, "source");
+        RegistryInputs.description(description);
+        Map<String, String> tagMap = new LinkedHashMap<>();
+        for (KeyValue t : tagList) {
+            RegistryInputs.versionTag(t.key(), t.value());
+            tagMap.put(t.key(), t.value());
+        }
+        String run = runId == null || runId.isEmpty() ? null : runId;
+        Executor caller = CallerContext.capture();
+        // Lineage is checked before the transaction (no remote call while the model is locked), then
+        // the work comes back to the request's context, where Hibernate Reactive runs.
+        return checkRun(run)
+                .flatMap(checked -> resolveRunsSource(source))
+                .emitOn(caller)
+                .flatMap(runsLocation -> models.change(() -> models.locked(name).flatMap(model -> resolveModelsSource(
+                                source, runsLocation)
+                        .flatMap(location -> {
+                            long now = System.currentTimeMillis();
+                            model.lastVersion += 1;
+                            model.lastUpdatedTime = now;
+                            ModelVersion v = new ModelVersion();
+                            v.id = new ModelVersion.Id(model.id, model.lastVersion);
+                            v.source = source;
+                            v.storageLocation = location;
+                            v.runId = run;
+                            v.runLink = runLink;
+                            v.description = description;
+                            v.currentStage = ModelVersion.NONE;
+                            v.status = "READY";
+                            v.creationTime = now;
+                            v.lastUpdatedTime = now;
+                            List<ModelVersionTag> rows = new ArrayList<>();
+                            tagMap.forEach((k, val) -> rows.add(new ModelVersionTag(model.id, v.id.version(), k, val)));
+                            return versions.persist(v)
+                                    .flatMap(saved ->
+                                            rows.isEmpty() ? Uni.createFrom().voidItem() : tags.persist(rows.stream()))
+                                    .flatMap(saved -> reread(model, v))
+                                    .flatMap(after -> events.versionChange(
+                                                    actor,
+                                                    RegistryChangeKind.MODEL_VERSION_CREATED,
+                                                    model,
+                                                    null,
+                                                    RegistryEvents.state(after),
+                                                    Detail.version(v.id.version()))
+                                            .replaceWith(after));
+                        }))));
+    }
+
+    private Uni<Void> checkRun(String runId) {
+        if (runId == null) {
+            return Uni.createFrom().voidItem();
+        }
+        return tracking.run(runId).map(found -> {
+            if (found.isEmpty()) {
+                throw ApiException.invalidParameter(
+                        "Run with id=" + runId + " not found: a model version's run_id must" + " name an existing run");
+            }
+            return null;
+        });
+    }
+
+    /** A {@code runs:/<run_id>/<path>} source as the run's artifact location (null for other sources). */
+    private Uni<String> resolveRunsSource(String source) {
+        Matcher m = RUNS_URI.matcher(source);
+        if (!m.matches()) {
+            checkSource(source);
+            return Uni.createFrom().nullItem();
+        }
+        String runId = m.group(1);
+        String path = m.group(2) == null ? "" : m.group(2);
+        checkNoTraversal(source, path);
+        return tracking.run(runId).map(found -> {
+            if (found.isEmpty()) {
+                throw ApiException.invalidParameter(
+                        "Invalid model version source: '" + source + "': run " + runId + " not found");
+            }
+            String root = found.get().artifactUri();
+            return path.isEmpty() ? root : join(root, path);
+        });
+    }
+
+    /**
+     * The storage location of a version's source: a {@code runs:/} source as resolved, a {@code
+     * models:/<name>/<version|stage>} or {@code models:/<name>@<alias>} source as that version's own
+     * location (a version copied from another model), any other URI as it is.
+     */
+    private Uni<String> resolveModelsSource(String source, String runsLocation) {
+        if (runsLocation != null) {
+            return Uni.createFrom().item(runsLocation);
+        }
+        Matcher m = MODELS_URI.matcher(source);
+        if (!m.matches()) {
+            return Uni.createFrom().item(source);
+        }
+        String name = m.group(1);
+        String suffix = m.group(4) == null ? "" : m.group(4);
+        return modelRepository.findByName(name).flatMap(model -> {
+            if (model == null) {
+                throw ApiException.invalidParameter("Invalid model version source: '" + source + "': "
+                        + RegistryInputs.modelNotFound(name).getMessage());
+            }
+            Uni<ModelVersion> target;
+            if (m.group(3) != null) {
+                target = aliases.findById(new ModelAlias.Id(model.id, m.group(3)))
+                        .flatMap(a -> a == null
+                                ? Uni.createFrom().nullItem()
+                                : versions.findById(new ModelVersion.Id(model.id, a.version)));
+            } else if (m.group(2).matches("\\d+")) {
+                target = versions.findById(new ModelVersion.Id(model.id, Integer.parseInt(m.group(2))));
+            } else {
+                String stage = RegistryInputs.stage(m.group(2));
+                target = versions.inStage(model.id, stage)
+                        .map(list -> list.isEmpty() ? null : list.get(list.size() - 1));
+            }
+            return target.map(v -> {
+                if (v == null) {
+                    throw ApiException.invalidParameter(
+                            "Invalid model version source: '" + source + "': no such model version");
+                }
+                return suffix.isEmpty() ? v.storageLocation : join(v.storageLocation, suffix.substring(1));
+            });
+        });
+    }
+
+    /** MLflow refuses local paths (a server cannot serve them) and relative path references. */
+    private static void checkSource(String source) {
+        boolean local = !SCHEME.matcher(source).matches()
+                || source.startsWith("file:")
+                || source.matches("^[a-zA-Z]:[\\\\/].*");
+        if (local) {
+            throw ApiException.invalidParameter("Invalid model version source: '" + source + "'. To use a local path"
+                    + " as a model version source, the run_id request parameter has to be specified and the local path"
+                    + " has to be contained within the artifact directory of the run specified by the run_id.");
+        }
+        int scheme = source.indexOf(':');
+        checkNoTraversal(source, source.substring(scheme + 1));
+    }
+
+    private static void checkNoTraversal(String source, String path) {
+        for (String part : path.split("[/\\\\]")) {
+            if (part.equals("..")) {
+                throw ApiException.invalidParameter("Invalid model version source: '" + source
+                        + "'. An absolute path must be provided without relative path references present.");
+            }
+        }
+    }
+
+    private static String join(String root, String path) {
+        return root.endsWith("/") ? root + path : root + "/" + path;
+    }
+
+    public Uni<VersionView> update(String actor, String name, String version, String description) {
+        RegistryInputs.name(name);
+        int number = RegistryInputs.version(version);
+        RegistryInputs.description(description);
+        return models.change(() -> models.locked(name).flatMap(model -> version(model, number)
+                .flatMap(v -> snapshot(model, v).flatMap(before -> {
+                    v.description = description;
+                    v.lastUpdatedTime = System.currentTimeMillis();
+                    return reread(model, v).flatMap(after -> events.versionChange(
+                                    actor,
+                                    RegistryChangeKind.MODEL_VERSION_UPDATED,
+                                    model,
+                                    before,
+                                    RegistryEvents.state(after),
+                                    Detail.version(number))
+                            .replaceWith(after));
+                }))));
+    }
+
+    /**
+     * Moves a version to a stage; with {@code archive_existing_versions}, the other versions in that
+     * stage (Staging or Production) move to Archived. Every version that moves is an event.
+     */
+    public Uni<VersionView> transition(
+            String actor, String name, String version, String stage, Boolean archiveExisting) {
+        RegistryInputs.name(name);
+        int number = RegistryInputs.version(version);
+        String target = RegistryInputs.stage(stage);
+        if (archiveExisting == null) {
+            throw ApiException.missing("archive_existing_versions");
+        }
+        if (archiveExisting && !(target.equals(ModelVersion.STAGING) || target.equals(ModelVersion.PRODUCTION))) {
+            throw ApiException.invalidParameter("Model version transition cannot archive existing model versions"
+                    + " because '" + target + "' is not an Active stage. Valid stages are Staging, Production");
+        }
+        return models.change(() -> models.locked(name).flatMap(model -> version(model, number)
+                .flatMap(v -> move(actor, model, v, target))
+                .flatMap(moved -> !archiveExisting
+                        ? Uni.createFrom().item(moved)
+                        : versions.inStage(model.id, target).flatMap(others -> {
+                            Uni<Void> chain = Uni.createFrom().voidItem();
+                            for (ModelVersion other : others) {
+                                if (other.id.version() != number) {
+                                    chain = chain.flatMap(x -> move(actor, model, other, ModelVersion.ARCHIVED)
+                                            .replaceWithVoid());
+                                }
+                            }
+                            return chain.flatMap(x -> views.version(model.name, moved.version()));
+                        }))));
+    }
+
+    private Uni<VersionView> move(String actor, RegisteredModel model, ModelVersion v, String stage) {
+        return snapshot(model, v).flatMap(before -> {
+            v.currentStage = stage;
+            v.lastUpdatedTime = System.currentTimeMillis();
+            return reread(model, v).flatMap(after -> events.versionChange(
+                            actor,
+                            RegistryChangeKind.MODEL_VERSION_STAGE_TRANSITIONED,
+                            model,
+                            before,
+                            RegistryEvents.state(after),
+                            Detail.version(v.id.version()))
+                    .replaceWith(after));
+        });
+    }
+
+    /** Deletes a version with its tags and the aliases pointing at it. Its number is not reused. */
+    public Uni<Void> delete(String actor, String name, String version) {
+        RegistryInputs.name(name);
+        int number = RegistryInputs.version(version);
+        return models.change(() -> models.locked(name)
+                .flatMap(model -> version(model, number).flatMap(v -> snapshot(model, v)
+                        .flatMap(before -> events.versionChange(
+                                actor,
+                                RegistryChangeKind.MODEL_VERSION_DELETED,
+                                model,
+                                before,
+                                null,
+                                Detail.version(number)))
+                        .flatMap(recorded -> versions.delete(v)))));
+    }
+
+    public Uni<VersionView> get(String name, String version) {
+        RegistryInputs.name(name);
+        int number = RegistryInputs.version(version);
+        return Panache.withSession(() -> modelRepository.findByName(name).flatMap(model -> {
+            if (model == null) {
+                throw RegistryInputs.modelNotFound(name);
+            }
+            return version(model, number).flatMap(v -> views.version(model.name, v));
+        }));
+    }
+
+    public Uni<String> downloadUri(String name, String version) {
+        return get(name, version).map(v -> v.version().storageLocation);
+    }
+
+    public Uni<Void> setTag(String actor, String name, String version, String key, String value) {
+        RegistryInputs.name(name);
+        int number = RegistryInputs.version(version);
+        RegistryInputs.versionTag(key, value);
+        return models.change(() -> models.locked(name)
+                .flatMap(model -> version(model, number).flatMap(v -> snapshot(model, v)
+                        .flatMap(before -> tags.findById(new ModelVersionTag.Id(model.id, number, key))
+                                .flatMap(tag -> {
+                                    if (tag != null) {
+                                        tag.value = value;
+                                        return Uni.createFrom().voidItem();
+                                    }
+                                    return tags.persist(new ModelVersionTag(model.id, number, key, value))
+                                            .replaceWithVoid();
+                                })
+                                .flatMap(x -> reread(model, v))
+                                .flatMap(after -> events.versionChange(
+                                        actor,
+                                        RegistryChangeKind.MODEL_VERSION_TAG_SET,
+                                        model,
+                                        before,
+                                        RegistryEvents.state(after),
+                                        Detail.versionTag(number, key)))))));
+    }
+
+    /** Deletes a tag; deleting a tag the version does not have changes nothing, as in MLflow. */
+    public Uni<Void> deleteTag(String actor, String name, String version, String key) {
+        RegistryInputs.name(name);
+        int number = RegistryInputs.version(version);
+        Inputs.required(key, "key");
+        return models.change(() -> models.locked(name)
+                .flatMap(model -> version(model, number).flatMap(v -> snapshot(model, v)
+                        .flatMap(before -> tags.deleteById(new ModelVersionTag.Id(model.id, number, key))
+                                .flatMap(deleted -> !deleted
+                                        ? Uni.createFrom().voidItem()
+                                        : reread(model, v)
+                                                .flatMap(after -> events.versionChange(
+                                                        actor,
+                                                        RegistryChangeKind.MODEL_VERSION_TAG_DELETED,
+                                                        model,
+                                                        before,
+                                                        RegistryEvents.state(after),
+                                                        Detail.versionTag(number, key))))))));
+    }
+
+    public Uni<ResultPage<VersionView>> search(String filter, long maxResults, List<String> orderBy, String pageToken) {
+        if (maxResults < 1 || maxResults > MAX_SEARCH_RESULTS) {
+            throw ApiException.invalidParameter("Invalid value for request parameter max_results. It must be at most "
+                    + MAX_SEARCH_RESULTS + ", but got value " + maxResults);
+        }
+        int limit = (int) maxResults;
+        long offset = PageToken.decodeOffset(pageToken);
+        var query = RegistrySearchSql.versions(
+                SearchParser.parseFilter(RegistryGrammars.MODEL_VERSIONS, filter),
+                SearchParser.parseOrderBy(RegistryGrammars.MODEL_VERSIONS, orderBy),
+                limit + 1,
+                offset);
+        return pool.preparedQuery(query.sql()).execute(query.tuple()).flatMap(rows -> {
+            List<ModelVersion.Id> keys = new ArrayList<>();
+            rows.forEach(r -> keys.add(new ModelVersion.Id(r.getUUID("model_id"), r.getInteger("version"))));
+            boolean more = keys.size() > limit;
+            List<ModelVersion.Id> page = more ? keys.subList(0, limit) : keys;
+            String next = more ? PageToken.encode(offset + limit) : null;
+            if (page.isEmpty()) {
+                return Uni.createFrom().item(new ResultPage<VersionView>(List.of(), next));
+            }
+            Set<UUID> modelIds = new LinkedHashSet<>();
+            page.forEach(k -> modelIds.add(k.modelId()));
+            return Panache.withSession(
+                            () -> modelRepository.list("id in ?1", modelIds).flatMap(found -> versions.list(
+                                            "id.modelId in ?1", modelIds)
+                                    .flatMap(all -> {
+                                        Map<UUID, String> names = new HashMap<>();
+                                        found.forEach(m -> names.put(m.id, m.name));
+                                        Map<ModelVersion.Id, ModelVersion> byKey = new HashMap<>();
+                                        all.forEach(v -> byKey.put(v.id, v));
+                                        List<ModelVersion> ordered = page.stream()
+                                                .map(byKey::get)
+                                                .filter(java.util.Objects::nonNull)
+                                                .toList();
+                                        return views.versions(ordered, names);
+                                    })))
+                    .map(list -> new ResultPage<>(list, next));
+        });
+    }
+}
