@@ -47,7 +47,7 @@ public class WebhookDispatcher {
             return Uni.createFrom().voidItem();
         }
         UUID eventId = UUID.fromString(change.getEventId());
-        return subscribers(event.get().name()).flatMap(targets -> {
+        return subscribers(event.get().name(), change.getTime()).flatMap(targets -> {
             Uni<Void> chain = Uni.createFrom().voidItem();
             for (Target t : targets) {
                 chain = chain.flatMap(x -> deliverOnce(eventId, t, event.get()));
@@ -56,10 +56,11 @@ public class WebhookDispatcher {
         });
     }
 
-    private Uni<List<Target>> subscribers(String event) {
+    /** Active webhooks subscribed to the event that existed when it happened (the stream may be behind). */
+    private Uni<List<Target>> subscribers(String event, long time) {
         return pool.preparedQuery("SELECT webhook_id, url, secret FROM registry.webhooks"
-                        + " WHERE status = 'ACTIVE' AND $1 = ANY(string_to_array(events, ','))")
-                .execute(Tuple.of(event))
+                        + " WHERE status = 'ACTIVE' AND $1 = ANY(string_to_array(events, ',')) AND creation_time <= $2")
+                .execute(Tuple.of(event, time))
                 .map(rows -> {
                     List<Target> targets = new ArrayList<>();
                     for (Row r : rows) {
