@@ -14,7 +14,9 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
@@ -23,10 +25,12 @@ import org.jboss.logging.Logger;
  * Publishes a service's outbox table to Kafka, oldest first, and removes what Kafka acknowledged.
  *
  * <p>Guarantees: an event committed to the outbox is published at least once, even if Kafka is
- * down when it is written (it waits in the table); events with the same key keep their order,
- * because only the acknowledged prefix of a batch is removed and a PostgreSQL advisory lock lets
- * one relay per table work at a time, however many replicas run. A redelivery after a crash
- * between send and delete carries the same event id, so consumers deduplicate by {@code ce_id}.
+ * down when it is written (it waits in the table); events with the same key are published in the
+ * order they were written, each only after the previous one was acknowledged, and a PostgreSQL
+ * advisory lock lets one relay per table work at a time, however many replicas run. An event is
+ * published twice only if Kafka took it but its acknowledgement was lost, or the relay crashed
+ * between publishing and removing it; the copy carries the same {@code ce_id}, for consumers to
+ * deduplicate on.
  *
  * <p>The table must have the columns {@code seq, event_id, topic, partition_key, event_type,
  * subject, payload, created_at} (see a service's Flyway migrations).
@@ -117,20 +121,42 @@ public final class OutboxRelay {
         String select = "SELECT seq, event_id, topic, partition_key, event_type, subject, payload, created_at FROM "
                 + table + " ORDER BY seq LIMIT $1";
         return conn.preparedQuery(select).execute(Tuple.of(batchSize)).flatMap(rows -> {
-            List<Row> batch = new ArrayList<>();
-            rows.forEach(batch::add);
-            if (batch.isEmpty()) {
+            if (rows.size() == 0) {
                 return Uni.createFrom().item(0);
             }
-            // Sent together so the producer pipelines them; results come back in batch order.
-            List<Uni<Boolean>> sends = new ArrayList<>(batch.size());
-            for (Row row : batch) {
-                sends.add(send(row).map(ok -> true).onFailure().recoverWithItem(failure -> {
-                    LOG.debugf("Event %s not published yet: %s", row.getUUID("event_id"), failure);
-                    return false;
-                }));
+            // Events of one key go one after the other, and a key's events stop at its first failure:
+            // nothing is ever published ahead of an earlier event of its key. Keys go in parallel.
+            Map<String, List<Row>> byKey = new LinkedHashMap<>();
+            rows.forEach(row -> byKey.computeIfAbsent(row.getString("partition_key"), k -> new ArrayList<>())
+                    .add(row));
+            List<Uni<List<Long>>> chains = new ArrayList<>(byKey.size());
+            byKey.values().forEach(events -> chains.add(sendInOrder(events, 0, new ArrayList<>())));
+            return Uni.join().all(chains).andFailFast().flatMap(acked -> {
+                List<Long> done = acked.stream().flatMap(List::stream).toList();
+                if (done.isEmpty()) {
+                    return Uni.createFrom()
+                            .failure(new IllegalStateException("Kafka did not acknowledge any event of the batch"));
+                }
+                return conn.preparedQuery("DELETE FROM " + table + " WHERE seq = ANY($1)")
+                        .execute(Tuple.of(done.toArray(new Long[0])))
+                        .map(deleted -> done.size());
+            });
+        });
+    }
+
+    /** Sends the events from {@code next} on, each once the previous is acknowledged; returns what was. */
+    private Uni<List<Long>> sendInOrder(List<Row> events, int next, List<Long> acked) {
+        if (next == events.size()) {
+            return Uni.createFrom().item(acked);
+        }
+        Row row = events.get(next);
+        return send(row).onItemOrFailure().transformToUni((ok, failure) -> {
+            if (failure != null) {
+                LOG.debugf("Event %s not published yet: %s", row.getUUID("event_id"), failure);
+                return Uni.createFrom().item(acked);
             }
-            return Uni.join().all(sends).andFailFast().flatMap(acks -> deleteAcknowledgedPrefix(conn, batch, acks));
+            acked.add(row.getLong("seq"));
+            return sendInOrder(events, next + 1, acked);
         });
     }
 
@@ -150,19 +176,5 @@ public final class OutboxRelay {
                 .build();
         return emitter.sendMessage(
                 Message.of(row.getString("payload")).addMetadata(ce).addMetadata(kafka));
-    }
-
-    private Uni<Integer> deleteAcknowledgedPrefix(SqlConnection conn, List<Row> batch, List<Boolean> acks) {
-        List<Long> done = new ArrayList<>();
-        for (int i = 0; i < batch.size() && acks.get(i); i++) {
-            done.add(batch.get(i).getLong("seq"));
-        }
-        if (done.isEmpty()) {
-            return Uni.createFrom()
-                    .failure(new IllegalStateException("Kafka did not acknowledge any event of the batch"));
-        }
-        return conn.preparedQuery("DELETE FROM " + table + " WHERE seq = ANY($1)")
-                .execute(Tuple.of(done.toArray(new Long[0])))
-                .map(deleted -> done.size());
     }
 }

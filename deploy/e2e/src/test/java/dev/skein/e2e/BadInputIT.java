@@ -217,7 +217,10 @@ class BadInputIT {
                 "{\"experiment_id\": [1], \"name\": {}, \"key\": null, \"value\": true, \"max_results\": -1}",
                 "{\"experiment_ids\": [\"x\", \"1\"], \"filter\": \"\\u0000\", \"page_token\": \"!!\", \"max_results\": 99999999}",
                 "{\"run_id\": \"" + run + "\", \"model_json\": \"{}\", \"datasets\": [{\"dataset\": {}}]}",
-                "{\"run_ids\": [], \"metric_key\": \"\", \"start_step\": 5, \"end_step\": 1}");
+                "{\"run_ids\": [], \"metric_key\": \"\", \"start_step\": 5, \"end_step\": 1}",
+                "{\"name\": \"x\", \"version\": \"99999999999\", \"stage\": \"\", \"alias\": \"\", \"source\": \"runs:/\"}",
+                "{\"name\": \"\u0000\", \"new_name\": \"\", \"stages\": [\"x\"], \"url\": \"http://[::1\", \"events\": [{}]}",
+                "{\"name\": \"x\", \"source\": \"models:/x@\", \"run_id\": \"!\", \"tags\": [{\"key\": null}]}");
         List<String> paths = List.of(
                 "experiments/create",
                 "experiments/search",
@@ -244,6 +247,49 @@ class BadInputIT {
                 "metrics/get-history",
                 "metrics/get-history-bulk-interval");
         List<String> failures = new ArrayList<>();
+        List<String[]> registry = List.of(
+                new String[] {"POST", "registered-models/create"},
+                new String[] {"POST", "registered-models/rename"},
+                new String[] {"PATCH", "registered-models/update"},
+                new String[] {"DELETE", "registered-models/delete"},
+                new String[] {"GET", "registered-models/get"},
+                new String[] {"GET", "registered-models/search"},
+                new String[] {"POST", "registered-models/get-latest-versions"},
+                new String[] {"POST", "registered-models/set-tag"},
+                new String[] {"DELETE", "registered-models/delete-tag"},
+                new String[] {"POST", "registered-models/alias"},
+                new String[] {"DELETE", "registered-models/alias"},
+                new String[] {"GET", "registered-models/alias"},
+                new String[] {"POST", "model-versions/create"},
+                new String[] {"PATCH", "model-versions/update"},
+                new String[] {"POST", "model-versions/transition-stage"},
+                new String[] {"DELETE", "model-versions/delete"},
+                new String[] {"GET", "model-versions/get"},
+                new String[] {"GET", "model-versions/search"},
+                new String[] {"GET", "model-versions/get-download-uri"},
+                new String[] {"POST", "model-versions/set-tag"},
+                new String[] {"DELETE", "model-versions/delete-tag"},
+                new String[] {"POST", "webhooks"},
+                new String[] {"GET", "webhooks"},
+                new String[] {"GET", "webhooks/nope"},
+                new String[] {"PATCH", "webhooks/nope"},
+                new String[] {"DELETE", "webhooks/nope"},
+                new String[] {"POST", "webhooks/nope/test"});
+        for (String[] route : registry) {
+            for (String body : bodies) {
+                Response r =
+                        api().contentType(ContentType.JSON).body(body).request(route[0], "/api/2.0/mlflow/" + route[1]);
+                if (r.statusCode() >= 500) {
+                    failures.add(route[0] + " " + route[1] + " " + body + " -> " + r.statusCode() + " " + r.asString());
+                }
+            }
+        }
+        for (String query : List.of("?model=x&since=abc", "?page_token=!!", "?max_results=0", "?model=%00")) {
+            Response r = api().urlEncodingEnabled(false).get("/api/2.0/skein/audit/events" + query);
+            if (r.statusCode() >= 500) {
+                failures.add("GET audit" + query + " -> " + r.statusCode() + " " + r.asString());
+            }
+        }
         for (String path : paths) {
             for (String body : bodies) {
                 Response post = api().contentType(ContentType.JSON).body(body).post("/api/2.0/mlflow/" + path);

@@ -24,6 +24,16 @@ final class Http {
         return post(path, json.encode());
     }
 
+    /** PATCH and DELETE carry a JSON body too, as MLflow's registry API uses them. */
+    static Response send(String method, String path, JsonObject json) {
+        return api().contentType(ContentType.JSON).body(json.encode()).request(method, "/api/2.0/mlflow/" + path);
+    }
+
+    /** The MLflow error a failed request answered, as {@code status error_code}. */
+    static String error(Response r) {
+        return r.statusCode() + " " + new JsonObject(r.asString()).getString("error_code");
+    }
+
     static JsonObject ok(Response r) {
         if (r.statusCode() != 200) {
             throw new AssertionError("expected 200, got " + r.statusCode() + ": " + r.asString());

@@ -14,6 +14,7 @@ public class Suite implements BeforeAllCallback {
 
     public static final int GATEWAY_PORT = 18080;
     public static final int TRACKING_PORT = 18081;
+    public static final int REGISTRY_PORT = 18082;
     public static final String DATABASE = "skein_e2e";
 
     public static String url() {
@@ -32,8 +33,11 @@ public class Suite implements BeforeAllCallback {
                 "SKEIN_HOME", TestInfra.repoRoot().resolve(".skein/e2e").toString(),
                 "SKEIN_GATEWAY_PORT", Integer.toString(GATEWAY_PORT),
                 "SKEIN_TRACKING_PORT", Integer.toString(TRACKING_PORT),
+                "SKEIN_REGISTRY_PORT", Integer.toString(REGISTRY_PORT),
                 "SKEIN_KAFKA_BOOTSTRAP", TestInfra.kafkaBootstrap(),
-                "SKEIN_DB_NAME", DATABASE);
+                "SKEIN_DB_NAME", DATABASE,
+                // webhook retries in seconds, not minutes
+                "SKEIN_REGISTRY_WEBHOOKS_INITIAL_BACKOFF", "PT0.2S");
     }
 
     private static Running start() {

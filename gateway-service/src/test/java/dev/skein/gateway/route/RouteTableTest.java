@@ -53,4 +53,19 @@ class RouteTableTest {
                         .getFullMethodName())
                 .isEqualTo("skein.tracking.v1.TrackingService/LogBatch");
     }
+
+    @Test
+    void shouldBindPathParametersOfTemplatedRoutes() {
+        RouteTable webhooks = RouteTable.of(
+                Map.of(dev.skein.proto.registry.v1.WebhookServiceGrpc.getServiceDescriptor(), channel), 1024);
+        RouteTable.Match one = webhooks.match("/api/2.0/mlflow/webhooks/abc-123");
+        assertThat(one.routes()).containsOnlyKeys("GET", "PATCH", "DELETE");
+        assertThat(one.pathParams()).containsExactly(Map.entry("webhook_id", "abc-123"));
+        RouteTable.Match test = webhooks.match("/ajax-api/2.0/mlflow/webhooks/abc-123/test");
+        assertThat(test.routes()).containsOnlyKeys("POST");
+        assertThat(test.pathParams()).containsEntry("webhook_id", "abc-123");
+        assertThat(webhooks.match("/api/2.0/mlflow/webhooks").routes()).containsOnlyKeys("GET", "POST");
+        assertThat(webhooks.match("/api/2.0/mlflow/webhooks/").routes()).isEmpty();
+        assertThat(webhooks.match("/api/2.0/mlflow/webhooks/a/b").routes()).isEmpty();
+    }
 }

@@ -1,0 +1,133 @@
+package dev.skein.e2e;
+
+import static dev.skein.e2e.Http.api;
+import static dev.skein.e2e.Http.ok;
+import static dev.skein.e2e.Http.post;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.skein.common.testing.TestInfra;
+import dev.skein.common.testing.TopicReader;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * 500 registry changes while Kafka is down: all acknowledged, all waiting in the outbox; once Kafka
+ * is back the topic holds exactly those 500 events (by event id), in each model's order, and the
+ * audit API shows all 500.
+ */
+@ExtendWith(Suite.class)
+class RegistryOutageIT {
+
+    @Test
+    void noRegistryChangeIsLostWhileKafkaIsDown() throws Exception {
+        List<String> models = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            String name = "outage-" + UUID.randomUUID();
+            ok(post("registered-models/create", new JsonObject().put("name", name)));
+            models.add(name);
+        }
+        waitForEmptyOutbox(Duration.ofSeconds(60));
+        long start = System.currentTimeMillis();
+
+        TestInfra.stopKafka();
+        try {
+            for (int i = 0; i < 500; i++) {
+                String model = models.get(i % models.size());
+                if (i % 50 == 7) {
+                    ok(post(
+                            "model-versions/create",
+                            new JsonObject().put("name", model).put("source", "s3://b/" + i)));
+                } else {
+                    ok(post(
+                            "registered-models/set-tag",
+                            new JsonObject()
+                                    .put("name", model)
+                                    .put("key", "step")
+                                    .put("value", Integer.toString(i))));
+                }
+            }
+            assertThat(outboxSize()).as("events waiting for Kafka").isEqualTo(500);
+        } finally {
+            TestInfra.startKafka();
+        }
+
+        // the audit API shows the 500 changes
+        List<JsonObject> audited = new ArrayList<>();
+        for (String model : models) {
+            String token = null;
+            do {
+                var request = api().queryParam("model", model)
+                        .queryParam("since", start)
+                        .queryParam("max_results", 40);
+                if (token != null) {
+                    request.queryParam("page_token", token);
+                }
+                JsonObject page = ok(request.get("/api/2.0/skein/audit/events"));
+                JsonArray events = page.getJsonArray("events", new JsonArray());
+                events.forEach(e -> audited.add(((JsonObject) e).getJsonObject("change")));
+                token = page.getString("next_page_token");
+            } while (token != null);
+        }
+        assertThat(audited).hasSize(500);
+        Set<String> ids = new HashSet<>();
+        audited.forEach(c -> ids.add(c.getString("event_id")));
+        assertThat(ids).hasSize(500);
+
+        // the topic holds exactly those events, once each, in each model's order
+        Set<String> keys = new HashSet<>(models);
+        List<TopicReader.Event> published = TopicReader.read(
+                TestInfra.kafkaBootstrap(),
+                "skein.registry.events.v1",
+                keys::contains,
+                505,
+                Duration.ofSeconds(120),
+                Duration.ofSeconds(3));
+        List<TopicReader.Event> during =
+                published.stream().filter(e -> ids.contains(e.header("ce_id"))).toList();
+        assertThat(during).hasSize(500);
+        assertThat(during).extracting(e -> e.header("ce_id")).doesNotHaveDuplicates();
+        assertThat(published)
+                .as("nothing but the creations before and the 500 changes")
+                .hasSize(505);
+        Map<String, Long> lastSequence = new HashMap<>();
+        for (TopicReader.Event e : published) {
+            long sequence = Long.parseLong(
+                    new JsonObject(e.value()).getValue("modelSequence").toString());
+            Long previous = lastSequence.put(e.key(), sequence);
+            assertThat(sequence).as("order of %s", e.key()).isEqualTo(previous == null ? 1 : previous + 1);
+        }
+        waitForEmptyOutbox(Duration.ofSeconds(30));
+    }
+
+    private static long outboxSize() throws Exception {
+        try (Connection c = TestInfra.connect(Suite.DATABASE);
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM registry.outbox")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static void waitForEmptyOutbox(Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (outboxSize() > 0) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the outbox still holds " + outboxSize() + " events");
+            }
+            Thread.sleep(200);
+        }
+    }
+}
