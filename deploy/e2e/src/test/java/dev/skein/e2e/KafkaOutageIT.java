@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.skein.common.testing.TestInfra;
 import dev.skein.common.testing.TopicReader;
 import dev.skein.common.testing.TopicReader.Event;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -34,7 +31,7 @@ class KafkaOutageIT {
             runs.add(client.createRun(exp).getRunId());
         }
         // everything so far is out of the outbox before we cut Kafka
-        waitForEmptyOutbox(Duration.ofSeconds(60));
+        Outbox.waitUntilEmpty("tracking", Duration.ofSeconds(60));
 
         TestInfra.stopKafka();
         try {
@@ -44,7 +41,7 @@ class KafkaOutageIT {
             for (String run : runs) {
                 assertThat(client.getRun(run).getInfo().getStatus()).isEqualTo(RunStatus.FINISHED);
             }
-            assertThat(outboxSize()).as("events waiting for Kafka").isGreaterThanOrEqualTo(runs.size());
+            assertThat(Outbox.size("tracking")).as("events waiting for Kafka").isGreaterThanOrEqualTo(runs.size());
         } finally {
             TestInfra.startKafka();
         }
@@ -62,26 +59,7 @@ class KafkaOutageIT {
         assertThat(updates).extracting(Event::key).containsExactlyInAnyOrderElementsOf(runs);
         assertThat(updates).allMatch(e -> e.value().contains("\"terminal\":true"));
         assertThat(events).extracting(e -> e.header("ce_id")).doesNotHaveDuplicates();
-        waitForEmptyOutbox(Duration.ofSeconds(30));
+        Outbox.waitUntilEmpty("tracking", Duration.ofSeconds(30));
         client.close();
-    }
-
-    private static long outboxSize() throws Exception {
-        try (Connection c = TestInfra.connect(Suite.DATABASE);
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT count(*) FROM tracking.outbox")) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    private static void waitForEmptyOutbox(Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (outboxSize() > 0) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the outbox still holds " + outboxSize() + " events");
-            }
-            Thread.sleep(200);
-        }
     }
 }

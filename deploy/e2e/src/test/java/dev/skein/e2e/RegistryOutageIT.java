@@ -9,9 +9,6 @@ import dev.skein.common.testing.TestInfra;
 import dev.skein.common.testing.TopicReader;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -39,7 +36,7 @@ class RegistryOutageIT {
             ok(post("registered-models/create", new JsonObject().put("name", name)));
             models.add(name);
         }
-        waitForEmptyOutbox(Duration.ofSeconds(60));
+        Outbox.waitUntilEmpty("registry", Duration.ofSeconds(60));
         long start = System.currentTimeMillis();
 
         TestInfra.stopKafka();
@@ -59,7 +56,7 @@ class RegistryOutageIT {
                                     .put("value", Integer.toString(i))));
                 }
             }
-            assertThat(outboxSize()).as("events waiting for Kafka").isEqualTo(500);
+            assertThat(Outbox.size("registry")).as("events waiting for Kafka").isEqualTo(500);
         } finally {
             TestInfra.startKafka();
         }
@@ -109,25 +106,6 @@ class RegistryOutageIT {
             Long previous = lastSequence.put(e.key(), sequence);
             assertThat(sequence).as("order of %s", e.key()).isEqualTo(previous == null ? 1 : previous + 1);
         }
-        waitForEmptyOutbox(Duration.ofSeconds(30));
-    }
-
-    private static long outboxSize() throws Exception {
-        try (Connection c = TestInfra.connect(Suite.DATABASE);
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT count(*) FROM registry.outbox")) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    private static void waitForEmptyOutbox(Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (outboxSize() > 0) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the outbox still holds " + outboxSize() + " events");
-            }
-            Thread.sleep(200);
-        }
+        Outbox.waitUntilEmpty("registry", Duration.ofSeconds(30));
     }
 }
