@@ -16,11 +16,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The real servers tests talk to. {@code ./skein test} starts one Kafka broker for the whole test
- * run and passes it in {@code SKEIN_TEST_KAFKA_BOOTSTRAP} / {@code SKEIN_TEST_HOME}; a module's
- * tests run on their own ({@code mvn verify} in a module) start one through the same runner and
- * stop it when the JVM exits. PostgreSQL is the one on this machine (127.0.0.1:5432, user
- * postgres) unless {@code SKEIN_DB_*} say otherwise.
+ * The real servers tests talk to. {@code ./skein test} starts one Kafka broker and one S3 server
+ * (S3Proxy) for the whole test run and passes them in {@code SKEIN_TEST_KAFKA_BOOTSTRAP}, {@code
+ * SKEIN_TEST_S3_ENDPOINT} (with {@code SKEIN_TEST_S3_ACCESS_KEY/SECRET_KEY}) and {@code
+ * SKEIN_TEST_HOME}; a module's tests run on their own ({@code mvn verify} in a module) start them
+ * through the same runner and stop them when the JVM exits. PostgreSQL is the one on this machine
+ * (127.0.0.1:5432, user postgres) unless {@code SKEIN_DB_*} say otherwise.
  */
 public final class TestInfra {
 
@@ -30,9 +31,14 @@ public final class TestInfra {
     public static final String DB_PASSWORD = env("SKEIN_DB_PASSWORD", "");
 
     private static final int LOCAL_KAFKA_PORT = 19092;
+    private static final int LOCAL_S3_PORT = 19000;
     private static String bootstrap;
     private static Path kafkaHome;
     private static int kafkaPort;
+    private static S3 s3;
+
+    /** An S3 server and the keys it accepts. */
+    public record S3(String endpoint, String accessKey, String secretKey) {}
 
     private TestInfra() {}
 
@@ -57,6 +63,29 @@ public final class TestInfra {
         }
         bootstrap = "127.0.0.1:" + kafkaPort;
         return bootstrap;
+    }
+
+    /** The test run's S3 server, starting one if this run has none yet. */
+    public static synchronized S3 s3() {
+        if (s3 != null) {
+            return s3;
+        }
+        String given = System.getenv("SKEIN_TEST_S3_ENDPOINT");
+        if (given != null && !given.isBlank()) {
+            s3 = new S3(
+                    given, env("SKEIN_TEST_S3_ACCESS_KEY", "skein"), env("SKEIN_TEST_S3_SECRET_KEY", "skein-secret"));
+            return s3;
+        }
+        Map<String, String> env = Map.of(
+                "SKEIN_HOME", repoRoot().resolve(".skein/test-local").toString(),
+                "SKEIN_S3_PORT", Integer.toString(LOCAL_S3_PORT));
+        if (!portOpen("127.0.0.1", LOCAL_S3_PORT)) {
+            skein(env, Duration.ofMinutes(2), "s3", "start");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> skein(env, Duration.ofMinutes(1), "s3", "stop")));
+        }
+        // the runner's default keys
+        s3 = new S3("http://127.0.0.1:" + LOCAL_S3_PORT, "skein", "skein-secret");
+        return s3;
     }
 
     /** Stops the test broker (its data is kept), as an outage would. */

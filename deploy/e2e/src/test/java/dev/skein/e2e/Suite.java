@@ -8,14 +8,18 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Starts the whole suite once for all end-to-end tests, exactly as a user does — {@code ./skein up -d}
- * — on its own ports and database, with the test run's Kafka broker; {@code ./skein down} at the end.
+ * — on its own ports and database, with the test run's Kafka broker and S3 server (its own bucket);
+ * {@code ./skein down} at the end.
  */
 public class Suite implements BeforeAllCallback {
 
     public static final int GATEWAY_PORT = 18080;
     public static final int TRACKING_PORT = 18081;
     public static final int REGISTRY_PORT = 18082;
+    public static final int ARTIFACT_PORT = 18083;
     public static final String DATABASE = "skein_e2e";
+    public static final String BUCKET = "skein-e2e";
+    public static final String ADMIN_TOKEN = "e2e-admin-token";
 
     public static String url() {
         return "http://127.0.0.1:" + GATEWAY_PORT;
@@ -29,15 +33,23 @@ public class Suite implements BeforeAllCallback {
     }
 
     private static Map<String, String> env() {
-        return Map.of(
-                "SKEIN_HOME", TestInfra.repoRoot().resolve(".skein/e2e").toString(),
-                "SKEIN_GATEWAY_PORT", Integer.toString(GATEWAY_PORT),
-                "SKEIN_TRACKING_PORT", Integer.toString(TRACKING_PORT),
-                "SKEIN_REGISTRY_PORT", Integer.toString(REGISTRY_PORT),
-                "SKEIN_KAFKA_BOOTSTRAP", TestInfra.kafkaBootstrap(),
-                "SKEIN_DB_NAME", DATABASE,
+        TestInfra.S3 s3 = TestInfra.s3();
+        return Map.ofEntries(
+                Map.entry(
+                        "SKEIN_HOME", TestInfra.repoRoot().resolve(".skein/e2e").toString()),
+                Map.entry("SKEIN_GATEWAY_PORT", Integer.toString(GATEWAY_PORT)),
+                Map.entry("SKEIN_TRACKING_PORT", Integer.toString(TRACKING_PORT)),
+                Map.entry("SKEIN_REGISTRY_PORT", Integer.toString(REGISTRY_PORT)),
+                Map.entry("SKEIN_ARTIFACT_PORT", Integer.toString(ARTIFACT_PORT)),
+                Map.entry("SKEIN_KAFKA_BOOTSTRAP", TestInfra.kafkaBootstrap()),
+                Map.entry("SKEIN_S3_ENDPOINT", s3.endpoint()),
+                Map.entry("SKEIN_S3_ACCESS_KEY", s3.accessKey()),
+                Map.entry("SKEIN_S3_SECRET_KEY", s3.secretKey()),
+                Map.entry("SKEIN_S3_BUCKET", BUCKET),
+                Map.entry("SKEIN_DB_NAME", DATABASE),
+                Map.entry("SKEIN_ADMIN_TOKEN", ADMIN_TOKEN),
                 // webhook retries in seconds, not minutes
-                "SKEIN_REGISTRY_WEBHOOKS_INITIAL_BACKOFF", "PT0.2S");
+                Map.entry("SKEIN_REGISTRY_WEBHOOKS_INITIAL_BACKOFF", "PT0.2S"));
     }
 
     private static Running start() {

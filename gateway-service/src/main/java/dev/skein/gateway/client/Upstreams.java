@@ -4,9 +4,11 @@ import com.google.protobuf.Message;
 import dev.skein.common.actor.Actors;
 import dev.skein.gateway.config.GatewayConfig;
 import dev.skein.gateway.route.Route;
+import dev.skein.proto.artifacts.v1.ArtifactServiceGrpc;
 import dev.skein.proto.registry.v1.AuditServiceGrpc;
 import dev.skein.proto.registry.v1.RegistryServiceGrpc;
 import dev.skein.proto.registry.v1.WebhookServiceGrpc;
+import dev.skein.proto.tracking.v1.TrackingAdminServiceGrpc;
 import dev.skein.proto.tracking.v1.TrackingServiceGrpc;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -30,8 +32,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The internal services behind the gateway, the channel to each (see {@code quarkus.grpc.clients.*})
- * and the one way calls reach them: unary, with a deadline. Calls are not retried here: most are
- * writes, and MLflow's clients already retry failed requests themselves.
+ * and the ways calls reach them: unary and server-streaming calls with a deadline; artifact byte
+ * streams (either way) without one, for as long as the HTTP client keeps sending or reading. Calls
+ * are not retried here: most are writes, and MLflow's clients already retry failed requests
+ * themselves.
  */
 @ApplicationScoped
 public class Upstreams {
@@ -42,21 +46,33 @@ public class Upstreams {
 
     private final Channel tracking;
     private final Channel registry;
+    private final Channel artifacts;
     private final Duration timeout;
 
     public Upstreams(
-            @GrpcClient("tracking") Channel tracking, @GrpcClient("registry") Channel registry, GatewayConfig config) {
+            @GrpcClient("tracking") Channel tracking,
+            @GrpcClient("registry") Channel registry,
+            @GrpcClient("artifacts") Channel artifacts,
+            GatewayConfig config) {
         this.tracking = ClientInterceptors.intercept(tracking, new ActorHeader());
         this.registry = ClientInterceptors.intercept(registry, new ActorHeader());
+        this.artifacts = ClientInterceptors.intercept(artifacts, new ActorHeader());
         this.timeout = config.upstreamTimeout();
     }
 
     public Map<ServiceDescriptor, Channel> services() {
         return Map.of(
                 TrackingServiceGrpc.getServiceDescriptor(), tracking,
+                TrackingAdminServiceGrpc.getServiceDescriptor(), tracking,
                 RegistryServiceGrpc.getServiceDescriptor(), registry,
                 WebhookServiceGrpc.getServiceDescriptor(), registry,
-                AuditServiceGrpc.getServiceDescriptor(), registry);
+                AuditServiceGrpc.getServiceDescriptor(), registry,
+                ArtifactServiceGrpc.getServiceDescriptor(), artifacts);
+    }
+
+    /** The channel to artifact-service, for the byte streams the gateway maps itself. */
+    public Channel artifacts() {
+        return artifacts;
     }
 
     private static final class ActorHeader implements ClientInterceptor {
@@ -88,23 +104,87 @@ public class Upstreams {
      * Returns what cancels the call (when the HTTP client goes away).
      */
     public Runnable stream(Route route, Message request, String actor, ChunkHandler handler) {
-        ClientCallStreamObserver<?>[] started = {null};
-        ClientCalls.asyncServerStreamingCall(
-                route.channel().newCall(route.method(), options(actor)),
-                request,
-                new ClientResponseObserver<Message, Message>() {
-                    private ClientCallStreamObserver<Message> call;
+        return stream(route.channel().newCall(route.method(), options(actor)), request, handler);
+    }
 
+    /** Streams a server-streaming RPC with no deadline: a download lasts as long as its client reads. */
+    public <Req extends Message, Resp extends Message> Runnable stream(
+            Channel channel, MethodDescriptor<Req, Resp> method, Req request, String actor, ChunkHandler handler) {
+        @SuppressWarnings("unchecked")
+        ClientCall<Message, Message> call = (ClientCall<Message, Message>)
+                (ClientCall<?, ?>) channel.newCall(method, CallOptions.DEFAULT.withOption(ACTOR, actor));
+        return stream(call, request, handler);
+    }
+
+    private Runnable stream(ClientCall<Message, Message> clientCall, Message request, ChunkHandler handler) {
+        ClientCallStreamObserver<?>[] started = {null};
+        ClientCalls.asyncServerStreamingCall(clientCall, request, new ClientResponseObserver<Message, Message>() {
+            private ClientCallStreamObserver<Message> call;
+
+            @Override
+            public void beforeStart(ClientCallStreamObserver<Message> requestStream) {
+                call = requestStream;
+                started[0] = requestStream;
+                requestStream.disableAutoRequestWithInitial(1);
+            }
+
+            @Override
+            public void onNext(Message chunk) {
+                handler.onChunk(chunk, () -> call.request(1));
+            }
+
+            @Override
+            public void onError(Throwable failure) {
+                handler.onError(failure);
+            }
+
+            @Override
+            public void onCompleted() {
+                handler.onEnd();
+            }
+        });
+        return () -> started[0].cancel("The HTTP client went away", null);
+    }
+
+    /** The sending side of a client-streaming call, with gRPC flow control. */
+    public interface Sink<T> {
+        void send(T message);
+
+        /** Whether the call takes more now; when it does not, {@code onReady} runs once it does. */
+        boolean isReady();
+
+        void finish();
+
+        void cancel(String why);
+    }
+
+    /** Receives the answer of a client-streaming call. */
+    public interface ResultHandler<T> {
+        /** The call can take messages again (called from a gRPC thread). */
+        void onReady();
+
+        void onResult(T result);
+
+        void onError(Throwable failure);
+    }
+
+    /** Starts a client-streaming RPC with no deadline: an upload lasts as long as its client sends. */
+    public <Req, Resp> Sink<Req> upload(
+            Channel channel, MethodDescriptor<Req, Resp> method, String actor, ResultHandler<Resp> handler) {
+        @SuppressWarnings("unchecked")
+        ClientCallStreamObserver<Req>[] requests = new ClientCallStreamObserver[1];
+        ClientCalls.asyncClientStreamingCall(
+                channel.newCall(method, CallOptions.DEFAULT.withOption(ACTOR, actor)),
+                new ClientResponseObserver<Req, Resp>() {
                     @Override
-                    public void beforeStart(ClientCallStreamObserver<Message> requestStream) {
-                        call = requestStream;
-                        started[0] = requestStream;
-                        requestStream.disableAutoRequestWithInitial(1);
+                    public void beforeStart(ClientCallStreamObserver<Req> requestStream) {
+                        requests[0] = requestStream;
+                        requestStream.setOnReadyHandler(handler::onReady);
                     }
 
                     @Override
-                    public void onNext(Message chunk) {
-                        handler.onChunk(chunk, () -> call.request(1));
+                    public void onNext(Resp result) {
+                        handler.onResult(result);
                     }
 
                     @Override
@@ -113,11 +193,30 @@ public class Upstreams {
                     }
 
                     @Override
-                    public void onCompleted() {
-                        handler.onEnd();
-                    }
+                    public void onCompleted() {}
                 });
-        return () -> started[0].cancel("The HTTP client went away", null);
+        ClientCallStreamObserver<Req> call = requests[0];
+        return new Sink<>() {
+            @Override
+            public void send(Req message) {
+                call.onNext(message);
+            }
+
+            @Override
+            public boolean isReady() {
+                return call.isReady();
+            }
+
+            @Override
+            public void finish() {
+                call.onCompleted();
+            }
+
+            @Override
+            public void cancel(String why) {
+                call.cancel(why, null);
+            }
+        };
     }
 
     private CallOptions options(String actor) {

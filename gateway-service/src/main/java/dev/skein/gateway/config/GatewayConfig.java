@@ -4,6 +4,7 @@ import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.Optional;
 
 /** gateway-service settings; every one has a default that runs locally (see the module README). */
 @ConfigMapping(prefix = "skein.gateway")
@@ -26,6 +27,12 @@ public interface GatewayConfig {
     /** Deadline of each call to an internal service. */
     @WithDefault("PT60S")
     Duration upstreamTimeout();
+
+    /**
+     * The token operator endpoints ({@code /api/2.0/skein/admin/...}, such as purging deleted runs)
+     * require as {@code Authorization: Bearer <token>}. Unset: those endpoints are off.
+     */
+    Optional<String> adminToken();
 
     /** The MLflow version whose API this gateway speaks, answered at GET /version. */
     @WithDefault("2.17.2")

@@ -3,7 +3,6 @@ package dev.skein.gateway.http;
 import com.google.protobuf.Message;
 import dev.skein.common.actor.Actors;
 import dev.skein.common.error.ApiException;
-import dev.skein.common.error.GrpcErrors;
 import dev.skein.gateway.client.Upstreams;
 import dev.skein.gateway.config.GatewayConfig;
 import dev.skein.gateway.route.Route;
@@ -13,22 +12,21 @@ import dev.skein.gateway.transcode.ProtoJsonWriter;
 import dev.skein.gateway.transcode.QueryReader;
 import dev.skein.proto.common.v1.ErrorCode;
 import io.grpc.MethodDescriptor;
-import io.grpc.StatusRuntimeException;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
@@ -43,15 +41,23 @@ public class MlflowApi {
 
     private static final Logger LOG = Logger.getLogger(MlflowApi.class);
     private static final String JSON = "application/json";
+    private static final String ADMIN_PATH = "/api/2.0/skein/admin/";
 
     private final RouteTable routes;
     private final Upstreams upstreams;
     private final GatewayConfig config;
+    private final ArtifactProxy artifacts;
+    private final byte[] adminToken;
 
     public MlflowApi(Upstreams upstreams, GatewayConfig config) {
         this.upstreams = upstreams;
         this.config = config;
         this.routes = RouteTable.of(upstreams.services(), config.maxBodySize().asLongValue());
+        this.artifacts = new ArtifactProxy(upstreams);
+        this.adminToken = config.adminToken()
+                .filter(t -> !t.isBlank())
+                .map(t -> t.getBytes(StandardCharsets.UTF_8))
+                .orElse(null);
     }
 
     void register(@Observes Router router) {
@@ -61,22 +67,42 @@ public class MlflowApi {
         router.get("/version").handler(ctx -> ctx.response()
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain")
                 .end(config.mlflowVersion()));
-        router.routeWithRegex("^/(api|ajax-api)/.*").handler(this::handle);
-        LOG.infof("Serving %d MLflow API routes", routes.size());
+        // Matched on the raw path, not the one the router normalises: a path that tries to climb out
+        // of the API with ../ is answered (and refused) here, never routed somewhere else.
+        router.route().handler(ctx -> {
+            String path = ctx.request().path();
+            if (path.startsWith("/api/")
+                    || path.startsWith("/ajax-api/")
+                    || path.equals("/get-artifact")
+                    || path.equals("/model-versions/get-artifact")) {
+                handle(ctx);
+            } else {
+                ctx.next();
+            }
+        });
+        LOG.infof("Serving %d MLflow API routes and the artifact proxy", routes.size());
     }
 
     private void handle(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
+        if (artifacts.handle(ctx, actor(ctx))) {
+            return;
+        }
+        if (request.path().startsWith(ADMIN_PATH) || request.path().startsWith("/ajax-api" + ADMIN_PATH.substring(4))) {
+            if (!adminAllowed(ctx)) {
+                return;
+            }
+        }
         RouteTable.Match match = routes.match(request.path());
         Map<String, Route> at = match.routes();
         if (at.isEmpty()) {
-            error(ctx, 404, ErrorCode.ENDPOINT_NOT_FOUND, "No API endpoint at " + request.path());
+            Errors.error(ctx, 404, ErrorCode.ENDPOINT_NOT_FOUND, "No API endpoint at " + request.path());
             return;
         }
         Route route = at.get(request.method().name());
         if (route == null) {
             ctx.response().putHeader(HttpHeaders.ALLOW, String.join(", ", at.keySet()));
-            error(
+            Errors.error(
                     ctx,
                     405,
                     ErrorCode.ENDPOINT_NOT_FOUND,
@@ -96,7 +122,7 @@ public class MlflowApi {
             discardBody(
                     ctx,
                     config.maxDiscardedBodySize().asLongValue(),
-                    () -> error(
+                    () -> Errors.error(
                             ctx,
                             400,
                             ErrorCode.INVALID_PARAMETER_VALUE,
@@ -113,6 +139,31 @@ public class MlflowApi {
                         route,
                         () -> withPathParams(
                                 ProtoJsonReader.read(body, route.requestPrototype()), match.pathParams())));
+    }
+
+    /**
+     * Operator endpoints ({@value #ADMIN_PATH}) need {@code Authorization: Bearer <admin token>}; with no
+     * token configured they are off. Refused requests get MLflow's 401 / 403 errors.
+     */
+    private boolean adminAllowed(RoutingContext ctx) {
+        if (adminToken == null) {
+            Errors.error(
+                    ctx,
+                    403,
+                    ErrorCode.PERMISSION_DENIED,
+                    "Admin endpoints are disabled: no admin token is configured (skein.gateway.admin-token)");
+            return false;
+        }
+        String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+        byte[] given = header != null && header.startsWith("Bearer ")
+                ? header.substring("Bearer ".length()).trim().getBytes(StandardCharsets.UTF_8)
+                : new byte[0];
+        if (!MessageDigest.isEqual(adminToken, given)) {
+            ctx.response().putHeader("WWW-Authenticate", "Bearer");
+            Errors.error(ctx, 401, ErrorCode.UNAUTHENTICATED, "Admin endpoints need the admin token as a Bearer token");
+            return false;
+        }
+        return true;
     }
 
     /** Path parameters ({@code /webhooks/{webhook_id}}) set their fields, over what the body said. */
@@ -145,7 +196,7 @@ public class MlflowApi {
         try {
             message = transcode.get();
         } catch (ApiException e) {
-            error(ctx, e);
+            Errors.error(ctx, e);
             return;
         }
         if (route.streaming()) {
@@ -163,7 +214,7 @@ public class MlflowApi {
                                         .end(Buffer.buffer(ProtoJsonWriter.write(response)));
                             }
                         },
-                        failure -> fail(ctx, route, failure));
+                        failure -> Errors.fail(ctx, route.httpMethod() + " " + route.path(), failure));
     }
 
     /**
@@ -222,34 +273,12 @@ public class MlflowApi {
                                 route.path(), failure.toString());
                         response.reset();
                     } else {
-                        fail(ctx, route, failure);
+                        Errors.fail(ctx, route.httpMethod() + " " + route.path(), failure);
                     }
                 });
             }
         });
         response.closeHandler(v -> cancel.run());
-    }
-
-    private void fail(RoutingContext ctx, Route route, Throwable failure) {
-        if (failure instanceof StatusRuntimeException sre) {
-            ErrorCode code = GrpcErrors.errorCode(sre);
-            String message = sre.getStatus().getDescription();
-            int status = GrpcErrors.httpStatus(code);
-            if (status >= 500) {
-                String id = UUID.randomUUID().toString();
-                LOG.errorf(
-                        "Request %s to %s %s failed upstream: %s",
-                        id, route.httpMethod(), route.path(), sre.getStatus());
-                message = code == ErrorCode.TEMPORARILY_UNAVAILABLE
-                        ? "The service behind this endpoint is unavailable, try again (request " + id + ")"
-                        : "Internal error (request " + id + ")";
-            }
-            error(ctx, status, code, message == null ? code.name() : message);
-            return;
-        }
-        String id = UUID.randomUUID().toString();
-        LOG.errorf(failure, "Request %s to %s %s failed", id, route.httpMethod(), route.path());
-        error(ctx, 500, ErrorCode.INTERNAL_ERROR, "Internal error (request " + id + ")");
     }
 
     /**
@@ -271,7 +300,7 @@ public class MlflowApi {
             received[0] += chunk.length();
             if (over[0]) {
                 if (received[0] > discardLimit) {
-                    closeWith(ctx, 400, ErrorCode.INVALID_PARAMETER_VALUE, tooLargeMessage(limit, received[0]));
+                    Errors.closeWith(ctx, 400, ErrorCode.INVALID_PARAMETER_VALUE, tooLargeMessage(limit, received[0]));
                 }
                 return;
             }
@@ -303,7 +332,7 @@ public class MlflowApi {
         request.handler(chunk -> {
             received[0] += chunk.length();
             if (received[0] > max && !ctx.response().ended()) {
-                closeWith(
+                Errors.closeWith(
                         ctx,
                         400,
                         ErrorCode.INVALID_PARAMETER_VALUE,
@@ -331,35 +360,10 @@ public class MlflowApi {
     }
 
     private void tooLarge(RoutingContext ctx, long limit, long size) {
-        error(ctx, 400, ErrorCode.INVALID_PARAMETER_VALUE, tooLargeMessage(limit, size));
+        Errors.error(ctx, 400, ErrorCode.INVALID_PARAMETER_VALUE, tooLargeMessage(limit, size));
     }
 
     private static String tooLargeMessage(long limit, long size) {
         return "Request body must be at most " + limit + " bytes, got a request of size " + size + ".";
-    }
-
-    private void closeWith(RoutingContext ctx, int status, ErrorCode code, String message) {
-        if (!ctx.response().ended()) {
-            ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-            error(ctx, status, code, message);
-        }
-        ctx.request().connection().close();
-    }
-
-    private static void error(RoutingContext ctx, ApiException e) {
-        error(ctx, GrpcErrors.httpStatus(e.code()), e.code(), e.getMessage());
-    }
-
-    private static void error(RoutingContext ctx, int status, ErrorCode code, String message) {
-        HttpServerResponse response = ctx.response();
-        if (response.ended()) {
-            return;
-        }
-        response.setStatusCode(status)
-                .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
-                .end(new JsonObject()
-                        .put("error_code", code.name())
-                        .put("message", message)
-                        .encode());
     }
 }

@@ -11,6 +11,8 @@ import io.grpc.Channel;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServiceDescriptor;
 import io.grpc.protobuf.ProtoMethodDescriptorSupplier;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -107,7 +109,9 @@ public final class RouteTable {
 
     /**
      * The routes at a path, by HTTP method, and the values of the path's parameters ({@code
-     * /webhooks/{webhook_id}}); no routes if no endpoint lives there.
+     * /webhooks/{webhook_id}}), percent-decoded; no routes if no endpoint lives there. A final
+     * {@code {name=**}} segment takes the rest of the path, one segment or more ({@code
+     * /artifacts/{path=**}} matches {@code /artifacts/a/b.txt} with path {@code a/b.txt}).
      */
     public record Match(Map<String, Route> routes, Map<String, String> pathParams) {}
 
@@ -122,24 +126,45 @@ public final class RouteTable {
                 continue;
             }
             String[] template = e.getKey().split("/", -1);
-            if (template.length != segments.length) {
+            String last = template[template.length - 1];
+            boolean rest = last.startsWith("{") && last.endsWith("=**}");
+            if (rest ? segments.length < template.length : template.length != segments.length) {
                 continue;
             }
             Map<String, String> params = new HashMap<>();
             boolean matches = true;
-            for (int i = 0; i < template.length && matches; i++) {
+            int fixed = rest ? template.length - 1 : template.length;
+            for (int i = 0; i < fixed && matches; i++) {
                 if (template[i].startsWith("{") && template[i].endsWith("}")) {
                     matches = !segments[i].isEmpty();
-                    params.put(template[i].substring(1, template[i].length() - 1), segments[i]);
+                    params.put(template[i].substring(1, template[i].length() - 1), decode(segments[i]));
                 } else {
                     matches = template[i].equals(segments[i]);
                 }
+            }
+            if (matches && rest) {
+                String tail = String.join("/", List.of(segments).subList(fixed, segments.length));
+                matches = !tail.isEmpty();
+                params.put(last.substring(1, last.length() - "=**}".length()), decode(tail));
             }
             if (matches) {
                 return new Match(e.getValue(), params);
             }
         }
         return new Match(Collections.emptyMap(), Map.of());
+    }
+
+    /** Percent-decodes a path (a {@code +} stays a plus: it is form encoding, not path encoding). */
+    public static String decode(String rawPath) {
+        if (rawPath.indexOf('%') < 0) {
+            return rawPath;
+        }
+        try {
+            return URLDecoder.decode(rawPath.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            // not valid percent-encoding: taken literally, for the service to judge
+            return rawPath;
+        }
     }
 
     /** The routes at a path by HTTP method; empty if no endpoint lives there. */

@@ -68,4 +68,23 @@ class RouteTableTest {
         assertThat(webhooks.match("/api/2.0/mlflow/webhooks/").routes()).isEmpty();
         assertThat(webhooks.match("/api/2.0/mlflow/webhooks/a/b").routes()).isEmpty();
     }
+
+    @Test
+    void shouldGiveTheRestOfThePathToAFinalWildcardDecoded() {
+        RouteTable artifacts = RouteTable.of(
+                Map.of(dev.skein.proto.artifacts.v1.ArtifactServiceGrpc.getServiceDescriptor(), channel), 1024);
+        RouteTable.Match create = artifacts.match("/api/2.0/mlflow-artifacts/mpu/create/1/run%20a/artifacts/m");
+        assertThat(create.routes()).containsOnlyKeys("POST");
+        assertThat(create.pathParams()).containsExactly(Map.entry("artifact_path", "1/run a/artifacts/m"));
+        RouteTable.Match delete = artifacts.match("/ajax-api/2.0/mlflow-artifacts/artifacts/a+b/c.txt");
+        assertThat(delete.routes()).containsOnlyKeys("DELETE");
+        assertThat(delete.pathParams()).containsExactly(Map.entry("path", "a+b/c.txt"));
+        // the listing lives at the bare path; the wildcard needs at least one segment
+        assertThat(artifacts.match("/api/2.0/mlflow-artifacts/artifacts").routes())
+                .containsOnlyKeys("GET");
+        assertThat(artifacts.match("/api/2.0/mlflow-artifacts/mpu/create").routes())
+                .isEmpty();
+        assertThat(artifacts.match("/api/2.0/mlflow-artifacts/mpu/create/").routes())
+                .isEmpty();
+    }
 }

@@ -181,7 +181,7 @@ final class ProtoMapper {
         return ViewType.valueOf(viewType.name());
     }
 
-    static String optional(boolean present, String value) {
+    static <T> T optional(boolean present, T value) {
         return present ? value : null;
     }
 }

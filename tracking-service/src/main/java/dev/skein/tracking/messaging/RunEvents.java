@@ -3,6 +3,7 @@ package dev.skein.tracking.messaging;
 import dev.skein.common.outbox.OutboxEvent;
 import dev.skein.events.v1.RunCreated;
 import dev.skein.events.v1.RunDeleted;
+import dev.skein.events.v1.RunPurged;
 import dev.skein.events.v1.RunRestored;
 import dev.skein.events.v1.RunStatus;
 import dev.skein.events.v1.RunUpdated;
@@ -19,6 +20,7 @@ public class RunEvents {
     public static final String UPDATED = "dev.skein.tracking.run.updated.v1";
     public static final String DELETED = "dev.skein.tracking.run.deleted.v1";
     public static final String RESTORED = "dev.skein.tracking.run.restored.v1";
+    public static final String PURGED = "dev.skein.tracking.run.purged.v1";
 
     private static final Set<String> TERMINAL = Set.of("FINISHED", "FAILED", "KILLED");
 
@@ -71,6 +73,17 @@ public class RunEvents {
                 RESTORED,
                 run,
                 RunRestored.newBuilder().setRunId(run.runUuid).setExperimentId(Long.toString(run.experimentId)));
+    }
+
+    public OutboxEvent purged(Run run, long time) {
+        return event(
+                PURGED,
+                run,
+                RunPurged.newBuilder()
+                        .setRunId(run.runUuid)
+                        .setExperimentId(Long.toString(run.experimentId))
+                        .setArtifactUri(run.artifactUri)
+                        .setPurgedTime(time));
     }
 
     private OutboxEvent event(String type, Run run, com.google.protobuf.MessageOrBuilder payload) {

@@ -1,6 +1,7 @@
 package dev.skein.tracking.service;
 
 import dev.skein.common.error.ApiException;
+import dev.skein.common.outbox.OutboxEvent;
 import dev.skein.common.paging.PageToken;
 import dev.skein.common.paging.ResultPage;
 import dev.skein.common.search.SearchParser;
@@ -25,6 +26,7 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -186,6 +188,76 @@ public class RunService {
                     return publisher.append(List.of(events.restored(run)));
                 }))
                 .invoke(publisher::wake);
+    }
+
+    /** The runs a purge deleted for good; {@code more} when others were left for the next call. */
+    public record Purged(List<String> runIds, boolean more) {}
+
+    static final int MAX_PURGE = 1000;
+
+    /**
+     * Deletes runs in the {@code deleted} stage for good, with all their data (the database cascades),
+     * like {@code mlflow gc}: the given runs (each must be deleted, and old enough), or else every
+     * deleted run, oldest deletion first. Each purge is a RunPurged event in the same transaction.
+     */
+    public Uni<Purged> purgeDeleted(List<String> runIds, Long olderThanMs, Integer maxRuns) {
+        int limit = maxRuns == null ? MAX_PURGE : maxRuns;
+        if (limit < 1 || limit > MAX_PURGE) {
+            throw ApiException.invalidParameter("max_runs must be between 1 and " + MAX_PURGE + ", got " + limit);
+        }
+        if (olderThanMs != null && olderThanMs < 0) {
+            throw ApiException.invalidParameter("older_than_ms must not be negative, got " + olderThanMs);
+        }
+        if (runIds.size() > MAX_PURGE) {
+            throw ApiException.invalidParameter("At most " + MAX_PURGE + " run_ids per call, got " + runIds.size());
+        }
+        runIds.forEach(RunService::requireRunId);
+        long now = System.currentTimeMillis();
+        long cutoff = olderThanMs == null ? Long.MAX_VALUE : now - olderThanMs;
+        return Panache.withTransaction(() -> {
+                    Uni<List<Run>> candidates = runIds.isEmpty()
+                            ? runs.find(
+                                            "lifecycleStage = ?1 and deletedTime <= ?2 order by deletedTime, runUuid",
+                                            Run.DELETED,
+                                            cutoff)
+                                    .page(0, limit + 1)
+                                    .list()
+                            : runs.list("runUuid in ?1", runIds).map(found -> checkPurgeable(runIds, found, cutoff));
+                    return candidates.flatMap(found -> {
+                        List<Run> purge = found.subList(0, Math.min(limit, found.size()));
+                        if (purge.isEmpty()) {
+                            return Uni.createFrom().item(new Purged(List.of(), false));
+                        }
+                        List<String> ids = purge.stream().map(r -> r.runUuid).toList();
+                        List<OutboxEvent> purged =
+                                purge.stream().map(r -> events.purged(r, now)).toList();
+                        return runs.delete("runUuid in ?1", ids)
+                                .flatMap(n -> publisher.append(purged))
+                                .replaceWith(new Purged(ids, found.size() > limit));
+                    });
+                })
+                .invoke(publisher::wake);
+    }
+
+    private static List<Run> checkPurgeable(List<String> runIds, List<Run> found, long cutoff) {
+        Map<String, Run> byId = new LinkedHashMap<>();
+        found.forEach(r -> byId.put(r.runUuid, r));
+        List<Run> ordered = new ArrayList<>();
+        for (String id : new LinkedHashSet<>(runIds)) {
+            Run run = byId.get(id);
+            if (run == null) {
+                throw RunDataRepository.runNotFound(id);
+            }
+            if (run.isActive()) {
+                throw ApiException.invalidParameter("Run " + id + " is not in `deleted` lifecycle stage. Only runs in"
+                        + " `deleted` lifecycle stage can be deleted.");
+            }
+            if (run.deletedTime != null && run.deletedTime > cutoff) {
+                throw ApiException.invalidParameter("Run " + id + " is not older than the required age.");
+            }
+            ordered.add(run);
+        }
+        return ordered;
     }
 
     public Uni<RunView> get(String runId) {

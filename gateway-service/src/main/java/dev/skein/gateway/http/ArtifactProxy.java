@@ -1,0 +1,331 @@
+package dev.skein.gateway.http;
+
+import com.google.protobuf.Message;
+import com.google.protobuf.UnsafeByteOperations;
+import dev.skein.gateway.client.Upstreams;
+import dev.skein.gateway.route.RouteTable;
+import dev.skein.proto.artifacts.v1.ArtifactServiceGrpc;
+import dev.skein.proto.artifacts.v1.Download;
+import dev.skein.proto.artifacts.v1.DownloadChunk;
+import dev.skein.proto.artifacts.v1.DownloadHeader;
+import dev.skein.proto.artifacts.v1.ModelVersionArtifact;
+import dev.skein.proto.artifacts.v1.RunArtifact;
+import dev.skein.proto.artifacts.v1.UploadChunk;
+import dev.skein.proto.artifacts.v1.UploadHeader;
+import dev.skein.proto.artifacts.v1.UploadResult;
+import dev.skein.proto.common.v1.ErrorCode;
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jboss.logging.Logger;
+
+/**
+ * MLflow's raw-byte artifact endpoints, streamed both ways with flat memory:
+ *
+ * <ul>
+ *   <li>{@code PUT /api/2.0/mlflow-artifacts/artifacts/<path>}: the body is the file. The request is
+ *       read only as fast as artifact-service takes it (the HTTP connection is paused while the
+ *       gRPC call is not ready), in chunks of {@link #CHUNK} bytes.
+ *   <li>{@code GET /api/2.0/mlflow-artifacts/artifacts/<path>}, {@code GET /get-artifact?run_id=&path=}
+ *       and {@code GET /model-versions/get-artifact?name=&version=&path=}: the file, with its
+ *       Content-Length and Content-Type, or the byte range a {@code Range} header asks for (206). The
+ *       next chunk is asked of artifact-service only once the client has taken the last.
+ * </ul>
+ *
+ * Paths come percent-decoded from the raw request path; artifact-service judges them.
+ */
+final class ArtifactProxy {
+
+    private static final Logger LOG = Logger.getLogger(ArtifactProxy.class);
+    private static final Pattern FILE_PATH =
+            Pattern.compile("^/(?:api|ajax-api)/2\\.0/mlflow-artifacts/artifacts/(.+)$");
+    private static final Pattern RANGE = Pattern.compile("^bytes=(\\d*)-(\\d*)$");
+    private static final int CHUNK = 256 * 1024;
+    private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
+
+    private final Upstreams upstreams;
+
+    ArtifactProxy(Upstreams upstreams) {
+        this.upstreams = upstreams;
+    }
+
+    /** Serves the request if it is one of the raw-byte endpoints; false if it is not. */
+    boolean handle(RoutingContext ctx, String actor) {
+        HttpServerRequest request = ctx.request();
+        String path = request.path();
+        HttpMethod method = request.method();
+        if (path.equals("/get-artifact") || path.equals("/ajax-api/2.0/mlflow/get-artifact")) {
+            if (method == HttpMethod.GET) {
+                String runId = firstOf(request, "run_id", "run_uuid");
+                RunArtifact.Builder run = RunArtifact.newBuilder();
+                if (runId != null) {
+                    run.setRunId(runId);
+                }
+                if (request.getParam("path") != null) {
+                    run.setPath(request.getParam("path"));
+                }
+                download(ctx, Download.newBuilder().setRun(run), actor);
+                return true;
+            }
+            return false;
+        }
+        if (path.equals("/model-versions/get-artifact")
+                || path.equals("/ajax-api/2.0/mlflow/model-versions/get-artifact")) {
+            if (method == HttpMethod.GET) {
+                ModelVersionArtifact.Builder mv = ModelVersionArtifact.newBuilder();
+                if (request.getParam("name") != null) {
+                    mv.setName(request.getParam("name"));
+                }
+                if (request.getParam("version") != null) {
+                    mv.setVersion(request.getParam("version"));
+                }
+                if (request.getParam("path") != null) {
+                    mv.setPath(request.getParam("path"));
+                }
+                download(ctx, Download.newBuilder().setModelVersion(mv), actor);
+                return true;
+            }
+            return false;
+        }
+        Matcher m = FILE_PATH.matcher(path);
+        if (!m.matches()) {
+            return false;
+        }
+        String file = RouteTable.decode(m.group(1));
+        if (method == HttpMethod.GET) {
+            download(ctx, Download.newBuilder().setPath(file), actor);
+            return true;
+        }
+        if (method == HttpMethod.PUT) {
+            upload(ctx, file, actor);
+            return true;
+        }
+        return false;
+    }
+
+    private static String firstOf(HttpServerRequest request, String... names) {
+        for (String name : names) {
+            String v = request.getParam(name);
+            if (v != null && !v.isEmpty()) {
+                return v;
+            }
+        }
+        return null;
+    }
+
+    // --- upload ------------------------------------------------------------------------------
+
+    private void upload(RoutingContext ctx, String path, String actor) {
+        HttpServerRequest request = ctx.request();
+        HttpServerResponse response = ctx.response();
+        Context context = ctx.vertx().getOrCreateContext();
+        UploadHeader.Builder header = UploadHeader.newBuilder().setPath(path);
+        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length != null) {
+            try {
+                header.setSize(Long.parseLong(length.trim()));
+            } catch (NumberFormatException e) {
+                Errors.closeWith(ctx, 400, ErrorCode.INVALID_PARAMETER_VALUE, "Invalid Content-Length: " + length);
+                return;
+            }
+        }
+        boolean[] finished = {false};
+        Upstreams.Sink<UploadChunk> sink = upstreams.upload(
+                upstreams.artifacts(), ArtifactServiceGrpc.getUploadMethod(), actor, new Upstreams.ResultHandler<>() {
+                    @Override
+                    public void onReady() {
+                        context.runOnContext(v -> {
+                            if (!finished[0]) {
+                                request.resume();
+                            }
+                        });
+                    }
+
+                    @Override
+                    public void onResult(UploadResult result) {
+                        context.runOnContext(v -> {
+                            finished[0] = true;
+                            if (!response.ended()) {
+                                response.putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                                        .end("{}");
+                            }
+                        });
+                    }
+
+                    @Override
+                    public void onError(Throwable failure) {
+                        context.runOnContext(v -> {
+                            boolean stillReading = !finished[0] && !request.isEnded();
+                            finished[0] = true;
+                            if (stillReading) {
+                                // the answer is known before the body was read: close after it
+                                response.putHeader(HttpHeaders.CONNECTION, "close");
+                                response.endHandler(x -> request.connection().close());
+                            }
+                            Errors.fail(ctx, "PUT " + request.path(), failure);
+                        });
+                    }
+                });
+        sink.send(UploadChunk.newBuilder().setHeader(header).build());
+        Buffer[] pending = {Buffer.buffer(CHUNK)};
+        request.handler(data -> {
+            if (finished[0]) {
+                return;
+            }
+            pending[0].appendBuffer(data);
+            if (pending[0].length() >= CHUNK) {
+                sink.send(chunk(pending[0]));
+                pending[0] = Buffer.buffer(CHUNK);
+                if (!sink.isReady()) {
+                    request.pause();
+                }
+            }
+        });
+        request.endHandler(v -> {
+            if (finished[0]) {
+                return;
+            }
+            if (pending[0].length() > 0) {
+                sink.send(chunk(pending[0]));
+            }
+            sink.finish();
+        });
+        request.exceptionHandler(failure -> {
+            if (!finished[0]) {
+                finished[0] = true;
+                sink.cancel("The HTTP client went away: " + failure);
+            }
+        });
+        response.closeHandler(v -> {
+            if (!finished[0]) {
+                finished[0] = true;
+                sink.cancel("The HTTP client went away");
+            }
+        });
+        request.resume();
+    }
+
+    private static UploadChunk chunk(Buffer data) {
+        return UploadChunk.newBuilder()
+                .setData(UnsafeByteOperations.unsafeWrap(data.getBytes()))
+                .build();
+    }
+
+    // --- download ----------------------------------------------------------------------------
+
+    private void download(RoutingContext ctx, Download.Builder request, String actor) {
+        String range = ctx.request().getHeader("Range");
+        if (range != null) {
+            Matcher m = RANGE.matcher(range.trim());
+            // a malformed or multi-part range is ignored, as HTTP allows: the whole file is sent
+            if (m.matches() && !(m.group(1).isEmpty() && m.group(2).isEmpty())) {
+                try {
+                    if (m.group(1).isEmpty()) {
+                        request.setSuffixLength(Long.parseLong(m.group(2)));
+                    } else {
+                        request.setFirst(Long.parseLong(m.group(1)));
+                        if (!m.group(2).isEmpty()) {
+                            request.setLast(Long.parseLong(m.group(2)));
+                        }
+                    }
+                } catch (NumberFormatException tooLong) {
+                    request.clearFirst().clearLast().clearSuffixLength();
+                }
+            }
+        }
+        HttpServerResponse response = ctx.response();
+        Context context = ctx.vertx().getOrCreateContext();
+        String what = "GET " + ctx.request().path();
+        Runnable cancel = upstreams.stream(
+                upstreams.artifacts(),
+                ArtifactServiceGrpc.getDownloadMethod(),
+                request.build(),
+                actor,
+                new Upstreams.ChunkHandler() {
+                    @Override
+                    public void onChunk(Message message, Runnable next) {
+                        context.runOnContext(v -> {
+                            if (response.closed()) {
+                                return;
+                            }
+                            DownloadChunk chunk = (DownloadChunk) message;
+                            if (chunk.hasHeader()) {
+                                if (!start(response, chunk.getHeader())) {
+                                    return;
+                                }
+                            }
+                            if (chunk.hasData()) {
+                                response.write(Buffer.buffer(chunk.getData().toByteArray()));
+                            }
+                            if (response.writeQueueFull()) {
+                                response.drainHandler(d -> next.run());
+                            } else {
+                                next.run();
+                            }
+                        });
+                    }
+
+                    @Override
+                    public void onEnd() {
+                        context.runOnContext(v -> {
+                            if (!response.ended() && !response.closed()) {
+                                response.end();
+                            }
+                        });
+                    }
+
+                    @Override
+                    public void onError(Throwable failure) {
+                        context.runOnContext(v -> {
+                            if (response.headWritten()) {
+                                LOG.warnf("Download %s failed midway, cutting the response: %s", what, failure);
+                                response.reset();
+                            } else {
+                                Errors.fail(ctx, what, failure);
+                            }
+                        });
+                    }
+                });
+        response.closeHandler(v -> cancel.run());
+    }
+
+    /** Writes the status and headers; false if the answer is complete already (416). */
+    private static boolean start(HttpServerResponse response, DownloadHeader header) {
+        if (header.getUnsatisfiable()) {
+            response.putHeader(HttpHeaders.CONTENT_RANGE, "bytes */" + header.getTotalSize());
+            Errors.error(
+                    response,
+                    416,
+                    ErrorCode.INVALID_PARAMETER_VALUE,
+                    "Range not satisfiable: the file has " + header.getTotalSize() + " bytes");
+            return false;
+        }
+        response.setStatusCode(header.getPartial() ? 206 : 200)
+                .putHeader(HttpHeaders.CONTENT_TYPE, header.getContentType())
+                .putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(header.getLength()))
+                .putHeader("Content-Disposition", "attachment; filename=" + header.getName())
+                .putHeader("X-Content-Type-Options", "nosniff")
+                .putHeader(HttpHeaders.ACCEPT_RANGES, "bytes")
+                .putHeader(
+                        HttpHeaders.ETAG,
+                        header.getEtag().startsWith("\"") ? header.getEtag() : "\"" + header.getEtag() + "\"")
+                .putHeader(HttpHeaders.LAST_MODIFIED, HTTP_DATE.format(Instant.ofEpochMilli(header.getLastModified())));
+        if (header.getPartial()) {
+            response.putHeader(
+                    HttpHeaders.CONTENT_RANGE,
+                    "bytes " + header.getFirst() + "-" + (header.getFirst() + header.getLength() - 1) + "/"
+                            + header.getTotalSize());
+        }
+        response.writeHead();
+        return true;
+    }
+}

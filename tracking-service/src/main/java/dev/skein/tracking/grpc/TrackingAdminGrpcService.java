@@ -1,0 +1,33 @@
+package dev.skein.tracking.grpc;
+
+import static dev.skein.common.grpc.Calls.unary;
+import static dev.skein.tracking.grpc.ProtoMapper.optional;
+
+import dev.skein.proto.tracking.v1.PurgeDeletedRuns;
+import dev.skein.proto.tracking.v1.TrackingAdminService;
+import dev.skein.tracking.service.RunService;
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.mutiny.Uni;
+
+/** Operator actions on tracking data (the gateway lets only admins reach them). */
+@GrpcService
+public class TrackingAdminGrpcService implements TrackingAdminService {
+
+    private final RunService runs;
+
+    public TrackingAdminGrpcService(RunService runs) {
+        this.runs = runs;
+    }
+
+    @Override
+    public Uni<PurgeDeletedRuns.Response> purgeDeletedRuns(PurgeDeletedRuns r) {
+        return unary(() -> runs.purgeDeleted(
+                        r.getRunIdsList(),
+                        optional(r.hasOlderThanMs(), r.getOlderThanMs()),
+                        optional(r.hasMaxRuns(), r.getMaxRuns()))
+                .map(purged -> PurgeDeletedRuns.Response.newBuilder()
+                        .addAllRunIds(purged.runIds())
+                        .setMore(purged.more())
+                        .build()));
+    }
+}
