@@ -20,6 +20,7 @@ import dev.skein.proto.artifacts.v1.ListRunArtifacts;
 import dev.skein.proto.artifacts.v1.UploadChunk;
 import dev.skein.proto.artifacts.v1.UploadHeader;
 import dev.skein.proto.artifacts.v1.UploadResult;
+import dev.skein.proto.common.v1.ErrorCode;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.minio.http.Method;
@@ -32,6 +33,7 @@ import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.jboss.logging.Logger;
 
 /**
  * The gRPC face of artifact-service, on grpc-java's own API so that both byte streams have real flow
@@ -41,6 +43,8 @@ import java.util.function.Supplier;
  */
 @GrpcService
 public class ArtifactGrpcService extends ArtifactServiceGrpc.ArtifactServiceImplBase {
+
+    private static final Logger LOG = Logger.getLogger(ArtifactGrpcService.class);
 
     /** Upload messages the pipe lets wait; each is one gateway chunk (256 KiB or less). */
     private static final int UPLOAD_WINDOW = 4;
@@ -94,6 +98,10 @@ public class ArtifactGrpcService extends ArtifactServiceGrpc.ArtifactServiceImpl
                                 .setSize(size)
                                 .build());
                         call.onCompleted();
+                    } catch (ChunkPipe.CutOff cutOff) {
+                        // nobody may be listening any more; the store holds nothing of the upload
+                        LOG.debugf("Upload of %s: %s", header.getPath(), cutOff.getMessage());
+                        fail(call, new ApiException(ErrorCode.ABORTED, cutOff.getMessage()));
                     } catch (Throwable failure) {
                         fail(call, failure);
                     }

@@ -48,6 +48,13 @@ final class ChunkPipe extends InputStream {
         queue.add(cause);
     }
 
+    /** The upload ended before its end: the client went away, failed, or stopped sending. */
+    static final class CutOff extends IOException {
+        CutOff(String why, Throwable cause) {
+            super("The upload was cut off: " + why, cause);
+        }
+    }
+
     @Override
     public int read() throws IOException {
         byte[] one = new byte[1];
@@ -72,7 +79,7 @@ final class ChunkPipe extends InputStream {
                 throw new InterruptedIOException("Interrupted while waiting for upload data");
             }
             if (next == null) {
-                throw new IOException("No upload data for " + idleTimeout.toSeconds() + " s");
+                throw new CutOff("no upload data came for " + idleTimeout.toSeconds() + " s", null);
             }
             if (next == END) {
                 ended = true;
@@ -80,7 +87,7 @@ final class ChunkPipe extends InputStream {
             }
             if (next instanceof Throwable failure) {
                 ended = true;
-                throw new IOException("The upload was cut off: " + failure, failure);
+                throw new CutOff(String.valueOf(failure.getMessage()), failure);
             }
             current = ((ByteString) next).asReadOnlyByteBuffer();
             request.accept(1);

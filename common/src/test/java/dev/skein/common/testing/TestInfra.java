@@ -37,8 +37,11 @@ public final class TestInfra {
     private static int kafkaPort;
     private static S3 s3;
 
-    /** An S3 server and the keys it accepts. */
-    public record S3(String endpoint, String accessKey, String secretKey) {}
+    /**
+     * An S3 server, the keys it accepts, and the folder its S3Proxy keeps objects in (bucket by
+     * bucket), where a test can see what the store really holds, multipart leftovers included.
+     */
+    public record S3(String endpoint, String accessKey, String secretKey, Path dataDir) {}
 
     private TestInfra() {}
 
@@ -73,7 +76,15 @@ public final class TestInfra {
         String given = System.getenv("SKEIN_TEST_S3_ENDPOINT");
         if (given != null && !given.isBlank()) {
             s3 = new S3(
-                    given, env("SKEIN_TEST_S3_ACCESS_KEY", "skein"), env("SKEIN_TEST_S3_SECRET_KEY", "skein-secret"));
+                    given,
+                    env("SKEIN_TEST_S3_ACCESS_KEY", "skein"),
+                    env("SKEIN_TEST_S3_SECRET_KEY", "skein-secret"),
+                    Path.of(
+                            env(
+                                    "SKEIN_TEST_HOME",
+                                    repoRoot().resolve(".skein/test").toString()),
+                            "s3",
+                            "data"));
             return s3;
         }
         Map<String, String> env = Map.of(
@@ -84,7 +95,11 @@ public final class TestInfra {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> skein(env, Duration.ofMinutes(1), "s3", "stop")));
         }
         // the runner's default keys
-        s3 = new S3("http://127.0.0.1:" + LOCAL_S3_PORT, "skein", "skein-secret");
+        s3 = new S3(
+                "http://127.0.0.1:" + LOCAL_S3_PORT,
+                "skein",
+                "skein-secret",
+                repoRoot().resolve(".skein/test-local/s3/data"));
         return s3;
     }
 

@@ -1,0 +1,141 @@
+package dev.skein.artifacts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import dev.skein.common.outbox.OutboxEvent;
+import dev.skein.common.testing.TestInfra;
+import dev.skein.events.v1.RunPurged;
+import dev.skein.proto.artifacts.v1.ArtifactServiceGrpc;
+import dev.skein.proto.artifacts.v1.FileInfo;
+import dev.skein.proto.artifacts.v1.ListArtifacts;
+import dev.skein.proto.artifacts.v1.UploadChunk;
+import dev.skein.proto.artifacts.v1.UploadHeader;
+import dev.skein.proto.artifacts.v1.UploadResult;
+import io.grpc.stub.StreamObserver;
+import io.quarkus.grpc.GrpcClient;
+import io.quarkus.test.junit.QuarkusTest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+/** Garbage collection: a RunPurged event on the run topic deletes exactly that run's artifacts. */
+@QuarkusTest
+class RunPurgeTest {
+
+    private static final String TOPIC = "skein.tracking.runs.v1";
+
+    @GrpcClient("artifacts")
+    ArtifactServiceGrpc.ArtifactServiceBlockingStub blocking;
+
+    @GrpcClient("artifacts")
+    io.grpc.Channel channel;
+
+    private void put(String path) throws Exception {
+        CompletableFuture<UploadResult> done = new CompletableFuture<>();
+        StreamObserver<UploadChunk> call = ArtifactServiceGrpc.newStub(channel).upload(new StreamObserver<>() {
+            @Override
+            public void onNext(UploadResult value) {
+                done.complete(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                done.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {}
+        });
+        call.onNext(UploadChunk.newBuilder()
+                .setHeader(UploadHeader.newBuilder().setPath(path))
+                .setData(ByteString.copyFromUtf8(path))
+                .build());
+        call.onCompleted();
+        done.get(30, TimeUnit.SECONDS);
+    }
+
+    private List<String> tree(String dir) {
+        List<String> files = new ArrayList<>();
+        blocking.listArtifacts(ListArtifacts.newBuilder().setPath(dir).build()).forEachRemaining(r -> {
+            for (FileInfo f : r.getFilesList()) {
+                if (f.getIsDir()) {
+                    tree(dir + "/" + f.getPath()).forEach(files::add);
+                } else {
+                    files.add(dir + "/" + f.getPath());
+                }
+            }
+        });
+        return files;
+    }
+
+    private static void publish(String type, String runId, String artifactUri) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestInfra.kafkaBootstrap());
+        try (KafkaProducer<String, String> producer =
+                new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
+            ProducerRecord<String, String> record = new ProducerRecord<>(
+                    TOPIC,
+                    runId,
+                    OutboxEvent.json(RunPurged.newBuilder()
+                            .setRunId(runId)
+                            .setExperimentId("7")
+                            .setArtifactUri(artifactUri)
+                            .setPurgedTime(System.currentTimeMillis())));
+            record.headers().add("ce_type", type.getBytes(StandardCharsets.UTF_8));
+            producer.send(record).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void shouldDeleteExactlyThePurgedRunsArtifacts() throws Exception {
+        String exp = "gc-" + UUID.randomUUID();
+        String run = "r" + UUID.randomUUID().toString().replace("-", "");
+        for (String path : List.of(
+                exp + "/" + run + "/artifacts/model/MLmodel",
+                exp + "/" + run + "/artifacts/model/data/weights.bin",
+                exp + "/" + run + "/artifacts/plot.png",
+                // a run whose id starts with the purged one's, and another run
+                exp + "/" + run + "0/artifacts/keep.txt",
+                exp + "/other/artifacts/keep.txt")) {
+            put(path);
+        }
+        assertThat(tree(exp)).hasSize(5);
+
+        // not purges, or purges of runs elsewhere: nothing happens
+        publish("dev.skein.tracking.run.deleted.v1", run, "mlflow-artifacts:/" + exp + "/" + run + "/artifacts");
+        publish("dev.skein.tracking.run.purged.v1", "elsewhere", "s3://another-bucket/" + exp + "/other/artifacts");
+        publish("dev.skein.tracking.run.purged.v1", run, "mlflow-artifacts:/" + exp + "/" + run + "/artifacts");
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (tree(exp).size() != 2 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertThat(tree(exp))
+                .containsExactlyInAnyOrder(exp + "/" + run + "0/artifacts/keep.txt", exp + "/other/artifacts/keep.txt");
+
+        // a redelivered purge finds nothing left and harms nothing
+        publish("dev.skein.tracking.run.purged.v1", run, "mlflow-artifacts:/" + exp + "/" + run + "/artifacts");
+        String marker = "gc-marker-" + UUID.randomUUID();
+        put(marker + "/" + run + "/artifacts/x.txt");
+        publish("dev.skein.tracking.run.purged.v1", run, "mlflow-artifacts:/" + marker + "/" + run + "/artifacts");
+        deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!tree(marker).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertThat(tree(marker)).isEmpty();
+        assertThat(tree(exp)).hasSize(2);
+    }
+}
