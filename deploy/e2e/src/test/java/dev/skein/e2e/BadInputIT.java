@@ -284,6 +284,43 @@ class BadInputIT {
                 }
             }
         }
+        List<String[]> artifacts = List.of(
+                new String[] {"POST", "/api/2.0/mlflow-artifacts/mpu/create/a/b"},
+                new String[] {"POST", "/api/2.0/mlflow-artifacts/mpu/complete/a/b"},
+                new String[] {"POST", "/api/2.0/mlflow-artifacts/mpu/abort/a/b"},
+                new String[] {"DELETE", "/api/2.0/mlflow-artifacts/artifacts/a/b"},
+                new String[] {"POST", "/api/2.0/mlflow/artifacts/presigned-upload-url"},
+                new String[] {"POST", "/api/2.0/mlflow/artifacts/presigned-download-url"},
+                new String[] {"POST", "/api/2.0/skein/admin/runs/purge"});
+        for (String[] route : artifacts) {
+            for (String body : bodies) {
+                Response r = api().contentType(ContentType.JSON)
+                        .header("Authorization", "Bearer " + Suite.ADMIN_TOKEN)
+                        .body(body)
+                        .request(route[0], route[1]);
+                if (r.statusCode() >= 500) {
+                    failures.add(route[0] + " " + route[1] + " " + body + " -> " + r.statusCode() + " " + r.asString());
+                }
+            }
+        }
+        for (String query : List.of(
+                "/api/2.0/mlflow/artifacts/list?run_id=" + run + "&page_token=!!",
+                "/api/2.0/mlflow/artifacts/list?run_id=" + run + "&max_results=-1",
+                "/api/2.0/mlflow/artifacts/list?run_id=nope",
+                "/api/2.0/mlflow/artifacts/list",
+                "/api/2.0/mlflow-artifacts/artifacts?path=%00",
+                "/api/2.0/mlflow-artifacts/artifacts?max_results=abc",
+                "/api/2.0/mlflow-artifacts/artifacts/nope/nothing.bin",
+                "/get-artifact",
+                "/get-artifact?run_id=" + run,
+                "/get-artifact?run_id=x&path=a",
+                "/model-versions/get-artifact?name=x",
+                "/model-versions/get-artifact?name=nope&version=abc&path=a")) {
+            Response r = api().urlEncodingEnabled(false).get(query);
+            if (r.statusCode() >= 500) {
+                failures.add("GET " + query + " -> " + r.statusCode() + " " + r.asString());
+            }
+        }
         for (String query : List.of("?model=x&since=abc", "?page_token=!!", "?max_results=0", "?model=%00")) {
             Response r = api().urlEncodingEnabled(false).get("/api/2.0/skein/audit/events" + query);
             if (r.statusCode() >= 500) {
