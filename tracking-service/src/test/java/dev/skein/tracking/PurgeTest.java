@@ -1,0 +1,124 @@
+package dev.skein.tracking;
+
+import static dev.skein.tracking.Grpc.newExperiment;
+import static dev.skein.tracking.Grpc.newRun;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.skein.common.error.GrpcErrors;
+import dev.skein.common.testing.TestInfra;
+import dev.skein.common.testing.TopicReader;
+import dev.skein.common.testing.TopicReader.Event;
+import dev.skein.proto.common.v1.ErrorCode;
+import dev.skein.proto.tracking.v1.DeleteRun;
+import dev.skein.proto.tracking.v1.GetRun;
+import dev.skein.proto.tracking.v1.LogParam;
+import dev.skein.proto.tracking.v1.PurgeDeletedRuns;
+import dev.skein.proto.tracking.v1.TrackingAdminServiceGrpc.TrackingAdminServiceBlockingStub;
+import dev.skein.proto.tracking.v1.TrackingServiceGrpc.TrackingServiceBlockingStub;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.grpc.GrpcClient;
+import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Purging deleted runs for good (MLflow's `gc`): the run and its data go, a RunPurged event tells the rest. */
+@QuarkusTest
+class PurgeTest {
+
+    @GrpcClient("tracking")
+    TrackingServiceBlockingStub tracking;
+
+    @GrpcClient("tracking")
+    TrackingAdminServiceBlockingStub admin;
+
+    private static ErrorCode code(Throwable e) {
+        return GrpcErrors.errorCode((StatusRuntimeException) e);
+    }
+
+    private PurgeDeletedRuns.Response purge(String... runIds) {
+        return admin.purgeDeletedRuns(
+                PurgeDeletedRuns.newBuilder().addAllRunIds(List.of(runIds)).build());
+    }
+
+    @Test
+    void shouldPurgeOnlyDeletedRunsAndTellKafka() {
+        String exp = newExperiment(tracking);
+        String gone = newRun(tracking, exp);
+        String active = newRun(tracking, exp);
+        tracking.logParam(LogParam.newBuilder()
+                .setRunId(gone)
+                .setKey("lr")
+                .setValue("0.1")
+                .build());
+        tracking.deleteRun(DeleteRun.newBuilder().setRunId(gone).build());
+
+        assertThatThrownBy(() -> purge(active))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.INVALID_PARAMETER_VALUE))
+                .hasMessageContaining("is not in `deleted` lifecycle stage");
+        assertThatThrownBy(() -> purge("0123456789abcdef0123456789abcdef"))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.RESOURCE_DOES_NOT_EXIST));
+        // too young for the age limit asked for
+        assertThatThrownBy(() -> admin.purgeDeletedRuns(PurgeDeletedRuns.newBuilder()
+                        .addRunIds(gone)
+                        .setOlderThanMs(3_600_000)
+                        .build()))
+                .hasMessageContaining("is not older than the required age");
+
+        assertThat(purge(gone).getRunIdsList()).containsExactly(gone);
+        assertThatThrownBy(
+                        () -> tracking.getRun(GetRun.newBuilder().setRunId(gone).build()))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.RESOURCE_DOES_NOT_EXIST));
+        assertThat(tracking.getRun(GetRun.newBuilder().setRunId(active).build())
+                        .getRun()
+                        .getInfo()
+                        .getRunId())
+                .isEqualTo(active);
+
+        List<Event> events = TopicReader.read(
+                TestInfra.kafkaBootstrap(),
+                RunEventsTest.TOPIC,
+                Set.of(gone)::contains,
+                3,
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(1));
+        assertThat(events)
+                .extracting(e -> e.header("ce_type"))
+                .containsExactly(
+                        "dev.skein.tracking.run.created.v1",
+                        "dev.skein.tracking.run.deleted.v1",
+                        "dev.skein.tracking.run.purged.v1");
+        JsonObject purged = new JsonObject(events.get(2).value());
+        assertThat(purged.getString("artifactUri")).isEqualTo("mlflow-artifacts:/" + exp + "/" + gone + "/artifacts");
+        assertThat(purged.getString("experimentId")).isEqualTo(exp);
+    }
+
+    @Test
+    void shouldPurgeEveryDeletedRunInBoundedBatches() {
+        String exp = newExperiment(tracking);
+        List<String> runs = List.of(newRun(tracking, exp), newRun(tracking, exp), newRun(tracking, exp));
+        runs.forEach(r -> tracking.deleteRun(DeleteRun.newBuilder().setRunId(r).build()));
+        PurgeDeletedRuns.Response first = admin.purgeDeletedRuns(
+                PurgeDeletedRuns.newBuilder().setMaxRuns(1).build());
+        assertThat(first.getRunIdsList()).hasSize(1);
+        assertThat(first.getMore()).isTrue();
+        // everything deleted, here and by other tests, until nothing is left
+        PurgeDeletedRuns.Response rest;
+        do {
+            rest = admin.purgeDeletedRuns(PurgeDeletedRuns.newBuilder().build());
+        } while (rest.getMore());
+        for (String run : runs) {
+            assertThatThrownBy(() ->
+                            tracking.getRun(GetRun.newBuilder().setRunId(run).build()))
+                    .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.RESOURCE_DOES_NOT_EXIST));
+        }
+        assertThat(admin.purgeDeletedRuns(PurgeDeletedRuns.newBuilder().build()).getRunIdsList())
+                .isEmpty();
+        assertThatThrownBy(() -> admin.purgeDeletedRuns(
+                        PurgeDeletedRuns.newBuilder().setMaxRuns(0).build()))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.INVALID_PARAMETER_VALUE));
+    }
+}
