@@ -263,14 +263,12 @@ final class ArtifactProxy {
                                     return;
                                 }
                             }
-                            if (chunk.hasData()) {
-                                response.write(Buffer.buffer(chunk.getData().toByteArray()));
-                            }
-                            if (response.writeQueueFull()) {
-                                response.drainHandler(d -> next.run());
-                            } else {
-                                next.run();
-                            }
+                            Backpressure.write(
+                                    response,
+                                    chunk.hasData()
+                                            ? Buffer.buffer(chunk.getData().toByteArray())
+                                            : null,
+                                    next);
                         });
                     }
 

@@ -243,12 +243,7 @@ public class MlflowApi {
                         response.setChunked(true).putHeader(HttpHeaders.CONTENT_TYPE, JSON);
                     }
                     last[0] = chunk;
-                    response.write(Buffer.buffer(json.chunk(chunk)));
-                    if (response.writeQueueFull()) {
-                        response.drainHandler(d -> next.run());
-                    } else {
-                        next.run();
-                    }
+                    Backpressure.write(response, Buffer.buffer(json.chunk(chunk)), next);
                 });
             }
 
