@@ -16,6 +16,7 @@ import io.minio.RemoveObjectsArgs;
 import io.minio.Result;
 import io.minio.StatObjectArgs;
 import io.minio.StatObjectResponse;
+import io.minio.UploadPartResponse;
 import io.minio.errors.ErrorResponseException;
 import io.minio.http.Method;
 import io.minio.messages.DeleteError;
@@ -101,9 +102,10 @@ public class ObjectStore {
     }
 
     /**
-     * Stores a stream as one object, reading it to its end, and returns its size. Holds one part in
-     * memory at a time: a stream that fits in one part is a single PUT, a longer one an S3 multipart
-     * upload, aborted if anything fails so no parts are left behind. {@code declaredSize} (or -1)
+     * Stores a stream as one object, reading it to its end, and returns its size. A stream that fits
+     * in one part is a single PUT, a longer one an S3 multipart upload, aborted if anything fails so
+     * no parts are left behind. The next part is read while the last one is sent (the SDK copies a
+     * part before sending it), so two parts are in memory at most. {@code declaredSize} (or -1)
      * chooses the part size and is checked against what arrived.
      */
     public long put(Location at, InputStream in, long declaredSize) throws IOException {
@@ -117,36 +119,45 @@ public class ObjectStore {
             return n;
         }
         String uploadId = createMultipartUpload(at);
+        CompletableFuture<UploadPartResponse> sending = null;
         try {
             List<Part> parts = new ArrayList<>();
             long total = 0;
             int length = n;
             while (length > 0) {
-                int number = parts.size() + 1;
+                int number = parts.size() + (sending == null ? 1 : 2);
                 if (number > MAX_PARTS) {
                     throw ApiException.invalidParameter("The file is larger than " + MAX_PARTS + " parts of "
                             + buffer.length + " bytes; give its size (Content-Length) when uploading it");
                 }
+                if (sending != null) {
+                    parts.add(new Part(number - 1, await(sending).etag()));
+                }
                 int partLength = length;
-                String etag = await(() -> client.uploadPartAsync(
-                                at.bucket(),
-                                region,
-                                at.key(),
-                                new ByteArrayInputStream(buffer, 0, partLength),
-                                partLength,
-                                uploadId,
-                                number,
-                                null,
-                                null))
-                        .etag();
-                parts.add(new Part(number, etag));
+                // returns once the SDK has copied (and hashed) the part; sending goes on meanwhile
+                sending = start(() -> client.uploadPartAsync(
+                        at.bucket(),
+                        region,
+                        at.key(),
+                        new ByteArrayInputStream(buffer, 0, partLength),
+                        partLength,
+                        uploadId,
+                        number,
+                        null,
+                        null));
                 total += length;
                 length = readFully(in, buffer);
             }
+            parts.add(new Part(parts.size() + 1, await(sending).etag()));
+            sending = null;
             checkSize(declaredSize, total);
             completeMultipartUpload(at, uploadId, parts);
             return total;
         } catch (IOException | RuntimeException e) {
+            if (sending != null) {
+                // a part still on its way would outlive the abort: let it land first
+                sending.handle((r, f) -> null).join();
+            }
             abortQuietly(at, uploadId);
             throw e;
         }
@@ -362,6 +373,15 @@ public class ObjectStore {
     /** Runs a store call to its end, turning its failure into the MLflow error it means. */
     private static <T> T await(StoreCall<T> call) {
         return sync(() -> call.call().get());
+    }
+
+    /** Starts a store call; a failure to start it is the MLflow error it means. */
+    private static <T> CompletableFuture<T> start(StoreCall<T> call) {
+        return sync(call::call);
+    }
+
+    private static <T> T await(CompletableFuture<T> running) {
+        return sync(running::get);
     }
 
     /** Runs a blocking store call, turning its failure into the MLflow error it means. */

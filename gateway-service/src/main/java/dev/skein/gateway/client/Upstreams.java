@@ -44,6 +44,9 @@ public class Upstreams {
     private static final CallOptions.Key<String> ACTOR =
             CallOptions.Key.createWithDefault("skein-actor", Actors.UNKNOWN);
 
+    /** Chunks of a server stream that may be on their way to the gateway at once. */
+    static final int STREAM_WINDOW = 4;
+
     private final Channel tracking;
     private final Channel registry;
     private final Channel artifacts;
@@ -100,8 +103,10 @@ public class Upstreams {
     }
 
     /**
-     * Streams a server-streaming RPC, asking for each chunk only after the previous one was taken.
-     * Returns what cancels the call (when the HTTP client goes away).
+     * Streams a server-streaming RPC with a window of {@link #STREAM_WINDOW} chunks: one more is
+     * asked for each time one was taken, so at most that many wait here however slow the client,
+     * and the service need not wait a round trip per chunk. Returns what cancels the call (when the
+     * HTTP client goes away).
      */
     public Runnable stream(Route route, Message request, String actor, ChunkHandler handler) {
         return stream(route.channel().newCall(route.method(), options(actor)), request, handler);
@@ -125,7 +130,7 @@ public class Upstreams {
             public void beforeStart(ClientCallStreamObserver<Message> requestStream) {
                 call = requestStream;
                 started[0] = requestStream;
-                requestStream.disableAutoRequestWithInitial(1);
+                requestStream.disableAutoRequestWithInitial(STREAM_WINDOW);
             }
 
             @Override
