@@ -126,8 +126,11 @@ class RunPurgeTest {
         assertThat(tree(exp))
                 .containsExactlyInAnyOrder(exp + "/" + run + "0/artifacts/keep.txt", exp + "/other/artifacts/keep.txt");
 
-        // a redelivered purge finds nothing left and harms nothing
+        // a redelivered purge finds nothing left and harms nothing; a run claiming a whole root
+        // (the proxy's, the bucket's) deletes nothing
         publish("dev.skein.tracking.run.purged.v1", run, "mlflow-artifacts:/" + exp + "/" + run + "/artifacts");
+        publish("dev.skein.tracking.run.purged.v1", run, "mlflow-artifacts:/");
+        publish("dev.skein.tracking.run.purged.v1", run, "s3://" + TestResources.BUCKET);
         String marker = "gc-marker-" + UUID.randomUUID();
         put(marker + "/" + run + "/artifacts/x.txt");
         publish("dev.skein.tracking.run.purged.v1", run, "mlflow-artifacts:/" + marker + "/" + run + "/artifacts");

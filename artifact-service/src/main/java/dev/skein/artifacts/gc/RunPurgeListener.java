@@ -58,9 +58,9 @@ public class RunPurgeListener {
                     purged.getRunId(), purged.getArtifactUri());
             return;
         }
-        if (root.key().isEmpty()) {
-            // never the whole bucket, whatever an artifact URI says
-            LOG.warnf("Run %s has the store's root as artifact location; nothing deleted", purged.getRunId());
+        if (root.key().isEmpty() || root.equals(roots.proxyRoot())) {
+            // never the whole bucket or the whole proxy root, whatever an artifact URI says
+            LOG.warnf("Run %s has a root of the store as artifact location; nothing deleted", purged.getRunId());
             return;
         }
         int deleted = Uni.createFrom()
