@@ -556,6 +556,41 @@ class ArtifactIT {
         }
     }
 
+    /**
+     * A large upload refused before its body was read gets its 400, and the client can go on: over
+     * HTTP/2 on the same connection, whose other streams are not disturbed; over HTTP/1.1 on a new one.
+     */
+    @Test
+    void shouldRefuseALargeUploadEarlyAndKeepServing() throws Exception {
+        byte[] big = new byte[32 * 1024 * 1024];
+        for (HttpClient.Version version : List.of(HttpClient.Version.HTTP_2, HttpClient.Version.HTTP_1_1)) {
+            HttpClient client = HttpClient.newBuilder().version(version).build();
+            assertThat(health(client).version()).isEqualTo(version); // HTTP/2: upgraded here, h2c
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> refused = client.send(
+                        HttpRequest.newBuilder(URI.create(Suite.url() + PROXY + "/../escape-" + i + ".bin"))
+                                .timeout(Duration.ofSeconds(60))
+                                .PUT(HttpRequest.BodyPublishers.ofByteArray(big))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(refused.version()).isEqualTo(version);
+                assertThat(refused.statusCode())
+                        .as(version + " " + refused.body())
+                        .isEqualTo(400);
+                assertThat(refused.body()).contains("INVALID_PARAMETER_VALUE");
+                assertThat(health(client).body()).as(version.toString()).isEqualTo("OK");
+            }
+        }
+    }
+
+    private static HttpResponse<String> health(HttpClient client) throws IOException, InterruptedException {
+        return client.send(
+                HttpRequest.newBuilder(URI.create(Suite.url() + "/health"))
+                        .timeout(Duration.ofSeconds(60))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     /** Query parameters arrive decoded once; an attack meant for the path is sent decoded one level. */
     private static final class RouteDecoding {
         static String decodeOnce(String s) {

@@ -53,9 +53,11 @@ final class ArtifactProxy {
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
 
     private final Upstreams upstreams;
+    private final long maxDiscardedBodySize;
 
-    ArtifactProxy(Upstreams upstreams) {
+    ArtifactProxy(Upstreams upstreams, long maxDiscardedBodySize) {
         this.upstreams = upstreams;
+        this.maxDiscardedBodySize = maxDiscardedBodySize;
     }
 
     /** Serves the request if it is one of the raw-byte endpoints; false if it is not. */
@@ -144,7 +146,7 @@ final class ArtifactProxy {
                     @Override
                     public void onReady() {
                         context.runOnContext(v -> {
-                            if (!finished[0]) {
+                            if (!finished[0] && !request.isEnded()) {
                                 request.resume();
                             }
                         });
@@ -167,11 +169,13 @@ final class ArtifactProxy {
                             boolean stillReading = !finished[0] && !request.isEnded();
                             finished[0] = true;
                             if (stillReading) {
-                                // the answer is known before the body was read: close after it
-                                response.putHeader(HttpHeaders.CONNECTION, "close");
-                                response.endHandler(x -> request.connection().close());
+                                // the answer is known before the body was read
+                                Errors.announceClose(ctx);
                             }
                             Errors.fail(ctx, "PUT " + request.path(), failure);
+                            if (stillReading) {
+                                Errors.stopReading(ctx, maxDiscardedBodySize);
+                            }
                         });
                     }
                 });

@@ -5,9 +5,12 @@ import dev.skein.common.error.GrpcErrors;
 import dev.skein.proto.common.v1.ErrorCode;
 import io.grpc.StatusRuntimeException;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
 import java.util.UUID;
 import org.jboss.logging.Logger;
 
@@ -67,12 +70,89 @@ final class Errors {
                         .encode());
     }
 
-    /** Answers with an error and closes the connection: the rest of the request will not be read. */
+    /**
+     * Answers with an error although the rest of the request will not be read: right after the
+     * answer, an HTTP/1.x connection is closed, an HTTP/2 stream is reset.
+     */
     static void closeWith(RoutingContext ctx, int status, ErrorCode code, String message) {
-        if (!ctx.response().ended()) {
-            ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-            error(ctx, status, code, message);
+        announceClose(ctx);
+        error(ctx, status, code, message);
+        stopReading(ctx, 0);
+    }
+
+    /**
+     * Before answering a request whose body is still arriving: over HTTP/1.x, tells the client the
+     * connection closes after the answer. HTTP/2 has no such header, and needs none.
+     */
+    static void announceClose(RoutingContext ctx) {
+        HttpServerResponse response = ctx.response();
+        if (ctx.request().version() != HttpVersion.HTTP_2 && !response.headWritten()) {
+            response.putHeader(HttpHeaders.CONNECTION, "close");
         }
-        ctx.request().connection().close();
+    }
+
+    /**
+     * Once the answer is out, stops the rest of a request body. The body is first read and dropped
+     * until it ends, {@code lingerBytes} passed or {@link #LINGER} went by: a client that sends its
+     * whole body before it reads the answer would otherwise never see it (over HTTP/1.x, closing a
+     * socket with unread data resets it and can take the answer with it; over HTTP/2, a client that
+     * ignores a reset of a stream it has the whole answer of — Java 17's does — waits for flow-control
+     * credit forever). Then, if the body has not ended, an HTTP/1.x connection is closed, the only way
+     * to skip a body, and an HTTP/2 stream is reset with NO_ERROR as RFC 9113 (8.1) gives a server
+     * that answered early; the connection's other streams go on.
+     */
+    static void stopReading(RoutingContext ctx, long lingerBytes) {
+        HttpServerRequest request = ctx.request();
+        HttpServerResponse response = ctx.response();
+        if (request.isEnded() || response.closed()) {
+            return;
+        }
+        if (response.ended()) {
+            linger(ctx, lingerBytes);
+        } else {
+            response.endHandler(v -> linger(ctx, lingerBytes));
+        }
+    }
+
+    static final Duration LINGER = Duration.ofSeconds(5);
+
+    private static void linger(RoutingContext ctx, long lingerBytes) {
+        HttpServerRequest request = ctx.request();
+        boolean http2 = request.version() == HttpVersion.HTTP_2;
+        Runnable stop = http2
+                ? () -> ctx.response().reset(0)
+                : () -> request.connection().close();
+        if (request.isEnded()) {
+            if (!http2) {
+                stop.run(); // as announced
+            }
+            return;
+        }
+        if (lingerBytes <= 0) {
+            stop.run();
+            return;
+        }
+        boolean[] stopped = {false};
+        long timer = ctx.vertx().setTimer(LINGER.toMillis(), t -> {
+            stopped[0] = true;
+            stop.run();
+        });
+        long[] dropped = {0};
+        request.handler(data -> {
+            dropped[0] += data.length();
+            if (dropped[0] > lingerBytes && !stopped[0]) {
+                stopped[0] = true;
+                ctx.vertx().cancelTimer(timer);
+                stop.run();
+            }
+        });
+        request.endHandler(v -> {
+            ctx.vertx().cancelTimer(timer);
+            if (!http2 && !stopped[0]) {
+                stopped[0] = true;
+                stop.run(); // as announced
+            }
+        });
+        request.resume();
     }
 }

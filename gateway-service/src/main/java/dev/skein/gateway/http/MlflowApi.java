@@ -53,7 +53,8 @@ public class MlflowApi {
         this.upstreams = upstreams;
         this.config = config;
         this.routes = RouteTable.of(upstreams.services(), config.maxBodySize().asLongValue());
-        this.artifacts = new ArtifactProxy(upstreams);
+        this.artifacts =
+                new ArtifactProxy(upstreams, config.maxDiscardedBodySize().asLongValue());
         this.adminToken = config.adminToken()
                 .filter(t -> !t.isBlank())
                 .map(t -> t.getBytes(StandardCharsets.UTF_8))
