@@ -1,0 +1,37 @@
+package dev.skein.bench;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Skein's benchmarks, each run with {@code ./skein bench NAME [OPTIONS]} against a suite the runner
+ * starts for it. Every benchmark prints the rate it measured through Skein's public API next to a
+ * floor measured in the same run on the same machine, and their ratio.
+ */
+public final class Bench {
+
+    private Bench() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0) {
+            usage();
+            return;
+        }
+        Options options = Options.parse(Arrays.copyOfRange(args, 1, args.length));
+        switch (args[0]) {
+            case "log-batch" -> new LogBatchBench(options).run();
+            default -> usage();
+        }
+    }
+
+    private static void usage() {
+        System.err.println(String.join(
+                "\n",
+                List.of(
+                        "usage: ./skein bench NAME [--option value ...]",
+                        "  log-batch   metric points/s through the gateway's runs/log-batch, against raw JDBC",
+                        "              batch inserts and COPY BINARY into the same tables",
+                        "options: " + Options.HELP)));
+        System.exit(2);
+    }
+}

@@ -1,0 +1,120 @@
+package dev.skein.bench;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Closed-loop load: {@code n} clients, each on its own thread, send one batch after another for a
+ * fixed time, all starting together once every client is connected. A failed batch fails the whole
+ * measurement: a rate is only worth printing if everything it counts was written.
+ */
+final class Load {
+
+    /** One client of a measurement: writes batch {@code batch} and returns how many points it held. */
+    interface Client extends AutoCloseable {
+        int send(long batch) throws Exception;
+
+        @Override
+        default void close() throws Exception {}
+    }
+
+    interface ClientFactory {
+        Client open(int index) throws Exception;
+    }
+
+    /** What a measurement saw: points and requests written, per-request latencies, the time it took. */
+    record Result(long points, long requests, long[] latenciesNanos, long elapsedNanos) {
+
+        double pointsPerSecond() {
+            return points * 1e9 / elapsedNanos;
+        }
+
+        double latencyMillis(double quantile) {
+            if (latenciesNanos.length == 0) {
+                return Double.NaN;
+            }
+            int i = (int) Math.min(latenciesNanos.length - 1, Math.ceil(quantile * latenciesNanos.length) - 1);
+            return latenciesNanos[Math.max(0, i)] / 1e6;
+        }
+    }
+
+    private Load() {}
+
+    /**
+     * Runs {@code n} clients for {@code duration}. {@code nextBatch[i]} is client i's next batch
+     * number, carried from one measurement to the next so no batch is ever sent twice.
+     */
+    static Result measure(int n, Duration duration, ClientFactory factory, long[] nextBatch) throws Exception {
+        List<Client> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                clients.add(factory.open(i));
+            }
+            CyclicBarrier start = new CyclicBarrier(n + 1);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            long[] points = new long[n];
+            long[][] latencies = new long[n][];
+            int[] counts = new int[n];
+            long[] deadline = new long[1];
+            List<Thread> threads = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int c = i;
+                Thread t = new Thread(
+                        () -> {
+                            long[] lat = new long[1024];
+                            int count = 0;
+                            try {
+                                start.await();
+                                while (System.nanoTime() < deadline[0] && failure.get() == null) {
+                                    long t0 = System.nanoTime();
+                                    points[c] += clients.get(c).send(nextBatch[c]++);
+                                    if (count == lat.length) {
+                                        lat = Arrays.copyOf(lat, count * 2);
+                                    }
+                                    lat[count++] = System.nanoTime() - t0;
+                                }
+                            } catch (Throwable e) {
+                                failure.compareAndSet(null, e);
+                            }
+                            latencies[c] = lat;
+                            counts[c] = count;
+                        },
+                        "bench-client-" + i);
+                threads.add(t);
+                t.start();
+            }
+            long begin = System.nanoTime();
+            deadline[0] = begin + duration.toNanos();
+            start.await();
+            for (Thread t : threads) {
+                t.join();
+            }
+            long elapsed = System.nanoTime() - begin;
+            if (failure.get() != null) {
+                throw new IllegalStateException("A client failed: " + failure.get(), failure.get());
+            }
+            long total = 0;
+            int requests = 0;
+            for (int i = 0; i < n; i++) {
+                total += points[i];
+                requests += counts[i];
+            }
+            long[] all = new long[requests];
+            int at = 0;
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(latencies[i], 0, all, at, counts[i]);
+                at += counts[i];
+            }
+            Arrays.sort(all);
+            return new Result(total, requests, all, elapsed);
+        } finally {
+            for (Client c : clients) {
+                c.close();
+            }
+        }
+    }
+}
