@@ -18,6 +18,7 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -230,45 +231,79 @@ public class RunDataRepository {
     }
 
     private static Uni<Void> insertMetrics(SqlConnection conn, String runId, List<MetricPoint> metrics) {
-        if (metrics.isEmpty()) {
+        return insertMetrics(
+                conn, metrics.stream().map(m -> new RunPoint(runId, m)).toList());
+    }
+
+    /** A metric point of a run, as ingested from several runs at once. */
+    public record RunPoint(String runId, MetricPoint point) {}
+
+    private static final Comparator<RunPoint> LOCK_ORDER = Comparator.comparing(RunPoint::runId)
+            .thenComparing(p -> p.point().key())
+            .thenComparingLong(p -> p.point().step())
+            .thenComparingLong(p -> p.point().timestamp())
+            .thenComparingDouble(p -> p.point().value());
+
+    /**
+     * Writes metric points of one or more runs: two set-based statements, whatever their number.
+     * Rows are written and locked in (run, key, step, timestamp, value) order, so concurrent writers
+     * cannot deadlock; a point already logged changes nothing, so a redelivered batch is harmless.
+     */
+    private static Uni<Void> insertMetrics(SqlConnection conn, List<RunPoint> points) {
+        if (points.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        int n = metrics.size();
-        List<MetricPoint> sorted = new ArrayList<>(metrics);
-        sorted.sort(Comparator.comparing(MetricPoint::key)
-                .thenComparingLong(MetricPoint::step)
-                .thenComparingLong(MetricPoint::timestamp)
-                .thenComparingDouble(MetricPoint::value));
+        int n = points.size();
+        List<RunPoint> sorted = new ArrayList<>(points);
+        sorted.sort(LOCK_ORDER);
+        String[] runs = new String[n];
         String[] keys = new String[n];
         Long[] steps = new Long[n];
         Long[] timestamps = new Long[n];
         Double[] values = new Double[n];
         for (int i = 0; i < n; i++) {
-            MetricPoint p = sorted.get(i);
+            RunPoint rp = sorted.get(i);
+            MetricPoint p = rp.point();
+            runs[i] = rp.runId();
             keys[i] = p.key();
             steps[i] = p.step();
             timestamps[i] = p.timestamp();
             values[i] = p.value();
         }
-        Tuple args = Tuple.of(runId, keys, steps, timestamps).addArrayOfDouble(values);
-        // A point already logged changes nothing. seq numbers points in arrival order: batch after
-        // batch, and within a batch in (key, step, timestamp) order — the order rows are locked in.
+        Tuple args = Tuple.of(runs, keys, steps, timestamps).addArrayOfDouble(values);
+        // seq numbers points in arrival order: batch after batch, and within a batch in lock order.
         Uni<Void> history = conn.preparedQuery("INSERT INTO tracking.metrics (run_uuid, key, step, timestamp, value)"
-                        + " SELECT $1, k, s, ts, v FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::float8[])"
-                        + " AS t(k, s, ts, v) ON CONFLICT DO NOTHING")
+                        + " SELECT r, k, s, ts, v FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[],"
+                        + " $5::float8[]) AS t(r, k, s, ts, v) ON CONFLICT DO NOTHING")
                 .execute(args)
                 .replaceWithVoid();
         Uni<Void> latest = conn.preparedQuery(
                         "INSERT INTO tracking.latest_metrics AS lm (run_uuid, key, step, timestamp, value)"
-                                + " SELECT DISTINCT ON (k) $1, k, s, ts, v"
-                                + " FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::float8[]) AS t(k, s, ts, v)"
-                                + " ORDER BY k, s DESC, ts DESC, v DESC"
+                                + " SELECT DISTINCT ON (r, k) r, k, s, ts, v FROM unnest($1::text[], $2::text[],"
+                                + " $3::bigint[], $4::bigint[], $5::float8[]) AS t(r, k, s, ts, v)"
+                                + " ORDER BY r, k, s DESC, ts DESC, v DESC"
                                 + " ON CONFLICT (run_uuid, key) DO UPDATE"
                                 + " SET step = EXCLUDED.step, timestamp = EXCLUDED.timestamp, value = EXCLUDED.value"
                                 + " WHERE (EXCLUDED.step, EXCLUDED.timestamp, EXCLUDED.value) > (lm.step, lm.timestamp, lm.value)")
                 .execute(args)
                 .replaceWithVoid();
         return history.flatMap(v -> latest);
+    }
+
+    /** The lifecycle stage of each of these runs that exists. */
+    public Uni<Map<String, String>> lifecycleStages(Collection<String> runIds) {
+        return pool.preparedQuery("SELECT run_uuid, lifecycle_stage FROM tracking.runs WHERE run_uuid = ANY($1)")
+                .execute(Tuple.of(runIds.toArray(String[]::new)))
+                .map(rows -> {
+                    Map<String, String> stages = new HashMap<>();
+                    rows.forEach(r -> stages.put(r.getString("run_uuid"), r.getString("lifecycle_stage")));
+                    return stages;
+                });
+    }
+
+    /** Writes ingested points of several runs in one transaction (the caller checked the runs). */
+    public Uni<Void> ingestMetrics(List<RunPoint> points) {
+        return pool.withTransaction(conn -> insertMetrics(conn, points));
     }
 
     public Uni<Void> deleteTag(String runId, String key) {

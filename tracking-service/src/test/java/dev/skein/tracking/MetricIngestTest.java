@@ -1,0 +1,209 @@
+package dev.skein.tracking;
+
+import static dev.skein.tracking.Grpc.getRun;
+import static dev.skein.tracking.Grpc.newExperiment;
+import static dev.skein.tracking.Grpc.newRun;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.skein.common.testing.TestInfra;
+import dev.skein.common.testing.TopicReader;
+import dev.skein.common.testing.TopicReader.Event;
+import dev.skein.ingest.v1.MetricBatch;
+import dev.skein.ingest.v1.MetricPoint;
+import dev.skein.proto.tracking.v1.DeleteRun;
+import dev.skein.proto.tracking.v1.GetMetricHistory;
+import dev.skein.proto.tracking.v1.Metric;
+import dev.skein.proto.tracking.v1.TrackingServiceGrpc.TrackingServiceBlockingStub;
+import io.quarkus.grpc.GrpcClient;
+import io.quarkus.test.junit.QuarkusTest;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Metric points from Kafka topic skein.tracking.metrics.v1, as a Spark job or any producer writes them. */
+@QuarkusTest
+class MetricIngestTest {
+
+    static final String TOPIC = "skein.tracking.metrics.v1";
+    static final String DLQ = "skein.tracking.metrics.v1.dlq";
+
+    static KafkaProducer<String, byte[]> producer;
+
+    @GrpcClient("tracking")
+    TrackingServiceBlockingStub tracking;
+
+    @BeforeAll
+    static void producer() {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestInfra.kafkaBootstrap());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    @AfterAll
+    static void close() {
+        producer.close();
+    }
+
+    private static void send(String key, String json) throws Exception {
+        producer.send(new ProducerRecord<>(TOPIC, key, json.getBytes(StandardCharsets.UTF_8)))
+                .get();
+    }
+
+    private List<Metric> history(String run, String key) {
+        return Grpc.history(
+                        tracking,
+                        GetMetricHistory.newBuilder()
+                                .setRunId(run)
+                                .setMetricKey(key)
+                                .build())
+                .getMetricsList();
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    @Test
+    void shouldWriteJsonBatchesSinglePointsAndProtobufIntoTheRunsHistories() throws Exception {
+        String run = newRun(tracking, newExperiment(tracking));
+        send(
+                run,
+                "{\"run_id\":\"" + run + "\",\"metrics\":["
+                        + "{\"key\":\"loss\",\"value\":0.5,\"timestamp\":1000,\"step\":1},"
+                        + "{\"key\":\"loss\",\"value\":\"NaN\",\"timestamp\":1001,\"step\":2},"
+                        + "{\"key\":\"acc\",\"value\":0.75,\"timestamp\":1000}]}");
+        send(run, "{\"key\":\"loss\",\"value\":0.25,\"timestamp\":1002,\"step\":3}");
+        producer.send(new ProducerRecord<>(
+                        TOPIC,
+                        null,
+                        run,
+                        MetricBatch.newBuilder()
+                                .addMetrics(MetricPoint.newBuilder()
+                                        .setKey("loss")
+                                        .setValue(0.125)
+                                        .setTimestamp(1003)
+                                        .setStep(4))
+                                .build()
+                                .toByteArray(),
+                        List.of(new org.apache.kafka.common.header.internals.RecordHeader(
+                                "content-type", "application/x-protobuf".getBytes(StandardCharsets.UTF_8)))))
+                .get();
+
+        await(
+                "five points",
+                () -> history(run, "loss").size() == 4 && history(run, "acc").size() == 1);
+        assertThat(history(run, "loss"))
+                .extracting(Metric::getStep, Metric::getTimestamp)
+                .containsExactlyInAnyOrder(
+                        org.assertj.core.groups.Tuple.tuple(1L, 1000L),
+                        org.assertj.core.groups.Tuple.tuple(2L, 1001L),
+                        org.assertj.core.groups.Tuple.tuple(3L, 1002L),
+                        org.assertj.core.groups.Tuple.tuple(4L, 1003L));
+        assertThat(history(run, "acc").get(0).getStep()).isZero();
+        // the latest value is the highest step's, as with log-batch
+        assertThat(getRun(tracking, run).getData().getMetricsList())
+                .filteredOn(m -> m.getKey().equals("loss"))
+                .extracting(Metric::getValue)
+                .containsExactly(0.125);
+    }
+
+    @Test
+    void shouldNotDoubleCountARedeliveredRecord() throws Exception {
+        String run = newRun(tracking, newExperiment(tracking));
+        StringBuilder batch = new StringBuilder("{\"metrics\":[");
+        for (int step = 0; step < 500; step++) {
+            batch.append(step == 0 ? "" : ",")
+                    .append("{\"key\":\"loss\",\"value\":")
+                    .append(1.0 / (step + 1))
+                    .append(",\"timestamp\":")
+                    .append(5000 + step)
+                    .append(",\"step\":")
+                    .append(step)
+                    .append('}');
+        }
+        String record = batch.append("]}").toString();
+        send(run, record);
+        send(run, record); // delivered again, as after a producer retry or a consumer restart
+        send(run, "{\"key\":\"done\",\"value\":1,\"timestamp\":9999}"); // same partition: read after both
+        await("the marker point", () -> history(run, "done").size() == 1);
+        List<Metric> loss = history(run, "loss");
+        assertThat(loss).hasSize(500);
+        assertThat(loss.stream().map(Metric::getStep).distinct().count()).isEqualTo(500);
+    }
+
+    @Test
+    void shouldSendUnusableRecordsToTheDeadLetterTopicWithTheirReasonAndGoOn() throws Exception {
+        String good = newRun(tracking, newExperiment(tracking));
+        String deleted = newRun(tracking, newExperiment(tracking));
+        tracking.deleteRun(DeleteRun.newBuilder().setRunId(deleted).build());
+        String unknown = UUID.randomUUID().toString().replace("-", "");
+        String notJson = "bad-" + UUID.randomUUID();
+        String badPoint = "bad-" + UUID.randomUUID();
+        String point = "{\"key\":\"loss\",\"value\":1.5,\"timestamp\":1000,\"step\":1}";
+        send(unknown, point);
+        send(deleted, point);
+        send(notJson, "{\"metrics\": [");
+        send(badPoint, "{\"key\":\"loss\",\"value\":1.5}");
+        send(good, point);
+
+        List<Event> dead = TopicReader.read(
+                TestInfra.kafkaBootstrap(),
+                DLQ,
+                Set.of(unknown, deleted, notJson, badPoint)::contains,
+                4,
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(1));
+        Map<String, Event> byKey = new java.util.HashMap<>();
+        dead.forEach(e -> byKey.put(e.key(), e));
+        assertThat(dead).hasSize(4);
+        assertThat(byKey.get(unknown).header("skein-dlq-reason")).isEqualTo("Run with id=" + unknown + " not found");
+        assertThat(byKey.get(unknown).value()).isEqualTo(point);
+        assertThat(byKey.get(unknown).header("skein-dlq-topic")).isEqualTo(TOPIC);
+        assertThat(byKey.get(unknown).header("skein-dlq-offset")).matches("\\d+");
+        assertThat(byKey.get(deleted).header("skein-dlq-reason")).contains("must be in the 'active' state");
+        assertThat(byKey.get(notJson).header("skein-dlq-reason")).startsWith("Not a JSON object");
+        assertThat(byKey.get(badPoint).header("skein-dlq-reason")).startsWith("Got invalid timestamp None");
+
+        await("the good record", () -> history(good, "loss").size() == 1);
+        assertThat(history(deleted, "loss")).isEmpty();
+    }
+
+    @Test
+    void shouldExposeIngestLagAndConsumerLagAsMetrics() throws Exception {
+        String run = newRun(tracking, newExperiment(tracking));
+        send(run, "{\"key\":\"loss\",\"value\":1,\"timestamp\":1}");
+        await("the point", () -> history(run, "loss").size() == 1);
+        String metrics = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:18281/q/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertThat(metrics)
+                .contains("skein_tracking_ingest_lag_seconds{quantile=\"0.99\"")
+                .contains("skein_tracking_ingest_points_total")
+                .contains("kafka_consumer_fetch_manager_records_lag_max");
+    }
+}
