@@ -20,6 +20,7 @@ public final class Bench {
         Options options = Options.parse(Arrays.copyOfRange(args, 1, args.length));
         switch (args[0]) {
             case "log-batch" -> new LogBatchBench(options).run();
+            case "kafka-ingest" -> new KafkaIngestBench(options).run();
             default -> usage();
         }
     }
@@ -31,6 +32,8 @@ public final class Bench {
                         "usage: ./skein bench NAME [--option value ...]",
                         "  log-batch   metric points/s through the gateway's runs/log-batch, against raw JDBC",
                         "              batch inserts and COPY BINARY into the same tables",
+                        "  kafka-ingest  metric points/s through Kafka topic skein.tracking.metrics.v1, and the",
+                        "              end-to-end lag at half that rate, against COPY BINARY",
                         "options: " + Options.HELP)));
         System.exit(2);
     }

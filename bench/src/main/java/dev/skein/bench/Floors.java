@@ -18,8 +18,8 @@ import org.postgresql.copy.CopyManager;
 /**
  * The floors a metric-ingest rate is compared with, written straight to PostgreSQL from this
  * process: copies of tracking's {@code metrics} and {@code latest_metrics} tables (same columns,
- * defaults, keys, indexes and foreign key to the runs) in schema {@code bench_floor}, filled with
- * the same batches as Skein gets.
+ * defaults, keys and indexes) in schema {@code bench_floor}, filled with the same batches as Skein
+ * gets.
  *
  * <ul>
  *   <li>JDBC: per batch, one transaction with the points as a batched {@code INSERT … ON CONFLICT DO
@@ -70,8 +70,7 @@ final class Floors {
             s.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
             s.execute("CREATE SCHEMA " + SCHEMA);
             for (String table : List.of("metrics", "latest_metrics")) {
-                s.execute("CREATE TABLE " + SCHEMA + "." + table + " (LIKE tracking." + table + " INCLUDING ALL,"
-                        + " FOREIGN KEY (run_uuid) REFERENCES tracking.runs (run_uuid) ON DELETE CASCADE)");
+                s.execute("CREATE TABLE " + SCHEMA + "." + table + " (LIKE tracking." + table + " INCLUDING ALL)");
             }
         }
     }

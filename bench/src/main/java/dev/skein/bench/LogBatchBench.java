@@ -4,16 +4,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Metric points per second through {@code POST /api/2.0/mlflow/runs/log-batch} on the gateway,
@@ -24,6 +16,7 @@ final class LogBatchBench {
 
     private final Options options;
     private final Workload workload;
+    private final Gateway gateway;
     private final HttpClient http = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10))
@@ -32,21 +25,12 @@ final class LogBatchBench {
     LogBatchBench(Options options) {
         this.options = options;
         this.workload = new Workload(options.keys(), options.steps());
+        this.gateway = new Gateway(options.gateway());
     }
 
     void run() throws Exception {
         int maxClients = options.maxClients();
-        String experimentId = id(
-                "experiment_id",
-                post("experiments/create", "{\"name\":\"bench-log-batch-" + System.nanoTime() + "\"}"));
-        List<String> runIds = new ArrayList<>();
-        for (int i = 0; i < maxClients; i++) {
-            runIds.add(id(
-                    "run_id",
-                    post(
-                            "runs/create",
-                            "{\"experiment_id\":\"" + experimentId + "\",\"run_name\":\"client-" + i + "\"}")));
-        }
+        List<String> runIds = gateway.newRuns("bench-log-batch", maxClients);
         Floors floors = new Floors(options, workload, runIds);
         floors.create();
         try {
@@ -88,23 +72,11 @@ final class LogBatchBench {
     private Load.ClientFactory skein(List<String> runIds) {
         URI uri = URI.create(options.gateway() + "/api/2.0/mlflow/runs/log-batch");
         return index -> batch -> {
-            StringBuilder body = new StringBuilder(80 * workload.size());
-            body.append("{\"run_id\":\"").append(runIds.get(index)).append("\",\"metrics\":[");
-            workload.forEach(index, batch, (key, step, timestamp, value) -> body.append("{\"key\":\"")
-                    .append(key)
-                    .append("\",\"value\":")
-                    .append(value)
-                    .append(",\"timestamp\":")
-                    .append(timestamp)
-                    .append(",\"step\":")
-                    .append(step)
-                    .append("},"));
-            body.setLength(body.length() - 1);
-            body.append("]}");
+            String body = workload.json(index, batch, runIds.get(index));
             HttpResponse<String> response = http.send(
                     HttpRequest.newBuilder(uri)
                             .header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                            .POST(HttpRequest.BodyPublishers.ofString(body))
                             .build(),
                     HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
@@ -119,56 +91,6 @@ final class LogBatchBench {
                 "log-batch: %,d metric points per request (%d keys × %d steps), one run per client, %d s per"
                         + " measurement after a %d s warm-up%n",
                 workload.size(), options.keys(), options.steps(), options.seconds(), options.warmupSeconds());
-        System.out.printf(
-                "machine: %d cores, %s; Java %s%n",
-                Runtime.getRuntime().availableProcessors(), memory(), System.getProperty("java.version"));
-        try (Connection c = floors.connect();
-                Statement s = c.createStatement()) {
-            System.out.printf(
-                    "PostgreSQL %s, synchronous_commit=%s, shared_buffers=%s%n",
-                    show(s, "server_version"), show(s, "synchronous_commit"), show(s, "shared_buffers"));
-        }
-    }
-
-    private static String show(Statement s, String setting) throws Exception {
-        try (ResultSet rs = s.executeQuery("SHOW " + setting)) {
-            rs.next();
-            return rs.getString(1);
-        }
-    }
-
-    private static String memory() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemTotal:")) {
-                    long kb = Long.parseLong(line.replaceAll("\\D", ""));
-                    return String.format("%.0f GB", kb / 1024.0 / 1024.0);
-                }
-            }
-        } catch (Exception e) {
-            // not Linux: leave it out
-        }
-        return "memory unknown";
-    }
-
-    private String post(String path, String json) throws Exception {
-        HttpResponse<String> response = http.send(
-                HttpRequest.newBuilder(URI.create(options.gateway() + "/api/2.0/mlflow/" + path))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(json))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != 200) {
-            throw new IllegalStateException(path + " answered " + response.statusCode() + ": " + response.body());
-        }
-        return response.body();
-    }
-
-    private static String id(String field, String json) {
-        Matcher m = Pattern.compile("\"" + field + "\"\\s*:\\s*\"([^\"]+)\"").matcher(json);
-        if (!m.find()) {
-            throw new IllegalStateException("no id in " + json);
-        }
-        return m.group(1);
+        Machine.print(floors);
     }
 }

@@ -8,6 +8,8 @@ import java.util.Map;
 /** A benchmark's settings: {@code --name value} pairs over defaults; the runner passes the endpoints. */
 record Options(
         String gateway,
+        String tracking,
+        String kafka,
         String jdbcUrl,
         String dbUser,
         String dbPassword,
@@ -15,10 +17,13 @@ record Options(
         int seconds,
         int warmupSeconds,
         int keys,
-        int steps) {
+        int steps,
+        int runs,
+        long points) {
 
-    static final String HELP = "--gateway URL, --jdbc-url URL, --db-user NAME, --db-password SECRET,"
-            + " --clients 8,16,32, --seconds 10, --warmup 10, --keys 100, --steps 10";
+    static final String HELP = "--gateway URL, --tracking URL, --kafka HOST:PORT, --jdbc-url URL, --db-user NAME,"
+            + " --db-password SECRET, --clients 8,16,32, --seconds 10, --warmup 10, --keys 100, --steps 10,"
+            + " --runs 8, --points 2000000";
 
     static Options parse(String[] args) {
         Map<String, String> given = new HashMap<>();
@@ -29,40 +34,34 @@ record Options(
             given.put(args[i].substring(2), args[i + 1]);
         }
         Options o = new Options(
-                given.getOrDefault("gateway", "http://127.0.0.1:8080"),
-                given.getOrDefault("jdbc-url", "jdbc:postgresql://127.0.0.1:5432/skein"),
-                given.getOrDefault("db-user", "postgres"),
-                given.getOrDefault("db-password", ""),
-                Arrays.stream(given.getOrDefault("clients", "8,16,32").split(","))
+                take(given, "gateway", "http://127.0.0.1:8080"),
+                take(given, "tracking", "http://127.0.0.1:8081"),
+                take(given, "kafka", "127.0.0.1:9092"),
+                take(given, "jdbc-url", "jdbc:postgresql://127.0.0.1:5432/skein"),
+                take(given, "db-user", "postgres"),
+                take(given, "db-password", ""),
+                Arrays.stream(take(given, "clients", "8,16,32").split(","))
                         .map(String::trim)
                         .map(Integer::parseInt)
                         .toList(),
-                Integer.parseInt(given.getOrDefault("seconds", "10")),
-                Integer.parseInt(given.getOrDefault("warmup", "10")),
-                Integer.parseInt(given.getOrDefault("keys", "100")),
-                Integer.parseInt(given.getOrDefault("steps", "10")));
-        given.keySet()
-                .removeAll(List.of(
-                        "gateway",
-                        "jdbc-url",
-                        "db-user",
-                        "db-password",
-                        "clients",
-                        "seconds",
-                        "warmup",
-                        "keys",
-                        "steps"));
+                Integer.parseInt(take(given, "seconds", "10")),
+                Integer.parseInt(take(given, "warmup", "10")),
+                Integer.parseInt(take(given, "keys", "100")),
+                Integer.parseInt(take(given, "steps", "10")),
+                Integer.parseInt(take(given, "runs", "8")),
+                Long.parseLong(take(given, "points", "2000000")));
         if (!given.isEmpty()) {
             throw new IllegalArgumentException("unknown options " + given.keySet() + "; known: " + HELP);
         }
         return o;
     }
 
-    int maxClients() {
-        return clients.stream().mapToInt(Integer::intValue).max().orElse(1);
+    private static String take(Map<String, String> given, String name, String fallback) {
+        String value = given.remove(name);
+        return value == null ? fallback : value;
     }
 
-    int pointsPerBatch() {
-        return keys * steps;
+    int maxClients() {
+        return clients.stream().mapToInt(Integer::intValue).max().orElse(1);
     }
 }

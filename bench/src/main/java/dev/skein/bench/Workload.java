@@ -58,4 +58,21 @@ final class Workload {
             }
         }
     }
+
+    /** Batch {@code b} of a client as MLflow's log-batch body: {"run_id", "metrics": [...]}. */
+    String json(int client, long batch, String runId) throws Exception {
+        StringBuilder body = new StringBuilder(80 * size());
+        body.append("{\"run_id\":\"").append(runId).append("\",\"metrics\":[");
+        forEach(client, batch, (key, step, timestamp, value) -> body.append("{\"key\":\"")
+                .append(key)
+                .append("\",\"value\":")
+                .append(value)
+                .append(",\"timestamp\":")
+                .append(timestamp)
+                .append(",\"step\":")
+                .append(step)
+                .append("},"));
+        body.setLength(body.length() - 1);
+        return body.append("]}").toString();
+    }
 }

@@ -6,12 +6,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.skein.common.error.GrpcErrors;
+import dev.skein.common.testing.ServiceTestResource;
 import dev.skein.common.testing.TestInfra;
 import dev.skein.common.testing.TopicReader;
 import dev.skein.common.testing.TopicReader.Event;
 import dev.skein.proto.common.v1.ErrorCode;
 import dev.skein.proto.tracking.v1.DeleteRun;
 import dev.skein.proto.tracking.v1.GetRun;
+import dev.skein.proto.tracking.v1.LogMetric;
 import dev.skein.proto.tracking.v1.LogParam;
 import dev.skein.proto.tracking.v1.PurgeDeletedRuns;
 import dev.skein.proto.tracking.v1.TrackingAdminServiceGrpc.TrackingAdminServiceBlockingStub;
@@ -20,6 +22,10 @@ import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.json.JsonObject;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -44,8 +50,21 @@ class PurgeTest {
                 PurgeDeletedRuns.newBuilder().addAllRunIds(List.of(runIds)).build());
     }
 
+    private static long metricRows(String runId) throws SQLException {
+        try (Connection c = TestInfra.connect(ServiceTestResource.TEST_DATABASE);
+                PreparedStatement s = c.prepareStatement("SELECT (SELECT count(*) FROM tracking.metrics WHERE"
+                        + " run_uuid = ?) + (SELECT count(*) FROM tracking.latest_metrics WHERE run_uuid = ?)")) {
+            s.setString(1, runId);
+            s.setString(2, runId);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
     @Test
-    void shouldPurgeOnlyDeletedRunsAndTellKafka() {
+    void shouldPurgeOnlyDeletedRunsAndTellKafka() throws SQLException {
         String exp = newExperiment(tracking);
         String gone = newRun(tracking, exp);
         String active = newRun(tracking, exp);
@@ -54,6 +73,14 @@ class PurgeTest {
                 .setKey("lr")
                 .setValue("0.1")
                 .build());
+        for (String run : List.of(gone, active)) {
+            tracking.logMetric(LogMetric.newBuilder()
+                    .setRunId(run)
+                    .setKey("loss")
+                    .setValue(0.5)
+                    .setTimestamp(1)
+                    .build());
+        }
         tracking.deleteRun(DeleteRun.newBuilder().setRunId(gone).build());
 
         assertThatThrownBy(() -> purge(active))
@@ -77,6 +104,9 @@ class PurgeTest {
                         .getInfo()
                         .getRunId())
                 .isEqualTo(active);
+        // the purged run's metric points went with it (they have no foreign key to cascade them)
+        assertThat(metricRows(gone)).isZero();
+        assertThat(metricRows(active)).isEqualTo(2); // its point, and its latest value
 
         List<Event> events = TopicReader.read(
                 TestInfra.kafkaBootstrap(),

@@ -7,6 +7,7 @@ import dev.skein.tracking.MetricPoint;
 import dev.skein.tracking.Run;
 import dev.skein.tracking.repository.RunDataRepository;
 import dev.skein.tracking.repository.RunDataRepository.RunPoint;
+import dev.skein.tracking.repository.RunDataRepository.RunsNotActive;
 import dev.skein.tracking.service.Validation;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -26,6 +27,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.header.Header;
@@ -55,6 +57,10 @@ public class MetricIngest {
 
     private static final Logger LOG = Logger.getLogger(MetricIngest.class);
     private static final int POINTS_PER_TRANSACTION = 20_000;
+    /** Histogram buckets of the lag, so that a scraper can tell its distribution over any interval. */
+    private static final Duration[] LAG_BUCKETS = Stream.of(5, 10, 25, 50, 100, 250, 500, 750, 1000, 2500, 5000, 10000)
+            .map(Duration::ofMillis)
+            .toArray(Duration[]::new);
 
     private final RunDataRepository data;
     private final MutinyEmitter<byte[]> deadLetters;
@@ -70,6 +76,7 @@ public class MetricIngest {
         this.lag = Timer.builder("skein.tracking.ingest.lag")
                 .description("From a record's Kafka timestamp until its points are committed to PostgreSQL")
                 .publishPercentiles(0.5, 0.99)
+                .serviceLevelObjectives(LAG_BUCKETS)
                 .register(registry);
         this.points = Counter.builder("skein.tracking.ingest.points")
                 .description("Metric points ingested from Kafka")
@@ -149,8 +156,25 @@ public class MetricIngest {
     }
 
     private Uni<Void> writeChunk(List<Parsed> chunk, List<Parsed> refused) {
+        if (chunk.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
         return data.ingestMetrics(runPoints(chunk))
                 .invoke(() -> written(chunk))
+                .onFailure(RunsNotActive.class)
+                .recoverWithUni(e -> {
+                    // deleted or purged since the check: those records are refused, the rest written
+                    Set<String> gone = ((RunsNotActive) e).runIds;
+                    List<Parsed> rest = new ArrayList<>();
+                    for (Parsed p : chunk) {
+                        if (gone.contains(p.runId())) {
+                            refused.add(refuse(p, "Run with id=" + p.runId() + " is no longer active"));
+                        } else {
+                            rest.add(p);
+                        }
+                    }
+                    return writeChunk(rest, refused);
+                })
                 .onFailure(MetricIngest::refusedByData)
                 .recoverWithUni(e -> chunk.size() == 1
                         ? Uni.createFrom().item(() -> {
@@ -188,18 +212,15 @@ public class MetricIngest {
         return all;
     }
 
-    /** A data error (class 22) or a run deleted for good meanwhile (23503): the record, not the database. */
+    /** A data error (SQLSTATE class 22): the record's fault, not the database's. */
     private static boolean refusedByData(Throwable e) {
         return e instanceof PgException pg
                 && pg.getSqlState() != null
-                && (pg.getSqlState().startsWith("22") || pg.getSqlState().equals("23503"));
+                && pg.getSqlState().startsWith("22");
     }
 
     private static String dataError(Throwable e) {
-        PgException pg = (PgException) e;
-        return "23503".equals(pg.getSqlState())
-                ? "The run no longer exists"
-                : "Invalid metric data: " + pg.getErrorMessage();
+        return "Invalid metric data: " + ((PgException) e).getErrorMessage();
     }
 
     private Uni<Void> deadLetter(List<Parsed> refused) {

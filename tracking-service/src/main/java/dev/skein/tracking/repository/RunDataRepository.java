@@ -21,9 +21,11 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 
@@ -149,9 +151,14 @@ public class RunDataRepository {
                 .flatMap(v -> upsertTags(conn, runId, tags)));
     }
 
-    /** The run's experiment id, or the MLflow error for a missing or deleted run. */
+    /**
+     * The run's experiment id, or the MLflow error for a missing or deleted run. The run's row stays
+     * locked FOR KEY SHARE until the transaction ends: it cannot be purged under a write to it (its
+     * metric points have no foreign key to do that row by row).
+     */
     static Uni<Long> activeRun(SqlConnection conn, String runId) {
-        return conn.preparedQuery("SELECT experiment_id, lifecycle_stage FROM tracking.runs WHERE run_uuid = $1")
+        return conn.preparedQuery(
+                        "SELECT experiment_id, lifecycle_stage FROM tracking.runs WHERE run_uuid = $1 FOR KEY SHARE")
                 .execute(Tuple.of(runId))
                 .map(rows -> {
                     if (rows.size() == 0) {
@@ -248,6 +255,7 @@ public class RunDataRepository {
      * Writes metric points of one or more runs: two set-based statements, whatever their number.
      * Rows are written and locked in (run, key, step, timestamp, value) order, so concurrent writers
      * cannot deadlock; a point already logged changes nothing, so a redelivered batch is harmless.
+     * seq numbers points in arrival order: batch after batch, and within a batch in lock order.
      */
     private static Uni<Void> insertMetrics(SqlConnection conn, List<RunPoint> points) {
         if (points.isEmpty()) {
@@ -256,6 +264,7 @@ public class RunDataRepository {
         int n = points.size();
         List<RunPoint> sorted = new ArrayList<>(points);
         sorted.sort(LOCK_ORDER);
+        boolean oneRun = sorted.get(0).runId().equals(sorted.get(n - 1).runId());
         String[] runs = new String[n];
         String[] keys = new String[n];
         Long[] steps = new Long[n];
@@ -270,24 +279,36 @@ public class RunDataRepository {
             timestamps[i] = p.timestamp();
             values[i] = p.value();
         }
-        Tuple args = Tuple.of(runs, keys, steps, timestamps).addArrayOfDouble(values);
-        // seq numbers points in arrival order: batch after batch, and within a batch in lock order.
-        Uni<Void> history = conn.preparedQuery("INSERT INTO tracking.metrics (run_uuid, key, step, timestamp, value)"
-                        + " SELECT r, k, s, ts, v FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[],"
-                        + " $5::float8[]) AS t(r, k, s, ts, v) ON CONFLICT DO NOTHING")
+        // One run (every log-batch): its id once, not once per point.
+        MetricSql sql = oneRun ? MetricSql.ONE_RUN : MetricSql.MANY_RUNS;
+        Tuple args = Tuple.of(oneRun ? runs[0] : runs, keys, steps, timestamps).addArrayOfDouble(values);
+        return conn.preparedQuery(sql.history)
                 .execute(args)
+                .flatMap(v -> conn.preparedQuery(sql.latest).execute(args))
                 .replaceWithVoid();
-        Uni<Void> latest = conn.preparedQuery(
-                        "INSERT INTO tracking.latest_metrics AS lm (run_uuid, key, step, timestamp, value)"
-                                + " SELECT DISTINCT ON (r, k) r, k, s, ts, v FROM unnest($1::text[], $2::text[],"
-                                + " $3::bigint[], $4::bigint[], $5::float8[]) AS t(r, k, s, ts, v)"
-                                + " ORDER BY r, k, s DESC, ts DESC, v DESC"
-                                + " ON CONFLICT (run_uuid, key) DO UPDATE"
-                                + " SET step = EXCLUDED.step, timestamp = EXCLUDED.timestamp, value = EXCLUDED.value"
-                                + " WHERE (EXCLUDED.step, EXCLUDED.timestamp, EXCLUDED.value) > (lm.step, lm.timestamp, lm.value)")
-                .execute(args)
-                .replaceWithVoid();
-        return history.flatMap(v -> latest);
+    }
+
+    /** The two statements of {@link #insertMetrics}, for points of one run ($1) or of several (an array). */
+    private enum MetricSql {
+        ONE_RUN("$1", "unnest($2::text[], $3::bigint[], $4::bigint[], $5::float8[]) AS t(k, s, ts, v)", "k"),
+        MANY_RUNS(
+                "r",
+                "unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::float8[]) AS t(r, k, s, ts, v)",
+                "r, k");
+
+        final String history;
+        final String latest;
+
+        MetricSql(String run, String points, String distinct) {
+            history = "INSERT INTO tracking.metrics (run_uuid, key, step, timestamp, value)" + " SELECT " + run
+                    + ", k, s, ts, v FROM " + points + " ON CONFLICT DO NOTHING";
+            latest = "INSERT INTO tracking.latest_metrics AS lm (run_uuid, key, step, timestamp, value)"
+                    + " SELECT DISTINCT ON (" + distinct + ") " + run + ", k, s, ts, v FROM " + points
+                    + " ORDER BY " + distinct + ", s DESC, ts DESC, v DESC"
+                    + " ON CONFLICT (run_uuid, key) DO UPDATE"
+                    + " SET step = EXCLUDED.step, timestamp = EXCLUDED.timestamp, value = EXCLUDED.value"
+                    + " WHERE (EXCLUDED.step, EXCLUDED.timestamp, EXCLUDED.value) > (lm.step, lm.timestamp, lm.value)";
+        }
     }
 
     /** The lifecycle stage of each of these runs that exists. */
@@ -301,9 +322,34 @@ public class RunDataRepository {
                 });
     }
 
-    /** Writes ingested points of several runs in one transaction (the caller checked the runs). */
+    /**
+     * Writes ingested points of several runs in one transaction, each run's row locked FOR KEY SHARE
+     * as {@link #activeRun} does. Fails with {@link RunsNotActive}, writing nothing, if a run is
+     * missing or not active by then.
+     */
     public Uni<Void> ingestMetrics(List<RunPoint> points) {
-        return pool.withTransaction(conn -> insertMetrics(conn, points));
+        String[] runIds = points.stream().map(RunPoint::runId).distinct().toArray(String[]::new);
+        return pool.withTransaction(conn -> conn.preparedQuery("SELECT run_uuid FROM tracking.runs"
+                        + " WHERE run_uuid = ANY($1) AND lifecycle_stage = 'active' ORDER BY run_uuid FOR KEY SHARE")
+                .execute(Tuple.of(runIds))
+                .flatMap(rows -> {
+                    Set<String> gone = new HashSet<>(List.of(runIds));
+                    rows.forEach(r -> gone.remove(r.getString("run_uuid")));
+                    if (!gone.isEmpty()) {
+                        return Uni.createFrom().failure(new RunsNotActive(gone));
+                    }
+                    return insertMetrics(conn, points);
+                }));
+    }
+
+    /** Runs an ingest was for that were purged or deleted meanwhile. */
+    public static final class RunsNotActive extends RuntimeException {
+        public final Set<String> runIds;
+
+        RunsNotActive(Set<String> runIds) {
+            super("Runs not active: " + runIds, null, false, false);
+            this.runIds = runIds;
+        }
     }
 
     public Uni<Void> deleteTag(String runId, String key) {

@@ -196,7 +196,8 @@ public class RunService {
     static final int MAX_PURGE = 1000;
 
     /**
-     * Deletes runs in the {@code deleted} stage for good, with all their data (the database cascades),
+     * Deletes runs in the {@code deleted} stage for good, with all their data (the database cascades,
+     * metric points are deleted here),
      * like {@code mlflow gc}: the given runs (each must be deleted, and old enough), or else every
      * deleted run, oldest deletion first. Each purge is a RunPurged event in the same transaction.
      */
@@ -232,11 +233,26 @@ public class RunService {
                         List<OutboxEvent> purged =
                                 purge.stream().map(r -> events.purged(r, now)).toList();
                         return runs.delete("runUuid in ?1", ids)
+                                .flatMap(n -> deleteMetrics(ids))
                                 .flatMap(n -> publisher.append(purged))
                                 .replaceWith(new Purged(ids, found.size() > limit));
                     });
                 })
                 .invoke(publisher::wake);
+    }
+
+    /**
+     * Metric points have no foreign key to their run (it cost a lookup per point): the purge deletes
+     * them itself, after the runs, whose deletion waited for any write still holding a run's row.
+     */
+    private static Uni<Integer> deleteMetrics(List<String> runIds) {
+        return Panache.getSession().flatMap(session -> session.createNativeQuery(
+                        "DELETE FROM tracking.metrics WHERE run_uuid IN (:ids)")
+                .setParameter("ids", runIds)
+                .executeUpdate()
+                .flatMap(n -> session.createNativeQuery("DELETE FROM tracking.latest_metrics WHERE run_uuid IN (:ids)")
+                        .setParameter("ids", runIds)
+                        .executeUpdate()));
     }
 
     private static List<Run> checkPurgeable(List<String> runIds, List<Run> found, long cutoff) {

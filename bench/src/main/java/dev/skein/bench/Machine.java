@@ -1,0 +1,46 @@
+package dev.skein.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+
+/** What a result depends on, printed with it: cores, memory, Java, PostgreSQL and its commit setting. */
+final class Machine {
+
+    private Machine() {}
+
+    static void print(Floors floors) throws Exception {
+        System.out.printf(
+                "machine: %d cores, %s; Java %s%n",
+                Runtime.getRuntime().availableProcessors(), memory(), System.getProperty("java.version"));
+        try (Connection c = floors.connect();
+                Statement s = c.createStatement()) {
+            System.out.printf(
+                    "PostgreSQL %s, synchronous_commit=%s, shared_buffers=%s%n",
+                    show(s, "server_version"), show(s, "synchronous_commit"), show(s, "shared_buffers"));
+        }
+    }
+
+    private static String show(Statement s, String setting) throws Exception {
+        try (ResultSet rs = s.executeQuery("SHOW " + setting)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private static String memory() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    long kb = Long.parseLong(line.replaceAll("\\D", ""));
+                    return String.format("%.0f GB", kb / 1024.0 / 1024.0);
+                }
+            }
+        } catch (Exception e) {
+            // not Linux: leave it out
+        }
+        return "memory unknown";
+    }
+}
