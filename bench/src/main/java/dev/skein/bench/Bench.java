@@ -21,6 +21,7 @@ public final class Bench {
         switch (args[0]) {
             case "log-batch" -> new LogBatchBench(options).run();
             case "kafka-ingest" -> new KafkaIngestBench(options).run();
+            case "search" -> new SearchBench(options).run();
             default -> usage();
         }
     }
@@ -34,6 +35,8 @@ public final class Bench {
                         "              batch inserts and COPY BINARY into the same tables",
                         "  kafka-ingest  metric points/s through Kafka topic skein.tracking.metrics.v1, and the",
                         "              end-to-end lag at half that rate, against COPY BINARY",
+                        "  search      runs/search and experiments/search latency over 100,000 runs, against",
+                        "              the same search as hand-written SQL",
                         "options: " + Options.HELP)));
         System.exit(2);
     }

@@ -6,12 +6,10 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
-import java.util.Properties;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
 
@@ -56,11 +54,7 @@ final class Floors {
     }
 
     Connection connect() throws SQLException {
-        Properties props = new Properties();
-        props.setProperty("user", options.dbUser());
-        props.setProperty("password", options.dbPassword());
-        props.setProperty("reWriteBatchedInserts", "true");
-        return DriverManager.getConnection(options.jdbcUrl(), props);
+        return Db.connect(options);
     }
 
     /** (Re)creates the floor tables as copies of tracking's. */

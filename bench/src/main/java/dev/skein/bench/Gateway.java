@@ -52,7 +52,8 @@ final class Gateway {
         return response.body();
     }
 
-    private static String id(String field, String json) {
+    /** The value of a string field of a JSON answer, such as the id of what it created. */
+    static String id(String field, String json) {
         Matcher m = Pattern.compile("\"" + field + "\"\\s*:\\s*\"([^\"]+)\"").matcher(json);
         if (!m.find()) {
             throw new IllegalStateException("no " + field + " in " + json);

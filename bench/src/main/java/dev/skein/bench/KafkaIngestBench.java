@@ -68,7 +68,7 @@ final class KafkaIngestBench {
                     options.steps(),
                     options.runs(),
                     options.seconds());
-            Machine.print(floors);
+            Machine.print(options);
             long[] batchOf = new long[options.runs()];
             long sent = 0;
 
@@ -89,7 +89,7 @@ final class KafkaIngestBench {
             sent += paced(producer, runIds, batchOf, rate / 2, Duration.ofSeconds(options.seconds()));
             TreeMap<Double, Double> after = lagBuckets();
 
-            long stored = stored(floors, runIds);
+            long stored = stored(runIds);
             System.out.println();
             System.out.println("| ingest points/s | COPY rows/s | ÷ COPY | lag p50 at half rate | lag p99 at half rate"
                     + " | points sent | points stored |");
@@ -214,8 +214,8 @@ final class KafkaIngestBench {
         return "∞";
     }
 
-    private static long stored(Floors floors, List<String> runIds) throws Exception {
-        try (Connection c = floors.connect();
+    private long stored(List<String> runIds) throws Exception {
+        try (Connection c = Db.connect(options);
                 PreparedStatement s =
                         c.prepareStatement("SELECT count(*) FROM tracking.metrics WHERE run_uuid = ANY(?)")) {
             s.setArray(1, c.createArrayOf("text", runIds.toArray()));

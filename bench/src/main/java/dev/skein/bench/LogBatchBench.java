@@ -91,6 +91,6 @@ final class LogBatchBench {
                 "log-batch: %,d metric points per request (%d keys × %d steps), one run per client, %d s per"
                         + " measurement after a %d s warm-up%n",
                 workload.size(), options.keys(), options.steps(), options.seconds(), options.warmupSeconds());
-        Machine.print(floors);
+        Machine.print(options);
     }
 }

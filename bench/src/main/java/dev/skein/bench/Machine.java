@@ -11,11 +11,11 @@ final class Machine {
 
     private Machine() {}
 
-    static void print(Floors floors) throws Exception {
+    static void print(Options options) throws Exception {
         System.out.printf(
                 "machine: %d cores, %s; Java %s%n",
                 Runtime.getRuntime().availableProcessors(), memory(), System.getProperty("java.version"));
-        try (Connection c = floors.connect();
+        try (Connection c = Db.connect(options);
                 Statement s = c.createStatement()) {
             System.out.printf(
                     "PostgreSQL %s, synchronous_commit=%s, shared_buffers=%s%n",

@@ -19,11 +19,14 @@ record Options(
         int keys,
         int steps,
         int runs,
-        long points) {
+        long points,
+        int population,
+        int experiments,
+        int queries) {
 
     static final String HELP = "--gateway URL, --tracking URL, --kafka HOST:PORT, --jdbc-url URL, --db-user NAME,"
             + " --db-password SECRET, --clients 8,16,32, --seconds 10, --warmup 10, --keys 100, --steps 10,"
-            + " --runs 8, --points 2000000";
+            + " --runs 8, --points 2000000, --population 100000, --experiments 10000, --queries 100";
 
     static Options parse(String[] args) {
         Map<String, String> given = new HashMap<>();
@@ -49,7 +52,10 @@ record Options(
                 Integer.parseInt(take(given, "keys", "100")),
                 Integer.parseInt(take(given, "steps", "10")),
                 Integer.parseInt(take(given, "runs", "8")),
-                Long.parseLong(take(given, "points", "2000000")));
+                Long.parseLong(take(given, "points", "2000000")),
+                Integer.parseInt(take(given, "population", "100000")),
+                Integer.parseInt(take(given, "experiments", "10000")),
+                Integer.parseInt(take(given, "queries", "100")));
         if (!given.isEmpty()) {
             throw new IllegalArgumentException("unknown options " + given.keySet() + "; known: " + HELP);
         }

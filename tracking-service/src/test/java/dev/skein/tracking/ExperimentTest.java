@@ -238,6 +238,35 @@ class ExperimentTest {
     }
 
     @Test
+    void shouldKeepEveryPageStableWhileExperimentsAreCreated() {
+        String prefix = "stable-" + UUID.randomUUID() + "-";
+        for (int i = 0; i < 5; i++) {
+            tracking.createExperiment(
+                    CreateExperiment.newBuilder().setName(prefix + i).build());
+        }
+        SearchExperiments.Builder request = SearchExperiments.newBuilder()
+                .setFilter("name LIKE '" + prefix + "%'")
+                .addOrderBy("name DESC")
+                .setMaxResults(2);
+        List<String> seen = new ArrayList<>();
+        SearchExperiments.Response page = tracking.searchExperiments(request.build());
+        page.getExperimentsList().forEach(e -> seen.add(e.getName()));
+        for (int i = 8; i < 10; i++) { // created while the client pages, sorting before what it has seen
+            tracking.createExperiment(
+                    CreateExperiment.newBuilder().setName(prefix + i).build());
+        }
+        while (page.hasNextPageToken()) {
+            page = tracking.searchExperiments(
+                    request.setPageToken(page.getNextPageToken()).build());
+            page.getExperimentsList().forEach(e -> seen.add(e.getName()));
+        }
+        assertThat(seen).containsExactly(prefix + 4, prefix + 3, prefix + 2, prefix + 1, prefix + 0);
+        assertThat(tracking.searchExperiments(request.clearPageToken().build()).getExperimentsList())
+                .extracting(Experiment::getName)
+                .containsExactly(prefix + 9, prefix + 8);
+    }
+
+    @Test
     void shouldOrderNewestFirstByDefault() {
         String prefix = "order-" + UUID.randomUUID() + "-";
         for (int i = 0; i < 3; i++) {

@@ -3,6 +3,7 @@ package dev.skein.tracking;
 import static dev.skein.tracking.Grpc.fails;
 import static dev.skein.tracking.Grpc.metric;
 import static dev.skein.tracking.Grpc.newExperiment;
+import static dev.skein.tracking.Grpc.newRun;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.skein.proto.common.v1.ErrorCode;
@@ -13,6 +14,7 @@ import dev.skein.proto.tracking.v1.DeleteRun;
 import dev.skein.proto.tracking.v1.InputTag;
 import dev.skein.proto.tracking.v1.LogBatch;
 import dev.skein.proto.tracking.v1.LogInputs;
+import dev.skein.proto.tracking.v1.LogMetric;
 import dev.skein.proto.tracking.v1.Param;
 import dev.skein.proto.tracking.v1.Run;
 import dev.skein.proto.tracking.v1.RunStatus;
@@ -207,6 +209,53 @@ class RunSearchTest {
                 SearchRuns.newBuilder().addExperimentIds(exp).setMaxResults(4).build());
         assertThat(exact.getRunsCount()).isEqualTo(4);
         assertThat(exact.hasNextPageToken()).as("no token when nothing follows").isFalse();
+    }
+
+    @Test
+    void shouldKeepEveryPageStableWhileRunsAreCreated() {
+        String experiment = newExperiment(tracking);
+        List<String> scored = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            scored.add(scoredRun(experiment, i));
+        }
+        SearchRuns.Builder request = SearchRuns.newBuilder()
+                .addExperimentIds(experiment)
+                .setMaxResults(3)
+                .addOrderBy("metrics.score DESC");
+        List<String> seen = new ArrayList<>();
+        SearchRuns.Response page = tracking.searchRuns(request.build());
+        page.getRunsList().forEach(r -> seen.add(r.getInfo().getRunId()));
+        // runs created while the client pages, all sorting before what it has seen
+        List<String> created =
+                List.of(scoredRun(experiment, 100), scoredRun(experiment, 101), scoredRun(experiment, 102));
+        while (page.hasNextPageToken()) {
+            page = tracking.searchRuns(
+                    request.setPageToken(page.getNextPageToken()).build());
+            page.getRunsList().forEach(r -> seen.add(r.getInfo().getRunId()));
+        }
+        assertThat(seen).containsExactlyElementsOf(reversed(scored));
+        // a new search sees them
+        List<String> fresh = tracking.searchRuns(request.clearPageToken().build()).getRunsList().stream()
+                .map(r -> r.getInfo().getRunId())
+                .toList();
+        assertThat(fresh).containsExactlyElementsOf(reversed(created));
+    }
+
+    private static List<String> reversed(List<String> list) {
+        List<String> copy = new ArrayList<>(list);
+        java.util.Collections.reverse(copy);
+        return copy;
+    }
+
+    private String scoredRun(String experiment, double score) {
+        String run = newRun(tracking, experiment);
+        tracking.logMetric(LogMetric.newBuilder()
+                .setRunId(run)
+                .setKey("score")
+                .setValue(score)
+                .setTimestamp(1)
+                .build());
+        return run;
     }
 
     @Test

@@ -24,6 +24,22 @@ public class SearchRepository {
         this.pool = pool;
     }
 
+    /** Runs' insertion counter now: runs inserted later have a higher {@code seq}. */
+    public Uni<Long> runsSnapshot() {
+        return snapshot("runs_insert_seq");
+    }
+
+    /** Experiments' id counter now: experiments created later have a higher id. */
+    public Uni<Long> experimentsSnapshot() {
+        return snapshot("experiments_seq");
+    }
+
+    private Uni<Long> snapshot(String sequence) {
+        return pool.query("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM tracking." + sequence)
+                .execute()
+                .map(rows -> rows.iterator().next().getLong(0));
+    }
+
     public Uni<List<Run>> runs(SqlQuery query) {
         return pool.preparedQuery(query.sql()).execute(query.tuple()).map(rows -> {
             List<Run> runs = new ArrayList<>(rows.size());

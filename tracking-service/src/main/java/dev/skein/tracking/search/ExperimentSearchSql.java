@@ -22,13 +22,19 @@ public final class ExperimentSearchSql {
     private ExperimentSearchSql() {}
 
     public static SqlQuery build(
-            String[] lifecycleStages, List<Comparison> filter, List<OrderBy> orderBy, int limit, long offset) {
+            String[] lifecycleStages,
+            List<Comparison> filter,
+            List<OrderBy> orderBy,
+            int limit,
+            long offset,
+            long snapshot) {
         SqlQuery q = new SqlQuery()
                 .append("SELECT ")
                 .append(COLUMNS)
                 .append(" FROM tracking.experiments e WHERE e.lifecycle_stage = ANY(")
                 .bind(lifecycleStages)
-                .append(")");
+                .append(") AND e.experiment_id <= ")
+                .bind(snapshot);
         for (Comparison c : filter) {
             q.append(" AND ");
             if (c.field().type() == Field.Type.TAG) {

@@ -11,7 +11,8 @@ import java.util.Map;
  * Turns a parsed run search into one parameterised statement over the {@code tracking} schema.
  * Each metric, param, tag and dataset clause is an EXISTS on its own table (a run lacking the key
  * never matches); order-by on those is a scalar subquery with missing values last; ties are
- * broken by start time (newest first), then run id — MLflow's order.
+ * broken by start time (newest first), then run id — MLflow's order. Only runs inserted up to the
+ * search's snapshot are seen, so that its pages stay put while runs are created.
  */
 public final class RunSearchSql {
 
@@ -37,7 +38,8 @@ public final class RunSearchSql {
             List<Comparison> filter,
             List<OrderBy> orderBy,
             int limit,
-            long offset) {
+            long offset,
+            long snapshot) {
         SqlQuery q = new SqlQuery()
                 .append("SELECT ")
                 .append(COLUMNS)
@@ -45,7 +47,8 @@ public final class RunSearchSql {
                 .bind(experimentIds)
                 .append(") AND r.lifecycle_stage = ANY(")
                 .bind(lifecycleStages)
-                .append(")");
+                .append(") AND r.seq <= ")
+                .bind(snapshot);
         for (Comparison c : filter) {
             q.append(" AND ");
             clause(q, c);

@@ -275,17 +275,17 @@ public class ExperimentService {
             throw ApiException.invalidParameter("Invalid value for max_results. It must be at most "
                     + MAX_SEARCH_RESULTS + ", but got " + maxResults);
         }
-        long offset = PageToken.decodeOffset(pageToken);
+        PageToken.Position at = PageToken.decode(pageToken);
         int limit = (int) maxResults;
-        var query = ExperimentSearchSql.build(
-                viewType.stages(),
-                SearchParser.parseFilter(TrackingGrammars.EXPERIMENTS, filter),
-                SearchParser.parseOrderBy(TrackingGrammars.EXPERIMENTS, orderBy),
-                limit + 1,
-                offset);
-        return search.experiments(query)
+        var comparisons = SearchParser.parseFilter(TrackingGrammars.EXPERIMENTS, filter);
+        var order = SearchParser.parseOrderBy(TrackingGrammars.EXPERIMENTS, orderBy);
+        // pages after the first see only the experiments the first could
+        Uni<Long> snapshot =
+                at.snapshot() != null ? Uni.createFrom().item(at.snapshot()) : search.experimentsSnapshot();
+        return snapshot.flatMap(seen -> search.experiments(
+                        ExperimentSearchSql.build(viewType.stages(), comparisons, order, limit + 1, at.offset(), seen))
                 .map(found -> found.size() > limit
-                        ? new ResultPage<>(found.subList(0, limit), PageToken.encode(offset + limit))
-                        : new ResultPage<>(found, null));
+                        ? new ResultPage<>(found.subList(0, limit), PageToken.encode(at.offset() + limit, seen))
+                        : new ResultPage<>(found, null)));
     }
 }

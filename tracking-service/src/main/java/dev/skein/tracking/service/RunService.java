@@ -303,7 +303,7 @@ public class RunService {
         }
         var comparisons = SearchParser.parseFilter(TrackingGrammars.RUNS, filter);
         var order = SearchParser.parseOrderBy(TrackingGrammars.RUNS, orderBy);
-        long offset = PageToken.decodeOffset(pageToken);
+        PageToken.Position at = PageToken.decode(pageToken);
         List<Long> ids = new ArrayList<>();
         for (String e : experimentIds) {
             try {
@@ -315,14 +315,23 @@ public class RunService {
         if (ids.isEmpty()) {
             return Uni.createFrom().item(new ResultPage<>(List.of(), null));
         }
-        var query = RunSearchSql.build(
-                ids.toArray(Long[]::new), viewType.stages(), comparisons, order, maxResults + 1, offset);
-        return search.runs(query).flatMap(found -> {
-            boolean more = found.size() > maxResults;
-            List<Run> page = more ? found.subList(0, maxResults) : found;
-            return data.withData(page)
-                    .map(views -> new ResultPage<>(views, more ? PageToken.encode(offset + maxResults) : null));
-        });
+        // pages after the first see only the runs the first could
+        Uni<Long> snapshot = at.snapshot() != null ? Uni.createFrom().item(at.snapshot()) : search.runsSnapshot();
+        return snapshot.flatMap(seen -> search.runs(RunSearchSql.build(
+                        ids.toArray(Long[]::new),
+                        viewType.stages(),
+                        comparisons,
+                        order,
+                        maxResults + 1,
+                        at.offset(),
+                        seen))
+                .flatMap(found -> {
+                    boolean more = found.size() > maxResults;
+                    List<Run> page = more ? found.subList(0, maxResults) : found;
+                    return data.withData(page)
+                            .map(views -> new ResultPage<>(
+                                    views, more ? PageToken.encode(at.offset() + maxResults, seen) : null));
+                }));
     }
 
     static String requireRunId(String runId) {
