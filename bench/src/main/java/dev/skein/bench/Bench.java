@@ -22,6 +22,7 @@ public final class Bench {
             case "log-batch" -> new LogBatchBench(options).run();
             case "kafka-ingest" -> new KafkaIngestBench(options).run();
             case "search" -> new SearchBench(options).run();
+            case "history" -> new HistoryBench(options).run();
             default -> usage();
         }
     }
@@ -37,6 +38,8 @@ public final class Bench {
                         "              end-to-end lag at half that rate, against COPY BINARY",
                         "  search      runs/search and experiments/search latency over 100,000 runs, against",
                         "              the same search as hand-written SQL",
+                        "  history     a 1,000,000-point metric history read whole and paged, with the services'",
+                        "              memory, and bulk-interval charts, against COPY … TO STDOUT",
                         "options: " + Options.HELP)));
         System.exit(2);
     }

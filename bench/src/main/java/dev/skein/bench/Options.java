@@ -22,11 +22,13 @@ record Options(
         long points,
         int population,
         int experiments,
-        int queries) {
+        int queries,
+        int historyPoints) {
 
     static final String HELP = "--gateway URL, --tracking URL, --kafka HOST:PORT, --jdbc-url URL, --db-user NAME,"
             + " --db-password SECRET, --clients 8,16,32, --seconds 10, --warmup 10, --keys 100, --steps 10,"
-            + " --runs 8, --points 2000000, --population 100000, --experiments 10000, --queries 100";
+            + " --runs 8, --points 2000000, --population 100000, --experiments 10000, --queries 100,"
+            + " --history-points 1000000";
 
     static Options parse(String[] args) {
         Map<String, String> given = new HashMap<>();
@@ -55,7 +57,8 @@ record Options(
                 Long.parseLong(take(given, "points", "2000000")),
                 Integer.parseInt(take(given, "population", "100000")),
                 Integer.parseInt(take(given, "experiments", "10000")),
-                Integer.parseInt(take(given, "queries", "100")));
+                Integer.parseInt(take(given, "queries", "100")),
+                Integer.parseInt(take(given, "history-points", "1000000")));
         if (!given.isEmpty()) {
             throw new IllegalArgumentException("unknown options " + given.keySet() + "; known: " + HELP);
         }

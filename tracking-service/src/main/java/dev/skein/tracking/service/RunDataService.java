@@ -195,7 +195,10 @@ public class RunDataService {
 
     /**
      * For each run, at most {@code maxResults} points of the metric with steps in [start, end],
-     * at steps spread evenly over the run's logged steps (always keeping the first and last).
+     * at steps spread evenly over the range of its logged steps (always keeping the first and last):
+     * a few index probes per run, however long its history. MLflow spreads them evenly over the list
+     * of logged steps instead, which means reading them all; for runs logged at every step (or every
+     * k-th) both choose the same steps.
      */
     public Uni<List<RunPoints>> bulkInterval(
             List<String> runIds, String key, Integer startStep, Integer endStep, Integer maxResults) {
@@ -221,14 +224,14 @@ public class RunDataService {
             throw ApiException.invalidParameter(
                     "max_results must be between 1 and " + MAX_BULK_RESULTS + ". Got " + max + ".");
         }
-        Long start = startStep == null ? null : startStep.longValue();
-        Long end = endStep == null ? null : endStep.longValue();
+        long start = startStep == null ? Long.MIN_VALUE : startStep;
+        long end = endStep == null ? Long.MAX_VALUE : endStep;
         List<Uni<RunPoints>> perRun = new ArrayList<>();
         for (String runId : new LinkedHashSet<>(runIds)) {
-            perRun.add(history.steps(runId, key, start, end)
-                    .flatMap(steps -> steps.length == 0
+            perRun.add(history.stepRange(runId, key, start, end)
+                    .flatMap(range -> range == null
                             ? Uni.createFrom().item(List.<MetricPoint>of())
-                            : history.atSteps(runId, key, sample(steps, max)))
+                            : history.atOrAfter(runId, key, targets(range[0], range[1], max), range[1]))
                     .map(points -> new RunPoints(runId, points)));
         }
         return Uni.join().all(perRun).andFailFast();
@@ -236,24 +239,26 @@ public class RunDataService {
 
     public record RunPoints(String runId, List<MetricPoint> points) {}
 
-    /** Up to {@code max} of the given ascending steps, evenly spaced, first and last included. */
-    static long[] sample(long[] steps, int max) {
-        if (steps.length <= max) {
-            return steps;
+    /**
+     * Up to {@code max} target steps spread evenly over [lo, hi], both included: every step when the
+     * range holds no more than {@code max}. Each target stands for the first step logged at or after
+     * it, so runs logged at every step get exactly these steps.
+     */
+    static long[] targets(long lo, long hi, int max) {
+        if (hi - lo < max) { // no more steps in range than asked for: each one
+            long[] all = new long[(int) (hi - lo + 1)];
+            for (int i = 0; i < all.length; i++) {
+                all[i] = lo + i;
+            }
+            return all;
         }
         if (max == 1) {
-            return new long[] {steps[0]};
+            return new long[] {lo};
         }
-        long[] chosen = new long[max];
-        int n = 0;
-        int previous = -1;
+        long[] targets = new long[max];
         for (int i = 0; i < max; i++) {
-            int index = (int) Math.round((double) i * (steps.length - 1) / (max - 1));
-            if (index != previous) {
-                chosen[n++] = steps[index];
-                previous = index;
-            }
+            targets[i] = lo + Math.round((double) i * (hi - lo) / (max - 1));
         }
-        return java.util.Arrays.copyOf(chosen, n);
+        return targets;
     }
 }
