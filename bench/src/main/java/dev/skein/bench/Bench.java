@@ -23,6 +23,7 @@ public final class Bench {
             case "kafka-ingest" -> new KafkaIngestBench(options).run();
             case "search" -> new SearchBench(options).run();
             case "history" -> new HistoryBench(options).run();
+            case "spark" -> new SparkBench(options).run();
             default -> usage();
         }
     }
@@ -40,6 +41,8 @@ public final class Bench {
                         "              the same search as hand-written SQL",
                         "  history     a 1,000,000-point metric history read whole and paged, with the services'",
                         "              memory, and bulk-interval charts, against COPY … TO STDOUT",
+                        "  spark       a real Spark 4 job writes 1,000,000 points with its Kafka sink; all must",
+                        "              arrive exactly once",
                         "options: " + Options.HELP)));
         System.exit(2);
     }

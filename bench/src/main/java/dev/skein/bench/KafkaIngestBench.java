@@ -1,21 +1,12 @@
 package dev.skein.bench;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.locks.LockSupport;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -33,18 +24,14 @@ import org.apache.kafka.common.serialization.StringSerializer;
 final class KafkaIngestBench {
 
     static final String TOPIC = "skein.tracking.metrics.v1";
-    private static final Pattern POINTS =
-            Pattern.compile("(?m)^skein_tracking_ingest_points_total(?:\\{[^}]*\\})?\\s+(\\S+)$");
-    private static final Pattern LAG_BUCKET =
-            Pattern.compile("(?m)^skein_tracking_ingest_lag_seconds_bucket\\{[^}]*le=\"([^\"]+)\"[^}]*\\}\\s+(\\S+)$");
-
     private final Options options;
     private final Workload workload;
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final Ingest ingest;
 
     KafkaIngestBench(Options options) {
         this.options = options;
         this.workload = new Workload(options.keys(), options.steps());
+        this.ingest = new Ingest(options.tracking());
     }
 
     void run() throws Exception {
@@ -74,10 +61,10 @@ final class KafkaIngestBench {
 
             // Warm-up: the consumer joins its group, the JIT compiles the ingest path.
             long warmup = Math.min(options.points() / 10, 200_000);
-            sent += produceAll(producer, records(runIds, batchOf, warmup), ingested() + warmup);
+            sent += produceAll(producer, records(runIds, batchOf, warmup), ingest.points() + warmup);
 
             List<ProducerRecord<String, byte[]>> records = records(runIds, batchOf, options.points());
-            long expected = ingested() + records.size() * (long) workload.size();
+            long expected = ingest.points() + records.size() * (long) workload.size();
             long begin = System.nanoTime();
             sent += produceAll(producer, records, expected);
             double rate = records.size() * (double) workload.size() * 1e9 / (System.nanoTime() - begin);
@@ -85,11 +72,11 @@ final class KafkaIngestBench {
             Load.Result copy = Load.measure(
                     options.runs(), Duration.ofSeconds(options.seconds()), floors.copy(), new long[options.runs()]);
 
-            TreeMap<Double, Double> before = lagBuckets();
+            TreeMap<Double, Double> before = ingest.lagBuckets();
             sent += paced(producer, runIds, batchOf, rate / 2, Duration.ofSeconds(options.seconds()));
-            TreeMap<Double, Double> after = lagBuckets();
+            TreeMap<Double, Double> after = ingest.lagBuckets();
 
-            long stored = stored(runIds);
+            long stored = Db.points(options, runIds)[0];
             System.out.println();
             System.out.println("| ingest points/s | COPY rows/s | ÷ COPY | lag p50 at half rate | lag p99 at half rate"
                     + " | points sent | points stored |");
@@ -136,7 +123,7 @@ final class KafkaIngestBench {
             producer.send(r);
         }
         producer.flush();
-        awaitIngested(expected);
+        ingest.awaitPoints(expected);
         return records.size() * (long) workload.size();
     }
 
@@ -148,7 +135,7 @@ final class KafkaIngestBench {
             double pointsPerSecond,
             Duration duration)
             throws Exception {
-        long expected = ingested();
+        long expected = ingest.points();
         long interval = (long) (1e9 * workload.size() / pointsPerSecond);
         long start = System.nanoTime();
         long end = start + duration.toNanos();
@@ -163,43 +150,8 @@ final class KafkaIngestBench {
             points += workload.size();
         }
         producer.flush();
-        awaitIngested(expected + points);
+        ingest.awaitPoints(expected + points);
         return points;
-    }
-
-    private void awaitIngested(long expected) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-        while (ingested() < expected) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("ingested " + ingested() + " of " + expected + " after 10 minutes");
-            }
-            Thread.sleep(50);
-        }
-    }
-
-    private String scrape() throws Exception {
-        return http.send(
-                        HttpRequest.newBuilder(URI.create(options.tracking() + "/q/metrics"))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString())
-                .body();
-    }
-
-    private long ingested() throws Exception {
-        Matcher m = POINTS.matcher(scrape());
-        return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
-    }
-
-    /** The lag histogram: upper bound in seconds → records at or under it, cumulative. */
-    private TreeMap<Double, Double> lagBuckets() throws Exception {
-        TreeMap<Double, Double> buckets = new TreeMap<>();
-        Matcher m = LAG_BUCKET.matcher(scrape());
-        while (m.find()) {
-            buckets.put(
-                    m.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(m.group(1)),
-                    Double.parseDouble(m.group(2)));
-        }
-        return buckets;
     }
 
     /** The smallest bucket bound holding {@code q} of the records counted between the two scrapes. */
@@ -212,17 +164,5 @@ final class KafkaIngestBench {
             }
         }
         return "∞";
-    }
-
-    private long stored(List<String> runIds) throws Exception {
-        try (Connection c = Db.connect(options);
-                PreparedStatement s =
-                        c.prepareStatement("SELECT count(*) FROM tracking.metrics WHERE run_uuid = ANY(?)")) {
-            s.setArray(1, c.createArrayOf("text", runIds.toArray()));
-            try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
     }
 }

@@ -23,12 +23,14 @@ record Options(
         int population,
         int experiments,
         int queries,
-        int historyPoints) {
+        int historyPoints,
+        String sparkClasspath,
+        String logDir) {
 
     static final String HELP = "--gateway URL, --tracking URL, --kafka HOST:PORT, --jdbc-url URL, --db-user NAME,"
             + " --db-password SECRET, --clients 8,16,32, --seconds 10, --warmup 10, --keys 100, --steps 10,"
             + " --runs 8, --points 2000000, --population 100000, --experiments 10000, --queries 100,"
-            + " --history-points 1000000";
+            + " --history-points 1000000, --spark-classpath CP, --log-dir DIR";
 
     static Options parse(String[] args) {
         Map<String, String> given = new HashMap<>();
@@ -58,7 +60,9 @@ record Options(
                 Integer.parseInt(take(given, "population", "100000")),
                 Integer.parseInt(take(given, "experiments", "10000")),
                 Integer.parseInt(take(given, "queries", "100")),
-                Integer.parseInt(take(given, "history-points", "1000000")));
+                Integer.parseInt(take(given, "history-points", "1000000")),
+                take(given, "spark-classpath", "bench/spark/target/spark-metrics-job.jar:bench/spark/target/lib/*"),
+                take(given, "log-dir", "."));
         if (!given.isEmpty()) {
             throw new IllegalArgumentException("unknown options " + given.keySet() + "; known: " + HELP);
         }
