@@ -1,9 +1,5 @@
 package dev.skein.bench;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 
@@ -17,10 +13,6 @@ final class LogBatchBench {
     private final Options options;
     private final Workload workload;
     private final Gateway gateway;
-    private final HttpClient http = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10))
-            .build();
 
     LogBatchBench(Options options) {
         this.options = options;
@@ -70,18 +62,8 @@ final class LogBatchBench {
     }
 
     private Load.ClientFactory skein(List<String> runIds) {
-        URI uri = URI.create(options.gateway() + "/api/2.0/mlflow/runs/log-batch");
         return index -> batch -> {
-            String body = workload.json(index, batch, runIds.get(index));
-            HttpResponse<String> response = http.send(
-                    HttpRequest.newBuilder(uri)
-                            .header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofString(body))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
-                throw new IllegalStateException("log-batch answered " + response.statusCode() + ": " + response.body());
-            }
+            gateway.post("runs/log-batch", workload.json(index, batch, runIds.get(index)));
             return workload.size();
         };
     }

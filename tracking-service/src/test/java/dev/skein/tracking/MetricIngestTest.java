@@ -204,6 +204,7 @@ class MetricIngestTest {
         assertThat(metrics)
                 .contains("skein_tracking_ingest_lag_seconds{quantile=\"0.99\"")
                 .contains("skein_tracking_ingest_points_total")
+                .contains("skein_tracking_ingest_dead_letters_total")
                 .contains("kafka_consumer_fetch_manager_records_lag_max");
     }
 }

@@ -66,13 +66,12 @@ public class MetricIngest {
     private final MutinyEmitter<byte[]> deadLetters;
     private final Timer lag;
     private final Counter points;
-    private final MeterRegistry registry;
+    private final Counter deadLettered;
 
     public MetricIngest(
             RunDataRepository data, @Channel(DLQ_CHANNEL) MutinyEmitter<byte[]> deadLetters, MeterRegistry registry) {
         this.data = data;
         this.deadLetters = deadLetters;
-        this.registry = registry;
         this.lag = Timer.builder("skein.tracking.ingest.lag")
                 .description("From a record's Kafka timestamp until its points are committed to PostgreSQL")
                 .publishPercentiles(0.5, 0.99)
@@ -80,6 +79,9 @@ public class MetricIngest {
                 .register(registry);
         this.points = Counter.builder("skein.tracking.ingest.points")
                 .description("Metric points ingested from Kafka")
+                .register(registry);
+        this.deadLettered = Counter.builder("skein.tracking.ingest.dead.letters")
+                .description("Metric records sent to the dead-letter topic")
                 .register(registry);
     }
 
@@ -246,11 +248,7 @@ public class MetricIngest {
                 .withHeaders(headers)
                 .build();
         byte[] value = r.value() == null ? new byte[0] : r.value();
-        return deadLetters.sendMessage(Message.of(value).addMetadata(metadata)).invoke(() -> Counter.builder(
-                        "skein.tracking.ingest.dead.letters")
-                .description("Metric records sent to the dead-letter topic")
-                .register(registry)
-                .increment());
+        return deadLetters.sendMessage(Message.of(value).addMetadata(metadata)).invoke(() -> deadLettered.increment());
     }
 
     private static Parsed refuse(Parsed p, String reason) {
