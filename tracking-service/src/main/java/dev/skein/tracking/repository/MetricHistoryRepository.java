@@ -57,11 +57,14 @@ public class MetricHistoryRepository {
         for (int i = 0; i < targets.length; i++) {
             boxed[i] = targets[i];
         }
-        return pool.preparedQuery("SELECT DISTINCT ON (s.step) m.key, m.value, m.timestamp, m.step"
+        // Both lookups are LATERAL, so each is an index probe per target whatever the planner
+        // believes: as a join, a table not yet analysed made it compare every point with every target.
+        return pool.preparedQuery("SELECT DISTINCT ON (s.step) p.key, p.value, p.timestamp, p.step"
                         + " FROM unnest($3::bigint[]) AS t(target) CROSS JOIN LATERAL (SELECT step FROM tracking.metrics"
                         + " WHERE run_uuid = $1 AND key = $2 AND step >= t.target AND step <= $4 ORDER BY step LIMIT 1) s"
-                        + " JOIN tracking.metrics m ON m.run_uuid = $1 AND m.key = $2 AND m.step = s.step"
-                        + " ORDER BY s.step, m.timestamp DESC, m.value DESC")
+                        + " CROSS JOIN LATERAL (SELECT key, value, timestamp, step FROM tracking.metrics"
+                        + " WHERE run_uuid = $1 AND key = $2 AND step = s.step ORDER BY timestamp DESC, value DESC LIMIT 1) p"
+                        + " ORDER BY s.step")
                 .execute(Tuple.of(runId, key, boxed, end))
                 .map(rows -> {
                     List<MetricPoint> points = new ArrayList<>(rows.size());
