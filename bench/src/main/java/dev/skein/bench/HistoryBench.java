@@ -78,7 +78,7 @@ final class HistoryBench {
         do {
             String body = get(history + "&max_results=10000"
                     + (token == null ? "" : "&page_token=" + URLEncoder.encode(token, StandardCharsets.UTF_8)));
-            count(body.getBytes(StandardCharsets.UTF_8), paged, points);
+            new StepScanner(paged, points).feed(body.getBytes(StandardCharsets.UTF_8));
             pages++;
             Matcher m = TOKEN.matcher(body);
             token = m.find() ? m.group(1) : null;
@@ -119,9 +119,9 @@ final class HistoryBench {
         System.out.println();
         System.out.printf(
                 "get-history-bulk-interval, 320 points: p50 %.1f ms, p95 %.1f ms, p99 %.1f ms over %d requests%n",
-                charts[charts.length / 2] / 1e6,
-                charts[(int) Math.ceil(0.95 * charts.length) - 1] / 1e6,
-                charts[(int) Math.ceil(0.99 * charts.length) - 1] / 1e6,
+                Quantiles.millis(charts, 0.5),
+                Quantiles.millis(charts, 0.95),
+                Quantiles.millis(charts, 0.99),
                 charts.length);
         check("whole", whole, points);
         check("paged", paged, points);
@@ -185,54 +185,6 @@ final class HistoryBench {
             }
         }
         return seen;
-    }
-
-    private static void count(byte[] body, BitSet seen, int points) {
-        new StepScanner(seen, points).feed(body, body.length);
-    }
-
-    /** Finds {@code "step":N} in a JSON stream fed in pieces. */
-    private static final class StepScanner {
-        private static final byte[] NEEDLE = "\"step\":".getBytes(StandardCharsets.UTF_8);
-        private final BitSet seen;
-        private final int points;
-        private int matched;
-        private long number = -1;
-
-        StepScanner(BitSet seen, int points) {
-            this.seen = seen;
-            this.points = points;
-        }
-
-        void feed(byte[] b, int n) {
-            for (int i = 0; i < n; i++) {
-                byte c = b[i];
-                if (number >= 0) {
-                    if (c >= '0' && c <= '9') {
-                        number = number * 10 + (c - '0');
-                        continue;
-                    }
-                    mark(number);
-                    number = -1;
-                }
-                if (c == NEEDLE[matched]) {
-                    matched++;
-                    if (matched == NEEDLE.length) {
-                        matched = 0;
-                        number = 0;
-                    }
-                } else {
-                    matched = c == NEEDLE[0] ? 1 : 0;
-                }
-            }
-        }
-
-        private void mark(long step) {
-            if (step >= points || seen.get((int) step)) {
-                throw new IllegalStateException("step " + step + " read twice or unknown");
-            }
-            seen.set((int) step);
-        }
     }
 
     private String get(String url) throws Exception {

@@ -34,11 +34,7 @@ final class Load {
         }
 
         double latencyMillis(double quantile) {
-            if (latenciesNanos.length == 0) {
-                return Double.NaN;
-            }
-            int i = (int) Math.min(latenciesNanos.length - 1, Math.ceil(quantile * latenciesNanos.length) - 1);
-            return latenciesNanos[Math.max(0, i)] / 1e6;
+            return Quantiles.millis(latenciesNanos, quantile);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.skein.bench;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -112,15 +113,11 @@ final class SearchBench {
         long[] sorted = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
         System.out.printf(
                 "| %s | %.1f | %.1f | %.1f | %d |%n",
-                what, quantile(sorted, 0.5), quantile(sorted, 0.95), quantile(sorted, 0.99), sorted.length);
-    }
-
-    private static double quantile(long[] sorted, double q) {
-        if (sorted.length == 0) {
-            return Double.NaN;
-        }
-        int i = (int) Math.ceil(q * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, i))] / 1e6;
+                what,
+                Quantiles.millis(sorted, 0.5),
+                Quantiles.millis(sorted, 0.95),
+                Quantiles.millis(sorted, 0.99),
+                sorted.length);
     }
 
     /**
@@ -136,18 +133,21 @@ final class SearchBench {
                 "INSERT INTO tracking.runs (run_uuid, experiment_id, name, user_id, status, start_time, end_time,"
                         + " lifecycle_stage, artifact_uri) SELECT " + run + ", " + exp + ", 'run-' || i, 'bench',"
                         + " 'FINISHED', 1700000000000 + i, 1700000060000 + i, 'active', 'mlflow-artifacts:/" + exp
-                        + "/' || " + run + " || '/artifacts' FROM generate_series(1, ?) i",
+                        + "/' || " + run + " || '/artifacts' FROM generate_series(1, " + options.population() + ") i",
                 "INSERT INTO tracking.tags (run_uuid, key, value) SELECT " + run + ", 'mlflow.runName', 'run-' || i"
-                        + " FROM generate_series(1, ?) i",
+                        + " FROM generate_series(1, " + options.population() + ") i",
                 "INSERT INTO tracking.tags (run_uuid, key, value) SELECT " + run + ", 't' || t,"
-                        + " 'tag-' || floor(random() * 100) FROM generate_series(1, ?) i, generate_series(1, "
+                        + " 'tag-' || floor(random() * 100) FROM generate_series(1, " + options.population()
+                        + ") i, generate_series(1, "
                         + (TAGS - 1)
                         + ") t",
                 "INSERT INTO tracking.params (run_uuid, key, value) SELECT " + run + ", 'p' || p, 'v' || floor(random()"
-                        + " * CASE p WHEN 0 THEN 10 WHEN 1 THEN 100 ELSE 1000 END) FROM generate_series(1, ?) i,"
+                        + " * CASE p WHEN 0 THEN 10 WHEN 1 THEN 100 ELSE 1000 END) FROM generate_series(1, "
+                        + options.population() + ") i,"
                         + " generate_series(0, " + (PARAMS - 1) + ") p",
                 "INSERT INTO tracking.metrics (run_uuid, key, step, timestamp, value) SELECT " + run
-                        + ", 'm' || lpad(m::text, 2, '0'), 0, 1700000060000 + i, random() FROM generate_series(1, ?) i,"
+                        + ", 'm' || lpad(m::text, 2, '0'), 0, 1700000060000 + i, random() FROM generate_series(1, "
+                        + options.population() + ") i,"
                         + " generate_series(0, " + (METRICS - 1) + ") m",
                 "INSERT INTO tracking.latest_metrics (run_uuid, key, step, timestamp, value)"
                         + " SELECT run_uuid, key, step, timestamp, value FROM tracking.metrics m"
@@ -155,17 +155,14 @@ final class SearchBench {
                 "INSERT INTO tracking.experiments (experiment_id, name, artifact_location, lifecycle_stage,"
                         + " creation_time, last_update_time) SELECT nextval('tracking.experiments_seq'),"
                         + " 'bench-exp-' || i, 'mlflow-artifacts:/bench-exp-' || i, 'active', 1700000000000 + i,"
-                        + " 1700000000000 + i FROM generate_series(1, ?) i",
+                        + " 1700000000000 + i FROM generate_series(1, " + options.experiments() + ") i",
                 "INSERT INTO tracking.experiment_tags (experiment_id, key, value) SELECT experiment_id, 'team',"
                         + " 'team-' || (experiment_id % 5) FROM tracking.experiments WHERE name LIKE 'bench-exp-%'",
                 "ANALYZE");
         try (Connection c = Db.connect(options)) {
             for (String sql : statements) {
-                try (PreparedStatement s = c.prepareStatement(sql)) {
-                    if (sql.contains("?")) {
-                        s.setInt(1, sql.contains("bench-exp-' || i") ? options.experiments() : options.population());
-                    }
-                    s.execute();
+                try (Statement s = c.createStatement()) {
+                    s.execute(sql);
                 }
             }
         }

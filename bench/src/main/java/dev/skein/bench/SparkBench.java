@@ -5,7 +5,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 
 /**
@@ -114,24 +116,11 @@ final class SparkBench {
                                         .build(),
                                 HttpResponse.BodyHandlers.ofString())
                         .body();
-                boolean[] seen = new boolean[steps];
-                int n = 0;
-                for (String part : body.split("\"step\":")) {
-                    if (n++ == 0) {
-                        continue;
-                    }
-                    int end = 0;
-                    while (end < part.length() && Character.isDigit(part.charAt(end))) {
-                        end++;
-                    }
-                    int step = Integer.parseInt(part.substring(0, end));
-                    if (seen[step]) {
-                        throw new IllegalStateException(runId + "/" + key + ": step " + step + " twice");
-                    }
-                    seen[step] = true;
-                }
-                if (n - 1 != steps) {
-                    throw new IllegalStateException(runId + "/" + key + ": " + (n - 1) + " points of " + steps);
+                BitSet seen = new BitSet(steps);
+                new StepScanner(seen, steps).feed(body.getBytes(StandardCharsets.UTF_8));
+                if (seen.cardinality() != steps) {
+                    throw new IllegalStateException(
+                            runId + "/" + key + ": " + seen.cardinality() + " distinct steps of " + steps);
                 }
                 checked++;
             }

@@ -203,8 +203,18 @@ class MetricIngestTest {
                 .body();
         assertThat(metrics)
                 .contains("skein_tracking_ingest_lag_seconds{quantile=\"0.99\"")
-                .contains("skein_tracking_ingest_points_total")
                 .contains("skein_tracking_ingest_dead_letters_total")
                 .contains("kafka_consumer_fetch_manager_records_lag_max");
+        // counted, not only declared: this point (at least) was ingested and its lag recorded
+        assertThat(sample(metrics, "skein_tracking_ingest_points_total")).isGreaterThanOrEqualTo(1);
+        assertThat(sample(metrics, "skein_tracking_ingest_lag_seconds_count")).isGreaterThanOrEqualTo(1);
+    }
+
+    /** The value of a Prometheus sample without labels other than the registry's own. */
+    private static double sample(String metrics, String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + name + "(?:\\{[^}]*\\})?\\s+(\\S+)$")
+                .matcher(metrics);
+        assertThat(m.find()).as(name + " in /q/metrics").isTrue();
+        return Double.parseDouble(m.group(1));
     }
 }

@@ -4,7 +4,6 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.skein.common.error.ApiException;
 import dev.skein.ingest.v1.MetricBatch;
 import dev.skein.tracking.MetricPoint;
-import dev.skein.tracking.Run;
 import dev.skein.tracking.repository.RunDataRepository;
 import dev.skein.tracking.repository.RunDataRepository.RunPoint;
 import dev.skein.tracking.repository.RunDataRepository.RunsNotActive;
@@ -23,10 +22,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -103,36 +100,13 @@ public class MetricIngest {
     }
 
     private Uni<Void> ingest(ConsumerRecords<String, byte[]> records) {
-        List<Parsed> parsed = new ArrayList<>(records.count());
-        Set<String> runIds = new LinkedHashSet<>();
+        List<Parsed> writable = new ArrayList<>(records.count());
+        List<Parsed> refused = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> r : records) {
             Parsed p = parse(r);
-            parsed.add(p);
-            if (p.error() == null) {
-                runIds.add(p.runId());
-            }
+            (p.error() == null ? writable : refused).add(p);
         }
-        Uni<Map<String, String>> stages =
-                runIds.isEmpty() ? Uni.createFrom().item(Map.of()) : data.lifecycleStages(runIds);
-        return stages.flatMap(stage -> {
-            List<Parsed> writable = new ArrayList<>();
-            List<Parsed> refused = new ArrayList<>();
-            for (Parsed p : parsed) {
-                if (p.error() != null) {
-                    refused.add(p);
-                } else if (!stage.containsKey(p.runId())) {
-                    refused.add(refuse(p, "Run with id=" + p.runId() + " not found"));
-                } else if (!Run.ACTIVE.equals(stage.get(p.runId()))) {
-                    refused.add(refuse(
-                            p,
-                            "The run " + p.runId() + " must be in the 'active' state. Current state is "
-                                    + stage.get(p.runId()) + "."));
-                } else {
-                    writable.add(p);
-                }
-            }
-            return write(writable, refused).flatMap(v -> deadLetter(refused));
-        });
+        return write(writable, refused).flatMap(v -> deadLetter(refused));
     }
 
     /** Writes the records in transactions of up to 20,000 points; a record the database refuses is set apart. */
@@ -165,12 +139,12 @@ public class MetricIngest {
                 .invoke(() -> written(chunk))
                 .onFailure(RunsNotActive.class)
                 .recoverWithUni(e -> {
-                    // deleted or purged since the check: those records are refused, the rest written
-                    Set<String> gone = ((RunsNotActive) e).runIds;
+                    // missing, deleted or not active: those records are refused, the rest written
+                    Map<String, String> reasons = ((RunsNotActive) e).reasons;
                     List<Parsed> rest = new ArrayList<>();
                     for (Parsed p : chunk) {
-                        if (gone.contains(p.runId())) {
-                            refused.add(refuse(p, "Run with id=" + p.runId() + " is no longer active"));
+                        if (reasons.containsKey(p.runId())) {
+                            refused.add(refuse(p, reasons.get(p.runId())));
                         } else {
                             rest.add(p);
                         }

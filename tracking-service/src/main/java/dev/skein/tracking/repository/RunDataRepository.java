@@ -18,14 +18,11 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 
@@ -167,8 +164,7 @@ public class RunDataRepository {
                     Row row = rows.iterator().next();
                     String stage = row.getString("lifecycle_stage");
                     if (!Run.ACTIVE.equals(stage)) {
-                        throw ApiException.invalidParameter(
-                                "The run " + runId + " must be in the 'active' state. Current state is " + stage + ".");
+                        throw runNotActive(runId, stage);
                     }
                     return row.getLong("experiment_id");
                 });
@@ -176,6 +172,11 @@ public class RunDataRepository {
 
     public static ApiException runNotFound(String runId) {
         return ApiException.notFound("Run with id=" + runId + " not found");
+    }
+
+    private static ApiException runNotActive(String runId, String stage) {
+        return ApiException.invalidParameter(
+                "The run " + runId + " must be in the 'active' state. Current state is " + stage + ".");
     }
 
     private static Uni<Void> insertParams(SqlConnection conn, String runId, List<KeyValue> params) {
@@ -311,44 +312,44 @@ public class RunDataRepository {
         }
     }
 
-    /** The lifecycle stage of each of these runs that exists. */
-    public Uni<Map<String, String>> lifecycleStages(Collection<String> runIds) {
-        return pool.preparedQuery("SELECT run_uuid, lifecycle_stage FROM tracking.runs WHERE run_uuid = ANY($1)")
-                .execute(Tuple.of(runIds.toArray(String[]::new)))
-                .map(rows -> {
-                    Map<String, String> stages = new HashMap<>();
-                    rows.forEach(r -> stages.put(r.getString("run_uuid"), r.getString("lifecycle_stage")));
-                    return stages;
-                });
-    }
-
     /**
      * Writes ingested points of several runs in one transaction, each run's row locked FOR KEY SHARE
-     * as {@link #activeRun} does. Fails with {@link RunsNotActive}, writing nothing, if a run is
-     * missing or not active by then.
+     * after checking it is active, as {@link #activeRun} does. Fails with {@link RunsNotActive},
+     * writing nothing, if any run is missing or not active.
      */
     public Uni<Void> ingestMetrics(List<RunPoint> points) {
         String[] runIds = points.stream().map(RunPoint::runId).distinct().toArray(String[]::new);
-        return pool.withTransaction(conn -> conn.preparedQuery("SELECT run_uuid FROM tracking.runs"
-                        + " WHERE run_uuid = ANY($1) AND lifecycle_stage = 'active' ORDER BY run_uuid FOR KEY SHARE")
+        return pool.withTransaction(conn -> conn.preparedQuery("SELECT run_uuid, lifecycle_stage FROM tracking.runs"
+                        + " WHERE run_uuid = ANY($1) ORDER BY run_uuid FOR KEY SHARE")
                 .execute(Tuple.of(runIds))
                 .flatMap(rows -> {
-                    Set<String> gone = new HashSet<>(List.of(runIds));
-                    rows.forEach(r -> gone.remove(r.getString("run_uuid")));
-                    if (!gone.isEmpty()) {
-                        return Uni.createFrom().failure(new RunsNotActive(gone));
+                    Map<String, String> refused = new HashMap<>();
+                    for (String runId : runIds) {
+                        refused.put(runId, runNotFound(runId).getMessage());
+                    }
+                    rows.forEach(r -> {
+                        String runId = r.getString("run_uuid");
+                        String stage = r.getString("lifecycle_stage");
+                        if (Run.ACTIVE.equals(stage)) {
+                            refused.remove(runId);
+                        } else {
+                            refused.put(runId, runNotActive(runId, stage).getMessage());
+                        }
+                    });
+                    if (!refused.isEmpty()) {
+                        return Uni.createFrom().failure(new RunsNotActive(refused));
                     }
                     return insertMetrics(conn, points);
                 }));
     }
 
-    /** Runs an ingest was for that were purged or deleted meanwhile. */
+    /** Runs an ingest was for that do not exist or are not active, with MLflow's message for each. */
     public static final class RunsNotActive extends RuntimeException {
-        public final Set<String> runIds;
+        public final Map<String, String> reasons;
 
-        RunsNotActive(Set<String> runIds) {
-            super("Runs not active: " + runIds, null, false, false);
-            this.runIds = runIds;
+        RunsNotActive(Map<String, String> reasons) {
+            super("Runs not active: " + reasons.keySet(), null, false, false);
+            this.reasons = reasons;
         }
     }
 
