@@ -5,15 +5,18 @@ import java.util.Map;
 
 /**
  * For a service's {@code @QuarkusTest}s: the test database (created if missing; Flyway cleans it
- * at start) and the test run's Kafka broker.
+ * at start) and the test run's Kafka broker. As in production, the service works as a role of its
+ * own with data access only ({@value #APP_ROLE}), and migrates as the owner (the admin user).
  */
 public class ServiceTestResource implements QuarkusTestResourceLifecycleManager {
 
     public static final String TEST_DATABASE = "skein_test";
+    public static final String APP_ROLE = "skein_test_app";
 
     @Override
     public Map<String, String> start() {
         TestInfra.ensureDatabase(TEST_DATABASE);
+        TestInfra.ensureRole(APP_ROLE, TestInfra.DB_PASSWORD);
         return Map.of(
                 "kafka.bootstrap.servers",
                 TestInfra.kafkaBootstrap(),
@@ -24,8 +27,12 @@ public class ServiceTestResource implements QuarkusTestResourceLifecycleManager 
                 "skein.db.port",
                 Integer.toString(TestInfra.DB_PORT),
                 "skein.db.user",
-                TestInfra.DB_USER,
+                APP_ROLE,
                 "skein.db.password",
+                TestInfra.DB_PASSWORD,
+                "skein.db.owner-user",
+                TestInfra.DB_USER,
+                "skein.db.owner-password",
                 TestInfra.DB_PASSWORD);
     }
 

@@ -165,6 +165,24 @@ public final class TestInfra {
         }
     }
 
+    /** Creates a login role (no other rights) if it does not exist, and sets its password. */
+    public static void ensureRole(String role, String password) {
+        try (Connection c = admin();
+                Statement s = c.createStatement()) {
+            String quoted = "\"" + role.replace("\"", "\"\"") + "\"";
+            String literal = "'" + password.replace("'", "''") + "'";
+            try (ResultSet rs =
+                    s.executeQuery("SELECT 1 FROM pg_roles WHERE rolname = " + "'" + role.replace("'", "''") + "'")) {
+                if (!rs.next()) {
+                    s.execute("CREATE ROLE " + quoted + " LOGIN");
+                }
+            }
+            s.execute("ALTER ROLE " + quoted + " PASSWORD " + (password.isEmpty() ? "NULL" : literal));
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot create role " + role + " as " + DB_USER, e);
+        }
+    }
+
     /** Drops (closing its sessions) and creates the database: a clean slate. */
     public static void recreateDatabase(String name) {
         try (Connection c = admin();

@@ -1,0 +1,19 @@
+-- Flyway runs this after every migrate, as the schema's owner. The service's own role (placeholder
+-- app_user, from skein.db.user) gets data access only: it can read and write rows but cannot create,
+-- alter or drop anything (so not the audit trail's trigger), nor touch Flyway's history, and the
+-- audit trail is append-only for it: no UPDATE, DELETE or TRUNCATE. When both are one role, nothing
+-- changes.
+DO $$
+DECLARE
+    app text := '${app_user}';
+BEGIN
+    IF app = current_user THEN
+        RETURN;
+    END IF;
+    EXECUTE format('GRANT USAGE ON SCHEMA registry TO %I', app);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA registry TO %I', app);
+    EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA registry TO %I', app);
+    EXECUTE format('REVOKE ALL ON registry.flyway_schema_history FROM %I', app);
+    EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON registry.audit_events FROM %I', app);
+END
+$$;
