@@ -5,8 +5,9 @@ import io.grpc.Metadata;
 
 /**
  * Who is acting. The gateway, which authenticates users, sends the acting user to the services in
- * the gRPC metadata {@link #METADATA}; {@link ActorInterceptor} makes it {@link #current()} for the
- * call. Until authentication exists, everyone is {@link #UNKNOWN}.
+ * the gRPC metadata {@link #METADATA}; {@code dev.skein.common.trust.TrustedCallerInterceptor} makes
+ * it {@link #current()} for the call, and only for a caller that carried the internal credential.
+ * Until authentication exists, everyone is {@link #UNKNOWN}.
  */
 public final class Actors {
 
@@ -15,9 +16,17 @@ public final class Actors {
     public static final Metadata.Key<String> METADATA =
             Metadata.Key.of("skein-actor", Metadata.ASCII_STRING_MARSHALLER);
 
-    static final Context.Key<String> CONTEXT = Context.key("skein-actor");
+    private static final Context.Key<String> CONTEXT = Context.key("skein-actor");
 
     private Actors() {}
+
+    /**
+     * The context of a call with the caller's actor bound. Only for the interceptor that has verified
+     * the caller's internal credential: an actor is believed from an authenticated caller alone.
+     */
+    public static Context withActor(Context context, Metadata headers) {
+        return context.withValue(CONTEXT, headers.get(METADATA));
+    }
 
     /** The acting user of the gRPC call being served; read it when the call starts. */
     public static String current() {

@@ -3,6 +3,8 @@ package dev.skein.e2e;
 import dev.skein.common.testing.TestInfra;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -20,6 +22,10 @@ public class Suite implements BeforeAllCallback {
     public static final String DATABASE = "skein_e2e";
     public static final String BUCKET = "skein-e2e";
     public static final String ADMIN_TOKEN = "e2e-admin-token";
+    /** The internal credential the suite's services share: the test run's ({@code ./skein test}) or a new one. */
+    public static final String INTERNAL_TOKEN = Optional.ofNullable(System.getenv("SKEIN_TEST_INTERNAL_TOKEN"))
+            .filter(token -> !token.isBlank())
+            .orElseGet(() -> UUID.randomUUID().toString());
 
     public static String url() {
         return "http://127.0.0.1:" + GATEWAY_PORT;
@@ -48,6 +54,7 @@ public class Suite implements BeforeAllCallback {
                 Map.entry("SKEIN_S3_BUCKET", BUCKET),
                 Map.entry("SKEIN_DB_NAME", DATABASE),
                 Map.entry("SKEIN_ADMIN_TOKEN", ADMIN_TOKEN),
+                Map.entry("SKEIN_INTERNAL_TOKEN", INTERNAL_TOKEN),
                 // webhook retries in seconds, not minutes
                 Map.entry("SKEIN_REGISTRY_WEBHOOKS_INITIAL_BACKOFF", "PT0.2S"));
     }
