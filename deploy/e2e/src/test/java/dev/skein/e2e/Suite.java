@@ -20,6 +20,8 @@ public class Suite implements BeforeAllCallback {
     public static final String DATABASE = "skein_e2e";
     public static final String BUCKET = "skein-e2e";
     public static final String ADMIN_TOKEN = "e2e-admin-token";
+    /** The extra artifact root, in {@link #BUCKET}, for experiments created with an s3:// location. */
+    public static final String TEAMS_ROOT = "teams";
 
     public static String url() {
         return "http://127.0.0.1:" + GATEWAY_PORT;
@@ -46,6 +48,8 @@ public class Suite implements BeforeAllCallback {
                 Map.entry("SKEIN_S3_ACCESS_KEY", s3.accessKey()),
                 Map.entry("SKEIN_S3_SECRET_KEY", s3.secretKey()),
                 Map.entry("SKEIN_S3_BUCKET", BUCKET),
+                // experiments with their own s3:// artifact_location keep it under this root
+                Map.entry("SKEIN_ARTIFACTS_EXTRA_ROOTS", "s3://" + BUCKET + "/" + TEAMS_ROOT),
                 Map.entry("SKEIN_DB_NAME", DATABASE),
                 Map.entry("SKEIN_ADMIN_TOKEN", ADMIN_TOKEN),
                 // webhook retries in seconds, not minutes
