@@ -4,6 +4,7 @@ import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** artifact-service settings; every one has a default that runs locally (see the module README). */
@@ -11,6 +12,13 @@ import java.util.Optional;
 public interface ArtifactConfig {
 
     S3 s3();
+
+    /**
+     * Artifact roots besides {@code mlflow-artifacts:/}, as {@code s3://<bucket>/<prefix>}: where
+     * experiments created with their own {@code artifact_location} keep their files. Run and model
+     * version locations outside every root are refused, never read, listed or presigned.
+     */
+    Optional<List<String>> extraRoots();
 
     /**
      * Size of the parts large uploads go to S3 in; one part per upload is held in memory. A file of
@@ -45,11 +53,13 @@ public interface ArtifactConfig {
         @WithDefault("us-east-1")
         String region();
 
-        @WithDefault("skein")
-        String accessKey();
+        /**
+         * Static credentials; without both, the AWS default chain (environment, profile file, web
+         * identity / container / instance role). No default: the local runner passes its S3 server's keys.
+         */
+        Optional<String> accessKey();
 
-        @WithDefault("skein-secret")
-        String secretKey();
+        Optional<String> secretKey();
 
         /** The bucket artifacts live in; `s3://<bucket>/...` artifact locations must name it. */
         @WithDefault("skein-artifacts")

@@ -54,12 +54,12 @@ public class RunPurgeListener {
             root = roots.resolve(purged.getArtifactUri());
         } catch (ApiException notHere) {
             LOG.infof(
-                    "Run %s was purged; its artifacts at %s are not in this store, left alone",
+                    "Run %s was purged; its artifacts at %s are outside the artifact roots, left alone",
                     purged.getRunId(), purged.getArtifactUri());
             return;
         }
-        if (root.key().isEmpty() || root.equals(roots.proxyRoot())) {
-            // never the whole bucket or the whole proxy root, whatever an artifact URI says
+        if (root.key().isEmpty() || roots.isRoot(root)) {
+            // never the whole bucket or a whole artifact root, whatever an artifact URI says
             LOG.warnf("Run %s has a root of the store as artifact location; nothing deleted", purged.getRunId());
             return;
         }

@@ -17,6 +17,12 @@ import io.minio.Result;
 import io.minio.StatObjectArgs;
 import io.minio.StatObjectResponse;
 import io.minio.UploadPartResponse;
+import io.minio.credentials.AwsConfigProvider;
+import io.minio.credentials.AwsEnvironmentProvider;
+import io.minio.credentials.ChainedProvider;
+import io.minio.credentials.IamAwsProvider;
+import io.minio.credentials.Provider;
+import io.minio.credentials.StaticProvider;
 import io.minio.errors.ErrorResponseException;
 import io.minio.http.Method;
 import io.minio.messages.DeleteError;
@@ -67,16 +73,17 @@ public class ObjectStore {
     public ObjectStore(ArtifactConfig config) {
         ArtifactConfig.S3 s3 = config.s3();
         this.region = s3.region();
+        Provider credentials = credentials(s3.accessKey(), s3.secretKey());
         this.client = MinioAsyncClient.builder()
                 .endpoint(s3.endpoint())
-                .credentials(s3.accessKey(), s3.secretKey())
+                .credentialsProvider(credentials)
                 .region(region)
                 .build();
         // Presigning is local computation; with the region given it makes no call to the store.
         this.presigner = s3.publicEndpoint()
                 .map(endpoint -> MinioAsyncClient.builder()
                         .endpoint(endpoint)
-                        .credentials(s3.accessKey(), s3.secretKey())
+                        .credentialsProvider(credentials)
                         .region(region)
                         .build())
                 .orElse(client);
@@ -84,6 +91,28 @@ public class ObjectStore {
         if (partSize < 5 * MIB) {
             throw new IllegalArgumentException("skein.artifacts.part-size must be at least 5M (S3's smallest part)");
         }
+    }
+
+    /**
+     * The configured keys, or — with neither configured — the AWS default chain, asked at each request
+     * (so rotated and expiring credentials are picked up): {@code AWS_ACCESS_KEY_ID}/{@code
+     * AWS_SECRET_ACCESS_KEY}(/{@code AWS_SESSION_TOKEN}), the profile in {@code ~/.aws/credentials}
+     * ({@code AWS_SHARED_CREDENTIALS_FILE}, {@code AWS_PROFILE}), then a web identity token
+     * ({@code AWS_WEB_IDENTITY_TOKEN_FILE} + {@code AWS_ROLE_ARN}: EKS service accounts), a container
+     * role or an instance role. One key without the other is a mistake, refused at start.
+     */
+    static Provider credentials(Optional<String> accessKey, Optional<String> secretKey) {
+        Optional<String> access = accessKey.filter(k -> !k.isBlank());
+        Optional<String> secret = secretKey.filter(k -> !k.isBlank());
+        if (access.isPresent() && secret.isPresent()) {
+            return new StaticProvider(access.get(), secret.get(), null);
+        }
+        if (access.isPresent() || secret.isPresent()) {
+            throw new IllegalArgumentException("skein.artifacts.s3.access-key and secret-key go together: set both, or"
+                    + " neither to use the AWS default credentials (environment, profile, web identity, role)");
+        }
+        return new ChainedProvider(
+                new AwsEnvironmentProvider(), new AwsConfigProvider(null, null), new IamAwsProvider(null, null));
     }
 
     /** Creates the bucket if it does not exist yet. */

@@ -9,7 +9,9 @@ import java.util.Map;
 /**
  * The one mapping between MLflow error codes and gRPC: a service fails with a gRPC status whose
  * trailer {@link #ERROR_CODE} names the MLflow code; a caller reads the code back with
- * {@link #errorCode(StatusRuntimeException)}.
+ * {@link #errorCode(StatusRuntimeException)}. The trailer also marks the status as a deliberate API
+ * error whose description is written for clients ({@link #isApiError}); a status without it (from
+ * gRPC itself, a proxy, an unexpected failure) has a description that is for logs only.
  */
 public final class GrpcErrors {
 
@@ -42,6 +44,33 @@ public final class GrpcErrors {
         trailers.put(ERROR_CODE, e.code().name());
         Status.Code grpc = TO_GRPC.getOrDefault(e.code(), Status.Code.INTERNAL);
         return Status.fromCode(grpc).withDescription(e.getMessage()).asRuntimeException(trailers);
+    }
+
+    /** Whether a failed call's status was made from an {@link ApiException}: its description is for clients. */
+    public static boolean isApiError(Metadata trailers) {
+        return trailers != null && trailers.containsKey(ERROR_CODE);
+    }
+
+    public static boolean isApiError(StatusRuntimeException e) {
+        return isApiError(e.getTrailers());
+    }
+
+    /** What to tell a client about a failed call whose description is not meant for it. */
+    public static String genericMessage(Status.Code code) {
+        return switch (code) {
+            case INVALID_ARGUMENT, OUT_OF_RANGE -> "The request was refused as invalid";
+            case NOT_FOUND -> "The requested resource does not exist";
+            case ALREADY_EXISTS -> "The resource already exists";
+            case PERMISSION_DENIED -> "Permission denied";
+            case UNAUTHENTICATED -> "Authentication failed";
+            case RESOURCE_EXHAUSTED -> "The request exceeds a limit of the service, or the service is busy";
+            case UNIMPLEMENTED -> "Not implemented";
+            case UNAVAILABLE, DEADLINE_EXCEEDED -> "The service behind this endpoint is unavailable, try again";
+            case ABORTED -> "The request conflicted with a concurrent change, try again";
+            case FAILED_PRECONDITION -> "The resource is not in a state that allows this request";
+            case CANCELLED -> "The request was cancelled";
+            default -> "Internal error";
+        };
     }
 
     /** The MLflow code a failed call carries, or one derived from its gRPC status. */

@@ -672,11 +672,11 @@ class ArtifactIT {
 
     @Test
     void shouldServeRunsOfExperimentsWithAnS3LocationInTheSameStore() throws Exception {
-        String prefix = "team-" + UUID.randomUUID();
+        String prefix = Suite.TEAMS_ROOT + "/team-" + UUID.randomUUID();
         String experiment = ok(post(
                         "experiments/create",
                         new JsonObject()
-                                .put("name", "s3-" + prefix)
+                                .put("name", "s3-" + prefix.replace('/', '-'))
                                 .put("artifact_location", "s3://" + Suite.BUCKET + "/" + prefix)))
                 .getString("experiment_id");
         String runId = newRun(experiment);
@@ -704,13 +704,98 @@ class ArtifactIT {
         String elsewhere = ok(post(
                         "experiments/create",
                         new JsonObject()
-                                .put("name", "elsewhere-" + prefix)
+                                .put("name", "elsewhere-" + prefix.replace('/', '-'))
                                 .put("artifact_location", "s3://some-other-bucket/x")))
                 .getString("experiment_id");
         String foreign = newRun(elsewhere);
         Response refused = api().queryParam("run_id", foreign).get("/api/2.0/mlflow/artifacts/list");
         assertThat(error(refused)).isEqualTo("400 INVALID_PARAMETER_VALUE");
-        assertThat(refused.asString()).contains("not in this artifact store");
+        assertThat(refused.asString()).contains("outside the artifact roots");
+    }
+
+    @Test
+    void shouldNeverReadListOrPresignOutsideTheArtifactRoots() throws Exception {
+        // a key of the bucket outside every artifact root, say another system's or an old backup
+        String secret = "secret-" + UUID.randomUUID();
+        byte[] hidden = "not for you".getBytes(StandardCharsets.UTF_8);
+        for (String key : List.of(secret + "/model/MLmodel", secret + "/artifacts/model/MLmodel")) {
+            s3.putObject(PutObjectArgs.builder().bucket(Suite.BUCKET).object(key).stream(
+                                    new ByteArrayInputStream(hidden), hidden.length, -1)
+                            .build())
+                    .get();
+        }
+        String name = "confined-" + UUID.randomUUID();
+        ok(post("registered-models/create", new JsonObject().put("name", name)));
+        String outside = ok(post(
+                        "model-versions/create",
+                        new JsonObject()
+                                .put("name", name)
+                                .put("source", "s3://" + Suite.BUCKET + "/" + secret + "/model")))
+                .getJsonObject("model_version")
+                .getString("version");
+        String traversing = ok(post(
+                        "model-versions/create",
+                        new JsonObject()
+                                .put("name", name)
+                                .put(
+                                        "source",
+                                        "s3://" + Suite.BUCKET + "/" + Suite.TEAMS_ROOT + "/%2e%2e/" + secret
+                                                + "/model")))
+                .getJsonObject("model_version")
+                .getString("version");
+        for (String version : List.of(outside, traversing)) {
+            HttpResponse<byte[]> read = raw(
+                    "GET", "/model-versions/get-artifact?name=" + name + "&version=" + version + "&path=MLmodel", null);
+            assertThat(jsonError(read)).isEqualTo("400 INVALID_PARAMETER_VALUE");
+            assertThat(new String(read.body(), StandardCharsets.UTF_8)).doesNotContain("not for you");
+        }
+
+        // a run whose experiment names a location outside the roots: no listing, download or presigned URL
+        String experiment = ok(post(
+                        "experiments/create",
+                        new JsonObject()
+                                .put("name", "outside-" + secret)
+                                .put("artifact_location", "s3://" + Suite.BUCKET + "/" + secret)))
+                .getString("experiment_id");
+        String runId = newRun(experiment);
+        s3.putObject(
+                        PutObjectArgs.builder()
+                                .bucket(Suite.BUCKET)
+                                .object(secret + "/" + runId + "/artifacts/data.txt")
+                                .stream(new ByteArrayInputStream(hidden), hidden.length, -1)
+                                .build())
+                .get();
+        Response listed = api().queryParam("run_id", runId).get("/api/2.0/mlflow/artifacts/list");
+        assertThat(error(listed)).isEqualTo("400 INVALID_PARAMETER_VALUE");
+        assertThat(listed.asString()).doesNotContain("data.txt");
+        HttpResponse<byte[]> read = raw("GET", "/get-artifact?run_id=" + runId + "&path=data.txt", null);
+        assertThat(jsonError(read)).isEqualTo("400 INVALID_PARAMETER_VALUE");
+        assertThat(new String(read.body(), StandardCharsets.UTF_8)).doesNotContain("not for you");
+        for (String kind : List.of("download", "upload")) {
+            Response presigned = post(
+                    "artifacts/presigned-" + kind + "-url",
+                    new JsonObject().put("run_id", runId).put("path", "data.txt"));
+            assertThat(error(presigned)).isEqualTo("400 INVALID_PARAMETER_VALUE");
+            assertThat(presigned.asString()).doesNotContain("presigned_url", "X-Amz");
+        }
+
+        // a model version inside an artifact root is still served
+        String prefix = Suite.TEAMS_ROOT + "/" + secret;
+        s3.putObject(PutObjectArgs.builder().bucket(Suite.BUCKET).object(prefix + "/model/MLmodel").stream(
+                                new ByteArrayInputStream(hidden), hidden.length, -1)
+                        .build())
+                .get();
+        String inside = ok(post(
+                        "model-versions/create",
+                        new JsonObject()
+                                .put("name", name)
+                                .put("source", "s3://" + Suite.BUCKET + "/" + prefix + "/model")))
+                .getJsonObject("model_version")
+                .getString("version");
+        HttpResponse<byte[]> served =
+                raw("GET", "/model-versions/get-artifact?name=" + name + "&version=" + inside + "&path=MLmodel", null);
+        assertThat(served.statusCode()).isEqualTo(200);
+        assertThat(served.body()).isEqualTo(hidden);
     }
 
     // --- garbage collection --------------------------------------------------------------------

@@ -91,6 +91,46 @@ class BadInputIT {
         assertRunUntouched(run);
     }
 
+    /** What PostgreSQL's own error text looks like: none of it may reach a client. */
+    private static final List<String> PG_TEXT =
+            List.of("ERROR:", "SQLSTATE", "violates", "invalid byte sequence", "0x00", "constraint", "relation \"");
+
+    private static void refusedInOurWords(Response r) {
+        refused(r, "");
+        for (String text : PG_TEXT) {
+            assertThat(r.asString()).as(r.asString()).doesNotContainIgnoringCase(text);
+        }
+    }
+
+    @Test
+    void databaseRefusalsAreAnsweredInOurWordsNotPostgres() {
+        String experiment = newExperiment();
+        String run = newRun(experiment);
+        String model = "nul-" + java.util.UUID.randomUUID();
+        ok(post("registered-models/create", new JsonObject().put("name", model)));
+        // NUL in text reaches PostgreSQL, which refuses it: a 400 in our words, not its message nor a 500
+        Response nulTag =
+                post("runs/set-tag", "{\"run_id\": \"" + run + "\", \"key\": \"t\", \"value\": \"a\\u0000b\"}");
+        refusedInOurWords(nulTag);
+        assertThat(new JsonObject(nulTag.asString()).getString("message")).contains("NUL");
+        refusedInOurWords(
+                post("runs/log-parameter", "{\"run_id\": \"" + run + "\", \"key\": \"p\", \"value\": \"x\\u0000\"}"));
+        refusedInOurWords(post(
+                "experiments/set-experiment-tag",
+                "{\"experiment_id\": \"" + experiment + "\", \"key\": \"t\", \"value\": \"\\u0000\"}"));
+        refusedInOurWords(post(
+                "registered-models/set-tag", "{\"name\": \"" + model + "\", \"key\": \"t\", \"value\": \"a\\u0000\"}"));
+        assertRunUntouched(run);
+        // bytes that are not UTF-8 are never PostgreSQL's to describe either
+        byte[] body = ("{\"run_id\": \"" + run + "\", \"key\": \"u\", \"value\": \"a\u00ff\"}")
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        Response invalidUtf8 = api().contentType("application/json").body(body).post("/api/2.0/mlflow/runs/set-tag");
+        assertThat(invalidUtf8.statusCode()).as(invalidUtf8.asString()).isLessThan(500);
+        for (String text : PG_TEXT) {
+            assertThat(invalidUtf8.asString()).doesNotContainIgnoringCase(text);
+        }
+    }
+
     @Test
     void batchLimitsKeysAndLengths() {
         String run = newRun(newExperiment());

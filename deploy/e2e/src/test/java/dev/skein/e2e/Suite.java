@@ -26,6 +26,8 @@ public class Suite implements BeforeAllCallback {
     public static final String INTERNAL_TOKEN = Optional.ofNullable(System.getenv("SKEIN_TEST_INTERNAL_TOKEN"))
             .filter(token -> !token.isBlank())
             .orElseGet(() -> UUID.randomUUID().toString());
+    /** The extra artifact root, in {@link #BUCKET}, for experiments created with an s3:// location. */
+    public static final String TEAMS_ROOT = "teams";
 
     public static String url() {
         return "http://127.0.0.1:" + GATEWAY_PORT;
@@ -52,6 +54,8 @@ public class Suite implements BeforeAllCallback {
                 Map.entry("SKEIN_S3_ACCESS_KEY", s3.accessKey()),
                 Map.entry("SKEIN_S3_SECRET_KEY", s3.secretKey()),
                 Map.entry("SKEIN_S3_BUCKET", BUCKET),
+                // experiments with their own s3:// artifact_location keep it under this root
+                Map.entry("SKEIN_ARTIFACTS_EXTRA_ROOTS", "s3://" + BUCKET + "/" + TEAMS_ROOT),
                 Map.entry("SKEIN_DB_NAME", DATABASE),
                 Map.entry("SKEIN_ADMIN_TOKEN", ADMIN_TOKEN),
                 Map.entry("SKEIN_INTERNAL_TOKEN", INTERNAL_TOKEN),

@@ -16,8 +16,8 @@ import org.jboss.logging.Logger;
 
 /**
  * MLflow's error responses: {@code {"error_code", "message"}} with the code's HTTP status. A failure
- * of an internal service keeps its MLflow code and message; a server-side failure is logged with an
- * id and answered with that id only, never with its details.
+ * an internal service marked as an API error keeps its MLflow code and message; any other failure
+ * is logged with an id and answered with that id only, never with its details.
  */
 final class Errors {
 
@@ -28,17 +28,11 @@ final class Errors {
     /** Answers a failed upstream call made for {@code what} (the endpoint, for the log). */
     static void fail(RoutingContext ctx, String what, Throwable failure) {
         if (failure instanceof StatusRuntimeException sre) {
-            ErrorCode code = GrpcErrors.errorCode(sre);
-            String message = sre.getStatus().getDescription();
-            int status = GrpcErrors.httpStatus(code);
-            if (status >= 500) {
-                String id = UUID.randomUUID().toString();
-                LOG.errorf("Request %s to %s failed upstream: %s", id, what, sre.getStatus());
-                message = code == ErrorCode.TEMPORARILY_UNAVAILABLE
-                        ? "The service behind this endpoint is unavailable, try again (request " + id + ")"
-                        : "Internal error (request " + id + ")";
+            Answer answer = answer(sre, UUID.randomUUID().toString());
+            if (!answer.relayed()) {
+                LOG.errorf("Request %s to %s failed upstream: %s", answer.id(), what, sre.getStatus());
             }
-            error(ctx, status, code, message == null ? code.name() : message);
+            error(ctx, answer.status(), answer.code(), answer.message());
             return;
         }
         if (failure instanceof ApiException api) {
@@ -48,6 +42,31 @@ final class Errors {
         String id = UUID.randomUUID().toString();
         LOG.errorf(failure, "Request %s to %s failed", id, what);
         error(ctx, 500, ErrorCode.INTERNAL_ERROR, "Internal error (request " + id + ")");
+    }
+
+    /** What a client is told about a failed upstream call; {@code relayed}: the upstream's own message. */
+    record Answer(int status, ErrorCode code, String message, boolean relayed, String id) {}
+
+    /**
+     * An upstream's description reaches the client only when the upstream marked the status as a
+     * deliberate API error (the {@link GrpcErrors#ERROR_CODE} trailer) and it is not a server-side
+     * failure; anything else — a status from gRPC itself, a proxy, an unexpected failure whose
+     * description may name hosts, classes or SQL — is answered with the mapped status and a generic
+     * message carrying the id under which it was logged.
+     */
+    static Answer answer(StatusRuntimeException sre, String id) {
+        ErrorCode code = GrpcErrors.errorCode(sre);
+        int status = GrpcErrors.httpStatus(code);
+        String description = sre.getStatus().getDescription();
+        if (status < 500 && GrpcErrors.isApiError(sre) && description != null && !description.isEmpty()) {
+            return new Answer(status, code, description, true, id);
+        }
+        String message = code == ErrorCode.TEMPORARILY_UNAVAILABLE
+                ? "The service behind this endpoint is unavailable, try again (request " + id + ")"
+                : status >= 500
+                        ? "Internal error (request " + id + ")"
+                        : GrpcErrors.genericMessage(sre.getStatus().getCode()) + " (request " + id + ")";
+        return new Answer(status, code, message, false, id);
     }
 
     static void error(RoutingContext ctx, ApiException e) {
