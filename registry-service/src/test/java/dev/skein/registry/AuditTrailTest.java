@@ -141,11 +141,11 @@ class AuditTrailTest {
                 .isEqualTo("Archived");
         assertThat(events.get(0).getType()).isEqualTo("dev.skein.registry.registered_model.created.v1");
 
-        // the same changes, by the same ids, in the same order, on the Kafka topic keyed by model name
+        // the same changes, by the same ids, in the same order, on the Kafka topic keyed by model id
         List<TopicReader.Event> published = TopicReader.read(
                 TestInfra.kafkaBootstrap(),
                 "skein.registry.events.v1",
-                Set.of(name)::contains,
+                Set.of(events.get(0).getChange().getModelId())::contains,
                 events.size(),
                 Duration.ofSeconds(60),
                 Duration.ofSeconds(2));

@@ -4,9 +4,11 @@ import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
+import org.hibernate.annotations.DynamicUpdate;
 
-/** An MLflow experiment. Its tags are {@link ExperimentTag} rows, loaded explicitly. */
+/** An MLflow experiment. Its tags are {@link ExperimentTag} rows, loaded explicitly. Updates write only changed columns. */
 @Entity
+@DynamicUpdate
 @Table(name = "experiments")
 public class Experiment {
 

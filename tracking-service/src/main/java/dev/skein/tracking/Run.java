@@ -4,9 +4,14 @@ import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
+import org.hibernate.annotations.DynamicUpdate;
 
-/** A run's own row; its params, tags, metrics and inputs are kept in their own tables. */
+/**
+ * A run's own row; its params, tags, metrics and inputs are kept in their own tables. An update
+ * writes only the columns it changed (writers lock the row first, see {@code RunService}).
+ */
 @Entity
+@DynamicUpdate
 @Table(name = "runs")
 public class Run {
 

@@ -151,4 +151,68 @@ class PurgeTest {
                         PurgeDeletedRuns.newBuilder().setMaxRuns(0).build()))
                 .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.INVALID_PARAMETER_VALUE));
     }
+
+    @Test
+    void shouldNeverPurgeARunRestoredWhileThePurgeRan() throws Exception {
+        String exp = newExperiment(tracking);
+        for (boolean byId : new boolean[] {false, true}) {
+            String run = newRun(tracking, exp);
+            tracking.deleteRun(DeleteRun.newBuilder().setRunId(run).build());
+            PurgeDeletedRuns request = byId
+                    ? PurgeDeletedRuns.newBuilder().addRunIds(run).build()
+                    : PurgeDeletedRuns.newBuilder().build();
+            java.util.concurrent.CompletableFuture<Object> purge;
+            // a restore of the run, caught at its commit: its change is written, the purge starts
+            try (Connection restore = TestInfra.connect(ServiceTestResource.TEST_DATABASE)) {
+                restore.setAutoCommit(false);
+                try (PreparedStatement s = restore.prepareStatement("UPDATE tracking.runs SET lifecycle_stage ="
+                        + " 'active', deleted_time = NULL WHERE run_uuid = ?")) {
+                    s.setString(1, run);
+                    assertThat(s.executeUpdate()).isEqualTo(1);
+                }
+                purge = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return admin.purgeDeletedRuns(request);
+                    } catch (StatusRuntimeException e) {
+                        return e;
+                    }
+                });
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (waitingForLocks() == 0) {
+                    assertThat(System.nanoTime())
+                            .as("purge waiting for the run's row")
+                            .isLessThan(deadline);
+                    Thread.sleep(20);
+                }
+                restore.commit();
+            }
+            Object outcome = purge.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            if (outcome instanceof PurgeDeletedRuns.Response response) {
+                assertThat(response.getRunIdsList()).doesNotContain(run);
+            } else {
+                // asked for by id, it is no longer deleted: refused as for any active run
+                assertThat(byId).isTrue();
+                assertThat(code((Throwable) outcome)).isEqualTo(ErrorCode.INVALID_PARAMETER_VALUE);
+            }
+            assertThat(tracking.getRun(GetRun.newBuilder().setRunId(run).build())
+                            .getRun()
+                            .getInfo()
+                            .getLifecycleStage())
+                    .isEqualTo("active");
+            // and nothing tells artifact-service to collect its artifacts
+            assertThat(RunRacesTest.publishedEvents(Set.of(run)).get(run))
+                    .extracting(e -> e.header("ce_type"))
+                    .containsExactly("dev.skein.tracking.run.created.v1", "dev.skein.tracking.run.deleted.v1");
+        }
+    }
+
+    private static long waitingForLocks() throws SQLException {
+        try (Connection c = TestInfra.connect(ServiceTestResource.TEST_DATABASE);
+                PreparedStatement s = c.prepareStatement("SELECT count(*) FROM pg_stat_activity"
+                        + " WHERE datname = current_database() AND wait_event_type = 'Lock'");
+                ResultSet rs = s.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
 }

@@ -24,7 +24,7 @@ import java.util.UUID;
 
 /**
  * Records a registry change within its transaction: the model's next audit sequence number, the
- * event in the outbox (for {@code skein.registry.events.v1}, keyed by model name) and the same
+ * event in the outbox (for {@code skein.registry.events.v1}, keyed by the model's immutable id) and the same
  * record in the audit trail. Callers hold the model's row lock, so one model's changes are numbered
  * 1, 2, 3… in the order they commit.
  */
@@ -164,7 +164,10 @@ public class RegistryEvents {
         record.actor = actor;
         record.time = now;
         record.change = json;
-        OutboxEvent event = new OutboxEvent(id, topic, model.name, type, model.name, json, Instant.ofEpochMilli(now));
+        // Keyed by the model's id, which a rename does not change: all of one model's events stay on
+        // one partition, in order. The subject keeps the model's name, for people reading the topic.
+        String key = model.id.toString();
+        OutboxEvent event = new OutboxEvent(id, topic, key, type, model.name, json, Instant.ofEpochMilli(now));
         return outbox.append(List.of(event)).flatMap(v -> audit.persist(record)).replaceWithVoid();
     }
 

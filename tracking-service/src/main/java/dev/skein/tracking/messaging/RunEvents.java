@@ -86,6 +86,64 @@ public class RunEvents {
                         .setPurgedTime(time));
     }
 
+    /**
+     * An {@code INSERT} into the outbox of one {@code RunDeleted} per row of {@code source} (a table
+     * or CTE with columns {@code run_uuid, experiment_id, artifact_uri, deleted_time}), built in SQL
+     * so that deleting an experiment of any size is one statement. The payload is byte for byte what
+     * {@link #deleted(Run)} writes.
+     */
+    public String deletedFrom(String source) {
+        return insertFrom(
+                source,
+                DELETED,
+                "'{\"runId\":' || " + jsonString("run_uuid") + " || ',\"experimentId\":' || "
+                        + jsonString("experiment_id::text") + " || ',\"artifactUri\":' || "
+                        + jsonString("artifact_uri") + " || ',\"deletedTime\":\"' || coalesce(deleted_time, 0)"
+                        + " || '\"}'");
+    }
+
+    /** As {@link #deletedFrom}, one {@code RunRestored} per row (columns {@code run_uuid, experiment_id}). */
+    public String restoredFrom(String source) {
+        return insertFrom(
+                source,
+                RESTORED,
+                "'{\"runId\":' || " + jsonString("run_uuid") + " || ',\"experimentId\":' || "
+                        + jsonString("experiment_id::text") + " || '}'");
+    }
+
+    private String insertFrom(String source, String type, String payload) {
+        return "INSERT INTO " + OutboxPublisher.TABLE
+                + " (event_id, topic, partition_key, event_type, subject, payload, created_at)"
+                + " SELECT gen_random_uuid(), " + literal(topic) + ", run_uuid, " + literal(type) + ", run_uuid, "
+                + payload + ", now() FROM " + source + " ORDER BY run_uuid";
+    }
+
+    /**
+     * A SQL text expression as a JSON string, escaped as the proto3 JSON printer (Gson) escapes it:
+     * PostgreSQL's {@code to_json} escapes quotes, backslashes and control characters the same way;
+     * Gson also escapes {@code < > & = '} and U+2028/U+2029.
+     */
+    private static String jsonString(String expr) {
+        String json = "to_json(" + expr + ")::text";
+        String[][] html = {
+            {"'<'", "'\\u003c'"},
+            {"'>'", "'\\u003e'"},
+            {"'&'", "'\\u0026'"},
+            {"'='", "'\\u003d'"},
+            {"''''", "'\\u0027'"},
+            {"chr(8232)", "'\\u2028'"},
+            {"chr(8233)", "'\\u2029'"}
+        };
+        for (String[] r : html) {
+            json = "replace(" + json + ", " + r[0] + ", " + r[1] + ")";
+        }
+        return json;
+    }
+
+    private static String literal(String text) {
+        return "'" + text.replace("'", "''") + "'";
+    }
+
     private OutboxEvent event(String type, Run run, com.google.protobuf.MessageOrBuilder payload) {
         return OutboxEvent.of(topic, run.runUuid, type, run.runUuid, payload);
     }

@@ -421,8 +421,14 @@ public class RunDataRepository {
 
     /** Appends one MLmodel description to the run's {@code mlflow.log-model.history} tag (a JSON list). */
     public Uni<Void> appendLoggedModel(String runId, JsonObject model) {
+        // The tag row exists before it is locked (an empty list if it did not): two first models
+        // logged at once would otherwise both find nothing to lock, and the second would overwrite
+        // the first.
         return pool.withTransaction(conn -> activeRun(conn, runId)
-                .flatMap(exp -> conn.preparedQuery(
+                .flatMap(exp -> conn.preparedQuery("INSERT INTO tracking.tags (run_uuid, key, value)"
+                                + " VALUES ($1, $2, '[]') ON CONFLICT (run_uuid, key) DO NOTHING")
+                        .execute(Tuple.of(runId, RunTag.LOGGED_MODELS)))
+                .flatMap(created -> conn.preparedQuery(
                                 "SELECT value FROM tracking.tags WHERE run_uuid = $1 AND key = $2 FOR UPDATE")
                         .execute(Tuple.of(runId, RunTag.LOGGED_MODELS)))
                 .flatMap(rows -> {

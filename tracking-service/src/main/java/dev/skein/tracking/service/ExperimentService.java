@@ -1,7 +1,6 @@
 package dev.skein.tracking.service;
 
 import dev.skein.common.error.ApiException;
-import dev.skein.common.outbox.OutboxEvent;
 import dev.skein.common.paging.PageToken;
 import dev.skein.common.paging.ResultPage;
 import dev.skein.common.persistence.DatabaseFailures;
@@ -11,20 +10,18 @@ import dev.skein.tracking.Experiment;
 import dev.skein.tracking.ExperimentTag;
 import dev.skein.tracking.ExperimentView;
 import dev.skein.tracking.KeyValue;
-import dev.skein.tracking.Run;
 import dev.skein.tracking.ViewType;
 import dev.skein.tracking.config.TrackingConfig;
 import dev.skein.tracking.messaging.OutboxPublisher;
-import dev.skein.tracking.messaging.RunEvents;
 import dev.skein.tracking.repository.ExperimentRepository;
 import dev.skein.tracking.repository.ExperimentTagRepository;
-import dev.skein.tracking.repository.RunRepository;
 import dev.skein.tracking.repository.SearchRepository;
 import dev.skein.tracking.search.ExperimentSearchSql;
 import dev.skein.tracking.search.TrackingGrammars;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,8 +35,6 @@ public class ExperimentService {
 
     private final ExperimentRepository experiments;
     private final ExperimentTagRepository tags;
-    private final RunRepository runs;
-    private final RunEvents events;
     private final OutboxPublisher publisher;
     private final SearchRepository search;
     private final String artifactRoot;
@@ -47,15 +42,11 @@ public class ExperimentService {
     public ExperimentService(
             ExperimentRepository experiments,
             ExperimentTagRepository tags,
-            RunRepository runs,
-            RunEvents events,
             OutboxPublisher publisher,
             SearchRepository search,
             TrackingConfig config) {
         this.experiments = experiments;
         this.tags = tags;
-        this.runs = runs;
-        this.events = events;
         this.publisher = publisher;
         this.search = search;
         this.artifactRoot = config.defaultArtifactRoot();
@@ -140,50 +131,32 @@ public class ExperimentService {
     public Uni<Void> delete(String experimentId) {
         Inputs.required(experimentId, "experiment_id");
         long id = Ids.experimentId(experimentId);
-        return Panache.withTransaction(() -> experiments.findById(id).flatMap(e -> {
-                    if (e == null || !e.isActive()) {
+        return experiments
+                .deleteWithRuns(id, System.currentTimeMillis())
+                .map(change -> {
+                    if (!Experiment.ACTIVE.equals(change.stageBefore())) {
                         throw Ids.experimentNotFound(experimentId);
                     }
-                    long now = System.currentTimeMillis();
-                    e.lifecycleStage = Experiment.DELETED;
-                    e.lastUpdateTime = now;
-                    return runs.findByExperimentAndStage(id, Run.ACTIVE).flatMap(active -> {
-                        List<OutboxEvent> deleted = new ArrayList<>();
-                        for (Run r : active) {
-                            r.lifecycleStage = Run.DELETED;
-                            r.deletedTime = now;
-                            deleted.add(events.deleted(r));
-                        }
-                        return publisher.append(deleted);
-                    });
-                }))
-                .invoke(publisher::wake);
+                    return change;
+                })
+                .invoke(publisher::wake)
+                .replaceWithVoid();
     }
 
     /** Restores the experiment and the runs that were deleted with it (not runs deleted before). */
     public Uni<Void> restore(String experimentId) {
         Inputs.required(experimentId, "experiment_id");
         long id = Ids.experimentId(experimentId);
-        return Panache.withTransaction(() -> experiments.findById(id).flatMap(e -> {
-                    if (e == null || e.isActive()) {
+        return experiments
+                .restoreWithRuns(id, System.currentTimeMillis())
+                .map(change -> {
+                    if (!Experiment.DELETED.equals(change.stageBefore())) {
                         throw Ids.experimentNotFound(experimentId);
                     }
-                    long deletedAt = e.lastUpdateTime;
-                    e.lifecycleStage = Experiment.ACTIVE;
-                    e.lastUpdateTime = System.currentTimeMillis();
-                    return runs.findByExperimentAndStage(id, Run.DELETED).flatMap(deleted -> {
-                        List<OutboxEvent> restored = new ArrayList<>();
-                        for (Run r : deleted) {
-                            if (r.deletedTime != null && r.deletedTime >= deletedAt) {
-                                r.lifecycleStage = Run.ACTIVE;
-                                r.deletedTime = null;
-                                restored.add(events.restored(r));
-                            }
-                        }
-                        return publisher.append(restored);
-                    });
-                }))
-                .invoke(publisher::wake);
+                    return change;
+                })
+                .invoke(publisher::wake)
+                .replaceWithVoid();
     }
 
     public Uni<Void> rename(String experimentId, String newName) {
@@ -191,25 +164,28 @@ public class ExperimentService {
         Inputs.required(newName, "new_name");
         Validation.experimentName(newName);
         long id = Ids.experimentId(experimentId);
-        return Panache.withTransaction(() -> experiments.findById(id).flatMap(e -> {
-                    if (e == null) {
-                        throw Ids.experimentNotFound(experimentId);
-                    }
-                    if (!e.isActive()) {
-                        throw ApiException.invalidParameter("Cannot rename a non-active experiment.");
-                    }
-                    if (e.name.equals(newName)) {
-                        return Uni.createFrom().voidItem();
-                    }
-                    return experiments.findByName(newName).map(clash -> {
-                        if (clash != null) {
-                            throw alreadyExists(newName);
-                        }
-                        e.name = newName;
-                        e.lastUpdateTime = System.currentTimeMillis();
-                        return null;
-                    });
-                }))
+        // locked: a rename racing a delete must not write the experiment back as it read it
+        return Panache.withTransaction(() -> experiments
+                        .findById(id, LockModeType.PESSIMISTIC_WRITE)
+                        .flatMap(e -> {
+                            if (e == null) {
+                                throw Ids.experimentNotFound(experimentId);
+                            }
+                            if (!e.isActive()) {
+                                throw ApiException.invalidParameter("Cannot rename a non-active experiment.");
+                            }
+                            if (e.name.equals(newName)) {
+                                return Uni.createFrom().voidItem();
+                            }
+                            return experiments.findByName(newName).map(clash -> {
+                                if (clash != null) {
+                                    throw alreadyExists(newName);
+                                }
+                                e.name = newName;
+                                e.lastUpdateTime = System.currentTimeMillis();
+                                return null;
+                            });
+                        }))
                 .onFailure(DatabaseFailures::isUniqueViolation)
                 .transform(f -> alreadyExists(newName))
                 .replaceWithVoid();

@@ -1,7 +1,6 @@
 package dev.skein.tracking.service;
 
 import dev.skein.common.error.ApiException;
-import dev.skein.common.outbox.OutboxEvent;
 import dev.skein.common.paging.PageToken;
 import dev.skein.common.paging.ResultPage;
 import dev.skein.common.search.SearchParser;
@@ -24,6 +23,7 @@ import dev.skein.tracking.search.TrackingGrammars;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -82,39 +82,43 @@ public class RunService {
         }
         String name = runName != null && !runName.isEmpty() ? runName : tagName != null ? tagName : RunNames.generate();
         tags.putIfAbsent(RunTag.RUN_NAME, name);
-        return Panache.withTransaction(() -> experiments.findById(id).flatMap(e -> {
-                    if (e == null) {
-                        throw Ids.experimentNotFound(expId);
-                    }
-                    if (!e.isActive()) {
-                        throw ApiException.invalidParameter("The experiment " + expId
-                                + " must be in the 'active' state. Current state is " + e.lifecycleStage + ".");
-                    }
-                    Run run = new Run();
-                    run.runUuid = UUID.randomUUID().toString().replace("-", "");
-                    run.experimentId = id;
-                    run.name = name;
-                    run.userId = userId;
-                    run.status = "RUNNING";
-                    run.startTime = startTime != null ? startTime : System.currentTimeMillis();
-                    run.lifecycleStage = Run.ACTIVE;
-                    run.artifactUri =
-                            ExperimentService.join(stripSlash(e.artifactLocation), run.runUuid + "/artifacts");
-                    List<RunTag> rows = new ArrayList<>();
-                    tags.forEach((k, v) -> rows.add(new RunTag(run.runUuid, k, v)));
-                    return runs.persist(run)
-                            .flatMap(saved -> runTags.persist(rows.stream()))
-                            .flatMap(saved -> publisher.append(List.of(events.created(run))))
-                            .map(saved -> new RunView(
-                                    run,
-                                    List.of(),
-                                    List.of(),
-                                    tags.entrySet().stream()
-                                            .map(en -> new KeyValue(en.getKey(), en.getValue()))
-                                            .sorted(java.util.Comparator.comparing(KeyValue::key))
-                                            .toList(),
-                                    List.of()));
-                }))
+        // FOR SHARE: an experiment delete (which locks the row FOR UPDATE) waits for this run to be
+        // created, and then deletes it too; or it went first, and this sees the experiment deleted.
+        return Panache.withTransaction(() -> experiments
+                        .findById(id, LockModeType.PESSIMISTIC_READ)
+                        .flatMap(e -> {
+                            if (e == null) {
+                                throw Ids.experimentNotFound(expId);
+                            }
+                            if (!e.isActive()) {
+                                throw ApiException.invalidParameter("The experiment " + expId
+                                        + " must be in the 'active' state. Current state is " + e.lifecycleStage + ".");
+                            }
+                            Run run = new Run();
+                            run.runUuid = UUID.randomUUID().toString().replace("-", "");
+                            run.experimentId = id;
+                            run.name = name;
+                            run.userId = userId;
+                            run.status = "RUNNING";
+                            run.startTime = startTime != null ? startTime : System.currentTimeMillis();
+                            run.lifecycleStage = Run.ACTIVE;
+                            run.artifactUri =
+                                    ExperimentService.join(stripSlash(e.artifactLocation), run.runUuid + "/artifacts");
+                            List<RunTag> rows = new ArrayList<>();
+                            tags.forEach((k, v) -> rows.add(new RunTag(run.runUuid, k, v)));
+                            return runs.persist(run)
+                                    .flatMap(saved -> runTags.persist(rows.stream()))
+                                    .flatMap(saved -> publisher.append(List.of(events.created(run))))
+                                    .map(saved -> new RunView(
+                                            run,
+                                            List.of(),
+                                            List.of(),
+                                            tags.entrySet().stream()
+                                                    .map(en -> new KeyValue(en.getKey(), en.getValue()))
+                                                    .sorted(java.util.Comparator.comparing(KeyValue::key))
+                                                    .toList(),
+                                            List.of()));
+                        }))
                 .invoke(publisher::wake);
     }
 
@@ -122,12 +126,22 @@ public class RunService {
         return location.endsWith("/") ? location.substring(0, location.length() - 1) : location;
     }
 
+    /**
+     * The run's row, locked FOR UPDATE until the transaction ends: concurrent lifecycle changes of
+     * one run take turns, each sees the last one's result, and their events are written to the
+     * outbox in the order the changes commit — so the last event published for a run states what
+     * the run is.
+     */
+    private Uni<Run> locked(String runId) {
+        return runs.findById(runId, LockModeType.PESSIMISTIC_WRITE);
+    }
+
     public Uni<Run> update(String runId, String status, Long endTime, String runName) {
         String id = requireRunId(runId);
         if (status != null && !STATUSES.contains(status)) {
             throw ApiException.invalidParameter("Invalid run status: '" + status + "'");
         }
-        return Panache.withTransaction(() -> runs.findById(id).flatMap(run -> {
+        return Panache.withTransaction(() -> locked(id).flatMap(run -> {
                     if (run == null) {
                         throw RunDataRepository.runNotFound(id);
                     }
@@ -160,7 +174,7 @@ public class RunService {
 
     public Uni<Void> delete(String runId) {
         String id = requireRunId(runId);
-        return Panache.withTransaction(() -> runs.findById(id).flatMap(run -> {
+        return Panache.withTransaction(() -> locked(id).flatMap(run -> {
                     if (run == null) {
                         throw RunDataRepository.runNotFound(id);
                     }
@@ -176,7 +190,7 @@ public class RunService {
 
     public Uni<Void> restore(String runId) {
         String id = requireRunId(runId);
-        return Panache.withTransaction(() -> runs.findById(id).flatMap(run -> {
+        return Panache.withTransaction(() -> locked(id).flatMap(run -> {
                     if (run == null) {
                         throw RunDataRepository.runNotFound(id);
                     }
@@ -199,7 +213,8 @@ public class RunService {
      * Deletes runs in the {@code deleted} stage for good, with all their data (the database cascades,
      * metric points are deleted here),
      * like {@code mlflow gc}: the given runs (each must be deleted, and old enough), or else every
-     * deleted run, oldest deletion first. Each purge is a RunPurged event in the same transaction.
+     * deleted run, oldest deletion first. Each purge is a RunPurged event in the same transaction,
+     * for exactly the runs deleted: one restored while the purge ran is neither purged nor announced.
      */
     public Uni<Purged> purgeDeleted(List<String> runIds, Long olderThanMs, Integer maxRuns) {
         int limit = maxRuns == null ? MAX_PURGE : maxRuns;
@@ -215,44 +230,15 @@ public class RunService {
         runIds.forEach(RunService::requireRunId);
         long now = System.currentTimeMillis();
         long cutoff = olderThanMs == null ? Long.MAX_VALUE : now - olderThanMs;
-        return Panache.withTransaction(() -> {
-                    Uni<List<Run>> candidates = runIds.isEmpty()
-                            ? runs.find(
-                                            "lifecycleStage = ?1 and deletedTime <= ?2 order by deletedTime, runUuid",
-                                            Run.DELETED,
-                                            cutoff)
-                                    .page(0, limit + 1)
-                                    .list()
-                            : runs.list("runUuid in ?1", runIds).map(found -> checkPurgeable(runIds, found, cutoff));
-                    return candidates.flatMap(found -> {
-                        List<Run> purge = found.subList(0, Math.min(limit, found.size()));
-                        if (purge.isEmpty()) {
-                            return Uni.createFrom().item(new Purged(List.of(), false));
-                        }
-                        List<String> ids = purge.stream().map(r -> r.runUuid).toList();
-                        List<OutboxEvent> purged =
-                                purge.stream().map(r -> events.purged(r, now)).toList();
-                        return runs.delete("runUuid in ?1", ids)
-                                .flatMap(n -> deleteMetrics(ids))
-                                .flatMap(n -> publisher.append(purged))
-                                .replaceWith(new Purged(ids, found.size() > limit));
-                    });
-                })
-                .invoke(publisher::wake);
-    }
-
-    /**
-     * Metric points have no foreign key to their run (it cost a lookup per point): the purge deletes
-     * them itself, after the runs, whose deletion waited for any write still holding a run's row.
-     */
-    private static Uni<Integer> deleteMetrics(List<String> runIds) {
-        return Panache.getSession().flatMap(session -> session.createNativeQuery(
-                        "DELETE FROM tracking.metrics WHERE run_uuid IN (:ids)")
-                .setParameter("ids", runIds)
-                .executeUpdate()
-                .flatMap(n -> session.createNativeQuery("DELETE FROM tracking.latest_metrics WHERE run_uuid IN (:ids)")
-                        .setParameter("ids", runIds)
-                        .executeUpdate()));
+        return runs.purgeDeleted(
+                        runIds,
+                        cutoff,
+                        limit,
+                        locked -> checkPurgeable(runIds, locked, cutoff),
+                        purged ->
+                                purged.stream().map(r -> events.purged(r, now)).toList())
+                .invoke(publisher::wake)
+                .map(p -> new Purged(p.purged().stream().map(r -> r.runUuid).toList(), p.more()));
     }
 
     private static List<Run> checkPurgeable(List<String> runIds, List<Run> found, long cutoff) {
