@@ -6,28 +6,35 @@ import dev.skein.artifacts.store.ArtifactRoots;
 import dev.skein.artifacts.store.Location;
 import dev.skein.artifacts.store.ObjectStore;
 import dev.skein.common.error.ApiException;
+import dev.skein.common.messaging.ConsumerRetry;
+import dev.skein.common.messaging.DeadLetters;
+import dev.skein.common.messaging.UnusableRecord;
 import dev.skein.events.v1.RunPurged;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.reactive.messaging.annotations.Blocking;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
+import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 /**
  * Garbage collection of artifacts, driven by the run events on {@code skein.tracking.runs.v1}: when a
  * run is deleted for good (RunPurged), everything under its artifact root goes. Deleting is
- * idempotent — a redelivered event finds nothing left — and a store that is down is retried until
- * it is back, holding the partition, so no purge is skipped. Runs whose artifacts live outside this
- * store are left alone.
+ * idempotent — a redelivered event finds nothing left — and a store that is down is retried by
+ * {@link ConsumerRetry} (consumer {@value #CONSUMER}) until it is back, however long that takes,
+ * holding the partition, so no purge is skipped. A RunPurged event that cannot be read goes to the
+ * dead-letter topic at once. Runs whose artifacts live outside this store are left alone.
  */
 @ApplicationScoped
 public class RunPurgeListener {
 
     public static final String CHANNEL = "run-events";
+    public static final String DLQ_CHANNEL = "run-events-dlq";
+    public static final String CONSUMER = "artifact-gc";
     static final String PURGED = "dev.skein.tracking.run.purged.v1";
 
     private static final Logger LOG = Logger.getLogger(RunPurgeListener.class);
@@ -35,20 +42,37 @@ public class RunPurgeListener {
 
     private final ObjectStore store;
     private final ArtifactRoots roots;
+    private final ConsumerRetry.Consumer retry;
+    private final MutinyEmitter<String> deadLetters;
 
-    public RunPurgeListener(ObjectStore store, ArtifactRoots roots) {
+    public RunPurgeListener(
+            ObjectStore store,
+            ArtifactRoots roots,
+            ConsumerRetry retry,
+            @Channel(DLQ_CHANNEL) MutinyEmitter<String> deadLetters) {
         this.store = store;
         this.roots = roots;
+        this.retry = retry.consumer(CONSUMER);
+        this.deadLetters = deadLetters;
     }
 
     @Incoming(CHANNEL)
-    @Blocking(ordered = true)
-    public void onRunEvent(ConsumerRecord<String, String> record) {
+    public Uni<Void> onRunEvent(ConsumerRecord<String, String> record) {
         Header type = record.headers().lastHeader("ce_type");
         if (type == null || !PURGED.equals(new String(type.value(), StandardCharsets.UTF_8))) {
-            return;
+            return Uni.createFrom().voidItem();
         }
-        RunPurged purged = parse(record.value());
+        RunPurged purged;
+        try {
+            purged = parse(record.value());
+        } catch (UnusableRecord e) {
+            LOG.warnf(
+                    "Record %s-%d@%d is not a RunPurged event, dead-lettered: %s",
+                    record.topic(), record.partition(), record.offset(), e.getMessage());
+            return retry.untilDone(
+                    "dead-lettering record " + record.offset(),
+                    () -> deadLetters.sendMessage(DeadLetters.of(record, record.value(), e.getMessage())));
+        }
         Location root;
         try {
             root = roots.resolve(purged.getArtifactUri());
@@ -56,32 +80,32 @@ public class RunPurgeListener {
             LOG.infof(
                     "Run %s was purged; its artifacts at %s are outside the artifact roots, left alone",
                     purged.getRunId(), purged.getArtifactUri());
-            return;
+            return Uni.createFrom().voidItem();
         }
         if (root.key().isEmpty() || roots.isRoot(root)) {
             // never the whole bucket or a whole artifact root, whatever an artifact URI says
             LOG.warnf("Run %s has a root of the store as artifact location; nothing deleted", purged.getRunId());
-            return;
+            return Uni.createFrom().voidItem();
         }
-        int deleted = Uni.createFrom()
-                .item(() -> store.deleteTree(root))
-                .onFailure()
-                .invoke(f -> LOG.warnf("Deleting the artifacts of run %s failed, retrying: %s", purged.getRunId(), f))
-                .onFailure()
-                .retry()
-                .withBackOff(Duration.ofSeconds(1), Duration.ofSeconds(30))
-                .indefinitely()
-                .await()
-                .indefinitely();
-        LOG.infof("Run %s was purged: deleted its %d artifact objects under %s", purged.getRunId(), deleted, root);
+        return retry.untilDone("deleting the artifacts of run " + purged.getRunId(), () -> Uni.createFrom()
+                        .item(() -> store.deleteTree(root))
+                        // the object store's client blocks
+                        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()))
+                .invoke(deleted -> LOG.infof(
+                        "Run %s was purged: deleted its %d artifact objects under %s",
+                        purged.getRunId(), deleted, root))
+                .replaceWithVoid();
     }
 
     private static RunPurged parse(String json) {
+        if (json == null) {
+            throw new UnusableRecord("Not a RunPurged event: no value");
+        }
         RunPurged.Builder b = RunPurged.newBuilder();
         try {
             PARSER.merge(json, b);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalArgumentException("Not a RunPurged event: " + e.getMessage(), e);
+        } catch (InvalidProtocolBufferException | RuntimeException e) {
+            throw new UnusableRecord("Not a RunPurged event: " + e.getMessage(), e);
         }
         return b.build();
     }

@@ -115,6 +115,25 @@ public final class TestInfra {
         skein("kafka", "start");
     }
 
+    /** Stops the test run's S3 server (its objects are kept), as an outage of the store would. */
+    public static void stopS3() {
+        skein(s3Env(), Duration.ofMinutes(1), "s3", "stop");
+    }
+
+    /** Starts the test run's S3 server again on the same port and objects. */
+    public static void startS3() {
+        skein(s3Env(), Duration.ofMinutes(2), "s3", "start");
+    }
+
+    private static Map<String, String> s3Env() {
+        S3 s = s3();
+        return Map.of(
+                "SKEIN_HOME", s.dataDir().getParent().getParent().toString(),
+                "SKEIN_S3_PORT", s.endpoint().substring(s.endpoint().lastIndexOf(':') + 1),
+                "SKEIN_S3_ACCESS_KEY", s.accessKey(),
+                "SKEIN_S3_SECRET_KEY", s.secretKey());
+    }
+
     /** Runs the repository's {@code ./skein} with this run's Kafka home and port. */
     public static void skein(String... args) {
         skein(Map.of(), Duration.ofMinutes(3), args);

@@ -17,6 +17,18 @@ public interface TrackingConfig {
 
     Outbox outbox();
 
+    Ingest ingest();
+
+    interface Ingest {
+        /**
+         * How long one attempt of the Kafka metric ingest waits for a lock (PostgreSQL's {@code
+         * lock_timeout}, for its transaction only). Past it the attempt fails and is retried with
+         * backoff, so a table locked for minutes shows as retries and readiness, not a hung connection.
+         */
+        @WithDefault("PT5S")
+        Duration lockTimeout();
+    }
+
     interface Outbox {
         /** How often the relay looks for unpublished events when no write has woken it. */
         @WithDefault("PT0.5S")

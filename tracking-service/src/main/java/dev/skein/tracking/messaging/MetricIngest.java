@@ -2,8 +2,11 @@ package dev.skein.tracking.messaging;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.skein.common.error.ApiException;
+import dev.skein.common.messaging.ConsumerRetry;
+import dev.skein.common.messaging.DeadLetters;
 import dev.skein.ingest.v1.MetricBatch;
 import dev.skein.tracking.MetricPoint;
+import dev.skein.tracking.config.TrackingConfig;
 import dev.skein.tracking.repository.RunDataRepository;
 import dev.skein.tracking.repository.RunDataRepository.RunPoint;
 import dev.skein.tracking.repository.RunDataRepository.RunsNotActive;
@@ -13,7 +16,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -28,11 +30,8 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.jboss.logging.Logger;
 
 /**
  * Metric points from Kafka topic {@code skein.tracking.metrics.v1}, for producers such as Spark jobs
@@ -42,17 +41,19 @@ import org.jboss.logging.Logger;
  * of the documented schema, an invalid point, a run that does not exist or is not active — goes to
  * the dead-letter topic with its reason in header {@code skein-dlq-reason}, whole: a record is all
  * or nothing, like a log-batch. The poll's offsets are committed only once every record of it is
- * written or dead-lettered; while PostgreSQL or Kafka fails, the batch is retried with backoff.
+ * written or dead-lettered; while PostgreSQL or Kafka fails, or a lock is held past the ingest's
+ * lock timeout, the poll is retried by {@link ConsumerRetry} (consumer {@value #CONSUMER}) for as
+ * long as it takes — the channel never gives up on it.
  */
 @ApplicationScoped
 public class MetricIngest {
 
     public static final String CHANNEL = "metrics-ingest";
     public static final String DLQ_CHANNEL = "metrics-dlq";
-    public static final String REASON_HEADER = "skein-dlq-reason";
+    public static final String CONSUMER = "metrics-ingest";
+    public static final String REASON_HEADER = DeadLetters.REASON_HEADER;
     public static final String PROTOBUF = "application/x-protobuf";
 
-    private static final Logger LOG = Logger.getLogger(MetricIngest.class);
     private static final int POINTS_PER_TRANSACTION = 20_000;
     /** Histogram buckets of the lag, so that a scraper can tell its distribution over any interval. */
     private static final Duration[] LAG_BUCKETS = Stream.of(5, 10, 25, 50, 100, 250, 500, 750, 1000, 2500, 5000, 10000)
@@ -61,14 +62,22 @@ public class MetricIngest {
 
     private final RunDataRepository data;
     private final MutinyEmitter<byte[]> deadLetters;
+    private final ConsumerRetry.Consumer retry;
+    private final Duration lockTimeout;
     private final Timer lag;
     private final Counter points;
     private final Counter deadLettered;
 
     public MetricIngest(
-            RunDataRepository data, @Channel(DLQ_CHANNEL) MutinyEmitter<byte[]> deadLetters, MeterRegistry registry) {
+            RunDataRepository data,
+            @Channel(DLQ_CHANNEL) MutinyEmitter<byte[]> deadLetters,
+            ConsumerRetry retry,
+            TrackingConfig config,
+            MeterRegistry registry) {
         this.data = data;
         this.deadLetters = deadLetters;
+        this.retry = retry.consumer(CONSUMER);
+        this.lockTimeout = config.ingest().lockTimeout();
         this.lag = Timer.builder("skein.tracking.ingest.lag")
                 .description("From a record's Kafka timestamp until its points are committed to PostgreSQL")
                 .publishPercentiles(0.5, 0.99)
@@ -88,15 +97,8 @@ public class MetricIngest {
 
     @Incoming(CHANNEL)
     public Uni<Void> consume(ConsumerRecords<String, byte[]> records) {
-        return Uni.createFrom()
-                .deferred(() -> ingest(records))
-                .onFailure()
-                .invoke(e ->
-                        LOG.warnf("Ingesting %d metric records failed, retrying: %s", records.count(), e.toString()))
-                .onFailure()
-                .retry()
-                .withBackOff(Duration.ofMillis(200), Duration.ofSeconds(10))
-                .indefinitely();
+        // every attempt starts again from the whole poll: points already written are not written twice
+        return retry.untilDone("ingesting " + records.count() + " metric records", () -> ingest(records));
     }
 
     private Uni<Void> ingest(ConsumerRecords<String, byte[]> records) {
@@ -135,7 +137,7 @@ public class MetricIngest {
         if (chunk.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return data.ingestMetrics(runPoints(chunk))
+        return data.ingestMetrics(runPoints(chunk), lockTimeout)
                 .invoke(() -> written(chunk))
                 .onFailure(RunsNotActive.class)
                 .recoverWithUni(e -> {
@@ -209,20 +211,8 @@ public class MetricIngest {
 
     private Uni<Void> send(Parsed p) {
         ConsumerRecord<String, byte[]> r = p.record();
-        RecordHeaders headers = new RecordHeaders();
-        for (Header h : r.headers()) {
-            headers.add(h);
-        }
-        headers.add(REASON_HEADER, p.error().getBytes(StandardCharsets.UTF_8));
-        headers.add("skein-dlq-topic", r.topic().getBytes(StandardCharsets.UTF_8));
-        headers.add("skein-dlq-partition", Integer.toString(r.partition()).getBytes(StandardCharsets.UTF_8));
-        headers.add("skein-dlq-offset", Long.toString(r.offset()).getBytes(StandardCharsets.UTF_8));
-        OutgoingKafkaRecordMetadata<String> metadata = OutgoingKafkaRecordMetadata.<String>builder()
-                .withKey(r.key())
-                .withHeaders(headers)
-                .build();
         byte[] value = r.value() == null ? new byte[0] : r.value();
-        return deadLetters.sendMessage(Message.of(value).addMetadata(metadata)).invoke(() -> deadLettered.increment());
+        return deadLetters.sendMessage(DeadLetters.of(r, value, p.error())).invoke(() -> deadLettered.increment());
     }
 
     private static Parsed refuse(Parsed p, String reason) {

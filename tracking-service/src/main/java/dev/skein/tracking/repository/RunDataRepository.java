@@ -17,6 +17,7 @@ import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -315,13 +316,17 @@ public class RunDataRepository {
     /**
      * Writes ingested points of several runs in one transaction, each run's row locked FOR KEY SHARE
      * after checking it is active, as {@link #activeRun} does. Fails with {@link RunsNotActive},
-     * writing nothing, if any run is missing or not active.
+     * writing nothing, if any run is missing or not active. A lock held by someone else fails the
+     * transaction after {@code lockTimeout} (SQLSTATE 55P03) instead of holding the connection until
+     * it is released: the ingest retries, and shows that it does.
      */
-    public Uni<Void> ingestMetrics(List<RunPoint> points) {
+    public Uni<Void> ingestMetrics(List<RunPoint> points, Duration lockTimeout) {
         String[] runIds = points.stream().map(RunPoint::runId).distinct().toArray(String[]::new);
-        return pool.withTransaction(conn -> conn.preparedQuery("SELECT run_uuid, lifecycle_stage FROM tracking.runs"
-                        + " WHERE run_uuid = ANY($1) ORDER BY run_uuid FOR KEY SHARE")
-                .execute(Tuple.of(runIds))
+        return pool.withTransaction(conn -> conn.preparedQuery("SELECT set_config('lock_timeout', $1, true)")
+                .execute(Tuple.of(Math.max(1, lockTimeout.toMillis()) + "ms"))
+                .flatMap(ignored -> conn.preparedQuery("SELECT run_uuid, lifecycle_stage FROM tracking.runs"
+                                + " WHERE run_uuid = ANY($1) ORDER BY run_uuid FOR KEY SHARE")
+                        .execute(Tuple.of(runIds)))
                 .flatMap(rows -> {
                     Map<String, String> refused = new HashMap<>();
                     for (String runId : runIds) {
