@@ -16,8 +16,7 @@ import java.util.UUID;
 public class WebhookRepository implements PanacheRepositoryBase<Webhook, UUID> {
 
     /** A webhook's stored secret: plaintext (written before encryption existed) or sealed. */
-    public record StoredSecret(
-            UUID webhookId, String plaintext, String keyId, byte[] nonce, byte[] ciphertext) {}
+    public record StoredSecret(UUID webhookId, String plaintext, String keyId, byte[] nonce, byte[] ciphertext) {}
 
     private final Pool pool;
 

@@ -229,7 +229,8 @@ public class WebhookService {
                 return Uni.createFrom()
                         .item(new TestOutcome(false, null, "The webhook's secret could not be decrypted."));
             }
-            return sender.attempt(w.url, secret, UUID.randomUUID(), Instant.now().getEpochSecond(), payload)
+            return sender.attempt(
+                            w.url, secret, UUID.randomUUID(), Instant.now().getEpochSecond(), payload)
                     .map(r -> new TestOutcome(r.delivered(), r.status(), r.error()));
         });
     }

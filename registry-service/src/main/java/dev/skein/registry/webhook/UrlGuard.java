@@ -206,8 +206,13 @@ public class UrlGuard {
         if (literal != null) {
             checkAddress(url, host, port, literal);
         }
-        return new Destination(uri, host.startsWith("[") ? host.substring(1, host.length() - 1) : host,
-                port, scheme.equals("https"), requestUri, literal);
+        return new Destination(
+                uri,
+                host.startsWith("[") ? host.substring(1, host.length() - 1) : host,
+                port,
+                scheme.equals("https"),
+                requestUri,
+                literal);
     }
 
     /**

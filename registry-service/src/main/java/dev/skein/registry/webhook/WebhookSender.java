@@ -122,15 +122,17 @@ public class WebhookSender {
         }
         Uni<Object> resolved = d.literal() != null
                 ? Uni.createFrom().item(List.of(d.literal()))
-                : Uni.createFrom().completionStage(() -> vertx.<Object>executeBlocking(() -> {
-                            try {
-                                return guard.checkAll(d, resolver.resolve(d.host()));
-                            } catch (UnknownHostException e) {
-                                return new Result(null, "The webhook's host did not resolve.", true, null);
-                            } catch (ApiException e) {
-                                return refused(e);
-                            }
-                        }, false)
+                : Uni.createFrom().completionStage(() -> vertx.<Object>executeBlocking(
+                                () -> {
+                                    try {
+                                        return guard.checkAll(d, resolver.resolve(d.host()));
+                                    } catch (UnknownHostException e) {
+                                        return new Result(null, "The webhook's host did not resolve.", true, null);
+                                    } catch (ApiException e) {
+                                        return refused(e);
+                                    }
+                                },
+                                false)
                         .toCompletionStage());
         return resolved.flatMap(r -> {
             if (r instanceof Result result) {
@@ -173,9 +175,11 @@ public class WebhookSender {
             Promise<Result> outcome = Promise.promise();
             AtomicReference<HttpClientRequest> request = new AtomicReference<>();
             long timer = vertx.setTimer(requestTimeout.toMillis(), t -> {
-                if (outcome.tryComplete(
-                        new Result(null, "The receiver did not answer within " + requestTimeout.toMillis() + " ms.",
-                                true, null))) {
+                if (outcome.tryComplete(new Result(
+                        null,
+                        "The receiver did not answer within " + requestTimeout.toMillis() + " ms.",
+                        true,
+                        null))) {
                     HttpClientRequest r = request.get();
                     if (r != null) {
                         r.reset();
@@ -216,8 +220,7 @@ public class WebhookSender {
             if (c instanceof SSLException) {
                 return "The TLS handshake with the receiver failed.";
             }
-            if (c instanceof ConnectException
-                    || c.getClass().getSimpleName().contains("ConnectTimeout")) {
+            if (c instanceof ConnectException || c.getClass().getSimpleName().contains("ConnectTimeout")) {
                 return "The receiver could not be reached.";
             }
         }
