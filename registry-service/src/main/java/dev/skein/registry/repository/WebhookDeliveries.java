@@ -104,7 +104,7 @@ public class WebhookDeliveries {
                 + " RETURNING d.event_id, d.webhook_id, d.delivery_id, d.attempts, d.payload, w.url, w.status,"
                 + "   w.secret_key_id, w.secret_nonce, w.secret_ciphertext";
         return pool.preparedQuery(sql)
-                .execute(Tuple.of(now, perWebhook, limit, leaseUntil))
+                .execute(Tuple.of(now, (long) perWebhook, (long) limit, leaseUntil))
                 .map(rows -> {
                     List<Claimed> claimed = new ArrayList<>();
                     for (Row r : rows) {
@@ -151,7 +151,7 @@ public class WebhookDeliveries {
                         + " last_status_code, last_error, created_at, updated_at, next_attempt_at"
                         + " FROM registry.webhook_deliveries WHERE webhook_id = $1 AND ($2::text IS NULL OR state = $2)"
                         + " ORDER BY created_at DESC, event_id OFFSET $3 LIMIT $4")
-                .execute(Tuple.of(webhookId, state, offset, limit))
+                .execute(Tuple.of(webhookId, state, offset, (long) limit))
                 .map(rows -> {
                     List<View> views = new ArrayList<>();
                     for (Row r : rows) {

@@ -76,6 +76,11 @@ public class UrlGuard {
         }
     }
 
+    // Before the address lists: parsing them uses these.
+    private static final Pattern DOTTED_DECIMAL =
+            Pattern.compile("(0|[1-9][0-9]{0,2})\\.(0|[1-9][0-9]{0,2})\\.(0|[1-9][0-9]{0,2})\\.(0|[1-9][0-9]{0,2})");
+    private static final Pattern NUMERIC_PART = Pattern.compile("0[xX][0-9a-fA-F]*|[0-9]+");
+
     private static final List<Cidr> REFUSED_V4 = cidrs(
             "0.0.0.0/8", // "this network"
             "10.0.0.0/8", // RFC 1918
@@ -113,10 +118,6 @@ public class UrlGuard {
             "fd00:ec2::254/128", // AWS (IPv6)
             "fd00:ec2::23/128", // AWS EKS pod identity (IPv6)
             "fd20:ce::254/128"); // GCP (IPv6)
-
-    private static final Pattern DOTTED_DECIMAL =
-            Pattern.compile("(0|[1-9][0-9]{0,2})\\.(0|[1-9][0-9]{0,2})\\.(0|[1-9][0-9]{0,2})\\.(0|[1-9][0-9]{0,2})");
-    private static final Pattern NUMERIC_PART = Pattern.compile("0[xX][0-9a-fA-F]*|[0-9]+");
 
     private final List<String> deniedHosts;
     private final List<Integer> deniedLocalPorts;
