@@ -28,9 +28,18 @@ public class Webhook {
     @Column(name = "url", nullable = false)
     public String url;
 
-    /** Signs deliveries; never returned by the API. */
-    @Column(name = "secret")
-    public String secret;
+    /**
+     * The secret that signs deliveries, encrypted (see {@code SecretCipher}): the key's id, the
+     * nonce and the ciphertext; all null without a secret. Never returned by the API.
+     */
+    @Column(name = "secret_key_id")
+    public String secretKeyId;
+
+    @Column(name = "secret_nonce")
+    public byte[] secretNonce;
+
+    @Column(name = "secret_ciphertext")
+    public byte[] secretCiphertext;
 
     /** Subscribed events as {@code entity.action}, comma-separated. */
     @Column(name = "events", nullable = false)

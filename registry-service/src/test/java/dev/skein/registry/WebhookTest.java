@@ -3,6 +3,8 @@ package dev.skein.registry;
 import static dev.skein.registry.Registry.fails;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.skein.common.testing.ServiceTestResource;
+import dev.skein.common.testing.TestInfra;
 import dev.skein.proto.common.v1.ErrorCode;
 import dev.skein.proto.registry.v1.CreateModelVersion;
 import dev.skein.proto.registry.v1.CreateRegisteredModel;
@@ -20,10 +22,15 @@ import dev.skein.proto.registry.v1.WebhookEntity;
 import dev.skein.proto.registry.v1.WebhookEvent;
 import dev.skein.proto.registry.v1.WebhookServiceGrpc.WebhookServiceBlockingStub;
 import dev.skein.proto.registry.v1.WebhookStatus;
+import dev.skein.registry.webhook.SecretRotation;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.json.JsonObject;
+import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
@@ -35,6 +42,9 @@ import org.junit.jupiter.api.Test;
 /** MLflow 3.3's webhooks, delivered from the registry's Kafka stream to a real HTTP receiver. */
 @QuarkusTest
 class WebhookTest {
+
+    @Inject
+    SecretRotation rotation;
 
     @GrpcClient("registry")
     RegistryServiceBlockingStub registry;
@@ -168,6 +178,11 @@ class WebhookTest {
                 "http://127.0.0.1:8080/api/2.0/mlflow/experiments/create",
                 "http://localhost:5432/",
                 "http://tracking-service:8081/",
+                "http://10.0.0.1/hook",
+                "http://[::1]:9999/hook",
+                "http://2130706433/hook",
+                "http://0x7f.1:9999/hook",
+                "http://127.0.0.2:9999/hook",
                 "ftp://example.com/hook",
                 "not a url")) {
             assertThat(fails(
@@ -238,6 +253,91 @@ class WebhookTest {
                     ErrorCode.RESOURCE_DOES_NOT_EXIST,
                     () -> webhooks.getWebhook(
                             GetWebhook.newBuilder().setWebhookId("not-a-uuid").build()));
+        }
+    }
+
+    @Test
+    void shouldReportTheTestDeliverysStatusButNeverTheReceiversWords() throws Exception {
+        try (Receiver leaky = new Receiver(r -> new Receiver.Reply(
+                500, java.util.Map.of(), "org.postgresql.util.PSQLException: password=hunter2 db.internal:5432", 0))) {
+            Webhook hook = create(leaky.url(), null, event(WebhookEntity.MODEL_VERSION, WebhookAction.CREATED));
+            var result = webhooks.testWebhook(TestWebhook.newBuilder()
+                            .setWebhookId(hook.getWebhookId())
+                            .build())
+                    .getResult();
+            assertThat(result.getSuccess()).isFalse();
+            assertThat(result.getResponseStatus()).isEqualTo(500);
+            assertThat(result.getErrorMessage()).isEqualTo("The receiver answered HTTP 500.");
+            assertThat(result.hasResponseBody()).isFalse();
+            assertThat(result.toString()).doesNotContain("hunter2").doesNotContain("PSQLException");
+            assertThat(leaky.requests()).as("tested once, not retried").hasSize(1);
+            webhooks.deleteWebhook(
+                    DeleteWebhook.newBuilder().setWebhookId(hook.getWebhookId()).build());
+        }
+        Webhook nowhere =
+                create("http://127.0.0.1:9/hook", null, event(WebhookEntity.MODEL_VERSION, WebhookAction.CREATED));
+        var unreachable = webhooks.testWebhook(TestWebhook.newBuilder()
+                        .setWebhookId(nowhere.getWebhookId())
+                        .build())
+                .getResult();
+        assertThat(unreachable.getSuccess()).isFalse();
+        assertThat(unreachable.hasResponseStatus()).isFalse();
+        assertThat(unreachable.getErrorMessage()).isEqualTo("The receiver could not be reached.");
+        webhooks.deleteWebhook(
+                DeleteWebhook.newBuilder().setWebhookId(nowhere.getWebhookId()).build());
+    }
+
+    @Test
+    void shouldStoreSecretsOnlyEncryptedAndEncryptOldPlaintextOnesAtStart() throws Exception {
+        try (Receiver receiver = new Receiver()) {
+            Webhook hook = create(
+                    receiver.url(), "very-secret-value", event(WebhookEntity.REGISTERED_MODEL, WebhookAction.CREATED));
+            UUID legacy = UUID.randomUUID();
+            try (Connection c = TestInfra.connect(ServiceTestResource.TEST_DATABASE);
+                    Statement s = c.createStatement()) {
+                try (ResultSet rs = s.executeQuery("SELECT secret, secret_key_id, secret_ciphertext FROM"
+                        + " registry.webhooks WHERE webhook_id = '" + hook.getWebhookId() + "'")) {
+                    assertThat(rs.next()).isTrue();
+                    assertThat(rs.getString("secret")).isNull();
+                    assertThat(rs.getString("secret_key_id")).isEqualTo("test");
+                    assertThat(new String(rs.getBytes("secret_ciphertext"), StandardCharsets.ISO_8859_1))
+                            .doesNotContain("very-secret-value");
+                }
+                // a webhook saved before secrets were encrypted
+                s.executeUpdate("INSERT INTO registry.webhooks (webhook_id, name, url, secret, events, status,"
+                        + " creation_time, last_updated_time) VALUES ('" + legacy + "', 'legacy', '" + receiver.url()
+                        + "', 'old-plain-secret', 'registered_model.created', 'ACTIVE', 0, 0)");
+                assertThat(rotation.rotate()).isEqualTo(1);
+                try (ResultSet rs = s.executeQuery("SELECT secret, secret_key_id FROM registry.webhooks"
+                        + " WHERE webhook_id = '" + legacy + "'")) {
+                    assertThat(rs.next()).isTrue();
+                    assertThat(rs.getString("secret")).isNull();
+                    assertThat(rs.getString("secret_key_id")).isEqualTo("test");
+                }
+            }
+            String model = "sealed-" + UUID.randomUUID();
+            registry.createRegisteredModel(
+                    CreateRegisteredModel.newBuilder().setName(model).build());
+            List<Receiver.Request> got = await(receiver, about(model), 2);
+            assertThat(got).hasSize(2);
+            List<String> secretsThatSigned = new java.util.ArrayList<>();
+            for (Receiver.Request r : got) {
+                for (String secret : List.of("very-secret-value", "old-plain-secret")) {
+                    if (r.header("X-MLflow-Signature")
+                            .equals(sign(
+                                    secret,
+                                    r.header("X-MLflow-Delivery-Id"),
+                                    r.header("X-MLflow-Timestamp"),
+                                    r.body()))) {
+                        secretsThatSigned.add(secret);
+                    }
+                }
+            }
+            assertThat(secretsThatSigned).containsExactlyInAnyOrder("very-secret-value", "old-plain-secret");
+            webhooks.deleteWebhook(
+                    DeleteWebhook.newBuilder().setWebhookId(hook.getWebhookId()).build());
+            webhooks.deleteWebhook(
+                    DeleteWebhook.newBuilder().setWebhookId(legacy.toString()).build());
         }
     }
 }

@@ -60,7 +60,9 @@ public class Suite implements BeforeAllCallback {
                 Map.entry("SKEIN_ADMIN_TOKEN", ADMIN_TOKEN),
                 Map.entry("SKEIN_INTERNAL_TOKEN", INTERNAL_TOKEN),
                 // webhook retries in seconds, not minutes
-                Map.entry("SKEIN_REGISTRY_WEBHOOKS_INITIAL_BACKOFF", "PT0.2S"));
+                Map.entry("SKEIN_REGISTRY_WEBHOOKS_INITIAL_BACKOFF", "PT0.2S"),
+                // the tests' webhook receivers listen on loopback, which the SSRF policy refuses by default
+                Map.entry("SKEIN_REGISTRY_WEBHOOKS_ALLOWED_DESTINATIONS", "127.0.0.1/32"));
     }
 
     private static Running start() {

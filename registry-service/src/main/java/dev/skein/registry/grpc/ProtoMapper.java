@@ -5,6 +5,7 @@ import dev.skein.proto.registry.v1.ModelVersionTag;
 import dev.skein.proto.registry.v1.RegisteredModelAlias;
 import dev.skein.proto.registry.v1.RegisteredModelTag;
 import dev.skein.proto.registry.v1.WebhookAction;
+import dev.skein.proto.registry.v1.WebhookDeliveryState;
 import dev.skein.proto.registry.v1.WebhookEntity;
 import dev.skein.proto.registry.v1.WebhookEvent;
 import dev.skein.proto.registry.v1.WebhookStatus;
@@ -13,6 +14,7 @@ import dev.skein.registry.ModelAlias;
 import dev.skein.registry.ModelView;
 import dev.skein.registry.VersionView;
 import dev.skein.registry.Webhook;
+import dev.skein.registry.repository.WebhookDeliveries;
 import java.util.List;
 import java.util.Locale;
 
@@ -110,6 +112,37 @@ final class ProtoMapper {
 
     static List<String> events(List<WebhookEvent> events) {
         return events.stream().map(ProtoMapper::event).toList();
+    }
+
+    static dev.skein.proto.registry.v1.WebhookDelivery delivery(WebhookDeliveries.View d) {
+        var b = dev.skein.proto.registry.v1.WebhookDelivery.newBuilder()
+                .setDeliveryId(d.deliveryId().toString())
+                .setWebhookId(d.webhookId().toString())
+                .setEventId(d.eventId().toString())
+                .setState(WebhookDeliveryState.valueOf("DELIVERY_" + d.state().toUpperCase(Locale.ROOT)))
+                .setAttempts(d.attempts())
+                .setCreationTimestamp(d.createdAt())
+                .setLastUpdatedTimestamp(d.updatedAt());
+        if (d.eventName().contains(".")) {
+            b.setEvent(event(d.eventName()));
+        }
+        if (d.lastStatusCode() != null) {
+            b.setLastStatusCode(d.lastStatusCode());
+        }
+        if (d.lastError() != null) {
+            b.setLastError(d.lastError());
+        }
+        if (d.state().equals(WebhookDeliveries.PENDING)) {
+            b.setNextAttemptTimestamp(d.nextAttemptAt());
+        }
+        return b.build();
+    }
+
+    /** The contract's delivery state as stored; null for "unspecified" (no filter). */
+    static String deliveryState(WebhookDeliveryState state) {
+        return state == WebhookDeliveryState.DELIVERY_STATE_UNSPECIFIED
+                ? null
+                : state.name().substring("DELIVERY_".length()).toLowerCase(Locale.ROOT);
     }
 
     static List<KeyValue> modelTags(List<RegisteredModelTag> tags) {

@@ -6,6 +6,7 @@ import static dev.skein.registry.grpc.ProtoMapper.optional;
 import dev.skein.proto.registry.v1.CreateWebhook;
 import dev.skein.proto.registry.v1.DeleteWebhook;
 import dev.skein.proto.registry.v1.GetWebhook;
+import dev.skein.proto.registry.v1.ListWebhookDeliveries;
 import dev.skein.proto.registry.v1.ListWebhooks;
 import dev.skein.proto.registry.v1.TestWebhook;
 import dev.skein.proto.registry.v1.UpdateWebhook;
@@ -86,17 +87,32 @@ public class WebhookGrpcService implements WebhookService {
                         optional(r.hasWebhookId(), r.getWebhookId()),
                         r.hasEvent() ? ProtoMapper.event(r.getEvent()) : null)
                 .map(outcome -> {
-                    var result = WebhookTestResult.newBuilder().setSuccess(outcome.delivered());
+                    // The receiver's body is never passed on: status code and our own words only.
+                    var result = WebhookTestResult.newBuilder().setSuccess(outcome.success());
                     if (outcome.status() != null) {
                         result.setResponseStatus(outcome.status());
-                    }
-                    if (outcome.body() != null) {
-                        result.setResponseBody(outcome.body());
                     }
                     if (outcome.error() != null) {
                         result.setErrorMessage(outcome.error());
                     }
                     return TestWebhook.Response.newBuilder().setResult(result).build();
+                }));
+    }
+
+    @Override
+    public Uni<ListWebhookDeliveries.Response> listWebhookDeliveries(ListWebhookDeliveries r) {
+        return unary(() -> webhooks.deliveries(
+                        optional(r.hasWebhookId(), r.getWebhookId()),
+                        r.hasState() ? ProtoMapper.deliveryState(r.getState()) : null,
+                        r.getMaxResults(),
+                        optional(r.hasPageToken(), r.getPageToken()))
+                .map(page -> {
+                    var b = ListWebhookDeliveries.Response.newBuilder();
+                    page.items().forEach(d -> b.addDeliveries(ProtoMapper.delivery(d)));
+                    if (page.nextPageToken() != null) {
+                        b.setNextPageToken(page.nextPageToken());
+                    }
+                    return b.build();
                 }));
     }
 }
