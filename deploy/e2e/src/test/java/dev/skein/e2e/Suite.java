@@ -20,6 +20,8 @@ public class Suite implements BeforeAllCallback {
     public static final String DATABASE = "skein_e2e";
     public static final String BUCKET = "skein-e2e";
     public static final String ADMIN_TOKEN = "e2e-admin-token";
+    /** The gateway's body idle timeout here: short, so that tests of idle clients are quick. */
+    public static final Duration BODY_IDLE_TIMEOUT = Duration.ofSeconds(5);
 
     public static String url() {
         return "http://127.0.0.1:" + GATEWAY_PORT;
@@ -48,6 +50,7 @@ public class Suite implements BeforeAllCallback {
                 Map.entry("SKEIN_S3_BUCKET", BUCKET),
                 Map.entry("SKEIN_DB_NAME", DATABASE),
                 Map.entry("SKEIN_ADMIN_TOKEN", ADMIN_TOKEN),
+                Map.entry("SKEIN_GATEWAY_BODY_IDLE_TIMEOUT", BODY_IDLE_TIMEOUT.toString()),
                 // webhook retries in seconds, not minutes
                 Map.entry("SKEIN_REGISTRY_WEBHOOKS_INITIAL_BACKOFF", "PT0.2S"));
     }

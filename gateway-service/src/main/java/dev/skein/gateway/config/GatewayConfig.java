@@ -49,13 +49,6 @@ public interface GatewayConfig {
     Duration bodyIdleTimeout();
 
     /**
-     * An HTTP/1.x connection that has not sent a complete request head this long after it opened (or
-     * after its previous request was answered) is closed: slow-header (slowloris) clients.
-     */
-    @WithDefault("PT20S")
-    Duration headerTimeout();
-
-    /**
      * The token operator endpoints ({@code /api/2.0/skein/admin/...}, such as purging deleted runs)
      * require as {@code Authorization: Bearer <token>}. Unset: those endpoints are off.
      */
