@@ -43,7 +43,9 @@ class GatewayLimitsIT {
             }
             // while 200 connections hold 4 GB of declared bodies, a normal client is served
             Thread.sleep(500);
-            assertThat(Http.getRun(Http.newRun(experiment)).getJsonObject("info").getString("experiment_id"))
+            assertThat(Http.getRun(Http.newRun(experiment))
+                            .getJsonObject("info")
+                            .getString("experiment_id"))
                     .isEqualTo(experiment);
             long during = Jvm.liveHeapBytes("gateway-service", Suite.GATEWAY_PORT);
             assertThat(during - baseline)

@@ -33,8 +33,7 @@ class HistoryStreamIT {
     private static final int POINTS = 1_000_000;
     private static final String KEY = "validation_loss_of_a_metric_with_a_rather_long_name";
     private static final int SLOW_BYTES_PER_SECOND = 100_000;
-    private static final Duration SLOW_FOR =
-            Duration.ofSeconds(Long.getLong("skein.e2e.history.slowSeconds", 65));
+    private static final Duration SLOW_FOR = Duration.ofSeconds(Long.getLong("skein.e2e.history.slowSeconds", 65));
 
     @Test
     void aMillionPointHistoryReadSlowlyArrivesWholeInOrderWithFlatMemoryInTracking() throws Exception {

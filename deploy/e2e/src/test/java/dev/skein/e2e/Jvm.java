@@ -34,7 +34,9 @@ final class Jvm {
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start();
-            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("jcmd GC.run on " + service).isTrue();
+            assertThat(p.waitFor(60, TimeUnit.SECONDS))
+                    .as("jcmd GC.run on " + service)
+                    .isTrue();
         } catch (IOException e) {
             throw new IllegalStateException(e);
         } catch (InterruptedException e) {

@@ -258,7 +258,12 @@ class RegistryIT {
         JsonObject hook = new JsonObject()
                 .put("name", "e2e-guarded")
                 .put("url", "http://127.0.0.1:9/never")
-                .put("events", new JsonArray().add(new JsonObject().put("entity", "MODEL_VERSION").put("action", "CREATED")));
+                .put(
+                        "events",
+                        new JsonArray()
+                                .add(new JsonObject()
+                                        .put("entity", "MODEL_VERSION")
+                                        .put("action", "CREATED")));
         assertThat(error(post("webhooks", hook))).isEqualTo("401 UNAUTHENTICATED");
         assertThat(error(api().header("Authorization", "Bearer wrong-token")
                         .contentType("application/json")
@@ -303,7 +308,8 @@ class RegistryIT {
         JsonObject patched = ok(adminSend("PATCH", "webhooks/" + id, new JsonObject().put("status", "DISABLED")))
                 .getJsonObject("webhook");
         assertThat(patched.getString("status")).isEqualTo("DISABLED");
-        JsonObject test = ok(adminPost("webhooks/" + id + "/test", new JsonObject())).getJsonObject("result");
+        JsonObject test =
+                ok(adminPost("webhooks/" + id + "/test", new JsonObject())).getJsonObject("result");
         assertThat(test.getBoolean("success")).isFalse();
         assertThat(ok(admin().get("/api/2.0/mlflow/webhooks"))
                         .getJsonArray("webhooks")

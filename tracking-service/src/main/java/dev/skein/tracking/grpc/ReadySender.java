@@ -23,6 +23,7 @@ final class ReadySender<T> implements MultiSubscriber<T> {
     private final AtomicReference<Flow.Subscription> upstream = new AtomicReference<>();
     /** One message asked for and not yet arrived. */
     private final AtomicBoolean asked = new AtomicBoolean();
+
     private final AtomicBoolean done = new AtomicBoolean();
 
     private ReadySender(StreamObserver<T> observer, Function<Throwable, Throwable> errors) {

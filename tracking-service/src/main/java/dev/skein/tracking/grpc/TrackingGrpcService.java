@@ -4,6 +4,7 @@ import static dev.skein.common.grpc.Calls.streaming;
 import static dev.skein.common.grpc.Calls.unary;
 import static dev.skein.tracking.grpc.ProtoMapper.optional;
 
+import dev.skein.common.error.GrpcExceptionHandlerProvider;
 import dev.skein.proto.tracking.v1.CreateExperiment;
 import dev.skein.proto.tracking.v1.CreateRun;
 import dev.skein.proto.tracking.v1.DeleteExperiment;
@@ -20,27 +21,26 @@ import dev.skein.proto.tracking.v1.LogInputs;
 import dev.skein.proto.tracking.v1.LogMetric;
 import dev.skein.proto.tracking.v1.LogModel;
 import dev.skein.proto.tracking.v1.LogParam;
+import dev.skein.proto.tracking.v1.MutinyTrackingServiceGrpc;
 import dev.skein.proto.tracking.v1.RestoreExperiment;
 import dev.skein.proto.tracking.v1.RestoreRun;
 import dev.skein.proto.tracking.v1.SearchExperiments;
 import dev.skein.proto.tracking.v1.SearchRuns;
 import dev.skein.proto.tracking.v1.SetExperimentTag;
 import dev.skein.proto.tracking.v1.SetTag;
-import dev.skein.proto.tracking.v1.MutinyTrackingServiceGrpc;
 import dev.skein.proto.tracking.v1.TrackingServiceGrpc;
 import dev.skein.proto.tracking.v1.UpdateExperiment;
 import dev.skein.proto.tracking.v1.UpdateRun;
 import dev.skein.tracking.service.ExperimentService;
 import dev.skein.tracking.service.RunDataService;
 import dev.skein.tracking.service.RunService;
-import dev.skein.common.error.GrpcExceptionHandlerProvider;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCalls;
 import io.quarkus.grpc.GrpcService;
-import java.util.function.Function;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import java.util.function.Function;
 
 /**
  * The gRPC face of tracking-service: maps requests and responses, nothing else. GetMetricHistory
@@ -83,8 +83,8 @@ public class TrackingGrpcService extends MutinyTrackingServiceGrpc.TrackingServi
         }
         service.addMethod(
                 TrackingServiceGrpc.getGetMetricHistoryMethod(),
-                ServerCalls.asyncServerStreamingCall((request, responses) ->
-                        ReadySender.send(getMetricHistory(request), responses, errors)));
+                ServerCalls.asyncServerStreamingCall(
+                        (request, responses) -> ReadySender.send(getMetricHistory(request), responses, errors)));
         return service.build();
     }
 
