@@ -346,11 +346,14 @@ public class MlflowApi {
                 idle.cancel();
                 lease.close();
                 ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
-                Errors.closeWith(
+                Errors.announceClose(ctx);
+                Errors.error(
                         ctx,
                         503,
                         ErrorCode.TEMPORARILY_UNAVAILABLE,
                         "The gateway is receiving too many request bodies at once; retry shortly");
+                // the rest is read and dropped (not held) for a moment, so the client sees this answer
+                Errors.stopReading(ctx, discardLimit);
                 return;
             }
             state.body.appendBuffer(chunk);
