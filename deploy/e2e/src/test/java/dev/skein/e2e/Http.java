@@ -16,6 +16,19 @@ final class Http {
         return given().baseUri(Suite.url()).urlEncodingEnabled(true);
     }
 
+    /** As {@link #api()}, with the admin token: operator endpoints and webhook management need it. */
+    static RequestSpecification admin() {
+        return api().header("Authorization", "Bearer " + Suite.ADMIN_TOKEN);
+    }
+
+    static Response adminPost(String path, JsonObject json) {
+        return admin().contentType(ContentType.JSON).body(json.encode()).post("/api/2.0/mlflow/" + path);
+    }
+
+    static Response adminSend(String method, String path, JsonObject json) {
+        return admin().contentType(ContentType.JSON).body(json.encode()).request(method, "/api/2.0/mlflow/" + path);
+    }
+
     static Response post(String path, String json) {
         return api().contentType(ContentType.JSON).body(json).post("/api/2.0/mlflow/" + path);
     }

@@ -1,5 +1,8 @@
 package dev.skein.e2e;
 
+import static dev.skein.e2e.Http.admin;
+import static dev.skein.e2e.Http.adminPost;
+import static dev.skein.e2e.Http.adminSend;
 import static dev.skein.e2e.Http.api;
 import static dev.skein.e2e.Http.error;
 import static dev.skein.e2e.Http.getRun;
@@ -251,8 +254,39 @@ class RegistryIT {
     }
 
     @Test
+    void webhookManagementNeedsTheAdminToken() {
+        JsonObject hook = new JsonObject()
+                .put("name", "e2e-guarded")
+                .put("url", "http://127.0.0.1:9/never")
+                .put(
+                        "events",
+                        new JsonArray()
+                                .add(new JsonObject()
+                                        .put("entity", "MODEL_VERSION")
+                                        .put("action", "CREATED")));
+        assertThat(error(post("webhooks", hook))).isEqualTo("401 UNAUTHENTICATED");
+        assertThat(error(api().header("Authorization", "Bearer wrong-token")
+                        .contentType("application/json")
+                        .body(hook.encode())
+                        .post("/api/2.0/mlflow/webhooks")))
+                .isEqualTo("401 UNAUTHENTICATED");
+        assertThat(error(api().get("/api/2.0/mlflow/webhooks"))).isEqualTo("401 UNAUTHENTICATED");
+        assertThat(ok(admin().get("/api/2.0/mlflow/webhooks")).encode()).doesNotContain("e2e-guarded");
+
+        String id = ok(adminPost("webhooks", hook)).getJsonObject("webhook").getString("webhook_id");
+        assertThat(error(api().get("/api/2.0/mlflow/webhooks/" + id))).isEqualTo("401 UNAUTHENTICATED");
+        assertThat(error(send("DELETE", "webhooks/" + id, new JsonObject()))).isEqualTo("401 UNAUTHENTICATED");
+        assertThat(error(post("webhooks/" + id + "/test", new JsonObject()))).isEqualTo("401 UNAUTHENTICATED");
+        assertThat(ok(admin().get("/api/2.0/mlflow/webhooks/" + id))
+                        .getJsonObject("webhook")
+                        .getString("name"))
+                .isEqualTo("e2e-guarded");
+        ok(adminSend("DELETE", "webhooks/" + id, new JsonObject()));
+    }
+
+    @Test
     void webhooksAndTheAuditTrailThroughTheGateway() {
-        JsonObject created = ok(api().contentType("application/json")
+        JsonObject created = ok(admin().contentType("application/json")
                         .body(new JsonObject()
                                 .put("name", "e2e-hook")
                                 .put("url", "http://127.0.0.1:9/never")
@@ -268,21 +302,22 @@ class RegistryIT {
                 .getJsonObject("webhook");
         assertThat(created.encode()).doesNotContain("top-secret");
         String id = created.getString("webhook_id");
-        JsonObject got = ok(api().get("/api/2.0/mlflow/webhooks/" + id)).getJsonObject("webhook");
+        JsonObject got = ok(admin().get("/api/2.0/mlflow/webhooks/" + id)).getJsonObject("webhook");
         assertThat(got.getJsonArray("events").getJsonObject(0).getString("entity"))
                 .isEqualTo("MODEL_VERSION");
-        JsonObject patched = ok(send("PATCH", "webhooks/" + id, new JsonObject().put("status", "DISABLED")))
+        JsonObject patched = ok(adminSend("PATCH", "webhooks/" + id, new JsonObject().put("status", "DISABLED")))
                 .getJsonObject("webhook");
         assertThat(patched.getString("status")).isEqualTo("DISABLED");
-        JsonObject test = ok(post("webhooks/" + id + "/test", new JsonObject())).getJsonObject("result");
+        JsonObject test =
+                ok(adminPost("webhooks/" + id + "/test", new JsonObject())).getJsonObject("result");
         assertThat(test.getBoolean("success")).isFalse();
-        assertThat(ok(api().get("/api/2.0/mlflow/webhooks"))
+        assertThat(ok(admin().get("/api/2.0/mlflow/webhooks"))
                         .getJsonArray("webhooks")
                         .encode())
                 .contains(id);
-        ok(send("DELETE", "webhooks/" + id, new JsonObject()));
-        assertThat(error(api().get("/api/2.0/mlflow/webhooks/" + id))).isEqualTo("404 RESOURCE_DOES_NOT_EXIST");
-        assertThat(error(post(
+        ok(adminSend("DELETE", "webhooks/" + id, new JsonObject()));
+        assertThat(error(admin().get("/api/2.0/mlflow/webhooks/" + id))).isEqualTo("404 RESOURCE_DOES_NOT_EXIST");
+        assertThat(error(adminPost(
                         "webhooks",
                         new JsonObject()
                                 .put("name", "metadata")
@@ -294,7 +329,7 @@ class RegistryIT {
                                                         .put("entity", "MODEL_VERSION")
                                                         .put("action", "CREATED"))))))
                 .isEqualTo("400 INVALID_PARAMETER_VALUE");
-        assertThat(error(post(
+        assertThat(error(adminPost(
                         "webhooks",
                         new JsonObject()
                                 .put("name", "self")

@@ -28,6 +28,8 @@ public class Suite implements BeforeAllCallback {
             .orElseGet(() -> UUID.randomUUID().toString());
     /** The extra artifact root, in {@link #BUCKET}, for experiments created with an s3:// location. */
     public static final String TEAMS_ROOT = "teams";
+    /** The gateway's body idle timeout here: short, so that tests of idle clients are quick. */
+    public static final Duration BODY_IDLE_TIMEOUT = Duration.ofSeconds(5);
 
     public static String url() {
         return "http://127.0.0.1:" + GATEWAY_PORT;
@@ -59,6 +61,7 @@ public class Suite implements BeforeAllCallback {
                 Map.entry("SKEIN_DB_NAME", DATABASE),
                 Map.entry("SKEIN_ADMIN_TOKEN", ADMIN_TOKEN),
                 Map.entry("SKEIN_INTERNAL_TOKEN", INTERNAL_TOKEN),
+                Map.entry("SKEIN_GATEWAY_BODY_IDLE_TIMEOUT", BODY_IDLE_TIMEOUT.toString()),
                 // webhook retries in seconds, not minutes
                 Map.entry("SKEIN_REGISTRY_WEBHOOKS_INITIAL_BACKOFF", "PT0.2S"),
                 // the tests' webhook receivers listen on loopback, which the SSRF policy refuses by default

@@ -19,20 +19,25 @@ import io.grpc.ForwardingClientCall;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServiceDescriptor;
+import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcClient;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The internal services behind the gateway, the channel to each (see {@code quarkus.grpc.clients.*})
- * and the ways calls reach them: unary and server-streaming calls with a deadline; artifact byte
+ * and the ways calls reach them: unary calls with a deadline, server streams with an idle watchdog; artifact byte
  * streams (either way) without one, for as long as the HTTP client keeps sending or reading. Calls
  * are not retried here: most are writes, and MLflow's clients already retry failed requests
  * themselves.
@@ -51,16 +56,21 @@ public class Upstreams {
     private final Channel registry;
     private final Channel artifacts;
     private final Duration timeout;
+    private final Duration streamIdleTimeout;
+    private final Vertx vertx;
 
     public Upstreams(
             @GrpcClient("tracking") Channel tracking,
             @GrpcClient("registry") Channel registry,
             @GrpcClient("artifacts") Channel artifacts,
-            GatewayConfig config) {
+            GatewayConfig config,
+            Vertx vertx) {
         this.tracking = ClientInterceptors.intercept(tracking, new ActorHeader());
         this.registry = ClientInterceptors.intercept(registry, new ActorHeader());
         this.artifacts = ClientInterceptors.intercept(artifacts, new ActorHeader());
         this.timeout = config.upstreamTimeout();
+        this.streamIdleTimeout = config.streamIdleTimeout();
+        this.vertx = vertx;
     }
 
     public Map<ServiceDescriptor, Channel> services() {
@@ -105,11 +115,17 @@ public class Upstreams {
     /**
      * Streams a server-streaming RPC with a window of {@link #STREAM_WINDOW} chunks: one more is
      * asked for each time one was taken, so at most that many wait here however slow the client,
-     * and the service need not wait a round trip per chunk. Returns what cancels the call (when the
+     * and the service need not wait a round trip per chunk. No fixed deadline: a watchdog cancels
+     * the call only when no chunk came for {@code stream-idle-timeout} while one was asked for (time
+     * spent waiting for a slow HTTP client does not count). Returns what cancels the call (when the
      * HTTP client goes away).
      */
     public Runnable stream(Route route, Message request, String actor, ChunkHandler handler) {
-        return stream(route.channel().newCall(route.method(), options(actor)), request, handler);
+        return stream(
+                route.channel().newCall(route.method(), CallOptions.DEFAULT.withOption(ACTOR, actor)),
+                request,
+                handler,
+                streamIdleTimeout);
     }
 
     /** Streams a server-streaming RPC with no deadline: a download lasts as long as its client reads. */
@@ -118,11 +134,13 @@ public class Upstreams {
         @SuppressWarnings("unchecked")
         ClientCall<Message, Message> call = (ClientCall<Message, Message>)
                 (ClientCall<?, ?>) channel.newCall(method, CallOptions.DEFAULT.withOption(ACTOR, actor));
-        return stream(call, request, handler);
+        return stream(call, request, handler, null);
     }
 
-    private Runnable stream(ClientCall<Message, Message> clientCall, Message request, ChunkHandler handler) {
+    private Runnable stream(
+            ClientCall<Message, Message> clientCall, Message request, ChunkHandler handler, Duration idleTimeout) {
         ClientCallStreamObserver<?>[] started = {null};
+        Watchdog watchdog = idleTimeout == null ? null : new Watchdog(idleTimeout, () -> started[0]);
         ClientCalls.asyncServerStreamingCall(clientCall, request, new ClientResponseObserver<Message, Message>() {
             private ClientCallStreamObserver<Message> call;
 
@@ -135,20 +153,109 @@ public class Upstreams {
 
             @Override
             public void onNext(Message chunk) {
-                handler.onChunk(chunk, () -> call.request(1));
+                if (watchdog != null) {
+                    watchdog.received();
+                }
+                handler.onChunk(chunk, () -> {
+                    if (watchdog != null) {
+                        watchdog.requested();
+                    }
+                    call.request(1);
+                });
             }
 
             @Override
             public void onError(Throwable failure) {
+                if (watchdog != null) {
+                    watchdog.stop();
+                    if (watchdog.fired()) {
+                        failure = Status.DEADLINE_EXCEEDED
+                                .withDescription("No message from upstream for " + idleTimeout.toSeconds() + " s")
+                                .asRuntimeException();
+                    }
+                }
                 handler.onError(failure);
             }
 
             @Override
             public void onCompleted() {
+                if (watchdog != null) {
+                    watchdog.stop();
+                }
                 handler.onEnd();
             }
         });
-        return () -> started[0].cancel("The HTTP client went away", null);
+        if (watchdog != null) {
+            watchdog.start();
+        }
+        return () -> {
+            if (watchdog != null) {
+                watchdog.stop();
+            }
+            started[0].cancel("The HTTP client went away", null);
+        };
+    }
+
+    /**
+     * Cancels a server stream that stopped making progress: no message for the timeout while at
+     * least one was asked for. Progress (a message, or the client taking one) restarts the clock.
+     */
+    private final class Watchdog {
+        private final long timeoutNanos;
+        private final java.util.function.Supplier<ClientCallStreamObserver<?>> call;
+        private final AtomicInteger awaited = new AtomicInteger(STREAM_WINDOW);
+        private final AtomicLong last = new AtomicLong(System.nanoTime());
+        private final AtomicBoolean stopped = new AtomicBoolean();
+        private volatile boolean fired;
+        private volatile long timer = -1;
+
+        Watchdog(Duration timeout, java.util.function.Supplier<ClientCallStreamObserver<?>> call) {
+            this.timeoutNanos = timeout.toNanos();
+            this.call = call;
+        }
+
+        void start() {
+            arm(timeoutNanos);
+        }
+
+        void received() {
+            awaited.decrementAndGet();
+            last.set(System.nanoTime());
+        }
+
+        void requested() {
+            last.set(System.nanoTime());
+            awaited.incrementAndGet();
+        }
+
+        boolean fired() {
+            return fired;
+        }
+
+        void stop() {
+            if (stopped.compareAndSet(false, true) && timer >= 0) {
+                vertx.cancelTimer(timer);
+            }
+        }
+
+        private void arm(long nanos) {
+            if (stopped.get()) {
+                return;
+            }
+            timer = vertx.setTimer(Math.max(1, nanos / 1_000_000), id -> {
+                if (stopped.get()) {
+                    return;
+                }
+                long idle = System.nanoTime() - last.get();
+                if (awaited.get() > 0 && idle >= timeoutNanos) {
+                    fired = true;
+                    stopped.set(true);
+                    call.get().cancel("No message from upstream within the stream idle timeout", null);
+                } else {
+                    arm(awaited.get() > 0 ? timeoutNanos - idle : timeoutNanos);
+                }
+            });
+        }
     }
 
     /** The sending side of a client-streaming call, with gRPC flow control. */

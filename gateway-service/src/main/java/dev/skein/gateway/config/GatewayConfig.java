@@ -24,9 +24,29 @@ public interface GatewayConfig {
     @WithDefault("64M")
     MemorySize maxDiscardedBodySize();
 
-    /** Deadline of each call to an internal service. */
+    /** Deadline of each unary call to an internal service. */
     @WithDefault("PT60S")
     Duration upstreamTimeout();
+
+    /**
+     * A server stream from an internal service (a metric history) is cut only when no message came
+     * for this long while the gateway was waiting for one; a stream that progresses lasts as long as
+     * it needs, and waiting on a slow HTTP client does not count.
+     */
+    @WithDefault("PT60S")
+    Duration streamIdleTimeout();
+
+    /**
+     * Request-body bytes the gateway holds in memory at once, over all requests (bodies are reserved
+     * as they arrive, not as declared); a request whose bytes do not fit gets 503 with Retry-After.
+     * Artifact uploads stream through with flow control and do not count.
+     */
+    @WithDefault("32M")
+    MemorySize requestBodyBudget();
+
+    /** A request body that stops arriving for this long is answered 408 and its connection closed. */
+    @WithDefault("PT30S")
+    Duration bodyIdleTimeout();
 
     /**
      * The token operator endpoints ({@code /api/2.0/skein/admin/...}, such as purging deleted runs)

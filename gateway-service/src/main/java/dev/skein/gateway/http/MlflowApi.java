@@ -48,6 +48,7 @@ public class MlflowApi {
     private final GatewayConfig config;
     private final ArtifactProxy artifacts;
     private final byte[] adminToken;
+    private final BodyBudget budget;
 
     public MlflowApi(Upstreams upstreams, GatewayConfig config) {
         this.upstreams = upstreams;
@@ -59,6 +60,7 @@ public class MlflowApi {
                 .filter(t -> !t.isBlank())
                 .map(t -> t.getBytes(StandardCharsets.UTF_8))
                 .orElse(null);
+        this.budget = new BodyBudget(config.requestBodyBudget().asLongValue());
     }
 
     void register(@Observes Router router) {
@@ -89,10 +91,10 @@ public class MlflowApi {
         if (artifacts.handle(ctx, actor(ctx))) {
             return;
         }
-        if (request.path().startsWith(ADMIN_PATH) || request.path().startsWith("/ajax-api" + ADMIN_PATH.substring(4))) {
-            if (!adminAllowed(ctx)) {
-                return;
-            }
+        boolean adminPath = request.path().startsWith(ADMIN_PATH)
+                || request.path().startsWith("/ajax-api" + ADMIN_PATH.substring(4));
+        if (adminPath && refuseUnlessAdmin(ctx)) {
+            return;
         }
         RouteTable.Match match = routes.match(request.path());
         Map<String, Route> at = match.routes();
@@ -108,6 +110,9 @@ public class MlflowApi {
                     405,
                     ErrorCode.ENDPOINT_NOT_FOUND,
                     "Method " + request.method() + " is not allowed at " + request.path() + "; use " + at.keySet());
+            return;
+        }
+        if (route.requiresAdmin() && !adminPath && refuseUnlessAdmin(ctx)) {
             return;
         }
         if (!route.hasBody()) {
@@ -143,27 +148,34 @@ public class MlflowApi {
     }
 
     /**
-     * Operator endpoints ({@value #ADMIN_PATH}) need {@code Authorization: Bearer <admin token>}; with no
-     * token configured they are off. Refused requests get MLflow's 401 / 403 errors.
+     * Operator endpoints ({@value #ADMIN_PATH}) and every RPC the contracts mark {@code requires_admin}
+     * (webhook management, the run purge) need {@code Authorization: Bearer <admin token>}; with no
+     * token configured they are off. A refused request gets MLflow's 401 / 403 error once its body
+     * (never held) has been read and dropped. Returns whether it was refused.
      */
-    private boolean adminAllowed(RoutingContext ctx) {
+    private boolean refuseUnlessAdmin(RoutingContext ctx) {
+        Runnable refusal;
         if (adminToken == null) {
-            Errors.error(
+            refusal = () -> Errors.error(
                     ctx,
                     403,
                     ErrorCode.PERMISSION_DENIED,
                     "Admin endpoints are disabled: no admin token is configured (skein.gateway.admin-token)");
-            return false;
+        } else {
+            String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+            byte[] given = header != null && header.startsWith("Bearer ")
+                    ? header.substring("Bearer ".length()).trim().getBytes(StandardCharsets.UTF_8)
+                    : new byte[0];
+            if (MessageDigest.isEqual(adminToken, given)) {
+                return false;
+            }
+            refusal = () -> {
+                ctx.response().putHeader("WWW-Authenticate", "Bearer");
+                Errors.error(
+                        ctx, 401, ErrorCode.UNAUTHENTICATED, "This endpoint needs the admin token as a Bearer token");
+            };
         }
-        String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
-        byte[] given = header != null && header.startsWith("Bearer ")
-                ? header.substring("Bearer ".length()).trim().getBytes(StandardCharsets.UTF_8)
-                : new byte[0];
-        if (!MessageDigest.isEqual(adminToken, given)) {
-            ctx.response().putHeader("WWW-Authenticate", "Bearer");
-            Errors.error(ctx, 401, ErrorCode.UNAUTHENTICATED, "Admin endpoints need the admin token as a Bearer token");
-            return false;
-        }
+        discardBody(ctx, config.maxDiscardedBodySize().asLongValue(), refusal);
         return true;
     }
 
@@ -279,7 +291,11 @@ public class MlflowApi {
 
     /**
      * Collects a request body of at most {@code limit} bytes. A larger body is never held: it is
-     * refused as soon as its declared or received size passes the limit, its bytes thrown away.
+     * refused as soon as its declared or received size passes the limit, its bytes thrown away. The
+     * buffer grows with the bytes received, never with what {@code Content-Length} declares, and they
+     * are reserved in the gateway-wide {@link BodyBudget}: a body that does not fit is refused with
+     * 503 and {@code Retry-After}. A body that stops arriving for {@code body-idle-timeout} gets 408
+     * and its connection closed.
      */
     private void readBody(RoutingContext ctx, long limit, Consumer<byte[]> then) {
         HttpServerRequest request = ctx.request();
@@ -288,36 +304,93 @@ public class MlflowApi {
             discardBody(ctx, config.maxDiscardedBodySize().asLongValue(), () -> tooLarge(ctx, limit, declared));
             return;
         }
-        Buffer body = Buffer.buffer(declared > 0 ? (int) declared : 1024);
-        long[] received = {0};
-        boolean[] over = {false};
+        BodyBudget.Lease lease = budget.lease();
+        ctx.addEndHandler(v -> lease.close());
+        var state = new Object() {
+            Buffer body = Buffer.buffer();
+            long received;
+            boolean over;
+            boolean refused;
+        };
         long discardLimit = config.maxDiscardedBodySize().asLongValue();
+        BodyTimeout idle = BodyTimeout.start(ctx.vertx(), config.bodyIdleTimeout(), () -> {
+            state.refused = true;
+            state.body = null;
+            lease.close();
+            Errors.closeWith(ctx, 408, ErrorCode.BAD_REQUEST, bodyIdleMessage());
+        });
         request.handler(chunk -> {
-            received[0] += chunk.length();
-            if (over[0]) {
-                if (received[0] > discardLimit) {
-                    Errors.closeWith(ctx, 400, ErrorCode.INVALID_PARAMETER_VALUE, tooLargeMessage(limit, received[0]));
+            idle.touch();
+            if (state.refused) {
+                return;
+            }
+            state.received += chunk.length();
+            if (state.over) {
+                if (state.received > discardLimit) {
+                    state.refused = true;
+                    idle.cancel();
+                    Errors.closeWith(
+                            ctx, 400, ErrorCode.INVALID_PARAMETER_VALUE, tooLargeMessage(limit, state.received));
                 }
                 return;
             }
-            if (received[0] > limit) {
-                over[0] = true;
+            if (state.received > limit) {
+                state.over = true;
+                state.body = null;
+                lease.close();
                 return;
             }
-            body.appendBuffer(chunk);
+            if (!lease.grow(chunk.length())) {
+                state.refused = true;
+                state.body = null;
+                idle.cancel();
+                lease.close();
+                ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+                Errors.announceClose(ctx);
+                Errors.error(
+                        ctx,
+                        503,
+                        ErrorCode.TEMPORARILY_UNAVAILABLE,
+                        "The gateway is receiving too many request bodies at once; retry shortly");
+                // the rest is read and dropped (not held) for a moment, so the client sees this answer
+                Errors.stopReading(ctx, discardLimit);
+                return;
+            }
+            state.body.appendBuffer(chunk);
         });
-        request.exceptionHandler(failure -> LOG.debugf("Request body not received: %s", failure));
+        request.exceptionHandler(failure -> {
+            idle.cancel();
+            lease.close();
+            LOG.debugf("Request body not received: %s", failure);
+        });
         request.endHandler(v -> {
-            if (over[0]) {
-                tooLarge(ctx, limit, received[0]);
-            } else {
-                then.accept(body.getBytes());
+            idle.cancel();
+            if (state.refused) {
+                return;
+            }
+            if (state.over) {
+                tooLarge(ctx, limit, state.received);
+                return;
+            }
+            byte[] bytes = state.body.getBytes();
+            state.body = null;
+            try {
+                then.accept(bytes);
+            } finally {
+                lease.close(); // transcoded by now: the request message is all that is kept
             }
         });
         request.resume();
     }
 
-    /** Reads and drops a body we are refusing, so the client can read our answer; closes past {@code max}. */
+    private String bodyIdleMessage() {
+        return "Request body stopped arriving for " + config.bodyIdleTimeout().toSeconds() + " s";
+    }
+
+    /**
+     * Reads and drops a body we are refusing, so the client can read our answer; closes past {@code
+     * max}, or when it stops arriving for {@code body-idle-timeout}.
+     */
     private void discardBody(RoutingContext ctx, long max, Runnable answer) {
         HttpServerRequest request = ctx.request();
         if (request.isEnded()) {
@@ -325,9 +398,16 @@ public class MlflowApi {
             return;
         }
         long[] received = {0};
+        BodyTimeout idle = BodyTimeout.start(ctx.vertx(), config.bodyIdleTimeout(), () -> {
+            if (!ctx.response().ended()) {
+                Errors.closeWith(ctx, 408, ErrorCode.BAD_REQUEST, bodyIdleMessage());
+            }
+        });
         request.handler(chunk -> {
+            idle.touch();
             received[0] += chunk.length();
             if (received[0] > max && !ctx.response().ended()) {
+                idle.cancel();
                 Errors.closeWith(
                         ctx,
                         400,
@@ -335,7 +415,9 @@ public class MlflowApi {
                         "Request refused; its body was not read (" + received[0] + "+ bytes)");
             }
         });
+        request.exceptionHandler(failure -> idle.cancel());
         request.endHandler(v -> {
+            idle.cancel();
             if (!ctx.response().ended()) {
                 answer.run();
             }

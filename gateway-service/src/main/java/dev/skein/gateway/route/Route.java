@@ -8,6 +8,8 @@ import io.grpc.MethodDescriptor;
  * One public endpoint: an HTTP method and path bound to a gRPC method of an internal service.
  *
  * @param maxBodyBytes the largest request body this endpoint accepts
+ * @param requiresAdmin whether only holders of the admin token may call it (the contract's
+ *     {@code requires_admin} option)
  */
 public record Route(
         String httpMethod,
@@ -15,7 +17,8 @@ public record Route(
         MethodDescriptor<Message, Message> method,
         Message requestPrototype,
         Channel channel,
-        long maxBodyBytes) {
+        long maxBodyBytes,
+        boolean requiresAdmin) {
 
     /** A server-streaming RPC: its chunks are written out as one JSON response while they arrive. */
     public boolean streaming() {

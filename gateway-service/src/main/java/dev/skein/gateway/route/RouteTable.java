@@ -53,7 +53,8 @@ public final class RouteTable {
                                 route.method(),
                                 route.requestPrototype(),
                                 channel,
-                                route.maxBodyBytes());
+                                route.maxBodyBytes(),
+                                route.requiresAdmin());
                         Route clash = byPath.computeIfAbsent(path, p -> new HashMap<>())
                                 .put(route.httpMethod(), mounted);
                         if (clash != null) {
@@ -82,6 +83,8 @@ public final class RouteTable {
         long maxBody = options.hasExtension(Options.maxBodyBytes)
                 ? options.getExtension(Options.maxBodyBytes)
                 : defaultMaxBodyBytes;
+        boolean requiresAdmin =
+                options.hasExtension(Options.requiresAdmin) && options.getExtension(Options.requiresAdmin);
         Message prototype = (Message)
                 ((MethodDescriptor.PrototypeMarshaller<?>) method.getRequestMarshaller()).getMessagePrototype();
         MethodDescriptor<Message, Message> typed = (MethodDescriptor<Message, Message>) method;
@@ -102,7 +105,7 @@ public final class RouteTable {
                             throw new IllegalStateException(
                                     "Unsupported HTTP binding on " + method.getFullMethodName());
                     };
-            routes.add(new Route(binding[0], binding[1], typed, prototype, channel, maxBody));
+            routes.add(new Route(binding[0], binding[1], typed, prototype, channel, maxBody, requiresAdmin));
         }
         return routes;
     }

@@ -4,6 +4,7 @@ import static dev.skein.common.grpc.Calls.streaming;
 import static dev.skein.common.grpc.Calls.unary;
 import static dev.skein.tracking.grpc.ProtoMapper.optional;
 
+import dev.skein.common.error.GrpcExceptionHandlerProvider;
 import dev.skein.proto.tracking.v1.CreateExperiment;
 import dev.skein.proto.tracking.v1.CreateRun;
 import dev.skein.proto.tracking.v1.DeleteExperiment;
@@ -20,34 +21,71 @@ import dev.skein.proto.tracking.v1.LogInputs;
 import dev.skein.proto.tracking.v1.LogMetric;
 import dev.skein.proto.tracking.v1.LogModel;
 import dev.skein.proto.tracking.v1.LogParam;
+import dev.skein.proto.tracking.v1.MutinyTrackingServiceGrpc;
 import dev.skein.proto.tracking.v1.RestoreExperiment;
 import dev.skein.proto.tracking.v1.RestoreRun;
 import dev.skein.proto.tracking.v1.SearchExperiments;
 import dev.skein.proto.tracking.v1.SearchRuns;
 import dev.skein.proto.tracking.v1.SetExperimentTag;
 import dev.skein.proto.tracking.v1.SetTag;
-import dev.skein.proto.tracking.v1.TrackingService;
+import dev.skein.proto.tracking.v1.TrackingServiceGrpc;
 import dev.skein.proto.tracking.v1.UpdateExperiment;
 import dev.skein.proto.tracking.v1.UpdateRun;
 import dev.skein.tracking.service.ExperimentService;
 import dev.skein.tracking.service.RunDataService;
 import dev.skein.tracking.service.RunService;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.stub.ServerCalls;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import java.util.function.Function;
 
-/** The gRPC face of tracking-service: maps requests and responses, nothing else. */
+/**
+ * The gRPC face of tracking-service: maps requests and responses, nothing else. GetMetricHistory
+ * streams with the call's flow control ({@link ReadySender}); the other methods are bound as
+ * generated.
+ */
 @GrpcService
-public class TrackingGrpcService implements TrackingService {
+public class TrackingGrpcService extends MutinyTrackingServiceGrpc.TrackingServiceImplBase {
 
     private final ExperimentService experiments;
     private final RunService runs;
     private final RunDataService runData;
+    private final Function<Throwable, Throwable> errors;
 
-    public TrackingGrpcService(ExperimentService experiments, RunService runs, RunDataService runData) {
+    public TrackingGrpcService(
+            ExperimentService experiments,
+            RunService runs,
+            RunDataService runData,
+            GrpcExceptionHandlerProvider errors) {
         this.experiments = experiments;
         this.runs = runs;
         this.runData = runData;
+        this.errors = errors::transform;
+    }
+
+    /**
+     * The generated binding, except GetMetricHistory: Quarkus's Mutiny bridge drains a stream as fast
+     * as PostgreSQL answers, so a slow reader would fill this service's heap; it is served here with
+     * the call's readiness deciding when the next chunk is read.
+     */
+    @Override
+    public ServerServiceDefinition bindService() {
+        ServerServiceDefinition generated = super.bindService();
+        String history = TrackingServiceGrpc.getGetMetricHistoryMethod().getFullMethodName();
+        ServerServiceDefinition.Builder service = ServerServiceDefinition.builder(generated.getServiceDescriptor());
+        for (ServerMethodDefinition<?, ?> method : generated.getMethods()) {
+            if (!method.getMethodDescriptor().getFullMethodName().equals(history)) {
+                service.addMethod(method);
+            }
+        }
+        service.addMethod(
+                TrackingServiceGrpc.getGetMetricHistoryMethod(),
+                ServerCalls.asyncServerStreamingCall(
+                        (request, responses) -> ReadySender.send(getMetricHistory(request), responses, errors)));
+        return service.build();
     }
 
     @Override
