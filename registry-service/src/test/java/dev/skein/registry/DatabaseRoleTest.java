@@ -13,6 +13,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +31,7 @@ class DatabaseRoleTest {
     String serviceUser;
 
     @ConfigProperty(name = "skein.db.password")
-    String servicePassword;
+    Optional<String> servicePassword;
 
     @ConfigProperty(name = "skein.db.owner-user")
     String ownerUser;
@@ -40,7 +41,7 @@ class DatabaseRoleTest {
                 "jdbc:postgresql://" + TestInfra.DB_HOST + ":" + TestInfra.DB_PORT + "/"
                         + ServiceTestResource.TEST_DATABASE,
                 serviceUser,
-                servicePassword);
+                servicePassword.orElse(""));
     }
 
     @Test

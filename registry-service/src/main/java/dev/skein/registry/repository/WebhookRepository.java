@@ -46,7 +46,7 @@ public class WebhookRepository implements PanacheRepositoryBase<Webhook, UUID> {
                 });
     }
 
-    /** Replaces what was read with the secret sealed anew; the plaintext column is cleared. */
+    /** Replaces what was read (the SQL client takes Vert.x's own buffers as bytea parameters) with the secret sealed anew; the plaintext column is cleared. */
     public Uni<Boolean> replaceSecret(StoredSecret old, String keyId, byte[] nonce, byte[] ciphertext) {
         return pool.preparedQuery("UPDATE registry.webhooks SET secret = NULL, secret_key_id = $2,"
                         + " secret_nonce = $3, secret_ciphertext = $4 WHERE webhook_id = $1"
@@ -54,10 +54,10 @@ public class WebhookRepository implements PanacheRepositoryBase<Webhook, UUID> {
                 .execute(Tuple.from(new Object[] {
                     old.webhookId(),
                     keyId,
-                    Buffer.buffer(nonce),
-                    Buffer.buffer(ciphertext),
+                    io.vertx.core.buffer.Buffer.buffer(nonce),
+                    io.vertx.core.buffer.Buffer.buffer(ciphertext),
                     old.plaintext(),
-                    old.ciphertext() == null ? null : Buffer.buffer(old.ciphertext())
+                    old.ciphertext() == null ? null : io.vertx.core.buffer.Buffer.buffer(old.ciphertext())
                 }))
                 .map(rows -> rows.rowCount() == 1);
     }
