@@ -143,11 +143,9 @@ public class ConsumerRetry {
                     .onFailure(ConsumerRetry::retryable)
                     .retry()
                     // the failure itself is the signal to retry: a null item would be dropped, never retried
-                    .when(failures -> failures.onItem().transformToUniAndConcatenate(f -> Uni.createFrom()
-                            .item(f)
-                            .onItem()
-                            .delayIt()
-                            .by(Duration.ofMillis(nextWait.get()))))
+                    .when(failures -> failures.onItem()
+                            .transformToUniAndConcatenate(f ->
+                                    Uni.createFrom().item(f).onItem().delayIt().by(Duration.ofMillis(nextWait.get()))))
                     .onItem()
                     .invoke(() -> {
                         Long since = failing.get(token);

@@ -36,14 +36,19 @@ class ConsumerRetryTest {
     void shouldRetryAFailingDependencyUntilItWorksAndCountEachRound() {
         AtomicInteger attempts = new AtomicInteger();
         ConsumerRetry.Consumer consumer = retry.consumer("test");
-        String result = consumer.<String>untilDone("writing", () -> attempts.incrementAndGet() <= 12
-                        ? Uni.createFrom().failure(new IllegalStateException("connection refused"))
-                        : Uni.createFrom().item("done"))
+        String result = consumer.<String>untilDone(
+                        "writing",
+                        () -> attempts.incrementAndGet() <= 12
+                                ? Uni.createFrom().failure(new IllegalStateException("connection refused"))
+                                : Uni.createFrom().item("done"))
                 .await()
                 .atMost(Duration.ofSeconds(30));
         assertThat(result).isEqualTo("done");
         assertThat(attempts).hasValue(13);
-        assertThat(meters.get("skein.consumer.retries").tag("consumer", "test").counter().count())
+        assertThat(meters.get("skein.consumer.retries")
+                        .tag("consumer", "test")
+                        .counter()
+                        .count())
                 .isEqualTo(12);
         assertThat(consumer.stalledFor()).isEqualTo(Duration.ZERO);
         assertThat(new ConsumersReadiness(retry).call().getStatus().name()).isEqualTo("UP");
