@@ -142,11 +142,10 @@ public class ConsumerRetry {
                     })
                     .onFailure(ConsumerRetry::retryable)
                     .retry()
-                    .when(failures -> failures.onItem().transformToUniAndConcatenate(f -> Uni.createFrom()
-                            .voidItem()
-                            .onItem()
-                            .delayIt()
-                            .by(Duration.ofMillis(nextWait.get()))))
+                    // the failure itself is the signal to retry: a null item would be dropped, never retried
+                    .when(failures -> failures.onItem()
+                            .transformToUniAndConcatenate(f ->
+                                    Uni.createFrom().item(f).onItem().delayIt().by(Duration.ofMillis(nextWait.get()))))
                     .onItem()
                     .invoke(() -> {
                         Long since = failing.get(token);

@@ -36,10 +36,9 @@ class GrpcExceptionHandlerProviderTest {
         assertThat(GrpcErrors.errorCode(status)).isEqualTo(ErrorCode.RESOURCE_DOES_NOT_EXIST);
         assertThat(GrpcErrors.isApiError(status)).isTrue();
         // a downstream service's deliberate error passes through unchanged
-        assertThat(provider.toStatus(status))
-                .isSameAs(status)
-                .extracting(GrpcErrors::isApiError)
-                .isEqualTo(true);
+        StatusRuntimeException relayed = provider.toStatus(status);
+        assertThat(relayed.getStatus().getDescription()).isEqualTo("Run 'x' not found");
+        assertThat(GrpcErrors.errorCode(relayed)).isEqualTo(ErrorCode.RESOURCE_DOES_NOT_EXIST);
     }
 
     @Test
