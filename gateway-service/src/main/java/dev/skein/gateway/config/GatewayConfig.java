@@ -49,6 +49,13 @@ public interface GatewayConfig {
     Duration bodyIdleTimeout();
 
     /**
+     * A request body not complete this long after the gateway began reading it is answered 408 and
+     * its connection closed, however steadily it trickles: no client holds the body budget for long.
+     */
+    @WithDefault("PT2M")
+    Duration bodyTimeout();
+
+    /**
      * The token operator endpoints ({@code /api/2.0/skein/admin/...}, such as purging deleted runs)
      * require as {@code Authorization: Bearer <token>}. Unset: those endpoints are off.
      */

@@ -4,28 +4,31 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 
 /**
- * Ends a request whose body stops arriving: {@link #touch()} on every chunk; once no chunk came for
- * the timeout, {@code onTimeout} runs (once). One timer per request, re-armed only when it fires, so
- * a fast body costs no timer churn.
+ * Ends a request whose body stops arriving, or takes too long in all: {@link #touch()} on every
+ * chunk; once no chunk came for the idle timeout, or the whole deadline has passed, {@code
+ * onTimeout} runs (once). One timer per request, re-armed only when it fires, so a fast body costs
+ * no timer churn.
  */
 final class BodyTimeout {
 
     private final Vertx vertx;
     private final long timeoutNanos;
+    private final long deadline;
     private final Runnable onTimeout;
     private long last = System.nanoTime();
     private long timer = -1;
     private boolean done;
 
-    private BodyTimeout(Vertx vertx, Duration timeout, Runnable onTimeout) {
+    private BodyTimeout(Vertx vertx, Duration idle, Duration total, Runnable onTimeout) {
         this.vertx = vertx;
-        this.timeoutNanos = timeout.toNanos();
+        this.timeoutNanos = idle.toNanos();
+        this.deadline = last + total.toNanos();
         this.onTimeout = onTimeout;
     }
 
-    static BodyTimeout start(Vertx vertx, Duration timeout, Runnable onTimeout) {
-        BodyTimeout t = new BodyTimeout(vertx, timeout, onTimeout);
-        t.arm(t.timeoutNanos);
+    static BodyTimeout start(Vertx vertx, Duration idle, Duration total, Runnable onTimeout) {
+        BodyTimeout t = new BodyTimeout(vertx, idle, total, onTimeout);
+        t.arm(Math.min(t.timeoutNanos, t.deadline - t.last));
         return t;
     }
 
@@ -47,12 +50,13 @@ final class BodyTimeout {
             if (done) {
                 return;
             }
-            long idle = System.nanoTime() - last;
-            if (idle >= timeoutNanos) {
+            long now = System.nanoTime();
+            long idle = now - last;
+            if (idle >= timeoutNanos || now - deadline >= 0) {
                 done = true;
                 onTimeout.run();
             } else {
-                arm(timeoutNanos - idle);
+                arm(Math.min(timeoutNanos - idle, deadline - now));
             }
         });
     }

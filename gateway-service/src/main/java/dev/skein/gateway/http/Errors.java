@@ -3,6 +3,7 @@ package dev.skein.gateway.http;
 import dev.skein.common.error.ApiException;
 import dev.skein.common.error.GrpcErrors;
 import dev.skein.proto.common.v1.ErrorCode;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -55,6 +56,16 @@ final class Errors {
      * message carrying the id under which it was logged.
      */
     static Answer answer(StatusRuntimeException sre, String id) {
+        if (sre.getStatus().getCode() == Status.Code.UNAUTHENTICATED) {
+            // Only the gateway calls the services, with the internal credential: a refusal means the
+            // deployment's credentials disagree, not that the client lacks one.
+            return new Answer(
+                    500,
+                    ErrorCode.INTERNAL_ERROR,
+                    "Internal error: the gateway's credential was refused by an internal service (request " + id + ")",
+                    false,
+                    id);
+        }
         ErrorCode code = GrpcErrors.errorCode(sre);
         int status = GrpcErrors.httpStatus(code);
         String description = sre.getStatus().getDescription();

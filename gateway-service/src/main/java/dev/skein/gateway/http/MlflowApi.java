@@ -60,6 +60,12 @@ public class MlflowApi {
                 .filter(t -> !t.isBlank())
                 .map(t -> t.getBytes(StandardCharsets.UTF_8))
                 .orElse(null);
+        if (config.requestBodyBudget().asLongValue() < config.maxBodySize().asLongValue()) {
+            throw new IllegalStateException("skein.gateway.request-body-budget ("
+                    + config.requestBodyBudget().asLongValue() + " bytes) is smaller than skein.gateway.max-body-size ("
+                    + config.maxBodySize().asLongValue()
+                    + " bytes): a request of the largest size allowed could never be served");
+        }
         this.budget = new BodyBudget(config.requestBodyBudget().asLongValue());
     }
 
@@ -313,7 +319,7 @@ public class MlflowApi {
             boolean refused;
         };
         long discardLimit = config.maxDiscardedBodySize().asLongValue();
-        BodyTimeout idle = BodyTimeout.start(ctx.vertx(), config.bodyIdleTimeout(), () -> {
+        BodyTimeout idle = BodyTimeout.start(ctx.vertx(), config.bodyIdleTimeout(), config.bodyTimeout(), () -> {
             state.refused = true;
             state.body = null;
             lease.close();
@@ -384,7 +390,8 @@ public class MlflowApi {
     }
 
     private String bodyIdleMessage() {
-        return "Request body stopped arriving for " + config.bodyIdleTimeout().toSeconds() + " s";
+        return "Request body stopped arriving for " + config.bodyIdleTimeout().toSeconds()
+                + " s, or was not complete within " + config.bodyTimeout().toSeconds() + " s";
     }
 
     /**
@@ -398,7 +405,7 @@ public class MlflowApi {
             return;
         }
         long[] received = {0};
-        BodyTimeout idle = BodyTimeout.start(ctx.vertx(), config.bodyIdleTimeout(), () -> {
+        BodyTimeout idle = BodyTimeout.start(ctx.vertx(), config.bodyIdleTimeout(), config.bodyTimeout(), () -> {
             if (!ctx.response().ended()) {
                 Errors.closeWith(ctx, 408, ErrorCode.BAD_REQUEST, bodyIdleMessage());
             }

@@ -44,6 +44,17 @@ class ErrorsTest {
     }
 
     @Test
+    void shouldNotBlameTheClientWhenAnInternalServiceRefusesTheGatewaysCredential() {
+        var refused = Errors.answer(
+                GrpcErrors.toStatus(
+                        new ApiException(ErrorCode.UNAUTHENTICATED, "Internal calls need the internal credential")),
+                "id-6");
+        assertThat(refused.status()).isEqualTo(500);
+        assertThat(refused.code()).isEqualTo(ErrorCode.INTERNAL_ERROR);
+        assertThat(refused.message()).contains("id-6").doesNotContain("Internal calls need");
+    }
+
+    @Test
     void shouldAnswerServerSideFailuresWithTheIdOnly() {
         var internal = Errors.answer(
                 GrpcErrors.toStatus(

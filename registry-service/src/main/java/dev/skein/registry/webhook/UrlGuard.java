@@ -105,6 +105,8 @@ public class UrlGuard {
             "fc00::/7", // unique local (ULA)
             "fe80::/10", // link-local
             "fec0::/10", // site-local (deprecated)
+            "64:ff9b:1::/48", // local-use NAT64 (RFC 8215): may translate to private IPv4
+            "2001::/32", // Teredo: tunnels to an IPv4 address hidden in the bits
             "ff00::/8"); // multicast
 
     /** Metadata services: refused even when the allow-list covers them. */
@@ -385,7 +387,24 @@ public class UrlGuard {
         return Arrays.stream(specs).map(Cidr::parse).toList();
     }
 
+    /**
+     * The refusal, naming the URL only by scheme, host and port: webhook URLs often carry their
+     * receiver's secret in the path or query (Slack, Teams), and this text is logged and stored.
+     */
     static ApiException refused(String url, String why) {
-        return ApiException.invalidParameter("Invalid webhook URL '" + url + "': " + why + ".");
+        return ApiException.invalidParameter("Invalid webhook URL '" + redacted(url) + "': " + why + ".");
+    }
+
+    static String redacted(String url) {
+        try {
+            URI uri = new URI(url);
+            if (uri.getScheme() == null || uri.getRawAuthority() == null) {
+                return "(not a URL)";
+            }
+            String host = uri.getHost() != null ? uri.getHost() : "?";
+            return uri.getScheme() + "://" + host + (uri.getPort() >= 0 ? ":" + uri.getPort() : "") + "/…";
+        } catch (URISyntaxException | RuntimeException e) {
+            return "(not a URL)";
+        }
     }
 }

@@ -5,6 +5,7 @@ import dev.skein.registry.config.RegistryConfig;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -65,6 +66,12 @@ public class WebhookSender {
     private final UrlGuard.Resolver resolver;
     private final Duration requestTimeout;
     private final HttpClient client;
+    /**
+     * Name lookups block and can hang for as long as a resolver likes: they run on a small pool of
+     * their own, never on the worker pool the registry's API uses, and an attempt gives up waiting
+     * for one after the request timeout.
+     */
+    private final WorkerExecutor lookups;
 
     @Inject
     public WebhookSender(Vertx vertx, UrlGuard guard, RegistryConfig config) {
@@ -95,11 +102,15 @@ public class WebhookSender {
                 .setConnectTimeout((int) connectTimeout.toMillis())
                 .setForceSni(true)
                 .setVerifyHost(true));
+        this.lookups = vertx.createSharedWorkerExecutor("skein-webhook-dns", LOOKUP_THREADS);
     }
+
+    private static final int LOOKUP_THREADS = 4;
 
     @PreDestroy
     void close() {
         client.close();
+        lookups.close();
     }
 
     /** The body MLflow sends for an event, as stored with each delivery. */
@@ -122,18 +133,24 @@ public class WebhookSender {
         }
         Uni<Object> resolved = d.literal() != null
                 ? Uni.createFrom().item(List.of(d.literal()))
-                : Uni.createFrom().completionStage(() -> vertx.<Object>executeBlocking(
-                                () -> {
-                                    try {
-                                        return guard.checkAll(d, resolver.resolve(d.host()));
-                                    } catch (UnknownHostException e) {
-                                        return new Result(null, "The webhook's host did not resolve.", true, null);
-                                    } catch (ApiException e) {
-                                        return refused(e);
-                                    }
-                                },
-                                false)
-                        .toCompletionStage());
+                : Uni.createFrom()
+                        .completionStage(() -> lookups.<Object>executeBlocking(
+                                        () -> {
+                                            try {
+                                                return guard.checkAll(d, resolver.resolve(d.host()));
+                                            } catch (UnknownHostException e) {
+                                                return new Result(
+                                                        null, "The webhook's host did not resolve.", true, null);
+                                            } catch (ApiException e) {
+                                                return refused(e);
+                                            }
+                                        },
+                                        false)
+                                .toCompletionStage())
+                        .ifNoItem()
+                        .after(requestTimeout)
+                        .recoverWithItem(
+                                () -> new Result(null, "The webhook's host did not resolve in time.", true, null));
         return resolved.flatMap(r -> {
             if (r instanceof Result result) {
                 return Uni.createFrom().item(result);

@@ -78,11 +78,20 @@ class UrlGuardTest {
                 "::10.0.0.1",
                 "64:ff9b::a00:1",
                 "2002:c0a8:101::1",
+                "64:ff9b:1::a00:5",
+                "2001:0:4136:e378:8000:63bf:3fff:fdd2",
                 "0:0:0:0:0:ffff:192.168.0.1")) {
             assertThat(refusal(guard, "http://[" + host + "]/hook", answering()))
                     .as(host)
                     .contains("address");
         }
+    }
+
+    @Test
+    void shouldNeverRepeatTheSecretPartsOfARefusedUrl() {
+        String message = refusal(
+                guard, "https://10.0.0.7:8443/services/T0001/B0002/s3cr3t-path?token=s3cr3t-query", answering());
+        assertThat(message).contains("https://10.0.0.7:8443/").doesNotContain("s3cr3t");
     }
 
     @Test
