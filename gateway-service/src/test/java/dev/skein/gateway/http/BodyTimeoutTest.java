@@ -39,7 +39,7 @@ class BodyTimeoutTest {
     void shouldNotEndABodyThatKeepsArrivingBeforeItsDeadline() throws Exception {
         AtomicInteger fired = new AtomicInteger();
         BodyTimeout timeout =
-                BodyTimeout.start(vertx, Duration.ofSeconds(1), Duration.ofMinutes(5), fired::incrementAndGet);
+                BodyTimeout.start(vertx, Duration.ofSeconds(5), Duration.ofMinutes(5), fired::incrementAndGet);
         long trickle = vertx.setPeriodic(100, id -> timeout.touch());
         Thread.sleep(3_000);
         timeout.cancel();
