@@ -5,6 +5,7 @@ import dev.skein.common.error.FailureTranslator;
 import dev.skein.proto.common.v1.ErrorCode;
 import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.SQLException;
 import java.util.Optional;
 
 /**
@@ -24,11 +25,26 @@ public class DatabaseFailures implements FailureTranslator {
     @Override
     public Optional<ApiException> translate(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof PgException pg && pg.getSqlState() != null) {
-                return Optional.ofNullable(forSqlState(pg.getSqlState()));
+            String state = sqlState(t);
+            if (state != null) {
+                return Optional.ofNullable(forSqlState(state));
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The SQLSTATE of a driver failure: the reactive client's own, or the JDBC form Hibernate
+     * Reactive converts it to (whose chain no longer holds the driver's exception).
+     */
+    private static String sqlState(Throwable t) {
+        if (t instanceof PgException pg) {
+            return pg.getSqlState();
+        }
+        if (t instanceof SQLException sql) {
+            return sql.getSQLState();
+        }
+        return null;
     }
 
     /** The MLflow error a SQLSTATE means to a client, in our words; null if it is an internal failure. */
@@ -74,7 +90,7 @@ public class DatabaseFailures implements FailureTranslator {
     /** A unique constraint was violated (SQLSTATE 23505), wherever the driver error is wrapped. */
     public static boolean isUniqueViolation(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof PgException pg && "23505".equals(pg.getSqlState())) {
+            if ("23505".equals(sqlState(t))) {
                 return true;
             }
             if (t instanceof org.hibernate.exception.ConstraintViolationException) {

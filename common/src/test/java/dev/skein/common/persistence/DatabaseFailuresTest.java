@@ -93,6 +93,20 @@ class DatabaseFailuresTest {
     }
 
     @Test
+    void shouldTranslateTheFailureAsHibernateReactiveWrapsIt() {
+        // Hibernate Reactive turns the driver's failure into a JDBC SQLException inside its own
+        // DataException; the driver's exception is no longer in the chain
+        PgException driver =
+                (PgException) failureOf("SELECT $1::text", "a\u0000b").getCause();
+        var wrapped = new org.hibernate.exception.DataException(
+                "error executing SQL statement [" + driver.getMessage() + "]",
+                new java.sql.SQLException(driver.getMessage(), driver.getSqlState()));
+        ApiException e = translated(wrapped);
+        assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PARAMETER_VALUE);
+        assertThat(e.getMessage()).contains("NUL");
+    }
+
+    @Test
     void shouldNameNoConstraintTableOrValue() {
         assertThat(translated(failureOf("INSERT INTO skein_secret_table (k, n) VALUES ('a', 2)"))
                         .code())
