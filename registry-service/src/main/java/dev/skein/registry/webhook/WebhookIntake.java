@@ -2,13 +2,11 @@ package dev.skein.registry.webhook;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
+import dev.skein.common.messaging.ConsumerRetry;
 import dev.skein.events.v1.RegistryChange;
 import dev.skein.registry.repository.WebhookDeliveries;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -19,7 +17,7 @@ import org.jboss.logging.Logger;
  * registry-service-webhooks}) into recorded deliveries: for a change that makes a webhook event,
  * one pending row per subscribed webhook, and nothing else — the {@link DeliveryWorker} sends
  * them. The record is acknowledged only once its rows are committed. A database failure is
- * retried with backoff until the insert succeeds (a log line and a metric per retry): a valid
+ * retried by {@link ConsumerRetry} (consumer {@value #CONSUMER}) until the insert succeeds: a valid
  * event is never dead-lettered; only a record that is not a registry change goes to the
  * dead-letter topic.
  */
@@ -27,20 +25,19 @@ import org.jboss.logging.Logger;
 public class WebhookIntake {
 
     public static final String CHANNEL = "webhook-events";
+    public static final String CONSUMER = "webhook-intake";
 
     private static final Logger LOG = Logger.getLogger(WebhookIntake.class);
     private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
 
     private final WebhookDeliveries deliveries;
     private final DeliveryWorker worker;
-    private final Counter retries;
+    private final ConsumerRetry.Consumer retry;
 
-    public WebhookIntake(WebhookDeliveries deliveries, DeliveryWorker worker, MeterRegistry meters) {
+    public WebhookIntake(WebhookDeliveries deliveries, DeliveryWorker worker, ConsumerRetry retry) {
         this.deliveries = deliveries;
         this.worker = worker;
-        this.retries = Counter.builder("skein.registry.webhooks.intake.retries")
-                .description("Failed attempts to record webhook deliveries of a registry event (retried)")
-                .register(meters);
+        this.retry = retry.consumer(CONSUMER);
     }
 
     @Incoming(CHANNEL)
@@ -52,20 +49,10 @@ public class WebhookIntake {
         }
         UUID eventId = UUID.fromString(change.getEventId());
         String body = WebhookSender.payload(event.get(), Instant.ofEpochMilli(change.getTime()));
-        return Uni.createFrom()
-                .deferred(() -> deliveries.record(
-                        eventId, event.get().name(), body, change.getTime(), System.currentTimeMillis()))
-                .onFailure()
-                .invoke(e -> {
-                    retries.increment();
-                    LOG.warnf(
-                            "Webhook deliveries of event %s not recorded (%s); retrying",
-                            eventId, e.getClass().getSimpleName() + ": " + e.getMessage());
-                })
-                .onFailure()
-                .retry()
-                .withBackOff(Duration.ofMillis(500), Duration.ofSeconds(10))
-                .indefinitely()
+        return retry.<Integer>untilDone(
+                        "recording the webhook deliveries of event " + eventId,
+                        () -> deliveries.record(
+                                eventId, event.get().name(), body, change.getTime(), System.currentTimeMillis()))
                 .invoke(recorded -> {
                     if (recorded > 0) {
                         worker.wake();
