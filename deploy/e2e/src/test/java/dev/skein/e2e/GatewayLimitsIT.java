@@ -24,7 +24,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * The gateway cannot be exhausted by clients that declare large bodies and then send little or
  * nothing: bodies are held as they arrive within a gateway-wide budget, and a body that stops
- * arriving is cut after {@code skein.gateway.body-idle-timeout} (a few seconds in this suite).
+ * arriving is cut after {@code skein.gateway.body-idle-timeout} (a few seconds in this suite); a
+ * request head that does not complete within {@code skein.gateway.request-head-timeout} gets its
+ * connection closed.
  */
 @ExtendWith(Suite.class)
 class GatewayLimitsIT {
@@ -77,6 +79,67 @@ class GatewayLimitsIT {
 
         // every byte went back to the budget: two bodies of 12 MB now fit side by side
         assertThat(partialBodies(2, 12 << 20)).allSatisfy(a -> assertThat(a).startsWith("HTTP/1.1 408"));
+    }
+
+    @Test
+    void aConnectionTricklingItsRequestHeadIsClosedAfterTheHeadDeadline() throws Exception {
+        String experiment = newExperiment();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (Socket s = new Socket("127.0.0.1", Suite.GATEWAY_PORT)) {
+            OutputStream out = s.getOutputStream();
+            out.write("POST /api/2.0/mlflow/runs/create HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            // one header byte a second: each byte would reset an idle timeout, the head never completes
+            pool.submit(() -> {
+                try {
+                    for (int i = 0; i < 120; i++) {
+                        Thread.sleep(1000);
+                        out.write('x');
+                        out.flush();
+                    }
+                } catch (IOException | InterruptedException closed) {
+                    // the gateway closed the connection (or the test is over)
+                }
+                return null;
+            });
+            // meanwhile a normal client is served
+            assertThat(Http.getRun(Http.newRun(experiment))
+                            .getJsonObject("info")
+                            .getString("experiment_id"))
+                    .isEqualTo(experiment);
+            // the gateway closes the trickling connection without waiting for the rest of the head
+            readAll(s, Suite.REQUEST_HEAD_TIMEOUT.plusSeconds(10));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aSlowBodyAfterACompleteHeadIsNotCutByTheHeadDeadline() throws Exception {
+        byte[] body = ("{\"name\":\"slow-body-" + System.nanoTime() + "\"}").getBytes(StandardCharsets.UTF_8);
+        try (Socket s = new Socket("127.0.0.1", Suite.GATEWAY_PORT)) {
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /api/2.0/mlflow/experiments/create HTTP/1.1\r\n"
+                            + "Host: 127.0.0.1\r\n"
+                            + "Connection: close\r\n"
+                            + "Content-Type: application/json\r\n"
+                            + "Content-Length: " + body.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            // the body takes well past the head deadline, but never stops for the body idle timeout
+            long until = System.nanoTime()
+                    + Suite.REQUEST_HEAD_TIMEOUT.multipliedBy(2).toNanos();
+            int sent = 0;
+            while (sent < body.length) {
+                out.write(body[sent++]);
+                out.flush();
+                if (System.nanoTime() < until) {
+                    Thread.sleep(500);
+                }
+            }
+            String answer = readAll(s, Suite.BODY_IDLE_TIMEOUT.plusSeconds(30));
+            assertThat(answer).startsWith("HTTP/1.1 200").contains("\"experiment_id\"");
+        }
     }
 
     /** Sends {@code count} requests declaring the largest body, {@code sent} bytes of it each, then waits. */

@@ -30,6 +30,8 @@ public class Suite implements BeforeAllCallback {
     public static final String TEAMS_ROOT = "teams";
     /** The gateway's body idle timeout here: short, so that tests of idle clients are quick. */
     public static final Duration BODY_IDLE_TIMEOUT = Duration.ofSeconds(5);
+    /** The gateway's request-head deadline here: short, so that the slowloris test is quick. */
+    public static final Duration REQUEST_HEAD_TIMEOUT = Duration.ofSeconds(3);
 
     public static String url() {
         return "http://127.0.0.1:" + GATEWAY_PORT;
@@ -62,6 +64,7 @@ public class Suite implements BeforeAllCallback {
                 Map.entry("SKEIN_ADMIN_TOKEN", ADMIN_TOKEN),
                 Map.entry("SKEIN_INTERNAL_TOKEN", INTERNAL_TOKEN),
                 Map.entry("SKEIN_GATEWAY_BODY_IDLE_TIMEOUT", BODY_IDLE_TIMEOUT.toString()),
+                Map.entry("SKEIN_GATEWAY_REQUEST_HEAD_TIMEOUT", REQUEST_HEAD_TIMEOUT.toString()),
                 // webhook retries in seconds, not minutes
                 Map.entry("SKEIN_REGISTRY_WEBHOOKS_INITIAL_BACKOFF", "PT0.2S"),
                 // the tests' webhook receivers listen on loopback, which the SSRF policy refuses by default

@@ -56,6 +56,13 @@ public interface GatewayConfig {
     Duration bodyTimeout();
 
     /**
+     * A connection that has not completed a request head this long after connecting, or after its
+     * previous response ended, is closed (slowloris).
+     */
+    @WithDefault("PT20S")
+    Duration requestHeadTimeout();
+
+    /**
      * The token operator endpoints ({@code /api/2.0/skein/admin/...}, such as purging deleted runs)
      * require as {@code Authorization: Bearer <token>}. Unset: those endpoints are off.
      */
