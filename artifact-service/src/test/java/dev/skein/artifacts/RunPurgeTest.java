@@ -27,11 +27,13 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,6 +53,29 @@ class RunPurgeTest {
 
     @GrpcClient("artifacts")
     io.grpc.Channel channel;
+
+    /**
+     * S3Proxy keeps objects as files and removes a directory once its last object is deleted: a
+     * purge emptying the whole artifact root would race the next test's upload into it (the upload
+     * fails as if the bucket were missing). Real S3 has no directories; one object kept in the root
+     * for the class keeps the local store's root directory, and the tests independent. The first
+     * may come before the service has created its bucket (it does so in the background at start).
+     */
+    @BeforeEach
+    void keepTheRootDirectory() throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            try {
+                put("keep-the-root-directory");
+                return;
+            } catch (ExecutionException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(500);
+            }
+        }
+    }
 
     private void put(String path) throws Exception {
         CompletableFuture<UploadResult> done = new CompletableFuture<>();

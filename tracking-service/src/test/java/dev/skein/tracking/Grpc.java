@@ -13,7 +13,10 @@ import dev.skein.proto.tracking.v1.Metric;
 import dev.skein.proto.tracking.v1.Run;
 import dev.skein.proto.tracking.v1.TrackingServiceGrpc.TrackingServiceBlockingStub;
 import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 
 /** Small helpers over the blocking stub the tests drive tracking-service with. */
@@ -52,6 +55,26 @@ final class Grpc {
             }
         });
         return merged.build();
+    }
+
+    /** Every point of one metric of a run. */
+    static List<Metric> points(TrackingServiceBlockingStub t, String runId, String key) {
+        return history(
+                        t,
+                        GetMetricHistory.newBuilder()
+                                .setRunId(runId)
+                                .setMetricKey(key)
+                                .build())
+                .getMetricsList();
+    }
+
+    /** Waits, polling, until the condition holds; fails after {@code within}. */
+    static void await(String what, Duration within, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
+            Thread.sleep(100);
+        }
     }
 
     static Metric metric(String key, double value, long timestamp, long step) {

@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.skein.common.testing.ConsumerProbe;
 import dev.skein.common.testing.ServiceTestResource;
 import dev.skein.common.testing.TestInfra;
-import dev.skein.proto.tracking.v1.GetMetricHistory;
 import dev.skein.proto.tracking.v1.Metric;
 import dev.skein.proto.tracking.v1.TrackingServiceGrpc.TrackingServiceBlockingStub;
 import dev.skein.tracking.messaging.MetricIngest;
@@ -19,7 +18,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
-import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -35,6 +33,8 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 class IngestOutageTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(90);
 
     private static final String TOPIC = "skein.tracking.metrics.v1";
     private static final int PORT = 18281;
@@ -82,17 +82,20 @@ class IngestOutageTest {
                 .as("readiness check \"consumers\" DOWN while the ingest was stalled")
                 .isTrue();
 
-        await("every point", () -> history(run, "loss").size() >= BATCHES * POINTS);
-        List<Metric> loss = history(run, "loss");
+        Grpc.await("every point", WAIT, () -> Grpc.points(tracking, run, "loss").size() >= BATCHES * POINTS);
+        List<Metric> loss = Grpc.points(tracking, run, "loss");
         assertThat(loss).hasSize(BATCHES * POINTS);
         assertThat(loss.stream().map(Metric::getStep).distinct().count()).isEqualTo(BATCHES * POINTS);
-        await("readiness UP again", () -> "UP".equals(ConsumerProbe.consumersReadiness(PORT)));
+        Grpc.await("readiness UP again", WAIT, () -> "UP".equals(ConsumerProbe.consumersReadiness(PORT)));
 
         // the channel is alive: a record sent now is ingested
         try (KafkaProducer<String, byte[]> producer = producer()) {
             send(producer, run, "{\"key\":\"after\",\"value\":1,\"timestamp\":1}");
         }
-        await("the record sent after the outage", () -> history(run, "after").size() == 1);
+        Grpc.await(
+                "the record sent after the outage",
+                WAIT,
+                () -> Grpc.points(tracking, run, "after").size() == 1);
     }
 
     private static String batch(int n) {
@@ -121,23 +124,5 @@ class IngestOutageTest {
     private static void send(KafkaProducer<String, byte[]> producer, String key, String json) throws Exception {
         producer.send(new ProducerRecord<>(TOPIC, key, json.getBytes(StandardCharsets.UTF_8)))
                 .get();
-    }
-
-    private List<Metric> history(String run, String key) {
-        return Grpc.history(
-                        tracking,
-                        GetMetricHistory.newBuilder()
-                                .setRunId(run)
-                                .setMetricKey(key)
-                                .build())
-                .getMetricsList();
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
-            Thread.sleep(250);
-        }
     }
 }

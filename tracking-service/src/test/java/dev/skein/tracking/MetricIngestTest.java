@@ -11,7 +11,6 @@ import dev.skein.common.testing.TopicReader.Event;
 import dev.skein.ingest.v1.MetricBatch;
 import dev.skein.ingest.v1.MetricPoint;
 import dev.skein.proto.tracking.v1.DeleteRun;
-import dev.skein.proto.tracking.v1.GetMetricHistory;
 import dev.skein.proto.tracking.v1.Metric;
 import dev.skein.proto.tracking.v1.TrackingServiceGrpc.TrackingServiceBlockingStub;
 import io.quarkus.grpc.GrpcClient;
@@ -27,7 +26,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -40,6 +38,8 @@ import org.junit.jupiter.api.Test;
 /** Metric points from Kafka topic skein.tracking.metrics.v1, as a Spark job or any producer writes them. */
 @QuarkusTest
 class MetricIngestTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
 
     static final String TOPIC = "skein.tracking.metrics.v1";
     static final String DLQ = "skein.tracking.metrics.v1.dlq";
@@ -65,24 +65,6 @@ class MetricIngestTest {
     private static void send(String key, String json) throws Exception {
         producer.send(new ProducerRecord<>(TOPIC, key, json.getBytes(StandardCharsets.UTF_8)))
                 .get();
-    }
-
-    private List<Metric> history(String run, String key) {
-        return Grpc.history(
-                        tracking,
-                        GetMetricHistory.newBuilder()
-                                .setRunId(run)
-                                .setMetricKey(key)
-                                .build())
-                .getMetricsList();
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
-            Thread.sleep(100);
-        }
     }
 
     @Test
@@ -111,17 +93,19 @@ class MetricIngestTest {
                                 "content-type", "application/x-protobuf".getBytes(StandardCharsets.UTF_8)))))
                 .get();
 
-        await(
+        Grpc.await(
                 "five points",
-                () -> history(run, "loss").size() == 4 && history(run, "acc").size() == 1);
-        assertThat(history(run, "loss"))
+                WAIT,
+                () -> Grpc.points(tracking, run, "loss").size() == 4
+                        && Grpc.points(tracking, run, "acc").size() == 1);
+        assertThat(Grpc.points(tracking, run, "loss"))
                 .extracting(Metric::getStep, Metric::getTimestamp)
                 .containsExactlyInAnyOrder(
                         org.assertj.core.groups.Tuple.tuple(1L, 1000L),
                         org.assertj.core.groups.Tuple.tuple(2L, 1001L),
                         org.assertj.core.groups.Tuple.tuple(3L, 1002L),
                         org.assertj.core.groups.Tuple.tuple(4L, 1003L));
-        assertThat(history(run, "acc").get(0).getStep()).isZero();
+        assertThat(Grpc.points(tracking, run, "acc").get(0).getStep()).isZero();
         // the latest value is the highest step's, as with log-batch
         assertThat(getRun(tracking, run).getData().getMetricsList())
                 .filteredOn(m -> m.getKey().equals("loss"))
@@ -147,8 +131,11 @@ class MetricIngestTest {
         send(run, record);
         send(run, record); // delivered again, as after a producer retry or a consumer restart
         send(run, "{\"key\":\"done\",\"value\":1,\"timestamp\":9999}"); // same partition: read after both
-        await("the marker point", () -> history(run, "done").size() == 1);
-        List<Metric> loss = history(run, "loss");
+        Grpc.await(
+                "the marker point",
+                WAIT,
+                () -> Grpc.points(tracking, run, "done").size() == 1);
+        List<Metric> loss = Grpc.points(tracking, run, "loss");
         assertThat(loss).hasSize(500);
         assertThat(loss.stream().map(Metric::getStep).distinct().count()).isEqualTo(500);
     }
@@ -186,15 +173,18 @@ class MetricIngestTest {
         assertThat(byKey.get(notJson).header("skein-dlq-reason")).startsWith("Not a JSON object");
         assertThat(byKey.get(badPoint).header("skein-dlq-reason")).startsWith("Got invalid timestamp None");
 
-        await("the good record", () -> history(good, "loss").size() == 1);
-        assertThat(history(deleted, "loss")).isEmpty();
+        Grpc.await(
+                "the good record",
+                WAIT,
+                () -> Grpc.points(tracking, good, "loss").size() == 1);
+        assertThat(Grpc.points(tracking, deleted, "loss")).isEmpty();
     }
 
     @Test
     void shouldExposeIngestLagAndConsumerLagAsMetrics() throws Exception {
         String run = newRun(tracking, newExperiment(tracking));
         send(run, "{\"key\":\"loss\",\"value\":1,\"timestamp\":1}");
-        await("the point", () -> history(run, "loss").size() == 1);
+        Grpc.await("the point", WAIT, () -> Grpc.points(tracking, run, "loss").size() == 1);
         String metrics = HttpClient.newHttpClient()
                 .send(
                         HttpRequest.newBuilder(URI.create("http://127.0.0.1:18281/q/metrics"))
