@@ -71,4 +71,21 @@ public interface GatewayConfig {
     /** The MLflow version whose API this gateway speaks, answered at GET /version. */
     @WithDefault("2.17.2")
     String mlflowVersion();
+
+    /** MLflow's GraphQL endpoint, {@code /graphql}. */
+    Graphql graphql();
+
+    interface Graphql {
+        /** The largest GraphQL request (query and variables) accepted. */
+        @WithDefault("256K")
+        MemorySize maxBodySize();
+
+        /**
+         * Calls to the services one GraphQL request may make (a run's experiment or model versions in
+         * a search of many runs is a call each); a request that needs more gets an error for the
+         * fields past the limit.
+         */
+        @WithDefault("200")
+        int maxUpstreamCalls();
+    }
 }

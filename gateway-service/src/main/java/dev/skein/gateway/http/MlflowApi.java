@@ -5,6 +5,7 @@ import dev.skein.common.actor.Actors;
 import dev.skein.common.error.ApiException;
 import dev.skein.gateway.client.Upstreams;
 import dev.skein.gateway.config.GatewayConfig;
+import dev.skein.gateway.graphql.MlflowGraphql;
 import dev.skein.gateway.route.Route;
 import dev.skein.gateway.route.RouteTable;
 import dev.skein.gateway.transcode.ProtoJsonReader;
@@ -49,6 +50,7 @@ public class MlflowApi {
     private final ArtifactProxy artifacts;
     private final byte[] adminToken;
     private final BodyBudget budget;
+    private final GraphqlEndpoint graphql;
 
     public MlflowApi(Upstreams upstreams, GatewayConfig config) {
         this.upstreams = upstreams;
@@ -67,6 +69,8 @@ public class MlflowApi {
                     + " bytes): a request of the largest size allowed could never be served");
         }
         this.budget = new BodyBudget(config.requestBodyBudget().asLongValue());
+        this.graphql = new GraphqlEndpoint(new MlflowGraphql(
+                routes, upstreams, config.graphql().maxUpstreamCalls(), GraphqlEndpoint::errorMessage));
     }
 
     void register(@Observes Router router) {
@@ -83,7 +87,8 @@ public class MlflowApi {
             if (path.startsWith("/api/")
                     || path.startsWith("/ajax-api/")
                     || path.equals("/get-artifact")
-                    || path.equals("/model-versions/get-artifact")) {
+                    || path.equals("/model-versions/get-artifact")
+                    || path.equals("/graphql")) {
                 handle(ctx);
             } else {
                 ctx.next();
@@ -95,6 +100,10 @@ public class MlflowApi {
     private void handle(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
         if (artifacts.handle(ctx, actor(ctx))) {
+            return;
+        }
+        if (request.path().equals("/graphql")) {
+            graphql(ctx);
             return;
         }
         boolean adminPath = request.path().startsWith(ADMIN_PATH)
@@ -127,20 +136,7 @@ public class MlflowApi {
             respond(ctx, route, () -> QueryReader.read(params, route.requestPrototype()));
             return;
         }
-        String contentType = request.getHeader(HttpHeaders.CONTENT_TYPE);
-        if ((request.method().name().equals("POST") || request.method().name().equals("PUT"))
-                && (contentType == null || !contentType.split(";")[0].trim().equalsIgnoreCase(JSON))) {
-            // MLflow refuses these before reading them; so do we.
-            discardBody(
-                    ctx,
-                    config.maxDiscardedBodySize().asLongValue(),
-                    () -> Errors.error(
-                            ctx,
-                            400,
-                            ErrorCode.INVALID_PARAMETER_VALUE,
-                            contentType == null
-                                    ? "Bad Request. Content-Type header is missing."
-                                    : "Bad Request. Content-Type must be one of ['application/json']."));
+        if (refusedAsNotJson(ctx)) {
             return;
         }
         readBody(
@@ -151,6 +147,49 @@ public class MlflowApi {
                         route,
                         () -> withPathParams(
                                 ProtoJsonReader.read(body, route.requestPrototype()), match.pathParams())));
+    }
+
+    /** A POST or PUT whose body is not JSON: MLflow refuses it before reading it; so do we. */
+    private boolean refusedAsNotJson(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        String contentType = request.getHeader(HttpHeaders.CONTENT_TYPE);
+        if ((request.method().name().equals("POST") || request.method().name().equals("PUT"))
+                && (contentType == null || !contentType.split(";")[0].trim().equalsIgnoreCase(JSON))) {
+            discardBody(
+                    ctx,
+                    config.maxDiscardedBodySize().asLongValue(),
+                    () -> Errors.error(
+                            ctx,
+                            400,
+                            ErrorCode.INVALID_PARAMETER_VALUE,
+                            contentType == null
+                                    ? "Bad Request. Content-Type header is missing."
+                                    : "Bad Request. Content-Type must be one of ['application/json']."));
+            return true;
+        }
+        return false;
+    }
+
+    /** MLflow's GraphQL endpoint: GET with query parameters, or POST with a JSON body. */
+    private void graphql(RoutingContext ctx) {
+        String method = ctx.request().method().name();
+        if (method.equals("GET")) {
+            graphql.answer(ctx, actor(ctx));
+            return;
+        }
+        if (!method.equals("POST")) {
+            ctx.response().putHeader(HttpHeaders.ALLOW, "GET, POST");
+            Errors.error(
+                    ctx,
+                    405,
+                    ErrorCode.ENDPOINT_NOT_FOUND,
+                    "Method " + method + " is not allowed at /graphql; use [GET, POST]");
+            return;
+        }
+        if (refusedAsNotJson(ctx)) {
+            return;
+        }
+        readBody(ctx, config.graphql().maxBodySize().asLongValue(), body -> graphql.answer(ctx, body, actor(ctx)));
     }
 
     /**

@@ -1,0 +1,283 @@
+package dev.skein.gateway.graphql;
+
+import com.google.protobuf.Message;
+import dev.skein.common.error.ApiException;
+import dev.skein.gateway.client.Upstreams;
+import dev.skein.gateway.route.Route;
+import dev.skein.gateway.route.RouteTable;
+import dev.skein.proto.artifacts.v1.ArtifactServiceGrpc;
+import dev.skein.proto.common.v1.ErrorCode;
+import dev.skein.proto.registry.v1.RegistryServiceGrpc;
+import dev.skein.proto.tracking.v1.Run;
+import dev.skein.proto.tracking.v1.TrackingServiceGrpc;
+import graphql.ExecutionInput;
+import graphql.ExecutionResult;
+import graphql.GraphQL;
+import graphql.GraphQLContext;
+import graphql.GraphqlErrorBuilder;
+import graphql.analysis.MaxQueryDepthInstrumentation;
+import graphql.execution.DataFetcherExceptionHandler;
+import graphql.execution.DataFetcherExceptionHandlerResult;
+import graphql.language.IntValue;
+import graphql.language.StringValue;
+import graphql.schema.Coercing;
+import graphql.schema.CoercingParseLiteralException;
+import graphql.schema.CoercingParseValueException;
+import graphql.schema.DataFetcher;
+import graphql.schema.DataFetchingEnvironment;
+import graphql.schema.GraphQLScalarType;
+import graphql.schema.idl.FieldWiringEnvironment;
+import graphql.schema.idl.RuntimeWiring;
+import graphql.schema.idl.SchemaGenerator;
+import graphql.schema.idl.SchemaParser;
+import graphql.schema.idl.WiringFactory;
+import io.grpc.MethodDescriptor;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * MLflow 2.17's GraphQL API ({@code /graphql}): its schema ({@code graphql/mlflow.graphqls}), each
+ * field resolved with the same gRPC call as the REST endpoint it mirrors, through the gateway's
+ * route table, so deadlines, the acting user and error mapping are those of the REST API. Runs carry
+ * their experiment and the model versions registered from them, as in MLflow.
+ */
+public final class MlflowGraphql {
+
+    private static final String ACTOR = "skein.actor";
+    private static final String CALLS = "skein.calls";
+    private static final String EXPERIMENTS = "skein.experiments";
+    /** Deeper than any query of the schema's own fields; introspection queries fit too. */
+    private static final int MAX_DEPTH = 16;
+
+    private final GraphQL graphql;
+    private final Upstreams upstreams;
+    private final int maxUpstreamCalls;
+    private final Map<String, Route> routes = new HashMap<>();
+
+    /**
+     * @param errorMessage what a client is told of a failed call (an upstream's MLflow error keeps
+     *     its message; anything else is logged and answered with an id)
+     */
+    public MlflowGraphql(
+            RouteTable table, Upstreams upstreams, int maxUpstreamCalls, Function<Throwable, String> errorMessage) {
+        this.upstreams = upstreams;
+        this.maxUpstreamCalls = maxUpstreamCalls;
+        for (Route route : table.all()) {
+            routes.putIfAbsent(route.method().getFullMethodName(), route);
+        }
+        RuntimeWiring wiring = RuntimeWiring.newRuntimeWiring()
+                .scalar(LONG_STRING)
+                .wiringFactory(new WiringFactory() {
+                    @Override
+                    public DataFetcher<?> getDefaultDataFetcher(FieldWiringEnvironment environment) {
+                        return ProtoFields.FETCHER;
+                    }
+                })
+                .type("Query", type -> type.dataFetcher(
+                                "mlflowGetExperiment", root(TrackingServiceGrpc.getGetExperimentMethod()))
+                        .dataFetcher(
+                                "mlflowGetMetricHistoryBulkInterval",
+                                root(TrackingServiceGrpc.getGetMetricHistoryBulkIntervalMethod()))
+                        .dataFetcher("mlflowGetRun", root(TrackingServiceGrpc.getGetRunMethod()))
+                        .dataFetcher("mlflowListArtifacts", root(ArtifactServiceGrpc.getListRunArtifactsMethod()))
+                        .dataFetcher(
+                                "mlflowSearchModelVersions", root(RegistryServiceGrpc.getSearchModelVersionsMethod()))
+                        .dataFetcher("test", MlflowGraphql::echo))
+                .type("Mutation", type -> type.dataFetcher(
+                                "mlflowSearchDatasets", root("skein.tracking.v1.TrackingService/SearchDatasets"))
+                        .dataFetcher("mlflowSearchRuns", root(TrackingServiceGrpc.getSearchRunsMethod()))
+                        .dataFetcher("testMutation", MlflowGraphql::echo))
+                .type("MlflowRunExtension", type -> type.dataFetcher("experiment", this::experimentOfRun)
+                        .dataFetcher("modelVersions", this::modelVersionsOfRun))
+                .build();
+        this.graphql = GraphQL.newGraphQL(
+                        new SchemaGenerator().makeExecutableSchema(new SchemaParser().parse(schema()), wiring))
+                .instrumentation(new MaxQueryDepthInstrumentation(MAX_DEPTH))
+                .defaultDataFetcherExceptionHandler(exceptions(errorMessage))
+                .build();
+    }
+
+    /** Runs one GraphQL request on behalf of {@code actor}. */
+    public CompletableFuture<ExecutionResult> execute(
+            String query, String operationName, Map<String, Object> variables, String actor) {
+        return graphql.executeAsync(ExecutionInput.newExecutionInput()
+                .query(query)
+                .operationName(operationName)
+                .variables(variables == null ? Map.of() : variables)
+                .graphQLContext(Map.of(
+                        ACTOR,
+                        actor,
+                        CALLS,
+                        new AtomicInteger(),
+                        EXPERIMENTS,
+                        new ConcurrentHashMap<String, CompletableFuture<Message>>()))
+                .build());
+    }
+
+    private static String schema() {
+        try (InputStream in = MlflowGraphql.class.getResourceAsStream("/graphql/mlflow.graphqls")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A root field: its {@code input} is the request of the gRPC method behind the REST endpoint. */
+    private DataFetcher<CompletableFuture<Message>> root(MethodDescriptor<?, ?> method) {
+        return root(method.getFullMethodName());
+    }
+
+    private DataFetcher<CompletableFuture<Message>> root(String method) {
+        Route route = routes.get(method);
+        if (route == null) { // TEMPORARY until search-datasets lands
+            return env -> CompletableFuture.failedFuture(new IllegalStateException("No route for " + method));
+        }
+        return env -> call(env, route, ProtoFields.request(route.requestPrototype(), env.getArgument("input")));
+    }
+
+    private static Map<String, String> echo(DataFetchingEnvironment env) {
+        Map<String, String> out = new HashMap<>();
+        out.put("output", env.getArgument("inputString"));
+        return out;
+    }
+
+    private CompletableFuture<Message> experimentOfRun(DataFetchingEnvironment env) {
+        Run run = env.getSource();
+        String id = run.getInfo().getExperimentId();
+        Map<String, CompletableFuture<Message>> known = env.getGraphQlContext().get(EXPERIMENTS);
+        // one call per experiment, however many of its runs a search returned
+        return known.computeIfAbsent(id, key -> {
+                    Route route = routes.get(
+                            TrackingServiceGrpc.getGetExperimentMethod().getFullMethodName());
+                    Message request = route.requestPrototype()
+                            .newBuilderForType()
+                            .setField(
+                                    route.requestPrototype()
+                                            .getDescriptorForType()
+                                            .findFieldByName("experiment_id"),
+                                    key)
+                            .build();
+                    return call(env, route, request);
+                })
+                .thenApply(response -> (Message)
+                        response.getField(response.getDescriptorForType().findFieldByName("experiment")));
+    }
+
+    private CompletableFuture<Object> modelVersionsOfRun(DataFetchingEnvironment env) {
+        Run run = env.getSource();
+        Route route =
+                routes.get(RegistryServiceGrpc.getSearchModelVersionsMethod().getFullMethodName());
+        Message request = route.requestPrototype()
+                .newBuilderForType()
+                .setField(
+                        route.requestPrototype().getDescriptorForType().findFieldByName("filter"),
+                        "run_id = '" + run.getInfo().getRunId() + "'")
+                .build();
+        return call(env, route, request)
+                .thenApply(response ->
+                        response.getField(response.getDescriptorForType().findFieldByName("model_versions")));
+    }
+
+    /**
+     * One call to a service, counted against the request's {@code max-upstream-calls} before it is
+     * made; a server stream (artifact listings) is gathered into one response, as the REST endpoint
+     * writes it.
+     */
+    private CompletableFuture<Message> call(DataFetchingEnvironment env, Route route, Message request) {
+        GraphQLContext context = env.getGraphQlContext();
+        AtomicInteger calls = context.get(CALLS);
+        if (calls.incrementAndGet() > maxUpstreamCalls) {
+            return CompletableFuture.failedFuture(new ApiException(
+                    ErrorCode.INVALID_PARAMETER_VALUE,
+                    "This query needs more than " + maxUpstreamCalls
+                            + " calls to Skein's services; ask for fewer fields or fewer runs"));
+        }
+        String actor = context.get(ACTOR);
+        if (!route.streaming()) {
+            return upstreams.call(route, request, actor).subscribeAsCompletionStage();
+        }
+        CompletableFuture<Message> gathered = new CompletableFuture<>();
+        Message.Builder whole = ((MethodDescriptor.PrototypeMarshaller<Message>)
+                        route.method().getResponseMarshaller())
+                .getMessagePrototype()
+                .newBuilderForType();
+        upstreams.stream(route, request, actor, new Upstreams.ChunkHandler() {
+            @Override
+            public void onChunk(Message chunk, Runnable next) {
+                whole.mergeFrom(chunk);
+                next.run();
+            }
+
+            @Override
+            public void onEnd() {
+                gathered.complete(whole.build());
+            }
+
+            @Override
+            public void onError(Throwable failure) {
+                gathered.completeExceptionally(failure);
+            }
+        });
+        return gathered;
+    }
+
+    /** A failed field is null in {@code data} and its error message, as MLflow words it, in {@code errors}. */
+    private static DataFetcherExceptionHandler exceptions(Function<Throwable, String> errorMessage) {
+        return parameters -> {
+            Throwable failure = parameters.getException();
+            while (failure instanceof CompletionException && failure.getCause() != null) {
+                failure = failure.getCause();
+            }
+            return CompletableFuture.completedFuture(DataFetcherExceptionHandlerResult.newResult()
+                    .error(GraphqlErrorBuilder.newError(parameters.getDataFetchingEnvironment())
+                            .message(errorMessage.apply(failure))
+                            .build())
+                    .build());
+        };
+    }
+
+    /** MLflow's LongString: 64-bit integers written as strings; integer literals (or strings) read. */
+    private static final GraphQLScalarType LONG_STRING = GraphQLScalarType.newScalar()
+            .name("LongString")
+            .description("A 64-bit integer written as a string, so JavaScript clients keep every digit")
+            .coercing(new Coercing<Long, String>() {
+                @Override
+                public String serialize(Object value) {
+                    return String.valueOf(value);
+                }
+
+                @Override
+                public Long parseValue(Object input) {
+                    try {
+                        return input instanceof Number n ? n.longValue() : Long.parseLong(input.toString());
+                    } catch (NumberFormatException e) {
+                        throw new CoercingParseValueException("Not a 64-bit integer: " + input);
+                    }
+                }
+
+                @Override
+                public Long parseLiteral(Object input) {
+                    try {
+                        if (input instanceof IntValue i) {
+                            return i.getValue().longValueExact();
+                        }
+                        if (input instanceof StringValue s) {
+                            return Long.parseLong(s.getValue());
+                        }
+                    } catch (ArithmeticException | NumberFormatException e) {
+                        // falls through to the refusal
+                    }
+                    throw new CoercingParseLiteralException("Not a 64-bit integer: " + input);
+                }
+            })
+            .build();
+}

@@ -1,0 +1,123 @@
+package dev.skein.gateway.http;
+
+import dev.skein.gateway.graphql.MlflowGraphql;
+import dev.skein.proto.common.v1.ErrorCode;
+import graphql.ExecutionResult;
+import graphql.GraphQLError;
+import io.grpc.StatusRuntimeException;
+import io.vertx.core.Context;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+
+/**
+ * {@code /graphql} as MLflow serves it: {@code {"query", "operationName", "variables"}} in a JSON
+ * body (or as query parameters of a GET), answered with 200 and {@code {"data": …, "errors": [messages]
+ * or null}} — MLflow's shape, where errors are plain messages rather than GraphQL's error objects.
+ */
+final class GraphqlEndpoint {
+
+    private static final Logger LOG = Logger.getLogger(GraphqlEndpoint.class);
+
+    private final MlflowGraphql graphql;
+
+    GraphqlEndpoint(MlflowGraphql graphql) {
+        this.graphql = graphql;
+    }
+
+    /** What a client is told of a failed field: the MLflow error of the service, or an id. */
+    static String errorMessage(Throwable failure) {
+        if (failure instanceof StatusRuntimeException sre) {
+            Errors.Answer answer = Errors.answer(sre, UUID.randomUUID().toString());
+            if (!answer.relayed()) {
+                LOG.errorf("GraphQL request %s failed upstream: %s", answer.id(), sre.getStatus());
+            }
+            return answer.message();
+        }
+        if (failure instanceof dev.skein.common.error.ApiException api) {
+            return api.getMessage();
+        }
+        String id = UUID.randomUUID().toString();
+        LOG.errorf(failure, "GraphQL request %s failed", id);
+        return "Internal error (request " + id + ")";
+    }
+
+    /** A POST's body. */
+    void answer(RoutingContext ctx, byte[] body, String actor) {
+        JsonObject request;
+        try {
+            request = body.length == 0 ? new JsonObject() : new JsonObject(io.vertx.core.buffer.Buffer.buffer(body));
+        } catch (DecodeException | ClassCastException e) {
+            Errors.error(
+                    ctx, 400, ErrorCode.MALFORMED_REQUEST, "Malformed GraphQL request: the body is not a JSON object");
+            return;
+        }
+        Object variables = request.getValue("variables");
+        if (variables != null && !(variables instanceof JsonObject)) {
+            Errors.error(ctx, 400, ErrorCode.INVALID_PARAMETER_VALUE, "GraphQL 'variables' must be a JSON object");
+            return;
+        }
+        answer(ctx, request.getValue("query"), request.getValue("operationName"), (JsonObject) variables, actor);
+    }
+
+    /** A GET's query parameters. */
+    void answer(RoutingContext ctx, String actor) {
+        String variables = ctx.request().getParam("variables");
+        JsonObject parsed = null;
+        if (variables != null && !variables.isBlank()) {
+            try {
+                parsed = new JsonObject(variables);
+            } catch (DecodeException | ClassCastException e) {
+                Errors.error(ctx, 400, ErrorCode.INVALID_PARAMETER_VALUE, "GraphQL 'variables' must be a JSON object");
+                return;
+            }
+        }
+        answer(ctx, ctx.request().getParam("query"), ctx.request().getParam("operationName"), parsed, actor);
+    }
+
+    private void answer(RoutingContext ctx, Object query, Object operationName, JsonObject variables, String actor) {
+        if (!(query instanceof String q) || q.isBlank()) {
+            Errors.error(ctx, 400, ErrorCode.INVALID_PARAMETER_VALUE, "A GraphQL request needs a 'query' string");
+            return;
+        }
+        if (operationName != null && !(operationName instanceof String)) {
+            Errors.error(ctx, 400, ErrorCode.INVALID_PARAMETER_VALUE, "GraphQL 'operationName' must be a string");
+            return;
+        }
+        Map<String, Object> vars = variables == null ? Map.of() : variables.getMap();
+        Context context = ctx.vertx().getOrCreateContext();
+        graphql.execute(q, (String) operationName, vars, actor)
+                .whenComplete((result, failure) -> context.runOnContext(v -> {
+                    if (failure != null) {
+                        Errors.fail(ctx, "POST /graphql", failure);
+                        return;
+                    }
+                    if (!ctx.response().ended() && !ctx.response().closed()) {
+                        ctx.response()
+                                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                                .end(render(result).encode());
+                    }
+                }));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static JsonObject render(ExecutionResult result) {
+        Object data = result.getData();
+        List<GraphQLError> errors = result.getErrors();
+        return new JsonObject()
+                .put("data", data == null ? null : new JsonObject((Map<String, Object>) data))
+                .put(
+                        "errors",
+                        errors.isEmpty()
+                                ? null
+                                : new JsonArray(errors.stream()
+                                        .map(GraphQLError::getMessage)
+                                        .toList()));
+    }
+}
