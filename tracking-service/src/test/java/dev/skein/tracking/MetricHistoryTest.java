@@ -116,34 +116,72 @@ class MetricHistoryTest {
                         tracking, GetMetricHistory.newBuilder().setRunId(run).build()));
     }
 
+    private List<Long> steps(GetMetricHistoryBulkInterval.Response response, String run) {
+        return response.getMetricsList().stream()
+                .filter(m -> m.getRunId().equals(run))
+                .map(MetricWithRunId::getStep)
+                .toList();
+    }
+
+    private GetMetricHistoryBulkInterval.Response interval(String key, int max, List<String> runs) {
+        return tracking.getMetricHistoryBulkInterval(GetMetricHistoryBulkInterval.newBuilder()
+                .addAllRunIds(runs)
+                .setMetricKey(key)
+                .setMaxResults(max)
+                .build());
+    }
+
     @Test
-    void shouldSampleIntervalsEvenlyKeepingFirstAndLastStep() {
+    void shouldSampleIntervalsOverTheLoggedStepsAsMlflowDoes() {
         String a = runWithSteps("acc", 1000);
         String b = runWithSteps("acc", 10);
-        var response = tracking.getMetricHistoryBulkInterval(GetMetricHistoryBulkInterval.newBuilder()
-                .addRunIds(a)
-                .addRunIds(b)
-                .setMetricKey("acc")
-                .setMaxResults(11)
-                .build());
-        List<Long> aSteps = new ArrayList<>();
-        List<Long> bSteps = new ArrayList<>();
-        for (MetricWithRunId m : response.getMetricsList()) {
-            (m.getRunId().equals(a) ? aSteps : bSteps).add(m.getStep());
-        }
-        assertThat(aSteps).hasSize(11).startsWith(0L).endsWith(999L).isSorted().doesNotHaveDuplicates();
-        assertThat(aSteps).containsExactly(0L, 100L, 200L, 300L, 400L, 500L, 599L, 699L, 799L, 899L, 999L);
-        assertThat(bSteps).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
+        var response = interval("acc", 11, List.of(a, b));
+        // positions 1000 / 11 apart in the union of the runs' steps, the last, and each run's first and last
+        assertThat(steps(response, a))
+                .containsExactly(0L, 9L, 90L, 181L, 272L, 363L, 454L, 545L, 636L, 727L, 818L, 909L, 999L);
+        assertThat(steps(response, b)).containsExactly(0L, 9L);
 
         var window = tracking.getMetricHistoryBulkInterval(GetMetricHistoryBulkInterval.newBuilder()
                 .addRunIds(a)
                 .setMetricKey("acc")
-                .setStartStep(100)
+                .setStartStep(0)
                 .setEndStep(200)
-                .setMaxResults(3)
+                .setMaxResults(4)
                 .build());
-        assertThat(window.getMetricsList()).extracting(MetricWithRunId::getStep).containsExactly(100L, 150L, 200L);
-        assertThat(window.getMetrics(0).getValue()).isEqualTo(50.0);
+        assertThat(window.getMetricsList())
+                .extracting(MetricWithRunId::getStep)
+                .containsExactly(0L, 50L, 100L, 150L, 200L);
+        assertThat(window.getMetrics(1).getValue()).isEqualTo(25.0);
+    }
+
+    @Test
+    void shouldSampleRunsWithGapsOverTheStepsTheyLogged() {
+        // every 20th step: MLflow's own example, answered from the distinct steps read one probe each
+        String strided = newRun(tracking, newExperiment(tracking));
+        LogBatch.Builder batch = LogBatch.newBuilder().setRunId(strided);
+        for (int s = 0; s <= 100; s += 20) {
+            batch.addMetrics(metric("m", s, 1, s));
+        }
+        batch.addMetrics(metric("m", -1, 2, 40)); // a second point at step 40: both are answered
+        tracking.logBatch(batch.build());
+        var response = interval("m", 5, List.of(strided));
+        assertThat(steps(response, strided)).containsExactly(0L, 20L, 40L, 40L, 60L, 80L, 100L);
+        assertThat(response.getMetrics(2).getTimestamp()).isEqualTo(1L);
+        assertThat(response.getMetrics(3).getTimestamp()).isEqualTo(2L);
+
+        // steps 0..2 logged, again later (new points, the same steps: counted once), then 5: the gap
+        // is seen (counting 6 steps from 0 to 5 would take them for every step and answer 0, 3, 5)
+        String gap = newRun(tracking, newExperiment(tracking));
+        long[][] batches = {{0, 1, 2}, {2, 1, 0}, {5}};
+        for (int i = 0; i < batches.length; i++) {
+            LogBatch.Builder b = LogBatch.newBuilder().setRunId(gap);
+            for (long s : batches[i]) {
+                b.addMetrics(metric("g", 1.0, 10L * (i + 1), s));
+            }
+            tracking.logBatch(b.build());
+        }
+        assertThat(steps(interval("g", 2, List.of(gap)), gap)).containsExactly(0L, 0L, 2L, 2L, 5L);
+        assertThat(steps(interval("g", 3, List.of(gap)), gap)).containsExactly(0L, 0L, 1L, 1L, 2L, 2L, 5L);
     }
 
     @Test

@@ -93,7 +93,7 @@ public final class MlflowGraphql {
                                 "mlflowSearchModelVersions", root(RegistryServiceGrpc.getSearchModelVersionsMethod()))
                         .dataFetcher("test", MlflowGraphql::echo))
                 .type("Mutation", type -> type.dataFetcher(
-                                "mlflowSearchDatasets", root("skein.tracking.v1.TrackingService/SearchDatasets"))
+                                "mlflowSearchDatasets", root(TrackingServiceGrpc.getSearchDatasetsMethod()))
                         .dataFetcher("mlflowSearchRuns", root(TrackingServiceGrpc.getSearchRunsMethod()))
                         .dataFetcher("testMutation", MlflowGraphql::echo))
                 .type("MlflowRunExtension", type -> type.dataFetcher("experiment", this::experimentOfRun)
@@ -133,13 +133,9 @@ public final class MlflowGraphql {
 
     /** A root field: its {@code input} is the request of the gRPC method behind the REST endpoint. */
     private DataFetcher<CompletableFuture<Message>> root(MethodDescriptor<?, ?> method) {
-        return root(method.getFullMethodName());
-    }
-
-    private DataFetcher<CompletableFuture<Message>> root(String method) {
-        Route route = routes.get(method);
-        if (route == null) { // TEMPORARY until search-datasets lands
-            return env -> CompletableFuture.failedFuture(new IllegalStateException("No route for " + method));
+        Route route = routes.get(method.getFullMethodName());
+        if (route == null) {
+            throw new IllegalStateException("No route for " + method.getFullMethodName());
         }
         return env -> call(env, route, ProtoFields.request(route.requestPrototype(), env.getArgument("input")));
     }

@@ -106,6 +106,14 @@ public class MlflowApi {
             graphql(ctx);
             return;
         }
+        if (request.path().equals(GatewayProxy.PATH) && request.method().name().matches("GET|POST")) {
+            if (request.method().name().equals("GET")) {
+                GatewayProxy.answer(ctx, queryParams(request));
+            } else {
+                readBody(ctx, config.maxBodySize().asLongValue(), body -> GatewayProxy.answer(ctx, body));
+            }
+            return;
+        }
         boolean adminPath = request.path().startsWith(ADMIN_PATH)
                 || request.path().startsWith("/ajax-api" + ADMIN_PATH.substring(4));
         if (adminPath && refuseUnlessAdmin(ctx)) {

@@ -46,7 +46,11 @@ public final class RouteTable {
         services.forEach((service, channel) -> {
             for (MethodDescriptor<?, ?> method : service.getMethods()) {
                 for (Route route : routes(method, channel, defaultMaxBodyBytes)) {
-                    for (String path : List.of(route.path(), route.path().replaceFirst("^/api/", "/ajax-api/"))) {
+                    // a binding under /ajax-api/ is served there only (as MLflow serves its UI's own endpoints)
+                    List<String> paths = route.path().startsWith("/ajax-api/")
+                            ? List.of(route.path())
+                            : List.of(route.path(), route.path().replaceFirst("^/api/", "/ajax-api/"));
+                    for (String path : paths) {
                         Route mounted = new Route(
                                 route.httpMethod(),
                                 path,

@@ -14,6 +14,7 @@ import dev.skein.proto.tracking.v1.RunInputs;
 import dev.skein.proto.tracking.v1.RunStatus;
 import dev.skein.proto.tracking.v1.RunTag;
 import dev.skein.tracking.Dataset;
+import dev.skein.tracking.DatasetSummary;
 import dev.skein.tracking.ExperimentView;
 import dev.skein.tracking.KeyValue;
 import dev.skein.tracking.MetricPoint;
@@ -101,6 +102,17 @@ final class ProtoMapper {
                 .setStep(m.step())
                 .setRunId(runId)
                 .build();
+    }
+
+    static dev.skein.proto.tracking.v1.DatasetSummary datasetSummary(DatasetSummary d) {
+        var b = dev.skein.proto.tracking.v1.DatasetSummary.newBuilder()
+                .setExperimentId(Long.toString(d.experimentId()))
+                .setName(d.name())
+                .setDigest(d.digest());
+        if (d.context() != null) {
+            b.setContext(d.context());
+        }
+        return b.build();
     }
 
     private static DatasetInput datasetInput(Dataset d) {

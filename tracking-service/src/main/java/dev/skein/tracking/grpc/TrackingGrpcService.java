@@ -14,6 +14,7 @@ import dev.skein.proto.tracking.v1.DeleteTag;
 import dev.skein.proto.tracking.v1.GetExperiment;
 import dev.skein.proto.tracking.v1.GetExperimentByName;
 import dev.skein.proto.tracking.v1.GetMetricHistory;
+import dev.skein.proto.tracking.v1.GetMetricHistoryBulk;
 import dev.skein.proto.tracking.v1.GetMetricHistoryBulkInterval;
 import dev.skein.proto.tracking.v1.GetRun;
 import dev.skein.proto.tracking.v1.LogBatch;
@@ -24,6 +25,7 @@ import dev.skein.proto.tracking.v1.LogParam;
 import dev.skein.proto.tracking.v1.MutinyTrackingServiceGrpc;
 import dev.skein.proto.tracking.v1.RestoreExperiment;
 import dev.skein.proto.tracking.v1.RestoreRun;
+import dev.skein.proto.tracking.v1.SearchDatasets;
 import dev.skein.proto.tracking.v1.SearchExperiments;
 import dev.skein.proto.tracking.v1.SearchRuns;
 import dev.skein.proto.tracking.v1.SetExperimentTag;
@@ -329,5 +331,27 @@ public class TrackingGrpcService extends MutinyTrackingServiceGrpc.TrackingServi
                     perRun.forEach(run -> run.points().forEach(m -> b.addMetrics(ProtoMapper.metric(run.runId(), m))));
                     return b.build();
                 }));
+    }
+
+    @Override
+    public Uni<GetMetricHistoryBulk.Response> getMetricHistoryBulk(GetMetricHistoryBulk r) {
+        return unary(() -> runData.historyBulk(
+                        r.getRunIdList(),
+                        optional(r.hasMetricKey(), r.getMetricKey()),
+                        r.hasMaxResults() ? r.getMaxResults() : null)
+                .map(points -> {
+                    GetMetricHistoryBulk.Response.Builder b = GetMetricHistoryBulk.Response.newBuilder();
+                    points.forEach(p -> b.addMetrics(ProtoMapper.metric(p.runId(), p.point())));
+                    return b.build();
+                }));
+    }
+
+    @Override
+    public Uni<SearchDatasets.Response> searchDatasets(SearchDatasets r) {
+        return unary(() -> runData.searchDatasets(r.getExperimentIdsList()).map(summaries -> {
+            SearchDatasets.Response.Builder b = SearchDatasets.Response.newBuilder();
+            summaries.forEach(d -> b.addDatasetSummaries(ProtoMapper.datasetSummary(d)));
+            return b.build();
+        }));
     }
 }

@@ -9,7 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Reads of full metric histories: keyset pages and evenly sampled intervals. */
+/** Reads of metric histories: keyset pages, several runs at once, and sampled intervals. */
 @ApplicationScoped
 public class MetricHistoryRepository {
 
@@ -34,41 +34,81 @@ public class MetricHistoryRepository {
                 });
     }
 
-    /** The lowest and highest step of a run's metric within [start, end]; null if it has none there. */
-    public Uni<long[]> stepRange(String runId, String key, long start, long end) {
-        // two index probes however long the history (min/max aggregates were planned as full scans)
-        String range = " FROM tracking.metrics WHERE run_uuid = $1 AND key = $2 AND step >= $3 AND step <= $4";
-        return pool.preparedQuery("SELECT (SELECT step" + range + " ORDER BY step LIMIT 1) AS lo, (SELECT step" + range
-                        + " ORDER BY step DESC LIMIT 1) AS hi")
-                .execute(Tuple.of(runId, key, start, end))
+    /**
+     * A run's metric's lowest and highest step and how many distinct steps it logged; null if it has
+     * none. Two index probes and a primary-key read, however long the history (min/max aggregates
+     * were planned as full scans).
+     */
+    public record StepSummary(long lo, long hi, long count) {
+        /** Whether every step from lo to hi was logged. */
+        public boolean contiguous() {
+            return count == hi - lo + 1;
+        }
+    }
+
+    public Uni<StepSummary> stepSummary(String runId, String key) {
+        String of = " FROM tracking.metrics WHERE run_uuid = $1 AND key = $2";
+        return pool.preparedQuery("SELECT (SELECT step" + of + " ORDER BY step LIMIT 1) AS lo, (SELECT step" + of
+                        + " ORDER BY step DESC LIMIT 1) AS hi, (SELECT step_count FROM tracking.latest_metrics"
+                        + " WHERE run_uuid = $1 AND key = $2) AS n")
+                .execute(Tuple.of(runId, key))
                 .map(rows -> {
                     Row r = rows.iterator().next();
-                    return r.getLong("lo") == null ? null : new long[] {r.getLong("lo"), r.getLong("hi")};
+                    return r.getLong("lo") == null
+                            ? null
+                            : new StepSummary(r.getLong("lo"), r.getLong("hi"), r.getLong("n"));
                 });
     }
 
     /**
-     * For each target step, the first step logged at or after it (up to {@code end}), and there one
-     * point: the latest logged at that step (highest timestamp, then value). One index probe per
-     * target: a few milliseconds for 320 targets whatever the history's length.
+     * Every distinct step of a run's metric, ascending: a loose index scan, one probe per distinct
+     * step (never reading the other points logged at a step). Only for runs with gaps in their steps.
      */
-    public Uni<List<MetricPoint>> atOrAfter(String runId, String key, long[] targets, long end) {
-        Long[] boxed = new Long[targets.length];
-        for (int i = 0; i < targets.length; i++) {
-            boxed[i] = targets[i];
+    public Uni<long[]> distinctSteps(String runId, String key) {
+        String next = "SELECT step FROM tracking.metrics WHERE run_uuid = $1 AND key = $2";
+        return pool.preparedQuery("WITH RECURSIVE s(step) AS ((" + next + " ORDER BY step LIMIT 1)"
+                        + " UNION ALL SELECT (" + next + " AND step > s.step ORDER BY step LIMIT 1) FROM s"
+                        + " WHERE s.step IS NOT NULL) SELECT step FROM s WHERE step IS NOT NULL")
+                .execute(Tuple.of(runId, key))
+                .map(rows -> {
+                    long[] steps = new long[rows.size()];
+                    int i = 0;
+                    for (Row r : rows) {
+                        steps[i++] = r.getLong("step");
+                    }
+                    return steps;
+                });
+    }
+
+    /** Every point of a run's metric logged at one of these steps, by step, timestamp and value. */
+    public Uni<List<MetricPoint>> atSteps(String runId, String key, long[] steps, int limit) {
+        Long[] boxed = new Long[steps.length];
+        for (int i = 0; i < steps.length; i++) {
+            boxed[i] = steps[i];
         }
-        // Both lookups are LATERAL, so each is an index probe per target whatever the planner
-        // believes: as a join, a table not yet analysed made it compare every point with every target.
-        return pool.preparedQuery("SELECT DISTINCT ON (s.step) p.key, p.value, p.timestamp, p.step"
-                        + " FROM unnest($3::bigint[]) AS t(target) CROSS JOIN LATERAL (SELECT step FROM tracking.metrics"
-                        + " WHERE run_uuid = $1 AND key = $2 AND step >= t.target AND step <= $4 ORDER BY step LIMIT 1) s"
-                        + " CROSS JOIN LATERAL (SELECT key, value, timestamp, step FROM tracking.metrics"
-                        + " WHERE run_uuid = $1 AND key = $2 AND step = s.step ORDER BY timestamp DESC, value DESC LIMIT 1) p"
-                        + " ORDER BY s.step")
-                .execute(Tuple.of(runId, key, boxed, end))
+        return pool.preparedQuery("SELECT key, value, timestamp, step FROM tracking.metrics"
+                        + " WHERE run_uuid = $1 AND key = $2 AND step = ANY($3::bigint[])"
+                        + " ORDER BY step, timestamp, value LIMIT $4")
+                .execute(Tuple.of(runId, key, boxed, limit))
                 .map(rows -> {
                     List<MetricPoint> points = new ArrayList<>(rows.size());
                     rows.forEach(r -> points.add(point(r)));
+                    return points;
+                });
+    }
+
+    /**
+     * The first {@code limit} points of a metric over several runs, ordered by run id (byte order),
+     * then timestamp, step and value, as MLflow's get-history-bulk.
+     */
+    public Uni<List<RunDataRepository.RunPoint>> bulk(List<String> runIds, String key, int limit) {
+        return pool.preparedQuery("SELECT run_uuid, key, value, timestamp, step FROM tracking.metrics"
+                        + " WHERE run_uuid = ANY($1) AND key = $2"
+                        + " ORDER BY run_uuid COLLATE \"C\", timestamp, step, value LIMIT $3")
+                .execute(Tuple.of(runIds.toArray(String[]::new), key, limit))
+                .map(rows -> {
+                    List<RunDataRepository.RunPoint> points = new ArrayList<>(rows.size());
+                    rows.forEach(r -> points.add(new RunDataRepository.RunPoint(r.getString("run_uuid"), point(r))));
                     return points;
                 });
     }

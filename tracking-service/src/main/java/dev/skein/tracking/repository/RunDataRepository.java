@@ -2,6 +2,7 @@ package dev.skein.tracking.repository;
 
 import dev.skein.common.error.ApiException;
 import dev.skein.tracking.Dataset;
+import dev.skein.tracking.DatasetSummary;
 import dev.skein.tracking.KeyValue;
 import dev.skein.tracking.MetricPoint;
 import dev.skein.tracking.Run;
@@ -255,8 +256,10 @@ public class RunDataRepository {
 
     /**
      * Writes metric points of one or more runs: two set-based statements, whatever their number.
-     * Rows are written and locked in (run, key, step, timestamp, value) order, so concurrent writers
-     * cannot deadlock; a point already logged changes nothing, so a redelivered batch is harmless.
+     * Rows are written and locked in (run, key, step, timestamp, value) order, each (run, key)'s
+     * latest_metrics row before its points, so concurrent writers cannot deadlock, and writers of
+     * one (run, key) take turns, which keeps its step_count exact (V5 migration); a point already
+     * logged changes nothing, so a redelivered batch is harmless.
      * seq numbers points in arrival order: batch after batch, and within a batch in lock order.
      */
     private static Uni<Void> insertMetrics(SqlConnection conn, List<RunPoint> points) {
@@ -284,9 +287,11 @@ public class RunDataRepository {
         // One run (every log-batch): its id once, not once per point.
         MetricSql sql = oneRun ? MetricSql.ONE_RUN : MetricSql.MANY_RUNS;
         Tuple args = Tuple.of(oneRun ? runs[0] : runs, keys, steps, timestamps).addArrayOfDouble(values);
-        return conn.preparedQuery(sql.history)
+        // latest first: its upsert locks each (run, key) row, so the history insert after it sees every
+        // point committed before, and counts the steps it is first to log exactly once
+        return conn.preparedQuery(sql.latest)
                 .execute(args)
-                .flatMap(v -> conn.preparedQuery(sql.latest).execute(args))
+                .flatMap(v -> conn.preparedQuery(sql.history).execute(args))
                 .replaceWithVoid();
     }
 
@@ -302,8 +307,17 @@ public class RunDataRepository {
         final String latest;
 
         MetricSql(String run, String points, String distinct) {
-            history = "INSERT INTO tracking.metrics (run_uuid, key, step, timestamp, value)" + " SELECT " + run
-                    + ", k, s, ts, v FROM " + points + " ON CONFLICT DO NOTHING";
+            // The sub-statements of a WITH do not see each other's rows: `fresh` compares the points
+            // inserted with the history as it was, so a step is counted when its first point arrives.
+            history = "WITH ins AS (INSERT INTO tracking.metrics (run_uuid, key, step, timestamp, value)"
+                    + " SELECT " + run + ", k, s, ts, v FROM " + points
+                    + " ON CONFLICT DO NOTHING RETURNING run_uuid, key, step),"
+                    + " fresh AS (SELECT run_uuid, key, count(DISTINCT step) AS n FROM ins WHERE NOT EXISTS"
+                    + " (SELECT 1 FROM tracking.metrics m"
+                    + " WHERE m.run_uuid = ins.run_uuid AND m.key = ins.key AND m.step = ins.step)"
+                    + " GROUP BY run_uuid, key)"
+                    + " UPDATE tracking.latest_metrics lm SET step_count = lm.step_count + fresh.n FROM fresh"
+                    + " WHERE lm.run_uuid = fresh.run_uuid AND lm.key = fresh.key";
             latest = "INSERT INTO tracking.latest_metrics AS lm (run_uuid, key, step, timestamp, value)"
                     + " SELECT DISTINCT ON (" + distinct + ") " + run + ", k, s, ts, v FROM " + points
                     + " ORDER BY " + distinct + ", s DESC, ts DESC, v DESC"
@@ -374,6 +388,28 @@ public class RunDataRepository {
      * Records that a run used these datasets. A dataset is stored once per experiment (by name
      * and digest); using it again in the same run changes nothing.
      */
+    /**
+     * The distinct (experiment, dataset name, digest, context) the runs of these experiments used,
+     * at most {@code limit}; context is the input's {@code mlflow.data.context} tag (null without one).
+     */
+    public Uni<List<DatasetSummary>> datasetSummaries(Long[] experimentIds, int limit) {
+        return pool.preparedQuery("SELECT DISTINCT d.experiment_id, d.name, d.digest, t.value AS context"
+                        + " FROM tracking.datasets d JOIN tracking.inputs i ON i.dataset_uuid = d.dataset_uuid"
+                        + " LEFT JOIN tracking.input_tags t ON t.input_uuid = i.input_uuid"
+                        + " AND t.name = 'mlflow.data.context' WHERE d.experiment_id = ANY($1)"
+                        + " ORDER BY d.experiment_id, d.name, d.digest, context LIMIT $2")
+                .execute(Tuple.of(experimentIds, limit))
+                .map(rows -> {
+                    List<DatasetSummary> summaries = new ArrayList<>(rows.size());
+                    rows.forEach(r -> summaries.add(new DatasetSummary(
+                            r.getLong("experiment_id"),
+                            r.getString("name"),
+                            r.getString("digest"),
+                            r.getString("context"))));
+                    return summaries;
+                });
+    }
+
     public Uni<Void> logInputs(String runId, List<Dataset> datasets) {
         return pool.withTransaction(conn -> activeRun(conn, runId).flatMap(experimentId -> {
             Uni<Void> chain = Uni.createFrom().voidItem();

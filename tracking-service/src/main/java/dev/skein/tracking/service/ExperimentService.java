@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /** MLflow's experiment use cases. */
 @ApplicationScoped
@@ -59,6 +60,7 @@ public class ExperimentService {
             throw ApiException.invalidParameter(
                     "Artifact location cannot be a runs:/ URI. Given: '" + artifactLocation + "'");
         }
+        String location = resolveLocation(artifactRoot, artifactLocation);
         Map<String, String> tagMap = new LinkedHashMap<>();
         for (KeyValue t : tagList) {
             Validation.experimentTag(t.key(), t.value());
@@ -79,9 +81,7 @@ public class ExperimentService {
                             Experiment e = new Experiment();
                             e.id = id;
                             e.name = name;
-                            e.artifactLocation = artifactLocation == null || artifactLocation.isEmpty()
-                                    ? join(artifactRoot, Long.toString(id))
-                                    : artifactLocation;
+                            e.artifactLocation = location == null ? join(artifactRoot, Long.toString(id)) : location;
                             e.lifecycleStage = Experiment.ACTIVE;
                             e.creationTime = now;
                             e.lastUpdateTime = now;
@@ -99,6 +99,37 @@ public class ExperimentService {
 
     private static ApiException alreadyExists(String name) {
         return ApiException.alreadyExists("Experiment(name=" + name + ") already exists.");
+    }
+
+    private static final Pattern URI_SCHEME = Pattern.compile("^[a-zA-Z][a-zA-Z0-9+.\\-]*:");
+
+    /**
+     * The artifact location an experiment is created with; null for the default. MLflow makes a
+     * relative local path absolute ({@code resolve_uri_if_local}: against the server's working
+     * directory); Skein keeps artifacts in its store, not on the server's disk, so a relative path is
+     * resolved under the default artifact root instead ({@code my_location} becomes {@code
+     * mlflow-artifacts:/my_location}), where artifact-service serves it. It may not climb out of the
+     * root. URIs and absolute paths are kept as given.
+     */
+    static String resolveLocation(String root, String location) {
+        if (location == null || location.isEmpty()) {
+            return null;
+        }
+        if (location.contains("#")) {
+            throw ApiException.invalidParameter("'artifact_location' URL can't include fragments or params.");
+        }
+        if (location.startsWith("/") || URI_SCHEME.matcher(location).find()) {
+            return location;
+        }
+        String path = Inputs.normalizePath(location);
+        if (path.equals(".")) {
+            return null;
+        }
+        if (path.equals("..") || path.startsWith("../")) {
+            throw ApiException.invalidParameter("Invalid artifact location '" + location
+                    + "': a relative location is resolved under the artifact root and cannot leave it.");
+        }
+        return join(root, path);
     }
 
     /** {@code root/child}, the way MLflow appends to an artifact URI ({@code mlflow-artifacts:} + 1 = {@code mlflow-artifacts:/1}). */

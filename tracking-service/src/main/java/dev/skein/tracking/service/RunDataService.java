@@ -4,6 +4,7 @@ import dev.skein.common.error.ApiException;
 import dev.skein.common.paging.PageToken;
 import dev.skein.common.validation.Inputs;
 import dev.skein.tracking.Dataset;
+import dev.skein.tracking.DatasetSummary;
 import dev.skein.tracking.KeyValue;
 import dev.skein.tracking.MetricPoint;
 import dev.skein.tracking.repository.MetricHistoryRepository;
@@ -18,6 +19,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
 /** Logging to a run (metrics, params, tags, inputs, models) and reading metric histories. */
 @ApplicationScoped
@@ -32,6 +34,8 @@ public class RunDataService {
     public static final int MAX_BULK_RUNS = 100;
     public static final int MAX_BULK_RESULTS = 2_500;
     public static final int DEFAULT_BULK_RESULTS = 320;
+    public static final int MAX_DATASET_SEARCH_EXPERIMENTS = 20;
+    public static final int MAX_DATASET_SUMMARIES = 1_000;
 
     private final RunDataRepository data;
     private final MetricHistoryRepository history;
@@ -47,6 +51,18 @@ public class RunDataService {
     public Uni<Void> logBatch(
             String runId, List<MetricInput> metricInputs, List<KeyValue> params, List<KeyValue> tags) {
         String id = RunService.requireRunId(runId);
+        for (int i = 0; i < metricInputs.size(); i++) { // MLflow's order: every metric's fields, then params', tags'
+            MetricInput m = metricInputs.get(i);
+            requiredField(m.key() == null || m.key().isEmpty(), "metrics[" + i + "].key");
+            requiredField(m.value() == null, "metrics[" + i + "].value");
+            requiredField(m.timestamp() == null, "metrics[" + i + "].timestamp");
+        }
+        for (int i = 0; i < params.size(); i++) {
+            requiredField(params.get(i).key() == null || params.get(i).key().isEmpty(), "params[" + i + "].key");
+        }
+        for (int i = 0; i < tags.size(); i++) {
+            requiredField(tags.get(i).key() == null || tags.get(i).key().isEmpty(), "tags[" + i + "].key");
+        }
         Validation.batchLimits(metricInputs.size(), params.size(), tags.size());
         List<MetricPoint> metrics = new ArrayList<>(metricInputs.size());
         for (MetricInput m : metricInputs) {
@@ -69,6 +85,12 @@ public class RunDataService {
             Validation.tag(t.key(), t.value());
         }
         return data.logBatch(id, metrics, params, tags);
+    }
+
+    private static void requiredField(boolean missing, String path) {
+        if (missing) {
+            throw ApiException.missing(path);
+        }
     }
 
     public Uni<Void> logMetric(String runId, String key, Double value, Long timestamp, long step) {
@@ -106,6 +128,9 @@ public class RunDataService {
 
     public Uni<Void> logInputs(String runId, List<Dataset> datasets) {
         String id = RunService.requireRunId(runId);
+        if (datasets.isEmpty()) {
+            throw ApiException.missing("datasets");
+        }
         for (Dataset d : datasets) {
             Inputs.required(d.name(), "dataset.name");
             Inputs.required(d.digest(), "dataset.digest");
@@ -125,7 +150,32 @@ public class RunDataService {
                 Inputs.length("Input tag value", t.value(), Validation.MAX_INPUT_TAG_VALUE_LENGTH);
             }
         }
-        return datasets.isEmpty() ? Uni.createFrom().voidItem() : data.logInputs(id, datasets);
+        return data.logInputs(id, datasets);
+    }
+
+    /**
+     * The datasets the runs of these experiments used, with the context of each use (MLflow's
+     * {@code search-datasets}, behind its UI's dataset filter): at most 1,000. Ids no experiment can
+     * have match nothing.
+     */
+    public Uni<List<DatasetSummary>> searchDatasets(List<String> experimentIds) {
+        if (experimentIds.isEmpty()) {
+            throw ApiException.invalidParameter("SearchDatasets request must specify at least one experiment_id.");
+        }
+        if (experimentIds.size() > MAX_DATASET_SEARCH_EXPERIMENTS) {
+            throw ApiException.invalidParameter("SearchDatasets request cannot specify more than "
+                    + MAX_DATASET_SEARCH_EXPERIMENTS + " experiment_ids. Received " + experimentIds.size()
+                    + " experiment_ids.");
+        }
+        List<Long> ids = new ArrayList<>();
+        for (String id : experimentIds) {
+            try {
+                ids.add(Long.parseLong(id));
+            } catch (NumberFormatException e) {
+                // no experiment has it
+            }
+        }
+        return data.datasetSummaries(ids.toArray(Long[]::new), MAX_DATASET_SUMMARIES);
     }
 
     /** Records an MLmodel (as JSON) in the run's {@code mlflow.log-model.history} tag, as MLflow does. */
@@ -194,11 +244,39 @@ public class RunDataService {
     }
 
     /**
-     * For each run, at most {@code maxResults} points of the metric with steps in [start, end],
-     * at steps spread evenly over the range of its logged steps (always keeping the first and last):
-     * a few index probes per run, however long its history. MLflow spreads them evenly over the list
-     * of logged steps instead, which means reading them all; for runs logged at every step (or every
-     * k-th) both choose the same steps.
+     * Several runs' histories of one metric (MLflow's {@code get-history-bulk}, behind its UI's
+     * charts): at most {@code maxResults} points in all (25,000 at most, the default), by run id,
+     * then timestamp, step and value.
+     */
+    public Uni<List<RunDataRepository.RunPoint>> historyBulk(List<String> runIds, String key, Integer maxResults) {
+        if (runIds.isEmpty()) {
+            throw ApiException.invalidParameter("GetMetricHistoryBulk request must specify at least one run_id.");
+        }
+        if (runIds.size() > MAX_BULK_RUNS) {
+            throw ApiException.invalidParameter("GetMetricHistoryBulk request cannot specify more than " + MAX_BULK_RUNS
+                    + " run_ids. Received " + runIds.size() + " run_ids.");
+        }
+        if (key == null) {
+            throw ApiException.invalidParameter("GetMetricHistoryBulk request must specify a metric_key.");
+        }
+        int max = maxResults == null ? WHOLE_HISTORY : Math.min(maxResults, WHOLE_HISTORY);
+        if (max < 0) {
+            throw ApiException.invalidParameter(
+                    "Invalid value " + maxResults + " for parameter 'max_results' supplied. It must not be negative.");
+        }
+        return max == 0
+                ? Uni.createFrom().item(List.of())
+                : history.bulk(List.copyOf(new LinkedHashSet<>(runIds)), key, max);
+    }
+
+    /**
+     * For each run, its points of the metric at the steps MLflow samples ({@link StepSampler}): at
+     * most {@code maxResults} positions spread evenly over the sorted distinct steps the runs logged
+     * in [start, end] (default: 0 to the highest step), their last, and each run's first and last step
+     * in that window; every point logged at those steps, by step, timestamp and value. A run that
+     * logged every step between its first and last (its step count says so) costs three index probes
+     * and one read of the points chosen, however long its history; a run with gaps has its distinct
+     * steps read by a loose index scan (one probe per distinct step, not per point).
      */
     public Uni<List<RunPoints>> bulkInterval(
             List<String> runIds, String key, Integer startStep, Integer endStep, Integer maxResults) {
@@ -211,6 +289,11 @@ public class RunDataService {
         }
         runIds.forEach(Validation::runId);
         Inputs.required(key, "metric_key");
+        int max = maxResults == null ? DEFAULT_BULK_RESULTS : maxResults;
+        if (max < 1 || max > MAX_BULK_RESULTS) {
+            throw ApiException.invalidParameter(
+                    "max_results must be between 1 and " + MAX_BULK_RESULTS + ". Got " + max + ".");
+        }
         if ((startStep == null) != (endStep == null)) {
             throw ApiException.invalidParameter(
                     "If either start step or end step are specified, both must be specified.");
@@ -219,46 +302,61 @@ public class RunDataService {
             throw ApiException.invalidParameter("end_step must be greater than start_step. Found start_step="
                     + startStep + " and end_step=" + endStep + ".");
         }
-        int max = maxResults == null ? DEFAULT_BULK_RESULTS : maxResults;
-        if (max < 1 || max > MAX_BULK_RESULTS) {
-            throw ApiException.invalidParameter(
-                    "max_results must be between 1 and " + MAX_BULK_RESULTS + ". Got " + max + ".");
-        }
-        long start = startStep == null ? Long.MIN_VALUE : startStep;
-        long end = endStep == null ? Long.MAX_VALUE : endStep;
-        List<Uni<RunPoints>> perRun = new ArrayList<>();
-        for (String runId : new LinkedHashSet<>(runIds)) {
-            perRun.add(history.stepRange(runId, key, start, end)
-                    .flatMap(range -> range == null
-                            ? Uni.createFrom().item(List.<MetricPoint>of())
-                            : history.atOrAfter(runId, key, targets(range[0], range[1], max), range[1]))
-                    .map(points -> new RunPoints(runId, points)));
-        }
-        return Uni.join().all(perRun).andFailFast();
+        List<String> runs = List.copyOf(new LinkedHashSet<>(runIds));
+        List<Uni<MetricHistoryRepository.StepSummary>> summaries = new ArrayList<>();
+        runs.forEach(run -> summaries.add(history.stepSummary(run, key)));
+        return Uni.join().all(summaries).andFailFast().flatMap(perRun -> {
+            List<long[]> ranges = new ArrayList<>();
+            List<Uni<long[]>> gappy = new ArrayList<>();
+            for (int i = 0; i < runs.size(); i++) {
+                MetricHistoryRepository.StepSummary s = perRun.get(i);
+                if (s == null) {
+                    continue;
+                }
+                if (s.contiguous()) {
+                    ranges.add(new long[] {s.lo(), s.hi()});
+                } else {
+                    gappy.add(history.distinctSteps(runs.get(i), key));
+                }
+            }
+            Uni<StepSampler> steps = gappy.isEmpty()
+                    ? Uni.createFrom().item(StepSampler.ofRanges(ranges))
+                    : Uni.join().all(gappy).andFailFast().map(lists -> {
+                        List<long[]> all = new ArrayList<>(ranges);
+                        for (long[] listed : lists) {
+                            for (long step : listed) {
+                                all.add(new long[] {step, step});
+                            }
+                        }
+                        return StepSampler.ofRanges(all);
+                    });
+            return steps.flatMap(all -> {
+                long start = startStep == null ? 0 : startStep;
+                long end = endStep == null ? all.last() : endStep;
+                TreeSet<Long> chosen = all.sample(start, end, max);
+                for (MetricHistoryRepository.StepSummary s : perRun) {
+                    if (s != null) {
+                        for (long edge : new long[] {s.lo(), s.hi()}) {
+                            if (edge >= start && edge <= end) {
+                                chosen.add(edge);
+                            }
+                        }
+                    }
+                }
+                long[] at = chosen.stream().mapToLong(Long::longValue).toArray();
+                List<Uni<RunPoints>> points = new ArrayList<>();
+                for (int i = 0; i < runs.size(); i++) {
+                    String run = runs.get(i);
+                    points.add(
+                            perRun.get(i) == null || at.length == 0
+                                    ? Uni.createFrom().item(new RunPoints(run, List.of()))
+                                    : history.atSteps(run, key, at, WHOLE_HISTORY)
+                                            .map(p -> new RunPoints(run, p)));
+                }
+                return Uni.join().all(points).andFailFast();
+            });
+        });
     }
 
     public record RunPoints(String runId, List<MetricPoint> points) {}
-
-    /**
-     * Up to {@code max} target steps spread evenly over [lo, hi], both included: every step when the
-     * range holds no more than {@code max}. Each target stands for the first step logged at or after
-     * it, so runs logged at every step get exactly these steps.
-     */
-    static long[] targets(long lo, long hi, int max) {
-        if (hi - lo < max) { // no more steps in range than asked for: each one
-            long[] all = new long[(int) (hi - lo + 1)];
-            for (int i = 0; i < all.length; i++) {
-                all[i] = lo + i;
-            }
-            return all;
-        }
-        if (max == 1) {
-            return new long[] {lo};
-        }
-        long[] targets = new long[max];
-        for (int i = 0; i < max; i++) {
-            targets[i] = lo + Math.round((double) i * (hi - lo) / (max - 1));
-        }
-        return targets;
-    }
 }

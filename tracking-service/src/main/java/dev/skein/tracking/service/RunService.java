@@ -283,9 +283,10 @@ public class RunService {
             throw ApiException.invalidParameter(
                     "Invalid value for max_results. It must be a positive integer, but got " + maxResults);
         }
-        if (maxResults > MAX_SEARCH_RESULTS) {
-            throw ApiException.invalidParameter("Invalid value for max_results. It must be at most "
-                    + MAX_SEARCH_RESULTS + ", but got " + maxResults);
+        if (maxResults > MAX_SEARCH_RESULTS) { // MLflow's handler refuses it, with its wording
+            throw ApiException.invalidParameter("Invalid value " + maxResults
+                    + " for parameter 'max_results' supplied: it must be at most " + MAX_SEARCH_RESULTS
+                    + ". See the API docs for more information about request parameters.");
         }
         var comparisons = SearchParser.parseFilter(TrackingGrammars.RUNS, filter);
         var order = SearchParser.parseOrderBy(TrackingGrammars.RUNS, orderBy);
