@@ -12,9 +12,11 @@ import dev.skein.proto.registry.v1.DeleteModelVersion;
 import dev.skein.proto.registry.v1.DeleteModelVersionTag;
 import dev.skein.proto.registry.v1.GetModelVersion;
 import dev.skein.proto.registry.v1.GetModelVersionDownloadUri;
+import dev.skein.proto.registry.v1.GetRegisteredModel;
 import dev.skein.proto.registry.v1.ModelVersion;
 import dev.skein.proto.registry.v1.ModelVersionStatus;
 import dev.skein.proto.registry.v1.ModelVersionTag;
+import dev.skein.proto.registry.v1.RegisteredModel;
 import dev.skein.proto.registry.v1.RegistryServiceGrpc.RegistryServiceBlockingStub;
 import dev.skein.proto.registry.v1.SearchModelVersions;
 import dev.skein.proto.registry.v1.SetModelVersionTag;
@@ -24,7 +26,9 @@ import dev.skein.proto.registry.v1.UpdateModelVersion;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.junit.QuarkusTest;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -224,12 +228,12 @@ class ModelVersionTest {
         for (String badVersion : List.of("one", "0", "-1", "1.5", "")) {
             fails(ErrorCode.INVALID_PARAMETER_VALUE, () -> get(name, badVersion));
         }
-        // the run of a version must exist; tracking-service is not reachable in this test
+        // a local path is checked against its run, which tracking-service (unreachable here) must answer
         fails(
                 ErrorCode.TEMPORARILY_UNAVAILABLE,
                 () -> registry.createModelVersion(CreateModelVersion.newBuilder()
                         .setName(name)
-                        .setSource("s3://bucket/m")
+                        .setSource("/tmp/model")
                         .setRunId("0123456789abcdef0123456789abcdef")
                         .build()));
         assertThat(registry.searchModelVersions(SearchModelVersions.newBuilder()
@@ -237,6 +241,150 @@ class ModelVersionTest {
                                 .build())
                         .getModelVersionsList())
                 .isEmpty();
+    }
+
+    @Test
+    void shouldRecordTheRunIdOfARemoteSourceAsGivenAsMlflowDoes() {
+        String name = newModel(registry);
+        // no lineage call is made: MLflow records a run_id without looking the run up
+        ModelVersion v = create(name, "s3://bucket/m", "0123456789abcdef0123456789abcdef");
+        assertThat(v.getRunId()).isEqualTo("0123456789abcdef0123456789abcdef");
+        assertThat(downloadUri(name, "1")).isEqualTo("s3://bucket/m");
+    }
+
+    @Test
+    void shouldRefuseEncodedTraversalInSourcesWithMlflowsMessage() {
+        String name = newModel(registry);
+        for (String bad : List.of(
+                "mlflow-artifacts://host:9000/models/../../../",
+                "http://host:9000/models/../../../",
+                "mlflow-artifacts://host:9000/models/..%2f..%2fartifacts",
+                "mlflow-artifacts://host:9000/models/artifact%00",
+                "s3://bucket/models/%252e%252e%252fsecret",
+                "runs:/0123456789abcdef0123456789abcdef/..%2F..%2Fother-run",
+                "models:/" + name + "/1/..%2f..")) {
+            assertThat(fails(ErrorCode.INVALID_PARAMETER_VALUE, () -> create(name, bad, null)))
+                    .as(bad)
+                    .contains("If supplying a source as an http, https,");
+        }
+        assertThat(fails(ErrorCode.INVALID_PARAMETER_VALUE, () -> create(name, "file:///tmp", null)))
+                .contains("To use a local path as a model version");
+        assertThat(fails(
+                        ErrorCode.INVALID_PARAMETER_VALUE,
+                        () -> create(name, "file://123.456.789.123/path/to/source", "r")))
+                .contains("is not a valid remote uri");
+        assertThat(fails(ErrorCode.INVALID_PARAMETER_VALUE, () -> create(name, "models:/" + name + "/3", null)))
+                .contains("Unable to fetch model from model URI source artifact location 'models:/" + name + "/3'")
+                .contains("Model Version (name=" + name + ", version=3) not found");
+        assertThat(create(name, "mlflow-artifacts://host:9000/models/artifact/..../", null)
+                        .getSource())
+                .isEqualTo("mlflow-artifacts://host:9000/models/artifact/..../");
+    }
+
+    @Test
+    void shouldTouchTheModelOnStageTransitionsAndVersionDeletesButNotOnUpdates() {
+        String name = newModel(registry);
+        newVersion(registry, name);
+        newVersion(registry, name);
+        long created = model(name).getLastUpdatedTimestamp();
+        afterMillisecond(created);
+        ModelVersion moved = transition(name, "1", "Staging", false);
+        assertThat(moved.getLastUpdatedTimestamp()).isGreaterThan(created);
+        assertThat(model(name).getLastUpdatedTimestamp()).isEqualTo(moved.getLastUpdatedTimestamp());
+
+        afterMillisecond(moved.getLastUpdatedTimestamp());
+        registry.updateModelVersion(UpdateModelVersion.newBuilder()
+                .setName(name)
+                .setVersion("1")
+                .setDescription("d")
+                .build());
+        assertThat(model(name).getLastUpdatedTimestamp()).isEqualTo(moved.getLastUpdatedTimestamp());
+
+        long updated = get(name, "1").getLastUpdatedTimestamp();
+        afterMillisecond(updated);
+        registry.deleteModelVersion(
+                DeleteModelVersion.newBuilder().setName(name).setVersion("2").build());
+        assertThat(model(name).getLastUpdatedTimestamp()).isGreaterThan(updated);
+    }
+
+    @Test
+    void shouldSearchVersionsMostRecentlyUpdatedFirstByDefault() {
+        String run = "run-" + UUID.randomUUID();
+        String a = newModel(registry);
+        String b = newModel(registry);
+        create(a, "s3://bucket/a/1", run);
+        create(b, "s3://bucket/b/1", run);
+        ModelVersion a2 = create(a, "s3://bucket/a/2", run);
+        create(b, "s3://bucket/b/2", run);
+        afterMillisecond(Math.max(a2.getLastUpdatedTimestamp(), get(b, "2").getLastUpdatedTimestamp()));
+        transition(a, "1", "Staging", false);
+        List<ModelVersion> found = search("run_id = '" + run + "'");
+        assertThat(found.get(0))
+                .extracting(ModelVersion::getName, ModelVersion::getVersion)
+                .containsExactly(a, "1");
+        assertThat(found)
+                .extracting(ModelVersion::getName, ModelVersion::getVersion)
+                .containsExactlyElementsOf(found.stream()
+                        .sorted(Comparator.comparingLong(ModelVersion::getLastUpdatedTimestamp)
+                                .reversed()
+                                .thenComparing(ModelVersion::getName)
+                                .thenComparing(v -> -Integer.parseInt(v.getVersion())))
+                        .map(v -> tuple(v.getName(), v.getVersion()))
+                        .toList());
+        assertThat(searchOrdered("run_id = '" + run + "'", "version_number DESC"))
+                .extracting(ModelVersion::getName, ModelVersion::getVersion)
+                .containsExactly(
+                        tuple(min(a, b), "2"), tuple(max(a, b), "2"), tuple(min(a, b), "1"), tuple(max(a, b), "1"));
+        assertThat(searchOrdered("run_id = '" + run + "'", "name DESC"))
+                .extracting(ModelVersion::getName, ModelVersion::getVersion)
+                .containsExactly(
+                        tuple(max(a, b), "2"), tuple(max(a, b), "1"), tuple(min(a, b), "2"), tuple(min(a, b), "1"));
+    }
+
+    private static String min(String a, String b) {
+        return a.compareTo(b) < 0 ? a : b;
+    }
+
+    private static String max(String a, String b) {
+        return a.compareTo(b) < 0 ? b : a;
+    }
+
+    /** Waits until the clock has passed {@code millis}, so the next change gets a later time. */
+    private static void afterMillisecond(long millis) {
+        while (System.currentTimeMillis() <= millis) {
+            Thread.onSpinWait();
+        }
+    }
+
+    private ModelVersion create(String name, String source, String runId) {
+        CreateModelVersion.Builder request =
+                CreateModelVersion.newBuilder().setName(name).setSource(source);
+        if (runId != null) {
+            request.setRunId(runId);
+        }
+        return registry.createModelVersion(request.build()).getModelVersion();
+    }
+
+    private String downloadUri(String name, String version) {
+        return registry.getModelVersionDownloadUri(GetModelVersionDownloadUri.newBuilder()
+                        .setName(name)
+                        .setVersion(version)
+                        .build())
+                .getArtifactUri();
+    }
+
+    private RegisteredModel model(String name) {
+        return registry.getRegisteredModel(
+                        GetRegisteredModel.newBuilder().setName(name).build())
+                .getRegisteredModel();
+    }
+
+    private List<ModelVersion> searchOrdered(String filter, String orderBy) {
+        return registry.searchModelVersions(SearchModelVersions.newBuilder()
+                        .setFilter(filter)
+                        .addOrderBy(orderBy)
+                        .build())
+                .getModelVersionsList();
     }
 
     @Test

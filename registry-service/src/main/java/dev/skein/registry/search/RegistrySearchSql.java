@@ -52,7 +52,10 @@ public final class RegistrySearchSql {
                 .bind(offset);
     }
 
-    /** Model versions; ties broken by model name, then newest version first. */
+    /**
+     * Model versions; ties broken by model name, then newest version first. Without an order, the
+     * most recently updated first (MLflow's default).
+     */
     public static SqlQuery versions(List<Comparison> filter, List<OrderBy> orderBy, int limit, long offset) {
         SqlQuery q = new SqlQuery()
                 .append("SELECT v.model_id, v.version FROM registry.model_versions v"
@@ -77,6 +80,9 @@ public final class RegistrySearchSql {
             }
         }
         q.append(" ORDER BY ");
+        if (orderBy.isEmpty()) {
+            q.append("v.last_updated_time DESC, ");
+        }
         order(q, orderBy, VERSION_COLUMNS);
         return q.append("m.name COLLATE \"C\" ASC, v.version DESC LIMIT ")
                 .bind(limit)

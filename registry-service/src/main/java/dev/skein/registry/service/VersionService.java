@@ -47,7 +47,6 @@ public class VersionService {
 
     private static final Pattern RUNS_URI = Pattern.compile("^runs:/([^/]+)(?:/(.*))?$");
     private static final Pattern MODELS_URI = Pattern.compile("^models:/([^/@]+)(?:/([^/]+)|@([^/]+))(/.*)?$");
-    private static final Pattern SCHEME = Pattern.compile("^[a-zA-Z][a-zA-Z0-9+.\\-]*:.*");
 
     private final ModelService models;
     private final RegisteredModelRepository modelRepository;
@@ -118,7 +117,7 @@ public class VersionService {
         Executor caller = CallerContext.capture();
         // Lineage is checked before the transaction (no remote call while the model is locked), then
         // the work comes back to the request's context, where Hibernate Reactive runs.
-        return checkRun(run)
+        return checkSource(source, run)
                 .flatMap(checked -> resolveRunsSource(source))
                 .emitOn(caller)
                 .flatMap(runsLocation -> models.change(() -> models.locked(name).flatMap(model -> resolveModelsSource(
@@ -155,37 +154,44 @@ public class VersionService {
                         }))));
     }
 
-    private Uni<Void> checkRun(String runId) {
-        if (runId == null) {
+    /**
+     * MLflow's check of a source before a version is created: a local path only inside the local
+     * artifact directory of the version's run (which must then exist), any other URI only as an
+     * absolute path without relative references. A {@code run_id} is otherwise recorded as given.
+     */
+    private Uni<Void> checkSource(String source, String runId) {
+        if (!ModelSources.isLocal(source)) {
+            ModelSources.checkAbsolute(source);
             return Uni.createFrom().voidItem();
+        }
+        if (runId == null) {
+            throw ModelSources.localSourceRefused(source);
         }
         return tracking.run(runId).map(found -> {
             if (found.isEmpty()) {
-                throw ApiException.invalidParameter(
-                        "Run with id=" + runId + " not found: a model version's run_id must" + " name an existing run");
+                throw ApiException.notFound("Run with id=" + runId + " not found");
+            }
+            if (!ModelSources.isWithin(source, found.get().artifactUri())) {
+                throw ModelSources.localSourceRefused(source);
             }
             return null;
         });
     }
 
-    /** A {@code runs:/<run_id>/<path>} source as the run's artifact location (null for other sources). */
+    /**
+     * A {@code runs:/<run_id>/<path>} source as the run's artifact location when the run exists; null
+     * for other sources, and for a run that does not exist (the version keeps its source, as in MLflow).
+     */
     private Uni<String> resolveRunsSource(String source) {
         Matcher m = RUNS_URI.matcher(source);
         if (!m.matches()) {
-            checkSource(source);
             return Uni.createFrom().nullItem();
         }
         String runId = m.group(1);
         String path = m.group(2) == null ? "" : m.group(2);
-        checkNoTraversal(source, path);
-        return tracking.run(runId).map(found -> {
-            if (found.isEmpty()) {
-                throw ApiException.invalidParameter(
-                        "Invalid model version source: '" + source + "': run " + runId + " not found");
-            }
-            String root = found.get().artifactUri();
-            return path.isEmpty() ? root : join(root, path);
-        });
+        return tracking.run(runId)
+                .map(found -> found.map(run -> path.isEmpty() ? run.artifactUri() : join(run.artifactUri(), path))
+                        .orElse(null));
     }
 
     /**
@@ -199,14 +205,16 @@ public class VersionService {
         }
         Matcher m = MODELS_URI.matcher(source);
         if (!m.matches()) {
+            if (ModelSources.parse(source).scheme().equals("models")) {
+                throw unfetchable(source, "Not a proper models:/ URI: " + source);
+            }
             return Uni.createFrom().item(source);
         }
         String name = m.group(1);
         String suffix = m.group(4) == null ? "" : m.group(4);
         return modelRepository.findByName(name).flatMap(model -> {
             if (model == null) {
-                throw ApiException.invalidParameter("Invalid model version source: '" + source + "': "
-                        + RegistryInputs.modelNotFound(name).getMessage());
+                throw unfetchable(source, RegistryInputs.modelNotFound(name).getMessage());
             }
             Uni<ModelVersion> target;
             if (m.group(3) != null) {
@@ -217,41 +225,34 @@ public class VersionService {
             } else if (m.group(2).matches("\\d+")) {
                 target = versions.findById(new ModelVersion.Id(model.id, Integer.parseInt(m.group(2))));
             } else {
-                String stage = RegistryInputs.stage(m.group(2));
+                String stage;
+                try {
+                    stage = RegistryInputs.stage(m.group(2));
+                } catch (ApiException e) {
+                    throw unfetchable(source, e.getMessage());
+                }
                 target = versions.inStage(model.id, stage)
                         .map(list -> list.isEmpty() ? null : list.get(list.size() - 1));
             }
             return target.map(v -> {
                 if (v == null) {
-                    throw ApiException.invalidParameter(
-                            "Invalid model version source: '" + source + "': no such model version");
+                    String which = m.group(3) != null ? "@" + m.group(3) : "/" + m.group(2);
+                    throw unfetchable(
+                            source,
+                            m.group(2) != null && m.group(2).matches("\\d+")
+                                    ? RegistryInputs.versionNotFound(name, m.group(2))
+                                            .getMessage()
+                                    : "No model version " + name + which + " found");
                 }
                 return suffix.isEmpty() ? v.storageLocation : join(v.storageLocation, suffix.substring(1));
             });
         });
     }
 
-    /** MLflow refuses local paths (a server cannot serve them) and relative path references. */
-    private static void checkSource(String source) {
-        boolean local = !SCHEME.matcher(source).matches()
-                || source.startsWith("file:")
-                || source.matches("^[a-zA-Z]:[\\\\/].*");
-        if (local) {
-            throw ApiException.invalidParameter("Invalid model version source: '" + source + "'. To use a local path"
-                    + " as a model version source, the run_id request parameter has to be specified and the local path"
-                    + " has to be contained within the artifact directory of the run specified by the run_id.");
-        }
-        int scheme = source.indexOf(':');
-        checkNoTraversal(source, source.substring(scheme + 1));
-    }
-
-    private static void checkNoTraversal(String source, String path) {
-        for (String part : path.split("[/\\\\]")) {
-            if (part.equals("..")) {
-                throw ApiException.invalidParameter("Invalid model version source: '" + source
-                        + "'. An absolute path must be provided without relative path references present.");
-            }
-        }
+    /** MLflow's refusal of a {@code models:/} source it cannot follow. */
+    private static ApiException unfetchable(String source, String error) {
+        return ApiException.invalidParameter(
+                "Unable to fetch model from model URI source artifact location '" + source + "'.Error: " + error);
     }
 
     private static String join(String root, String path) {
@@ -311,8 +312,10 @@ public class VersionService {
 
     private Uni<VersionView> move(String actor, RegisteredModel model, ModelVersion v, String stage) {
         return snapshot(model, v).flatMap(before -> {
+            long now = System.currentTimeMillis();
             v.currentStage = stage;
-            v.lastUpdatedTime = System.currentTimeMillis();
+            v.lastUpdatedTime = now;
+            model.lastUpdatedTime = now;
             return reread(model, v).flatMap(after -> events.versionChange(
                             actor,
                             RegistryChangeKind.MODEL_VERSION_STAGE_TRANSITIONED,
@@ -324,7 +327,10 @@ public class VersionService {
         });
     }
 
-    /** Deletes a version with its tags and the aliases pointing at it. Its number is not reused. */
+    /**
+     * Deletes a version with its tags and the aliases pointing at it; the model's last update time is
+     * the deletion's, as in MLflow. Its number is not reused.
+     */
     public Uni<Void> delete(String actor, String name, String version) {
         RegistryInputs.name(name);
         int number = RegistryInputs.version(version);
@@ -337,7 +343,10 @@ public class VersionService {
                                 before,
                                 null,
                                 Detail.version(number)))
-                        .flatMap(recorded -> versions.delete(v)))));
+                        .flatMap(recorded -> {
+                            model.lastUpdatedTime = System.currentTimeMillis();
+                            return versions.delete(v);
+                        }))));
     }
 
     public Uni<VersionView> get(String name, String version) {
