@@ -3,7 +3,7 @@ package dev.skein.common.search;
 /**
  * What a filter or order-by clause refers to.
  *
- * @param key the metric, param or tag key, or the canonical attribute or dataset field name
+ * @param key the metric, param, tag or request metadata key, or the canonical attribute or dataset field name
  */
 public record Field(Type type, String key) {
 
@@ -12,6 +12,8 @@ public record Field(Type type, String key) {
         PARAM,
         TAG,
         ATTRIBUTE,
-        DATASET
+        DATASET,
+        /** A trace's request metadata ({@code request_metadata.<key>}). */
+        REQUEST_METADATA
     }
 }

@@ -36,6 +36,8 @@ public final class Grammar {
     private final Map<String, String> aliases;
     private final Set<Field.Type> orderTypes;
     private final List<String> orderAttributes;
+    private final Map<String, Field.Type> prefixes;
+    private final Set<String> stringOperators;
 
     private Grammar(Builder b) {
         this.entity = b.entity;
@@ -44,11 +46,19 @@ public final class Grammar {
         this.aliases = b.aliases;
         this.orderTypes = b.orderTypes;
         this.orderAttributes = b.orderAttributes;
+        this.prefixes = b.prefixes;
+        this.stringOperators = b.stringOperators;
     }
 
     /** @param entity what is searched, in messages ("run", "registered model") */
     public static Builder builder(String entity) {
         return new Builder(entity);
+    }
+
+    /** Maps an identifier's prefix to its field type: this grammar's own prefixes, then the common ones. */
+    Field.Type typeOf(String prefix) {
+        Field.Type own = prefixes.get(prefix.toLowerCase());
+        return own != null ? own : type(prefix);
     }
 
     /** Maps an identifier's prefix to its field type ({@code metrics} → METRIC…). */
@@ -99,7 +109,13 @@ public final class Grammar {
             return NUMERIC_OPS;
         }
         Map<String, Spec> fixed = fixedKeys.get(field.type());
-        return fixed != null && fixed.get(field.key()).listable() ? STRING_AND_LIST_OPS : STRING_OPS;
+        Set<String> ops = fixed != null && fixed.get(field.key()).listable() ? STRING_AND_LIST_OPS : STRING_OPS;
+        if (stringOperators == null) {
+            return ops;
+        }
+        Set<String> allowed = new java.util.LinkedHashSet<>(ops);
+        allowed.retainAll(stringOperators);
+        return allowed;
     }
 
     public static final class Builder {
@@ -109,6 +125,8 @@ public final class Grammar {
         private final Map<String, String> aliases = new HashMap<>();
         private final Set<Field.Type> orderTypes = EnumSet.noneOf(Field.Type.class);
         private final List<String> orderAttributes = new ArrayList<>();
+        private final Map<String, Field.Type> prefixes = new HashMap<>();
+        private Set<String> stringOperators;
 
         private Builder(String entity) {
             this.entity = entity;
@@ -140,6 +158,18 @@ public final class Grammar {
         public Builder orderBy(Set<Field.Type> types, String... attributes) {
             orderTypes.addAll(types);
             orderAttributes.addAll(List.of(attributes));
+            return this;
+        }
+
+        /** Another prefix for a field type in this grammar only ({@code trace.status} for attributes of traces). */
+        public Builder prefix(String prefix, Field.Type type) {
+            prefixes.put(prefix.toLowerCase(), type);
+            return this;
+        }
+
+        /** Limits the operators of string fields to these (traces take no LIKE or ILIKE). */
+        public Builder stringOperators(Set<String> operators) {
+            stringOperators = Set.copyOf(operators);
             return this;
         }
 

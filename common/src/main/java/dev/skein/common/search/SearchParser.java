@@ -146,7 +146,7 @@ public final class SearchParser {
             return grammar.field(Field.Type.ATTRIBUTE, word, forOrderBy, clause);
         }
         String prefix = word.substring(0, dot);
-        Field.Type type = Grammar.type(prefix);
+        Field.Type type = grammar.typeOf(prefix);
         if (type == null) {
             throw error("invalid field type '" + prefix + "' at position " + t.position()
                     + "; expected one of metrics, params, tags, attributes, datasets");
@@ -192,6 +192,7 @@ public final class SearchParser {
             case TAG -> "tag '" + field.key() + "'";
             case ATTRIBUTE -> "attribute '" + field.key() + "'";
             case DATASET -> "dataset field '" + field.key() + "'";
+            case REQUEST_METADATA -> "request metadata '" + field.key() + "'";
         };
     }
 

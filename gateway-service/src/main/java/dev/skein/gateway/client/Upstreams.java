@@ -8,6 +8,7 @@ import dev.skein.proto.artifacts.v1.ArtifactServiceGrpc;
 import dev.skein.proto.registry.v1.AuditServiceGrpc;
 import dev.skein.proto.registry.v1.RegistryServiceGrpc;
 import dev.skein.proto.registry.v1.WebhookServiceGrpc;
+import dev.skein.proto.tracking.v1.TraceServiceGrpc;
 import dev.skein.proto.tracking.v1.TrackingAdminServiceGrpc;
 import dev.skein.proto.tracking.v1.TrackingServiceGrpc;
 import io.grpc.CallOptions;
@@ -77,6 +78,7 @@ public class Upstreams {
         return Map.of(
                 TrackingServiceGrpc.getServiceDescriptor(), tracking,
                 TrackingAdminServiceGrpc.getServiceDescriptor(), tracking,
+                TraceServiceGrpc.getServiceDescriptor(), tracking,
                 RegistryServiceGrpc.getServiceDescriptor(), registry,
                 WebhookServiceGrpc.getServiceDescriptor(), registry,
                 AuditServiceGrpc.getServiceDescriptor(), registry,

@@ -48,6 +48,7 @@ public class MlflowApi {
     private final Upstreams upstreams;
     private final GatewayConfig config;
     private final ArtifactProxy artifacts;
+    private final TraceArtifact traceArtifact;
     private final byte[] adminToken;
     private final BodyBudget budget;
     private final GraphqlEndpoint graphql;
@@ -58,6 +59,7 @@ public class MlflowApi {
         this.routes = RouteTable.of(upstreams.services(), config.maxBodySize().asLongValue());
         this.artifacts =
                 new ArtifactProxy(upstreams, config.maxDiscardedBodySize().asLongValue());
+        this.traceArtifact = new TraceArtifact(upstreams, routes);
         this.adminToken = config.adminToken()
                 .filter(t -> !t.isBlank())
                 .map(t -> t.getBytes(StandardCharsets.UTF_8))
@@ -99,7 +101,7 @@ public class MlflowApi {
 
     private void handle(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
-        if (artifacts.handle(ctx, actor(ctx))) {
+        if (artifacts.handle(ctx, actor(ctx)) || traceArtifact.handle(ctx, actor(ctx))) {
             return;
         }
         if (request.path().equals("/graphql")) {

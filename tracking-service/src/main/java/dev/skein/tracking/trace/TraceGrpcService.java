@@ -1,0 +1,137 @@
+package dev.skein.tracking.trace;
+
+import static dev.skein.common.grpc.Calls.unary;
+
+import dev.skein.proto.tracking.v1.DeleteTraceTag;
+import dev.skein.proto.tracking.v1.DeleteTraces;
+import dev.skein.proto.tracking.v1.EndTrace;
+import dev.skein.proto.tracking.v1.GetTraceInfo;
+import dev.skein.proto.tracking.v1.MutinyTraceServiceGrpc;
+import dev.skein.proto.tracking.v1.SearchTraces;
+import dev.skein.proto.tracking.v1.SetTraceTag;
+import dev.skein.proto.tracking.v1.StartTrace;
+import dev.skein.proto.tracking.v1.TraceRequestMetadata;
+import dev.skein.proto.tracking.v1.TraceStatus;
+import dev.skein.proto.tracking.v1.TraceTag;
+import dev.skein.tracking.KeyValue;
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.mutiny.Uni;
+import java.util.List;
+
+/** The gRPC face of traces: maps requests and responses, nothing else. */
+@GrpcService
+public class TraceGrpcService extends MutinyTraceServiceGrpc.TraceServiceImplBase {
+
+    /** MLflow cuts tag and metadata keys and values to this many characters in its answers. */
+    private static final int MAX_CHARS_IN_ANSWER = 250;
+
+    private final TraceService traces;
+
+    public TraceGrpcService(TraceService traces) {
+        this.traces = traces;
+    }
+
+    @Override
+    public Uni<StartTrace.Response> startTrace(StartTrace r) {
+        return unary(() -> traces.start(
+                        r.hasExperimentId() ? r.getExperimentId() : null,
+                        r.getTimestampMs(),
+                        r.getRequestMetadataList().stream()
+                                .map(m -> entry(m.hasKey(), m.getKey(), m.getValue()))
+                                .toList(),
+                        tags(r.getTagsList()))
+                .map(t ->
+                        StartTrace.Response.newBuilder().setTraceInfo(proto(t)).build()));
+    }
+
+    @Override
+    public Uni<EndTrace.Response> endTrace(EndTrace r) {
+        return unary(() -> traces.end(
+                        r.getRequestId(),
+                        r.getTimestampMs(),
+                        r.getStatus().name(),
+                        r.getRequestMetadataList().stream()
+                                .map(m -> entry(m.hasKey(), m.getKey(), m.getValue()))
+                                .toList(),
+                        tags(r.getTagsList()))
+                .map(t -> EndTrace.Response.newBuilder().setTraceInfo(proto(t)).build()));
+    }
+
+    @Override
+    public Uni<GetTraceInfo.Response> getTraceInfo(GetTraceInfo r) {
+        return unary(() -> traces.get(r.getRequestId()).map(t -> GetTraceInfo.Response.newBuilder()
+                .setTraceInfo(proto(t))
+                .build()));
+    }
+
+    @Override
+    public Uni<SearchTraces.Response> searchTraces(SearchTraces r) {
+        return unary(() -> traces.search(
+                        r.getExperimentIdsList(),
+                        r.hasFilter() ? r.getFilter() : null,
+                        r.getMaxResults(),
+                        r.getOrderByList(),
+                        r.hasPageToken() ? r.getPageToken() : null)
+                .map(page -> {
+                    SearchTraces.Response.Builder b = SearchTraces.Response.newBuilder();
+                    page.items().forEach(t -> b.addTraces(proto(t)));
+                    if (page.nextPageToken() != null) {
+                        b.setNextPageToken(page.nextPageToken());
+                    }
+                    return b.build();
+                }));
+    }
+
+    @Override
+    public Uni<DeleteTraces.Response> deleteTraces(DeleteTraces r) {
+        return unary(() -> traces.delete(
+                        r.hasExperimentId() ? r.getExperimentId() : null,
+                        r.hasMaxTimestampMillis() ? r.getMaxTimestampMillis() : null,
+                        r.hasMaxTraces() ? r.getMaxTraces() : null,
+                        r.getRequestIdsList())
+                .map(n -> DeleteTraces.Response.newBuilder().setTracesDeleted(n).build()));
+    }
+
+    @Override
+    public Uni<SetTraceTag.Response> setTraceTag(SetTraceTag r) {
+        return unary(() -> traces.setTag(
+                        r.getRequestId(), r.hasKey() ? r.getKey() : null, r.hasValue() ? r.getValue() : null)
+                .replaceWith(SetTraceTag.Response.getDefaultInstance()));
+    }
+
+    @Override
+    public Uni<DeleteTraceTag.Response> deleteTraceTag(DeleteTraceTag r) {
+        return unary(() -> traces.deleteTag(r.getRequestId(), r.hasKey() ? r.getKey() : null)
+                .replaceWith(DeleteTraceTag.Response.getDefaultInstance()));
+    }
+
+    private static List<KeyValue> tags(List<TraceTag> tags) {
+        return tags.stream()
+                .map(t -> entry(t.hasKey(), t.getKey(), t.getValue()))
+                .toList();
+    }
+
+    private static KeyValue entry(boolean hasKey, String key, String value) {
+        return new KeyValue(hasKey ? key : null, value);
+    }
+
+    static dev.skein.proto.tracking.v1.TraceInfo proto(TraceInfo t) {
+        var b = dev.skein.proto.tracking.v1.TraceInfo.newBuilder()
+                .setRequestId(t.requestId())
+                .setExperimentId(Long.toString(t.experimentId()))
+                .setTimestampMs(t.timestampMs())
+                .setExecutionTimeMs(t.executionTimeMs() == null ? 0 : t.executionTimeMs())
+                .setStatus(TraceStatus.valueOf(t.status()));
+        t.requestMetadata()
+                .forEach(m -> b.addRequestMetadata(
+                        TraceRequestMetadata.newBuilder().setKey(cut(m.key())).setValue(cut(m.value()))));
+        t.tags()
+                .forEach(tag ->
+                        b.addTags(TraceTag.newBuilder().setKey(cut(tag.key())).setValue(cut(tag.value()))));
+        return b.build();
+    }
+
+    private static String cut(String s) {
+        return s == null ? "" : s.length() > MAX_CHARS_IN_ANSWER ? s.substring(0, MAX_CHARS_IN_ANSWER) : s;
+    }
+}

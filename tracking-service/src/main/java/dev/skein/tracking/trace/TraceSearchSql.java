@@ -1,0 +1,123 @@
+package dev.skein.tracking.trace;
+
+import dev.skein.common.error.ApiException;
+import dev.skein.common.search.Comparison;
+import dev.skein.common.search.Field;
+import dev.skein.common.search.OrderBy;
+import dev.skein.common.search.SqlQuery;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns a parsed trace search into one parameterised statement. Tag and request-metadata clauses
+ * are EXISTS on their tables (a trace lacking the key never matches); ordering on them is a scalar
+ * subquery, missing values last; ties go newest first, then by request id — MLflow's order.
+ */
+final class TraceSearchSql {
+
+    static final String COLUMNS = "t.request_id, t.experiment_id, t.timestamp_ms, t.execution_time_ms, t.status";
+
+    private static final Map<String, String> COLUMNS_BY_ATTRIBUTE = Map.of(
+            "request_id", "t.request_id",
+            "experiment_id", "t.experiment_id",
+            "timestamp_ms", "t.timestamp_ms",
+            "execution_time_ms", "t.execution_time_ms",
+            "status", "t.status");
+
+    private static final Set<String> NUMERIC = Set.of("experiment_id", "timestamp_ms", "execution_time_ms");
+
+    private TraceSearchSql() {}
+
+    static SqlQuery build(
+            Long[] experimentIds, List<Comparison> filter, List<OrderBy> orderBy, int limit, long offset) {
+        SqlQuery q = new SqlQuery()
+                .append("SELECT ")
+                .append(COLUMNS)
+                .append(" FROM tracking.trace_info t WHERE t.experiment_id = ANY(")
+                .bind(experimentIds)
+                .append(")");
+        for (Comparison c : filter) {
+            q.append(" AND ");
+            clause(q, mapped(c.field()), c);
+        }
+        q.append(" ORDER BY ");
+        Set<Field> seen = new HashSet<>();
+        for (OrderBy o : orderBy) {
+            Field f = mapped(o.field());
+            if (!seen.add(f)) {
+                throw ApiException.invalidParameter("`order_by` contains duplicate fields: "
+                        + orderBy.stream().map(x -> x.field().key()).toList());
+            }
+            sortKey(q, f);
+            if (!(f.type() == Field.Type.ATTRIBUTE && NUMERIC.contains(f.key()))) {
+                // byte order, as MLflow's stores sort strings, whatever the database's collation
+                q.append(" COLLATE \"C\"");
+            }
+            q.append(o.ascending() ? " ASC NULLS LAST, " : " DESC NULLS LAST, ");
+        }
+        if (!seen.contains(new Field(Field.Type.ATTRIBUTE, "timestamp_ms"))) {
+            q.append("t.timestamp_ms DESC, ");
+        }
+        if (!seen.contains(new Field(Field.Type.ATTRIBUTE, "request_id"))) {
+            q.append("t.request_id COLLATE \"C\" ASC, ");
+        }
+        q.dropLast(2).append(" LIMIT ").bind(limit).append(" OFFSET ").bind(offset);
+        return q;
+    }
+
+    /** {@code name} and {@code run_id} are a tag and a request metadata key, as in MLflow. */
+    private static Field mapped(Field f) {
+        if (f.type() == Field.Type.ATTRIBUTE && f.key().equals("name")) {
+            return new Field(Field.Type.TAG, TraceInfo.TRACE_NAME);
+        }
+        if (f.type() == Field.Type.ATTRIBUTE && f.key().equals("run_id")) {
+            return new Field(Field.Type.REQUEST_METADATA, TraceInfo.SOURCE_RUN);
+        }
+        return f;
+    }
+
+    private static String table(Field f) {
+        return f.type() == Field.Type.TAG ? "tracking.trace_tags" : "tracking.trace_request_metadata";
+    }
+
+    private static void clause(SqlQuery q, Field f, Comparison c) {
+        if (f.type() == Field.Type.ATTRIBUTE) {
+            compare(q, COLUMNS_BY_ATTRIBUTE.get(f.key()), c);
+            return;
+        }
+        q.append("EXISTS (SELECT 1 FROM ")
+                .append(table(f))
+                .append(" x WHERE x.request_id = t.request_id AND x.key = ")
+                .bind(f.key())
+                .append(" AND ");
+        compare(q, "x.value", c);
+        q.append(")");
+    }
+
+    private static void compare(SqlQuery q, String column, Comparison c) {
+        if (c.op().equals("IN") || c.op().equals("NOT IN")) {
+            q.append(c.op().equals("IN") ? "" : "NOT ")
+                    .append(column)
+                    .append(" = ANY(")
+                    .bind(c.list().toArray(new String[0]))
+                    .append(")");
+        } else {
+            q.append(column).append(" ");
+            q.compare(c);
+        }
+    }
+
+    private static void sortKey(SqlQuery q, Field f) {
+        if (f.type() == Field.Type.ATTRIBUTE) {
+            q.append(COLUMNS_BY_ATTRIBUTE.get(f.key()));
+            return;
+        }
+        q.append("(SELECT x.value FROM ")
+                .append(table(f))
+                .append(" x WHERE x.request_id = t.request_id AND x.key = ")
+                .bind(f.key())
+                .append(")");
+    }
+}
