@@ -80,10 +80,7 @@ public class MlflowApi {
         // of the API with ../ is answered (and refused) here, never routed somewhere else.
         router.route().handler(ctx -> {
             String path = ctx.request().path();
-            if (path.startsWith("/api/")
-                    || path.startsWith("/ajax-api/")
-                    || path.equals("/get-artifact")
-                    || path.equals("/model-versions/get-artifact")) {
+            if (path.startsWith("/api/") || path.startsWith("/ajax-api/") || ArtifactProxy.servesTopLevel(path)) {
                 handle(ctx);
             } else {
                 ctx.next();
