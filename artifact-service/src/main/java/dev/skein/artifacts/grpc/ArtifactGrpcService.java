@@ -69,6 +69,7 @@ public class ArtifactGrpcService extends ArtifactServiceGrpc.ArtifactServiceImpl
     @Override
     public StreamObserver<UploadChunk> upload(StreamObserver<UploadResult> responses) {
         ServerCallStreamObserver<UploadResult> call = (ServerCallStreamObserver<UploadResult>) responses;
+        CallWrites writes = CallWrites.of(call);
         call.disableAutoRequest();
         ChunkPipe pipe = new ChunkPipe(call::request, UPLOAD_IDLE_TIMEOUT);
         call.setOnCancelHandler(() -> pipe.fail(new IllegalStateException("the call was cancelled")));
@@ -92,18 +93,24 @@ public class ArtifactGrpcService extends ArtifactServiceGrpc.ArtifactServiceImpl
             private void start(UploadHeader header) {
                 workers.execute(() -> {
                     try {
-                        long size = artifacts.upload(header.getPath(), pipe, header.hasSize() ? header.getSize() : -1);
-                        call.onNext(UploadResult.newBuilder()
+                        long declared = header.hasSize() ? header.getSize() : -1;
+                        long size = header.hasRunId()
+                                ? artifacts.uploadToRun(header.getRunId(), header.getPath(), pipe, declared)
+                                : artifacts.upload(header.getPath(), pipe, declared);
+                        UploadResult result = UploadResult.newBuilder()
                                 .setPath(header.getPath())
                                 .setSize(size)
-                                .build());
-                        call.onCompleted();
+                                .build();
+                        writes.run(() -> {
+                            call.onNext(result);
+                            call.onCompleted();
+                        });
                     } catch (ChunkPipe.CutOff cutOff) {
                         // nobody may be listening any more; the store holds nothing of the upload
                         LOG.debugf("Upload of %s: %s", header.getPath(), cutOff.getMessage());
-                        fail(call, new ApiException(ErrorCode.ABORTED, cutOff.getMessage()));
+                        fail(writes, call, new ApiException(ErrorCode.ABORTED, cutOff.getMessage()));
                     } catch (Throwable failure) {
-                        fail(call, failure);
+                        fail(writes, call, failure);
                     }
                 });
             }
@@ -117,7 +124,7 @@ public class ArtifactGrpcService extends ArtifactServiceGrpc.ArtifactServiceImpl
             public void onCompleted() {
                 if (!started) {
                     started = true;
-                    fail(call, ApiException.missing("path"));
+                    fail(writes, call, ApiException.missing("path"));
                 }
                 pipe.end();
             }
@@ -331,24 +338,33 @@ public class ArtifactGrpcService extends ArtifactServiceGrpc.ArtifactServiceImpl
     }
 
     private <T> void unary(StreamObserver<T> responses, Supplier<T> work) {
+        CallWrites writes = CallWrites.of(responses);
+        // a cancelled call's writes are dropped (CallWrites); without a handler grpc-java would throw
+        ((ServerCallStreamObserver<T>) responses).setOnCancelHandler(() -> {});
         workers.execute(() -> {
             T response;
             try {
                 response = work.get();
             } catch (Throwable failure) {
-                fail(responses, failure);
+                fail(writes, responses, failure);
                 return;
             }
-            responses.onNext(response);
-            responses.onCompleted();
+            writes.run(() -> {
+                responses.onNext(response);
+                responses.onCompleted();
+            });
         });
     }
 
-    private void fail(StreamObserver<?> responses, Throwable failure) {
-        try {
-            responses.onError(errors.apply(failure));
-        } catch (IllegalStateException alreadyClosed) {
-            // the call was cancelled meanwhile: nobody is listening
-        }
+    /** Ends a call with the MLflow-coded status of a failure, on the call's thread. */
+    private void fail(CallWrites writes, StreamObserver<?> responses, Throwable failure) {
+        Throwable status = errors.apply(failure);
+        writes.run(() -> {
+            try {
+                responses.onError(status);
+            } catch (IllegalStateException alreadyClosed) {
+                // the call ended meanwhile: nobody is listening
+            }
+        });
     }
 }

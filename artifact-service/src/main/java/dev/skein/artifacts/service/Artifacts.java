@@ -20,7 +20,7 @@ import io.minio.messages.Part;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URLConnection;
+import java.io.PushbackInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,7 +29,6 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * MLflow's artifact operations on the object store: the proxy's files under {@code mlflow-artifacts:/},
@@ -42,16 +41,8 @@ public class Artifacts {
     public static final int MAX_PAGE = 10_000;
     static final long MAX_EXPIRATION_SECONDS = 604_800;
     static final int MAX_PARTS = 10_000;
-
-    /** Types a browser would render or run; served as text so a stored file cannot script the site. */
-    private static final Set<String> RENDERED = Set.of(
-            "text/html",
-            "application/xhtml+xml",
-            "image/svg+xml",
-            "text/xml",
-            "application/xml",
-            "text/javascript",
-            "application/javascript");
+    /** MLflow's limit of upload-artifact: 10 MiB. */
+    static final long MAX_RUN_UPLOAD = 10L * 1024 * 1024;
 
     private final ObjectStore store;
     private final ArtifactRoots roots;
@@ -94,6 +85,27 @@ public class Artifacts {
     }
 
     public record RunListing(String rootUri, Page page) {}
+
+    /**
+     * MLflow's upload-artifact: stores a file under a run's artifact root, reading the stream to its
+     * end; returns its size. As MLflow, the path is judged first, then an empty body is refused, then
+     * the run is looked up.
+     */
+    public long uploadToRun(String runId, String path, InputStream in, long declaredSize) throws IOException {
+        String file = ArtifactPaths.requireNonRoot(path, "path");
+        if (declaredSize > MAX_RUN_UPLOAD) {
+            throw ApiException.invalidParameter("Artifact size is too large. Max size is 10MB.");
+        }
+        PushbackInputStream body = new PushbackInputStream(in, 1);
+        int first = body.read();
+        if (first < 0) {
+            throw ApiException.invalidParameter("Request must specify data.");
+        }
+        body.unread(first);
+        Inputs.required(runId, "run_uuid");
+        Location at = roots.resolve(owners.runArtifactUri(runId)).child(file);
+        return store.put(at, body, declaredSize);
+    }
 
     public String presignedUrl(Method method, String runId, String path, Long expirationSeconds) {
         Inputs.required(runId, "run_id");
@@ -146,7 +158,7 @@ public class Artifacts {
         String name = ArtifactPaths.baseName(at.key());
         DownloadHeader.Builder header = DownloadHeader.newBuilder()
                 .setName(name)
-                .setContentType(contentType(name))
+                .setContentType(MimeTypes.of(name))
                 .setTotalSize(info.size())
                 .setEtag(info.etag())
                 .setLastModified(info.lastModified());
@@ -192,15 +204,6 @@ public class Artifacts {
     public InputStream read(Opened opened) {
         return store.open(
                 opened.at(), opened.header().getFirst(), opened.header().getLength());
-    }
-
-    /** A content type from the file name; types a browser would render are served as plain text. */
-    static String contentType(String name) {
-        String type = URLConnection.getFileNameMap().getContentTypeFor(name);
-        if (type == null) {
-            return name.equals("MLmodel") || name.equals("MLproject") ? "text/plain" : "application/octet-stream";
-        }
-        return RENDERED.contains(type) ? "text/plain" : type;
     }
 
     // --- multipart uploads ---------------------------------------------------------------------

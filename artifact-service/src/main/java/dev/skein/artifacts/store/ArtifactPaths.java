@@ -5,15 +5,18 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.jboss.logging.Logger;
 
 /**
  * Artifact paths, always relative to a root (the proxy's, a run's, a model version's). A path is
  * normalised — empty and {@code .} segments dropped — and refused if it could leave its root or
  * mean something else to another layer: {@code ..} segments, absolute paths, backslashes, NUL and
- * other control characters, and any of these hidden under (repeated) percent-encoding.
+ * other control characters, {@code #} (as MLflow), and any of these hidden under (repeated)
+ * percent-encoding. Refusals carry MLflow's message, {@code Invalid path}.
  */
 public final class ArtifactPaths {
 
+    private static final Logger LOG = Logger.getLogger(ArtifactPaths.class);
     private static final int MAX_DECODE_ROUNDS = 3;
     private static final int MAX_LENGTH = 1024;
 
@@ -78,6 +81,9 @@ public final class ArtifactPaths {
             if (c == '\\') {
                 throw invalid(original, "backslashes are not allowed");
             }
+            if (c == '#') {
+                throw invalid(original, "'#' is not allowed");
+            }
             if (c < 0x20 || c == 0x7f) {
                 throw invalid(original, "control characters (NUL included) are not allowed");
             }
@@ -104,16 +110,20 @@ public final class ArtifactPaths {
         }
     }
 
+    /** MLflow's answer, word for word ("Invalid path"); the reason is logged at debug level. */
     private static ApiException invalid(String path, String why) {
-        StringBuilder shown = new StringBuilder();
-        for (int i = 0; i < path.length(); i++) {
-            char c = path.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
-                shown.append(String.format("\\x%02x", (int) c));
-            } else {
-                shown.append(c);
+        if (LOG.isDebugEnabled()) {
+            StringBuilder shown = new StringBuilder();
+            for (int i = 0; i < path.length(); i++) {
+                char c = path.charAt(i);
+                if (c < 0x20 || c == 0x7f) {
+                    shown.append(String.format("\\x%02x", (int) c));
+                } else {
+                    shown.append(c);
+                }
             }
+            LOG.debugf("Invalid path '%s': %s", shown, why);
         }
-        return ApiException.invalidParameter("Invalid path '" + shown + "': " + why + ".");
+        return ApiException.invalidParameter("Invalid path");
     }
 }

@@ -41,11 +41,16 @@ class ArtifactPathsTest {
             "a%00b",
             "C:/Windows",
             "s3://other-bucket/x",
+            "a#b",
+            "a%23b",
         }) {
             assertThatThrownBy(() -> ArtifactPaths.normalize(path))
                     .as(path)
-                    .isInstanceOfSatisfying(
-                            ApiException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PARAMETER_VALUE));
+                    .isInstanceOfSatisfying(ApiException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PARAMETER_VALUE);
+                        // MLflow's test_path_validation wants exactly this message
+                        assertThat(e.getMessage()).isEqualTo("Invalid path");
+                    });
         }
     }
 

@@ -50,6 +50,11 @@ final class ArtifactProxy {
             Pattern.compile("^/(?:api|ajax-api)/2\\.0/mlflow-artifacts/artifacts/(.+)$");
     private static final Pattern RANGE = Pattern.compile("^bytes=(\\d*)-(\\d*)$");
     private static final int CHUNK = 256 * 1024;
+    private static final String UPLOAD_ARTIFACT = "/ajax-api/2.0/mlflow/upload-artifact";
+    /** MLflow's limit of upload-artifact (10 MiB), also for a body of no declared length. */
+    static final long MAX_UPLOAD_ARTIFACT = 10L * 1024 * 1024;
+
+    static final String TOO_LARGE = "Artifact size is too large. Max size is 10MB.";
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
 
     private final Upstreams upstreams;
@@ -63,8 +68,15 @@ final class ArtifactProxy {
     /** Serves the request if it is one of the raw-byte endpoints; false if it is not. */
     boolean handle(RoutingContext ctx, String actor) {
         HttpServerRequest request = ctx.request();
-        String path = request.path();
+        String path = collapseLeadingSlashes(request.path());
         HttpMethod method = request.method();
+        if (path.equals(UPLOAD_ARTIFACT)) {
+            if (method == HttpMethod.POST) {
+                uploadToRun(ctx, actor);
+                return true;
+            }
+            return false;
+        }
         if (path.equals("/get-artifact") || path.equals("/ajax-api/2.0/mlflow/get-artifact")) {
             if (method == HttpMethod.GET) {
                 String runId = firstOf(request, "run_id", "run_uuid");
@@ -98,7 +110,7 @@ final class ArtifactProxy {
             }
             return false;
         }
-        Matcher m = FILE_PATH.matcher(path);
+        Matcher m = FILE_PATH.matcher(request.path());
         if (!m.matches()) {
             return false;
         }
@@ -108,10 +120,28 @@ final class ArtifactProxy {
             return true;
         }
         if (method == HttpMethod.PUT) {
-            upload(ctx, file, actor);
+            upload(ctx, UploadHeader.newBuilder().setPath(file), Long.MAX_VALUE, "{}", actor);
             return true;
         }
         return false;
+    }
+
+    /**
+     * Whether the gateway serves this path outside {@code /api/} and {@code /ajax-api/}: the UI's
+     * downloads. Leading slashes count as one, as in MLflow (Flask), where {@code
+     * //model-versions/get-artifact} is the endpoint itself.
+     */
+    static boolean servesTopLevel(String path) {
+        String p = collapseLeadingSlashes(path);
+        return p.equals("/get-artifact") || p.equals("/model-versions/get-artifact");
+    }
+
+    private static String collapseLeadingSlashes(String path) {
+        int i = 0;
+        while (i + 1 < path.length() && path.charAt(i) == '/' && path.charAt(i + 1) == '/') {
+            i++;
+        }
+        return path.substring(i);
     }
 
     private static String firstOf(HttpServerRequest request, String... names) {
@@ -126,11 +156,44 @@ final class ArtifactProxy {
 
     // --- upload ------------------------------------------------------------------------------
 
-    private void upload(RoutingContext ctx, String path, String actor) {
+    /**
+     * MLflow's upload-artifact ({@code POST /ajax-api/2.0/mlflow/upload-artifact?run_uuid=&path=}, the
+     * web UI's): the raw body is the file, stored under the run's artifact root, at most {@link
+     * #MAX_UPLOAD_ARTIFACT} bytes; answered with an empty JSON response as MLflow does. artifact-service
+     * judges the path, then refuses an empty body, then looks the run up — MLflow's order.
+     */
+    private void uploadToRun(RoutingContext ctx, String actor) {
+        HttpServerRequest request = ctx.request();
+        String runId = request.getParam("run_uuid");
+        if (runId == null || runId.isEmpty()) {
+            refuse(ctx, "Request must specify run_uuid.");
+            return;
+        }
+        String file = request.getParam("path");
+        if (file == null || file.isEmpty()) {
+            refuse(ctx, "Request must specify path.");
+            return;
+        }
+        upload(ctx, UploadHeader.newBuilder().setRunId(runId).setPath(file), MAX_UPLOAD_ARTIFACT, "", actor);
+    }
+
+    /** A 400 {@code INVALID_PARAMETER_VALUE} before the body was read: it is not read any further. */
+    private void refuse(RoutingContext ctx, String message) {
+        boolean stillReading = !ctx.request().isEnded();
+        if (stillReading) {
+            Errors.announceClose(ctx);
+        }
+        Errors.error(ctx, 400, ErrorCode.INVALID_PARAMETER_VALUE, message);
+        if (stillReading) {
+            Errors.stopReading(ctx, maxDiscardedBodySize);
+        }
+    }
+
+    /** The body is the file: streamed to artifact-service, at most {@code maxBytes}; {@code answer} on success. */
+    private void upload(RoutingContext ctx, UploadHeader.Builder header, long maxBytes, String answer, String actor) {
         HttpServerRequest request = ctx.request();
         HttpServerResponse response = ctx.response();
         Context context = ctx.vertx().getOrCreateContext();
-        UploadHeader.Builder header = UploadHeader.newBuilder().setPath(path);
         String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
         if (length != null) {
             try {
@@ -158,7 +221,7 @@ final class ArtifactProxy {
                             finished[0] = true;
                             if (!response.ended()) {
                                 response.putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                                        .end("{}");
+                                        .end(answer);
                             }
                         });
                     }
@@ -166,6 +229,11 @@ final class ArtifactProxy {
                     @Override
                     public void onError(Throwable failure) {
                         context.runOnContext(v -> {
+                            if (response.ended() || response.closed()) {
+                                // answered already (refused), or the client went away: nobody to tell
+                                LOG.debugf("Upload %s ended after its answer: %s", request.path(), failure);
+                                return;
+                            }
                             boolean stillReading = !finished[0] && !request.isEnded();
                             finished[0] = true;
                             if (stillReading) {
@@ -181,8 +249,16 @@ final class ArtifactProxy {
                 });
         sink.send(UploadChunk.newBuilder().setHeader(header).build());
         Buffer[] pending = {Buffer.buffer(CHUNK)};
+        long[] received = {0};
         request.handler(data -> {
             if (finished[0]) {
+                return;
+            }
+            received[0] += data.length();
+            if (received[0] > maxBytes) {
+                finished[0] = true;
+                sink.cancel("The body is larger than " + maxBytes + " bytes");
+                refuse(ctx, TOO_LARGE);
                 return;
             }
             pending[0].appendBuffer(data);
@@ -249,6 +325,8 @@ final class ArtifactProxy {
         HttpServerResponse response = ctx.response();
         Context context = ctx.vertx().getOrCreateContext();
         String what = "GET " + ctx.request().path();
+        // bytes of the body still to come; the response ends with its last byte, not with the call
+        long[] remaining = {-1};
         Runnable cancel = upstreams.stream(
                 upstreams.artifacts(),
                 ArtifactServiceGrpc.getDownloadMethod(),
@@ -258,7 +336,7 @@ final class ArtifactProxy {
                     @Override
                     public void onChunk(Message message, Runnable next) {
                         context.runOnContext(v -> {
-                            if (response.closed()) {
+                            if (response.ended() || response.closed()) {
                                 return;
                             }
                             DownloadChunk chunk = (DownloadChunk) message;
@@ -266,13 +344,24 @@ final class ArtifactProxy {
                                 if (!start(response, chunk.getHeader())) {
                                     return;
                                 }
+                                remaining[0] = chunk.getHeader().getLength();
                             }
-                            Backpressure.write(
-                                    response,
-                                    chunk.hasData()
-                                            ? Buffer.buffer(chunk.getData().toByteArray())
-                                            : null,
-                                    next);
+                            Buffer data = chunk.hasData()
+                                    ? Buffer.buffer(chunk.getData().toByteArray())
+                                    : null;
+                            if (data != null) {
+                                remaining[0] -= data.length();
+                            }
+                            if (remaining[0] == 0) {
+                                // the client has everything: whatever it does next cannot cut the call
+                                if (data != null) {
+                                    response.end(data);
+                                } else {
+                                    response.end();
+                                }
+                                return;
+                            }
+                            Backpressure.write(response, data, next);
                         });
                     }
 
@@ -288,7 +377,10 @@ final class ArtifactProxy {
                     @Override
                     public void onError(Throwable failure) {
                         context.runOnContext(v -> {
-                            if (response.headWritten()) {
+                            if (response.ended() || response.closed()) {
+                                // the client has its answer, or went away (then the call was cancelled)
+                                LOG.debugf("Download %s ended after its answer: %s", what, failure);
+                            } else if (response.headWritten()) {
                                 LOG.warnf("Download %s failed midway, cutting the response: %s", what, failure);
                                 response.reset();
                             } else {
@@ -297,7 +389,12 @@ final class ArtifactProxy {
                         });
                     }
                 });
-        response.closeHandler(v -> cancel.run());
+        // only a response still under way has a call worth cancelling
+        response.closeHandler(v -> {
+            if (!response.ended()) {
+                cancel.run();
+            }
+        });
     }
 
     /** Writes the status and headers; false if the answer is complete already (416). */

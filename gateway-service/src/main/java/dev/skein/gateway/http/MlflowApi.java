@@ -88,8 +88,7 @@ public class MlflowApi {
             String path = ctx.request().path();
             if (path.startsWith("/api/")
                     || path.startsWith("/ajax-api/")
-                    || path.equals("/get-artifact")
-                    || path.equals("/model-versions/get-artifact")
+                    || ArtifactProxy.servesTopLevel(path)
                     || path.equals("/graphql")) {
                 handle(ctx);
             } else {
