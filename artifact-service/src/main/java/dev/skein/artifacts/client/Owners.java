@@ -14,6 +14,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The services that own what artifacts belong to: tracking-service knows a run's artifact root,
@@ -23,6 +25,8 @@ import java.util.function.Supplier;
  */
 @ApplicationScoped
 public class Owners {
+
+    private static final Pattern RUNS_URI = Pattern.compile("^runs:/([^/]+)(?:/(.*))?$");
 
     private final TrackingServiceGrpc.TrackingServiceBlockingStub tracking;
     private final RegistryServiceGrpc.RegistryServiceBlockingStub registry;
@@ -46,14 +50,26 @@ public class Owners {
                 .getArtifactUri());
     }
 
-    /** Where a model version's files are (RESOURCE_DOES_NOT_EXIST if there is no such version). */
+    /**
+     * Where a model version's files are (RESOURCE_DOES_NOT_EXIST if there is no such version). The
+     * registry answers a {@code runs:/<run_id>/<path>} source as it was given, as MLflow does; it is
+     * read from that run's artifacts, as MLflow's runs artifact repository reads it.
+     */
     public String modelVersionUri(String name, String version) {
-        return call("registry-service", () -> registry.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .getModelVersionDownloadUri(GetModelVersionDownloadUri.newBuilder()
-                        .setName(name)
-                        .setVersion(version)
-                        .build())
-                .getArtifactUri());
+        String uri =
+                call("registry-service", () -> registry.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                        .getModelVersionDownloadUri(GetModelVersionDownloadUri.newBuilder()
+                                .setName(name)
+                                .setVersion(version)
+                                .build())
+                        .getArtifactUri());
+        Matcher runs = RUNS_URI.matcher(uri);
+        if (!runs.matches()) {
+            return uri;
+        }
+        String root = runArtifactUri(runs.group(1));
+        String path = runs.group(2);
+        return path == null || path.isEmpty() ? root : root.replaceAll("/+$", "") + "/" + path;
     }
 
     private static <T> T call(String service, Supplier<T> call) {

@@ -623,9 +623,10 @@ class ArtifactIT {
                         .queryParam("version", version)
                         .get("/api/2.0/mlflow/model-versions/get-download-uri"))
                 .getString("artifact_uri");
-        assertThat(uri).isEqualTo(run.getArtifactUri() + "/model");
-        // the location resolves to this proxy: the client downloads from there
-        assertThat(get(proxyRoot(uri) + "/MLmodel").body()).isEqualTo(mlmodel);
+        // as MLflow answers: the runs:/ source itself; the client reads the run's artifacts through this proxy
+        assertThat(uri).isEqualTo("runs:/" + run.getRunId() + "/model");
+        assertThat(get(proxyRoot(run.getArtifactUri()) + "/model/MLmodel").body())
+                .isEqualTo(mlmodel);
         HttpResponse<byte[]> ui = raw(
                 "GET",
                 "/model-versions/get-artifact?name=" + URLEncoder.encode(name, StandardCharsets.UTF_8) + "&version="

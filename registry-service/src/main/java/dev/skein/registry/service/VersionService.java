@@ -45,7 +45,6 @@ public class VersionService {
 
     static final int MAX_SEARCH_RESULTS = 200_000;
 
-    private static final Pattern RUNS_URI = Pattern.compile("^runs:/([^/]+)(?:/(.*))?$");
     private static final Pattern MODELS_URI = Pattern.compile("^models:/([^/@]+)(?:/([^/]+)|@([^/]+))(/.*)?$");
 
     private final ModelService models;
@@ -118,11 +117,9 @@ public class VersionService {
         // Lineage is checked before the transaction (no remote call while the model is locked), then
         // the work comes back to the request's context, where Hibernate Reactive runs.
         return checkSource(source, run)
-                .flatMap(checked -> resolveRunsSource(source))
                 .emitOn(caller)
-                .flatMap(runsLocation -> models.change(() -> models.locked(name).flatMap(model -> resolveModelsSource(
-                                source, runsLocation)
-                        .flatMap(location -> {
+                .flatMap(checked -> models.change(() -> models.locked(name)
+                        .flatMap(model -> resolveModelsSource(source).flatMap(location -> {
                             long now = System.currentTimeMillis();
                             model.lastVersion += 1;
                             model.lastUpdatedTime = now;
@@ -179,30 +176,12 @@ public class VersionService {
     }
 
     /**
-     * A {@code runs:/<run_id>/<path>} source as the run's artifact location when the run exists; null
-     * for other sources, and for a run that does not exist (the version keeps its source, as in MLflow).
-     */
-    private Uni<String> resolveRunsSource(String source) {
-        Matcher m = RUNS_URI.matcher(source);
-        if (!m.matches()) {
-            return Uni.createFrom().nullItem();
-        }
-        String runId = m.group(1);
-        String path = m.group(2) == null ? "" : m.group(2);
-        return tracking.run(runId)
-                .map(found -> found.map(run -> path.isEmpty() ? run.artifactUri() : join(run.artifactUri(), path))
-                        .orElse(null));
-    }
-
-    /**
-     * The storage location of a version's source: a {@code runs:/} source as resolved, a {@code
+     * The storage location of a version's source, as MLflow keeps it: a {@code
      * models:/<name>/<version|stage>} or {@code models:/<name>@<alias>} source as that version's own
-     * location (a version copied from another model), any other URI as it is.
+     * location (a version copied from another model), any other URI — {@code runs:/} included, which
+     * artifact-service resolves to the run's artifacts when the files are read — as it is.
      */
-    private Uni<String> resolveModelsSource(String source, String runsLocation) {
-        if (runsLocation != null) {
-            return Uni.createFrom().item(runsLocation);
-        }
+    private Uni<String> resolveModelsSource(String source) {
         Matcher m = MODELS_URI.matcher(source);
         if (!m.matches()) {
             if (ModelSources.parse(source).scheme().equals("models")) {
