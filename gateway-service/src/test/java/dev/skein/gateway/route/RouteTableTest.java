@@ -35,10 +35,15 @@ class RouteTableTest {
         assertThat(table.at("/api/2.0/mlflow/experiments/delete-experiment-tag"))
                 .containsOnlyKeys("POST");
         assertThat(table.at("/api/2.0/mlflow/nope")).isEmpty();
-        // 24 RPCs, experiments/search twice, each under two prefixes
+        // MLflow's UI-only endpoints, bound under /ajax-api/ in the contract, are served there only
+        assertThat(table.at("/ajax-api/2.0/mlflow/metrics/get-history-bulk")).containsOnlyKeys("GET");
+        assertThat(table.at("/api/2.0/mlflow/metrics/get-history-bulk")).isEmpty();
+        assertThat(table.at("/ajax-api/2.0/mlflow/experiments/search-datasets")).containsOnlyKeys("POST");
+        assertThat(table.at("/api/2.0/mlflow/experiments/search-datasets")).isEmpty();
+        // every RPC, experiments/search twice, each under two prefixes but the two /ajax-api/-only ones
         assertThat(table.size())
                 .isEqualTo(
-                        (TrackingServiceGrpc.getServiceDescriptor().getMethods().size() + 1) * 2);
+                        (TrackingServiceGrpc.getServiceDescriptor().getMethods().size() + 1) * 2 - 2);
     }
 
     @Test
