@@ -385,10 +385,6 @@ public class RunDataRepository {
     }
 
     /**
-     * Records that a run used these datasets. A dataset is stored once per experiment (by name
-     * and digest); using it again in the same run changes nothing.
-     */
-    /**
      * The distinct (experiment, dataset name, digest, context) the runs of these experiments used,
      * at most {@code limit}; context is the input's {@code mlflow.data.context} tag (null without one).
      */
@@ -410,6 +406,10 @@ public class RunDataRepository {
                 });
     }
 
+    /**
+     * Records that a run used these datasets. A dataset is stored once per experiment (by name
+     * and digest); using it again in the same run changes nothing.
+     */
     public Uni<Void> logInputs(String runId, List<Dataset> datasets) {
         return pool.withTransaction(conn -> activeRun(conn, runId).flatMap(experimentId -> {
             Uni<Void> chain = Uni.createFrom().voidItem();
