@@ -18,6 +18,7 @@ import graphql.GraphqlErrorBuilder;
 import graphql.analysis.MaxQueryDepthInstrumentation;
 import graphql.execution.DataFetcherExceptionHandler;
 import graphql.execution.DataFetcherExceptionHandlerResult;
+import graphql.execution.ResultNodesInfo;
 import graphql.language.IntValue;
 import graphql.language.StringValue;
 import graphql.schema.Coercing;
@@ -42,6 +43,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -55,8 +57,16 @@ public final class MlflowGraphql {
     private static final String ACTOR = "skein.actor";
     private static final String CALLS = "skein.calls";
     private static final String EXPERIMENTS = "skein.experiments";
+    private static final String BYTES = "skein.bytes";
+    private static final String SLOTS = "skein.slots";
     /** Deeper than any query of the schema's own fields; introspection queries fit too. */
     private static final int MAX_DEPTH = 16;
+    /** Values in one answer: past it graphql-java stops building the result. */
+    static final int MAX_RESULT_NODES = 200_000;
+    /** Service calls of one request under way at once; the others wait their turn. */
+    static final int CALLS_AT_ONCE = 4;
+    /** Bytes of service answers one request may gather. */
+    static final long MAX_ANSWER_BYTES = 32L * 1024 * 1024;
 
     private final GraphQL graphql;
     private final Upstreams upstreams;
@@ -118,6 +128,12 @@ public final class MlflowGraphql {
                         actor,
                         CALLS,
                         new AtomicInteger(),
+                        BYTES,
+                        new AtomicLong(),
+                        SLOTS,
+                        new Slots(CALLS_AT_ONCE),
+                        ResultNodesInfo.MAX_RESULT_NODES,
+                        MAX_RESULT_NODES,
                         EXPERIMENTS,
                         new ConcurrentHashMap<String, CompletableFuture<Message>>()))
                 .build());
@@ -198,17 +214,51 @@ public final class MlflowGraphql {
                             + " calls to Skein's services; ask for fewer fields or fewer runs"));
         }
         String actor = context.get(ACTOR);
-        if (!route.streaming()) {
-            return upstreams.call(route, request, actor).subscribeAsCompletionStage();
-        }
+        AtomicLong bytes = context.get(BYTES);
+        Slots slots = context.get(SLOTS);
+        return slots.run(() -> {
+                    if (bytes.get() > MAX_ANSWER_BYTES) {
+                        return CompletableFuture.failedFuture(tooLarge());
+                    }
+                    return route.streaming()
+                            ? gather(route, request, actor)
+                            : upstreams.call(route, request, actor).subscribeAsCompletionStage();
+                })
+                .thenApply(response -> {
+                    if (bytes.addAndGet(response.getSerializedSize()) > MAX_ANSWER_BYTES) {
+                        throw tooLarge();
+                    }
+                    return response;
+                });
+    }
+
+    private static ApiException tooLarge() {
+        return new ApiException(
+                ErrorCode.INVALID_PARAMETER_VALUE,
+                "This query gathers more than " + MAX_ANSWER_BYTES / (1024 * 1024)
+                        + " MB from Skein's services; ask for fewer fields, runs or results");
+    }
+
+    /** A server stream (artifact listings) gathered into one response, as the REST endpoint writes it. */
+    private CompletableFuture<Message> gather(Route route, Message request, String actor) {
         CompletableFuture<Message> gathered = new CompletableFuture<>();
         Message.Builder whole = ((MethodDescriptor.PrototypeMarshaller<Message>)
                         route.method().getResponseMarshaller())
                 .getMessagePrototype()
                 .newBuilderForType();
-        upstreams.stream(route, request, actor, new Upstreams.ChunkHandler() {
+        long[] size = {0};
+        Runnable[] cancel = {null};
+        cancel[0] = upstreams.stream(route, request, actor, new Upstreams.ChunkHandler() {
             @Override
             public void onChunk(Message chunk, Runnable next) {
+                size[0] += chunk.getSerializedSize();
+                if (size[0] > MAX_ANSWER_BYTES) {
+                    gathered.completeExceptionally(tooLarge());
+                    if (cancel[0] != null) {
+                        cancel[0].run();
+                    }
+                    return;
+                }
                 whole.mergeFrom(chunk);
                 next.run();
             }
@@ -224,6 +274,62 @@ public final class MlflowGraphql {
             }
         });
         return gathered;
+    }
+
+    /** At most {@code n} calls of one request under way; the rest start as earlier ones finish. */
+    private static final class Slots {
+        private final java.util.ArrayDeque<Runnable> waiting = new java.util.ArrayDeque<>();
+        private int free;
+
+        Slots(int n) {
+            this.free = n;
+        }
+
+        <T> CompletableFuture<T> run(java.util.function.Supplier<CompletableFuture<T>> work) {
+            CompletableFuture<T> result = new CompletableFuture<>();
+            Runnable start = () -> {
+                CompletableFuture<T> started;
+                try {
+                    started = work.get();
+                } catch (RuntimeException e) {
+                    started = CompletableFuture.failedFuture(e);
+                }
+                started.whenComplete((value, failure) -> {
+                    release();
+                    if (failure != null) {
+                        result.completeExceptionally(failure);
+                    } else {
+                        result.complete(value);
+                    }
+                });
+            };
+            boolean now;
+            synchronized (this) {
+                now = free > 0;
+                if (now) {
+                    free--;
+                } else {
+                    waiting.add(start);
+                }
+            }
+            if (now) {
+                start.run();
+            }
+            return result;
+        }
+
+        private void release() {
+            Runnable next;
+            synchronized (this) {
+                next = waiting.poll();
+                if (next == null) {
+                    free++;
+                }
+            }
+            if (next != null) {
+                next.run();
+            }
+        }
     }
 
     /** A failed field is null in {@code data} and its error message, as MLflow words it, in {@code errors}. */

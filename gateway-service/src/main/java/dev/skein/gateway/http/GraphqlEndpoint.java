@@ -14,6 +14,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /**
@@ -25,7 +26,11 @@ final class GraphqlEndpoint {
 
     private static final Logger LOG = Logger.getLogger(GraphqlEndpoint.class);
 
+    /** GraphQL requests executing at once in this gateway; past it, 503 with Retry-After. */
+    static final int MAX_EXECUTING = 32;
+
     private final MlflowGraphql graphql;
+    private final AtomicInteger executing = new AtomicInteger();
 
     GraphqlEndpoint(MlflowGraphql graphql) {
         this.graphql = graphql;
@@ -91,9 +96,20 @@ final class GraphqlEndpoint {
             return;
         }
         Map<String, Object> vars = variables == null ? Map.of() : variables.getMap();
+        if (executing.incrementAndGet() > MAX_EXECUTING) {
+            executing.decrementAndGet();
+            ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+            Errors.error(
+                    ctx,
+                    503,
+                    ErrorCode.TEMPORARILY_UNAVAILABLE,
+                    "The gateway is running too many GraphQL queries; retry shortly");
+            return;
+        }
         Context context = ctx.vertx().getOrCreateContext();
         graphql.execute(q, (String) operationName, vars, actor)
                 .whenComplete((result, failure) -> context.runOnContext(v -> {
+                    executing.decrementAndGet();
                     if (failure != null) {
                         Errors.fail(ctx, "POST /graphql", failure);
                         return;

@@ -142,8 +142,12 @@ final class ModelSources {
         if (artifactUri == null || artifactUri.isEmpty() || !isLocal(artifactUri)) {
             return false;
         }
-        Path dir = localPath(artifactUri);
-        return localPath(source).startsWith(dir);
+        try {
+            Path dir = localPath(artifactUri);
+            return localPath(source).startsWith(dir);
+        } catch (java.nio.file.InvalidPathException e) {
+            return false; // a NUL or another character no path may hold: not within anything
+        }
     }
 
     private static Path localPath(String uri) {

@@ -177,15 +177,28 @@ public class TraceService {
         return ApiException.notFound("Trace with request_id '" + requestId + "' not found.");
     }
 
-    /** Key-value entries as MLflow reads them into a dict: each needs a key; a later one wins. */
+    /** Tags or request metadata entries one request may carry. */
+    static final int MAX_ENTRIES = 1000;
+
+    /**
+     * Key-value entries as MLflow reads them into a dict: each needs a key (at most 250 characters,
+     * the size of MLflow's key columns); a later one wins; values are cut to 8,000 characters, as
+     * set-trace-tag cuts them.
+     */
     private static Map<String, String> entries(List<KeyValue> entries, String field) {
+        if (entries.size() > MAX_ENTRIES) {
+            throw ApiException.invalidParameter("A trace may be given at most " + MAX_ENTRIES + " " + field
+                    + " entries at once, got " + entries.size());
+        }
         Map<String, String> map = new LinkedHashMap<>();
         for (KeyValue e : entries) {
             if (e.key() == null) {
                 throw ApiException.invalidParameter("Missing value for required parameter '" + field
                         + "'. See the API docs for more information about request parameters.");
             }
-            map.put(e.key(), e.value() == null ? "" : e.value());
+            Inputs.length("Trace " + field + " key", e.key(), MAX_TAG_KEY_LENGTH);
+            String value = e.value() == null ? "" : e.value();
+            map.put(e.key(), value.length() > MAX_TAG_VALUE_LENGTH ? value.substring(0, MAX_TAG_VALUE_LENGTH) : value);
         }
         return map;
     }
