@@ -13,6 +13,7 @@ import dev.skein.proto.tracking.v1.LogBatch;
 import dev.skein.proto.tracking.v1.Metric;
 import dev.skein.proto.tracking.v1.MetricWithRunId;
 import dev.skein.proto.tracking.v1.TrackingServiceGrpc.TrackingServiceBlockingStub;
+import dev.skein.tracking.service.RunDataService;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.junit.QuarkusTest;
 import java.util.ArrayList;
@@ -182,6 +183,24 @@ class MetricHistoryTest {
         }
         assertThat(steps(interval("g", 2, List.of(gap)), gap)).containsExactly(0L, 0L, 2L, 2L, 5L);
         assertThat(steps(interval("g", 3, List.of(gap)), gap)).containsExactly(0L, 0L, 1L, 1L, 2L, 2L, 5L);
+    }
+
+    @Test
+    void shouldSampleARunWithGapsAndVeryManyStepsOverItsRangeWithinBoundedMemory() {
+        // 10,001 steps logged every 3rd step: more than the distinct steps read into memory per run,
+        // so the run is sampled over its range; the answer holds only steps it logged, its first and last
+        String run = newRun(tracking, newExperiment(tracking));
+        int steps = RunDataService.MAX_LISTED_STEPS + 1;
+        for (int start = 0; start < steps; start += 1000) {
+            LogBatch.Builder batch = LogBatch.newBuilder().setRunId(run);
+            for (int i = start; i < Math.min(steps, start + 1000); i++) {
+                batch.addMetrics(metric("wide", i, 1000L + i, 3L * i));
+            }
+            tracking.logBatch(batch.build());
+        }
+        List<Long> answered = steps(interval("wide", 5, List.of(run)), run);
+        assertThat(answered).isNotEmpty().hasSizeLessThanOrEqualTo(7).allMatch(step -> step % 3 == 0);
+        assertThat(answered).startsWith(0L).endsWith(3L * (steps - 1));
     }
 
     @Test

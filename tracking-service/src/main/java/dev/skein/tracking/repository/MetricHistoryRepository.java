@@ -64,13 +64,17 @@ public class MetricHistoryRepository {
      * Every distinct step of a run's metric, ascending: a loose index scan, one probe per distinct
      * step (never reading the other points logged at a step). Only for runs with gaps in their steps.
      */
-    public Uni<long[]> distinctSteps(String runId, String key) {
+    public Uni<long[]> distinctSteps(String runId, String key, int atMost) {
         String next = "SELECT step FROM tracking.metrics WHERE run_uuid = $1 AND key = $2";
+        // the recursion stops once the outer LIMIT is met: never more than atMost + 1 probes
         return pool.preparedQuery("WITH RECURSIVE s(step) AS ((" + next + " ORDER BY step LIMIT 1)"
                         + " UNION ALL SELECT (" + next + " AND step > s.step ORDER BY step LIMIT 1) FROM s"
-                        + " WHERE s.step IS NOT NULL) SELECT step FROM s WHERE step IS NOT NULL")
-                .execute(Tuple.of(runId, key))
+                        + " WHERE s.step IS NOT NULL) SELECT step FROM s WHERE step IS NOT NULL LIMIT $3")
+                .execute(Tuple.of(runId, key, atMost + 1))
                 .map(rows -> {
+                    if (rows.size() > atMost) {
+                        return null;
+                    }
                     long[] steps = new long[rows.size()];
                     int i = 0;
                     for (Row r : rows) {

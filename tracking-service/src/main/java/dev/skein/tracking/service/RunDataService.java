@@ -33,6 +33,14 @@ public class RunDataService {
 
     public static final int MAX_BULK_RUNS = 100;
     public static final int MAX_BULK_RESULTS = 2_500;
+
+    /**
+     * Distinct steps of one run read into memory to sample over them as MLflow does; a run with gaps
+     * and more steps than this is sampled over its range (lo..hi) instead, so a request's memory and
+     * index probes stay bounded (a sampled step the run did not log finds no point).
+     */
+    public static final int MAX_LISTED_STEPS = 10_000;
+
     public static final int DEFAULT_BULK_RESULTS = 320;
     public static final int MAX_DATASET_SEARCH_EXPERIMENTS = 20;
     public static final int MAX_DATASET_SUMMARIES = 1_000;
@@ -307,27 +315,26 @@ public class RunDataService {
         runs.forEach(run -> summaries.add(history.stepSummary(run, key)));
         return Uni.join().all(summaries).andFailFast().flatMap(perRun -> {
             List<long[]> ranges = new ArrayList<>();
-            List<Uni<long[]>> gappy = new ArrayList<>();
+            List<Uni<List<long[]>>> gappy = new ArrayList<>();
             for (int i = 0; i < runs.size(); i++) {
                 MetricHistoryRepository.StepSummary s = perRun.get(i);
                 if (s == null) {
                     continue;
                 }
-                if (s.contiguous()) {
-                    ranges.add(new long[] {s.lo(), s.hi()});
+                long[] range = {s.lo(), s.hi()};
+                if (s.contiguous() || s.count() > MAX_LISTED_STEPS) {
+                    ranges.add(range);
                 } else {
-                    gappy.add(history.distinctSteps(runs.get(i), key));
+                    // a run with more steps than it claimed is sampled as its range too: memory stays bounded
+                    gappy.add(history.distinctSteps(runs.get(i), key, MAX_LISTED_STEPS)
+                            .map(listed -> listed == null ? List.of(range) : singleSteps(listed)));
                 }
             }
             Uni<StepSampler> steps = gappy.isEmpty()
                     ? Uni.createFrom().item(StepSampler.ofRanges(ranges))
                     : Uni.join().all(gappy).andFailFast().map(lists -> {
                         List<long[]> all = new ArrayList<>(ranges);
-                        for (long[] listed : lists) {
-                            for (long step : listed) {
-                                all.add(new long[] {step, step});
-                            }
-                        }
+                        lists.forEach(all::addAll);
                         return StepSampler.ofRanges(all);
                     });
             return steps.flatMap(all -> {
@@ -359,4 +366,12 @@ public class RunDataService {
     }
 
     public record RunPoints(String runId, List<MetricPoint> points) {}
+
+    private static List<long[]> singleSteps(long[] steps) {
+        List<long[]> out = new ArrayList<>(steps.length);
+        for (long step : steps) {
+            out.add(new long[] {step, step});
+        }
+        return out;
+    }
 }
