@@ -6,6 +6,8 @@ import static dev.skein.tracking.Grpc.newExperiment;
 import static dev.skein.tracking.Grpc.newRun;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.skein.common.testing.ServiceTestResource;
+import dev.skein.common.testing.TestInfra;
 import dev.skein.proto.common.v1.ErrorCode;
 import dev.skein.proto.tracking.v1.GetMetricHistory;
 import dev.skein.proto.tracking.v1.GetMetricHistoryBulkInterval;
@@ -16,6 +18,9 @@ import dev.skein.proto.tracking.v1.TrackingServiceGrpc.TrackingServiceBlockingSt
 import dev.skein.tracking.service.RunDataService;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.junit.QuarkusTest;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -201,6 +206,42 @@ class MetricHistoryTest {
         List<Long> answered = steps(interval("wide", 5, List.of(run)), run);
         assertThat(answered).isNotEmpty().hasSizeLessThanOrEqualTo(7).allMatch(step -> step % 3 == 0);
         assertThat(answered).startsWith(0L).endsWith(3L * (steps - 1));
+    }
+
+    @Test
+    void shouldRefuseAnIntervalAnswerLargerThanItsCapInsteadOfCuttingIt() throws SQLException {
+        // runs that logged without a step (all at step 0, as log_metric does by default): every point
+        // is at the one sampled step, and MLflow answers up to 25,000 of them per run
+        int perRun = RunDataService.WHOLE_HISTORY;
+        int runs = RunDataService.MAX_INTERVAL_POINTS / perRun + 1;
+        String exp = newExperiment(tracking);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            String run = newRun(tracking, exp);
+            tracking.logBatch(LogBatch.newBuilder()
+                    .setRunId(run)
+                    .addMetrics(metric("unstepped", 0, 1, 0))
+                    .build());
+            addPointsAtStepZero(run, "unstepped", perRun - 1);
+            ids.add(run);
+        }
+        var one = interval("unstepped", 320, ids.subList(0, 1));
+        assertThat(one.getMetricsList()).hasSize(perRun).allMatch(m -> m.getStep() == 0);
+        assertThat(fails(ErrorCode.INVALID_PARAMETER_VALUE, () -> interval("unstepped", 320, ids)))
+                .contains("would answer more than " + RunDataService.MAX_INTERVAL_POINTS + " points")
+                .contains("ask for fewer run_ids or a smaller max_results");
+    }
+
+    /** Points inserted in one statement as a bulk import would: the API's speed is not what is tested. */
+    private static void addPointsAtStepZero(String run, String key, int count) throws SQLException {
+        try (Connection c = TestInfra.connect(ServiceTestResource.TEST_DATABASE);
+                PreparedStatement s = c.prepareStatement("INSERT INTO tracking.metrics (run_uuid, key, step,"
+                        + " timestamp, value) SELECT ?, ?, 0, 1 + g, g FROM generate_series(1, ?) g")) {
+            s.setString(1, run);
+            s.setString(2, key);
+            s.setInt(3, count);
+            assertThat(s.executeUpdate()).isEqualTo(count);
+        }
     }
 
     @Test

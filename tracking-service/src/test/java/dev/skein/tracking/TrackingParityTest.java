@@ -6,6 +6,8 @@ import static dev.skein.tracking.Grpc.newExperiment;
 import static dev.skein.tracking.Grpc.newRun;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.skein.common.testing.ServiceTestResource;
+import dev.skein.common.testing.TestInfra;
 import dev.skein.proto.common.v1.ErrorCode;
 import dev.skein.proto.tracking.v1.CreateExperiment;
 import dev.skein.proto.tracking.v1.Dataset;
@@ -19,8 +21,15 @@ import dev.skein.proto.tracking.v1.LogInputs;
 import dev.skein.proto.tracking.v1.MetricWithRunId;
 import dev.skein.proto.tracking.v1.SearchDatasets;
 import dev.skein.proto.tracking.v1.TrackingServiceGrpc.TrackingServiceBlockingStub;
+import dev.skein.tracking.repository.MetricHistoryRepository;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -101,6 +110,89 @@ class TrackingParityTest {
                                 .addRunId("123")
                                 .build())))
                 .contains("GetMetricHistoryBulk request must specify a metric_key");
+    }
+
+    @Test
+    void shouldFillHistoryBulkRunAfterRunUpToMaxResults() {
+        String exp = newExperiment(tracking);
+        List<String> byId = new ArrayList<>(List.of(newRun(tracking, exp), newRun(tracking, exp)));
+        byId.sort(null);
+        for (String run : byId) {
+            tracking.logBatch(LogBatch.newBuilder()
+                    .setRunId(run)
+                    .addMetrics(metric("c", 3, 30, 0))
+                    .addMetrics(metric("c", 2, 20, 1))
+                    .addMetrics(metric("c", 1, 10, 2))
+                    .build());
+        }
+        var four = tracking.getMetricHistoryBulk(GetMetricHistoryBulk.newBuilder()
+                .addRunId(byId.get(1))
+                .addRunId(byId.get(0))
+                .addRunId(byId.get(1))
+                .setMetricKey("c")
+                .setMaxResults(4)
+                .build());
+        // the first run's three points by timestamp, then the second run's first; a repeated id once
+        assertThat(four.getMetricsList())
+                .extracting(MetricWithRunId::getRunId)
+                .containsExactly(byId.get(0), byId.get(0), byId.get(0), byId.get(1));
+        assertThat(four.getMetricsList())
+                .extracting(MetricWithRunId::getTimestamp)
+                .containsExactly(10L, 20L, 30L, 10L);
+    }
+
+    @Test
+    void shouldReadOnlyThePointsHistoryBulkAnswersHoweverLongTheHistory() throws Exception {
+        String run = newRun(tracking, newExperiment(tracking));
+        // 20,000 points whose timestamps run against their steps and logging order
+        try (Connection c = TestInfra.connect(ServiceTestResource.TEST_DATABASE)) {
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO tracking.metrics (run_uuid, key, step,"
+                    + " timestamp, value) SELECT ?, 'long', g, 100000 - g, g FROM generate_series(1, 20000) g")) {
+                s.setString(1, run);
+                s.executeUpdate();
+            }
+            try (Statement s = c.createStatement()) {
+                s.execute("ANALYZE tracking.metrics");
+            }
+            String plan;
+            try (PreparedStatement s = c.prepareStatement("EXPLAIN (ANALYZE, FORMAT JSON) "
+                    + MetricHistoryRepository.FIRST_BY_TIME
+                            .replace("$1", "?")
+                            .replace("$2", "?")
+                            .replace("$3", "?"))) {
+                s.setString(1, run);
+                s.setString(2, "long");
+                s.setInt(3, 10);
+                try (ResultSet rs = s.executeQuery()) {
+                    rs.next();
+                    plan = rs.getString(1);
+                }
+            }
+            JsonObject scan = tableScan(new JsonArray(plan).getJsonObject(0).getJsonObject("Plan"));
+            assertThat(scan.getString("Node Type")).as(plan).contains("Index");
+            assertThat(scan.getLong("Actual Rows")).as(plan).isEqualTo(10L);
+        }
+        var first = tracking.getMetricHistoryBulk(GetMetricHistoryBulk.newBuilder()
+                .addRunId(run)
+                .setMetricKey("long")
+                .setMaxResults(10)
+                .build());
+        assertThat(first.getMetricsList()).extracting(MetricWithRunId::getStep).startsWith(20000L, 19999L);
+    }
+
+    /** The plan node that reads tracking.metrics. */
+    private static JsonObject tableScan(JsonObject node) {
+        if ("metrics".equals(node.getString("Relation Name"))) {
+            return node;
+        }
+        JsonArray children = node.getJsonArray("Plans", new JsonArray());
+        for (int i = 0; i < children.size(); i++) {
+            JsonObject found = tableScan(children.getJsonObject(i));
+            if (found != null) {
+                return found;
+            }
+        }
+        return null;
     }
 
     @Test

@@ -200,6 +200,27 @@ class ArtifactParityIT {
         assertThat(files == null ? List.of() : files.getList()).isEmpty();
     }
 
+    /**
+     * A declared Content-Length over MLflow's 10 MB is refused from the request head alone, before
+     * artifact-service is called and before any of the body is sent, and for a run that does not
+     * exist too (MLflow checks the size before it looks the run up).
+     */
+    @Test
+    void uploadArtifactRefusesADeclaredLengthOverTenMegabytesBeforeTheBody() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", Suite.GATEWAY_PORT)) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST " + UPLOAD + "?run_uuid=no-such-run&path=big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                            + "Content-Length: " + (10 * 1024 * 1024 + 1) + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            // no body is ever sent: the answer comes from the head (a wait for the body would end in
+            // the body idle timeout's answer instead)
+            socket.setSoTimeout((int) Duration.ofSeconds(60).toMillis());
+            String answer = new String(socket.getInputStream().readNBytes(4096), StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 400").contains("Artifact size is too large. Max size is 10MB.");
+        }
+    }
+
     @Test
     void uploadArtifactStoresTheBodyInTheRunsArtifacts() throws Exception {
         String runId = newRun(newExperiment());

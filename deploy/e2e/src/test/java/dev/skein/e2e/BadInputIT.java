@@ -334,9 +334,40 @@ class BadInputIT {
                 new String[] {"POST", "/api/2.0/mlflow/artifacts/presigned-upload-url"},
                 new String[] {"POST", "/api/2.0/mlflow/artifacts/presigned-download-url"},
                 new String[] {"POST", "/api/2.0/skein/admin/runs/purge"});
-        for (String[] route : artifacts) {
+        // the endpoints of MLflow 2.17 parity (issue 10): history in bulk, dataset search, the UI's
+        // upload, tracing, the gateway proxy and GraphQL
+        String trace = "0123456789abcdef0123456789abcdef";
+        List<String[]> parity = List.of(
+                new String[] {"GET", "/ajax-api/2.0/mlflow/metrics/get-history-bulk"},
+                new String[] {
+                    "GET", "/ajax-api/2.0/mlflow/metrics/get-history-bulk?run_id=" + run + "&metric_key=m&max_results=x"
+                },
+                new String[] {
+                    "GET", "/ajax-api/2.0/mlflow/metrics/get-history-bulk?run_id=%00&metric_key=%00&max_results=-1"
+                },
+                new String[] {"POST", "/ajax-api/2.0/mlflow/experiments/search-datasets"},
+                new String[] {"POST", "/ajax-api/2.0/mlflow/upload-artifact"},
+                new String[] {"POST", "/ajax-api/2.0/mlflow/upload-artifact?run_uuid=" + run + "&path=a.txt"},
+                new String[] {"POST", "/ajax-api/2.0/mlflow/upload-artifact?run_uuid=%00&path=..%2fa"},
+                new String[] {"POST", "/api/2.0/mlflow/traces"},
+                new String[] {"PATCH", "/api/2.0/mlflow/traces/" + trace},
+                new String[] {"GET", "/api/2.0/mlflow/traces/" + trace + "/info"},
+                new String[] {"GET", "/api/2.0/mlflow/traces?experiment_ids=x&max_results=-1&page_token=!!"},
+                new String[] {"POST", "/api/2.0/mlflow/traces/delete-traces"},
+                new String[] {"PATCH", "/api/2.0/mlflow/traces/" + trace + "/tags"},
+                new String[] {"DELETE", "/api/2.0/mlflow/traces/" + trace + "/tags"},
+                new String[] {"GET", "/ajax-api/2.0/mlflow/get-trace-artifact"},
+                new String[] {"GET", "/ajax-api/2.0/mlflow/get-trace-artifact?request_id=" + trace},
+                new String[] {"GET", "/ajax-api/2.0/mlflow/gateway-proxy?gateway_path=%00"},
+                new String[] {"POST", "/ajax-api/2.0/mlflow/gateway-proxy"},
+                new String[] {"POST", "/graphql"},
+                new String[] {"GET", "/graphql?query=%7B&variables=%5B"});
+        List<String[]> raw = new ArrayList<>(artifacts);
+        raw.addAll(parity);
+        for (String[] route : raw) {
             for (String body : bodies) {
-                Response r = api().contentType(ContentType.JSON)
+                Response r = api().urlEncodingEnabled(false)
+                        .contentType(ContentType.JSON)
                         .header("Authorization", "Bearer " + Suite.ADMIN_TOKEN)
                         .body(body)
                         .request(route[0], route[1]);

@@ -117,6 +117,53 @@ class GraphqlIT {
                 .contains("Run with id=0123456789abcdef0123456789abcdef not found");
     }
 
+    /**
+     * MLflow 2.17's /graphql (graphene on graphql-core) cannot write NaN or ±Infinity as a Float: the
+     * value is null and graphql-core's message is in errors, the rest of the run intact. Its REST API
+     * writes them as "NaN", "Infinity" (protobuf's JSON), and so does ours.
+     */
+    @Test
+    void nonFiniteMetricValuesAreNullWithGraphqlCoresMessageAsInMlflow() {
+        String run = newRun(newExperiment());
+        ok(post(
+                "runs/log-batch",
+                "{\"run_id\": \"" + run + "\", \"metrics\": ["
+                        + "{\"key\": \"finite\", \"value\": 1.5, \"timestamp\": 1, \"step\": 0},"
+                        + "{\"key\": \"nan\", \"value\": \"NaN\", \"timestamp\": 1, \"step\": 0},"
+                        + "{\"key\": \"inf\", \"value\": \"Infinity\", \"timestamp\": 1, \"step\": 0}]}"));
+        JsonObject json = ok(graphql(
+                "query q {mlflowGetRun(input: {runId: \"" + run
+                        + "\"}) { run { info { runId } data { metrics { key value } } } }}",
+                "q"));
+        JsonObject got =
+                json.getJsonObject("data").getJsonObject("mlflowGetRun").getJsonObject("run");
+        assertThat(got.getJsonObject("info").getString("runId")).isEqualTo(run);
+        JsonArray metrics = got.getJsonObject("data").getJsonArray("metrics");
+        java.util.Map<String, Object> byKey = new java.util.HashMap<>();
+        for (int i = 0; i < metrics.size(); i++) {
+            byKey.put(
+                    metrics.getJsonObject(i).getString("key"),
+                    metrics.getJsonObject(i).getValue("value"));
+        }
+        assertThat(byKey)
+                .hasSize(3)
+                .containsEntry("finite", 1.5)
+                .containsEntry("nan", null)
+                .containsEntry("inf", null);
+        assertThat(json.getJsonArray("errors").getList())
+                .containsExactlyInAnyOrder(
+                        "Float cannot represent non numeric value: nan",
+                        "Float cannot represent non numeric value: inf");
+        JsonArray rest = Http.getRun(run).getJsonObject("data").getJsonArray("metrics");
+        java.util.Map<String, Object> restByKey = new java.util.HashMap<>();
+        for (int i = 0; i < rest.size(); i++) {
+            restByKey.put(
+                    rest.getJsonObject(i).getString("key"),
+                    rest.getJsonObject(i).getValue("value"));
+        }
+        assertThat(restByKey).containsEntry("nan", "NaN").containsEntry("inf", "Infinity");
+    }
+
     @Test
     void searchesRunsNewestFirstAsAMutation() {
         String experiment = newExperiment();

@@ -29,6 +29,52 @@ class RawHttpIT {
         assertThat(new JsonObject(unknown.asString()).getString("error_code")).isEqualTo("ENDPOINT_NOT_FOUND");
     }
 
+    /** Flask's 405 where a path is served but not with this method, for every kind of endpoint. */
+    @Test
+    void aServedPathWithAnotherMethodIsMethodNotAllowedAsInFlask() {
+        String[][] cases = {
+            {"POST", "/get-artifact", "GET"},
+            {"PUT", "/model-versions/get-artifact", "GET"},
+            {"GET", "/ajax-api/2.0/mlflow/upload-artifact", "POST"},
+            {"POST", "/ajax-api/2.0/mlflow/get-trace-artifact", "GET"},
+            {"DELETE", "/ajax-api/2.0/mlflow/gateway-proxy", "GET, POST"},
+            {"POST", "/api/2.0/mlflow-artifacts/artifacts/a/b.txt", "DELETE, GET, PUT"},
+            {"GET", "/api/2.0/mlflow/experiments/create", "POST"},
+        };
+        for (String[] c : cases) {
+            Response r = api().request(c[0], c[1]);
+            assertThat(r.statusCode())
+                    .as(c[0] + " " + c[1] + ": " + r.asString())
+                    .isEqualTo(405);
+            assertThat(r.header("Allow")).as(c[0] + " " + c[1]).isEqualTo(c[2]);
+            assertThat(new JsonObject(r.asString()).getString("error_code")).isEqualTo("ENDPOINT_NOT_FOUND");
+        }
+        // a path no endpoint has stays 404 (MLflow serves get-artifact only at the top level)
+        assertThat(api().post("/api/2.0/mlflow/get-artifact").statusCode()).isEqualTo(404);
+    }
+
+    /** werkzeug's merge_slashes: double slashes inside a served path are redirected (308) to it. */
+    @Test
+    void doubleSlashesInsideAPathAreRedirectedToTheMergedPathAsWerkzeugDoes() {
+        Response r = api().redirects().follow(false).get("/api/2.0//mlflow/experiments/get?experiment_id=0");
+        assertThat(r.statusCode()).isEqualTo(308);
+        assertThat(r.header("Location")).isEqualTo("/api/2.0/mlflow/experiments/get?experiment_id=0");
+        Response followed = api().get("/api/2.0//mlflow/experiments/get?experiment_id=0");
+        assertThat(ok(followed).getJsonObject("experiment").getString("name")).isEqualTo("Default");
+        // merged, the path is served with GET only
+        assertThat(api().redirects()
+                        .follow(false)
+                        .post("/api/2.0//mlflow/experiments/get")
+                        .statusCode())
+                .isEqualTo(405);
+        // werkzeug merges slashes pairwise: three in a row stay two, and match nothing
+        assertThat(api().redirects()
+                        .follow(false)
+                        .get("/api/2.0///mlflow/experiments/get")
+                        .statusCode())
+                .isEqualTo(404);
+    }
+
     @Test
     void logInputsAndReadThemBackWithTheRun() {
         String run = newRun(newExperiment());

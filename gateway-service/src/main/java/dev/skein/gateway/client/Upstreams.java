@@ -339,22 +339,35 @@ public class Upstreams {
                 .withOption(ACTOR, actor);
     }
 
+    /**
+     * One unary call. Cancelling the subscription before the answer cancels the call, so a caller
+     * that went away does not keep a service working for it; a finished call is never cancelled.
+     */
     public Uni<Message> call(Route route, Message request, String actor) {
-        return Uni.createFrom()
-                .emitter(emitter -> ClientCalls.asyncUnaryCall(
-                        route.channel().newCall(route.method(), options(actor)), request, new StreamObserver<>() {
-                            @Override
-                            public void onNext(Message response) {
-                                emitter.complete(response);
-                            }
+        return Uni.createFrom().emitter(emitter -> {
+            ClientCall<Message, Message> call = route.channel().newCall(route.method(), options(actor));
+            AtomicBoolean finished = new AtomicBoolean();
+            emitter.onTermination(() -> {
+                if (finished.compareAndSet(false, true)) {
+                    call.cancel("The caller went away", null);
+                }
+            });
+            ClientCalls.asyncUnaryCall(call, request, new StreamObserver<>() {
+                @Override
+                public void onNext(Message response) {
+                    finished.set(true);
+                    emitter.complete(response);
+                }
 
-                            @Override
-                            public void onError(Throwable failure) {
-                                emitter.fail(failure);
-                            }
+                @Override
+                public void onError(Throwable failure) {
+                    finished.set(true);
+                    emitter.fail(failure);
+                }
 
-                            @Override
-                            public void onCompleted() {}
-                        }));
+                @Override
+                public void onCompleted() {}
+            });
+        });
     }
 }

@@ -15,15 +15,19 @@ import graphql.ExecutionResult;
 import graphql.GraphQL;
 import graphql.GraphQLContext;
 import graphql.GraphqlErrorBuilder;
+import graphql.Scalars;
 import graphql.analysis.MaxQueryDepthInstrumentation;
+import graphql.execution.CoercedVariables;
 import graphql.execution.DataFetcherExceptionHandler;
 import graphql.execution.DataFetcherExceptionHandlerResult;
 import graphql.execution.ResultNodesInfo;
 import graphql.language.IntValue;
 import graphql.language.StringValue;
+import graphql.language.Value;
 import graphql.schema.Coercing;
 import graphql.schema.CoercingParseLiteralException;
 import graphql.schema.CoercingParseValueException;
+import graphql.schema.CoercingSerializeException;
 import graphql.schema.DataFetcher;
 import graphql.schema.DataFetchingEnvironment;
 import graphql.schema.GraphQLScalarType;
@@ -38,6 +42,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -59,6 +64,7 @@ public final class MlflowGraphql {
     private static final String EXPERIMENTS = "skein.experiments";
     private static final String BYTES = "skein.bytes";
     private static final String SLOTS = "skein.slots";
+    private static final String IN_FLIGHT = "skein.in-flight";
     /** Deeper than any query of the schema's own fields; introspection queries fit too. */
     private static final int MAX_DEPTH = 16;
     /** Values in one answer: past it graphql-java stops building the result. */
@@ -86,6 +92,10 @@ public final class MlflowGraphql {
         }
         RuntimeWiring wiring = RuntimeWiring.newRuntimeWiring()
                 .scalar(LONG_STRING)
+                // graphql-java's own Float is replaced (its strict wiring refuses a second definition)
+                .strictMode(false)
+                .scalar(FLOAT)
+                .strictMode(true)
                 .wiringFactory(new WiringFactory() {
                     @Override
                     public DataFetcher<?> getDefaultDataFetcher(FieldWiringEnvironment environment) {
@@ -116,9 +126,42 @@ public final class MlflowGraphql {
                 .build();
     }
 
-    /** Runs one GraphQL request on behalf of {@code actor}. */
+    /**
+     * The service calls of one GraphQL request that are under way. {@link #cancel} (the HTTP client
+     * went away) cancels each of them and refuses any later one, so services stop working for a
+     * request nobody waits for.
+     */
+    public static final class InFlight {
+        private final java.util.Set<Runnable> cancels = ConcurrentHashMap.newKeySet();
+        private volatile boolean cancelled;
+
+        public void cancel() {
+            cancelled = true;
+            for (Runnable c : cancels) {
+                if (cancels.remove(c)) {
+                    c.run();
+                }
+            }
+        }
+
+        boolean cancelled() {
+            return cancelled;
+        }
+
+        /** Tracks a call until {@code done} completes; cancelled at once if the request is gone already. */
+        private <T> CompletableFuture<T> track(CompletableFuture<T> done, Runnable cancel) {
+            cancels.add(cancel);
+            done.whenComplete((value, failure) -> cancels.remove(cancel));
+            if (cancelled && cancels.remove(cancel)) {
+                cancel.run();
+            }
+            return done;
+        }
+    }
+
+    /** Runs one GraphQL request on behalf of {@code actor}; its service calls are cancelled by {@code inFlight}. */
     public CompletableFuture<ExecutionResult> execute(
-            String query, String operationName, Map<String, Object> variables, String actor) {
+            String query, String operationName, Map<String, Object> variables, String actor, InFlight inFlight) {
         return graphql.executeAsync(ExecutionInput.newExecutionInput()
                 .query(query)
                 .operationName(operationName)
@@ -132,6 +175,8 @@ public final class MlflowGraphql {
                         new AtomicLong(),
                         SLOTS,
                         new Slots(CALLS_AT_ONCE),
+                        IN_FLIGHT,
+                        inFlight,
                         ResultNodesInfo.MAX_RESULT_NODES,
                         MAX_RESULT_NODES,
                         EXPERIMENTS,
@@ -216,13 +261,22 @@ public final class MlflowGraphql {
         String actor = context.get(ACTOR);
         AtomicLong bytes = context.get(BYTES);
         Slots slots = context.get(SLOTS);
+        InFlight inFlight = context.get(IN_FLIGHT);
         return slots.run(() -> {
+                    if (inFlight.cancelled()) {
+                        return CompletableFuture.failedFuture(
+                                new java.util.concurrent.CancellationException("The HTTP client went away"));
+                    }
                     if (bytes.get() > MAX_ANSWER_BYTES) {
                         return CompletableFuture.failedFuture(tooLarge());
                     }
-                    return route.streaming()
-                            ? gather(route, request, actor)
-                            : upstreams.call(route, request, actor).subscribeAsCompletionStage();
+                    if (route.streaming()) {
+                        return gather(route, request, actor, inFlight);
+                    }
+                    CompletableFuture<Message> answer =
+                            upstreams.call(route, request, actor).subscribeAsCompletionStage();
+                    // cancelling the future cancels the subscription, and with it the call
+                    return inFlight.track(answer, () -> answer.cancel(false));
                 })
                 .thenApply(response -> {
                     if (bytes.addAndGet(response.getSerializedSize()) > MAX_ANSWER_BYTES) {
@@ -240,7 +294,7 @@ public final class MlflowGraphql {
     }
 
     /** A server stream (artifact listings) gathered into one response, as the REST endpoint writes it. */
-    private CompletableFuture<Message> gather(Route route, Message request, String actor) {
+    private CompletableFuture<Message> gather(Route route, Message request, String actor, InFlight inFlight) {
         CompletableFuture<Message> gathered = new CompletableFuture<>();
         Message.Builder whole = ((MethodDescriptor.PrototypeMarshaller<Message>)
                         route.method().getResponseMarshaller())
@@ -273,7 +327,7 @@ public final class MlflowGraphql {
                 gathered.completeExceptionally(failure);
             }
         });
-        return gathered;
+        return inFlight.track(gathered, cancel[0]);
     }
 
     /** At most {@code n} calls of one request under way; the rest start as earlier ones finish. */
@@ -382,4 +436,47 @@ public final class MlflowGraphql {
                 }
             })
             .build();
+
+    /**
+     * GraphQL's Float as MLflow 2.17's server writes it (graphene on graphql-core): NaN and ±Infinity
+     * cannot be a Float, so such a field is null and its error is graphql-core's own message, "Float
+     * cannot represent non numeric value: nan" ({@code inf}, {@code -inf}). The REST API writes them as
+     * "NaN", "Infinity" and "-Infinity", as MLflow's does. Everything else is graphql-java's Float.
+     */
+    static final GraphQLScalarType FLOAT = GraphQLScalarType.newScalar(Scalars.GraphQLFloat)
+            .coercing(new Coercing<Double, Double>() {
+                @SuppressWarnings("unchecked")
+                private final Coercing<Double, Double> standard =
+                        (Coercing<Double, Double>) Scalars.GraphQLFloat.getCoercing();
+
+                @Override
+                public Double serialize(Object value, GraphQLContext context, Locale locale) {
+                    if (value instanceof Number n && !Double.isFinite(n.doubleValue())) {
+                        double d = n.doubleValue();
+                        throw new CoercingSerializeException(
+                                NOT_A_FLOAT + (Double.isNaN(d) ? "nan" : d > 0 ? "inf" : "-inf"));
+                    }
+                    return standard.serialize(value, context, locale);
+                }
+
+                @Override
+                public Double parseValue(Object input, GraphQLContext context, Locale locale) {
+                    return standard.parseValue(input, context, locale);
+                }
+
+                @Override
+                public Double parseLiteral(
+                        Value<?> input, CoercedVariables variables, GraphQLContext context, Locale locale) {
+                    return standard.parseLiteral(input, variables, context, locale);
+                }
+
+                @Override
+                public Value<?> valueToLiteral(Object input, GraphQLContext context, Locale locale) {
+                    return standard.valueToLiteral(input, context, locale);
+                }
+            })
+            .build();
+
+    /** graphql-core's words for a value that is not a finite number. */
+    public static final String NOT_A_FLOAT = "Float cannot represent non numeric value: ";
 }

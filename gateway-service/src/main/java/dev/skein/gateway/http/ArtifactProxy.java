@@ -1,12 +1,10 @@
 package dev.skein.gateway.http;
 
-import com.google.protobuf.Message;
 import com.google.protobuf.UnsafeByteOperations;
 import dev.skein.gateway.client.Upstreams;
 import dev.skein.gateway.route.RouteTable;
 import dev.skein.proto.artifacts.v1.ArtifactServiceGrpc;
 import dev.skein.proto.artifacts.v1.Download;
-import dev.skein.proto.artifacts.v1.DownloadChunk;
 import dev.skein.proto.artifacts.v1.DownloadHeader;
 import dev.skein.proto.artifacts.v1.ModelVersionArtifact;
 import dev.skein.proto.artifacts.v1.RunArtifact;
@@ -24,6 +22,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
@@ -127,6 +126,24 @@ final class ArtifactProxy {
     }
 
     /**
+     * The HTTP methods the raw-byte endpoints serve at this path; empty where they serve nothing. A
+     * request with another method at such a path is answered 405, as Flask does.
+     */
+    static Set<String> methodsAt(String path) {
+        String p = collapseLeadingSlashes(path);
+        if (p.equals(UPLOAD_ARTIFACT)) {
+            return Set.of("POST");
+        }
+        if (p.equals("/get-artifact")
+                || p.equals("/ajax-api/2.0/mlflow/get-artifact")
+                || p.equals("/model-versions/get-artifact")
+                || p.equals("/ajax-api/2.0/mlflow/model-versions/get-artifact")) {
+            return Set.of("GET");
+        }
+        return FILE_PATH.matcher(path).matches() ? Set.of("GET", "PUT") : Set.of();
+    }
+
+    /**
      * Whether the gateway serves this path outside {@code /api/} and {@code /ajax-api/}: the UI's
      * downloads. Leading slashes count as one, as in MLflow (Flask), where {@code
      * //model-versions/get-artifact} is the endpoint itself.
@@ -200,6 +217,11 @@ final class ArtifactProxy {
                 header.setSize(Long.parseLong(length.trim()));
             } catch (NumberFormatException e) {
                 Errors.closeWith(ctx, 400, ErrorCode.INVALID_PARAMETER_VALUE, "Invalid Content-Length: " + length);
+                return;
+            }
+            if (header.getSize() > maxBytes) {
+                // a declared length past the limit is refused before artifact-service is called
+                refuse(ctx, TOO_LARGE);
                 return;
             }
         }
@@ -322,79 +344,15 @@ final class ArtifactProxy {
                 }
             }
         }
-        HttpServerResponse response = ctx.response();
-        Context context = ctx.vertx().getOrCreateContext();
         String what = "GET " + ctx.request().path();
-        // bytes of the body still to come; the response ends with its last byte, not with the call
-        long[] remaining = {-1};
-        Runnable cancel = upstreams.stream(
-                upstreams.artifacts(),
-                ArtifactServiceGrpc.getDownloadMethod(),
+        DownloadWriter.write(
+                ctx,
+                upstreams,
                 request.build(),
                 actor,
-                new Upstreams.ChunkHandler() {
-                    @Override
-                    public void onChunk(Message message, Runnable next) {
-                        context.runOnContext(v -> {
-                            if (response.ended() || response.closed()) {
-                                return;
-                            }
-                            DownloadChunk chunk = (DownloadChunk) message;
-                            if (chunk.hasHeader()) {
-                                if (!start(response, chunk.getHeader())) {
-                                    return;
-                                }
-                                remaining[0] = chunk.getHeader().getLength();
-                            }
-                            Buffer data = chunk.hasData()
-                                    ? Buffer.buffer(chunk.getData().toByteArray())
-                                    : null;
-                            if (data != null) {
-                                remaining[0] -= data.length();
-                            }
-                            if (remaining[0] == 0) {
-                                // the client has everything: whatever it does next cannot cut the call
-                                if (data != null) {
-                                    response.end(data);
-                                } else {
-                                    response.end();
-                                }
-                                return;
-                            }
-                            Backpressure.write(response, data, next);
-                        });
-                    }
-
-                    @Override
-                    public void onEnd() {
-                        context.runOnContext(v -> {
-                            if (!response.ended() && !response.closed()) {
-                                response.end();
-                            }
-                        });
-                    }
-
-                    @Override
-                    public void onError(Throwable failure) {
-                        context.runOnContext(v -> {
-                            if (response.ended() || response.closed()) {
-                                // the client has its answer, or went away (then the call was cancelled)
-                                LOG.debugf("Download %s ended after its answer: %s", what, failure);
-                            } else if (response.headWritten()) {
-                                LOG.warnf("Download %s failed midway, cutting the response: %s", what, failure);
-                                response.reset();
-                            } else {
-                                Errors.fail(ctx, what, failure);
-                            }
-                        });
-                    }
-                });
-        // only a response still under way has a call worth cancelling
-        response.closeHandler(v -> {
-            if (!response.ended()) {
-                cancel.run();
-            }
-        });
+                what,
+                ArtifactProxy::start,
+                failure -> Errors.fail(ctx, what, failure));
     }
 
     /** Writes the status and headers; false if the answer is complete already (416). */

@@ -4,6 +4,7 @@ import dev.skein.gateway.graphql.MlflowGraphql;
 import dev.skein.proto.common.v1.ErrorCode;
 import graphql.ExecutionResult;
 import graphql.GraphQLError;
+import graphql.SerializationError;
 import io.grpc.StatusRuntimeException;
 import io.vertx.core.Context;
 import io.vertx.core.http.HttpHeaders;
@@ -107,7 +108,14 @@ final class GraphqlEndpoint {
             return;
         }
         Context context = ctx.vertx().getOrCreateContext();
-        graphql.execute(q, (String) operationName, vars, actor)
+        MlflowGraphql.InFlight inFlight = new MlflowGraphql.InFlight();
+        // a client that goes away before its answer takes the service calls made for it along
+        ctx.response().closeHandler(v -> {
+            if (!ctx.response().ended()) {
+                inFlight.cancel();
+            }
+        });
+        graphql.execute(q, (String) operationName, vars, actor, inFlight)
                 .whenComplete((result, failure) -> context.runOnContext(v -> {
                     executing.decrementAndGet();
                     if (failure != null) {
@@ -133,7 +141,18 @@ final class GraphqlEndpoint {
                         errors.isEmpty()
                                 ? null
                                 : new JsonArray(errors.stream()
-                                        .map(GraphQLError::getMessage)
+                                        .map(GraphqlEndpoint::message)
                                         .toList()));
+    }
+
+    /**
+     * An error's message as MLflow (graphql-core) words it: a value that cannot be written in its
+     * type says only why (graphql-java adds the field's path and "Can't serialize value").
+     */
+    private static String message(GraphQLError error) {
+        if (error instanceof SerializationError serialization) {
+            return serialization.getException().getMessage();
+        }
+        return error.getMessage();
     }
 }

@@ -28,6 +28,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
@@ -122,18 +124,30 @@ public class MlflowApi {
         }
         RouteTable.Match match = routes.match(request.path());
         Map<String, Route> at = match.routes();
-        if (at.isEmpty()) {
-            Errors.error(ctx, 404, ErrorCode.ENDPOINT_NOT_FOUND, "No API endpoint at " + request.path());
-            return;
-        }
         Route route = at.get(request.method().name());
         if (route == null) {
-            ctx.response().putHeader(HttpHeaders.ALLOW, String.join(", ", at.keySet()));
-            Errors.error(
-                    ctx,
-                    405,
-                    ErrorCode.ENDPOINT_NOT_FOUND,
-                    "Method " + request.method() + " is not allowed at " + request.path() + "; use " + at.keySet());
+            Set<String> allowed = methodsAt(request.path());
+            if (!allowed.isEmpty()) {
+                notAllowed(ctx, request.path(), allowed);
+                return;
+            }
+            String merged = request.path().replace("//", "/");
+            Set<String> allowedMerged = merged.equals(request.path()) ? Set.of() : methodsAt(merged);
+            if (allowedMerged.contains(request.method().name())) {
+                // werkzeug's merge_slashes: a path that matches once its double slashes are merged
+                // is redirected there, method and body kept
+                String query = request.query();
+                ctx.response()
+                        .setStatusCode(308)
+                        .putHeader(HttpHeaders.LOCATION, query == null ? merged : merged + "?" + query)
+                        .end();
+                return;
+            }
+            if (!allowedMerged.isEmpty()) {
+                notAllowed(ctx, request.path(), allowedMerged);
+                return;
+            }
+            Errors.error(ctx, 404, ErrorCode.ENDPOINT_NOT_FOUND, "No API endpoint at " + request.path());
             return;
         }
         if (route.requiresAdmin() && !adminPath && refuseUnlessAdmin(ctx)) {
@@ -156,6 +170,29 @@ public class MlflowApi {
                         route,
                         () -> withPathParams(
                                 ProtoJsonReader.read(body, route.requestPrototype()), match.pathParams())));
+    }
+
+    /** The methods served at a path: by the route table, the raw-byte endpoints and the UI's own. */
+    private Set<String> methodsAt(String path) {
+        Set<String> methods = new TreeSet<>(routes.match(path).routes().keySet());
+        methods.addAll(ArtifactProxy.methodsAt(path));
+        if (path.equals(TraceArtifact.PATH)) {
+            methods.add("GET");
+        }
+        if (path.equals(GatewayProxy.PATH)) {
+            methods.addAll(List.of("GET", "POST"));
+        }
+        return methods;
+    }
+
+    /** Flask's 405 for a path served with other methods, in MLflow's error body, with {@code Allow}. */
+    private static void notAllowed(RoutingContext ctx, String path, Set<String> allowed) {
+        ctx.response().putHeader(HttpHeaders.ALLOW, String.join(", ", allowed));
+        Errors.error(
+                ctx,
+                405,
+                ErrorCode.ENDPOINT_NOT_FOUND,
+                "Method " + ctx.request().method() + " is not allowed at " + path + "; use " + allowed);
     }
 
     /** A POST or PUT whose body is not JSON: MLflow refuses it before reading it; so do we. */

@@ -1,22 +1,16 @@
 package dev.skein.gateway.http;
 
-import com.google.protobuf.Message;
 import dev.skein.gateway.client.Upstreams;
 import dev.skein.gateway.route.Route;
 import dev.skein.gateway.route.RouteTable;
-import dev.skein.proto.artifacts.v1.ArtifactServiceGrpc;
 import dev.skein.proto.artifacts.v1.Download;
-import dev.skein.proto.artifacts.v1.DownloadChunk;
 import dev.skein.proto.common.v1.ErrorCode;
 import dev.skein.proto.tracking.v1.GetTraceInfo;
 import dev.skein.proto.tracking.v1.TraceServiceGrpc;
 import dev.skein.proto.tracking.v1.TraceTag;
 import io.grpc.StatusRuntimeException;
-import io.vertx.core.Context;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
 import org.jboss.logging.Logger;
@@ -112,69 +106,30 @@ final class TraceArtifact {
     }
 
     private void download(RoutingContext ctx, String path, String actor) {
-        HttpServerResponse response = ctx.response();
-        Context context = ctx.vertx().getOrCreateContext();
-        Runnable cancel = upstreams.stream(
-                upstreams.artifacts(),
-                ArtifactServiceGrpc.getDownloadMethod(),
+        DownloadWriter.write(
+                ctx,
+                upstreams,
                 Download.newBuilder().setPath(path).build(),
                 actor,
-                new Upstreams.ChunkHandler() {
-                    @Override
-                    public void onChunk(Message message, Runnable next) {
-                        context.runOnContext(v -> {
-                            if (response.closed()) {
-                                return;
-                            }
-                            DownloadChunk chunk = (DownloadChunk) message;
-                            if (chunk.hasHeader()) {
-                                response.setStatusCode(200)
-                                        .putHeader(
-                                                HttpHeaders.CONTENT_TYPE,
-                                                chunk.getHeader().getContentType())
-                                        .putHeader(
-                                                HttpHeaders.CONTENT_LENGTH,
-                                                Long.toString(chunk.getHeader().getLength()))
-                                        .putHeader("Content-Disposition", "attachment; filename=" + FILE)
-                                        .putHeader("X-Content-Type-Options", "nosniff")
-                                        .writeHead();
-                            }
-                            Backpressure.write(
-                                    response,
-                                    chunk.hasData()
-                                            ? Buffer.buffer(chunk.getData().toByteArray())
-                                            : null,
-                                    next);
-                        });
-                    }
-
-                    @Override
-                    public void onEnd() {
-                        context.runOnContext(v -> {
-                            if (!response.ended() && !response.closed()) {
-                                response.end();
-                            }
-                        });
-                    }
-
-                    @Override
-                    public void onError(Throwable failure) {
-                        context.runOnContext(v -> {
-                            if (response.headWritten()) {
-                                LOG.warnf("Trace data %s failed midway, cutting the response: %s", path, failure);
-                                response.reset();
-                            } else if (failure instanceof StatusRuntimeException sre
-                                    && Errors.answer(sre, UUID.randomUUID().toString())
-                                                    .code()
-                                            == ErrorCode.RESOURCE_DOES_NOT_EXIST) {
-                                // MLflow's MlflowTraceDataNotFound
-                                Errors.error(ctx, 404, ErrorCode.NOT_FOUND, "Trace data not found for path=" + FILE);
-                            } else {
-                                Errors.fail(ctx, "GET " + PATH, failure);
-                            }
-                        });
+                "GET " + PATH + " (" + path + ")",
+                (response, header) -> {
+                    response.setStatusCode(200)
+                            .putHeader(HttpHeaders.CONTENT_TYPE, header.getContentType())
+                            .putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(header.getLength()))
+                            .putHeader("Content-Disposition", "attachment; filename=" + FILE)
+                            .putHeader("X-Content-Type-Options", "nosniff")
+                            .writeHead();
+                    return true;
+                },
+                failure -> {
+                    if (failure instanceof StatusRuntimeException sre
+                            && Errors.answer(sre, UUID.randomUUID().toString()).code()
+                                    == ErrorCode.RESOURCE_DOES_NOT_EXIST) {
+                        // MLflow's MlflowTraceDataNotFound
+                        Errors.error(ctx, 404, ErrorCode.NOT_FOUND, "Trace data not found for path=" + FILE);
+                    } else {
+                        Errors.fail(ctx, "GET " + PATH, failure);
                     }
                 });
-        response.closeHandler(v -> cancel.run());
     }
 }

@@ -19,6 +19,19 @@ public interface TrackingConfig {
 
     Ingest ingest();
 
+    BulkReads bulkReads();
+
+    interface BulkReads {
+        /**
+         * Longest run of one statement of get-history-bulk and get-history-bulk-interval (PostgreSQL's
+         * {@code statement_timeout}, for their transaction only). Past it the read is stopped and the
+         * caller is told so (REQUEST_LIMIT_EXCEEDED, 429), so one heavy read cannot hold a connection
+         * for minutes.
+         */
+        @WithDefault("PT30S")
+        Duration statementTimeout();
+    }
+
     interface Ingest {
         /**
          * How long one attempt of the Kafka metric ingest waits for a lock (PostgreSQL's {@code

@@ -4,10 +4,16 @@ import dev.skein.tracking.MetricPoint;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /** Reads of metric histories: keyset pages, several runs at once, and sampled intervals. */
 @ApplicationScoped
@@ -20,6 +26,28 @@ public class MetricHistoryRepository {
 
     public MetricHistoryRepository(Pool pool) {
         this.pool = pool;
+    }
+
+    /**
+     * Runs {@code reads} in one transaction on one connection, each of its statements stopped after
+     * {@code timeout} (PostgreSQL's {@code statement_timeout}, for this transaction only; SQLSTATE
+     * 57014, see {@link #timedOut}), so a heavy read cannot hold a connection for minutes. Reads issued
+     * together are pipelined on the connection, and a request holds one connection, not one per run.
+     */
+    public <T> Uni<T> bounded(Duration timeout, Function<SqlConnection, Uni<T>> reads) {
+        return pool.withTransaction(conn -> conn.preparedQuery("SELECT set_config('statement_timeout', $1, true)")
+                .execute(Tuple.of(Math.max(1, timeout.toMillis()) + "ms"))
+                .flatMap(ignored -> reads.apply(conn)));
+    }
+
+    /** Whether a read failed because it ran past its statement timeout. */
+    public static boolean timedOut(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof PgException pg && "57014".equals(pg.getSqlState())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Up to {@code limit} points logged after position {@code afterSeq}, in logging order. */
@@ -46,9 +74,9 @@ public class MetricHistoryRepository {
         }
     }
 
-    public Uni<StepSummary> stepSummary(String runId, String key) {
+    public Uni<StepSummary> stepSummary(SqlClient db, String runId, String key) {
         String of = " FROM tracking.metrics WHERE run_uuid = $1 AND key = $2";
-        return pool.preparedQuery("SELECT (SELECT step" + of + " ORDER BY step LIMIT 1) AS lo, (SELECT step" + of
+        return db.preparedQuery("SELECT (SELECT step" + of + " ORDER BY step LIMIT 1) AS lo, (SELECT step" + of
                         + " ORDER BY step DESC LIMIT 1) AS hi, (SELECT step_count FROM tracking.latest_metrics"
                         + " WHERE run_uuid = $1 AND key = $2) AS n")
                 .execute(Tuple.of(runId, key))
@@ -64,10 +92,10 @@ public class MetricHistoryRepository {
      * Every distinct step of a run's metric, ascending: a loose index scan, one probe per distinct
      * step (never reading the other points logged at a step). Only for runs with gaps in their steps.
      */
-    public Uni<long[]> distinctSteps(String runId, String key, int atMost) {
+    public Uni<long[]> distinctSteps(SqlClient db, String runId, String key, int atMost) {
         String next = "SELECT step FROM tracking.metrics WHERE run_uuid = $1 AND key = $2";
         // the recursion stops once the outer LIMIT is met: never more than atMost + 1 probes
-        return pool.preparedQuery("WITH RECURSIVE s(step) AS ((" + next + " ORDER BY step LIMIT 1)"
+        return db.preparedQuery("WITH RECURSIVE s(step) AS ((" + next + " ORDER BY step LIMIT 1)"
                         + " UNION ALL SELECT (" + next + " AND step > s.step ORDER BY step LIMIT 1) FROM s"
                         + " WHERE s.step IS NOT NULL) SELECT step FROM s WHERE step IS NOT NULL LIMIT $3")
                 .execute(Tuple.of(runId, key, atMost + 1))
@@ -85,12 +113,12 @@ public class MetricHistoryRepository {
     }
 
     /** Every point of a run's metric logged at one of these steps, by step, timestamp and value. */
-    public Uni<List<MetricPoint>> atSteps(String runId, String key, long[] steps, int limit) {
+    public Uni<List<MetricPoint>> atSteps(SqlClient db, String runId, String key, long[] steps, int limit) {
         Long[] boxed = new Long[steps.length];
         for (int i = 0; i < steps.length; i++) {
             boxed[i] = steps[i];
         }
-        return pool.preparedQuery("SELECT key, value, timestamp, step FROM tracking.metrics"
+        return db.preparedQuery("SELECT key, value, timestamp, step FROM tracking.metrics"
                         + " WHERE run_uuid = $1 AND key = $2 AND step = ANY($3::bigint[])"
                         + " ORDER BY step, timestamp, value LIMIT $4")
                 .execute(Tuple.of(runId, key, boxed, limit))
@@ -102,19 +130,39 @@ public class MetricHistoryRepository {
     }
 
     /**
-     * The first {@code limit} points of a metric over several runs, ordered by run id (byte order),
-     * then timestamp, step and value, as MLflow's get-history-bulk.
+     * A run's first {@code limit} points of a metric by timestamp, step and value: an index-only range
+     * read of index metrics_time_idx (V8) that stops at the limit, however long the history.
      */
-    public Uni<List<RunDataRepository.RunPoint>> bulk(List<String> runIds, String key, int limit) {
-        return pool.preparedQuery("SELECT run_uuid, key, value, timestamp, step FROM tracking.metrics"
-                        + " WHERE run_uuid = ANY($1) AND key = $2"
-                        + " ORDER BY run_uuid COLLATE \"C\", timestamp, step, value LIMIT $3")
-                .execute(Tuple.of(runIds.toArray(String[]::new), key, limit))
-                .map(rows -> {
-                    List<RunDataRepository.RunPoint> points = new ArrayList<>(rows.size());
-                    rows.forEach(r -> points.add(new RunDataRepository.RunPoint(r.getString("run_uuid"), point(r))));
-                    return points;
+    public static final String FIRST_BY_TIME = "SELECT run_uuid, key, value, timestamp, step FROM tracking.metrics"
+            + " WHERE run_uuid = $1 AND key = $2 ORDER BY timestamp, step, value LIMIT $3";
+
+    /**
+     * The first {@code limit} points of a metric over several runs, taken run after run in the order
+     * given (get-history-bulk sorts them by id), each run's by timestamp, step and value. Each run is
+     * read only for what is still missing, so no more than {@code limit} points are read in all.
+     */
+    public Uni<List<RunDataRepository.RunPoint>> firstByTime(SqlClient db, List<String> runIds, String key, int limit) {
+        List<RunDataRepository.RunPoint> out = new ArrayList<>();
+        return firstByTime(db, runIds, 0, key, limit, out).replaceWith(out);
+    }
+
+    private Uni<Void> firstByTime(
+            SqlClient db, List<String> runIds, int next, String key, int limit, List<RunDataRepository.RunPoint> out) {
+        if (next == runIds.size() || out.size() >= limit) {
+            return Uni.createFrom().voidItem();
+        }
+        return db.preparedQuery(FIRST_BY_TIME)
+                .execute(Tuple.of(runIds.get(next), key, limit - out.size()))
+                .flatMap(rows -> {
+                    out.addAll(runPoints(rows));
+                    return firstByTime(db, runIds, next + 1, key, limit, out);
                 });
+    }
+
+    private static List<RunDataRepository.RunPoint> runPoints(RowSet<Row> rows) {
+        List<RunDataRepository.RunPoint> points = new ArrayList<>(rows.size());
+        rows.forEach(r -> points.add(new RunDataRepository.RunPoint(r.getString("run_uuid"), point(r))));
+        return points;
     }
 
     private static MetricPoint point(Row r) {

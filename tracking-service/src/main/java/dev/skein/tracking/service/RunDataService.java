@@ -3,23 +3,29 @@ package dev.skein.tracking.service;
 import dev.skein.common.error.ApiException;
 import dev.skein.common.paging.PageToken;
 import dev.skein.common.validation.Inputs;
+import dev.skein.proto.common.v1.ErrorCode;
 import dev.skein.tracking.Dataset;
 import dev.skein.tracking.DatasetSummary;
 import dev.skein.tracking.KeyValue;
 import dev.skein.tracking.MetricPoint;
+import dev.skein.tracking.config.TrackingConfig;
 import dev.skein.tracking.repository.MetricHistoryRepository;
 import dev.skein.tracking.repository.RunDataRepository;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /** Logging to a run (metrics, params, tags, inputs, models) and reading metric histories. */
 @ApplicationScoped
@@ -42,15 +48,27 @@ public class RunDataService {
     public static final int MAX_LISTED_STEPS = 10_000;
 
     public static final int DEFAULT_BULK_RESULTS = 320;
+
+    /**
+     * Points in one get-history-bulk-interval answer, over all its runs. MLflow answers up to 25,000
+     * points per run (2.5 million for 100 runs) in one message; a run logs one point per step in normal
+     * use, and the largest request (100 runs, max_results 2,500, plus each run's first and last step)
+     * then answers at most 100 × 2,701 = 270,100 points. Past this the request is refused, never cut.
+     */
+    public static final int MAX_INTERVAL_POINTS = 300_000;
+
     public static final int MAX_DATASET_SEARCH_EXPERIMENTS = 20;
     public static final int MAX_DATASET_SUMMARIES = 1_000;
 
     private final RunDataRepository data;
     private final MetricHistoryRepository history;
 
-    public RunDataService(RunDataRepository data, MetricHistoryRepository history) {
+    private final Duration bulkReadTimeout;
+
+    public RunDataService(RunDataRepository data, MetricHistoryRepository history, TrackingConfig config) {
         this.data = data;
         this.history = history;
+        this.bulkReadTimeout = config.bulkReads().statementTimeout();
     }
 
     /** A metric point as a caller sent it: any part may be missing until validated. */
@@ -272,9 +290,26 @@ public class RunDataService {
             throw ApiException.invalidParameter(
                     "Invalid value " + maxResults + " for parameter 'max_results' supplied. It must not be negative.");
         }
-        return max == 0
-                ? Uni.createFrom().item(List.of())
-                : history.bulk(List.copyOf(new LinkedHashSet<>(runIds)), key, max);
+        if (max == 0) {
+            return Uni.createFrom().item(List.of());
+        }
+        // by run id in byte (code point) order, as PostgreSQL's "C" collation and MLflow's sorted()
+        List<String> byId = runIds.stream()
+                .distinct()
+                .sorted((a, b) ->
+                        Arrays.compare(a.codePoints().toArray(), b.codePoints().toArray()))
+                .toList();
+        return bounded("get-history-bulk", db -> history.firstByTime(db, byId, key, max));
+    }
+
+    /** Bulk reads run with a statement timeout; a read stopped by it is refused in words, not as a 500. */
+    private <T> Uni<T> bounded(String what, Function<SqlConnection, Uni<T>> reads) {
+        return history.bounded(bulkReadTimeout, reads)
+                .onFailure(MetricHistoryRepository::timedOut)
+                .transform(timedOut -> new ApiException(
+                        ErrorCode.REQUEST_LIMIT_EXCEEDED,
+                        "The " + what + " read took longer than " + bulkReadTimeout.toMillis()
+                                + " ms and was stopped; ask for fewer runs or fewer results, or try again later."));
     }
 
     /**
@@ -311,8 +346,13 @@ public class RunDataService {
                     + startStep + " and end_step=" + endStep + ".");
         }
         List<String> runs = List.copyOf(new LinkedHashSet<>(runIds));
+        return bounded("get-history-bulk-interval", db -> sampled(db, runs, key, startStep, endStep, max));
+    }
+
+    private Uni<List<RunPoints>> sampled(
+            SqlConnection db, List<String> runs, String key, Integer startStep, Integer endStep, int max) {
         List<Uni<MetricHistoryRepository.StepSummary>> summaries = new ArrayList<>();
-        runs.forEach(run -> summaries.add(history.stepSummary(run, key)));
+        runs.forEach(run -> summaries.add(history.stepSummary(db, run, key)));
         return Uni.join().all(summaries).andFailFast().flatMap(perRun -> {
             List<long[]> ranges = new ArrayList<>();
             List<Uni<List<long[]>>> gappy = new ArrayList<>();
@@ -326,7 +366,7 @@ public class RunDataService {
                     ranges.add(range);
                 } else {
                     // a run with more steps than it claimed is sampled as its range too: memory stays bounded
-                    gappy.add(history.distinctSteps(runs.get(i), key, MAX_LISTED_STEPS)
+                    gappy.add(history.distinctSteps(db, runs.get(i), key, MAX_LISTED_STEPS)
                             .map(listed -> listed == null ? List.of(range) : singleSteps(listed)));
                 }
             }
@@ -351,18 +391,47 @@ public class RunDataService {
                     }
                 }
                 long[] at = chosen.stream().mapToLong(Long::longValue).toArray();
-                List<Uni<RunPoints>> points = new ArrayList<>();
-                for (int i = 0; i < runs.size(); i++) {
-                    String run = runs.get(i);
-                    points.add(
-                            perRun.get(i) == null || at.length == 0
-                                    ? Uni.createFrom().item(new RunPoints(run, List.of()))
-                                    : history.atSteps(run, key, at, WHOLE_HISTORY)
-                                            .map(p -> new RunPoints(run, p)));
-                }
-                return Uni.join().all(points).andFailFast();
+                List<RunPoints> out = new ArrayList<>(runs.size());
+                return pointsAt(db, runs, perRun, key, at, 0, out).replaceWith(out);
             });
         });
+    }
+
+    /**
+     * Each run's points at the chosen steps (MLflow reads up to 25,000 per run, by step, timestamp and
+     * value), run after run, reading no more than the points still allowed in the answer plus one: past
+     * {@link #MAX_INTERVAL_POINTS} in all the request is refused before more is read.
+     */
+    private Uni<Void> pointsAt(
+            SqlConnection db,
+            List<String> runs,
+            List<MetricHistoryRepository.StepSummary> perRun,
+            String key,
+            long[] at,
+            int next,
+            List<RunPoints> out) {
+        if (next == runs.size()) {
+            return Uni.createFrom().voidItem();
+        }
+        String run = runs.get(next);
+        if (perRun.get(next) == null || at.length == 0) {
+            out.add(new RunPoints(run, List.of()));
+            return pointsAt(db, runs, perRun, key, at, next + 1, out);
+        }
+        int answered = out.stream().mapToInt(r -> r.points().size()).sum();
+        int allowed = MAX_INTERVAL_POINTS - answered;
+        return history.atSteps(db, run, key, at, Math.min(WHOLE_HISTORY, allowed + 1))
+                .flatMap(points -> {
+                    if (points.size() > allowed) {
+                        return Uni.createFrom()
+                                .failure(ApiException.invalidParameter("GetMetricHistoryBulkInterval would answer more"
+                                        + " than " + MAX_INTERVAL_POINTS + " points for these " + runs.size()
+                                        + " runs at the " + at.length + " sampled steps; ask for fewer run_ids"
+                                        + " or a smaller max_results."));
+                    }
+                    out.add(new RunPoints(run, points));
+                    return pointsAt(db, runs, perRun, key, at, next + 1, out);
+                });
     }
 
     public record RunPoints(String runId, List<MetricPoint> points) {}

@@ -1,0 +1,78 @@
+package dev.skein.tracking;
+
+import static dev.skein.tracking.Grpc.fails;
+import static dev.skein.tracking.Grpc.metric;
+import static dev.skein.tracking.Grpc.newExperiment;
+import static dev.skein.tracking.Grpc.newRun;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.skein.common.testing.ServiceTestResource;
+import dev.skein.common.testing.TestInfra;
+import dev.skein.proto.common.v1.ErrorCode;
+import dev.skein.proto.tracking.v1.GetMetricHistoryBulk;
+import dev.skein.proto.tracking.v1.GetMetricHistoryBulkInterval;
+import dev.skein.proto.tracking.v1.LogBatch;
+import dev.skein.proto.tracking.v1.TrackingServiceGrpc.TrackingServiceBlockingStub;
+import io.quarkus.grpc.GrpcClient;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The bulk history reads stop at their statement timeout (skein.tracking.bulk-reads.statement-timeout)
+ * and say so: a read held up (here by a table lock another session keeps) does not hold its
+ * connection until the lock goes, and the caller gets a clear refusal, not an internal error.
+ */
+@QuarkusTest
+@TestProfile(BulkReadTimeoutTest.ShortTimeout.class)
+class BulkReadTimeoutTest {
+
+    public static class ShortTimeout implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("skein.tracking.bulk-reads.statement-timeout", "PT0.5S");
+        }
+    }
+
+    @GrpcClient("tracking")
+    TrackingServiceBlockingStub tracking;
+
+    @Test
+    void shouldStopABulkReadPastItsStatementTimeoutAndSaySo() throws Exception {
+        String run = newRun(tracking, newExperiment(tracking));
+        tracking.logBatch(LogBatch.newBuilder()
+                .setRunId(run)
+                .addMetrics(metric("m", 1, 1, 0))
+                .build());
+        GetMetricHistoryBulk bulk = GetMetricHistoryBulk.newBuilder()
+                .addRunId(run)
+                .setMetricKey("m")
+                .build();
+        GetMetricHistoryBulkInterval interval = GetMetricHistoryBulkInterval.newBuilder()
+                .addRunIds(run)
+                .setMetricKey("m")
+                .build();
+        assertThat(tracking.getMetricHistoryBulk(bulk).getMetricsCount()).isEqualTo(1);
+        assertThat(tracking.getMetricHistoryBulkInterval(interval).getMetricsCount())
+                .isEqualTo(1);
+        try (Connection c = TestInfra.connect(ServiceTestResource.TEST_DATABASE)) {
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                s.execute("LOCK TABLE tracking.metrics IN ACCESS EXCLUSIVE MODE");
+            }
+            // the lock is held until rollback: a read that waited for it would end at the deadline instead
+            TrackingServiceBlockingStub waiting = tracking.withDeadlineAfter(20, TimeUnit.SECONDS);
+            assertThat(fails(ErrorCode.REQUEST_LIMIT_EXCEEDED, () -> waiting.getMetricHistoryBulk(bulk)))
+                    .contains("get-history-bulk read took longer than 500 ms and was stopped");
+            assertThat(fails(ErrorCode.REQUEST_LIMIT_EXCEEDED, () -> waiting.getMetricHistoryBulkInterval(interval)))
+                    .contains("get-history-bulk-interval read took longer than 500 ms and was stopped");
+            c.rollback();
+        }
+        assertThat(tracking.getMetricHistoryBulk(bulk).getMetricsCount()).isEqualTo(1);
+    }
+}
