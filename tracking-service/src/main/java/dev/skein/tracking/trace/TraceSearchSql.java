@@ -84,7 +84,7 @@ final class TraceSearchSql {
 
     private static void clause(SqlQuery q, Field f, Comparison c) {
         if (f.type() == Field.Type.ATTRIBUTE) {
-            compare(q, COLUMNS_BY_ATTRIBUTE.get(f.key()), c);
+            q.compare(COLUMNS_BY_ATTRIBUTE.get(f.key()), c);
             return;
         }
         q.append("EXISTS (SELECT 1 FROM ")
@@ -92,21 +92,8 @@ final class TraceSearchSql {
                 .append(" x WHERE x.request_id = t.request_id AND x.key = ")
                 .bind(f.key())
                 .append(" AND ");
-        compare(q, "x.value", c);
+        q.compare("x.value", c);
         q.append(")");
-    }
-
-    private static void compare(SqlQuery q, String column, Comparison c) {
-        if (c.op().equals("IN") || c.op().equals("NOT IN")) {
-            q.append(c.op().equals("IN") ? "" : "NOT ")
-                    .append(column)
-                    .append(" = ANY(")
-                    .bind(c.list().toArray(new String[0]))
-                    .append(")");
-        } else {
-            q.append(column).append(" ");
-            q.compare(c);
-        }
     }
 
     private static void sortKey(SqlQuery q, Field f) {

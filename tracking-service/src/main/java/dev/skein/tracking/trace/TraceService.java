@@ -5,7 +5,6 @@ import dev.skein.common.paging.PageToken;
 import dev.skein.common.paging.ResultPage;
 import dev.skein.common.search.SearchParser;
 import dev.skein.common.validation.Inputs;
-import dev.skein.tracking.Experiment;
 import dev.skein.tracking.KeyValue;
 import dev.skein.tracking.service.ExperimentService;
 import io.smallrye.mutiny.Uni;
@@ -41,12 +40,7 @@ public class TraceService {
             String experimentId, long timestampMs, List<KeyValue> requestMetadata, List<KeyValue> tags) {
         Map<String, String> metadata = entries(requestMetadata, "request_metadata");
         Map<String, String> allTags = entries(tags, "tags");
-        return experiments.get(experimentId).flatMap(view -> {
-            Experiment e = view.experiment();
-            if (!e.isActive()) {
-                throw ApiException.invalidParameter("The experiment " + e.id
-                        + " must be in the 'active' state. Current state is " + e.lifecycleStage + ".");
-            }
+        return experiments.active(experimentId).flatMap(e -> {
             String requestId = UUID.randomUUID().toString().replace("-", "");
             allTags.put(TraceInfo.ARTIFACT_LOCATION, artifactLocation(e.artifactLocation, requestId));
             TraceInfo trace = new TraceInfo(
@@ -65,6 +59,8 @@ public class TraceService {
             String requestId, long timestampMs, String status, List<KeyValue> requestMetadata, List<KeyValue> tags) {
         Map<String, String> metadata = entries(requestMetadata, "request_metadata");
         Map<String, String> newTags = entries(tags, "tags");
+        // MLflow's client drops its immutable tags before ending a trace; the server keeps its own
+        newTags.remove(TraceInfo.ARTIFACT_LOCATION);
         return traces.end(requestId, timestampMs, status, list(metadata), list(newTags))
                 .flatMap(found -> {
                     if (!found) {
@@ -151,6 +147,7 @@ public class TraceService {
         Inputs.required(key, "key");
         Inputs.key("Tag", key);
         Inputs.length("Trace tag key", key, MAX_TAG_KEY_LENGTH);
+        immutable(key, "set");
         String stored = value != null && value.length() > MAX_TAG_VALUE_LENGTH
                 ? value.substring(0, MAX_TAG_VALUE_LENGTH)
                 : value;
@@ -164,6 +161,7 @@ public class TraceService {
 
     public Uni<Void> deleteTag(String requestId, String key) {
         Inputs.required(key, "key");
+        immutable(key, "deleted");
         return traces.deleteTag(requestId, key).map(found -> {
             if (!found) {
                 throw ApiException.notFound(
@@ -171,6 +169,17 @@ public class TraceService {
             }
             return null;
         });
+    }
+
+    /**
+     * The trace's artifact location is the server's: MLflow's client refuses to set or delete it
+     * (its IMMUTABLE_TAGS); here the server refuses too, so no client can point a trace elsewhere.
+     */
+    private static void immutable(String key, String verb) {
+        if (TraceInfo.ARTIFACT_LOCATION.equals(key)) {
+            throw ApiException.invalidParameter(
+                    "Tag '" + key + "' is immutable and cannot be " + verb + " on a trace.");
+        }
     }
 
     static ApiException notFound(String requestId) {
