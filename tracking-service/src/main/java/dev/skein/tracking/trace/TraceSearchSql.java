@@ -17,14 +17,16 @@ import java.util.Set;
  */
 final class TraceSearchSql {
 
-    static final String COLUMNS = "t.request_id, t.experiment_id, t.timestamp_ms, t.execution_time_ms, t.status";
+    static final String COLUMNS = "t.request_id, t.experiment_id, t.timestamp_ms, t.execution_time_ms, t.status,"
+            + " t.client_request_id, t.request_preview, t.response_preview";
 
     private static final Map<String, String> COLUMNS_BY_ATTRIBUTE = Map.of(
             "request_id", "t.request_id",
             "experiment_id", "t.experiment_id",
             "timestamp_ms", "t.timestamp_ms",
             "execution_time_ms", "t.execution_time_ms",
-            "status", "t.status");
+            "status", "t.status",
+            "client_request_id", "t.client_request_id");
 
     private static final Set<String> NUMERIC = Set.of("experiment_id", "timestamp_ms", "execution_time_ms");
 
