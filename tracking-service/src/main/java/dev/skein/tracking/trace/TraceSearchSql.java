@@ -89,6 +89,13 @@ final class TraceSearchSql {
             q.compare(COLUMNS_BY_ATTRIBUTE.get(f.key()), c);
             return;
         }
+        if (f.type() == Field.Type.SPAN) {
+            // the span's columns are fixed names (name, type, status), checked by the grammar
+            q.append("EXISTS (SELECT 1 FROM tracking.spans s WHERE s.trace_id = t.request_id AND ");
+            q.compare("s." + f.key(), c);
+            q.append(")");
+            return;
+        }
         q.append("EXISTS (SELECT 1 FROM ")
                 .append(table(f))
                 .append(" x WHERE x.request_id = t.request_id AND x.key = ")
