@@ -24,6 +24,7 @@ public final class Bench {
             case "search" -> new SearchBench(options).run();
             case "history" -> new HistoryBench(options).run();
             case "spark" -> new SparkBench(options).run();
+            case "traces" -> new TraceBench(options).run();
             default -> usage();
         }
     }
@@ -43,6 +44,8 @@ public final class Bench {
                         "              memory, and bulk-interval charts, against COPY … TO STDOUT",
                         "  spark       a real Spark 4 job writes 1,000,000 points with its Kafka sink; all must",
                         "              arrive exactly once",
+                        "  traces      spans/s through the gateway's OTLP /v1/traces against COPY into the spans",
+                        "              table, and MLflow 3 trace search p50/p95 over 1,000,000 spans against SQL",
                         "options: " + Options.HELP)));
         System.exit(2);
     }

@@ -25,12 +25,16 @@ record Options(
         int queries,
         int historyPoints,
         String sparkClasspath,
-        String logDir) {
+        String logDir,
+        int batch,
+        long ingestSpans,
+        int traceSpans) {
 
     static final String HELP = "--gateway URL, --tracking URL, --kafka HOST:PORT, --jdbc-url URL, --db-user NAME,"
             + " --db-password SECRET, --clients 8,16,32, --seconds 10, --warmup 10, --keys 100, --steps 10,"
             + " --runs 8, --points 2000000, --population 100000, --experiments 10000, --queries 100,"
-            + " --history-points 1000000, --spark-classpath CP, --log-dir DIR";
+            + " --history-points 1000000, --spark-classpath CP, --log-dir DIR, --batch 500, --ingest-spans 200000,"
+            + " --trace-spans 1000000";
 
     static Options parse(String[] args) {
         Map<String, String> given = new HashMap<>();
@@ -62,7 +66,10 @@ record Options(
                 Integer.parseInt(take(given, "queries", "100")),
                 Integer.parseInt(take(given, "history-points", "1000000")),
                 take(given, "spark-classpath", "bench/spark/target/spark-metrics-job.jar:bench/spark/target/lib/*"),
-                take(given, "log-dir", "."));
+                take(given, "log-dir", "."),
+                Integer.parseInt(take(given, "batch", "500")),
+                Long.parseLong(take(given, "ingest-spans", "200000")),
+                Integer.parseInt(take(given, "trace-spans", "1000000")));
         if (!given.isEmpty()) {
             throw new IllegalArgumentException("unknown options " + given.keySet() + "; known: " + HELP);
         }

@@ -14,6 +14,8 @@ public record Field(Type type, String key) {
         ATTRIBUTE,
         DATASET,
         /** A trace's request metadata ({@code request_metadata.<key>}). */
-        REQUEST_METADATA
+        REQUEST_METADATA,
+        /** A trace's spans ({@code span.name}, {@code span.type}): a trace matches if one of its spans does. */
+        SPAN
     }
 }

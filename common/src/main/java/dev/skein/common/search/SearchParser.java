@@ -193,6 +193,7 @@ public final class SearchParser {
             case ATTRIBUTE -> "attribute '" + field.key() + "'";
             case DATASET -> "dataset field '" + field.key() + "'";
             case REQUEST_METADATA -> "request metadata '" + field.key() + "'";
+            case SPAN -> "span field '" + field.key() + "'";
         };
     }
 

@@ -41,6 +41,21 @@ public final class SqlQuery {
         return this;
     }
 
+    /**
+     * Appends {@code <column> <op> $n}, or for IN / NOT IN {@code [NOT] <column> = ANY($n)} with
+     * the list bound as one text array, so a list of any length is one placeholder.
+     */
+    public SqlQuery compare(String column, Comparison c) {
+        if (c.op().equals("IN") || c.op().equals("NOT IN")) {
+            return append(c.op().equals("IN") ? "" : "NOT ")
+                    .append(column)
+                    .append(" = ANY(")
+                    .bind(c.list().toArray(new String[0]))
+                    .append(")");
+        }
+        return append(column).append(" ").compare(c);
+    }
+
     /** Removes the last {@code chars} characters of SQL text (a trailing separator). */
     public SqlQuery dropLast(int chars) {
         sql.setLength(sql.length() - chars);

@@ -23,7 +23,7 @@ class RawHttpIT {
     @Test
     void healthVersionAndUnknownRoutes() {
         assertThat(api().get("/health").asString()).isEqualTo("OK");
-        assertThat(api().get("/version").asString()).isEqualTo("2.17.2");
+        assertThat(api().get("/version").asString()).isEqualTo("3.6.0");
         Response unknown = api().get("/api/2.0/mlflow/no-such-endpoint");
         assertThat(unknown.statusCode()).isEqualTo(404);
         assertThat(new JsonObject(unknown.asString()).getString("error_code")).isEqualTo("ENDPOINT_NOT_FOUND");

@@ -69,11 +69,24 @@ public interface GatewayConfig {
     Optional<String> adminToken();
 
     /** The MLflow version whose API this gateway speaks, answered at GET /version. */
-    @WithDefault("2.17.2")
+    @WithDefault("3.6.0")
     String mlflowVersion();
 
     /** MLflow's GraphQL endpoint, {@code /graphql}. */
     Graphql graphql();
+
+    /** OTLP trace ingest, {@code POST /v1/traces}. */
+    Otlp otlp();
+
+    interface Otlp {
+        /**
+         * The largest OTLP export request accepted, before and (for gzip or deflate bodies) after
+         * decompression. OTel SDKs export in batches of at most 512 spans by default, a few MB at
+         * most even with large LLM inputs and outputs; it must fit in request-body-budget.
+         */
+        @WithDefault("16M")
+        MemorySize maxBodySize();
+    }
 
     interface Graphql {
         /** The largest GraphQL request (query and variables) accepted. */

@@ -51,6 +51,7 @@ public class MlflowApi {
     private final GatewayConfig config;
     private final ArtifactProxy artifacts;
     private final TraceArtifact traceArtifact;
+    private final OtlpTraces otlp;
     private final byte[] adminToken;
     private final BodyBudget budget;
     private final GraphqlEndpoint graphql;
@@ -62,6 +63,7 @@ public class MlflowApi {
         this.artifacts =
                 new ArtifactProxy(upstreams, config.maxDiscardedBodySize().asLongValue());
         this.traceArtifact = new TraceArtifact(upstreams, routes);
+        this.otlp = new OtlpTraces(upstreams, config.otlp().maxBodySize().asLongValue());
         this.adminToken = config.adminToken()
                 .filter(t -> !t.isBlank())
                 .map(t -> t.getBytes(StandardCharsets.UTF_8))
@@ -71,6 +73,13 @@ public class MlflowApi {
                     + config.requestBodyBudget().asLongValue() + " bytes) is smaller than skein.gateway.max-body-size ("
                     + config.maxBodySize().asLongValue()
                     + " bytes): a request of the largest size allowed could never be served");
+        }
+        if (config.requestBodyBudget().asLongValue()
+                < config.otlp().maxBodySize().asLongValue()) {
+            throw new IllegalStateException("skein.gateway.request-body-budget ("
+                    + config.requestBodyBudget().asLongValue()
+                    + " bytes) is smaller than skein.gateway.otlp.max-body-size ("
+                    + config.otlp().maxBodySize().asLongValue() + " bytes)");
         }
         this.budget = new BodyBudget(config.requestBodyBudget().asLongValue());
         this.graphql = new GraphqlEndpoint(new MlflowGraphql(
@@ -91,7 +100,8 @@ public class MlflowApi {
             if (path.startsWith("/api/")
                     || path.startsWith("/ajax-api/")
                     || ArtifactProxy.servesTopLevel(path)
-                    || path.equals("/graphql")) {
+                    || path.equals("/graphql")
+                    || path.equals(OtlpTraces.PATH)) {
                 handle(ctx);
             } else {
                 ctx.next();
@@ -102,7 +112,9 @@ public class MlflowApi {
 
     private void handle(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
-        if (artifacts.handle(ctx, actor(ctx)) || traceArtifact.handle(ctx, actor(ctx))) {
+        if (artifacts.handle(ctx, actor(ctx))
+                || traceArtifact.handle(ctx, actor(ctx))
+                || otlp.handle(ctx, actor(ctx), (limit, then) -> readBody(ctx, limit, then))) {
             return;
         }
         if (request.path().equals("/graphql")) {

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
+import com.google.protobuf.util.Durations;
+import com.google.protobuf.util.Timestamps;
 import dev.skein.common.error.ApiException;
 import java.io.IOException;
 
@@ -15,7 +17,8 @@ import java.io.IOException;
  * Reads an MLflow JSON request body into a request message, by the message's descriptor. Strict
  * about types (a number where a string belongs is an error, as in MLflow), lenient where MLflow's
  * clients differ: int64 as number or string, doubles as numbers or "NaN"/"Infinity"/"-Infinity",
- * snake_case or lowerCamel names, unknown fields ignored, null meaning absent.
+ * snake_case or lowerCamel names, unknown fields ignored, null meaning absent. Timestamp and
+ * Duration are read from protobuf's JSON strings ("2025-01-01T00:00:00.5Z", "1.5s").
  */
 public final class ProtoJsonReader {
 
@@ -160,6 +163,17 @@ public final class ProtoJsonReader {
                 throw JsonFields.invalid(path, text(p, t), describe(t));
             }
             case MESSAGE -> {
+                String type = f.getMessageType().getFullName();
+                if (t == JsonToken.VALUE_STRING
+                        && (type.equals("google.protobuf.Timestamp") || type.equals("google.protobuf.Duration"))) {
+                    try {
+                        return type.equals("google.protobuf.Timestamp")
+                                ? Timestamps.parse(p.getText())
+                                : Durations.parse(p.getText());
+                    } catch (java.text.ParseException e) {
+                        throw JsonFields.invalid(path, text(p, t), describe(t));
+                    }
+                }
                 if (t != JsonToken.START_OBJECT) {
                     throw JsonFields.invalid(path, text(p, t), describe(t));
                 }

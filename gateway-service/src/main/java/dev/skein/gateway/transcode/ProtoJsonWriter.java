@@ -5,7 +5,11 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Duration;
 import com.google.protobuf.Message;
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.Durations;
+import com.google.protobuf.util.Timestamps;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,8 +19,8 @@ import java.util.Map;
 
 /**
  * Writes a response message as MLflow's server does: set fields only, proto (snake_case) names,
- * enums by name, 64-bit integers as JSON numbers, and NaN/±Infinity as "NaN", "Infinity",
- * "-Infinity".
+ * enums by name, 64-bit integers as JSON numbers, NaN/±Infinity as "NaN", "Infinity",
+ * "-Infinity", and Timestamp / Duration as RFC 3339 and "1.5s" strings (protobuf's JSON mapping).
  */
 public final class ProtoJsonWriter {
 
@@ -146,7 +150,20 @@ public final class ProtoJsonWriter {
             case BOOLEAN -> g.writeBoolean((Boolean) value);
             case ENUM -> g.writeString(((EnumValueDescriptor) value).getName());
             case BYTE_STRING -> g.writeString(Base64.getEncoder().encodeToString(((ByteString) value).toByteArray()));
-            case MESSAGE -> writeMessage(g, (Message) value);
+            case MESSAGE -> writeMessageValue(g, (Message) value);
+        }
+    }
+
+    /** Well-known types as protobuf's JSON mapping writes them (MLflow 3's request_time, execution_duration). */
+    private static void writeMessageValue(JsonGenerator g, Message m) throws IOException {
+        switch (m.getDescriptorForType().getFullName()) {
+            case "google.protobuf.Timestamp" ->
+                g.writeString(
+                        Timestamps.toString(Timestamp.newBuilder().mergeFrom(m).build()));
+            case "google.protobuf.Duration" ->
+                g.writeString(
+                        Durations.toString(Duration.newBuilder().mergeFrom(m).build()));
+            default -> writeMessage(g, m);
         }
     }
 

@@ -149,4 +149,29 @@ class TranscodeTest {
         var read = ProtoJsonReader.read(ProtoJsonWriter.write(state), state.getDefaultInstanceForType());
         assertThat(read).isEqualTo(state);
     }
+
+    @Test
+    void shouldReadAndWriteMlflow3TimesAsProtobufJsonStrings() {
+        dev.skein.proto.tracking.v1.StartTraceV3 start =
+                (dev.skein.proto.tracking.v1.StartTraceV3) ProtoJsonReader.read(
+                        ("{\"trace\": {\"trace_info\": {\"trace_id\": \"tr-1\", \"request_time\": \"2024-05-29T16:26:40.123Z\","
+                                        + " \"execution_duration\": \"1.500s\", \"state\": \"OK\", \"tags\": {\"a\": \"b\"}}}}")
+                                .getBytes(StandardCharsets.UTF_8),
+                        dev.skein.proto.tracking.v1.StartTraceV3.getDefaultInstance());
+        var info = start.getTrace().getTraceInfo();
+        assertThat(info.getRequestTime().getSeconds()).isEqualTo(1_717_000_000L);
+        assertThat(info.getRequestTime().getNanos()).isEqualTo(123_000_000);
+        assertThat(info.getExecutionDuration().getSeconds()).isEqualTo(1);
+        assertThat(info.getExecutionDuration().getNanos()).isEqualTo(500_000_000);
+        JsonObject written = new JsonObject(new String(ProtoJsonWriter.write(info), StandardCharsets.UTF_8));
+        assertThat(written.getString("request_time")).isEqualTo("2024-05-29T16:26:40.123Z");
+        assertThat(written.getString("execution_duration")).isEqualTo("1.500s");
+        assertThat(written.getJsonObject("tags").getString("a")).isEqualTo("b");
+        assertThatThrownBy(() -> ProtoJsonReader.read(
+                        "{\"trace\": {\"trace_info\": {\"request_time\": \"yesterday\"}}}"
+                                .getBytes(StandardCharsets.UTF_8),
+                        dev.skein.proto.tracking.v1.StartTraceV3.getDefaultInstance()))
+                .isInstanceOf(ApiException.class)
+                .hasMessageContaining("trace.trace_info.request_time");
+    }
 }

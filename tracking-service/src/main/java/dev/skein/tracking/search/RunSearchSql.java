@@ -107,28 +107,15 @@ public final class RunSearchSql {
                     q.append(
                             "EXISTS (SELECT 1 FROM tracking.inputs i JOIN tracking.input_tags t ON t.input_uuid = i.input_uuid"
                                     + " WHERE i.run_uuid = r.run_uuid AND t.name = 'mlflow.data.context' AND ");
-                    datasetCompare(q, "t.value", c);
+                    q.compare("t.value", c);
                 } else {
                     q.append(
                             "EXISTS (SELECT 1 FROM tracking.inputs i JOIN tracking.datasets d ON d.dataset_uuid = i.dataset_uuid"
                                     + " WHERE i.run_uuid = r.run_uuid AND ");
-                    datasetCompare(q, "d." + f.key(), c);
+                    q.compare("d." + f.key(), c);
                 }
                 q.append(")");
             }
-        }
-    }
-
-    private static void datasetCompare(SqlQuery q, String column, Comparison c) {
-        if (c.op().equals("IN") || c.op().equals("NOT IN")) {
-            q.append(c.op().equals("IN") ? "" : "NOT ")
-                    .append(column)
-                    .append(" = ANY(")
-                    .bind(c.list().toArray(new String[0]))
-                    .append(")");
-        } else {
-            q.append(column).append(" ");
-            q.compare(c);
         }
     }
 

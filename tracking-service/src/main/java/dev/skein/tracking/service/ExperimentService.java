@@ -260,16 +260,29 @@ public class ExperimentService {
     }
 
     private Uni<Experiment> activeExperiment(long id, String experimentId) {
-        return experiments.findById(id).map(e -> {
-            if (e == null) {
-                throw Ids.experimentNotFound(experimentId);
-            }
-            if (!e.isActive()) {
-                throw ApiException.invalidParameter("The experiment " + experimentId
-                        + " must be in the 'active' state. Current state is " + e.lifecycleStage + ".");
-            }
-            return e;
-        });
+        return experiments.findById(id).map(e -> requireActive(e, experimentId));
+    }
+
+    /** The experiment, which must exist and be active (for writes into it: runs, traces, tags). */
+    public Uni<Experiment> active(String experimentId) {
+        Inputs.required(experimentId, "experiment_id");
+        long id = Ids.experimentId(experimentId);
+        return Panache.withSession(() -> activeExperiment(id, experimentId));
+    }
+
+    /**
+     * MLflow's refusals for a write into an experiment: not found if it is missing, invalid if it
+     * is deleted. {@code experimentId} is the id as the caller gave it.
+     */
+    public static Experiment requireActive(Experiment e, String experimentId) {
+        if (e == null) {
+            throw Ids.experimentNotFound(experimentId);
+        }
+        if (!e.isActive()) {
+            throw ApiException.invalidParameter("The experiment " + experimentId
+                    + " must be in the 'active' state. Current state is " + e.lifecycleStage + ".");
+        }
+        return e;
     }
 
     public Uni<ResultPage<ExperimentView>> search(

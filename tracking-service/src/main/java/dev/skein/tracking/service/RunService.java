@@ -86,14 +86,8 @@ public class RunService {
         // created, and then deletes it too; or it went first, and this sees the experiment deleted.
         return Panache.withTransaction(() -> experiments
                         .findById(id, LockModeType.PESSIMISTIC_READ)
+                        .map(e -> ExperimentService.requireActive(e, expId))
                         .flatMap(e -> {
-                            if (e == null) {
-                                throw Ids.experimentNotFound(expId);
-                            }
-                            if (!e.isActive()) {
-                                throw ApiException.invalidParameter("The experiment " + expId
-                                        + " must be in the 'active' state. Current state is " + e.lifecycleStage + ".");
-                            }
                             Run run = new Run();
                             run.runUuid = UUID.randomUUID().toString().replace("-", "");
                             run.experimentId = id;

@@ -2,14 +2,21 @@ package dev.skein.tracking.trace;
 
 import static dev.skein.common.grpc.Calls.unary;
 
+import dev.skein.proto.tracking.v1.BatchGetTraces;
 import dev.skein.proto.tracking.v1.DeleteTraceTag;
 import dev.skein.proto.tracking.v1.DeleteTraces;
 import dev.skein.proto.tracking.v1.EndTrace;
+import dev.skein.proto.tracking.v1.GetTrace;
 import dev.skein.proto.tracking.v1.GetTraceInfo;
+import dev.skein.proto.tracking.v1.GetTraceInfoV3;
+import dev.skein.proto.tracking.v1.LogSpans;
 import dev.skein.proto.tracking.v1.MutinyTraceServiceGrpc;
 import dev.skein.proto.tracking.v1.SearchTraces;
+import dev.skein.proto.tracking.v1.SearchTracesV3;
 import dev.skein.proto.tracking.v1.SetTraceTag;
 import dev.skein.proto.tracking.v1.StartTrace;
+import dev.skein.proto.tracking.v1.StartTraceV3;
+import dev.skein.proto.tracking.v1.Trace;
 import dev.skein.proto.tracking.v1.TraceRequestMetadata;
 import dev.skein.proto.tracking.v1.TraceStatus;
 import dev.skein.proto.tracking.v1.TraceTag;
@@ -95,14 +102,77 @@ public class TraceGrpcService extends MutinyTraceServiceGrpc.TraceServiceImplBas
     @Override
     public Uni<SetTraceTag.Response> setTraceTag(SetTraceTag r) {
         return unary(() -> traces.setTag(
-                        r.getRequestId(), r.hasKey() ? r.getKey() : null, r.hasValue() ? r.getValue() : null)
+                        r.hasRequestId() ? r.getRequestId() : r.getTraceId(),
+                        r.hasKey() ? r.getKey() : null,
+                        r.hasValue() ? r.getValue() : null)
                 .replaceWith(SetTraceTag.Response.getDefaultInstance()));
     }
 
     @Override
     public Uni<DeleteTraceTag.Response> deleteTraceTag(DeleteTraceTag r) {
-        return unary(() -> traces.deleteTag(r.getRequestId(), r.hasKey() ? r.getKey() : null)
+        return unary(() -> traces.deleteTag(
+                        r.hasRequestId() ? r.getRequestId() : r.getTraceId(), r.hasKey() ? r.getKey() : null)
                 .replaceWith(DeleteTraceTag.Response.getDefaultInstance()));
+    }
+
+    @Override
+    public Uni<StartTraceV3.Response> startTraceV3(StartTraceV3 r) {
+        return unary(() -> traces.startV3(TraceV3.fromProto(r.getTrace().getTraceInfo()))
+                .map(t -> StartTraceV3.Response.newBuilder()
+                        .setTrace(Trace.newBuilder().setTraceInfo(TraceV3.toProto(t)))
+                        .build()));
+    }
+
+    @Override
+    public Uni<GetTraceInfoV3.Response> getTraceInfoV3(GetTraceInfoV3 r) {
+        return unary(() -> traces.get(r.getTraceId()).map(t -> GetTraceInfoV3.Response.newBuilder()
+                .setTrace(Trace.newBuilder().setTraceInfo(TraceV3.toProto(t)))
+                .build()));
+    }
+
+    @Override
+    public Uni<BatchGetTraces.Response> batchGetTraces(BatchGetTraces r) {
+        return unary(() -> traces.batchGet(r.getTraceIdsList(), r.getExperimentIdsList())
+                .map(found -> {
+                    BatchGetTraces.Response.Builder b = BatchGetTraces.Response.newBuilder();
+                    found.forEach(t -> b.addTraces(TraceV3.trace(t)));
+                    return b.build();
+                }));
+    }
+
+    @Override
+    public Uni<GetTrace.Response> getTrace(GetTrace r) {
+        return unary(() -> traces.getWithSpans(r.hasTraceId() ? r.getTraceId() : null)
+                .map(t -> GetTrace.Response.newBuilder()
+                        .setTrace(TraceV3.trace(t))
+                        .build()));
+    }
+
+    @Override
+    public Uni<SearchTracesV3.Response> searchTracesV3(SearchTracesV3 r) {
+        return unary(() -> traces.searchV3(
+                        TraceV3.experimentIds(r.getLocationsList()),
+                        r.hasFilter() ? r.getFilter() : null,
+                        r.getMaxResults(),
+                        r.getOrderByList(),
+                        r.hasPageToken() ? r.getPageToken() : null)
+                .map(page -> {
+                    SearchTracesV3.Response.Builder b = SearchTracesV3.Response.newBuilder();
+                    page.items().forEach(t -> b.addTraces(TraceV3.toProto(t)));
+                    if (page.nextPageToken() != null) {
+                        b.setNextPageToken(page.nextPageToken());
+                    }
+                    return b.build();
+                }));
+    }
+
+    @Override
+    public Uni<LogSpans.Response> logSpans(LogSpans r) {
+        return unary(() -> traces.logSpans(r.hasExperimentId() ? r.getExperimentId() : null, r.getSpansList())
+                .map(n -> LogSpans.Response.newBuilder()
+                        .setSpans(r.getSpansCount())
+                        .setTraces(n)
+                        .build()));
     }
 
     private static List<KeyValue> tags(List<TraceTag> tags) {

@@ -109,6 +109,223 @@ public class TraceRepository {
         return pool.preparedQuery(q.sql()).execute(q.tuple()).map(rows -> rows.rowCount());
     }
 
+    /**
+     * Records an MLflow 3 trace info: a new row, or — when its spans arrived first and made one —
+     * that row completed with the client's fields; its tags and metadata merged, the server's own
+     * tags kept. Null if the trace id is taken by a trace of another experiment.
+     */
+    public Uni<Boolean> startV3(TraceInfo trace, String artifactLocation) {
+        return pool.withTransaction(conn -> conn.preparedQuery("INSERT INTO tracking.trace_info (request_id,"
+                        + " experiment_id, timestamp_ms, execution_time_ms, status, client_request_id,"
+                        + " request_preview, response_preview) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                        + " ON CONFLICT (request_id) DO UPDATE SET timestamp_ms = EXCLUDED.timestamp_ms,"
+                        + " execution_time_ms = EXCLUDED.execution_time_ms, status = EXCLUDED.status,"
+                        + " client_request_id = COALESCE(EXCLUDED.client_request_id, trace_info.client_request_id),"
+                        + " request_preview = COALESCE(EXCLUDED.request_preview, trace_info.request_preview),"
+                        + " response_preview = COALESCE(EXCLUDED.response_preview, trace_info.response_preview)"
+                        + " WHERE trace_info.experiment_id = EXCLUDED.experiment_id RETURNING request_id")
+                .execute(Tuple.from(new Object[] {
+                    trace.requestId(),
+                    trace.experimentId(),
+                    trace.timestampMs(),
+                    trace.executionTimeMs(),
+                    trace.status(),
+                    trace.clientRequestId(),
+                    trace.requestPreview(),
+                    trace.responsePreview()
+                }))
+                .flatMap(rows -> rows.size() == 0
+                        ? Uni.createFrom().item(false)
+                        : upsert(conn, "trace_tags", trace.requestId(), trace.tags())
+                                .flatMap(v -> upsert(
+                                        conn, "trace_request_metadata", trace.requestId(), trace.requestMetadata()))
+                                .flatMap(v -> conn.preparedQuery("INSERT INTO tracking.trace_tags"
+                                                + " (request_id, key, value) VALUES ($1, $2, $3)"
+                                                + " ON CONFLICT (request_id, key) DO NOTHING")
+                                        .execute(Tuple.of(
+                                                trace.requestId(), TraceInfo.ARTIFACT_LOCATION, artifactLocation)))
+                                .replaceWith(true)));
+    }
+
+    /**
+     * Writes spans of one experiment in one transaction of four set-based statements, whatever
+     * their number: each trace's info made or widened (start the earliest, end the latest; state
+     * and previews from its root span when that is among them), the server's tags set, the spans
+     * inserted or replaced (a span logged again, e.g. once ended, replaces its earlier self).
+     * Returns the ids of traces that belong to another experiment (nothing is written then).
+     *
+     * @param artifactRoot the experiment's artifact location, under which each trace gets its own
+     */
+    public Uni<List<String>> logSpans(long experimentId, String artifactRoot, List<SpanRow> spans) {
+        Map<String, TraceSpans> byTrace = new java.util.LinkedHashMap<>();
+        for (SpanRow s : spans) {
+            byTrace.computeIfAbsent(s.traceId(), id -> new TraceSpans()).add(s);
+        }
+        int n = byTrace.size();
+        String[] ids = new String[n];
+        Long[] starts = new Long[n];
+        Long[] ends = new Long[n];
+        String[] states = new String[n];
+        String[] inputs = new String[n];
+        String[] outputs = new String[n];
+        String[] names = new String[n];
+        String[] locations = new String[n];
+        int i = 0;
+        for (Map.Entry<String, TraceSpans> e : byTrace.entrySet()) {
+            TraceSpans t = e.getValue();
+            ids[i] = e.getKey();
+            starts[i] = t.startNs / 1_000_000;
+            ends[i] = t.endNs == null ? null : t.endNs / 1_000_000;
+            states[i] = t.root == null ? null : t.root.traceState();
+            inputs[i] = t.root == null ? null : TraceService.preview(t.root.inputs());
+            outputs[i] = t.root == null ? null : TraceService.preview(t.root.outputs());
+            names[i] = t.root == null ? null : t.root.name();
+            locations[i] = TraceService.artifactLocation(artifactRoot, e.getKey());
+            i++;
+        }
+        int m = spans.size();
+        String[] spanTrace = new String[m];
+        String[] spanIds = new String[m];
+        String[] parents = new String[m];
+        String[] spanNames = new String[m];
+        String[] types = new String[m];
+        String[] statuses = new String[m];
+        Long[] spanStarts = new Long[m];
+        Long[] spanEnds = new Long[m];
+        io.vertx.core.buffer.Buffer[] contents = new io.vertx.core.buffer.Buffer[m];
+        for (int j = 0; j < m; j++) {
+            SpanRow s = spans.get(j);
+            spanTrace[j] = s.traceId();
+            spanIds[j] = s.spanId();
+            parents[j] = s.parentSpanId();
+            spanNames[j] = s.name();
+            types[j] = s.type();
+            statuses[j] = s.status();
+            spanStarts[j] = s.startTimeUnixNano();
+            spanEnds[j] = s.endTimeUnixNano();
+            contents[j] = io.vertx.core.buffer.Buffer.buffer(s.content());
+        }
+        return pool.withTransaction(conn -> conn.preparedQuery(
+                                // execution time: from the earliest start to the latest end seen; the state
+                                // stays IN_PROGRESS until the root span (a finished trace) is logged
+                                "INSERT INTO tracking.trace_info AS t (request_id, experiment_id, timestamp_ms,"
+                                        + " execution_time_ms, status, request_preview, response_preview)"
+                                        + " SELECT id, $1, s, e - s, COALESCE(st, 'IN_PROGRESS'), i, o FROM unnest($2::text[],"
+                                        + " $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[]) AS x(id, s, e, st, i, o)"
+                                        + " ON CONFLICT (request_id) DO UPDATE SET"
+                                        + " timestamp_ms = LEAST(t.timestamp_ms, EXCLUDED.timestamp_ms),"
+                                        + " execution_time_ms = GREATEST(t.timestamp_ms + COALESCE(t.execution_time_ms, 0),"
+                                        + " EXCLUDED.timestamp_ms + COALESCE(EXCLUDED.execution_time_ms, 0))"
+                                        + " - LEAST(t.timestamp_ms, EXCLUDED.timestamp_ms),"
+                                        + " status = CASE WHEN EXCLUDED.status = 'IN_PROGRESS' THEN t.status ELSE EXCLUDED.status END,"
+                                        + " request_preview = COALESCE(t.request_preview, EXCLUDED.request_preview),"
+                                        + " response_preview = COALESCE(t.response_preview, EXCLUDED.response_preview)"
+                                        + " WHERE t.experiment_id = EXCLUDED.experiment_id RETURNING request_id")
+                        .execute(Tuple.from(new Object[] {experimentId, ids, starts, ends, states, inputs, outputs}))
+                        .flatMap(written -> {
+                            if (written.size() < n) {
+                                java.util.Set<String> ok = new java.util.HashSet<>();
+                                written.forEach(r -> ok.add(r.getString(0)));
+                                List<String> foreign = java.util.Arrays.stream(ids)
+                                        .filter(id -> !ok.contains(id))
+                                        .toList();
+                                // nothing of this request stays: the transaction is rolled back
+                                return Uni.createFrom().<List<String>>failure(new ForeignTraces(foreign));
+                            }
+                            return conn.preparedQuery("INSERT INTO tracking.trace_tags (request_id, key, value)"
+                                            + " SELECT id, k, v FROM unnest($1::text[], $2::text[], $3::text[]) AS x(id, loc, nm),"
+                                            + " LATERAL (VALUES ($4, 'TRACKING_STORE'), ($5, loc), ($6, nm)) AS kv(k, v)"
+                                            + " WHERE v IS NOT NULL ON CONFLICT (request_id, key) DO NOTHING")
+                                    .execute(Tuple.from(new Object[] {
+                                        ids,
+                                        locations,
+                                        names,
+                                        TraceInfo.SPANS_LOCATION,
+                                        TraceInfo.ARTIFACT_LOCATION,
+                                        TraceInfo.TRACE_NAME
+                                    }))
+                                    .flatMap(v -> conn.preparedQuery(
+                                                    "INSERT INTO tracking.spans (trace_id, span_id,"
+                                                            + " experiment_id, parent_span_id, name, type, status,"
+                                                            + " start_time_unix_nano, end_time_unix_nano, content)"
+                                                            + " SELECT t, s, $1, p, n, ty, st, b, e, c FROM unnest($2::text[],"
+                                                            + " $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],"
+                                                            + " $8::bigint[], $9::bigint[], $10::bytea[]) AS x(t, s, p, n, ty, st, b, e, c)"
+                                                            + " ON CONFLICT (trace_id, span_id) DO UPDATE SET"
+                                                            + " parent_span_id = EXCLUDED.parent_span_id, name = EXCLUDED.name,"
+                                                            + " type = EXCLUDED.type, status = EXCLUDED.status,"
+                                                            + " start_time_unix_nano = EXCLUDED.start_time_unix_nano,"
+                                                            + " end_time_unix_nano = EXCLUDED.end_time_unix_nano, content = EXCLUDED.content")
+                                            .execute(Tuple.from(new Object[] {
+                                                experimentId,
+                                                spanTrace,
+                                                spanIds,
+                                                parents,
+                                                spanNames,
+                                                types,
+                                                statuses,
+                                                spanStarts,
+                                                spanEnds,
+                                                contents
+                                            })))
+                                    .replaceWith(List.<String>of());
+                        }))
+                .onFailure(ForeignTraces.class)
+                .recoverWithItem(f -> ((ForeignTraces) f).ids);
+    }
+
+    /** Spans of these traces (OTLP bytes), by trace, in start order. */
+    public Uni<Map<String, List<byte[]>>> spans(List<String> traceIds) {
+        return pool.preparedQuery("SELECT trace_id, content FROM tracking.spans WHERE trace_id = ANY($1)"
+                        + " ORDER BY trace_id, start_time_unix_nano, span_id")
+                .execute(Tuple.of((Object) traceIds.toArray(new String[0])))
+                .map(rows -> {
+                    Map<String, List<byte[]>> byTrace = new HashMap<>();
+                    rows.forEach(r -> byTrace.computeIfAbsent(r.getString(0), k -> new ArrayList<>())
+                            .add(r.getBuffer(1).getBytes()));
+                    return byTrace;
+                });
+    }
+
+    /** The traces with these ids (unknown ones left out), optionally only of these experiments. */
+    public Uni<List<TraceInfo>> findAll(List<String> traceIds, Long[] experimentIds) {
+        SqlQuery q = new SqlQuery()
+                .append("SELECT " + TraceSearchSql.COLUMNS + " FROM tracking.trace_info t WHERE t.request_id = ANY(")
+                .bind(traceIds.toArray(new String[0]))
+                .append(")");
+        if (experimentIds != null) {
+            q.append(" AND t.experiment_id = ANY(").bind(experimentIds).append(")");
+        }
+        return search(q);
+    }
+
+    /** One trace's span extent and root, gathered before the batch is written. */
+    private static final class TraceSpans {
+        long startNs = Long.MAX_VALUE;
+        Long endNs;
+        SpanRow root;
+
+        void add(SpanRow s) {
+            startNs = Math.min(startNs, s.startTimeUnixNano());
+            if (s.endTimeUnixNano() != null) {
+                endNs = endNs == null ? s.endTimeUnixNano() : Math.max(endNs, s.endTimeUnixNano());
+            }
+            if (s.isRoot()) {
+                root = s;
+            }
+        }
+    }
+
+    /** Rolls back a span batch that names traces of another experiment. */
+    private static final class ForeignTraces extends RuntimeException {
+        final List<String> ids;
+
+        ForeignTraces(List<String> ids) {
+            super(null, null, false, false);
+            this.ids = ids;
+        }
+    }
+
     private static Uni<Void> upsert(SqlClient conn, String table, String requestId, List<KeyValue> entries) {
         if (entries.isEmpty()) {
             return Uni.createFrom().voidItem();
@@ -151,7 +368,10 @@ public class TraceRepository {
                                 r.getLong("execution_time_ms"),
                                 r.getString("status"),
                                 metadata.getOrDefault(id, List.of()),
-                                tags.getOrDefault(id, List.of())));
+                                tags.getOrDefault(id, List.of()),
+                                r.getString("client_request_id"),
+                                r.getString("request_preview"),
+                                r.getString("response_preview")));
                     }
                     return traces;
                 });

@@ -17,14 +17,16 @@ import java.util.Set;
  */
 final class TraceSearchSql {
 
-    static final String COLUMNS = "t.request_id, t.experiment_id, t.timestamp_ms, t.execution_time_ms, t.status";
+    static final String COLUMNS = "t.request_id, t.experiment_id, t.timestamp_ms, t.execution_time_ms, t.status,"
+            + " t.client_request_id, t.request_preview, t.response_preview";
 
     private static final Map<String, String> COLUMNS_BY_ATTRIBUTE = Map.of(
             "request_id", "t.request_id",
             "experiment_id", "t.experiment_id",
             "timestamp_ms", "t.timestamp_ms",
             "execution_time_ms", "t.execution_time_ms",
-            "status", "t.status");
+            "status", "t.status",
+            "client_request_id", "t.client_request_id");
 
     private static final Set<String> NUMERIC = Set.of("experiment_id", "timestamp_ms", "execution_time_ms");
 
@@ -84,7 +86,14 @@ final class TraceSearchSql {
 
     private static void clause(SqlQuery q, Field f, Comparison c) {
         if (f.type() == Field.Type.ATTRIBUTE) {
-            compare(q, COLUMNS_BY_ATTRIBUTE.get(f.key()), c);
+            q.compare(COLUMNS_BY_ATTRIBUTE.get(f.key()), c);
+            return;
+        }
+        if (f.type() == Field.Type.SPAN) {
+            // the span's columns are fixed names (name, type, status), checked by the grammar
+            q.append("EXISTS (SELECT 1 FROM tracking.spans s WHERE s.trace_id = t.request_id AND ");
+            q.compare("s." + f.key(), c);
+            q.append(")");
             return;
         }
         q.append("EXISTS (SELECT 1 FROM ")
@@ -92,21 +101,8 @@ final class TraceSearchSql {
                 .append(" x WHERE x.request_id = t.request_id AND x.key = ")
                 .bind(f.key())
                 .append(" AND ");
-        compare(q, "x.value", c);
+        q.compare("x.value", c);
         q.append(")");
-    }
-
-    private static void compare(SqlQuery q, String column, Comparison c) {
-        if (c.op().equals("IN") || c.op().equals("NOT IN")) {
-            q.append(c.op().equals("IN") ? "" : "NOT ")
-                    .append(column)
-                    .append(" = ANY(")
-                    .bind(c.list().toArray(new String[0]))
-                    .append(")");
-        } else {
-            q.append(column).append(" ");
-            q.compare(c);
-        }
     }
 
     private static void sortKey(SqlQuery q, Field f) {

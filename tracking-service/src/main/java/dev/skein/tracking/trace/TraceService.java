@@ -5,7 +5,6 @@ import dev.skein.common.paging.PageToken;
 import dev.skein.common.paging.ResultPage;
 import dev.skein.common.search.SearchParser;
 import dev.skein.common.validation.Inputs;
-import dev.skein.tracking.Experiment;
 import dev.skein.tracking.KeyValue;
 import dev.skein.tracking.service.ExperimentService;
 import io.smallrye.mutiny.Uni;
@@ -41,12 +40,7 @@ public class TraceService {
             String experimentId, long timestampMs, List<KeyValue> requestMetadata, List<KeyValue> tags) {
         Map<String, String> metadata = entries(requestMetadata, "request_metadata");
         Map<String, String> allTags = entries(tags, "tags");
-        return experiments.get(experimentId).flatMap(view -> {
-            Experiment e = view.experiment();
-            if (!e.isActive()) {
-                throw ApiException.invalidParameter("The experiment " + e.id
-                        + " must be in the 'active' state. Current state is " + e.lifecycleStage + ".");
-            }
+        return experiments.active(experimentId).flatMap(e -> {
             String requestId = UUID.randomUUID().toString().replace("-", "");
             allTags.put(TraceInfo.ARTIFACT_LOCATION, artifactLocation(e.artifactLocation, requestId));
             TraceInfo trace = new TraceInfo(
@@ -65,6 +59,8 @@ public class TraceService {
             String requestId, long timestampMs, String status, List<KeyValue> requestMetadata, List<KeyValue> tags) {
         Map<String, String> metadata = entries(requestMetadata, "request_metadata");
         Map<String, String> newTags = entries(tags, "tags");
+        // MLflow's client drops its immutable tags before ending a trace; the server keeps its own
+        newTags.remove(TraceInfo.ARTIFACT_LOCATION);
         return traces.end(requestId, timestampMs, status, list(metadata), list(newTags))
                 .flatMap(found -> {
                     if (!found) {
@@ -85,6 +81,25 @@ public class TraceService {
 
     public Uni<ResultPage<TraceInfo>> search(
             List<String> experimentIds, String filter, int maxResults, List<String> orderBy, String pageToken) {
+        return search(TraceGrammar.TRACES, experimentIds, filter, maxResults, orderBy, pageToken);
+    }
+
+    /** MLflow 3's search: the same, and filters on spans ({@code span.name}, {@code span.type}, {@code span.status}). */
+    public Uni<ResultPage<TraceInfo>> searchV3(
+            List<String> experimentIds, String filter, int maxResults, List<String> orderBy, String pageToken) {
+        if (experimentIds.isEmpty()) {
+            throw ApiException.missing("locations");
+        }
+        return search(TraceGrammar.TRACES_V3, experimentIds, filter, maxResults, orderBy, pageToken);
+    }
+
+    private Uni<ResultPage<TraceInfo>> search(
+            dev.skein.common.search.Grammar grammar,
+            List<String> experimentIds,
+            String filter,
+            int maxResults,
+            List<String> orderBy,
+            String pageToken) {
         if (experimentIds.isEmpty()) {
             throw ApiException.missing("experiment_ids");
         }
@@ -96,17 +111,10 @@ public class TraceService {
             throw ApiException.invalidParameter("Invalid value " + maxResults
                     + " for parameter 'max_results' supplied. It must be at most " + MAX_SEARCH_RESULTS);
         }
-        var comparisons = SearchParser.parseFilter(TraceGrammar.TRACES, filter);
-        var order = SearchParser.parseOrderBy(TraceGrammar.TRACES, orderBy);
+        var comparisons = SearchParser.parseFilter(grammar, filter);
+        var order = SearchParser.parseOrderBy(grammar, orderBy);
         long offset = PageToken.decodeOffset(pageToken);
-        List<Long> ids = new ArrayList<>();
-        for (String e : experimentIds) {
-            try {
-                ids.add(Long.parseLong(e));
-            } catch (NumberFormatException notOurs) {
-                // no experiment has a non-numeric id: it simply matches nothing
-            }
-        }
+        List<Long> ids = numericIds(experimentIds);
         if (ids.isEmpty()) {
             return Uni.createFrom().item(new ResultPage<>(List.of(), null));
         }
@@ -117,6 +125,19 @@ public class TraceService {
                             more ? found.subList(0, maxResults) : found,
                             more ? PageToken.encode(offset + maxResults) : null);
                 });
+    }
+
+    /** The ids that can be experiments' (no experiment has a non-numeric id: such an id matches nothing). */
+    private static List<Long> numericIds(List<String> experimentIds) {
+        List<Long> ids = new ArrayList<>();
+        for (String e : experimentIds) {
+            try {
+                ids.add(Long.parseLong(e));
+            } catch (NumberFormatException notOurs) {
+                // matches nothing
+            }
+        }
+        return ids;
     }
 
     /**
@@ -151,6 +172,7 @@ public class TraceService {
         Inputs.required(key, "key");
         Inputs.key("Tag", key);
         Inputs.length("Trace tag key", key, MAX_TAG_KEY_LENGTH);
+        immutable(key, "set");
         String stored = value != null && value.length() > MAX_TAG_VALUE_LENGTH
                 ? value.substring(0, MAX_TAG_VALUE_LENGTH)
                 : value;
@@ -164,6 +186,7 @@ public class TraceService {
 
     public Uni<Void> deleteTag(String requestId, String key) {
         Inputs.required(key, "key");
+        immutable(key, "deleted");
         return traces.deleteTag(requestId, key).map(found -> {
             if (!found) {
                 throw ApiException.notFound(
@@ -171,6 +194,138 @@ public class TraceService {
             }
             return null;
         });
+    }
+
+    /**
+     * The trace's artifact location is the server's: MLflow's client refuses to set or delete it
+     * (its IMMUTABLE_TAGS); here the server refuses too, so no client can point a trace elsewhere.
+     */
+    private static void immutable(String key, String verb) {
+        if (TraceInfo.ARTIFACT_LOCATION.equals(key)) {
+            throw ApiException.invalidParameter(
+                    "Tag '" + key + "' is immutable and cannot be " + verb + " on a trace.");
+        }
+    }
+
+    /** MLflow 3 trace ids: {@code tr-} and the OTel trace id in hex (MLflow 3 clients make them). */
+    static final int MAX_TRACE_ID_LENGTH = 250;
+
+    /** Previews of a root span's inputs and outputs are cut to this many characters, as MLflow's OSS store. */
+    static final int MAX_PREVIEW_CHARS = 1000;
+
+    /** Trace ids one batchGet may ask for. */
+    static final int MAX_BATCH_GET = 100;
+
+    /** Spans one LogSpans call may carry (the gateway's body limit keeps batches below this). */
+    static final int MAX_SPANS_PER_CALL = 100_000;
+
+    static String preview(String text) {
+        return text == null || text.length() <= MAX_PREVIEW_CHARS ? text : text.substring(0, MAX_PREVIEW_CHARS);
+    }
+
+    /**
+     * Records an MLflow 3 trace info under the client's trace id, in an active experiment. If the
+     * trace's spans were logged first, their record is completed and keeps tag {@value
+     * TraceInfo#SPANS_LOCATION}, which tells the client its spans are stored already.
+     */
+    public Uni<TraceInfo> startV3(TraceInfo given) {
+        if (given.requestId() == null || given.requestId().isEmpty()) {
+            throw ApiException.missing("trace.trace_info.trace_id");
+        }
+        Inputs.length("trace_id", given.requestId(), MAX_TRACE_ID_LENGTH);
+        Map<String, String> metadata = entries(given.requestMetadata(), "trace_metadata");
+        Map<String, String> tags = entries(given.tags(), "tags");
+        // the server's own tags: where the trace's artifacts go, and where its spans are
+        tags.remove(TraceInfo.ARTIFACT_LOCATION);
+        tags.remove(TraceInfo.SPANS_LOCATION);
+        return experiments.active(Long.toString(given.experimentId())).flatMap(e -> {
+            TraceInfo trace = new TraceInfo(
+                    given.requestId(),
+                    e.id,
+                    given.timestampMs(),
+                    given.executionTimeMs(),
+                    given.status(),
+                    list(metadata),
+                    list(tags),
+                    given.clientRequestId(),
+                    preview(given.requestPreview()),
+                    preview(given.responsePreview()));
+            return traces.startV3(trace, artifactLocation(e.artifactLocation, trace.requestId()))
+                    .flatMap(ok -> {
+                        if (!ok) {
+                            throw ApiException.invalidParameter(
+                                    "Trace with id '" + trace.requestId() + "' already exists in another experiment.");
+                        }
+                        return get(trace.requestId());
+                    });
+        });
+    }
+
+    /** A trace with its stored spans (OTLP bytes; none if its spans are an artifact). */
+    public record WithSpans(TraceInfo info, List<byte[]> spans) {}
+
+    /** The traces with these ids that exist (and belong to these experiments, when given), in the order asked. */
+    public Uni<List<WithSpans>> batchGet(List<String> traceIds, List<String> experimentIds) {
+        if (traceIds.isEmpty()) {
+            throw ApiException.missing("trace_ids");
+        }
+        if (traceIds.size() > MAX_BATCH_GET) {
+            throw ApiException.invalidParameter(
+                    "At most " + MAX_BATCH_GET + " trace ids may be fetched at once, got " + traceIds.size());
+        }
+        Long[] experimentFilter =
+                experimentIds.isEmpty() ? null : numericIds(experimentIds).toArray(Long[]::new);
+        return traces.findAll(traceIds, experimentFilter).flatMap(found -> traces.spans(
+                        found.stream().map(TraceInfo::requestId).toList())
+                .map(spans -> {
+                    Map<String, TraceInfo> byId = new LinkedHashMap<>();
+                    found.forEach(t -> byId.put(t.requestId(), t));
+                    List<WithSpans> out = new ArrayList<>();
+                    for (String id : new java.util.LinkedHashSet<>(traceIds)) {
+                        TraceInfo t = byId.get(id);
+                        if (t != null) {
+                            out.add(new WithSpans(t, spans.getOrDefault(id, List.of())));
+                        }
+                    }
+                    return out;
+                }));
+    }
+
+    /** One trace with its stored spans. */
+    public Uni<WithSpans> getWithSpans(String traceId) {
+        Inputs.required(traceId, "trace_id");
+        return batchGet(List.of(traceId), List.of()).map(found -> {
+            if (found.isEmpty()) {
+                throw notFound(traceId);
+            }
+            return found.get(0);
+        });
+    }
+
+    /**
+     * Writes spans to an active experiment, creating or widening their traces' records (see
+     * {@link TraceRepository#logSpans}). Returns how many traces the spans belong to.
+     */
+    public Uni<Integer> logSpans(String experimentId, List<io.opentelemetry.proto.trace.v1.Span> spans) {
+        if (spans.size() > MAX_SPANS_PER_CALL) {
+            throw ApiException.invalidParameter(
+                    "At most " + MAX_SPANS_PER_CALL + " spans may be logged at once, got " + spans.size());
+        }
+        List<SpanRow> rows = spans.stream().map(OtlpSpans::row).toList();
+        for (SpanRow r : rows) {
+            Inputs.length("trace_id", r.traceId(), MAX_TRACE_ID_LENGTH);
+        }
+        if (rows.isEmpty()) {
+            return experiments.active(experimentId).replaceWith(0);
+        }
+        return experiments.active(experimentId).flatMap(e -> traces.logSpans(e.id, e.artifactLocation, rows)
+                .map(foreign -> {
+                    if (!foreign.isEmpty()) {
+                        throw ApiException.invalidParameter("Trace with id '" + foreign.get(0)
+                                + "' belongs to another experiment than " + experimentId + ".");
+                    }
+                    return (int) rows.stream().map(SpanRow::traceId).distinct().count();
+                }));
     }
 
     static ApiException notFound(String requestId) {

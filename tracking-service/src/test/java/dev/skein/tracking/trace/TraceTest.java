@@ -332,4 +332,37 @@ class TraceTest {
                                 .build())))
                 .contains("Trace with request_id 'missing' not found.");
     }
+
+    @Test
+    void shouldKeepTheArtifactLocationTagTheServerSet() {
+        String exp = newExperiment();
+        String id = start(exp, 1000, Map.of()).getRequestId();
+        String location = "mlflow-artifacts:/" + exp + "/traces/" + id + "/artifacts";
+        assertThat(fails(
+                        ErrorCode.INVALID_PARAMETER_VALUE,
+                        () -> traces.setTraceTag(SetTraceTag.newBuilder()
+                                .setRequestId(id)
+                                .setKey("mlflow.artifactLocation")
+                                .setValue("s3://elsewhere")
+                                .build())))
+                .isEqualTo("Tag 'mlflow.artifactLocation' is immutable and cannot be set on a trace.");
+        assertThat(fails(
+                        ErrorCode.INVALID_PARAMETER_VALUE,
+                        () -> traces.deleteTraceTag(DeleteTraceTag.newBuilder()
+                                .setRequestId(id)
+                                .setKey("mlflow.artifactLocation")
+                                .build())))
+                .isEqualTo("Tag 'mlflow.artifactLocation' is immutable and cannot be deleted on a trace.");
+        TraceInfo ended = traces.endTrace(EndTrace.newBuilder()
+                        .setRequestId(id)
+                        .setTimestampMs(2000)
+                        .setStatus(TraceStatus.OK)
+                        .addTags(TraceTag.newBuilder()
+                                .setKey("mlflow.artifactLocation")
+                                .setValue("s3://elsewhere"))
+                        .build())
+                .getTraceInfo();
+        assertThat(tags(ended)).containsEntry("mlflow.artifactLocation", location);
+        assertThat(tags(get(id))).containsEntry("mlflow.artifactLocation", location);
+    }
 }
