@@ -49,6 +49,7 @@ public class MlflowApi {
     private final GatewayConfig config;
     private final ArtifactProxy artifacts;
     private final TraceArtifact traceArtifact;
+    private final LoggedModelArtifactFiles loggedModelFiles;
     private final byte[] adminToken;
     private final BodyBudget budget;
     private final GraphqlEndpoint graphql;
@@ -60,6 +61,7 @@ public class MlflowApi {
         this.artifacts =
                 new ArtifactProxy(upstreams, config.maxDiscardedBodySize().asLongValue());
         this.traceArtifact = new TraceArtifact(upstreams, routes);
+        this.loggedModelFiles = new LoggedModelArtifactFiles(artifacts);
         this.adminToken = config.adminToken()
                 .filter(t -> !t.isBlank())
                 .map(t -> t.getBytes(StandardCharsets.UTF_8))
@@ -100,7 +102,9 @@ public class MlflowApi {
 
     private void handle(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
-        if (artifacts.handle(ctx, actor(ctx)) || traceArtifact.handle(ctx, actor(ctx))) {
+        if (artifacts.handle(ctx, actor(ctx))
+                || traceArtifact.handle(ctx, actor(ctx))
+                || loggedModelFiles.handle(ctx, actor(ctx))) {
             return;
         }
         if (request.path().equals("/graphql")) {
