@@ -13,6 +13,8 @@ import dev.skein.proto.artifacts.v1.DownloadChunk;
 import dev.skein.proto.artifacts.v1.DownloadHeader;
 import dev.skein.proto.artifacts.v1.FileInfo;
 import dev.skein.proto.artifacts.v1.ListArtifacts;
+import dev.skein.proto.artifacts.v1.ListLoggedModelArtifacts;
+import dev.skein.proto.artifacts.v1.LoggedModelArtifact;
 import dev.skein.proto.artifacts.v1.UploadChunk;
 import dev.skein.proto.artifacts.v1.UploadHeader;
 import dev.skein.proto.artifacts.v1.UploadResult;
@@ -368,5 +370,39 @@ class ArtifactServiceTest {
         }
         assertThat(keys("escape")).isEmpty();
         assertThat(keys("abs")).isEmpty();
+    }
+
+    @Test
+    void shouldJudgeLoggedModelPathsBeforeAskingTrackingServiceForTheModel() {
+        // tracking-service does not run in these tests: a path that gets past the check is looked up,
+        // and the lookup answers TEMPORARILY_UNAVAILABLE (never a 500); a bad one never gets that far
+        for (String path : List.of("../escape.txt", "a/../../escape.txt", "%2e%2e/escape.txt", "/abs.txt")) {
+            assertThatThrownBy(() -> download(Download.newBuilder()
+                            .setLoggedModel(LoggedModelArtifact.newBuilder()
+                                    .setModelId("m-0a1b2c")
+                                    .setPath(path))
+                            .build()))
+                    .as(path)
+                    .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.INVALID_PARAMETER_VALUE))
+                    .hasMessageContaining("Invalid path");
+            assertThatThrownBy(() -> blocking.listLoggedModelArtifacts(ListLoggedModelArtifacts.newBuilder()
+                                    .setModelId("m-0a1b2c")
+                                    .setArtifactDirectoryPath(path)
+                                    .build())
+                            .hasNext())
+                    .as(path)
+                    .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.INVALID_PARAMETER_VALUE));
+        }
+        assertThatThrownBy(() -> download(Download.newBuilder()
+                        .setLoggedModel(LoggedModelArtifact.newBuilder()
+                                .setModelId("m-0a1b2c")
+                                .setPath("MLmodel"))
+                        .build()))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.TEMPORARILY_UNAVAILABLE));
+        assertThatThrownBy(() -> blocking.listLoggedModelArtifacts(ListLoggedModelArtifacts.newBuilder()
+                                .setModelId("m-0a1b2c")
+                                .build())
+                        .hasNext())
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.TEMPORARILY_UNAVAILABLE));
     }
 }

@@ -42,6 +42,10 @@ public class ModelVersion {
     @Column(name = "run_link")
     public String runLink;
 
+    /** MLflow 3: the logged model ({@code m-…}) the version was registered from, if any. */
+    @Column(name = "logged_model_id")
+    public String loggedModelId;
+
     @Column(name = "status", nullable = false)
     public String status;
 

@@ -6,17 +6,23 @@ import static dev.skein.registry.Registry.newVersion;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.skein.events.v1.RegistryChangeKind;
 import dev.skein.proto.common.v1.ErrorCode;
+import dev.skein.proto.registry.v1.AuditEvent;
+import dev.skein.proto.registry.v1.AuditServiceGrpc.AuditServiceBlockingStub;
 import dev.skein.proto.registry.v1.CreateModelVersion;
+import dev.skein.proto.registry.v1.CreateRegisteredModel;
 import dev.skein.proto.registry.v1.DeleteModelVersion;
 import dev.skein.proto.registry.v1.DeleteModelVersionTag;
 import dev.skein.proto.registry.v1.GetModelVersion;
 import dev.skein.proto.registry.v1.GetModelVersionDownloadUri;
 import dev.skein.proto.registry.v1.GetRegisteredModel;
+import dev.skein.proto.registry.v1.ListAuditEvents;
 import dev.skein.proto.registry.v1.ModelVersion;
 import dev.skein.proto.registry.v1.ModelVersionStatus;
 import dev.skein.proto.registry.v1.ModelVersionTag;
 import dev.skein.proto.registry.v1.RegisteredModel;
+import dev.skein.proto.registry.v1.RegisteredModelTag;
 import dev.skein.proto.registry.v1.RegistryServiceGrpc.RegistryServiceBlockingStub;
 import dev.skein.proto.registry.v1.SearchModelVersions;
 import dev.skein.proto.registry.v1.SetModelVersionTag;
@@ -40,6 +46,9 @@ class ModelVersionTest {
 
     @GrpcClient("registry")
     RegistryServiceBlockingStub registry;
+
+    @GrpcClient("registry")
+    AuditServiceBlockingStub audit;
 
     private ModelVersion get(String name, String version) {
         return registry.getModelVersion(GetModelVersion.newBuilder()
@@ -236,6 +245,153 @@ class ModelVersionTest {
                         .setSource("/tmp/model")
                         .setRunId("0123456789abcdef0123456789abcdef")
                         .build()));
+        assertThat(registry.searchModelVersions(SearchModelVersions.newBuilder()
+                                .setFilter("name = '" + name + "'")
+                                .build())
+                        .getModelVersionsList())
+                .isEmpty();
+    }
+
+    // --- MLflow 3: logged models and prompts ------------------------------------------------------
+
+    @Test
+    void shouldKeepAndReturnTheModelIdOfAVersionRegisteredFromALoggedModel() {
+        String name = newModel(registry);
+        String run = "0123456789abcdef0123456789abcdef";
+        // with a run given and a source that is not models:/, MLflow 3 looks nothing up before it
+        // writes; tagging the logged model afterwards fails here (no tracking-service), which must not
+        // undo or fail the registration
+        ModelVersion v = registry.createModelVersion(CreateModelVersion.newBuilder()
+                        .setName(name)
+                        .setSource("s3://bucket/1/models/m-0a1b2c/artifacts")
+                        .setRunId(run)
+                        .setModelId("m-0a1b2c")
+                        .build())
+                .getModelVersion();
+        assertThat(v.getModelId()).isEqualTo("m-0a1b2c");
+        assertThat(v.getRunId()).isEqualTo(run);
+        assertThat(get(name, "1").getModelId()).isEqualTo("m-0a1b2c");
+        assertThat(registry.searchModelVersions(SearchModelVersions.newBuilder()
+                                .setFilter("name = '" + name + "'")
+                                .build())
+                        .getModelVersionsList())
+                .extracting(ModelVersion::getModelId)
+                .containsExactly("m-0a1b2c");
+        assertThat(downloadUri(name, "1")).isEqualTo("s3://bucket/1/models/m-0a1b2c/artifacts");
+        // a version without one has none, as in MLflow (the field is absent)
+        assertThat(newVersion(registry, name).hasModelId()).isFalse();
+        // the version's event carries it, for lineage: version -> logged model -> run
+        var created =
+                audit
+                        .listAuditEvents(
+                                ListAuditEvents.newBuilder().setModel(name).build())
+                        .getEventsList()
+                        .stream()
+                        .map(AuditEvent::getChange)
+                        .filter(c -> c.getKind() == RegistryChangeKind.MODEL_VERSION_CREATED)
+                        .toList();
+        assertThat(created).extracting(c -> c.getVersionAfter().getModelId()).containsExactly("m-0a1b2c", "");
+        assertThat(created.get(0).getVersionAfter().getRunId()).isEqualTo(run);
+    }
+
+    @Test
+    void shouldAcceptPromptVersionsWithDummySourceAsRegisterPromptSendsThem() {
+        // MLflow 3.x register_prompt: the model, tagged as a prompt, then its first version with
+        // source "dummy-source" and the template as a tag
+        String name = "prompt-" + UUID.randomUUID();
+        registry.createRegisteredModel(CreateRegisteredModel.newBuilder()
+                .setName(name)
+                .setDescription("first")
+                .addTags(RegisteredModelTag.newBuilder()
+                        .setKey("mlflow.prompt.is_prompt")
+                        .setValue("true"))
+                .build());
+        ModelVersion v = registry.createModelVersion(CreateModelVersion.newBuilder()
+                        .setName(name)
+                        .setDescription("first")
+                        .setSource("dummy-source")
+                        .addTags(ModelVersionTag.newBuilder()
+                                .setKey("mlflow.prompt.is_prompt")
+                                .setValue("true"))
+                        .addTags(ModelVersionTag.newBuilder()
+                                .setKey("mlflow.prompt.text")
+                                .setValue("Hello, {{name}}!"))
+                        .build())
+                .getModelVersion();
+        assertThat(v.getVersion()).isEqualTo("1");
+        assertThat(v.getSource()).isEqualTo("dummy-source");
+        assertThat(v.getTagsList())
+                .extracting(ModelVersionTag::getKey, ModelVersionTag::getValue)
+                .containsExactlyInAnyOrder(
+                        tuple("mlflow.prompt.is_prompt", "true"), tuple("mlflow.prompt.text", "Hello, {{name}}!"));
+        assertThat(downloadUri(name, "1")).isEqualTo("dummy-source");
+        // MLflow's rule is the version's tag (any value), not the model's: without it the same
+        // source is a local path and refused
+        String message = fails(
+                ErrorCode.INVALID_PARAMETER_VALUE,
+                () -> registry.createModelVersion(CreateModelVersion.newBuilder()
+                        .setName(name)
+                        .setSource("dummy-source")
+                        .build()));
+        assertThat(message).startsWith("Invalid model version source: 'dummy-source'. To use a local path");
+        assertThat(registry.createModelVersion(CreateModelVersion.newBuilder()
+                                .setName(name)
+                                .setSource("dummy-source")
+                                .addTags(ModelVersionTag.newBuilder()
+                                        .setKey("mlflow.prompt.is_prompt")
+                                        .setValue("false"))
+                                .build())
+                        .getModelVersion()
+                        .getVersion())
+                .isEqualTo("2");
+    }
+
+    @Test
+    void shouldRefuseLoggedModelSourcesItCannotResolveWithoutWritingAnything() {
+        String name = newModel(registry);
+        // models:/<model_id> is followed to the logged model (tracking-service, unreachable here)
+        fails(
+                ErrorCode.TEMPORARILY_UNAVAILABLE,
+                () -> registry.createModelVersion(CreateModelVersion.newBuilder()
+                        .setName(name)
+                        .setSource("models:/m-0a1b2c")
+                        .setModelId("m-0a1b2c")
+                        .build()));
+        // a model_id without a run_id names the run through the logged model
+        fails(
+                ErrorCode.TEMPORARILY_UNAVAILABLE,
+                () -> registry.createModelVersion(CreateModelVersion.newBuilder()
+                        .setName(name)
+                        .setSource("s3://bucket/m")
+                        .setModelId("m-0a1b2c")
+                        .build()));
+        // a local source with a model_id is checked against the logged model's files
+        fails(
+                ErrorCode.TEMPORARILY_UNAVAILABLE,
+                () -> registry.createModelVersion(CreateModelVersion.newBuilder()
+                        .setName(name)
+                        .setSource("/tmp/model")
+                        .setRunId("0123456789abcdef0123456789abcdef")
+                        .setModelId("m-0a1b2c")
+                        .build()));
+        // relative references are refused before anything is looked up, as for any source
+        fails(
+                ErrorCode.INVALID_PARAMETER_VALUE,
+                () -> registry.createModelVersion(CreateModelVersion.newBuilder()
+                        .setName(name)
+                        .setSource("s3://bucket/../m")
+                        .setModelId("m-0a1b2c")
+                        .build()));
+        // models:/ URIs MLflow 3 cannot parse: a trailing slash, an empty alias
+        for (String bad : List.of("models:/m-0a1b2c/", "models:/m-0a1b2c@")) {
+            assertThat(fails(
+                            ErrorCode.INVALID_PARAMETER_VALUE,
+                            () -> registry.createModelVersion(CreateModelVersion.newBuilder()
+                                    .setName(name)
+                                    .setSource(bad)
+                                    .build())))
+                    .startsWith("Unable to fetch model from model URI source artifact location '" + bad + "'");
+        }
         assertThat(registry.searchModelVersions(SearchModelVersions.newBuilder()
                                 .setFilter("name = '" + name + "'")
                                 .build())

@@ -5,7 +5,9 @@ import dev.skein.common.error.ApiException;
 import dev.skein.proto.common.v1.ErrorCode;
 import dev.skein.proto.registry.v1.GetModelVersionDownloadUri;
 import dev.skein.proto.registry.v1.RegistryServiceGrpc;
+import dev.skein.proto.tracking.v1.GetLoggedModel;
 import dev.skein.proto.tracking.v1.GetRun;
+import dev.skein.proto.tracking.v1.LoggedModelServiceGrpc;
 import dev.skein.proto.tracking.v1.TrackingServiceGrpc;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -18,8 +20,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The services that own what artifacts belong to: tracking-service knows a run's artifact root,
- * registry-service a model version's storage location. Blocking calls with a deadline, made from
+ * The services that own what artifacts belong to: tracking-service knows a run's artifact root and
+ * a logged model's artifact location, registry-service a model version's storage location. Blocking calls with a deadline, made from
  * worker threads. Their own errors (a run that does not exist) pass through unchanged, for the
  * caller to see; an unreachable service is TEMPORARILY_UNAVAILABLE.
  */
@@ -29,16 +31,33 @@ public class Owners {
     private static final Pattern RUNS_URI = Pattern.compile("^runs:/([^/]+)(?:/(.*))?$");
 
     private final TrackingServiceGrpc.TrackingServiceBlockingStub tracking;
+    private final LoggedModelServiceGrpc.LoggedModelServiceBlockingStub loggedModels;
     private final RegistryServiceGrpc.RegistryServiceBlockingStub registry;
     private final Duration timeout;
 
     public Owners(
             @GrpcClient("tracking") TrackingServiceGrpc.TrackingServiceBlockingStub tracking,
+            @GrpcClient("tracking") LoggedModelServiceGrpc.LoggedModelServiceBlockingStub loggedModels,
             @GrpcClient("registry") RegistryServiceGrpc.RegistryServiceBlockingStub registry,
             ArtifactConfig config) {
         this.tracking = tracking;
+        this.loggedModels = loggedModels;
         this.registry = registry;
         this.timeout = config.lookupTimeout();
+    }
+
+    /**
+     * The artifact location of an MLflow 3 logged model ({@code <experiment
+     * location>/models/<model_id>/artifacts}); tracking-service's RESOURCE_DOES_NOT_EXIST, in MLflow's
+     * words, if there is no such model.
+     */
+    public String loggedModelArtifactUri(String modelId) {
+        return call("tracking-service", () -> loggedModels
+                .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .getLoggedModel(GetLoggedModel.newBuilder().setModelId(modelId).build())
+                .getModel()
+                .getInfo()
+                .getArtifactUri());
     }
 
     /** The artifact URI of a run (RESOURCE_DOES_NOT_EXIST if there is no such run). */

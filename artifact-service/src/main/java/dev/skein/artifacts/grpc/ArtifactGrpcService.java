@@ -16,6 +16,7 @@ import dev.skein.proto.artifacts.v1.FileInfo;
 import dev.skein.proto.artifacts.v1.GetPresignedDownloadUrl;
 import dev.skein.proto.artifacts.v1.GetPresignedUploadUrl;
 import dev.skein.proto.artifacts.v1.ListArtifacts;
+import dev.skein.proto.artifacts.v1.ListLoggedModelArtifacts;
 import dev.skein.proto.artifacts.v1.ListRunArtifacts;
 import dev.skein.proto.artifacts.v1.UploadChunk;
 import dev.skein.proto.artifacts.v1.UploadHeader;
@@ -234,6 +235,28 @@ public class ArtifactGrpcService extends ArtifactServiceGrpc.ArtifactServiceImpl
                             }
                             return b.build();
                         }),
+                workers,
+                errors);
+    }
+
+    @Override
+    public void listLoggedModelArtifacts(
+            ListLoggedModelArtifacts request, StreamObserver<ListLoggedModelArtifacts.Response> responses) {
+        String[] rootUri = {null};
+        PullSender.start(
+                responses,
+                new ListingSource<>(
+                        () -> {
+                            Artifacts.RunListing listing = artifacts.listLoggedModel(
+                                    request.hasModelId() ? request.getModelId() : null,
+                                    request.hasArtifactDirectoryPath() ? request.getArtifactDirectoryPath() : null);
+                            rootUri[0] = listing.rootUri();
+                            return listing.page();
+                        },
+                        (files, token) -> ListLoggedModelArtifacts.Response.newBuilder()
+                                .setRootUri(rootUri[0])
+                                .addAllFiles(files)
+                                .build()),
                 workers,
                 errors);
     }

@@ -86,6 +86,19 @@ public class Artifacts {
 
     public record RunListing(String rootUri, Page page) {}
 
+    // --- logged models (MLflow 3) ---------------------------------------------------------------
+
+    /**
+     * A logged model's artifact location and every child of a directory under it, paths relative to
+     * that location, as MLflow 3's ListLoggedModelArtifacts answers (unpaged).
+     */
+    public RunListing listLoggedModel(String modelId, String path) {
+        Inputs.required(modelId, "model_id");
+        String dir = ArtifactPaths.normalize(path);
+        String rootUri = owners.loggedModelArtifactUri(modelId);
+        return new RunListing(rootUri, list(roots.resolve(rootUri).child(dir), dir, null, null));
+    }
+
     /**
      * MLflow's upload-artifact: stores a file under a run's artifact root, reading the stream to its
      * end; returns its size. As MLflow, the path is judged first, then an empty body is refused, then
@@ -148,6 +161,13 @@ public class Artifacts {
                         yield roots.resolve(owners.modelVersionUri(mv.getName(), mv.getVersion()))
                                 .child(file);
                     }
+                    case LOGGED_MODEL -> {
+                        var lm = request.getLoggedModel();
+                        Inputs.required(lm.getModelId(), "model_id");
+                        String file = ArtifactPaths.requireNonRoot(lm.getPath(), "artifact_file_path");
+                        yield roots.resolve(owners.loggedModelArtifactUri(lm.getModelId()))
+                                .child(file);
+                    }
                     case TARGET_NOT_SET -> throw ApiException.missing("path");
                 };
         var info = store.stat(at)
@@ -196,6 +216,9 @@ public class Artifacts {
                 request.getModelVersion().getPath() + " of model '"
                         + request.getModelVersion().getName() + "' version "
                         + request.getModelVersion().getVersion();
+            case LOGGED_MODEL ->
+                request.getLoggedModel().getPath() + " of logged model "
+                        + request.getLoggedModel().getModelId();
             case TARGET_NOT_SET -> "";
         };
     }

@@ -324,7 +324,7 @@ final class ArtifactProxy {
 
     // --- download ----------------------------------------------------------------------------
 
-    private void download(RoutingContext ctx, Download.Builder request, String actor) {
+    void download(RoutingContext ctx, Download.Builder request, String actor) {
         String range = ctx.request().getHeader("Range");
         if (range != null) {
             Matcher m = RANGE.matcher(range.trim());

@@ -52,6 +52,7 @@ public class MlflowApi {
     private final ArtifactProxy artifacts;
     private final TraceArtifact traceArtifact;
     private final OtlpTraces otlp;
+    private final LoggedModelArtifactFiles loggedModelFiles;
     private final byte[] adminToken;
     private final BodyBudget budget;
     private final GraphqlEndpoint graphql;
@@ -64,6 +65,7 @@ public class MlflowApi {
                 new ArtifactProxy(upstreams, config.maxDiscardedBodySize().asLongValue());
         this.traceArtifact = new TraceArtifact(upstreams, routes);
         this.otlp = new OtlpTraces(upstreams, config.otlp().maxBodySize().asLongValue());
+        this.loggedModelFiles = new LoggedModelArtifactFiles(artifacts);
         this.adminToken = config.adminToken()
                 .filter(t -> !t.isBlank())
                 .map(t -> t.getBytes(StandardCharsets.UTF_8))
@@ -114,6 +116,7 @@ public class MlflowApi {
         HttpServerRequest request = ctx.request();
         if (artifacts.handle(ctx, actor(ctx))
                 || traceArtifact.handle(ctx, actor(ctx))
+                || loggedModelFiles.handle(ctx, actor(ctx))
                 || otlp.handle(ctx, actor(ctx), (limit, then) -> readBody(ctx, limit, then))) {
             return;
         }

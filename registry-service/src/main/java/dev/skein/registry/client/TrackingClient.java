@@ -1,9 +1,15 @@
 package dev.skein.registry.client;
 
 import dev.skein.common.error.ApiException;
+import dev.skein.common.error.GrpcErrors;
 import dev.skein.proto.common.v1.ErrorCode;
+import dev.skein.proto.tracking.v1.GetLoggedModel;
 import dev.skein.proto.tracking.v1.GetRun;
+import dev.skein.proto.tracking.v1.LoggedModelInfo;
+import dev.skein.proto.tracking.v1.LoggedModelTag;
+import dev.skein.proto.tracking.v1.MutinyLoggedModelServiceGrpc;
 import dev.skein.proto.tracking.v1.MutinyTrackingServiceGrpc;
+import dev.skein.proto.tracking.v1.SetLoggedModelTags;
 import dev.skein.registry.config.RegistryConfig;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -11,12 +17,16 @@ import io.quarkus.grpc.GrpcClient;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
  * tracking-service as the registry needs it, for lineage: does a run exist, and where are its
- * artifacts. Owns the call's deadline; a missing run is an empty result; tracking-service being
+ * artifacts; what is a logged model (MLflow 3), where are its files and which run made it. Owns the
+ * call's deadline; a missing run is an empty result, a missing logged model tracking's own
+ * RESOURCE_DOES_NOT_EXIST (its message is MLflow's, and MLflow shows it); tracking-service being
  * unreachable is TEMPORARILY_UNAVAILABLE for the caller. Reads are not retried: the caller's
  * request fails fast and MLflow's clients retry it.
  */
@@ -26,14 +36,78 @@ public class TrackingClient {
     /** What the registry knows of a run. */
     public record RunRef(String runId, String artifactUri) {}
 
+    /** What the registry knows of a logged model: its files' location and the run that logged it (or null). */
+    public record LoggedModelRef(String modelId, String artifactUri, String sourceRunId, Map<String, String> tags) {}
+
     private final MutinyTrackingServiceGrpc.MutinyTrackingServiceStub tracking;
+    private final MutinyLoggedModelServiceGrpc.MutinyLoggedModelServiceStub loggedModels;
     private final Duration timeout;
 
     public TrackingClient(
             @GrpcClient("tracking") MutinyTrackingServiceGrpc.MutinyTrackingServiceStub tracking,
+            @GrpcClient("tracking") MutinyLoggedModelServiceGrpc.MutinyLoggedModelServiceStub loggedModels,
             RegistryConfig config) {
         this.tracking = tracking;
+        this.loggedModels = loggedModels;
         this.timeout = config.trackingTimeout();
+    }
+
+    /**
+     * A logged model by id. Fails with tracking-service's own error when it refuses the id (an unknown
+     * model is RESOURCE_DOES_NOT_EXIST, in MLflow's words), TEMPORARILY_UNAVAILABLE when it cannot be
+     * asked.
+     */
+    public Uni<LoggedModelRef> loggedModel(String modelId) {
+        return loggedModels
+                .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .getLoggedModel(GetLoggedModel.newBuilder().setModelId(modelId).build())
+                .map(r -> {
+                    LoggedModelInfo info = r.getModel().getInfo();
+                    Map<String, String> tags = new LinkedHashMap<>();
+                    info.getTagsList().forEach(t -> tags.put(t.getKey(), t.getValue()));
+                    return new LoggedModelRef(
+                            info.getModelId(),
+                            info.getArtifactUri(),
+                            info.hasSourceRunId() && !info.getSourceRunId().isEmpty() ? info.getSourceRunId() : null,
+                            tags);
+                })
+                .onFailure(StatusRuntimeException.class)
+                .transform(failure -> {
+                    StatusRuntimeException e = (StatusRuntimeException) failure;
+                    Status.Code code = e.getStatus().getCode();
+                    boolean refused = code == Status.Code.NOT_FOUND || code == Status.Code.INVALID_ARGUMENT;
+                    if (refused && GrpcErrors.isApiError(e)) {
+                        return new ApiException(
+                                GrpcErrors.errorCode(e), e.getStatus().getDescription());
+                    }
+                    return new ApiException(
+                            ErrorCode.TEMPORARILY_UNAVAILABLE,
+                            "Cannot look up logged model " + modelId + ": tracking-service is unavailable (" + code
+                                    + ")");
+                });
+    }
+
+    /** Sets one tag of a logged model; failures as {@link #loggedModel}. */
+    public Uni<Void> setLoggedModelTag(String modelId, String key, String value) {
+        return loggedModels
+                .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .setLoggedModelTags(SetLoggedModelTags.newBuilder()
+                        .setModelId(modelId)
+                        .addTags(LoggedModelTag.newBuilder().setKey(key).setValue(value))
+                        .build())
+                .replaceWithVoid()
+                .onFailure(StatusRuntimeException.class)
+                .transform(failure -> {
+                    StatusRuntimeException e = (StatusRuntimeException) failure;
+                    if (GrpcErrors.isApiError(e)) {
+                        return new ApiException(
+                                GrpcErrors.errorCode(e), e.getStatus().getDescription());
+                    }
+                    return new ApiException(
+                            ErrorCode.TEMPORARILY_UNAVAILABLE,
+                            "Cannot tag logged model " + modelId + ": tracking-service is unavailable ("
+                                    + e.getStatus().getCode() + ")");
+                });
     }
 
     public Uni<Optional<RunRef>> run(String runId) {

@@ -63,6 +63,9 @@ final class ProtoMapper {
         if (v.description != null) {
             b.setDescription(v.description);
         }
+        if (v.loggedModelId != null) {
+            b.setModelId(v.loggedModelId);
+        }
         if (v.runId != null) {
             b.setRunId(v.runId);
         }

@@ -176,7 +176,8 @@ public class RegistryGrpcService implements RegistryService {
                         optional(r.hasRunId(), r.getRunId()),
                         ProtoMapper.versionTags(r.getTagsList()),
                         optional(r.hasRunLink(), r.getRunLink()),
-                        optional(r.hasDescription(), r.getDescription()))
+                        optional(r.hasDescription(), r.getDescription()),
+                        optional(r.hasModelId(), r.getModelId()))
                 .map(v -> CreateModelVersion.Response.newBuilder()
                         .setModelVersion(ProtoMapper.version(v))
                         .build()));

@@ -203,6 +203,7 @@ public class RegistryEvents {
                 .setCreationTimestamp(v.creationTime)
                 .setLastUpdatedTimestamp(v.lastUpdatedTime)
                 .setStorageLocation(v.storageLocation)
+                .setModelId(v.loggedModelId == null ? "" : v.loggedModelId)
                 .addAllAliases(view.aliases());
         for (KeyValue t : view.tags()) {
             b.putTags(t.key(), t.value());

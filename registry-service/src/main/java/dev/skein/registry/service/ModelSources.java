@@ -162,6 +162,13 @@ final class ModelSources {
                 + " has to be contained within the artifact directory of the run specified by the run_id.");
     }
 
+    /** MLflow 3's refusal of a local source given with a {@code model_id}. */
+    static ApiException localSourceOfModelRefused(String source) {
+        return ApiException.invalidParameter("Invalid model version source: '" + source + "'. To use a local path"
+                + " as a model version source, the model_id request parameter has to be specified and the local path"
+                + " has to be contained within the artifact directory of the run specified by the model_id.");
+    }
+
     /**
      * Refuses a non-local source that, fully decoded, holds a NUL, a {@code ..} segment, a {@code .}
      * segment, or a path that is empty or not absolute.

@@ -8,6 +8,7 @@ import dev.skein.common.validation.Inputs;
 import dev.skein.common.vertx.CallerContext;
 import dev.skein.events.v1.ModelVersionState;
 import dev.skein.events.v1.RegistryChangeKind;
+import dev.skein.proto.common.v1.ErrorCode;
 import dev.skein.registry.KeyValue;
 import dev.skein.registry.ModelAlias;
 import dev.skein.registry.ModelVersion;
@@ -38,6 +39,7 @@ import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jboss.logging.Logger;
 
 /** MLflow's model version use cases; changes go through {@link ModelService#change} like every registry change. */
 @ApplicationScoped
@@ -46,6 +48,14 @@ public class VersionService {
     static final int MAX_SEARCH_RESULTS = 200_000;
 
     private static final Pattern MODELS_URI = Pattern.compile("^models:/([^/@]+)(?:/([^/]+)|@([^/]+))(/.*)?$");
+    /** MLflow 3: {@code models:/<model_id>}, a logged model (one segment, no alias). */
+    private static final Pattern LOGGED_MODEL_URI = Pattern.compile("^models:/([^/@]+)$");
+    /** MLflow 3's version tag that makes a version a prompt's. */
+    static final String PROMPT_TAG = "mlflow.prompt.is_prompt";
+    /** MLflow 3's logged-model tag listing the versions registered from it. */
+    static final String MODEL_VERSIONS_TAG = "mlflow.modelVersions";
+
+    private static final Logger LOG = Logger.getLogger(VersionService.class);
 
     private final ModelService models;
     private final RegisteredModelRepository modelRepository;
@@ -103,7 +113,8 @@ public class VersionService {
             String runId,
             List<KeyValue> tagList,
             String runLink,
-            String description) {
+            String description,
+            String modelId) {
         RegistryInputs.name(name);
         Inputs.required(source, "source");
         RegistryInputs.description(description);
@@ -113,13 +124,22 @@ public class VersionService {
             tagMap.put(t.key(), t.value());
         }
         String run = runId == null || runId.isEmpty() ? null : runId;
+        String loggedModelId = modelId == null || modelId.isEmpty() ? null : modelId;
+        // MLflow 3: a prompt version (any tag mlflow.prompt.is_prompt) has no files; its source
+        // ("dummy-source") is not checked.
+        boolean prompt = tagMap.containsKey(PROMPT_TAG);
         Executor caller = CallerContext.capture();
         // Lineage is checked before the transaction (no remote call while the model is locked), then
         // the work comes back to the request's context, where Hibernate Reactive runs.
-        return checkSource(source, run)
+        Uni<Void> checked = prompt
+                ? Uni.createFrom().voidItem()
+                : loggedModelId != null ? checkSourceOfModel(source, loggedModelId) : checkSource(source, run);
+        return checked.flatMap(ok -> lineage(source, run, loggedModelId))
                 .emitOn(caller)
-                .flatMap(checked -> models.change(() -> models.locked(name)
-                        .flatMap(model -> resolveModelsSource(source).flatMap(location -> {
+                .flatMap(lineage -> models.change(() -> models.locked(name).flatMap(model -> (lineage.location() != null
+                                ? Uni.createFrom().item(lineage.location())
+                                : resolveModelsSource(source))
+                        .flatMap(location -> {
                             long now = System.currentTimeMillis();
                             model.lastVersion += 1;
                             model.lastUpdatedTime = now;
@@ -127,7 +147,8 @@ public class VersionService {
                             v.id = new ModelVersion.Id(model.id, model.lastVersion);
                             v.source = source;
                             v.storageLocation = location;
-                            v.runId = run;
+                            v.runId = lineage.runId();
+                            v.loggedModelId = loggedModelId;
                             v.runLink = runLink;
                             v.description = description;
                             v.currentStage = ModelVersion.NONE;
@@ -148,7 +169,80 @@ public class VersionService {
                                                     RegistryEvents.state(after),
                                                     Detail.version(v.id.version()))
                                             .replaceWith(after));
-                        }))));
+                        }))))
+                .flatMap(created -> prompt || loggedModelId == null
+                        ? Uni.createFrom().item(created)
+                        : recordOnLoggedModel(created, loggedModelId)
+                                .emitOn(caller)
+                                .replaceWith(created));
+    }
+
+    /** What a version's lineage resolved to before it is written: its files' location (null: from its source) and run. */
+    private record Lineage(String location, String runId) {}
+
+    /**
+     * MLflow 3's lineage of a new version: a {@code models:/<model_id>} source is the logged model's
+     * artifact location, and its run the version's unless one was given; failing that, a {@code
+     * model_id} names the run. A logged model tracking-service does not know is refused as MLflow
+     * refuses it: wrapped in "Unable to fetch model …" for a source, tracking's own answer for a
+     * {@code model_id}.
+     */
+    private Uni<Lineage> lineage(String source, String runId, String modelId) {
+        Matcher logged = LOGGED_MODEL_URI.matcher(source);
+        Uni<Lineage> fromSource = !logged.matches()
+                ? Uni.createFrom().item(new Lineage(null, runId))
+                : tracking.loggedModel(logged.group(1))
+                        .map(m -> new Lineage(m.artifactUri(), runId != null ? runId : m.sourceRunId()))
+                        .onFailure(ApiException.class)
+                        .transform(e -> ((ApiException) e).code() == ErrorCode.TEMPORARILY_UNAVAILABLE
+                                ? e
+                                : unfetchable(source, e.getMessage()));
+        return fromSource.flatMap(l -> l.runId() != null || modelId == null
+                ? Uni.createFrom().item(l)
+                : tracking.loggedModel(modelId).map(m -> new Lineage(l.location(), m.sourceRunId())));
+    }
+
+    /**
+     * What MLflow 3's server does once a version of a logged model exists: the logged model's tag
+     * {@value #MODEL_VERSIONS_TAG} lists it ({@code [{"name": "iris", "version": 1}]}, appended to,
+     * a version listed already not twice). Done after the version is committed, as MLflow does; a
+     * failure is logged, not answered: the version exists and the client must not retry it.
+     */
+    private Uni<Void> recordOnLoggedModel(VersionView created, String modelId) {
+        String name = created.modelName();
+        int number = created.version().id.version();
+        return tracking.loggedModel(modelId)
+                .flatMap(m -> {
+                    String value = ModelVersionsTag.append(m.tags().get(MODEL_VERSIONS_TAG), name, number);
+                    return value == null
+                            ? Uni.createFrom().voidItem()
+                            : tracking.setLoggedModelTag(modelId, MODEL_VERSIONS_TAG, value);
+                })
+                .onFailure()
+                .recoverWithUni(e -> {
+                    LOG.warnf(
+                            "Version %d of model '%s' was created, but logged model %s could not be tagged with it: %s",
+                            number, name, modelId, e.getMessage());
+                    return Uni.createFrom().voidItem();
+                });
+    }
+
+    /**
+     * MLflow 3's check of a source given with a {@code model_id}: a local path only inside the logged
+     * model's local artifact directory (never, for Skein's artifacts are not local), any other URI
+     * only as an absolute path without relative references.
+     */
+    private Uni<Void> checkSourceOfModel(String source, String modelId) {
+        if (!ModelSources.isLocal(source)) {
+            ModelSources.checkAbsolute(source);
+            return Uni.createFrom().voidItem();
+        }
+        return tracking.loggedModel(modelId).map(found -> {
+            if (!ModelSources.isWithin(source, found.artifactUri())) {
+                throw ModelSources.localSourceOfModelRefused(source);
+            }
+            return null;
+        });
     }
 
     /**

@@ -34,6 +34,8 @@ public final class WebhookEvents {
         }
     }
 
+    static final String PROMPT_TAG = "mlflow.prompt.is_prompt";
+
     private WebhookEvents() {}
 
     public static void checkSupported(String event) {
@@ -43,12 +45,20 @@ public final class WebhookEvents {
         }
     }
 
-    /** The webhook event a registry change makes, if any. */
+    /**
+     * The webhook event a registry change makes, if any. A prompt (MLflow 3: tagged {@value
+     * #PROMPT_TAG}) or a prompt's version being created is not a model event, as in MLflow.
+     */
     public static Optional<Event> of(RegistryChange c) {
         return switch (c.getKind()) {
             case REGISTERED_MODEL_CREATED ->
-                Optional.of(new Event("registered_model.created", model(c.getModelAfter())));
-            case MODEL_VERSION_CREATED -> Optional.of(new Event("model_version.created", version(c.getVersionAfter())));
+                c.getModelAfter().containsTags(PROMPT_TAG)
+                        ? Optional.empty()
+                        : Optional.of(new Event("registered_model.created", model(c.getModelAfter())));
+            case MODEL_VERSION_CREATED ->
+                c.getVersionAfter().containsTags(PROMPT_TAG)
+                        ? Optional.empty()
+                        : Optional.of(new Event("model_version.created", version(c.getVersionAfter())));
             case MODEL_VERSION_TAG_SET ->
                 Optional.of(new Event(
                         "model_version_tag.set",

@@ -1,6 +1,8 @@
 package dev.skein.tracking.messaging;
 
 import dev.skein.common.outbox.OutboxEvent;
+import dev.skein.events.v1.LoggedModelCreated;
+import dev.skein.events.v1.LoggedModelFinalized;
 import dev.skein.events.v1.RunCreated;
 import dev.skein.events.v1.RunDeleted;
 import dev.skein.events.v1.RunPurged;
@@ -9,6 +11,7 @@ import dev.skein.events.v1.RunStatus;
 import dev.skein.events.v1.RunUpdated;
 import dev.skein.tracking.Run;
 import dev.skein.tracking.config.TrackingConfig;
+import dev.skein.tracking.model.LoggedModel;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Set;
 
@@ -21,6 +24,8 @@ public class RunEvents {
     public static final String DELETED = "dev.skein.tracking.run.deleted.v1";
     public static final String RESTORED = "dev.skein.tracking.run.restored.v1";
     public static final String PURGED = "dev.skein.tracking.run.purged.v1";
+    public static final String MODEL_CREATED = "dev.skein.tracking.logged_model.created.v1";
+    public static final String MODEL_FINALIZED = "dev.skein.tracking.logged_model.finalized.v1";
 
     private static final Set<String> TERMINAL = Set.of("FINISHED", "FAILED", "KILLED");
 
@@ -84,6 +89,44 @@ public class RunEvents {
                         .setExperimentId(Long.toString(run.experimentId))
                         .setArtifactUri(run.artifactUri)
                         .setPurgedTime(time));
+    }
+
+    /** MLflow 3: a logged model was created; keyed by its source run (its own id when it has none). */
+    public OutboxEvent modelCreated(LoggedModel m) {
+        return OutboxEvent.of(
+                topic,
+                modelKey(m),
+                MODEL_CREATED,
+                m.modelId(),
+                LoggedModelCreated.newBuilder()
+                        .setModelId(m.modelId())
+                        .setExperimentId(Long.toString(m.experimentId()))
+                        .setName(m.name())
+                        .setSourceRunId(nullToEmpty(m.sourceRunId()))
+                        .setArtifactUri(m.artifactLocation())
+                        .setModelType(nullToEmpty(m.modelType()))
+                        .setCreationTimestampMs(m.creationTimestampMs()));
+    }
+
+    /** A logged model's upload ended (READY or UPLOAD_FAILED). */
+    public OutboxEvent modelFinalized(LoggedModel m) {
+        return OutboxEvent.of(
+                topic,
+                modelKey(m),
+                MODEL_FINALIZED,
+                m.modelId(),
+                LoggedModelFinalized.newBuilder()
+                        .setModelId(m.modelId())
+                        .setExperimentId(Long.toString(m.experimentId()))
+                        .setSourceRunId(nullToEmpty(m.sourceRunId()))
+                        .setStatus(m.status())
+                        .setArtifactUri(m.artifactLocation())
+                        .setLastUpdatedTimestampMs(m.lastUpdatedTimestampMs()));
+    }
+
+    /** Ordered with its run's events when it has one. */
+    private static String modelKey(LoggedModel m) {
+        return m.sourceRunId() == null || m.sourceRunId().isEmpty() ? m.modelId() : m.sourceRunId();
     }
 
     /**

@@ -4,14 +4,14 @@ import dev.skein.common.error.ApiException;
 import java.util.regex.Pattern;
 
 /** Experiment ids are strings in MLflow's API and integers in its SQL store (and here). */
-final class Ids {
+public final class Ids {
 
     private static final Pattern EXPERIMENT_ID = Pattern.compile("^[a-zA-Z0-9][\\w\\-]{0,63}$");
 
     private Ids() {}
 
     /** The numeric id, or MLflow's not-found error for an id no experiment can have. */
-    static long experimentId(String id) {
+    public static long experimentId(String id) {
         if (!EXPERIMENT_ID.matcher(id).matches()) {
             throw ApiException.invalidParameter("Invalid experiment ID: '" + id + "'");
         }
@@ -22,7 +22,7 @@ final class Ids {
         }
     }
 
-    static ApiException experimentNotFound(Object id) {
+    public static ApiException experimentNotFound(Object id) {
         return ApiException.notFound("No Experiment with id=" + id + " exists");
     }
 }

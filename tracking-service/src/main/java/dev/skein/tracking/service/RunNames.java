@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** Readable names for runs created without one, like MLflow's ({@code "brave-owl-417"}). */
-final class RunNames {
+public final class RunNames {
 
     private static final List<String> ADJECTIVES = List.of(
             "amber", "bold", "brave", "bright", "calm", "clever", "crisp", "daring", "eager", "fair", "fleet", "gentle",
@@ -19,7 +19,7 @@ final class RunNames {
 
     private RunNames() {}
 
-    static String generate() {
+    public static String generate() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         return ADJECTIVES.get(r.nextInt(ADJECTIVES.size())) + "-" + NOUNS.get(r.nextInt(NOUNS.size())) + "-"
                 + r.nextInt(1000);
