@@ -275,6 +275,19 @@ class ArtifactParityIT {
         }
     }
 
+    /** The gateway's count of artifact-service calls it cancelled, from its Prometheus metrics. */
+    private static double cancelledArtifactCalls() throws Exception {
+        return HTTP.send(
+                        HttpRequest.newBuilder(URI.create(Suite.url() + "/q/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body()
+                .lines()
+                .filter(l -> l.startsWith("skein_gateway_artifact_calls_cancelled_total"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .sum();
+    }
+
     /**
      * Regression: a client that dropped a download right after its head made the gateway cancel a
      * finished call, and artifact-service then wrote the call's trailers onto the reset stream — the
@@ -288,6 +301,8 @@ class ArtifactParityIT {
         assertThat(put(dir + "/zero.pkl", new byte[0]).statusCode()).isEqualTo(200);
         assertThat(put(dir + "/large.bin", new byte[600 * 1024]).statusCode()).isEqualTo(200);
         int rounds = 250;
+        double cancelledBefore = cancelledArtifactCalls();
+        long started = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(5);
         try {
             List<Future<List<String>>> work = new ArrayList<>();
@@ -322,6 +337,14 @@ class ArtifactParityIT {
         } finally {
             pool.shutdownNow();
         }
+        // each cancel is one stream reset on the gateway's connection to artifact-service, whose
+        // rapid-reset guard allows quarkus.http.limits.rst-flood-max-rst-frame-per-window per 30 s
+        double cancelled = cancelledArtifactCalls() - cancelledBefore;
+        double seconds = (System.nanoTime() - started) / 1e9;
+        System.out.printf(
+                "abandoned downloads: %.0f artifact-service calls cancelled (stream resets) in %.1f s%n",
+                cancelled, seconds);
+        assertThat(cancelled).isPositive().isLessThanOrEqualTo(rounds);
         // and downloads still work on whatever connection the gateway holds now
         HttpResponse<String> zero = get(dir + "/zero.pkl");
         assertThat(zero.statusCode()).isEqualTo(200);

@@ -12,6 +12,7 @@ import dev.skein.proto.artifacts.v1.UploadChunk;
 import dev.skein.proto.artifacts.v1.UploadHeader;
 import dev.skein.proto.artifacts.v1.UploadResult;
 import dev.skein.proto.common.v1.ErrorCode;
+import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -58,10 +59,15 @@ final class ArtifactProxy {
 
     private final Upstreams upstreams;
     private final long maxDiscardedBodySize;
+    private final DownloadWriter downloads;
+    private final Counter cancelled;
 
-    ArtifactProxy(Upstreams upstreams, long maxDiscardedBodySize) {
+    /** @param cancelled counts the artifact-service calls cancelled (each one HTTP/2 stream reset) */
+    ArtifactProxy(Upstreams upstreams, long maxDiscardedBodySize, DownloadWriter downloads, Counter cancelled) {
         this.upstreams = upstreams;
         this.maxDiscardedBodySize = maxDiscardedBodySize;
+        this.downloads = downloads;
+        this.cancelled = cancelled;
     }
 
     /** Serves the request if it is one of the raw-byte endpoints; false if it is not. */
@@ -279,6 +285,7 @@ final class ArtifactProxy {
             received[0] += data.length();
             if (received[0] > maxBytes) {
                 finished[0] = true;
+                cancelled.increment();
                 sink.cancel("The body is larger than " + maxBytes + " bytes");
                 refuse(ctx, TOO_LARGE);
                 return;
@@ -304,12 +311,14 @@ final class ArtifactProxy {
         request.exceptionHandler(failure -> {
             if (!finished[0]) {
                 finished[0] = true;
+                cancelled.increment();
                 sink.cancel("The HTTP client went away: " + failure);
             }
         });
         response.closeHandler(v -> {
             if (!finished[0]) {
                 finished[0] = true;
+                cancelled.increment();
                 sink.cancel("The HTTP client went away");
             }
         });
@@ -345,14 +354,8 @@ final class ArtifactProxy {
             }
         }
         String what = "GET " + ctx.request().path();
-        DownloadWriter.write(
-                ctx,
-                upstreams,
-                request.build(),
-                actor,
-                what,
-                ArtifactProxy::start,
-                failure -> Errors.fail(ctx, what, failure));
+        downloads.write(
+                ctx, request.build(), actor, what, ArtifactProxy::start, failure -> Errors.fail(ctx, what, failure));
     }
 
     /** Writes the status and headers; false if the answer is complete already (416). */

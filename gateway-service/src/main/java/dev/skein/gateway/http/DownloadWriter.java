@@ -6,6 +6,7 @@ import dev.skein.proto.artifacts.v1.ArtifactServiceGrpc;
 import dev.skein.proto.artifacts.v1.Download;
 import dev.skein.proto.artifacts.v1.DownloadChunk;
 import dev.skein.proto.artifacts.v1.DownloadHeader;
+import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -25,7 +26,14 @@ final class DownloadWriter {
 
     private static final Logger LOG = Logger.getLogger(DownloadWriter.class);
 
-    private DownloadWriter() {}
+    private final Upstreams upstreams;
+    private final Counter cancelled;
+
+    /** @param cancelled counts the artifact-service calls cancelled (each one HTTP/2 stream reset) */
+    DownloadWriter(Upstreams upstreams, Counter cancelled) {
+        this.upstreams = upstreams;
+        this.cancelled = cancelled;
+    }
 
     /**
      * @param what the request, for logs
@@ -33,9 +41,8 @@ final class DownloadWriter {
      *     answer already (a 416, say), and nothing more is written
      * @param failedBeforeHead answers a failure that came before the head was written
      */
-    static void write(
+    void write(
             RoutingContext ctx,
-            Upstreams upstreams,
             Download request,
             String actor,
             String what,
@@ -110,6 +117,7 @@ final class DownloadWriter {
         // only a response still under way has a call worth cancelling
         response.closeHandler(v -> {
             if (!response.ended()) {
+                cancelled.increment();
                 cancel.run();
             }
         });

@@ -13,6 +13,8 @@ import dev.skein.gateway.transcode.ProtoJsonWriter;
 import dev.skein.gateway.transcode.QueryReader;
 import dev.skein.proto.common.v1.ErrorCode;
 import io.grpc.MethodDescriptor;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -57,13 +59,20 @@ public class MlflowApi {
     private final BodyBudget budget;
     private final GraphqlEndpoint graphql;
 
-    public MlflowApi(Upstreams upstreams, GatewayConfig config) {
+    public MlflowApi(Upstreams upstreams, GatewayConfig config, MeterRegistry registry) {
         this.upstreams = upstreams;
         this.config = config;
         this.routes = RouteTable.of(upstreams.services(), config.maxBodySize().asLongValue());
+        // artifact-service's rapid-reset guard counts these (its README sizes the limit from them)
+        Counter cancelled = Counter.builder("skein.gateway.artifact.calls.cancelled")
+                .description(
+                        "Artifact transfers the gateway cancelled: the HTTP client went away or sent too much (one HTTP/2"
+                                + " stream reset each on the connection to artifact-service)")
+                .register(registry);
+        DownloadWriter downloads = new DownloadWriter(upstreams, cancelled);
         this.artifacts =
-                new ArtifactProxy(upstreams, config.maxDiscardedBodySize().asLongValue());
-        this.traceArtifact = new TraceArtifact(upstreams, routes);
+                new ArtifactProxy(upstreams, config.maxDiscardedBodySize().asLongValue(), downloads, cancelled);
+        this.traceArtifact = new TraceArtifact(upstreams, routes, downloads);
         this.otlp = new OtlpTraces(upstreams, config.otlp().maxBodySize().asLongValue());
         this.loggedModelFiles = new LoggedModelArtifactFiles(artifacts);
         this.adminToken = config.adminToken()

@@ -30,10 +30,12 @@ final class TraceArtifact {
     private static final String PROXY_SCHEME = "mlflow-artifacts:";
 
     private final Upstreams upstreams;
+    private final DownloadWriter downloads;
     private final Route traceInfo;
 
-    TraceArtifact(Upstreams upstreams, RouteTable routes) {
+    TraceArtifact(Upstreams upstreams, RouteTable routes, DownloadWriter downloads) {
         this.upstreams = upstreams;
+        this.downloads = downloads;
         this.traceInfo = routes.all().stream()
                 .filter(r -> r.method()
                         .getFullMethodName()
@@ -106,9 +108,8 @@ final class TraceArtifact {
     }
 
     private void download(RoutingContext ctx, String path, String actor) {
-        DownloadWriter.write(
+        downloads.write(
                 ctx,
-                upstreams,
                 Download.newBuilder().setPath(path).build(),
                 actor,
                 "GET " + PATH + " (" + path + ")",
