@@ -27,6 +27,11 @@ final class LoggedModelArtifactFiles {
         this.artifacts = artifacts;
     }
 
+    /** Whether this endpoint is at the path (it serves GET only). */
+    static boolean servesPath(String path) {
+        return PATH.matcher(path).matches();
+    }
+
     /** Serves the request if it is this endpoint; false if it is not. */
     boolean handle(RoutingContext ctx, String actor) {
         Matcher m = PATH.matcher(ctx.request().path());

@@ -200,7 +200,7 @@ public class MlflowApi {
     private Set<String> methodsAt(String path) {
         Set<String> methods = new TreeSet<>(routes.match(path).routes().keySet());
         methods.addAll(ArtifactProxy.methodsAt(path));
-        if (path.equals(TraceArtifact.PATH)) {
+        if (path.equals(TraceArtifact.PATH) || LoggedModelArtifactFiles.servesPath(path)) {
             methods.add("GET");
         }
         if (path.equals(GatewayProxy.PATH)) {
