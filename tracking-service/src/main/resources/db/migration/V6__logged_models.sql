@@ -33,8 +33,9 @@ CREATE TABLE logged_model_params (
 );
 
 -- A metric logged with a model_id (by log-metric or log-batch of a run): MLflow's
--- logged_model_metrics, keyed as there by (model, key, timestamp, step, run). The run's purge
--- takes its points with it.
+-- logged_model_metrics. A point is (model, key, timestamp, step, run) as in MLflow, and its dataset:
+-- the same key at the same step on the training and the test set are two points, not one. The run's
+-- purge takes its points with it.
 CREATE TABLE logged_model_metrics (
     model_id       TEXT             NOT NULL REFERENCES logged_models (model_id) ON DELETE CASCADE,
     key            TEXT             NOT NULL,
@@ -43,9 +44,10 @@ CREATE TABLE logged_model_metrics (
     run_uuid       TEXT             NOT NULL REFERENCES runs (run_uuid) ON DELETE CASCADE,
     value          DOUBLE PRECISION NOT NULL,
     dataset_name   TEXT,
-    dataset_digest TEXT,
-    PRIMARY KEY (model_id, key, timestamp, step, run_uuid)
+    dataset_digest TEXT
 );
+CREATE UNIQUE INDEX logged_model_metrics_identity ON logged_model_metrics
+    (model_id, key, timestamp, step, run_uuid, (coalesce(dataset_name, '')), (coalesce(dataset_digest, '')));
 -- Metric filters and order-by: the models with a value of a key (optionally on a dataset).
 CREATE INDEX logged_model_metrics_key ON logged_model_metrics (key, model_id);
 CREATE INDEX logged_model_metrics_run ON logged_model_metrics (run_uuid);

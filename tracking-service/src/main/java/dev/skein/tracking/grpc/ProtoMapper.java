@@ -6,11 +6,14 @@ import dev.skein.proto.tracking.v1.ExperimentTag;
 import dev.skein.proto.tracking.v1.InputTag;
 import dev.skein.proto.tracking.v1.Metric;
 import dev.skein.proto.tracking.v1.MetricWithRunId;
+import dev.skein.proto.tracking.v1.ModelInput;
+import dev.skein.proto.tracking.v1.ModelOutput;
 import dev.skein.proto.tracking.v1.Param;
 import dev.skein.proto.tracking.v1.Run;
 import dev.skein.proto.tracking.v1.RunData;
 import dev.skein.proto.tracking.v1.RunInfo;
 import dev.skein.proto.tracking.v1.RunInputs;
+import dev.skein.proto.tracking.v1.RunOutputs;
 import dev.skein.proto.tracking.v1.RunStatus;
 import dev.skein.proto.tracking.v1.RunTag;
 import dev.skein.tracking.Dataset;
@@ -78,11 +81,18 @@ final class ProtoMapper {
                 .forEach(t -> data.addTags(RunTag.newBuilder().setKey(t.key()).setValue(t.value())));
         RunInputs.Builder inputs = RunInputs.newBuilder();
         view.inputs().forEach(d -> inputs.addDatasetInputs(datasetInput(d)));
-        return Run.newBuilder()
-                .setInfo(runInfo(view.run()))
-                .setData(data)
-                .setInputs(inputs)
-                .build();
+        view.modelInputs()
+                .forEach(id -> inputs.addModelInputs(ModelInput.newBuilder().setModelId(id)));
+        RunOutputs.Builder outputs = RunOutputs.newBuilder();
+        view.modelOutputs()
+                .forEach(o -> outputs.addModelOutputs(
+                        ModelOutput.newBuilder().setModelId(o.modelId()).setStep(o.step())));
+        Run.Builder b =
+                Run.newBuilder().setInfo(runInfo(view.run())).setData(data).setInputs(inputs);
+        if (!view.modelOutputs().isEmpty()) {
+            b.setOutputs(outputs); // absent when empty, as MLflow answers for runs without outputs
+        }
+        return b.build();
     }
 
     static Metric metric(MetricPoint m) {
@@ -166,7 +176,10 @@ final class ProtoMapper {
                         m.hasKey() ? m.getKey() : null,
                         m.hasValue() ? m.getValue() : null,
                         m.hasTimestamp() ? m.getTimestamp() : null,
-                        m.getStep()))
+                        m.getStep(),
+                        m.hasModelId() ? m.getModelId() : null,
+                        m.hasDatasetName() ? m.getDatasetName() : null,
+                        m.hasDatasetDigest() ? m.getDatasetDigest() : null))
                 .toList();
     }
 

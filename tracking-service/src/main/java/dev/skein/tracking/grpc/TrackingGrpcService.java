@@ -21,6 +21,7 @@ import dev.skein.proto.tracking.v1.LogBatch;
 import dev.skein.proto.tracking.v1.LogInputs;
 import dev.skein.proto.tracking.v1.LogMetric;
 import dev.skein.proto.tracking.v1.LogModel;
+import dev.skein.proto.tracking.v1.LogOutputs;
 import dev.skein.proto.tracking.v1.LogParam;
 import dev.skein.proto.tracking.v1.MutinyTrackingServiceGrpc;
 import dev.skein.proto.tracking.v1.RestoreExperiment;
@@ -33,6 +34,7 @@ import dev.skein.proto.tracking.v1.SetTag;
 import dev.skein.proto.tracking.v1.TrackingServiceGrpc;
 import dev.skein.proto.tracking.v1.UpdateExperiment;
 import dev.skein.proto.tracking.v1.UpdateRun;
+import dev.skein.tracking.RunView;
 import dev.skein.tracking.service.ExperimentService;
 import dev.skein.tracking.service.RunDataService;
 import dev.skein.tracking.service.RunService;
@@ -245,10 +247,14 @@ public class TrackingGrpcService extends MutinyTrackingServiceGrpc.TrackingServi
     public Uni<LogMetric.Response> logMetric(LogMetric r) {
         return unary(() -> runData.logMetric(
                         ProtoMapper.runId(r.hasRunId(), r.getRunId(), r.hasRunUuid(), r.getRunUuid()),
-                        optional(r.hasKey(), r.getKey()),
-                        r.hasValue() ? r.getValue() : null,
-                        r.hasTimestamp() ? r.getTimestamp() : null,
-                        r.getStep())
+                        new RunDataService.MetricInput(
+                                optional(r.hasKey(), r.getKey()),
+                                r.hasValue() ? r.getValue() : null,
+                                r.hasTimestamp() ? r.getTimestamp() : null,
+                                r.getStep(),
+                                optional(r.hasModelId(), r.getModelId()),
+                                optional(r.hasDatasetName(), r.getDatasetName()),
+                                optional(r.hasDatasetDigest(), r.getDatasetDigest())))
                 .replaceWith(LogMetric.Response.getDefaultInstance()));
     }
 
@@ -295,9 +301,23 @@ public class TrackingGrpcService extends MutinyTrackingServiceGrpc.TrackingServi
 
     @Override
     public Uni<LogInputs.Response> logInputs(LogInputs r) {
-        return unary(
-                () -> runData.logInputs(optional(r.hasRunId(), r.getRunId()), ProtoMapper.datasets(r.getDatasetsList()))
-                        .replaceWith(LogInputs.Response.getDefaultInstance()));
+        return unary(() -> runData.logInputs(
+                        optional(r.hasRunId(), r.getRunId()),
+                        ProtoMapper.datasets(r.getDatasetsList()),
+                        r.getModelsList().stream()
+                                .map(m -> m.hasModelId() ? m.getModelId() : null)
+                                .toList())
+                .replaceWith(LogInputs.Response.getDefaultInstance()));
+    }
+
+    @Override
+    public Uni<LogOutputs.Response> logOutputs(LogOutputs r) {
+        return unary(() -> runData.logOutputs(
+                        optional(r.hasRunId(), r.getRunId()),
+                        r.getModelsList().stream()
+                                .map(m -> new RunView.ModelOutput(m.hasModelId() ? m.getModelId() : null, m.getStep()))
+                                .toList())
+                .replaceWith(LogOutputs.Response.getDefaultInstance()));
     }
 
     @Override

@@ -172,18 +172,6 @@ public class LoggedModelRepository {
         return pool.preparedQuery(query.sql()).execute(query.tuple()).flatMap(rows -> withDetails(pool, rows));
     }
 
-    /** The ids of these models that exist and are not deleted. */
-    public static Uni<List<String>> live(SqlConnection conn, String[] modelIds) {
-        return conn.preparedQuery("SELECT model_id FROM tracking.logged_models WHERE model_id = ANY($1)"
-                        + " AND lifecycle_stage <> 'deleted'")
-                .execute(Tuple.of((Object) modelIds))
-                .map(rows -> {
-                    List<String> ids = new ArrayList<>();
-                    rows.forEach(r -> ids.add(r.getString("model_id")));
-                    return ids;
-                });
-    }
-
     private static Uni<Boolean> exists(SqlConnection conn, String modelId) {
         return conn.preparedQuery("SELECT 1 FROM tracking.logged_models WHERE model_id = $1 FOR UPDATE")
                 .execute(Tuple.of(modelId))
@@ -229,9 +217,10 @@ public class LoggedModelRepository {
                         + " WHERE model_id = ANY($1) UNION ALL SELECT 'p', model_id, key, value"
                         + " FROM tracking.logged_model_params WHERE model_id = ANY($1) ORDER BY kind, model_id, key")
                 .execute(Tuple.of((Object) ids))
-                .flatMap(details -> client.preparedQuery("SELECT model_id, key, value, timestamp, step, run_uuid,"
-                                + " dataset_name, dataset_digest FROM tracking.logged_model_metrics"
-                                + " WHERE model_id = ANY($1) ORDER BY model_id, key, timestamp, step, run_uuid")
+                .flatMap(details -> client.preparedQuery(
+                                "SELECT model_id, key, value, timestamp, step, run_uuid,"
+                                        + " dataset_name, dataset_digest FROM tracking.logged_model_metrics"
+                                        + " WHERE model_id = ANY($1) ORDER BY model_id, key, timestamp, step, run_uuid, dataset_name, dataset_digest")
                         .execute(Tuple.of((Object) ids))
                         .map(metricRows -> {
                             Map<String, List<KeyValue>> tags = new HashMap<>();

@@ -4,6 +4,7 @@ import dev.skein.common.error.ApiException;
 import dev.skein.common.validation.Inputs;
 import dev.skein.tracking.Experiment;
 import dev.skein.tracking.KeyValue;
+import dev.skein.tracking.messaging.OutboxPublisher;
 import dev.skein.tracking.messaging.RunEvents;
 import dev.skein.tracking.service.Ids;
 import dev.skein.tracking.service.RunNames;
@@ -28,10 +29,12 @@ public class LoggedModelService {
 
     private final LoggedModelRepository models;
     private final RunEvents events;
+    private final OutboxPublisher publisher;
 
-    public LoggedModelService(LoggedModelRepository models, RunEvents events) {
+    public LoggedModelService(LoggedModelRepository models, RunEvents events, OutboxPublisher publisher) {
         this.models = models;
         this.events = events;
+        this.publisher = publisher;
     }
 
     /**
@@ -51,35 +54,36 @@ public class LoggedModelService {
         entries(tags, "tags");
         long id = Ids.experimentId(experimentId);
         return models.create(
-                id,
-                experiment -> {
-                    if (experiment == null) {
-                        throw Ids.experimentNotFound(experimentId);
-                    }
-                    if (!Experiment.ACTIVE.equals(experiment.lifecycleStage())) {
-                        throw ApiException.invalidParameter("The experiment " + experimentId
-                                + " must be in the 'active' state. Current state is "
-                                + experiment.lifecycleStage() + ".");
-                    }
-                    String modelId = "m-" + UUID.randomUUID().toString().replace("-", "");
-                    long now = System.currentTimeMillis();
-                    return new LoggedModel(
-                            modelId,
-                            experiment.id(),
-                            name == null || name.isEmpty() ? RunNames.generate() : name,
-                            artifactLocation(experiment.artifactLocation(), modelId),
-                            now,
-                            now,
-                            LoggedModel.PENDING,
-                            Experiment.ACTIVE,
-                            emptyToNull(modelType),
-                            emptyToNull(sourceRunId),
-                            null,
-                            tags,
-                            params,
-                            List.of());
-                },
-                events::modelCreated);
+                        id,
+                        experiment -> {
+                            if (experiment == null) {
+                                throw Ids.experimentNotFound(experimentId);
+                            }
+                            if (!Experiment.ACTIVE.equals(experiment.lifecycleStage())) {
+                                throw ApiException.invalidParameter("The experiment " + experimentId
+                                        + " must be in the 'active' state. Current state is "
+                                        + experiment.lifecycleStage() + ".");
+                            }
+                            String modelId = "m-" + UUID.randomUUID().toString().replace("-", "");
+                            long now = System.currentTimeMillis();
+                            return new LoggedModel(
+                                    modelId,
+                                    experiment.id(),
+                                    name == null || name.isEmpty() ? RunNames.generate() : name,
+                                    artifactLocation(experiment.artifactLocation(), modelId),
+                                    now,
+                                    now,
+                                    LoggedModel.PENDING,
+                                    Experiment.ACTIVE,
+                                    emptyToNull(modelType),
+                                    emptyToNull(sourceRunId),
+                                    null,
+                                    tags,
+                                    params,
+                                    List.of());
+                        },
+                        events::modelCreated)
+                .invoke(publisher::wake);
     }
 
     /** {@code <location>/models/<model_id>/artifacts}, appended as MLflow appends to a URI. */
@@ -114,7 +118,8 @@ public class LoggedModelService {
                         throw notFound(modelId);
                     }
                     return m;
-                });
+                })
+                .invoke(publisher::wake);
     }
 
     public Uni<Void> delete(String modelId) {

@@ -9,6 +9,7 @@ import dev.skein.tracking.Run;
 import dev.skein.tracking.RunTag;
 import dev.skein.tracking.RunView;
 import dev.skein.tracking.search.RunSearchSql;
+import dev.skein.tracking.service.RunDataService;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -20,6 +21,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -66,27 +68,51 @@ public class RunDataRepository {
                         "SELECT run_uuid, key, value FROM tracking.tags WHERE run_uuid = ANY($1) ORDER BY run_uuid, key")
                 .execute(Tuple.of(ids));
         Uni<Map<String, List<Dataset>>> inputs = inputs(ids);
-        return Uni.combine().all().unis(metrics, params, tags, inputs).asTuple().map(t -> {
-            Map<String, List<MetricPoint>> m = new HashMap<>();
-            t.getItem1().forEach(row -> m.computeIfAbsent(row.getString("run_uuid"), k -> new ArrayList<>())
-                    .add(new MetricPoint(
-                            row.getString("key"),
-                            row.getDouble("value"),
-                            row.getLong("timestamp"),
-                            row.getLong("step"))));
-            Map<String, List<KeyValue>> p = keyValues(t.getItem2());
-            Map<String, List<KeyValue>> g = keyValues(t.getItem3());
-            List<RunView> views = new ArrayList<>(runs.size());
-            for (Run run : runs) {
-                views.add(new RunView(
-                        run,
-                        m.getOrDefault(run.runUuid, List.of()),
-                        p.getOrDefault(run.runUuid, List.of()),
-                        g.getOrDefault(run.runUuid, List.of()),
-                        t.getItem4().getOrDefault(run.runUuid, List.of())));
-            }
-            return views;
-        });
+        Uni<RowSet<Row>> models = pool.preparedQuery(
+                        "SELECT 'i' AS kind, run_uuid, model_id, 0::bigint AS step FROM"
+                                + " tracking.run_model_inputs WHERE run_uuid = ANY($1) UNION ALL SELECT 'o', run_uuid, model_id,"
+                                + " step FROM tracking.run_model_outputs WHERE run_uuid = ANY($1) ORDER BY kind, run_uuid, model_id")
+                .execute(Tuple.of(ids));
+        return Uni.combine()
+                .all()
+                .unis(metrics, params, tags, inputs, models)
+                .asTuple()
+                .map(t -> {
+                    Map<String, List<String>> modelInputs = new HashMap<>();
+                    Map<String, List<RunView.ModelOutput>> modelOutputs = new HashMap<>();
+                    t.getItem5().forEach(row -> {
+                        if ("i".equals(row.getString("kind"))) {
+                            modelInputs
+                                    .computeIfAbsent(row.getString("run_uuid"), k -> new ArrayList<>())
+                                    .add(row.getString("model_id"));
+                        } else {
+                            modelOutputs
+                                    .computeIfAbsent(row.getString("run_uuid"), k -> new ArrayList<>())
+                                    .add(new RunView.ModelOutput(row.getString("model_id"), row.getLong("step")));
+                        }
+                    });
+                    Map<String, List<MetricPoint>> m = new HashMap<>();
+                    t.getItem1().forEach(row -> m.computeIfAbsent(row.getString("run_uuid"), k -> new ArrayList<>())
+                            .add(new MetricPoint(
+                                    row.getString("key"),
+                                    row.getDouble("value"),
+                                    row.getLong("timestamp"),
+                                    row.getLong("step"))));
+                    Map<String, List<KeyValue>> p = keyValues(t.getItem2());
+                    Map<String, List<KeyValue>> g = keyValues(t.getItem3());
+                    List<RunView> views = new ArrayList<>(runs.size());
+                    for (Run run : runs) {
+                        views.add(new RunView(
+                                run,
+                                m.getOrDefault(run.runUuid, List.of()),
+                                p.getOrDefault(run.runUuid, List.of()),
+                                g.getOrDefault(run.runUuid, List.of()),
+                                t.getItem4().getOrDefault(run.runUuid, List.of()),
+                                modelInputs.getOrDefault(run.runUuid, List.of()),
+                                modelOutputs.getOrDefault(run.runUuid, List.of())));
+                    }
+                    return views;
+                });
     }
 
     private static Map<String, List<KeyValue>> keyValues(RowSet<Row> rows) {
@@ -144,10 +170,121 @@ public class RunDataRepository {
      * cannot deadlock; the latest-metric upsert only ever moves forward in (step, timestamp, value).
      */
     public Uni<Void> logBatch(String runId, List<MetricPoint> metrics, List<KeyValue> params, List<KeyValue> tags) {
+        return logBatch(runId, metrics, params, tags, List.of());
+    }
+
+    /** As above; MLflow 3: the points logged with a model id are also recorded as that model's metrics. */
+    public Uni<Void> logBatch(
+            String runId,
+            List<MetricPoint> metrics,
+            List<KeyValue> params,
+            List<KeyValue> tags,
+            List<RunDataService.ModelPoint> modelPoints) {
         return pool.withTransaction(conn -> activeRun(conn, runId)
                 .flatMap(run -> insertParams(conn, runId, params))
                 .flatMap(v -> insertMetrics(conn, runId, metrics))
+                .flatMap(v -> insertModelMetrics(conn, runId, modelPoints))
                 .flatMap(v -> upsertTags(conn, runId, tags)));
+    }
+
+    /**
+     * A logged model's metric points, each (model, key, timestamp, step, run, dataset) once: logged
+     * again, the later value wins. Every model named must exist (deleted ones too, as MLflow's foreign
+     * key allows), else nothing of the batch is written.
+     */
+    private static Uni<Void> insertModelMetrics(
+            SqlConnection conn, String runId, List<RunDataService.ModelPoint> points) {
+        if (points.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        // The last point given for one identity wins, as when they are logged one by one.
+        Map<List<Object>, RunDataService.ModelPoint> byIdentity = new LinkedHashMap<>();
+        for (RunDataService.ModelPoint p : points) {
+            byIdentity.put(
+                    Arrays.asList(
+                            p.modelId(),
+                            p.point().key(),
+                            p.point().timestamp(),
+                            p.point().step(),
+                            p.datasetName(),
+                            p.datasetDigest()),
+                    p);
+        }
+        List<RunDataService.ModelPoint> unique = new ArrayList<>(byIdentity.values());
+        return modelsExist(
+                        conn,
+                        unique.stream().map(RunDataService.ModelPoint::modelId).toList())
+                .flatMap(v -> {
+                    int n = unique.size();
+                    String[] models = new String[n];
+                    String[] keys = new String[n];
+                    Long[] timestamps = new Long[n];
+                    Long[] steps = new Long[n];
+                    Double[] values = new Double[n];
+                    String[] names = new String[n];
+                    String[] digests = new String[n];
+                    for (int i = 0; i < n; i++) {
+                        RunDataService.ModelPoint p = unique.get(i);
+                        models[i] = p.modelId();
+                        keys[i] = p.point().key();
+                        timestamps[i] = p.point().timestamp();
+                        steps[i] = p.point().step();
+                        values[i] = p.point().value();
+                        names[i] = p.datasetName();
+                        digests[i] = p.datasetDigest();
+                    }
+                    return conn.preparedQuery("INSERT INTO tracking.logged_model_metrics (model_id, key, timestamp,"
+                                    + " step, run_uuid, value, dataset_name, dataset_digest) SELECT m, k, ts, s, $1, v,"
+                                    + " dn, dd FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[],"
+                                    + " $6::float8[], $7::text[], $8::text[]) AS t(m, k, ts, s, v, dn, dd)"
+                                    + " ORDER BY m, k, ts, s"
+                                    + " ON CONFLICT (model_id, key, timestamp, step, run_uuid,"
+                                    + " (coalesce(dataset_name, '')), (coalesce(dataset_digest, '')))"
+                                    + " DO UPDATE SET value = EXCLUDED.value")
+                            .execute(Tuple.of(runId, models, keys, timestamps, steps)
+                                    .addArrayOfDouble(values)
+                                    .addArrayOfString(names)
+                                    .addArrayOfString(digests))
+                            .replaceWithVoid();
+                });
+    }
+
+    /** Every model named must exist (deleted ones too); locked FOR KEY SHARE in id order. */
+    private static Uni<Void> modelsExist(SqlConnection conn, java.util.Collection<String> ids) {
+        String[] modelIds = ids.stream().distinct().sorted().toArray(String[]::new);
+        if (modelIds.length == 0) {
+            return Uni.createFrom().voidItem();
+        }
+        return conn.preparedQuery("SELECT model_id FROM tracking.logged_models WHERE model_id = ANY($1)"
+                        + " ORDER BY model_id FOR KEY SHARE")
+                .execute(Tuple.of((Object) modelIds))
+                .map(found -> {
+                    java.util.Set<String> present = new java.util.HashSet<>();
+                    found.forEach(r -> present.add(r.getString("model_id")));
+                    for (String id : modelIds) {
+                        if (!present.contains(id)) {
+                            throw ApiException.notFound("Logged model with ID '" + id + "' not found.");
+                        }
+                    }
+                    return null;
+                });
+    }
+
+    /** MLflow 3: models the run produced; a model already recorded keeps its first step. */
+    public Uni<Void> logOutputs(String runId, List<RunView.ModelOutput> models) {
+        return pool.withTransaction(conn -> activeRun(conn, runId)
+                .flatMap(e -> modelsExist(
+                        conn, models.stream().map(RunView.ModelOutput::modelId).toList()))
+                .flatMap(v -> conn.preparedQuery("INSERT INTO tracking.run_model_outputs (run_uuid, model_id, step)"
+                                + " SELECT $1, m, s FROM unnest($2::text[], $3::bigint[]) AS t(m, s)"
+                                + " ON CONFLICT (run_uuid, model_id) DO NOTHING")
+                        .execute(Tuple.of(
+                                runId,
+                                models.stream()
+                                        .map(RunView.ModelOutput::modelId)
+                                        .toArray(String[]::new),
+                                models.stream().map(RunView.ModelOutput::step).toArray(Long[]::new))))
+                .replaceWithVoid());
     }
 
     /**
@@ -411,8 +548,20 @@ public class RunDataRepository {
      * and digest); using it again in the same run changes nothing.
      */
     public Uni<Void> logInputs(String runId, List<Dataset> datasets) {
+        return logInputs(runId, datasets, List.of());
+    }
+
+    /** Dataset inputs and (MLflow 3) logged models used as inputs, in one transaction. */
+    public Uni<Void> logInputs(String runId, List<Dataset> datasets, List<String> models) {
         return pool.withTransaction(conn -> activeRun(conn, runId).flatMap(experimentId -> {
-            Uni<Void> chain = Uni.createFrom().voidItem();
+            Uni<Void> chain = models.isEmpty()
+                    ? Uni.createFrom().voidItem()
+                    : modelsExist(conn, models)
+                            .flatMap(v -> conn.preparedQuery("INSERT INTO tracking.run_model_inputs (run_uuid,"
+                                            + " model_id) SELECT $1, m FROM unnest($2::text[]) AS t(m)"
+                                            + " ON CONFLICT DO NOTHING")
+                                    .execute(Tuple.of(runId, models.toArray(String[]::new))))
+                            .replaceWithVoid();
             for (Dataset d : datasets) {
                 chain = chain.flatMap(v -> logInput(conn, runId, experimentId, d));
             }

@@ -8,6 +8,7 @@ import dev.skein.tracking.Dataset;
 import dev.skein.tracking.DatasetSummary;
 import dev.skein.tracking.KeyValue;
 import dev.skein.tracking.MetricPoint;
+import dev.skein.tracking.RunView;
 import dev.skein.tracking.config.TrackingConfig;
 import dev.skein.tracking.repository.MetricHistoryRepository;
 import dev.skein.tracking.repository.RunDataRepository;
@@ -71,8 +72,26 @@ public class RunDataService {
         this.bulkReadTimeout = config.bulkReads().statementTimeout();
     }
 
-    /** A metric point as a caller sent it: any part may be missing until validated. */
-    public record MetricInput(String key, Double value, Long timestamp, long step) {}
+    /**
+     * A metric point as a caller sent it: any part may be missing until validated. MLflow 3: a point
+     * with a {@code modelId} is also the logged model's metric, on the dataset named, if any.
+     */
+    public record MetricInput(
+            String key,
+            Double value,
+            Long timestamp,
+            long step,
+            String modelId,
+            String datasetName,
+            String datasetDigest) {
+
+        public MetricInput(String key, Double value, Long timestamp, long step) {
+            this(key, value, timestamp, step, null, null, null);
+        }
+    }
+
+    /** A point logged against a logged model (MLflow 3's logged_model_metrics). */
+    public record ModelPoint(MetricPoint point, String modelId, String datasetName, String datasetDigest) {}
 
     public Uni<Void> logBatch(
             String runId, List<MetricInput> metricInputs, List<KeyValue> params, List<KeyValue> tags) {
@@ -91,9 +110,17 @@ public class RunDataService {
         }
         Validation.batchLimits(metricInputs.size(), params.size(), tags.size());
         List<MetricPoint> metrics = new ArrayList<>(metricInputs.size());
+        List<ModelPoint> modelPoints = new ArrayList<>();
         for (MetricInput m : metricInputs) {
             Validation.metric(m.key(), m.value(), m.timestamp());
-            metrics.add(new MetricPoint(m.key(), m.value(), m.timestamp(), m.step()));
+            MetricPoint point = new MetricPoint(m.key(), m.value(), m.timestamp(), m.step());
+            metrics.add(point);
+            if (m.modelId() != null && !m.modelId().isEmpty()) {
+                Inputs.length("Dataset name", m.datasetName(), Validation.MAX_DATASET_NAME_LENGTH);
+                Inputs.length("Dataset digest", m.datasetDigest(), Validation.MAX_DATASET_DIGEST_LENGTH);
+                modelPoints.add(new ModelPoint(
+                        point, m.modelId(), emptyToNull(m.datasetName()), emptyToNull(m.datasetDigest())));
+            }
         }
         Set<String> seen = new HashSet<>();
         Set<String> duplicates = new LinkedHashSet<>();
@@ -110,7 +137,11 @@ public class RunDataService {
         for (KeyValue t : tags) {
             Validation.tag(t.key(), t.value());
         }
-        return data.logBatch(id, metrics, params, tags);
+        return data.logBatch(id, metrics, params, tags, modelPoints);
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
     }
 
     private static void requiredField(boolean missing, String path) {
@@ -120,6 +151,14 @@ public class RunDataService {
     }
 
     public Uni<Void> logMetric(String runId, String key, Double value, Long timestamp, long step) {
+        return logMetric(runId, new MetricInput(key, value, timestamp, step));
+    }
+
+    /** One point (MLflow 3: with its model and dataset, when given). */
+    public Uni<Void> logMetric(String runId, MetricInput m) {
+        String key = m.key();
+        Double value = m.value();
+        Long timestamp = m.timestamp();
         Inputs.required(key, "key");
         if (value == null) {
             throw ApiException.missing("value");
@@ -127,7 +166,7 @@ public class RunDataService {
         if (timestamp == null) {
             throw ApiException.missing("timestamp");
         }
-        return logBatch(runId, List.of(new MetricInput(key, value, timestamp, step)), List.of(), List.of());
+        return logBatch(runId, List.of(m), List.of(), List.of());
     }
 
     public Uni<Void> logParam(String runId, String key, String value) {
@@ -153,9 +192,19 @@ public class RunDataService {
     }
 
     public Uni<Void> logInputs(String runId, List<Dataset> datasets) {
+        return logInputs(runId, datasets, List.of());
+    }
+
+    /** Dataset inputs and (MLflow 3) logged models the run used; at least one of either. */
+    public Uni<Void> logInputs(String runId, List<Dataset> datasets, List<String> models) {
         String id = RunService.requireRunId(runId);
-        if (datasets.isEmpty()) {
+        if (datasets.isEmpty() && models.isEmpty()) {
             throw ApiException.missing("datasets");
+        }
+        for (String model : models) {
+            if (model == null || model.isEmpty()) {
+                throw ApiException.missing("models.model_id");
+            }
         }
         for (Dataset d : datasets) {
             Inputs.required(d.name(), "dataset.name");
@@ -176,7 +225,21 @@ public class RunDataService {
                 Inputs.length("Input tag value", t.value(), Validation.MAX_INPUT_TAG_VALUE_LENGTH);
             }
         }
-        return data.logInputs(id, datasets);
+        return data.logInputs(id, datasets, models.stream().distinct().toList());
+    }
+
+    /** MLflow 3: logged models the run produced, each at a step. */
+    public Uni<Void> logOutputs(String runId, List<RunView.ModelOutput> models) {
+        String id = RunService.requireRunId(runId);
+        if (models.isEmpty()) {
+            throw ApiException.missing("models");
+        }
+        for (RunView.ModelOutput m : models) {
+            if (m.modelId() == null || m.modelId().isEmpty()) {
+                throw ApiException.missing("models.model_id");
+            }
+        }
+        return data.logOutputs(id, models);
     }
 
     /**
