@@ -13,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.restassured.response.Response;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -21,8 +22,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * MLflow 3's logged models against the running suite, in MLflow 3's wire format, through the
  * gateway: the calls a 3.x {@code log_model} with autologging makes (create the model for the run,
- * log metrics against it and a dataset, record it as the run's output, finalize it), then reading it
- * back, searching, tagging and deleting it.
+ * log metrics against it and a dataset, record it as the run's output, upload its files, finalize
+ * it, register it from {@code models:/m-…}), then reading it back, searching, tagging and deleting it.
  */
 @ExtendWith(Suite.class)
 class LoggedModelsIT {
@@ -105,7 +106,16 @@ class LoggedModelsIT {
                                                 .put("model_id", id)
                                                 .put("step", 0)))));
 
-        // 4. the upload done, the model is finalized READY
+        // 4. the model's files, uploaded through the artifact proxy under its location
+        byte[] mlmodel = ("artifact_path: model\nmodel_id: " + id + "\nflavors: {}\n").getBytes(StandardCharsets.UTF_8);
+        String files = "/api/2.0/mlflow-artifacts/artifacts/" + exp + "/models/" + id + "/artifacts/";
+        api().contentType("application/octet-stream")
+                .body(mlmodel)
+                .put(files + "MLmodel")
+                .then()
+                .statusCode(200);
+
+        // 5. the upload done, the model is finalized READY
         JsonObject ready = ok(send(
                         "PATCH",
                         "logged-models/" + id,
@@ -155,6 +165,34 @@ class LoggedModelsIT {
         assertThat(outputs).hasSize(1);
         assertThat(outputs.getJsonObject(0).getString("model_id")).isEqualTo(id);
         assertThat(runJson.getJsonObject("data").getJsonArray("metrics")).hasSize(2);
+
+        // 6. registered from models:/<model_id>, as log_model(registered_model_name=…) does: the
+        // version's run and files are the logged model's, and the model lists the version
+        String name = "autolog-" + id;
+        ok(post("registered-models/create", new JsonObject().put("name", name)));
+        JsonObject version = ok(post(
+                        "model-versions/create",
+                        new JsonObject()
+                                .put("name", name)
+                                .put("source", "models:/" + id)
+                                .put("model_id", id)))
+                .getJsonObject("model_version");
+        assertThat(version.getString("run_id")).isEqualTo(run);
+        assertThat(version.getString("model_id")).isEqualTo(id);
+        assertThat(api().queryParam("name", name)
+                        .queryParam("version", version.getString("version"))
+                        .queryParam("path", "MLmodel")
+                        .get("/model-versions/get-artifact")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .asByteArray())
+                .isEqualTo(mlmodel);
+        assertThat(pairs(ok(getModel(id))
+                        .getJsonObject("model")
+                        .getJsonObject("info")
+                        .getJsonArray("tags")))
+                .containsEntry("mlflow.modelVersions", "[{\"name\": \"" + name + "\", \"version\": 1}]");
     }
 
     @Test

@@ -201,6 +201,45 @@ class RegistryV3IT {
     }
 
     @Test
+    void versionsRegisteredAtOnceFromOneLoggedModelAreAllListedOnIt() throws Exception {
+        String experiment = newExperiment();
+        String modelId = newLoggedModel(experiment, newRun(experiment)).getString("model_id");
+        String name = newRegisteredModel();
+        byte[] create = new JsonObject()
+                .put("name", name)
+                .put("source", "models:/" + modelId)
+                .put("model_id", modelId)
+                .encode()
+                .getBytes(StandardCharsets.UTF_8);
+        int versions = 8;
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> calls = new java.util.ArrayList<>();
+        for (int i = 0; i < versions; i++) {
+            calls.add(HTTP.sendAsync(
+                    HttpRequest.newBuilder(URI.create(Suite.url() + "/api/2.0/mlflow/model-versions/create"))
+                            .timeout(Duration.ofMinutes(1))
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(create))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        for (var call : calls) {
+            assertThat(call.get().statusCode()).as(call.get().body()).isEqualTo(200);
+        }
+        String listed = loggedModel(modelId).getJsonArray("tags").stream()
+                .map(o -> (JsonObject) o)
+                .filter(t -> t.getString("key").equals("mlflow.modelVersions"))
+                .map(t -> t.getString("value"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(new JsonArray(listed)
+                        .stream()
+                                .map(o -> ((JsonObject) o).getInteger("version"))
+                                .sorted()
+                                .toList())
+                .containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
+    }
+
+    @Test
     void unknownLoggedModelsAreRefusedWithMlflowsAnswers() {
         String name = newRegisteredModel();
         String unknown = "m-" + UUID.randomUUID().toString().replace("-", "");

@@ -5,11 +5,10 @@ import dev.skein.common.error.GrpcErrors;
 import dev.skein.proto.common.v1.ErrorCode;
 import dev.skein.proto.tracking.v1.GetLoggedModel;
 import dev.skein.proto.tracking.v1.GetRun;
+import dev.skein.proto.tracking.v1.ListLoggedModelVersion;
 import dev.skein.proto.tracking.v1.LoggedModelInfo;
-import dev.skein.proto.tracking.v1.LoggedModelTag;
 import dev.skein.proto.tracking.v1.MutinyLoggedModelServiceGrpc;
 import dev.skein.proto.tracking.v1.MutinyTrackingServiceGrpc;
-import dev.skein.proto.tracking.v1.SetLoggedModelTags;
 import dev.skein.registry.config.RegistryConfig;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -87,13 +86,17 @@ public class TrackingClient {
                 });
     }
 
-    /** Sets one tag of a logged model; failures as {@link #loggedModel}. */
-    public Uni<Void> setLoggedModelTag(String modelId, String key, String value) {
+    /**
+     * Lists a version on its logged model's tag {@code mlflow.modelVersions} (tracking-service appends
+     * it under the model's lock); failures as {@link #loggedModel}.
+     */
+    public Uni<Void> listLoggedModelVersion(String modelId, String name, int version) {
         return loggedModels
                 .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .setLoggedModelTags(SetLoggedModelTags.newBuilder()
+                .listLoggedModelVersion(ListLoggedModelVersion.newBuilder()
                         .setModelId(modelId)
-                        .addTags(LoggedModelTag.newBuilder().setKey(key).setValue(value))
+                        .setName(name)
+                        .setVersion(version)
                         .build())
                 .replaceWithVoid()
                 .onFailure(StatusRuntimeException.class)

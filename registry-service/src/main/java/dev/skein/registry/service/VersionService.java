@@ -52,8 +52,6 @@ public class VersionService {
     private static final Pattern LOGGED_MODEL_URI = Pattern.compile("^models:/([^/@]+)$");
     /** MLflow 3's version tag that makes a version a prompt's. */
     static final String PROMPT_TAG = "mlflow.prompt.is_prompt";
-    /** MLflow 3's logged-model tag listing the versions registered from it. */
-    static final String MODEL_VERSIONS_TAG = "mlflow.modelVersions";
 
     private static final Logger LOG = Logger.getLogger(VersionService.class);
 
@@ -204,20 +202,15 @@ public class VersionService {
 
     /**
      * What MLflow 3's server does once a version of a logged model exists: the logged model's tag
-     * {@value #MODEL_VERSIONS_TAG} lists it ({@code [{"name": "iris", "version": 1}]}, appended to,
-     * a version listed already not twice). Done after the version is committed, as MLflow does; a
-     * failure is logged, not answered: the version exists and the client must not retry it.
+     * {@code mlflow.modelVersions} lists it ({@code [{"name": "iris", "version": 1}]}, appended to,
+     * a version listed already not twice; tracking-service appends under the model's lock, so
+     * versions registered at once are all listed). Done after the version is committed, as MLflow
+     * does; a failure is logged, not answered: the version exists and the client must not retry it.
      */
     private Uni<Void> recordOnLoggedModel(VersionView created, String modelId) {
         String name = created.modelName();
         int number = created.version().id.version();
-        return tracking.loggedModel(modelId)
-                .flatMap(m -> {
-                    String value = ModelVersionsTag.append(m.tags().get(MODEL_VERSIONS_TAG), name, number);
-                    return value == null
-                            ? Uni.createFrom().voidItem()
-                            : tracking.setLoggedModelTag(modelId, MODEL_VERSIONS_TAG, value);
-                })
+        return tracking.listLoggedModelVersion(modelId, name, number)
                 .onFailure()
                 .recoverWithUni(e -> {
                     LOG.warnf(

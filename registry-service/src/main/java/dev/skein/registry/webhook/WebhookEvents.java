@@ -46,19 +46,18 @@ public final class WebhookEvents {
     }
 
     /**
-     * The webhook event a registry change makes, if any. A prompt (MLflow 3: tagged {@value
-     * #PROMPT_TAG}) or a prompt's version being created is not a model event, as in MLflow.
+     * The webhook event a registry change makes, if any. A change to a prompt (MLflow 3: a model or
+     * version tagged {@value #PROMPT_TAG}) — its creation, a version, a version's tag, an alias — is
+     * not a model event: MLflow's server sends model events only for what is not a prompt.
      */
     public static Optional<Event> of(RegistryChange c) {
+        if (ofPrompt(c)) {
+            return Optional.empty();
+        }
         return switch (c.getKind()) {
             case REGISTERED_MODEL_CREATED ->
-                c.getModelAfter().containsTags(PROMPT_TAG)
-                        ? Optional.empty()
-                        : Optional.of(new Event("registered_model.created", model(c.getModelAfter())));
-            case MODEL_VERSION_CREATED ->
-                c.getVersionAfter().containsTags(PROMPT_TAG)
-                        ? Optional.empty()
-                        : Optional.of(new Event("model_version.created", version(c.getVersionAfter())));
+                Optional.of(new Event("registered_model.created", model(c.getModelAfter())));
+            case MODEL_VERSION_CREATED -> Optional.of(new Event("model_version.created", version(c.getVersionAfter())));
             case MODEL_VERSION_TAG_SET ->
                 Optional.of(new Event(
                         "model_version_tag.set",
@@ -87,6 +86,14 @@ public final class WebhookEvents {
                         new JsonObject().put("name", c.getModelName()).put("alias", c.getAlias())));
             default -> Optional.empty();
         };
+    }
+
+    /** Whether the change is to a prompt: the model (alias changes) or version (tag changes) says so, before or after. */
+    private static boolean ofPrompt(RegistryChange c) {
+        return (c.hasModelBefore() && c.getModelBefore().containsTags(PROMPT_TAG))
+                || (c.hasModelAfter() && c.getModelAfter().containsTags(PROMPT_TAG))
+                || (c.hasVersionBefore() && c.getVersionBefore().containsTags(PROMPT_TAG))
+                || (c.hasVersionAfter() && c.getVersionAfter().containsTags(PROMPT_TAG));
     }
 
     private static JsonObject model(RegisteredModelState m) {

@@ -7,6 +7,7 @@ import dev.skein.proto.tracking.v1.DeleteLoggedModel;
 import dev.skein.proto.tracking.v1.DeleteLoggedModelTag;
 import dev.skein.proto.tracking.v1.FinalizeLoggedModel;
 import dev.skein.proto.tracking.v1.GetLoggedModel;
+import dev.skein.proto.tracking.v1.ListLoggedModelVersion;
 import dev.skein.proto.tracking.v1.LogLoggedModelParamsRequest;
 import dev.skein.proto.tracking.v1.LoggedModelData;
 import dev.skein.proto.tracking.v1.LoggedModelInfo;
@@ -88,6 +89,13 @@ public class LoggedModelGrpcService extends MutinyLoggedModelServiceGrpc.LoggedM
     public Uni<SetLoggedModelTags.Response> setLoggedModelTags(SetLoggedModelTags r) {
         return unary(() -> models.setTags(r.hasModelId() ? r.getModelId() : null, tags(r.getTagsList()))
                 .replaceWith(SetLoggedModelTags.Response.getDefaultInstance()));
+    }
+
+    @Override
+    public Uni<ListLoggedModelVersion.Response> listLoggedModelVersion(ListLoggedModelVersion r) {
+        return unary(() -> models.listVersion(
+                        r.hasModelId() ? r.getModelId() : null, r.hasName() ? r.getName() : null, r.getVersion())
+                .replaceWith(ListLoggedModelVersion.Response.getDefaultInstance()));
     }
 
     @Override

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * Logged models in PostgreSQL with the reactive SQL client: each change is one transaction, with
@@ -120,6 +121,34 @@ public class LoggedModelRepository {
                 .flatMap(found -> found
                         ? upsert(conn, "logged_model_tags", modelId, tags).replaceWith(true)
                         : Uni.createFrom().item(false)));
+    }
+
+    /**
+     * Sets one tag to what {@code update} makes of its current value (null: none), under the model's
+     * row lock, so concurrent updates of the tag follow one another; {@code update} answering null
+     * writes nothing. False if there is no such model.
+     */
+    public Uni<Boolean> updateTag(String modelId, String key, UnaryOperator<String> update) {
+        return pool.withTransaction(conn -> exists(conn, modelId)
+                .flatMap(found -> !found
+                        ? Uni.createFrom().item(false)
+                        : conn.preparedQuery(
+                                        "SELECT value FROM tracking.logged_model_tags WHERE model_id = $1 AND key = $2")
+                                .execute(Tuple.of(modelId, key))
+                                .flatMap(rows -> {
+                                    String value = update.apply(
+                                            rows.size() == 0
+                                                    ? null
+                                                    : rows.iterator().next().getString(0));
+                                    return value == null
+                                            ? Uni.createFrom().voidItem()
+                                            : upsert(
+                                                    conn,
+                                                    "logged_model_tags",
+                                                    modelId,
+                                                    List.of(new KeyValue(key, value)));
+                                })
+                                .replaceWith(true)));
     }
 
     /** What deleting a tag found. */

@@ -143,6 +143,25 @@ public class LoggedModelService {
         });
     }
 
+    /** The logged model's tag {@value #MODEL_VERSIONS_TAG}, where MLflow 3 lists the versions registered from it. */
+    public static final String MODEL_VERSIONS_TAG = "mlflow.modelVersions";
+
+    /** Lists version {@code version} of registered model {@code name} on the model's {@value #MODEL_VERSIONS_TAG}. */
+    public Uni<Void> listVersion(String modelId, String name, int version) {
+        Inputs.required(modelId, "model_id");
+        Inputs.required(name, "name");
+        if (version < 1) {
+            throw ApiException.invalidParameter("Invalid value " + version + " for parameter 'version' supplied.");
+        }
+        return models.updateTag(modelId, MODEL_VERSIONS_TAG, listed -> ModelVersionsTag.append(listed, name, version))
+                .map(found -> {
+                    if (!found) {
+                        throw notFound(modelId);
+                    }
+                    return null;
+                });
+    }
+
     public Uni<Void> deleteTag(String modelId, String key) {
         Inputs.required(modelId, "model_id");
         Inputs.required(key, "tag_key");

@@ -17,6 +17,7 @@ import dev.skein.proto.tracking.v1.DeleteLoggedModelTag;
 import dev.skein.proto.tracking.v1.FinalizeLoggedModel;
 import dev.skein.proto.tracking.v1.GetLoggedModel;
 import dev.skein.proto.tracking.v1.GetRun;
+import dev.skein.proto.tracking.v1.ListLoggedModelVersion;
 import dev.skein.proto.tracking.v1.LogBatch;
 import dev.skein.proto.tracking.v1.LogInputs;
 import dev.skein.proto.tracking.v1.LogLoggedModelParamsRequest;
@@ -131,6 +132,53 @@ class LoggedModelTest {
 
         LoggedModel read = get(m.getInfo().getModelId());
         assertThat(read).isEqualTo(m);
+    }
+
+    @Test
+    void shouldListEveryVersionRegisteredAtOnceFromAModel() throws Exception {
+        String id = create(CreateLoggedModel.newBuilder().setExperimentId(newExperiment()))
+                .getInfo()
+                .getModelId();
+        int versions = 16;
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(versions);
+        try {
+            List<java.util.concurrent.Future<?>> calls = new ArrayList<>();
+            for (int v = 1; v <= versions; v++) {
+                int version = v;
+                calls.add(pool.submit(() -> models.listLoggedModelVersion(ListLoggedModelVersion.newBuilder()
+                        .setModelId(id)
+                        .setName("iris")
+                        .setVersion(version)
+                        .build())));
+            }
+            for (var call : calls) {
+                call.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        // listed again: no duplicate
+        models.listLoggedModelVersion(ListLoggedModelVersion.newBuilder()
+                .setModelId(id)
+                .setName("iris")
+                .setVersion(3)
+                .build());
+        var listed = new io.vertx.core.json.JsonArray(tags(get(id)).get("mlflow.modelVersions"));
+        assertThat(listed.stream()
+                        .map(o -> ((JsonObject) o).getInteger("version"))
+                        .sorted()
+                        .toList())
+                .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, versions)
+                        .boxed()
+                        .toList());
+        assertError(
+                () -> models.listLoggedModelVersion(ListLoggedModelVersion.newBuilder()
+                        .setModelId("m-00000000000000000000000000000000")
+                        .setName("iris")
+                        .setVersion(1)
+                        .build()),
+                ErrorCode.RESOURCE_DOES_NOT_EXIST,
+                "m-00000000000000000000000000000000");
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.skein.registry.service;
+package dev.skein.tracking.model;
 
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;

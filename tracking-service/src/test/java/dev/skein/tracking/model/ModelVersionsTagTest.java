@@ -1,4 +1,4 @@
-package dev.skein.registry.service;
+package dev.skein.tracking.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
