@@ -153,18 +153,24 @@ class MetricIngestTest {
         send(deleted, point);
         send(notJson, "{\"metrics\": [");
         send(badPoint, "{\"key\":\"loss\",\"value\":1.5}");
+        // a logged model's metric is refused whole, not written as a plain run metric
+        String modelPoint = newRun(tracking, newExperiment(tracking));
+        send(
+                modelPoint,
+                "{\"metrics\":[" + point + ",{\"key\":\"acc\",\"value\":0.9,\"timestamp\":1000,"
+                        + "\"model_id\":\"m-0123456789abcdef0123456789abcdef\"}]}");
         send(good, point);
 
         List<Event> dead = TopicReader.read(
                 TestInfra.kafkaBootstrap(),
                 DLQ,
-                Set.of(unknown, deleted, notJson, badPoint)::contains,
-                4,
+                Set.of(unknown, deleted, notJson, badPoint, modelPoint)::contains,
+                5,
                 Duration.ofSeconds(60),
                 Duration.ofSeconds(1));
         Map<String, Event> byKey = new java.util.HashMap<>();
         dead.forEach(e -> byKey.put(e.key(), e));
-        assertThat(dead).hasSize(4);
+        assertThat(dead).hasSize(5);
         assertThat(byKey.get(unknown).header("skein-dlq-reason")).isEqualTo("Run with id=" + unknown + " not found");
         assertThat(byKey.get(unknown).value()).isEqualTo(point);
         assertThat(byKey.get(unknown).header("skein-dlq-topic")).isEqualTo(TOPIC);
@@ -178,6 +184,8 @@ class MetricIngestTest {
                 WAIT,
                 () -> Grpc.points(tracking, good, "loss").size() == 1);
         assertThat(Grpc.points(tracking, deleted, "loss")).isEmpty();
+        assertThat(byKey.get(modelPoint).header("skein-dlq-reason")).startsWith("'model_id' is not taken here");
+        assertThat(Grpc.points(tracking, modelPoint, "loss")).isEmpty();
     }
 
     @Test

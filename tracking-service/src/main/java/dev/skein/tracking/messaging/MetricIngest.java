@@ -55,6 +55,8 @@ public class MetricIngest {
     public static final String PROTOBUF = "application/x-protobuf";
 
     private static final int POINTS_PER_TRANSACTION = 20_000;
+    /** MLflow 3's fields of a logged model's metric, which ingest records do not carry (refused, not dropped). */
+    private static final List<String> MODEL_FIELDS = List.of("model_id", "dataset_name", "dataset_digest");
     /** Histogram buckets of the lag, so that a scraper can tell its distribution over any interval. */
     private static final Duration[] LAG_BUCKETS = Stream.of(5, 10, 25, 50, 100, 250, 500, 750, 1000, 2500, 5000, 10000)
             .map(Duration::ofMillis)
@@ -281,6 +283,12 @@ public class MetricIngest {
     }
 
     private static MetricPoint point(JsonObject json) {
+        for (String field : MODEL_FIELDS) {
+            if (json.getValue(field) != null) {
+                throw new BadRecord("'" + field + "' is not taken here: ingest records carry run metrics only;"
+                        + " log a logged model's metrics with runs/log-batch");
+            }
+        }
         String key = string(json, "key");
         Double value = number(json, "value");
         Long timestamp = integer(json, "timestamp");
