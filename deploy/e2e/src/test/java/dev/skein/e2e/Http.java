@@ -66,6 +66,14 @@ final class Http {
                 .getString("run_id");
     }
 
+    /** {@code model-versions/create}'s body as an MLflow 3 client registers a logged model: from {@code models:/<id>}, with its id. */
+    static JsonObject versionOfLoggedModel(String name, String modelId) {
+        return new JsonObject()
+                .put("name", name)
+                .put("source", "models:/" + modelId)
+                .put("model_id", modelId);
+    }
+
     static JsonObject getRun(String runId) {
         return ok(api().queryParam("run_id", runId).get("/api/2.0/mlflow/runs/get"))
                 .getJsonObject("run");

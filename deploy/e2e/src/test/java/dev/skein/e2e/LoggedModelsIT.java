@@ -8,6 +8,7 @@ import static dev.skein.e2e.Http.newRun;
 import static dev.skein.e2e.Http.ok;
 import static dev.skein.e2e.Http.post;
 import static dev.skein.e2e.Http.send;
+import static dev.skein.e2e.Http.versionOfLoggedModel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.restassured.response.Response;
@@ -170,12 +171,7 @@ class LoggedModelsIT {
         // version's run and files are the logged model's, and the model lists the version
         String name = "autolog-" + id;
         ok(post("registered-models/create", new JsonObject().put("name", name)));
-        JsonObject version = ok(post(
-                        "model-versions/create",
-                        new JsonObject()
-                                .put("name", name)
-                                .put("source", "models:/" + id)
-                                .put("model_id", id)))
+        JsonObject version = ok(post("model-versions/create", versionOfLoggedModel(name, id)))
                 .getJsonObject("model_version");
         assertThat(version.getString("run_id")).isEqualTo(run);
         assertThat(version.getString("model_id")).isEqualTo(id);

@@ -7,6 +7,7 @@ import static dev.skein.e2e.Http.newRun;
 import static dev.skein.e2e.Http.ok;
 import static dev.skein.e2e.Http.post;
 import static dev.skein.e2e.Http.send;
+import static dev.skein.e2e.Http.versionOfLoggedModel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
@@ -164,12 +165,7 @@ class RegistryV3IT {
 
         // registered from models:/<model_id> with model_id, as a 3.x client registers it
         String name = newRegisteredModel();
-        JsonObject version = ok(post(
-                        "model-versions/create",
-                        new JsonObject()
-                                .put("name", name)
-                                .put("source", "models:/" + modelId)
-                                .put("model_id", modelId)))
+        JsonObject version = ok(post("model-versions/create", versionOfLoggedModel(name, modelId)))
                 .getJsonObject("model_version");
         assertThat(version.getString("version")).isEqualTo("1");
         assertThat(version.getString("source")).isEqualTo("models:/" + modelId);
@@ -205,12 +201,7 @@ class RegistryV3IT {
         String experiment = newExperiment();
         String modelId = newLoggedModel(experiment, newRun(experiment)).getString("model_id");
         String name = newRegisteredModel();
-        byte[] create = new JsonObject()
-                .put("name", name)
-                .put("source", "models:/" + modelId)
-                .put("model_id", modelId)
-                .encode()
-                .getBytes(StandardCharsets.UTF_8);
+        byte[] create = versionOfLoggedModel(name, modelId).encode().getBytes(StandardCharsets.UTF_8);
         int versions = 8;
         List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> calls = new java.util.ArrayList<>();
         for (int i = 0; i < versions; i++) {
