@@ -9,10 +9,13 @@ import dev.skein.proto.common.v1.ErrorCode;
 import dev.skein.proto.registry.v1.CreateModelVersion;
 import dev.skein.proto.registry.v1.CreateRegisteredModel;
 import dev.skein.proto.registry.v1.CreateWebhook;
+import dev.skein.proto.registry.v1.DeleteRegisteredModelTag;
 import dev.skein.proto.registry.v1.DeleteWebhook;
 import dev.skein.proto.registry.v1.GetWebhook;
 import dev.skein.proto.registry.v1.ListWebhooks;
+import dev.skein.proto.registry.v1.RegisteredModelTag;
 import dev.skein.proto.registry.v1.RegistryServiceGrpc.RegistryServiceBlockingStub;
+import dev.skein.proto.registry.v1.SetModelVersionTag;
 import dev.skein.proto.registry.v1.SetRegisteredModelAlias;
 import dev.skein.proto.registry.v1.TestWebhook;
 import dev.skein.proto.registry.v1.UpdateWebhook;
@@ -147,6 +150,43 @@ class WebhookTest {
             assertThat(version.containsKey("run_id")).isTrue();
             assertThat(new JsonObject(got.get(2).body()).getJsonObject("data").getString("alias"))
                     .isEqualTo("prod");
+            webhooks.deleteWebhook(
+                    DeleteWebhook.newBuilder().setWebhookId(hook.getWebhookId()).build());
+        }
+    }
+
+    @Test
+    void shouldSendNoVersionTagEventWhileTheModelIsAPrompt() throws Exception {
+        try (Receiver receiver = new Receiver()) {
+            Webhook hook = create(receiver.url(), "s", event(WebhookEntity.MODEL_VERSION_TAG, WebhookAction.SET));
+            String model = "prompt-" + UUID.randomUUID();
+            registry.createRegisteredModel(CreateRegisteredModel.newBuilder()
+                    .setName(model)
+                    .addTags(RegisteredModelTag.newBuilder()
+                            .setKey("mlflow.prompt.is_prompt")
+                            .setValue("true"))
+                    .build());
+            registry.createModelVersion(CreateModelVersion.newBuilder()
+                    .setName(model)
+                    .setSource("s3://b/p")
+                    .build());
+            SetModelVersionTag.Builder tag = SetModelVersionTag.newBuilder()
+                    .setName(model)
+                    .setVersion("1")
+                    .setValue("v");
+            registry.setModelVersionTag(tag.setKey("while-prompt").build());
+            // no longer a prompt: its next version tag is a model event (one model: its events in order)
+            registry.deleteRegisteredModelTag(DeleteRegisteredModelTag.newBuilder()
+                    .setName(model)
+                    .setKey("mlflow.prompt.is_prompt")
+                    .build());
+            registry.setModelVersionTag(tag.setKey("once-a-model").build());
+            await(receiver, about(model), 1);
+            Thread.sleep(1000); // deliveries run concurrently: give a wrong first one time to arrive too
+            assertThat(receiver.requests().stream().filter(about(model)).toList())
+                    .extracting(
+                            r -> new JsonObject(r.body()).getJsonObject("data").getString("key"))
+                    .containsExactly("once-a-model");
             webhooks.deleteWebhook(
                     DeleteWebhook.newBuilder().setWebhookId(hook.getWebhookId()).build());
         }

@@ -11,9 +11,11 @@ import dev.skein.registry.ModelAlias;
 import dev.skein.registry.ModelVersion;
 import dev.skein.registry.ModelView;
 import dev.skein.registry.RegisteredModel;
+import dev.skein.registry.RegisteredModelTag;
 import dev.skein.registry.VersionView;
 import dev.skein.registry.config.RegistryConfig;
 import dev.skein.registry.repository.AuditRepository;
+import dev.skein.registry.repository.TagRepositories;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
@@ -61,11 +63,14 @@ public class RegistryEvents {
 
     private final OutboxPublisher outbox;
     private final AuditRepository audit;
+    private final TagRepositories.ModelTags modelTags;
     private final String topic;
 
-    public RegistryEvents(OutboxPublisher outbox, AuditRepository audit, RegistryConfig config) {
+    public RegistryEvents(
+            OutboxPublisher outbox, AuditRepository audit, TagRepositories.ModelTags modelTags, RegistryConfig config) {
         this.outbox = outbox;
         this.audit = audit;
+        this.modelTags = modelTags;
         this.topic = config.outbox().eventsTopic();
     }
 
@@ -105,8 +110,13 @@ public class RegistryEvents {
         if (after != null) {
             b.setVersionAfter(after);
         }
-        return record(actor, model, detail.applyTo(b));
+        return modelTags
+                .findById(new RegisteredModelTag.Id(model.id, PROMPT_TAG))
+                .flatMap(promptTag -> record(actor, model, detail.applyTo(b.setModelIsPrompt(promptTag != null))));
     }
+
+    /** MLflow 3's tag of a registered model that is a prompt. */
+    private static final String PROMPT_TAG = "mlflow.prompt.is_prompt";
 
     /** What a change concerns besides the model: a version, a tag key, an alias. */
     public record Detail(String version, String key, String alias) {

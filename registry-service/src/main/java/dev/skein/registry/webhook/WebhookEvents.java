@@ -46,9 +46,10 @@ public final class WebhookEvents {
     }
 
     /**
-     * The webhook event a registry change makes, if any. A change to a prompt (MLflow 3: a model or
-     * version tagged {@value #PROMPT_TAG}) — its creation, a version, a version's tag, an alias — is
-     * not a model event: MLflow's server sends model events only for what is not a prompt.
+     * The webhook event a registry change makes, if any. A change to a prompt (MLflow 3: a model
+     * tagged {@value #PROMPT_TAG}, or a version created with that tag) — its creation, a version, a
+     * version's tag, an alias — is not a model event: MLflow's server sends model events only for
+     * what is not a prompt.
      */
     public static Optional<Event> of(RegistryChange c) {
         if (ofPrompt(c)) {
@@ -88,12 +89,20 @@ public final class WebhookEvents {
         };
     }
 
-    /** Whether the change is to a prompt: the model (alias changes) or version (tag changes) says so, before or after. */
+    /**
+     * Whether the change is to a prompt, by MLflow's rules: a creation by the tags it was made with
+     * (the model's, the version's), a version tag change by the registered model's tag at the time,
+     * an alias change by the model's tags before or after.
+     */
     private static boolean ofPrompt(RegistryChange c) {
-        return (c.hasModelBefore() && c.getModelBefore().containsTags(PROMPT_TAG))
-                || (c.hasModelAfter() && c.getModelAfter().containsTags(PROMPT_TAG))
-                || (c.hasVersionBefore() && c.getVersionBefore().containsTags(PROMPT_TAG))
-                || (c.hasVersionAfter() && c.getVersionAfter().containsTags(PROMPT_TAG));
+        return switch (c.getKind()) {
+            case REGISTERED_MODEL_CREATED -> c.getModelAfter().containsTags(PROMPT_TAG);
+            case MODEL_VERSION_CREATED -> c.getVersionAfter().containsTags(PROMPT_TAG);
+            case MODEL_VERSION_TAG_SET, MODEL_VERSION_TAG_DELETED -> c.getModelIsPrompt();
+            default ->
+                (c.hasModelBefore() && c.getModelBefore().containsTags(PROMPT_TAG))
+                        || (c.hasModelAfter() && c.getModelAfter().containsTags(PROMPT_TAG));
+        };
     }
 
     private static JsonObject model(RegisteredModelState m) {

@@ -34,15 +34,18 @@ class WebhookEventsTest {
     @Test
     void versionTagChangesOfAModelAreEventsAndOfAPromptAreNot() {
         for (boolean prompt : new boolean[] {false, true}) {
+            // the registered model decides, as MLflow's _is_prompt(name): not the version's own tags
             var set = WebhookEvents.of(change(RegistryChangeKind.MODEL_VERSION_TAG_SET)
                     .setKey("team")
-                    .setVersionBefore(version(prompt))
-                    .setVersionAfter(version(prompt))
+                    .setModelIsPrompt(prompt)
+                    .setVersionBefore(version(!prompt))
+                    .setVersionAfter(version(!prompt))
                     .build());
             var deleted = WebhookEvents.of(change(RegistryChangeKind.MODEL_VERSION_TAG_DELETED)
                     .setKey("team")
-                    .setVersionBefore(version(prompt))
-                    .setVersionAfter(version(prompt))
+                    .setModelIsPrompt(prompt)
+                    .setVersionBefore(version(!prompt))
+                    .setVersionAfter(version(!prompt))
                     .build());
             if (prompt) {
                 assertThat(set).isEmpty();
