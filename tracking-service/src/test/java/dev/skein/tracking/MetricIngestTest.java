@@ -67,6 +67,17 @@ class MetricIngestTest {
                 .get();
     }
 
+    private static void sendProtobuf(String key, MetricBatch batch) throws Exception {
+        producer.send(new ProducerRecord<>(
+                        TOPIC,
+                        null,
+                        key,
+                        batch.toByteArray(),
+                        List.of(new org.apache.kafka.common.header.internals.RecordHeader(
+                                "content-type", "application/x-protobuf".getBytes(StandardCharsets.UTF_8)))))
+                .get();
+    }
+
     @Test
     void shouldWriteJsonBatchesSinglePointsAndProtobufIntoTheRunsHistories() throws Exception {
         String run = newRun(tracking, newExperiment(tracking));
@@ -77,21 +88,15 @@ class MetricIngestTest {
                         + "{\"key\":\"loss\",\"value\":\"NaN\",\"timestamp\":1001,\"step\":2},"
                         + "{\"key\":\"acc\",\"value\":0.75,\"timestamp\":1000}]}");
         send(run, "{\"key\":\"loss\",\"value\":0.25,\"timestamp\":1002,\"step\":3}");
-        producer.send(new ProducerRecord<>(
-                        TOPIC,
-                        null,
-                        run,
-                        MetricBatch.newBuilder()
-                                .addMetrics(MetricPoint.newBuilder()
-                                        .setKey("loss")
-                                        .setValue(0.125)
-                                        .setTimestamp(1003)
-                                        .setStep(4))
-                                .build()
-                                .toByteArray(),
-                        List.of(new org.apache.kafka.common.header.internals.RecordHeader(
-                                "content-type", "application/x-protobuf".getBytes(StandardCharsets.UTF_8)))))
-                .get();
+        sendProtobuf(
+                run,
+                MetricBatch.newBuilder()
+                        .addMetrics(MetricPoint.newBuilder()
+                                .setKey("loss")
+                                .setValue(0.125)
+                                .setTimestamp(1003)
+                                .setStep(4))
+                        .build());
 
         Grpc.await(
                 "five points",
@@ -159,18 +164,36 @@ class MetricIngestTest {
                 modelPoint,
                 "{\"metrics\":[" + point + ",{\"key\":\"acc\",\"value\":0.9,\"timestamp\":1000,"
                         + "\"model_id\":\"m-0123456789abcdef0123456789abcdef\"}]}");
+        // the same as protobuf, encoded from MLflow's Metric (field 7: model_id)
+        String modelProto = newRun(tracking, newExperiment(tracking));
+        sendProtobuf(
+                modelProto,
+                MetricBatch.newBuilder()
+                        .addMetrics(MetricPoint.newBuilder()
+                                .setKey("loss")
+                                .setValue(1)
+                                .setTimestamp(1000)
+                                .setUnknownFields(com.google.protobuf.UnknownFieldSet.newBuilder()
+                                        .addField(
+                                                7,
+                                                com.google.protobuf.UnknownFieldSet.Field.newBuilder()
+                                                        .addLengthDelimited(com.google.protobuf.ByteString.copyFromUtf8(
+                                                                "m-0123456789abcdef0123456789abcdef"))
+                                                        .build())
+                                        .build()))
+                        .build());
         send(good, point);
 
         List<Event> dead = TopicReader.read(
                 TestInfra.kafkaBootstrap(),
                 DLQ,
-                Set.of(unknown, deleted, notJson, badPoint, modelPoint)::contains,
-                5,
+                Set.of(unknown, deleted, notJson, badPoint, modelPoint, modelProto)::contains,
+                6,
                 Duration.ofSeconds(60),
                 Duration.ofSeconds(1));
         Map<String, Event> byKey = new java.util.HashMap<>();
         dead.forEach(e -> byKey.put(e.key(), e));
-        assertThat(dead).hasSize(5);
+        assertThat(dead).hasSize(6);
         assertThat(byKey.get(unknown).header("skein-dlq-reason")).isEqualTo("Run with id=" + unknown + " not found");
         assertThat(byKey.get(unknown).value()).isEqualTo(point);
         assertThat(byKey.get(unknown).header("skein-dlq-topic")).isEqualTo(TOPIC);
@@ -186,6 +209,8 @@ class MetricIngestTest {
         assertThat(Grpc.points(tracking, deleted, "loss")).isEmpty();
         assertThat(byKey.get(modelPoint).header("skein-dlq-reason")).startsWith("'model_id' is not taken here");
         assertThat(Grpc.points(tracking, modelPoint, "loss")).isEmpty();
+        assertThat(byKey.get(modelProto).header("skein-dlq-reason")).startsWith("'model_id' is not taken here");
+        assertThat(Grpc.points(tracking, modelProto, "loss")).isEmpty();
     }
 
     @Test

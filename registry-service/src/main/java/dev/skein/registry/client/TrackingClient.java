@@ -16,8 +16,6 @@ import io.quarkus.grpc.GrpcClient;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -36,7 +34,7 @@ public class TrackingClient {
     public record RunRef(String runId, String artifactUri) {}
 
     /** What the registry knows of a logged model: its files' location and the run that logged it (or null). */
-    public record LoggedModelRef(String modelId, String artifactUri, String sourceRunId, Map<String, String> tags) {}
+    public record LoggedModelRef(String modelId, String artifactUri, String sourceRunId) {}
 
     private final MutinyTrackingServiceGrpc.MutinyTrackingServiceStub tracking;
     private final MutinyLoggedModelServiceGrpc.MutinyLoggedModelServiceStub loggedModels;
@@ -62,13 +60,10 @@ public class TrackingClient {
                 .getLoggedModel(GetLoggedModel.newBuilder().setModelId(modelId).build())
                 .map(r -> {
                     LoggedModelInfo info = r.getModel().getInfo();
-                    Map<String, String> tags = new LinkedHashMap<>();
-                    info.getTagsList().forEach(t -> tags.put(t.getKey(), t.getValue()));
                     return new LoggedModelRef(
                             info.getModelId(),
                             info.getArtifactUri(),
-                            info.hasSourceRunId() && !info.getSourceRunId().isEmpty() ? info.getSourceRunId() : null,
-                            tags);
+                            info.hasSourceRunId() && !info.getSourceRunId().isEmpty() ? info.getSourceRunId() : null);
                 })
                 .onFailure(StatusRuntimeException.class)
                 .transform(failure -> {

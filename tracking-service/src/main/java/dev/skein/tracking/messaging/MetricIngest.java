@@ -55,8 +55,12 @@ public class MetricIngest {
     public static final String PROTOBUF = "application/x-protobuf";
 
     private static final int POINTS_PER_TRANSACTION = 20_000;
-    /** MLflow 3's fields of a logged model's metric, which ingest records do not carry (refused, not dropped). */
-    private static final List<String> MODEL_FIELDS = List.of("model_id", "dataset_name", "dataset_digest");
+    /**
+     * MLflow 3's fields of a logged model's metric (by their number in MLflow's {@code Metric}), which
+     * ingest records do not carry: refused, not dropped.
+     */
+    private static final Map<Integer, String> MODEL_FIELD_NUMBERS =
+            Map.of(5, "dataset_name", 6, "dataset_digest", 7, "model_id");
     /** Histogram buckets of the lag, so that a scraper can tell its distribution over any interval. */
     private static final Duration[] LAG_BUCKETS = Stream.of(5, 10, 25, 50, 100, 250, 500, 750, 1000, 2500, 5000, 10000)
             .map(Duration::ofMillis)
@@ -250,6 +254,12 @@ public class MetricIngest {
         String runId = runId(r, batch.getRunId().isEmpty() ? null : batch.getRunId());
         List<MetricPoint> points = new ArrayList<>(batch.getMetricsCount());
         for (var m : batch.getMetricsList()) {
+            MODEL_FIELD_NUMBERS.forEach((number, field) -> {
+                // a point encoded from MLflow's Metric, whose fields 5-7 name the model and dataset
+                if (m.getUnknownFields().hasField(number)) {
+                    throw modelField(field);
+                }
+            });
             Validation.metric(m.getKey(), m.getValue(), m.getTimestamp());
             points.add(new MetricPoint(m.getKey(), m.getValue(), m.getTimestamp(), m.getStep()));
         }
@@ -263,6 +273,7 @@ public class MetricIngest {
         } catch (DecodeException | ClassCastException e) {
             throw new BadRecord("Not a JSON object: " + e.getMessage());
         }
+        refuseModelFields(json);
         String runId = runId(r, string(json, "run_id"));
         List<MetricPoint> points = new ArrayList<>();
         Object metrics = json.getValue("metrics");
@@ -282,13 +293,21 @@ public class MetricIngest {
         return new Parsed(r, runId, points, null);
     }
 
-    private static MetricPoint point(JsonObject json) {
-        for (String field : MODEL_FIELDS) {
+    private static void refuseModelFields(JsonObject json) {
+        for (String field : MODEL_FIELD_NUMBERS.values()) {
             if (json.getValue(field) != null) {
-                throw new BadRecord("'" + field + "' is not taken here: ingest records carry run metrics only;"
-                        + " log a logged model's metrics with runs/log-batch");
+                throw modelField(field);
             }
         }
+    }
+
+    private static BadRecord modelField(String field) {
+        return new BadRecord("'" + field + "' is not taken here: ingest records carry run metrics only;"
+                + " log a logged model's metrics with runs/log-batch");
+    }
+
+    private static MetricPoint point(JsonObject json) {
+        refuseModelFields(json);
         String key = string(json, "key");
         Double value = number(json, "value");
         Long timestamp = integer(json, "timestamp");

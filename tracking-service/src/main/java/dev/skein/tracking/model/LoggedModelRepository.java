@@ -125,11 +125,15 @@ public class LoggedModelRepository {
 
     /**
      * Sets one tag to what {@code update} makes of its current value (null: none), under the model's
-     * row lock, so concurrent updates of the tag follow one another; {@code update} answering null
-     * writes nothing. False if there is no such model.
+     * row lock (NO KEY UPDATE: metric writers' KEY SHARE locks do not make it wait), so concurrent
+     * updates of the tag follow one another; {@code update} answering null writes nothing. False if
+     * there is no such model, or it is deleted (MLflow's server does not find a deleted model).
      */
     public Uni<Boolean> updateTag(String modelId, String key, UnaryOperator<String> update) {
-        return pool.withTransaction(conn -> exists(conn, modelId)
+        return pool.withTransaction(conn -> conn.preparedQuery("SELECT 1 FROM tracking.logged_models"
+                        + " WHERE model_id = $1 AND lifecycle_stage <> 'deleted' FOR NO KEY UPDATE")
+                .execute(Tuple.of(modelId))
+                .map(rows -> rows.size() > 0)
                 .flatMap(found -> !found
                         ? Uni.createFrom().item(false)
                         : conn.preparedQuery(

@@ -151,7 +151,7 @@ public class LoggedModelService {
         Inputs.required(modelId, "model_id");
         Inputs.required(name, "name");
         if (version < 1) {
-            throw ApiException.invalidParameter("Invalid value " + version + " for parameter 'version' supplied.");
+            throw ApiException.invalidParameter("A version number of at least 1 is required, got " + version);
         }
         return models.updateTag(modelId, MODEL_VERSIONS_TAG, listed -> ModelVersionsTag.append(listed, name, version))
                 .map(found -> {
