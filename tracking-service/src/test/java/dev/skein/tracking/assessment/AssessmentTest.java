@@ -429,4 +429,40 @@ class AssessmentTest {
         assertThat(fails(ErrorCode.RESOURCE_DOES_NOT_EXIST, () -> get(traceId, fb.getAssessmentId())))
                 .isEqualTo("Trace with ID '" + traceId + "' not found.");
     }
+
+    @Test
+    void shouldKeepATraceAtItsAssessmentLimitUnderConcurrentCreates() throws Exception {
+        String traceId = newTrace();
+        int below = AssessmentService.MAX_PER_TRACE - 5;
+        for (int i = 0; i < below; i++) {
+            create(traceId, feedback("f" + i, number(i)));
+        }
+        // 20 creates race for the last 5 places: exactly 5 are written, the others refused
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(20);
+        try {
+            List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                int n = i;
+                results.add(pool.submit(() -> {
+                    try {
+                        create(traceId, feedback("race" + n, number(n)));
+                        return true;
+                    } catch (StatusRuntimeException e) {
+                        assertThat(GrpcErrors.errorCode(e)).isEqualTo(ErrorCode.INVALID_PARAMETER_VALUE);
+                        assertThat(e.getStatus().getDescription())
+                                .contains("already has " + AssessmentService.MAX_PER_TRACE + " assessments");
+                        return false;
+                    }
+                }));
+            }
+            int written = 0;
+            for (var r : results) {
+                written += r.get() ? 1 : 0;
+            }
+            assertThat(written).isEqualTo(5);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(info(traceId).getAssessmentsCount()).isEqualTo(AssessmentService.MAX_PER_TRACE);
+    }
 }
