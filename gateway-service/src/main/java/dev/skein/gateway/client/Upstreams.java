@@ -8,6 +8,7 @@ import dev.skein.proto.artifacts.v1.ArtifactServiceGrpc;
 import dev.skein.proto.registry.v1.AuditServiceGrpc;
 import dev.skein.proto.registry.v1.RegistryServiceGrpc;
 import dev.skein.proto.registry.v1.WebhookServiceGrpc;
+import dev.skein.proto.tracking.v1.AssessmentServiceGrpc;
 import dev.skein.proto.tracking.v1.LoggedModelServiceGrpc;
 import dev.skein.proto.tracking.v1.TraceServiceGrpc;
 import dev.skein.proto.tracking.v1.TrackingAdminServiceGrpc;
@@ -80,6 +81,7 @@ public class Upstreams {
                 TrackingServiceGrpc.getServiceDescriptor(), tracking,
                 TrackingAdminServiceGrpc.getServiceDescriptor(), tracking,
                 TraceServiceGrpc.getServiceDescriptor(), tracking,
+                AssessmentServiceGrpc.getServiceDescriptor(), tracking,
                 LoggedModelServiceGrpc.getServiceDescriptor(), tracking,
                 RegistryServiceGrpc.getServiceDescriptor(), registry,
                 WebhookServiceGrpc.getServiceDescriptor(), registry,

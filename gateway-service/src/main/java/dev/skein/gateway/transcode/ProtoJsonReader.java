@@ -7,7 +7,12 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.FieldMask;
+import com.google.protobuf.ListValue;
 import com.google.protobuf.Message;
+import com.google.protobuf.NullValue;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.Timestamps;
 import dev.skein.common.error.ApiException;
@@ -18,7 +23,8 @@ import java.io.IOException;
  * about types (a number where a string belongs is an error, as in MLflow), lenient where MLflow's
  * clients differ: int64 as number or string, doubles as numbers or "NaN"/"Infinity"/"-Infinity",
  * snake_case or lowerCamel names, unknown fields ignored, null meaning absent. Timestamp and
- * Duration are read from protobuf's JSON strings ("2025-01-01T00:00:00.5Z", "1.5s").
+ * Duration are read from protobuf's JSON strings ("2025-01-01T00:00:00.5Z", "1.5s"), Value / Struct
+ * / ListValue from any JSON, FieldMask from its string of lowerCamel paths.
  */
 public final class ProtoJsonReader {
 
@@ -164,6 +170,26 @@ public final class ProtoJsonReader {
             }
             case MESSAGE -> {
                 String type = f.getMessageType().getFullName();
+                switch (type) {
+                    case "google.protobuf.Value" -> {
+                        return jsonValue(p, t);
+                    }
+                    case "google.protobuf.Struct", "google.protobuf.ListValue" -> {
+                        Value v = jsonValue(p, t);
+                        if (type.equals("google.protobuf.Struct") ? !v.hasStructValue() : !v.hasListValue()) {
+                            throw JsonFields.invalid(path, text(p, t), describe(t));
+                        }
+                        return type.equals("google.protobuf.Struct") ? v.getStructValue() : v.getListValue();
+                    }
+                    case "google.protobuf.FieldMask" -> {
+                        if (t == JsonToken.VALUE_STRING) {
+                            return fieldMask(p.getText());
+                        }
+                    }
+                    default -> {
+                        // an ordinary message, read below
+                    }
+                }
                 if (t == JsonToken.VALUE_STRING
                         && (type.equals("google.protobuf.Timestamp") || type.equals("google.protobuf.Duration"))) {
                     try {
@@ -183,6 +209,62 @@ public final class ProtoJsonReader {
             }
             default -> throw ApiException.invalidParameter("Parameter '" + path + "' cannot be set over JSON");
         }
+    }
+
+    /**
+     * A google.protobuf.Value: any JSON, as protobuf's JSON mapping reads it (MLflow 3's assessment
+     * values). Nesting is bounded by the parser's depth limit.
+     */
+    private static Value jsonValue(JsonParser p, JsonToken t) throws IOException {
+        return switch (t) {
+            case VALUE_NULL ->
+                Value.newBuilder().setNullValue(NullValue.NULL_VALUE).build();
+            case VALUE_TRUE, VALUE_FALSE ->
+                Value.newBuilder().setBoolValue(t == JsonToken.VALUE_TRUE).build();
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT ->
+                Value.newBuilder().setNumberValue(p.getDoubleValue()).build();
+            case VALUE_STRING -> Value.newBuilder().setStringValue(p.getText()).build();
+            case START_ARRAY -> {
+                ListValue.Builder list = ListValue.newBuilder();
+                JsonToken element;
+                while ((element = p.nextToken()) != JsonToken.END_ARRAY) {
+                    list.addValues(jsonValue(p, element));
+                }
+                yield Value.newBuilder().setListValue(list).build();
+            }
+            case START_OBJECT -> {
+                Struct.Builder struct = Struct.newBuilder();
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String key = p.currentName();
+                    struct.putFields(key, jsonValue(p, p.nextToken()));
+                }
+                yield Value.newBuilder().setStructValue(struct).build();
+            }
+            default -> throw ApiException.invalidParameter("Malformed request body: unexpected " + t);
+        };
+    }
+
+    /** A FieldMask's JSON form: lowerCamel paths joined by commas ({@code "assessmentName,feedback"}). */
+    private static FieldMask fieldMask(String text) {
+        FieldMask.Builder mask = FieldMask.newBuilder();
+        for (String path : text.split(",")) {
+            if (!path.isBlank()) {
+                mask.addPaths(snakeCase(path.trim()));
+            }
+        }
+        return mask.build();
+    }
+
+    private static String snakeCase(String camel) {
+        StringBuilder out = new StringBuilder(camel.length() + 4);
+        for (char c : camel.toCharArray()) {
+            if (Character.isUpperCase(c)) {
+                out.append('_').append(Character.toLowerCase(c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 
     /** Map keys are JSON strings whatever their proto type. */

@@ -6,9 +6,14 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Duration;
+import com.google.protobuf.FieldMask;
+import com.google.protobuf.ListValue;
 import com.google.protobuf.Message;
+import com.google.protobuf.Struct;
 import com.google.protobuf.Timestamp;
+import com.google.protobuf.Value;
 import com.google.protobuf.util.Durations;
+import com.google.protobuf.util.FieldMaskUtil;
 import com.google.protobuf.util.Timestamps;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -20,7 +25,8 @@ import java.util.Map;
 /**
  * Writes a response message as MLflow's server does: set fields only, proto (snake_case) names,
  * enums by name, 64-bit integers as JSON numbers, NaN/±Infinity as "NaN", "Infinity",
- * "-Infinity", and Timestamp / Duration as RFC 3339 and "1.5s" strings (protobuf's JSON mapping).
+ * "-Infinity", Timestamp / Duration as RFC 3339 and "1.5s" strings, Value / Struct / ListValue as
+ * the JSON they hold and FieldMask as its string of lowerCamel paths (protobuf's JSON mapping).
  */
 public final class ProtoJsonWriter {
 
@@ -163,7 +169,50 @@ public final class ProtoJsonWriter {
             case "google.protobuf.Duration" ->
                 g.writeString(
                         Durations.toString(Duration.newBuilder().mergeFrom(m).build()));
+            case "google.protobuf.Value" ->
+                writeJsonValue(g, Value.newBuilder().mergeFrom(m).build());
+            case "google.protobuf.Struct" ->
+                writeJsonValue(
+                        g,
+                        Value.newBuilder()
+                                .setStructValue(Struct.newBuilder().mergeFrom(m))
+                                .build());
+            case "google.protobuf.ListValue" ->
+                writeJsonValue(
+                        g,
+                        Value.newBuilder()
+                                .setListValue(ListValue.newBuilder().mergeFrom(m))
+                                .build());
+            case "google.protobuf.FieldMask" ->
+                g.writeString(FieldMaskUtil.toJsonString(
+                        FieldMask.newBuilder().mergeFrom(m).build()));
             default -> writeMessage(g, m);
+        }
+    }
+
+    /** A google.protobuf.Value as the JSON it stands for (MLflow 3's assessment values). */
+    private static void writeJsonValue(JsonGenerator g, Value v) throws IOException {
+        switch (v.getKindCase()) {
+            case BOOL_VALUE -> g.writeBoolean(v.getBoolValue());
+            case NUMBER_VALUE -> writeDouble(g, v.getNumberValue());
+            case STRING_VALUE -> g.writeString(v.getStringValue());
+            case LIST_VALUE -> {
+                g.writeStartArray();
+                for (Value element : v.getListValue().getValuesList()) {
+                    writeJsonValue(g, element);
+                }
+                g.writeEndArray();
+            }
+            case STRUCT_VALUE -> {
+                g.writeStartObject();
+                for (Map.Entry<String, Value> e :
+                        v.getStructValue().getFieldsMap().entrySet()) {
+                    g.writeFieldName(e.getKey());
+                    writeJsonValue(g, e.getValue());
+                }
+                g.writeEndObject();
+            }
+            default -> g.writeNull();
         }
     }
 

@@ -17,23 +17,38 @@ public final class QueryReader {
     public static Message read(Map<String, List<String>> params, Message prototype) {
         Message.Builder builder = prototype.newBuilderForType();
         for (Map.Entry<String, List<String>> e : params.entrySet()) {
-            FieldDescriptor f = JsonFields.find(builder.getDescriptorForType(), e.getKey());
-            if (f == null || e.getValue().isEmpty()) {
-                continue;
-            }
-            if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
-                throw ApiException.invalidParameter(
-                        "Parameter '" + f.getName() + "' cannot be given as a query parameter");
-            }
-            if (f.isRepeated()) {
-                for (String v : e.getValue()) {
-                    builder.addRepeatedField(f, convert(f, v));
-                }
-            } else {
-                builder.setField(f, convert(f, e.getValue().get(e.getValue().size() - 1)));
-            }
+            set(builder, e.getKey(), e.getValue());
         }
         return builder.build();
+    }
+
+    /**
+     * Sets the field a parameter names; a dotted name ({@code assessment.trace_id}, as a path
+     * template's {@code {assessment.trace_id}}) names a field of a message field.
+     */
+    private static void set(Message.Builder builder, String name, List<String> values) {
+        int dot = name.indexOf('.');
+        if (dot > 0) {
+            FieldDescriptor outer = JsonFields.find(builder.getDescriptorForType(), name.substring(0, dot));
+            if (outer != null && outer.getJavaType() == FieldDescriptor.JavaType.MESSAGE && !outer.isRepeated()) {
+                set(builder.getFieldBuilder(outer), name.substring(dot + 1), values);
+            }
+            return;
+        }
+        FieldDescriptor f = JsonFields.find(builder.getDescriptorForType(), name);
+        if (f == null || values.isEmpty()) {
+            return;
+        }
+        if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
+            throw ApiException.invalidParameter("Parameter '" + f.getName() + "' cannot be given as a query parameter");
+        }
+        if (f.isRepeated()) {
+            for (String v : values) {
+                builder.addRepeatedField(f, convert(f, v));
+            }
+        } else {
+            builder.setField(f, convert(f, values.get(values.size() - 1)));
+        }
     }
 
     private static Object convert(FieldDescriptor f, String text) {

@@ -92,4 +92,23 @@ class RouteTableTest {
         assertThat(artifacts.match("/api/2.0/mlflow-artifacts/mpu/create/").routes())
                 .isEmpty();
     }
+
+    @Test
+    void shouldServeMlflow3AssessmentsAtMlflowsPaths() {
+        ManagedChannel assessments =
+                ManagedChannelBuilder.forTarget("127.0.0.1:1").usePlaintext().build();
+        try {
+            RouteTable t = RouteTable.of(
+                    Map.of(dev.skein.proto.tracking.v1.AssessmentServiceGrpc.getServiceDescriptor(), assessments),
+                    1024);
+            RouteTable.Match create = t.match("/api/3.0/mlflow/traces/tr-1/assessments");
+            assertThat(create.routes()).containsOnlyKeys("POST");
+            assertThat(create.pathParams()).containsEntry("assessment.trace_id", "tr-1");
+            RouteTable.Match one = t.match("/ajax-api/3.0/mlflow/traces/tr-1/assessments/a-2");
+            assertThat(one.routes()).containsOnlyKeys("GET", "PATCH", "DELETE");
+            assertThat(one.pathParams()).containsEntry("trace_id", "tr-1").containsEntry("assessment_id", "a-2");
+        } finally {
+            assessments.shutdownNow();
+        }
+    }
 }

@@ -174,4 +174,57 @@ class TranscodeTest {
                 .isInstanceOf(ApiException.class)
                 .hasMessageContaining("trace.trace_info.request_time");
     }
+
+    @Test
+    void shouldReadAndWriteAssessmentValuesAsTheJsonTheyHold() {
+        var create = (dev.skein.proto.tracking.v1.CreateAssessment) ProtoJsonReader.read(
+                ("{\"assessment\": {\"assessment_name\": \"quality\", \"feedback\": {\"value\":"
+                                + " {\"score\": 4, \"tags\": [\"short\", true, null], \"note\": {\"a\": 1.5}}}}}")
+                        .getBytes(StandardCharsets.UTF_8),
+                dev.skein.proto.tracking.v1.CreateAssessment.getDefaultInstance());
+        var value = create.getAssessment().getFeedback().getValue();
+        assertThat(value.getStructValue().getFieldsOrThrow("score").getNumberValue())
+                .isEqualTo(4.0);
+        var tags = value.getStructValue().getFieldsOrThrow("tags").getListValue();
+        assertThat(tags.getValues(0).getStringValue()).isEqualTo("short");
+        assertThat(tags.getValues(1).getBoolValue()).isTrue();
+        assertThat(tags.getValues(2).hasNullValue()).isTrue();
+
+        JsonObject written = new JsonObject(new String(ProtoJsonWriter.write(create), StandardCharsets.UTF_8));
+        JsonObject writtenValue =
+                written.getJsonObject("assessment").getJsonObject("feedback").getJsonObject("value");
+        assertThat(writtenValue.getDouble("score")).isEqualTo(4.0);
+        assertThat(writtenValue.getJsonArray("tags").getList()).containsExactly("short", true, null);
+        assertThat(writtenValue.getJsonObject("note").getDouble("a")).isEqualTo(1.5);
+        // a scalar value, and JSON null (the value of a feedback that has an error instead)
+        var scalar = (dev.skein.proto.tracking.v1.Feedback) ProtoJsonReader.read(
+                "{\"value\": \"yes\"}".getBytes(StandardCharsets.UTF_8),
+                dev.skein.proto.tracking.v1.Feedback.getDefaultInstance());
+        assertThat(scalar.getValue().getStringValue()).isEqualTo("yes");
+        var none = dev.skein.proto.tracking.v1.Feedback.newBuilder()
+                .setValue(com.google.protobuf.Value.newBuilder().setNullValue(com.google.protobuf.NullValue.NULL_VALUE))
+                .build();
+        assertThat(new String(ProtoJsonWriter.write(none), StandardCharsets.UTF_8))
+                .isEqualTo("{\"value\":null}");
+    }
+
+    @Test
+    void shouldReadAFieldMaskFromItsLowerCamelStringAsMlflowsClientSendsIt() {
+        var update = (dev.skein.proto.tracking.v1.UpdateAssessment) ProtoJsonReader.read(
+                "{\"assessment\": {\"rationale\": \"r\"}, \"update_mask\": \"assessmentName,feedback,rationale\"}"
+                        .getBytes(StandardCharsets.UTF_8),
+                dev.skein.proto.tracking.v1.UpdateAssessment.getDefaultInstance());
+        assertThat(update.getUpdateMask().getPathsList()).containsExactly("assessment_name", "feedback", "rationale");
+        assertThat(new JsonObject(new String(ProtoJsonWriter.write(update), StandardCharsets.UTF_8))
+                        .getString("update_mask"))
+                .isEqualTo("assessmentName,feedback,rationale");
+    }
+
+    @Test
+    void shouldSetNestedFieldsFromDottedPathParameters() {
+        var create = (dev.skein.proto.tracking.v1.CreateAssessment) QueryReader.read(
+                Map.of("assessment.trace_id", List.of("tr-1")),
+                dev.skein.proto.tracking.v1.CreateAssessment.getDefaultInstance());
+        assertThat(create.getAssessment().getTraceId()).isEqualTo("tr-1");
+    }
 }

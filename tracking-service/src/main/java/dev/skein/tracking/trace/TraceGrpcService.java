@@ -21,6 +21,7 @@ import dev.skein.proto.tracking.v1.TraceRequestMetadata;
 import dev.skein.proto.tracking.v1.TraceStatus;
 import dev.skein.proto.tracking.v1.TraceTag;
 import dev.skein.tracking.KeyValue;
+import dev.skein.tracking.assessment.TraceAssessments;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
 import java.util.List;
@@ -34,8 +35,12 @@ public class TraceGrpcService extends MutinyTraceServiceGrpc.TraceServiceImplBas
 
     private final TraceService traces;
 
-    public TraceGrpcService(TraceService traces) {
+    /** MLflow 3's trace infos carry the trace's assessments (assessment package). */
+    private final TraceAssessments assessments;
+
+    public TraceGrpcService(TraceService traces, TraceAssessments assessments) {
         this.traces = traces;
+        this.assessments = assessments;
     }
 
     @Override
@@ -118,34 +123,35 @@ public class TraceGrpcService extends MutinyTraceServiceGrpc.TraceServiceImplBas
     @Override
     public Uni<StartTraceV3.Response> startTraceV3(StartTraceV3 r) {
         return unary(() -> traces.startV3(TraceV3.fromProto(r.getTrace().getTraceInfo()))
-                .map(t -> StartTraceV3.Response.newBuilder()
-                        .setTrace(Trace.newBuilder().setTraceInfo(TraceV3.toProto(t)))
+                .flatMap(t -> assessments.withAssessments(TraceV3.toProto(t)))
+                .map(info -> StartTraceV3.Response.newBuilder()
+                        .setTrace(Trace.newBuilder().setTraceInfo(info))
                         .build()));
     }
 
     @Override
     public Uni<GetTraceInfoV3.Response> getTraceInfoV3(GetTraceInfoV3 r) {
-        return unary(() -> traces.get(r.getTraceId()).map(t -> GetTraceInfoV3.Response.newBuilder()
-                .setTrace(Trace.newBuilder().setTraceInfo(TraceV3.toProto(t)))
-                .build()));
+        return unary(() -> traces.get(r.getTraceId())
+                .flatMap(t -> assessments.withAssessments(TraceV3.toProto(t)))
+                .map(info -> GetTraceInfoV3.Response.newBuilder()
+                        .setTrace(Trace.newBuilder().setTraceInfo(info))
+                        .build()));
     }
 
     @Override
     public Uni<BatchGetTraces.Response> batchGetTraces(BatchGetTraces r) {
         return unary(() -> traces.batchGet(r.getTraceIdsList(), r.getExperimentIdsList())
-                .map(found -> {
-                    BatchGetTraces.Response.Builder b = BatchGetTraces.Response.newBuilder();
-                    found.forEach(t -> b.addTraces(TraceV3.trace(t)));
-                    return b.build();
-                }));
+                .flatMap(found ->
+                        assessments.traces(found.stream().map(TraceV3::trace).toList()))
+                .map(found ->
+                        BatchGetTraces.Response.newBuilder().addAllTraces(found).build()));
     }
 
     @Override
     public Uni<GetTrace.Response> getTrace(GetTrace r) {
         return unary(() -> traces.getWithSpans(r.hasTraceId() ? r.getTraceId() : null)
-                .map(t -> GetTrace.Response.newBuilder()
-                        .setTrace(TraceV3.trace(t))
-                        .build()));
+                .flatMap(t -> assessments.withAssessments(TraceV3.trace(t)))
+                .map(t -> GetTrace.Response.newBuilder().setTrace(t).build()));
     }
 
     @Override
@@ -156,14 +162,16 @@ public class TraceGrpcService extends MutinyTraceServiceGrpc.TraceServiceImplBas
                         r.getMaxResults(),
                         r.getOrderByList(),
                         r.hasPageToken() ? r.getPageToken() : null)
-                .map(page -> {
-                    SearchTracesV3.Response.Builder b = SearchTracesV3.Response.newBuilder();
-                    page.items().forEach(t -> b.addTraces(TraceV3.toProto(t)));
-                    if (page.nextPageToken() != null) {
-                        b.setNextPageToken(page.nextPageToken());
-                    }
-                    return b.build();
-                }));
+                .flatMap(page -> assessments
+                        .infos(page.items().stream().map(TraceV3::toProto).toList())
+                        .map(infos -> {
+                            SearchTracesV3.Response.Builder b =
+                                    SearchTracesV3.Response.newBuilder().addAllTraces(infos);
+                            if (page.nextPageToken() != null) {
+                                b.setNextPageToken(page.nextPageToken());
+                            }
+                            return b.build();
+                        })));
     }
 
     @Override
