@@ -111,4 +111,21 @@ class RouteTableTest {
             assessments.shutdownNow();
         }
     }
+
+    @Test
+    void shouldNeverRouteInternalRpcs() {
+        // rpcs without an HTTP binding are for the services behind the gateway only
+        RouteTable t = RouteTable.of(
+                Map.of(
+                        dev.skein.proto.tracking.v1.LoggedModelServiceGrpc.getServiceDescriptor(), channel,
+                        dev.skein.proto.tracking.v1.TraceServiceGrpc.getServiceDescriptor(), channel),
+                1024);
+        assertThat(t.all().stream().map(r -> r.method().getFullMethodName()))
+                .isNotEmpty()
+                .doesNotContain(
+                        dev.skein.proto.tracking.v1.LoggedModelServiceGrpc.getListLoggedModelVersionMethod()
+                                .getFullMethodName(),
+                        dev.skein.proto.tracking.v1.TraceServiceGrpc.getLogSpansMethod()
+                                .getFullMethodName());
+    }
 }
