@@ -20,9 +20,9 @@ import org.jboss.logging.Logger;
  * Writes an artifact-service {@code Download} stream as an HTTP response, with flat memory: the next
  * chunk is asked for only once the client has taken the last. The response ends with its last byte
  * (not when the call ends), so a client that leaves once it has everything cannot cut a finished
- * call; the call is cancelled only if the client goes while the response is still under way (or once
- * a HEAD request has its headers). Used by
- * every artifact download the gateway serves (the artifact proxy, get-artifact, get-trace-artifact).
+ * call; the call is cancelled only if the client goes while the response is still under way, or once
+ * a HEAD request has its headers. Used by every artifact download the gateway serves (the artifact
+ * proxy, get-artifact, get-trace-artifact).
  */
 final class DownloadWriter {
 

@@ -52,9 +52,9 @@ final class Errors {
      * An upstream's description reaches the client only when the upstream marked the status as a
      * deliberate API error (the {@link GrpcErrors#ERROR_CODE} trailer) and it is not a server-side
      * failure — a deliberate TEMPORARILY_UNAVAILABLE (a read stopped by its deadline, say) is the
-     * caller's to act on, so it is relayed too; anything else — a status from gRPC itself, a proxy, an unexpected failure whose
-     * description may name hosts, classes or SQL — is answered with the mapped status and a generic
-     * message carrying the id under which it was logged.
+     * caller's to act on, so it is relayed too; anything else — a status from gRPC itself, a proxy,
+     * an unexpected failure whose description may name hosts, classes or SQL — is answered with the
+     * mapped status and a generic message carrying the id under which it was logged.
      */
     static Answer answer(StatusRuntimeException sre, String id) {
         if (sre.getStatus().getCode() == Status.Code.UNAUTHENTICATED) {
