@@ -12,8 +12,18 @@ import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -237,6 +247,70 @@ class BadInputIT {
                 "runs/search",
                 new JsonObject().put("experiment_ids", ids).put("filter", "params.note = 'x'' OR ''a''=''a'")));
         assertThat(injection.containsKey("runs")).isFalse();
+    }
+
+    /**
+     * A 404, a 405 and a 308 do not need the request body: the gateway answers at once, announces the
+     * close, reads and drops at most skein.gateway.max-discarded-body-size (64 MiB) of a body still
+     * arriving, and closes the connection; it never reads a body of any size to its end.
+     */
+    @Test
+    void routingAnswersCloseTheConnectionInsteadOfReadingAnEndlessBody() throws Exception {
+        String[][] cases = {
+            {"/api/2.0/mlflow/no-such-endpoint", "404"},
+            {"/api/2.0/mlflow/experiments/get", "405"},
+            {"/api/2.0//mlflow/experiments/create", "308"},
+        };
+        long declared = 1L << 30;
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            for (String[] c : cases) {
+                try (Socket s = new Socket("127.0.0.1", Suite.GATEWAY_PORT)) {
+                    OutputStream out = s.getOutputStream();
+                    out.write(("POST " + c[0] + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                                    + "Content-Length: " + declared + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    Future<String> answer = threads.submit(() -> {
+                        ByteArrayOutputStream got = new ByteArrayOutputStream();
+                        byte[] buf = new byte[8192];
+                        try {
+                            for (int n; (n = s.getInputStream().read(buf)) >= 0; ) {
+                                got.write(buf, 0, n);
+                            }
+                        } catch (IOException reset) {
+                            // closed with unread request bytes: a reset may follow the answer
+                        }
+                        return got.toString(StandardCharsets.UTF_8);
+                    });
+                    Future<Long> sent = threads.submit(() -> {
+                        byte[] chunk = new byte[64 * 1024];
+                        Arrays.fill(chunk, (byte) ' ');
+                        long n = 0;
+                        try {
+                            while (n < declared) {
+                                out.write(chunk);
+                                n += chunk.length;
+                            }
+                        } catch (IOException closed) {
+                            // the gateway closed the connection: what it read is bounded
+                        }
+                        return n;
+                    });
+                    // generous: a gateway that read the whole GiB, or stopped reading without closing,
+                    // fails here (the second never returns)
+                    long written = sent.get(5, TimeUnit.MINUTES);
+                    assertThat(written)
+                            .as("bytes of the body sent before the gateway closed (%s)", c[0])
+                            .isLessThan(declared / 4);
+                    assertThat(answer.get(1, TimeUnit.MINUTES))
+                            .as(c[0])
+                            .startsWith("HTTP/1.1 " + c[1])
+                            .containsIgnoringCase("connection: close");
+                }
+            }
+        } finally {
+            threads.shutdownNow();
+        }
     }
 
     /** Every endpoint, fed every shape of nonsense: never a 500. */

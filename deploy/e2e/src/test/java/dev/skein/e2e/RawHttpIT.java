@@ -15,8 +15,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -37,13 +39,13 @@ class RawHttpIT {
     @Test
     void aServedPathWithAnotherMethodIsMethodNotAllowedAsInFlask() {
         String[][] cases = {
-            {"POST", "/get-artifact", "GET"},
-            {"PUT", "/model-versions/get-artifact", "GET"},
-            {"GET", "/ajax-api/2.0/mlflow/upload-artifact", "POST"},
-            {"POST", "/ajax-api/2.0/mlflow/get-trace-artifact", "GET"},
-            {"DELETE", "/ajax-api/2.0/mlflow/gateway-proxy", "GET, POST"},
-            {"POST", "/api/2.0/mlflow-artifacts/artifacts/a/b.txt", "DELETE, GET, PUT"},
-            {"GET", "/api/2.0/mlflow/experiments/create", "POST"},
+            {"POST", "/get-artifact", "GET, HEAD, OPTIONS"},
+            {"PUT", "/model-versions/get-artifact", "GET, HEAD, OPTIONS"},
+            {"GET", "/ajax-api/2.0/mlflow/upload-artifact", "OPTIONS, POST"},
+            {"POST", "/ajax-api/2.0/mlflow/get-trace-artifact", "GET, OPTIONS"},
+            {"DELETE", "/ajax-api/2.0/mlflow/gateway-proxy", "GET, HEAD, OPTIONS, POST"},
+            {"POST", "/api/2.0/mlflow-artifacts/artifacts/a/b.txt", "DELETE, GET, HEAD, OPTIONS, PUT"},
+            {"GET", "/api/2.0/mlflow/experiments/create", "OPTIONS, POST"},
         };
         for (String[] c : cases) {
             Response r = api().request(c[0], c[1]);
@@ -59,12 +61,82 @@ class RawHttpIT {
 
     /** A request sent with its path exactly as written (REST Assured rewrites double slashes). */
     private static HttpResponse<String> raw(String method, String pathAndQuery) throws Exception {
-        return HttpClient.newHttpClient()
+        return raw(method, pathAndQuery, HttpRequest.BodyPublishers.noBody());
+    }
+
+    private static HttpResponse<String> raw(String method, String pathAndQuery, HttpRequest.BodyPublisher body)
+            throws Exception {
+        return HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .build()
                 .send(
                         HttpRequest.newBuilder(URI.create(Suite.url() + pathAndQuery))
-                                .method(method, HttpRequest.BodyPublishers.noBody())
+                                .method(method, body)
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * Flask serves HEAD wherever it serves GET (the GET answer: status and headers, no body) and
+     * OPTIONS at every path it serves (200, the methods in Allow), for the REST routes and the
+     * artifact downloads alike.
+     */
+    @Test
+    void headAndOptionsAreAnsweredAsFlaskAnswersThem() throws Exception {
+        String experiment = "/api/2.0/mlflow/experiments/get?experiment_id=0";
+        var get = raw("GET", experiment);
+        var head = raw("HEAD", experiment);
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.body()).isEmpty();
+        assertThat(head.headers().firstValue("Content-Type")).hasValue("application/json");
+        assertThat(head.headers().firstValue("Content-Length"))
+                .hasValue(Integer.toString(get.body().getBytes(StandardCharsets.UTF_8).length));
+        var missing = raw("HEAD", "/api/2.0/mlflow/experiments/get?experiment_id=987654321");
+        assertThat(missing.statusCode()).isEqualTo(404);
+        assertThat(missing.body()).isEmpty();
+
+        // the streamed history
+        String run = newRun(newExperiment());
+        ok(post(
+                "runs/log-metric",
+                new JsonObject()
+                        .put("run_id", run)
+                        .put("key", "m")
+                        .put("value", 1.0)
+                        .put("timestamp", 1)
+                        .put("step", 0)));
+        var history = raw("HEAD", "/api/2.0/mlflow/metrics/get-history?run_id=" + run + "&metric_key=m");
+        assertThat(history.statusCode()).isEqualTo(200);
+        assertThat(history.body()).isEmpty();
+        assertThat(history.headers().firstValue("Content-Type")).hasValue("application/json");
+
+        // an artifact: its headers, no byte of it
+        String file = "/api/2.0/mlflow-artifacts/artifacts/head-" + UUID.randomUUID() + "/f.txt";
+        assertThat(raw("PUT", file, HttpRequest.BodyPublishers.ofString("hello"))
+                        .statusCode())
+                .isEqualTo(200);
+        var artifact = raw("HEAD", file);
+        assertThat(artifact.statusCode()).isEqualTo(200);
+        assertThat(artifact.body()).isEmpty();
+        assertThat(artifact.headers().firstValue("Content-Length")).hasValue("5");
+        assertThat(raw("GET", file).body()).isEqualTo("hello");
+        assertThat(raw("HEAD", file + ".missing").statusCode()).isEqualTo(404);
+
+        String[][] options = {
+            {"/api/2.0/mlflow/experiments/get", "GET, HEAD, OPTIONS"},
+            {"/ajax-api/2.0/mlflow/experiments/create", "OPTIONS, POST"},
+            {"/api/2.0/mlflow/metrics/get-history", "GET, HEAD, OPTIONS"},
+            {"/api/2.0/mlflow-artifacts/artifacts/a/b.txt", "DELETE, GET, HEAD, OPTIONS, PUT"},
+            {"/get-artifact", "GET, HEAD, OPTIONS"},
+        };
+        for (String[] c : options) {
+            var r = raw("OPTIONS", c[0]);
+            assertThat(r.statusCode()).as("OPTIONS " + c[0] + ": " + r.body()).isEqualTo(200);
+            assertThat(r.headers().firstValue("Allow")).as("OPTIONS " + c[0]).hasValue(c[1]);
+            assertThat(r.body()).isEmpty();
+        }
+        assertThat(raw("OPTIONS", "/api/2.0/mlflow/no-such-endpoint").statusCode())
+                .isEqualTo(404);
     }
 
     /** werkzeug's merge_slashes: double slashes inside a served path are redirected (308) to it. */

@@ -38,7 +38,8 @@ import org.jboss.logging.Logger;
  *   <li>{@code GET /api/2.0/mlflow-artifacts/artifacts/<path>}, {@code GET /get-artifact?run_id=&path=}
  *       and {@code GET /model-versions/get-artifact?name=&version=&path=}: the file, with its
  *       Content-Length and Content-Type, or the byte range a {@code Range} header asks for (206). The
- *       next chunk is asked of artifact-service only once the client has taken the last.
+ *       next chunk is asked of artifact-service only once the client has taken the last. HEAD, as
+ *       Flask: the same status and headers, no body (and no byte of the file read).
  * </ul>
  *
  * Paths come percent-decoded from the raw request path; artifact-service judges them.
@@ -83,7 +84,7 @@ final class ArtifactProxy {
             return false;
         }
         if (path.equals("/get-artifact") || path.equals("/ajax-api/2.0/mlflow/get-artifact")) {
-            if (method == HttpMethod.GET) {
+            if (method == HttpMethod.GET || method == HttpMethod.HEAD) {
                 String runId = firstOf(request, "run_id", "run_uuid");
                 RunArtifact.Builder run = RunArtifact.newBuilder();
                 if (runId != null) {
@@ -99,7 +100,7 @@ final class ArtifactProxy {
         }
         if (path.equals("/model-versions/get-artifact")
                 || path.equals("/ajax-api/2.0/mlflow/model-versions/get-artifact")) {
-            if (method == HttpMethod.GET) {
+            if (method == HttpMethod.GET || method == HttpMethod.HEAD) {
                 ModelVersionArtifact.Builder mv = ModelVersionArtifact.newBuilder();
                 if (request.getParam("name") != null) {
                     mv.setName(request.getParam("name"));
@@ -120,7 +121,7 @@ final class ArtifactProxy {
             return false;
         }
         String file = RouteTable.decode(m.group(1));
-        if (method == HttpMethod.GET) {
+        if (method == HttpMethod.GET || method == HttpMethod.HEAD) {
             download(ctx, Download.newBuilder().setPath(file), actor);
             return true;
         }
@@ -353,7 +354,7 @@ final class ArtifactProxy {
                 }
             }
         }
-        String what = "GET " + ctx.request().path();
+        String what = ctx.request().method() + " " + ctx.request().path();
         downloads.write(
                 ctx, request.build(), actor, what, ArtifactProxy::start, failure -> Errors.fail(ctx, what, failure));
     }

@@ -9,6 +9,7 @@ import dev.skein.proto.artifacts.v1.DownloadHeader;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.function.BiPredicate;
@@ -19,8 +20,9 @@ import org.jboss.logging.Logger;
  * Writes an artifact-service {@code Download} stream as an HTTP response, with flat memory: the next
  * chunk is asked for only once the client has taken the last. The response ends with its last byte
  * (not when the call ends), so a client that leaves once it has everything cannot cut a finished
- * call; the call is cancelled only if the client goes while the response is still under way. Used by
- * every artifact download the gateway serves (the artifact proxy, get-artifact, get-trace-artifact).
+ * call; the call is cancelled only if the client goes while the response is still under way, or once
+ * a HEAD request has its headers. Used by every artifact download the gateway serves (the artifact
+ * proxy, get-artifact, get-trace-artifact).
  */
 final class DownloadWriter {
 
@@ -52,6 +54,8 @@ final class DownloadWriter {
         Context context = ctx.vertx().getOrCreateContext();
         // bytes of the body still to come
         long[] remaining = {-1};
+        boolean headOnly = ctx.request().method() == HttpMethod.HEAD;
+        Runnable[] cancelCall = {null};
         Runnable cancel = upstreams.stream(
                 upstreams.artifacts(),
                 ArtifactServiceGrpc.getDownloadMethod(),
@@ -67,6 +71,13 @@ final class DownloadWriter {
                             DownloadChunk chunk = (DownloadChunk) message;
                             if (chunk.hasHeader()) {
                                 if (!head.test(response, chunk.getHeader())) {
+                                    return;
+                                }
+                                if (headOnly) {
+                                    // HEAD: the file's status and headers are the answer; no byte is read
+                                    response.end();
+                                    cancelled.increment();
+                                    cancelCall[0].run();
                                     return;
                                 }
                                 remaining[0] = chunk.getHeader().getLength();
@@ -114,6 +125,7 @@ final class DownloadWriter {
                         });
                     }
                 });
+        cancelCall[0] = cancel;
         // only a response still under way has a call worth cancelling
         response.closeHandler(v -> {
             if (!response.ended()) {

@@ -51,9 +51,10 @@ final class Errors {
     /**
      * An upstream's description reaches the client only when the upstream marked the status as a
      * deliberate API error (the {@link GrpcErrors#ERROR_CODE} trailer) and it is not a server-side
-     * failure; anything else — a status from gRPC itself, a proxy, an unexpected failure whose
-     * description may name hosts, classes or SQL — is answered with the mapped status and a generic
-     * message carrying the id under which it was logged.
+     * failure — a deliberate TEMPORARILY_UNAVAILABLE (a read stopped by its deadline, say) is the
+     * caller's to act on, so it is relayed too; anything else — a status from gRPC itself, a proxy,
+     * an unexpected failure whose description may name hosts, classes or SQL — is answered with the
+     * mapped status and a generic message carrying the id under which it was logged.
      */
     static Answer answer(StatusRuntimeException sre, String id) {
         if (sre.getStatus().getCode() == Status.Code.UNAUTHENTICATED) {
@@ -69,7 +70,8 @@ final class Errors {
         ErrorCode code = GrpcErrors.errorCode(sre);
         int status = GrpcErrors.httpStatus(code);
         String description = sre.getStatus().getDescription();
-        if (status < 500 && GrpcErrors.isApiError(sre) && description != null && !description.isEmpty()) {
+        boolean forClients = status < 500 || code == ErrorCode.TEMPORARILY_UNAVAILABLE;
+        if (forClients && GrpcErrors.isApiError(sre) && description != null && !description.isEmpty()) {
             return new Answer(status, code, description, true, id);
         }
         String message = code == ErrorCode.TEMPORARILY_UNAVAILABLE

@@ -18,6 +18,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
@@ -123,6 +124,9 @@ public class MlflowApi {
 
     private void handle(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
+        if (request.method() == HttpMethod.OPTIONS && options(ctx)) {
+            return;
+        }
         if (artifacts.handle(ctx, actor(ctx))
                 || traceArtifact.handle(ctx, actor(ctx))
                 || loggedModelFiles.handle(ctx, actor(ctx))
@@ -133,8 +137,8 @@ public class MlflowApi {
             graphql(ctx);
             return;
         }
-        if (request.path().equals(GatewayProxy.PATH) && request.method().name().matches("GET|POST")) {
-            if (request.method().name().equals("GET")) {
+        if (request.path().equals(GatewayProxy.PATH) && request.method().name().matches("GET|HEAD|POST")) {
+            if (!request.method().name().equals("POST")) {
                 GatewayProxy.answer(ctx, queryParams(request));
             } else {
                 readBody(ctx, config.maxBodySize().asLongValue(), body -> GatewayProxy.answer(ctx, body));
@@ -148,30 +152,35 @@ public class MlflowApi {
         }
         RouteTable.Match match = routes.match(request.path());
         Map<String, Route> at = match.routes();
-        Route route = at.get(request.method().name());
+        // Flask serves HEAD wherever it serves GET: the GET answer without its body
+        Route route = at.get(
+                request.method() == HttpMethod.HEAD ? "GET" : request.method().name());
         if (route == null) {
+            // none of these answers needs the body: it is not read beyond max-discarded-body-size
             Set<String> allowed = methodsAt(request.path());
             if (!allowed.isEmpty()) {
-                notAllowed(ctx, request.path(), allowed);
+                answerUnread(ctx, () -> notAllowed(ctx, request.path(), allowed));
                 return;
             }
-            String merged = request.path().replace("//", "/");
+            String merged = mergeSlashes(request.path());
             Set<String> allowedMerged = merged.equals(request.path()) ? Set.of() : methodsAt(merged);
             if (allowedMerged.contains(request.method().name())) {
                 // werkzeug's merge_slashes: a path that matches once its double slashes are merged
-                // is redirected there, method and body kept
+                // is redirected there, method and body kept (the client sends the body again)
                 String query = request.query();
-                ctx.response()
+                answerUnread(ctx, () -> ctx.response()
                         .setStatusCode(308)
                         .putHeader(HttpHeaders.LOCATION, query == null ? merged : merged + "?" + query)
-                        .end();
+                        .end());
                 return;
             }
             if (!allowedMerged.isEmpty()) {
-                notAllowed(ctx, request.path(), allowedMerged);
+                answerUnread(ctx, () -> notAllowed(ctx, request.path(), allowedMerged));
                 return;
             }
-            Errors.error(ctx, 404, ErrorCode.ENDPOINT_NOT_FOUND, "No API endpoint at " + request.path());
+            answerUnread(
+                    ctx,
+                    () -> Errors.error(ctx, 404, ErrorCode.ENDPOINT_NOT_FOUND, "No API endpoint at " + request.path()));
             return;
         }
         if (route.requiresAdmin() && !adminPath && refuseUnlessAdmin(ctx)) {
@@ -196,17 +205,69 @@ public class MlflowApi {
                                 ProtoJsonReader.read(body, route.requestPrototype()), match.pathParams())));
     }
 
-    /** The methods served at a path: by the route table, the raw-byte endpoints and the UI's own. */
+    /**
+     * The methods served at a path, as Flask lists them: by the route table, the raw-byte endpoints
+     * and the UI's own, with HEAD wherever GET is served (trace artifacts and logged-model files
+     * excepted: they answer GET only) and OPTIONS wherever anything is.
+     */
     private Set<String> methodsAt(String path) {
         Set<String> methods = new TreeSet<>(routes.match(path).routes().keySet());
         methods.addAll(ArtifactProxy.methodsAt(path));
+        if (methods.contains("GET")) {
+            methods.add("HEAD");
+        }
         if (path.equals(TraceArtifact.PATH) || LoggedModelArtifactFiles.servesPath(path)) {
             methods.add("GET");
         }
-        if (path.equals(GatewayProxy.PATH)) {
-            methods.addAll(List.of("GET", "POST"));
+        if (path.equals(GatewayProxy.PATH) || path.equals("/graphql")) {
+            methods.addAll(List.of("GET", "HEAD", "POST"));
+        }
+        if (!methods.isEmpty()) {
+            methods.add("OPTIONS");
         }
         return methods;
+    }
+
+    /**
+     * werkzeug's merge_slashes, exactly: {@code re.sub("/{2,}?", "/", path)}, whose lazy quantifier
+     * takes two slashes at a time, so {@code //} becomes {@code /} but {@code ///} becomes {@code //}
+     * (and then matches nothing: 404). werkzeug keeps it so (pallets/werkzeug#3121, closed; the
+     * greedy {@code /{2,}} was proposed and not taken).
+     */
+    static String mergeSlashes(String path) {
+        return path.replace("//", "/");
+    }
+
+    /**
+     * Flask's automatic OPTIONS answer at a served path: 200, no body, the methods in {@code Allow}.
+     * False at a path nothing is served at (answered as any other method would be there).
+     */
+    private boolean options(RoutingContext ctx) {
+        Set<String> allowed = methodsAt(ctx.request().path());
+        if (allowed.isEmpty()) {
+            return false;
+        }
+        answerUnread(ctx, () -> ctx.response()
+                .putHeader(HttpHeaders.ALLOW, String.join(", ", allowed))
+                .putHeader(HttpHeaders.CONTENT_LENGTH, "0")
+                .end());
+        return true;
+    }
+
+    /**
+     * Answers without the request body: one still arriving is not read beyond max-discarded-body-size
+     * (an HTTP/1.x connection is announced closed, and closed once that much is dropped or the
+     * linger time passed; an HTTP/2 stream is reset), never held.
+     */
+    private void answerUnread(RoutingContext ctx, Runnable answer) {
+        boolean bodyArriving = !ctx.request().isEnded();
+        if (bodyArriving) {
+            Errors.announceClose(ctx);
+        }
+        answer.run();
+        if (bodyArriving) {
+            Errors.stopReading(ctx, config.maxDiscardedBodySize().asLongValue());
+        }
     }
 
     /** Flask's 405 for a path served with other methods, in MLflow's error body, with {@code Allow}. */
@@ -243,17 +304,12 @@ public class MlflowApi {
     /** MLflow's GraphQL endpoint: GET with query parameters, or POST with a JSON body. */
     private void graphql(RoutingContext ctx) {
         String method = ctx.request().method().name();
-        if (method.equals("GET")) {
+        if (method.equals("GET") || method.equals("HEAD")) {
             graphql.answer(ctx, actor(ctx));
             return;
         }
         if (!method.equals("POST")) {
-            ctx.response().putHeader(HttpHeaders.ALLOW, "GET, POST");
-            Errors.error(
-                    ctx,
-                    405,
-                    ErrorCode.ENDPOINT_NOT_FOUND,
-                    "Method " + method + " is not allowed at /graphql; use [GET, POST]");
+            answerUnread(ctx, () -> notAllowed(ctx, "/graphql", methodsAt("/graphql")));
             return;
         }
         if (refusedAsNotJson(ctx)) {
@@ -337,9 +393,16 @@ public class MlflowApi {
                 .with(
                         response -> {
                             if (!ctx.response().ended()) {
-                                ctx.response()
-                                        .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
-                                        .end(Buffer.buffer(ProtoJsonWriter.write(response)));
+                                Buffer json = Buffer.buffer(ProtoJsonWriter.write(response));
+                                ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON);
+                                if (ctx.request().method() == HttpMethod.HEAD) {
+                                    // the GET answer's headers, its length included, without its body
+                                    ctx.response()
+                                            .putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(json.length()))
+                                            .end();
+                                } else {
+                                    ctx.response().end(json);
+                                }
                             }
                         },
                         failure -> Errors.fail(ctx, route.httpMethod() + " " + route.path(), failure));
@@ -360,11 +423,20 @@ public class MlflowApi {
                                 .getMessagePrototype())
                         .getDescriptorForType());
         Message[] last = {null};
+        boolean head = ctx.request().method() == HttpMethod.HEAD;
+        Runnable[] cancelled = {null};
         Runnable cancel = upstreams.stream(route, request, actor(ctx), new Upstreams.ChunkHandler() {
             @Override
             public void onChunk(Message chunk, Runnable next) {
                 context.runOnContext(v -> {
-                    if (response.closed()) {
+                    if (response.closed() || response.ended()) {
+                        return;
+                    }
+                    if (head) {
+                        // the status and headers are the GET answer's once its first chunk came; its
+                        // body is not read
+                        response.putHeader(HttpHeaders.CONTENT_TYPE, JSON).end();
+                        cancelled[0].run();
                         return;
                     }
                     if (!response.headWritten()) {
@@ -378,7 +450,7 @@ public class MlflowApi {
             @Override
             public void onEnd() {
                 context.runOnContext(v -> {
-                    if (!response.closed()) {
+                    if (!response.closed() && !response.ended()) {
                         if (!response.headWritten()) {
                             response.putHeader(HttpHeaders.CONTENT_TYPE, JSON);
                         }
@@ -390,6 +462,9 @@ public class MlflowApi {
             @Override
             public void onError(Throwable failure) {
                 context.runOnContext(v -> {
+                    if (response.ended()) {
+                        return; // a HEAD answered, its call cancelled
+                    }
                     if (response.headWritten()) {
                         LOG.warnf(
                                 "Streaming %s failed midway, cutting the response: %s",
@@ -401,6 +476,7 @@ public class MlflowApi {
                 });
             }
         });
+        cancelled[0] = cancel;
         response.closeHandler(v -> cancel.run());
     }
 

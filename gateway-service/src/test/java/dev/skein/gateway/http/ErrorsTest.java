@@ -44,6 +44,26 @@ class ErrorsTest {
     }
 
     @Test
+    void shouldRelayADeliberateTemporarilyUnavailableAnswerButNotAnUnmarkedOne() {
+        var stopped = Errors.answer(
+                GrpcErrors.toStatus(new ApiException(
+                        ErrorCode.TEMPORARILY_UNAVAILABLE,
+                        "The get-history-bulk read did not finish within 60000 ms and was stopped")),
+                "id-7");
+        assertThat(stopped.status()).isEqualTo(503);
+        assertThat(stopped.code()).isEqualTo(ErrorCode.TEMPORARILY_UNAVAILABLE);
+        assertThat(stopped.message())
+                .isEqualTo("The get-history-bulk read did not finish within 60000 ms and was stopped");
+        assertThat(stopped.relayed()).isTrue();
+        var unmarked = Errors.answer(
+                Status.UNAVAILABLE
+                        .withDescription("upstream connect error 10.0.0.7")
+                        .asRuntimeException(),
+                "id-8");
+        assertThat(unmarked.message()).doesNotContain("10.0.0.7").contains("id-8");
+    }
+
+    @Test
     void shouldNotBlameTheClientWhenAnInternalServiceRefusesTheGatewaysCredential() {
         var refused = Errors.answer(
                 GrpcErrors.toStatus(
