@@ -42,7 +42,7 @@ final class TraceSearchSql {
                 .append(")");
         for (Comparison c : filter) {
             q.append(" AND ");
-            clause(q, mapped(c.field()), c);
+            clause(q, mapped(c.field()), c, experimentIds);
         }
         q.append(" ORDER BY ");
         Set<Field> seen = new HashSet<>();
@@ -84,14 +84,19 @@ final class TraceSearchSql {
         return f.type() == Field.Type.TAG ? "tracking.trace_tags" : "tracking.trace_request_metadata";
     }
 
-    private static void clause(SqlQuery q, Field f, Comparison c) {
+    private static void clause(SqlQuery q, Field f, Comparison c, Long[] experimentIds) {
         if (f.type() == Field.Type.ATTRIBUTE) {
             q.compare(COLUMNS_BY_ATTRIBUTE.get(f.key()), c);
             return;
         }
         if (f.type() == Field.Type.SPAN) {
-            // the span's columns are fixed names (name, type, status), checked by the grammar
-            q.append("EXISTS (SELECT 1 FROM tracking.spans s WHERE s.trace_id = t.request_id AND ");
+            // the span's columns are fixed names (name, type, status), checked by the grammar. The
+            // experiments are repeated here so the filter is a range of an (experiment_id, column,
+            // trace_id) index; without them PostgreSQL reads every span of every experiment.
+            q.append(
+                            "EXISTS (SELECT 1 FROM tracking.spans s WHERE s.trace_id = t.request_id AND s.experiment_id = ANY(")
+                    .bind(experimentIds)
+                    .append(") AND ");
             q.compare("s." + f.key(), c);
             q.append(")");
             return;
