@@ -418,7 +418,7 @@ class TracingV3IT {
     }
 
     @Test
-    void shouldRefuseOtlpRequestsAsMlflowDoes() {
+    void shouldRefuseOtlpRequestsAsMlflowDoes() throws Exception {
         String exp = newExperiment();
         byte[] body = export(span(random(16), random(8), null, "root", "CHAIN", T0, T0 + 1));
 
@@ -444,11 +444,13 @@ class TracingV3IT {
         assertThat(empty.statusCode()).isEqualTo(400);
         assertThat(new JsonObject(empty.asString()).getString("detail")).contains("no spans found");
 
+        // spans the store refuses: MLflow's error body and the code's status, as MLflow's server
+        // answers an MlflowException there, never the service's internals
         Response noExperiment = otlp("987654321", "application/x-protobuf", body);
-        assertThat(noExperiment.statusCode()).isEqualTo(422);
-        assertThat(new JsonObject(noExperiment.asString()).getString("detail"))
-                .startsWith("Failed to log OpenTelemetry spans: ")
-                .contains("987654321");
+        assertThat(noExperiment.statusCode()).isEqualTo(404);
+        JsonObject missing = new JsonObject(noExperiment.asString());
+        assertThat(missing.getString("error_code")).isEqualTo("RESOURCE_DOES_NOT_EXIST");
+        assertThat(missing.getString("message")).isEqualTo("No Experiment with id=987654321 exists");
 
         Response badIds = otlp(
                 exp,
@@ -457,8 +459,22 @@ class TracingV3IT {
                         .setTraceId(ByteString.copyFrom(random(5)))
                         .setSpanId(ByteString.copyFrom(random(8)))
                         .build()));
-        assertThat(badIds.statusCode()).isEqualTo(422);
-        assertThat(new JsonObject(badIds.asString()).getString("detail")).contains("trace_id must be 16 bytes");
+        assertThat(badIds.statusCode()).isEqualTo(400);
+        assertThat(new JsonObject(badIds.asString()).getString("error_code")).isEqualTo("INVALID_PARAMETER_VALUE");
+        assertThat(new JsonObject(badIds.asString()).getString("message")).contains("trace_id must be 16 bytes");
+
+        // a small gzip body that inflates past the OTLP limit (16 MB) is refused, not inflated
+        ByteArrayOutputStream bomb = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(bomb)) {
+            out.write(export(span(random(16), random(8), null, "x".repeat(20 << 20), "CHAIN", T0, T0 + 1)));
+        }
+        Response inflated = api().header("Content-Type", "application/x-protobuf")
+                .header("Content-Encoding", "gzip")
+                .header("x-mlflow-experiment-id", exp)
+                .body(bomb.toByteArray())
+                .post("/v1/traces");
+        assertThat(inflated.statusCode()).isEqualTo(413);
+        assertThat(new JsonObject(inflated.asString()).getString("error_code")).isEqualTo("INVALID_PARAMETER_VALUE");
 
         Response get = api().get("/v1/traces");
         assertThat(get.statusCode()).isEqualTo(405);

@@ -33,6 +33,10 @@ final class Errors {
             if (!answer.relayed()) {
                 LOG.errorf("Request %s to %s failed upstream: %s", answer.id(), what, sre.getStatus());
             }
+            if (answer.status() == 503 && !ctx.response().headWritten()) {
+                // the service behind is down or restarting: clients that honour it come back shortly
+                ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+            }
             error(ctx, answer.status(), answer.code(), answer.message());
             return;
         }

@@ -33,7 +33,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -57,7 +56,7 @@ public class MlflowApi {
     private final OtlpTraces otlp;
     private final LoggedModelArtifactFiles loggedModelFiles;
     private final byte[] adminToken;
-    private final BodyBudget budget;
+    private final RequestBodies bodies;
     private final GraphqlEndpoint graphql;
 
     public MlflowApi(Upstreams upstreams, GatewayConfig config, MeterRegistry registry) {
@@ -74,7 +73,6 @@ public class MlflowApi {
         this.artifacts =
                 new ArtifactProxy(upstreams, config.maxDiscardedBodySize().asLongValue(), downloads, cancelled);
         this.traceArtifact = new TraceArtifact(upstreams, routes, downloads);
-        this.otlp = new OtlpTraces(upstreams, config.otlp().maxBodySize().asLongValue());
         this.loggedModelFiles = new LoggedModelArtifactFiles(artifacts);
         this.adminToken = config.adminToken()
                 .filter(t -> !t.isBlank())
@@ -93,7 +91,13 @@ public class MlflowApi {
                     + " bytes) is smaller than skein.gateway.otlp.max-body-size ("
                     + config.otlp().maxBodySize().asLongValue() + " bytes)");
         }
-        this.budget = new BodyBudget(config.requestBodyBudget().asLongValue());
+        this.bodies = new RequestBodies(
+                new BodyBudget(config.requestBodyBudget().asLongValue()),
+                config.maxDiscardedBodySize().asLongValue(),
+                config.bodyIdleTimeout(),
+                config.bodyTimeout());
+        this.otlp =
+                new OtlpTraces(upstreams, bodies, config.otlp().maxBodySize().asLongValue());
         this.graphql = new GraphqlEndpoint(new MlflowGraphql(
                 routes, upstreams, config.graphql().maxUpstreamCalls(), GraphqlEndpoint::errorMessage));
     }
@@ -130,7 +134,7 @@ public class MlflowApi {
         if (artifacts.handle(ctx, actor(ctx))
                 || traceArtifact.handle(ctx, actor(ctx))
                 || loggedModelFiles.handle(ctx, actor(ctx))
-                || otlp.handle(ctx, actor(ctx), (limit, then) -> readBody(ctx, limit, then))) {
+                || otlp.handle(ctx, actor(ctx))) {
             return;
         }
         if (request.path().equals("/graphql")) {
@@ -141,7 +145,7 @@ public class MlflowApi {
             if (!request.method().name().equals("POST")) {
                 GatewayProxy.answer(ctx, queryParams(request));
             } else {
-                readBody(ctx, config.maxBodySize().asLongValue(), body -> GatewayProxy.answer(ctx, body));
+                bodies.read(ctx, config.maxBodySize().asLongValue(), body -> GatewayProxy.answer(ctx, body));
             }
             return;
         }
@@ -195,7 +199,7 @@ public class MlflowApi {
         if (refusedAsNotJson(ctx)) {
             return;
         }
-        readBody(
+        bodies.read(
                 ctx,
                 route.maxBodyBytes(),
                 body -> respond(
@@ -286,9 +290,8 @@ public class MlflowApi {
         String contentType = request.getHeader(HttpHeaders.CONTENT_TYPE);
         if ((request.method().name().equals("POST") || request.method().name().equals("PUT"))
                 && (contentType == null || !contentType.split(";")[0].trim().equalsIgnoreCase(JSON))) {
-            discardBody(
+            bodies.discard(
                     ctx,
-                    config.maxDiscardedBodySize().asLongValue(),
                     () -> Errors.error(
                             ctx,
                             400,
@@ -315,7 +318,7 @@ public class MlflowApi {
         if (refusedAsNotJson(ctx)) {
             return;
         }
-        readBody(ctx, config.graphql().maxBodySize().asLongValue(), body -> graphql.answer(ctx, body, actor(ctx)));
+        bodies.read(ctx, config.graphql().maxBodySize().asLongValue(), body -> graphql.answer(ctx, body, actor(ctx)));
     }
 
     /**
@@ -346,7 +349,7 @@ public class MlflowApi {
                         ctx, 401, ErrorCode.UNAUTHENTICATED, "This endpoint needs the admin token as a Bearer token");
             };
         }
-        discardBody(ctx, config.maxDiscardedBodySize().asLongValue(), refusal);
+        bodies.discard(ctx, refusal);
         return true;
     }
 
@@ -478,162 +481,5 @@ public class MlflowApi {
         });
         cancelled[0] = cancel;
         response.closeHandler(v -> cancel.run());
-    }
-
-    /**
-     * Collects a request body of at most {@code limit} bytes. A larger body is never held: it is
-     * refused as soon as its declared or received size passes the limit, its bytes thrown away. The
-     * buffer grows with the bytes received, never with what {@code Content-Length} declares, and they
-     * are reserved in the gateway-wide {@link BodyBudget}: a body that does not fit is refused with
-     * 503 and {@code Retry-After}. A body that stops arriving for {@code body-idle-timeout} gets 408
-     * and its connection closed.
-     */
-    private void readBody(RoutingContext ctx, long limit, Consumer<byte[]> then) {
-        HttpServerRequest request = ctx.request();
-        long declared = declaredLength(request);
-        if (declared > limit) {
-            discardBody(ctx, config.maxDiscardedBodySize().asLongValue(), () -> tooLarge(ctx, limit, declared));
-            return;
-        }
-        BodyBudget.Lease lease = budget.lease();
-        ctx.addEndHandler(v -> lease.close());
-        var state = new Object() {
-            Buffer body = Buffer.buffer();
-            long received;
-            boolean over;
-            boolean refused;
-        };
-        long discardLimit = config.maxDiscardedBodySize().asLongValue();
-        BodyTimeout idle = BodyTimeout.start(ctx.vertx(), config.bodyIdleTimeout(), config.bodyTimeout(), () -> {
-            state.refused = true;
-            state.body = null;
-            lease.close();
-            Errors.closeWith(ctx, 408, ErrorCode.BAD_REQUEST, bodyIdleMessage());
-        });
-        request.handler(chunk -> {
-            idle.touch();
-            if (state.refused) {
-                return;
-            }
-            state.received += chunk.length();
-            if (state.over) {
-                if (state.received > discardLimit) {
-                    state.refused = true;
-                    idle.cancel();
-                    Errors.closeWith(
-                            ctx, 400, ErrorCode.INVALID_PARAMETER_VALUE, tooLargeMessage(limit, state.received));
-                }
-                return;
-            }
-            if (state.received > limit) {
-                state.over = true;
-                state.body = null;
-                lease.close();
-                return;
-            }
-            if (!lease.grow(chunk.length())) {
-                state.refused = true;
-                state.body = null;
-                idle.cancel();
-                lease.close();
-                ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
-                Errors.announceClose(ctx);
-                Errors.error(
-                        ctx,
-                        503,
-                        ErrorCode.TEMPORARILY_UNAVAILABLE,
-                        "The gateway is receiving too many request bodies at once; retry shortly");
-                // the rest is read and dropped (not held) for a moment, so the client sees this answer
-                Errors.stopReading(ctx, discardLimit);
-                return;
-            }
-            state.body.appendBuffer(chunk);
-        });
-        request.exceptionHandler(failure -> {
-            idle.cancel();
-            lease.close();
-            LOG.debugf("Request body not received: %s", failure);
-        });
-        request.endHandler(v -> {
-            idle.cancel();
-            if (state.refused) {
-                return;
-            }
-            if (state.over) {
-                tooLarge(ctx, limit, state.received);
-                return;
-            }
-            byte[] bytes = state.body.getBytes();
-            state.body = null;
-            try {
-                then.accept(bytes);
-            } finally {
-                lease.close(); // transcoded by now: the request message is all that is kept
-            }
-        });
-        request.resume();
-    }
-
-    private String bodyIdleMessage() {
-        return "Request body stopped arriving for " + config.bodyIdleTimeout().toSeconds()
-                + " s, or was not complete within " + config.bodyTimeout().toSeconds() + " s";
-    }
-
-    /**
-     * Reads and drops a body we are refusing, so the client can read our answer; closes past {@code
-     * max}, or when it stops arriving for {@code body-idle-timeout}.
-     */
-    private void discardBody(RoutingContext ctx, long max, Runnable answer) {
-        HttpServerRequest request = ctx.request();
-        if (request.isEnded()) {
-            answer.run();
-            return;
-        }
-        long[] received = {0};
-        BodyTimeout idle = BodyTimeout.start(ctx.vertx(), config.bodyIdleTimeout(), config.bodyTimeout(), () -> {
-            if (!ctx.response().ended()) {
-                Errors.closeWith(ctx, 408, ErrorCode.BAD_REQUEST, bodyIdleMessage());
-            }
-        });
-        request.handler(chunk -> {
-            idle.touch();
-            received[0] += chunk.length();
-            if (received[0] > max && !ctx.response().ended()) {
-                idle.cancel();
-                Errors.closeWith(
-                        ctx,
-                        400,
-                        ErrorCode.INVALID_PARAMETER_VALUE,
-                        "Request refused; its body was not read (" + received[0] + "+ bytes)");
-            }
-        });
-        request.exceptionHandler(failure -> idle.cancel());
-        request.endHandler(v -> {
-            idle.cancel();
-            if (!ctx.response().ended()) {
-                answer.run();
-            }
-        });
-        request.resume();
-    }
-
-    private static long declaredLength(HttpServerRequest request) {
-        String header = request.getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (header == null) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(header.trim());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-    }
-
-    private void tooLarge(RoutingContext ctx, long limit, long size) {
-        Errors.error(ctx, 400, ErrorCode.INVALID_PARAMETER_VALUE, tooLargeMessage(limit, size));
-    }
-
-    private static String tooLargeMessage(long limit, long size) {
-        return "Request body must be at most " + limit + " bytes, got a request of size " + size + ".";
     }
 }

@@ -3,7 +3,6 @@ package dev.skein.gateway.http;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
-import dev.skein.common.error.GrpcErrors;
 import dev.skein.gateway.client.Upstreams;
 import dev.skein.gateway.route.Route;
 import dev.skein.proto.common.v1.ErrorCode;
@@ -11,7 +10,6 @@ import dev.skein.proto.tracking.v1.LogSpans;
 import dev.skein.proto.tracking.v1.TraceServiceGrpc;
 import io.grpc.Channel;
 import io.grpc.MethodDescriptor;
-import io.grpc.StatusRuntimeException;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
@@ -19,17 +17,17 @@ import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.function.BiConsumer;
-import java.util.function.Consumer;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.Inflater;
 import java.util.zip.InflaterInputStream;
 
 /**
@@ -38,11 +36,19 @@ import java.util.zip.InflaterInputStream;
  * experiment in header {@value #EXPERIMENT_HEADER}, answered with an {@code
  * ExportTraceServiceResponse}. MLflow takes only {@code application/x-protobuf}; Skein also takes
  * OTLP's JSON encoding ({@code application/json}, ids in hex) and answers it in JSON. Bodies may be
- * gzip or deflate encoded. Errors are MLflow's (FastAPI's): {@code {"detail": ...}} with 400 for an
- * unreadable request, 422 for a missing header or spans that cannot be logged.
+ * gzip or deflate (zlib or raw) encoded.
  *
- * <p>The body is limited before it is read (skein.gateway.otlp.max-body-size), and again after
- * decompression, so a small compressed body cannot expand past the same limit.
+ * <p>Errors: a request that cannot be read is answered as MLflow's FastAPI answers it, {@code
+ * {"detail": ...}} with 400 (422 for the missing header); spans the store refuses get MLflow's
+ * {@code {"error_code", "message"}} with the code's status, as every other endpoint of the gateway
+ * (and as MLflow's server answers an {@code MlflowException} there): 400 for invalid spans, 404 for
+ * an unknown experiment, 503 with {@code Retry-After} while tracking-service is unavailable; an
+ * internal failure is answered with a request id only.
+ *
+ * <p>Limits: the body is limited before it is read (skein.gateway.otlp.max-body-size) and its bytes
+ * are held in the gateway's body budget until the call to tracking-service has finished. A compressed
+ * body is inflated as a stream, its inflated bytes counted against the same limit (413 once past it)
+ * and the same budget; inflating and parsing run on a worker thread, never on the event loop.
  */
 final class OtlpTraces {
 
@@ -51,16 +57,38 @@ final class OtlpTraces {
     static final String PROTOBUF = "application/x-protobuf";
     static final String JSON = "application/json";
 
+    /**
+     * tracking-service's default {@code quarkus.grpc.server.max-inbound-message-size}: a LogSpans
+     * call larger than it would be refused there, so no OTLP body may decode to more.
+     */
+    static final long TRACKING_MAX_INBOUND_MESSAGE = 64L * 1024 * 1024;
+
+    /** Room left under that limit for what LogSpans adds to the spans (the experiment id, field tags). */
+    private static final long MESSAGE_HEADROOM = 64 * 1024;
+
     private static final JsonFormat.Parser JSON_PARSER = JsonFormat.parser().ignoringUnknownFields();
     private static final JsonFormat.Printer JSON_PRINTER = JsonFormat.printer();
 
     private final Upstreams upstreams;
+    private final RequestBodies bodies;
     private final Route logSpans;
     private final long maxBodyBytes;
 
     @SuppressWarnings("unchecked")
-    OtlpTraces(Upstreams upstreams, long maxBodyBytes) {
+    OtlpTraces(Upstreams upstreams, RequestBodies bodies, long maxBodyBytes) {
+        if (maxBodyBytes > TRACKING_MAX_INBOUND_MESSAGE - MESSAGE_HEADROOM) {
+            throw new IllegalStateException("skein.gateway.otlp.max-body-size (" + maxBodyBytes
+                    + " bytes) must stay under tracking-service's gRPC inbound message limit ("
+                    + TRACKING_MAX_INBOUND_MESSAGE + " bytes) with " + MESSAGE_HEADROOM
+                    + " bytes to spare: the spans of a larger body could not be sent on");
+        }
+        if (bodies.budget().capacity() < maxBodyBytes) {
+            throw new IllegalStateException("skein.gateway.request-body-budget ("
+                    + bodies.budget().capacity() + " bytes) is smaller than skein.gateway.otlp.max-body-size ("
+                    + maxBodyBytes + " bytes)");
+        }
         this.upstreams = upstreams;
+        this.bodies = bodies;
         this.maxBodyBytes = maxBodyBytes;
         Channel tracking = upstreams.services().get(TraceServiceGrpc.getServiceDescriptor());
         if (tracking == null) {
@@ -76,124 +104,155 @@ final class OtlpTraces {
                 false);
     }
 
-    /**
-     * Serves the request if it is this endpoint; false if it is not. {@code readBody} reads the body
-     * within a limit (the gateway's bounded, budgeted reader) and then hands it on.
-     */
-    boolean handle(RoutingContext ctx, String actor, BiConsumer<Long, Consumer<byte[]>> readBody) {
+    /** Serves the request if it is this endpoint; false if it is not. */
+    boolean handle(RoutingContext ctx, String actor) {
         if (!ctx.request().path().equals(PATH)) {
             return false;
         }
         if (ctx.request().method() != HttpMethod.POST) {
             ctx.response().putHeader(HttpHeaders.ALLOW, "POST");
-            detail(ctx, 405, "Method Not Allowed");
+            refuse(ctx, 405, "Method Not Allowed");
             return true;
         }
         String experimentId = ctx.request().getHeader(EXPERIMENT_HEADER);
         if (experimentId == null) {
             // FastAPI's answer to a missing required header
-            ctx.response()
-                    .setStatusCode(422)
-                    .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
-                    .end(new JsonObject()
-                            .put(
-                                    "detail",
-                                    new io.vertx.core.json.JsonArray()
-                                            .add(new JsonObject()
-                                                    .put("type", "missing")
-                                                    .put(
-                                                            "loc",
-                                                            new io.vertx.core.json.JsonArray()
-                                                                    .add("header")
-                                                                    .add(EXPERIMENT_HEADER))
-                                                    .put("msg", "Field required")
-                                                    .putNull("input")))
-                            .encode());
+            JsonObject missing = new JsonObject()
+                    .put("type", "missing")
+                    .put("loc", new JsonArray().add("header").add(EXPERIMENT_HEADER))
+                    .put("msg", "Field required")
+                    .putNull("input");
+            bodies.discard(ctx, () -> answer(ctx, 422, new JsonObject().put("detail", new JsonArray().add(missing))));
             return true;
         }
         String contentType = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
         String mediaType =
                 contentType == null ? null : contentType.split(";")[0].trim().toLowerCase();
         if (!PROTOBUF.equals(mediaType) && !JSON.equals(mediaType)) {
-            detail(ctx, 400, "Invalid Content-Type: " + contentType + ". Expected: " + PROTOBUF + " or " + JSON);
+            refuse(ctx, 400, "Invalid Content-Type: " + contentType + ". Expected: " + PROTOBUF + " or " + JSON);
             return true;
         }
         String encoding = ctx.request().getHeader(HttpHeaders.CONTENT_ENCODING);
         String coding = encoding == null ? "identity" : encoding.trim().toLowerCase();
         if (!coding.equals("identity") && !coding.equals("gzip") && !coding.equals("deflate")) {
-            detail(ctx, 400, "Unsupported Content-Encoding: " + encoding);
+            refuse(ctx, 400, "Unsupported Content-Encoding: " + encoding);
             return true;
         }
-        readBody.accept(maxBodyBytes, raw -> {
-            ExportTraceServiceRequest request;
-            try {
-                byte[] body = decompress(raw, coding);
-                request = PROTOBUF.equals(mediaType) ? ExportTraceServiceRequest.parseFrom(body) : fromJson(body);
-            } catch (TooLarge e) {
-                detail(ctx, 413, "Request body exceeds " + maxBodyBytes + " bytes once decompressed");
-                return;
-            } catch (IOException | IllegalArgumentException e) {
-                detail(
-                        ctx,
-                        400,
-                        "Invalid OpenTelemetry " + (PROTOBUF.equals(mediaType) ? "protobuf" : "JSON") + " format");
-                return;
-            }
-            if (request.getResourceSpansCount() == 0) {
-                detail(ctx, 400, "Invalid OpenTelemetry protobuf format - no spans found");
-                return;
-            }
-            LogSpans.Builder call = LogSpans.newBuilder().setExperimentId(experimentId);
-            for (ResourceSpans rs : request.getResourceSpansList()) {
-                for (ScopeSpans ss : rs.getScopeSpansList()) {
-                    call.addAllSpans(ss.getSpansList());
-                }
-            }
-            upstreams
-                    .call(logSpans, call.build(), actor)
-                    .subscribe()
-                    .with(
-                            done -> {
-                                if (ctx.response().ended()) {
-                                    return;
-                                }
-                                ExportTraceServiceResponse answer = ExportTraceServiceResponse.getDefaultInstance();
-                                if (PROTOBUF.equals(mediaType)) {
-                                    ctx.response()
-                                            .putHeader(HttpHeaders.CONTENT_TYPE, PROTOBUF)
-                                            .end(Buffer.buffer(answer.toByteArray()));
-                                } else {
-                                    ctx.response()
-                                            .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
-                                            .end(print(answer));
-                                }
-                            },
-                            failure -> {
-                                // MLflow answers spans its store refuses with 422; internal failures stay MLflow errors
-                                if (failure instanceof StatusRuntimeException sre
-                                        && GrpcErrors.errorCode(sre) != null
-                                        && GrpcErrors.errorCode(sre) != ErrorCode.INTERNAL_ERROR) {
-                                    detail(
-                                            ctx,
-                                            422,
-                                            "Failed to log OpenTelemetry spans: "
-                                                    + sre.getStatus().getDescription());
-                                } else {
-                                    Errors.fail(ctx, "POST " + PATH, failure);
-                                }
-                            });
-        });
+        boolean protobuf = PROTOBUF.equals(mediaType);
+        bodies.readHeld(ctx, maxBodyBytes, (raw, lease) -> ctx.vertx()
+                .executeBlocking(() -> decode(raw, coding, protobuf, experimentId, lease), false)
+                .onComplete(decoded -> {
+                    if (decoded.failed()) {
+                        lease.close();
+                        refuseUndecodable(ctx, coding, protobuf, decoded.cause());
+                        return;
+                    }
+                    upstreams
+                            .call(logSpans, decoded.result(), actor)
+                            .onTermination()
+                            .invoke(lease::close)
+                            .subscribe()
+                            .with(done -> answer(ctx, protobuf), failure -> Errors.fail(ctx, "POST " + PATH, failure));
+                }));
         return true;
     }
 
-    private static void detail(RoutingContext ctx, int status, String message) {
+    /**
+     * The LogSpans call a body makes (on a worker thread: inflating and parsing take time in
+     * proportion to the body). Inflated bytes are counted against the limit and reserved in the
+     * body's lease as they come out, before they are parsed.
+     */
+    private LogSpans decode(byte[] raw, String coding, boolean protobuf, String experimentId, BodyBudget.Lease lease)
+            throws IOException {
+        InputStream body = coding.equals("identity")
+                ? new ByteArrayInputStream(raw)
+                : new Inflated(inflater(raw, coding), maxBodyBytes, lease);
+        ExportTraceServiceRequest request =
+                protobuf ? ExportTraceServiceRequest.parseFrom(body) : fromJson(body.readAllBytes());
+        if (request.getResourceSpansCount() == 0) {
+            throw new NoSpans();
+        }
+        LogSpans.Builder call = LogSpans.newBuilder().setExperimentId(experimentId);
+        for (ResourceSpans rs : request.getResourceSpansList()) {
+            for (ScopeSpans ss : rs.getScopeSpansList()) {
+                call.addAllSpans(ss.getSpansList());
+            }
+        }
+        LogSpans message = call.build();
+        if (message.getSerializedSize() > TRACKING_MAX_INBOUND_MESSAGE - MESSAGE_HEADROOM) {
+            // only a JSON body can decode to more protobuf bytes than it has
+            throw new TooLarge();
+        }
+        return message;
+    }
+
+    private static InputStream inflater(byte[] raw, String coding) {
+        if (coding.equals("gzip")) {
+            try {
+                return new GZIPInputStream(new ByteArrayInputStream(raw), 8192);
+            } catch (IOException notGzip) {
+                throw new Undecompressable(notGzip);
+            }
+        }
+        // HTTP's deflate is zlib (RFC 1950), but some clients send raw deflate, which MLflow takes too
+        boolean zlib = raw.length >= 2 && (raw[0] & 0x0f) == 8 && (((raw[0] & 0xff) << 8) | (raw[1] & 0xff)) % 31 == 0;
+        return new InflaterInputStream(new ByteArrayInputStream(raw), new Inflater(!zlib), 8192);
+    }
+
+    private void refuseUndecodable(RoutingContext ctx, String coding, boolean protobuf, Throwable failure) {
+        if (failure instanceof TooLarge) {
+            Errors.error(
+                    ctx,
+                    413,
+                    ErrorCode.INVALID_PARAMETER_VALUE,
+                    "Request body must be at most " + maxBodyBytes + " bytes once decompressed");
+        } else if (failure instanceof NoBudget) {
+            ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+            Errors.error(
+                    ctx,
+                    503,
+                    ErrorCode.TEMPORARILY_UNAVAILABLE,
+                    "The gateway is receiving too many request bodies at once; retry shortly");
+        } else if (failure instanceof Undecompressable) {
+            detail(ctx, 400, "Failed to decompress " + coding + " payload");
+        } else if (failure instanceof NoSpans) {
+            detail(ctx, 400, "Invalid OpenTelemetry protobuf format - no spans found");
+        } else if (failure instanceof IOException || failure instanceof IllegalArgumentException) {
+            detail(ctx, 400, "Invalid OpenTelemetry " + (protobuf ? "protobuf" : "JSON") + " format");
+        } else {
+            Errors.fail(ctx, "POST " + PATH, failure);
+        }
+    }
+
+    private static void answer(RoutingContext ctx, boolean protobuf) {
         if (ctx.response().ended()) {
+            return;
+        }
+        ExportTraceServiceResponse answer = ExportTraceServiceResponse.getDefaultInstance();
+        if (protobuf) {
+            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, PROTOBUF).end(Buffer.buffer(answer.toByteArray()));
+        } else {
+            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(print(answer));
+        }
+    }
+
+    /** Refuses a request before its body is read: the body is read and dropped, then the answer sent. */
+    private void refuse(RoutingContext ctx, int status, String message) {
+        bodies.discard(ctx, () -> detail(ctx, status, message));
+    }
+
+    private static void detail(RoutingContext ctx, int status, String message) {
+        answer(ctx, status, new JsonObject().put("detail", message));
+    }
+
+    private static void answer(RoutingContext ctx, int status, JsonObject body) {
+        if (ctx.response().ended() || ctx.response().headWritten()) {
             return;
         }
         ctx.response()
                 .setStatusCode(status)
                 .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
-                .end(new JsonObject().put("detail", message).encode());
+                .end(body.encode());
     }
 
     private static String print(Message m) {
@@ -204,29 +263,90 @@ final class OtlpTraces {
         }
     }
 
-    private static final class TooLarge extends IOException {
+    /** The inflated body passed the limit. Unchecked: protobuf's parser lets it through as it is. */
+    static final class TooLarge extends RuntimeException {
         TooLarge() {
-            super(null, null);
+            super(null, null, false, false);
         }
     }
 
-    private byte[] decompress(byte[] raw, String coding) throws IOException {
-        if (coding.equals("identity")) {
-            return raw;
+    /** The gateway's body budget cannot take the inflated bytes. */
+    static final class NoBudget extends RuntimeException {
+        NoBudget() {
+            super(null, null, false, false);
         }
-        try (InputStream in = coding.equals("gzip")
-                ? new GZIPInputStream(new ByteArrayInputStream(raw))
-                : new InflaterInputStream(new ByteArrayInputStream(raw))) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length * 4);
-            byte[] chunk = new byte[64 * 1024];
+    }
+
+    /** The body is not valid gzip or deflate. */
+    static final class Undecompressable extends RuntimeException {
+        Undecompressable(IOException cause) {
+            super(null, cause, false, false);
+        }
+    }
+
+    private static final class NoSpans extends RuntimeException {
+        NoSpans() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * An inflating stream with a hard cap: past {@code max} inflated bytes it fails with {@link
+     * TooLarge}; each chunk is reserved in {@code lease} before it is handed on ({@link NoBudget} if
+     * the budget cannot take it). Nothing is allocated ahead of the bytes that come out.
+     */
+    static final class Inflated extends FilterInputStream {
+
+        private final long max;
+        private final BodyBudget.Lease lease;
+        private long count;
+
+        Inflated(InputStream inflating, long max, BodyBudget.Lease lease) {
+            super(inflating);
+            this.max = max;
+            this.lease = lease;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
             int n;
-            while ((n = in.read(chunk)) > 0) {
-                if (out.size() + (long) n > maxBodyBytes) {
-                    throw new TooLarge();
-                }
-                out.write(chunk, 0, n);
+            try {
+                n = in.read(b, off, (int) Math.min(len, max - count + 1));
+            } catch (IOException e) {
+                throw new Undecompressable(e);
             }
-            return out.toByteArray();
+            if (n <= 0) {
+                return n;
+            }
+            count += n;
+            if (count > max) {
+                throw new TooLarge();
+            }
+            if (!lease.grow(n)) {
+                throw new NoBudget();
+            }
+            return n;
+        }
+
+        /** Skipped bytes are inflated too: they count like the others (they are not held, but cost the same). */
+        @Override
+        public long skip(long n) {
+            byte[] scratch = new byte[(int) Math.min(n, 8192)];
+            long skipped = 0;
+            while (skipped < n) {
+                int r = read(scratch, 0, (int) Math.min(scratch.length, n - skipped));
+                if (r < 0) {
+                    break;
+                }
+                skipped += r;
+            }
+            return skipped;
         }
     }
 
@@ -257,7 +377,7 @@ final class OtlpTraces {
     }
 
     private static Iterable<Object> array(Object node, String field) {
-        if (node instanceof JsonObject o && o.getValue(field) instanceof io.vertx.core.json.JsonArray a) {
+        if (node instanceof JsonObject o && o.getValue(field) instanceof JsonArray a) {
             return a;
         }
         return java.util.List.of();

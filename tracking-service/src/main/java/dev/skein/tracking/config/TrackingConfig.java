@@ -1,5 +1,6 @@
 package dev.skein.tracking.config;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
@@ -20,6 +21,27 @@ public interface TrackingConfig {
     Ingest ingest();
 
     BulkReads bulkReads();
+
+    Traces traces();
+
+    interface Traces {
+        /**
+         * Spans one trace may hold. A batch of spans that would take a trace past it is refused
+         * (INVALID_PARAMETER_VALUE) and nothing of it written. Agent traces have hundreds to a few
+         * thousand spans; the limit stops one runaway trace from filling the table and every
+         * answer that reads it.
+         */
+        @WithDefault("10000")
+        int maxSpansPerTrace();
+
+        /**
+         * Span bytes (as stored: the OTLP spans as sent) one batchGet or get-trace may answer. Asking
+         * for traces whose spans take more is refused (INVALID_PARAMETER_VALUE) before they are read;
+         * fewer traces at a time fit. The gateway answers in JSON, about twice the size.
+         */
+        @WithDefault("64M")
+        MemorySize maxSpanBytesPerRead();
+    }
 
     interface BulkReads {
         /**

@@ -275,14 +275,19 @@ public class ExperimentService {
      * is deleted. {@code experimentId} is the id as the caller gave it.
      */
     public static Experiment requireActive(Experiment e, String experimentId) {
-        if (e == null) {
+        requireActive(e == null ? null : e.lifecycleStage, experimentId);
+        return e;
+    }
+
+    /** The same refusals for an experiment read by SQL: {@code lifecycleStage} null if there is none. */
+    public static void requireActive(String lifecycleStage, String experimentId) {
+        if (lifecycleStage == null) {
             throw Ids.experimentNotFound(experimentId);
         }
-        if (!e.isActive()) {
+        if (!Experiment.ACTIVE.equals(lifecycleStage)) {
             throw ApiException.invalidParameter("The experiment " + experimentId
-                    + " must be in the 'active' state. Current state is " + e.lifecycleStage + ".");
+                    + " must be in the 'active' state. Current state is " + lifecycleStage + ".");
         }
-        return e;
     }
 
     public Uni<ResultPage<ExperimentView>> search(

@@ -23,6 +23,13 @@ final class OtlpSpans {
     static final String OUTPUTS_ATTRIBUTE = "mlflow.spanOutputs";
     static final String TRACE_ID_PREFIX = "tr-";
 
+    /**
+     * Span names and types are cut to this many characters in the columns search filters on (the
+     * span itself keeps them whole): PostgreSQL's btree refuses index entries past ~2.7 KB, and
+     * MLflow's own column for the type is 500 characters.
+     */
+    static final int MAX_INDEXED_CHARS = 250;
+
     private static final HexFormat HEX = HexFormat.of();
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -40,6 +47,11 @@ final class OtlpSpans {
         if (!span.getParentSpanId().isEmpty() && span.getParentSpanId().size() != 8) {
             throw ApiException.invalidParameter("Invalid OpenTelemetry span: parent_span_id must be 8 bytes, got "
                     + span.getParentSpanId().size());
+        }
+        // fixed64 in OTLP: past 2^63 it reads as negative here, and is no time MLflow can show
+        if (span.getStartTimeUnixNano() < 0 || span.getEndTimeUnixNano() < 0) {
+            throw ApiException.invalidParameter(
+                    "Invalid OpenTelemetry span: start_time_unix_nano and end_time_unix_nano must be below 2^63");
         }
         String traceId = null;
         String type = null;
@@ -63,14 +75,24 @@ final class OtlpSpans {
                 traceId,
                 hex(span.getSpanId()),
                 root ? null : hex(span.getParentSpanId()),
-                span.getName(),
-                type,
+                cut(span.getName()),
+                cut(type),
                 status(span.getStatus()),
                 span.getStartTimeUnixNano(),
                 end == 0 ? null : end,
                 root ? inputs : null,
                 root ? outputs : null,
                 span.toByteArray());
+    }
+
+    /** At most {@link #MAX_INDEXED_CHARS} characters, never half a surrogate pair. */
+    static String cut(String s) {
+        if (s == null || s.length() <= MAX_INDEXED_CHARS) {
+            return s;
+        }
+        int end =
+                Character.isHighSurrogate(s.charAt(MAX_INDEXED_CHARS - 1)) ? MAX_INDEXED_CHARS - 1 : MAX_INDEXED_CHARS;
+        return s.substring(0, end);
     }
 
     static String status(Status s) {

@@ -9,9 +9,14 @@ import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
 
 /** Traces in PostgreSQL, with the reactive SQL client: each change is one transaction of a few set-based statements. */
 @ApplicationScoped
@@ -148,16 +153,26 @@ public class TraceRepository {
     }
 
     /**
-     * Writes spans of one experiment in one transaction of four set-based statements, whatever
-     * their number: each trace's info made or widened (start the earliest, end the latest; state
-     * and previews from its root span when that is among them), the server's tags set, the spans
-     * inserted or replaced (a span logged again, e.g. once ended, replaces its earlier self).
-     * Returns the ids of traces that belong to another experiment (nothing is written then).
+     * Writes spans into one experiment in one transaction of a few set-based statements, whatever
+     * their number. The experiment's row is read first and locked FOR SHARE (a delete of it waits),
+     * and {@code artifactRoot} turns it into its artifact location (or throws MLflow's error for a
+     * missing or deleted experiment). Then each trace's info is made or widened (start the earliest,
+     * end the latest; state and previews from its root span when that is among them), the server's
+     * tags set, and the spans inserted or replaced (a span logged again, e.g. once ended, replaces its
+     * earlier self). Tag {@value TraceInfo#SPANS_LOCATION} is set with the trace's root span: once
+     * it is stored the trace is, and the client need not upload its spans as an artifact.
      *
-     * @param artifactRoot the experiment's artifact location, under which each trace gets its own
+     * <p>{@code spans} must be at most one per (trace, span id) and sorted by them: concurrent
+     * batches then lock the rows they share in the same order, and cannot deadlock. Fails with
+     * {@link ForeignTraces} if a trace belongs to another experiment, {@link TooManySpans} if a trace
+     * would hold more than {@code maxSpansPerTrace} spans; nothing is written then.
      */
-    public Uni<List<String>> logSpans(long experimentId, String artifactRoot, List<SpanRow> spans) {
-        Map<String, TraceSpans> byTrace = new java.util.LinkedHashMap<>();
+    public Uni<Void> logSpans(
+            long experimentId,
+            Function<ExperimentRow, String> artifactRoot,
+            List<SpanRow> spans,
+            int maxSpansPerTrace) {
+        Map<String, TraceSpans> byTrace = new TreeMap<>();
         for (SpanRow s : spans) {
             byTrace.computeIfAbsent(s.traceId(), id -> new TraceSpans()).add(s);
         }
@@ -169,7 +184,6 @@ public class TraceRepository {
         String[] inputs = new String[n];
         String[] outputs = new String[n];
         String[] names = new String[n];
-        String[] locations = new String[n];
         int i = 0;
         for (Map.Entry<String, TraceSpans> e : byTrace.entrySet()) {
             TraceSpans t = e.getValue();
@@ -180,7 +194,6 @@ public class TraceRepository {
             inputs[i] = t.root == null ? null : TraceService.preview(t.root.inputs());
             outputs[i] = t.root == null ? null : TraceService.preview(t.root.outputs());
             names[i] = t.root == null ? null : t.root.name();
-            locations[i] = TraceService.artifactLocation(artifactRoot, e.getKey());
             i++;
         }
         int m = spans.size();
@@ -205,73 +218,110 @@ public class TraceRepository {
             spanEnds[j] = s.endTimeUnixNano();
             contents[j] = io.vertx.core.buffer.Buffer.buffer(s.content());
         }
-        return pool.withTransaction(conn -> conn.preparedQuery(
-                                // execution time: from the earliest start to the latest end seen; the state
-                                // stays IN_PROGRESS until the root span (a finished trace) is logged
-                                "INSERT INTO tracking.trace_info AS t (request_id, experiment_id, timestamp_ms,"
-                                        + " execution_time_ms, status, request_preview, response_preview)"
-                                        + " SELECT id, $1, s, e - s, COALESCE(st, 'IN_PROGRESS'), i, o FROM unnest($2::text[],"
-                                        + " $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[]) AS x(id, s, e, st, i, o)"
-                                        + " ON CONFLICT (request_id) DO UPDATE SET"
-                                        + " timestamp_ms = LEAST(t.timestamp_ms, EXCLUDED.timestamp_ms),"
-                                        + " execution_time_ms = GREATEST(t.timestamp_ms + COALESCE(t.execution_time_ms, 0),"
-                                        + " EXCLUDED.timestamp_ms + COALESCE(EXCLUDED.execution_time_ms, 0))"
-                                        + " - LEAST(t.timestamp_ms, EXCLUDED.timestamp_ms),"
-                                        + " status = CASE WHEN EXCLUDED.status = 'IN_PROGRESS' THEN t.status ELSE EXCLUDED.status END,"
-                                        + " request_preview = COALESCE(t.request_preview, EXCLUDED.request_preview),"
-                                        + " response_preview = COALESCE(t.response_preview, EXCLUDED.response_preview)"
-                                        + " WHERE t.experiment_id = EXCLUDED.experiment_id RETURNING request_id")
-                        .execute(Tuple.from(new Object[] {experimentId, ids, starts, ends, states, inputs, outputs}))
-                        .flatMap(written -> {
-                            if (written.size() < n) {
-                                java.util.Set<String> ok = new java.util.HashSet<>();
-                                written.forEach(r -> ok.add(r.getString(0)));
-                                List<String> foreign = java.util.Arrays.stream(ids)
-                                        .filter(id -> !ok.contains(id))
-                                        .toList();
-                                // nothing of this request stays: the transaction is rolled back
-                                return Uni.createFrom().<List<String>>failure(new ForeignTraces(foreign));
-                            }
-                            return conn.preparedQuery("INSERT INTO tracking.trace_tags (request_id, key, value)"
-                                            + " SELECT id, k, v FROM unnest($1::text[], $2::text[], $3::text[]) AS x(id, loc, nm),"
-                                            + " LATERAL (VALUES ($4, 'TRACKING_STORE'), ($5, loc), ($6, nm)) AS kv(k, v)"
-                                            + " WHERE v IS NOT NULL ON CONFLICT (request_id, key) DO NOTHING")
-                                    .execute(Tuple.from(new Object[] {
-                                        ids,
-                                        locations,
-                                        names,
-                                        TraceInfo.SPANS_LOCATION,
-                                        TraceInfo.ARTIFACT_LOCATION,
-                                        TraceInfo.TRACE_NAME
-                                    }))
-                                    .flatMap(v -> conn.preparedQuery(
-                                                    "INSERT INTO tracking.spans (trace_id, span_id,"
-                                                            + " experiment_id, parent_span_id, name, type, status,"
-                                                            + " start_time_unix_nano, end_time_unix_nano, content)"
-                                                            + " SELECT t, s, $1, p, n, ty, st, b, e, c FROM unnest($2::text[],"
-                                                            + " $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],"
-                                                            + " $8::bigint[], $9::bigint[], $10::bytea[]) AS x(t, s, p, n, ty, st, b, e, c)"
-                                                            + " ON CONFLICT (trace_id, span_id) DO UPDATE SET"
-                                                            + " parent_span_id = EXCLUDED.parent_span_id, name = EXCLUDED.name,"
-                                                            + " type = EXCLUDED.type, status = EXCLUDED.status,"
-                                                            + " start_time_unix_nano = EXCLUDED.start_time_unix_nano,"
-                                                            + " end_time_unix_nano = EXCLUDED.end_time_unix_nano, content = EXCLUDED.content")
-                                            .execute(Tuple.from(new Object[] {
+        return pool.withTransaction(conn -> conn.preparedQuery("SELECT artifact_location, lifecycle_stage"
+                                + " FROM tracking.experiments WHERE experiment_id = $1 FOR SHARE")
+                        .execute(Tuple.of(experimentId))
+                        .map(rows -> artifactRoot.apply(
+                                rows.size() == 0
+                                        ? null
+                                        : new ExperimentRow(
                                                 experimentId,
-                                                spanTrace,
-                                                spanIds,
-                                                parents,
-                                                spanNames,
-                                                types,
-                                                statuses,
-                                                spanStarts,
-                                                spanEnds,
-                                                contents
-                                            })))
-                                    .replaceWith(List.<String>of());
-                        }))
-                .onFailure(ForeignTraces.class)
-                .recoverWithItem(f -> ((ForeignTraces) f).ids);
+                                                rows.iterator().next().getString("artifact_location"),
+                                                rows.iterator().next().getString("lifecycle_stage"))))
+                        .flatMap(root -> conn.preparedQuery(
+                                        // execution time: from the earliest start to the latest end seen; the state
+                                        // stays IN_PROGRESS until the root span (a finished trace) is logged
+                                        "INSERT INTO tracking.trace_info AS t (request_id, experiment_id, timestamp_ms,"
+                                                + " execution_time_ms, status, request_preview, response_preview)"
+                                                + " SELECT id, $1, s, e - s, COALESCE(st, 'IN_PROGRESS'), i, o FROM unnest($2::text[],"
+                                                + " $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[]) AS x(id, s, e, st, i, o)"
+                                                + " ON CONFLICT (request_id) DO UPDATE SET"
+                                                + " timestamp_ms = LEAST(t.timestamp_ms, EXCLUDED.timestamp_ms),"
+                                                + " execution_time_ms = GREATEST(t.timestamp_ms + COALESCE(t.execution_time_ms, 0),"
+                                                + " EXCLUDED.timestamp_ms + COALESCE(EXCLUDED.execution_time_ms, 0))"
+                                                + " - LEAST(t.timestamp_ms, EXCLUDED.timestamp_ms),"
+                                                + " status = CASE WHEN EXCLUDED.status = 'IN_PROGRESS' THEN t.status ELSE EXCLUDED.status END,"
+                                                + " request_preview = COALESCE(t.request_preview, EXCLUDED.request_preview),"
+                                                + " response_preview = COALESCE(t.response_preview, EXCLUDED.response_preview)"
+                                                + " WHERE t.experiment_id = EXCLUDED.experiment_id RETURNING request_id")
+                                .execute(Tuple.from(
+                                        new Object[] {experimentId, ids, starts, ends, states, inputs, outputs}))
+                                .flatMap(written -> {
+                                    if (written.size() < n) {
+                                        Set<String> ok = new HashSet<>();
+                                        written.forEach(r -> ok.add(r.getString(0)));
+                                        throw new ForeignTraces(Arrays.stream(ids)
+                                                .filter(id -> !ok.contains(id))
+                                                .toList());
+                                    }
+                                    // each trace's row is locked by now: a concurrent batch of the same trace
+                                    // waits, so the count below sees every span stored before this one
+                                    return conn.preparedQuery("WITH b(t, s) AS (SELECT * FROM unnest($1::text[],"
+                                                    + " $2::text[])) SELECT x.t FROM (SELECT t, count(*) AS n FROM b GROUP BY t) x"
+                                                    + " WHERE x.n + (SELECT count(*) FROM tracking.spans s WHERE s.trace_id = x.t"
+                                                    + " AND NOT EXISTS (SELECT 1 FROM b WHERE b.t = s.trace_id AND b.s = s.span_id)) > $3"
+                                                    + " ORDER BY x.t")
+                                            .execute(Tuple.of(spanTrace, spanIds, maxSpansPerTrace));
+                                })
+                                .flatMap(over -> {
+                                    if (over.size() > 0) {
+                                        throw new TooManySpans(
+                                                over.iterator().next().getString(0));
+                                    }
+                                    String[] locations = Arrays.stream(ids)
+                                            .map(id -> TraceService.artifactLocation(root, id))
+                                            .toArray(String[]::new);
+                                    return conn.preparedQuery("INSERT INTO tracking.trace_tags (request_id, key, value)"
+                                                    + " SELECT id, k, v FROM unnest($1::text[], $2::text[], $3::text[]) AS x(id, loc, nm),"
+                                                    + " LATERAL (VALUES ($4, CASE WHEN nm IS NOT NULL THEN $7 END), ($5, loc),"
+                                                    + " ($6, nm)) AS kv(k, v)"
+                                                    + " WHERE v IS NOT NULL ON CONFLICT (request_id, key) DO NOTHING")
+                                            .execute(Tuple.from(new Object[] {
+                                                ids,
+                                                locations,
+                                                names,
+                                                TraceInfo.SPANS_LOCATION,
+                                                TraceInfo.ARTIFACT_LOCATION,
+                                                TraceInfo.TRACE_NAME,
+                                                TraceInfo.TRACKING_STORE
+                                            }));
+                                })
+                                .flatMap(v -> conn.preparedQuery(
+                                                "INSERT INTO tracking.spans (trace_id, span_id,"
+                                                        + " experiment_id, parent_span_id, name, type, status,"
+                                                        + " start_time_unix_nano, end_time_unix_nano, content)"
+                                                        + " SELECT t, s, $1, p, n, ty, st, b, e, c FROM unnest($2::text[],"
+                                                        + " $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],"
+                                                        + " $8::bigint[], $9::bigint[], $10::bytea[]) AS x(t, s, p, n, ty, st, b, e, c)"
+                                                        + " ON CONFLICT (trace_id, span_id) DO UPDATE SET"
+                                                        + " parent_span_id = EXCLUDED.parent_span_id, name = EXCLUDED.name,"
+                                                        + " type = EXCLUDED.type, status = EXCLUDED.status,"
+                                                        + " start_time_unix_nano = EXCLUDED.start_time_unix_nano,"
+                                                        + " end_time_unix_nano = EXCLUDED.end_time_unix_nano, content = EXCLUDED.content")
+                                        .execute(Tuple.from(new Object[] {
+                                            experimentId,
+                                            spanTrace,
+                                            spanIds,
+                                            parents,
+                                            spanNames,
+                                            types,
+                                            statuses,
+                                            spanStarts,
+                                            spanEnds,
+                                            contents
+                                        })))))
+                .replaceWithVoid();
+    }
+
+    /** An experiment as a write of spans into it needs it. */
+    public record ExperimentRow(long id, String artifactLocation, String lifecycleStage) {}
+
+    /** The bytes the stored spans of these traces take (the OTLP spans as sent), counted without reading them. */
+    public Uni<Long> spanBytes(List<String> traceIds) {
+        return pool.preparedQuery(
+                        "SELECT COALESCE(sum(octet_length(content)), 0) FROM tracking.spans WHERE trace_id = ANY($1)")
+                .execute(Tuple.of((Object) traceIds.toArray(new String[0])))
+                .map(rows -> rows.iterator().next().getLong(0));
     }
 
     /** Spans of these traces (OTLP bytes), by trace, in start order. */
@@ -316,13 +366,23 @@ public class TraceRepository {
         }
     }
 
-    /** Rolls back a span batch that names traces of another experiment. */
-    private static final class ForeignTraces extends RuntimeException {
-        final List<String> ids;
+    /** A span batch named traces of another experiment; it was rolled back. */
+    public static final class ForeignTraces extends RuntimeException {
+        public final List<String> ids;
 
         ForeignTraces(List<String> ids) {
             super(null, null, false, false);
             this.ids = ids;
+        }
+    }
+
+    /** A span batch would have made a trace hold too many spans; it was rolled back. */
+    public static final class TooManySpans extends RuntimeException {
+        public final String traceId;
+
+        TooManySpans(String traceId) {
+            super(null, null, false, false);
+            this.traceId = traceId;
         }
     }
 

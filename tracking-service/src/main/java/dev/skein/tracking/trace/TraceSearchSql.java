@@ -34,15 +34,11 @@ final class TraceSearchSql {
 
     static SqlQuery build(
             Long[] experimentIds, List<Comparison> filter, List<OrderBy> orderBy, int limit, long offset) {
-        SqlQuery q = new SqlQuery()
-                .append("SELECT ")
-                .append(COLUMNS)
-                .append(" FROM tracking.trace_info t WHERE t.experiment_id = ANY(")
-                .bind(experimentIds)
-                .append(")");
+        SqlQuery q = new SqlQuery().append("SELECT ").append(COLUMNS).append(" FROM tracking.trace_info t WHERE ");
+        experiments(q, "t.experiment_id", experimentIds);
         for (Comparison c : filter) {
             q.append(" AND ");
-            clause(q, mapped(c.field()), c);
+            clause(q, mapped(c.field()), c, experimentIds);
         }
         q.append(" ORDER BY ");
         Set<Field> seen = new HashSet<>();
@@ -69,6 +65,19 @@ final class TraceSearchSql {
         return q;
     }
 
+    /**
+     * One experiment (the usual search) is an equality, not {@code = ANY}: PostgreSQL then reads the
+     * experiment's traces newest first straight from index {@code trace_info_experiment_newest} and
+     * stops at the page's end, where {@code = ANY} makes it read and sort them all.
+     */
+    private static void experiments(SqlQuery q, String column, Long[] experimentIds) {
+        if (experimentIds.length == 1) {
+            q.append(column + " = ").bind(experimentIds[0]);
+        } else {
+            q.append(column + " = ANY(").bind(experimentIds).append(")");
+        }
+    }
+
     /** {@code name} and {@code run_id} are a tag and a request metadata key, as in MLflow. */
     private static Field mapped(Field f) {
         if (f.type() == Field.Type.ATTRIBUTE && f.key().equals("name")) {
@@ -84,14 +93,18 @@ final class TraceSearchSql {
         return f.type() == Field.Type.TAG ? "tracking.trace_tags" : "tracking.trace_request_metadata";
     }
 
-    private static void clause(SqlQuery q, Field f, Comparison c) {
+    private static void clause(SqlQuery q, Field f, Comparison c, Long[] experimentIds) {
         if (f.type() == Field.Type.ATTRIBUTE) {
             q.compare(COLUMNS_BY_ATTRIBUTE.get(f.key()), c);
             return;
         }
         if (f.type() == Field.Type.SPAN) {
-            // the span's columns are fixed names (name, type, status), checked by the grammar
+            // the span's columns are fixed names (name, type, status), checked by the grammar. The
+            // experiments are repeated here so the filter is a range of an (experiment_id, column,
+            // trace_id) index; without them PostgreSQL reads every span of every experiment.
             q.append("EXISTS (SELECT 1 FROM tracking.spans s WHERE s.trace_id = t.request_id AND ");
+            experiments(q, "s.experiment_id", experimentIds);
+            q.append(" AND ");
             q.compare("s." + f.key(), c);
             q.append(")");
             return;

@@ -6,7 +6,9 @@ import dev.skein.common.paging.ResultPage;
 import dev.skein.common.search.SearchParser;
 import dev.skein.common.validation.Inputs;
 import dev.skein.tracking.KeyValue;
+import dev.skein.tracking.config.TrackingConfig;
 import dev.skein.tracking.service.ExperimentService;
+import dev.skein.tracking.service.Ids;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
@@ -14,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /** MLflow Tracing's trace records (MLflow 2.17's SQL store): rules, messages and the artifact location. */
 @ApplicationScoped
@@ -25,10 +28,12 @@ public class TraceService {
 
     private final TraceRepository traces;
     private final ExperimentService experiments;
+    private final TrackingConfig.Traces config;
 
-    public TraceService(TraceRepository traces, ExperimentService experiments) {
+    public TraceService(TraceRepository traces, ExperimentService experiments, TrackingConfig config) {
         this.traces = traces;
         this.experiments = experiments;
+        this.config = config.traces();
     }
 
     /**
@@ -210,6 +215,22 @@ public class TraceService {
     /** MLflow 3 trace ids: {@code tr-} and the OTel trace id in hex (MLflow 3 clients make them). */
     static final int MAX_TRACE_ID_LENGTH = 250;
 
+    /**
+     * The trace ids MLflow makes: 32 hex digits (MLflow 2's, made by the server) or {@code tr-} and
+     * the OTel trace id in hex (MLflow 3's, made by the client). Only hex digits follow the prefix:
+     * the id becomes part of the trace's artifact location, which no id may lead elsewhere.
+     */
+    private static final Pattern TRACE_ID = Pattern.compile("(tr-)?[0-9a-fA-F]+");
+
+    /** Refuses a trace id a client made that is not of MLflow's form (see {@link #TRACE_ID}). */
+    static void checkTraceId(String traceId, String field) {
+        Inputs.length(field, traceId, MAX_TRACE_ID_LENGTH);
+        if (!TRACE_ID.matcher(traceId).matches()) {
+            throw ApiException.invalidParameter("Invalid " + field + " '" + traceId
+                    + "': a trace id is hexadecimal digits, optionally after 'tr-'");
+        }
+    }
+
     /** Previews of a root span's inputs and outputs are cut to this many characters, as MLflow's OSS store. */
     static final int MAX_PREVIEW_CHARS = 1000;
 
@@ -232,7 +253,7 @@ public class TraceService {
         if (given.requestId() == null || given.requestId().isEmpty()) {
             throw ApiException.missing("trace.trace_info.trace_id");
         }
-        Inputs.length("trace_id", given.requestId(), MAX_TRACE_ID_LENGTH);
+        checkTraceId(given.requestId(), "trace_id");
         Map<String, String> metadata = entries(given.requestMetadata(), "trace_metadata");
         Map<String, String> tags = entries(given.tags(), "tags");
         // the server's own tags: where the trace's artifacts go, and where its spans are
@@ -275,20 +296,31 @@ public class TraceService {
         }
         Long[] experimentFilter =
                 experimentIds.isEmpty() ? null : numericIds(experimentIds).toArray(Long[]::new);
-        return traces.findAll(traceIds, experimentFilter).flatMap(found -> traces.spans(
-                        found.stream().map(TraceInfo::requestId).toList())
-                .map(spans -> {
-                    Map<String, TraceInfo> byId = new LinkedHashMap<>();
-                    found.forEach(t -> byId.put(t.requestId(), t));
-                    List<WithSpans> out = new ArrayList<>();
-                    for (String id : new java.util.LinkedHashSet<>(traceIds)) {
-                        TraceInfo t = byId.get(id);
-                        if (t != null) {
-                            out.add(new WithSpans(t, spans.getOrDefault(id, List.of())));
+        long maxBytes = config.maxSpanBytesPerRead().asLongValue();
+        return traces.findAll(traceIds, experimentFilter).flatMap(found -> {
+            List<String> ids = found.stream().map(TraceInfo::requestId).toList();
+            return traces.spanBytes(ids)
+                    .flatMap(bytes -> {
+                        if (bytes > maxBytes) {
+                            throw ApiException.invalidParameter("The spans of the " + ids.size()
+                                    + " traces asked for take " + bytes + " bytes, more than one answer may carry ("
+                                    + maxBytes + "); ask for fewer traces at once");
                         }
-                    }
-                    return out;
-                }));
+                        return traces.spans(ids);
+                    })
+                    .map(spans -> {
+                        Map<String, TraceInfo> byId = new LinkedHashMap<>();
+                        found.forEach(t -> byId.put(t.requestId(), t));
+                        List<WithSpans> out = new ArrayList<>();
+                        for (String id : new java.util.LinkedHashSet<>(traceIds)) {
+                            TraceInfo t = byId.get(id);
+                            if (t != null) {
+                                out.add(new WithSpans(t, spans.getOrDefault(id, List.of())));
+                            }
+                        }
+                        return out;
+                    });
+        });
     }
 
     /** One trace with its stored spans. */
@@ -303,29 +335,57 @@ public class TraceService {
     }
 
     /**
-     * Writes spans to an active experiment, creating or widening their traces' records (see
-     * {@link TraceRepository#logSpans}). Returns how many traces the spans belong to.
+     * Writes spans to an active experiment, creating or widening their traces' records (see {@link
+     * TraceRepository#logSpans}). A span sent twice in one batch is written once, as last sent;
+     * spans are written in key order. Returns how many traces the spans belong to.
      */
     public Uni<Integer> logSpans(String experimentId, List<io.opentelemetry.proto.trace.v1.Span> spans) {
+        Inputs.required(experimentId, "experiment_id");
+        long id = Ids.experimentId(experimentId);
         if (spans.size() > MAX_SPANS_PER_CALL) {
             throw ApiException.invalidParameter(
                     "At most " + MAX_SPANS_PER_CALL + " spans may be logged at once, got " + spans.size());
         }
-        List<SpanRow> rows = spans.stream().map(OtlpSpans::row).toList();
-        for (SpanRow r : rows) {
-            Inputs.length("trace_id", r.traceId(), MAX_TRACE_ID_LENGTH);
+        Map<List<String>, SpanRow> byKey = new java.util.HashMap<>();
+        for (io.opentelemetry.proto.trace.v1.Span span : spans) {
+            SpanRow r = OtlpSpans.row(span);
+            checkTraceId(r.traceId(), "trace_id");
+            byKey.put(List.of(r.traceId(), r.spanId()), r);
         }
+        List<SpanRow> rows = byKey.values().stream()
+                .sorted(java.util.Comparator.comparing(SpanRow::traceId).thenComparing(SpanRow::spanId))
+                .toList();
+        Map<String, Long> perTrace = new java.util.TreeMap<>();
+        rows.forEach(r -> perTrace.merge(r.traceId(), 1L, Long::sum));
+        int maxPerTrace = config.maxSpansPerTrace();
+        perTrace.forEach((trace, n) -> {
+            if (n > maxPerTrace) {
+                throw tooManySpans(trace, maxPerTrace);
+            }
+        });
         if (rows.isEmpty()) {
             return experiments.active(experimentId).replaceWith(0);
         }
-        return experiments.active(experimentId).flatMap(e -> traces.logSpans(e.id, e.artifactLocation, rows)
-                .map(foreign -> {
-                    if (!foreign.isEmpty()) {
-                        throw ApiException.invalidParameter("Trace with id '" + foreign.get(0)
-                                + "' belongs to another experiment than " + experimentId + ".");
-                    }
-                    return (int) rows.stream().map(SpanRow::traceId).distinct().count();
-                }));
+        return traces.logSpans(
+                        id,
+                        e -> {
+                            ExperimentService.requireActive(e == null ? null : e.lifecycleStage(), experimentId);
+                            return e.artifactLocation();
+                        },
+                        rows,
+                        maxPerTrace)
+                .onFailure(TraceRepository.ForeignTraces.class)
+                .transform(f -> ApiException.invalidParameter("Trace with id '"
+                        + ((TraceRepository.ForeignTraces) f).ids.get(0) + "' belongs to another experiment than "
+                        + experimentId + "."))
+                .onFailure(TraceRepository.TooManySpans.class)
+                .transform(f -> tooManySpans(((TraceRepository.TooManySpans) f).traceId, maxPerTrace))
+                .replaceWith(perTrace.size());
+    }
+
+    private static ApiException tooManySpans(String traceId, int max) {
+        return ApiException.invalidParameter("Trace with id '" + traceId + "' would hold more than " + max
+                + " spans (skein.tracking.traces.max-spans-per-trace)");
     }
 
     static ApiException notFound(String requestId) {

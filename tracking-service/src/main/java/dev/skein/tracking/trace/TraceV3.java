@@ -3,6 +3,8 @@ package dev.skein.tracking.trace;
 import com.google.protobuf.Duration;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.Durations;
+import com.google.protobuf.util.Timestamps;
 import dev.skein.common.error.ApiException;
 import dev.skein.proto.tracking.v1.Trace;
 import dev.skein.proto.tracking.v1.TraceInfoV3;
@@ -64,11 +66,21 @@ final class TraceV3 {
             throw ApiException.notFound(
                     "No Experiment with id=" + location.getMlflowExperiment().getExperimentId() + " exists");
         }
-        long start = p.getRequestTime().getSeconds() * 1000 + p.getRequestTime().getNanos() / 1_000_000;
-        Long duration = p.hasExecutionDuration()
-                ? p.getExecutionDuration().getSeconds() * 1000
-                        + p.getExecutionDuration().getNanos() / 1_000_000
-                : null;
+        // the JSON form is range-checked when it is read; the object form ({seconds, nanos}) is not
+        if (!Timestamps.isValid(p.getRequestTime())) {
+            throw ApiException.invalidParameter("Invalid request_time: seconds must be within years 1 to 9999 and"
+                    + " nanos within [0, 999999999], got " + p.getRequestTime().getSeconds() + " s, "
+                    + p.getRequestTime().getNanos() + " ns");
+        }
+        if (p.hasExecutionDuration()
+                && (!Durations.isValid(p.getExecutionDuration()) || Durations.isNegative(p.getExecutionDuration()))) {
+            throw ApiException.invalidParameter("Invalid execution_duration: it must be a duration of 0 to 10,000"
+                    + " years, its nanos within [0, 999999999], got "
+                    + p.getExecutionDuration().getSeconds()
+                    + " s, " + p.getExecutionDuration().getNanos() + " ns");
+        }
+        long start = Timestamps.toMillis(p.getRequestTime());
+        Long duration = p.hasExecutionDuration() ? Durations.toMillis(p.getExecutionDuration()) : null;
         String status =
                 switch (p.getState()) {
                     case OK -> "OK";

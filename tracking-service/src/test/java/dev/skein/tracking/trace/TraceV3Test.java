@@ -29,6 +29,7 @@ import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
@@ -129,7 +130,9 @@ class TraceV3Test {
         assertThat(first.getTraces()).isEqualTo(1);
         TraceInfoV3 partial = info(traceId);
         assertThat(partial.getState()).isEqualTo(TraceInfoV3.State.IN_PROGRESS);
-        assertThat(partial.getTagsMap()).containsEntry("mlflow.trace.spansLocation", "TRACKING_STORE");
+        // the trace's spans are in the store only once its root is: until then a client that ends the
+        // trace must upload them itself
+        assertThat(partial.getTagsMap()).doesNotContainKey("mlflow.trace.spansLocation");
 
         traces.logSpans(LogSpans.newBuilder()
                 .setExperimentId(exp)
@@ -137,6 +140,7 @@ class TraceV3Test {
                 .build());
         TraceInfoV3 done = info(traceId);
         assertThat(done.getState()).isEqualTo(TraceInfoV3.State.OK);
+        assertThat(done.getTagsMap()).containsEntry("mlflow.trace.spansLocation", "TRACKING_STORE");
         assertThat(done.getRequestTime().getSeconds()).isEqualTo(1_700_000_000L);
         assertThat(done.getExecutionDuration().getNanos()).isEqualTo(50_000_000);
         assertThat(done.getRequestPreview()).isEqualTo("{\"question\": \"what is skein?\"}");
@@ -316,6 +320,218 @@ class TraceV3Test {
                                 .addSpans(span(random(16), random(8), null, "x", "CHAIN", t0, t0 + 1))
                                 .build())))
                 .contains("No Experiment with id=987654321 exists");
+    }
+
+    @Test
+    void shouldStoreASpanSentTwiceInOneBatchOnceAsLastSentAndCutLongNamesInTheSearchColumns() {
+        String exp = newExperiment();
+        byte[] t = random(16);
+        byte[] root = random(8);
+        byte[] child = random(8);
+        long t0 = 1_700_000_000_000L * 1_000_000;
+        String longName = "n".repeat(5000);
+        String longType = "T".repeat(4000);
+        var logged = traces.logSpans(LogSpans.newBuilder()
+                .setExperimentId(exp)
+                .addSpans(span(t, child, root, "first", "LLM", t0 + 1, t0 + 2))
+                .addSpans(span(t, root, null, longName, longType, t0, t0 + 10))
+                .addSpans(span(t, child, root, "second", "LLM", t0 + 1, t0 + 3))
+                .build());
+        assertThat(logged.getTraces()).isEqualTo(1);
+        String id = "tr-" + HexFormat.of().formatHex(t);
+        List<Span> stored = traces.batchGetTraces(
+                        BatchGetTraces.newBuilder().addTraceIds(id).build())
+                .getTraces(0)
+                .getSpansList();
+        assertThat(stored).extracting(Span::getName).containsExactly(longName, "second");
+        assertThat(stored.get(1).getEndTimeUnixNano()).isEqualTo(t0 + 3);
+        SearchTracesV3.Builder search = SearchTracesV3.newBuilder().addLocations(location(exp));
+        assertThat(ids(search.clone().setFilter("span.name = '" + "n".repeat(250) + "'")))
+                .containsExactly(id);
+        assertThat(ids(search.clone().setFilter("span.name = 'first'"))).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseTraceIdsThatAreNotHexadecimal() {
+        String exp = newExperiment();
+        long t0 = 1_700_000_000_000L * 1_000_000;
+        Span escaping = span(random(16), random(8), null, "root", "CHAIN", t0, t0 + 1).toBuilder()
+                .addAttributes(attr("mlflow.traceRequestId", "\"tr-../../../elsewhere\""))
+                .build();
+        assertThat(fails(
+                        ErrorCode.INVALID_PARAMETER_VALUE,
+                        () -> traces.logSpans(LogSpans.newBuilder()
+                                .setExperimentId(exp)
+                                .addSpans(escaping)
+                                .build())))
+                .contains("tr-../../../elsewhere");
+        assertThat(fails(
+                        ErrorCode.INVALID_PARAMETER_VALUE,
+                        () -> traces.startTraceV3(StartTraceV3.newBuilder()
+                                .setTrace(Trace.newBuilder()
+                                        .setTraceInfo(TraceInfoV3.newBuilder()
+                                                .setTraceId("tr-abc/../x")
+                                                .setTraceLocation(location(exp))
+                                                .setRequestTime(
+                                                        Timestamp.newBuilder().setSeconds(1))))
+                                .build())))
+                .contains("hexadecimal");
+    }
+
+    @Test
+    void shouldRefuseTimesOutsideProtobufsRanges() {
+        String exp = newExperiment();
+        TraceInfoV3.Builder info = TraceInfoV3.newBuilder()
+                .setTraceId("tr-" + HexFormat.of().formatHex(random(16)))
+                .setTraceLocation(location(exp));
+        assertThat(fails(
+                        ErrorCode.INVALID_PARAMETER_VALUE,
+                        () -> traces.startTraceV3(StartTraceV3.newBuilder()
+                                .setTrace(Trace.newBuilder()
+                                        .setTraceInfo(info.clone()
+                                                .setRequestTime(
+                                                        Timestamp.newBuilder().setSeconds(Long.MAX_VALUE / 100))))
+                                .build())))
+                .contains("request_time");
+        assertThat(fails(
+                        ErrorCode.INVALID_PARAMETER_VALUE,
+                        () -> traces.startTraceV3(StartTraceV3.newBuilder()
+                                .setTrace(Trace.newBuilder()
+                                        .setTraceInfo(info.clone()
+                                                .setRequestTime(
+                                                        Timestamp.newBuilder().setSeconds(1))
+                                                .setExecutionDuration(
+                                                        Duration.newBuilder().setSeconds(-5))))
+                                .build())))
+                .contains("execution_duration");
+    }
+
+    @Test
+    void shouldRefuseSpansPastTheLimitOfATraceWithoutWritingAnyOfThem() {
+        // the test profile allows 20 spans a trace
+        String exp = newExperiment();
+        byte[] t = random(16);
+        byte[] root = random(8);
+        long t0 = 1_700_000_000_000L * 1_000_000;
+        List<Span> first = new java.util.ArrayList<>();
+        first.add(span(t, root, null, "root", "AGENT", t0, t0 + 100));
+        for (int i = 1; i < 15; i++) {
+            first.add(span(t, random(8), root, "step-" + i, "TOOL", t0 + i, t0 + i + 1));
+        }
+        traces.logSpans(
+                LogSpans.newBuilder().setExperimentId(exp).addAllSpans(first).build());
+        String id = "tr-" + HexFormat.of().formatHex(t);
+        List<Span> six = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            six.add(span(t, random(8), root, "late-" + i, "TOOL", t0 + 50, t0 + 60));
+        }
+        assertThat(fails(
+                        ErrorCode.INVALID_PARAMETER_VALUE,
+                        () -> traces.logSpans(LogSpans.newBuilder()
+                                .setExperimentId(exp)
+                                .addAllSpans(six)
+                                .build())))
+                .contains("more than 20 spans");
+        assertThat(traces.batchGetTraces(
+                                BatchGetTraces.newBuilder().addTraceIds(id).build())
+                        .getTraces(0)
+                        .getSpansCount())
+                .isEqualTo(15);
+        // spans sent again replace themselves: they do not count twice
+        traces.logSpans(LogSpans.newBuilder()
+                .setExperimentId(exp)
+                .addAllSpans(first)
+                .addAllSpans(six.subList(0, 5))
+                .build());
+        assertThat(traces.batchGetTraces(
+                                BatchGetTraces.newBuilder().addTraceIds(id).build())
+                        .getTraces(0)
+                        .getSpansCount())
+                .isEqualTo(20);
+    }
+
+    @Test
+    void shouldRefuseToReadMoreSpanBytesAtOnceThanTheLimit() {
+        // the test profile allows 64 KB of spans per read
+        String exp = newExperiment();
+        long t0 = 1_700_000_000_000L * 1_000_000;
+        byte[] big = random(16);
+        byte[] bigRoot = random(8);
+        LogSpans.Builder spans = LogSpans.newBuilder().setExperimentId(exp);
+        spans.addSpans(span(big, bigRoot, null, "root", "AGENT", t0, t0 + 100));
+        for (int i = 0; i < 10; i++) {
+            spans.addSpans(span(big, random(8), bigRoot, "chunk", "RETRIEVER", t0 + i, t0 + i + 1).toBuilder()
+                    .addAttributes(attr("document", "\"" + "d".repeat(8000) + "\""))
+                    .build());
+        }
+        traces.logSpans(spans.build());
+        byte[] small = random(16);
+        traces.logSpans(LogSpans.newBuilder()
+                .setExperimentId(exp)
+                .addSpans(span(small, random(8), null, "root", "CHAIN", t0, t0 + 1))
+                .build());
+        String bigId = "tr-" + HexFormat.of().formatHex(big);
+        String smallId = "tr-" + HexFormat.of().formatHex(small);
+        assertThat(fails(
+                        ErrorCode.INVALID_PARAMETER_VALUE,
+                        () -> traces.batchGetTraces(BatchGetTraces.newBuilder()
+                                .addTraceIds(bigId)
+                                .addTraceIds(smallId)
+                                .build())))
+                .contains("ask for fewer traces");
+        assertThat(traces.batchGetTraces(
+                                BatchGetTraces.newBuilder().addTraceIds(smallId).build())
+                        .getTracesList())
+                .hasSize(1);
+    }
+
+    @Test
+    void shouldRefuseSpansOfADeletedExperiment() {
+        String exp = newExperiment();
+        tracking.deleteExperiment(dev.skein.proto.tracking.v1.DeleteExperiment.newBuilder()
+                .setExperimentId(exp)
+                .build());
+        long t0 = 1_700_000_000_000L * 1_000_000;
+        assertThat(fails(
+                        ErrorCode.INVALID_PARAMETER_VALUE,
+                        () -> traces.logSpans(LogSpans.newBuilder()
+                                .setExperimentId(exp)
+                                .addSpans(span(random(16), random(8), null, "x", "CHAIN", t0, t0 + 1))
+                                .build())))
+                .contains("must be in the 'active' state");
+    }
+
+    @Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
+
+    /**
+     * A span filter is a range of an experiment index of the spans (V7, V9: the experiment and the
+     * column in its condition), not a probe of every trace's spans nor a read of all of them.
+     */
+    @Test
+    void shouldFilterOnSpansThroughTheExperimentsIndexes() {
+        assertThat(plan("span.status = 'ERROR'", 1L, 2L))
+                .containsPattern("Index Cond: \\(\\(experiment_id = [^\\n]*\\(status = ");
+        assertThat(plan("span.name = 'x'", 1L, 2L))
+                .containsPattern("Index Cond: \\(\\(experiment_id = [^\\n]*\\(name = ");
+        assertThat(plan("span.type = 'LLM'", 1L))
+                .containsPattern("Index Cond: \\(\\(experiment_id = [^\\n]*\\(type = ");
+    }
+
+    private String plan(String filter, Long... experimentIds) {
+        var comparisons = dev.skein.common.search.SearchParser.parseFilter(TraceGrammar.TRACES_V3, filter);
+        var query = TraceSearchSql.build(experimentIds, comparisons, List.of(), 101, 0);
+        return pool.withTransaction(conn -> conn.query("SET LOCAL enable_seqscan = off")
+                        .execute()
+                        .flatMap(v ->
+                                conn.preparedQuery("EXPLAIN " + query.sql()).execute(query.tuple())))
+                .map(rows -> {
+                    StringBuilder text = new StringBuilder();
+                    rows.forEach(r -> text.append(r.getString(0)).append('\n'));
+                    return text.toString();
+                })
+                .await()
+                .indefinitely();
     }
 
     private List<String> ids(SearchTracesV3.Builder request) {
