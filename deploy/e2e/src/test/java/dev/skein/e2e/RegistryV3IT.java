@@ -145,6 +145,11 @@ class RegistryV3IT {
         assertThat(got.body()).isEqualTo(mlmodel);
         assertThat(got.headers().firstValue("Content-Type")).hasValue("text/plain");
         assertThat(raw("GET", files + "model.pkl", null).body()).isEqualTo(weights);
+        // HEAD as Flask serves it for a GET route: the file's headers, no body
+        HttpResponse<byte[]> head = raw("HEAD", files + "model.pkl", null);
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.headers().firstValue("Content-Length")).hasValue(Integer.toString(weights.length));
+        assertThat(head.body()).isEmpty();
         assertThat(raw("GET", files + q("env/conda.yaml"), null).body()).isEqualTo(conda);
         HttpResponse<byte[]> missing =
                 raw("GET", "/ajax-api/2.0/mlflow/logged-models/" + modelId + "/artifacts/files", null);

@@ -131,6 +131,10 @@ class TracingIT {
         assertThat(artifact.statusCode()).as(artifact.asString()).isEqualTo(200);
         assertThat(artifact.header("Content-Disposition")).isEqualTo("attachment; filename=traces.json");
         assertThat(new JsonObject(artifact.asString())).isEqualTo(new JsonObject(spans));
+        Response head = api().queryParam("request_id", id).head("/ajax-api/2.0/mlflow/get-trace-artifact");
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.header("Content-Length")).isEqualTo(artifact.header("Content-Length"));
+        assertThat(head.asByteArray()).isEmpty();
         // and the Python client's search downloads them from the artifact proxy
         assertThat(api().get("/api/2.0/mlflow-artifacts/artifacts/" + spansPath(ended))
                         .asString())

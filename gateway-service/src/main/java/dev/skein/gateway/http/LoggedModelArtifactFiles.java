@@ -27,7 +27,7 @@ final class LoggedModelArtifactFiles {
         this.artifacts = artifacts;
     }
 
-    /** Whether this endpoint is at the path (it serves GET only). */
+    /** Whether this endpoint is at the path (it serves GET, and HEAD as Flask does). */
     static boolean servesPath(String path) {
         return PATH.matcher(path).matches();
     }
@@ -35,7 +35,8 @@ final class LoggedModelArtifactFiles {
     /** Serves the request if it is this endpoint; false if it is not. */
     boolean handle(RoutingContext ctx, String actor) {
         Matcher m = PATH.matcher(ctx.request().path());
-        if (!m.matches() || ctx.request().method() != HttpMethod.GET) {
+        if (!m.matches()
+                || (ctx.request().method() != HttpMethod.GET && ctx.request().method() != HttpMethod.HEAD)) {
             return false;
         }
         String file = ctx.request().getParam("artifact_file_path");

@@ -217,11 +217,11 @@ public class MlflowApi {
     private Set<String> methodsAt(String path) {
         Set<String> methods = new TreeSet<>(routes.match(path).routes().keySet());
         methods.addAll(ArtifactProxy.methodsAt(path));
-        if (methods.contains("GET")) {
-            methods.add("HEAD");
-        }
         if (path.equals(TraceArtifact.PATH) || LoggedModelArtifactFiles.servesPath(path)) {
             methods.add("GET");
+        }
+        if (methods.contains("GET")) {
+            methods.add("HEAD");
         }
         if (path.equals(GatewayProxy.PATH) || path.equals("/graphql")) {
             methods.addAll(List.of("GET", "HEAD", "POST"));

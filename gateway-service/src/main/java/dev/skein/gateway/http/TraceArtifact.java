@@ -46,7 +46,8 @@ final class TraceArtifact {
 
     /** Serves the request if it is this endpoint; false if it is not. */
     boolean handle(RoutingContext ctx, String actor) {
-        if (!ctx.request().path().equals(PATH) || ctx.request().method() != HttpMethod.GET) {
+        if (!ctx.request().path().equals(PATH)
+                || (ctx.request().method() != HttpMethod.GET && ctx.request().method() != HttpMethod.HEAD)) {
             return false;
         }
         String requestId = ctx.request().getParam("request_id");
