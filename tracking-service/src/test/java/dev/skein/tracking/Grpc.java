@@ -20,7 +20,7 @@ import java.util.function.BooleanSupplier;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 
 /** Small helpers over the blocking stub the tests drive tracking-service with. */
-final class Grpc {
+public final class Grpc {
 
     private Grpc() {}
 
@@ -87,7 +87,7 @@ final class Grpc {
     }
 
     /** Asserts the call fails with this MLflow error code and returns the message. */
-    static String fails(ErrorCode code, ThrowingCallable call) {
+    public static String fails(ErrorCode code, ThrowingCallable call) {
         StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, call);
         assertThat(e).as("expected the call to fail with %s", code).isNotNull();
         assertThat(GrpcErrors.errorCode(e)).isEqualTo(code);

@@ -1,7 +1,7 @@
 package dev.skein.tracking.assessment;
 
+import static dev.skein.tracking.Grpc.fails;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.google.protobuf.FieldMask;
 import com.google.protobuf.ListValue;
@@ -38,7 +38,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
-import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 
 /** MLflow 3's assessments over gRPC, against PostgreSQL: create, get, update, delete, override, in trace infos. */
@@ -135,13 +134,6 @@ class AssessmentTest {
                         GetTraceInfoV3.newBuilder().setTraceId(traceId).build())
                 .getTrace()
                 .getTraceInfo();
-    }
-
-    private static String fails(ErrorCode code, ThrowingCallable call) {
-        StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, call);
-        assertThat(e).as("expected the call to fail with %s", code).isNotNull();
-        assertThat(GrpcErrors.errorCode(e)).isEqualTo(code);
-        return e.getStatus().getDescription();
     }
 
     @Test

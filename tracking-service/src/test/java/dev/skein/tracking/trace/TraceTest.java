@@ -1,9 +1,8 @@
 package dev.skein.tracking.trace;
 
+import static dev.skein.tracking.Grpc.fails;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.skein.common.error.GrpcErrors;
 import dev.skein.proto.common.v1.ErrorCode;
 import dev.skein.proto.tracking.v1.CreateExperiment;
 import dev.skein.proto.tracking.v1.DeleteExperiment;
@@ -20,14 +19,12 @@ import dev.skein.proto.tracking.v1.TraceServiceGrpc.TraceServiceBlockingStub;
 import dev.skein.proto.tracking.v1.TraceStatus;
 import dev.skein.proto.tracking.v1.TraceTag;
 import dev.skein.proto.tracking.v1.TrackingServiceGrpc.TrackingServiceBlockingStub;
-import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.junit.QuarkusTest;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
-import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 
 /** MLflow 2.17's trace records over gRPC, against PostgreSQL (test_rest_tracking.py's trace cases). */
@@ -82,13 +79,6 @@ class TraceTest {
         return traces.searchTraces(request.build()).getTracesList().stream()
                 .map(TraceInfo::getRequestId)
                 .toList();
-    }
-
-    private static String fails(ErrorCode code, ThrowingCallable call) {
-        StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, call);
-        assertThat(e).as("expected the call to fail with %s", code).isNotNull();
-        assertThat(GrpcErrors.errorCode(e)).isEqualTo(code);
-        return e.getStatus().getDescription();
     }
 
     @Test

@@ -1,12 +1,11 @@
 package dev.skein.tracking.trace;
 
+import static dev.skein.tracking.Grpc.fails;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Duration;
 import com.google.protobuf.Timestamp;
-import dev.skein.common.error.GrpcErrors;
 import dev.skein.proto.common.v1.ErrorCode;
 import dev.skein.proto.tracking.v1.BatchGetTraces;
 import dev.skein.proto.tracking.v1.CreateExperiment;
@@ -22,7 +21,6 @@ import dev.skein.proto.tracking.v1.TraceInfoV3;
 import dev.skein.proto.tracking.v1.TraceLocation;
 import dev.skein.proto.tracking.v1.TraceServiceGrpc.TraceServiceBlockingStub;
 import dev.skein.proto.tracking.v1.TrackingServiceGrpc.TrackingServiceBlockingStub;
-import io.grpc.StatusRuntimeException;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -34,7 +32,6 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
-import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 
 /** MLflow 3's trace API and span storage over gRPC, against PostgreSQL. */
@@ -104,13 +101,6 @@ class TraceV3Test {
                         GetTraceInfoV3.newBuilder().setTraceId(traceId).build())
                 .getTrace()
                 .getTraceInfo();
-    }
-
-    private static String fails(ErrorCode code, ThrowingCallable call) {
-        StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, call);
-        assertThat(e).as("expected the call to fail with %s", code).isNotNull();
-        assertThat(GrpcErrors.errorCode(e)).isEqualTo(code);
-        return e.getStatus().getDescription();
     }
 
     @Test
