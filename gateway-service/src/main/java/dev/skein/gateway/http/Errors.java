@@ -33,8 +33,10 @@ final class Errors {
             if (!answer.relayed()) {
                 LOG.errorf("Request %s to %s failed upstream: %s", answer.id(), what, sre.getStatus());
             }
-            if (answer.status() == 503 && !ctx.response().headWritten()) {
-                // the service behind is down or restarting: clients that honour it come back shortly
+            if (answer.status() == 503 && !answer.relayed() && !ctx.response().headWritten()) {
+                // the service behind is down or restarting: clients that honour it come back shortly.
+                // Not for a service's own 503 (a read stopped at its deadline, say): retrying that
+                // within a second would only repeat it, so clients keep their own backoff.
                 ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
             }
             error(ctx, answer.status(), answer.code(), answer.message());

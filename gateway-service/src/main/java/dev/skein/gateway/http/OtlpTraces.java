@@ -90,6 +90,7 @@ final class OtlpTraces {
         this.upstreams = upstreams;
         this.bodies = bodies;
         this.maxBodyBytes = maxBodyBytes;
+        this.budgetCapacity = bodies.budget().capacity();
         Channel tracking = upstreams.services().get(TraceServiceGrpc.getServiceDescriptor());
         if (tracking == null) {
             throw new IllegalStateException("No upstream serves TraceService");
@@ -164,11 +165,26 @@ final class OtlpTraces {
      */
     private LogSpans decode(byte[] raw, String coding, boolean protobuf, String experimentId, BodyBudget.Lease lease)
             throws IOException {
-        InputStream body = coding.equals("identity")
+        ExportTraceServiceRequest request;
+        try (InputStream body = coding.equals("identity")
                 ? new ByteArrayInputStream(raw)
-                : new Inflated(inflater(raw, coding), maxBodyBytes, lease);
-        ExportTraceServiceRequest request =
-                protobuf ? ExportTraceServiceRequest.parseFrom(body) : fromJson(body.readAllBytes());
+                : new Inflated(inflater(raw, coding), maxBodyBytes, lease)) {
+            if (protobuf) {
+                request = ExportTraceServiceRequest.parseFrom(body);
+            } else {
+                byte[] json = coding.equals("identity") ? raw : body.readAllBytes();
+                // decoding JSON holds several trees of it at once: reserve that too, before it is made;
+                // a body whose trees could never fit in the whole budget is too large, not early
+                long decoding = (long) json.length * JSON_DECODING_COPIES;
+                if (lease.held() + decoding > budgetCapacity) {
+                    throw new JsonTooLarge(budgetCapacity / (JSON_DECODING_COPIES + 1));
+                }
+                if (!lease.grow(decoding)) {
+                    throw new NoBudget();
+                }
+                request = fromJson(json);
+            }
+        }
         if (request.getResourceSpansCount() == 0) {
             throw new NoSpans();
         }
@@ -186,6 +202,14 @@ final class OtlpTraces {
         return message;
     }
 
+    /**
+     * What decoding an OTLP JSON body holds besides the body, in multiples of it (an estimate from the
+     * decoder's steps: a Vert.x tree, its re-encoded text, protobuf's JSON tree and the message).
+     */
+    private static final int JSON_DECODING_COPIES = 6;
+
+    private final long budgetCapacity;
+
     private static InputStream inflater(byte[] raw, String coding) {
         if (coding.equals("gzip")) {
             try {
@@ -196,7 +220,17 @@ final class OtlpTraces {
         }
         // HTTP's deflate is zlib (RFC 1950), but some clients send raw deflate, which MLflow takes too
         boolean zlib = raw.length >= 2 && (raw[0] & 0x0f) == 8 && (((raw[0] & 0xff) << 8) | (raw[1] & 0xff)) % 31 == 0;
-        return new InflaterInputStream(new ByteArrayInputStream(raw), new Inflater(!zlib), 8192);
+        Inflater inflater = new Inflater(!zlib);
+        return new InflaterInputStream(new ByteArrayInputStream(raw), inflater, 8192) {
+            @Override
+            public void close() throws IOException {
+                try {
+                    super.close();
+                } finally {
+                    inflater.end(); // its native memory now, not at garbage collection
+                }
+            }
+        };
     }
 
     private void refuseUndecodable(RoutingContext ctx, String coding, boolean protobuf, Throwable failure) {
@@ -206,6 +240,13 @@ final class OtlpTraces {
                     413,
                     ErrorCode.INVALID_PARAMETER_VALUE,
                     "Request body must be at most " + maxBodyBytes + " bytes once decompressed");
+        } else if (failure instanceof JsonTooLarge json) {
+            Errors.error(
+                    ctx,
+                    413,
+                    ErrorCode.INVALID_PARAMETER_VALUE,
+                    "An OTLP JSON body must be at most " + json.most
+                            + " bytes (decompressed); send larger batches as application/x-protobuf");
         } else if (failure instanceof NoBudget) {
             ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
             Errors.error(
@@ -267,6 +308,16 @@ final class OtlpTraces {
     static final class TooLarge extends RuntimeException {
         TooLarge() {
             super(null, null, false, false);
+        }
+    }
+
+    /** A JSON body whose decoding could never fit in the body budget: the most that could. */
+    static final class JsonTooLarge extends RuntimeException {
+        final long most;
+
+        JsonTooLarge(long most) {
+            super(null, null, false, false);
+            this.most = most;
         }
     }
 

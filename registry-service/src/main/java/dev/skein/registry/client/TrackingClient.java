@@ -74,10 +74,7 @@ public class TrackingClient {
                         return new ApiException(
                                 GrpcErrors.errorCode(e), e.getStatus().getDescription());
                     }
-                    return new ApiException(
-                            ErrorCode.TEMPORARILY_UNAVAILABLE,
-                            "Cannot look up logged model " + modelId + ": tracking-service is unavailable (" + code
-                                    + ")");
+                    return unreachable("look up logged model " + modelId, code);
                 });
     }
 
@@ -101,10 +98,8 @@ public class TrackingClient {
                         return new ApiException(
                                 GrpcErrors.errorCode(e), e.getStatus().getDescription());
                     }
-                    return new ApiException(
-                            ErrorCode.TEMPORARILY_UNAVAILABLE,
-                            "Cannot tag logged model " + modelId + ": tracking-service is unavailable ("
-                                    + e.getStatus().getCode() + ")");
+                    return unreachable(
+                            "tag logged model " + modelId, e.getStatus().getCode());
                 });
     }
 
@@ -120,10 +115,22 @@ public class TrackingClient {
                     if (code == Status.Code.NOT_FOUND || code == Status.Code.INVALID_ARGUMENT) {
                         return Uni.createFrom().item(Optional.empty());
                     }
-                    return Uni.createFrom()
-                            .failure(new ApiException(
-                                    ErrorCode.TEMPORARILY_UNAVAILABLE,
-                                    "Cannot check run " + runId + ": tracking-service is unavailable (" + code + ")"));
+                    return Uni.createFrom().failure(unreachable("check run " + runId, code));
                 });
+    }
+
+    /**
+     * A call that failed without tracking's own answer: TEMPORARILY_UNAVAILABLE (relayed to the
+     * client, who may retry) only for what passes — the service unreachable, slow, busy; anything
+     * else (a version without the rpc, a refused credential, a bug) is an internal error, which the
+     * gateway answers without its text. Neither names the service or its address.
+     */
+    private static ApiException unreachable(String what, Status.Code code) {
+        return switch (code) {
+            case UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, CANCELLED ->
+                new ApiException(ErrorCode.TEMPORARILY_UNAVAILABLE, "Cannot " + what + " now; try again.");
+            default ->
+                new ApiException(ErrorCode.INTERNAL_ERROR, "Cannot " + what + ": lineage call failed (" + code + ")");
+        };
     }
 }

@@ -64,7 +64,6 @@ public class AssessmentGrpcService extends MutinyAssessmentServiceGrpc.Assessmen
             Assessment.Error error = null;
             String rationale = null;
             LinkedHashMap<String, String> metadata = null;
-            Boolean valid = null;
             for (String path : r.getUpdateMask().getPathsList()) {
                 switch (path) {
                     case "assessment_name" -> name = p.getAssessmentName();
@@ -79,9 +78,9 @@ public class AssessmentGrpcService extends MutinyAssessmentServiceGrpc.Assessmen
                     }
                     case "rationale" -> rationale = p.getRationale();
                     case "metadata" -> metadata = new LinkedHashMap<>(p.getMetadataMap());
-                    case "valid" -> valid = p.getValid();
                     default -> {
-                        // span_id, source, overrides… are not updatable; MLflow ignores them too
+                        // span_id, source, overrides, valid… are not updatable; MLflow ignores them too
+                        // (validity follows overrides: set when overridden, restored on delete)
                     }
                 }
             }
@@ -93,7 +92,7 @@ public class AssessmentGrpcService extends MutinyAssessmentServiceGrpc.Assessmen
                             traceId,
                             assessmentId,
                             new AssessmentService.Update(
-                                    name, feedback, expectation, valueJson, error, rationale, metadata, valid))
+                                    name, feedback, expectation, valueJson, error, rationale, metadata))
                     .map(a -> UpdateAssessment.Response.newBuilder()
                             .setAssessment(AssessmentProtos.toProto(a))
                             .build());

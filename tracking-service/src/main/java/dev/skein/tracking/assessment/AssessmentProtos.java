@@ -100,7 +100,7 @@ final class AssessmentProtos {
         if (v.getKindCase() == Value.KindCase.NULL_VALUE || v.getKindCase() == Value.KindCase.KIND_NOT_SET) {
             return null;
         }
-        finite(v);
+        finite(v, 0);
         try {
             return JSON.print(v);
         } catch (InvalidProtocolBufferException e) {
@@ -108,7 +108,17 @@ final class AssessmentProtos {
         }
     }
 
-    private static void finite(Value v) {
+    /**
+     * Nesting an assessment value may have: answers carry it four levels deeper than a request (a
+     * trace's info in a search answer), within protobuf's parse depth of 100, with room to spare.
+     */
+    static final int MAX_VALUE_DEPTH = 20;
+
+    private static void finite(Value v, int depth) {
+        if (depth > MAX_VALUE_DEPTH) {
+            throw ApiException.invalidParameter(
+                    "An assessment value may nest lists and objects " + MAX_VALUE_DEPTH + " levels deep at most.");
+        }
         switch (v.getKindCase()) {
             case NUMBER_VALUE -> {
                 if (!Double.isFinite(v.getNumberValue())) {
@@ -116,8 +126,8 @@ final class AssessmentProtos {
                             "An assessment value cannot be NaN or infinite (it has no JSON form).");
                 }
             }
-            case LIST_VALUE -> v.getListValue().getValuesList().forEach(AssessmentProtos::finite);
-            case STRUCT_VALUE -> v.getStructValue().getFieldsMap().values().forEach(AssessmentProtos::finite);
+            case LIST_VALUE -> v.getListValue().getValuesList().forEach(x -> finite(x, depth + 1));
+            case STRUCT_VALUE -> v.getStructValue().getFieldsMap().values().forEach(x -> finite(x, depth + 1));
             default -> {
                 // strings, booleans, null
             }

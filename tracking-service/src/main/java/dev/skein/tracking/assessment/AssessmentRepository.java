@@ -33,7 +33,27 @@ public class AssessmentRepository {
         NO_TRACE,
         NO_ASSESSMENT,
         NO_OVERRIDDEN,
-        TRACE_FULL
+        TRACE_FULL,
+        TRACE_TOO_LARGE
+    }
+
+    /** What an assessment row holds of its free text, in bytes, as stored (value, rationale, error, metadata). */
+    static final String BYTES = "octet_length(coalesce(value, '')) + octet_length(coalesce(rationale, ''))"
+            + " + octet_length(coalesce(error_message, '')) + octet_length(coalesce(stack_trace, ''))"
+            + " + coalesce(octet_length(metadata::text), 0)";
+
+    /** The same in Java, for an assessment about to be written. */
+    static long bytes(Assessment a) {
+        long n = utf8(a.valueJson()) + utf8(a.rationale());
+        if (a.error() != null) {
+            n += utf8(a.error().message()) + utf8(a.error().stackTrace());
+        }
+        JsonObject metadata = metadata(a);
+        return n + (metadata == null ? 0 : utf8(metadata.encode()));
+    }
+
+    private static long utf8(String s) {
+        return s == null ? 0 : s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 
     /** A change's result: what it wrote, or why it wrote nothing. */
@@ -58,23 +78,27 @@ public class AssessmentRepository {
      * overrides}, marks that assessment of the same trace invalid in the same transaction (none such:
      * nothing is written).
      */
-    public Uni<Outcome> create(Assessment a, int maxPerTrace) {
+    public Uni<Outcome> create(Assessment a, int maxPerTrace, long maxBytesPerTrace) {
         return pool.withTransaction(conn -> lockTrace(conn, a.traceId()).flatMap(exists -> {
                     if (!exists) {
                         return refuse(Refusal.NO_TRACE);
                     }
-                    return conn.preparedQuery("SELECT count(*) FROM tracking.assessments WHERE trace_id = $1")
+                    return conn.preparedQuery("SELECT count(*), coalesce(sum(" + BYTES
+                                    + "), 0) FROM tracking.assessments WHERE trace_id = $1")
                             .execute(Tuple.of(a.traceId()))
                             .flatMap(count -> count.iterator().next().getLong(0) >= maxPerTrace
                                     ? refuse(Refusal.TRACE_FULL)
-                                    : a.overrides() == null
-                                            ? Uni.createFrom().item(true)
-                                            : conn.preparedQuery("UPDATE tracking.assessments SET valid = FALSE"
-                                                            + " WHERE trace_id = $1 AND assessment_id = $2")
-                                                    .execute(Tuple.of(a.traceId(), a.overrides()))
-                                                    .flatMap(rows -> rows.rowCount() == 0
-                                                            ? refuse(Refusal.NO_OVERRIDDEN)
-                                                            : Uni.createFrom().item(true)))
+                                    : count.iterator().next().getLong(1) + bytes(a) > maxBytesPerTrace
+                                            ? refuse(Refusal.TRACE_TOO_LARGE)
+                                            : a.overrides() == null
+                                                    ? Uni.createFrom().item(true)
+                                                    : conn.preparedQuery("UPDATE tracking.assessments SET valid = FALSE"
+                                                                    + " WHERE trace_id = $1 AND assessment_id = $2")
+                                                            .execute(Tuple.of(a.traceId(), a.overrides()))
+                                                            .flatMap(rows -> rows.rowCount() == 0
+                                                                    ? refuse(Refusal.NO_OVERRIDDEN)
+                                                                    : Uni.createFrom()
+                                                                            .item(true)))
                             .flatMap(ok -> conn.preparedQuery("INSERT INTO tracking.assessments (" + COLUMNS
                                             + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
                                             + " $14, $15, $16, $17)")
@@ -106,7 +130,8 @@ public class AssessmentRepository {
      * Replaces an assessment by what {@code change} makes of it, in one transaction with the row
      * locked (the change may throw, then nothing is written).
      */
-    public Uni<Outcome> update(String traceId, String assessmentId, UnaryOperator<Assessment> change) {
+    public Uni<Outcome> update(
+            String traceId, String assessmentId, UnaryOperator<Assessment> change, long maxBytesPerTrace) {
         return pool.withTransaction(conn -> lockTrace(conn, traceId).flatMap(exists -> {
                     if (!exists) {
                         return refuse(Refusal.NO_TRACE);
@@ -121,24 +146,32 @@ public class AssessmentRepository {
                                 Assessment updated =
                                         change.apply(assessment(rows.iterator().next()));
                                 Assessment.Error e = updated.error();
-                                return conn.preparedQuery("UPDATE tracking.assessments SET name = $3, value = $4,"
-                                                + " error_code = $5, error_message = $6, stack_trace = $7,"
-                                                + " rationale = $8, metadata = $9, valid = $10,"
-                                                + " last_update_time_ms = $11"
-                                                + " WHERE trace_id = $1 AND assessment_id = $2")
-                                        .execute(Tuple.from(new Object[] {
-                                            traceId,
-                                            assessmentId,
-                                            updated.name(),
-                                            updated.valueJson(),
-                                            e == null ? null : e.code(),
-                                            e == null ? null : e.message(),
-                                            e == null ? null : e.stackTrace(),
-                                            updated.rationale(),
-                                            metadata(updated),
-                                            updated.valid(),
-                                            updated.lastUpdateTimeMs()
-                                        }))
+                                return conn.preparedQuery("SELECT coalesce(sum(" + BYTES + "), 0) FROM"
+                                                + " tracking.assessments WHERE trace_id = $1 AND assessment_id <> $2")
+                                        .execute(Tuple.of(traceId, assessmentId))
+                                        .flatMap(others ->
+                                                others.iterator().next().getLong(0) + bytes(updated) > maxBytesPerTrace
+                                                        ? refuse(Refusal.TRACE_TOO_LARGE)
+                                                        : Uni.createFrom().item(true))
+                                        .flatMap(fits -> conn.preparedQuery(
+                                                        "UPDATE tracking.assessments SET name = $3, value = $4,"
+                                                                + " error_code = $5, error_message = $6, stack_trace = $7,"
+                                                                + " rationale = $8, metadata = $9, valid = $10,"
+                                                                + " last_update_time_ms = $11"
+                                                                + " WHERE trace_id = $1 AND assessment_id = $2")
+                                                .execute(Tuple.from(new Object[] {
+                                                    traceId,
+                                                    assessmentId,
+                                                    updated.name(),
+                                                    updated.valueJson(),
+                                                    e == null ? null : e.code(),
+                                                    e == null ? null : e.message(),
+                                                    e == null ? null : e.stackTrace(),
+                                                    updated.rationale(),
+                                                    metadata(updated),
+                                                    updated.valid(),
+                                                    updated.lastUpdateTimeMs()
+                                                })))
                                         .replaceWith(Outcome.of(updated));
                             });
                 }))
@@ -175,6 +208,14 @@ public class AssessmentRepository {
                 }))
                 .onFailure(Refused.class)
                 .recoverWithItem(f -> Outcome.refused(((Refused) f).refusal));
+    }
+
+    /** The bytes of free text ({@link #BYTES}) the assessments of these traces hold. */
+    public Uni<Long> bytesOf(Collection<String> traceIds) {
+        return pool.preparedQuery("SELECT coalesce(sum(" + BYTES + "), 0) FROM tracking.assessments"
+                        + " WHERE trace_id = ANY($1)")
+                .execute(Tuple.of((Object) traceIds.toArray(new String[0])))
+                .map(rows -> rows.iterator().next().getLong(0));
     }
 
     /** The assessments of these traces, by trace id, each trace's oldest first. */

@@ -27,6 +27,15 @@ public class AssessmentService {
     /** Assessments one trace may have (each answer with the trace's info carries them all). */
     static final int MAX_PER_TRACE = 1_000;
 
+    /** Bytes of values, rationales, errors and metadata one trace's assessments may hold in all. */
+    static final long MAX_BYTES_PER_TRACE = 1024 * 1024;
+
+    /**
+     * Bytes of assessments one answer may carry (a search page, a batchGet): past it the answer is
+     * refused before the assessments are read; asking for fewer traces answers.
+     */
+    static final long MAX_BYTES_PER_ANSWER = 32 * 1024 * 1024;
+
     private final AssessmentRepository assessments;
 
     public AssessmentService(AssessmentRepository assessments) {
@@ -65,9 +74,12 @@ public class AssessmentService {
                 true,
                 created,
                 given.lastUpdateTimeMs() > 0 ? given.lastUpdateTimeMs() : created);
-        return assessments.create(a, MAX_PER_TRACE).map(outcome -> {
+        return assessments.create(a, MAX_PER_TRACE, MAX_BYTES_PER_TRACE).map(outcome -> {
             if (outcome.refusal() == AssessmentRepository.Refusal.NO_OVERRIDDEN) {
                 throw notFound(a.overrides(), a.traceId());
+            }
+            if (outcome.refusal() == AssessmentRepository.Refusal.TRACE_TOO_LARGE) {
+                throw tooLarge(a.traceId());
             }
             if (outcome.refusal() == AssessmentRepository.Refusal.TRACE_FULL) {
                 throw ApiException.invalidParameter("Trace '" + a.traceId() + "' already has " + MAX_PER_TRACE
@@ -97,8 +109,7 @@ public class AssessmentService {
             String valueJson,
             Assessment.Error error,
             String rationale,
-            Map<String, String> metadata,
-            Boolean valid) {}
+            Map<String, String> metadata) {}
 
     /** Sets what the update names, with MLflow's rules: a feedback stays a feedback, an expectation an expectation. */
     public Uni<Assessment> update(String traceId, String assessmentId, Update u) {
@@ -111,43 +122,52 @@ public class AssessmentService {
             Inputs.length("Assessment name", u.name(), MAX_NAME_LENGTH);
         }
         return assessments
-                .update(traceId, assessmentId, existing -> {
-                    if (u.expectation() && existing.isFeedback()) {
-                        throw ApiException.invalidParameter(
-                                "Cannot update expectation value on a Feedback assessment.");
+                .update(
+                        traceId,
+                        assessmentId,
+                        existing -> {
+                            if (u.expectation() && existing.isFeedback()) {
+                                throw ApiException.invalidParameter(
+                                        "Cannot update expectation value on a Feedback assessment.");
+                            }
+                            if (u.feedback() && !existing.isFeedback()) {
+                                throw ApiException.invalidParameter(
+                                        "Cannot update feedback value on an Expectation assessment.");
+                            }
+                            boolean newValue = u.feedback() || u.expectation();
+                            if (newValue) {
+                                checkValue(existing.kind(), u.valueJson(), u.error());
+                            }
+                            Map<String, String> metadata = new LinkedHashMap<>(existing.metadata());
+                            if (u.metadata() != null) {
+                                metadata.putAll(u.metadata());
+                            }
+                            Assessment updated = new Assessment(
+                                    existing.assessmentId(),
+                                    existing.traceId(),
+                                    u.name() == null || u.name().isEmpty() ? existing.name() : u.name(),
+                                    existing.kind(),
+                                    newValue ? u.valueJson() : existing.valueJson(),
+                                    u.feedback() ? u.error() : existing.error(),
+                                    existing.sourceType(),
+                                    existing.sourceId(),
+                                    existing.spanId(),
+                                    u.rationale() == null ? existing.rationale() : emptyToNull(u.rationale()),
+                                    metadata,
+                                    existing.overrides(),
+                                    existing.valid(),
+                                    existing.createTimeMs(),
+                                    Math.max(System.currentTimeMillis(), existing.createTimeMs()));
+                            checkTexts(updated);
+                            return updated;
+                        },
+                        MAX_BYTES_PER_TRACE)
+                .map(o -> {
+                    if (o.refusal() == AssessmentRepository.Refusal.TRACE_TOO_LARGE) {
+                        throw tooLarge(traceId);
                     }
-                    if (u.feedback() && !existing.isFeedback()) {
-                        throw ApiException.invalidParameter(
-                                "Cannot update feedback value on an Expectation assessment.");
-                    }
-                    boolean newValue = u.feedback() || u.expectation();
-                    if (newValue) {
-                        checkValue(existing.kind(), u.valueJson(), u.error());
-                    }
-                    Map<String, String> metadata = new LinkedHashMap<>(existing.metadata());
-                    if (u.metadata() != null) {
-                        metadata.putAll(u.metadata());
-                    }
-                    Assessment updated = new Assessment(
-                            existing.assessmentId(),
-                            existing.traceId(),
-                            u.name() == null || u.name().isEmpty() ? existing.name() : u.name(),
-                            existing.kind(),
-                            newValue ? u.valueJson() : existing.valueJson(),
-                            u.feedback() ? u.error() : existing.error(),
-                            existing.sourceType(),
-                            existing.sourceId(),
-                            existing.spanId(),
-                            u.rationale() == null ? existing.rationale() : emptyToNull(u.rationale()),
-                            metadata,
-                            existing.overrides(),
-                            u.valid() == null ? existing.valid() : u.valid(),
-                            existing.createTimeMs(),
-                            Math.max(System.currentTimeMillis(), existing.createTimeMs()));
-                    checkTexts(updated);
-                    return updated;
-                })
-                .map(o -> answer(o, traceId, assessmentId));
+                    return answer(o, traceId, assessmentId);
+                });
     }
 
     /** Deletes an assessment; one the trace does not have is nothing to delete (as MLflow). */
@@ -162,9 +182,28 @@ public class AssessmentService {
         });
     }
 
-    /** The assessments of these traces, by trace id, each trace's oldest first. */
+    /**
+     * The assessments of these traces, by trace id, each trace's oldest first; refused (400) when they
+     * hold more than {@link #MAX_BYTES_PER_ANSWER} bytes, before they are read.
+     */
     public Uni<Map<String, List<Assessment>>> byTrace(Collection<String> traceIds) {
-        return assessments.byTrace(traceIds);
+        if (traceIds.isEmpty()) {
+            return Uni.createFrom().item(Map.of());
+        }
+        return assessments.bytesOf(traceIds).flatMap(bytes -> {
+            if (bytes > MAX_BYTES_PER_ANSWER) {
+                throw ApiException.invalidParameter("The assessments of these " + traceIds.size() + " traces hold "
+                        + bytes + " bytes, more than one answer may carry (" + MAX_BYTES_PER_ANSWER
+                        + "); ask for fewer traces.");
+            }
+            return assessments.byTrace(traceIds);
+        });
+    }
+
+    private static ApiException tooLarge(String traceId) {
+        return ApiException.invalidParameter("The assessments of trace '" + traceId + "' would hold more than "
+                + MAX_BYTES_PER_TRACE + " bytes of values, rationales, errors and metadata, the most a trace may"
+                + " have; delete some first.");
     }
 
     private static Assessment answer(Outcome o, String traceId, String assessmentId) {

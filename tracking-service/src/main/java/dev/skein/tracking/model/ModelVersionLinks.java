@@ -6,6 +6,7 @@ import dev.skein.common.error.ApiException;
 import dev.skein.common.messaging.ConsumerRetry;
 import dev.skein.common.messaging.DeadLetters;
 import dev.skein.common.messaging.UnusableRecord;
+import dev.skein.common.persistence.DatabaseFailures;
 import dev.skein.events.v1.ModelVersionState;
 import dev.skein.events.v1.RegistryChange;
 import dev.skein.proto.common.v1.ErrorCode;
@@ -39,6 +40,7 @@ public class ModelVersionLinks {
 
     private static final Logger LOG = Logger.getLogger(ModelVersionLinks.class);
     private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
+    private static final DatabaseFailures DATABASE = new DatabaseFailures();
 
     private final LoggedModelService models;
     private final ConsumerRetry.Consumer retry;
@@ -80,15 +82,22 @@ public class ModelVersionLinks {
         String modelId = version.getModelId();
         return retry.untilDone(
                 "listing version " + number + " of '" + version.getName() + "' on logged model " + modelId,
-                () -> models.listVersion(modelId, version.getName(), number)
-                        .onFailure(
-                                e -> e instanceof ApiException api && api.code() != ErrorCode.TEMPORARILY_UNAVAILABLE)
+                () -> Uni.createFrom()
+                        .deferred(() -> models.listVersion(modelId, version.getName(), number))
+                        // what no retry changes: the model gone, or data the database refuses (class 22/23)
+                        .onFailure(ModelVersionLinks::permanent)
                         .recoverWithItem(e -> {
                             LOG.infof(
                                     "Version %d of '%s' not listed on logged model %s: %s",
                                     number, version.getName(), modelId, e.getMessage());
                             return null;
                         }));
+    }
+
+    private static boolean permanent(Throwable e) {
+        ApiException api =
+                e instanceof ApiException a ? a : DATABASE.translate(e).orElse(null);
+        return api != null && api.code() != ErrorCode.TEMPORARILY_UNAVAILABLE;
     }
 
     private static RegistryChange parse(String json) {

@@ -457,4 +457,54 @@ class AssessmentTest {
         }
         assertThat(info(traceId).getAssessmentsCount()).isEqualTo(AssessmentService.MAX_PER_TRACE);
     }
+
+    @Test
+    void shouldBoundWhatOneTracesAssessmentsHoldAndHowDeepAValueNests() {
+        String traceId = newTrace();
+        String rationale = "r".repeat(60_000);
+        int fit = (int) (AssessmentService.MAX_BYTES_PER_TRACE / 60_010);
+        Assessment last = null;
+        for (int i = 0; i < fit; i++) {
+            last = create(traceId, feedback("long" + i, number(i)).setRationale(rationale));
+        }
+        assertThat(fails(
+                        ErrorCode.INVALID_PARAMETER_VALUE,
+                        () -> create(traceId, feedback("one-more", number(1)).setRationale(rationale))))
+                .contains("would hold more than " + AssessmentService.MAX_BYTES_PER_TRACE + " bytes");
+        String lastId = last.getAssessmentId();
+        // an update may not grow the trace past it either; a smaller one is fine
+        assertThat(fails(
+                        ErrorCode.INVALID_PARAMETER_VALUE,
+                        () -> update(
+                                traceId,
+                                lastId,
+                                Assessment.newBuilder().setRationale("r".repeat(65_000)),
+                                "rationale")))
+                .contains("would hold more than");
+        assertThat(update(traceId, lastId, Assessment.newBuilder().setRationale("short"), "rationale")
+                        .getRationale())
+                .isEqualTo("short");
+        assertThat(info(traceId).getAssessmentsCount()).isEqualTo(fit);
+
+        // a value nested past the limit is refused: answers carry it deeper than requests
+        Value deep = number(1);
+        for (int i = 0; i <= AssessmentProtos.MAX_VALUE_DEPTH; i++) {
+            deep = Value.newBuilder()
+                    .setListValue(com.google.protobuf.ListValue.newBuilder().addValues(deep))
+                    .build();
+        }
+        Value tooDeep = deep;
+        assertThat(fails(ErrorCode.INVALID_PARAMETER_VALUE, () -> create(traceId, feedback("deep", tooDeep))))
+                .contains("levels deep at most");
+    }
+
+    @Test
+    void shouldIgnoreValidInAnUpdateMaskAsMlflowDoes() {
+        String traceId = newTrace();
+        Assessment first = create(traceId, feedback("q", number(1)));
+        create(traceId, feedback("q", number(2)).setOverrides(first.getAssessmentId()));
+        assertThat(get(traceId, first.getAssessmentId()).getValid()).isFalse();
+        update(traceId, first.getAssessmentId(), Assessment.newBuilder().setValid(true), "valid");
+        assertThat(get(traceId, first.getAssessmentId()).getValid()).isFalse();
+    }
 }
