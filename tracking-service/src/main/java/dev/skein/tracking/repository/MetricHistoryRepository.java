@@ -37,7 +37,10 @@ public class MetricHistoryRepository {
      * together are pipelined on the connection, and a request holds one connection, not one per run.
      */
     public <T> Uni<T> bounded(Duration timeout, Function<SqlConnection, Uni<T>> reads) {
-        return pool.withTransaction(conn -> conn.preparedQuery("SELECT set_config('statement_timeout', $1, true)")
+        // idle_in_transaction_session_timeout too: should a read ever stop between its statements
+        // without ending its transaction, PostgreSQL ends the session rather than keep a connection
+        return pool.withTransaction(conn -> conn.preparedQuery("SELECT set_config('statement_timeout', $1, true),"
+                        + " set_config('idle_in_transaction_session_timeout', $1, true)")
                 .execute(Tuple.of(Math.max(1, timeout.toMillis()) + "ms"))
                 .flatMap(ignored -> reads.apply(conn)));
     }

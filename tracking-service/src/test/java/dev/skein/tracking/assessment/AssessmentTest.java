@@ -462,29 +462,31 @@ class AssessmentTest {
     void shouldBoundWhatOneTracesAssessmentsHoldAndHowDeepAValueNests() {
         String traceId = newTrace();
         String rationale = "r".repeat(60_000);
-        int fit = (int) (AssessmentService.MAX_BYTES_PER_TRACE / 60_010);
-        Assessment last = null;
+        int fit = (int) (AssessmentService.MAX_BYTES_PER_TRACE / 60_100);
         for (int i = 0; i < fit; i++) {
-            last = create(traceId, feedback("long" + i, number(i)).setRationale(rationale));
+            create(traceId, feedback("long" + i, number(i)).setRationale(rationale));
         }
+        // the last free bytes but about 2,000 taken by one more
+        int filler = (int) (AssessmentService.MAX_BYTES_PER_TRACE - fit * 60_100L - 2_000);
+        String fillerId = create(traceId, feedback("filler", number(1)).setRationale("f".repeat(filler)))
+                .getAssessmentId();
         assertThat(fails(
                         ErrorCode.INVALID_PARAMETER_VALUE,
-                        () -> create(traceId, feedback("one-more", number(1)).setRationale(rationale))))
+                        () -> create(traceId, feedback("one-more", number(1)).setRationale("x".repeat(10_000)))))
                 .contains("would hold more than " + AssessmentService.MAX_BYTES_PER_TRACE + " bytes");
-        String lastId = last.getAssessmentId();
         // an update may not grow the trace past it either; a smaller one is fine
         assertThat(fails(
                         ErrorCode.INVALID_PARAMETER_VALUE,
                         () -> update(
                                 traceId,
-                                lastId,
-                                Assessment.newBuilder().setRationale("r".repeat(65_000)),
+                                fillerId,
+                                Assessment.newBuilder().setRationale("f".repeat(filler + 10_000)),
                                 "rationale")))
                 .contains("would hold more than");
-        assertThat(update(traceId, lastId, Assessment.newBuilder().setRationale("short"), "rationale")
+        assertThat(update(traceId, fillerId, Assessment.newBuilder().setRationale("short"), "rationale")
                         .getRationale())
                 .isEqualTo("short");
-        assertThat(info(traceId).getAssessmentsCount()).isEqualTo(fit);
+        assertThat(info(traceId).getAssessmentsCount()).isEqualTo(fit + 1);
 
         // a value nested past the limit is refused: answers carry it deeper than requests
         Value deep = number(1);

@@ -182,51 +182,6 @@ class LoggedModelTest {
     }
 
     @Test
-    void shouldListAVersionFromTheRegistrysCreatedEvent() throws Exception {
-        String id = create(CreateLoggedModel.newBuilder().setExperimentId(newExperiment()))
-                .getInfo()
-                .getModelId();
-        java.util.Properties props = new java.util.Properties();
-        props.put(
-                org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestInfra.kafkaBootstrap());
-        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(
-                props,
-                new org.apache.kafka.common.serialization.StringSerializer(),
-                new org.apache.kafka.common.serialization.StringSerializer())) {
-            for (String version : List.of("4", "4", "5")) { // a redelivery lists it once
-                var change = dev.skein.events.v1.RegistryChange.newBuilder()
-                        .setEventId(UUID.randomUUID().toString())
-                        .setKind(dev.skein.events.v1.RegistryChangeKind.MODEL_VERSION_CREATED)
-                        .setModelName("iris")
-                        .setVersion(version)
-                        .setVersionAfter(dev.skein.events.v1.ModelVersionState.newBuilder()
-                                .setName("iris")
-                                .setVersion(version)
-                                .setModelId(id))
-                        .build();
-                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
-                                "skein.registry.events.v1",
-                                null,
-                                "registered-model",
-                                com.google.protobuf.util.JsonFormat.printer().print(change),
-                                List.of(new org.apache.kafka.common.header.internals.RecordHeader(
-                                        "ce_type",
-                                        "dev.skein.registry.model_version.created.v1"
-                                                .getBytes(java.nio.charset.StandardCharsets.UTF_8)))))
-                        .get();
-            }
-        }
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!"[{\"name\": \"iris\", \"version\": 4}, {\"name\": \"iris\", \"version\": 5}]"
-                .equals(tags(get(id)).get("mlflow.modelVersions"))) {
-            assertThat(System.nanoTime())
-                    .as("versions 4 and 5 listed, once each: %s", tags(get(id)))
-                    .isLessThan(deadline);
-            Thread.sleep(200);
-        }
-    }
-
-    @Test
     void shouldGenerateNameWhenAbsent() {
         LoggedModel m = create(CreateLoggedModel.newBuilder().setExperimentId(newExperiment()));
         assertThat(m.getInfo().getName()).matches("[a-z]+-[a-z]+-\\d+");
