@@ -42,7 +42,7 @@ class RawHttpIT {
             {"POST", "/get-artifact", "GET, HEAD, OPTIONS"},
             {"PUT", "/model-versions/get-artifact", "GET, HEAD, OPTIONS"},
             {"GET", "/ajax-api/2.0/mlflow/upload-artifact", "OPTIONS, POST"},
-            {"POST", "/ajax-api/2.0/mlflow/get-trace-artifact", "GET, OPTIONS"},
+            {"POST", "/ajax-api/2.0/mlflow/get-trace-artifact", "GET, HEAD, OPTIONS"},
             {"DELETE", "/ajax-api/2.0/mlflow/gateway-proxy", "GET, HEAD, OPTIONS, POST"},
             {"POST", "/api/2.0/mlflow-artifacts/artifacts/a/b.txt", "DELETE, GET, HEAD, OPTIONS, PUT"},
             {"GET", "/api/2.0/mlflow/experiments/create", "OPTIONS, POST"},
