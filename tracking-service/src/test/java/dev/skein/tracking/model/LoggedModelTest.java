@@ -1,9 +1,7 @@
 package dev.skein.tracking.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.skein.common.error.GrpcErrors;
 import dev.skein.common.testing.TestInfra;
 import dev.skein.common.testing.TopicReader;
 import dev.skein.common.testing.TopicReader.Event;
@@ -35,7 +33,7 @@ import dev.skein.proto.tracking.v1.Run;
 import dev.skein.proto.tracking.v1.SearchLoggedModels;
 import dev.skein.proto.tracking.v1.SetLoggedModelTags;
 import dev.skein.proto.tracking.v1.TrackingServiceGrpc.TrackingServiceBlockingStub;
-import io.grpc.StatusRuntimeException;
+import dev.skein.tracking.Grpc;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.json.JsonObject;
@@ -98,10 +96,7 @@ class LoggedModelTest {
     }
 
     static void assertError(ThrowingCallable call, ErrorCode code, String message) {
-        StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, call);
-        assertThat(e).as("expected %s", code).isNotNull();
-        assertThat(GrpcErrors.errorCode(e)).isEqualTo(code);
-        assertThat(e.getStatus().getDescription()).contains(message);
+        assertThat(Grpc.fails(code, call)).contains(message);
     }
 
     @Test
