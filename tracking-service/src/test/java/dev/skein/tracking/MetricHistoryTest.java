@@ -1,5 +1,6 @@
 package dev.skein.tracking;
 
+import static dev.skein.tracking.Grpc.await;
 import static dev.skein.tracking.Grpc.fails;
 import static dev.skein.tracking.Grpc.metric;
 import static dev.skein.tracking.Grpc.newExperiment;
@@ -10,6 +11,7 @@ import dev.skein.common.testing.ServiceTestResource;
 import dev.skein.common.testing.TestInfra;
 import dev.skein.proto.common.v1.ErrorCode;
 import dev.skein.proto.tracking.v1.GetMetricHistory;
+import dev.skein.proto.tracking.v1.GetMetricHistoryBulk;
 import dev.skein.proto.tracking.v1.GetMetricHistoryBulkInterval;
 import dev.skein.proto.tracking.v1.LogBatch;
 import dev.skein.proto.tracking.v1.Metric;
@@ -20,11 +22,16 @@ import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.junit.QuarkusTest;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
@@ -209,11 +216,13 @@ class MetricHistoryTest {
     }
 
     @Test
-    void shouldRefuseAnIntervalAnswerLargerThanItsCapInsteadOfCuttingIt() throws SQLException {
+    void shouldCutEachRunAtMlflowsLimitAndRefuseAnAnswerLargerThanItsCap() throws SQLException {
         // runs that logged without a step (all at step 0, as log_metric does by default): every point
-        // is at the one sampled step, and MLflow answers up to 25,000 of them per run
-        int perRun = RunDataService.WHOLE_HISTORY;
-        int runs = RunDataService.MAX_INTERVAL_POINTS / perRun + 1;
+        // is at the one sampled step, and MLflow answers the first 25,000 of each run, by step,
+        // timestamp and value
+        int perRun = RunDataService.MAX_INTERVAL_POINTS_PER_RUN;
+        int cap = 300_000; // skein.tracking.bulk-reads.max-interval-points
+        int runs = cap / perRun + 1;
         String exp = newExperiment(tracking);
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < runs; i++) {
@@ -222,14 +231,29 @@ class MetricHistoryTest {
                     .setRunId(run)
                     .addMetrics(metric("unstepped", 0, 1, 0))
                     .build());
-            addPointsAtStepZero(run, "unstepped", perRun - 1);
+            addPointsAtStepZero(run, "unstepped", i == 0 ? perRun + 10 : perRun - 1);
             ids.add(run);
         }
         var one = interval("unstepped", 320, ids.subList(0, 1));
         assertThat(one.getMetricsList()).hasSize(perRun).allMatch(m -> m.getStep() == 0);
+        assertThat(one.getMetricsList().get(perRun - 1).getTimestamp()).isEqualTo(perRun);
         assertThat(fails(ErrorCode.INVALID_PARAMETER_VALUE, () -> interval("unstepped", 320, ids)))
-                .contains("would answer more than " + RunDataService.MAX_INTERVAL_POINTS + " points")
-                .contains("ask for fewer run_ids or a smaller max_results");
+                .isEqualTo("GetMetricHistoryBulkInterval would answer more than " + cap + " points for these " + runs
+                        + " runs at the 1 sampled steps; ask for fewer run_ids or a smaller max_results.");
+    }
+
+    @Test
+    void shouldSampleAtMlflowsDefaultOf2500StepsWhenNoMaxResultsIsGiven() {
+        String run = runWithSteps("long", 3000);
+        var response = tracking.getMetricHistoryBulkInterval(GetMetricHistoryBulkInterval.newBuilder()
+                .addRunIds(run)
+                .setMetricKey("long")
+                .build());
+        // 2,500 positions 1.2 steps apart, and the last step
+        assertThat(steps(response, run))
+                .hasSize(2501)
+                .startsWith(0L, 1L, 2L, 3L, 4L, 6L)
+                .endsWith(2998L, 2999L);
     }
 
     /** Points inserted in one statement as a bulk import would: the API's speed is not what is tested. */
@@ -259,19 +283,61 @@ class MetricHistoryTest {
                         .setMetricKey("m")
                         .setStartStep(5)
                         .build()));
-        fails(
-                ErrorCode.INVALID_PARAMETER_VALUE,
-                () -> tracking.getMetricHistoryBulkInterval(GetMetricHistoryBulkInterval.newBuilder()
-                        .addRunIds(run)
-                        .setMetricKey("m")
-                        .setMaxResults(2501)
-                        .build()));
+        for (int max : new int[] {0, 2501}) {
+            assertThat(fails(
+                            ErrorCode.INVALID_PARAMETER_VALUE,
+                            () -> tracking.getMetricHistoryBulkInterval(GetMetricHistoryBulkInterval.newBuilder()
+                                    .addRunIds(run)
+                                    .setMetricKey("m")
+                                    .setMaxResults(max)
+                                    .build())))
+                    .isEqualTo("max_results must be between 1 and 2500."
+                            + " See the API docs for more information about request parameters.");
+        }
         GetMetricHistoryBulkInterval.Builder tooMany =
                 GetMetricHistoryBulkInterval.newBuilder().setMetricKey("m");
         for (int i = 0; i < 101; i++) {
             tooMany.addRunIds("run" + i);
         }
-        fails(ErrorCode.INVALID_PARAMETER_VALUE, () -> tracking.getMetricHistoryBulkInterval(tooMany.build()));
+        assertThat(fails(
+                        ErrorCode.INVALID_PARAMETER_VALUE,
+                        () -> tracking.getMetricHistoryBulkInterval(tooMany.build())))
+                .isEqualTo("GetMetricHistoryBulkInterval request must specify at most 100 run_ids. Received 101"
+                        + " run_ids. See the API docs for more information about request parameters.");
+    }
+
+    @Test
+    void shouldNotReportAStatementAnOperatorCancelledAsTheBulkReadTimeout() throws Exception {
+        String run = runWithSteps("c", 3);
+        GetMetricHistoryBulk bulk = GetMetricHistoryBulk.newBuilder()
+                .addRunId(run)
+                .setMetricKey("c")
+                .build();
+        try (Connection lock = TestInfra.connect(ServiceTestResource.TEST_DATABASE);
+                Connection operator = TestInfra.connect(ServiceTestResource.TEST_DATABASE)) {
+            lock.setAutoCommit(false);
+            try (Statement s = lock.createStatement()) {
+                s.execute("LOCK TABLE tracking.metrics IN ACCESS EXCLUSIVE MODE");
+            }
+            CompletableFuture<String> answer = CompletableFuture.supplyAsync(() ->
+                    fails(ErrorCode.TEMPORARILY_UNAVAILABLE, () -> tracking.withDeadlineAfter(20, TimeUnit.SECONDS)
+                            .getMetricHistoryBulk(bulk)));
+            // the read waits for the lock, far inside its statement timeout, when an operator cancels it
+            try (Statement s = operator.createStatement()) {
+                await("the bulk read waiting for the lock", Duration.ofSeconds(15), () -> {
+                    try (ResultSet r = s.executeQuery("SELECT pg_cancel_backend(pid) FROM pg_stat_activity"
+                            + " WHERE wait_event_type = 'Lock' AND query LIKE '%ORDER BY timestamp, step, value%'")) {
+                        return r.next() && r.getBoolean(1);
+                    } catch (SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+            }
+            assertThat(answer.get(20, TimeUnit.SECONDS))
+                    .isEqualTo("The database stopped the request's statement; try again.");
+            lock.rollback();
+        }
+        assertThat(tracking.getMetricHistoryBulk(bulk).getMetricsCount()).isEqualTo(3);
     }
 
     @Test

@@ -14,8 +14,9 @@ import java.util.Optional;
  * chosen from the SQLSTATE alone. Data exceptions (class 22: NUL or invalid UTF-8 in text, a number
  * out of range, a value too long) come from values the caller sent, so they are
  * INVALID_PARAMETER_VALUE; integrity violations (class 23) that a service did not handle itself are
- * the caller's too; a database that is unreachable, shutting down, out of resources or that gave up
- * on a transaction (serialization failure, deadlock) is TEMPORARILY_UNAVAILABLE, so clients retry.
+ * the caller's too; a database that is unreachable, shutting down, out of resources, that gave up
+ * on a transaction (serialization failure, deadlock) or stopped a statement (query_canceled: a
+ * statement timeout, an operator's cancel) is TEMPORARILY_UNAVAILABLE, so clients retry.
  * Anything else is not translated and leaves as a generic INTERNAL error. Services with a database
  * get this translator as a bean; the gateway, which has none, excludes it.
  */
@@ -71,6 +72,9 @@ public class DatabaseFailures implements FailureTranslator {
                 return new ApiException(
                         ErrorCode.TEMPORARILY_UNAVAILABLE,
                         "The request conflicted with a concurrent change; try again.");
+            case "57014": // query_canceled: a statement timeout, or an operator's pg_cancel_backend
+                return new ApiException(
+                        ErrorCode.TEMPORARILY_UNAVAILABLE, "The database stopped the request's statement; try again.");
             default:
                 break;
         }

@@ -126,6 +126,20 @@ class DatabaseFailuresTest {
     }
 
     @Test
+    void shouldAnswerAStatementTheDatabaseStoppedAsTemporarilyUnavailable() throws Exception {
+        // query_canceled (57014): the statement timeout of the session here; an operator's
+        // pg_cancel_backend gives the same SQLSTATE
+        run("SET statement_timeout = 50");
+        try {
+            ApiException e = translated(failureOf("SELECT pg_sleep(5)"));
+            assertThat(e.code()).isEqualTo(ErrorCode.TEMPORARILY_UNAVAILABLE);
+            assertThat(e.getMessage()).isEqualTo("The database stopped the request's statement; try again.");
+        } finally {
+            run("SET statement_timeout = 0");
+        }
+    }
+
+    @Test
     void shouldLeaveServerSideFailuresToTheGenericInternalError() {
         // a bug (a table that does not exist, a syntax error) is not the caller's: no translation
         assertThat(failures.translate(failureOf("SELECT * FROM skein_no_such_table")))

@@ -46,12 +46,35 @@ public interface TrackingConfig {
     interface BulkReads {
         /**
          * Longest run of one statement of get-history-bulk and get-history-bulk-interval (PostgreSQL's
-         * {@code statement_timeout}, for their transaction only). Past it the read is stopped and the
-         * caller is told so (REQUEST_LIMIT_EXCEEDED, 429), so one heavy read cannot hold a connection
-         * for minutes.
+         * {@code statement_timeout}, for their transaction only; meant to be below {@link #deadline}).
+         * Past it the read is stopped and the caller is told so (TEMPORARILY_UNAVAILABLE, 503), so one
+         * heavy read cannot hold a connection for minutes.
          */
         @WithDefault("PT30S")
         Duration statementTimeout();
+
+        /**
+         * Longest time one bulk read may take in all, its statements together. Past it the caller is
+         * answered TEMPORARILY_UNAVAILABLE (503) and no further statement of the read is issued.
+         */
+        @WithDefault("PT60S")
+        Duration deadline();
+
+        /**
+         * Bulk reads running at once in this replica, each holding one database connection; one more
+         * is refused before any database work with REQUEST_LIMIT_EXCEEDED (429), so bulk reads never
+         * hold more than this many of the pool's connections.
+         */
+        @WithDefault("4")
+        int maxConcurrent();
+
+        /**
+         * Points one get-history-bulk-interval answer may hold over all its runs (each run answers at
+         * most MLflow's 25,000). Past it the request is refused, never cut. With {@link #maxConcurrent}
+         * it bounds the memory bulk reads can take.
+         */
+        @WithDefault("300000")
+        int maxIntervalPoints();
     }
 
     interface Ingest {

@@ -38,12 +38,18 @@ import dev.skein.tracking.RunView;
 import dev.skein.tracking.service.ExperimentService;
 import dev.skein.tracking.service.RunDataService;
 import dev.skein.tracking.service.RunService;
+import io.grpc.ServerCallHandler;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.Cancellable;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
@@ -71,17 +77,23 @@ public class TrackingGrpcService extends MutinyTrackingServiceGrpc.TrackingServi
     }
 
     /**
-     * The generated binding, except GetMetricHistory: Quarkus's Mutiny bridge drains a stream as fast
-     * as PostgreSQL answers, so a slow reader would fill this service's heap; it is served here with
-     * the call's readiness deciding when the next chunk is read.
+     * The generated binding, except three methods. GetMetricHistory: Quarkus's Mutiny bridge drains a
+     * stream as fast as PostgreSQL answers, so a slow reader would fill this service's heap; it is
+     * served here with the call's readiness deciding when the next chunk is read. The two bulk history
+     * reads: the bridge never cancels a unary method's Uni when the client cancels the call (and the
+     * Vert.x gRPC server gives the call no cancellable {@code io.grpc.Context}), so they are bound here
+     * to the call's cancel signal, which stops their remaining queries.
      */
     @Override
     public ServerServiceDefinition bindService() {
         ServerServiceDefinition generated = super.bindService();
-        String history = TrackingServiceGrpc.getGetMetricHistoryMethod().getFullMethodName();
+        Set<String> own = Set.of(
+                TrackingServiceGrpc.getGetMetricHistoryMethod().getFullMethodName(),
+                TrackingServiceGrpc.getGetMetricHistoryBulkMethod().getFullMethodName(),
+                TrackingServiceGrpc.getGetMetricHistoryBulkIntervalMethod().getFullMethodName());
         ServerServiceDefinition.Builder service = ServerServiceDefinition.builder(generated.getServiceDescriptor());
         for (ServerMethodDefinition<?, ?> method : generated.getMethods()) {
-            if (!method.getMethodDescriptor().getFullMethodName().equals(history)) {
+            if (!own.contains(method.getMethodDescriptor().getFullMethodName())) {
                 service.addMethod(method);
             }
         }
@@ -89,7 +101,45 @@ public class TrackingGrpcService extends MutinyTrackingServiceGrpc.TrackingServi
                 TrackingServiceGrpc.getGetMetricHistoryMethod(),
                 ServerCalls.asyncServerStreamingCall(
                         (request, responses) -> ReadySender.send(getMetricHistory(request), responses, errors)));
+        service.addMethod(
+                TrackingServiceGrpc.getGetMetricHistoryBulkMethod(), cancelledWithTheCall(this::getMetricHistoryBulk));
+        service.addMethod(
+                TrackingServiceGrpc.getGetMetricHistoryBulkIntervalMethod(),
+                cancelledWithTheCall(this::getMetricHistoryBulkInterval));
         return service.build();
+    }
+
+    /** A unary method whose Uni is cancelled when the client cancels the call (or its deadline passes). */
+    private <Q, R> ServerCallHandler<Q, R> cancelledWithTheCall(Function<Q, Uni<R>> method) {
+        return ServerCalls.asyncUnaryCall((request, responses) -> {
+            ServerCallStreamObserver<R> call = (ServerCallStreamObserver<R>) responses;
+            AtomicReference<Cancellable> work = new AtomicReference<>();
+            AtomicBoolean cancelled = new AtomicBoolean();
+            call.setOnCancelHandler(() -> {
+                cancelled.set(true);
+                Cancellable running = work.get();
+                if (running != null) {
+                    running.cancel();
+                }
+            });
+            work.set(unary(() -> method.apply(request))
+                    .subscribe()
+                    .with(
+                            answer -> {
+                                if (!call.isCancelled()) {
+                                    call.onNext(answer);
+                                    call.onCompleted();
+                                }
+                            },
+                            failure -> {
+                                if (!call.isCancelled()) {
+                                    call.onError(errors.apply(failure));
+                                }
+                            }));
+            if (cancelled.get()) {
+                work.get().cancel();
+            }
+        });
     }
 
     @Override

@@ -13,6 +13,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /** Reads of metric histories: keyset pages, several runs at once, and sampled intervals. */
@@ -30,8 +32,8 @@ public class MetricHistoryRepository {
 
     /**
      * Runs {@code reads} in one transaction on one connection, each of its statements stopped after
-     * {@code timeout} (PostgreSQL's {@code statement_timeout}, for this transaction only; SQLSTATE
-     * 57014, see {@link #timedOut}), so a heavy read cannot hold a connection for minutes. Reads issued
+     * {@code timeout} (PostgreSQL's {@code statement_timeout}, for this transaction only; see {@link
+     * #statementTimedOut}), so a heavy read cannot hold a connection for minutes. Reads issued
      * together are pipelined on the connection, and a request holds one connection, not one per run.
      */
     public <T> Uni<T> bounded(Duration timeout, Function<SqlConnection, Uni<T>> reads) {
@@ -43,15 +45,22 @@ public class MetricHistoryRepository {
                 .flatMap(ignored -> reads.apply(conn)));
     }
 
-    /** Whether a read failed because it ran past its statement timeout. */
-    public static boolean timedOut(Throwable failure) {
+    /**
+     * Whether a read failed because its statement timeout stopped it. SQLSTATE 57014 (query_canceled)
+     * alone does not say so: an operator's {@code pg_cancel_backend} gives it too. PostgreSQL tells
+     * them apart only in its message ("canceling statement due to statement timeout" vs "... due to
+     * user request"); with messages translated ({@code lc_messages}), a timeout reads as a cancel.
+     */
+    public static boolean statementTimedOut(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof PgException pg && "57014".equals(pg.getSqlState())) {
-                return true;
+            if (t instanceof PgException pg && QUERY_CANCELED.equals(pg.getSqlState())) {
+                return pg.getErrorMessage() != null && pg.getErrorMessage().contains("statement timeout");
             }
         }
         return false;
     }
+
+    private static final String QUERY_CANCELED = "57014";
 
     /** Up to {@code limit} points logged after position {@code afterSeq}, in logging order. */
     public Uni<List<Logged>> page(String runId, String key, long afterSeq, int limit) {
@@ -145,23 +154,34 @@ public class MetricHistoryRepository {
     /**
      * The first {@code limit} points of a metric over several runs, taken run after run in the order
      * given (get-history-bulk sorts them by id), each run's by timestamp, step and value. Each run is
-     * read only for what is still missing, so no more than {@code limit} points are read in all.
+     * read only for what is still missing, so no more than {@code limit} points are read in all; once
+     * {@code stop} says so, no further run is read and the read fails (its caller has gone).
      */
-    public Uni<List<RunDataRepository.RunPoint>> firstByTime(SqlClient db, List<String> runIds, String key, int limit) {
+    public Uni<List<RunDataRepository.RunPoint>> firstByTime(
+            SqlClient db, List<String> runIds, String key, int limit, BooleanSupplier stop) {
         List<RunDataRepository.RunPoint> out = new ArrayList<>();
-        return firstByTime(db, runIds, 0, key, limit, out).replaceWith(out);
+        return firstByTime(db, runIds, 0, key, limit, stop, out).replaceWith(out);
     }
 
     private Uni<Void> firstByTime(
-            SqlClient db, List<String> runIds, int next, String key, int limit, List<RunDataRepository.RunPoint> out) {
+            SqlClient db,
+            List<String> runIds,
+            int next,
+            String key,
+            int limit,
+            BooleanSupplier stop,
+            List<RunDataRepository.RunPoint> out) {
         if (next == runIds.size() || out.size() >= limit) {
             return Uni.createFrom().voidItem();
+        }
+        if (stop.getAsBoolean()) {
+            return Uni.createFrom().failure(new CancellationException("the read was stopped"));
         }
         return db.preparedQuery(FIRST_BY_TIME)
                 .execute(Tuple.of(runIds.get(next), key, limit - out.size()))
                 .flatMap(rows -> {
                     out.addAll(runPoints(rows));
-                    return firstByTime(db, runIds, next + 1, key, limit, out);
+                    return firstByTime(db, runIds, next + 1, key, limit, stop, out);
                 });
     }
 

@@ -3,7 +3,6 @@ package dev.skein.tracking.service;
 import dev.skein.common.error.ApiException;
 import dev.skein.common.paging.PageToken;
 import dev.skein.common.validation.Inputs;
-import dev.skein.proto.common.v1.ErrorCode;
 import dev.skein.tracking.Dataset;
 import dev.skein.tracking.DatasetSummary;
 import dev.skein.tracking.KeyValue;
@@ -18,7 +17,6 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -26,7 +24,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Function;
+import java.util.function.BooleanSupplier;
 
 /** Logging to a run (metrics, params, tags, inputs, models) and reading metric histories. */
 @ApplicationScoped
@@ -39,7 +37,15 @@ public class RunDataService {
     public static final int HISTORY_CHUNK = 5_000;
 
     public static final int MAX_BULK_RUNS = 100;
+
+    /** MLflow's MAX_RESULTS_PER_RUN: get-history-bulk-interval's max_results, 1 to this, and its default. */
     public static final int MAX_BULK_RESULTS = 2_500;
+
+    /** MLflow's MAX_RESULTS_GET_METRIC_HISTORY: points get-history-bulk-interval answers per run at most. */
+    public static final int MAX_INTERVAL_POINTS_PER_RUN = 25_000;
+
+    /** MLflow's suffix to the messages of its request schema checks ({@code _validate_param_against_schema}). */
+    private static final String SEE_API_DOCS = " See the API docs for more information about request parameters.";
 
     /**
      * Distinct steps of one run read into memory to sample over them as MLflow does; a run with gaps
@@ -48,28 +54,29 @@ public class RunDataService {
      */
     public static final int MAX_LISTED_STEPS = 10_000;
 
-    public static final int DEFAULT_BULK_RESULTS = 320;
-
-    /**
-     * Points in one get-history-bulk-interval answer, over all its runs. MLflow answers up to 25,000
-     * points per run (2.5 million for 100 runs) in one message; a run logs one point per step in normal
-     * use, and the largest request (100 runs, max_results 2,500, plus each run's first and last step)
-     * then answers at most 100 × 2,701 = 270,100 points. Past this the request is refused, never cut.
-     */
-    public static final int MAX_INTERVAL_POINTS = 300_000;
-
     public static final int MAX_DATASET_SEARCH_EXPERIMENTS = 20;
     public static final int MAX_DATASET_SUMMARIES = 1_000;
 
     private final RunDataRepository data;
     private final MetricHistoryRepository history;
 
-    private final Duration bulkReadTimeout;
+    private final BulkReads bulkReads;
 
-    public RunDataService(RunDataRepository data, MetricHistoryRepository history, TrackingConfig config) {
+    /**
+     * Points one get-history-bulk-interval answer may hold over all its runs
+     * (skein.tracking.bulk-reads.max-interval-points). MLflow answers up to 25,000 points per run
+     * (2.5 million for 100 runs) in one message; a run logs one point per step in normal use, and the
+     * largest request (100 runs, max_results 2,500, plus each run's first and last step) then answers
+     * at most 100 × 2,701 = 270,100 points. Past the cap the request is refused, never cut.
+     */
+    private final int maxIntervalPoints;
+
+    public RunDataService(
+            RunDataRepository data, MetricHistoryRepository history, BulkReads bulkReads, TrackingConfig config) {
         this.data = data;
         this.history = history;
-        this.bulkReadTimeout = config.bulkReads().statementTimeout();
+        this.bulkReads = bulkReads;
+        this.maxIntervalPoints = config.bulkReads().maxIntervalPoints();
     }
 
     /**
@@ -362,17 +369,7 @@ public class RunDataService {
                 .sorted((a, b) ->
                         Arrays.compare(a.codePoints().toArray(), b.codePoints().toArray()))
                 .toList();
-        return bounded("get-history-bulk", db -> history.firstByTime(db, byId, key, max));
-    }
-
-    /** Bulk reads run with a statement timeout; a read stopped by it is refused in words, not as a 500. */
-    private <T> Uni<T> bounded(String what, Function<SqlConnection, Uni<T>> reads) {
-        return history.bounded(bulkReadTimeout, reads)
-                .onFailure(MetricHistoryRepository::timedOut)
-                .transform(timedOut -> new ApiException(
-                        ErrorCode.REQUEST_LIMIT_EXCEEDED,
-                        "The " + what + " read took longer than " + bulkReadTimeout.toMillis()
-                                + " ms and was stopped; ask for fewer runs or fewer results, or try again later."));
+        return bulkReads.run("get-history-bulk", (db, stop) -> history.firstByTime(db, byId, key, max, stop));
     }
 
     /**
@@ -391,14 +388,14 @@ public class RunDataService {
         }
         if (runIds.size() > MAX_BULK_RUNS) {
             throw ApiException.invalidParameter("GetMetricHistoryBulkInterval request must specify at most "
-                    + MAX_BULK_RUNS + " run_ids. Received " + runIds.size() + " run_ids.");
+                    + MAX_BULK_RUNS + " run_ids. Received " + runIds.size() + " run_ids." + SEE_API_DOCS);
         }
         runIds.forEach(Validation::runId);
         Inputs.required(key, "metric_key");
-        int max = maxResults == null ? DEFAULT_BULK_RESULTS : maxResults;
+        int max = maxResults == null ? MAX_BULK_RESULTS : maxResults;
         if (max < 1 || max > MAX_BULK_RESULTS) {
             throw ApiException.invalidParameter(
-                    "max_results must be between 1 and " + MAX_BULK_RESULTS + ". Got " + max + ".");
+                    "max_results must be between 1 and " + MAX_BULK_RESULTS + "." + SEE_API_DOCS);
         }
         if ((startStep == null) != (endStep == null)) {
             throw ApiException.invalidParameter(
@@ -409,14 +406,24 @@ public class RunDataService {
                     + startStep + " and end_step=" + endStep + ".");
         }
         List<String> runs = List.copyOf(new LinkedHashSet<>(runIds));
-        return bounded("get-history-bulk-interval", db -> sampled(db, runs, key, startStep, endStep, max));
+        return bulkReads.run(
+                "get-history-bulk-interval", (db, stop) -> sampled(db, runs, key, startStep, endStep, max, stop));
     }
 
     private Uni<List<RunPoints>> sampled(
-            SqlConnection db, List<String> runs, String key, Integer startStep, Integer endStep, int max) {
+            SqlConnection db,
+            List<String> runs,
+            String key,
+            Integer startStep,
+            Integer endStep,
+            int max,
+            BooleanSupplier stop) {
         List<Uni<MetricHistoryRepository.StepSummary>> summaries = new ArrayList<>();
         runs.forEach(run -> summaries.add(history.stepSummary(db, run, key)));
         return Uni.join().all(summaries).andFailFast().flatMap(perRun -> {
+            if (stop.getAsBoolean()) {
+                return BulkReads.stopped();
+            }
             List<long[]> ranges = new ArrayList<>();
             List<Uni<List<long[]>>> gappy = new ArrayList<>();
             for (int i = 0; i < runs.size(); i++) {
@@ -441,6 +448,9 @@ public class RunDataService {
                         return StepSampler.ofRanges(all);
                     });
             return steps.flatMap(all -> {
+                if (stop.getAsBoolean()) {
+                    return BulkReads.stopped();
+                }
                 long start = startStep == null ? 0 : startStep;
                 long end = endStep == null ? all.last() : endStep;
                 TreeSet<Long> chosen = all.sample(start, end, max);
@@ -455,15 +465,16 @@ public class RunDataService {
                 }
                 long[] at = chosen.stream().mapToLong(Long::longValue).toArray();
                 List<RunPoints> out = new ArrayList<>(runs.size());
-                return pointsAt(db, runs, perRun, key, at, 0, out).replaceWith(out);
+                return pointsAt(db, runs, perRun, key, at, 0, stop, out).replaceWith(out);
             });
         });
     }
 
     /**
-     * Each run's points at the chosen steps (MLflow reads up to 25,000 per run, by step, timestamp and
-     * value), run after run, reading no more than the points still allowed in the answer plus one: past
-     * {@link #MAX_INTERVAL_POINTS} in all the request is refused before more is read.
+     * Each run's points at the chosen steps, run after run: as MLflow, the first 25,000 of a run by
+     * step, timestamp and value ({@link #MAX_INTERVAL_POINTS_PER_RUN}), the rest of that run left out.
+     * No more is read than the points still allowed in the answer plus one: past {@code
+     * max-interval-points} in all the request is refused before more is read.
      */
     private Uni<Void> pointsAt(
             SqlConnection db,
@@ -472,6 +483,7 @@ public class RunDataService {
             String key,
             long[] at,
             int next,
+            BooleanSupplier stop,
             List<RunPoints> out) {
         if (next == runs.size()) {
             return Uni.createFrom().voidItem();
@@ -479,22 +491,25 @@ public class RunDataService {
         String run = runs.get(next);
         if (perRun.get(next) == null || at.length == 0) {
             out.add(new RunPoints(run, List.of()));
-            return pointsAt(db, runs, perRun, key, at, next + 1, out);
+            return pointsAt(db, runs, perRun, key, at, next + 1, stop, out);
+        }
+        if (stop.getAsBoolean()) {
+            return BulkReads.stopped();
         }
         int answered = out.stream().mapToInt(r -> r.points().size()).sum();
-        int allowed = MAX_INTERVAL_POINTS - answered;
-        return history.atSteps(db, run, key, at, Math.min(WHOLE_HISTORY, allowed + 1))
-                .flatMap(points -> {
-                    if (points.size() > allowed) {
-                        return Uni.createFrom()
-                                .failure(ApiException.invalidParameter("GetMetricHistoryBulkInterval would answer more"
-                                        + " than " + MAX_INTERVAL_POINTS + " points for these " + runs.size()
-                                        + " runs at the " + at.length + " sampled steps; ask for fewer run_ids"
-                                        + " or a smaller max_results."));
-                    }
-                    out.add(new RunPoints(run, points));
-                    return pointsAt(db, runs, perRun, key, at, next + 1, out);
-                });
+        int allowed = maxIntervalPoints - answered;
+        int limit = allowed < MAX_INTERVAL_POINTS_PER_RUN ? allowed + 1 : MAX_INTERVAL_POINTS_PER_RUN;
+        return history.atSteps(db, run, key, at, limit).flatMap(points -> {
+            if (points.size() > allowed) {
+                return Uni.createFrom()
+                        .failure(ApiException.invalidParameter("GetMetricHistoryBulkInterval would answer more"
+                                + " than " + maxIntervalPoints + " points for these " + runs.size()
+                                + " runs at the " + at.length + " sampled steps; ask for fewer run_ids"
+                                + " or a smaller max_results."));
+            }
+            out.add(new RunPoints(run, points));
+            return pointsAt(db, runs, perRun, key, at, next + 1, stop, out);
+        });
     }
 
     public record RunPoints(String runId, List<MetricPoint> points) {}
