@@ -59,18 +59,32 @@ final class Floors {
 
     /** (Re)creates the floor tables as copies of tracking's. */
     void create() throws SQLException {
-        try (Connection c = connect();
+        recreate(options, List.of(copyOf("metrics"), copyOf("latest_metrics")));
+    }
+
+    void drop() throws SQLException {
+        drop(options);
+    }
+
+    /** A floor table: tracking's table {@code table} with the same columns, defaults, keys and indexes. */
+    static String copyOf(String table) {
+        return "CREATE TABLE " + SCHEMA + "." + table + " (LIKE tracking." + table + " INCLUDING ALL)";
+    }
+
+    /** (Re)creates schema {@value #SCHEMA}, empty, then runs {@code ddl} (the floor's tables) in order. */
+    static void recreate(Options options, List<String> ddl) throws SQLException {
+        try (Connection c = Db.connect(options);
                 Statement s = c.createStatement()) {
             s.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
             s.execute("CREATE SCHEMA " + SCHEMA);
-            for (String table : List.of("metrics", "latest_metrics")) {
-                s.execute("CREATE TABLE " + SCHEMA + "." + table + " (LIKE tracking." + table + " INCLUDING ALL)");
+            for (String statement : ddl) {
+                s.execute(statement);
             }
         }
     }
 
-    void drop() throws SQLException {
-        try (Connection c = connect();
+    static void drop(Options options) throws SQLException {
+        try (Connection c = Db.connect(options);
                 Statement s = c.createStatement()) {
             s.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
         }

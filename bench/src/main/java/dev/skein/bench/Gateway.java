@@ -38,6 +38,27 @@ final class Gateway {
         return runIds;
     }
 
+    /** A new experiment named {@code name}; its id. */
+    String createExperiment(String name) throws Exception {
+        return id("experiment_id", post("experiments/create", "{\"name\":\"" + name + "\"}"));
+    }
+
+    /**
+     * A new run as MLflow's Python client creates one in {@code mlflow.start_run(run_name=…)}: the
+     * run name, start time and user, and the tags its context providers add; the new run's id.
+     */
+    String createRun(String experimentId, String runName, long startTime) throws Exception {
+        return id(
+                "run_id",
+                post(
+                        "runs/create",
+                        "{\"experiment_id\":\"" + experimentId + "\",\"user_id\":\"bench\",\"run_name\":\""
+                                + runName + "\",\"start_time\":" + startTime + ",\"tags\":["
+                                + "{\"key\":\"mlflow.user\",\"value\":\"bench\"},"
+                                + "{\"key\":\"mlflow.source.name\",\"value\":\"train.py\"},"
+                                + "{\"key\":\"mlflow.source.type\",\"value\":\"LOCAL\"}]}"));
+    }
+
     /** POSTs to {@code /api/2.0/mlflow/<path>}; anything but 200 fails the benchmark. */
     String post(String path, String json) throws Exception {
         HttpResponse<String> response = http.send(

@@ -5,12 +5,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Closed-loop load: {@code n} clients, each on its own thread, send one batch after another for a
- * fixed time, all starting together once every client is connected. A failed batch fails the whole
- * measurement: a rate is only worth printing if everything it counts was written.
+ * Closed-loop load: {@code n} clients, each on its own thread, send one batch after another — for a
+ * fixed time ({@link #measure}) or until a fixed number of batches is sent ({@link #count}) — all
+ * starting together once every client is connected. A failed batch fails the whole measurement: a
+ * rate is only worth printing if everything it counts was written.
  */
 final class Load {
 
@@ -36,6 +38,15 @@ final class Load {
         double latencyMillis(double quantile) {
             return Quantiles.millis(latenciesNanos, quantile);
         }
+
+        double seconds() {
+            return elapsedNanos / 1e9;
+        }
+    }
+
+    /** Hands client {@code c} the number of its next batch, or −1 when the measurement is over. */
+    private interface Batches {
+        long next(int client);
     }
 
     private Load() {}
@@ -45,6 +56,35 @@ final class Load {
      * number, carried from one measurement to the next so no batch is ever sent twice.
      */
     static Result measure(int n, Duration duration, ClientFactory factory, long[] nextBatch) throws Exception {
+        long[] deadline = {Long.MAX_VALUE};
+        return run(n, factory, c -> System.nanoTime() < deadline[0] ? nextBatch[c]++ : -1, begin -> {
+            deadline[0] = begin + duration.toNanos();
+        });
+    }
+
+    /**
+     * Runs {@code n} clients until batches {@code first … first + batches − 1} are all sent, each
+     * once, by whichever client is free: the clients' batches interleave in time as they would from
+     * users working side by side.
+     */
+    static Result count(int n, long first, long batches, ClientFactory factory) throws Exception {
+        AtomicLong next = new AtomicLong(first);
+        long end = first + batches;
+        return run(
+                n,
+                factory,
+                c -> {
+                    long b = next.getAndIncrement();
+                    return b < end ? b : -1;
+                },
+                begin -> {});
+    }
+
+    private interface Start {
+        void at(long nanoTime);
+    }
+
+    private static Result run(int n, ClientFactory factory, Batches batches, Start onStart) throws Exception {
         List<Client> clients = new ArrayList<>();
         try {
             for (int i = 0; i < n; i++) {
@@ -55,7 +95,6 @@ final class Load {
             long[] points = new long[n];
             long[][] latencies = new long[n][];
             int[] counts = new int[n];
-            long[] deadline = new long[1];
             List<Thread> threads = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 int c = i;
@@ -65,9 +104,9 @@ final class Load {
                             int count = 0;
                             try {
                                 start.await();
-                                while (System.nanoTime() < deadline[0] && failure.get() == null) {
+                                for (long b = batches.next(c); b >= 0 && failure.get() == null; b = batches.next(c)) {
                                     long t0 = System.nanoTime();
-                                    points[c] += clients.get(c).send(nextBatch[c]++);
+                                    points[c] += clients.get(c).send(b);
                                     if (count == lat.length) {
                                         lat = Arrays.copyOf(lat, count * 2);
                                     }
@@ -84,7 +123,7 @@ final class Load {
                 t.start();
             }
             long begin = System.nanoTime();
-            deadline[0] = begin + duration.toNanos();
+            onStart.at(begin);
             start.await();
             for (Thread t : threads) {
                 t.join();

@@ -4,8 +4,12 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
-/** A benchmark's settings: {@code --name value} pairs over defaults; the runner passes the endpoints. */
+/**
+ * A benchmark's settings: {@code --name value} pairs over defaults; the runner passes the endpoints.
+ * {@code given} names the options given, for benchmarks whose default differs from the shared one.
+ */
 record Options(
         String gateway,
         String tracking,
@@ -28,13 +32,16 @@ record Options(
         String logDir,
         int batch,
         long ingestSpans,
-        int traceSpans) {
+        int traceSpans,
+        String load,
+        Set<String> given) {
 
     static final String HELP = "--gateway URL, --tracking URL, --kafka HOST:PORT, --jdbc-url URL, --db-user NAME,"
-            + " --db-password SECRET, --clients 8,16,32, --seconds 10, --warmup 10, --keys 100, --steps 10,"
-            + " --runs 8, --points 2000000, --population 100000, --experiments 10000, --queries 100,"
+            + " --db-password SECRET, --clients 8,16,32 (create-runs, search: 16), --seconds 10, --warmup 10,"
+            + " --keys 100, --steps 10, --runs 8 (create-runs: 50000; search: as --population),"
+            + " --points 2000000, --population 100000, --experiments 10000, --queries 100,"
             + " --history-points 1000000, --spark-classpath CP, --log-dir DIR, --batch 500, --ingest-spans 200000,"
-            + " --trace-spans 1000000";
+            + " --trace-spans 1000000, --load api|sql";
 
     static Options parse(String[] args) {
         Map<String, String> given = new HashMap<>();
@@ -44,6 +51,7 @@ record Options(
             }
             given.put(args[i].substring(2), args[i + 1]);
         }
+        Set<String> names = Set.copyOf(given.keySet());
         Options o = new Options(
                 take(given, "gateway", "http://127.0.0.1:8080"),
                 take(given, "tracking", "http://127.0.0.1:8081"),
@@ -69,7 +77,9 @@ record Options(
                 take(given, "log-dir", "."),
                 Integer.parseInt(take(given, "batch", "500")),
                 Long.parseLong(take(given, "ingest-spans", "200000")),
-                Integer.parseInt(take(given, "trace-spans", "1000000")));
+                Integer.parseInt(take(given, "trace-spans", "1000000")),
+                take(given, "load", "api"),
+                names);
         if (!given.isEmpty()) {
             throw new IllegalArgumentException("unknown options " + given.keySet() + "; known: " + HELP);
         }
@@ -83,5 +93,15 @@ record Options(
 
     int maxClients() {
         return clients.stream().mapToInt(Integer::intValue).max().orElse(1);
+    }
+
+    /** The one client count of a benchmark that measures one: the highest given, else its own default. */
+    int clients(int fallback) {
+        return given.contains("clients") ? maxClients() : fallback;
+    }
+
+    /** {@code --runs} for a benchmark whose default differs from kafka-ingest's 8. */
+    int runs(int fallback) {
+        return given.contains("runs") ? runs : fallback;
     }
 }
