@@ -22,6 +22,7 @@ public final class Bench {
             case "log-batch" -> new LogBatchBench(options).run();
             case "kafka-ingest" -> new KafkaIngestBench(options).run();
             case "search" -> new SearchBench(options).run();
+            case "create-runs" -> new CreateRunsBench(options).run();
             case "history" -> new HistoryBench(options).run();
             case "spark" -> new SparkBench(options).run();
             case "traces" -> new TraceBench(options).run();
@@ -38,8 +39,11 @@ public final class Bench {
                         "              batch inserts and COPY BINARY into the same tables",
                         "  kafka-ingest  metric points/s through Kafka topic skein.tracking.metrics.v1, and the",
                         "              end-to-end lag at half that rate, against COPY BINARY",
-                        "  search      runs/search and experiments/search latency over 100,000 runs, against",
-                        "              the same search as hand-written SQL",
+                        "  search      runs/search latency over 100,000 runs loaded through the API by 16 clients,",
+                        "              right after the load and after ANALYZE, against the same search as hand-written",
+                        "              SQL; experiments/search over 10,000 experiments",
+                        "  create-runs runs/s through runs/create from 16 clients, against the same rows inserted",
+                        "              over JDBC; every RunCreated event must reach Kafka",
                         "  history     a 1,000,000-point metric history read whole and paged, with the services'",
                         "              memory, and bulk-interval charts, against COPY … TO STDOUT",
                         "  spark       a real Spark 4 job writes 1,000,000 points with its Kafka sink; all must",
