@@ -17,24 +17,24 @@ final class Table {
         System.out.println("|---" + "|---:".repeat(header.length - 1) + "|");
     }
 
-    /** Prints one row; numbers as given, already formatted by the caller with {@link #number}. */
+    /** Prints one row, each cell as its {@code toString}: format numbers with {@link #number} first. */
     void row(Object... cells) {
         System.out.println(Arrays.stream(cells).map(String::valueOf).collect(Collectors.joining(" | ", "| ", " |")));
     }
 
-    /** A measurement with one decimal ("12.3"), or a thousands-grouped integer when {@code decimals} is 0. */
+    /** {@code value} with {@code decimals} decimals and thousands grouped ("1,234.5"); "–" for NaN. */
     static String number(double value, int decimals) {
         return Double.isNaN(value) ? "–" : String.format(Locale.ROOT, "%,." + decimals + "f", value);
     }
 
-    /** The latency columns every latency table has: p50, p95, p99 in ms and the number of requests. */
+    /** A latency row: {@code what}, then p50, p95 and p99 in ms and the number of requests, then {@code more}. */
     static Object[] latencies(String what, Timings t, Object... more) {
         Object[] cells = new Object[5 + more.length];
         cells[0] = what;
         cells[1] = number(t.millis(0.5), 1);
         cells[2] = number(t.millis(0.95), 1);
         cells[3] = number(t.millis(0.99), 1);
-        cells[4] = t.count();
+        cells[4] = number(t.count(), 0);
         System.arraycopy(more, 0, cells, 5, more.length);
         return cells;
     }
