@@ -35,14 +35,20 @@ public class MetricHistoryRepository {
      * {@code timeout} (PostgreSQL's {@code statement_timeout}, for this transaction only; see {@link
      * #statementTimedOut}), so a heavy read cannot hold a connection for minutes. Reads issued
      * together are pipelined on the connection, and a request holds one connection, not one per run.
+     * Should the read stop between its statements without ending its transaction, PostgreSQL ends the
+     * session after {@code idle} ({@code idle_in_transaction_session_timeout}: the read's whole
+     * deadline, so a pause of the service between two statements does not end a read still wanted).
+     * Once {@code stop} says so, nothing is sent, not even the settings: the read was waiting for a
+     * connection and its caller has gone.
      */
-    public <T> Uni<T> bounded(Duration timeout, Function<SqlConnection, Uni<T>> reads) {
-        // idle_in_transaction_session_timeout too: should a read ever stop between its statements
-        // without ending its transaction, PostgreSQL ends the session rather than keep a connection
-        return pool.withTransaction(conn -> conn.preparedQuery("SELECT set_config('statement_timeout', $1, true),"
-                        + " set_config('idle_in_transaction_session_timeout', $1, true)")
-                .execute(Tuple.of(Math.max(1, timeout.toMillis()) + "ms"))
-                .flatMap(ignored -> reads.apply(conn)));
+    public <T> Uni<T> bounded(
+            Duration timeout, Duration idle, BooleanSupplier stop, Function<SqlConnection, Uni<T>> reads) {
+        return pool.withTransaction(conn -> stop.getAsBoolean()
+                ? Uni.createFrom().failure(new CancellationException("the read was stopped"))
+                : conn.preparedQuery("SELECT set_config('statement_timeout', $1, true),"
+                                + " set_config('idle_in_transaction_session_timeout', $2, true)")
+                        .execute(Tuple.of(Math.max(1, timeout.toMillis()) + "ms", Math.max(1, idle.toMillis()) + "ms"))
+                        .flatMap(ignored -> reads.apply(conn)));
     }
 
     /**
@@ -64,12 +70,12 @@ public class MetricHistoryRepository {
 
     /** Up to {@code limit} points logged after position {@code afterSeq}, in logging order. */
     public Uni<List<Logged>> page(String runId, String key, long afterSeq, int limit) {
-        return pool.preparedQuery("SELECT key, value, timestamp, step, seq FROM tracking.metrics"
+        return pool.preparedQuery("SELECT value, timestamp, step, seq FROM tracking.metrics"
                         + " WHERE run_uuid = $1 AND key = $2 AND seq > $3 ORDER BY seq LIMIT $4")
                 .execute(Tuple.of(runId, key, afterSeq, limit))
                 .map(rows -> {
                     List<Logged> points = new ArrayList<>(rows.size());
-                    rows.forEach(r -> points.add(new Logged(point(r), r.getLong("seq"))));
+                    rows.forEach(r -> points.add(new Logged(point(r, key), r.getLong("seq"))));
                     return points;
                 });
     }
@@ -124,21 +130,21 @@ public class MetricHistoryRepository {
                 });
     }
 
-    /** Every point of a run's metric logged at one of these steps, by step, timestamp and value. */
+    /**
+     * Every point of a run's metric logged at one of these steps, by step, timestamp and value. The
+     * key is not read back: every point shares the caller's string, so a long key costs once, not once
+     * per point.
+     */
     public Uni<List<MetricPoint>> atSteps(SqlClient db, String runId, String key, long[] steps, int limit) {
         Long[] boxed = new Long[steps.length];
         for (int i = 0; i < steps.length; i++) {
             boxed[i] = steps[i];
         }
-        return db.preparedQuery("SELECT key, value, timestamp, step FROM tracking.metrics"
+        return db.preparedQuery("SELECT value, timestamp, step FROM tracking.metrics"
                         + " WHERE run_uuid = $1 AND key = $2 AND step = ANY($3::bigint[])"
                         + " ORDER BY step, timestamp, value LIMIT $4")
                 .execute(Tuple.of(runId, key, boxed, limit))
-                .map(rows -> {
-                    List<MetricPoint> points = new ArrayList<>(rows.size());
-                    rows.forEach(r -> points.add(point(r)));
-                    return points;
-                });
+                .map(rows -> points(rows, key));
     }
 
     /**
@@ -148,7 +154,7 @@ public class MetricHistoryRepository {
      * would read only the answered rows, but costs every metric write a third B-tree insert, +32%
      * measured; this UI endpoint does not pay for that. The bulk-read statement timeout bounds the time.)
      */
-    public static final String FIRST_BY_TIME = "SELECT run_uuid, key, value, timestamp, step FROM tracking.metrics"
+    public static final String FIRST_BY_TIME = "SELECT value, timestamp, step FROM tracking.metrics"
             + " WHERE run_uuid = $1 AND key = $2 ORDER BY timestamp, step, value LIMIT $3";
 
     /**
@@ -180,18 +186,20 @@ public class MetricHistoryRepository {
         return db.preparedQuery(FIRST_BY_TIME)
                 .execute(Tuple.of(runIds.get(next), key, limit - out.size()))
                 .flatMap(rows -> {
-                    out.addAll(runPoints(rows));
+                    // the request's run id and key, shared by every point (not a copy per row)
+                    String runId = runIds.get(next);
+                    points(rows, key).forEach(p -> out.add(new RunDataRepository.RunPoint(runId, p)));
                     return firstByTime(db, runIds, next + 1, key, limit, stop, out);
                 });
     }
 
-    private static List<RunDataRepository.RunPoint> runPoints(RowSet<Row> rows) {
-        List<RunDataRepository.RunPoint> points = new ArrayList<>(rows.size());
-        rows.forEach(r -> points.add(new RunDataRepository.RunPoint(r.getString("run_uuid"), point(r))));
+    private static List<MetricPoint> points(RowSet<Row> rows, String key) {
+        List<MetricPoint> points = new ArrayList<>(rows.size());
+        rows.forEach(r -> points.add(point(r, key)));
         return points;
     }
 
-    private static MetricPoint point(Row r) {
-        return new MetricPoint(r.getString("key"), r.getDouble("value"), r.getLong("timestamp"), r.getLong("step"));
+    private static MetricPoint point(Row r, String key) {
+        return new MetricPoint(key, r.getDouble("value"), r.getLong("timestamp"), r.getLong("step"));
     }
 }

@@ -8,7 +8,6 @@ import dev.skein.tracking.DatasetSummary;
 import dev.skein.tracking.KeyValue;
 import dev.skein.tracking.MetricPoint;
 import dev.skein.tracking.RunView;
-import dev.skein.tracking.config.TrackingConfig;
 import dev.skein.tracking.repository.MetricHistoryRepository;
 import dev.skein.tracking.repository.RunDataRepository;
 import io.smallrye.mutiny.Multi;
@@ -62,21 +61,30 @@ public class RunDataService {
 
     private final BulkReads bulkReads;
 
-    /**
-     * Points one get-history-bulk-interval answer may hold over all its runs
-     * (skein.tracking.bulk-reads.max-interval-points). MLflow answers up to 25,000 points per run
-     * (2.5 million for 100 runs) in one message; a run logs one point per step in normal use, and the
-     * largest request (100 runs, max_results 2,500, plus each run's first and last step) then answers
-     * at most 100 × 2,701 = 270,100 points. Past the cap the request is refused, never cut.
-     */
-    private final int maxIntervalPoints;
-
-    public RunDataService(
-            RunDataRepository data, MetricHistoryRepository history, BulkReads bulkReads, TrackingConfig config) {
+    public RunDataService(RunDataRepository data, MetricHistoryRepository history, BulkReads bulkReads) {
         this.data = data;
         this.history = history;
         this.bulkReads = bulkReads;
-        this.maxIntervalPoints = config.bulkReads().maxIntervalPoints();
+    }
+
+    /**
+     * What one point of a bulk answer costs in memory, in bytes, before the gateway has it: the point
+     * (40), its slot in the list (4), its message in the answer (64, the key and run id shared, not
+     * copied) and its bytes on the wire (about 36 plus its key and run id, which the wire format
+     * repeats in every point). A run logs one point per step in normal use, and MLflow's UI asks for
+     * a few hundred steps of up to 100 runs: 100 × 322 points with a 10-character key take about 6 MB.
+     */
+    public static long pointCost(String key, String runId) {
+        return 144 + utf8Length(key) + utf8Length(runId);
+    }
+
+    private static long utf8Length(String s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
+        }
+        return n;
     }
 
     /**
@@ -418,6 +426,9 @@ public class RunDataService {
             Integer endStep,
             int max,
             BooleanSupplier stop) {
+        if (stop.getAsBoolean()) {
+            return BulkReads.stopped();
+        }
         List<Uni<MetricHistoryRepository.StepSummary>> summaries = new ArrayList<>();
         runs.forEach(run -> summaries.add(history.stepSummary(db, run, key)));
         return Uni.join().all(summaries).andFailFast().flatMap(perRun -> {
@@ -473,8 +484,8 @@ public class RunDataService {
     /**
      * Each run's points at the chosen steps, run after run: as MLflow, the first 25,000 of a run by
      * step, timestamp and value ({@link #MAX_INTERVAL_POINTS_PER_RUN}), the rest of that run left out.
-     * No more is read than the points still allowed in the answer plus one: past {@code
-     * max-interval-points} in all the request is refused before more is read.
+     * No more is read than the points the read's share of {@code max-answer-memory} still affords plus
+     * one ({@link #pointCost}): past it the request is refused before more is read.
      */
     private Uni<Void> pointsAt(
             SqlConnection db,
@@ -496,16 +507,21 @@ public class RunDataService {
         if (stop.getAsBoolean()) {
             return BulkReads.stopped();
         }
-        int answered = out.stream().mapToInt(r -> r.points().size()).sum();
-        int allowed = maxIntervalPoints - answered;
-        int limit = allowed < MAX_INTERVAL_POINTS_PER_RUN ? allowed + 1 : MAX_INTERVAL_POINTS_PER_RUN;
+        long cost = pointCost(key, run);
+        long spent = 0;
+        for (RunPoints answered : out) {
+            spent += answered.points().size() * pointCost(key, answered.runId());
+        }
+        long affordable = (bulkReads.answerShare() - spent) / cost;
+        // one more than affordable is asked for: it says the answer would not fit, without reading on
+        int limit = (int) Math.min(MAX_INTERVAL_POINTS_PER_RUN, affordable + 1);
         return history.atSteps(db, run, key, at, limit).flatMap(points -> {
-            if (points.size() > allowed) {
+            if (points.size() > affordable) {
                 return Uni.createFrom()
                         .failure(ApiException.invalidParameter("GetMetricHistoryBulkInterval would answer more"
-                                + " than " + maxIntervalPoints + " points for these " + runs.size()
-                                + " runs at the " + at.length + " sampled steps; ask for fewer run_ids"
-                                + " or a smaller max_results."));
+                                + " points than fit in " + (bulkReads.answerShare() >> 20) + " MiB for these "
+                                + runs.size() + " runs at the " + at.length + " sampled steps; ask for fewer"
+                                + " run_ids or a smaller max_results."));
             }
             out.add(new RunPoints(run, points));
             return pointsAt(db, runs, perRun, key, at, next + 1, stop, out);
