@@ -11,27 +11,31 @@ import dev.skein.common.testing.ServiceTestResource;
 import dev.skein.common.testing.TestInfra;
 import dev.skein.proto.common.v1.ErrorCode;
 import dev.skein.proto.tracking.v1.TrackingServiceGrpc.TrackingServiceBlockingStub;
+import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Bulk history reads within their deadline (skein.tracking.bulk-reads.deadline) and their cap of
- * concurrent reads (skein.tracking.bulk-reads.max-concurrent): here 2 s and 1, with a statement
- * timeout (60 s) that never fires first. A read held up by a table lock whose caller has gone — its
- * deadline passed, or the caller cancelled the call (its own deadline, 1 s, came first) — keeps its
- * place while its statement still runs, so the cap counts the connections bulk reads really hold,
- * issues no statement for the runs left once its statement ends, and gives its place back.
+ * concurrent reads (skein.tracking.bulk-reads.max-concurrent): here 5 s and 1, with a statement
+ * timeout (60 s) that never fires first. A read held up by a table lock is stopped when its deadline
+ * passes or its caller cancels the call: its statement is cancelled at once (the lock still held), it
+ * issues no statement for the runs left, its transaction is rolled back, and its place is given back
+ * — while it waits, no other bulk read starts.
  */
 @QuarkusTest
 @TestProfile(BulkReadLimitsTest.OneAtATime.class)
@@ -42,7 +46,7 @@ class BulkReadLimitsTest {
         public Map<String, String> getConfigOverrides() {
             return Map.of(
                     "skein.tracking.bulk-reads.statement-timeout", "PT60S",
-                    "skein.tracking.bulk-reads.deadline", "PT2S",
+                    "skein.tracking.bulk-reads.deadline", "PT5S",
                     "skein.tracking.bulk-reads.max-concurrent", "1",
                     // nothing else takes the service's connections (the test reads what its last one ran)
                     "skein.tracking.outbox.poll-interval", "PT1H");
@@ -52,54 +56,73 @@ class BulkReadLimitsTest {
     @GrpcClient("tracking")
     TrackingServiceBlockingStub tracking;
 
+    @Inject
+    MeterRegistry meters;
+
     @ParameterizedTest(name = "the caller cancels first: {0}")
     @ValueSource(booleans = {false, true})
-    void shouldStopAReadWhoseCallerHasGoneAndRefuseReadsPastTheCapUntilItsStatementEnds(boolean callerCancels)
+    void shouldStopAReadWhoseCallerHasGoneOrWhoseDeadlinePassedAndGiveItsPlaceBack(boolean callerCancels)
             throws Exception {
         Grpc.BulkReadsOf reads = bulkReadsOf(tracking, 2);
         assertThat(tracking.getMetricHistoryBulk(reads.bulk()).getMetricsCount())
                 .isEqualTo(2);
-        TrackingServiceBlockingStub patient = tracking.withDeadlineAfter(20, TimeUnit.SECONDS);
+        TrackingServiceBlockingStub patient = tracking.withDeadlineAfter(30, TimeUnit.SECONDS);
+        String reason = callerCancels ? "caller" : "deadline";
+        double stoppedBefore = stopped(reason);
         try (Connection c = TestInfra.connect(ServiceTestResource.TEST_DATABASE)) {
             c.setAutoCommit(false);
             try (Statement s = c.createStatement()) {
                 s.execute("LOCK TABLE tracking.metrics IN ACCESS EXCLUSIVE MODE");
             }
-            if (callerCancels) {
-                StatusRuntimeException gone = catchThrowableOfType(
-                        StatusRuntimeException.class,
-                        () -> tracking.withDeadlineAfter(1, TimeUnit.SECONDS).getMetricHistoryBulk(reads.bulk()));
-                assertThat(gone.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-            } else {
-                // the read waits for the lock; its caller is answered at the deadline, not when the lock goes
-                assertThat(fails(ErrorCode.TEMPORARILY_UNAVAILABLE, () -> patient.getMetricHistoryBulk(reads.bulk())))
-                        .isEqualTo("The get-history-bulk read did not finish within 2000 ms and was stopped; ask"
-                                + " for fewer runs or fewer results, or try again later.");
-            }
+            Context.CancellableContext call = Context.current().withCancellation();
+            CompletableFuture<StatusRuntimeException> outcome =
+                    CompletableFuture.supplyAsync(() -> catchThrowableOfType(
+                            StatusRuntimeException.class,
+                            () -> call.call(() -> patient.getMetricHistoryBulk(reads.bulk()))));
+            // the read waits for the lock, holding its place: no other bulk read starts meanwhile
             int reader = TestInfra.backendWaitingForALock(
                     ServiceTestResource.TEST_DATABASE, "ORDER BY timestamp, step, value");
-            // its statement still waits, holding a connection: no other bulk read starts meanwhile
             assertThat(fails(
                             ErrorCode.REQUEST_LIMIT_EXCEEDED,
                             () -> patient.getMetricHistoryBulkInterval(reads.interval())))
                     .isEqualTo("Too many metric history bulk reads are running (at most 1 at once); the"
                             + " get-history-bulk-interval request was not started. Try again shortly.");
-            c.rollback();
-            // the first run's statement ends once the lock goes; the second run is never read: the
-            // read is abandoned (rolled back), where one read to its end would commit
+            if (callerCancels) {
+                call.cancel(null);
+                assertThat(outcome.get(30, TimeUnit.SECONDS).getStatus().getCode())
+                        .isEqualTo(Status.Code.CANCELLED);
+            } else {
+                // answered at the deadline, not when the lock goes
+                StatusRuntimeException answered = outcome.get(30, TimeUnit.SECONDS);
+                assertThat(GrpcErrors.errorCode(answered)).isEqualTo(ErrorCode.TEMPORARILY_UNAVAILABLE);
+                assertThat(answered.getStatus().getDescription())
+                        .isEqualTo("The get-history-bulk read did not finish within 5000 ms and was stopped; ask"
+                                + " for fewer runs or fewer results, or try again later.");
+            }
+            // with the lock still held: the waiting statement was cancelled, the second run never read,
+            // the read rolled back (one read to its end would commit), and its place given back
             assertThat(TestInfra.lastStatementOnceIdle(ServiceTestResource.TEST_DATABASE, reader))
                     .isEqualTo("ROLLBACK");
+            await(
+                    "the stopped read to give its place back",
+                    Duration.ofSeconds(30),
+                    () -> meters.get("skein.tracking.bulk.reads.running")
+                                    .gauge()
+                                    .value()
+                            == 0);
+            assertThat(stopped(reason)).isEqualTo(stoppedBefore + 1);
+            c.rollback();
         }
-        // and gave its place back
-        await("the stopped read to give its place back", Duration.ofSeconds(30), () -> {
-            try {
-                return patient.getMetricHistoryBulkInterval(reads.interval()).getMetricsCount() == 1;
-            } catch (StatusRuntimeException e) {
-                assertThat(GrpcErrors.errorCode(e)).isEqualTo(ErrorCode.REQUEST_LIMIT_EXCEEDED);
-                return false;
-            }
-        });
         assertThat(tracking.getMetricHistoryBulk(reads.bulk()).getMetricsCount())
                 .isEqualTo(2);
+        assertThat(patient.getMetricHistoryBulkInterval(reads.interval()).getMetricsCount())
+                .isEqualTo(1);
+    }
+
+    private double stopped(String reason) {
+        return meters.get("skein.tracking.bulk.reads.stopped")
+                .tag("reason", reason)
+                .counter()
+                .count();
     }
 }

@@ -240,8 +240,8 @@ class MetricHistoryTest {
         assertThat(one.getMetricsList()).hasSize(perRun).allMatch(m -> m.getStep() == 0);
         assertThat(one.getMetricsList().get(perRun - 1).getTimestamp()).isEqualTo(perRun);
         assertThat(fails(ErrorCode.INVALID_PARAMETER_VALUE, () -> interval("unstepped", 320, ids)))
-                .isEqualTo("GetMetricHistoryBulkInterval would answer more points than fit in 16 MiB for these " + runs
-                        + " runs at the 1 sampled steps; ask for fewer run_ids or a smaller max_results.");
+                .isEqualTo("GetMetricHistoryBulkInterval would answer more points than fit in 16.0 MiB for these "
+                        + runs + " runs at the 1 sampled steps; ask for fewer run_ids or a smaller max_results.");
     }
 
     @Test

@@ -27,12 +27,15 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.grpc.GrpcClient;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -61,19 +64,65 @@ public class Upstreams {
     private final Duration timeout;
     private final Duration streamIdleTimeout;
     private final Vertx vertx;
+    private final Map<Channel, CancelWindow> cancelWindows = new ConcurrentHashMap<>();
+    private final Counter cancelsSent;
+    private final Counter cancelsSkipped;
+
+    /**
+     * Unary calls the gateway cancels on one service within {@link #CANCEL_WINDOW} because their
+     * callers went away: each is an HTTP/2 RST_STREAM on the gateway's one connection to the service,
+     * and Vert.x's rapid-reset guard on the service's side closes a connection after 200 resets in
+     * 30 s (GOAWAY, failing every call on it). Half of that is spent at most; past it a call whose
+     * caller went away runs to its end (its answer dropped) instead of being cancelled.
+     */
+    static final int CANCELS_PER_WINDOW = 100;
+
+    static final Duration CANCEL_WINDOW = Duration.ofSeconds(30);
 
     public Upstreams(
             @GrpcClient("tracking") Channel tracking,
             @GrpcClient("registry") Channel registry,
             @GrpcClient("artifacts") Channel artifacts,
             GatewayConfig config,
-            Vertx vertx) {
+            Vertx vertx,
+            MeterRegistry meters) {
         this.tracking = ClientInterceptors.intercept(tracking, new ActorHeader());
         this.registry = ClientInterceptors.intercept(registry, new ActorHeader());
         this.artifacts = ClientInterceptors.intercept(artifacts, new ActorHeader());
         this.timeout = config.upstreamTimeout();
         this.streamIdleTimeout = config.streamIdleTimeout();
         this.vertx = vertx;
+        this.cancelsSent = cancels(meters, "sent");
+        this.cancelsSkipped = cancels(meters, "skipped");
+    }
+
+    private static Counter cancels(MeterRegistry registry, String outcome) {
+        return Counter.builder("skein.gateway.calls.cancelled")
+                .description("Unary service calls whose caller went away: cancelled (sent), or left to run to"
+                        + " their end because the service's cancel budget was spent (skipped)")
+                .tag("outcome", outcome)
+                .register(registry);
+    }
+
+    /** A fixed window of cancels sent to one service. */
+    private static final class CancelWindow {
+        private long start;
+        private int sent;
+
+        synchronized boolean take(long now) {
+            if (now - start >= CANCEL_WINDOW.toNanos()) {
+                start = now;
+                sent = 0;
+            }
+            return ++sent <= CANCELS_PER_WINDOW;
+        }
+    }
+
+    private boolean mayCancel(Channel channel) {
+        boolean may =
+                cancelWindows.computeIfAbsent(channel, c -> new CancelWindow()).take(System.nanoTime());
+        (may ? cancelsSent : cancelsSkipped).increment();
+        return may;
     }
 
     public Map<ServiceDescriptor, Channel> services() {
@@ -345,14 +394,15 @@ public class Upstreams {
 
     /**
      * One unary call. Cancelling the subscription before the answer cancels the call, so a caller
-     * that went away does not keep a service working for it; a finished call is never cancelled.
+     * that went away does not keep a service working for it (within the service's cancel budget,
+     * {@link #CANCELS_PER_WINDOW}); a finished call is never cancelled.
      */
     public Uni<Message> call(Route route, Message request, String actor) {
         return Uni.createFrom().emitter(emitter -> {
             ClientCall<Message, Message> call = route.channel().newCall(route.method(), options(actor));
             AtomicBoolean finished = new AtomicBoolean();
             emitter.onTermination(() -> {
-                if (finished.compareAndSet(false, true)) {
+                if (finished.compareAndSet(false, true) && mayCancel(route.channel())) {
                     call.cancel("The caller went away", null);
                 }
             });

@@ -391,6 +391,9 @@ public class MlflowApi {
             stream(ctx, route, message);
             return;
         }
+        if (ctx.response().closed()) {
+            return; // its client went away already (a pipelined request behind a closed connection)
+        }
         Cancellable call = upstreams
                 .call(route, message, actor(ctx))
                 .subscribe()

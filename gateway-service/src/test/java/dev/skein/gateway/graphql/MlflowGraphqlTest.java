@@ -20,6 +20,7 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
@@ -66,7 +67,7 @@ class MlflowGraphqlTest {
                     }
                     throw new UnsupportedOperationException(method.getName());
                 });
-        Upstreams upstreams = new Upstreams(channel, channel, channel, config, vertx);
+        Upstreams upstreams = new Upstreams(channel, channel, channel, config, vertx, new SimpleMeterRegistry());
         return new MlflowGraphql(RouteTable.of(upstreams.services(), 1_000_000), upstreams, 10, Throwable::toString);
     }
 

@@ -157,40 +157,11 @@ public class MetricHistoryRepository {
     public static final String FIRST_BY_TIME = "SELECT value, timestamp, step FROM tracking.metrics"
             + " WHERE run_uuid = $1 AND key = $2 ORDER BY timestamp, step, value LIMIT $3";
 
-    /**
-     * The first {@code limit} points of a metric over several runs, taken run after run in the order
-     * given (get-history-bulk sorts them by id), each run's by timestamp, step and value. Each run is
-     * read only for what is still missing, so no more than {@code limit} points are read in all; once
-     * {@code stop} says so, no further run is read and the read fails (its caller has gone).
-     */
-    public Uni<List<RunDataRepository.RunPoint>> firstByTime(
-            SqlClient db, List<String> runIds, String key, int limit, BooleanSupplier stop) {
-        List<RunDataRepository.RunPoint> out = new ArrayList<>();
-        return firstByTime(db, runIds, 0, key, limit, stop, out).replaceWith(out);
-    }
-
-    private Uni<Void> firstByTime(
-            SqlClient db,
-            List<String> runIds,
-            int next,
-            String key,
-            int limit,
-            BooleanSupplier stop,
-            List<RunDataRepository.RunPoint> out) {
-        if (next == runIds.size() || out.size() >= limit) {
-            return Uni.createFrom().voidItem();
-        }
-        if (stop.getAsBoolean()) {
-            return Uni.createFrom().failure(new CancellationException("the read was stopped"));
-        }
+    /** A run's first {@code limit} points of a metric by timestamp, step and value ({@link #FIRST_BY_TIME}). */
+    public Uni<List<MetricPoint>> firstByTime(SqlClient db, String runId, String key, int limit) {
         return db.preparedQuery(FIRST_BY_TIME)
-                .execute(Tuple.of(runIds.get(next), key, limit - out.size()))
-                .flatMap(rows -> {
-                    // the request's run id and key, shared by every point (not a copy per row)
-                    String runId = runIds.get(next);
-                    points(rows, key).forEach(p -> out.add(new RunDataRepository.RunPoint(runId, p)));
-                    return firstByTime(db, runIds, next + 1, key, limit, stop, out);
-                });
+                .execute(Tuple.of(runId, key, limit))
+                .map(rows -> points(rows, key));
     }
 
     private static List<MetricPoint> points(RowSet<Row> rows, String key) {

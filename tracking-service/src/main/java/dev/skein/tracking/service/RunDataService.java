@@ -53,6 +53,13 @@ public class RunDataService {
      */
     public static final int MAX_LISTED_STEPS = 10_000;
 
+    /**
+     * Distinct steps one get-history-bulk-interval read lists over all its runs: the runs with gaps
+     * share it (each at most {@link #MAX_LISTED_STEPS}), so a read's step list stays a few MB however
+     * many runs it asks for; a run with more steps than its part is sampled over its range.
+     */
+    public static final int MAX_LISTED_STEPS_PER_READ = 100_000;
+
     public static final int MAX_DATASET_SEARCH_EXPERIMENTS = 20;
     public static final int MAX_DATASET_SUMMARIES = 1_000;
 
@@ -68,14 +75,17 @@ public class RunDataService {
     }
 
     /**
-     * What one point of a bulk answer costs in memory, in bytes, before the gateway has it: the point
-     * (40), its slot in the list (4), its message in the answer (64, the key and run id shared, not
-     * copied) and its bytes on the wire (about 36 plus its key and run id, which the wire format
-     * repeats in every point). A run logs one point per step in normal use, and MLflow's UI asks for
-     * a few hundred steps of up to 100 runs: 100 × 322 points with a 10-character key take about 6 MB.
+     * What one point of a bulk answer costs in memory, in bytes, until its answer has been written
+     * out (the read keeps its place until then): the point (40), its slot in the list (4), its message
+     * in the answer (64; the key and run id shared, not copied), and its bytes on the wire (about 36
+     * plus its key and run id, which MLflow's format repeats in every point) three times over, as the
+     * gRPC server holds them while it serializes (a growing buffer, its copy, and the frame's). MLflow's
+     * UI asks for a few hundred steps of up to 100 runs: 100 × 322 points with a 10-character key take
+     * about 11 MB. (The rows of the one statement under way, at most 25,000, are not counted: about
+     * 3 MB at most.)
      */
     public static long pointCost(String key, String runId) {
-        return 144 + utf8Length(key) + utf8Length(runId);
+        return 108 + 3 * (36 + utf8Length(key) + utf8Length(runId));
     }
 
     private static long utf8Length(String s) {
@@ -377,7 +387,56 @@ public class RunDataService {
                 .sorted((a, b) ->
                         Arrays.compare(a.codePoints().toArray(), b.codePoints().toArray()))
                 .toList();
-        return bulkReads.run("get-history-bulk", (db, stop) -> history.firstByTime(db, byId, key, max, stop));
+        List<RunDataRepository.RunPoint> out = new ArrayList<>();
+        return bulkReads
+                .run("get-history-bulk", (db, stop) -> firstByTime(db, byId, 0, key, max, stop, out, 0))
+                .replaceWith(out);
+    }
+
+    /**
+     * The first {@code limit} points of a metric over several runs, taken run after run in the order
+     * given, each run's by timestamp, step and value, each run read only for what is still missing.
+     * The answer is held within the read's share of {@code max-answer-memory} ({@link #pointCost},
+     * plus the point's run id wrapper): one point more than fits is read at most, and the request is
+     * then refused, never cut.
+     */
+    private Uni<Void> firstByTime(
+            SqlConnection db,
+            List<String> runIds,
+            int next,
+            String key,
+            int limit,
+            BooleanSupplier stop,
+            List<RunDataRepository.RunPoint> out,
+            long spent) {
+        if (next == runIds.size() || out.size() >= limit) {
+            return Uni.createFrom().voidItem();
+        }
+        if (stop.getAsBoolean()) {
+            return BulkReads.stopped();
+        }
+        String run = runIds.get(next);
+        long cost = pointCost(key, run) + RUN_POINT_BYTES;
+        long affordable = (bulkReads.answerShare() - spent) / cost;
+        int ask = (int) Math.min(limit - out.size(), affordable + 1);
+        return history.firstByTime(db, run, key, ask).flatMap(points -> {
+            if (points.size() > affordable) {
+                return Uni.createFrom()
+                        .failure(ApiException.invalidParameter("GetMetricHistoryBulk would answer more points than"
+                                + " fit in " + mebibytes(bulkReads.answerShare()) + " for these " + runIds.size()
+                                + " runs; ask for fewer run_ids or a smaller max_results."));
+            }
+            // the request's run id and key, shared by every point (not a copy per row)
+            points.forEach(p -> out.add(new RunDataRepository.RunPoint(run, p)));
+            return firstByTime(db, runIds, next + 1, key, limit, stop, out, spent + points.size() * cost);
+        });
+    }
+
+    /** A RunPoint wrapper (header, two references) per get-history-bulk point. */
+    private static final long RUN_POINT_BYTES = 24;
+
+    static String mebibytes(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / (double) (1 << 20));
     }
 
     /**
@@ -437,17 +496,21 @@ public class RunDataService {
             }
             List<long[]> ranges = new ArrayList<>();
             List<Uni<List<long[]>>> gappy = new ArrayList<>();
+            long withGaps = perRun.stream()
+                    .filter(s -> s != null && !s.contiguous() && s.count() <= MAX_LISTED_STEPS)
+                    .count();
+            int listedPerRun = (int) Math.min(MAX_LISTED_STEPS, MAX_LISTED_STEPS_PER_READ / Math.max(1, withGaps));
             for (int i = 0; i < runs.size(); i++) {
                 MetricHistoryRepository.StepSummary s = perRun.get(i);
                 if (s == null) {
                     continue;
                 }
                 long[] range = {s.lo(), s.hi()};
-                if (s.contiguous() || s.count() > MAX_LISTED_STEPS) {
+                if (s.contiguous() || s.count() > listedPerRun) {
                     ranges.add(range);
                 } else {
                     // a run with more steps than it claimed is sampled as its range too: memory stays bounded
-                    gappy.add(history.distinctSteps(db, runs.get(i), key, MAX_LISTED_STEPS)
+                    gappy.add(history.distinctSteps(db, runs.get(i), key, listedPerRun)
                             .map(listed -> listed == null ? List.of(range) : singleSteps(listed)));
                 }
             }
@@ -519,7 +582,7 @@ public class RunDataService {
             if (points.size() > affordable) {
                 return Uni.createFrom()
                         .failure(ApiException.invalidParameter("GetMetricHistoryBulkInterval would answer more"
-                                + " points than fit in " + (bulkReads.answerShare() >> 20) + " MiB for these "
+                                + " points than fit in " + mebibytes(bulkReads.answerShare()) + " for these "
                                 + runs.size() + " runs at the " + at.length + " sampled steps; ask for fewer"
                                 + " run_ids or a smaller max_results."));
             }
