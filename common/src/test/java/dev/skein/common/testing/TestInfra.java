@@ -208,33 +208,6 @@ public final class TestInfra {
         return pid[0];
     }
 
-    /**
-     * The last statement the backend {@code pid} ran, once it is idle (its transaction ended). Each look
-     * runs in a transaction of its own: within one, PostgreSQL answers pg_stat_activity from the snapshot
-     * taken at the first look, which would never change.
-     */
-    public static String lastStatementOnceIdle(String database, int pid) throws InterruptedException {
-        String[] last = {null};
-        try (Connection c = connect(database);
-                Statement s = c.createStatement()) {
-            c.setAutoCommit(true);
-            await("backend " + pid + " to be idle", Duration.ofSeconds(30), () -> {
-                try (ResultSet r = s.executeQuery("SELECT state, query FROM pg_stat_activity WHERE pid = " + pid)) {
-                    if (!r.next()) {
-                        throw new AssertionError("backend " + pid + " has gone (its connection was closed)");
-                    }
-                    last[0] = r.getString("query");
-                    return "idle".equals(r.getString("state"));
-                } catch (SQLException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-        return last[0];
-    }
-
     /** Creates the database if it does not exist yet. */
     public static void ensureDatabase(String name) {
         try (Connection c = admin();

@@ -35,7 +35,7 @@ import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -64,20 +64,16 @@ public class Upstreams {
     private final Duration timeout;
     private final Duration streamIdleTimeout;
     private final Vertx vertx;
-    private final Map<Channel, CancelWindow> cancelWindows = new ConcurrentHashMap<>();
-    private final Counter cancelsSent;
-    private final Counter cancelsSkipped;
+    private final Counter cancelled;
 
     /**
-     * Unary calls the gateway cancels on one service within {@link #CANCEL_WINDOW} because their
-     * callers went away: each is an HTTP/2 RST_STREAM on the gateway's one connection to the service,
-     * and Vert.x's rapid-reset guard on the service's side closes a connection after 200 resets in
-     * 30 s (GOAWAY, failing every call on it). Half of that is spent at most; past it a call whose
-     * caller went away runs to its end (its answer dropped) instead of being cancelled.
+     * The methods whose work a service stops when their call is cancelled (tracking-service binds them
+     * to the call's cancel signal): the bulk metric history reads. Other unary calls run to their end
+     * on the service whatever the gateway does, so a caller that went away costs no reset for them.
      */
-    static final int CANCELS_PER_WINDOW = 100;
-
-    static final Duration CANCEL_WINDOW = Duration.ofSeconds(30);
+    static final Set<String> STOPPABLE = Set.of(
+            TrackingServiceGrpc.getGetMetricHistoryBulkMethod().getFullMethodName(),
+            TrackingServiceGrpc.getGetMetricHistoryBulkIntervalMethod().getFullMethodName());
 
     public Upstreams(
             @GrpcClient("tracking") Channel tracking,
@@ -92,37 +88,10 @@ public class Upstreams {
         this.timeout = config.upstreamTimeout();
         this.streamIdleTimeout = config.streamIdleTimeout();
         this.vertx = vertx;
-        this.cancelsSent = cancels(meters, "sent");
-        this.cancelsSkipped = cancels(meters, "skipped");
-    }
-
-    private static Counter cancels(MeterRegistry registry, String outcome) {
-        return Counter.builder("skein.gateway.calls.cancelled")
-                .description("Unary service calls whose caller went away: cancelled (sent), or left to run to"
-                        + " their end because the service's cancel budget was spent (skipped)")
-                .tag("outcome", outcome)
-                .register(registry);
-    }
-
-    /** A fixed window of cancels sent to one service. */
-    private static final class CancelWindow {
-        private long start;
-        private int sent;
-
-        synchronized boolean take(long now) {
-            if (now - start >= CANCEL_WINDOW.toNanos()) {
-                start = now;
-                sent = 0;
-            }
-            return ++sent <= CANCELS_PER_WINDOW;
-        }
-    }
-
-    private boolean mayCancel(Channel channel) {
-        boolean may =
-                cancelWindows.computeIfAbsent(channel, c -> new CancelWindow()).take(System.nanoTime());
-        (may ? cancelsSent : cancelsSkipped).increment();
-        return may;
+        this.cancelled = Counter.builder("skein.gateway.calls.cancelled")
+                .description("Unary service calls the gateway cancelled because their caller went away (only"
+                        + " those the service stops: the bulk metric history reads)")
+                .register(meters);
     }
 
     public Map<ServiceDescriptor, Channel> services() {
@@ -393,16 +362,19 @@ public class Upstreams {
     }
 
     /**
-     * One unary call. Cancelling the subscription before the answer cancels the call, so a caller
-     * that went away does not keep a service working for it (within the service's cancel budget,
-     * {@link #CANCELS_PER_WINDOW}); a finished call is never cancelled.
+     * One unary call. Cancelling the subscription before the answer cancels the call when the service
+     * stops its work for a cancelled call ({@link #STOPPABLE}), so a caller that went away does not
+     * keep it working; other calls run to their end, their answer dropped. A finished call is never
+     * cancelled.
      */
     public Uni<Message> call(Route route, Message request, String actor) {
         return Uni.createFrom().emitter(emitter -> {
             ClientCall<Message, Message> call = route.channel().newCall(route.method(), options(actor));
             AtomicBoolean finished = new AtomicBoolean();
             emitter.onTermination(() -> {
-                if (finished.compareAndSet(false, true) && mayCancel(route.channel())) {
+                if (finished.compareAndSet(false, true)
+                        && STOPPABLE.contains(route.method().getFullMethodName())) {
+                    cancelled.increment();
                     call.cancel("The caller went away", null);
                 }
             });

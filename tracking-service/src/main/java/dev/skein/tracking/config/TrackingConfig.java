@@ -46,7 +46,7 @@ public interface TrackingConfig {
     interface BulkReads {
         /**
          * Longest run of one statement of get-history-bulk and get-history-bulk-interval (PostgreSQL's
-         * {@code statement_timeout}, for their transaction only; meant to be below {@link #deadline}).
+         * {@code statement_timeout}, on each read's own connection; meant to be below {@link #deadline}).
          * Past it the read is stopped and the caller is told so (TEMPORARILY_UNAVAILABLE, 503), so one
          * heavy read cannot hold a connection for minutes.
          */

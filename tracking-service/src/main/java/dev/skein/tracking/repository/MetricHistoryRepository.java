@@ -6,16 +6,11 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlClient;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CancellationException;
-import java.util.function.BooleanSupplier;
-import java.util.function.Function;
 
 /** Reads of metric histories: keyset pages, several runs at once, and sampled intervals. */
 @ApplicationScoped
@@ -28,27 +23,6 @@ public class MetricHistoryRepository {
 
     public MetricHistoryRepository(Pool pool) {
         this.pool = pool;
-    }
-
-    /**
-     * Runs {@code reads} in one transaction on one connection, each of its statements stopped after
-     * {@code timeout} (PostgreSQL's {@code statement_timeout}, for this transaction only; see {@link
-     * #statementTimedOut}), so a heavy read cannot hold a connection for minutes. Reads issued
-     * together are pipelined on the connection, and a request holds one connection, not one per run.
-     * Should the read stop between its statements without ending its transaction, PostgreSQL ends the
-     * session after {@code idle} ({@code idle_in_transaction_session_timeout}: the read's whole
-     * deadline, so a pause of the service between two statements does not end a read still wanted).
-     * Once {@code stop} says so, nothing is sent, not even the settings: the read was waiting for a
-     * connection and its caller has gone.
-     */
-    public <T> Uni<T> bounded(
-            Duration timeout, Duration idle, BooleanSupplier stop, Function<SqlConnection, Uni<T>> reads) {
-        return pool.withTransaction(conn -> stop.getAsBoolean()
-                ? Uni.createFrom().failure(new CancellationException("the read was stopped"))
-                : conn.preparedQuery("SELECT set_config('statement_timeout', $1, true),"
-                                + " set_config('idle_in_transaction_session_timeout', $2, true)")
-                        .execute(Tuple.of(Math.max(1, timeout.toMillis()) + "ms", Math.max(1, idle.toMillis()) + "ms"))
-                        .flatMap(ignored -> reads.apply(conn)));
     }
 
     /**

@@ -11,8 +11,9 @@ import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.pgclient.PgConnection;
 import io.vertx.mutiny.sqlclient.SqlConnection;
-import io.vertx.pgclient.PgConnection;
+import io.vertx.pgclient.PgConnectOptions;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
@@ -20,20 +21,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
+import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 /**
  * How the bulk history reads (get-history-bulk, get-history-bulk-interval) use the database: at most
- * {@code max-concurrent} at once, refused past that before any database work; each in one transaction
- * on one connection under a statement timeout; each answered within its {@code deadline}. A read whose
- * caller has gone (the call cancelled) or whose deadline passed is stopped: it issues no further
- * statement, the statement under way is cancelled (PostgreSQL's cancel request), the transaction is
- * rolled back, and only then does the read give its place back, so the cap bounds the connections
- * bulk reads hold. A read answered keeps its place until its answer has been written out
- * ({@link AnswerDelivery}). A read that a cancel cannot end (its connection no longer answers: a
- * half-open socket) gives its place back {@link #GRACE} after it was stopped, counted as abandoned;
- * TCP keep-alive on the pool's connections ({@code PgKeepAlive}) then closes that connection.
+ * {@code max-concurrent} at once, refused past that before any database work; each on a connection of
+ * its own — not one of the service's pool, which bulk reads therefore can never exhaust — under a
+ * statement timeout, closed when the read ends; each answered within its {@code deadline}. A read
+ * whose caller has gone (the call cancelled) or whose deadline passed is stopped: it issues no further
+ * statement, the statement under way is cancelled (PostgreSQL's cancel request), and its connection is
+ * closed once that statement ended — never reused, so a cancel cannot reach anyone else's statement —
+ * and only then is its place given back. A read that has not ended {@link #GRACE} after it was stopped
+ * (its connection no longer answers: a half-open socket) has its connection closed by force. A read
+ * answered keeps its place until its answer has been handed to the call ({@link AnswerDelivery}).
  */
 @ApplicationScoped
 @Startup
@@ -52,19 +54,18 @@ public class BulkReads {
         DEADLINE
     }
 
-    private final MetricHistoryRepository history;
     private final Vertx vertx;
     private final Duration statementTimeout;
     private final Duration deadline;
     private final int maxConcurrent;
     private final long answerShare;
     private final AtomicInteger running = new AtomicInteger();
+    private final PgConnectOptions connectOptions;
     private final Counter abandoned;
     private final Counter stoppedForCaller;
     private final Counter stoppedAtDeadline;
 
-    public BulkReads(MetricHistoryRepository history, Vertx vertx, TrackingConfig config, MeterRegistry registry) {
-        this.history = history;
+    public BulkReads(Vertx vertx, TrackingConfig config, MeterRegistry registry) {
         this.vertx = vertx;
         TrackingConfig.BulkReads c = config.bulkReads();
         this.deadline = c.deadline();
@@ -103,15 +104,48 @@ public class BulkReads {
                             + " stops reads first",
                     statementTimeout, deadline);
         }
+        this.connectOptions = connectOptions(statementTimeout);
+        long fullHistory = 25_000L * (RunDataService.pointCost("x".repeat(32), "x".repeat(32)) + 24);
+        if (answerShare < fullHistory) {
+            LOG.warnf(
+                    "Each bulk read's share of skein.tracking.bulk-reads.max-answer-memory (%d bytes) cannot hold"
+                            + " a get-history-bulk answer of MLflow's 25,000 points with 32-character keys (%d"
+                            + " bytes): such requests are refused",
+                    answerShare, fullHistory);
+        }
         Gauge.builder("skein.tracking.bulk.reads.running", running, AtomicInteger::get)
                 .description("Bulk history reads holding a place now")
                 .register(registry);
         this.abandoned = Counter.builder("skein.tracking.bulk.reads.abandoned")
                 .description("Stopped bulk history reads that had not ended " + GRACE.toSeconds() + " s after their"
-                        + " statement was cancelled (their connection no longer answered); their place was given back")
+                        + " statement was cancelled (their connection no longer answered): their connection was"
+                        + " closed by force")
                 .register(registry);
         this.stoppedForCaller = stopped(registry, "caller");
         this.stoppedAtDeadline = stopped(registry, "deadline");
+    }
+
+    /**
+     * A bulk read's own connection: the service's datasource (its URL, credentials and session
+     * settings), each statement stopped after {@code statementTimeout}, found or given up within 10 s.
+     */
+    private static PgConnectOptions connectOptions(Duration statementTimeout) {
+        Config config = ConfigProvider.getConfig();
+        String url = config.getValue("quarkus.datasource.reactive.url", String.class);
+        PgConnectOptions options = PgConnectOptions.fromUri(
+                url.replaceFirst("^vertx-reactive:", "").split(",")[0]);
+        config.getOptionalValue("quarkus.datasource.username", String.class).ifPresent(options::setUser);
+        config.getOptionalValue("quarkus.datasource.password", String.class).ifPresent(options::setPassword);
+        String prefix = "quarkus.datasource.reactive.additional-properties.";
+        for (String name : config.getPropertyNames()) {
+            if (name.startsWith(prefix)) {
+                options.addProperty(name.substring(prefix.length()), config.getValue(name, String.class));
+            }
+        }
+        options.addProperty("statement_timeout", statementTimeout.toMillis() + "ms");
+        options.addProperty("application_name", "tracking-service bulk read");
+        options.setConnectTimeout(10_000);
+        return options;
     }
 
     private static Counter stopped(MeterRegistry registry, String reason) {
@@ -168,16 +202,21 @@ public class BulkReads {
         });
         // cancelled by the caller (answered or failed already: nothing to stop)
         emitter.onTermination(() -> read.stop(Stop.CALLER));
-        history.bounded(statementTimeout, deadline, read::stopped, conn -> {
+        PgConnection.connect(vertx, connectOptions)
+                .flatMap(conn -> {
                     read.connected(conn);
-                    return reads.apply(conn, read::stopped).onTermination().invoke(read::statementsDone);
+                    return read.stopped()
+                            ? BulkReads.<T>stopped()
+                            : reads.apply(conn, read::stopped).onTermination().invoke(read::statementsDone);
                 })
+                .onTermination()
+                .call(read::close)
                 .subscribe()
                 .with(
                         answer -> {
                             vertx.cancelTimer(deadlineTimer);
                             if (read.end()) {
-                                // held until the answer is written out: its memory is counted till then
+                                // held until the answer is handed to the call: its memory is counted till then
                                 if (delivery != null) {
                                     delivery.add(read::giveBack);
                                 } else {
@@ -203,22 +242,21 @@ public class BulkReads {
         private final AtomicBoolean placeHeld = new AtomicBoolean(true);
         private final AtomicBoolean over = new AtomicBoolean();
         private volatile boolean stopRequested;
-        private volatile SqlConnection conn;
+        private volatile boolean statementsRunning;
+        private volatile PgConnection conn;
 
         boolean stopped() {
             return stopRequested;
         }
 
-        void connected(SqlConnection c) {
+        void connected(PgConnection c) {
             conn = c;
-            if (stopRequested) {
-                cancelStatement();
-            }
+            statementsRunning = true;
         }
 
-        /** The read's statements are done (its commit or rollback is next): nothing left to cancel. */
+        /** The read's statements are done: nothing left to cancel. */
         void statementsDone() {
-            conn = null;
+            statementsRunning = false;
         }
 
         /** Ends the read as answered or failed; false if it was stopped first. */
@@ -233,35 +271,41 @@ public class BulkReads {
             }
             stopRequested = true;
             (why == Stop.CALLER ? stoppedForCaller : stoppedAtDeadline).increment();
-            cancelStatement();
-            // a connection a cancel cannot reach never ends the read: its place is not held for good
+            // a connection that no longer answers is closed by force: the read then ends
             vertx.setTimer(GRACE.toMillis(), id -> {
-                if (placeHeld.compareAndSet(true, false)) {
-                    running.decrementAndGet();
+                PgConnection c = conn;
+                if (placeHeld.get() && c != null) {
                     abandoned.increment();
                     LOG.warnf(
-                            "A stopped bulk read did not end %s after its statement was cancelled; its place is"
-                                    + " given back, its connection left to TCP keep-alive",
+                            "A stopped bulk read did not end %s after its statement was cancelled; its connection"
+                                    + " is closed",
                             GRACE);
+                    c.closeAndForget();
                 }
             });
+            try {
+                PgConnection c = conn;
+                if (c != null && statementsRunning) {
+                    // the connection is the read's alone and closed after it: the cancel reaches its statement
+                    c.cancelRequest()
+                            .subscribe()
+                            .with(
+                                    v -> {},
+                                    e -> LOG.debugf(
+                                            "Cancelling a stopped bulk read's statement failed: %s", e.toString()));
+                }
+            } catch (RuntimeException e) {
+                LOG.debugf("Cancelling a stopped bulk read's statement failed: %s", e.toString());
+            }
             return true;
         }
 
-        /**
-         * Cancels the statement the read's connection runs, only while the read's statements run.
-         * (PostgreSQL's cancel request names a backend, not a statement: in the instant between a read's
-         * last statement ending and its cancel arriving, it could stop the next statement that
-         * connection runs — answered 503 "try again" like any cancelled statement.)
-         */
-        private void cancelStatement() {
-            SqlConnection c = conn;
-            if (c != null) {
-                PgConnection.cast(c.getDelegate())
-                        .cancelRequest()
-                        .onFailure(
-                                e -> LOG.debugf("Cancelling a stopped bulk read's statement failed: %s", e.toString()));
-            }
+        /** Closes the read's connection (once it has one). */
+        Uni<Void> close() {
+            PgConnection c = conn;
+            return c == null
+                    ? Uni.createFrom().voidItem()
+                    : c.close().onFailure().recoverWithNull();
         }
 
         void giveBack() {
