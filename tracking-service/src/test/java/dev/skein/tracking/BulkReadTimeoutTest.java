@@ -1,9 +1,7 @@
 package dev.skein.tracking;
 
+import static dev.skein.tracking.Grpc.bulkReadsOf;
 import static dev.skein.tracking.Grpc.fails;
-import static dev.skein.tracking.Grpc.metric;
-import static dev.skein.tracking.Grpc.newExperiment;
-import static dev.skein.tracking.Grpc.newRun;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.skein.common.testing.ServiceTestResource;
@@ -11,7 +9,6 @@ import dev.skein.common.testing.TestInfra;
 import dev.skein.proto.common.v1.ErrorCode;
 import dev.skein.proto.tracking.v1.GetMetricHistoryBulk;
 import dev.skein.proto.tracking.v1.GetMetricHistoryBulkInterval;
-import dev.skein.proto.tracking.v1.LogBatch;
 import dev.skein.proto.tracking.v1.TrackingServiceGrpc.TrackingServiceBlockingStub;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.junit.QuarkusTest;
@@ -45,19 +42,9 @@ class BulkReadTimeoutTest {
 
     @Test
     void shouldStopABulkReadPastItsStatementTimeoutAndSaySo() throws Exception {
-        String run = newRun(tracking, newExperiment(tracking));
-        tracking.logBatch(LogBatch.newBuilder()
-                .setRunId(run)
-                .addMetrics(metric("m", 1, 1, 0))
-                .build());
-        GetMetricHistoryBulk bulk = GetMetricHistoryBulk.newBuilder()
-                .addRunId(run)
-                .setMetricKey("m")
-                .build();
-        GetMetricHistoryBulkInterval interval = GetMetricHistoryBulkInterval.newBuilder()
-                .addRunIds(run)
-                .setMetricKey("m")
-                .build();
+        Grpc.BulkReadsOf reads = bulkReadsOf(tracking, 1);
+        GetMetricHistoryBulk bulk = reads.bulk();
+        GetMetricHistoryBulkInterval interval = reads.interval();
         assertThat(tracking.getMetricHistoryBulk(bulk).getMetricsCount()).isEqualTo(1);
         assertThat(tracking.getMetricHistoryBulkInterval(interval).getMetricsCount())
                 .isEqualTo(1);

@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.skein.common.error.GrpcErrors;
+import dev.skein.common.testing.TestInfra;
 import dev.skein.proto.common.v1.ErrorCode;
 import dev.skein.proto.tracking.v1.CreateExperiment;
 import dev.skein.proto.tracking.v1.CreateRun;
 import dev.skein.proto.tracking.v1.GetMetricHistory;
+import dev.skein.proto.tracking.v1.GetMetricHistoryBulk;
+import dev.skein.proto.tracking.v1.GetMetricHistoryBulkInterval;
 import dev.skein.proto.tracking.v1.GetRun;
+import dev.skein.proto.tracking.v1.LogBatch;
 import dev.skein.proto.tracking.v1.Metric;
 import dev.skein.proto.tracking.v1.Run;
 import dev.skein.proto.tracking.v1.TrackingServiceGrpc.TrackingServiceBlockingStub;
@@ -70,11 +74,29 @@ public final class Grpc {
 
     /** Waits, polling, until the condition holds; fails after {@code within}. */
     static void await(String what, Duration within, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
-            Thread.sleep(100);
+        TestInfra.await(what, within, condition);
+    }
+
+    /** Bulk reads of runs of a new experiment that each logged metric "m" once: all the runs, and the first. */
+    record BulkReadsOf(GetMetricHistoryBulk bulk, GetMetricHistoryBulkInterval interval) {}
+
+    static BulkReadsOf bulkReadsOf(TrackingServiceBlockingStub tracking, int runs) {
+        String exp = newExperiment(tracking);
+        GetMetricHistoryBulk.Builder bulk = GetMetricHistoryBulk.newBuilder().setMetricKey("m");
+        for (int i = 0; i < runs; i++) {
+            String run = newRun(tracking, exp);
+            tracking.logBatch(LogBatch.newBuilder()
+                    .setRunId(run)
+                    .addMetrics(metric("m", 1, 1, 0))
+                    .build());
+            bulk.addRunId(run);
         }
+        return new BulkReadsOf(
+                bulk.build(),
+                GetMetricHistoryBulkInterval.newBuilder()
+                        .addRunIds(bulk.getRunId(0))
+                        .setMetricKey("m")
+                        .build());
     }
 
     static Metric metric(String key, double value, long timestamp, long step) {

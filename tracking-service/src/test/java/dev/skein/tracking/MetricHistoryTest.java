@@ -221,9 +221,11 @@ class MetricHistoryTest {
         // is at the one sampled step, and MLflow answers the first 25,000 of each run, by step,
         // timestamp and value
         int perRun = RunDataService.MAX_INTERVAL_POINTS_PER_RUN;
-        int cap = 300_000; // skein.tracking.bulk-reads.max-interval-points
-        int runs = cap / perRun + 1;
+        // each read's share of skein.tracking.bulk-reads.max-answer-memory (64 MiB over 4 places)
+        long share = (64L << 20) / 4;
         String exp = newExperiment(tracking);
+        long affordable = share / RunDataService.pointCost("unstepped", newRun(tracking, exp));
+        int runs = (int) (affordable / perRun + 1);
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < runs; i++) {
             String run = newRun(tracking, exp);
@@ -238,8 +240,8 @@ class MetricHistoryTest {
         assertThat(one.getMetricsList()).hasSize(perRun).allMatch(m -> m.getStep() == 0);
         assertThat(one.getMetricsList().get(perRun - 1).getTimestamp()).isEqualTo(perRun);
         assertThat(fails(ErrorCode.INVALID_PARAMETER_VALUE, () -> interval("unstepped", 320, ids)))
-                .isEqualTo("GetMetricHistoryBulkInterval would answer more than " + cap + " points for these " + runs
-                        + " runs at the 1 sampled steps; ask for fewer run_ids or a smaller max_results.");
+                .isEqualTo("GetMetricHistoryBulkInterval would answer more points than fit in 16.0 MiB for these "
+                        + runs + " runs at the 1 sampled steps; ask for fewer run_ids or a smaller max_results.");
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.skein.artifacts.config.ArtifactConfig;
 import dev.skein.artifacts.service.Artifacts;
 import dev.skein.common.error.ApiException;
 import dev.skein.common.error.GrpcExceptionHandlerProvider;
+import dev.skein.common.grpc.CallWrites;
 import dev.skein.proto.artifacts.v1.AbortMultipartUpload;
 import dev.skein.proto.artifacts.v1.ArtifactServiceGrpc;
 import dev.skein.proto.artifacts.v1.CompleteMultipartUpload;

@@ -1,5 +1,6 @@
 package dev.skein.artifacts.grpc;
 
+import dev.skein.common.grpc.CallWrites;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.Executor;

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /**
  * The real servers tests talk to. {@code ./skein test} starts one Kafka broker and one S3 server
@@ -169,6 +170,42 @@ public final class TestInfra {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Waits, 100 ms between looks, until {@code condition} holds; fails once {@code within} has passed. */
+    public static void await(String what, Duration within, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("waited " + within + " for " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** The backend of {@code database} whose statement, containing {@code queryPart}, waits for a lock. */
+    public static int backendWaitingForALock(String database, String queryPart) throws InterruptedException {
+        int[] pid = {0};
+        try (Connection c = connect(database);
+                java.sql.PreparedStatement s = c.prepareStatement("SELECT pid FROM pg_stat_activity"
+                        + " WHERE datname = ? AND wait_event_type = 'Lock' AND strpos(query, ?) > 0")) {
+            s.setString(1, database);
+            s.setString(2, queryPart);
+            await("a statement with \"" + queryPart + "\" waiting for a lock", Duration.ofSeconds(15), () -> {
+                try (ResultSet r = s.executeQuery()) {
+                    if (r.next()) {
+                        pid[0] = r.getInt(1);
+                        return true;
+                    }
+                    return false;
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return pid[0];
     }
 
     /** Creates the database if it does not exist yet. */

@@ -3,6 +3,8 @@ package dev.skein.e2e;
 import static dev.skein.e2e.Http.newExperiment;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.skein.common.testing.TestInfra;
+import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,6 +12,10 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -140,6 +146,72 @@ class GatewayLimitsIT {
             String answer = readAll(s, Suite.BODY_IDLE_TIMEOUT.plusSeconds(30));
             assertThat(answer).startsWith("HTTP/1.1 200").contains("\"experiment_id\"");
         }
+    }
+
+    @Test
+    void aRestClientThatLeavesStopsTheServiceWorkDoneForIt() throws Exception {
+        String experiment = newExperiment();
+        List<String> runs = List.of(Http.newRun(experiment), Http.newRun(experiment));
+        for (String run : runs) {
+            Http.ok(Http.post(
+                    "runs/log-metric",
+                    new JsonObject()
+                            .put("run_id", run)
+                            .put("key", "m")
+                            .put("value", 1)
+                            .put("timestamp", 1)
+                            .put("step", 0)));
+        }
+        String stoppedForCaller = "skein_tracking_bulk_reads_stopped_total{reason=\"caller\"";
+        double stoppedBefore = trackingMetric(stoppedForCaller);
+        try (Connection lock = TestInfra.connect(Suite.DATABASE)) {
+            lock.setAutoCommit(false);
+            try (Statement s = lock.createStatement()) {
+                s.execute("LOCK TABLE tracking.metrics IN ACCESS EXCLUSIVE MODE");
+            }
+            try (Socket client = new Socket("127.0.0.1", Suite.GATEWAY_PORT)) {
+                client.getOutputStream()
+                        .write(("GET /ajax-api/2.0/mlflow/metrics/get-history-bulk?metric_key=m&run_id=" + runs.get(0)
+                                        + "&run_id=" + runs.get(1) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                                .getBytes(StandardCharsets.US_ASCII));
+                // tracking-service reads the first run, held up by the lock; the client leaves meanwhile
+                TestInfra.backendWaitingForALock(Suite.DATABASE, "ORDER BY timestamp, step, value");
+            }
+            // the gateway cancels the call, and tracking-service stops the read for its caller (not at its
+            // own deadline, 30 s away): its statement is cancelled while the lock is still held
+            TestInfra.await(
+                    "tracking-service to stop the read of the client that left",
+                    Duration.ofSeconds(25),
+                    () -> trackingMetric(stoppedForCaller) > stoppedBefore);
+            try (Connection observer = TestInfra.connect(Suite.DATABASE);
+                    Statement s = observer.createStatement()) {
+                TestInfra.await("the read's statement to be cancelled", Duration.ofSeconds(25), () -> {
+                    try (ResultSet r = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE pid <>"
+                            + " pg_backend_pid() AND strpos(query, 'ORDER BY timestamp, step, value') > 0"
+                            + " AND state = 'active'")) {
+                        r.next();
+                        return r.getInt(1) == 0;
+                    } catch (SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+            }
+            lock.rollback();
+        }
+    }
+
+    /** A metric of tracking-service's Prometheus metrics: the first line starting with {@code series}. */
+    private static double trackingMetric(String series) {
+        String metrics = Http.api()
+                .baseUri("http://127.0.0.1:" + Suite.TRACKING_PORT)
+                .get("/q/metrics")
+                .asString();
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith(series)) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError(series + " is not among tracking-service's metrics");
     }
 
     /** Sends {@code count} requests declaring the largest body, {@code sent} bytes of it each, then waits. */

@@ -27,12 +27,15 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.grpc.GrpcClient;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -61,19 +64,34 @@ public class Upstreams {
     private final Duration timeout;
     private final Duration streamIdleTimeout;
     private final Vertx vertx;
+    private final Counter cancelled;
+
+    /**
+     * The methods whose work a service stops when their call is cancelled (tracking-service binds them
+     * to the call's cancel signal): the bulk metric history reads. Other unary calls run to their end
+     * on the service whatever the gateway does, so a caller that went away costs no reset for them.
+     */
+    static final Set<String> STOPPABLE = Set.of(
+            TrackingServiceGrpc.getGetMetricHistoryBulkMethod().getFullMethodName(),
+            TrackingServiceGrpc.getGetMetricHistoryBulkIntervalMethod().getFullMethodName());
 
     public Upstreams(
             @GrpcClient("tracking") Channel tracking,
             @GrpcClient("registry") Channel registry,
             @GrpcClient("artifacts") Channel artifacts,
             GatewayConfig config,
-            Vertx vertx) {
+            Vertx vertx,
+            MeterRegistry meters) {
         this.tracking = ClientInterceptors.intercept(tracking, new ActorHeader());
         this.registry = ClientInterceptors.intercept(registry, new ActorHeader());
         this.artifacts = ClientInterceptors.intercept(artifacts, new ActorHeader());
         this.timeout = config.upstreamTimeout();
         this.streamIdleTimeout = config.streamIdleTimeout();
         this.vertx = vertx;
+        this.cancelled = Counter.builder("skein.gateway.calls.cancelled")
+                .description("Unary service calls the gateway cancelled because their caller went away (only"
+                        + " those the service stops: the bulk metric history reads)")
+                .register(meters);
     }
 
     public Map<ServiceDescriptor, Channel> services() {
@@ -344,15 +362,19 @@ public class Upstreams {
     }
 
     /**
-     * One unary call. Cancelling the subscription before the answer cancels the call, so a caller
-     * that went away does not keep a service working for it; a finished call is never cancelled.
+     * One unary call. Cancelling the subscription before the answer cancels the call when the service
+     * stops its work for a cancelled call ({@link #STOPPABLE}), so a caller that went away does not
+     * keep it working; other calls run to their end, their answer dropped. A finished call is never
+     * cancelled.
      */
     public Uni<Message> call(Route route, Message request, String actor) {
         return Uni.createFrom().emitter(emitter -> {
             ClientCall<Message, Message> call = route.channel().newCall(route.method(), options(actor));
             AtomicBoolean finished = new AtomicBoolean();
             emitter.onTermination(() -> {
-                if (finished.compareAndSet(false, true)) {
+                if (finished.compareAndSet(false, true)
+                        && STOPPABLE.contains(route.method().getFullMethodName())) {
+                    cancelled.increment();
                     call.cancel("The caller went away", null);
                 }
             });

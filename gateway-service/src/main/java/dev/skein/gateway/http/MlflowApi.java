@@ -15,6 +15,7 @@ import dev.skein.proto.common.v1.ErrorCode;
 import io.grpc.MethodDescriptor;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.subscription.Cancellable;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -390,7 +391,10 @@ public class MlflowApi {
             stream(ctx, route, message);
             return;
         }
-        upstreams
+        if (ctx.response().closed()) {
+            return; // its client went away already (a pipelined request behind a closed connection)
+        }
+        Cancellable call = upstreams
                 .call(route, message, actor(ctx))
                 .subscribe()
                 .with(
@@ -409,6 +413,12 @@ public class MlflowApi {
                             }
                         },
                         failure -> Errors.fail(ctx, route.httpMethod() + " " + route.path(), failure));
+        // a client that goes away before its answer cancels the service call made for it
+        ctx.response().closeHandler(v -> {
+            if (!ctx.response().ended()) {
+                call.cancel();
+            }
+        });
     }
 
     /**

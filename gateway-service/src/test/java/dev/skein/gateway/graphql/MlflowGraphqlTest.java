@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.skein.gateway.client.Upstreams;
 import dev.skein.gateway.config.GatewayConfig;
 import dev.skein.gateway.route.RouteTable;
+import dev.skein.proto.tracking.v1.GetMetricHistoryBulkInterval;
 import dev.skein.proto.tracking.v1.GetRun;
 import dev.skein.proto.tracking.v1.Metric;
 import dev.skein.proto.tracking.v1.Run;
@@ -20,6 +21,7 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
@@ -45,13 +47,18 @@ class MlflowGraphqlTest {
 
     /** A gateway's GraphQL whose tracking-service answers GetRun with {@code getRun}. */
     private MlflowGraphql graphql(BiConsumer<GetRun, StreamObserver<GetRun.Response>> getRun) throws Exception {
+        return graphql(new TrackingServiceGrpc.TrackingServiceImplBase() {
+            @Override
+            public void getRun(GetRun request, StreamObserver<GetRun.Response> observer) {
+                getRun.accept(request, observer);
+            }
+        });
+    }
+
+    /** A gateway's GraphQL in front of this tracking-service. */
+    private MlflowGraphql graphql(TrackingServiceGrpc.TrackingServiceImplBase tracking) throws Exception {
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .addService(new TrackingServiceGrpc.TrackingServiceImplBase() {
-                    @Override
-                    public void getRun(GetRun request, StreamObserver<GetRun.Response> observer) {
-                        getRun.accept(request, observer);
-                    }
-                })
+                .addService(tracking)
                 .build()
                 .start();
         channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort())
@@ -66,7 +73,7 @@ class MlflowGraphqlTest {
                     }
                     throw new UnsupportedOperationException(method.getName());
                 });
-        Upstreams upstreams = new Upstreams(channel, channel, channel, config, vertx);
+        Upstreams upstreams = new Upstreams(channel, channel, channel, config, vertx, new SimpleMeterRegistry());
         return new MlflowGraphql(RouteTable.of(upstreams.services(), 1_000_000), upstreams, 10, Throwable::toString);
     }
 
@@ -124,13 +131,26 @@ class MlflowGraphqlTest {
     void shouldCancelTheServiceCallsOfARequestWhoseClientWentAway() throws Exception {
         CountDownLatch started = new CountDownLatch(1);
         CountDownLatch cancelled = new CountDownLatch(1);
-        MlflowGraphql graphql = graphql((request, observer) -> {
-            ((ServerCallStreamObserver<GetRun.Response>) observer).setOnCancelHandler(cancelled::countDown);
-            started.countDown();
-            // never answers: only a cancel ends the call (the upstream deadline is minutes away)
+        // a call tracking-service stops when it is cancelled: the bulk history read behind the UI's charts
+        MlflowGraphql graphql = graphql(new TrackingServiceGrpc.TrackingServiceImplBase() {
+            @Override
+            public void getMetricHistoryBulkInterval(
+                    GetMetricHistoryBulkInterval request,
+                    StreamObserver<GetMetricHistoryBulkInterval.Response> observer) {
+                ((ServerCallStreamObserver<GetMetricHistoryBulkInterval.Response>) observer)
+                        .setOnCancelHandler(cancelled::countDown);
+                started.countDown();
+                // never answers: only a cancel ends the call (the upstream deadline is minutes away)
+            }
         });
         MlflowGraphql.InFlight inFlight = new MlflowGraphql.InFlight();
-        CompletableFuture<ExecutionResult> result = graphql.execute(RUN_METRICS, "q", Map.of(), "tester", inFlight);
+        CompletableFuture<ExecutionResult> result = graphql.execute(
+                "query q { mlflowGetMetricHistoryBulkInterval(input: {runIds: [\"r1\"], metricKey: \"m\"})"
+                        + " { metrics { key } } }",
+                "q",
+                Map.of(),
+                "tester",
+                inFlight);
         assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
         inFlight.cancel();
         assertThat(cancelled.await(30, TimeUnit.SECONDS))

@@ -8,6 +8,7 @@ import dev.skein.gateway.config.GatewayConfig;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
@@ -66,7 +67,8 @@ class OtlpTracesTest {
                 .usePlaintext()
                 .build();
         closing.add(() -> tracking.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-        Upstreams upstreams = new Upstreams(tracking, tracking, tracking, config(upstreamTimeout), vertx);
+        Upstreams upstreams =
+                new Upstreams(tracking, tracking, tracking, config(upstreamTimeout), vertx, new SimpleMeterRegistry());
         budget = new BodyBudget(8 * MAX_BODY);
         RequestBodies bodies = new RequestBodies(budget, 64 * MAX_BODY, Duration.ofSeconds(30), Duration.ofMinutes(2));
         OtlpTraces otlp = new OtlpTraces(upstreams, bodies, MAX_BODY);
@@ -218,7 +220,8 @@ class OtlpTracesTest {
     void shouldRefuseALimitThatTrackingCouldNotReceive() {
         Channel none =
                 ManagedChannelBuilder.forAddress("127.0.0.1", 1).usePlaintext().build();
-        Upstreams upstreams = new Upstreams(none, none, none, config(Duration.ofSeconds(1)), vertx);
+        Upstreams upstreams =
+                new Upstreams(none, none, none, config(Duration.ofSeconds(1)), vertx, new SimpleMeterRegistry());
         RequestBodies bodies =
                 new RequestBodies(new BodyBudget(1L << 40), 1L << 30, Duration.ofSeconds(30), Duration.ofMinutes(2));
         org.assertj.core.api.Assertions.assertThatThrownBy(

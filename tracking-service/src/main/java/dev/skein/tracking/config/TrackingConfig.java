@@ -46,18 +46,19 @@ public interface TrackingConfig {
     interface BulkReads {
         /**
          * Longest run of one statement of get-history-bulk and get-history-bulk-interval (PostgreSQL's
-         * {@code statement_timeout}, for their transaction only; meant to be below {@link #deadline}).
+         * {@code statement_timeout}, on each read's own connection; meant to be below {@link #deadline}).
          * Past it the read is stopped and the caller is told so (TEMPORARILY_UNAVAILABLE, 503), so one
          * heavy read cannot hold a connection for minutes.
          */
-        @WithDefault("PT30S")
+        @WithDefault("PT20S")
         Duration statementTimeout();
 
         /**
          * Longest time one bulk read may take in all, its statements together. Past it the caller is
-         * answered TEMPORARILY_UNAVAILABLE (503) and no further statement of the read is issued.
+         * answered TEMPORARILY_UNAVAILABLE (503) and no further statement of the read is issued. Below
+         * the gateway's upstream timeout (60 s), so REST callers get this answer, not the gateway's.
          */
-        @WithDefault("PT60S")
+        @WithDefault("PT30S")
         Duration deadline();
 
         /**
@@ -69,12 +70,14 @@ public interface TrackingConfig {
         int maxConcurrent();
 
         /**
-         * Points one get-history-bulk-interval answer may hold over all its runs (each run answers at
-         * most MLflow's 25,000). Past it the request is refused, never cut. With {@link #maxConcurrent}
-         * it bounds the memory bulk reads can take.
+         * Memory the answers of the bulk reads running at once may take in this replica, shared equally
+         * by the {@link #maxConcurrent} places: each get-history-bulk-interval answer is refused (never
+         * cut) before it reads past its share, each point counted with its key and run id (see
+         * RunDataService#pointCost). get-history-bulk answers at most MLflow's 25,000 points, within a
+         * share at the default.
          */
-        @WithDefault("300000")
-        int maxIntervalPoints();
+        @WithDefault("64M")
+        MemorySize maxAnswerMemory();
     }
 
     interface Ingest {

@@ -5,6 +5,7 @@ import static dev.skein.common.grpc.Calls.unary;
 import static dev.skein.tracking.grpc.ProtoMapper.optional;
 
 import dev.skein.common.error.GrpcExceptionHandlerProvider;
+import dev.skein.common.grpc.CallWrites;
 import dev.skein.proto.tracking.v1.CreateExperiment;
 import dev.skein.proto.tracking.v1.CreateRun;
 import dev.skein.proto.tracking.v1.DeleteExperiment;
@@ -35,6 +36,7 @@ import dev.skein.proto.tracking.v1.TrackingServiceGrpc;
 import dev.skein.proto.tracking.v1.UpdateExperiment;
 import dev.skein.proto.tracking.v1.UpdateRun;
 import dev.skein.tracking.RunView;
+import dev.skein.tracking.service.AnswerDelivery;
 import dev.skein.tracking.service.ExperimentService;
 import dev.skein.tracking.service.RunDataService;
 import dev.skein.tracking.service.RunService;
@@ -44,6 +46,7 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.quarkus.grpc.GrpcService;
+import io.smallrye.mutiny.Context;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
@@ -109,10 +112,17 @@ public class TrackingGrpcService extends MutinyTrackingServiceGrpc.TrackingServi
         return service.build();
     }
 
-    /** A unary method whose Uni is cancelled when the client cancels the call (or its deadline passes). */
+    /**
+     * A unary method whose Uni is cancelled when the client cancels the call (or its deadline passes).
+     * Its answer or error is written on the call's event loop and only while the call is not cancelled
+     * ({@link CallWrites}); its {@link AnswerDelivery} runs once the answer was written, or the call
+     * ended without one.
+     */
     private <Q, R> ServerCallHandler<Q, R> cancelledWithTheCall(Function<Q, Uni<R>> method) {
         return ServerCalls.asyncUnaryCall((request, responses) -> {
             ServerCallStreamObserver<R> call = (ServerCallStreamObserver<R>) responses;
+            CallWrites writes = CallWrites.of(call);
+            AnswerDelivery delivery = new AnswerDelivery();
             AtomicReference<Cancellable> work = new AtomicReference<>();
             AtomicBoolean cancelled = new AtomicBoolean();
             call.setOnCancelHandler(() -> {
@@ -121,21 +131,31 @@ public class TrackingGrpcService extends MutinyTrackingServiceGrpc.TrackingServi
                 if (running != null) {
                     running.cancel();
                 }
+                delivery.run();
             });
             work.set(unary(() -> method.apply(request))
                     .subscribe()
                     .with(
-                            answer -> {
-                                if (!call.isCancelled()) {
-                                    call.onNext(answer);
-                                    call.onCompleted();
+                            Context.of(AnswerDelivery.KEY, delivery),
+                            answer -> writes.onCallThread(() -> {
+                                try {
+                                    if (!writes.cancelled()) {
+                                        call.onNext(answer);
+                                        call.onCompleted();
+                                    }
+                                } finally {
+                                    delivery.run();
                                 }
-                            },
-                            failure -> {
-                                if (!call.isCancelled()) {
-                                    call.onError(errors.apply(failure));
+                            }),
+                            failure -> writes.onCallThread(() -> {
+                                try {
+                                    if (!writes.cancelled()) {
+                                        call.onError(errors.apply(failure));
+                                    }
+                                } finally {
+                                    delivery.run();
                                 }
-                            }));
+                            })));
             if (cancelled.get()) {
                 work.get().cancel();
             }

@@ -6,16 +6,11 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlClient;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CancellationException;
-import java.util.function.BooleanSupplier;
-import java.util.function.Function;
 
 /** Reads of metric histories: keyset pages, several runs at once, and sampled intervals. */
 @ApplicationScoped
@@ -28,21 +23,6 @@ public class MetricHistoryRepository {
 
     public MetricHistoryRepository(Pool pool) {
         this.pool = pool;
-    }
-
-    /**
-     * Runs {@code reads} in one transaction on one connection, each of its statements stopped after
-     * {@code timeout} (PostgreSQL's {@code statement_timeout}, for this transaction only; see {@link
-     * #statementTimedOut}), so a heavy read cannot hold a connection for minutes. Reads issued
-     * together are pipelined on the connection, and a request holds one connection, not one per run.
-     */
-    public <T> Uni<T> bounded(Duration timeout, Function<SqlConnection, Uni<T>> reads) {
-        // idle_in_transaction_session_timeout too: should a read ever stop between its statements
-        // without ending its transaction, PostgreSQL ends the session rather than keep a connection
-        return pool.withTransaction(conn -> conn.preparedQuery("SELECT set_config('statement_timeout', $1, true),"
-                        + " set_config('idle_in_transaction_session_timeout', $1, true)")
-                .execute(Tuple.of(Math.max(1, timeout.toMillis()) + "ms"))
-                .flatMap(ignored -> reads.apply(conn)));
     }
 
     /**
@@ -64,12 +44,12 @@ public class MetricHistoryRepository {
 
     /** Up to {@code limit} points logged after position {@code afterSeq}, in logging order. */
     public Uni<List<Logged>> page(String runId, String key, long afterSeq, int limit) {
-        return pool.preparedQuery("SELECT key, value, timestamp, step, seq FROM tracking.metrics"
+        return pool.preparedQuery("SELECT value, timestamp, step, seq FROM tracking.metrics"
                         + " WHERE run_uuid = $1 AND key = $2 AND seq > $3 ORDER BY seq LIMIT $4")
                 .execute(Tuple.of(runId, key, afterSeq, limit))
                 .map(rows -> {
                     List<Logged> points = new ArrayList<>(rows.size());
-                    rows.forEach(r -> points.add(new Logged(point(r), r.getLong("seq"))));
+                    rows.forEach(r -> points.add(new Logged(point(r, key), r.getLong("seq"))));
                     return points;
                 });
     }
@@ -124,21 +104,21 @@ public class MetricHistoryRepository {
                 });
     }
 
-    /** Every point of a run's metric logged at one of these steps, by step, timestamp and value. */
+    /**
+     * Every point of a run's metric logged at one of these steps, by step, timestamp and value. The
+     * key is not read back: every point shares the caller's string, so a long key costs once, not once
+     * per point.
+     */
     public Uni<List<MetricPoint>> atSteps(SqlClient db, String runId, String key, long[] steps, int limit) {
         Long[] boxed = new Long[steps.length];
         for (int i = 0; i < steps.length; i++) {
             boxed[i] = steps[i];
         }
-        return db.preparedQuery("SELECT key, value, timestamp, step FROM tracking.metrics"
+        return db.preparedQuery("SELECT value, timestamp, step FROM tracking.metrics"
                         + " WHERE run_uuid = $1 AND key = $2 AND step = ANY($3::bigint[])"
                         + " ORDER BY step, timestamp, value LIMIT $4")
                 .execute(Tuple.of(runId, key, boxed, limit))
-                .map(rows -> {
-                    List<MetricPoint> points = new ArrayList<>(rows.size());
-                    rows.forEach(r -> points.add(point(r)));
-                    return points;
-                });
+                .map(rows -> points(rows, key));
     }
 
     /**
@@ -148,50 +128,23 @@ public class MetricHistoryRepository {
      * would read only the answered rows, but costs every metric write a third B-tree insert, +32%
      * measured; this UI endpoint does not pay for that. The bulk-read statement timeout bounds the time.)
      */
-    public static final String FIRST_BY_TIME = "SELECT run_uuid, key, value, timestamp, step FROM tracking.metrics"
+    public static final String FIRST_BY_TIME = "SELECT value, timestamp, step FROM tracking.metrics"
             + " WHERE run_uuid = $1 AND key = $2 ORDER BY timestamp, step, value LIMIT $3";
 
-    /**
-     * The first {@code limit} points of a metric over several runs, taken run after run in the order
-     * given (get-history-bulk sorts them by id), each run's by timestamp, step and value. Each run is
-     * read only for what is still missing, so no more than {@code limit} points are read in all; once
-     * {@code stop} says so, no further run is read and the read fails (its caller has gone).
-     */
-    public Uni<List<RunDataRepository.RunPoint>> firstByTime(
-            SqlClient db, List<String> runIds, String key, int limit, BooleanSupplier stop) {
-        List<RunDataRepository.RunPoint> out = new ArrayList<>();
-        return firstByTime(db, runIds, 0, key, limit, stop, out).replaceWith(out);
-    }
-
-    private Uni<Void> firstByTime(
-            SqlClient db,
-            List<String> runIds,
-            int next,
-            String key,
-            int limit,
-            BooleanSupplier stop,
-            List<RunDataRepository.RunPoint> out) {
-        if (next == runIds.size() || out.size() >= limit) {
-            return Uni.createFrom().voidItem();
-        }
-        if (stop.getAsBoolean()) {
-            return Uni.createFrom().failure(new CancellationException("the read was stopped"));
-        }
+    /** A run's first {@code limit} points of a metric by timestamp, step and value ({@link #FIRST_BY_TIME}). */
+    public Uni<List<MetricPoint>> firstByTime(SqlClient db, String runId, String key, int limit) {
         return db.preparedQuery(FIRST_BY_TIME)
-                .execute(Tuple.of(runIds.get(next), key, limit - out.size()))
-                .flatMap(rows -> {
-                    out.addAll(runPoints(rows));
-                    return firstByTime(db, runIds, next + 1, key, limit, stop, out);
-                });
+                .execute(Tuple.of(runId, key, limit))
+                .map(rows -> points(rows, key));
     }
 
-    private static List<RunDataRepository.RunPoint> runPoints(RowSet<Row> rows) {
-        List<RunDataRepository.RunPoint> points = new ArrayList<>(rows.size());
-        rows.forEach(r -> points.add(new RunDataRepository.RunPoint(r.getString("run_uuid"), point(r))));
+    private static List<MetricPoint> points(RowSet<Row> rows, String key) {
+        List<MetricPoint> points = new ArrayList<>(rows.size());
+        rows.forEach(r -> points.add(point(r, key)));
         return points;
     }
 
-    private static MetricPoint point(Row r) {
-        return new MetricPoint(r.getString("key"), r.getDouble("value"), r.getLong("timestamp"), r.getLong("step"));
+    private static MetricPoint point(Row r, String key) {
+        return new MetricPoint(key, r.getDouble("value"), r.getLong("timestamp"), r.getLong("step"));
     }
 }

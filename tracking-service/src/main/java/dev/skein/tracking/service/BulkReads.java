@@ -4,37 +4,168 @@ import dev.skein.common.error.ApiException;
 import dev.skein.proto.common.v1.ErrorCode;
 import dev.skein.tracking.config.TrackingConfig;
 import dev.skein.tracking.repository.MetricHistoryRepository;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.pgclient.PgConnection;
 import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.pgclient.PgConnectOptions;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.jboss.logging.Logger;
 
 /**
  * How the bulk history reads (get-history-bulk, get-history-bulk-interval) use the database: at most
- * {@code max-concurrent} at once, refused past that before any database work; each in one transaction
- * on one connection under a statement timeout; each answered within its {@code deadline}. A read whose
- * caller has gone (the call cancelled, or the deadline passed) issues no further statement: the one
- * under way ends (within the statement timeout), the transaction is rolled back, and only then does
- * the read give its place back, so the cap bounds the connections bulk reads really hold.
+ * {@code max-concurrent} at once, refused past that before any database work; each on a connection of
+ * its own — not one of the service's pool, which bulk reads therefore can never exhaust — under a
+ * statement timeout, closed when the read ends; each answered within its {@code deadline}. A read
+ * whose caller has gone (the call cancelled) or whose deadline passed is stopped: it issues no further
+ * statement, the statement under way is cancelled (PostgreSQL's cancel request), and its connection is
+ * closed once that statement ended — never reused, so a cancel cannot reach anyone else's statement —
+ * and only then is its place given back. A read that has not ended {@link #GRACE} after it was stopped
+ * (its connection no longer answers: a half-open socket) has its connection closed by force. A read
+ * answered keeps its place until its answer has been handed to the call ({@link AnswerDelivery}).
  */
 @ApplicationScoped
+@Startup
 public class BulkReads {
 
-    private final MetricHistoryRepository history;
+    private static final Logger LOG = Logger.getLogger(BulkReads.class);
+
+    /** How long a stopped read whose statement was cancelled may take to end before it is abandoned. */
+    static final Duration GRACE = Duration.ofSeconds(10);
+
+    /** PostgreSQL's timeouts are int milliseconds. */
+    private static final long MAX_MILLIS = Integer.MAX_VALUE;
+
+    enum Stop {
+        CALLER,
+        DEADLINE
+    }
+
+    private final Vertx vertx;
     private final Duration statementTimeout;
     private final Duration deadline;
     private final int maxConcurrent;
+    private final long answerShare;
     private final AtomicInteger running = new AtomicInteger();
+    private final PgConnectOptions connectOptions;
+    private final Counter abandoned;
+    private final Counter stoppedForCaller;
+    private final Counter stoppedAtDeadline;
 
-    public BulkReads(MetricHistoryRepository history, TrackingConfig config) {
-        this.history = history;
-        this.deadline = config.bulkReads().deadline();
-        this.statementTimeout = config.bulkReads().statementTimeout();
-        this.maxConcurrent = config.bulkReads().maxConcurrent();
+    public BulkReads(Vertx vertx, TrackingConfig config, MeterRegistry registry) {
+        this.vertx = vertx;
+        TrackingConfig.BulkReads c = config.bulkReads();
+        this.deadline = c.deadline();
+        this.statementTimeout = c.statementTimeout();
+        this.maxConcurrent = c.maxConcurrent();
+        checkMillis("deadline", deadline);
+        checkMillis("statement-timeout", statementTimeout);
+        int poolSize = ConfigProvider.getConfig()
+                .getOptionalValue("quarkus.datasource.reactive.max-size", Integer.class)
+                .orElse(20);
+        if (maxConcurrent < 1 || maxConcurrent >= poolSize) {
+            throw new IllegalStateException("skein.tracking.bulk-reads.max-concurrent must be from 1 to "
+                    + (poolSize - 1) + " (below quarkus.datasource.reactive.max-size, " + poolSize
+                    + ", so bulk reads never take every connection); it is " + maxConcurrent);
+        }
+        long memory;
+        try {
+            memory = c.maxAnswerMemory().asLongValue();
+        } catch (ArithmeticException tooLarge) {
+            memory = Long.MAX_VALUE;
+        }
+        this.answerShare = memory / maxConcurrent;
+        if (answerShare < 1 << 20) {
+            throw new IllegalStateException("skein.tracking.bulk-reads.max-answer-memory must give each of the "
+                    + maxConcurrent + " bulk reads at least 1 MiB; it is " + memory + " bytes");
+        }
+        long heap = Runtime.getRuntime().maxMemory();
+        if (heap != Long.MAX_VALUE && memory > heap / 2) {
+            LOG.warnf(
+                    "skein.tracking.bulk-reads.max-answer-memory (%d bytes) is more than half the heap (%d bytes)",
+                    memory, heap);
+        }
+        if (statementTimeout.compareTo(deadline) >= 0) {
+            LOG.warnf(
+                    "skein.tracking.bulk-reads.statement-timeout (%s) is not below the deadline (%s): the deadline"
+                            + " stops reads first",
+                    statementTimeout, deadline);
+        }
+        this.connectOptions = connectOptions(statementTimeout);
+        long fullHistory = 25_000L * (RunDataService.pointCost("x".repeat(32), "x".repeat(32)) + 24);
+        if (answerShare < fullHistory) {
+            LOG.warnf(
+                    "Each bulk read's share of skein.tracking.bulk-reads.max-answer-memory (%d bytes) cannot hold"
+                            + " a get-history-bulk answer of MLflow's 25,000 points with 32-character keys (%d"
+                            + " bytes): such requests are refused",
+                    answerShare, fullHistory);
+        }
+        Gauge.builder("skein.tracking.bulk.reads.running", running, AtomicInteger::get)
+                .description("Bulk history reads holding a place now")
+                .register(registry);
+        this.abandoned = Counter.builder("skein.tracking.bulk.reads.abandoned")
+                .description("Stopped bulk history reads that had not ended " + GRACE.toSeconds() + " s after their"
+                        + " statement was cancelled (their connection no longer answered): their connection was"
+                        + " closed by force")
+                .register(registry);
+        this.stoppedForCaller = stopped(registry, "caller");
+        this.stoppedAtDeadline = stopped(registry, "deadline");
+    }
+
+    /**
+     * A bulk read's own connection: the service's datasource (its URL, credentials and session
+     * settings), each statement stopped after {@code statementTimeout}, found or given up within 10 s.
+     */
+    private static PgConnectOptions connectOptions(Duration statementTimeout) {
+        Config config = ConfigProvider.getConfig();
+        String url = config.getValue("quarkus.datasource.reactive.url", String.class);
+        PgConnectOptions options = PgConnectOptions.fromUri(
+                url.replaceFirst("^vertx-reactive:", "").split(",")[0]);
+        config.getOptionalValue("quarkus.datasource.username", String.class).ifPresent(options::setUser);
+        config.getOptionalValue("quarkus.datasource.password", String.class).ifPresent(options::setPassword);
+        String prefix = "quarkus.datasource.reactive.additional-properties.";
+        for (String name : config.getPropertyNames()) {
+            if (name.startsWith(prefix)) {
+                options.addProperty(name.substring(prefix.length()), config.getValue(name, String.class));
+            }
+        }
+        options.addProperty("statement_timeout", statementTimeout.toMillis() + "ms");
+        options.addProperty("application_name", "tracking-service bulk read");
+        options.setConnectTimeout(10_000);
+        return options;
+    }
+
+    private static Counter stopped(MeterRegistry registry, String reason) {
+        return Counter.builder("skein.tracking.bulk.reads.stopped")
+                .description("Bulk history reads stopped before they ended: their caller cancelled the call or"
+                        + " went away (caller), or their deadline passed (deadline)")
+                .tag("reason", reason)
+                .register(registry);
+    }
+
+    private static void checkMillis(String setting, Duration d) {
+        if (d.toMillis() < 1 || d.toMillis() > MAX_MILLIS) {
+            throw new IllegalStateException("skein.tracking.bulk-reads." + setting + " must be from 1 ms to "
+                    + MAX_MILLIS + " ms (PostgreSQL's limit); it is " + d);
+        }
+    }
+
+    /** Memory one bulk read's answer may take: its equal share of max-answer-memory. */
+    public long answerShare() {
+        return answerShare;
     }
 
     /**
@@ -43,38 +174,145 @@ public class BulkReads {
      * and, once it says stop, fails (with {@link #stopped()}) instead of issuing more.
      */
     public <T> Uni<T> run(String what, BiFunction<SqlConnection, BooleanSupplier, Uni<T>> reads) {
-        Uni<T> admitted = Uni.createFrom().emitter(emitter -> {
-            if (running.incrementAndGet() > maxConcurrent) {
-                running.decrementAndGet();
+        return Uni.createFrom().context(context -> Uni.createFrom()
+                .emitter(emitter -> admit(what, reads, AnswerDelivery.of(context), emitter)));
+    }
+
+    private <T> void admit(
+            String what,
+            BiFunction<SqlConnection, BooleanSupplier, Uni<T>> reads,
+            AnswerDelivery delivery,
+            UniEmitter<? super T> emitter) {
+        if (running.incrementAndGet() > maxConcurrent) {
+            running.decrementAndGet();
+            emitter.fail(new ApiException(
+                    ErrorCode.REQUEST_LIMIT_EXCEEDED,
+                    "Too many metric history bulk reads are running (at most " + maxConcurrent + " at once); the "
+                            + what + " request was not started. Try again shortly."));
+            return;
+        }
+        Read read = new Read();
+        long deadlineTimer = vertx.setTimer(deadline.toMillis(), id -> {
+            if (read.stop(Stop.DEADLINE)) {
                 emitter.fail(new ApiException(
-                        ErrorCode.REQUEST_LIMIT_EXCEEDED,
-                        "Too many metric history bulk reads are running (at most " + maxConcurrent + " at once); the "
-                                + what + " request was not started. Try again shortly."));
-                return;
-            }
-            var stop = new Object() {
-                volatile boolean requested;
-            };
-            // answered, failed, cancelled by the caller or past the deadline: nothing more is read
-            emitter.onTermination(() -> stop.requested = true);
-            history.bounded(statementTimeout, conn -> reads.apply(conn, () -> stop.requested))
-                    .subscribe()
-                    .with(
-                            answer -> {
-                                running.decrementAndGet();
-                                emitter.complete(answer);
-                            },
-                            failure -> {
-                                running.decrementAndGet();
-                                emitter.fail(translate(what, failure));
-                            });
-        });
-        return admitted.ifNoItem()
-                .after(deadline)
-                .failWith(() -> new ApiException(
                         ErrorCode.TEMPORARILY_UNAVAILABLE,
                         "The " + what + " read did not finish within " + deadline.toMillis()
                                 + " ms and was stopped; ask for fewer runs or fewer results, or try again later."));
+            }
+        });
+        // cancelled by the caller (answered or failed already: nothing to stop)
+        emitter.onTermination(() -> read.stop(Stop.CALLER));
+        PgConnection.connect(vertx, connectOptions)
+                .flatMap(conn -> {
+                    read.connected(conn);
+                    return read.stopped()
+                            ? BulkReads.<T>stopped()
+                            : reads.apply(conn, read::stopped).onTermination().invoke(read::statementsDone);
+                })
+                .onTermination()
+                .call(read::close)
+                .subscribe()
+                .with(
+                        answer -> {
+                            vertx.cancelTimer(deadlineTimer);
+                            if (read.end()) {
+                                // held until the answer is handed to the call: its memory is counted till then
+                                if (delivery != null) {
+                                    delivery.add(read::giveBack);
+                                } else {
+                                    read.giveBack();
+                                }
+                                emitter.complete(answer);
+                            } else {
+                                read.giveBack();
+                            }
+                        },
+                        failure -> {
+                            vertx.cancelTimer(deadlineTimer);
+                            boolean first = read.end();
+                            read.giveBack();
+                            if (first) {
+                                emitter.fail(translate(what, failure));
+                            }
+                        });
+    }
+
+    /** One admitted read: its connection once it has one, whether it was stopped, its place. */
+    private final class Read {
+        private final AtomicBoolean placeHeld = new AtomicBoolean(true);
+        private final AtomicBoolean over = new AtomicBoolean();
+        private volatile boolean stopRequested;
+        private volatile boolean statementsRunning;
+        private volatile PgConnection conn;
+
+        boolean stopped() {
+            return stopRequested;
+        }
+
+        void connected(PgConnection c) {
+            conn = c;
+            statementsRunning = true;
+        }
+
+        /** The read's statements are done: nothing left to cancel. */
+        void statementsDone() {
+            statementsRunning = false;
+        }
+
+        /** Ends the read as answered or failed; false if it was stopped first. */
+        boolean end() {
+            return over.compareAndSet(false, true);
+        }
+
+        /** Stops the read unless it ended; true if this call stopped it. */
+        boolean stop(Stop why) {
+            if (!over.compareAndSet(false, true)) {
+                return false;
+            }
+            stopRequested = true;
+            (why == Stop.CALLER ? stoppedForCaller : stoppedAtDeadline).increment();
+            // a connection that no longer answers is closed by force: the read then ends
+            vertx.setTimer(GRACE.toMillis(), id -> {
+                PgConnection c = conn;
+                if (placeHeld.get() && c != null) {
+                    abandoned.increment();
+                    LOG.warnf(
+                            "A stopped bulk read did not end %s after its statement was cancelled; its connection"
+                                    + " is closed",
+                            GRACE);
+                    c.closeAndForget();
+                }
+            });
+            try {
+                PgConnection c = conn;
+                if (c != null && statementsRunning) {
+                    // the connection is the read's alone and closed after it: the cancel reaches its statement
+                    c.cancelRequest()
+                            .subscribe()
+                            .with(
+                                    v -> {},
+                                    e -> LOG.debugf(
+                                            "Cancelling a stopped bulk read's statement failed: %s", e.toString()));
+                }
+            } catch (RuntimeException e) {
+                LOG.debugf("Cancelling a stopped bulk read's statement failed: %s", e.toString());
+            }
+            return true;
+        }
+
+        /** Closes the read's connection (once it has one). */
+        Uni<Void> close() {
+            PgConnection c = conn;
+            return c == null
+                    ? Uni.createFrom().voidItem()
+                    : c.close().onFailure().recoverWithNull();
+        }
+
+        void giveBack() {
+            if (placeHeld.compareAndSet(true, false)) {
+                running.decrementAndGet();
+            }
+        }
     }
 
     /** What {@code reads} fails with once told to stop; its caller has gone, so nobody reads it. */

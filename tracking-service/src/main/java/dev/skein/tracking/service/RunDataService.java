@@ -8,7 +8,6 @@ import dev.skein.tracking.DatasetSummary;
 import dev.skein.tracking.KeyValue;
 import dev.skein.tracking.MetricPoint;
 import dev.skein.tracking.RunView;
-import dev.skein.tracking.config.TrackingConfig;
 import dev.skein.tracking.repository.MetricHistoryRepository;
 import dev.skein.tracking.repository.RunDataRepository;
 import io.smallrye.mutiny.Multi;
@@ -54,6 +53,13 @@ public class RunDataService {
      */
     public static final int MAX_LISTED_STEPS = 10_000;
 
+    /**
+     * Distinct steps one get-history-bulk-interval read lists over all its runs: the runs with gaps
+     * share it (each at most {@link #MAX_LISTED_STEPS}), so a read's step list stays a few MB however
+     * many runs it asks for; a run with more steps than its part is sampled over its range.
+     */
+    public static final int MAX_LISTED_STEPS_PER_READ = 100_000;
+
     public static final int MAX_DATASET_SEARCH_EXPERIMENTS = 20;
     public static final int MAX_DATASET_SUMMARIES = 1_000;
 
@@ -62,21 +68,33 @@ public class RunDataService {
 
     private final BulkReads bulkReads;
 
-    /**
-     * Points one get-history-bulk-interval answer may hold over all its runs
-     * (skein.tracking.bulk-reads.max-interval-points). MLflow answers up to 25,000 points per run
-     * (2.5 million for 100 runs) in one message; a run logs one point per step in normal use, and the
-     * largest request (100 runs, max_results 2,500, plus each run's first and last step) then answers
-     * at most 100 × 2,701 = 270,100 points. Past the cap the request is refused, never cut.
-     */
-    private final int maxIntervalPoints;
-
-    public RunDataService(
-            RunDataRepository data, MetricHistoryRepository history, BulkReads bulkReads, TrackingConfig config) {
+    public RunDataService(RunDataRepository data, MetricHistoryRepository history, BulkReads bulkReads) {
         this.data = data;
         this.history = history;
         this.bulkReads = bulkReads;
-        this.maxIntervalPoints = config.bulkReads().maxIntervalPoints();
+    }
+
+    /**
+     * What one point of a bulk answer costs in memory, in bytes, until its answer has been written
+     * out (the read keeps its place until then): the point (40), its slot in the list (4), its message
+     * in the answer (64; the key and run id shared, not copied), and its bytes on the wire (about 36
+     * plus its key and run id, which MLflow's format repeats in every point) three times over, as the
+     * gRPC server holds them while it serializes (a growing buffer, its copy, and the frame's). MLflow's
+     * UI asks for a few hundred steps of up to 100 runs: 100 × 322 points with a 10-character key take
+     * about 11 MB. (The rows of the one statement under way, at most 25,000, are not counted: about
+     * 3 MB at most.)
+     */
+    public static long pointCost(String key, String runId) {
+        return 108 + 3 * (36 + utf8Length(key) + utf8Length(runId));
+    }
+
+    private static long utf8Length(String s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
+        }
+        return n;
     }
 
     /**
@@ -369,7 +387,56 @@ public class RunDataService {
                 .sorted((a, b) ->
                         Arrays.compare(a.codePoints().toArray(), b.codePoints().toArray()))
                 .toList();
-        return bulkReads.run("get-history-bulk", (db, stop) -> history.firstByTime(db, byId, key, max, stop));
+        List<RunDataRepository.RunPoint> out = new ArrayList<>();
+        return bulkReads
+                .run("get-history-bulk", (db, stop) -> firstByTime(db, byId, 0, key, max, stop, out, 0))
+                .replaceWith(out);
+    }
+
+    /**
+     * The first {@code limit} points of a metric over several runs, taken run after run in the order
+     * given, each run's by timestamp, step and value, each run read only for what is still missing.
+     * The answer is held within the read's share of {@code max-answer-memory} ({@link #pointCost},
+     * plus the point's run id wrapper): one point more than fits is read at most, and the request is
+     * then refused, never cut.
+     */
+    private Uni<Void> firstByTime(
+            SqlConnection db,
+            List<String> runIds,
+            int next,
+            String key,
+            int limit,
+            BooleanSupplier stop,
+            List<RunDataRepository.RunPoint> out,
+            long spent) {
+        if (next == runIds.size() || out.size() >= limit) {
+            return Uni.createFrom().voidItem();
+        }
+        if (stop.getAsBoolean()) {
+            return BulkReads.stopped();
+        }
+        String run = runIds.get(next);
+        long cost = pointCost(key, run) + RUN_POINT_BYTES;
+        long affordable = (bulkReads.answerShare() - spent) / cost;
+        int ask = (int) Math.min(limit - out.size(), affordable + 1);
+        return history.firstByTime(db, run, key, ask).flatMap(points -> {
+            if (points.size() > affordable) {
+                return Uni.createFrom()
+                        .failure(ApiException.invalidParameter("GetMetricHistoryBulk would answer more points than"
+                                + " fit in " + mebibytes(bulkReads.answerShare()) + " for these " + runIds.size()
+                                + " runs; ask for fewer run_ids or a smaller max_results."));
+            }
+            // the request's run id and key, shared by every point (not a copy per row)
+            points.forEach(p -> out.add(new RunDataRepository.RunPoint(run, p)));
+            return firstByTime(db, runIds, next + 1, key, limit, stop, out, spent + points.size() * cost);
+        });
+    }
+
+    /** A RunPoint wrapper (header, two references) per get-history-bulk point. */
+    private static final long RUN_POINT_BYTES = 24;
+
+    static String mebibytes(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / (double) (1 << 20));
     }
 
     /**
@@ -418,6 +485,9 @@ public class RunDataService {
             Integer endStep,
             int max,
             BooleanSupplier stop) {
+        if (stop.getAsBoolean()) {
+            return BulkReads.stopped();
+        }
         List<Uni<MetricHistoryRepository.StepSummary>> summaries = new ArrayList<>();
         runs.forEach(run -> summaries.add(history.stepSummary(db, run, key)));
         return Uni.join().all(summaries).andFailFast().flatMap(perRun -> {
@@ -426,17 +496,21 @@ public class RunDataService {
             }
             List<long[]> ranges = new ArrayList<>();
             List<Uni<List<long[]>>> gappy = new ArrayList<>();
+            long withGaps = perRun.stream()
+                    .filter(s -> s != null && !s.contiguous() && s.count() <= MAX_LISTED_STEPS)
+                    .count();
+            int listedPerRun = (int) Math.min(MAX_LISTED_STEPS, MAX_LISTED_STEPS_PER_READ / Math.max(1, withGaps));
             for (int i = 0; i < runs.size(); i++) {
                 MetricHistoryRepository.StepSummary s = perRun.get(i);
                 if (s == null) {
                     continue;
                 }
                 long[] range = {s.lo(), s.hi()};
-                if (s.contiguous() || s.count() > MAX_LISTED_STEPS) {
+                if (s.contiguous() || s.count() > listedPerRun) {
                     ranges.add(range);
                 } else {
                     // a run with more steps than it claimed is sampled as its range too: memory stays bounded
-                    gappy.add(history.distinctSteps(db, runs.get(i), key, MAX_LISTED_STEPS)
+                    gappy.add(history.distinctSteps(db, runs.get(i), key, listedPerRun)
                             .map(listed -> listed == null ? List.of(range) : singleSteps(listed)));
                 }
             }
@@ -473,8 +547,8 @@ public class RunDataService {
     /**
      * Each run's points at the chosen steps, run after run: as MLflow, the first 25,000 of a run by
      * step, timestamp and value ({@link #MAX_INTERVAL_POINTS_PER_RUN}), the rest of that run left out.
-     * No more is read than the points still allowed in the answer plus one: past {@code
-     * max-interval-points} in all the request is refused before more is read.
+     * No more is read than the points the read's share of {@code max-answer-memory} still affords plus
+     * one ({@link #pointCost}): past it the request is refused before more is read.
      */
     private Uni<Void> pointsAt(
             SqlConnection db,
@@ -496,16 +570,21 @@ public class RunDataService {
         if (stop.getAsBoolean()) {
             return BulkReads.stopped();
         }
-        int answered = out.stream().mapToInt(r -> r.points().size()).sum();
-        int allowed = maxIntervalPoints - answered;
-        int limit = allowed < MAX_INTERVAL_POINTS_PER_RUN ? allowed + 1 : MAX_INTERVAL_POINTS_PER_RUN;
+        long cost = pointCost(key, run);
+        long spent = 0;
+        for (RunPoints answered : out) {
+            spent += answered.points().size() * pointCost(key, answered.runId());
+        }
+        long affordable = (bulkReads.answerShare() - spent) / cost;
+        // one more than affordable is asked for: it says the answer would not fit, without reading on
+        int limit = (int) Math.min(MAX_INTERVAL_POINTS_PER_RUN, affordable + 1);
         return history.atSteps(db, run, key, at, limit).flatMap(points -> {
-            if (points.size() > allowed) {
+            if (points.size() > affordable) {
                 return Uni.createFrom()
                         .failure(ApiException.invalidParameter("GetMetricHistoryBulkInterval would answer more"
-                                + " than " + maxIntervalPoints + " points for these " + runs.size()
-                                + " runs at the " + at.length + " sampled steps; ask for fewer run_ids"
-                                + " or a smaller max_results."));
+                                + " points than fit in " + mebibytes(bulkReads.answerShare()) + " for these "
+                                + runs.size() + " runs at the " + at.length + " sampled steps; ask for fewer"
+                                + " run_ids or a smaller max_results."));
             }
             out.add(new RunPoints(run, points));
             return pointsAt(db, runs, perRun, key, at, next + 1, stop, out);

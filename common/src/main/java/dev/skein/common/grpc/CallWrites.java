@@ -1,4 +1,4 @@
-package dev.skein.artifacts.grpc;
+package dev.skein.common.grpc;
 
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -13,9 +13,10 @@ import io.vertx.core.Vertx;
  * fail the whole connection with GOAWAY PROTOCOL_ERROR ("Request stream N is not correct for server
  * connection"): every other call on that connection — the gateway's uploads and downloads alike —
  * would fail with it. On the call's event loop a reset is seen (the call is cancelled) before any
- * later write, so a write after it is dropped instead.
+ * later write, so a write after it is dropped instead. (artifact-service's transfers, and
+ * tracking-service's methods bound to the call's cancel signal.)
  */
-final class CallWrites {
+public final class CallWrites {
 
     private final ServerCallStreamObserver<?> call;
     private final Context context;
@@ -26,12 +27,12 @@ final class CallWrites {
     }
 
     /** Must be called while the service method (or a listener callback) runs, on the call's thread. */
-    static CallWrites of(StreamObserver<?> observer) {
+    public static CallWrites of(StreamObserver<?> observer) {
         return new CallWrites((ServerCallStreamObserver<?>) observer, Vertx.currentContext());
     }
 
     /** Runs {@code write} on the call's event loop, unless the call is cancelled by then. */
-    void run(Runnable write) {
+    public void run(Runnable write) {
         onCallThread(() -> {
             if (!cancelled()) {
                 write.run();
@@ -40,7 +41,7 @@ final class CallWrites {
     }
 
     /** Runs {@code task} on the call's event loop, cancelled or not. */
-    void onCallThread(Runnable task) {
+    public void onCallThread(Runnable task) {
         if (context == null) {
             task.run();
         } else {
@@ -49,7 +50,7 @@ final class CallWrites {
     }
 
     /** Whether the client cancelled the call; exact on the call's event loop. */
-    boolean cancelled() {
+    public boolean cancelled() {
         return call.isCancelled();
     }
 }
