@@ -34,8 +34,10 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -65,6 +67,20 @@ public class Upstreams {
     private final Duration streamIdleTimeout;
     private final Vertx vertx;
     private final Counter cancelled;
+    private final Counter cancelSkipped;
+    private final Map<Channel, ArrayDeque<Long>> recentCancels = new ConcurrentHashMap<>();
+
+    /**
+     * Unary cancels the gateway sends one service within any {@link #CANCEL_WINDOW}: each is an HTTP/2
+     * RST_STREAM on the gateway's one connection to the service, and a service's rapid-reset guard
+     * closes a connection that resets too often (GOAWAY, failing every call on it) — by default 200 in
+     * 30 s, raised to 10,000 on tracking-service for the gateway's stream cancels. Clients that start
+     * bulk reads and leave at once must not spend it: past this budget a call whose caller went away
+     * runs to its end (its deadline at most) instead of being cancelled.
+     */
+    static final int CANCELS_PER_WINDOW = 100;
+
+    static final Duration CANCEL_WINDOW = Duration.ofSeconds(30);
 
     /**
      * The methods whose work a service stops when their call is cancelled (tracking-service binds them
@@ -88,10 +104,35 @@ public class Upstreams {
         this.timeout = config.upstreamTimeout();
         this.streamIdleTimeout = config.streamIdleTimeout();
         this.vertx = vertx;
-        this.cancelled = Counter.builder("skein.gateway.calls.cancelled")
-                .description("Unary service calls the gateway cancelled because their caller went away (only"
-                        + " those the service stops: the bulk metric history reads)")
+        this.cancelled = cancels(meters, "sent");
+        this.cancelSkipped = cancels(meters, "skipped");
+    }
+
+    private static Counter cancels(MeterRegistry meters, String outcome) {
+        return Counter.builder("skein.gateway.calls.cancelled")
+                .description("Unary service calls whose caller went away, of those the service stops (the bulk"
+                        + " metric history reads): cancelled (sent), or left to run to their end because the"
+                        + " service's cancel budget was spent (skipped)")
+                .tag("outcome", outcome)
                 .register(meters);
+    }
+
+    /** Whether one more cancel fits the service's budget: fewer than its limit in the last window. */
+    private boolean mayCancel(Channel channel) {
+        ArrayDeque<Long> sent = recentCancels.computeIfAbsent(channel, c -> new ArrayDeque<>());
+        long now = System.nanoTime();
+        boolean may;
+        synchronized (sent) {
+            while (!sent.isEmpty() && now - sent.peekFirst() >= CANCEL_WINDOW.toNanos()) {
+                sent.pollFirst();
+            }
+            may = sent.size() < CANCELS_PER_WINDOW;
+            if (may) {
+                sent.addLast(now);
+            }
+        }
+        (may ? cancelled : cancelSkipped).increment();
+        return may;
     }
 
     public Map<ServiceDescriptor, Channel> services() {
@@ -365,7 +406,7 @@ public class Upstreams {
      * One unary call. Cancelling the subscription before the answer cancels the call when the service
      * stops its work for a cancelled call ({@link #STOPPABLE}), so a caller that went away does not
      * keep it working; other calls run to their end, their answer dropped. A finished call is never
-     * cancelled.
+     * cancelled. Within the service's cancel budget ({@link #CANCELS_PER_WINDOW}).
      */
     public Uni<Message> call(Route route, Message request, String actor) {
         return Uni.createFrom().emitter(emitter -> {
@@ -373,8 +414,8 @@ public class Upstreams {
             AtomicBoolean finished = new AtomicBoolean();
             emitter.onTermination(() -> {
                 if (finished.compareAndSet(false, true)
-                        && STOPPABLE.contains(route.method().getFullMethodName())) {
-                    cancelled.increment();
+                        && STOPPABLE.contains(route.method().getFullMethodName())
+                        && mayCancel(route.channel())) {
                     call.cancel("The caller went away", null);
                 }
             });

@@ -13,9 +13,11 @@ import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.pgclient.PgConnection;
 import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgConnectOptions;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,7 +29,7 @@ import org.jboss.logging.Logger;
 
 /**
  * How the bulk history reads (get-history-bulk, get-history-bulk-interval) use the database: at most
- * {@code max-concurrent} at once, refused past that before any database work; each on a connection of
+ * {@code max-concurrent} at once, refused past that before any database work; each in one transaction on a connection of
  * its own — not one of the service's pool, which bulk reads therefore can never exhaust — under a
  * statement timeout, closed when the read ends; each answered within its {@code deadline}. A read
  * whose caller has gone (the call cancelled) or whose deadline passed is stopped: it issues no further
@@ -73,13 +75,9 @@ public class BulkReads {
         this.maxConcurrent = c.maxConcurrent();
         checkMillis("deadline", deadline);
         checkMillis("statement-timeout", statementTimeout);
-        int poolSize = ConfigProvider.getConfig()
-                .getOptionalValue("quarkus.datasource.reactive.max-size", Integer.class)
-                .orElse(20);
-        if (maxConcurrent < 1 || maxConcurrent >= poolSize) {
-            throw new IllegalStateException("skein.tracking.bulk-reads.max-concurrent must be from 1 to "
-                    + (poolSize - 1) + " (below quarkus.datasource.reactive.max-size, " + poolSize
-                    + ", so bulk reads never take every connection); it is " + maxConcurrent);
+        if (maxConcurrent < 1) {
+            throw new IllegalStateException(
+                    "skein.tracking.bulk-reads.max-concurrent must be at least 1; it is " + maxConcurrent);
         }
         long memory;
         try {
@@ -104,7 +102,7 @@ public class BulkReads {
                             + " stops reads first",
                     statementTimeout, deadline);
         }
-        this.connectOptions = connectOptions(statementTimeout);
+        this.connectOptions = connectOptions();
         long fullHistory = 25_000L * (RunDataService.pointCost("x".repeat(32), "x".repeat(32)) + 24);
         if (answerShare < fullHistory) {
             LOG.warnf(
@@ -127,10 +125,24 @@ public class BulkReads {
 
     /**
      * A bulk read's own connection: the service's datasource (its URL, credentials and session
-     * settings), each statement stopped after {@code statementTimeout}, found or given up within 10 s.
+     * settings), its TCP connection made or given up within 10 s. Datasource settings these options
+     * would not carry (TLS, a credentials provider, several hosts) stop the service at start rather
+     * than let bulk reads connect otherwise than the service does.
      */
-    private static PgConnectOptions connectOptions(Duration statementTimeout) {
+    private static PgConnectOptions connectOptions() {
         Config config = ConfigProvider.getConfig();
+        for (String name : config.getPropertyNames()) {
+            boolean tls = name.equals("quarkus.datasource.reactive.postgresql.ssl-mode")
+                    || name.startsWith("quarkus.datasource.reactive.trust-")
+                    || name.startsWith("quarkus.datasource.reactive.key-certificate-")
+                    || name.equals("quarkus.datasource.reactive.tls-configuration-name")
+                    || name.startsWith("quarkus.datasource.credentials-provider");
+            String value = tls ? config.getOptionalValue(name, String.class).orElse("") : "";
+            if (!Set.of("", "false", "disable", "NONE").contains(value)) {
+                throw new IllegalStateException("Bulk history reads open connections of their own and do not carry "
+                        + name + " (" + value + ") yet: the service cannot start with it");
+            }
+        }
         String url = config.getValue("quarkus.datasource.reactive.url", String.class);
         PgConnectOptions options = PgConnectOptions.fromUri(
                 url.replaceFirst("^vertx-reactive:", "").split(",")[0]);
@@ -142,7 +154,6 @@ public class BulkReads {
                 options.addProperty(name.substring(prefix.length()), config.getValue(name, String.class));
             }
         }
-        options.addProperty("statement_timeout", statementTimeout.toMillis() + "ms");
         options.addProperty("application_name", "tracking-service bulk read");
         options.setConnectTimeout(10_000);
         return options;
@@ -205,9 +216,18 @@ public class BulkReads {
         PgConnection.connect(vertx, connectOptions)
                 .flatMap(conn -> {
                     read.connected(conn);
-                    return read.stopped()
-                            ? BulkReads.<T>stopped()
-                            : reads.apply(conn, read::stopped).onTermination().invoke(read::statementsDone);
+                    if (read.stopped()) {
+                        return BulkReads.<T>stopped();
+                    }
+                    // in a transaction: once a cancel fails the statement under way, the statements sent
+                    // after it on the connection fail at once (25P02) instead of running on
+                    return conn.begin()
+                            .flatMap(tx -> conn.preparedQuery("SELECT set_config('statement_timeout', $1, true)")
+                                    .execute(Tuple.of(statementTimeout.toMillis() + "ms"))
+                                    .flatMap(set -> reads.apply(conn, read::stopped))
+                                    .onTermination()
+                                    .invoke(read::statementsDone)
+                                    .call(() -> tx.rollback().onFailure().recoverWithNull()));
                 })
                 .onTermination()
                 .call(read::close)
