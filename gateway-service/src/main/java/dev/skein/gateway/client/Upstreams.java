@@ -120,9 +120,9 @@ public class Upstreams {
     /** Whether one more cancel fits the service's budget: fewer than its limit in the last window. */
     private boolean mayCancel(Channel channel) {
         ArrayDeque<Long> sent = recentCancels.computeIfAbsent(channel, c -> new ArrayDeque<>());
-        long now = System.nanoTime();
         boolean may;
         synchronized (sent) {
+            long now = System.nanoTime();
             while (!sent.isEmpty() && now - sent.peekFirst() >= CANCEL_WINDOW.toNanos()) {
                 sent.pollFirst();
             }

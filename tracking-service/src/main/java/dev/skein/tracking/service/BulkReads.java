@@ -17,6 +17,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgConnectOptions;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -138,7 +139,7 @@ public class BulkReads {
                     || name.equals("quarkus.datasource.reactive.tls-configuration-name")
                     || name.startsWith("quarkus.datasource.credentials-provider");
             String value = tls ? config.getOptionalValue(name, String.class).orElse("") : "";
-            if (!Set.of("", "false", "disable", "NONE").contains(value)) {
+            if (!Set.of("", "false", "disable", "none", "no", "0").contains(value.toLowerCase(Locale.ROOT))) {
                 throw new IllegalStateException("Bulk history reads open connections of their own and do not carry "
                         + name + " (" + value + ") yet: the service cannot start with it");
             }
@@ -220,14 +221,21 @@ public class BulkReads {
                         return BulkReads.<T>stopped();
                     }
                     // in a transaction: once a cancel fails the statement under way, the statements sent
-                    // after it on the connection fail at once (25P02) instead of running on
-                    return conn.begin()
-                            .flatMap(tx -> conn.preparedQuery("SELECT set_config('statement_timeout', $1, true)")
-                                    .execute(Tuple.of(statementTimeout.toMillis() + "ms"))
-                                    .flatMap(set -> reads.apply(conn, read::stopped))
-                                    .onTermination()
-                                    .invoke(read::statementsDone)
-                                    .call(() -> tx.rollback().onFailure().recoverWithNull()));
+                    // after it on the connection fail at once (25P02) instead of running on. BEGIN as a
+                    // statement, not Vert.x's Transaction, whose close waits for the statements under
+                    // way: a connection that no longer answers must still close at once
+                    return conn.query("BEGIN")
+                            .execute()
+                            .flatMap(begun -> conn.preparedQuery("SELECT set_config('statement_timeout', $1, true)")
+                                    .execute(Tuple.of(statementTimeout.toMillis() + "ms")))
+                            .flatMap(set -> reads.apply(conn, read::stopped))
+                            .onTermination()
+                            .invoke(read::statementsDone)
+                            .call(() -> conn.query("ROLLBACK")
+                                    .execute()
+                                    .replaceWithVoid()
+                                    .onFailure()
+                                    .recoverWithNull());
                 })
                 .onTermination()
                 .call(read::close)
@@ -293,14 +301,22 @@ public class BulkReads {
             (why == Stop.CALLER ? stoppedForCaller : stoppedAtDeadline).increment();
             // a connection that no longer answers is closed by force: the read then ends
             vertx.setTimer(GRACE.toMillis(), id -> {
+                if (!placeHeld.get()) {
+                    return;
+                }
+                abandoned.increment();
                 PgConnection c = conn;
-                if (placeHeld.get() && c != null) {
-                    abandoned.increment();
+                if (c != null) {
                     LOG.warnf(
                             "A stopped bulk read did not end %s after its statement was cancelled; its connection"
                                     + " is closed",
                             GRACE);
                     c.closeAndForget();
+                } else {
+                    // still connecting (a server that went silent after the TCP connect): the place goes
+                    // back now; the connection, should it ever come, is closed unused
+                    LOG.warnf("A stopped bulk read was still connecting %s later; its place is given back", GRACE);
+                    giveBack();
                 }
             });
             try {
