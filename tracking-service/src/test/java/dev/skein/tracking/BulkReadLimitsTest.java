@@ -26,6 +26,7 @@ import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -40,7 +41,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * passes or its caller cancels the call: its statement is cancelled at once and its connection closed
  * (the lock still held; a read that went on to the runs left would wait for the lock instead), and its
  * place is given back — while it waits, no other bulk read starts. A read answered keeps its place
- * until its answer has been handed to the call.
+ * until its answer has been handed to the call. The service reaches the database through a proxy
+ * that can stop answering on the bulk reads' connections (FreezingDatabaseProxy): a stopped read
+ * whose database no longer answers still gives its place back.
  */
 @QuarkusTest
 @TestProfile(BulkReadLimitsTest.OneAtATime.class)
@@ -55,6 +58,11 @@ class BulkReadLimitsTest {
                     "skein.tracking.bulk-reads.max-concurrent", "1",
                     // nothing else takes the service's connections (the test reads what its last one ran)
                     "skein.tracking.outbox.poll-interval", "PT1H");
+        }
+
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(FreezingDatabaseProxy.class));
         }
     }
 
@@ -147,6 +155,45 @@ class BulkReadLimitsTest {
                 .isEqualTo(0);
         assertThat(tracking.getMetricHistoryBulk(reads.bulk()).getMetricsCount())
                 .isEqualTo(1);
+    }
+
+    @Test
+    void shouldGiveBackThePlaceOfAStoppedReadWhoseDatabaseNoLongerAnswers() throws Exception {
+        Grpc.BulkReadsOf reads = bulkReadsOf(tracking, 1);
+        TrackingServiceBlockingStub patient = tracking.withDeadlineAfter(30, TimeUnit.SECONDS);
+        double abandonedBefore = abandoned();
+        try (Connection c = TestInfra.connect(ServiceTestResource.TEST_DATABASE)) {
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                s.execute("LOCK TABLE tracking.metrics IN ACCESS EXCLUSIVE MODE");
+            }
+            CompletableFuture<StatusRuntimeException> outcome =
+                    CompletableFuture.supplyAsync(() -> catchThrowableOfType(
+                            StatusRuntimeException.class, () -> patient.getMetricHistoryBulk(reads.bulk())));
+            TestInfra.backendWaitingForALock(ServiceTestResource.TEST_DATABASE, "ORDER BY timestamp, step, value");
+            // from now on the read's connection passes nothing either way and its cancel request is held:
+            // its answer, once the lock goes, never reaches the service
+            FreezingDatabaseProxy.freezeBulkReads();
+            c.rollback();
+            StatusRuntimeException answered = outcome.get(30, TimeUnit.SECONDS);
+            assertThat(GrpcErrors.errorCode(answered)).isEqualTo(ErrorCode.TEMPORARILY_UNAVAILABLE);
+            await(
+                    "the stopped read whose database no longer answers to give its place back",
+                    Duration.ofSeconds(60),
+                    () -> meters.get("skein.tracking.bulk.reads.running")
+                                    .gauge()
+                                    .value()
+                            == 0);
+            assertThat(abandoned()).isEqualTo(abandonedBefore + 1);
+        } finally {
+            FreezingDatabaseProxy.thaw();
+        }
+        assertThat(tracking.getMetricHistoryBulk(reads.bulk()).getMetricsCount())
+                .isEqualTo(1);
+    }
+
+    private double abandoned() {
+        return meters.get("skein.tracking.bulk.reads.abandoned").counter().count();
     }
 
     /** Whether the backend has gone (its connection closed). */

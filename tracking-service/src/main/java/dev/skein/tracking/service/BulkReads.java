@@ -15,6 +15,8 @@ import io.vertx.mutiny.pgclient.PgConnection;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.impl.SocketConnectionBase;
+import io.vertx.sqlclient.impl.SqlConnectionInternal;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.Locale;
@@ -116,9 +118,9 @@ public class BulkReads {
                 .description("Bulk history reads holding a place now")
                 .register(registry);
         this.abandoned = Counter.builder("skein.tracking.bulk.reads.abandoned")
-                .description("Stopped bulk history reads that had not ended " + GRACE.toSeconds() + " s after their"
-                        + " statement was cancelled (their connection no longer answered): their connection was"
-                        + " closed by force")
+                .description("Stopped bulk history reads that had not ended " + GRACE.toSeconds() + " s after they"
+                        + " were stopped (their connection no longer answered, or was still being made): their"
+                        + " connection was closed by force")
                 .register(registry);
         this.stoppedForCaller = stopped(registry, "caller");
         this.stoppedAtDeadline = stopped(registry, "deadline");
@@ -311,7 +313,7 @@ public class BulkReads {
                             "A stopped bulk read did not end %s after its statement was cancelled; its connection"
                                     + " is closed",
                             GRACE);
-                    c.closeAndForget();
+                    forceClose(c);
                 } else {
                     // still connecting (a server that went silent after the TCP connect): the place goes
                     // back now; the connection, should it ever come, is closed unused
@@ -348,6 +350,25 @@ public class BulkReads {
             if (placeHeld.compareAndSet(true, false)) {
                 running.decrementAndGet();
             }
+        }
+    }
+
+    /**
+     * Closes the connection's socket at once. {@code PgConnection.close()} cannot: Vert.x's PostgreSQL
+     * codec takes the channel's close, sends Terminate and only shuts the socket's output, so the socket
+     * of a server that no longer answers stays open for good (its statements never fail, the read never
+     * ends). The channel is therefore closed from the head of its pipeline, below the codec: Vert.x
+     * internals (4.5), which BulkReadLimitsTest checks with a database that stops answering.
+     */
+    private static void forceClose(PgConnection c) {
+        if (c.getDelegate() instanceof SqlConnectionInternal internal
+                && internal.unwrap() instanceof SocketConnectionBase socket) {
+            socket.socket().channelHandlerContext().pipeline().firstContext().close();
+        } else {
+            LOG.warnf(
+                    "A bulk read's connection is not a socket connection (%s): only closed politely",
+                    c.getDelegate().getClass().getName());
+            c.closeAndForget();
         }
     }
 
