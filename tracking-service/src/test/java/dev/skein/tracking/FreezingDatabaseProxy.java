@@ -67,16 +67,24 @@ public class FreezingDatabaseProxy implements QuarkusTestResourceLifecycleManage
 
     private void accept() {
         while (!server.isClosed()) {
+            Socket client;
             try {
-                Socket client = server.accept();
+                client = server.accept();
+            } catch (IOException e) {
+                continue; // closed: the loop ends; otherwise the next connection
+            }
+            try {
                 Socket db = new Socket(TestInfra.DB_HOST, TestInfra.DB_PORT);
                 Link link = new Link(client, db);
                 LINKS.add(link);
                 daemon(() -> link.pump(client, db, true));
                 daemon(() -> link.pump(db, client, false));
             } catch (IOException e) {
-                if (!server.isClosed()) {
-                    throw new IllegalStateException(e);
+                // the database cannot be reached: this connection fails as it would without the proxy
+                try {
+                    client.close();
+                } catch (IOException ignored) {
+                    // closing anyway
                 }
             }
         }
@@ -120,9 +128,14 @@ public class FreezingDatabaseProxy implements QuarkusTestResourceLifecycleManage
                 }
             } catch (IOException | InterruptedException e) {
                 // the other side went: the link ends
-            } finally {
-                close();
             }
+            try {
+                // a frozen link passes no close either: a hung server does not close its end
+                holdWhileFrozen();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            close();
         }
 
         private void holdWhileFrozen() throws InterruptedException {

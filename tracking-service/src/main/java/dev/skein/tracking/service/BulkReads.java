@@ -7,6 +7,7 @@ import dev.skein.tracking.repository.MetricHistoryRepository;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.ChannelHandlerContext;
 import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
@@ -159,6 +160,8 @@ public class BulkReads {
         }
         options.addProperty("application_name", "tracking-service bulk read");
         options.setConnectTimeout(10_000);
+        // a host that went away is noticed by the operating system's keep-alive probes
+        options.setTcpKeepAlive(true);
         return options;
     }
 
@@ -313,10 +316,12 @@ public class BulkReads {
                             "A stopped bulk read did not end %s after its statement was cancelled; its connection"
                                     + " is closed",
                             GRACE);
-                    forceClose(c);
+                    if (!forceClose(c)) {
+                        giveBack();
+                    }
                 } else {
                     // still connecting (a server that went silent after the TCP connect): the place goes
-                    // back now; the connection, should it ever come, is closed unused
+                    // back now; the connection, should it ever come, is closed at once, unused
                     LOG.warnf("A stopped bulk read was still connecting %s later; its place is given back", GRACE);
                     giveBack();
                 }
@@ -341,9 +346,15 @@ public class BulkReads {
         /** Closes the read's connection (once it has one). */
         Uni<Void> close() {
             PgConnection c = conn;
-            return c == null
-                    ? Uni.createFrom().voidItem()
-                    : c.close().onFailure().recoverWithNull();
+            if (c == null) {
+                return Uni.createFrom().voidItem();
+            }
+            if (!placeHeld.get()) {
+                // made after the read gave its place back while connecting: nothing waits for it
+                forceClose(c);
+                return Uni.createFrom().voidItem();
+            }
+            return c.close().onFailure().recoverWithNull();
         }
 
         void giveBack() {
@@ -354,22 +365,34 @@ public class BulkReads {
     }
 
     /**
-     * Closes the connection's socket at once. {@code PgConnection.close()} cannot: Vert.x's PostgreSQL
-     * codec takes the channel's close, sends Terminate and only shuts the socket's output, so the socket
-     * of a server that no longer answers stays open for good (its statements never fail, the read never
-     * ends). The channel is therefore closed from the head of its pipeline, below the codec: Vert.x
-     * internals (4.5), which BulkReadLimitsTest checks with a database that stops answering.
+     * Closes the connection's socket at once; false if it could not (the place must then be given back
+     * regardless). {@code PgConnection.close()} cannot: Vert.x's PostgreSQL codec takes the channel's
+     * close, sends Terminate and only shuts the socket's output, so the socket of a server that no
+     * longer answers stays open for good (its statements never fail, the read never ends). So the close
+     * starts at the pipeline's first handler context: {@code ctx.close()} goes to the handlers before
+     * {@code ctx} — from the first, straight to the pipeline's head, which closes the socket — never
+     * through the codec (normally the first handler itself). Vert.x internals (4.5), which
+     * BulkReadLimitsTest checks with a database that stops answering.
      */
-    private static void forceClose(PgConnection c) {
-        if (c.getDelegate() instanceof SqlConnectionInternal internal
-                && internal.unwrap() instanceof SocketConnectionBase socket) {
-            socket.socket().channelHandlerContext().pipeline().firstContext().close();
-        } else {
+    private static boolean forceClose(PgConnection c) {
+        try {
+            if (c.getDelegate() instanceof SqlConnectionInternal internal
+                    && internal.unwrap() instanceof SocketConnectionBase socket) {
+                ChannelHandlerContext first =
+                        socket.socket().channelHandlerContext().pipeline().firstContext();
+                if (first != null) { // null: closed already, its handlers gone
+                    first.close();
+                }
+                return true;
+            }
             LOG.warnf(
                     "A bulk read's connection is not a socket connection (%s): only closed politely",
                     c.getDelegate().getClass().getName());
-            c.closeAndForget();
+        } catch (RuntimeException e) {
+            LOG.warnf("Closing a stopped bulk read's socket failed: %s", e.toString());
         }
+        c.closeAndForget();
+        return false;
     }
 
     /** What {@code reads} fails with once told to stop; its caller has gone, so nobody reads it. */
