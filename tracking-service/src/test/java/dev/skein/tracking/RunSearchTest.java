@@ -189,6 +189,93 @@ class RunSearchTest {
     }
 
     @Test
+    void shouldOrderByAMetricAsMlflowDoesNumbersThenNanThenMissingOnEveryPage() {
+        String experiment = newExperiment(tracking);
+        // created oldest first: ties (NaN, missing) come newest first
+        double[] values = {1, Double.NaN, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, 0.5, Double.NaN};
+        List<String> scored = new ArrayList<>();
+        for (int i = 0; i < values.length; i++) {
+            scored.add(tracking.createRun(CreateRun.newBuilder()
+                            .setExperimentId(experiment)
+                            .setStartTime(1000 + i)
+                            .build())
+                    .getRun()
+                    .getInfo()
+                    .getRunId());
+            tracking.logMetric(LogMetric.newBuilder()
+                    .setRunId(scored.get(i))
+                    .setKey("loss")
+                    .setValue(values[i])
+                    .setTimestamp(1)
+                    .build());
+        }
+        List<String> without = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            without.add(tracking.createRun(CreateRun.newBuilder()
+                            .setExperimentId(experiment)
+                            .setStartTime(2000 + i)
+                            .build())
+                    .getRun()
+                    .getInfo()
+                    .getRunId());
+        }
+        List<String> descending = List.of(
+                scored.get(3),
+                scored.get(0),
+                scored.get(4),
+                scored.get(2),
+                scored.get(5),
+                scored.get(1),
+                without.get(1),
+                without.get(0));
+        List<String> ascending = List.of(
+                scored.get(2),
+                scored.get(4),
+                scored.get(0),
+                scored.get(3),
+                scored.get(5),
+                scored.get(1),
+                without.get(1),
+                without.get(0));
+        for (int pageSize : new int[] {1, 3, 100}) {
+            assertThat(pages(experiment, "metrics.loss DESC", pageSize))
+                    .as("DESC, %d a page", pageSize)
+                    .containsExactlyElementsOf(descending);
+            assertThat(pages(experiment, "metrics.loss ASC", pageSize))
+                    .as("ASC, %d a page", pageSize)
+                    .containsExactlyElementsOf(ascending);
+        }
+        // a filter applies to every group; a NaN never matches a comparison
+        assertThat(tracking
+                        .searchRuns(SearchRuns.newBuilder()
+                                .addExperimentIds(experiment)
+                                .setFilter("metrics.loss < 2")
+                                .addOrderBy("metrics.loss DESC")
+                                .build())
+                        .getRunsList()
+                        .stream()
+                        .map(r -> r.getInfo().getRunId())
+                        .toList())
+                .containsExactly(scored.get(0), scored.get(4), scored.get(2));
+    }
+
+    private List<String> pages(String experiment, String orderBy, int pageSize) {
+        SearchRuns.Builder request = SearchRuns.newBuilder()
+                .addExperimentIds(experiment)
+                .setMaxResults(pageSize)
+                .addOrderBy(orderBy);
+        List<String> seen = new ArrayList<>();
+        while (true) {
+            SearchRuns.Response page = tracking.searchRuns(request.build());
+            page.getRunsList().forEach(r -> seen.add(r.getInfo().getRunId()));
+            if (!page.hasNextPageToken()) {
+                return seen;
+            }
+            request.setPageToken(page.getNextPageToken());
+        }
+    }
+
+    @Test
     void shouldPageThroughEveryRunExactlyOnce() {
         List<String> seen = new ArrayList<>();
         SearchRuns.Builder request =

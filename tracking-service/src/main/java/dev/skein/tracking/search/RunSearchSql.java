@@ -40,10 +40,95 @@ public final class RunSearchSql {
             int limit,
             long offset,
             long snapshot) {
-        SqlQuery q = new SqlQuery()
-                .append("SELECT ")
+        if (!orderBy.isEmpty() && orderBy.get(0).field().type() == Field.Type.METRIC) {
+            return byMetric(experimentIds, lifecycleStages, filter, orderBy, limit, offset, snapshot);
+        }
+        SqlQuery q = new SqlQuery().append("SELECT ").append(COLUMNS).append(" FROM tracking.runs r WHERE ");
+        where(q, experimentIds, lifecycleStages, filter, snapshot);
+        q.append(" ORDER BY ");
+        orderKeys(q, orderBy);
+        q.append(TIE_BREAK).append(" LIMIT ").append(Integer.toString(limit));
+        if (offset > 0) {
+            q.append(" OFFSET ").append(Long.toString(offset));
+        }
+        return q;
+    }
+
+    /** MLflow's tie-break after the requested keys: newest start first, then run id. */
+    private static final String TIE_BREAK = "r.start_time DESC NULLS LAST, r.run_uuid ASC";
+
+    /**
+     * A search ordered first by a metric, in MLflow's order: runs with a number for it (by that
+     * number), then runs whose latest value is NaN, then runs without it. Each group is read on its
+     * own, at most offset + limit runs of it, and the next group only if the earlier ones came short —
+     * so the first group walks the metric's (key, value) index in the requested order and stops as
+     * soon as it has a page's worth of matching runs, instead of sorting every match. The three
+     * groups are then put in order again (their runs at most 3 × (offset + limit)) and paged.
+     */
+    private static SqlQuery byMetric(
+            Long[] experimentIds,
+            String[] lifecycleStages,
+            List<Comparison> filter,
+            List<OrderBy> orderBy,
+            int limit,
+            long offset,
+            long snapshot) {
+        OrderBy first = orderBy.get(0);
+        List<OrderBy> rest = orderBy.subList(1, orderBy.size());
+        String n = Long.toString(offset + limit);
+        String direction = first.ascending() ? " ASC" : " DESC";
+        SqlQuery q = new SqlQuery().append("WITH numbers AS MATERIALIZED (SELECT ");
+        q.append(COLUMNS)
+                .append(", o.value AS sort_value FROM tracking.latest_metrics o")
+                .append(" JOIN tracking.runs r ON r.run_uuid = o.run_uuid WHERE o.key = ")
+                .bind(first.field().key())
+                .append(" AND o.value <> 'NaN'::float8 AND ");
+        where(q, experimentIds, lifecycleStages, filter, snapshot);
+        q.append(" ORDER BY o.value").append(direction).append(", ");
+        orderKeys(q, rest);
+        q.append(TIE_BREAK).append(" LIMIT ").append(n).append("), nans AS MATERIALIZED (SELECT ");
+        q.append(COLUMNS)
+                .append(", NULL::float8 AS sort_value FROM tracking.latest_metrics o")
+                .append(" JOIN tracking.runs r ON r.run_uuid = o.run_uuid WHERE (SELECT count(*) FROM numbers) < ")
+                .append(n)
+                .append(" AND o.key = ")
+                .bind(first.field().key())
+                .append(" AND o.value = 'NaN'::float8 AND ");
+        where(q, experimentIds, lifecycleStages, filter, snapshot);
+        q.append(" ORDER BY ");
+        orderKeys(q, rest);
+        q.append(TIE_BREAK).append(" LIMIT ").append(n).append("), missing AS MATERIALIZED (SELECT ");
+        q.append(COLUMNS)
+                .append(", NULL::float8 AS sort_value FROM tracking.runs r WHERE (SELECT count(*) FROM numbers)")
+                .append(" + (SELECT count(*) FROM nans) < ")
+                .append(n)
+                .append(" AND NOT EXISTS (SELECT 1 FROM tracking.latest_metrics x WHERE x.run_uuid = r.run_uuid")
+                .append(" AND x.key = ")
+                .bind(first.field().key())
+                .append(") AND ");
+        where(q, experimentIds, lifecycleStages, filter, snapshot);
+        q.append(" ORDER BY ");
+        orderKeys(q, rest);
+        q.append(TIE_BREAK).append(" LIMIT ").append(n).append(")");
+        q.append(" SELECT ")
                 .append(COLUMNS)
-                .append(" FROM tracking.runs r WHERE r.experiment_id = ANY(")
+                .append(" FROM (SELECT 0 AS sort_group, * FROM numbers")
+                .append(" UNION ALL SELECT 1, * FROM nans UNION ALL SELECT 2, * FROM missing) r ORDER BY r.sort_group,")
+                .append(" r.sort_value")
+                .append(direction)
+                .append(", ");
+        orderKeys(q, rest);
+        q.append(TIE_BREAK).append(" LIMIT ").append(Integer.toString(limit));
+        if (offset > 0) {
+            q.append(" OFFSET ").append(Long.toString(offset));
+        }
+        return q;
+    }
+
+    /** The runs searched (experiments, lifecycle stages, up to the snapshot) and the filter's clauses. */
+    private static void where(
+            SqlQuery q, Long[] experimentIds, String[] lifecycleStages, List<Comparison> filter, long snapshot) {
+        q.append("r.experiment_id = ANY(")
                 .bind(experimentIds)
                 .append(") AND r.lifecycle_stage = ANY(")
                 .bind(lifecycleStages)
@@ -53,8 +138,20 @@ public final class RunSearchSql {
             q.append(" AND ");
             clause(q, c);
         }
-        q.append(" ORDER BY ");
+    }
+
+    /**
+     * The requested sort keys, each followed by ", ". Missing values sort last either way, and a
+     * metric's NaN after its numbers but before runs without it, as MLflow's SQL store sorts.
+     */
+    private static void orderKeys(SqlQuery q, List<OrderBy> orderBy) {
         for (OrderBy o : orderBy) {
+            if (o.field().type() == Field.Type.METRIC) {
+                q.append("(SELECT CASE WHEN x.value = 'NaN'::float8 THEN 1 ELSE 0 END FROM tracking.latest_metrics x")
+                        .append(" WHERE x.run_uuid = r.run_uuid AND x.key = ")
+                        .bind(o.field().key())
+                        .append(") ASC NULLS LAST, ");
+            }
             sortKey(q, o.field());
             if (o.field().type() != Field.Type.METRIC
                     && !NUMERIC_ATTRIBUTES.contains(o.field().key())) {
@@ -63,11 +160,6 @@ public final class RunSearchSql {
             }
             q.append(o.ascending() ? " ASC NULLS LAST, " : " DESC NULLS LAST, ");
         }
-        q.append("r.start_time DESC NULLS LAST, r.run_uuid ASC LIMIT ")
-                .bind(limit)
-                .append(" OFFSET ")
-                .bind(offset);
-        return q;
     }
 
     private static void clause(SqlQuery q, Comparison c) {
