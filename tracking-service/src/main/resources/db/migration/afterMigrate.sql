@@ -12,5 +12,6 @@ BEGIN
     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA tracking TO %I', app);
     EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA tracking TO %I', app);
     EXECUTE format('REVOKE ALL ON tracking.flyway_schema_history FROM %I', app);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION tracking.analyze_search_tables(bigint, double precision) TO %I', app);
 END
 $$;

@@ -57,7 +57,8 @@ class BulkReadLimitsTest {
                     "skein.tracking.bulk-reads.deadline", "PT8S",
                     "skein.tracking.bulk-reads.max-concurrent", "1",
                     // nothing else takes the service's connections (the test reads what its last one ran)
-                    "skein.tracking.outbox.poll-interval", "PT1H");
+                    "skein.tracking.outbox.poll-interval", "PT1H",
+                    "skein.tracking.statistics.check-interval", "0");
         }
 
         @Override

@@ -24,6 +24,25 @@ public interface TrackingConfig {
 
     Traces traces();
 
+    Statistics statistics();
+
+    /**
+     * Keeping the planner's statistics of the searched tables (runs, latest_metrics, params, tags)
+     * current: a table is analysed once at least {@code min-changes} of its rows, and at least {@code
+     * changed-fraction} of them, changed since its last analysis.
+     */
+    interface Statistics {
+        /** How often the tables are looked at; 0 leaves them to autovacuum alone. */
+        @WithDefault("PT10S")
+        Duration checkInterval();
+
+        @WithDefault("1000")
+        long minChanges();
+
+        @WithDefault("0.1")
+        double changedFraction();
+    }
+
     interface Traces {
         /**
          * Spans one trace may hold. A batch of spans that would take a trace past it is refused
