@@ -259,6 +259,42 @@ class RunSearchTest {
                 .containsExactly(scored.get(0), scored.get(4), scored.get(2));
     }
 
+    @Test
+    void shouldOrderByAParamOrTagByTheWholeValueInByteOrderWithMissingLastOnEveryPage() {
+        String experiment = newExperiment(tracking);
+        String prefix = "a".repeat(200); // as long as the part of a value the order index holds
+        String[] values = {prefix + "b", "b", prefix + "a", "A", null, null};
+        List<String> made = new ArrayList<>();
+        for (int i = 0; i < values.length; i++) {
+            made.add(tracking.createRun(CreateRun.newBuilder()
+                            .setExperimentId(experiment)
+                            .setStartTime(1000 + i)
+                            .build())
+                    .getRun()
+                    .getInfo()
+                    .getRunId());
+            if (values[i] != null) {
+                tracking.logBatch(LogBatch.newBuilder()
+                        .setRunId(made.get(i))
+                        .addParams(Param.newBuilder().setKey("path").setValue(values[i]))
+                        .addTags(RunTag.newBuilder().setKey("path").setValue(values[i]))
+                        .build());
+            }
+        }
+        List<String> ascending = List.of(made.get(3), made.get(2), made.get(0), made.get(1), made.get(5), made.get(4));
+        List<String> descending = List.of(made.get(1), made.get(0), made.get(2), made.get(3), made.get(5), made.get(4));
+        for (int pageSize : new int[] {1, 4, 100}) {
+            for (String field : new String[] {"params.path", "tags.path"}) {
+                assertThat(pages(experiment, field + " ASC", pageSize))
+                        .as("%s ASC, %d a page", field, pageSize)
+                        .containsExactlyElementsOf(ascending);
+                assertThat(pages(experiment, field + " DESC", pageSize))
+                        .as("%s DESC, %d a page", field, pageSize)
+                        .containsExactlyElementsOf(descending);
+            }
+        }
+    }
+
     private List<String> pages(String experiment, String orderBy, int pageSize) {
         SearchRuns.Builder request = SearchRuns.newBuilder()
                 .addExperimentIds(experiment)

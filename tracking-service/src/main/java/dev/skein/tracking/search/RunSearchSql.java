@@ -28,6 +28,9 @@ public final class RunSearchSql {
             "start_time", "r.start_time",
             "end_time", "r.end_time");
 
+    private static final java.util.Set<Field.Type> KEYED =
+            java.util.EnumSet.of(Field.Type.METRIC, Field.Type.PARAM, Field.Type.TAG);
+
     private static final java.util.Set<String> NUMERIC_ATTRIBUTES = java.util.Set.of("start_time", "end_time");
 
     private RunSearchSql() {}
@@ -40,8 +43,8 @@ public final class RunSearchSql {
             int limit,
             long offset,
             long snapshot) {
-        if (!orderBy.isEmpty() && orderBy.get(0).field().type() == Field.Type.METRIC) {
-            return byMetric(experimentIds, lifecycleStages, filter, orderBy, limit, offset, snapshot);
+        if (!orderBy.isEmpty() && KEYED.contains(orderBy.get(0).field().type())) {
+            return byKey(experimentIds, lifecycleStages, filter, orderBy, limit, offset, snapshot);
         }
         SqlQuery q = new SqlQuery().append("SELECT ").append(COLUMNS).append(" FROM tracking.runs r WHERE ");
         where(q, experimentIds, lifecycleStages, filter, snapshot);
@@ -58,14 +61,17 @@ public final class RunSearchSql {
     private static final String TIE_BREAK = "r.start_time DESC NULLS LAST, r.run_uuid ASC";
 
     /**
-     * A search ordered first by a metric, in MLflow's order: runs with a number for it (by that
-     * number), then runs whose latest value is NaN, then runs without it. Each group is read on its
-     * own, at most offset + limit runs of it, and the next group only if the earlier ones came short —
-     * so the first group walks the metric's (key, value) index in the requested order and stops as
-     * soon as it has a page's worth of matching runs, instead of sorting every match. The three
-     * groups are then put in order again (their runs at most 3 × (offset + limit)) and paged.
+     * A search ordered first by a metric, a param or a tag, in MLflow's order: runs with a value for
+     * it (by that value; for a metric only its numbers), then — for a metric — runs whose latest value
+     * is NaN, then runs without it. Each group is read on its own, at most offset + limit runs of it,
+     * and a later group only if the earlier ones came short — so the first group walks the key's
+     * (key, value) index in the requested order and stops as soon as it has a page's worth of
+     * matching runs, instead of sorting every match. The groups are then put in order again (at most
+     * 3 × (offset + limit) runs) and paged. Param and tag values are walked by their first 200
+     * characters in byte order (the index holds no more: a value can exceed an index row), ties in
+     * those by the whole value — the same order as the whole value's.
      */
-    private static SqlQuery byMetric(
+    private static SqlQuery byKey(
             Long[] experimentIds,
             String[] lifecycleStages,
             List<Comparison> filter,
@@ -74,37 +80,57 @@ public final class RunSearchSql {
             long offset,
             long snapshot) {
         OrderBy first = orderBy.get(0);
+        Field key = first.field();
+        boolean metric = key.type() == Field.Type.METRIC;
+        String table = metric ? "latest_metrics" : key.type() == Field.Type.PARAM ? "params" : "tags";
+        String none = metric ? "NULL::float8" : "NULL::text";
         List<OrderBy> rest = orderBy.subList(1, orderBy.size());
         String n = Long.toString(offset + limit);
         String direction = first.ascending() ? " ASC" : " DESC";
-        SqlQuery q = new SqlQuery().append("WITH numbers AS MATERIALIZED (SELECT ");
+        String walk = metric
+                ? "o.value" + direction
+                : "left(o.value, 200) COLLATE \"C\"" + direction + ", o.value COLLATE \"C\"" + direction;
+        SqlQuery q = new SqlQuery().append("WITH present AS MATERIALIZED (SELECT ");
         q.append(COLUMNS)
-                .append(", o.value AS sort_value FROM tracking.latest_metrics o")
-                .append(" JOIN tracking.runs r ON r.run_uuid = o.run_uuid WHERE o.key = ")
-                .bind(first.field().key())
-                .append(" AND o.value <> 'NaN'::float8 AND ");
+                .append(", o.value AS sort_value FROM tracking.")
+                .append(table)
+                .append(" o JOIN tracking.runs r ON r.run_uuid = o.run_uuid WHERE o.key = ")
+                .bind(key.key())
+                .append(metric ? " AND o.value <> 'NaN'::float8 AND " : " AND ");
         where(q, experimentIds, lifecycleStages, filter, snapshot);
-        q.append(" ORDER BY o.value").append(direction).append(", ");
+        q.append(" ORDER BY ").append(walk).append(", ");
         orderKeys(q, rest);
-        q.append(TIE_BREAK).append(" LIMIT ").append(n).append("), nans AS MATERIALIZED (SELECT ");
+        q.append(TIE_BREAK).append(" LIMIT ").append(n).append(")");
+        String earlier = "(SELECT count(*) FROM present)";
+        if (metric) {
+            q.append(", nans AS MATERIALIZED (SELECT ");
+            q.append(COLUMNS)
+                    .append(", NULL::float8 AS sort_value FROM tracking.latest_metrics o")
+                    .append(" JOIN tracking.runs r ON r.run_uuid = o.run_uuid WHERE ")
+                    .append(earlier)
+                    .append(" < ")
+                    .append(n)
+                    .append(" AND o.key = ")
+                    .bind(key.key())
+                    .append(" AND o.value = 'NaN'::float8 AND ");
+            where(q, experimentIds, lifecycleStages, filter, snapshot);
+            q.append(" ORDER BY ");
+            orderKeys(q, rest);
+            q.append(TIE_BREAK).append(" LIMIT ").append(n).append(")");
+            earlier += " + (SELECT count(*) FROM nans)";
+        }
+        q.append(", missing AS MATERIALIZED (SELECT ");
         q.append(COLUMNS)
-                .append(", NULL::float8 AS sort_value FROM tracking.latest_metrics o")
-                .append(" JOIN tracking.runs r ON r.run_uuid = o.run_uuid WHERE (SELECT count(*) FROM numbers) < ")
+                .append(", ")
+                .append(none)
+                .append(" AS sort_value FROM tracking.runs r WHERE ")
+                .append(earlier)
+                .append(" < ")
                 .append(n)
-                .append(" AND o.key = ")
-                .bind(first.field().key())
-                .append(" AND o.value = 'NaN'::float8 AND ");
-        where(q, experimentIds, lifecycleStages, filter, snapshot);
-        q.append(" ORDER BY ");
-        orderKeys(q, rest);
-        q.append(TIE_BREAK).append(" LIMIT ").append(n).append("), missing AS MATERIALIZED (SELECT ");
-        q.append(COLUMNS)
-                .append(", NULL::float8 AS sort_value FROM tracking.runs r WHERE (SELECT count(*) FROM numbers)")
-                .append(" + (SELECT count(*) FROM nans) < ")
-                .append(n)
-                .append(" AND NOT EXISTS (SELECT 1 FROM tracking.latest_metrics x WHERE x.run_uuid = r.run_uuid")
-                .append(" AND x.key = ")
-                .bind(first.field().key())
+                .append(" AND NOT EXISTS (SELECT 1 FROM tracking.")
+                .append(table)
+                .append(" x WHERE x.run_uuid = r.run_uuid AND x.key = ")
+                .bind(key.key())
                 .append(") AND ");
         where(q, experimentIds, lifecycleStages, filter, snapshot);
         q.append(" ORDER BY ");
@@ -112,9 +138,10 @@ public final class RunSearchSql {
         q.append(TIE_BREAK).append(" LIMIT ").append(n).append(")");
         q.append(" SELECT ")
                 .append(COLUMNS)
-                .append(" FROM (SELECT 0 AS sort_group, * FROM numbers")
-                .append(" UNION ALL SELECT 1, * FROM nans UNION ALL SELECT 2, * FROM missing) r ORDER BY r.sort_group,")
-                .append(" r.sort_value")
+                .append(" FROM (SELECT 0 AS sort_group, * FROM present")
+                .append(metric ? " UNION ALL SELECT 1, * FROM nans" : "")
+                .append(" UNION ALL SELECT 2, * FROM missing) r ORDER BY r.sort_group, r.sort_value")
+                .append(metric ? "" : " COLLATE \"C\"")
                 .append(direction)
                 .append(", ");
         orderKeys(q, rest);
