@@ -5,24 +5,25 @@
 -- table's owner and the service's role only reads and writes rows, hence SECURITY DEFINER, fixed to
 -- these four tables. A table whose lock is not free within 100 ms (autovacuum at work on it, whose
 -- own analysis then follows) is left for the next call: a lock request waiting longer than
--- deadlock_timeout (1 s) would cancel autovacuum. Returns the tables analysed.
+-- deadlock_timeout (1 s) would cancel autovacuum. Whatever its caller asks, a table is analysed only
+-- once at least 100 rows and 1% of it changed. Returns the tables analysed.
 CREATE FUNCTION analyze_search_tables(min_changes bigint, changed_fraction double precision)
     RETURNS text[]
     LANGUAGE plpgsql
     SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
+    SET lock_timeout = '100ms'
 AS $$
 DECLARE
     t text;
     analysed text[] := '{}';
 BEGIN
-    PERFORM set_config('lock_timeout', '100ms', true);
     FOR t IN
         SELECT s.relname FROM pg_stat_user_tables s
         WHERE s.schemaname = 'tracking'
           AND s.relname IN ('runs', 'latest_metrics', 'params', 'tags')
-          AND s.n_mod_since_analyze >= min_changes
-          AND s.n_mod_since_analyze >= changed_fraction * greatest(s.n_live_tup, 1)
+          AND s.n_mod_since_analyze >= greatest(min_changes, 100)
+          AND s.n_mod_since_analyze >= greatest(changed_fraction, 0.01) * greatest(s.n_live_tup, 1)
         ORDER BY s.relname
     LOOP
         BEGIN

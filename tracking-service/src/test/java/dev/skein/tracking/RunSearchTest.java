@@ -295,6 +295,59 @@ class RunSearchTest {
         }
     }
 
+    @Test
+    void shouldOrderRightWhereTheKeyIsCommonInAnotherExperiment() throws Exception {
+        String searched = newExperiment(tracking);
+        String other = newExperiment(tracking);
+        String key = "shared-" + System.nanoTime();
+        // the searched experiment's first two runs tie with 1,200 runs of another experiment that come
+        // after them in the key's index; its newest run ties too but comes after those
+        List<String> made = new ArrayList<>();
+        for (long start : new long[] {1, 2}) {
+            made.add(scored(searched, key, 5, start));
+        }
+        try (java.sql.Connection c = dev.skein.common.testing.TestInfra.connect(
+                        dev.skein.common.testing.ServiceTestResource.TEST_DATABASE);
+                java.sql.PreparedStatement runs = c.prepareStatement("INSERT INTO tracking.runs (run_uuid,"
+                        + " experiment_id, status, start_time, artifact_uri) SELECT md5(? || g), ?, 'FINISHED', 1000 + g,"
+                        + " 'mlflow-artifacts:/x' FROM generate_series(1, 1200) g");
+                java.sql.PreparedStatement values = c.prepareStatement(
+                        "INSERT INTO tracking.latest_metrics (run_uuid,"
+                                + " key, step, timestamp, value) SELECT md5(? || g), ?, 0, 1, 5 FROM generate_series(1, 1200) g")) {
+            runs.setString(1, key);
+            runs.setLong(2, Long.parseLong(other));
+            runs.executeUpdate();
+            values.setString(1, key);
+            values.setString(2, key);
+            values.executeUpdate();
+        }
+        made.add(scored(searched, key, 5, 100));
+        made.add(scored(searched, key, 1, 3));
+        List<String> expected = List.of(made.get(2), made.get(1), made.get(0), made.get(3));
+        for (int pageSize : new int[] {1, 2, 100}) {
+            assertThat(pages(searched, "metrics.`" + key + "` DESC", pageSize))
+                    .as("%d a page", pageSize)
+                    .containsExactlyElementsOf(expected);
+        }
+    }
+
+    private String scored(String experiment, String key, double value, long start) {
+        String run = tracking.createRun(CreateRun.newBuilder()
+                        .setExperimentId(experiment)
+                        .setStartTime(start)
+                        .build())
+                .getRun()
+                .getInfo()
+                .getRunId();
+        tracking.logMetric(LogMetric.newBuilder()
+                .setRunId(run)
+                .setKey(key)
+                .setValue(value)
+                .setTimestamp(1)
+                .build());
+        return run;
+    }
+
     private List<String> pages(String experiment, String orderBy, int pageSize) {
         SearchRuns.Builder request = SearchRuns.newBuilder()
                 .addExperimentIds(experiment)

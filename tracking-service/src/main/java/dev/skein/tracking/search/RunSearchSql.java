@@ -57,6 +57,16 @@ public final class RunSearchSql {
         return q;
     }
 
+    /**
+     * How far a search ordered by a key walks the key's index before it reads and sorts the searched
+     * runs instead: {@code WALK_PER_RUN} entries per run wanted (offset + limit) plus {@code WALK_MIN}.
+     * The walk passes the key's entries in every experiment and those its filter refuses; 50 per run
+     * finds a page where a twentieth of the entries walked match.
+     */
+    private static final long WALK_PER_RUN = 50;
+
+    private static final long WALK_MIN = 1000;
+
     /** MLflow's tie-break after the requested keys: newest start first, then run id. */
     private static final String TIE_BREAK = "r.start_time DESC NULLS LAST, r.run_uuid ASC";
 
@@ -64,12 +74,15 @@ public final class RunSearchSql {
      * A search ordered first by a metric, a param or a tag, in MLflow's order: runs with a value for
      * it (by that value; for a metric only its numbers), then — for a metric — runs whose latest value
      * is NaN, then runs without it. Each group is read on its own, at most offset + limit runs of it,
-     * and a later group only if the earlier ones came short — so the first group walks the key's
-     * (key, value) index in the requested order and stops as soon as it has a page's worth of
-     * matching runs, instead of sorting every match. The groups are then put in order again (at most
-     * 3 × (offset + limit) runs) and paged. Param and tag values are walked by their first 200
-     * characters in byte order (the index holds no more: a value can exceed an index row), ties in
-     * those by the whole value — the same order as the whole value's.
+     * and a later group only if the earlier ones came short (its gate a one-time filter). The first
+     * group walks the key's (key, value) index in the requested order, at most {@code WALK_PER_RUN}
+     * entries per run wanted, and keeps the searched runs that match: where those are a page's worth
+     * it stops there instead of sorting every match. Where they are not — the key is common in other
+     * experiments, or the filter refuses most runs — the searched runs are read and sorted instead,
+     * as before the walk existed, so a walk never costs more than its cap on top of that. The groups
+     * are then put in order again (at most 3 × (offset + limit) runs) and paged. Param and tag values
+     * are walked by their first 200 characters in byte order (the index holds no more: a value can
+     * exceed an index row), ties in those by the whole value — the same order as the whole value's.
      */
     private static SqlQuery byKey(
             Long[] experimentIds,
@@ -90,17 +103,51 @@ public final class RunSearchSql {
         String walk = metric
                 ? "o.value" + direction
                 : "left(o.value, 200) COLLATE \"C\"" + direction + ", o.value COLLATE \"C\"" + direction;
-        SqlQuery q = new SqlQuery().append("WITH present AS MATERIALIZED (SELECT ");
-        q.append(COLUMNS)
-                .append(", o.value AS sort_value FROM tracking.")
-                .append(table)
-                .append(" o JOIN tracking.runs r ON r.run_uuid = o.run_uuid WHERE o.key = ")
-                .bind(key.key())
-                .append(metric ? " AND o.value <> 'NaN'::float8 AND " : " AND ");
+        long wanted = offset + limit;
+        String cap = Long.toString(
+                wanted > (Long.MAX_VALUE - WALK_MIN) / WALK_PER_RUN
+                        ? Long.MAX_VALUE
+                        : WALK_PER_RUN * wanted + WALK_MIN);
+        String values = metric ? " AND o.value <> 'NaN'::float8" : "";
+        // the walk: the key's first entries in order, in every experiment
+        SqlQuery q = new SqlQuery().append("WITH walk AS MATERIALIZED (SELECT o.run_uuid, o.value FROM tracking.");
+        q.append(table).append(" o WHERE o.key = ").bind(key.key()).append(values);
+        q.append(" ORDER BY ").append(walk).append(" LIMIT ").append(cap).append(")");
+        // the searched runs among them, in the search's order
+        q.append(", walked AS MATERIALIZED (SELECT ")
+                .append(COLUMNS)
+                .append(", o.value AS sort_value FROM walk o JOIN tracking.runs r ON r.run_uuid = o.run_uuid WHERE ");
         where(q, experimentIds, lifecycleStages, filter, snapshot);
         q.append(" ORDER BY ").append(walk).append(", ");
         orderKeys(q, rest);
         q.append(TIE_BREAK).append(" LIMIT ").append(n).append(")");
+        // they are the group's first runs if the walk read every entry of the key, or found a page's
+        // worth and its last value is past the walk's last (a run left unwalked can only tie with it)
+        String last = (first.ascending() ? "max" : "min") + "(%s" + (metric ? ")" : " COLLATE \"C\")");
+        String enough = "((SELECT count(*) FROM walk) < " + cap + " OR ((SELECT count(*) FROM walked) = " + n
+                + " AND (SELECT " + String.format(last, "sort_value") + " FROM walked) <> (SELECT "
+                + String.format(last, "value") + " FROM walk)))";
+        // otherwise the experiment's runs are read and sorted (an order the key's index cannot give)
+        q.append(", sorted AS MATERIALIZED (SELECT ")
+                .append(COLUMNS)
+                .append(", o.value AS sort_value FROM tracking.runs r JOIN tracking.")
+                .append(table)
+                .append(" o ON o.run_uuid = r.run_uuid AND o.key = ")
+                .bind(key.key())
+                .append(values)
+                .append(" WHERE NOT ")
+                .append(enough)
+                .append(" AND ");
+        where(q, experimentIds, lifecycleStages, filter, snapshot);
+        q.append(" ORDER BY ")
+                .append(metric ? "o.value + 0" : "(o.value || '') COLLATE \"C\"")
+                .append(direction)
+                .append(", ");
+        orderKeys(q, rest);
+        q.append(TIE_BREAK).append(" LIMIT ").append(n).append(")");
+        q.append(", present AS MATERIALIZED (SELECT * FROM walked WHERE ")
+                .append(enough)
+                .append(" UNION ALL SELECT * FROM sorted)");
         String earlier = "(SELECT count(*) FROM present)";
         if (metric) {
             q.append(", nans AS MATERIALIZED (SELECT ");
@@ -131,7 +178,9 @@ public final class RunSearchSql {
                 .append(table)
                 .append(" x WHERE x.run_uuid = r.run_uuid AND x.key = ")
                 .bind(key.key())
-                .append(") AND ");
+                // LIMIT keeps it a probe per run: an anti-join would read the key's entries in every
+                // experiment
+                .append(" LIMIT 1) AND ");
         where(q, experimentIds, lifecycleStages, filter, snapshot);
         q.append(" ORDER BY ");
         orderKeys(q, rest);
