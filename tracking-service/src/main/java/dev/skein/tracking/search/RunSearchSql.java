@@ -204,9 +204,13 @@ public final class RunSearchSql {
     /** The runs searched (experiments, lifecycle stages, up to the snapshot) and the filter's clauses. */
     private static void where(
             SqlQuery q, Long[] experimentIds, String[] lifecycleStages, List<Comparison> filter, long snapshot) {
-        q.append("r.experiment_id = ANY(")
-                .bind(experimentIds)
-                .append(") AND r.lifecycle_stage = ANY(")
+        if (experimentIds.length == 1) {
+            // not = ANY: PostgreSQL (before 17) reads an index in order only for a plain equality
+            q.append("r.experiment_id = ").bind(experimentIds[0]);
+        } else {
+            q.append("r.experiment_id = ANY(").bind(experimentIds).append(")");
+        }
+        q.append(" AND r.lifecycle_stage = ANY(")
                 .bind(lifecycleStages)
                 .append(") AND r.seq <= ")
                 .bind(snapshot);
