@@ -108,15 +108,18 @@ public final class RunSearchSql {
                 wanted > (Long.MAX_VALUE - WALK_MIN) / WALK_PER_RUN
                         ? Long.MAX_VALUE
                         : WALK_PER_RUN * wanted + WALK_MIN);
-        String values = metric ? " AND o.value <> 'NaN'::float8" : "";
+        // NaN is above every number: as an index condition (< NaN) a descending walk skips them
+        String numbers = metric ? " AND o.value < 'NaN'::float8" : "";
         // the walk: the key's first entries in order, in every experiment
         SqlQuery q = new SqlQuery().append("WITH walk AS MATERIALIZED (SELECT o.run_uuid, o.value FROM tracking.");
-        q.append(table).append(" o WHERE o.key = ").bind(key.key()).append(values);
+        q.append(table).append(" o WHERE o.key = ").bind(key.key()).append(numbers);
         q.append(" ORDER BY ").append(walk).append(" LIMIT ").append(cap).append(")");
-        // the searched runs among them, in the search's order
+        // the searched runs among them, in the search's order, each looked up by its id (never a
+        // join reading every run)
         q.append(", walked AS MATERIALIZED (SELECT ")
                 .append(COLUMNS)
-                .append(", o.value AS sort_value FROM walk o JOIN tracking.runs r ON r.run_uuid = o.run_uuid WHERE ");
+                .append(", o.value AS sort_value FROM walk o CROSS JOIN LATERAL (SELECT * FROM tracking.runs x0")
+                .append(" WHERE x0.run_uuid = o.run_uuid OFFSET 0) r WHERE ");
         where(q, experimentIds, lifecycleStages, filter, snapshot);
         q.append(" ORDER BY ").append(walk).append(", ");
         orderKeys(q, rest);
@@ -124,67 +127,78 @@ public final class RunSearchSql {
         // they are the group's first runs if the walk read every entry of the key, or found a page's
         // worth and its last value is past the walk's last (a run left unwalked can only tie with it)
         String last = (first.ascending() ? "max" : "min") + "(%s" + (metric ? ")" : " COLLATE \"C\")");
-        String enough = "((SELECT count(*) FROM walk) < " + cap + " OR ((SELECT count(*) FROM walked) = " + n
-                + " AND (SELECT " + String.format(last, "sort_value") + " FROM walked) <> (SELECT "
-                + String.format(last, "value") + " FROM walk)))";
+        q.append(", gate AS MATERIALIZED (SELECT (SELECT count(*) FROM walk) < ")
+                .append(cap)
+                .append(" OR ((SELECT count(*) FROM walked) = ")
+                .append(n)
+                .append(" AND (SELECT ")
+                .append(String.format(last, "sort_value"))
+                .append(" FROM walked) <> (SELECT ")
+                .append(String.format(last, "value"))
+                .append(" FROM walk)) AS walked_enough)");
         // otherwise the experiment's runs are read and sorted (an order the key's index cannot give)
-        q.append(", sorted AS MATERIALIZED (SELECT ")
+        q.append(", sorted AS MATERIALIZED (SELECT * FROM (SELECT ")
                 .append(COLUMNS)
                 .append(", o.value AS sort_value FROM tracking.runs r JOIN tracking.")
                 .append(table)
                 .append(" o ON o.run_uuid = r.run_uuid AND o.key = ")
                 .bind(key.key())
-                .append(values)
-                .append(" WHERE NOT ")
-                .append(enough)
-                .append(" AND ");
+                .append(metric ? " AND o.value <> 'NaN'::float8" : "")
+                .append(" WHERE ");
         where(q, experimentIds, lifecycleStages, filter, snapshot);
         q.append(" ORDER BY ")
                 .append(metric ? "o.value + 0" : "(o.value || '') COLLATE \"C\"")
                 .append(direction)
                 .append(", ");
         orderKeys(q, rest);
-        q.append(TIE_BREAK).append(" LIMIT ").append(n).append(")");
-        q.append(", present AS MATERIALIZED (SELECT * FROM walked WHERE ")
-                .append(enough)
+        q.append(TIE_BREAK).append(" LIMIT ").append(n).append(") g WHERE NOT (SELECT walked_enough FROM gate))");
+        q.append(", present AS MATERIALIZED (SELECT * FROM walked WHERE (SELECT walked_enough FROM gate)")
                 .append(" UNION ALL SELECT * FROM sorted)");
+        // each later group only if the earlier came short: the gate sits above the group's plan, which
+        // is then never started
         String earlier = "(SELECT count(*) FROM present)";
         if (metric) {
-            q.append(", nans AS MATERIALIZED (SELECT ");
+            q.append(", nans AS MATERIALIZED (SELECT * FROM (SELECT ");
             q.append(COLUMNS)
                     .append(", NULL::float8 AS sort_value FROM tracking.latest_metrics o")
-                    .append(" JOIN tracking.runs r ON r.run_uuid = o.run_uuid WHERE ")
-                    .append(earlier)
-                    .append(" < ")
-                    .append(n)
-                    .append(" AND o.key = ")
+                    .append(" JOIN tracking.runs r ON r.run_uuid = o.run_uuid WHERE o.key = ")
                     .bind(key.key())
                     .append(" AND o.value = 'NaN'::float8 AND ");
             where(q, experimentIds, lifecycleStages, filter, snapshot);
             q.append(" ORDER BY ");
             orderKeys(q, rest);
-            q.append(TIE_BREAK).append(" LIMIT ").append(n).append(")");
+            q.append(TIE_BREAK)
+                    .append(" LIMIT ")
+                    .append(n)
+                    .append(") g WHERE ")
+                    .append(earlier)
+                    .append(" < ")
+                    .append(n)
+                    .append(")");
             earlier += " + (SELECT count(*) FROM nans)";
         }
-        q.append(", missing AS MATERIALIZED (SELECT ");
+        q.append(", missing AS MATERIALIZED (SELECT * FROM (SELECT ");
         q.append(COLUMNS)
                 .append(", ")
                 .append(none)
-                .append(" AS sort_value FROM tracking.runs r WHERE ")
-                .append(earlier)
-                .append(" < ")
-                .append(n)
-                .append(" AND NOT EXISTS (SELECT 1 FROM tracking.")
+                .append(" AS sort_value FROM tracking.runs r WHERE NOT EXISTS (SELECT 1 FROM tracking.")
                 .append(table)
                 .append(" x WHERE x.run_uuid = r.run_uuid AND x.key = ")
                 .bind(key.key())
-                // LIMIT keeps it a probe per run: an anti-join would read the key's entries in every
+                // OFFSET 0 keeps it a probe per run: an anti-join may read the key's entries in every
                 // experiment
-                .append(" LIMIT 1) AND ");
+                .append(" OFFSET 0) AND ");
         where(q, experimentIds, lifecycleStages, filter, snapshot);
         q.append(" ORDER BY ");
         orderKeys(q, rest);
-        q.append(TIE_BREAK).append(" LIMIT ").append(n).append(")");
+        q.append(TIE_BREAK)
+                .append(" LIMIT ")
+                .append(n)
+                .append(") g WHERE ")
+                .append(earlier)
+                .append(" < ")
+                .append(n)
+                .append(")");
         q.append(" SELECT ")
                 .append(COLUMNS)
                 .append(" FROM (SELECT 0 AS sort_group, * FROM present")
