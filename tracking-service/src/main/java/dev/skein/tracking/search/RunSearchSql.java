@@ -110,32 +110,48 @@ public final class RunSearchSql {
                         : WALK_PER_RUN * wanted + WALK_MIN);
         // NaN is above every number: as an index condition (< NaN) a descending walk skips them
         String numbers = metric ? " AND o.value < 'NaN'::float8" : "";
-        // the walk: the key's first entries in order, in every experiment
-        SqlQuery q = new SqlQuery().append("WITH walk AS MATERIALIZED (SELECT o.run_uuid, o.value FROM tracking.");
+        // the walk: the key's entries in order, in every experiment, at most cap of them, each looked
+        // up by its run's id (never a join reading every run); it stops at the page's last match
+        SqlQuery q = new SqlQuery().append("WITH walked AS MATERIALIZED (SELECT ");
+        q.append(COLUMNS).append(", o.value AS sort_value FROM (SELECT o.run_uuid, o.value FROM tracking.");
         q.append(table).append(" o WHERE o.key = ").bind(key.key()).append(numbers);
-        q.append(" ORDER BY ").append(walk).append(" LIMIT ").append(cap).append(")");
-        // the searched runs among them, in the search's order, each looked up by its id (never a
-        // join reading every run)
-        q.append(", walked AS MATERIALIZED (SELECT ")
-                .append(COLUMNS)
-                .append(", o.value AS sort_value FROM walk o CROSS JOIN LATERAL (SELECT * FROM tracking.runs x0")
-                .append(" WHERE x0.run_uuid = o.run_uuid OFFSET 0) r WHERE ");
+        q.append(" ORDER BY ").append(walk).append(" LIMIT ").append(cap).append(") o");
+        q.append(
+                " CROSS JOIN LATERAL (SELECT * FROM tracking.runs x0 WHERE x0.run_uuid = o.run_uuid OFFSET 0) r WHERE ");
         where(q, experimentIds, lifecycleStages, filter, snapshot);
         q.append(" ORDER BY ").append(walk).append(", ");
         orderKeys(q, rest);
         q.append(TIE_BREAK).append(" LIMIT ").append(n).append(")");
-        // they are the group's first runs if the walk read every entry of the key, or found a page's
-        // worth and its last value is past the walk's last (a run left unwalked can only tie with it)
+        // they are the group's first runs if the walk covered every entry of the key, or found a page's
+        // worth and covered every entry up to the last one's value (ties included): fewer than cap
+        // entries come before it. For params and tags by their indexed prefix: never fewer than exact
         String last = (first.ascending() ? "max" : "min") + "(%s" + (metric ? ")" : " COLLATE \"C\")");
-        q.append(", gate AS MATERIALIZED (SELECT (SELECT count(*) FROM walk) < ")
-                .append(cap)
-                .append(" OR ((SELECT count(*) FROM walked) = ")
+        String upTo = metric
+                ? "o.value " + (first.ascending() ? "<=" : ">=") + " (SELECT " + String.format(last, "sort_value")
+                        + " FROM walked)"
+                : "left(o.value, 200) COLLATE \"C\" " + (first.ascending() ? "<=" : ">=") + " (SELECT left("
+                        + String.format(last, "sort_value") + ", 200) FROM walked)";
+        q.append(", gate AS MATERIALIZED (SELECT CASE WHEN (SELECT count(*) FROM walked) = ")
                 .append(n)
-                .append(" AND (SELECT ")
-                .append(String.format(last, "sort_value"))
-                .append(" FROM walked) <> (SELECT ")
-                .append(String.format(last, "value"))
-                .append(" FROM walk)) AS walked_enough)");
+                .append(" THEN (SELECT count(*) FROM (SELECT FROM tracking.")
+                .append(table)
+                .append(" o WHERE o.key = ")
+                .bind(key.key())
+                .append(numbers)
+                .append(" AND ")
+                .append(upTo)
+                .append(" LIMIT ")
+                .append(cap)
+                .append(") c) ELSE (SELECT count(*) FROM (SELECT FROM tracking.")
+                .append(table)
+                .append(" o WHERE o.key = ")
+                .bind(key.key())
+                .append(numbers)
+                .append(" LIMIT ")
+                .append(cap)
+                .append(") c) END < ")
+                .append(cap)
+                .append(" AS walked_enough)");
         // otherwise the experiment's runs are read and sorted (an order the key's index cannot give)
         q.append(", sorted AS MATERIALIZED (SELECT * FROM (SELECT ")
                 .append(COLUMNS)
