@@ -195,13 +195,7 @@ class RunSearchTest {
         double[] values = {1, Double.NaN, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, 0.5, Double.NaN};
         List<String> scored = new ArrayList<>();
         for (int i = 0; i < values.length; i++) {
-            scored.add(tracking.createRun(CreateRun.newBuilder()
-                            .setExperimentId(experiment)
-                            .setStartTime(1000 + i)
-                            .build())
-                    .getRun()
-                    .getInfo()
-                    .getRunId());
+            scored.add(runStartedAt(experiment, 1000 + i));
             tracking.logMetric(LogMetric.newBuilder()
                     .setRunId(scored.get(i))
                     .setKey("loss")
@@ -211,13 +205,7 @@ class RunSearchTest {
         }
         List<String> without = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
-            without.add(tracking.createRun(CreateRun.newBuilder()
-                            .setExperimentId(experiment)
-                            .setStartTime(2000 + i)
-                            .build())
-                    .getRun()
-                    .getInfo()
-                    .getRunId());
+            without.add(runStartedAt(experiment, 2000 + i));
         }
         List<String> descending = List.of(
                 scored.get(3),
@@ -266,13 +254,7 @@ class RunSearchTest {
         String[] values = {prefix + "b", "b", prefix + "a", "A", null, null};
         List<String> made = new ArrayList<>();
         for (int i = 0; i < values.length; i++) {
-            made.add(tracking.createRun(CreateRun.newBuilder()
-                            .setExperimentId(experiment)
-                            .setStartTime(1000 + i)
-                            .build())
-                    .getRun()
-                    .getInfo()
-                    .getRunId());
+            made.add(runStartedAt(experiment, 1000 + i));
             if (values[i] != null) {
                 tracking.logBatch(LogBatch.newBuilder()
                         .setRunId(made.get(i))
@@ -331,14 +313,18 @@ class RunSearchTest {
         }
     }
 
-    private String scored(String experiment, String key, double value, long start) {
-        String run = tracking.createRun(CreateRun.newBuilder()
+    private String runStartedAt(String experiment, long start) {
+        return tracking.createRun(CreateRun.newBuilder()
                         .setExperimentId(experiment)
                         .setStartTime(start)
                         .build())
                 .getRun()
                 .getInfo()
                 .getRunId();
+    }
+
+    private String scored(String experiment, String key, double value, long start) {
+        String run = runStartedAt(experiment, start);
         tracking.logMetric(LogMetric.newBuilder()
                 .setRunId(run)
                 .setKey(key)

@@ -161,13 +161,16 @@ public final class RunSearchSql {
                 .bind(key.key())
                 .append(metric ? " AND o.value <> 'NaN'::float8" : "")
                 .append(" WHERE ");
-        where(q, experimentIds, lifecycleStages, filter, snapshot);
-        q.append(" ORDER BY ")
-                .append(metric ? "o.value + 0" : "(o.value || '') COLLATE \"C\"")
-                .append(direction)
-                .append(", ");
-        orderKeys(q, rest);
-        q.append(TIE_BREAK).append(" LIMIT ").append(n).append(") g WHERE NOT (SELECT walked_enough FROM gate))");
+        gatedGroup(
+                q,
+                experimentIds,
+                lifecycleStages,
+                filter,
+                snapshot,
+                (metric ? "o.value + 0" : "(o.value || '') COLLATE \"C\"") + direction + ", ",
+                rest,
+                n,
+                "NOT (SELECT walked_enough FROM gate)");
         q.append(", present AS MATERIALIZED (SELECT * FROM walked WHERE (SELECT walked_enough FROM gate)")
                 .append(" UNION ALL SELECT * FROM sorted)");
         // each later group only if the earlier came short: the gate sits above the group's plan, which
@@ -180,17 +183,7 @@ public final class RunSearchSql {
                     .append(" JOIN tracking.runs r ON r.run_uuid = o.run_uuid WHERE o.key = ")
                     .bind(key.key())
                     .append(" AND o.value = 'NaN'::float8 AND ");
-            where(q, experimentIds, lifecycleStages, filter, snapshot);
-            q.append(" ORDER BY ");
-            orderKeys(q, rest);
-            q.append(TIE_BREAK)
-                    .append(" LIMIT ")
-                    .append(n)
-                    .append(") g WHERE ")
-                    .append(earlier)
-                    .append(" < ")
-                    .append(n)
-                    .append(")");
+            gatedGroup(q, experimentIds, lifecycleStages, filter, snapshot, "", rest, n, earlier + " < " + n);
             earlier += " + (SELECT count(*) FROM nans)";
         }
         q.append(", missing AS MATERIALIZED (SELECT * FROM (SELECT ");
@@ -204,17 +197,7 @@ public final class RunSearchSql {
                 // OFFSET 0 keeps it a probe per run: an anti-join may read the key's entries in every
                 // experiment
                 .append(" OFFSET 0) AND ");
-        where(q, experimentIds, lifecycleStages, filter, snapshot);
-        q.append(" ORDER BY ");
-        orderKeys(q, rest);
-        q.append(TIE_BREAK)
-                .append(" LIMIT ")
-                .append(n)
-                .append(") g WHERE ")
-                .append(earlier)
-                .append(" < ")
-                .append(n)
-                .append(")");
+        gatedGroup(q, experimentIds, lifecycleStages, filter, snapshot, "", rest, n, earlier + " < " + n);
         q.append(" SELECT ")
                 .append(COLUMNS)
                 .append(" FROM (SELECT 0 AS sort_group, * FROM present")
@@ -229,6 +212,33 @@ public final class RunSearchSql {
             q.append(" OFFSET ").append(Long.toString(offset));
         }
         return q;
+    }
+
+    /**
+     * Ends a group of a keyed search begun with {@code SELECT * FROM (SELECT … WHERE}: the searched
+     * runs and the filter, the group's order ({@code first} — ending in ", " — the other keys, the
+     * tie-break), at most {@code n} runs, and the gate above it all, so that a group whose gate is
+     * false never starts its plan.
+     */
+    private static void gatedGroup(
+            SqlQuery q,
+            Long[] experimentIds,
+            String[] lifecycleStages,
+            List<Comparison> filter,
+            long snapshot,
+            String first,
+            List<OrderBy> rest,
+            String n,
+            String gate) {
+        where(q, experimentIds, lifecycleStages, filter, snapshot);
+        q.append(" ORDER BY ").append(first);
+        orderKeys(q, rest);
+        q.append(TIE_BREAK)
+                .append(" LIMIT ")
+                .append(n)
+                .append(") g WHERE ")
+                .append(gate)
+                .append(")");
     }
 
     /** The runs searched (experiments, lifecycle stages, up to the snapshot) and the filter's clauses. */
