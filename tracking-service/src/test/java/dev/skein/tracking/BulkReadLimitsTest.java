@@ -121,13 +121,7 @@ class BulkReadLimitsTest {
             // connection closed (had it gone on to the second run, it would wait for the lock), and
             // its place given back
             TestInfra.await("the stopped read's connection to close", Duration.ofSeconds(30), () -> gone(reader));
-            await(
-                    "the stopped read to give its place back",
-                    Duration.ofSeconds(30),
-                    () -> meters.get("skein.tracking.bulk.reads.running")
-                                    .gauge()
-                                    .value()
-                            == 0);
+            await("the stopped read to give its place back", Duration.ofSeconds(30), () -> running() == 0);
             assertThat(stopped(reason)).isEqualTo(stoppedBefore + 1);
             c.rollback();
         }
@@ -147,13 +141,11 @@ class BulkReadLimitsTest {
                 .withSubscriber(
                         UniAssertSubscriber.create(io.smallrye.mutiny.Context.of(AnswerDelivery.KEY, delivery)));
         answer.awaitItem(Duration.ofSeconds(30));
-        assertThat(meters.get("skein.tracking.bulk.reads.running").gauge().value())
-                .isEqualTo(1);
+        assertThat(running()).isEqualTo(1);
         assertThat(fails(ErrorCode.REQUEST_LIMIT_EXCEEDED, () -> tracking.getMetricHistoryBulk(reads.bulk())))
                 .startsWith("Too many metric history bulk reads are running");
         delivery.run();
-        assertThat(meters.get("skein.tracking.bulk.reads.running").gauge().value())
-                .isEqualTo(0);
+        assertThat(running()).isEqualTo(0);
         assertThat(tracking.getMetricHistoryBulk(reads.bulk()).getMetricsCount())
                 .isEqualTo(1);
     }
@@ -181,16 +173,18 @@ class BulkReadLimitsTest {
             await(
                     "the stopped read whose database no longer answers to give its place back",
                     Duration.ofSeconds(60),
-                    () -> meters.get("skein.tracking.bulk.reads.running")
-                                    .gauge()
-                                    .value()
-                            == 0);
+                    () -> running() == 0);
             assertThat(abandoned()).isEqualTo(abandonedBefore + 1);
         } finally {
             FreezingDatabaseProxy.thaw();
         }
         assertThat(tracking.getMetricHistoryBulk(reads.bulk()).getMetricsCount())
                 .isEqualTo(1);
+    }
+
+    /** Places held now (the gauge skein_tracking_bulk_reads_running). */
+    private double running() {
+        return meters.get("skein.tracking.bulk.reads.running").gauge().value();
     }
 
     private double abandoned() {
