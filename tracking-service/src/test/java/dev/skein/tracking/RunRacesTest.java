@@ -15,7 +15,9 @@ import dev.skein.proto.tracking.v1.DeleteExperiment;
 import dev.skein.proto.tracking.v1.DeleteRun;
 import dev.skein.proto.tracking.v1.LogModel;
 import dev.skein.proto.tracking.v1.RestoreRun;
+import dev.skein.proto.tracking.v1.Run;
 import dev.skein.proto.tracking.v1.RunStatus;
+import dev.skein.proto.tracking.v1.RunTag;
 import dev.skein.proto.tracking.v1.TrackingServiceGrpc.TrackingServiceBlockingStub;
 import dev.skein.proto.tracking.v1.UpdateRun;
 import io.grpc.StatusRuntimeException;
@@ -159,6 +161,108 @@ class RunRacesTest {
                         .as("run %s of deleted experiment %s", run, exp)
                         .isEqualTo("deleted");
             }
+        }
+    }
+
+    @Test
+    void shouldCreateEveryRunOfABurstOnceWithItsTagsAndItsEvent() throws Exception {
+        List<String> experiments = List.of(newExperiment(tracking), newExperiment(tracking), newExperiment(tracking));
+        Map<String, String> experimentOf = new java.util.concurrent.ConcurrentHashMap<>();
+        run(16, writer -> {
+            for (int i = 0; i < 25; i++) {
+                String exp = experiments.get((writer + i) % experiments.size());
+                String name = "burst-" + writer + "-" + i;
+                Run run = tracking.createRun(CreateRun.newBuilder()
+                                .setExperimentId(exp)
+                                .setRunName(name)
+                                .setStartTime(1_000L + i)
+                                .addTags(RunTag.newBuilder().setKey("writer").setValue(Integer.toString(writer)))
+                                .build())
+                        .getRun();
+                assertThat(run.getInfo().getRunName()).isEqualTo(name);
+                assertThat(run.getInfo().getExperimentId()).isEqualTo(exp);
+                assertThat(experimentOf.put(run.getInfo().getRunId(), exp))
+                        .as("a run id given twice")
+                        .isNull();
+            }
+        });
+        assertThat(experimentOf).hasSize(16 * 25);
+        for (Map.Entry<String, String> created : experimentOf.entrySet()) {
+            Run stored = Grpc.getRun(tracking, created.getKey());
+            assertThat(stored.getInfo().getExperimentId()).isEqualTo(created.getValue());
+            assertThat(stored.getInfo().getArtifactUri()).endsWith(created.getKey() + "/artifacts");
+            assertThat(stored.getData().getTagsList())
+                    .extracting(RunTag::getKey)
+                    .containsExactly("mlflow.runName", "writer");
+        }
+        Map<String, List<Event>> events = publishedEvents(experimentOf.keySet());
+        assertThat(events).hasSize(experimentOf.size());
+        events.forEach((run, list) -> assertThat(list)
+                .as("events of run %s", run)
+                .extracting(e -> e.header("ce_type"))
+                .containsExactly("dev.skein.tracking.run.created.v1"));
+    }
+
+    @Test
+    void shouldRefuseOnlyTheRunWhoseValueCannotBeStoredWhenCreatedWithOthers() throws Exception {
+        String exp = newExperiment(tracking);
+        List<String> refusals = java.util.Collections.synchronizedList(new ArrayList<>());
+        run(16, writer -> {
+            CreateRun.Builder request = CreateRun.newBuilder().setExperimentId(exp);
+            if (writer == 7) {
+                request.addTags(RunTag.newBuilder().setKey("note").setValue("nul \u0000 inside"));
+            }
+            try {
+                tracking.createRun(request.build());
+            } catch (StatusRuntimeException e) {
+                assertThat(writer).as("only the run with NUL is refused").isEqualTo(7);
+                assertThat(GrpcErrors.errorCode(e)).isEqualTo(ErrorCode.INVALID_PARAMETER_VALUE);
+                refusals.add(e.getStatus().getDescription());
+            }
+        });
+        assertThat(refusals).singleElement().asString().contains("NUL");
+        try (Connection c = TestInfra.connect(ServiceTestResource.TEST_DATABASE);
+                PreparedStatement s = c.prepareStatement("SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1"
+                        + " FROM tracking.tags t WHERE t.run_uuid = r.run_uuid AND t.key = 'note'))"
+                        + " FROM tracking.runs r WHERE experiment_id = ?")) {
+            s.setLong(1, Long.parseLong(exp));
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                assertThat(rs.getLong(1)).as("runs created").isEqualTo(15);
+                assertThat(rs.getLong(2)).as("runs with the refused tag").isZero();
+            }
+        }
+    }
+
+    @Test
+    void shouldKeepCreatingRunsInOtherExperimentsWhileOneIsLocked() throws Exception {
+        String locked = newExperiment(tracking);
+        String other = newExperiment(tracking);
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try (Connection c = TestInfra.connect(ServiceTestResource.TEST_DATABASE)) {
+            c.setAutoCommit(false);
+            try (PreparedStatement s =
+                    c.prepareStatement("SELECT 1 FROM tracking.experiments WHERE experiment_id = ? FOR UPDATE")) {
+                s.setLong(1, Long.parseLong(locked));
+                s.executeQuery().close();
+            }
+            List<Future<String>> waiting = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                waiting.add(pool.submit(() -> newRun(tracking, locked)));
+            }
+            TestInfra.backendWaitingForALock(ServiceTestResource.TEST_DATABASE, "FOR SHARE");
+            for (int i = 0; i < 10; i++) {
+                String run = newRun(tracking.withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS), other);
+                assertThat(stored(run)[0]).isEqualTo("active");
+            }
+            assertThat(waiting).as("runs of the locked experiment still wait").noneMatch(Future::isDone);
+            c.rollback();
+            for (Future<String> run : waiting) {
+                assertThat(stored(run.get(30, java.util.concurrent.TimeUnit.SECONDS))[0])
+                        .isEqualTo("active");
+            }
+        } finally {
+            pool.shutdownNow();
         }
     }
 

@@ -26,6 +26,29 @@ public interface TrackingConfig {
 
     Statistics statistics();
 
+    RunCreation runCreation();
+
+    /**
+     * runs/create writes the runs asked for at about the same time together, in one transaction per
+     * group (their rows, tags and events).
+     */
+    interface RunCreation {
+        /** Most runs one transaction writes. */
+        @WithDefault("256")
+        int maxBatch();
+
+        /** Groups written at once, each on its own connection. */
+        @WithDefault("2")
+        int maxConcurrentBatches();
+
+        /**
+         * Runs that may wait for a group; past it runs/create is refused with REQUEST_LIMIT_EXCEEDED
+         * (429) before any work, so a flood cannot fill the heap.
+         */
+        @WithDefault("10000")
+        int maxQueued();
+    }
+
     /**
      * Keeping the planner's statistics of the searched tables (runs, latest_metrics, params, tags)
      * current: a table is analysed once at least {@code min-changes} of its rows, and at least {@code

@@ -13,7 +13,6 @@ import dev.skein.tracking.RunView;
 import dev.skein.tracking.ViewType;
 import dev.skein.tracking.messaging.OutboxPublisher;
 import dev.skein.tracking.messaging.RunEvents;
-import dev.skein.tracking.repository.ExperimentRepository;
 import dev.skein.tracking.repository.RunDataRepository;
 import dev.skein.tracking.repository.RunRepository;
 import dev.skein.tracking.repository.RunTagRepository;
@@ -41,23 +40,23 @@ public class RunService {
 
     private final RunRepository runs;
     private final RunTagRepository runTags;
-    private final ExperimentRepository experiments;
     private final RunEvents events;
     private final OutboxPublisher publisher;
     private final RunDataRepository data;
     private final SearchRepository search;
+    private final RunCreator creator;
 
     public RunService(
             RunRepository runs,
             RunTagRepository runTags,
-            ExperimentRepository experiments,
             RunEvents events,
             OutboxPublisher publisher,
             RunDataRepository data,
-            SearchRepository search) {
+            SearchRepository search,
+            RunCreator creator) {
+        this.creator = creator;
         this.runs = runs;
         this.runTags = runTags;
-        this.experiments = experiments;
         this.events = events;
         this.publisher = publisher;
         this.data = data;
@@ -82,42 +81,15 @@ public class RunService {
         }
         String name = runName != null && !runName.isEmpty() ? runName : tagName != null ? tagName : RunNames.generate();
         tags.putIfAbsent(RunTag.RUN_NAME, name);
-        // FOR SHARE: an experiment delete (which locks the row FOR UPDATE) waits for this run to be
-        // created, and then deletes it too; or it went first, and this sees the experiment deleted.
-        return Panache.withTransaction(() -> experiments
-                        .findById(id, LockModeType.PESSIMISTIC_READ)
-                        .map(e -> ExperimentService.requireActive(e, expId))
-                        .flatMap(e -> {
-                            Run run = new Run();
-                            run.runUuid = UUID.randomUUID().toString().replace("-", "");
-                            run.experimentId = id;
-                            run.name = name;
-                            run.userId = userId;
-                            run.status = "RUNNING";
-                            run.startTime = startTime != null ? startTime : System.currentTimeMillis();
-                            run.lifecycleStage = Run.ACTIVE;
-                            run.artifactUri =
-                                    ExperimentService.join(stripSlash(e.artifactLocation), run.runUuid + "/artifacts");
-                            List<RunTag> rows = new ArrayList<>();
-                            tags.forEach((k, v) -> rows.add(new RunTag(run.runUuid, k, v)));
-                            return runs.persist(run)
-                                    .flatMap(saved -> runTags.persist(rows.stream()))
-                                    .flatMap(saved -> publisher.append(List.of(events.created(run))))
-                                    .map(saved -> new RunView(
-                                            run,
-                                            List.of(),
-                                            List.of(),
-                                            tags.entrySet().stream()
-                                                    .map(en -> new KeyValue(en.getKey(), en.getValue()))
-                                                    .sorted(java.util.Comparator.comparing(KeyValue::key))
-                                                    .toList(),
-                                            List.of()));
-                        }))
-                .invoke(publisher::wake);
-    }
-
-    private static String stripSlash(String location) {
-        return location.endsWith("/") ? location.substring(0, location.length() - 1) : location;
+        Run run = new Run();
+        run.runUuid = UUID.randomUUID().toString().replace("-", "");
+        run.experimentId = id;
+        run.name = name;
+        run.userId = userId;
+        run.status = "RUNNING";
+        run.startTime = startTime != null ? startTime : System.currentTimeMillis();
+        run.lifecycleStage = Run.ACTIVE;
+        return creator.create(expId, run, tags);
     }
 
     /**
