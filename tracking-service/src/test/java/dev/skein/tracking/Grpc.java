@@ -15,6 +15,7 @@ import dev.skein.proto.tracking.v1.GetRun;
 import dev.skein.proto.tracking.v1.LogBatch;
 import dev.skein.proto.tracking.v1.Metric;
 import dev.skein.proto.tracking.v1.Run;
+import dev.skein.proto.tracking.v1.SearchRuns;
 import dev.skein.proto.tracking.v1.TrackingServiceGrpc.TrackingServiceBlockingStub;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -43,6 +44,19 @@ public final class Grpc {
                 .getRun()
                 .getInfo()
                 .getRunId();
+    }
+
+    /** A runs/search answer as the gateway writes it: its chunks' runs in order, the last chunk's token. */
+    static SearchRuns.Response searchRuns(TrackingServiceBlockingStub t, SearchRuns request) {
+        SearchRuns.Response.Builder whole = SearchRuns.Response.newBuilder();
+        t.searchRuns(request).forEachRemaining(chunk -> {
+            whole.addAllRuns(chunk.getRunsList());
+            whole.clearNextPageToken();
+            if (chunk.hasNextPageToken()) {
+                whole.setNextPageToken(chunk.getNextPageToken());
+            }
+        });
+        return whole.build();
     }
 
     static Run getRun(TrackingServiceBlockingStub t, String runId) {

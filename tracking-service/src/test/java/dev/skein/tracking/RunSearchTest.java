@@ -94,7 +94,7 @@ class RunSearchTest {
         for (String o : orderBy) {
             b.addOrderBy(o);
         }
-        return tracking.searchRuns(b.build()).getRunsList().stream()
+        return Grpc.searchRuns(tracking, b.build()).getRunsList().stream()
                 .map(r -> r.getInfo().getRunId())
                 .toList();
     }
@@ -125,6 +125,28 @@ class RunSearchTest {
                 .containsExactlyInAnyOrderElementsOf(runs(0, 3));
         assertThat(search("run_id NOT IN ('" + runs.get(0) + "')")).containsExactlyInAnyOrderElementsOf(runs(1, 2, 3));
         assertThat(search("attribute.end_time = 5000")).containsExactly(runs.get(1));
+    }
+
+    @Test
+    void shouldMatchWholeParamAndTagValuesWhateverTheirLength() {
+        String prefix = "p".repeat(200);
+        String[] values = {"abc", "abc" + "x".repeat(198), prefix + "one", prefix + "two", "abd"};
+        for (int i = 0; i < values.length; i++) {
+            tracking.logBatch(LogBatch.newBuilder()
+                    .setRunId(runs.get(i % 4))
+                    .addParams(Param.newBuilder().setKey("v" + i / 4).setValue(values[i]))
+                    .addTags(RunTag.newBuilder().setKey("long").setValue(values[i]))
+                    .build());
+        }
+        // run 0 holds "abc" as v0 and "abd" as v1 (tag: the last one written)
+        assertThat(search("params.v0 = 'abc'")).containsExactly(runs.get(0));
+        assertThat(search("params.v0 = '" + values[1] + "'")).containsExactly(runs.get(1));
+        assertThat(search("params.v0 = '" + values[2] + "'")).containsExactly(runs.get(2));
+        assertThat(search("params.v0 = '" + prefix + "'")).isEmpty();
+        assertThat(search("params.v1 = 'abd'")).containsExactly(runs.get(0));
+        assertThat(search("tags.long = '" + values[3] + "'")).containsExactly(runs.get(3));
+        assertThat(search("tags.long = 'abc'")).isEmpty();
+        assertThat(search("tags.long = 'abd'")).containsExactly(runs.get(0));
     }
 
     @Test
@@ -234,12 +256,13 @@ class RunSearchTest {
                     .containsExactlyElementsOf(ascending);
         }
         // a filter applies to every group; a NaN never matches a comparison
-        assertThat(tracking
-                        .searchRuns(SearchRuns.newBuilder()
-                                .addExperimentIds(experiment)
-                                .setFilter("metrics.loss < 2")
-                                .addOrderBy("metrics.loss DESC")
-                                .build())
+        assertThat(Grpc.searchRuns(
+                                tracking,
+                                SearchRuns.newBuilder()
+                                        .addExperimentIds(experiment)
+                                        .setFilter("metrics.loss < 2")
+                                        .addOrderBy("metrics.loss DESC")
+                                        .build())
                         .getRunsList()
                         .stream()
                         .map(r -> r.getInfo().getRunId())
@@ -334,6 +357,49 @@ class RunSearchTest {
         return run;
     }
 
+    @Test
+    void shouldPageAfterTheLastRunOfEachPageThroughTiesAndRunsWithoutAStartTime() throws Exception {
+        String tied = newExperiment(tracking);
+        String longPrefix = "q".repeat(200);
+        try (java.sql.Connection c = dev.skein.common.testing.TestInfra.connect(
+                        dev.skein.common.testing.ServiceTestResource.TEST_DATABASE);
+                java.sql.Statement s = c.createStatement()) {
+            String run = "md5('" + tied + "-' || g)";
+            // 40 runs: four values, start times 5, 6 or none; NaN and no value for a few
+            s.execute("INSERT INTO tracking.runs (run_uuid, experiment_id, status, start_time, artifact_uri) SELECT "
+                    + run + ", " + tied + ", 'FINISHED', CASE g % 3 WHEN 0 THEN NULL ELSE 4 + g % 3 END,"
+                    + " 'mlflow-artifacts:/x' FROM generate_series(1, 40) g");
+            s.execute("INSERT INTO tracking.latest_metrics (run_uuid, key, step, timestamp, value) SELECT " + run
+                    + ", 'tie', 0, 1, CASE WHEN g % 13 = 0 THEN 'NaN'::float8 ELSE g % 4 END"
+                    + " FROM generate_series(1, 40) g WHERE g % 17 <> 0");
+            s.execute("INSERT INTO tracking.params (run_uuid, key, value) SELECT " + run + ", 'tie', '" + longPrefix
+                    + "' || (g % 4) FROM generate_series(1, 40) g WHERE g % 11 <> 0");
+        }
+        for (String order : List.of("metrics.tie DESC", "metrics.tie ASC", "params.tie DESC", "params.tie ASC")) {
+            List<String> whole = pages(tied, order, 1000);
+            assertThat(whole).as(order).hasSize(40).doesNotHaveDuplicates();
+            for (int pageSize : new int[] {1, 3, 7}) {
+                assertThat(pages(tied, order, pageSize))
+                        .as("%s, %d a page", order, pageSize)
+                        .containsExactlyElementsOf(whole);
+            }
+        }
+        // a token that says where a metric's page ended must hold a number
+        String forged = java.util.Base64.getEncoder()
+                .encodeToString("{\"offset\":3,\"snapshot\":1,\"after\":{\"value\":\"x\",\"start\":null,\"run\":\"r\"}}"
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(Grpc.fails(
+                        ErrorCode.INVALID_PARAMETER_VALUE,
+                        () -> Grpc.searchRuns(
+                                tracking,
+                                SearchRuns.newBuilder()
+                                        .addExperimentIds(tied)
+                                        .addOrderBy("metrics.tie DESC")
+                                        .setPageToken(forged)
+                                        .build())))
+                .contains("Invalid page token");
+    }
+
     private List<String> pages(String experiment, String orderBy, int pageSize) {
         SearchRuns.Builder request = SearchRuns.newBuilder()
                 .addExperimentIds(experiment)
@@ -341,7 +407,7 @@ class RunSearchTest {
                 .addOrderBy(orderBy);
         List<String> seen = new ArrayList<>();
         while (true) {
-            SearchRuns.Response page = tracking.searchRuns(request.build());
+            SearchRuns.Response page = Grpc.searchRuns(tracking, request.build());
             page.getRunsList().forEach(r -> seen.add(r.getInfo().getRunId()));
             if (!page.hasNextPageToken()) {
                 return seen;
@@ -357,7 +423,7 @@ class RunSearchTest {
                 SearchRuns.newBuilder().addExperimentIds(exp).setMaxResults(3).addOrderBy("attributes.run_name");
         int pages = 0;
         while (true) {
-            SearchRuns.Response page = tracking.searchRuns(request.build());
+            SearchRuns.Response page = Grpc.searchRuns(tracking, request.build());
             pages++;
             page.getRunsList().forEach(r -> seen.add(r.getInfo().getRunId()));
             if (!page.hasNextPageToken()) {
@@ -367,7 +433,8 @@ class RunSearchTest {
         }
         assertThat(pages).isEqualTo(2);
         assertThat(seen).containsExactlyElementsOf(runs(0, 1, 2, 3));
-        SearchRuns.Response exact = tracking.searchRuns(
+        SearchRuns.Response exact = Grpc.searchRuns(
+                tracking,
                 SearchRuns.newBuilder().addExperimentIds(exp).setMaxResults(4).build());
         assertThat(exact.getRunsCount()).isEqualTo(4);
         assertThat(exact.hasNextPageToken()).as("no token when nothing follows").isFalse();
@@ -385,19 +452,19 @@ class RunSearchTest {
                 .setMaxResults(3)
                 .addOrderBy("metrics.score DESC");
         List<String> seen = new ArrayList<>();
-        SearchRuns.Response page = tracking.searchRuns(request.build());
+        SearchRuns.Response page = Grpc.searchRuns(tracking, request.build());
         page.getRunsList().forEach(r -> seen.add(r.getInfo().getRunId()));
         // runs created while the client pages, all sorting before what it has seen
         List<String> created =
                 List.of(scoredRun(experiment, 100), scoredRun(experiment, 101), scoredRun(experiment, 102));
         while (page.hasNextPageToken()) {
-            page = tracking.searchRuns(
-                    request.setPageToken(page.getNextPageToken()).build());
+            page = Grpc.searchRuns(
+                    tracking, request.setPageToken(page.getNextPageToken()).build());
             page.getRunsList().forEach(r -> seen.add(r.getInfo().getRunId()));
         }
         assertThat(seen).containsExactlyElementsOf(reversed(scored));
         // a new search sees them
-        List<String> fresh = tracking.searchRuns(request.clearPageToken().build()).getRunsList().stream()
+        List<String> fresh = Grpc.searchRuns(tracking, request.clearPageToken().build()).getRunsList().stream()
                 .map(r -> r.getInfo().getRunId())
                 .toList();
         assertThat(fresh).containsExactlyElementsOf(reversed(created));
@@ -421,13 +488,65 @@ class RunSearchTest {
     }
 
     @Test
+    void shouldAnswerALargePageInChunksOfRunsWithTheirDataInOrder() throws Exception {
+        String big = newExperiment(tracking);
+        try (java.sql.Connection c = dev.skein.common.testing.TestInfra.connect(
+                        dev.skein.common.testing.ServiceTestResource.TEST_DATABASE);
+                java.sql.Statement s = c.createStatement()) {
+            String run = "md5('" + big + "-' || g)";
+            s.execute("INSERT INTO tracking.runs (run_uuid, experiment_id, status, start_time, artifact_uri) SELECT "
+                    + run + ", " + big + ", 'FINISHED', g, 'mlflow-artifacts:/x' FROM generate_series(1, 450) g");
+            s.execute("INSERT INTO tracking.params (run_uuid, key, value) SELECT " + run + ", 'g', g::text"
+                    + " FROM generate_series(1, 450) g");
+            s.execute("INSERT INTO tracking.latest_metrics (run_uuid, key, step, timestamp, value) SELECT " + run
+                    + ", 'm', 0, 1, g FROM generate_series(1, 450) g");
+        }
+        SearchRuns.Builder request = SearchRuns.newBuilder()
+                .addExperimentIds(big)
+                .setMaxResults(1000)
+                .addOrderBy("metrics.m DESC");
+        List<SearchRuns.Response> chunks = new ArrayList<>();
+        tracking.searchRuns(request.build()).forEachRemaining(chunks::add);
+        assertThat(chunks).hasSize(3).allSatisfy(chunk -> assertThat(chunk.getRunsCount())
+                .isLessThanOrEqualTo(200));
+        List<Run> all =
+                chunks.stream().flatMap(chunk -> chunk.getRunsList().stream()).toList();
+        assertThat(all).hasSize(450);
+        for (int i = 0; i < all.size(); i++) {
+            Run r = all.get(i);
+            double value = 450.0 - i;
+            String g = Integer.toString(450 - i);
+            assertThat(r.getData().getMetricsList()).singleElement().satisfies(m -> assertThat(m.getValue())
+                    .isEqualTo(value));
+            assertThat(r.getData().getParamsList()).singleElement().satisfies(p -> assertThat(p.getValue())
+                    .isEqualTo(g));
+        }
+        assertThat(chunks).noneMatch(SearchRuns.Response::hasNextPageToken);
+        // a page of 300: its token comes with its last chunk only
+        chunks.clear();
+        tracking.searchRuns(request.setMaxResults(300).build()).forEachRemaining(chunks::add);
+        assertThat(chunks).extracting(SearchRuns.Response::getRunsCount).containsExactly(200, 100);
+        assertThat(chunks).extracting(SearchRuns.Response::hasNextPageToken).containsExactly(false, true);
+        SearchRuns.Response rest = Grpc.searchRuns(
+                tracking, request.setPageToken(chunks.get(1).getNextPageToken()).build());
+        assertThat(rest.getRunsList())
+                .extracting(r -> r.getData().getParams(0).getValue())
+                .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, 150)
+                        .mapToObj(i -> Integer.toString(151 - i))
+                        .toList());
+        assertThat(rest.hasNextPageToken()).isFalse();
+    }
+
+    @Test
     void shouldHonourViewTypesAndReturnFullRunData() {
         tracking.deleteRun(DeleteRun.newBuilder().setRunId(runs.get(0)).build());
         assertThat(search("")).doesNotContain(runs.get(0));
-        var deleted = tracking.searchRuns(SearchRuns.newBuilder()
-                .addExperimentIds(exp)
-                .setRunViewType(ViewType.DELETED_ONLY)
-                .build());
+        var deleted = Grpc.searchRuns(
+                tracking,
+                SearchRuns.newBuilder()
+                        .addExperimentIds(exp)
+                        .setRunViewType(ViewType.DELETED_ONLY)
+                        .build());
         assertThat(deleted.getRunsList())
                 .extracting(r -> r.getInfo().getRunId())
                 .containsExactly(runs.get(0));
@@ -435,10 +554,12 @@ class RunSearchTest {
         assertThat(full.getData().getMetricsCount()).isEqualTo(1);
         assertThat(full.getData().getParamsCount()).isEqualTo(1);
         assertThat(full.getInputs().getDatasetInputsCount()).isEqualTo(1);
-        var all = tracking.searchRuns(SearchRuns.newBuilder()
-                .addExperimentIds(exp)
-                .setRunViewType(ViewType.ALL)
-                .build());
+        var all = Grpc.searchRuns(
+                tracking,
+                SearchRuns.newBuilder()
+                        .addExperimentIds(exp)
+                        .setRunViewType(ViewType.ALL)
+                        .build());
         assertThat(all.getRunsCount()).isEqualTo(4);
     }
 }

@@ -80,9 +80,9 @@ public class TrackingGrpcService extends MutinyTrackingServiceGrpc.TrackingServi
     }
 
     /**
-     * The generated binding, except three methods. GetMetricHistory: Quarkus's Mutiny bridge drains a
-     * stream as fast as PostgreSQL answers, so a slow reader would fill this service's heap; it is
-     * served here with the call's readiness deciding when the next chunk is read. The two bulk history
+     * The generated binding, except four methods. GetMetricHistory and SearchRuns: Quarkus's Mutiny
+     * bridge drains a stream as fast as PostgreSQL answers, so a slow reader would fill this service's
+     * heap; they are served here with the call's readiness deciding when the next chunk is read. The two bulk history
      * reads: the bridge never cancels a unary method's Uni when the client cancels the call (and the
      * Vert.x gRPC server gives the call no cancellable {@code io.grpc.Context}), so they are bound here
      * to the call's cancel signal, which stops their remaining queries.
@@ -92,6 +92,7 @@ public class TrackingGrpcService extends MutinyTrackingServiceGrpc.TrackingServi
         ServerServiceDefinition generated = super.bindService();
         Set<String> own = Set.of(
                 TrackingServiceGrpc.getGetMetricHistoryMethod().getFullMethodName(),
+                TrackingServiceGrpc.getSearchRunsMethod().getFullMethodName(),
                 TrackingServiceGrpc.getGetMetricHistoryBulkMethod().getFullMethodName(),
                 TrackingServiceGrpc.getGetMetricHistoryBulkIntervalMethod().getFullMethodName());
         ServerServiceDefinition.Builder service = ServerServiceDefinition.builder(generated.getServiceDescriptor());
@@ -104,6 +105,10 @@ public class TrackingGrpcService extends MutinyTrackingServiceGrpc.TrackingServi
                 TrackingServiceGrpc.getGetMetricHistoryMethod(),
                 ServerCalls.asyncServerStreamingCall(
                         (request, responses) -> ReadySender.send(getMetricHistory(request), responses, errors)));
+        service.addMethod(
+                TrackingServiceGrpc.getSearchRunsMethod(),
+                ServerCalls.asyncServerStreamingCall(
+                        (request, responses) -> ReadySender.send(searchRuns(request), responses, errors)));
         service.addMethod(
                 TrackingServiceGrpc.getGetMetricHistoryBulkMethod(), cancelledWithTheCall(this::getMetricHistoryBulk));
         service.addMethod(
@@ -295,19 +300,19 @@ public class TrackingGrpcService extends MutinyTrackingServiceGrpc.TrackingServi
     }
 
     @Override
-    public Uni<SearchRuns.Response> searchRuns(SearchRuns r) {
-        return unary(() -> runs.search(
+    public Multi<SearchRuns.Response> searchRuns(SearchRuns r) {
+        return streaming(() -> runs.search(
                         r.getExperimentIdsList(),
                         optional(r.hasFilter(), r.getFilter()),
                         ProtoMapper.viewType(r.getRunViewType()),
                         r.getMaxResults(),
                         r.getOrderByList(),
                         optional(r.hasPageToken(), r.getPageToken()))
-                .map(page -> {
+                .map(chunk -> {
                     SearchRuns.Response.Builder b = SearchRuns.Response.newBuilder();
-                    page.items().forEach(run -> b.addRuns(ProtoMapper.run(run)));
-                    if (page.nextPageToken() != null) {
-                        b.setNextPageToken(page.nextPageToken());
+                    chunk.items().forEach(run -> b.addRuns(ProtoMapper.run(run)));
+                    if (chunk.nextPageToken() != null) {
+                        b.setNextPageToken(chunk.nextPageToken());
                     }
                     return b.build();
                 }));

@@ -40,10 +40,20 @@ public class SearchRepository {
                 .map(rows -> rows.iterator().next().getLong(0));
     }
 
-    public Uni<List<Run>> runs(SqlQuery query) {
+    /**
+     * A run a search found, with where a search ordered by a key placed it: its group (0: it has a
+     * value, for a metric a number; 1: NaN; 2: none) and that value; both null in other orders.
+     */
+    public record Found(Run run, Integer sortGroup, Object sortValue) {}
+
+    public Uni<List<Found>> runs(SqlQuery query) {
         return pool.preparedQuery(query.sql()).execute(query.tuple()).map(rows -> {
-            List<Run> runs = new ArrayList<>(rows.size());
-            rows.forEach(r -> runs.add(Rows.run(r)));
+            List<Found> runs = new ArrayList<>(rows.size());
+            boolean ranked = rows.columnsNames().contains("sort_group");
+            rows.forEach(r -> runs.add(new Found(
+                    Rows.run(r),
+                    ranked ? r.getInteger("sort_group") : null,
+                    ranked ? r.getValue("sort_value") : null)));
             return runs;
         });
     }

@@ -35,6 +35,19 @@ public final class RunSearchSql {
 
     private RunSearchSql() {}
 
+    /**
+     * Where the previous page of a search ordered by one metric, param or tag ended: its last run's
+     * value of the key (a metric's as {@link Double#toString}), start time and id. The next page is
+     * the runs after it in the search's order (keyset paging), so it walks from there instead of
+     * from the first run again. Only for a last run that has the key (a metric's: a number).
+     */
+    public record After(String value, Long startTime, String runId) {}
+
+    /** Whether pages of a search in this order can start {@link After} a run. */
+    public static boolean keyset(List<OrderBy> orderBy) {
+        return orderBy.size() == 1 && KEYED.contains(orderBy.get(0).field().type());
+    }
+
     public static SqlQuery build(
             Long[] experimentIds,
             String[] lifecycleStages,
@@ -43,8 +56,37 @@ public final class RunSearchSql {
             int limit,
             long offset,
             long snapshot) {
+        return build(experimentIds, lifecycleStages, filter, orderBy, limit, offset, snapshot, null);
+    }
+
+    /**
+     * The search's statement; with {@code after} (only where {@link #keyset} holds) the page starts
+     * after that run and {@code offset} is not used. A statement ordered by a key also returns each
+     * run's {@code sort_group} (0: it has a value — for a metric a number; 1: NaN; 2: none) and its
+     * {@code sort_value}.
+     */
+    public static SqlQuery build(
+            Long[] experimentIds,
+            String[] lifecycleStages,
+            List<Comparison> filter,
+            List<OrderBy> orderBy,
+            int limit,
+            long offset,
+            long snapshot,
+            After after) {
         if (!orderBy.isEmpty() && KEYED.contains(orderBy.get(0).field().type())) {
-            return byKey(experimentIds, lifecycleStages, filter, orderBy, limit, offset, snapshot);
+            if (after != null && !keyset(orderBy)) {
+                throw new IllegalArgumentException("keyset paging needs a single metric, param or tag order");
+            }
+            return byKey(
+                    experimentIds,
+                    lifecycleStages,
+                    filter,
+                    orderBy,
+                    limit,
+                    after != null ? 0 : offset,
+                    snapshot,
+                    after);
         }
         SqlQuery q = new SqlQuery().append("SELECT ").append(COLUMNS).append(" FROM tracking.runs r WHERE ");
         where(q, experimentIds, lifecycleStages, filter, snapshot);
@@ -66,6 +108,9 @@ public final class RunSearchSql {
     private static final long WALK_PER_RUN = 50;
 
     private static final long WALK_MIN = 1000;
+
+    /** Characters of a param or tag value its (key, prefix) index holds. */
+    private static final int PREFIX = 200;
 
     /** MLflow's tie-break after the requested keys: newest start first, then run id. */
     private static final String TIE_BREAK = "r.start_time DESC NULLS LAST, r.run_uuid ASC";
@@ -91,7 +136,8 @@ public final class RunSearchSql {
             List<OrderBy> orderBy,
             int limit,
             long offset,
-            long snapshot) {
+            long snapshot,
+            After after) {
         OrderBy first = orderBy.get(0);
         Field key = first.field();
         boolean metric = key.type() == Field.Type.METRIC;
@@ -115,10 +161,12 @@ public final class RunSearchSql {
         SqlQuery q = new SqlQuery().append("WITH walked AS MATERIALIZED (SELECT ");
         q.append(COLUMNS).append(", o.value AS sort_value FROM (SELECT o.run_uuid, o.value FROM tracking.");
         q.append(table).append(" o WHERE o.key = ").bind(key.key()).append(numbers);
+        walkFrom(q, after, metric, first.ascending());
         q.append(" ORDER BY ").append(walk).append(" LIMIT ").append(cap).append(") o");
         q.append(
                 " CROSS JOIN LATERAL (SELECT * FROM tracking.runs x0 WHERE x0.run_uuid = o.run_uuid OFFSET 0) r WHERE ");
         where(q, experimentIds, lifecycleStages, filter, snapshot);
+        afterRun(q, after, metric, first.ascending());
         q.append(" ORDER BY ").append(walk).append(", ");
         orderKeys(q, rest);
         q.append(TIE_BREAK).append(" LIMIT ").append(n).append(")");
@@ -137,8 +185,9 @@ public final class RunSearchSql {
                 .append(table)
                 .append(" o WHERE o.key = ")
                 .bind(key.key())
-                .append(numbers)
-                .append(" AND ")
+                .append(numbers);
+        walkFrom(q, after, metric, first.ascending());
+        q.append(" AND ")
                 .append(upTo)
                 .append(" LIMIT ")
                 .append(cap)
@@ -146,12 +195,9 @@ public final class RunSearchSql {
                 .append(table)
                 .append(" o WHERE o.key = ")
                 .bind(key.key())
-                .append(numbers)
-                .append(" LIMIT ")
-                .append(cap)
-                .append(") c) END < ")
-                .append(cap)
-                .append(" AS walked_enough)");
+                .append(numbers);
+        walkFrom(q, after, metric, first.ascending());
+        q.append(" LIMIT ").append(cap).append(") c) END < ").append(cap).append(" AS walked_enough)");
         // otherwise the experiment's runs are read and sorted (an order the key's index cannot give)
         q.append(", sorted AS MATERIALIZED (SELECT * FROM (SELECT ")
                 .append(COLUMNS)
@@ -161,6 +207,11 @@ public final class RunSearchSql {
                 .bind(key.key())
                 .append(metric ? " AND o.value <> 'NaN'::float8" : "")
                 .append(" WHERE ");
+        if (after != null) {
+            q.append("TRUE");
+            afterRun(q, after, metric, first.ascending());
+            q.append(" AND ");
+        }
         gatedGroup(
                 q,
                 experimentIds,
@@ -200,7 +251,7 @@ public final class RunSearchSql {
         gatedGroup(q, experimentIds, lifecycleStages, filter, snapshot, "", rest, n, earlier + " < " + n);
         q.append(" SELECT ")
                 .append(COLUMNS)
-                .append(" FROM (SELECT 0 AS sort_group, * FROM present")
+                .append(", r.sort_group, r.sort_value FROM (SELECT 0 AS sort_group, * FROM present")
                 .append(metric ? " UNION ALL SELECT 1, * FROM nans" : "")
                 .append(" UNION ALL SELECT 2, * FROM missing) r ORDER BY r.sort_group, r.sort_value")
                 .append(metric ? "" : " COLLATE \"C\"")
@@ -212,6 +263,63 @@ public final class RunSearchSql {
             q.append(" OFFSET ").append(Long.toString(offset));
         }
         return q;
+    }
+
+    /**
+     * Starts a walk of the key's index at the value of the run a keyset page comes after (that run and
+     * the others with its value included: {@link #afterRun} tells them apart).
+     */
+    private static void walkFrom(SqlQuery q, After after, boolean metric, boolean ascending) {
+        if (after == null) {
+            return;
+        }
+        String op = ascending ? " >= " : " <= ";
+        if (metric) {
+            q.append(" AND o.value").append(op).bind(Double.parseDouble(after.value()));
+        } else {
+            q.append(" AND left(o.value, 200) COLLATE \"C\"")
+                    .append(op)
+                    .append("left(")
+                    .bind(after.value())
+                    .append("::text, 200) COLLATE \"C\"");
+        }
+    }
+
+    /**
+     * {@code AND} the run (its value {@code o.value}) comes after the run a keyset page comes after:
+     * a value further in the requested order, or the same value and a later tie-break (start time
+     * newest first with none last, then run id).
+     */
+    private static void afterRun(SqlQuery q, After after, boolean metric, boolean ascending) {
+        if (after == null) {
+            return;
+        }
+        String value = metric ? "o.value" : "o.value COLLATE \"C\"";
+        q.append(" AND (").append(value).append(ascending ? " > " : " < ");
+        bindValue(q, after, metric);
+        q.append(" OR (").append(value).append(" = ");
+        bindValue(q, after, metric);
+        q.append(" AND ");
+        if (after.startTime() == null) {
+            q.append("r.start_time IS NULL AND r.run_uuid > ").bind(after.runId());
+        } else {
+            q.append("(r.start_time < ")
+                    .bind(after.startTime())
+                    .append(" OR r.start_time IS NULL OR (r.start_time = ")
+                    .bind(after.startTime())
+                    .append(" AND r.run_uuid > ")
+                    .bind(after.runId())
+                    .append("))");
+        }
+        q.append("))");
+    }
+
+    private static void bindValue(SqlQuery q, After after, boolean metric) {
+        if (metric) {
+            q.bind(Double.parseDouble(after.value()));
+        } else {
+            q.bind(after.value()).append("::text COLLATE \"C\"");
+        }
     }
 
     /**
@@ -297,8 +405,18 @@ public final class RunSearchSql {
                         .append(f.type() == Field.Type.PARAM ? "params" : "tags")
                         .append(" x WHERE x.run_uuid = r.run_uuid AND x.key = ")
                         .bind(f.key())
-                        .append(" AND x.value ");
-                q.compare(c);
+                        .append(" AND ");
+                if (c.op().equals("=") && c.text().codePointCount(0, c.text().length()) < PREFIX) {
+                    // the same test as on the whole value (bytewise, as equality is, and a value whose
+                    // first 200 characters are a shorter string is that string), answered by the
+                    // (key, prefix) index where the matching runs are few
+                    q.append("left(x.value, 200) COLLATE \"C\" = ")
+                            .bind(c.text())
+                            .append(" COLLATE \"C\"");
+                } else {
+                    q.append("x.value ");
+                    q.compare(c);
+                }
                 q.append(")");
             }
             case ATTRIBUTE -> {

@@ -1,8 +1,8 @@
 package dev.skein.tracking.service;
 
 import dev.skein.common.error.ApiException;
-import dev.skein.common.paging.PageToken;
 import dev.skein.common.paging.ResultPage;
+import dev.skein.common.search.Field;
 import dev.skein.common.search.SearchParser;
 import dev.skein.common.validation.Inputs;
 import dev.skein.tracking.Experiment;
@@ -20,6 +20,7 @@ import dev.skein.tracking.repository.SearchRepository;
 import dev.skein.tracking.search.RunSearchSql;
 import dev.skein.tracking.search.TrackingGrammars;
 import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
@@ -238,7 +239,20 @@ public class RunService {
         });
     }
 
-    public Uni<ResultPage<RunView>> search(
+    /**
+     * Runs whose data one chunk of a search's answer reads and holds at once: a page of any size
+     * (up to {@link #MAX_SEARCH_RESULTS}) leaves the service a chunk at a time, each read only once
+     * the caller took the previous one, so an answer never has to fit in the heap whole.
+     */
+    static final int SEARCH_CHUNK = 200;
+
+    /**
+     * MLflow's runs/search, answered in chunks of at most {@link #SEARCH_CHUNK} runs with their data, in
+     * the page's order; the last chunk (the only one, for at most that many runs) carries the next page
+     * token. The runs of the page are chosen first, by one statement; each chunk's data is read when
+     * the chunk is asked for.
+     */
+    public Multi<ResultPage<RunView>> search(
             List<String> experimentIds,
             String filter,
             ViewType viewType,
@@ -256,8 +270,13 @@ public class RunService {
         }
         var comparisons = SearchParser.parseFilter(TrackingGrammars.RUNS, filter);
         var order = SearchParser.parseOrderBy(TrackingGrammars.RUNS, orderBy);
-        PageToken.Position at = PageToken.decode(pageToken);
-        List<Long> ids = new ArrayList<>();
+        RunPageToken.Position at = RunPageToken.decode(pageToken);
+        RunSearchSql.After after = RunSearchSql.keyset(order) ? at.after() : null;
+        boolean metricOrder = !order.isEmpty() && order.get(0).field().type() == Field.Type.METRIC;
+        if (after != null && metricOrder && !isNumber(after.value())) {
+            throw RunPageToken.invalid(pageToken);
+        }
+        Set<Long> ids = new LinkedHashSet<>();
         for (String e : experimentIds) {
             try {
                 ids.add(Long.parseLong(e));
@@ -266,25 +285,69 @@ public class RunService {
             }
         }
         if (ids.isEmpty()) {
-            return Uni.createFrom().item(new ResultPage<>(List.of(), null));
+            return Multi.createFrom().item(new ResultPage<>(List.of(), null));
         }
         // pages after the first see only the runs the first could
         Uni<Long> snapshot = at.snapshot() != null ? Uni.createFrom().item(at.snapshot()) : search.runsSnapshot();
-        return snapshot.flatMap(seen -> search.runs(RunSearchSql.build(
+        return snapshot.onItem().transformToMulti(seen -> search.runs(RunSearchSql.build(
                         ids.toArray(Long[]::new),
                         viewType.stages(),
                         comparisons,
                         order,
                         maxResults + 1,
                         at.offset(),
-                        seen))
-                .flatMap(found -> {
+                        seen,
+                        after))
+                .onItem()
+                .transformToMulti(found -> {
                     boolean more = found.size() > maxResults;
-                    List<Run> page = more ? found.subList(0, maxResults) : found;
-                    return data.withData(page)
-                            .map(views -> new ResultPage<>(
-                                    views, more ? PageToken.encode(at.offset() + maxResults, seen) : null));
+                    List<Run> page = new ArrayList<>(Math.min(found.size(), maxResults));
+                    for (int i = 0; i < found.size() && i < maxResults; i++) {
+                        page.add(found.get(i).run());
+                    }
+                    String next = more
+                            ? RunPageToken.encode(
+                                    at.offset() + maxResults,
+                                    seen,
+                                    RunSearchSql.keyset(order) ? after(found.get(maxResults - 1)) : null)
+                            : null;
+                    if (page.size() <= SEARCH_CHUNK) {
+                        return data.withData(page)
+                                .map(views -> new ResultPage<>(views, next))
+                                .toMulti();
+                    }
+                    List<List<Run>> chunks = new ArrayList<>();
+                    for (int from = 0; from < page.size(); from += SEARCH_CHUNK) {
+                        chunks.add(page.subList(from, Math.min(page.size(), from + SEARCH_CHUNK)));
+                    }
+                    return Multi.createFrom()
+                            .iterable(chunks)
+                            .onItem()
+                            .transformToUniAndConcatenate(chunk -> data.withData(chunk)
+                                    .map(views -> new ResultPage<>(
+                                            views, chunk == chunks.get(chunks.size() - 1) ? next : null)));
                 }));
+    }
+
+    /** Where the next page of a keyset search starts: after this run, if it has a value (else by offset). */
+    private static RunSearchSql.After after(SearchRepository.Found last) {
+        if (last.sortGroup() == null || last.sortGroup() != 0 || last.sortValue() == null) {
+            return null;
+        }
+        Object value = last.sortValue();
+        return new RunSearchSql.After(
+                value instanceof Double d ? Double.toString(d) : value.toString(),
+                last.run().startTime,
+                last.run().runUuid);
+    }
+
+    private static boolean isNumber(String value) {
+        try {
+            Double.parseDouble(value);
+            return true;
+        } catch (NumberFormatException notANumber) {
+            return false;
+        }
     }
 
     static String requireRunId(String runId) {

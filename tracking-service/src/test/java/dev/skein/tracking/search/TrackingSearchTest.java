@@ -90,7 +90,7 @@ class TrackingSearchTest {
     void shouldBindValuesAsParametersNeverAsSqlText() {
         var filter = SearchParser.parseFilter(TrackingGrammars.RUNS, "params.p = 'x''); DROP TABLE tracking.runs; --'");
         SqlQuery q = RunSearchSql.build(new Long[] {1L}, new String[] {"active"}, filter, List.of(), 10, 0, 99);
-        assertThat(q.sql()).doesNotContain("DROP").contains("x.value = $5");
+        assertThat(q.sql()).doesNotContain("DROP").contains("= $5");
         assertThat(q.tuple().getValue(4)).isEqualTo("x'); DROP TABLE tracking.runs; --");
     }
 }
