@@ -235,7 +235,7 @@ class RunRacesTest {
     }
 
     @Test
-    void shouldKeepCreatingRunsInOtherExperimentsWhileOneIsLocked() throws Exception {
+    void shouldKeepCreatingRunsInOtherExperimentsWhileOneIsLockedAndRefuseItsRunsPastTheLockTimeout() throws Exception {
         String locked = newExperiment(tracking);
         String other = newExperiment(tracking);
         ExecutorService pool = Executors.newFixedThreadPool(3);
@@ -260,6 +260,30 @@ class RunRacesTest {
             for (Future<String> run : waiting) {
                 assertThat(stored(run.get(30, java.util.concurrent.TimeUnit.SECONDS))[0])
                         .isEqualTo("active");
+            }
+            // held past the lock timeout (8 s in tests): the waiting runs are refused, none written
+            try (PreparedStatement s =
+                    c.prepareStatement("SELECT 1 FROM tracking.experiments WHERE experiment_id = ? FOR UPDATE")) {
+                s.setLong(1, Long.parseLong(locked));
+                s.executeQuery().close();
+            }
+            List<Future<String>> refused = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                refused.add(pool.submit(
+                        () -> Grpc.fails(ErrorCode.TEMPORARILY_UNAVAILABLE, () -> newRun(tracking, locked))));
+            }
+            for (Future<String> message : refused) {
+                assertThat(message.get(30, java.util.concurrent.TimeUnit.SECONDS))
+                        .contains("stayed locked");
+            }
+            c.rollback();
+            try (PreparedStatement s =
+                    c.prepareStatement("SELECT count(*) FROM tracking.runs WHERE experiment_id = ?")) {
+                s.setLong(1, Long.parseLong(locked));
+                try (ResultSet rs = s.executeQuery()) {
+                    rs.next();
+                    assertThat(rs.getLong(1)).as("runs of the experiment").isEqualTo(3);
+                }
             }
         } finally {
             pool.shutdownNow();

@@ -47,6 +47,21 @@ public interface TrackingConfig {
          */
         @WithDefault("10000")
         int maxQueued();
+
+        /**
+         * Longest wait for an experiment another transaction holds (being deleted, restored or
+         * renamed); past it its waiting runs are refused with TEMPORARILY_UNAVAILABLE (503).
+         */
+        @WithDefault("PT5S")
+        Duration lockTimeout();
+
+        /**
+         * Longest a group transaction may take; past it its callers are told to try again
+         * (TEMPORARILY_UNAVAILABLE) and its place goes to the next group, so a database that stopped
+         * answering cannot stop run creation for good. Below the gateway's upstream timeout.
+         */
+        @WithDefault("PT30S")
+        Duration deadline();
     }
 
     /**

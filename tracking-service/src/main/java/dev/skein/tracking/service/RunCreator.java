@@ -40,11 +40,16 @@ import java.util.concurrent.Executor;
  * <p>A group locks its experiments FOR SHARE, as a single creation did: an experiment's deletion
  * (FOR UPDATE) waits for the runs being created in it and then deletes them too, or went first and
  * the runs are refused. It skips experiments another transaction has locked; their runs are written
- * after the group, each experiment's together, waiting for the lock — so one experiment being
- * deleted or renamed does not hold up runs created in others.
+ * after the group in a waiting lane, each experiment's together, waiting for the lock at most {@code
+ * lock-timeout} — so one experiment being deleted or renamed does not hold up runs created in
+ * others. A group not done within {@code deadline} is given up (its callers told to try again), so
+ * a database that stopped answering cannot stop run creation for good.
  */
 @ApplicationScoped
 public class RunCreator {
+
+    /** Marks an experiment another transaction holds. */
+    private static final String[] LOCKED = new String[0];
 
     private static final String LOCK = "SELECT experiment_id, lifecycle_stage, artifact_location"
             + " FROM tracking.experiments WHERE experiment_id = ANY($1) FOR SHARE";
@@ -86,6 +91,8 @@ public class RunCreator {
     private final int maxBatch;
     private final int maxBatches;
     private final int maxQueued;
+    private final java.time.Duration lockTimeout;
+    private final java.time.Duration deadline;
 
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private int writing;
@@ -102,6 +109,8 @@ public class RunCreator {
         this.maxBatch = Math.max(1, config.runCreation().maxBatch());
         this.maxBatches = Math.max(1, config.runCreation().maxConcurrentBatches());
         this.maxQueued = Math.max(0, config.runCreation().maxQueued());
+        this.lockTimeout = config.runCreation().lockTimeout();
+        this.deadline = config.runCreation().deadline();
     }
 
     /**
@@ -117,7 +126,7 @@ public class RunCreator {
     private void enqueue(Pending pending) {
         List<Pending> batch = null;
         synchronized (this) {
-            if (queue.size() + waiting.size() >= maxQueued) {
+            if (queue.size() >= maxQueued || waiting.size() >= maxQueued) {
                 pending.fail(new ApiException(
                         ErrorCode.REQUEST_LIMIT_EXCEEDED,
                         "Too many runs are being created at once (" + maxQueued + " wait already); try again."));
@@ -142,9 +151,23 @@ public class RunCreator {
         return batch;
     }
 
-    /** Writes a group skipping locked experiments; their runs go to the waiting lane. */
+    /**
+     * Writes a group skipping locked experiments; their runs go to the waiting lane. A group not done
+     * within the deadline (a database that stopped answering) is given up: its callers are told to try
+     * again and its place is free for the next group.
+     */
     private void write(List<Pending> batch) {
-        transaction(batch, true).subscribe().with(this::next, failure -> next(List.of()));
+        transaction(batch, true)
+                .ifNoItem()
+                .after(deadline)
+                .failWith(() -> new ApiException(
+                        ErrorCode.TEMPORARILY_UNAVAILABLE,
+                        "The database did not write the run within " + deadline.toSeconds() + " s; try again."))
+                .subscribe()
+                .with(this::next, failure -> {
+                    batch.forEach(p -> p.fail(failure));
+                    next(List.of());
+                });
     }
 
     private void next(List<Pending> locked) {
@@ -171,8 +194,9 @@ public class RunCreator {
     }
 
     /**
-     * The waiting lane: the runs of the experiment at its head, written in one transaction that waits
-     * for that experiment's lock; one such transaction at a time, so experiments held for long (a
+     * The waiting lane: all the runs waiting for the experiment at its head, written in one transaction
+     * that waits for that experiment's lock, at most {@code lock-timeout} (then they are refused with
+     * TEMPORARILY_UNAVAILABLE); one such transaction at a time, so experiments held for long (a
      * deletion of a large one) hold at most one connection, and groups keep skipping them.
      */
     private void nextWaiting() {
@@ -183,7 +207,7 @@ public class RunCreator {
                 return;
             }
             long experiment = waiting.peek().run().experimentId;
-            for (var it = waiting.iterator(); it.hasNext() && group.size() < maxBatch; ) {
+            for (var it = waiting.iterator(); it.hasNext(); ) {
                 Pending p = it.next();
                 if (p.run().experimentId == experiment) {
                     group.add(p);
@@ -191,7 +215,17 @@ public class RunCreator {
                 }
             }
         }
-        transaction(group, false).subscribe().with(none -> nextWaiting(), failure -> nextWaiting());
+        transaction(group, false)
+                .ifNoItem()
+                .after(deadline.plus(lockTimeout))
+                .failWith(() -> new ApiException(
+                        ErrorCode.TEMPORARILY_UNAVAILABLE,
+                        "The database did not write the run within " + deadline.toSeconds() + " s; try again."))
+                .subscribe()
+                .with(none -> nextWaiting(), failure -> {
+                    group.forEach(p -> p.fail(failure));
+                    nextWaiting();
+                });
     }
 
     /**
@@ -206,7 +240,7 @@ public class RunCreator {
         return pool.withTransaction(conn -> lock(conn, batch, skipLocked).flatMap(experiments -> {
                     for (Pending p : batch) {
                         String[] experiment = experiments.get(p.run().experimentId);
-                        if (experiment == null && skipLocked) {
+                        if (experiment == LOCKED) {
                             locked.add(p);
                         } else if (active(p, experiment)) {
                             written.add(p);
@@ -257,18 +291,49 @@ public class RunCreator {
         return true;
     }
 
-    /** The batch's experiments that could be locked: id → {lifecycle stage, artifact location}. */
-    private static Uni<Map<Long, String[]>> lock(SqlConnection conn, List<Pending> batch, boolean skipLocked) {
+    /**
+     * The batch's experiments: id → {lifecycle stage, artifact location}, {@link #LOCKED} for one another
+     * transaction holds (only when {@code skipLocked}; otherwise waited for, at most {@code
+     * lock-timeout}); absent if there is none.
+     */
+    private Uni<Map<Long, String[]>> lock(SqlConnection conn, List<Pending> batch, boolean skipLocked) {
         Long[] ids = batch.stream().map(p -> p.run().experimentId).distinct().toArray(Long[]::new);
-        return conn.preparedQuery(skipLocked ? LOCK + " SKIP LOCKED" : LOCK)
-                .execute(Tuple.of(ids))
-                .map(rows -> {
+        Uni<Void> ready = skipLocked
+                ? Uni.createFrom().voidItem()
+                : conn.query("SET LOCAL lock_timeout = '" + lockTimeout.toMillis() + "ms'")
+                        .execute()
+                        .replaceWithVoid();
+        return ready.flatMap(v -> conn.preparedQuery(skipLocked ? LOCK + " SKIP LOCKED" : LOCK)
+                        .execute(Tuple.of(ids)))
+                .onFailure(RunCreator::lockNotGranted)
+                .transform(locked -> new ApiException(
+                        ErrorCode.TEMPORARILY_UNAVAILABLE,
+                        "The experiment is being changed (deleted, restored or renamed) and stayed locked for "
+                                + lockTimeout.toMillis() + " ms; try again."))
+                .flatMap(rows -> {
                     Map<Long, String[]> found = new HashMap<>();
                     for (Row row : rows) {
                         found.put(row.getLong(0), new String[] {row.getString(1), row.getString(2)});
                     }
-                    return found;
+                    Long[] missing = java.util.Arrays.stream(ids)
+                            .filter(id -> !found.containsKey(id))
+                            .toArray(Long[]::new);
+                    if (!skipLocked || missing.length == 0) {
+                        return Uni.createFrom().item(found);
+                    }
+                    // skipped: locked by another transaction, or not there at all (refused at once)
+                    return conn.preparedQuery(
+                                    "SELECT experiment_id FROM tracking.experiments WHERE experiment_id = ANY($1)")
+                            .execute(Tuple.of(missing))
+                            .map(present -> {
+                                present.forEach(row -> found.put(row.getLong(0), LOCKED));
+                                return found;
+                            });
                 });
+    }
+
+    private static boolean lockNotGranted(Throwable failure) {
+        return failure instanceof PgException pg && "55P03".equals(pg.getSqlState());
     }
 
     /** The runs, their tags and their events, sent together (pipelined on the connection). */

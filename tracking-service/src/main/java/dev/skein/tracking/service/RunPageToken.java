@@ -20,6 +20,9 @@ final class RunPageToken {
     /** Where a page starts: the offset, the snapshot (null: none), the run it comes after (null: none). */
     record Position(long offset, Long snapshot, After after) {}
 
+    /** As MLflow's offsets (and {@link PageToken}'s): at most 18 digits. */
+    private static final long MAX_OFFSET = 999_999_999_999_999_999L;
+
     private RunPageToken() {}
 
     static String encode(long offset, long snapshot, After after) {
@@ -50,7 +53,13 @@ final class RunPageToken {
                 Long snapshot = json.getLong("snapshot");
                 String value = after.getString("value");
                 String run = after.getString("run");
-                if (offset >= 0 && snapshot != null && value != null && run != null) {
+                if (offset >= 0
+                        && offset <= MAX_OFFSET
+                        && snapshot != null
+                        && snapshot >= 0
+                        && value != null
+                        && run != null
+                        && Validation.RUN_ID.matcher(run).matches()) {
                     return new Position(offset, snapshot, new After(value, after.getLong("start"), run));
                 }
                 throw invalid(token);

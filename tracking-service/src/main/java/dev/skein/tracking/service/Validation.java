@@ -23,7 +23,7 @@ public final class Validation {
     public static final int MAX_INPUT_TAG_KEY_LENGTH = 255;
     public static final int MAX_INPUT_TAG_VALUE_LENGTH = 500;
 
-    private static final Pattern RUN_ID = Pattern.compile("^[a-zA-Z0-9][\\w\\-]{0,255}$");
+    static final Pattern RUN_ID = Pattern.compile("^[a-zA-Z0-9][\\w\\-]{0,255}$");
 
     private Validation() {}
 
