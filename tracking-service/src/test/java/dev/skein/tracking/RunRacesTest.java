@@ -241,11 +241,7 @@ class RunRacesTest {
         ExecutorService pool = Executors.newFixedThreadPool(3);
         try (Connection c = TestInfra.connect(ServiceTestResource.TEST_DATABASE)) {
             c.setAutoCommit(false);
-            try (PreparedStatement s =
-                    c.prepareStatement("SELECT 1 FROM tracking.experiments WHERE experiment_id = ? FOR UPDATE")) {
-                s.setLong(1, Long.parseLong(locked));
-                s.executeQuery().close();
-            }
+            lockExperiment(c, locked);
             List<Future<String>> waiting = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 waiting.add(pool.submit(() -> newRun(tracking, locked)));
@@ -262,11 +258,7 @@ class RunRacesTest {
                         .isEqualTo("active");
             }
             // held past the lock timeout (8 s in tests): the waiting runs are refused, none written
-            try (PreparedStatement s =
-                    c.prepareStatement("SELECT 1 FROM tracking.experiments WHERE experiment_id = ? FOR UPDATE")) {
-                s.setLong(1, Long.parseLong(locked));
-                s.executeQuery().close();
-            }
+            lockExperiment(c, locked);
             List<Future<String>> refused = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
                 refused.add(pool.submit(
@@ -407,6 +399,15 @@ class RunRacesTest {
                 rs.next();
                 return rs.getLong(1);
             }
+        }
+    }
+
+    /** Locks the experiment's row FOR UPDATE in {@code c}'s open transaction, as its deletion does. */
+    private static void lockExperiment(Connection c, String experiment) throws SQLException {
+        try (PreparedStatement s =
+                c.prepareStatement("SELECT 1 FROM tracking.experiments WHERE experiment_id = ? FOR UPDATE")) {
+            s.setLong(1, Long.parseLong(experiment));
+            s.executeQuery().close();
         }
     }
 
