@@ -157,17 +157,10 @@ public class RunCreator {
      * again and its place is free for the next group.
      */
     private void write(List<Pending> batch) {
-        transaction(batch, true)
-                .ifNoItem()
-                .after(deadline)
-                .failWith(() -> new ApiException(
-                        ErrorCode.TEMPORARILY_UNAVAILABLE,
-                        "The database did not write the run within " + deadline.toSeconds() + " s; try again."))
-                .subscribe()
-                .with(this::next, failure -> {
-                    batch.forEach(p -> p.fail(failure));
-                    next(List.of());
-                });
+        within(transaction(batch, true), deadline).subscribe().with(this::next, failure -> {
+            batch.forEach(p -> p.fail(failure));
+            next(List.of());
+        });
     }
 
     private void next(List<Pending> locked) {
@@ -215,17 +208,21 @@ public class RunCreator {
                 }
             }
         }
-        transaction(group, false)
-                .ifNoItem()
-                .after(deadline.plus(lockTimeout))
-                .failWith(() -> new ApiException(
-                        ErrorCode.TEMPORARILY_UNAVAILABLE,
-                        "The database did not write the run within " + deadline.toSeconds() + " s; try again."))
+        within(transaction(group, false), deadline.plus(lockTimeout))
                 .subscribe()
                 .with(none -> nextWaiting(), failure -> {
                     group.forEach(p -> p.fail(failure));
                     nextWaiting();
                 });
+    }
+
+    /** {@code write}, failed with TEMPORARILY_UNAVAILABLE if it has not ended within {@code limit}. */
+    private static <T> Uni<T> within(Uni<T> write, java.time.Duration limit) {
+        return write.ifNoItem()
+                .after(limit)
+                .failWith(() -> new ApiException(
+                        ErrorCode.TEMPORARILY_UNAVAILABLE,
+                        "The database did not write the run within " + limit.toSeconds() + " s; try again."));
     }
 
     /**
@@ -287,7 +284,7 @@ public class RunCreator {
             p.fail(refused);
             return false;
         }
-        p.run().artifactUri = ExperimentService.join(stripSlash(experiment[1]), p.run().runUuid + "/artifacts");
+        p.run().artifactUri = ExperimentService.join(experiment[1], p.run().runUuid + "/artifacts");
         return true;
     }
 
@@ -377,9 +374,5 @@ public class RunCreator {
             }
         }
         return false;
-    }
-
-    static String stripSlash(String location) {
-        return location.endsWith("/") ? location.substring(0, location.length() - 1) : location;
     }
 }
