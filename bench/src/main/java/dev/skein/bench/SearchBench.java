@@ -417,6 +417,7 @@ final class SearchBench {
         timeSearch(phase, "no filter, `params.p2 ASC`", List.of(one), "", "params.p2 ASC");
         timeSearch(phase, "no filter, `attributes.start_time DESC`", List.of(one), "", "attributes.start_time DESC");
         timeSearch(phase, "main across the 10 experiments, page 1", experimentIds, main, MAIN_ORDER);
+        timeSearch(phase, "the 10 experiments, no filter, newest first", experimentIds, "", null);
         phase.of(Phase.BASELINE).add(hand(one, above, p1));
 
         String experiments = "{\"filter\":\"name LIKE 'bench-exp-" + random.nextInt(10)

@@ -401,10 +401,17 @@ class RunSearchTest {
     }
 
     private List<String> pages(String experiment, String orderBy, int pageSize) {
+        return pages(List.of(experiment), "", orderBy, pageSize);
+    }
+
+    private List<String> pages(List<String> experiments, String filter, String orderBy, int pageSize) {
         SearchRuns.Builder request = SearchRuns.newBuilder()
-                .addExperimentIds(experiment)
-                .setMaxResults(pageSize)
-                .addOrderBy(orderBy);
+                .addAllExperimentIds(experiments)
+                .setFilter(filter)
+                .setMaxResults(pageSize);
+        if (orderBy != null) {
+            request.addOrderBy(orderBy);
+        }
         List<String> seen = new ArrayList<>();
         while (true) {
             SearchRuns.Response page = Grpc.searchRuns(tracking, request.build());
@@ -413,6 +420,53 @@ class RunSearchTest {
                 return seen;
             }
             request.setPageToken(page.getNextPageToken());
+        }
+    }
+
+    @Test
+    void shouldSearchSeveralExperimentsAsOneOrderOnEveryPage() throws Exception {
+        List<String> experiments = List.of(newExperiment(tracking), newExperiment(tracking), newExperiment(tracking));
+        record Row(String id, Long start, String name, boolean finished) {}
+        List<Row> rows = new ArrayList<>();
+        try (java.sql.Connection c = dev.skein.common.testing.TestInfra.connect(
+                        dev.skein.common.testing.ServiceTestResource.TEST_DATABASE);
+                java.sql.PreparedStatement insert = c.prepareStatement(
+                        "INSERT INTO tracking.runs (run_uuid, experiment_id, name, status, start_time, artifact_uri)"
+                                + " VALUES (?, ?, ?, ?, ?, 'mlflow-artifacts:/x')")) {
+            for (int g = 0; g < 36; g++) {
+                // start times shared across experiments (ties broken by run id) or none; names out of step
+                Long start = g % 5 == 0 ? null : (long) (g * 7 % 11);
+                Row row = new Row(
+                        java.util.UUID.randomUUID().toString().replace("-", ""), start, "n" + (g * 5 % 13), g % 4 != 0);
+                insert.setString(1, row.id());
+                insert.setLong(2, Long.parseLong(experiments.get(g % 3)));
+                insert.setString(3, row.name());
+                insert.setString(4, row.finished() ? "FINISHED" : "FAILED");
+                insert.setObject(5, start, java.sql.Types.BIGINT);
+                insert.executeUpdate();
+                rows.add(row);
+            }
+        }
+        java.util.Comparator<Row> tieBreak = java.util.Comparator.comparing(
+                        Row::start, java.util.Comparator.nullsLast(java.util.Comparator.<Long>reverseOrder()))
+                .thenComparing(Row::id);
+        List<String> newestFirst = rows.stream().sorted(tieBreak).map(Row::id).toList();
+        List<String> finishedByName = rows.stream()
+                .filter(Row::finished)
+                .sorted(java.util.Comparator.comparing(Row::name).thenComparing(tieBreak))
+                .map(Row::id)
+                .toList();
+        // an experiment named twice and one that cannot exist change nothing
+        List<String> asked = new ArrayList<>(experiments);
+        asked.add(experiments.get(1));
+        asked.add("not-an-id");
+        for (int pageSize : new int[] {1, 4, 1000}) {
+            assertThat(pages(asked, "", null, pageSize))
+                    .as("newest first, %d a page", pageSize)
+                    .containsExactlyElementsOf(newestFirst);
+            assertThat(pages(asked, "attributes.status = 'FINISHED'", "attributes.run_name ASC", pageSize))
+                    .as("finished by name, %d a page", pageSize)
+                    .containsExactlyElementsOf(finishedByName);
         }
     }
 

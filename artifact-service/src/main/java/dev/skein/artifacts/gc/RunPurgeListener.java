@@ -15,7 +15,9 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -36,6 +38,7 @@ public class RunPurgeListener {
     public static final String DLQ_CHANNEL = "run-events-dlq";
     public static final String CONSUMER = "artifact-gc";
     static final String PURGED = "dev.skein.tracking.run.purged.v1";
+    private static final byte[] PURGED_BYTES = PURGED.getBytes(StandardCharsets.UTF_8);
 
     private static final Logger LOG = Logger.getLogger(RunPurgeListener.class);
     private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
@@ -56,22 +59,35 @@ public class RunPurgeListener {
         this.deadLetters = deadLetters;
     }
 
+    /**
+     * A poll's records at once: most run events are not purges (every run created, updated, deleted
+     * is one), so they are told apart by their type header without decoding their values or going
+     * through a message each; the purges are then handled one after another, in their order.
+     */
     @Incoming(CHANNEL)
-    public Uni<Void> onRunEvent(ConsumerRecord<String, String> record) {
-        Header type = record.headers().lastHeader("ce_type");
-        if (type == null || !PURGED.equals(new String(type.value(), StandardCharsets.UTF_8))) {
-            return Uni.createFrom().voidItem();
+    public Uni<Void> onRunEvents(ConsumerRecords<String, byte[]> records) {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (ConsumerRecord<String, byte[]> record : records) {
+            Header type = record.headers().lastHeader("ce_type");
+            if (type != null && Arrays.equals(PURGED_BYTES, type.value())) {
+                chain = chain.flatMap(v -> onPurge(record));
+            }
         }
+        return chain;
+    }
+
+    private Uni<Void> onPurge(ConsumerRecord<String, byte[]> record) {
+        String value = record.value() == null ? null : new String(record.value(), StandardCharsets.UTF_8);
         RunPurged purged;
         try {
-            purged = parse(record.value());
+            purged = parse(value);
         } catch (UnusableRecord e) {
             LOG.warnf(
                     "Record %s-%d@%d is not a RunPurged event, dead-lettered: %s",
                     record.topic(), record.partition(), record.offset(), e.getMessage());
             return retry.untilDone(
                     "dead-lettering record " + record.offset(),
-                    () -> deadLetters.sendMessage(DeadLetters.of(record, record.value(), e.getMessage())));
+                    () -> deadLetters.sendMessage(DeadLetters.of(record, value, e.getMessage())));
         }
         Location root;
         try {

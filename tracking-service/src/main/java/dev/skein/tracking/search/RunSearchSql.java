@@ -88,8 +88,27 @@ public final class RunSearchSql {
                     snapshot,
                     after);
         }
-        SqlQuery q = new SqlQuery().append("SELECT ").append(COLUMNS).append(" FROM tracking.runs r WHERE ");
-        where(q, experimentIds, lifecycleStages, filter, snapshot);
+        SqlQuery q = new SqlQuery().append("SELECT ").append(COLUMNS).append(" FROM ");
+        experimentIds = java.util.Arrays.stream(experimentIds).distinct().toArray(Long[]::new);
+        if (experimentIds.length > 1 && experimentIds.length <= MAX_MERGED) {
+            // each experiment's first offset + limit runs on their own (read in order from its index
+            // where the order is start time), then those put in order: never every run of them all
+            String n = Long.toString(offset + limit);
+            q.append("(");
+            for (int i = 0; i < experimentIds.length; i++) {
+                q.append(i == 0 ? "(SELECT " : " UNION ALL (SELECT ")
+                        .append(COLUMNS)
+                        .append(" FROM tracking.runs r WHERE ");
+                where(q, new Long[] {experimentIds[i]}, lifecycleStages, filter, snapshot);
+                q.append(" ORDER BY ");
+                orderKeys(q, orderBy);
+                q.append(TIE_BREAK).append(" LIMIT ").append(n).append(")");
+            }
+            q.append(") r");
+        } else {
+            q.append("tracking.runs r WHERE ");
+            where(q, experimentIds, lifecycleStages, filter, snapshot);
+        }
         q.append(" ORDER BY ");
         orderKeys(q, orderBy);
         q.append(TIE_BREAK).append(" LIMIT ").append(Integer.toString(limit));
@@ -108,6 +127,12 @@ public final class RunSearchSql {
     private static final long WALK_PER_RUN = 50;
 
     private static final long WALK_MIN = 1000;
+
+    /**
+     * Up to how many experiments a search not ordered by a key reads each experiment's first runs on
+     * its own and merges them; past it, one scan of them all.
+     */
+    private static final int MAX_MERGED = 100;
 
     /** Characters of a param or tag value its (key, prefix) index holds. */
     private static final int PREFIX = 200;
