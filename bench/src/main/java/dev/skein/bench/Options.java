@@ -41,7 +41,7 @@ record Options(
             + " --keys 100, --steps 10, --runs 8 (create-runs: 50000; search: as --population),"
             + " --points 2000000, --population 100000, --experiments 10000, --queries 100,"
             + " --history-points 1000000, --spark-classpath CP, --log-dir DIR, --batch 500, --ingest-spans 200000,"
-            + " --trace-spans 1000000, --load api|sql";
+            + " --trace-spans 1000000, --load api|sql|existing";
 
     static Options parse(String[] args) {
         Map<String, String> given = new HashMap<>();

@@ -66,8 +66,8 @@ final class SearchBench {
         this.gateway = new Gateway(options.gateway());
         this.population = options.runs(options.population());
         this.clients = options.clients(16);
-        if (!List.of("api", "sql").contains(options.load())) {
-            throw new IllegalArgumentException("--load is api or sql, not " + options.load());
+        if (!List.of("api", "sql", "existing").contains(options.load())) {
+            throw new IllegalArgumentException("--load is api, sql or existing, not " + options.load());
         }
     }
 
@@ -78,15 +78,19 @@ final class SearchBench {
                         + " %,d experiments; %d searches of each kind, 100 runs a page%n",
                 population, others, EXPERIMENTS - 1, METRICS, PARAMS, TAGS, options.experiments(), options.queries());
         Machine.print(options);
-        seedExperiments();
-        experimentIds = new ArrayList<>();
-        for (int e = 0; e < EXPERIMENTS; e++) {
-            experimentIds.add(gateway.createExperiment("bench-search-" + e + "-" + System.nanoTime()));
-        }
-        if (options.load().equals("api")) {
-            loadThroughApi(others);
+        if (options.load().equals("existing")) {
+            findLoaded();
         } else {
-            loadWithSql(others);
+            seedExperiments();
+            experimentIds = new ArrayList<>();
+            for (int e = 0; e < EXPERIMENTS; e++) {
+                experimentIds.add(gateway.createExperiment("bench-search-" + e + "-" + System.nanoTime()));
+            }
+            if (options.load().equals("api")) {
+                loadThroughApi(others);
+            } else {
+                loadWithSql(others);
+            }
         }
 
         Phase afterLoad = measure("right after the load (no ANALYZE but autovacuum's)", true);
@@ -303,6 +307,34 @@ final class SearchBench {
     }
 
     /** {@code --experiments} experiments with a {@code team} tag, for {@code experiments/search}. */
+    /**
+     * {@code --load existing}: the population an earlier run of this bench left in the database (the
+     * runner keeps it), its ten experiments the last ones it created; nothing is written.
+     */
+    private void findLoaded() throws Exception {
+        experimentIds = new ArrayList<>();
+        try (Connection c = Db.connect(options);
+                Statement s = c.createStatement()) {
+            try (var rows = s.executeQuery("SELECT experiment_id FROM (SELECT experiment_id FROM tracking.experiments"
+                    + " WHERE name LIKE 'bench-search-%' ORDER BY experiment_id DESC LIMIT " + EXPERIMENTS
+                    + ") e ORDER BY experiment_id")) {
+                while (rows.next()) {
+                    experimentIds.add(Long.toString(rows.getLong(1)));
+                }
+            }
+            if (experimentIds.size() < EXPERIMENTS) {
+                throw new IllegalStateException("--load existing: no population of this bench in the database");
+            }
+            try (var rows = s.executeQuery("SELECT min(start_time), max(start_time) FROM tracking.runs"
+                    + " WHERE experiment_id = " + experimentIds.get(0))) {
+                rows.next();
+                firstStart = rows.getLong(1);
+                lastStart = rows.getLong(2);
+            }
+        }
+        System.out.printf("%nthe population already loaded: experiments %s%n", experimentIds);
+    }
+
     private void seedExperiments() throws Exception {
         try (Connection c = Db.connect(options);
                 Statement s = c.createStatement()) {

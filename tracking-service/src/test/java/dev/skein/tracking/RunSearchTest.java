@@ -150,6 +150,44 @@ class RunSearchTest {
     }
 
     @Test
+    void shouldMatchRunNamesByLikeWhateverTheirLengthAndCharacters() throws Exception {
+        String named = newExperiment(tracking);
+        String longName = "run-5" + "x".repeat(300);
+        String[] names = {"run-5", "run-50", "run-6", longName, "Run-5", "a\uD83D\uDE00b", "a\uDBFF\uDFFFz", "", null};
+        List<String> ids = new ArrayList<>();
+        try (java.sql.Connection c = dev.skein.common.testing.TestInfra.connect(
+                        dev.skein.common.testing.ServiceTestResource.TEST_DATABASE);
+                java.sql.PreparedStatement insert = c.prepareStatement(
+                        "INSERT INTO tracking.runs (run_uuid, experiment_id, name, status, start_time, artifact_uri)"
+                                + " VALUES (?, ?, ?, 'FINISHED', ?, 'mlflow-artifacts:/x')")) {
+            for (int i = 0; i < names.length; i++) {
+                String id = java.util.UUID.randomUUID().toString().replace("-", "");
+                insert.setString(1, id);
+                insert.setLong(2, Long.parseLong(named));
+                insert.setString(3, names[i]);
+                insert.setLong(4, 100 - i); // newest first: in the order above
+                insert.executeUpdate();
+                ids.add(id);
+            }
+        }
+        java.util.function.Function<String, List<String>> like = filter -> pages(List.of(named), filter, null, 1000);
+        java.util.function.IntFunction<String> id = ids::get;
+        assertThat(like.apply("attributes.run_name LIKE 'run-5%'"))
+                .containsExactly(id.apply(0), id.apply(1), id.apply(3));
+        assertThat(like.apply("attributes.run_name LIKE 'run-5'")).containsExactly(id.apply(0));
+        assertThat(like.apply("attributes.run_name LIKE 'run-_'")).containsExactly(id.apply(0), id.apply(2));
+        assertThat(like.apply("attributes.run_name LIKE '" + "run-5" + "x".repeat(250) + "%'"))
+                .containsExactly(id.apply(3));
+        assertThat(like.apply("attributes.run_name LIKE '" + longName + "'")).containsExactly(id.apply(3));
+        assertThat(like.apply("attributes.run_name LIKE 'a\uD83D\uDE00%'")).containsExactly(id.apply(5));
+        assertThat(like.apply("attributes.run_name LIKE 'a\uDBFF\uDFFF%'")).containsExactly(id.apply(6));
+        assertThat(like.apply("attributes.run_name LIKE 'a%'")).containsExactly(id.apply(5), id.apply(6));
+        assertThat(like.apply("attributes.run_name ILIKE 'RUN-5'")).containsExactly(id.apply(0), id.apply(4));
+        assertThat(like.apply("attributes.run_name LIKE '%5'")).containsExactly(id.apply(0), id.apply(4));
+        assertThat(like.apply("attributes.run_name LIKE '%'")).hasSize(names.length - 1);
+    }
+
+    @Test
     void shouldFilterOnDatasets() {
         assertThat(search("datasets.name = 'ds1'")).containsExactly(runs.get(1));
         assertThat(search("dataset.digest IN ('d0', 'd1')")).containsExactlyInAnyOrderElementsOf(runs(0, 1));

@@ -212,8 +212,13 @@ public final class RunSearchSql {
                 .bind(key.key())
                 .append(numbers);
         walkFrom(q, after, metric, first.ascending());
+        // each count in the index's order: the planner then reads the index and stops at cap, where on
+        // its own it may scan the whole table for a LIMIT it expects to reach early
+        String indexOrder = metric ? "o.value" + direction : "left(o.value, 200) COLLATE \"C\"" + direction;
         q.append(" AND ")
                 .append(upTo)
+                .append(" ORDER BY ")
+                .append(indexOrder)
                 .append(" LIMIT ")
                 .append(cap)
                 .append(") c) ELSE (SELECT count(*) FROM (SELECT FROM tracking.")
@@ -222,7 +227,13 @@ public final class RunSearchSql {
                 .bind(key.key())
                 .append(numbers);
         walkFrom(q, after, metric, first.ascending());
-        q.append(" LIMIT ").append(cap).append(") c) END < ").append(cap).append(" AS walked_enough)");
+        q.append(" ORDER BY ")
+                .append(indexOrder)
+                .append(" LIMIT ")
+                .append(cap)
+                .append(") c) END < ")
+                .append(cap)
+                .append(" AS walked_enough)");
         // otherwise the experiment's runs are read and sorted (an order the key's index cannot give)
         q.append(", sorted AS MATERIALIZED (SELECT * FROM (SELECT ")
                 .append(COLUMNS)
@@ -455,6 +466,19 @@ public final class RunSearchSql {
                 } else {
                     q.append(column).append(" ");
                     q.compare(c);
+                    String[] range = f.key().equals("run_name") && c.op().equals("LIKE") ? prefixRange(c.text()) : null;
+                    if (range != null) {
+                        // the names a LIKE 'prefix…' can match, as a range of the (experiment, name
+                        // prefix) index: the planner weighs it against walking the runs newest first
+                        q.append(" AND left(r.name, 200) COLLATE \"C\" >= ")
+                                .bind(range[0])
+                                .append(" COLLATE \"C\"");
+                        if (range[1] != null) {
+                            q.append(" AND left(r.name, 200) COLLATE \"C\" < ")
+                                    .bind(range[1])
+                                    .append(" COLLATE \"C\"");
+                        }
+                    }
                 }
             }
             case DATASET -> {
@@ -472,6 +496,35 @@ public final class RunSearchSql {
                 q.append(")");
             }
         }
+    }
+
+    /**
+     * The byte-order range of the first 200 characters of every string a LIKE pattern (no escape
+     * character) matches: from its literal beginning (up to the first {@code %} or {@code _}) to the
+     * next string of that length, null where no range narrows it (the pattern begins with a wildcard,
+     * or its beginning is longer than the index holds); the upper end null when nothing follows it.
+     */
+    static String[] prefixRange(String pattern) {
+        int end = 0;
+        while (end < pattern.length() && pattern.charAt(end) != '%' && pattern.charAt(end) != '_') {
+            end++;
+        }
+        String prefix = pattern.substring(0, end);
+        if (prefix.isEmpty() || prefix.codePointCount(0, prefix.length()) > PREFIX) {
+            return null;
+        }
+        int[] points = prefix.codePoints().toArray();
+        for (int i = points.length - 1; i >= 0; i--) {
+            int next = points[i] + 1;
+            if (next == Character.MIN_SURROGATE) {
+                next = Character.MAX_SURROGATE + 1; // no string holds a lone surrogate
+            }
+            if (next <= Character.MAX_CODE_POINT) {
+                points[i] = next;
+                return new String[] {prefix, new String(points, 0, i + 1)};
+            }
+        }
+        return new String[] {prefix, null};
     }
 
     private static void sortKey(SqlQuery q, Field f) {
