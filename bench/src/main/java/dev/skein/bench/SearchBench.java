@@ -306,7 +306,6 @@ final class SearchBench {
                 population + (EXPERIMENTS - 1) * others, (System.nanoTime() - began) / 1e9);
     }
 
-    /** {@code --experiments} experiments with a {@code team} tag, for {@code experiments/search}. */
     /**
      * {@code --load existing}: the population an earlier run of this bench left in the database (the
      * runner keeps it), its ten experiments the last ones it created; nothing is written.
@@ -331,10 +330,19 @@ final class SearchBench {
                 firstStart = rows.getLong(1);
                 lastStart = rows.getLong(2);
             }
+            try (var rows = s.executeQuery("SELECT count(*) FILTER (WHERE experiment_id = " + experimentIds.get(0)
+                    + "), count(*) FROM tracking.runs WHERE experiment_id IN (" + String.join(",", experimentIds)
+                    + ")")) {
+                rows.next();
+                System.out.printf(
+                        "%nthe population already loaded (--load existing; the line above gives the options, not"
+                                + " it): %,d runs in the searched experiment, %,d in its ten experiments %s%n",
+                        rows.getLong(1), rows.getLong(2), experimentIds);
+            }
         }
-        System.out.printf("%nthe population already loaded: experiments %s%n", experimentIds);
     }
 
+    /** {@code --experiments} experiments with a {@code team} tag, for {@code experiments/search}. */
     private void seedExperiments() throws Exception {
         try (Connection c = Db.connect(options);
                 Statement s = c.createStatement()) {

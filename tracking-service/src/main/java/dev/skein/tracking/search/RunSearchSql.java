@@ -90,7 +90,7 @@ public final class RunSearchSql {
         }
         SqlQuery q = new SqlQuery().append("SELECT ").append(COLUMNS).append(" FROM ");
         experimentIds = java.util.Arrays.stream(experimentIds).distinct().toArray(Long[]::new);
-        if (experimentIds.length > 1 && experimentIds.length <= MAX_MERGED) {
+        if (merged(experimentIds, lifecycleStages, filter, snapshot)) {
             // each experiment's first offset + limit runs on their own (read in order from its index
             // where the order is start time), then those put in order: never every run of them all
             String n = Long.toString(offset + limit);
@@ -133,6 +133,28 @@ public final class RunSearchSql {
      * its own and merges them; past it, one scan of them all.
      */
     private static final int MAX_MERGED = 100;
+
+    /** At most this many values bound across a merged search's branches (PostgreSQL takes 65,535). */
+    private static final int MAX_MERGED_BINDS = 10_000;
+
+    /**
+     * Whether a search of several experiments not ordered by a key is better read an experiment at a
+     * time: only where its filter tests the run's own columns (each branch then walks its experiment's
+     * index; a metric, param, tag or dataset clause would repeat its table's index work in every
+     * branch), for at most {@link #MAX_MERGED} experiments and {@link #MAX_MERGED_BINDS} values.
+     */
+    private static boolean merged(
+            Long[] experimentIds, String[] lifecycleStages, List<Comparison> filter, long snapshot) {
+        if (experimentIds.length < 2 || experimentIds.length > MAX_MERGED) {
+            return false;
+        }
+        if (!filter.stream().allMatch(c -> c.field().type() == Field.Type.ATTRIBUTE)) {
+            return false;
+        }
+        SqlQuery branch = new SqlQuery();
+        where(branch, new Long[] {experimentIds[0]}, lifecycleStages, filter, snapshot);
+        return (long) branch.tuple().size() * experimentIds.length <= MAX_MERGED_BINDS;
+    }
 
     /** Characters of a param or tag value its (key, prefix) index holds. */
     private static final int PREFIX = 200;
