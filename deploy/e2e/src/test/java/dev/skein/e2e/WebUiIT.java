@@ -1,0 +1,69 @@
+package dev.skein.e2e;
+
+import static dev.skein.e2e.Http.api;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.skein.common.testing.TestInfra;
+import io.restassured.response.Response;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The web UI as the suite serves it: the index at {@code /} never cached, the bundle's hashed files
+ * cached as immutable, nothing else under {@code /assets/}; then the browser tests
+ * (gateway-service/src/main/ui/tests, Node's test runner driving Debian's Chromium through
+ * playwright-core) against the running suite, their screenshots in target/ui-screenshots.
+ */
+@ExtendWith(Suite.class)
+class WebUiIT {
+
+    private static final Path UI = TestInfra.repoRoot().resolve("gateway-service/src/main/ui");
+
+    @Test
+    void shouldServeTheIndexUncachedAndTheBundleImmutable() {
+        Response index = api().get("/");
+        assertThat(index.statusCode()).isEqualTo(200);
+        assertThat(index.contentType()).startsWith("text/html");
+        assertThat(index.header("Cache-Control")).isEqualTo("no-cache");
+        assertThat(index.header("Content-Security-Policy")).contains("default-src 'self'");
+        Matcher script = Pattern.compile("src=\"/assets/([^\"]+\\.js)\"").matcher(index.asString());
+        assertThat(script.find()).as("the index loads its script from /assets/").isTrue();
+
+        Response bundle = api().get("/assets/" + script.group(1));
+        assertThat(bundle.statusCode()).isEqualTo(200);
+        assertThat(bundle.contentType()).startsWith("text/javascript");
+        assertThat(bundle.header("Cache-Control")).isEqualTo("public, max-age=31536000, immutable");
+        assertThat(bundle.asString()).contains("ajax-api/2.0");
+
+        assertThat(api().get("/assets/not-in-the-bundle.js").statusCode()).isEqualTo(404);
+        assertThat(api().get("/assets/..%2Fapplication.properties").statusCode())
+                .isEqualTo(404);
+        assertThat(api().get("/index.html").header("Cache-Control")).isEqualTo("no-cache");
+        // the API beside it is untouched
+        assertThat(api().get("/ajax-api/2.0/mlflow/experiments/get?experiment_id=0")
+                        .statusCode())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void shouldPassTheBrowserTests() throws Exception {
+        Path shots = Path.of("target/ui-screenshots").toAbsolutePath();
+        ProcessBuilder node = new ProcessBuilder("node", "--test", "--test-concurrency=1", "tests/")
+                .directory(UI.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.INHERIT);
+        node.environment().put("SKEIN_UI_URL", Suite.url());
+        node.environment().put("SKEIN_UI_SCREENSHOTS", shots.toString());
+        Process run = node.start();
+        if (!run.waitFor(5, TimeUnit.MINUTES)) {
+            run.destroyForcibly();
+            throw new AssertionError("the browser tests did not end within 5 minutes");
+        }
+        assertThat(run.exitValue()).as("browser tests (their report is above)").isZero();
+        assertThat(shots.resolve("experiments.png")).exists();
+    }
+}

@@ -1,0 +1,32 @@
+import { useEffect, useState } from 'preact/hooks';
+import { html } from '../html.js';
+
+const THEME_KEY = 'skein.theme';
+
+function initialTheme() {
+  const saved = localStorage.getItem(THEME_KEY);
+  if (saved === 'light' || saved === 'dark') return saved;
+  return window.matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+}
+
+/** The frame of every screen: the header with navigation and the theme switch, then the screen. */
+export function Layout({ children }) {
+  const [theme, setTheme] = useState(initialTheme);
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+    localStorage.setItem(THEME_KEY, theme);
+  }, [theme]);
+  const other = theme === 'dark' ? 'light' : 'dark';
+  return html`
+    <header class="top">
+      <a class="brand" href="#/">Skein</a>
+      <nav aria-label="Main">
+        <a href="#/experiments">Experiments</a>
+      </nav>
+      <button type="button" class="quiet" onClick=${() => setTheme(other)} aria-label=${`Switch to the ${other} theme`}>
+        ${other === 'dark' ? 'Dark' : 'Light'} theme
+      </button>
+    </header>
+    <main>${children}</main>
+  `;
+}

@@ -1,0 +1,149 @@
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { call } from '../../api.js';
+import { ErrorMessage } from '../../components/ErrorMessage.js';
+import { dateTime } from '../../format.js';
+import { html } from '../../html.js';
+
+const PAGE = 100;
+
+const VIEWS = [
+  ['ACTIVE_ONLY', 'Active'],
+  ['DELETED_ONLY', 'Deleted'],
+  ['ALL', 'All'],
+];
+
+/**
+ * Experiments: searched with MLflow's filter language (its errors shown under the box), a page at a
+ * time, newest change first; created, renamed, deleted and restored through the API.
+ */
+export function ExperimentsScreen() {
+  const [filter, setFilter] = useState('');
+  const [query, setQuery] = useState({ filter: '', view: 'ACTIVE_ONLY' });
+  const [experiments, setExperiments] = useState([]);
+  const [next, setNext] = useState(null);
+  const [loading, setLoading] = useState(false);
+  const [searchError, setSearchError] = useState(null);
+  const [actionError, setActionError] = useState(null);
+  const [newName, setNewName] = useState('');
+  const [editing, setEditing] = useState(null); // { id, name }
+
+  const search = useCallback(async (token) => {
+    setLoading(true);
+    try {
+      const page = await call('mlflow/experiments/search', {
+        body: {
+          max_results: PAGE,
+          filter: query.filter,
+          view_type: query.view,
+          order_by: ['last_update_time DESC'],
+          ...(token ? { page_token: token } : {}),
+        },
+      });
+      setExperiments((shown) => (token ? shown.concat(page.experiments || []) : page.experiments || []));
+      setNext(page.next_page_token || null);
+      setSearchError(null);
+    } catch (e) {
+      setSearchError(e);
+      if (!token) {
+        setExperiments([]);
+        setNext(null);
+      }
+    } finally {
+      setLoading(false);
+    }
+  }, [query]);
+
+  useEffect(() => {
+    search(null);
+  }, [search]);
+
+  const act = async (work) => {
+    try {
+      await work();
+      setActionError(null);
+      await search(null);
+      return true;
+    } catch (e) {
+      setActionError(e);
+      return false;
+    }
+  };
+
+  const create = (event) => {
+    event.preventDefault();
+    const name = newName.trim();
+    act(() => call('mlflow/experiments/create', { body: { name } })).then((ok) => ok && setNewName(''));
+  };
+
+  const rename = (event) => {
+    event.preventDefault();
+    act(() => call('mlflow/experiments/update', {
+      body: { experiment_id: editing.id, new_name: editing.name.trim() },
+    })).then((ok) => ok && setEditing(null));
+  };
+
+  return html`
+    <section class="experiments">
+      <h1>Experiments</h1>
+      <form class="row" role="search" onSubmit=${(e) => { e.preventDefault(); setQuery({ ...query, filter }); }}>
+        <label class="grow">
+          <span class="label">Filter</span>
+          <input type="search" value=${filter} placeholder="name LIKE 'sweep-%' and tags.team = 'vision'"
+            onInput=${(e) => setFilter(e.currentTarget.value)} />
+        </label>
+        <label>
+          <span class="label">Show</span>
+          <select value=${query.view} onChange=${(e) => setQuery({ ...query, view: e.currentTarget.value })}>
+            ${VIEWS.map(([value, label]) => html`<option value=${value}>${label}</option>`)}
+          </select>
+        </label>
+        <button type="submit">Search</button>
+      </form>
+      <${ErrorMessage} error=${searchError} />
+      <form class="row" onSubmit=${create}>
+        <label class="grow">
+          <span class="label">New experiment</span>
+          <input value=${newName} onInput=${(e) => setNewName(e.currentTarget.value)} placeholder="name" />
+        </label>
+        <button type="submit" disabled=${!newName.trim()}>Create</button>
+      </form>
+      <${ErrorMessage} error=${actionError} />
+      <table class="grid" aria-busy=${loading ? 'true' : 'false'}>
+        <thead>
+          <tr><th scope="col">Name</th><th scope="col">ID</th><th scope="col">Created</th>
+            <th scope="col">Last updated</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr>
+        </thead>
+        <tbody>
+          ${experiments.map((x) => html`
+            <tr key=${x.experiment_id} data-experiment-id=${x.experiment_id}>
+              <td>
+                ${editing && editing.id === x.experiment_id
+                  ? html`<form class="inline" onSubmit=${rename}>
+                      <input aria-label=${`New name for ${x.name}`} value=${editing.name}
+                        onInput=${(e) => setEditing({ ...editing, name: e.currentTarget.value })} />
+                      <button type="submit">Save</button>
+                      <button type="button" class="quiet" onClick=${() => setEditing(null)}>Cancel</button>
+                    </form>`
+                  : html`<span class="name">${x.name}</span>
+                      ${x.lifecycle_stage === 'deleted' ? html` <span class="badge">deleted</span>` : null}`}
+              </td>
+              <td>${x.experiment_id}</td>
+              <td>${dateTime(x.creation_time)}</td>
+              <td>${dateTime(x.last_update_time)}</td>
+              <td class="actions">
+                ${x.lifecycle_stage === 'deleted'
+                  ? html`<button type="button" aria-label=${`Restore ${x.name}`}
+                      onClick=${() => act(() => call('mlflow/experiments/restore', { body: { experiment_id: x.experiment_id } }))}>Restore</button>`
+                  : html`<button type="button" class="quiet" aria-label=${`Rename ${x.name}`}
+                        onClick=${() => setEditing({ id: x.experiment_id, name: x.name })}>Rename</button>
+                      <button type="button" class="quiet" aria-label=${`Delete ${x.name}`}
+                        onClick=${() => act(() => call('mlflow/experiments/delete', { body: { experiment_id: x.experiment_id } }))}>Delete</button>`}
+              </td>
+            </tr>`)}
+        </tbody>
+      </table>
+      ${!loading && !searchError && experiments.length === 0 ? html`<p class="empty">No experiments match.</p>` : null}
+      ${next ? html`<button type="button" class="more" disabled=${loading} onClick=${() => search(next)}>Load more</button>` : null}
+    </section>
+  `;
+}
