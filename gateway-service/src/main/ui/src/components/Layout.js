@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useLayoutEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 
 const THEME_KEY = 'skein.theme';
@@ -10,20 +10,27 @@ function initialTheme() {
 }
 
 /** The frame of every screen: the header with navigation and the theme switch, then the screen. */
+function apply(theme) {
+  document.documentElement.dataset.theme = theme;
+  localStorage.setItem(THEME_KEY, theme);
+}
+
 export function Layout({ children }) {
   const [theme, setTheme] = useState(initialTheme);
-  useEffect(() => {
-    document.documentElement.dataset.theme = theme;
-    localStorage.setItem(THEME_KEY, theme);
-  }, [theme]);
+  useLayoutEffect(() => apply(theme), [theme]);
   const other = theme === 'dark' ? 'light' : 'dark';
+  // kept at once, not after the next frame: a reload right after the click finds it
+  const switchTheme = () => {
+    apply(other);
+    setTheme(other);
+  };
   return html`
     <header class="top">
       <a class="brand" href="#/">Skein</a>
       <nav aria-label="Main">
         <a href="#/experiments">Experiments</a>
       </nav>
-      <button type="button" class="quiet" onClick=${() => setTheme(other)} aria-label=${`Switch to the ${other} theme`}>
+      <button type="button" class="quiet" onClick=${switchTheme} aria-label=${`Switch to the ${other} theme`}>
         ${other === 'dark' ? 'Dark' : 'Light'} theme
       </button>
     </header>

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { call } from '../../api.js';
 import { ErrorMessage } from '../../components/ErrorMessage.js';
 import { dateTime } from '../../format.js';
@@ -27,7 +27,11 @@ export function ExperimentsScreen() {
   const [newName, setNewName] = useState('');
   const [editing, setEditing] = useState(null); // { id, name }
 
+  // only the latest search's answer is shown: an earlier one that answers late is dropped
+  const latest = useRef(0);
+
   const search = useCallback(async (token) => {
+    const ticket = ++latest.current;
     setLoading(true);
     try {
       const page = await call('mlflow/experiments/search', {
@@ -39,17 +43,19 @@ export function ExperimentsScreen() {
           ...(token ? { page_token: token } : {}),
         },
       });
+      if (ticket !== latest.current) return;
       setExperiments((shown) => (token ? shown.concat(page.experiments || []) : page.experiments || []));
       setNext(page.next_page_token || null);
       setSearchError(null);
     } catch (e) {
+      if (ticket !== latest.current) return;
       setSearchError(e);
       if (!token) {
         setExperiments([]);
         setNext(null);
       }
     } finally {
-      setLoading(false);
+      if (ticket === latest.current) setLoading(false);
     }
   }, [query]);
 
@@ -57,15 +63,23 @@ export function ExperimentsScreen() {
     search(null);
   }, [search]);
 
+  // an action ends by searching again with the query shown then, not the one of its click
+  const current = useRef(search);
+  current.current = search;
+  const [busy, setBusy] = useState(false);
+
   const act = async (work) => {
+    setBusy(true);
     try {
       await work();
       setActionError(null);
-      await search(null);
+      await current.current(null);
       return true;
     } catch (e) {
       setActionError(e);
       return false;
+    } finally {
+      setBusy(false);
     }
   };
 
@@ -105,7 +119,7 @@ export function ExperimentsScreen() {
           <span class="label">New experiment</span>
           <input value=${newName} onInput=${(e) => setNewName(e.currentTarget.value)} placeholder="name" />
         </label>
-        <button type="submit" disabled=${!newName.trim()}>Create</button>
+        <button type="submit" disabled=${busy || !newName.trim()}>Create</button>
       </form>
       <${ErrorMessage} error=${actionError} />
       <table class="grid" aria-busy=${loading ? 'true' : 'false'}>
@@ -121,7 +135,7 @@ export function ExperimentsScreen() {
                   ? html`<form class="inline" onSubmit=${rename}>
                       <input aria-label=${`New name for ${x.name}`} value=${editing.name}
                         onInput=${(e) => setEditing({ ...editing, name: e.currentTarget.value })} />
-                      <button type="submit">Save</button>
+                      <button type="submit" disabled=${busy}>Save</button>
                       <button type="button" class="quiet" onClick=${() => setEditing(null)}>Cancel</button>
                     </form>`
                   : html`<span class="name">${x.name}</span>
@@ -132,11 +146,11 @@ export function ExperimentsScreen() {
               <td>${dateTime(x.last_update_time)}</td>
               <td class="actions">
                 ${x.lifecycle_stage === 'deleted'
-                  ? html`<button type="button" aria-label=${`Restore ${x.name}`}
+                  ? html`<button type="button" disabled=${busy} aria-label=${`Restore ${x.name}`}
                       onClick=${() => act(() => call('mlflow/experiments/restore', { body: { experiment_id: x.experiment_id } }))}>Restore</button>`
                   : html`<button type="button" class="quiet" aria-label=${`Rename ${x.name}`}
                         onClick=${() => setEditing({ id: x.experiment_id, name: x.name })}>Rename</button>
-                      <button type="button" class="quiet" aria-label=${`Delete ${x.name}`}
+                      <button type="button" class="quiet" disabled=${busy} aria-label=${`Delete ${x.name}`}
                         onClick=${() => act(() => call('mlflow/experiments/delete', { body: { experiment_id: x.experiment_id } }))}>Delete</button>`}
               </td>
             </tr>`)}

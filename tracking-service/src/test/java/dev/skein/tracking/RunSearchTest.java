@@ -188,6 +188,21 @@ class RunSearchTest {
     }
 
     @Test
+    void shouldAcceptAThousandComparisonsAndRefuseMoreBeforeAnyWork() {
+        String thousand = String.join(" and ", java.util.Collections.nCopies(1000, "attributes.status != 'KILLED'"));
+        assertThat(search(thousand)).containsExactlyInAnyOrderElementsOf(runs(0, 1, 2, 3));
+        String message =
+                fails(ErrorCode.INVALID_PARAMETER_VALUE, () -> search(thousand + " and attributes.status != 'KILLED'"));
+        assertThat(message).contains("at most 1000");
+        fails(
+                ErrorCode.INVALID_PARAMETER_VALUE,
+                () -> search(
+                        "",
+                        java.util.Collections.nCopies(1001, "attributes.start_time")
+                                .toArray(String[]::new)));
+    }
+
+    @Test
     void shouldFilterOnDatasets() {
         assertThat(search("datasets.name = 'ds1'")).containsExactly(runs.get(1));
         assertThat(search("dataset.digest IN ('d0', 'd1')")).containsExactlyInAnyOrderElementsOf(runs(0, 1));

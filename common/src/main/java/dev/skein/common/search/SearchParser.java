@@ -26,6 +26,14 @@ public final class SearchParser {
         this.tokens = Lexer.tokenize(input, what);
     }
 
+    /**
+     * At most this many comparisons in a filter, and clauses in an order_by, refused while parsing,
+     * before any work: each becomes one or more bound values of one statement, and PostgreSQL takes
+     * at most 65,535 of those (a run search binds at most a few per clause; searches that repeat
+     * clauses per other clause must bound their own product).
+     */
+    public static final int MAX_CLAUSES = 1_000;
+
     /** The comparisons of a filter, all joined by AND; an empty or blank filter has none. */
     public static List<Comparison> parseFilter(Grammar grammar, String filter) {
         if (filter == null || filter.isBlank()) {
@@ -35,6 +43,10 @@ public final class SearchParser {
     }
 
     public static List<OrderBy> parseOrderBy(Grammar grammar, List<String> clauses) {
+        if (clauses.size() > MAX_CLAUSES) {
+            throw ApiException.invalidParameter(
+                    "Invalid order_by: " + clauses.size() + " clauses, at most " + MAX_CLAUSES + " are accepted");
+        }
         List<OrderBy> result = new ArrayList<>();
         for (String clause : clauses) {
             if (clause == null || clause.isBlank()) {
@@ -48,6 +60,10 @@ public final class SearchParser {
     private List<Comparison> filter() {
         List<Comparison> comparisons = new ArrayList<>();
         while (true) {
+            if (comparisons.size() == MAX_CLAUSES) {
+                throw ApiException.invalidParameter("Invalid " + what + ": more than " + MAX_CLAUSES
+                        + " comparisons joined by AND, at most " + MAX_CLAUSES + " are accepted");
+            }
             comparisons.add(comparison());
             Token t = peek();
             if (t.kind() == Token.Kind.END) {
