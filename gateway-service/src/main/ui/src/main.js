@@ -4,10 +4,12 @@ import { html } from './html.js';
 import { match, route } from './router.js';
 import { Layout } from './components/Layout.js';
 import { ExperimentsScreen } from './screens/experiments/ExperimentsScreen.js';
+import { RunsScreen } from './screens/runs/RunsScreen.js';
 import './styles.css';
 
 route('/', ExperimentsScreen);
 route('/experiments', ExperimentsScreen);
+route('/experiments/:id', RunsScreen);
 
 function NotFound({ path }) {
   return html`<section><h1>Not found</h1><p>Skein has no page at <code>${path}</code>.</p>

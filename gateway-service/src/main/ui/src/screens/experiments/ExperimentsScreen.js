@@ -138,7 +138,7 @@ export function ExperimentsScreen() {
                       <button type="submit" disabled=${busy}>Save</button>
                       <button type="button" class="quiet" onClick=${() => setEditing(null)}>Cancel</button>
                     </form>`
-                  : html`<span class="name">${x.name}</span>
+                  : html`<a class="name" href=${`#/experiments/${encodeURIComponent(x.experiment_id)}`}>${x.name}</a>
                       ${x.lifecycle_stage === 'deleted' ? html` <span class="badge">deleted</span>` : null}`}
               </td>
               <td>${x.experiment_id}</td>

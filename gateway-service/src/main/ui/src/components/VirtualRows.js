@@ -1,0 +1,47 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { html } from '../html.js';
+
+const OVERSCAN = 10;
+
+/**
+ * A table body of any length that renders only the rows in view (and a few either side): rows of a
+ * fixed height in a scrolling box, spacer rows keeping the scroll height right. `onNearEnd` is
+ * called when the view comes within a screen of the last row, to load the next page.
+ */
+export function VirtualRows({ rows, rowHeight, columns, renderRow, height, onNearEnd, label }) {
+  const box = useRef(null);
+  const [top, setTop] = useState(0);
+  const [viewport, setViewport] = useState(height);
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return undefined;
+    const measure = () => setViewport(el.clientHeight);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+
+  const first = Math.max(0, Math.floor(top / rowHeight) - OVERSCAN);
+  const last = Math.min(rows.length, Math.ceil((top + viewport) / rowHeight) + OVERSCAN);
+
+  useEffect(() => {
+    if (onNearEnd && rows.length > 0 && (top + 2 * viewport) / rowHeight >= rows.length) onNearEnd();
+  }, [top, viewport, rows.length]);
+
+  return html`
+    <div class="virtual" ref=${box} style=${`height:${height}px`} tabindex="0" role="region" aria-label=${label}
+      onScroll=${(e) => setTop(e.currentTarget.scrollTop)}>
+      <table class="grid">
+        <thead>${columns}</thead>
+        <tbody>
+          ${first > 0 ? html`<tr aria-hidden="true" style=${`height:${first * rowHeight}px`}></tr>` : null}
+          ${rows.slice(first, last).map((row, i) => renderRow(row, first + i))}
+          ${last < rows.length
+            ? html`<tr aria-hidden="true" style=${`height:${(rows.length - last) * rowHeight}px`}></tr>`
+            : null}
+        </tbody>
+      </table>
+    </div>`;
+}
