@@ -37,12 +37,16 @@ test('runs: MLflow\'s #/experiments/{id}, pages read as the table scrolls, only 
   assert.ok(rendered > 0 && rendered < 60, `only the rows in view are in the page (${rendered})`);
   await screenshot(page, 'runs');
 
+  // each page is asked for once the table is scrolled near its end
   const table = page.getByRole('region', { name: 'Runs' });
-  for (let i = 0; i < 20 && !(await page.getByText(`${RUNS} runs loaded`, { exact: true }).isVisible()); i++) {
+  for (const shown of [200, RUNS]) {
     await table.evaluate((el) => { el.scrollTop = el.scrollHeight; });
-    await page.waitForTimeout(200);
+    await page.waitForFunction(
+      (n) => document.querySelector('.count')?.textContent.trim().startsWith(`${n} runs loaded`), shown);
   }
   await page.getByText(`${RUNS} runs loaded`, { exact: true }).waitFor();
+  assert.equal(new Set(await page.$$eval('tr[data-run-id]', (rows) => rows.map((r) => r.dataset.runId))).size,
+    await page.locator('tr[data-run-id]').count(), 'no run twice');
   await table.evaluate((el) => { el.scrollTop = el.scrollHeight; });
   await page.waitForFunction(() => {
     const cells = document.querySelectorAll('tr[data-run-id] td:first-child');
@@ -62,11 +66,15 @@ test('runs: sorted on a column through order_by, filtered with MLflow\'s languag
   await page.goto(`${BASE_URL}/#/experiments/${experimentId}`);
   await page.getByText('100 runs loaded, more as you scroll').waitFor();
 
-  await page.getByRole('button', { name: 'Run name' }).click();
+  const byName = page.getByRole('button', { name: 'Run name' });
+  await byName.focus();
+  await page.keyboard.press('Enter');
   await page.waitForFunction(() => document.querySelector('tr[data-run-id] td')?.textContent === 'r-000');
   assert.equal(await page.getByRole('columnheader', { name: /Run name/ }).getAttribute('aria-sort'), 'ascending');
-  await page.getByRole('button', { name: /Run name/ }).click();
+  // sorted from the keyboard, the focus stays on the header to sort again
+  await page.keyboard.press('Enter');
   await page.waitForFunction((n) => document.querySelector('tr[data-run-id] td')?.textContent === n, `r-${RUNS - 1}`);
+  assert.equal(await page.getByRole('columnheader', { name: /Run name/ }).getAttribute('aria-sort'), 'descending');
 
   const filter = page.getByRole('searchbox', { name: 'Filter runs' });
   await filter.fill("attributes.run_name = 'r-042'");
@@ -81,6 +89,17 @@ test('runs: sorted on a column through order_by, filtered with MLflow\'s languag
   assert.match(await page.getByRole('alert').textContent(), /INVALID_PARAMETER_VALUE/);
   expected.length = 0;
 
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('an experiment that does not exist says so', async () => {
+  const { page, errors, expected, context } = await open(browser);
+  expected.push('/ajax-api/2.0/mlflow/experiments/get');
+  await page.goto(`${BASE_URL}/#/experiments/987654321`);
+  await page.getByText('RESOURCE_DOES_NOT_EXIST').waitFor();
+  await page.getByText('0 runs loaded', { exact: true }).waitFor();
+  await page.getByText('RESOURCE_DOES_NOT_EXIST').waitFor();
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -6,12 +6,19 @@ const OVERSCAN = 10;
 /**
  * A table body of any length that renders only the rows in view (and a few either side): rows of a
  * fixed height in a scrolling box, spacer rows keeping the scroll height right. `onNearEnd` is
- * called when the view comes within a screen of the last row, to load the next page.
+ * called when the view comes within a screen of the last row, to load the next page; a new
+ * `resetKey` scrolls back to the top.
  */
-export function VirtualRows({ rows, rowHeight, columns, renderRow, height, onNearEnd, label }) {
+export function VirtualRows({ rows, rowHeight, columns, renderRow, height, onNearEnd, label, resetKey }) {
   const box = useRef(null);
   const [top, setTop] = useState(0);
   const [viewport, setViewport] = useState(height);
+
+  // new results (resetKey changed) start at the top; the header, and its focus, stay
+  useEffect(() => {
+    if (box.current) box.current.scrollTop = 0;
+    setTop(0);
+  }, [resetKey]);
 
   useEffect(() => {
     const el = box.current;
@@ -23,7 +30,7 @@ export function VirtualRows({ rows, rowHeight, columns, renderRow, height, onNea
     return () => observer.disconnect();
   }, []);
 
-  const first = Math.max(0, Math.floor(top / rowHeight) - OVERSCAN);
+  const first = Math.min(rows.length, Math.max(0, Math.floor(top / rowHeight) - OVERSCAN));
   const last = Math.min(rows.length, Math.ceil((top + viewport) / rowHeight) + OVERSCAN);
 
   useEffect(() => {

@@ -50,21 +50,36 @@ export function RunsScreen({ params }) {
   const [query, setQuery] = useState({ filter: '', view: 'ACTIVE_ONLY', order: 'attributes.start_time DESC' });
   const [runs, setRuns] = useState([]);
   const [next, setNext] = useState(null);
-  const [loading, setLoading] = useState(false);
+  const [loading, setLoading] = useState(true);
   const [error, setError] = useState(null);
+  const [experimentError, setExperimentError] = useState(null);
+  const [generation, setGeneration] = useState(0);
   const latest = useRef(0);
   const pending = useRef(false);
+  // the token of the page after the last one shown, read when the table nears its end: a ref, so
+  // that a page is never asked for twice nor with the token of an earlier query
+  const nextToken = useRef(null);
 
   useEffect(() => {
+    let live = true;
     call('mlflow/experiments/get', { query: { experiment_id: experimentId } })
-      .then((answer) => setExperiment(answer.experiment))
-      .catch(setError);
+      .then((answer) => live && setExperiment(answer.experiment))
+      .catch((e) => live && setExperimentError(e));
+    return () => {
+      live = false;
+    };
   }, [experimentId]);
 
   const search = useCallback(async (token) => {
+    if (token && token !== nextToken.current) return;
     const ticket = ++latest.current;
+    nextToken.current = null;
     pending.current = true;
     setLoading(true);
+    if (!token) {
+      setNext(null);
+      setGeneration((g) => g + 1);
+    }
     try {
       const page = await call('mlflow/runs/search', {
         body: {
@@ -77,12 +92,19 @@ export function RunsScreen({ params }) {
         },
       });
       if (ticket !== latest.current) return;
-      setRuns((shown) => (token ? shown.concat(page.runs || []) : page.runs || []));
-      setNext(page.next_page_token || null);
+      setRuns((shown) => {
+        if (!token) return page.runs || [];
+        const seen = new Set(shown.map((r) => r.info.run_id));
+        return shown.concat((page.runs || []).filter((r) => !seen.has(r.info.run_id)));
+      });
+      nextToken.current = page.next_page_token || null;
+      setNext(nextToken.current);
       setError(null);
     } catch (e) {
       if (ticket !== latest.current) return;
       setError(e);
+      // a page that failed is asked for again when the table is next scrolled
+      if (token) nextToken.current = token;
       if (!token) {
         setRuns([]);
         setNext(null);
@@ -100,7 +122,7 @@ export function RunsScreen({ params }) {
   }, [search]);
 
   const more = () => {
-    if (next && !pending.current) search(next);
+    if (nextToken.current && !pending.current) search(nextToken.current);
   };
 
   const sortBy = (key) => {
@@ -116,7 +138,7 @@ export function RunsScreen({ params }) {
       const sorted = c.key === orderKey;
       return html`<th scope="col" aria-sort=${sorted ? (orderDirection === 'ASC' ? 'ascending' : 'descending') : 'none'}>
         <button type="button" class="sort" onClick=${() => sortBy(c.key)}>
-          ${c.title}${sorted ? (orderDirection === 'ASC' ? ' ▲' : ' ▼') : ''}
+          ${c.title}${sorted ? html`<span aria-hidden="true">${orderDirection === 'ASC' ? ' ▲' : ' ▼'}</span>` : ''}
         </button>
       </th>`;
     })}
@@ -140,12 +162,13 @@ export function RunsScreen({ params }) {
         </label>
         <button type="submit">Search</button>
       </form>
+      <${ErrorMessage} error=${experimentError} />
       <${ErrorMessage} error=${error} />
       <p class="count" aria-live="polite">
         ${runs.length} run${runs.length === 1 ? '' : 's'} loaded${next ? ', more as you scroll' : ''}${loading ? ' …' : ''}
       </p>
       <${VirtualRows}
-        key=${JSON.stringify(query)}
+        resetKey=${generation}
         label="Runs"
         rows=${runs}
         rowHeight=${ROW}
