@@ -1,16 +1,11 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { call } from '../../api.js';
 import { ErrorMessage } from '../../components/ErrorMessage.js';
+import { SearchForm } from '../../components/SearchForm.js';
 import { dateTime } from '../../format.js';
 import { html } from '../../html.js';
 
 const PAGE = 100;
-
-const VIEWS = [
-  ['ACTIVE_ONLY', 'Active'],
-  ['DELETED_ONLY', 'Deleted'],
-  ['ALL', 'All'],
-];
 
 /**
  * Experiments: searched with MLflow's filter language (its errors shown under the box), a page at a
@@ -99,20 +94,8 @@ export function ExperimentsScreen() {
   return html`
     <section class="experiments">
       <h1>Experiments</h1>
-      <form class="row" role="search" onSubmit=${(e) => { e.preventDefault(); setQuery({ ...query, filter }); }}>
-        <label class="grow">
-          <span class="label">Filter</span>
-          <input type="search" value=${filter} placeholder="name LIKE 'sweep-%' and tags.team = 'vision'"
-            onInput=${(e) => setFilter(e.currentTarget.value)} />
-        </label>
-        <label>
-          <span class="label">Show</span>
-          <select value=${query.view} onChange=${(e) => setQuery({ ...query, view: e.currentTarget.value })}>
-            ${VIEWS.map(([value, label]) => html`<option value=${value}>${label}</option>`)}
-          </select>
-        </label>
-        <button type="submit">Search</button>
-      </form>
+      <${SearchForm} label="Filter" placeholder="name LIKE 'sweep-%' and tags.team = 'vision'"
+        filter=${filter} setFilter=${setFilter} query=${query} setQuery=${setQuery} />
       <${ErrorMessage} error=${searchError} />
       <form class="row" onSubmit=${create}>
         <label class="grow">

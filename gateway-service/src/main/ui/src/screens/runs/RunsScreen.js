@@ -1,18 +1,13 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { call } from '../../api.js';
 import { ErrorMessage } from '../../components/ErrorMessage.js';
+import { SearchForm } from '../../components/SearchForm.js';
 import { VirtualRows } from '../../components/VirtualRows.js';
 import { dateTime } from '../../format.js';
 import { html } from '../../html.js';
 
 const PAGE = 100;
 const ROW = 32;
-
-const VIEWS = [
-  ['ACTIVE_ONLY', 'Active'],
-  ['DELETED_ONLY', 'Deleted'],
-  ['ALL', 'All'],
-];
 
 /** The columns every run has; `key` is what order_by names. */
 const COLUMNS = [
@@ -148,20 +143,8 @@ export function RunsScreen({ params }) {
     <section class="runs">
       <p class="crumbs"><a href="#/experiments">Experiments</a></p>
       <h1>${experiment ? experiment.name : `Experiment ${experimentId}`}</h1>
-      <form class="row" role="search" onSubmit=${(e) => { e.preventDefault(); setQuery({ ...query, filter }); }}>
-        <label class="grow">
-          <span class="label">Filter runs</span>
-          <input type="search" value=${filter} placeholder="metrics.rmse < 1 and params.model = 'tree'"
-            onInput=${(e) => setFilter(e.currentTarget.value)} />
-        </label>
-        <label>
-          <span class="label">Show</span>
-          <select value=${query.view} onChange=${(e) => setQuery({ ...query, view: e.currentTarget.value })}>
-            ${VIEWS.map(([value, label]) => html`<option value=${value}>${label}</option>`)}
-          </select>
-        </label>
-        <button type="submit">Search</button>
-      </form>
+      <${SearchForm} label="Filter runs" placeholder="metrics.rmse < 1 and params.model = 'tree'"
+        filter=${filter} setFilter=${setFilter} query=${query} setQuery=${setQuery} />
       <${ErrorMessage} error=${experimentError} />
       <${ErrorMessage} error=${error} />
       <p class="count" aria-live="polite">
