@@ -1,6 +1,7 @@
 package dev.skein.registry;
 
 import static dev.skein.registry.Registry.as;
+import static dev.skein.registry.Registry.fails;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,6 +11,7 @@ import dev.skein.common.testing.TestInfra;
 import dev.skein.common.testing.TopicReader;
 import dev.skein.events.v1.RegistryChange;
 import dev.skein.events.v1.RegistryChangeKind;
+import dev.skein.proto.common.v1.ErrorCode;
 import dev.skein.proto.registry.v1.AuditEvent;
 import dev.skein.proto.registry.v1.AuditServiceGrpc.AuditServiceBlockingStub;
 import dev.skein.proto.registry.v1.CreateModelVersion;
@@ -186,6 +188,110 @@ class AuditTrailTest {
                 .isEqualTo(trail(name).get(0).getChange().getModelId());
         assertThat(after.get(1).getChange().hasModelAfter()).isFalse();
         assertThat(after.get(1).getChange().getActor()).isEqualTo("unknown");
+    }
+
+    private List<AuditEvent> list(ListAuditEvents.Builder request) {
+        return audit.listAuditEvents(request.setMaxResults(100).build()).getEventsList();
+    }
+
+    @Test
+    void shouldFilterTheTrailByActorKindAndTime() throws Exception {
+        String name = "filtered-" + UUID.randomUUID();
+        String bob = "bob-" + UUID.randomUUID();
+        as(registry, bob)
+                .createRegisteredModel(
+                        CreateRegisteredModel.newBuilder().setName(name).build());
+        as(registry, "carol-" + UUID.randomUUID())
+                .setRegisteredModelTag(SetRegisteredModelTag.newBuilder()
+                        .setName(name)
+                        .setKey("k")
+                        .setValue("v")
+                        .build());
+        Thread.sleep(5);
+        long middle = System.currentTimeMillis();
+        Thread.sleep(5);
+        as(registry, bob)
+                .createModelVersion(CreateModelVersion.newBuilder()
+                        .setName(name)
+                        .setSource("s3://b/1")
+                        .build());
+        List<AuditEvent> all = trail(name);
+        assertThat(all).hasSize(3);
+
+        assertThat(list(ListAuditEvents.newBuilder().setActor(bob)))
+                .extracting(e -> e.getChange().getKind())
+                .containsExactly(RegistryChangeKind.REGISTERED_MODEL_CREATED, RegistryChangeKind.MODEL_VERSION_CREATED);
+        assertThat(list(ListAuditEvents.newBuilder().setModel(name).setActor("nobody-" + UUID.randomUUID())))
+                .isEmpty();
+
+        // the CloudEvent type, its short form and the kind's name all select the same changes
+        for (String type : List.of(
+                "dev.skein.registry.model_version.created.v1", "model_version.created", "MODEL_VERSION_CREATED")) {
+            assertThat(list(ListAuditEvents.newBuilder().setModel(name).setType(type)))
+                    .as(type)
+                    .extracting(e -> e.getChange().getEventId())
+                    .containsExactly(all.get(2).getChange().getEventId());
+        }
+
+        assertThat(list(ListAuditEvents.newBuilder().setModel(name).setUntil(middle)))
+                .extracting(e -> e.getChange().getKind())
+                .containsExactly(
+                        RegistryChangeKind.REGISTERED_MODEL_CREATED, RegistryChangeKind.REGISTERED_MODEL_TAG_SET);
+        assertThat(list(ListAuditEvents.newBuilder().setModel(name).setSince(middle)))
+                .extracting(e -> e.getChange().getKind())
+                .containsExactly(RegistryChangeKind.MODEL_VERSION_CREATED);
+        long first = all.get(0).getChange().getTime();
+        assertThat(list(ListAuditEvents.newBuilder()
+                        .setModel(name)
+                        .setSince(first)
+                        .setUntil(first)))
+                .extracting(e -> e.getChange().getEventId())
+                .contains(all.get(0).getChange().getEventId())
+                .doesNotContain(all.get(2).getChange().getEventId());
+
+        // filters combine, and the pages of a filtered trail hold only its changes
+        ListAuditEvents.Builder byBob =
+                ListAuditEvents.newBuilder().setActor(bob).setSince(first).setMaxResults(1);
+        var firstPage = audit.listAuditEvents(byBob.build());
+        assertThat(firstPage.getEventsList())
+                .extracting(e -> e.getChange().getKind())
+                .containsExactly(RegistryChangeKind.REGISTERED_MODEL_CREATED);
+        var secondPage = audit.listAuditEvents(
+                byBob.setPageToken(firstPage.getNextPageToken()).build());
+        assertThat(secondPage.getEventsList())
+                .extracting(e -> e.getChange().getKind())
+                .containsExactly(RegistryChangeKind.MODEL_VERSION_CREATED);
+        assertThat(secondPage.hasNextPageToken()).isFalse();
+        assertThat(list(ListAuditEvents.newBuilder().setActor(bob).setType("registered_model_tag.set")))
+                .isEmpty();
+    }
+
+    @Test
+    void shouldRefuseFiltersItCannotApply() {
+        assertThat(fails(
+                        ErrorCode.INVALID_PARAMETER_VALUE,
+                        () -> audit.listAuditEvents(ListAuditEvents.newBuilder()
+                                .setType("model.exploded")
+                                .build())))
+                .contains("model.exploded")
+                .contains("model_version.created");
+        assertThat(fails(
+                        ErrorCode.INVALID_PARAMETER_VALUE,
+                        () -> audit.listAuditEvents(
+                                ListAuditEvents.newBuilder().setType("").build())))
+                .contains("type");
+        assertThat(fails(
+                        ErrorCode.INVALID_PARAMETER_VALUE,
+                        () -> audit.listAuditEvents(
+                                ListAuditEvents.newBuilder().setActor(" ").build())))
+                .contains("actor");
+        assertThat(fails(
+                        ErrorCode.INVALID_PARAMETER_VALUE,
+                        () -> audit.listAuditEvents(ListAuditEvents.newBuilder()
+                                .setSince(2000)
+                                .setUntil(1000)
+                                .build())))
+                .contains("until");
     }
 
     @Test

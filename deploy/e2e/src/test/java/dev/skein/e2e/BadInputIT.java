@@ -468,7 +468,15 @@ class BadInputIT {
                 failures.add("GET " + query + " -> " + r.statusCode() + " " + r.asString());
             }
         }
-        for (String query : List.of("?model=x&since=abc", "?page_token=!!", "?max_results=0", "?model=%00")) {
+        for (String query : List.of(
+                "?model=x&since=abc",
+                "?page_token=!!",
+                "?max_results=0",
+                "?model=%00",
+                "?type=bogus",
+                "?actor=",
+                "?until=abc",
+                "?since=2&until=1")) {
             Response r = api().urlEncodingEnabled(false).get("/api/2.0/skein/audit/events" + query);
             if (r.statusCode() >= 500) {
                 failures.add("GET audit" + query + " -> " + r.statusCode() + " " + r.asString());

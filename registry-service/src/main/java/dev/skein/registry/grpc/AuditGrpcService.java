@@ -6,6 +6,7 @@ import static dev.skein.registry.grpc.ProtoMapper.optional;
 import dev.skein.proto.registry.v1.AuditEvent;
 import dev.skein.proto.registry.v1.AuditService;
 import dev.skein.proto.registry.v1.ListAuditEvents;
+import dev.skein.registry.service.AuditService.Filter;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
 
@@ -22,8 +23,12 @@ public class AuditGrpcService implements AuditService {
     @Override
     public Uni<ListAuditEvents.Response> listAuditEvents(ListAuditEvents r) {
         return unary(() -> audit.list(
-                        optional(r.hasModel(), r.getModel()),
-                        r.hasSince() ? r.getSince() : null,
+                        new Filter(
+                                optional(r.hasModel(), r.getModel()),
+                                optional(r.hasActor(), r.getActor()),
+                                optional(r.hasType(), r.getType()),
+                                r.hasSince() ? r.getSince() : null,
+                                r.hasUntil() ? r.getUntil() : null),
                         optional(r.hasPageToken(), r.getPageToken()),
                         r.getMaxResults())
                 .map(page -> {
