@@ -5,6 +5,11 @@ import { defineConfig } from 'vite';
 // names carry a content hash: the gateway serves them as immutable, and the index never cached.
 export default defineConfig({
   base: '/',
+  // `npm run dev` (development only): the UI from source, the API from a running suite
+  server: {
+    proxy: Object.fromEntries(['/ajax-api', '/api', '/get-artifact', '/model-versions'].map((prefix) => [
+      prefix, process.env.SKEIN_API || 'http://127.0.0.1:8080'])),
+  },
   build: {
     outDir: fileURLToPath(new URL('../../../target/classes/META-INF/skein-ui', import.meta.url)),
     emptyOutDir: true,

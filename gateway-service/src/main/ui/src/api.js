@@ -11,9 +11,10 @@ export class ApiError extends Error {
 
 /**
  * Calls `/ajax-api/2.0/{path}`: GET with `query` (arrays repeat their key) or, with `body`, POST
- * JSON. Resolves to the answer's JSON; rejects with an {@link ApiError}.
+ * JSON; `method` overrides (PATCH, DELETE with a JSON body as MLflow's alias and tag deletions).
+ * Resolves to the answer's JSON; rejects with an {@link ApiError}.
  */
-export async function call(path, { query, body } = {}) {
+export async function call(path, { query, body, method } = {}) {
   let url = `/ajax-api/2.0/${path}`;
   if (query) {
     const params = new URLSearchParams();
@@ -28,8 +29,12 @@ export async function call(path, { query, body } = {}) {
   let response;
   try {
     response = await fetch(url, body === undefined
-      ? { headers: { Accept: 'application/json' } }
-      : { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(body) });
+      ? { method: method || 'GET', headers: { Accept: 'application/json' } }
+      : {
+        method: method || 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify(body),
+      });
   } catch (e) {
     throw new ApiError(0, 'UNAVAILABLE', `Skein cannot be reached: ${e.message}`);
   }
@@ -44,4 +49,80 @@ export async function call(path, { query, body } = {}) {
     throw new ApiError(response.status, json.error_code || `HTTP_${response.status}`, json.message || response.statusText);
   }
   return json;
+}
+
+/** Where a run's artifact is downloaded (MLflow's get-artifact, streamed by the artifact service). */
+export function artifactUrl(runId, path) {
+  return `/ajax-api/2.0/mlflow/get-artifact?${new URLSearchParams({ run_uuid: runId, path })}`;
+}
+
+/**
+ * Reads the first `maxBytes` of a run's artifact (a Range request): {blob, size (the whole file's),
+ * truncated}. Rejects with an {@link ApiError}.
+ */
+export async function readArtifact(runId, path, maxBytes) {
+  let response;
+  try {
+    response = await fetch(artifactUrl(runId, path), { headers: { Range: `bytes=0-${maxBytes - 1}` } });
+  } catch (e) {
+    throw new ApiError(0, 'UNAVAILABLE', `Skein cannot be reached: ${e.message}`);
+  }
+  if (response.status === 416) {
+    // an empty file has no first byte to ask for
+    return { blob: new Blob([]), size: 0, truncated: false };
+  }
+  if (!response.ok) {
+    let json = {};
+    try {
+      json = await response.json();
+    } catch {
+      json = {};
+    }
+    throw new ApiError(response.status, json.error_code || `HTTP_${response.status}`, json.message || response.statusText);
+  }
+  const blob = await response.blob();
+  const range = /\/(\d+)$/.exec(response.headers.get('Content-Range') || '');
+  const size = range ? Number(range[1]) : blob.size;
+  return { blob, size, truncated: size > blob.size };
+}
+
+// The tracking service runs few bulk history reads at once per replica and refuses one more with
+// REQUEST_LIMIT_EXCEEDED (429): a page asks for at most two at a time, and again after a refusal.
+const BULK_AT_ONCE = 2;
+let bulkRunning = 0;
+const bulkWaiting = [];
+
+async function bulkSlot() {
+  if (bulkRunning < BULK_AT_ONCE) {
+    bulkRunning += 1;
+    return;
+  }
+  await new Promise((resolve) => bulkWaiting.push(resolve));
+}
+
+function bulkRelease() {
+  const nextInLine = bulkWaiting.shift();
+  if (nextInLine) nextInLine();
+  else bulkRunning -= 1;
+}
+
+/**
+ * `metrics/get-history-bulk-interval` (sampled histories of up to 100 runs: run_ids, metric_key,
+ * start_step, end_step, max_results), at most two from this page at once and asked again, after a
+ * growing pause, while the service answers that too many are running.
+ */
+export async function historyInterval(query) {
+  await bulkSlot();
+  try {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await call('mlflow/metrics/get-history-bulk-interval', { query });
+      } catch (e) {
+        if (e.status !== 429 || attempt >= 8) throw e;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(3000, 150 * 2 ** attempt)));
+      }
+    }
+  } finally {
+    bulkRelease();
+  }
 }

@@ -5,11 +5,28 @@ import { match, route } from './router.js';
 import { Layout } from './components/Layout.js';
 import { ExperimentsScreen } from './screens/experiments/ExperimentsScreen.js';
 import { RunsScreen } from './screens/runs/RunsScreen.js';
+import { RunScreen } from './screens/run/RunScreen.js';
+import { ModelsScreen } from './screens/models/ModelsScreen.js';
+import { ModelScreen } from './screens/models/ModelScreen.js';
+import { VersionScreen } from './screens/models/VersionScreen.js';
+import { AuditScreen } from './screens/audit/AuditScreen.js';
+import { MetricScreen } from './screens/metric/MetricScreen.js';
+import { CompareScreen } from './screens/compare/CompareScreen.js';
 import './styles.css';
 
 route('/', ExperimentsScreen);
 route('/experiments', ExperimentsScreen);
 route('/experiments/:id', RunsScreen);
+route('/experiments/:id/runs/:runId', RunScreen);
+route('/experiments/:id/runs/:runId/artifactPath/*', RunScreen);
+route('/compare-experiments/:s', RunsScreen);
+route('/models', ModelsScreen);
+route('/models/:name', ModelScreen);
+route('/models/:name/versions/:version', VersionScreen);
+route('/audit', AuditScreen);
+route('/metric', MetricScreen);
+route('/metric/:metric', MetricScreen);
+route('/compare-runs', CompareScreen);
 
 function NotFound({ path }) {
   return html`<section><h1>Not found</h1><p>Skein has no page at <code>${path}</code>.</p>

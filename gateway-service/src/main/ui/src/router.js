@@ -1,13 +1,14 @@
 // MLflow's URLs are hash routes (`#/experiments/4/runs/<id>`). A screen is one route here and one
-// folder under screens/; `:name` in a pattern is a path segment handed to the screen.
+// folder under screens/; `:name` in a pattern is a path segment handed to the screen, a final `*`
+// the rest of the path (as `params.rest`).
 
 const routes = [];
 
 export function route(pattern, screen) {
   const keys = [];
-  const source = pattern.replace(/:([A-Za-z_]+)/g, (_, key) => {
-    keys.push(key);
-    return '([^/?]+)';
+  const source = pattern.replace(/:([A-Za-z_]+)|\*$/g, (whole, key) => {
+    keys.push(key || 'rest');
+    return key ? '([^/?]+)' : '([^?]+)';
   });
   routes.push({ regex: new RegExp(`^${source}/?(?:\\?(.*))?$`), keys, screen });
 }

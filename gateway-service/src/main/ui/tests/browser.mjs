@@ -66,3 +66,10 @@ export async function api(pathName, body) {
   if (!response.ok) throw new Error(`${pathName}: ${response.status} ${JSON.stringify(json)}`);
   return json;
 }
+
+/** Uploads a file to a run's artifacts through the artifact proxy, as MLflow's clients do. */
+export async function putArtifact(run, path, body) {
+  const root = run.info.artifact_uri.replace(/^mlflow-artifacts:\//, '');
+  const response = await fetch(`${BASE_URL}/api/2.0/mlflow-artifacts/artifacts/${root}/${path}`, { method: 'PUT', body });
+  if (!response.ok) throw new Error(`upload ${path}: ${response.status} ${await response.text()}`);
+}

@@ -29,6 +29,8 @@ export function Layout({ children }) {
       <a class="brand" href="#/">Skein</a>
       <nav aria-label="Main">
         <a href="#/experiments">Experiments</a>
+        <a href="#/models">Models</a>
+        <a href="#/audit">Audit trail</a>
       </nav>
       <button type="button" class="quiet" onClick=${switchTheme} aria-label=${`Switch to the ${other} theme`}>
         ${other === 'dark' ? 'Dark' : 'Light'} theme

@@ -84,9 +84,9 @@ class WebUiIT {
             }
         });
         report.start();
-        if (!run.waitFor(5, TimeUnit.MINUTES)) {
+        if (!run.waitFor(15, TimeUnit.MINUTES)) {
             run.destroyForcibly();
-            throw new AssertionError("the browser tests did not end within 5 minutes");
+            throw new AssertionError("the browser tests did not end within 15 minutes");
         }
         report.join(10_000);
         assertThat(run.exitValue())

@@ -32,7 +32,8 @@ public class WebUi {
     private static final String IMMUTABLE = "public, max-age=31536000, immutable";
     private static final String POLICY =
             "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline';"
-                    + " object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+                    + " frame-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self';"
+                    + " frame-ancestors 'none'";
     private static final Map<String, String> TYPES = Map.of(
             "js", "text/javascript; charset=utf-8",
             "css", "text/css; charset=utf-8",
