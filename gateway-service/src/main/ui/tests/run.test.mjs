@@ -106,9 +106,9 @@ test('run: MLflow\'s #/experiments/{id}/runs/{run_id} shows the overview, params
 test('run: the description in Markdown and the tags are edited in place', async () => {
   const { page, errors, context } = await open(browser);
   await page.goto(runUrl());
-  await page.getByRole('button', { name: 'Edit description' }).click();
-  await page.getByRole('textbox', { name: 'Description (Markdown)' }).fill('# Findings\n\nLower **lr** helps.\n\n<img src=x onerror=alert(1)>');
-  await page.getByRole('button', { name: 'Save description' }).click();
+  await page.getByRole('button', { name: 'Edit the description of trial-7' }).click();
+  await page.getByRole('textbox', { name: 'Description of trial-7 (Markdown)' }).fill('# Findings\n\nLower **lr** helps.\n\n<img src=x onerror=alert(1)>');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.locator('.description h1', { hasText: 'Findings' }).waitFor();
   assert.equal(await page.locator('.description strong').textContent(), 'lr');
   assert.equal(await page.locator('.description img').count(), 0, 'raw HTML in a description is shown as text, never run');
@@ -117,12 +117,12 @@ test('run: the description in Markdown and the tags are edited in place', async 
 
   const tags = page.getByRole('table', { name: 'Run tags' });
   assert.equal(await tags.getByRole('row', { name: /mlflow\.source\.name/ }).count(), 0, 'system tags hidden');
-  await page.getByRole('textbox', { name: 'New tag key' }).fill('owner');
-  await page.getByRole('textbox', { name: 'New tag value' }).fill('ana');
+  await page.getByRole('textbox', { name: 'Tag key' }).fill('owner');
+  await page.getByRole('textbox', { name: 'Tag value' }).fill('ana');
   await page.getByRole('button', { name: 'Add tag' }).click();
   await tags.getByRole('row', { name: /owner/ }).waitFor();
   await page.getByRole('button', { name: 'Edit tag owner' }).click();
-  await page.getByRole('textbox', { name: 'Value of owner' }).fill('bo');
+  await page.getByRole('textbox', { name: 'Value of tag owner' }).fill('bo');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await tags.getByRole('row', { name: 'owner bo' }).waitFor();
   await page.getByRole('button', { name: 'Delete tag team' }).click();

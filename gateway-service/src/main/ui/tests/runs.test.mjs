@@ -25,7 +25,7 @@ after(async () => {
   await browser?.close();
 });
 
-const rowNames = (page) => page.$$eval('tr[data-run-id] td:first-child', (cells) => cells.map((c) => c.textContent));
+const rowNames = (page) => page.$$eval('tr[data-run-id] td.name a', (cells) => cells.map((c) => c.textContent));
 
 test('runs: MLflow\'s #/experiments/{id}, pages read as the table scrolls, only rows in view rendered', async () => {
   const { page, errors, context } = await open(browser);
@@ -49,7 +49,7 @@ test('runs: MLflow\'s #/experiments/{id}, pages read as the table scrolls, only 
     await page.locator('tr[data-run-id]').count(), 'no run twice');
   await table.evaluate((el) => { el.scrollTop = el.scrollHeight; });
   await page.waitForFunction(() => {
-    const cells = document.querySelectorAll('tr[data-run-id] td:first-child');
+    const cells = document.querySelectorAll('tr[data-run-id] td.name a');
     return cells.length > 0 && cells[cells.length - 1].textContent === 'r-000';
   });
   const last = await rowNames(page);
@@ -69,11 +69,11 @@ test('runs: sorted on a column through order_by, filtered with MLflow\'s languag
   const byName = page.getByRole('button', { name: 'Run name' });
   await byName.focus();
   await page.keyboard.press('Enter');
-  await page.waitForFunction(() => document.querySelector('tr[data-run-id] td')?.textContent === 'r-000');
+  await page.waitForFunction(() => document.querySelector('tr[data-run-id] td.name a')?.textContent === 'r-000');
   assert.equal(await page.getByRole('columnheader', { name: /Run name/ }).getAttribute('aria-sort'), 'ascending');
   // sorted from the keyboard, the focus stays on the header to sort again
   await page.keyboard.press('Enter');
-  await page.waitForFunction((n) => document.querySelector('tr[data-run-id] td')?.textContent === n, `r-${RUNS - 1}`);
+  await page.waitForFunction((n) => document.querySelector('tr[data-run-id] td.name a')?.textContent === n, `r-${RUNS - 1}`);
   assert.equal(await page.getByRole('columnheader', { name: /Run name/ }).getAttribute('aria-sort'), 'descending');
 
   const filter = page.getByRole('searchbox', { name: 'Filter runs' });
@@ -113,6 +113,240 @@ test('experiments link to their runs', async () => {
   await page.getByRole('link', { name }).click();
   await page.getByRole('heading', { name }).waitFor();
   assert.equal(new URL(page.url()).hash, `#/experiments/${experimentId}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// A small experiment of its own for columns, datasets, nesting and selection: a parent with two
+// children, runs with params, metrics ("val loss" needs backticks in order_by), tags and datasets.
+const small = `ui-runs-small-${Date.now()}`;
+let smallId;
+const ids = {};
+
+async function makeRun(experiment, runName, start, { metrics = {}, params = {}, tags = {}, dataset, parent } = {}) {
+  const allTags = { 'mlflow.source.name': 'train.py', ...tags, ...(parent ? { 'mlflow.parentRunId': ids[parent] } : {}) };
+  const run = (await api('mlflow/runs/create', {
+    experiment_id: experiment, run_name: runName, start_time: start,
+    tags: Object.entries(allTags).map(([key, value]) => ({ key, value })),
+  })).run.info.run_id;
+  ids[runName] = run;
+  await api('mlflow/runs/log-batch', {
+    run_id: run,
+    metrics: Object.entries(metrics).map(([key, value]) => ({ key, value, timestamp: start, step: 0 })),
+    params: Object.entries(params).map(([key, value]) => ({ key, value })),
+  });
+  if (dataset) {
+    await api('mlflow/runs/log-inputs', {
+      run_id: run,
+      datasets: [{
+        tags: [{ key: 'mlflow.data.context', value: 'training' }],
+        dataset: { name: dataset[0], digest: dataset[1], source_type: 'local', source: '{"uri": "/data"}' },
+      }],
+    });
+  }
+  return run;
+}
+
+before(async () => {
+  smallId = (await api('mlflow/experiments/create', { name: small })).experiment_id;
+  const t = Date.now() - 60_000;
+  await makeRun(smallId, 'p-parent', t, { metrics: { 'val loss': 0.5 }, params: { lr: '0.1' }, tags: { team: 'vision' }, dataset: ['iris', 'd1'] });
+  await makeRun(smallId, 'c-one', t + 1000, { metrics: { 'val loss': 0.2 }, params: { lr: '0.01' }, parent: 'p-parent' });
+  await makeRun(smallId, 'c-two', t + 2000, { metrics: { 'val loss': 0.9 }, params: { lr: '0.2' }, parent: 'p-parent', dataset: ['wine', 'd2'] });
+  await makeRun(smallId, 'solo-a', t + 3000, { metrics: { 'val loss': 0.7 }, params: { lr: '0.3' }, dataset: ['wine', 'd2'] });
+  await makeRun(smallId, 'solo-b', t + 4000, { metrics: { 'val loss': 0.3 }, tags: { team: 'nlp' } });
+  await makeRun(smallId, 'd-victim', t + 5000, {});
+});
+
+/** The rows shown: name, depth and the cells of the given column. */
+const shownRows = (page, column) => page.$$eval('tr[data-run-id]', (rows, col) => rows.map((r) => ({
+  name: r.querySelector('td.name a').textContent,
+  depth: Number(r.dataset.depth),
+  value: col ? r.querySelector(`td[data-column="${col}"]`)?.textContent ?? null : null,
+})), column);
+
+async function openSmall(page) {
+  await page.goto(`${BASE_URL}/#/experiments/${smallId}`);
+  await page.getByRole('heading', { name: small }).waitFor();
+  await page.getByText('6 runs loaded', { exact: true }).waitFor();
+}
+
+test('runs: metric and param columns chosen, sorted both ways through order_by, pinned, kept after a reload', { timeout: 120_000 }, async () => {
+  const { page, errors, context } = await open(browser);
+  await openSmall(page);
+
+  // the chooser from the keyboard: its filter box takes the focus, Escape gives it back
+  const columnsButton = page.getByRole('button', { name: /^Columns/ });
+  await columnsButton.focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await columnsButton.getAttribute('aria-expanded'), 'true');
+  const chooser = page.getByRole('group', { name: 'Choose columns' });
+  await page.keyboard.type('loss');
+  assert.equal(await chooser.getByRole('checkbox', { name: 'metric val loss' }).count(), 1);
+  assert.equal(await chooser.getByRole('checkbox', { name: 'param lr' }).count(), 0, 'the filter box narrows the keys');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Space');
+  await page.getByRole('columnheader', { name: /val loss/ }).waitFor();
+
+  // sorted on the metric through the API: values in order among top-level runs and under the
+  // parent, the run without the metric last both ways
+  const header = page.getByRole('columnheader', { name: /val loss/ });
+  await page.keyboard.press('Escape');
+  assert.equal(await columnsButton.getAttribute('aria-expanded'), 'false');
+  const sorted = page.waitForRequest((r) => r.url().includes('/runs/search')
+    && (r.postDataJSON().order_by || [])[0] === 'metrics.`val loss` ASC');
+  await header.getByRole('button').click();
+  await sorted;
+  await page.waitForFunction(() => document.querySelector('tr[data-run-id] td.name a')?.textContent === 'solo-b');
+  assert.equal(await header.getAttribute('aria-sort'), 'ascending');
+  let rows = await shownRows(page, 'metrics.val loss');
+  assert.deepEqual(rows.filter((r) => r.depth === 0).map((r) => [r.name, r.value]),
+    [['solo-b', '0.3'], ['p-parent', '0.5'], ['solo-a', '0.7'], ['d-victim', '']]);
+  assert.deepEqual(rows.filter((r) => r.depth === 1).map((r) => r.name), ['c-one', 'c-two']);
+  await header.getByRole('button').click();
+  await page.waitForFunction(() => document.querySelector('tr[data-run-id] td.name a')?.textContent === 'solo-a');
+  assert.equal(await header.getAttribute('aria-sort'), 'descending');
+  rows = await shownRows(page, 'metrics.val loss');
+  assert.deepEqual(rows.filter((r) => r.depth === 0).map((r) => [r.name, r.value]),
+    [['solo-a', '0.7'], ['p-parent', '0.5'], ['solo-b', '0.3'], ['d-victim', '']]);
+  assert.deepEqual(rows.filter((r) => r.depth === 1).map((r) => r.name), ['c-two', 'c-one']);
+
+  // a param column too, and the metric pinned: it stays in view when the table scrolls sideways
+  await columnsButton.click();
+  await chooser.getByRole('checkbox', { name: 'param lr' }).check();
+  await chooser.getByRole('checkbox', { name: 'Pin metric val loss to the left' }).check();
+  await page.getByRole('columnheader', { name: /param lr/ }).waitFor();
+  await page.getByRole('region', { name: 'Runs' }).evaluate((el) => { el.scrollLeft = 0; });
+  await screenshot(page, 'runs-columns');
+  assert.deepEqual(await accessibilityViolations(page), []);
+  await page.keyboard.press('Escape');
+  const table = page.getByRole('region', { name: 'Runs' });
+  assert.ok(await table.evaluate((el) => el.scrollWidth > el.clientWidth), 'many columns scroll sideways');
+  const before = (await header.boundingBox()).x;
+  const lr = page.getByRole('columnheader', { name: /param lr/ });
+  const lrBefore = (await lr.boundingBox()).x;
+  await table.evaluate((el) => { el.scrollLeft = 300; });
+  await page.waitForFunction(() => document.querySelector('.virtual').scrollLeft > 0);
+  assert.equal((await header.boundingBox()).x, before, 'the pinned column stays');
+  assert.ok((await lr.boundingBox()).x < lrBefore, 'the others scroll');
+  const cell = page.locator(`tr[data-run-id="${ids['p-parent']}"] td[data-column="params.lr"]`);
+  assert.equal(await cell.textContent(), '0.1');
+  assert.equal(await cell.getAttribute('title'), '0.1', 'the full value in a title');
+
+  // the choice is kept for this experiment
+  await page.reload();
+  await page.getByText('6 runs loaded', { exact: true }).waitFor();
+  await page.getByRole('columnheader', { name: /val loss/ }).waitFor();
+  await page.getByRole('columnheader', { name: /param lr/ }).waitFor();
+  assert.match(await page.getByRole('columnheader', { name: /val loss/ }).getAttribute('class'), /pinned/);
+  assert.deepEqual(JSON.parse(await page.evaluate((k) => localStorage.getItem(k), `skein.runs.columns.${smallId}`)).columns,
+    ['metrics.val loss', 'params.lr']);
+
+  // the run name leads to MLflow's run page
+  await page.getByRole('link', { name: 'solo-a' }).click();
+  assert.equal(new URL(page.url()).hash, `#/experiments/${smallId}/runs/${ids['solo-a']}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('runs: a dataset chosen from the loaded runs narrows the search, shown as a removable chip', { timeout: 120_000 }, async () => {
+  const { page, errors, context } = await open(browser);
+  await openSmall(page);
+  const searched = page.waitForRequest((r) => r.url().includes('/runs/search')
+    && r.postDataJSON().filter === "attributes.status = 'RUNNING' and dataset.name = 'wine' and dataset.digest = 'd2'");
+  const filter = page.getByRole('searchbox', { name: 'Filter runs' });
+  await filter.fill("attributes.status = 'RUNNING'");
+  await filter.press('Enter');
+  await page.getByRole('combobox', { name: 'Dataset' }).selectOption({ label: 'wine (d2)' });
+  await searched;
+  await page.getByText('2 runs loaded', { exact: true }).waitFor();
+  const rows = await shownRows(page, 'dataset');
+  assert.deepEqual(rows.map((r) => r.name).sort(), ['c-two', 'solo-a']);
+  assert.ok(rows.every((r) => r.value === 'wine (d2) · training'));
+  assert.ok(rows.every((r) => r.depth === 0), 'a child whose parent is not loaded is shown at the top');
+  await page.getByRole('button', { name: 'Remove dataset filter wine (d2)' }).click();
+  await page.getByText('6 runs loaded', { exact: true }).waitFor();
+  assert.equal(await page.getByRole('list', { name: 'Dataset filters' }).count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('runs: children under their parent, indented, collapsed and expanded from the keyboard', { timeout: 120_000 }, async () => {
+  const { page, errors, context } = await open(browser);
+  await openSmall(page);
+  const toggle = page.getByRole('button', { name: 'Child runs of p-parent (2)' });
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+  const names = (await shownRows(page)).map((r) => `${r.depth}:${r.name}`);
+  const at = names.indexOf('0:p-parent');
+  assert.deepEqual(names.slice(at, at + 3), ['0:p-parent', '1:c-two', '1:c-one'], 'children right under the parent');
+  const indent = (name) => page.locator(`tr[data-run-id="${ids[name]}"] td.name`).evaluate((td) => parseFloat(getComputedStyle(td).paddingLeft));
+  assert.ok(await indent('c-one') > await indent('p-parent'), 'children indented');
+  assert.equal(await page.getByRole('table').getAttribute('aria-rowcount'), '7', 'header and six runs');
+  assert.equal(await page.locator('tr[data-run-id]').first().getAttribute('aria-rowindex'), '2');
+
+  await toggle.focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+  assert.equal(await page.locator(`tr[data-run-id="${ids['c-one']}"]`).count(), 0, 'collapsed: children hidden');
+  assert.equal(await page.locator('tr[data-run-id]').count(), 4);
+  await page.keyboard.press('Enter');
+  await page.locator(`tr[data-run-id="${ids['c-one']}"]`).waitFor();
+
+  assert.deepEqual(await accessibilityViolations(page), []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('runs: two selected runs compared on MLflow\'s compare URL; a run deleted, found under Deleted, restored', { timeout: 120_000 }, async () => {
+  const { page, errors, context } = await open(browser);
+  await openSmall(page);
+  await page.getByRole('checkbox', { name: 'Select all loaded runs' }).check();
+  await page.getByText('6 selected').waitFor();
+  await page.getByRole('checkbox', { name: 'Select all loaded runs' }).uncheck();
+  await page.getByText('0 selected').waitFor();
+
+  await page.getByRole('checkbox', { name: 'Select c-one' }).check();
+  await page.getByRole('checkbox', { name: 'Select solo-a' }).check();
+  await page.getByText('2 selected').waitFor();
+  await page.getByRole('button', { name: 'Compare' }).click();
+  await page.waitForFunction(() => window.location.hash.startsWith('#/compare-runs?'));
+  const query = new URLSearchParams(new URL(page.url()).hash.split('?')[1]);
+  assert.deepEqual(JSON.parse(query.get('runs')).sort(), [ids['c-one'], ids['solo-a']].sort());
+  assert.deepEqual(JSON.parse(query.get('experiments')), [smallId]);
+
+  await openSmall(page);
+  await page.getByRole('checkbox', { name: 'Select d-victim' }).check();
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await page.getByText('5 runs loaded', { exact: true }).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'd-victim' }).count(), 0, 'gone from Active');
+  await page.getByRole('combobox', { name: 'Show' }).selectOption('DELETED_ONLY');
+  await page.getByRole('link', { name: 'd-victim' }).waitFor();
+  await page.getByRole('checkbox', { name: 'Select d-victim' }).check();
+  await page.getByRole('button', { name: 'Restore' }).click();
+  await page.getByText('No runs match.').waitFor();
+  await page.getByRole('combobox', { name: 'Show' }).selectOption('ACTIVE_ONLY');
+  await page.getByText('6 runs loaded', { exact: true }).waitFor();
+  await page.getByRole('link', { name: 'd-victim' }).waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('runs: several experiments on MLflow\'s compare-experiments URL, with an Experiment column', { timeout: 120_000 }, async () => {
+  const { page, errors, context } = await open(browser);
+  const searched = page.waitForRequest((r) => r.url().includes('/runs/search'));
+  await page.goto(`${BASE_URL}/#/compare-experiments/s?experiments=${encodeURIComponent(JSON.stringify([experimentId, smallId]))}`);
+  assert.deepEqual((await searched).postDataJSON().experiment_ids, [experimentId, smallId]);
+  await page.getByRole('heading', { name: `${name}, ${small}` }).waitFor();
+  await page.getByText('100 runs loaded, more as you scroll').waitFor();
+  assert.equal(await page.getByRole('table').getAttribute('aria-rowcount'), '-1', 'more rows than known');
+  await page.getByRole('columnheader', { name: 'Experiment' }).waitFor();
+  // the small experiment's runs are the newest: first, named by their experiment
+  const first = page.locator('tr[data-run-id]').first().locator('td[data-column="experiment"]');
+  await page.waitForFunction((n) => document.querySelector('tr[data-run-id] td[data-column="experiment"]')?.textContent === n, small);
+  assert.equal(await first.textContent(), small);
+  assert.ok((await page.$$eval('td[data-column="experiment"]', (cells) => cells.map((c) => c.textContent))).includes(name),
+    'runs of both experiments');
+  assert.deepEqual(await accessibilityViolations(page), []);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -7,9 +7,12 @@ const OVERSCAN = 10;
  * A table body of any length that renders only the rows in view (and a few either side): rows of a
  * fixed height in a scrolling box, spacer rows keeping the scroll height right. `onNearEnd` is
  * called when the view comes within a screen of the last row, to load the next page; a new
- * `resetKey` scrolls back to the top.
+ * `resetKey` scrolls back to the top. `rowCount` (optional) is the table's aria-rowcount — all its
+ * rows, the header's included, or -1 while unknown — so that assistive technology counts the rows
+ * not rendered; `renderRow` then gives each row its aria-rowindex. `tableStyle` sizes the table
+ * (wider than the box: it scrolls sideways).
  */
-export function VirtualRows({ rows, rowHeight, columns, renderRow, height, onNearEnd, label, resetKey }) {
+export function VirtualRows({ rows, rowHeight, columns, renderRow, height, onNearEnd, label, resetKey, rowCount, tableStyle }) {
   const box = useRef(null);
   const [top, setTop] = useState(0);
   const [viewport, setViewport] = useState(height);
@@ -40,7 +43,7 @@ export function VirtualRows({ rows, rowHeight, columns, renderRow, height, onNea
   return html`
     <div class="virtual" ref=${box} style=${`height:${height}px`} tabindex="0" role="region" aria-label=${label}
       onScroll=${(e) => setTop(e.currentTarget.scrollTop)}>
-      <table class="grid">
+      <table class="grid" aria-rowcount=${rowCount} style=${tableStyle}>
         <thead>${columns}</thead>
         <tbody>
           ${first > 0 ? html`<tr aria-hidden="true" style=${`height:${first * rowHeight}px`}></tr>` : null}

@@ -1,8 +1,9 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useCallback, useMemo, useState } from 'preact/hooks';
 import { call } from '../../api.js';
 import { ErrorMessage } from '../../components/ErrorMessage.js';
 import { dateTime } from '../../format.js';
 import { html } from '../../html.js';
+import { usePagedSearch } from '../../hooks.js';
 import { describe, KINDS, kindLabel } from './changes.js';
 import './audit.css';
 
@@ -106,38 +107,11 @@ function EventRow({ event }) {
 export function AuditScreen({ query }) {
   const queryText = query ? query.toString() : '';
   const applied = useMemo(() => filtersOf(new URLSearchParams(queryText)), [queryText]);
-  const [events, setEvents] = useState([]);
-  const [next, setNext] = useState(null);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState(null);
-  const latest = useRef(0);
-
-  const load = useCallback(async (token) => {
-    const ticket = ++latest.current;
-    setLoading(true);
-    try {
-      const page = await call('skein/audit/events', {
-        query: { ...applied, max_results: PAGE, page_token: token },
-      });
-      if (ticket !== latest.current) return;
-      setEvents((shown) => (token ? shown.concat(page.events || []) : page.events || []));
-      setNext(page.next_page_token || null);
-      setError(null);
-    } catch (e) {
-      if (ticket !== latest.current) return;
-      setError(e);
-      if (!token) {
-        setEvents([]);
-        setNext(null);
-      }
-    } finally {
-      if (ticket === latest.current) setLoading(false);
-    }
+  const read = useCallback(async (token) => {
+    const page = await call('skein/audit/events', { query: { ...applied, max_results: PAGE, page_token: token } });
+    return { items: page.events || [], next: page.next_page_token };
   }, [applied]);
-
-  useEffect(() => {
-    load(null);
-  }, [load]);
+  const { items: events, next, loading, error, load } = usePagedSearch(read);
 
   const active = FILTERS.filter((key) => applied[key]);
   return html`

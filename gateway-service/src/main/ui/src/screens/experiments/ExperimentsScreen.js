@@ -1,9 +1,10 @@
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useRef, useState } from 'preact/hooks';
 import { call } from '../../api.js';
 import { ErrorMessage } from '../../components/ErrorMessage.js';
 import { SearchForm } from '../../components/SearchForm.js';
 import { dateTime } from '../../format.js';
 import { html } from '../../html.js';
+import { usePagedSearch } from '../../hooks.js';
 
 const PAGE = 100;
 
@@ -14,49 +15,23 @@ const PAGE = 100;
 export function ExperimentsScreen() {
   const [filter, setFilter] = useState('');
   const [query, setQuery] = useState({ filter: '', view: 'ACTIVE_ONLY' });
-  const [experiments, setExperiments] = useState([]);
-  const [next, setNext] = useState(null);
-  const [loading, setLoading] = useState(false);
-  const [searchError, setSearchError] = useState(null);
   const [actionError, setActionError] = useState(null);
   const [newName, setNewName] = useState('');
   const [editing, setEditing] = useState(null); // { id, name }
 
-  // only the latest search's answer is shown: an earlier one that answers late is dropped
-  const latest = useRef(0);
-
-  const search = useCallback(async (token) => {
-    const ticket = ++latest.current;
-    setLoading(true);
-    try {
-      const page = await call('mlflow/experiments/search', {
-        body: {
-          max_results: PAGE,
-          filter: query.filter,
-          view_type: query.view,
-          order_by: ['last_update_time DESC'],
-          ...(token ? { page_token: token } : {}),
-        },
-      });
-      if (ticket !== latest.current) return;
-      setExperiments((shown) => (token ? shown.concat(page.experiments || []) : page.experiments || []));
-      setNext(page.next_page_token || null);
-      setSearchError(null);
-    } catch (e) {
-      if (ticket !== latest.current) return;
-      setSearchError(e);
-      if (!token) {
-        setExperiments([]);
-        setNext(null);
-      }
-    } finally {
-      if (ticket === latest.current) setLoading(false);
-    }
+  const read = useCallback(async (token) => {
+    const page = await call('mlflow/experiments/search', {
+      body: {
+        max_results: PAGE,
+        filter: query.filter,
+        view_type: query.view,
+        order_by: ['last_update_time DESC'],
+        ...(token ? { page_token: token } : {}),
+      },
+    });
+    return { items: page.experiments || [], next: page.next_page_token };
   }, [query]);
-
-  useEffect(() => {
-    search(null);
-  }, [search]);
+  const { items: experiments, next, loading, error: searchError, load: search } = usePagedSearch(read);
 
   // an action ends by searching again with the query shown then, not the one of its click
   const current = useRef(search);

@@ -2,40 +2,28 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { call } from '../../api.js';
 import { ErrorMessage } from '../../components/ErrorMessage.js';
 import { dateTime } from '../../format.js';
+import { DescriptionEditor } from '../../components/DescriptionEditor.js';
+import { TagTable } from '../../components/TagTable.js';
 import { html } from '../../html.js';
+import { useAction, usePagedSearch } from '../../hooks.js';
 import {
-  AliasBadge, AliasForm, auditHref, DescriptionEditor, modelHref, removeAlias, RunLink, StageBadge, StageForm,
-  TagsEditor, useAction, useRuns, versionHref, versionsOf,
+  AliasBadge, AliasForm, auditHref, modelHref, removeAlias, RunLink, StageBadge, StageForm,
+  useRuns, versionHref, versionsOf,
 } from './registry.js';
 
 const PAGE = 50;
 
 /** The versions of one model (model-versions/search), newest first, a page at a time. */
 function useVersions(name) {
-  const [versions, setVersions] = useState([]);
-  const [next, setNext] = useState(null);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState(null);
-  const latest = useRef(0);
-  const load = useCallback(async (token) => {
-    const ticket = ++latest.current;
-    setLoading(true);
-    try {
-      const page = await call('mlflow/model-versions/search', {
-        query: { filter: versionsOf(name), max_results: PAGE, order_by: ['version_number DESC'], page_token: token },
-      });
-      if (ticket !== latest.current) return;
-      setVersions((shown) => (token ? shown.concat(page.model_versions || []) : page.model_versions || []));
-      setNext(page.next_page_token || null);
-      setError(null);
-    } catch (e) {
-      if (ticket === latest.current) setError(e);
-    } finally {
-      if (ticket === latest.current) setLoading(false);
-    }
+  const read = useCallback(async (token) => {
+    const page = await call('mlflow/model-versions/search', {
+      query: { filter: versionsOf(name), max_results: PAGE, order_by: ['version_number DESC'], page_token: token },
+    });
+    return { items: page.model_versions || [], next: page.next_page_token };
   }, [name]);
+  const { items: versions, setItems, next, loading, error, load } = usePagedSearch(read);
   // a change to one version is shown in place, without reading the pages again
-  const replace = (changed) => setVersions((shown) => shown.map((v) => (v.version === changed.version ? changed : v)));
+  const replace = (changed) => setItems((shown) => shown.map((v) => (v.version === changed.version ? changed : v)));
   return { versions, next, loading, error, load, replace };
 }
 
@@ -142,9 +130,9 @@ export function ModelScreen({ params }) {
     }
   }, [name]);
 
+  // (the versions' first page is read by useVersions)
   useEffect(() => {
     reload();
-    versions.load(null);
   }, [name]);
 
   const runs = useRuns(versions.versions.map((v) => v.run_id));
@@ -172,13 +160,19 @@ export function ModelScreen({ params }) {
       </dl>
       <${ModelActions} name=${model.name} />
       <${ErrorMessage} error=${error} />
-      <${DescriptionEditor} description=${model.description} label=${model.name}
+      <section class="panel" aria-labelledby="description-heading">
+        <h2 id="description-heading">Description</h2>
+        <${DescriptionEditor} description=${model.description} label=${model.name}
         save=${(text) => call('mlflow/registered-models/update', {
           method: 'PATCH', body: { name, description: text },
         }).then((a) => setModel(a.registered_model || { ...model, description: text }))} />
-      <${TagsEditor} tags=${model.tags || []}
-        setTag=${(key, value) => call('mlflow/registered-models/set-tag', { body: { name, key, value } }).then(reload)}
-        deleteTag=${(key) => call('mlflow/registered-models/delete-tag', { method: 'DELETE', body: { name, key } }).then(reload)} />
+      </section>
+      <section class="panel" aria-labelledby="tags-heading">
+        <h2 id="tags-heading">Tags</h2>
+        <${TagTable} label="Tags" tags=${model.tags || []}
+          setTag=${(key, value) => call('mlflow/registered-models/set-tag', { body: { name, key, value } }).then(reload)}
+          deleteTag=${(key) => call('mlflow/registered-models/delete-tag', { method: 'DELETE', body: { name, key } }).then(reload)} />
+      </section>
       <section class="panel" aria-labelledby="aliases-heading">
         <h2 id="aliases-heading">Aliases</h2>
         ${(model.aliases || []).length === 0 ? html`<p class="muted">No aliases.</p>` : html`

@@ -1,9 +1,10 @@
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useState } from 'preact/hooks';
 import { call } from '../../api.js';
 import { ErrorMessage } from '../../components/ErrorMessage.js';
 import { dateTime } from '../../format.js';
 import { html } from '../../html.js';
-import { AliasBadge, modelHref, StageBadge, useAction, versionHref } from './registry.js';
+import { useAction, usePagedSearch } from '../../hooks.js';
+import { AliasBadge, modelHref, StageBadge, versionHref } from './registry.js';
 
 const PAGE = 100;
 
@@ -32,47 +33,21 @@ export function ModelsScreen() {
   const [filter, setFilter] = useState('');
   const [searched, setSearched] = useState('');
   const [sort, setSort] = useState({ column: 'last_updated_timestamp', direction: 'DESC' });
-  const [models, setModels] = useState([]);
-  const [next, setNext] = useState(null);
-  const [loading, setLoading] = useState(false);
-  const [searchError, setSearchError] = useState(null);
   const [newName, setNewName] = useState('');
   const create = useAction();
 
-  // only the latest search's answer is shown: an earlier one that answers late is dropped
-  const latest = useRef(0);
-
-  const search = useCallback(async (token) => {
-    const ticket = ++latest.current;
-    setLoading(true);
-    try {
-      const page = await call('mlflow/registered-models/search', {
-        query: {
-          filter: searched,
-          max_results: PAGE,
-          order_by: [`${SORTS[sort.column].field} ${sort.direction}`],
-          page_token: token,
-        },
-      });
-      if (ticket !== latest.current) return;
-      setModels((shown) => (token ? shown.concat(page.registered_models || []) : page.registered_models || []));
-      setNext(page.next_page_token || null);
-      setSearchError(null);
-    } catch (e) {
-      if (ticket !== latest.current) return;
-      setSearchError(e);
-      if (!token) {
-        setModels([]);
-        setNext(null);
-      }
-    } finally {
-      if (ticket === latest.current) setLoading(false);
-    }
+  const read = useCallback(async (token) => {
+    const page = await call('mlflow/registered-models/search', {
+      query: {
+        filter: searched,
+        max_results: PAGE,
+        order_by: [`${SORTS[sort.column].field} ${sort.direction}`],
+        page_token: token,
+      },
+    });
+    return { items: page.registered_models || [], next: page.next_page_token };
   }, [searched, sort]);
-
-  useEffect(() => {
-    search(null);
-  }, [search]);
+  const { items: models, next, loading, error: searchError, load: search } = usePagedSearch(read);
 
   const submitCreate = (e) => {
     e.preventDefault();

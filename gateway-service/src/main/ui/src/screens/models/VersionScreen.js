@@ -2,10 +2,12 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { call } from '../../api.js';
 import { ErrorMessage } from '../../components/ErrorMessage.js';
 import { dateTime } from '../../format.js';
+import { DescriptionEditor } from '../../components/DescriptionEditor.js';
+import { TagTable } from '../../components/TagTable.js';
 import { html } from '../../html.js';
+import { useAction } from '../../hooks.js';
 import {
-  AliasBadge, AliasForm, auditHref, DescriptionEditor, modelHref, removeAlias, runHref, runOf, StageBadge, StageForm,
-  TagsEditor, useAction,
+  AliasBadge, AliasForm, auditHref, modelHref, removeAlias, runHref, runOf, StageBadge, StageForm,
 } from './registry.js';
 
 /** The artifact path of a `runs:/<run_id>/<path>` source inside its run; null for another source. */
@@ -137,15 +139,21 @@ export function VersionScreen({ params }) {
           cancel=${() => setTransitioning(false)}
           done=${(changed) => { setTransitioning(false); setMv(changed); }} />` : null}
       </section>
-      <${DescriptionEditor} description=${mv.description} label=${`version ${mv.version}`}
+      <section class="panel" aria-labelledby="description-heading">
+        <h2 id="description-heading">Description</h2>
+        <${DescriptionEditor} description=${mv.description} label=${`version ${mv.version}`}
         save=${(text) => call('mlflow/model-versions/update', {
           method: 'PATCH', body: { name, version: mv.version, description: text },
         }).then((a) => setMv(a.model_version || { ...mv, description: text }))} />
-      <${TagsEditor} tags=${mv.tags || []}
-        setTag=${(key, value) => call('mlflow/model-versions/set-tag', { body: { name, version: mv.version, key, value } }).then(reload)}
-        deleteTag=${(key) => call('mlflow/model-versions/delete-tag', {
+      </section>
+      <section class="panel" aria-labelledby="tags-heading">
+        <h2 id="tags-heading">Tags</h2>
+        <${TagTable} label="Tags" tags=${mv.tags || []}
+          setTag=${(key, value) => call('mlflow/model-versions/set-tag', { body: { name, version: mv.version, key, value } }).then(reload)}
+          deleteTag=${(key) => call('mlflow/model-versions/delete-tag', {
           method: 'DELETE', body: { name, version: mv.version, key },
         }).then(reload)} />
+      </section>
       <section class="panel" aria-labelledby="aliases-heading">
         <h2 id="aliases-heading">Aliases</h2>
         ${(mv.aliases || []).length === 0 ? html`<p class="muted">No aliases point to this version.</p>` : html`

@@ -1,9 +1,10 @@
 // What the registry screens share: links in MLflow's URL scheme, the run behind a version, and the
 // editors of a description, of tags, of aliases and of a version's stage.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { call } from '../../api.js';
 import { ErrorMessage } from '../../components/ErrorMessage.js';
 import { html } from '../../html.js';
+import { useAction } from '../../hooks.js';
 import './models.css';
 
 export const STAGES = ['None', 'Staging', 'Production', 'Archived'];
@@ -58,123 +59,6 @@ export function RunLink({ runId, run }) {
   return run
     ? html`<a href=${runHref(run.info.experiment_id, runId)}>${name}</a>`
     : html`<code title="the run could not be read">${runId}</code>`;
-}
-
-/** An action's state: busy while it runs, its API error shown until the next one succeeds. */
-export function useAction() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(null);
-  const run = async (work) => {
-    setBusy(true);
-    try {
-      const result = await work();
-      setError(null);
-      return result === undefined ? true : result;
-    } catch (e) {
-      setError(e);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, run, setError };
-}
-
-/** A description shown as text, edited in place (a textarea), saved through `save(text)`. */
-export function DescriptionEditor({ description, save, label }) {
-  const [text, setText] = useState(null);
-  const action = useAction();
-  const area = useRef(null);
-  useEffect(() => {
-    if (text !== null && area.current) area.current.focus();
-  }, [text !== null]);
-  const submit = (e) => {
-    e.preventDefault();
-    action.run(() => save(text)).then((ok) => ok && setText(null));
-  };
-  return html`
-    <section class="panel" aria-labelledby="description-heading">
-      <div class="panel-head">
-        <h2 id="description-heading">Description</h2>
-        ${text === null
-          ? html`<button type="button" class="quiet" onClick=${() => setText(description || '')}
-              aria-label=${`Edit the description of ${label}`}>Edit</button>`
-          : null}
-      </div>
-      ${text === null
-        ? html`<p class=${description ? 'description' : 'description muted'}>${description || 'No description.'}</p>`
-        : html`<form onSubmit=${submit} class="stack">
-            <label>
-              <span class="label">Description of ${label}</span>
-              <textarea ref=${area} rows="4" value=${text} onInput=${(e) => setText(e.currentTarget.value)}></textarea>
-            </label>
-            <div class="buttons">
-              <button type="submit" disabled=${action.busy}>Save</button>
-              <button type="button" class="quiet" onClick=${() => { setText(null); action.setError(null); }}>Cancel</button>
-            </div>
-          </form>`}
-      <${ErrorMessage} error=${action.error} />
-    </section>`;
-}
-
-/** Tags (`[{key, value}]`) listed, each edited or deleted in place; new ones added below. */
-export function TagsEditor({ tags, setTag, deleteTag }) {
-  const [key, setKey] = useState('');
-  const [value, setValue] = useState('');
-  const [editing, setEditing] = useState(null); // { key, value }
-  const action = useAction();
-  const add = (e) => {
-    e.preventDefault();
-    action.run(() => setTag(key.trim(), value)).then((ok) => {
-      if (ok) {
-        setKey('');
-        setValue('');
-      }
-    });
-  };
-  const save = (e) => {
-    e.preventDefault();
-    action.run(() => setTag(editing.key, editing.value)).then((ok) => ok && setEditing(null));
-  };
-  return html`
-    <section class="panel" aria-labelledby="tags-heading">
-      <h2 id="tags-heading">Tags</h2>
-      ${tags.length === 0 ? html`<p class="muted">No tags.</p>` : html`
-        <table class="grid tags">
-          <thead><tr><th scope="col">Key</th><th scope="col">Value</th>
-            <th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
-          <tbody>
-            ${tags.map((t) => html`
-              <tr key=${t.key} data-tag=${t.key}>
-                <td><code>${t.key}</code></td>
-                <td>
-                  ${editing && editing.key === t.key
-                    ? html`<form class="inline" id=${`tag-edit-${t.key}`} onSubmit=${save}>
-                        <input aria-label=${`Value of tag ${t.key}`} value=${editing.value}
-                          onInput=${(e) => setEditing({ ...editing, value: e.currentTarget.value })} />
-                        <button type="submit" disabled=${action.busy}>Save</button>
-                        <button type="button" class="quiet" onClick=${() => setEditing(null)}>Cancel</button>
-                      </form>`
-                    : html`<span class="value">${t.value}</span>`}
-                </td>
-                <td class="actions">
-                  <button type="button" class="quiet" aria-label=${`Edit tag ${t.key}`}
-                    onClick=${() => setEditing({ key: t.key, value: t.value })}>Edit</button>
-                  <button type="button" class="quiet" disabled=${action.busy} aria-label=${`Delete tag ${t.key}`}
-                    onClick=${() => action.run(() => deleteTag(t.key))}>Delete</button>
-                </td>
-              </tr>`)}
-          </tbody>
-        </table>`}
-      <form class="row" onSubmit=${add} aria-label="Add a tag">
-        <label><span class="label">Tag key</span>
-          <input value=${key} onInput=${(e) => setKey(e.currentTarget.value)} /></label>
-        <label class="grow"><span class="label">Tag value</span>
-          <input value=${value} onInput=${(e) => setValue(e.currentTarget.value)} /></label>
-        <button type="submit" disabled=${action.busy || !key.trim()}>Add tag</button>
-      </form>
-      <${ErrorMessage} error=${action.error} />
-    </section>`;
 }
 
 /**

@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { call } from '../../api.js';
 import { ArtifactBrowser } from '../../components/ArtifactBrowser.js';
+import { DescriptionEditor } from '../../components/DescriptionEditor.js';
 import { ErrorMessage } from '../../components/ErrorMessage.js';
-import { Markdown } from '../../components/Markdown.js';
 import { Sparkline } from '../../components/Sparkline.js';
 import { TagTable } from '../../components/TagTable.js';
 import { dateTime, duration } from '../../format.js';
@@ -34,40 +34,6 @@ function metricLink(run, key) {
 
 function Section({ id, title, children }) {
   return html`<section class="run-section" aria-labelledby=${id}><h2 id=${id}>${title}</h2>${children}</section>`;
-}
-
-/** The description (tag mlflow.note.content): Markdown, edited in place. */
-function Description({ text, onSave }) {
-  const [editing, setEditing] = useState(false);
-  const [draft, setDraft] = useState(text);
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
-  const save = async (e) => {
-    e.preventDefault();
-    setBusy(true);
-    try {
-      await onSave(draft);
-      setEditing(false);
-      setError(null);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
-  if (editing) {
-    return html`<form class="description-form" onSubmit=${save}>
-      <label><span class="label">Description (Markdown)</span>
-        <textarea rows="6" value=${draft} onInput=${(e) => setDraft(e.currentTarget.value)} /></label>
-      <div class="row"><button type="submit" disabled=${busy}>Save description</button>
-        <button type="button" class="quiet" onClick=${() => setEditing(false)}>Cancel</button></div>
-      <${ErrorMessage} error=${error} />
-    </form>`;
-  }
-  return html`<div>
-    ${text ? html`<${Markdown} text=${text} class="description" />` : html`<p class="muted">No description.</p>`}
-    <button type="button" class="quiet" onClick=${() => { setDraft(text); setEditing(true); }}>Edit description</button>
-  </div>`;
 }
 
 function KeyValues({ label, rows, filterFrom = 15 }) {
@@ -241,7 +207,8 @@ export function RunScreen({ params }) {
     <//>
 
     <${Section} id="run-description" title="Description">
-      <${Description} text=${tagValue(run, NOTE) || ''} onSave=${(text) => setTag(NOTE, text)} />
+      <${DescriptionEditor} description=${tagValue(run, NOTE) || ''} label=${info.run_name || info.run_id}
+        save=${(text) => setTag(NOTE, text)} />
     <//>
 
     <${Section} id="run-parameters" title=${`Parameters (${paramRows.length})`}>
@@ -263,7 +230,7 @@ export function RunScreen({ params }) {
     <//>
 
     <${Section} id="run-tags" title="Tags">
-      <${TagTable} tags=${tags} label="Run tags" onSet=${setTag} onDelete=${deleteTag}
+      <${TagTable} tags=${tags} label="Run tags" setTag=${setTag} deleteTag=${deleteTag}
         hidden=${(key) => key.startsWith('mlflow.')} />
     <//>
 

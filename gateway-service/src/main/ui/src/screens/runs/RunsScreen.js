@@ -1,69 +1,141 @@
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { call } from '../../api.js';
 import { ErrorMessage } from '../../components/ErrorMessage.js';
 import { SearchForm } from '../../components/SearchForm.js';
 import { VirtualRows } from '../../components/VirtualRows.js';
-import { dateTime } from '../../format.js';
 import { html } from '../../html.js';
+import { ColumnChooser } from './ColumnChooser.js';
+import { chosenColumn, collect, datasetClause, fixedColumns } from './columns.js';
+import { buildTree, flatten } from './tree.js';
+import './runs.css';
 
 const PAGE = 100;
 const ROW = 32;
+const SELECT_WIDTH = 40;
+const INDENT = 16;
+const DEFAULT_ORDER = { key: 'attributes.start_time', asc: false };
+const CHOSEN_ID = /^(metrics|params|tags)\..+/;
 
-/** The columns every run has; `key` is what order_by names. */
-const COLUMNS = [
-  { title: 'Run name', key: 'attributes.run_name', cell: (r) => r.info.run_name },
-  { title: 'Created', key: 'attributes.start_time', cell: (r) => dateTime(r.info.start_time) },
-  { title: 'Duration', key: null, cell: (r) => duration(r.info) },
-  { title: 'Status', key: 'attributes.status', cell: (r) => r.info.status },
-  { title: 'User', key: 'attributes.user_id', cell: (r) => r.info.user_id },
-  { title: 'Source', key: null, cell: (r) => tag(r, 'mlflow.source.name') },
-];
-
-function tag(run, key) {
-  const found = (run.data?.tags || []).find((t) => t.key === key);
-  return found ? found.value : '';
-}
-
-function duration(info) {
-  if (!info.start_time || !info.end_time) return '';
-  const seconds = (Number(info.end_time) - Number(info.start_time)) / 1000;
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  if (seconds < 3600) return `${(seconds / 60).toFixed(1)} min`;
-  return `${(seconds / 3600).toFixed(1)} h`;
+/**
+ * The experiments a runs screen shows: `#/experiments/{id}`, or MLflow's
+ * `#/compare-experiments/s?experiments=["1","2"]`; null when the address holds no list of ids.
+ */
+function experimentIds(params, query) {
+  if (params.id !== undefined) return [params.id];
+  try {
+    const ids = JSON.parse(query?.get('experiments') || '');
+    if (Array.isArray(ids) && ids.length > 0 && ids.every((x) => typeof x === 'string' || typeof x === 'number')) {
+      return [...new Set(ids.map(String))];
+    }
+  } catch {
+    // not JSON: told below
+  }
+  return null;
 }
 
 /**
- * The runs of one experiment (MLflow's `#/experiments/{id}`): filtered with MLflow's language (its
- * errors shown under the box), by lifecycle, sorted on a column through the API's order_by, read a
- * page of 100 at a time as the table is scrolled — never all at once — and only the rows in view
- * rendered, so 100,000 runs scroll like 100.
+ * The runs of one experiment (MLflow's `#/experiments/{id}`) or of several
+ * (`#/compare-experiments/s?experiments=[…]`).
  */
-export function RunsScreen({ params }) {
-  const experimentId = params.id;
-  const [experiment, setExperiment] = useState(null);
+export function RunsScreen({ params, query }) {
+  const ids = experimentIds(params, query);
+  if (!ids) {
+    return html`<section class="runs">
+      <p class="crumbs"><a href="#/experiments">Experiments</a></p>
+      <h1>Runs</h1>
+      <${ErrorMessage} error=${{
+        code: 'INVALID_PARAMETER_VALUE',
+        message: 'The address names no experiments: expected experiments=["1","2"] (a JSON list of ids).',
+      }} />
+    </section>`;
+  }
+  return html`<${RunsTable} key=${ids.join(',')} ids=${ids} />`;
+}
+
+function loadLayout(storageKey) {
+  try {
+    const saved = JSON.parse(window.localStorage.getItem(storageKey) || 'null');
+    return {
+      columns: Array.isArray(saved?.columns) ? saved.columns.filter((c) => typeof c === 'string' && CHOSEN_ID.test(c)) : [],
+      pinned: Array.isArray(saved?.pinned) ? saved.pinned.filter((c) => typeof c === 'string') : ['name'],
+    };
+  } catch {
+    return { columns: [], pinned: ['name'] };
+  }
+}
+
+/** Runs `work` on each id, a few at a time (the machine is shared); rejects with the first failure. */
+async function each(ids, work) {
+  let failure = null;
+  for (let i = 0; i < ids.length; i += 8) {
+    const results = await Promise.allSettled(ids.slice(i, i + 8).map(work));
+    failure = failure || results.find((r) => r.status === 'rejected')?.reason || null;
+  }
+  if (failure) throw failure;
+}
+
+/**
+ * Filtered with MLflow's language (its errors shown under the box) and by dataset, by lifecycle,
+ * sorted on any column through the API's order_by, read a page of 100 at a time as the table is
+ * scrolled — never all at once — and only the rows in view rendered, so 100,000 runs scroll like
+ * 100. Nested runs sit under their parent; columns are chosen, pinned and remembered per
+ * experiment; selected runs are compared, deleted or restored.
+ */
+function RunsTable({ ids }) {
+  const several = ids.length > 1;
+  const storageKey = `skein.runs.columns.${[...ids].sort().join(',')}`;
+  const [experiments, setExperiments] = useState(new Map());
   const [filter, setFilter] = useState('');
-  const [query, setQuery] = useState({ filter: '', view: 'ACTIVE_ONLY', order: 'attributes.start_time DESC' });
+  const [query, setQuery] = useState({ filter: '', view: 'ACTIVE_ONLY', order: DEFAULT_ORDER });
+  const [chosenDatasets, setChosenDatasets] = useState([]);
   const [runs, setRuns] = useState([]);
   const [next, setNext] = useState(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState(null);
   const [experimentError, setExperimentError] = useState(null);
+  const [actionError, setActionError] = useState(null);
+  const [busy, setBusy] = useState(false);
   const [generation, setGeneration] = useState(0);
+  const [keys, setKeys] = useState(new Set());
+  const [datasetsFound, setDatasetsFound] = useState(new Map());
+  const [layout, setLayout] = useState(() => loadLayout(storageKey));
+  const [collapsed, setCollapsed] = useState(new Set());
+  const [selected, setSelected] = useState(new Set());
   const latest = useRef(0);
   const pending = useRef(false);
   // the token of the page after the last one shown, read when the table nears its end: a ref, so
   // that a page is never asked for twice nor with the token of an earlier query
   const nextToken = useRef(null);
+  // what the chooser and the dataset choice offer: the keys and datasets of every page read, each
+  // page read once as it arrives
+  const seenKeys = useRef(new Set());
+  const seenDatasets = useRef(new Map());
 
   useEffect(() => {
     let live = true;
-    call('mlflow/experiments/get', { query: { experiment_id: experimentId } })
-      .then((answer) => live && setExperiment(answer.experiment))
-      .catch((e) => live && setExperimentError(e));
+    Promise.allSettled(ids.map((id) => call('mlflow/experiments/get', { query: { experiment_id: id } })))
+      .then((answers) => {
+        if (!live) return;
+        const found = new Map();
+        answers.forEach((a) => a.status === 'fulfilled' && found.set(a.value.experiment.experiment_id, a.value.experiment));
+        setExperiments(found);
+        setExperimentError(answers.find((a) => a.status === 'rejected')?.reason || null);
+      });
     return () => {
       live = false;
     };
-  }, [experimentId]);
+  }, []);
+
+  useEffect(() => {
+    try {
+      window.localStorage.setItem(storageKey, JSON.stringify(layout));
+    } catch {
+      // storage full or refused: the choice lasts as long as the page
+    }
+  }, [layout]);
+
+  const sentFilter = [query.filter.trim(), datasetClause(chosenDatasets)].filter(Boolean).join(' and ');
+  const orderBy = `${query.order.key} ${query.order.asc ? 'ASC' : 'DESC'}`;
 
   const search = useCallback(async (token) => {
     if (token && token !== nextToken.current) return;
@@ -73,25 +145,32 @@ export function RunsScreen({ params }) {
     setLoading(true);
     if (!token) {
       setNext(null);
+      setSelected(new Set());
       setGeneration((g) => g + 1);
     }
     try {
       const page = await call('mlflow/runs/search', {
         body: {
-          experiment_ids: [experimentId],
-          filter: query.filter,
+          experiment_ids: ids,
+          filter: sentFilter,
           run_view_type: query.view,
-          order_by: [query.order],
+          order_by: [orderBy],
           max_results: PAGE,
           ...(token ? { page_token: token } : {}),
         },
       });
       if (ticket !== latest.current) return;
+      const found = page.runs || [];
       setRuns((shown) => {
-        if (!token) return page.runs || [];
+        if (!token) return found;
         const seen = new Set(shown.map((r) => r.info.run_id));
-        return shown.concat((page.runs || []).filter((r) => !seen.has(r.info.run_id)));
+        return shown.concat(found.filter((r) => !seen.has(r.info.run_id)));
       });
+      const keyCount = seenKeys.current.size;
+      const datasetCount = seenDatasets.current.size;
+      collect(found, seenKeys.current, seenDatasets.current);
+      if (seenKeys.current.size !== keyCount) setKeys(new Set(seenKeys.current));
+      if (seenDatasets.current.size !== datasetCount) setDatasetsFound(new Map(seenDatasets.current));
       nextToken.current = page.next_page_token || null;
       setNext(nextToken.current);
       setError(null);
@@ -110,57 +189,205 @@ export function RunsScreen({ params }) {
         setLoading(false);
       }
     }
-  }, [experimentId, query]);
+  }, [sentFilter, orderBy, query.view]);
 
   useEffect(() => {
     search(null);
   }, [search]);
+
+  // an action ends by searching again with the query shown then, not the one of its click
+  const current = useRef(search);
+  current.current = search;
 
   const more = () => {
     if (nextToken.current && !pending.current) search(nextToken.current);
   };
 
   const sortBy = (key) => {
-    const [current, direction] = query.order.split(' ');
-    const order = current === key && direction === 'ASC' ? `${key} DESC` : `${key} ASC`;
-    setQuery({ ...query, order });
+    const { key: now, asc } = query.order;
+    setQuery({ ...query, order: { key, asc: !(now === key && asc) } });
   };
 
-  const [orderKey, orderDirection] = query.order.split(' ');
-  const header = html`<tr>
-    ${COLUMNS.map((c) => {
-      if (!c.key) return html`<th scope="col">${c.title}</th>`;
-      const sorted = c.key === orderKey;
-      return html`<th scope="col" aria-sort=${sorted ? (orderDirection === 'ASC' ? 'ascending' : 'descending') : 'none'}>
-        <button type="button" class="sort" onClick=${() => sortBy(c.key)}>
-          ${c.title}${sorted ? html`<span aria-hidden="true">${orderDirection === 'ASC' ? ' ▲' : ' ▼'}</span>` : ''}
+  const names = useMemo(() => new Map([...experiments].map(([id, x]) => [id, x.name])), [experiments]);
+  const fixed = useMemo(() => fixedColumns(names, several), [names]);
+  const columns = useMemo(() => {
+    const all = fixed.concat(layout.columns.map(chosenColumn));
+    const pins = layout.pinned.map((id) => all.find((c) => c.id === id)).filter(Boolean);
+    let left = SELECT_WIDTH;
+    const pinnedColumns = pins.map((c, i) => {
+      const placed = { ...c, left, edge: i === pins.length - 1 };
+      left += c.width;
+      return placed;
+    });
+    return pinnedColumns.concat(all.filter((c) => !layout.pinned.includes(c.id)));
+  }, [fixed, layout]);
+  const tableWidth = columns.reduce((sum, c) => sum + c.width, SELECT_WIDTH);
+
+  const tree = useMemo(() => buildTree(runs), [runs]);
+  const rows = useMemo(() => flatten(tree, collapsed, runs), [tree, collapsed]);
+
+  const toggleOpen = (id) => {
+    const nextSet = new Set(collapsed);
+    if (nextSet.has(id)) nextSet.delete(id);
+    else nextSet.add(id);
+    setCollapsed(nextSet);
+  };
+
+  const select = (id, on) => {
+    const nextSet = new Set(selected);
+    if (on) nextSet.add(id);
+    else nextSet.delete(id);
+    setSelected(nextSet);
+  };
+  const allSelected = runs.length > 0 && selected.size === runs.length;
+  const selectAll = useRef(null);
+  useEffect(() => {
+    if (selectAll.current) selectAll.current.indeterminate = selected.size > 0 && !allSelected;
+  });
+
+  const chosenRuns = runs.filter((r) => selected.has(r.info.run_id));
+  const deletable = chosenRuns.filter((r) => r.info.lifecycle_stage !== 'deleted').map((r) => r.info.run_id);
+  const restorable = chosenRuns.filter((r) => r.info.lifecycle_stage === 'deleted').map((r) => r.info.run_id);
+
+  const act = async (work) => {
+    setBusy(true);
+    try {
+      await work();
+      setActionError(null);
+    } catch (e) {
+      setActionError(e);
+    } finally {
+      setBusy(false);
+      await current.current(null);
+    }
+  };
+
+  const compare = () => {
+    const runIds = chosenRuns.map((r) => r.info.run_id);
+    const experimentList = [...ids].sort();
+    window.location.hash = `#/compare-runs?runs=${encodeURIComponent(JSON.stringify(runIds))}`
+      + `&experiments=${encodeURIComponent(JSON.stringify(experimentList))}`;
+  };
+
+  const heading = ids.map((id) => names.get(id) || `Experiment ${id}`).join(', ');
+  const datasetOptions = [...datasetsFound.values()]
+    .filter((d) => !chosenDatasets.some((c) => c.name === d.name && c.digest === d.digest))
+    .sort((a, b) => `${a.name} ${a.digest}`.localeCompare(`${b.name} ${b.digest}`));
+
+  const stick = (c) => (c.left !== undefined ? `left:${c.left}px` : '');
+  const cellClass = (c, extra) => [extra, c.left !== undefined ? 'pinned' : '', c.edge ? 'edge' : ''].filter(Boolean).join(' ');
+
+  const header = html`<tr aria-rowindex="1">
+    <th scope="col" class="select pinned" style=${`width:${SELECT_WIDTH}px;left:0`}>
+      <input type="checkbox" ref=${selectAll} aria-label="Select all loaded runs" checked=${allSelected}
+        disabled=${runs.length === 0}
+        onChange=${(e) => setSelected(e.currentTarget.checked ? new Set(runs.map((r) => r.info.run_id)) : new Set())} />
+    </th>
+    ${columns.map((c) => {
+      const style = `width:${c.width}px;${stick(c)}`;
+      const title = c.kind ? html`<span class="kind">${c.kind}</span> ${c.title}` : c.title;
+      if (!c.order) return html`<th scope="col" class=${cellClass(c)} style=${style} title=${c.title}>${title}</th>`;
+      const sorted = c.order === query.order.key;
+      return html`<th scope="col" class=${cellClass(c)} style=${style} title=${c.title} data-column=${c.id}
+        aria-sort=${sorted ? (query.order.asc ? 'ascending' : 'descending') : 'none'}>
+        <button type="button" class="sort" onClick=${() => sortBy(c.order)}>
+          ${title}${sorted ? html`<span aria-hidden="true">${query.order.asc ? ' ▲' : ' ▼'}</span>` : ''}
         </button>
       </th>`;
     })}
   </tr>`;
 
+  const nameCell = (row, c) => {
+    const { run, depth } = row;
+    const name = c.text(run);
+    return html`<td class=${cellClass(c, 'name')} style=${`${stick(c)};padding-left:${8 + depth * INDENT}px`} title=${name}>
+      ${row.children
+        ? html`<button type="button" class="twisty" aria-expanded=${row.open ? 'true' : 'false'}
+            aria-label=${`Child runs of ${name} (${row.children})`} onClick=${() => toggleOpen(run.info.run_id)}>
+            <span aria-hidden="true">${row.open ? '▾' : '▸'}</span>
+          </button>`
+        : html`<span class="twisty-space"></span>`}
+      <a href=${`#/experiments/${encodeURIComponent(run.info.experiment_id)}/runs/${encodeURIComponent(run.info.run_id)}`}>${name}</a>
+    </td>`;
+  };
+
+  const renderRow = (row, index) => {
+    const { run } = row;
+    const id = run.info.run_id;
+    const name = run.info.run_name || id;
+    return html`<tr key=${id} data-run-id=${id} data-depth=${row.depth} aria-rowindex=${index + 2}
+      class=${selected.has(id) ? 'chosen' : ''} style=${`height:${ROW}px`}>
+      <td class="select pinned" style="left:0">
+        <input type="checkbox" aria-label=${`Select ${name}`} checked=${selected.has(id)}
+          onChange=${(e) => select(id, e.currentTarget.checked)} />
+      </td>
+      ${columns.map((c) => {
+        if (c.id === 'name') return nameCell(row, c);
+        const text = c.text(run);
+        return html`<td class=${cellClass(c)} style=${stick(c)} title=${text} data-column=${c.id}>${text}</td>`;
+      })}
+    </tr>`;
+  };
+
   return html`
     <section class="runs">
       <p class="crumbs"><a href="#/experiments">Experiments</a></p>
-      <h1>${experiment ? experiment.name : `Experiment ${experimentId}`}</h1>
+      <h1>${heading}</h1>
       <${SearchForm} label="Filter runs" placeholder="metrics.rmse < 1 and params.model = 'tree'"
         filter=${filter} setFilter=${setFilter} query=${query} setQuery=${setQuery} />
+      <div class="row tools">
+        <label>
+          <span class="label">Dataset</span>
+          <select value="" disabled=${datasetOptions.length === 0} onChange=${(e) => {
+            const d = datasetOptions[Number(e.currentTarget.value)];
+            if (d) setChosenDatasets(chosenDatasets.concat(d));
+          }}>
+            <option value="">${datasetOptions.length ? 'Only runs with dataset…' : 'No other dataset in the runs loaded'}</option>
+            ${datasetOptions.map((d, i) => html`<option value=${String(i)}>${d.name} (${d.digest})</option>`)}
+          </select>
+        </label>
+        ${chosenDatasets.length ? html`<ul class="chips" aria-label="Dataset filters">
+          ${chosenDatasets.map((d) => html`<li key=${`${d.name}:${d.digest}`}>
+            Dataset: ${d.name} (${d.digest})
+            <button type="button" class="quiet" aria-label=${`Remove dataset filter ${d.name} (${d.digest})`}
+              onClick=${() => setChosenDatasets(chosenDatasets.filter((c) => c !== d))}>×</button>
+          </li>`)}
+        </ul>` : null}
+        <span class="grow"></span>
+        <${ColumnChooser} keys=${keys} chosen=${layout.columns} fixed=${fixed} pinned=${layout.pinned}
+          setChosen=${(list) => setLayout({ ...layout, columns: list, pinned: layout.pinned.filter((p) => !CHOSEN_ID.test(p) || list.includes(p)) })}
+          setPinned=${(list) => setLayout({ ...layout, pinned: list })} />
+      </div>
       <${ErrorMessage} error=${experimentError} />
       <${ErrorMessage} error=${error} />
+      <div class="row selection">
+        <span aria-live="polite">${selected.size} selected</span>
+        <button type="button" disabled=${busy || selected.size < 2} onClick=${compare}>Compare</button>
+        ${query.view !== 'DELETED_ONLY'
+          ? html`<button type="button" class="quiet" disabled=${busy || deletable.length === 0}
+              onClick=${() => act(() => each(deletable, (run_id) => call('mlflow/runs/delete', { body: { run_id } })))}>Delete</button>`
+          : null}
+        ${query.view !== 'ACTIVE_ONLY'
+          ? html`<button type="button" class="quiet" disabled=${busy || restorable.length === 0}
+              onClick=${() => act(() => each(restorable, (run_id) => call('mlflow/runs/restore', { body: { run_id } })))}>Restore</button>`
+          : null}
+        ${selected.size ? html`<button type="button" class="quiet" onClick=${() => setSelected(new Set())}>Clear selection</button>` : null}
+      </div>
+      <${ErrorMessage} error=${actionError} />
       <p class="count" aria-live="polite">
         ${runs.length} run${runs.length === 1 ? '' : 's'} loaded${next ? ', more as you scroll' : ''}${loading ? ' …' : ''}
       </p>
       <${VirtualRows}
         resetKey=${generation}
         label="Runs"
-        rows=${runs}
+        rows=${rows}
         rowHeight=${ROW}
-        height=${Math.max(240, window.innerHeight - 260)}
+        height=${Math.max(240, window.innerHeight - 320)}
+        rowCount=${next ? -1 : rows.length + 1}
+        tableStyle=${`width:${tableWidth}px`}
         columns=${header}
         onNearEnd=${more}
-        renderRow=${(run) => html`<tr key=${run.info.run_id} data-run-id=${run.info.run_id} style=${`height:${ROW}px`}>
-          ${COLUMNS.map((c) => html`<td>${c.cell(run)}</td>`)}
-        </tr>`} />
+        renderRow=${renderRow} />
       ${!loading && !error && runs.length === 0 ? html`<p class="empty">No runs match.</p>` : null}
     </section>`;
 }
