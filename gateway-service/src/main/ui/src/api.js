@@ -12,9 +12,10 @@ export class ApiError extends Error {
 /**
  * Calls `/ajax-api/2.0/{path}`: GET with `query` (arrays repeat their key) or, with `body`, POST
  * JSON; `method` overrides (PATCH, DELETE with a JSON body as MLflow's alias and tag deletions).
- * Resolves to the answer's JSON; rejects with an {@link ApiError}.
+ * Resolves to the answer's JSON; rejects with an {@link ApiError}, or with an AbortError when
+ * `signal` aborts.
  */
-export async function call(path, { query, body, method } = {}) {
+export async function call(path, { query, body, method, signal } = {}) {
   let url = `/ajax-api/2.0/${path}`;
   if (query) {
     const params = new URLSearchParams();
@@ -29,13 +30,15 @@ export async function call(path, { query, body, method } = {}) {
   let response;
   try {
     response = await fetch(url, body === undefined
-      ? { method: method || 'GET', headers: { Accept: 'application/json' } }
+      ? { method: method || 'GET', headers: { Accept: 'application/json' }, signal }
       : {
         method: method || 'POST',
         headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
         body: JSON.stringify(body),
+        signal,
       });
   } catch (e) {
+    if (e.name === 'AbortError') throw e;
     throw new ApiError(0, 'UNAVAILABLE', `Skein cannot be reached: ${e.message}`);
   }
   const text = await response.text();
@@ -58,13 +61,14 @@ export function artifactUrl(runId, path) {
 
 /**
  * Reads the first `maxBytes` of a run's artifact (a Range request): {blob, size (the whole file's),
- * truncated}. Rejects with an {@link ApiError}.
+ * truncated}. Rejects with an {@link ApiError}, or an AbortError when `signal` aborts.
  */
-export async function readArtifact(runId, path, maxBytes) {
+export async function readArtifact(runId, path, maxBytes, signal) {
   let response;
   try {
-    response = await fetch(artifactUrl(runId, path), { headers: { Range: `bytes=0-${maxBytes - 1}` } });
+    response = await fetch(artifactUrl(runId, path), { headers: { Range: `bytes=0-${maxBytes - 1}` }, signal });
   } catch (e) {
+    if (e.name === 'AbortError') throw e;
     throw new ApiError(0, 'UNAVAILABLE', `Skein cannot be reached: ${e.message}`);
   }
   if (response.status === 416) {
@@ -92,12 +96,30 @@ const BULK_AT_ONCE = 2;
 let bulkRunning = 0;
 const bulkWaiting = [];
 
-async function bulkSlot() {
+function aborted() {
+  return new DOMException('The read is no longer wanted', 'AbortError');
+}
+
+/** A place among the reads running; a waiter whose signal aborts leaves the queue. */
+function bulkSlot(signal) {
+  if (signal?.aborted) return Promise.reject(aborted());
   if (bulkRunning < BULK_AT_ONCE) {
     bulkRunning += 1;
-    return;
+    return Promise.resolve();
   }
-  await new Promise((resolve) => bulkWaiting.push(resolve));
+  return new Promise((resolve, reject) => {
+    const waiter = () => {
+      signal?.removeEventListener('abort', leave);
+      resolve();
+    };
+    const leave = () => {
+      const at = bulkWaiting.indexOf(waiter);
+      if (at >= 0) bulkWaiting.splice(at, 1);
+      reject(aborted());
+    };
+    signal?.addEventListener('abort', leave, { once: true });
+    bulkWaiting.push(waiter);
+  });
 }
 
 function bulkRelease() {
@@ -106,20 +128,32 @@ function bulkRelease() {
   else bulkRunning -= 1;
 }
 
+function pause(millis, signal) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, millis);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(aborted());
+    }, { once: true });
+  });
+}
+
 /**
  * `metrics/get-history-bulk-interval` (sampled histories of up to 100 runs: run_ids, metric_key,
  * start_step, end_step, max_results), at most two from this page at once and asked again, after a
- * growing pause, while the service answers that too many are running.
+ * growing pause, while the service answers that too many are running. A `signal` that aborts takes
+ * the read out of the queue or stops it (an AbortError): charts scrolled past or zoomed again do not
+ * keep their place.
  */
-export async function historyInterval(query) {
-  await bulkSlot();
+export async function historyInterval(query, { signal } = {}) {
+  await bulkSlot(signal);
   try {
     for (let attempt = 0; ; attempt += 1) {
       try {
-        return await call('mlflow/metrics/get-history-bulk-interval', { query });
+        return await call('mlflow/metrics/get-history-bulk-interval', { query, signal });
       } catch (e) {
         if (e.status !== 429 || attempt >= 8) throw e;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(3000, 150 * 2 ** attempt)));
+        await pause(Math.min(3000, 150 * 2 ** attempt) * (0.75 + Math.random() / 2), signal);
       }
     }
   } finally {

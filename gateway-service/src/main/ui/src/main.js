@@ -44,7 +44,7 @@ function App() {
   const Screen = found ? found.screen : null;
   return html`<${Layout}>
     ${Screen
-      ? html`<${Screen} key=${hash.split('?')[0]} params=${found.params} query=${found.query} />`
+      ? html`<${Screen} key=${hash} params=${found.params} query=${found.query} />`
       : html`<${NotFound} path=${hash.replace(/^#/, '')} />`}
   <//>`;
 }

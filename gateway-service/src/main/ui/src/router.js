@@ -20,9 +20,13 @@ export function match(hash) {
     const m = r.regex.exec(path);
     if (m) {
       const params = {};
-      r.keys.forEach((key, i) => {
-        params[key] = decodeURIComponent(m[i + 1]);
-      });
+      try {
+        r.keys.forEach((key, i) => {
+          params[key] = decodeURIComponent(m[i + 1]);
+        });
+      } catch {
+        return null; // a malformed %-escape: no page there
+      }
       return { screen: r.screen, params, query: new URLSearchParams(m[r.keys.length + 1] || '') };
     }
   }

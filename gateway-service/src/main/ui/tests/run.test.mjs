@@ -59,6 +59,9 @@ before(async () => {
   await putArtifact(run, 'plots/confusion.png', PNG);
   await putArtifact(run, 'report.html', '<h1 id="r">Report</h1><script>document.title = "ran"</script>');
   await putArtifact(run, 'docs/summary.pdf', PDF);
+  await putArtifact(run, 'plots/curve.svg', '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">'
+    + '<script>parent.document.title = "svg ran"</script><rect width="40" height="20" fill="teal"/></svg>');
+  await putArtifact(run, 'logs/train.log', `${'x'.repeat(99)}\n`.repeat(21_000));
   await putArtifact(run, 'model/MLmodel', 'artifact_path: model\nflavors:\n  python_function:\n    loader_module: mlflow.sklearn\n');
   await putArtifact(run, 'model/model.pkl', Buffer.from([0x80, 0x04, 0x95, 0x00]));
 });
@@ -169,12 +172,23 @@ test('run: artifacts browsed and previewed — text, CSV, JSON, MLflow tables, i
   await image.waitFor();
   await page.waitForFunction(() => document.querySelector('img.preview-image')?.naturalWidth === 1);
 
+  // an SVG is an image, not a document: drawn, its script never run
+  await tree.getByRole('button', { name: /curve\.svg/ }).click();
+  await page.waitForFunction(() => document.querySelector('img.preview-image')?.naturalWidth === 40);
+  assert.match(await page.getByRole('img', { name: 'plots/curve.svg' }).getAttribute('src'), /^data:image\/svg\+xml;base64,/);
+
+  // a large text file: its first megabyte read and shown, and said so
+  await tree.getByRole('button', { name: 'logs' }).click();
+  await tree.getByRole('button', { name: /train\.log/ }).click();
+  await page.getByText('The first 1.0 MB of 2.0 MB shown.').waitFor();
+  assert.equal((await page.locator('pre[aria-label="Contents of logs/train.log"]').textContent()).length, 1024 * 1024);
+
   await tree.getByRole('button', { name: /report\.html/ }).click();
   const frame = page.frameLocator('iframe[title="HTML report.html"]');
   await frame.getByRole('heading', { name: 'Report' }).waitFor();
   assert.equal(await page.locator('iframe[title="HTML report.html"]').getAttribute('sandbox'), '');
-  // Chromium reports the artifact's script as blocked by the sandbox: the one console error expected
-  await page.waitForFunction(() => true);
+  // the artifact's script never ran (Chromium reports it blocked by the sandbox: the one console error expected)
+  assert.notEqual(await page.frame({ url: 'about:srcdoc' }).evaluate(() => document.title), 'ran');
   const blocked = errors.filter((e) => e.startsWith('Blocked script execution in \'about:srcdoc\''));
   assert.equal(blocked.length, 1, 'the artifact\'s script was blocked');
   errors.splice(errors.indexOf(blocked[0]), 1);
@@ -189,6 +203,7 @@ test('run: artifacts browsed and previewed — text, CSV, JSON, MLflow tables, i
   await tree.getByRole('button', { name: /model\.pkl/ }).click();
   await page.getByText('No preview for this type of file.').waitFor();
   await screenshot(page, 'run-artifacts');
+  assert.notEqual(await page.title(), 'svg ran');
   assert.deepEqual(await accessibilityViolations(page), []);
   assert.deepEqual(errors, []);
   await context.close();

@@ -1,9 +1,12 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { call } from '../api.js';
 import { byteSize } from '../format.js';
 import { html } from '../html.js';
 import { ArtifactPreview } from './ArtifactPreview.js';
 import { ErrorMessage } from './ErrorMessage.js';
+
+/** Entries asked for a page at a time: a directory of 100,000 files is listed as the user asks. */
+const PAGE = 500;
 
 /**
  * A run's artifacts as a tree, each directory listed when it is first opened (artifacts/list, page
@@ -17,16 +20,24 @@ export function ArtifactBrowser({ runId, actions, initialPath }) {
   const [dirs, setDirs] = useState({});
   const [open, setOpen] = useState(new Set(['']));
   const [chosen, setChosen] = useState(null);
+  // the run whose listings are wanted: an answer for an earlier one is dropped
+  const current = useRef(runId);
+  current.current = runId;
 
   /** Lists a directory (from `token` on); resolves to the entries listed, empty when it failed. */
   const list = async (path, token) => {
     setDirs((d) => ({ ...d, [path]: { ...(d[path] || { files: [] }), loading: true, error: null } }));
     try {
-      const answer = await call('mlflow/artifacts/list', { query: { run_id: runId, path: path || undefined, page_token: token } });
+      const answer = await call('mlflow/artifacts/list', {
+        query: { run_id: runId, path: path || undefined, page_token: token, max_results: PAGE },
+      });
+      if (current.current !== runId) return [];
       setDirs((d) => ({
         ...d,
         [path]: {
-          files: (token ? d[path].files : []).concat(answer.files || []),
+          // directories first, then files, by name: sorted as each page arrives, not on every render
+          files: (token ? d[path].files : []).concat(answer.files || [])
+            .sort((a, b) => (b.is_dir - a.is_dir) || a.path.localeCompare(b.path)),
           next: answer.next_page_token || null,
           loading: false,
           error: null,
@@ -34,7 +45,7 @@ export function ArtifactBrowser({ runId, actions, initialPath }) {
       }));
       return answer.files || [];
     } catch (error) {
-      setDirs((d) => ({ ...d, [path]: { ...(d[path] || { files: [] }), loading: false, error } }));
+      if (current.current === runId) setDirs((d) => ({ ...d, [path]: { ...(d[path] || { files: [] }), loading: false, error } }));
       return [];
     }
   };
@@ -82,7 +93,7 @@ export function ArtifactBrowser({ runId, actions, initialPath }) {
     const dir = dirs[path];
     if (!dir) return null;
     return html`<ul>
-      ${[...dir.files].sort((a, b) => (b.is_dir - a.is_dir) || a.path.localeCompare(b.path)).map((file) => {
+      ${dir.files.map((file) => {
         const name = file.path.split('/').pop();
         const expanded = open.has(file.path);
         return html`<li key=${file.path}>
@@ -110,7 +121,7 @@ export function ArtifactBrowser({ runId, actions, initialPath }) {
     <div class="artifact-view">
       ${chosen && actions ? actions({ path: chosen.path, isDir: chosen.is_dir, files: dirs[chosen.path]?.files || [] }) : null}
       ${chosen && !chosen.is_dir
-        ? html`<${ArtifactPreview} runId=${runId} path=${chosen.path} fileSize=${chosen.file_size} />`
+        ? html`<${ArtifactPreview} key=${chosen.path} runId=${runId} path=${chosen.path} fileSize=${chosen.file_size} />`
         : html`<p class="muted">${chosen ? `${chosen.path}/` : 'Choose a file to preview it.'}</p>`}
     </div>
   </div>`;

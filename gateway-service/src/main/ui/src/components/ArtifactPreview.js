@@ -8,6 +8,7 @@ import { byteSize } from '../format.js';
 const TEXT_LIMIT = 1024 * 1024;
 const BINARY_LIMIT = 20 * 1024 * 1024;
 const TABLE_ROWS = 500;
+const TABLE_COLUMNS = 100;
 
 const IMAGE = new Set(['png', 'jpg', 'jpeg', 'gif', 'bmp', 'webp', 'svg']);
 const TEXT = new Set(['txt', 'log', 'py', 'yaml', 'yml', 'toml', 'ini', 'cfg', 'conf', 'sh', 'sql', 'java', 'js',
@@ -31,13 +32,24 @@ export function previewKind(path) {
 }
 
 function Table({ columns, rows, caption }) {
+  const shown = columns.slice(0, TABLE_COLUMNS);
+  const more = columns.length > shown.length ? `; ${shown.length} of ${columns.length} columns` : '';
   return html`<div class="preview-table">
     <table class="grid">
-      <caption>${caption}</caption>
-      <thead><tr>${columns.map((c) => html`<th scope="col">${String(c)}</th>`)}</tr></thead>
-      <tbody>${rows.slice(0, TABLE_ROWS).map((row) => html`<tr>${columns.map((_, i) => html`<td>${cell(row[i])}</td>`)}</tr>`)}</tbody>
+      <caption>${caption}${more}</caption>
+      <thead><tr>${shown.map((c) => html`<th scope="col">${String(c)}</th>`)}</tr></thead>
+      <tbody>${rows.slice(0, TABLE_ROWS).map((row) => html`<tr>${shown.map((_, i) => html`<td>${cell(row[i])}</td>`)}</tr>`)}</tbody>
     </table>
   </div>`;
+}
+
+function dataUrl(blob) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result);
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(blob);
+  });
 }
 
 function cell(value) {
@@ -73,18 +85,27 @@ export function ArtifactPreview({ runId, path, fileSize }) {
   const [state, setState] = useState({ loading: true });
 
   useEffect(() => {
-    let live = true;
+    const stop = new AbortController();
     let objectUrl = null;
-    setState({ loading: true });
+    const binary = kind === 'image' || kind === 'pdf';
     if (kind === 'none') {
       setState({ loading: false });
       return undefined;
     }
-    const binary = kind === 'image' || kind === 'pdf';
-    readArtifact(runId, path, binary ? BINARY_LIMIT : TEXT_LIMIT)
+    if (binary && Number(fileSize) > BINARY_LIMIT) {
+      // the listing tells the size: nothing is read to find it too large
+      setState({ loading: false, tooLarge: Number(fileSize) });
+      return undefined;
+    }
+    setState({ loading: true });
+    readArtifact(runId, path, binary ? BINARY_LIMIT : TEXT_LIMIT, stop.signal)
       .then(async ({ blob, size: total, truncated }) => {
         if (binary) {
           if (truncated) return { tooLarge: total };
+          // SVG is served as text/plain (never run as a document): shown as an image from a data: URL,
+          // which has no origin of its own, never from a blob: URL of this one
+          if (path.toLowerCase().endsWith('.svg')) return { url: await dataUrl(new Blob([blob], { type: 'image/svg+xml' })) };
+          if (stop.signal.aborted) return {};
           objectUrl = URL.createObjectURL(kind === 'pdf' ? new Blob([blob], { type: 'application/pdf' }) : blob);
           return { url: objectUrl };
         }
@@ -104,10 +125,10 @@ export function ArtifactPreview({ runId, path, fileSize }) {
         }
         return { text, truncated, total };
       })
-      .then((result) => live && setState({ loading: false, ...result }))
-      .catch((error) => live && setState({ loading: false, error }));
+      .then((result) => !stop.signal.aborted && setState({ loading: false, ...result }))
+      .catch((error) => !stop.signal.aborted && setState({ loading: false, error }));
     return () => {
-      live = false;
+      stop.abort();
       if (objectUrl) URL.revokeObjectURL(objectUrl);
     };
   }, [runId, path]);

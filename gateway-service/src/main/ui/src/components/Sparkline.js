@@ -17,13 +17,12 @@ export function Sparkline({ runId, metricKey }) {
 
   useEffect(() => {
     if (!visible) return undefined;
-    let live = true;
-    historyInterval({ run_ids: [runId], metric_key: metricKey, max_results: 60 })
-      .then((answer) => live && setPoints((answer.metrics || []).map((m) => [Number(m.step), Number(m.value)])))
-      .catch(() => live && setPoints([]));
-    return () => {
-      live = false;
-    };
+    const stop = new AbortController();
+    historyInterval({ run_ids: [runId], metric_key: metricKey, max_results: 60 }, { signal: stop.signal })
+      .then((answer) => setPoints((answer.metrics || []).map((m) => [Number(m.step), Number(m.value)])))
+      .catch((e) => e.name !== 'AbortError' && setPoints([]));
+    // a line that goes away (the page left) before its history is read gives up its place in the queue
+    return () => stop.abort();
   }, [visible, runId, metricKey]);
 
   const finite = (points || []).filter(([, v]) => Number.isFinite(v));

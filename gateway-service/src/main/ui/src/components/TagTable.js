@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { useAction } from '../hooks.js';
 import { ErrorMessage } from './ErrorMessage.js';
@@ -14,6 +14,11 @@ export function TagTable({ tags, setTag, deleteTag, hidden = () => false, label 
   const [edit, setEdit] = useState(null);
   const [fresh, setFresh] = useState({ key: '', value: '' });
   const action = useAction();
+  const editField = useRef(null);
+  const editing = edit ? edit.key : null;
+  useEffect(() => {
+    if (editing !== null) editField.current?.focus();
+  }, [editing]);
   const shown = tags.filter((t) => showAll || !hidden(t.key));
   const hiddenCount = tags.filter((t) => hidden(t.key)).length;
 
@@ -39,7 +44,7 @@ export function TagTable({ tags, setTag, deleteTag, hidden = () => false, label 
             <th scope="row"><code>${t.key}</code></th>
             <td>${edit && edit.key === t.key
               ? html`<form class="inline" onSubmit=${saveEdit}>
-                  <input aria-label=${`Value of tag ${t.key}`} value=${edit.value}
+                  <input ref=${editField} aria-label=${`Value of tag ${t.key}`} value=${edit.value}
                     onInput=${(e) => setEdit({ key: t.key, value: e.currentTarget.value })} />
                   <button type="submit" disabled=${action.busy}>Save</button>
                   <button type="button" class="quiet" onClick=${() => setEdit(null)}>Cancel</button>

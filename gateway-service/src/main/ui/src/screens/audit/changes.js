@@ -31,6 +31,18 @@ export function kindLabel(event) {
 const quoted = (text) => (text ? `“${text}”` : 'none');
 
 /** What an event changed, in a few lines; empty when the recorded states say nothing more. */
+
+/** A tag's value in a snapshot of a model or version ({tags: {key: value}}); undefined when absent. */
+function tagOf(snapshot, key) {
+  return snapshot.tags && Object.hasOwn(snapshot.tags, key) ? snapshot.tags[key] : undefined;
+}
+
+/** " (was "v")" when the snapshot before the change had the tag. */
+function was(before, key) {
+  const value = tagOf(before, key);
+  return value === undefined ? '' : ` (was ${quoted(value)})`;
+}
+
 export function describe(event) {
   const c = event.change || {};
   const mb = c.model_before || {};
@@ -45,9 +57,9 @@ export function describe(event) {
     case 'REGISTERED_MODEL_UPDATED':
       return [`Description ${quoted(mb.description)} → ${quoted(ma.description)}`];
     case 'REGISTERED_MODEL_TAG_SET':
-      return [`Tag ${c.key} = ${quoted(ma.tags?.[c.key])}${mb.tags && c.key in mb.tags ? ` (was ${quoted(mb.tags[c.key])})` : ''}`];
+      return [`Tag ${c.key} = ${quoted(tagOf(ma, c.key))}${was(mb, c.key)}`];
     case 'REGISTERED_MODEL_TAG_DELETED':
-      return [`Tag ${c.key} removed${mb.tags && c.key in mb.tags ? ` (was ${quoted(mb.tags[c.key])})` : ''}`];
+      return [`Tag ${c.key} removed${was(mb, c.key)}`];
     case 'MODEL_VERSION_CREATED':
       return [`Source ${va.source || 'none'}`].concat(va.run_id ? [`Run ${va.run_id}`] : []);
     case 'MODEL_VERSION_UPDATED':
@@ -55,9 +67,9 @@ export function describe(event) {
     case 'MODEL_VERSION_STAGE_TRANSITIONED':
       return [`Stage ${vb.current_stage || 'None'} → ${va.current_stage || 'None'}`];
     case 'MODEL_VERSION_TAG_SET':
-      return [`Tag ${c.key} = ${quoted(va.tags?.[c.key])}${vb.tags && c.key in vb.tags ? ` (was ${quoted(vb.tags[c.key])})` : ''}`];
+      return [`Tag ${c.key} = ${quoted(tagOf(va, c.key))}${was(vb, c.key)}`];
     case 'MODEL_VERSION_TAG_DELETED':
-      return [`Tag ${c.key} removed${vb.tags && c.key in vb.tags ? ` (was ${quoted(vb.tags[c.key])})` : ''}`];
+      return [`Tag ${c.key} removed${was(vb, c.key)}`];
     case 'MODEL_VERSION_ALIAS_SET': {
       const was = mb.aliases?.[c.alias];
       return [`@${c.alias} → version ${ma.aliases?.[c.alias] || c.version}${was && was !== c.version ? ` (was version ${was})` : ''}`];

@@ -5,14 +5,12 @@ import { call } from '../../api.js';
 import { ErrorMessage } from '../../components/ErrorMessage.js';
 import { html } from '../../html.js';
 import { useAction } from '../../hooks.js';
+import { runHref } from '../../links.js';
 import './models.css';
 
 export const STAGES = ['None', 'Staging', 'Production', 'Archived'];
 
-export const modelHref = (name) => `#/models/${encodeURIComponent(name)}`;
-export const versionHref = (name, version) => `#/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`;
-export const runHref = (experimentId, runId) => `#/experiments/${encodeURIComponent(experimentId)}/runs/${encodeURIComponent(runId)}`;
-export const auditHref = (name) => `#/audit?${new URLSearchParams({ model: name })}`;
+export { auditHref, modelHref, runHref, versionHref } from '../../links.js';
 
 /** MLflow's filter for the versions of one model: a string literal doubles its quotes. */
 export const versionsOf = (name) => `name='${name.replace(/'/g, "''")}'`;

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { call } from '../../api.js';
 import { ErrorMessage } from '../../components/ErrorMessage.js';
 import { html } from '../../html.js';
+import { versionHref } from '../../links.js';
 
 /**
  * Registers the model in a run's artifact directory (one holding an MLmodel file) as a new version of
@@ -45,7 +46,7 @@ export function RegisterModel({ run, path, onRegistered }) {
       <button type="submit" disabled=${busy || !name.trim()}>Register model</button>
     </div>
     ${made
-      ? html`<p role="status">Registered <a href=${`#/models/${encodeURIComponent(made.name)}/versions/${made.version}`}>
+      ? html`<p role="status">Registered <a href=${versionHref(made.name, made.version)}>
           ${made.name} version ${made.version}</a>.</p>`
       : null}
     <${ErrorMessage} error=${error} />

@@ -7,6 +7,7 @@ import { Sparkline } from '../../components/Sparkline.js';
 import { TagTable } from '../../components/TagTable.js';
 import { dateTime, duration } from '../../format.js';
 import { html } from '../../html.js';
+import { experimentHref, runHref, versionHref } from '../../links.js';
 import { RegisterModel } from './RegisterModel.js';
 import './run.css';
 
@@ -33,7 +34,7 @@ function metricLink(run, key) {
 }
 
 function Section({ id, title, children }) {
-  return html`<section class="run-section" aria-labelledby=${id}><h2 id=${id}>${title}</h2>${children}</section>`;
+  return html`<section class="run-section" aria-labelledby=${id}><h2 id=${id} tabindex="-1">${title}</h2>${children}</section>`;
 }
 
 function KeyValues({ label, rows, filterFrom = 15 }) {
@@ -105,7 +106,8 @@ export function RunScreen({ params }) {
     }
   };
 
-  const readVersions = () => call('mlflow/model-versions/search', { query: { filter: `run_id='${runId}'`, max_results: 100 } })
+  // the run's own id (as the API answered it, not the link's) goes into the filters below
+  const readVersions = (id) => call('mlflow/model-versions/search', { query: { filter: `run_id='${id}'`, max_results: 100 } })
     .then((a) => setVersions(a.model_versions || []))
     .catch(() => setVersions([]));
 
@@ -113,14 +115,15 @@ export function RunScreen({ params }) {
     let live = true;
     reload().then((found) => {
       if (!live || !found) return;
+      const id = found.info.run_id;
       call('mlflow/experiments/get', { query: { experiment_id: found.info.experiment_id } })
         .then((a) => live && setExperiment(a.experiment))
         .catch(() => {});
       call('mlflow/logged-models/search', {
-        body: { experiment_ids: [found.info.experiment_id], filter: `source_run_id = '${runId}'`, max_results: 50 },
+        body: { experiment_ids: [found.info.experiment_id], filter: `source_run_id = '${id}'`, max_results: 50 },
       }).then((a) => live && setLoggedModels(a.models || [])).catch(() => {});
+      readVersions(id);
     });
-    readVersions();
     return () => {
       live = false;
     };
@@ -132,7 +135,7 @@ export function RunScreen({ params }) {
   }, [run !== null]);
 
   if (error && !run) {
-    return html`<section><p class="crumbs"><a href=${`#/experiments/${params.id}`}>Experiment ${params.id}</a></p>
+    return html`<section><p class="crumbs"><a href=${experimentHref(params.id)}>Experiment ${params.id}</a></p>
       <h1>Run ${runId}</h1><${ErrorMessage} error=${error} /></section>`;
   }
   if (!run) return html`<section><h1>Run ${runId}</h1><p class="muted" aria-live="polite">Loading …</p></section>`;
@@ -163,7 +166,7 @@ export function RunScreen({ params }) {
   };
 
   return html`<article class="run">
-    <p class="crumbs"><a href="#/experiments">Experiments</a> › <a href=${`#/experiments/${info.experiment_id}`}>
+    <p class="crumbs"><a href="#/experiments">Experiments</a> › <a href=${experimentHref(info.experiment_id)}>
       ${experiment ? experiment.name : `Experiment ${info.experiment_id}`}</a></p>
     ${renaming === null
       ? html`<div class="title-row">
@@ -183,9 +186,10 @@ export function RunScreen({ params }) {
 
     <nav class="in-page" aria-label="Sections of the run">
       ${['Overview', 'Description', 'Parameters', 'Metrics', 'Tags', 'Datasets', 'Models', 'Artifacts']
-        .map((s) => html`<a href=${`#/experiments/${params.id}/runs/${runId}`} onClick=${(e) => {
+        .map((s) => html`<a href=${runHref(params.id, runId)} onClick=${(e) => {
           e.preventDefault();
-          document.getElementById(`run-${s.toLowerCase()}`)?.scrollIntoView();
+          // to the section, and the keyboard's focus with it
+          document.getElementById(`run-${s.toLowerCase()}`)?.focus();
         }}>${s}</a>`)}
     </nav>
 
@@ -199,9 +203,9 @@ export function RunScreen({ params }) {
         <dt>User</dt><dd>${info.user_id || '—'}</dd>
         <dt>Source</dt><dd>${source || '—'}${commit ? html` <code>${commit.slice(0, 10)}</code>` : null}</dd>
         <dt>Parent run</dt><dd>${parent
-          ? html`<a href=${`#/experiments/${info.experiment_id}/runs/${parent}`}>${parent}</a>` : '—'}</dd>
+          ? html`<a href=${runHref(info.experiment_id, parent)}>${parent}</a>` : '—'}</dd>
         <dt>Registered as</dt><dd>${versions.length === 0 ? '—' : versions.map((v) => html`<a class="chip"
-          href=${`#/models/${encodeURIComponent(v.name)}/versions/${v.version}`}>${v.name} v${v.version}</a>`)}</dd>
+          href=${versionHref(v.name, v.version)}>${v.name} v${v.version}</a>`)}</dd>
         <dt>Artifact location</dt><dd><code>${info.artifact_uri}</code></dd>
       </dl>
     <//>
@@ -247,14 +251,14 @@ export function RunScreen({ params }) {
         ${history.map((m) => html`<li key=${m.artifact_path}>Logged at <code>${m.artifact_path}</code>
           <span class="muted">${Object.keys(m.flavors || {}).join(', ')}</span></li>`)}
         ${versions.map((v) => html`<li key=${`${v.name}/${v.version}`}>Registered:
-          <a href=${`#/models/${encodeURIComponent(v.name)}/versions/${v.version}`}>${v.name} version ${v.version}</a>
+          <a href=${versionHref(v.name, v.version)}>${v.name} version ${v.version}</a>
           ${v.current_stage && v.current_stage !== 'None' ? html` <span class="badge">${v.current_stage}</span>` : null}</li>`)}
       </ul>
     <//>
 
     <${Section} id="run-artifacts" title="Artifacts">
       <${ArtifactBrowser} runId=${runId} initialPath=${params.rest} actions=${({ path, isDir, files }) => (isDir && files.some((f) => f.path === `${path}/MLmodel`)
-        ? html`<${RegisterModel} run=${run} path=${path} onRegistered=${readVersions} />`
+        ? html`<${RegisterModel} run=${run} path=${path} onRegistered=${() => readVersions(info.run_id)} />`
         : null)} />
     <//>
   </article>`;

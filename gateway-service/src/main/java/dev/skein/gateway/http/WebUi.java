@@ -32,7 +32,7 @@ public class WebUi {
     private static final String IMMUTABLE = "public, max-age=31536000, immutable";
     private static final String POLICY =
             "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline';"
-                    + " frame-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self';"
+                    + " frame-src blob:; object-src 'none'; base-uri 'none'; form-action 'self';"
                     + " frame-ancestors 'none'";
     private static final Map<String, String> TYPES = Map.of(
             "js", "text/javascript; charset=utf-8",
