@@ -90,6 +90,31 @@ test('compare: differing params marked, only differences, parallel coordinates, 
   await page.getByRole('combobox', { name: 'X axis' }).selectOption('metrics.loss');
   await page.getByRole('img', { name: /^Scatter of acc against loss: 4 runs plotted, 0 without both values/ }).waitFor();
 
+  // hovering a point names its run (where the scatter puts it: its axes padded 5% past the values)
+  const losses = runs.map((_, r) => (1 + r) / (1 + (STEPS - 1) / 50));
+  const accs = runs.map((_, r) => 0.5 + r / 10);
+  const padded = (vs) => {
+    const [min, max] = [Math.min(...vs), Math.max(...vs)];
+    return [min - (max - min) * 0.05, max + (max - min) * 0.05];
+  };
+  const [x0, x1] = padded(losses);
+  const [y0, y1] = padded(accs);
+  const scatterOfLoss = page.getByRole('img', { name: /^Scatter of acc against loss/ });
+  await scatterOfLoss.scrollIntoViewIfNeeded();
+  const plot = await scatterOfLoss.boundingBox();
+  const hoverRun = async (r) => page.mouse.move(
+    plot.x + 64 + ((losses[r] - x0) / (x1 - x0)) * (plot.width - 64 - 16),
+    plot.y + plot.height - 40 - ((accs[r] - y0) / (y1 - y0)) * (plot.height - 12 - 40));
+  const named = page.locator('.compare-hover');
+  await hoverRun(2);
+  await named.waitFor();
+  assert.match(await named.textContent(), /^c-run-2: loss 0\.273\d*, acc 0\.7$/);
+  await hoverRun(0);
+  await page.getByText(/^c-run-0: loss/).waitFor();
+  // the live region announces the count, not every run the mouse passes over
+  const live = page.locator('figure[data-plotted] [aria-live]').last();
+  assert.equal(await live.textContent(), '4 runs plotted, 0 without both values.');
+
   const charts = page.getByRole('link', { name: 'Charts' });
   await page.getByRole('combobox', { name: 'Metric to chart' }).selectOption('loss');
   const href = await charts.getAttribute('href');
@@ -132,6 +157,50 @@ test('compare: runs named without their experiments are read one by one; an unkn
   await page.goto(`${BASE_URL}/#/compare-runs?runs=${runs[0].run_id},${runs[1].run_id},${'e'.repeat(32)}`);
   await page.getByText('1 run not found').waitFor();
   await page.getByRole('link', { name: 'c-run-1' }).waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('compare: back and forward between links of other runs show their own runs, nothing stale', async () => {
+  const { page, errors, expected, context } = await open(browser);
+  expected.push('/ajax-api/2.0/mlflow/runs/get');
+  await page.goto(`${BASE_URL}/#/compare-runs?runs=${runs[0].run_id},${runs[1].run_id},${'e'.repeat(32)}`);
+  await page.getByText('1 run not found').waitFor();
+  await page.getByRole('heading', { name: 'Comparing 3 runs' }).waitFor();
+  await page.getByRole('link', { name: 'c-run-1' }).waitFor();
+  await page.getByRole('checkbox', { name: 'Only differences' }).check();
+
+  await page.evaluate((hash) => { window.location.hash = hash; },
+    `#/compare-runs?runs=${q(many.map((r) => r.run_id))}&experiments=${q([experimentId])}`);
+  await page.getByRole('heading', { name: 'Comparing 12 runs' }).waitFor();
+  const table = page.getByRole('region', { name: 'Params and metrics of the runs' });
+  await table.locator(`tr[data-run-id="${many[0].run_id}"]`).waitFor();
+  assert.equal(await page.getByText('not found').count(), 0, 'the other link\'s missing run is not reported');
+  assert.equal(await page.getByRole('link', { name: 'c-run-1' }).count(), 0);
+  assert.equal(await page.getByRole('checkbox', { name: 'Only differences' }).isChecked(), false);
+
+  await page.goBack();
+  await page.getByRole('heading', { name: 'Comparing 3 runs' }).waitFor();
+  await page.getByText('1 run not found').waitFor();
+  await page.getByRole('link', { name: 'c-run-1' }).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'many-05' }).count(), 0);
+  await page.goForward();
+  await page.getByRole('heading', { name: 'Comparing 12 runs' }).waitFor();
+  await page.getByRole('link', { name: 'many-05' }).waitFor();
+  assert.equal(await page.getByText('not found').count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('compare: a link naming more than 1,000 runs compares the first 1,000 and says so', async () => {
+  const { page, errors, context } = await open(browser);
+  const ids = [...runs.map((r) => r.run_id)];
+  for (let i = 0; ids.length < 1004; i++) ids.push(`e${i.toString(16).padStart(31, '0')}`);
+  await page.goto(`${BASE_URL}/#/compare-runs?runs=${q(ids)}&experiments=${q([experimentId])}`);
+  await page.getByText('This link names 1,004 runs: only the first 1,000 are compared.').waitFor();
+  await page.getByRole('heading', { name: 'Comparing 1,000 runs' }).waitFor();
+  await page.getByText('996 runs not found').waitFor();
+  await page.getByRole('link', { name: 'c-run-3' }).waitFor();
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -178,3 +178,108 @@ test('metric: a chart below the fold is drawn only once scrolled into view', asy
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('metric: back and forward between links of other runs and keys show their own charts, nothing stale', async () => {
+  const { page, errors, expected, context } = await open(browser);
+  expected.push('/ajax-api/2.0/mlflow/runs/get');
+  const unknown = 'f'.repeat(32);
+  // the same screen, only the query differs: the screen need not be mounted anew to follow it
+  const first = `${BASE_URL}/#/metric?runs=${runs[0].run_id},${unknown}&metric=loss`;
+  const second = `#/metric?runs=${runs[1].run_id},${runs[2].run_id}&metric=loss`;
+  await page.goto(first);
+  await page.getByText('1 run not found').waitFor();
+  await chart(page, 'loss').getByRole('link', { name: 'm-run-0' }).waitFor();
+  await page.getByRole('combobox', { name: 'Add a chart' }).selectOption('acc');
+  await page.getByRole('button', { name: 'Add' }).click();
+  await chart(page, 'acc').locator('canvas').waitFor();
+
+  await page.evaluate((hash) => { window.location.hash = hash; }, second);
+  await chart(page, 'loss').getByRole('link', { name: 'm-run-2' }).waitFor();
+  assert.deepEqual(await chart(page, 'loss').getByRole('link').allTextContents(), ['m-run-1', 'm-run-2']);
+  assert.equal(await chart(page, 'acc').count(), 0, 'the chart added for the other link is not kept');
+  assert.equal(await page.getByText('not found').count(), 0, 'the other link\'s missing run is not reported');
+  await page.waitForFunction((v) => document.querySelector(
+    `figure[data-metric-key="loss"] li[data-run-id="${v.id}"] .metric-legend-value`)?.dataset.value === String(v.value),
+  { id: runs[2].run_id, value: loss(2, STEPS - 1) });
+
+  await page.goBack();
+  await page.getByText('1 run not found').waitFor();
+  await chart(page, 'loss').getByRole('link', { name: 'm-run-0' }).waitFor();
+  assert.deepEqual(await chart(page, 'loss').getByRole('link').allTextContents(), ['m-run-0']);
+  await page.goForward();
+  await chart(page, 'loss').getByRole('link', { name: 'm-run-1' }).waitFor();
+  assert.deepEqual(await chart(page, 'loss').getByRole('link').allTextContents(), ['m-run-1', 'm-run-2']);
+  assert.equal(await page.getByText('not found').count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('metric: leaving the page before its charts are answered withdraws the reads still queued', async () => {
+  const { page, errors, context } = await open(browser);
+  // tall enough for four charts at once: two reads run, two wait for their turn
+  await page.setViewportSize({ width: 1280, height: 2400 });
+  const sent = [];
+  await page.route('**/metrics/get-history-bulk-interval*', async (route) => {
+    sent.push(new URL(route.request().url()).searchParams.get('metric_key'));
+    await new Promise((resolve) => { setTimeout(resolve, 1500); });
+    try {
+      await route.continue();
+    } catch {
+      // the page withdrew it meanwhile
+    }
+  });
+  await page.goto(`${BASE_URL}/#/metric?runs=${runs[0].run_id}&metric=loss,acc,absent-1,absent-2`);
+  await chart(page, 'absent-2').getByText('Loading…').waitFor();
+  for (let i = 0; i < 50 && sent.length < 2; i++) await page.waitForTimeout(50);
+  assert.equal(sent.length, 2, 'two reads at once');
+  await page.evaluate(() => { window.location.hash = '#/experiments'; });
+  await page.getByRole('heading', { name: 'Experiments' }).waitFor();
+  await page.waitForTimeout(2500);
+  assert.equal(sent.length, 2, `the waiting reads were never sent (${sent.join(', ')})`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('metric: runs logging at their own times on the wall-time axis: every point held, the legend follows the cursor', async () => {
+  const { page, errors, context } = await open(browser);
+  // 3 × 800 points at timestamps no other run shares: more x values than the chart has pixels
+  const own = [];
+  for (let r = 0; r < 3; r++) {
+    const run = (await api('mlflow/runs/create', {
+      experiment_id: experimentId, run_name: `t-run-${r}`, start_time: T0,
+    })).run.info;
+    const metrics = [];
+    for (let step = 0; step < 800; step++) {
+      metrics.push({ key: 'loss', value: loss(r, step), timestamp: T0 + step * 1000 + r * 333, step });
+    }
+    await api('mlflow/runs/log-batch', { run_id: run.run_id, metrics });
+    own.push(run);
+  }
+  await page.goto(`${BASE_URL}/#/metric/loss?runs=${own.map((r) => r.run_id).join(',')}`);
+  await page.getByRole('combobox', { name: 'X axis' }).selectOption('wall');
+  const lossChart = chart(page, 'loss');
+  await page.waitForFunction(() => document.querySelector('figure[data-metric-key="loss"] figcaption')
+    ?.textContent.includes('by wall time'));
+  await lossChart.locator('canvas').waitFor();
+  assert.equal(await lossChart.getAttribute('data-points'), String(3 * 800));
+  const data = await plotData(page, 'loss');
+  assert.equal(Number(data.xMin), T0 / 1000);
+  assert.equal(Number(data.xMax), (T0 + 799 * 1000 + 666) / 1000);
+  assert.equal(await legendValue(page, 'loss', own[1].run_id), loss(1, 799));
+
+  // the cursor half way: each run's value there, about that of step 400; off the chart, the last again
+  const box = await lossChart.locator('.u-over').boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  const cell = lossChart.locator(`li[data-run-id="${own[1].run_id}"] .metric-legend-value`);
+  await page.waitForFunction((id) => document.querySelector(`li[data-run-id="${id}"] .metric-legend-value`)
+    ?.title === 'Value at the cursor', own[1].run_id);
+  const atCursor = Number(await cell.getAttribute('data-value'));
+  assert.ok(atCursor > loss(1, 420) && atCursor < loss(1, 380) + 0.05, `${atCursor} is a value near step 400`);
+  assert.equal(await cell.textContent(), String(Number(atCursor.toPrecision(5))));
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height + 200);
+  await page.waitForFunction((id) => document.querySelector(`li[data-run-id="${id}"] .metric-legend-value`)
+    ?.title === 'Last value', own[1].run_id);
+  assert.equal(await legendValue(page, 'loss', own[1].run_id), loss(1, 799));
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -1,9 +1,10 @@
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { historyInterval } from '../api.js';
 import { html } from '../html.js';
 import { useSeen, useTheme } from '../hooks.js';
+import { runHref } from '../links.js';
 import { ErrorMessage } from './ErrorMessage.js';
 import './MetricChart.css';
 
@@ -18,6 +19,13 @@ const MAX_STEPS = 2500;
 const POINT_BUDGET = 20000;
 const MIN_STEPS = 20;
 const HEIGHT = 300;
+/**
+ * At most this many x positions on one chart: about one per pixel of a wide chart. uPlot's aligned
+ * data gives every run a value (or a gap) at every x, so the runs' own x values are used when all of
+ * them together are this few, else they are rounded onto this many evenly spaced ones (a chart of a
+ * thousand runs holds runs × 2,000 values, not runs × the union of their timestamps).
+ */
+const GRID = 2000;
 
 /** Colours told apart on both themes' backgrounds (Tableau 10). */
 export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7',
@@ -108,9 +116,10 @@ function stepsPerRun(runCount) {
  * the full histories): runs 100 to a call, `maxResults` steps each, in [start, end] when a window
  * is given (at most two such reads from the page at once, asked again while the service has too many
  * running: `historyInterval`). An answer refused as too large for the service's memory share is asked
- * again with half the steps. Resolves to a Map run id → points ordered by step, then timestamp.
+ * again with half the steps. Resolves to a Map run id → points ordered by step, then timestamp;
+ * rejects with an AbortError once `signal` aborts (the reads still queued are not sent).
  */
-export async function sampledHistories(runIds, metricKey, { startStep, endStep } = {}) {
+export async function sampledHistories(runIds, metricKey, { startStep, endStep, signal } = {}) {
   const byRun = new Map(runIds.map((id) => [id, []]));
   for (let i = 0; i < runIds.length; i += RUNS_PER_CALL) {
     const chunk = runIds.slice(i, i + RUNS_PER_CALL);
@@ -123,7 +132,7 @@ export async function sampledHistories(runIds, metricKey, { startStep, endStep }
           start_step: startStep,
           end_step: endStep,
           max_results: maxResults,
-        });
+        }, { signal });
         for (const m of answer.metrics || []) byRun.get(m.run_id)?.push(m);
         break;
       } catch (e) {
@@ -149,12 +158,12 @@ function xOf(point, xAxis, origin) {
 }
 
 /**
- * What the chart draws, from the points held: one x array shared by all runs (uPlot's aligned
- * data: the union of the runs' x values, a run's gaps spanned), each run's line (smoothed when asked)
- * and its raw envelope. A run that logged a step twice is drawn at its last value of that step.
+ * Each run's points as the x axis places them, ordered by x (wall and relative time need not rise
+ * with the step: lines go left to right): {xs, raw, steps}. A run that logged an x twice is drawn at
+ * its last value of it. Depends on the data and the axis only, not on smoothing or scale.
  */
-function model(runs, byRun, { xAxis, smoothing, logY, bands, origins }) {
-  const perRun = runs.map((run) => {
+function runPoints(runs, byRun, xAxis, origins) {
+  return runs.map((run) => {
     const points = byRun.get(run.run_id) || [];
     const xs = [];
     const raw = [];
@@ -170,48 +179,129 @@ function model(runs, byRun, { xAxis, smoothing, logY, bands, origins }) {
       raw.push(v);
       steps.push(Number(p.step));
     }
-    // wall and relative time need not rise with the step: lines go left to right
     if (xAxis !== 'step') {
       const order = xs.map((_, i) => i).sort((a, b) => xs[a] - xs[b]);
       return { xs: order.map((i) => xs[i]), raw: order.map((i) => raw[i]), steps: order.map((i) => steps[i]) };
     }
     return { xs, raw, steps };
   });
+}
+
+/** Each run's line over its own points: smoothed when asked, with the raw values' envelope. */
+function smoothRuns(perRun, smoothing, bands) {
+  return perRun.map((r) => ({
+    values: ema(r.raw, smoothing),
+    band: smoothing > 0 && bands ? envelope(r.raw, smoothing) : null,
+  }));
+}
+
+/**
+ * What the chart draws: one x array shared by all runs (uPlot's aligned data, a run's gaps spanned)
+ * and each run's y values and band on it. The x array is the union of the runs' x values when it
+ * holds at most GRID of them (the step axis, usually), else GRID evenly spaced values from the first
+ * x to the last, each point going to the nearest one (the time axes, where runs share no
+ * timestamps). Where several of a run's points meet at one x the last of them (in x order) is drawn
+ * — a point of the already smoothed line, so smoothing still averages every point held — and its
+ * band spans all of theirs. Each line also keeps its own points (`xs`, `values`) for the legend's
+ * value at the cursor and `steps` for a zoom's step window.
+ */
+function align(perRun, smoothed, logY) {
   const all = new Set();
-  perRun.forEach((r) => r.xs.forEach((x) => all.add(x)));
-  const x = Float64Array.from(all).sort();
-  const index = new Map();
-  x.forEach((v, i) => index.set(v, i));
+  let min = Infinity;
+  let max = -Infinity;
+  for (const r of perRun) {
+    if (!r.xs.length) continue;
+    min = Math.min(min, r.xs[0]);
+    max = Math.max(max, r.xs[r.xs.length - 1]);
+    if (all.size <= GRID) r.xs.forEach((x) => all.add(x));
+  }
+  let x;
+  let place;
+  if (all.size <= GRID) {
+    x = Float64Array.from(all).sort();
+    const index = new Map();
+    x.forEach((v, i) => index.set(v, i));
+    place = (v) => index.get(v);
+  } else {
+    const width = (max - min) / (GRID - 1);
+    x = new Float64Array(GRID);
+    for (let i = 0; i < GRID; i++) x[i] = min + i * width;
+    x[GRID - 1] = max;
+    place = (v) => Math.min(GRID - 1, Math.round((v - min) / width));
+  }
   let hidden = 0;
-  const lines = perRun.map((r) => {
-    const shown = ema(r.raw, smoothing);
-    const band = smoothing > 0 && bands ? envelope(r.raw, smoothing) : null;
+  const shownOnLog = (v) => (logY && !(v > 0) ? null : v);
+  const lines = perRun.map((r, k) => {
+    const { values, band } = smoothed[k];
     const y = new Array(x.length).fill(null);
     const lo = band ? new Array(x.length).fill(null) : null;
     const hi = band ? new Array(x.length).fill(null) : null;
-    r.xs.forEach((xv, i) => {
-      const at = index.get(xv);
-      let v = shown[i];
+    const drawn = new Array(values.length);
+    for (let i = 0; i < r.xs.length; i++) {
+      const at = place(r.xs[i]);
+      let v = values[i];
       if (logY && !(v > 0)) {
         hidden += 1;
         v = null;
       }
-      y[at] = Number.isFinite(v) ? v : null;
+      drawn[i] = Number.isFinite(v) ? v : null;
+      y[at] = drawn[i];
       if (band) {
-        lo[at] = logY && !(band.lo[i] > 0) ? null : band.lo[i];
-        hi[at] = logY && !(band.hi[i] > 0) ? null : band.hi[i];
+        const l = shownOnLog(band.lo[i]);
+        const h = shownOnLog(band.hi[i]);
+        if (l !== null) lo[at] = lo[at] === null ? l : Math.min(lo[at], l);
+        if (h !== null) hi[at] = hi[at] === null ? h : Math.max(hi[at], h);
       }
-    });
+    }
     let last = null;
-    for (let i = shown.length - 1; i >= 0; i--) {
-      if (Number.isFinite(shown[i])) {
-        last = shown[i];
+    for (let i = values.length - 1; i >= 0; i--) {
+      if (Number.isFinite(values[i])) {
+        last = values[i];
         break;
       }
     }
-    return { y, lo, hi, last, count: r.xs.length, steps: r.steps, xs: r.xs };
+    return { y, lo, hi, last, count: r.xs.length, steps: r.steps, xs: r.xs, values: drawn };
   });
   return { x, lines, hidden, points: lines.reduce((n, l) => n + l.count, 0) };
+}
+
+/**
+ * A line's value at x (a cursor's): the one drawn at the aligned index when it has one, else that
+ * of its last point at or before x; none outside the line's own range.
+ */
+function valueAt(m, line, idx) {
+  if (line.y[idx] !== null) return line.y[idx];
+  const xv = m.x[idx];
+  const { xs } = line;
+  if (!xs.length || xv < xs[0] || xv > xs[xs.length - 1]) return null;
+  let lo = 0;
+  let hi = xs.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (xs[mid] <= xv) lo = mid;
+    else hi = mid - 1;
+  }
+  return line.values[lo];
+}
+
+/**
+ * Writes the legend's values — each run's value at the cursor's index, or its last value — straight
+ * into the value cells (`list` is the legend's <ul>): a mouse move changes these texts only, not the
+ * legend's items, and a thousand runs' legend follows the cursor at the frame rate.
+ */
+function writeLegend(list, m, idx) {
+  if (!list || !m) return;
+  const atCursor = idx !== null && idx !== undefined && idx < m.x.length;
+  const cells = list.querySelectorAll('.metric-legend-value');
+  cells.forEach((cell, r) => {
+    const line = m.lines[r];
+    if (!line) return;
+    const value = atCursor ? valueAt(m, line, idx) : line.last;
+    const text = line.count === 0 ? 'no values' : formatValue(value);
+    if (cell.textContent !== text) cell.textContent = text;
+    cell.dataset.value = value ?? '';
+    cell.title = atCursor ? 'Value at the cursor' : 'Last value';
+  });
 }
 
 /** The step window [start, end] covering the x range [x0, x1]: one held point more on each side. */
@@ -290,12 +380,14 @@ function drawBands(u, m) {
  * experiment_id}` (a name links to its run page); `xAxis` is step, wall or relative (seconds since
  * the run's first point); `smoothing` MLflow's moving-average weight (0–0.99) with the raw values'
  * min/max band behind the smoothed line when `bands`; `logY` a log scale (values ≤ 0 left out). The
- * chart mounts when scrolled into view, follows the theme, and is disposed on unmount.
+ * chart mounts when scrolled into view, follows the theme, and is disposed on unmount; its reads not
+ * yet answered are then withdrawn (as those of a zoom another zoom or a reset replaces).
  */
 export function MetricChart({ runs, metricKey, xAxis = 'step', smoothing = 0, logY = false, bands = true,
   height = HEIGHT, title }) {
   const box = useRef(null);
   const plotBox = useRef(null);
+  const legend = useRef(null);
   const plot = useRef(null);
   const current = useRef(null);
   const seen = useSeen(box);
@@ -303,42 +395,42 @@ export function MetricChart({ runs, metricKey, xAxis = 'step', smoothing = 0, lo
   // the runs by content, not identity: an embedding screen may pass a new array on every render
   const runsKey = runs.map((r) => `${r.run_id}\u0000${r.run_name || ''}\u0000${r.experiment_id || ''}`).join('\u0001');
   const runIds = useMemo(() => runs.map((r) => r.run_id), [runsKey]);
-  const [base, setBase] = useState(null);
+  // each answer is kept with what it answers, so one for other runs or another metric is never shown
+  const [loaded, setLoaded] = useState(null);
   const [error, setError] = useState(null);
   const [zoom, setZoom] = useState(null);
   const [windowData, setWindowData] = useState(null);
-  const [refining, setRefining] = useState(false);
-  const [hover, setHover] = useState(null);
   const [width, setWidth] = useState(0);
-  const ticket = useRef(0);
+  const hoverIdx = useRef(null);
+  const base = loaded && loaded.runIds === runIds && loaded.metricKey === metricKey ? loaded.byRun : null;
+  const refining = !!(zoom && zoom.steps && windowData?.zoom !== zoom);
 
   useEffect(() => {
     if (!seen || runIds.length === 0) return undefined;
-    let live = true;
-    setBase(null);
+    const reading = new AbortController();
     setError(null);
     setZoom(null);
     setWindowData(null);
-    sampledHistories(runIds, metricKey)
-      .then((byRun) => live && setBase(byRun))
-      .catch((e) => live && setError(e));
-    return () => {
-      live = false;
-    };
+    sampledHistories(runIds, metricKey, { signal: reading.signal })
+      .then((byRun) => setLoaded({ runIds, metricKey, byRun }))
+      .catch((e) => e.name !== 'AbortError' && setError(e));
+    // other runs, another metric or the chart gone: the reads still queued for these are not wanted
+    return () => reading.abort();
   }, [seen, runIds, metricKey]);
 
-  // a zoom asks for the steps of its window, sampled anew: finer than the whole history's sample
+  // a zoom asks for the steps of its window, sampled anew: finer than the whole history's sample;
+  // a reset or another zoom takes the reads for this one out of the queue, and drops its answer
   useEffect(() => {
-    setWindowData(null);
-    // a reset, or another zoom, makes the answer still on its way for the last one stale
-    const mine = ++ticket.current;
-    setRefining(false);
-    if (!zoom || !zoom.steps) return;
-    setRefining(true);
-    sampledHistories(runIds, metricKey, zoom.steps)
-      .then((byRun) => mine === ticket.current && setWindowData(byRun))
-      .catch((e) => mine === ticket.current && setError(e))
-      .finally(() => mine === ticket.current && setRefining(false));
+    if (!zoom || !zoom.steps) return undefined;
+    const reading = new AbortController();
+    sampledHistories(runIds, metricKey, { ...zoom.steps, signal: reading.signal })
+      .then((byRun) => setWindowData({ zoom, byRun }))
+      .catch((e) => {
+        if (e.name === 'AbortError') return;
+        setError(e);
+        setWindowData({ zoom, byRun: null });
+      });
+    return () => reading.abort();
   }, [zoom]);
 
   // relative time counts from each run's first point of its whole (sampled) history, zoomed or not
@@ -346,16 +438,19 @@ export function MetricChart({ runs, metricKey, xAxis = 'step', smoothing = 0, lo
     const out = new Map();
     if (base) {
       for (const [id, points] of base) {
-        if (points.length) out.set(id, Math.min(...points.map((p) => Number(p.timestamp))));
+        let first = Infinity;
+        for (const p of points) first = Math.min(first, Number(p.timestamp));
+        if (points.length) out.set(id, first);
       }
     }
     return out;
   }, [base]);
 
-  const shown = useMemo(() => {
-    const data = windowData || base;
-    return data ? model(runs, data, { xAxis, smoothing, logY, bands, origins }) : null;
-  }, [base, windowData, runsKey, xAxis, smoothing, logY, bands, origins]);
+  // what is drawn, in three steps so that smoothing or the scale redo only their own part
+  const data = (windowData?.zoom === zoom ? windowData.byRun : null) || base;
+  const perRun = useMemo(() => (data ? runPoints(runs, data, xAxis, origins) : null), [data, runsKey, xAxis, origins]);
+  const smoothed = useMemo(() => (perRun ? smoothRuns(perRun, smoothing, bands) : null), [perRun, smoothing, bands]);
+  const shown = useMemo(() => (smoothed ? align(perRun, smoothed, logY) : null), [smoothed, logY]);
   current.current = shown;
   const zoomNow = useRef(null);
   zoomNow.current = zoom;
@@ -374,6 +469,8 @@ export function MetricChart({ runs, metricKey, xAxis = 'step', smoothing = 0, lo
     if (!shown || !plotBox.current || width === 0) return undefined;
     const colors = themeColors();
     const axis = { stroke: colors.muted, grid: { stroke: colors.line, width: 1 }, ticks: { stroke: colors.line, width: 1 } };
+    // the legend follows the cursor once per frame at most, however often the mouse moves
+    let frame = 0;
     const u = new uPlot({
       width,
       height,
@@ -410,7 +507,17 @@ export function MetricChart({ runs, metricKey, xAxis = 'step', smoothing = 0, lo
           el.dataset.xMax = self.scales.x.max;
           el.dataset.yScale = self.scales.y.distr === 3 ? 'log' : 'linear';
         }],
-        setCursor: [(self) => setHover(self.cursor.idx ?? null)],
+        setCursor: [(self) => {
+          const idx = self.cursor.idx ?? null;
+          if (idx === hoverIdx.current) return;
+          hoverIdx.current = idx;
+          if (!frame) {
+            frame = requestAnimationFrame(() => {
+              frame = 0;
+              writeLegend(legend.current, current.current, hoverIdx.current);
+            });
+          }
+        }],
         setSelect: [(self) => {
           const { left, width: w } = self.select;
           self.setSelect({ left: 0, width: 0, top: 0, height: 0 }, false);
@@ -426,6 +533,7 @@ export function MetricChart({ runs, metricKey, xAxis = 'step', smoothing = 0, lo
     plotBox.current.dataset.theme = theme;
     if (zoomNow.current) u.setScale('x', { min: zoomNow.current.x0, max: zoomNow.current.x1 });
     return () => {
+      cancelAnimationFrame(frame);
       u.destroy();
       plot.current = null;
     };
@@ -438,6 +546,12 @@ export function MetricChart({ runs, metricKey, xAxis = 'step', smoothing = 0, lo
     if (zoom) u.setScale('x', { min: zoom.x0, max: zoom.x1 });
   }, [shown, zoom]);
 
+  // new values: the legend shows the last ones until the cursor moves again
+  useLayoutEffect(() => {
+    hoverIdx.current = null;
+    writeLegend(legend.current, shown, null);
+  }, [shown]);
+
   useEffect(() => {
     if (plot.current && width > 0) plot.current.setSize({ width, height });
   }, [width]);
@@ -446,7 +560,6 @@ export function MetricChart({ runs, metricKey, xAxis = 'step', smoothing = 0, lo
   useEffect(() => setZoom(null), [xAxis]);
 
   const name = title || metricKey;
-  const idx = hover;
   const summary = shown
     ? `${name} by ${xLabel(xAxis).toLowerCase()}: ${runs.length} run${runs.length === 1 ? '' : 's'}, ${shown.points} point${shown.points === 1 ? '' : 's'} sampled${zoom ? `, zoomed to ${xRangeText(zoom.x0, zoom.x1, xAxis)}` : ''}${smoothing > 0 ? `, smoothed (${smoothing})${bands ? ' with the raw values\' min/max band' : ''}` : ''}${logY ? ', log scale' : ''}${shown.hidden ? `; ${shown.hidden} value${shown.hidden === 1 ? '' : 's'} ≤ 0 not on the log scale` : ''}.`
     : '';
@@ -466,20 +579,15 @@ export function MetricChart({ runs, metricKey, xAxis = 'step', smoothing = 0, lo
         role="img" aria-label=${summary || `Chart of ${name}`}></div>
       ${shown && shown.points === 0 ? html`<p class="empty">No values of ${metricKey} logged by these runs.</p>` : null}
       ${shown ? html`<figcaption class="metric-chart-caption">${summary} Drag across the chart to zoom.</figcaption>` : null}
-      ${shown ? html`<ul class="metric-legend" tabindex=${runs.length > 12 ? '0' : undefined} aria-label=${`Runs in the chart of ${name}`}>
-        ${runs.map((run, r) => {
-          const line = shown.lines[r];
-          const value = idx !== null && idx !== undefined ? line.y[idx] : line.last;
-          const href = run.experiment_id ? `#/experiments/${run.experiment_id}/runs/${run.run_id}` : null;
-          return html`<li key=${run.run_id} data-run-id=${run.run_id}>
-            <span class="swatch" aria-hidden="true" style=${`background:${PALETTE[r % PALETTE.length]}`}></span>
-            ${href ? html`<a href=${href}>${run.run_name || run.run_id}</a>` : html`<span>${run.run_name || run.run_id}</span>`}
-            <span class="metric-legend-value" data-value=${value ?? ''}
-              title=${idx !== null && idx !== undefined ? 'Value at the cursor' : 'Last value'}>
-              ${line.count === 0 ? 'no values' : formatValue(value)}
-            </span>
-          </li>`;
-        })}
+      ${shown ? html`<ul class="metric-legend" ref=${legend} tabindex=${runs.length > 12 ? '0' : undefined}
+        aria-label=${`Runs in the chart of ${name}`}>
+        ${runs.map((run, r) => html`<li key=${run.run_id} data-run-id=${run.run_id}>
+          <span class="swatch" aria-hidden="true" style=${`background:${PALETTE[r % PALETTE.length]}`}></span>
+          ${run.experiment_id
+            ? html`<a href=${runHref(run.experiment_id, run.run_id)}>${run.run_name || run.run_id}</a>`
+            : html`<span>${run.run_name || run.run_id}</span>`}
+          <span class="metric-legend-value"></span>
+        </li>`)}
       </ul>` : null}
     </figure>`;
 }

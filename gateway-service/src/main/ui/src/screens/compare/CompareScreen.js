@@ -1,9 +1,10 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo } from 'preact/hooks';
 import { ErrorMessage } from '../../components/ErrorMessage.js';
 import { formatValue } from '../../components/MetricChart.js';
 import { VirtualRows } from '../../components/VirtualRows.js';
 import { html } from '../../html.js';
-import { listParam, loadRuns } from '../metric/runQuery.js';
+import { experimentHref, runHref as linkToRun } from '../../links.js';
+import { listParam, loadRuns, MAX_RUNS, useLinkState } from '../metric/runQuery.js';
 import { numeric, ParallelCoordinates, Scatter } from './plots.js';
 import './compare.css';
 
@@ -16,7 +17,7 @@ const DEFAULT_AXES = 5;
 const LOOKUPS = new WeakMap();
 
 const runName = (run) => run.info.run_name || run.info.run_id;
-const runHref = (run) => `#/experiments/${run.info.experiment_id}/runs/${run.info.run_id}`;
+const runHref = (run) => linkToRun(run.info.experiment_id, run.info.run_id);
 
 /** The keys compared: every param and every metric (its latest value) any of the runs has. */
 function columnsOf(runs) {
@@ -68,38 +69,30 @@ function show(column, run) {
  * any two, and a link to the metric charts of these runs.
  */
 export function CompareScreen({ query }) {
-  const runIds = useMemo(() => listParam(query, 'runs'), [query.toString()]);
-  const experimentIds = useMemo(() => listParam(query, 'experiments'), [query.toString()]);
-  const [runs, setRuns] = useState(null);
-  const [missing, setMissing] = useState([]);
-  const [loaded, setLoaded] = useState(0);
-  const [error, setError] = useState(null);
-  const [onlyDiff, setOnlyDiff] = useState(false);
-  const [axes, setAxes] = useState(null);
-  const [scatterX, setScatterX] = useState(null);
-  const [scatterY, setScatterY] = useState(null);
-  const [chartKey, setChartKey] = useState(null);
+  const link = query.toString();
+  const runIds = useMemo(() => listParam(query, 'runs'), [link]);
+  const experimentIds = useMemo(() => listParam(query, 'experiments'), [link]);
+  // what was read for this link and the choices made on its values: another link starts afresh
+  const [read, setRead] = useLinkState(link, { runs: null, missing: [], beyond: 0, error: null });
+  const [loaded, setLoaded] = useLinkState(link, 0);
+  const [onlyDiff, setOnlyDiff] = useLinkState(link, false);
+  const [axes, setAxes] = useLinkState(link, null);
+  const [scatterX, setScatterX] = useLinkState(link, null);
+  const [scatterY, setScatterY] = useLinkState(link, null);
+  const [chartKey, setChartKey] = useLinkState(link, null);
+  const { runs, missing, beyond, error } = read;
+  const compared = Math.min(runIds.length, MAX_RUNS);
 
   useEffect(() => {
-    let live = true;
     if (runIds.length === 0) {
-      setRuns([]);
+      setRead({ runs: [], missing: [], beyond: 0, error: null });
       return undefined;
     }
-    loadRuns(runIds, experimentIds, (n) => live && setLoaded(n))
-      .then((answer) => {
-        if (!live) return;
-        setRuns(answer.runs);
-        setMissing(answer.missing);
-      })
-      .catch((e) => {
-        if (!live) return;
-        setError(e);
-        setRuns([]);
-      });
-    return () => {
-      live = false;
-    };
+    const reading = new AbortController();
+    loadRuns(runIds, experimentIds, { onProgress: (n) => !reading.signal.aborted && setLoaded(n), signal: reading.signal })
+      .then((answer) => setRead({ ...answer, error: null }))
+      .catch((e) => e.name !== 'AbortError' && setRead({ runs: [], missing: [], beyond: 0, error: e }));
+    return () => reading.abort();
   }, [runIds, experimentIds]);
 
   const all = runs || [];
@@ -169,11 +162,12 @@ export function CompareScreen({ query }) {
   return html`
     <section class="compare">
       <p class="crumbs"><a href="#/experiments">Experiments</a>
-        ${experimentIds.length === 1 ? html` / <a href=${`#/experiments/${experimentIds[0]}`}>Experiment ${experimentIds[0]}</a>` : null}</p>
-      <h1>Comparing ${runIds.length} run${runIds.length === 1 ? '' : 's'}</h1>
+        ${experimentIds.length === 1 ? html` / <a href=${experimentHref(experimentIds[0])}>Experiment ${experimentIds[0]}</a>` : null}</p>
+      <h1>Comparing ${compared.toLocaleString('en')} run${compared === 1 ? '' : 's'}</h1>
       <${ErrorMessage} error=${error} />
       ${runIds.length === 0 ? html`<p class="empty">No runs given: the link names them as <code>runs=["id1","id2"]</code>.</p>` : null}
-      ${runs === null ? html`<p class="count" aria-live="polite">Loaded ${loaded} of ${runIds.length} runs …</p>` : null}
+      ${beyond ? html`<p class="error" role="status">This link names ${runIds.length.toLocaleString('en')} runs: only the first ${MAX_RUNS.toLocaleString('en')} are compared.</p>` : null}
+      ${runs === null ? html`<p class="count" aria-live="polite">Loaded ${loaded} of ${compared} runs …</p>` : null}
       ${missing.length ? html`<p class="error" role="alert">${missing.length} run${missing.length === 1 ? '' : 's'} not found: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}</p>` : null}
       ${runs && runs.length > 0 ? html`
         <div class="row compare-bar">

@@ -148,7 +148,8 @@ export function ParallelCoordinates({ runs, columns, height = 320 }) {
 
 /**
  * A scatter of two numeric values of the runs (a param or a metric on each axis). Hovering a point
- * names its run; a run without both values is left out, and the caption counts it.
+ * names its run; a run without both values is left out, and the caption counts it (the count is
+ * announced when it changes, the hovered run is not: it changes with every move of the mouse).
  */
 export function Scatter({ runs, x, y, height = 320 }) {
   const points = [];
@@ -159,7 +160,9 @@ export function Scatter({ runs, x, y, height = 320 }) {
       if (px !== null && py !== null) points.push({ run, x: px, y: py, i });
     });
   }
-  const [hover, setHover] = useState(null);
+  // the hovered run's id: points are made anew on every render, runs stay
+  const [hoverId, setHoverId] = useState(null);
+  const hover = hoverId === null ? null : points.find((p) => p.run.info.run_id === hoverId) || null;
   const frame = useRef(null);
   const box = { left: 64, right: 16, top: 12, bottom: 40 };
   const range = (vs) => {
@@ -208,11 +211,11 @@ export function Scatter({ runs, x, y, height = 320 }) {
       const [px, py] = place(p, w, h);
       ctx.fillStyle = PALETTE[p.i % PALETTE.length];
       ctx.beginPath();
-      ctx.arc(px, py, hover === p ? 6 : 4, 0, 2 * Math.PI);
+      ctx.arc(px, py, p === hover ? 6 : 4, 0, 2 * Math.PI);
       ctx.fill();
     }
     ctx.globalAlpha = 1;
-  }, [runs, x?.id, y?.id, hover]);
+  }, [runs, x?.id, y?.id, hoverId]);
 
   const onMove = (e) => {
     if (!frame.current || !points.length) return;
@@ -229,18 +232,19 @@ export function Scatter({ runs, x, y, height = 320 }) {
         best = p;
       }
     }
-    if (best !== hover) setHover(best);
+    const id = best ? best.run.info.run_id : null;
+    if (id !== hoverId) setHoverId(id);
   };
   const without = runs.length - points.length;
   const caption = x && y
     ? `${points.length} run${points.length === 1 ? '' : 's'} plotted, ${without} without both values.`
     : 'Choose two numeric values.';
   return html`<figure class="compare-plot" data-plotted=${points.length}>
-    <div class="compare-canvas" onMouseMove=${onMove} onMouseLeave=${() => setHover(null)}>
+    <div class="compare-canvas" onMouseMove=${onMove} onMouseLeave=${() => hoverId !== null && setHoverId(null)}>
       <canvas ref=${canvas} role="img"
         aria-label=${x && y ? `Scatter of ${y.label} against ${x.label}: ${caption}` : caption}></canvas>
     </div>
-    <figcaption class="count" aria-live="polite">${caption}
+    <figcaption class="count"><span aria-live="polite">${caption}</span>
       ${hover ? html` <span class="compare-hover">${hover.run.info.run_name || hover.run.info.run_id}: ${x.label} ${formatValue(hover.x)}, ${y.label} ${formatValue(hover.y)}</span>` : null}
     </figcaption>
   </figure>`;

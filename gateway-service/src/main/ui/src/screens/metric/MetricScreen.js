@@ -1,49 +1,60 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ErrorMessage } from '../../components/ErrorMessage.js';
 import { MetricChart, X_AXES } from '../../components/MetricChart.js';
 import { html } from '../../html.js';
-import { listParam, loadRuns } from './runQuery.js';
+import { experimentHref, runHref } from '../../links.js';
+import { listParam, loadRuns, MAX_RUNS, useLinkState } from './runQuery.js';
 import './metric.css';
+
+/** How long the smoothing slider rests before the charts follow it (it is also followed on release). */
+const SMOOTHING_PAUSE_MS = 150;
 
 /**
  * Metric histories of one or many runs (MLflow's `#/metric/{key}?runs=[…]&experiments=[…]&
  * plot_metric_keys=[…]`, and `#/metric?runs=…&metric=…`): one chart per metric key, sharing the
  * x axis, smoothing, log scale and band choices made here; a chart is drawn when scrolled into view.
+ * What the link names (runs, keys) is read anew whenever it changes, back and forward included.
  */
 export function MetricScreen({ params, query }) {
-  const runIds = useMemo(() => listParam(query, 'runs'), [query.toString()]);
-  const experimentIds = useMemo(() => listParam(query, 'experiments'), [query.toString()]);
-  const initialKeys = useMemo(() => {
+  const link = `${params.metric || ''}?${query.toString()}`;
+  const runIds = useMemo(() => listParam(query, 'runs'), [link]);
+  const experimentIds = useMemo(() => listParam(query, 'experiments'), [link]);
+  const linkKeys = useMemo(() => {
     const plotted = listParam(query, 'plot_metric_keys');
     const keys = plotted.length ? plotted : params.metric ? [params.metric] : [];
     return [...new Set([...keys, ...listParam(query, 'metric')])];
-  }, [query.toString(), params.metric]);
-  const [keys, setKeys] = useState(initialKeys);
-  const [runs, setRuns] = useState(null);
-  const [missing, setMissing] = useState([]);
-  const [error, setError] = useState(null);
+  }, [link]);
+  // the runs read for this link (null while reading) and the charts added to its keys
+  const [read, setRead] = useLinkState(link, { runs: null, missing: [], beyond: 0, error: null });
+  const [added, setAdded] = useLinkState(link, []);
+  const [adding, setAdding] = useLinkState(link, '');
+  const keys = useMemo(() => [...linkKeys, ...added.filter((k) => !linkKeys.includes(k))], [linkKeys, added]);
+  const { runs, missing, beyond, error } = read;
   const [xAxis, setXAxis] = useState('step');
+  const [smoothingShown, setSmoothingShown] = useState(0);
   const [smoothing, setSmoothing] = useState(0);
   const [logY, setLogY] = useState(false);
   const [bands, setBands] = useState(true);
-  const [adding, setAdding] = useState('');
+  const smoothingTimer = useRef(0);
+  useEffect(() => () => clearTimeout(smoothingTimer.current), []);
+  // the slider's number follows every move; the charts (a smoothing of every run) once it rests
+  const slide = (value, done) => {
+    setSmoothingShown(value);
+    clearTimeout(smoothingTimer.current);
+    if (done) setSmoothing(value);
+    else smoothingTimer.current = setTimeout(() => setSmoothing(value), SMOOTHING_PAUSE_MS);
+  };
 
   useEffect(() => {
-    let live = true;
     if (runIds.length === 0) {
-      setRuns([]);
+      setRead({ runs: [], missing: [], beyond: 0, error: null });
       return undefined;
     }
-    loadRuns(runIds, experimentIds)
-      .then((answer) => {
-        if (!live) return;
-        setRuns(answer.runs);
-        setMissing(answer.missing);
-      })
-      .catch((e) => live && setError(e));
-    return () => {
-      live = false;
-    };
+    const reading = new AbortController();
+    loadRuns(runIds, experimentIds, { signal: reading.signal })
+      .then((answer) => setRead({ ...answer, error: null }))
+      .catch((e) => e.name !== 'AbortError' && setRead({ runs: null, missing: [], beyond: 0, error: e }));
+    return () => reading.abort();
   }, [runIds, experimentIds]);
 
   const chartRuns = useMemo(() => (runs || []).map((r) => ({
@@ -61,12 +72,13 @@ export function MetricScreen({ params, query }) {
     <section class="metric-screen">
       <p class="crumbs">
         <a href="#/experiments">Experiments</a>
-        ${experiments.length === 1 ? html` / <a href=${`#/experiments/${experiments[0]}`}>Experiment ${experiments[0]}</a>` : null}
-        ${chartRuns.length === 1 ? html` / <a href=${`#/experiments/${chartRuns[0].experiment_id}/runs/${chartRuns[0].run_id}`}>${chartRuns[0].run_name || chartRuns[0].run_id}</a>` : null}
+        ${experiments.length === 1 ? html` / <a href=${experimentHref(experiments[0])}>Experiment ${experiments[0]}</a>` : null}
+        ${chartRuns.length === 1 ? html` / <a href=${runHref(chartRuns[0].experiment_id, chartRuns[0].run_id)}>${chartRuns[0].run_name || chartRuns[0].run_id}</a>` : null}
       </p>
       <h1>${keys.length === 1 ? keys[0] : 'Metrics'}</h1>
       <${ErrorMessage} error=${error} />
       ${runIds.length === 0 ? html`<p class="empty">No runs given: the link names them as <code>runs=["id1","id2"]</code>.</p>` : null}
+      ${beyond ? html`<p class="error" role="status">This link names ${(runIds.length).toLocaleString('en')} runs: only the first ${MAX_RUNS.toLocaleString('en')} are charted.</p>` : null}
       ${missing.length ? html`<p class="error" role="alert">${missing.length} run${missing.length === 1 ? '' : 's'} not found: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}</p>` : null}
       <form class="row metric-controls" onSubmit=${(e) => e.preventDefault()} aria-label="Chart options">
         <label>
@@ -77,10 +89,11 @@ export function MetricScreen({ params, query }) {
         </label>
         <label class="metric-smoothing">
           <span class="label">Smoothing</span>
-          <input type="range" id="metric-smoothing" min="0" max="0.99" step="0.01" value=${smoothing}
-            onInput=${(e) => setSmoothing(Number(e.currentTarget.value))} />
+          <input type="range" id="metric-smoothing" min="0" max="0.99" step="0.01" value=${smoothingShown}
+            onInput=${(e) => slide(Number(e.currentTarget.value), false)}
+            onChange=${(e) => slide(Number(e.currentTarget.value), true)} />
         </label>
-        <output for="metric-smoothing" class="metric-smoothing-value">${smoothing.toFixed(2)}</output>
+        <output for="metric-smoothing" class="metric-smoothing-value">${smoothingShown.toFixed(2)}</output>
         <label class="check"><input type="checkbox" checked=${logY} onChange=${(e) => setLogY(e.currentTarget.checked)} /> Log scale</label>
         <label class="check"><input type="checkbox" checked=${bands} onChange=${(e) => setBands(e.currentTarget.checked)} /> Min/max band when smoothed</label>
         ${otherKeys.length ? html`
@@ -91,9 +104,9 @@ export function MetricScreen({ params, query }) {
               ${otherKeys.map((k) => html`<option value=${k}>${k}</option>`)}
             </select>
           </label>
-          <button type="button" disabled=${!adding} onClick=${() => { setKeys([...keys, adding]); setAdding(''); }}>Add</button>` : null}
+          <button type="button" disabled=${!adding} onClick=${() => { setAdded([...added, adding]); setAdding(''); }}>Add</button>` : null}
       </form>
-      ${runs === null && !error ? html`<p class="count" aria-live="polite">Loading ${runIds.length} run${runIds.length === 1 ? '' : 's'} …</p>` : null}
+      ${runs === null && !error ? html`<p class="count" aria-live="polite">Loading ${Math.min(runIds.length, MAX_RUNS)} run${runIds.length === 1 ? '' : 's'} …</p>` : null}
       ${runs && keys.length === 0 ? html`<p class="empty">No metric chosen: add a chart above.</p>` : null}
       ${runs && runs.length > 0 ? keys.map((key) => html`
         <${MetricChart} key=${key} runs=${chartRuns} metricKey=${key} xAxis=${xAxis}
