@@ -27,12 +27,14 @@ import dev.skein.proto.registry.v1.TransitionModelVersionStage;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.junit.QuarkusTest;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 /** Every registry change: in the audit trail, on skein.registry.events.v1, the same, in order. */
@@ -264,6 +266,187 @@ class AuditTrailTest {
         assertThat(secondPage.hasNextPageToken()).isFalse();
         assertThat(list(ListAuditEvents.newBuilder().setActor(bob).setType("registered_model_tag.set")))
                 .isEmpty();
+    }
+
+    /** A record as the database holds it: what the expected answers are computed from. */
+    private record Stored(String eventId, String model, String actor, String type, long time) {}
+
+    /** The whole trail in the order it was written, read from the table itself. */
+    private static List<Stored> stored() throws Exception {
+        List<Stored> stored = new ArrayList<>();
+        try (Connection c = TestInfra.connect(ServiceTestResource.TEST_DATABASE);
+                Statement s = c.createStatement();
+                ResultSet r = s.executeQuery(
+                        "SELECT event_id, model_name, actor, type, time FROM registry.audit_events ORDER BY seq")) {
+            while (r.next()) {
+                stored.add(new Stored(
+                        r.getString("event_id"),
+                        r.getString("model_name"),
+                        r.getString("actor"),
+                        r.getString("type"),
+                        r.getLong("time")));
+            }
+        }
+        return stored;
+    }
+
+    /**
+     * The event ids of every page of a listing, {@code maxResults} at a time: each page but the last
+     * full and with a token, the last without one, and never an empty page after a token.
+     */
+    private List<String> pages(ListAuditEvents.Builder request, int maxResults) {
+        List<String> ids = new ArrayList<>();
+        request.setMaxResults(maxResults).clearPageToken();
+        while (true) {
+            var page = audit.listAuditEvents(request.build());
+            if (request.hasPageToken()) {
+                assertThat(page.getEventsList()).as("a page after a token").isNotEmpty();
+            }
+            page.getEventsList().forEach(e -> ids.add(e.getChange().getEventId()));
+            if (!page.hasNextPageToken()) {
+                return ids;
+            }
+            assertThat(page.getEventsList()).hasSize(maxResults);
+            request.setPageToken(page.getNextPageToken());
+        }
+    }
+
+    @Test
+    void shouldAnswerEachFilterAndTheirCombinationsInOrderAcrossPages() throws Exception {
+        String dora = "dora-" + UUID.randomUUID();
+        String erin = "erin-" + UUID.randomUUID();
+        String first = "paged-" + UUID.randomUUID();
+        String second = "paged-" + UUID.randomUUID();
+        var asDora = as(registry, dora);
+        var asErin = as(registry, erin);
+        long start = System.currentTimeMillis();
+        asDora.createRegisteredModel(
+                CreateRegisteredModel.newBuilder().setName(first).build());
+        asErin.createRegisteredModel(
+                CreateRegisteredModel.newBuilder().setName(second).build());
+        // two actors' changes of two models, interleaved
+        for (int i = 1; i <= 3; i++) {
+            asDora.createModelVersion(CreateModelVersion.newBuilder()
+                    .setName(first)
+                    .setSource("s3://b/" + i)
+                    .build());
+            asErin.setRegisteredModelTag(SetRegisteredModelTag.newBuilder()
+                    .setName(first)
+                    .setKey("k" + i)
+                    .setValue("v")
+                    .build());
+            asErin.createModelVersion(CreateModelVersion.newBuilder()
+                    .setName(second)
+                    .setSource("s3://b/" + i)
+                    .build());
+            asDora.setRegisteredModelTag(SetRegisteredModelTag.newBuilder()
+                    .setName(second)
+                    .setKey("k" + i)
+                    .setValue("v")
+                    .build());
+        }
+        Thread.sleep(5);
+        long middle = System.currentTimeMillis();
+        Thread.sleep(5);
+        for (int i = 4; i <= 5; i++) {
+            asDora.createModelVersion(CreateModelVersion.newBuilder()
+                    .setName(first)
+                    .setSource("s3://b/" + i)
+                    .build());
+            asErin.createModelVersion(CreateModelVersion.newBuilder()
+                    .setName(second)
+                    .setSource("s3://b/" + i)
+                    .build());
+        }
+        asErin.transitionModelVersionStage(TransitionModelVersionStage.newBuilder()
+                .setName(first)
+                .setVersion("1")
+                .setStage("Production")
+                .setArchiveExistingVersions(false)
+                .build());
+        long end = System.currentTimeMillis();
+        String created = "dev.skein.registry.model_version.created.v1";
+        String tagSet = "dev.skein.registry.registered_model_tag.set.v1";
+        List<Stored> trail = stored();
+
+        record Case(ListAuditEvents.Builder request, Predicate<Stored> keeps) {}
+        List<Case> cases = List.of(
+                new Case(ListAuditEvents.newBuilder().setModel(first), s -> s.model()
+                        .equals(first)),
+                new Case(ListAuditEvents.newBuilder().setActor(dora), s -> s.actor()
+                        .equals(dora)),
+                // spaces around an actor or a type are not part of it
+                new Case(ListAuditEvents.newBuilder().setActor(" " + erin + "  "), s -> s.actor()
+                        .equals(erin)),
+                new Case(ListAuditEvents.newBuilder().setType(" model_version.created "), s -> s.type()
+                        .equals(created)),
+                new Case(ListAuditEvents.newBuilder().setSince(start), s -> s.time() >= start),
+                new Case(ListAuditEvents.newBuilder().setUntil(middle), s -> s.time() <= middle),
+                new Case(
+                        ListAuditEvents.newBuilder().setModel(first).setActor(erin),
+                        s -> s.model().equals(first) && s.actor().equals(erin)),
+                new Case(
+                        ListAuditEvents.newBuilder().setActor(dora).setType("REGISTERED_MODEL_TAG_SET"),
+                        s -> s.actor().equals(dora) && s.type().equals(tagSet)),
+                new Case(
+                        ListAuditEvents.newBuilder().setType(created).setSince(middle),
+                        s -> s.type().equals(created) && s.time() >= middle),
+                new Case(
+                        ListAuditEvents.newBuilder()
+                                .setActor(erin)
+                                .setSince(start)
+                                .setUntil(middle),
+                        s -> s.actor().equals(erin) && s.time() >= start && s.time() <= middle),
+                new Case(
+                        ListAuditEvents.newBuilder()
+                                .setModel(second)
+                                .setActor(erin)
+                                .setType("model_version.created")
+                                .setSince(start)
+                                .setUntil(end),
+                        s -> s.model().equals(second)
+                                && s.actor().equals(erin)
+                                && s.type().equals(created)
+                                && s.time() >= start
+                                && s.time() <= end));
+        for (Case c : cases) {
+            List<String> expected =
+                    trail.stream().filter(c.keeps()).map(Stored::eventId).toList();
+            // pages small enough that every answer spans several (the trail holds other tests' changes too)
+            int pageSize = Math.max(2, expected.size() / 4);
+            assertThat(expected).as(c.request().toString()).hasSizeGreaterThan(pageSize);
+            assertThat(pages(c.request(), pageSize)).as(c.request().toString()).containsExactlyElementsOf(expected);
+        }
+        assertThat(trail.stream()
+                        .filter(s -> s.model().equals(first) && s.actor().equals(erin)))
+                .extracting(Stored::type)
+                .containsExactly(tagSet, tagSet, tagSet, "dev.skein.registry.model_version.stage_transitioned.v1");
+    }
+
+    @Test
+    void shouldAnswerAnEmptyPageWithoutTokenWhenActorOrKindMatchNothing() {
+        String frank = "frank-" + UUID.randomUUID();
+        String name = "unmatched-" + UUID.randomUUID();
+        var asFrank = as(registry, frank);
+        asFrank.createRegisteredModel(
+                CreateRegisteredModel.newBuilder().setName(name).build());
+        asFrank.setRegisteredModelTag(SetRegisteredModelTag.newBuilder()
+                .setName(name)
+                .setKey("k")
+                .setValue("v")
+                .build());
+        for (ListAuditEvents.Builder request : List.of(
+                ListAuditEvents.newBuilder().setActor("nobody-" + UUID.randomUUID()),
+                ListAuditEvents.newBuilder()
+                        .setActor("nobody-" + UUID.randomUUID())
+                        .setType("model_version.created"),
+                ListAuditEvents.newBuilder().setActor(frank).setType("model_version.created"),
+                ListAuditEvents.newBuilder().setModel(name).setType("model_version.deleted"),
+                ListAuditEvents.newBuilder().setActor(frank).setSince(System.currentTimeMillis() + 60_000))) {
+            var page = audit.listAuditEvents(request.setMaxResults(1).build());
+            assertThat(page.getEventsList()).as(request.toString()).isEmpty();
+            assertThat(page.hasNextPageToken()).as(request.toString()).isFalse();
+        }
     }
 
     @Test

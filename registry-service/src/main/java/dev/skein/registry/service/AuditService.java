@@ -8,12 +8,9 @@ import dev.skein.common.paging.ResultPage;
 import dev.skein.events.v1.RegistryChange;
 import dev.skein.events.v1.RegistryChangeKind;
 import dev.skein.registry.messaging.RegistryEvents;
+import dev.skein.registry.repository.AuditEvents;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -50,13 +47,16 @@ public class AuditService {
     /** A change and the CloudEvent type it was published with. */
     public record Entry(String type, RegistryChange change) {}
 
-    /** Which changes to list; a null member does not filter. */
+    /**
+     * Which changes to list, as the client gave them; a null member does not filter. Spaces around
+     * an actor or a type are not part of it (an actor of spaces only is refused, like an empty one).
+     */
     public record Filter(String model, String actor, String type, Long since, Long until) {}
 
-    private final Pool pool;
+    private final AuditEvents events;
 
-    public AuditService(Pool pool) {
-        this.pool = pool;
+    public AuditService(AuditEvents events) {
+        this.events = events;
     }
 
     public Uni<ResultPage<Entry>> list(Filter filter, String pageToken, int maxResults) {
@@ -64,7 +64,8 @@ public class AuditService {
             throw ApiException.invalidParameter("Invalid value for max_results. It must be between 1 and " + MAX_RESULTS
                     + ", but got " + maxResults);
         }
-        if (filter.actor() != null && filter.actor().isBlank()) {
+        String actor = filter.actor() == null ? null : filter.actor().trim();
+        if (actor != null && actor.isEmpty()) {
             throw ApiException.invalidParameter("Invalid value for actor. It must not be empty");
         }
         String type = filter.type() == null ? null : storedType(filter.type());
@@ -73,31 +74,23 @@ public class AuditService {
                     + filter.since() + "), but got " + filter.until());
         }
         long after = PageToken.decodeOffset(pageToken);
-        return pool.preparedQuery("SELECT seq, type, change FROM registry.audit_events"
-                        + " WHERE seq > $1 AND ($2::text IS NULL OR model_name = $2)"
-                        + " AND ($3::text IS NULL OR actor = $3) AND ($4::text IS NULL OR type = $4)"
-                        + " AND time >= $5 AND time <= $6"
-                        + " ORDER BY seq LIMIT $7")
-                .execute(Tuple.from(Arrays.asList(
+        return events.after(
                         after,
-                        filter.model(),
-                        filter.actor(),
-                        type,
-                        filter.since() == null ? Long.MIN_VALUE : filter.since(),
-                        filter.until() == null ? Long.MAX_VALUE : filter.until(),
-                        maxResults + 1)))
-                .map(rows -> {
-                    List<Entry> entries = new ArrayList<>();
-                    long last = after;
-                    for (Row r : rows) {
-                        if (entries.size() == maxResults) {
-                            return new ResultPage<>(entries, PageToken.encode(last));
-                        }
-                        entries.add(new Entry(r.getString("type"), parse(r.getString("change"))));
-                        last = r.getLong("seq");
+                        new AuditEvents.Criteria(filter.model(), actor, type, filter.since(), filter.until()),
+                        maxResults + 1)
+                .map(stored -> {
+                    if (stored.size() <= maxResults) {
+                        return new ResultPage<>(entries(stored), null);
                     }
-                    return new ResultPage<>(entries, null);
+                    List<AuditEvents.Stored> page = stored.subList(0, maxResults);
+                    return new ResultPage<>(
+                            entries(page),
+                            PageToken.encode(page.get(maxResults - 1).seq()));
                 });
+    }
+
+    private static List<Entry> entries(List<AuditEvents.Stored> stored) {
+        return stored.stream().map(s -> new Entry(s.type(), parse(s.change()))).toList();
     }
 
     /** The stored type for any accepted spelling of a kind; INVALID_PARAMETER_VALUE for none. */
