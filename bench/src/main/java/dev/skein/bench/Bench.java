@@ -26,6 +26,7 @@ public final class Bench {
             case "history" -> new HistoryBench(options).run();
             case "spark" -> new SparkBench(options).run();
             case "traces" -> new TraceBench(options).run();
+            case "ui" -> new UiBench(options).run();
             default -> usage();
         }
     }
@@ -50,6 +51,9 @@ public final class Bench {
                         "              arrive exactly once",
                         "  traces      spans/s through the gateway's OTLP /v1/traces against COPY into the spans",
                         "              table, and MLflow 3 trace search p50/p95 over 1,000,000 spans against SQL",
+                        "  ui          the web UI in Chromium: time to the first rows of a 100,000-run table, frames and",
+                        "              long tasks while scrolling it and while zooming a chart of 100 runs × 100,000",
+                        "              points, against the same API calls from the bench's client",
                         "options: " + Options.HELP)));
         System.exit(2);
     }

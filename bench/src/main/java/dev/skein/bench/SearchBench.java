@@ -3,6 +3,7 @@ package dev.skein.bench;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -261,7 +262,6 @@ final class SearchBench {
     private void loadWithSql(int others) throws Exception {
         firstStart = 1_700_000_000_000L;
         lastStart = firstStart + population;
-        String values = "CASE p WHEN 0 THEN 10 WHEN 1 THEN 4 WHEN 2 THEN 1000 ELSE 100 END";
         long began = System.nanoTime();
         try (Connection c = Db.connect(options);
                 Statement s = c.createStatement()) {
@@ -271,39 +271,49 @@ final class SearchBench {
             // (20,000,000 metric points) random order no longer fits in memory and takes hours
             s.execute("SET work_mem = '256MB'");
             for (int e = 0; e < EXPERIMENTS; e++) {
-                long exp = Long.parseLong(experimentIds.get(e));
-                String runs = "generate_series(0, " + ((e == 0 ? population : others) - 1) + ") i";
-                String run = "md5('bench-run-" + exp + "-' || i)";
-                for (String sql : List.of(
-                        "INSERT INTO tracking.runs (run_uuid, experiment_id, name, user_id, status, start_time,"
-                                + " end_time, lifecycle_stage, artifact_uri) SELECT " + run + ", " + exp
-                                + ", 'run-' || i, 'bench', CASE WHEN random() < 0.1 THEN 'FAILED' ELSE 'FINISHED' END, "
-                                + firstStart + " + i, " + firstStart + " + 60000 + i, 'active', 'mlflow-artifacts:/"
-                                + exp + "/' || " + run + " || '/artifacts' FROM " + runs + " ORDER BY 1",
-                        "INSERT INTO tracking.tags (run_uuid, key, value) SELECT " + run + ", t.key, coalesce(t.value,"
-                                + " 'run-' || i) FROM " + runs + ", (VALUES ('mlflow.runName', NULL), ('mlflow.user',"
-                                + " 'bench'), ('mlflow.source.name', 'train.py'), ('mlflow.source.type', 'LOCAL'))"
-                                + " t (key, value) ORDER BY 1, 2",
-                        "INSERT INTO tracking.tags (run_uuid, key, value) SELECT " + run + ", 't' || t, 'tag-' ||"
-                                + " floor(random() * 100) FROM " + runs + ", generate_series(0, " + (TAGS - 1) + ") t"
-                                + " ORDER BY 1, 2",
-                        "INSERT INTO tracking.params (run_uuid, key, value) SELECT " + run + ", 'p' || p, 'v' ||"
-                                + " floor(random() * " + values + ") FROM " + runs + ", generate_series(0, "
-                                + (PARAMS - 1) + ") p ORDER BY 1, 2",
-                        "INSERT INTO tracking.metrics (run_uuid, key, step, timestamp, value) SELECT " + run
-                                + ", 'm' || m, 0, " + firstStart + " + 1000 + i, random() FROM " + runs
-                                + ", generate_series(0, " + (METRICS - 1) + ") m ORDER BY 1, 2",
-                        "INSERT INTO tracking.latest_metrics (run_uuid, key, step, timestamp, value, step_count)"
-                                + " SELECT m.run_uuid, m.key, m.step, m.timestamp, m.value, 1 FROM tracking.metrics m"
-                                + " JOIN tracking.runs r ON r.run_uuid = m.run_uuid WHERE r.experiment_id = " + exp
-                                + " ORDER BY 1, 2")) {
-                    s.execute(sql);
-                }
+                insertRuns(s, Long.parseLong(experimentIds.get(e)), e == 0 ? population : others, firstStart);
             }
         }
         System.out.printf(
                 "%nloaded with SQL (--load sql): %,d runs in %.0f s%n",
                 population + (EXPERIMENTS - 1) * others, (System.nanoTime() - began) / 1e9);
+    }
+
+    /**
+     * Runs {@code 0 … count − 1} of experiment {@code exp} in this benchmark's shape (names
+     * {@code run-i}, start times {@code firstStart + i}, 20 metrics, 10 params, 5 tags and the four
+     * tags of a run's creation), each table's rows in its primary key's order, on {@code s}: its
+     * connection's random seed and {@code work_mem} are the caller's. Also used by {@link UiBench}.
+     */
+    static void insertRuns(Statement s, long exp, int count, long firstStart) throws SQLException {
+        String values = "CASE p WHEN 0 THEN 10 WHEN 1 THEN 4 WHEN 2 THEN 1000 ELSE 100 END";
+        String runs = "generate_series(0, " + (count - 1) + ") i";
+        String run = "md5('bench-run-" + exp + "-' || i)";
+        for (String sql : List.of(
+                "INSERT INTO tracking.runs (run_uuid, experiment_id, name, user_id, status, start_time,"
+                        + " end_time, lifecycle_stage, artifact_uri) SELECT " + run + ", " + exp
+                        + ", 'run-' || i, 'bench', CASE WHEN random() < 0.1 THEN 'FAILED' ELSE 'FINISHED' END, "
+                        + firstStart + " + i, " + firstStart + " + 60000 + i, 'active', 'mlflow-artifacts:/"
+                        + exp + "/' || " + run + " || '/artifacts' FROM " + runs + " ORDER BY 1",
+                "INSERT INTO tracking.tags (run_uuid, key, value) SELECT " + run + ", t.key, coalesce(t.value,"
+                        + " 'run-' || i) FROM " + runs + ", (VALUES ('mlflow.runName', NULL), ('mlflow.user',"
+                        + " 'bench'), ('mlflow.source.name', 'train.py'), ('mlflow.source.type', 'LOCAL'))"
+                        + " t (key, value) ORDER BY 1, 2",
+                "INSERT INTO tracking.tags (run_uuid, key, value) SELECT " + run + ", 't' || t, 'tag-' ||"
+                        + " floor(random() * 100) FROM " + runs + ", generate_series(0, " + (TAGS - 1) + ") t"
+                        + " ORDER BY 1, 2",
+                "INSERT INTO tracking.params (run_uuid, key, value) SELECT " + run + ", 'p' || p, 'v' ||"
+                        + " floor(random() * " + values + ") FROM " + runs + ", generate_series(0, "
+                        + (PARAMS - 1) + ") p ORDER BY 1, 2",
+                "INSERT INTO tracking.metrics (run_uuid, key, step, timestamp, value) SELECT " + run
+                        + ", 'm' || m, 0, " + firstStart + " + 1000 + i, random() FROM " + runs
+                        + ", generate_series(0, " + (METRICS - 1) + ") m ORDER BY 1, 2",
+                "INSERT INTO tracking.latest_metrics (run_uuid, key, step, timestamp, value, step_count)"
+                        + " SELECT m.run_uuid, m.key, m.step, m.timestamp, m.value, 1 FROM tracking.metrics m"
+                        + " JOIN tracking.runs r ON r.run_uuid = m.run_uuid WHERE r.experiment_id = " + exp
+                        + " ORDER BY 1, 2")) {
+            s.execute(sql);
+        }
     }
 
     /**
