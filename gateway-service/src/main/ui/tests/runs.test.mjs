@@ -253,7 +253,7 @@ test('runs: a dataset chosen from the loaded runs narrows the search, shown as a
   const { page, errors, context } = await open(browser);
   await openSmall(page);
   const searched = page.waitForRequest((r) => r.url().includes('/runs/search')
-    && r.postDataJSON().filter === "attributes.status = 'RUNNING' and dataset.name = 'wine' and dataset.digest = 'd2'");
+    && r.postDataJSON().filter === "attributes.status = 'RUNNING' and dataset.digest = 'd2'");
   const filter = page.getByRole('searchbox', { name: 'Filter runs' });
   await filter.fill("attributes.status = 'RUNNING'");
   await filter.press('Enter');
@@ -267,6 +267,37 @@ test('runs: a dataset chosen from the loaded runs narrows the search, shown as a
   await page.getByRole('button', { name: 'Remove dataset filter wine (d2)' }).click();
   await page.getByText('6 runs loaded', { exact: true }).waitFor();
   assert.equal(await page.getByRole('list', { name: 'Dataset filters' }).count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('runs: a chosen dataset keeps only the runs that used it, not a dataset of the same name with another digest', { timeout: 120_000 }, async () => {
+  const decoys = (await api('mlflow/experiments/create', { name: `ui-runs-datasets-${Date.now()}` })).experiment_id;
+  const t = Date.now() - 30_000;
+  await makeRun(decoys, 'ds-wine-d2', t, { dataset: ['wine', 'd2'] });
+  await makeRun(decoys, 'ds-wine-d9', t + 1000, { dataset: ['wine', 'd9'] });
+  await makeRun(decoys, 'ds-iris-d1', t + 2000, { dataset: ['iris', 'd1'] });
+  const { page, errors, context } = await open(browser);
+  await page.goto(`${BASE_URL}/#/experiments/${decoys}`);
+  await page.getByText('3 runs loaded', { exact: true }).waitFor();
+  const dataset = page.getByRole('combobox', { name: 'Dataset' });
+
+  let searched = page.waitForRequest((r) => r.url().includes('/runs/search') && r.postDataJSON().filter === "dataset.digest = 'd2'");
+  await dataset.selectOption({ label: 'wine (d2)' });
+  await searched;
+  await page.getByText('1 run loaded', { exact: true }).waitFor();
+  assert.deepEqual((await shownRows(page)).map((r) => r.name), ['ds-wine-d2'], 'the same name with another digest left out');
+
+  // a second dataset widens the choice; the one chosen first is no longer offered
+  assert.equal(await dataset.locator('option', { hasText: 'wine (d2)' }).count(), 0);
+  searched = page.waitForRequest((r) => r.url().includes('/runs/search') && r.postDataJSON().filter === "dataset.digest IN ('d2', 'd1')");
+  await dataset.selectOption({ label: 'iris (d1)' });
+  await searched;
+  await page.getByText('2 runs loaded', { exact: true }).waitFor();
+  assert.deepEqual((await shownRows(page)).map((r) => r.name).sort(), ['ds-iris-d1', 'ds-wine-d2']);
+  assert.deepEqual(await page.getByRole('list', { name: 'Dataset filters' }).getByRole('listitem').allTextContents()
+    .then((texts) => texts.map((x) => x.replace(/\s+/g, ' ').replace('×', '').trim())),
+  ['Dataset: wine (d2)', 'Dataset: iris (d1)'], 'the chips keep the names');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -5,7 +5,7 @@ import { SearchForm } from '../../components/SearchForm.js';
 import { VirtualRows } from '../../components/VirtualRows.js';
 import { html } from '../../html.js';
 import { ColumnChooser } from './ColumnChooser.js';
-import { chosenColumn, collect, datasetClause, fixedColumns } from './columns.js';
+import { chosenColumn, collect, datasetClause, datasetKey, fixedColumns } from './columns.js';
 import { buildTree, flatten } from './tree.js';
 import './runs.css';
 
@@ -270,8 +270,9 @@ function RunsTable({ ids }) {
   };
 
   const heading = ids.map((id) => names.get(id) || `Experiment ${id}`).join(', ');
+  const chosenKeys = new Set(chosenDatasets.map(datasetKey));
   const datasetOptions = [...datasetsFound.values()]
-    .filter((d) => !chosenDatasets.some((c) => c.name === d.name && c.digest === d.digest))
+    .filter((d) => !chosenKeys.has(datasetKey(d)))
     .sort((a, b) => `${a.name} ${a.digest}`.localeCompare(`${b.name} ${b.digest}`));
 
   const stick = (c) => (c.left !== undefined ? `left:${c.left}px` : '');
@@ -339,15 +340,16 @@ function RunsTable({ ids }) {
         <label>
           <span class="label">Dataset</span>
           <select value="" disabled=${datasetOptions.length === 0} onChange=${(e) => {
-            const d = datasetOptions[Number(e.currentTarget.value)];
-            if (d) setChosenDatasets(chosenDatasets.concat(d));
+            // the option's value is the dataset's key, not its place in a list rebuilt every render
+            const d = datasetsFound.get(e.currentTarget.value);
+            if (d && !chosenKeys.has(datasetKey(d))) setChosenDatasets(chosenDatasets.concat(d));
           }}>
             <option value="">${datasetOptions.length ? 'Only runs with dataset…' : 'No other dataset in the runs loaded'}</option>
-            ${datasetOptions.map((d, i) => html`<option value=${String(i)}>${d.name} (${d.digest})</option>`)}
+            ${datasetOptions.map((d) => html`<option key=${datasetKey(d)} value=${datasetKey(d)}>${d.name} (${d.digest})</option>`)}
           </select>
         </label>
         ${chosenDatasets.length ? html`<ul class="chips" aria-label="Dataset filters">
-          ${chosenDatasets.map((d) => html`<li key=${`${d.name}:${d.digest}`}>
+          ${chosenDatasets.map((d) => html`<li key=${datasetKey(d)}>
             Dataset: ${d.name} (${d.digest})
             <button type="button" class="quiet" aria-label=${`Remove dataset filter ${d.name} (${d.digest})`}
               onClick=${() => setChosenDatasets(chosenDatasets.filter((c) => c !== d))}>×</button>

@@ -106,9 +106,15 @@ export function chosenColumn(id) {
   };
 }
 
+/** A dataset's key in the choice and in the `<select>`: its name and digest, which no name holds. */
+export function datasetKey(d) {
+  return `${d.name}\u0000${d.digest}`;
+}
+
 /**
  * Adds a page's keys and datasets to what the chooser and the dataset choice offer (sets of ids
- * and a map keyed by name and digest): only the new page is read, never all runs loaded.
+ * and a map keyed by {@link datasetKey}): only the new page is read, never all runs loaded. A
+ * dataset without a digest is left out of the choice: the filter finds datasets by digest.
  */
 export function collect(page, keys, found) {
   for (const run of page) {
@@ -118,18 +124,22 @@ export function collect(page, keys, found) {
     for (const t of run.data?.tags || []) if (!t.key.startsWith('mlflow.')) keys.add(`tags.${t.key}`);
     for (const input of run.inputs?.dataset_inputs || []) {
       const d = input.dataset;
-      if (d && d.name !== undefined) found.set(`${d.name}\u0000${d.digest}`, { name: d.name, digest: d.digest });
+      if (d && d.name !== undefined && typeof d.digest === 'string' && d.digest) {
+        found.set(datasetKey(d), { name: d.name, digest: d.digest });
+      }
     }
   }
 }
 
-/** The filter clause that keeps runs with any of the chosen datasets (MLflow's `dataset.*` fields). */
+/**
+ * The filter clause that keeps runs with any of the chosen datasets. By digest alone: the digest
+ * identifies the content, and the server reads each `dataset.*` comparison as a clause of its own
+ * (name and digest may match two different datasets of a run), so a clause on the name too would
+ * also keep runs that used none of the chosen datasets. The names stay on the chips.
+ */
 export function datasetClause(chosen) {
-  if (chosen.length === 0) return '';
-  if (chosen.length === 1) {
-    return `dataset.name = ${quoteValue(chosen[0].name)} and dataset.digest = ${quoteValue(chosen[0].digest)}`;
-  }
-  const names = [...new Set(chosen.map((d) => d.name))].map(quoteValue).join(', ');
-  const digests = [...new Set(chosen.map((d) => d.digest))].map(quoteValue).join(', ');
-  return `dataset.name IN (${names}) and dataset.digest IN (${digests})`;
+  const digests = [...new Set(chosen.map((d) => d.digest).filter((d) => typeof d === 'string' && d))];
+  if (digests.length === 0) return '';
+  if (digests.length === 1) return `dataset.digest = ${quoteValue(digests[0])}`;
+  return `dataset.digest IN (${digests.map(quoteValue).join(', ')})`;
 }
