@@ -242,6 +242,18 @@ test('runs: metric and param columns chosen, sorted both ways through order_by, 
   assert.deepEqual(JSON.parse(await page.evaluate((k) => localStorage.getItem(k), `skein.runs.columns.${smallId}`)).columns,
     ['metrics.val loss', 'params.lr']);
 
+  // a stored layout naming a column twice shows it once, and opening the screen rewrites nothing
+  const key = `skein.runs.columns.${smallId}`;
+  const stored = JSON.stringify({ columns: ['params.lr', 'params.lr'], pinned: ['name', 'name', 'params.lr'] });
+  await page.evaluate(([k, v]) => localStorage.setItem(k, v), [key, stored]);
+  await page.reload();
+  await page.getByText('6 runs loaded', { exact: true }).waitFor();
+  await page.getByRole('columnheader', { name: /param lr/ }).waitFor();
+  assert.equal(await page.getByRole('columnheader', { name: /param lr/ }).count(), 1, 'a column listed twice shown once');
+  assert.equal(await page.getByRole('columnheader', { name: /Run name/ }).count(), 1, 'a column pinned twice shown once');
+  assert.equal(await page.locator('tr[data-run-id]').first().locator('td.name').count(), 1);
+  assert.equal(await page.evaluate((k) => localStorage.getItem(k), key), stored, 'opening the screen writes nothing');
+
   // the run name leads to MLflow's run page
   await page.getByRole('link', { name: 'solo-a' }).click();
   assert.equal(new URL(page.url()).hash, `#/experiments/${smallId}/runs/${ids['solo-a']}`);

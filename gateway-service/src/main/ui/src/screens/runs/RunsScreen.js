@@ -52,15 +52,24 @@ export function RunsScreen({ params, query }) {
   return html`<${RunsTable} key=${ids.join(',')} ids=${ids} />`;
 }
 
+/** The columns chosen and pinned for these experiments, as last saved; each id once. */
 function loadLayout(storageKey) {
   try {
     const saved = JSON.parse(window.localStorage.getItem(storageKey) || 'null');
     return {
-      columns: Array.isArray(saved?.columns) ? saved.columns.filter((c) => typeof c === 'string' && CHOSEN_ID.test(c)) : [],
-      pinned: Array.isArray(saved?.pinned) ? saved.pinned.filter((c) => typeof c === 'string') : ['name'],
+      columns: Array.isArray(saved?.columns) ? [...new Set(saved.columns.filter((c) => typeof c === 'string' && CHOSEN_ID.test(c)))] : [],
+      pinned: Array.isArray(saved?.pinned) ? [...new Set(saved.pinned.filter((c) => typeof c === 'string'))] : ['name'],
     };
   } catch {
     return { columns: [], pinned: ['name'] };
+  }
+}
+
+function saveLayout(storageKey, layout) {
+  try {
+    window.localStorage.setItem(storageKey, JSON.stringify(layout));
+  } catch {
+    // storage full or refused: the choice lasts as long as the page
   }
 }
 
@@ -99,6 +108,12 @@ function RunsTable({ ids }) {
   const [keys, setKeys] = useState(new Set());
   const [datasetsFound, setDatasetsFound] = useState(new Map());
   const [layout, setLayout] = useState(() => loadLayout(storageKey));
+  // saved only when the user changes it: opening the screen writes nothing
+  const changeLayout = (next) => {
+    const cleaned = { columns: [...new Set(next.columns)], pinned: [...new Set(next.pinned)] };
+    setLayout(cleaned);
+    saveLayout(storageKey, cleaned);
+  };
   const [collapsed, setCollapsed] = useState(new Set());
   const [selected, setSelected] = useState(new Set());
   const latest = useRef(0);
@@ -125,14 +140,6 @@ function RunsTable({ ids }) {
       live = false;
     };
   }, []);
-
-  useEffect(() => {
-    try {
-      window.localStorage.setItem(storageKey, JSON.stringify(layout));
-    } catch {
-      // storage full or refused: the choice lasts as long as the page
-    }
-  }, [layout]);
 
   const sentFilter = [query.filter.trim(), datasetClause(chosenDatasets)].filter(Boolean).join(' and ');
   const orderBy = `${query.order.key} ${query.order.asc ? 'ASC' : 'DESC'}`;
@@ -357,8 +364,8 @@ function RunsTable({ ids }) {
         </ul>` : null}
         <span class="grow"></span>
         <${ColumnChooser} keys=${keys} chosen=${layout.columns} fixed=${fixed} pinned=${layout.pinned}
-          setChosen=${(list) => setLayout({ ...layout, columns: list, pinned: layout.pinned.filter((p) => !CHOSEN_ID.test(p) || list.includes(p)) })}
-          setPinned=${(list) => setLayout({ ...layout, pinned: list })} />
+          setChosen=${(list) => changeLayout({ ...layout, columns: list, pinned: layout.pinned.filter((p) => !CHOSEN_ID.test(p) || list.includes(p)) })}
+          setPinned=${(list) => changeLayout({ ...layout, pinned: list })} />
       </div>
       <${ErrorMessage} error=${experimentError} />
       <${ErrorMessage} error=${error} />
