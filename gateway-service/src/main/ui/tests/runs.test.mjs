@@ -340,6 +340,42 @@ test('runs: children under their parent, indented, collapsed and expanded from t
   await context.close();
 });
 
+test('runs: a cycle of parents shown once from its first run, collapsed as a whole; deep nesting indented at most 12 levels', { timeout: 120_000 }, async () => {
+  const nested = (await api('mlflow/experiments/create', { name: `ui-runs-nesting-${Date.now()}` })).experiment_id;
+  const t = Date.now() - 30_000;
+  // cy-a (the newer, read first) and cy-b, each the other's parent
+  await makeRun(nested, 'cy-a', t + 1000);
+  await makeRun(nested, 'cy-b', t, { parent: 'cy-a' });
+  await api('mlflow/runs/set-tag', { run_id: ids['cy-a'], key: 'mlflow.parentRunId', value: ids['cy-b'] });
+  // a chain fifteen deep, older than the cycle
+  for (let i = 0; i < 15; i++) {
+    await makeRun(nested, `deep-${String(i).padStart(2, '0')}`, t - 100_000 + i * 10,
+      i ? { parent: `deep-${String(i - 1).padStart(2, '0')}` } : {});
+  }
+  const { page, errors, context } = await open(browser);
+  await page.goto(`${BASE_URL}/#/experiments/${nested}`);
+  await page.getByText('17 runs loaded', { exact: true }).waitFor();
+  const names = (await shownRows(page)).map((r) => `${r.depth}:${r.name}`);
+  const at = names.indexOf('0:cy-a');
+  assert.deepEqual(names.slice(at, at + 2), ['0:cy-a', '1:cy-b']);
+  assert.equal(names.filter((n) => n.endsWith(':cy-a') || n.endsWith(':cy-b')).length, 2, 'each run of the cycle once');
+  assert.equal(await page.getByRole('button', { name: /^Child runs of cy-b/ }).count(), 0,
+    'no twisty for the parent above it');
+  const toggle = page.getByRole('button', { name: 'Child runs of cy-a (1)' });
+  await toggle.click();
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+  assert.equal(await page.locator(`tr[data-run-id="${ids['cy-b']}"]`).count(), 0, 'collapsed: the rest of the cycle hidden, not moved to the top');
+  await toggle.click();
+  await page.locator(`tr[data-run-id="${ids['cy-b']}"]`).waitFor();
+
+  const indent = (n) => page.locator(`tr[data-run-id="${ids[n]}"] td.name`).evaluate((td) => parseFloat(getComputedStyle(td).paddingLeft));
+  assert.equal(await page.locator(`tr[data-run-id="${ids['deep-14']}"]`).getAttribute('data-depth'), '14');
+  assert.ok(await indent('deep-12') > await indent('deep-11'), 'indented down to 12 levels');
+  assert.equal(await indent('deep-14'), await indent('deep-12'), 'and no further');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('runs: two selected runs compared on MLflow\'s compare URL; a run deleted, found under Deleted, restored', { timeout: 120_000 }, async () => {
   const { page, errors, context } = await open(browser);
   await openSmall(page);

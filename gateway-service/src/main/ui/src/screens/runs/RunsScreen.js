@@ -6,13 +6,15 @@ import { VirtualRows } from '../../components/VirtualRows.js';
 import { html } from '../../html.js';
 import { ColumnChooser } from './ColumnChooser.js';
 import { chosenColumn, collect, datasetClause, datasetKey, fixedColumns } from './columns.js';
-import { buildTree, flatten } from './tree.js';
+import { addPage, emptyTree, flatten } from './tree.js';
 import './runs.css';
 
 const PAGE = 100;
 const ROW = 32;
 const SELECT_WIDTH = 40;
 const INDENT = 16;
+// deeper runs are indented no further: a chain of thousands must not push its names out of the cell
+const MAX_INDENT_DEPTH = 12;
 const DEFAULT_ORDER = { key: 'attributes.start_time', asc: false };
 const CHOSEN_ID = /^(metrics|params|tags)\..+/;
 
@@ -97,7 +99,6 @@ function RunsTable({ ids }) {
   const [filter, setFilter] = useState('');
   const [query, setQuery] = useState({ filter: '', view: 'ACTIVE_ONLY', order: DEFAULT_ORDER });
   const [chosenDatasets, setChosenDatasets] = useState([]);
-  const [runs, setRuns] = useState([]);
   const [next, setNext] = useState(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState(null);
@@ -125,6 +126,12 @@ function RunsTable({ ids }) {
   // page read once as it arrives
   const seenKeys = useRef(new Set());
   const seenDatasets = useRef(new Map());
+  // the runs loaded and their parent/children maps, grown with each page (never rebuilt from all
+  // the runs loaded); `version` counts the pages read into it, a new tree included, so that what is
+  // derived from the runs is recomputed once a page, and only then
+  const tree = useRef(emptyTree());
+  const [version, setVersion] = useState(0);
+  const runs = tree.current.runs;
 
   useEffect(() => {
     let live = true;
@@ -167,15 +174,12 @@ function RunsTable({ ids }) {
         },
       });
       if (ticket !== latest.current) return;
-      const found = page.runs || [];
-      setRuns((shown) => {
-        if (!token) return found;
-        const seen = new Set(shown.map((r) => r.info.run_id));
-        return shown.concat(found.filter((r) => !seen.has(r.info.run_id)));
-      });
+      if (!token) tree.current = emptyTree();
+      const fresh = addPage(tree.current, page.runs || []);
+      setVersion((v) => v + 1);
       const keyCount = seenKeys.current.size;
       const datasetCount = seenDatasets.current.size;
-      collect(found, seenKeys.current, seenDatasets.current);
+      collect(fresh, seenKeys.current, seenDatasets.current);
       if (seenKeys.current.size !== keyCount) setKeys(new Set(seenKeys.current));
       if (seenDatasets.current.size !== datasetCount) setDatasetsFound(new Map(seenDatasets.current));
       nextToken.current = page.next_page_token || null;
@@ -187,7 +191,8 @@ function RunsTable({ ids }) {
       // a page that failed is asked for again when the table is next scrolled
       if (token) nextToken.current = token;
       if (!token) {
-        setRuns([]);
+        tree.current = emptyTree();
+        setVersion((v) => v + 1);
         setNext(null);
       }
     } finally {
@@ -230,8 +235,7 @@ function RunsTable({ ids }) {
   }, [fixed, layout]);
   const tableWidth = columns.reduce((sum, c) => sum + c.width, SELECT_WIDTH);
 
-  const tree = useMemo(() => buildTree(runs), [runs]);
-  const rows = useMemo(() => flatten(tree, collapsed, runs), [tree, collapsed]);
+  const rows = useMemo(() => flatten(tree.current, collapsed), [version, collapsed]);
 
   const toggleOpen = (id) => {
     const nextSet = new Set(collapsed);
@@ -252,9 +256,15 @@ function RunsTable({ ids }) {
     if (selectAll.current) selectAll.current.indeterminate = selected.size > 0 && !allSelected;
   });
 
-  const chosenRuns = runs.filter((r) => selected.has(r.info.run_id));
-  const deletable = chosenRuns.filter((r) => r.info.lifecycle_stage !== 'deleted').map((r) => r.info.run_id);
-  const restorable = chosenRuns.filter((r) => r.info.lifecycle_stage === 'deleted').map((r) => r.info.run_id);
+  // in the order loaded; read again only when the selection or the runs change, not every render
+  const { chosenRuns, deletable, restorable } = useMemo(() => {
+    const chosen = selected.size ? runs.filter((r) => selected.has(r.info.run_id)) : [];
+    return {
+      chosenRuns: chosen,
+      deletable: chosen.filter((r) => r.info.lifecycle_stage !== 'deleted').map((r) => r.info.run_id),
+      restorable: chosen.filter((r) => r.info.lifecycle_stage === 'deleted').map((r) => r.info.run_id),
+    };
+  }, [selected, version]);
 
   const act = async (work) => {
     setBusy(true);
@@ -308,7 +318,7 @@ function RunsTable({ ids }) {
   const nameCell = (row, c) => {
     const { run, depth } = row;
     const name = c.text(run);
-    return html`<td class=${cellClass(c, 'name')} style=${`${stick(c)};padding-left:${8 + depth * INDENT}px`} title=${name}>
+    return html`<td class=${cellClass(c, 'name')} style=${`${stick(c)};padding-left:${8 + Math.min(depth, MAX_INDENT_DEPTH) * INDENT}px`} title=${name}>
       ${row.children
         ? html`<button type="button" class="twisty" aria-expanded=${row.open ? 'true' : 'false'}
             aria-label=${`Child runs of ${name} (${row.children})`} onClick=${() => toggleOpen(run.info.run_id)}>
