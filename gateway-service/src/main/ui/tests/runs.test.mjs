@@ -376,6 +376,53 @@ test('runs: a cycle of parents shown once from its first run, collapsed as a who
   await context.close();
 });
 
+test('runs: pages that add no row in view (children of a collapsed parent) are still read at the end; a failed one is not asked again on its own', { timeout: 180_000 }, async () => {
+  const wide = (await api('mlflow/experiments/create', { name: `ui-runs-wide-${Date.now()}` })).experiment_id;
+  const t = Date.now() - 600_000;
+  // the parent newest, so first; its 200 children fill this page and the next two
+  const parent = await makeRun(wide, 'wide-parent', t + 500_000);
+  const kids = [...Array(200).keys()];
+  for (let i = 0; i < kids.length; i += 25) {
+    await Promise.all(kids.slice(i, i + 25).map((n) => api('mlflow/runs/create', {
+      experiment_id: wide, run_name: `wide-${String(n).padStart(3, '0')}`, start_time: t + n * 1000,
+      tags: [{ key: 'mlflow.parentRunId', value: parent }],
+    })));
+  }
+  const { page, errors, expected, context } = await open(browser);
+  await page.goto(`${BASE_URL}/#/experiments/${wide}`);
+  await page.getByText('100 runs loaded, more as you scroll').waitFor();
+
+  // the next page fails: told once, not asked for again while nothing moves
+  let refused = 0;
+  const refuse = (route) => {
+    if (!route.request().postDataJSON().page_token) return route.continue();
+    refused += 1;
+    return route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error_code: 'TEMPORARILY_UNAVAILABLE', message: 'try later' }) });
+  };
+  await page.route('**/runs/search', refuse);
+  expected.push('/ajax-api/2.0/mlflow/runs/search');
+  const toggle = page.getByRole('button', { name: /^Child runs of wide-parent/ });
+  await toggle.click();
+  await page.getByRole('alert').waitFor();
+  await page.waitForTimeout(1500);
+  assert.equal(refused, 1, 'a failed page is not retried in a loop');
+  await page.unroute('**/runs/search', refuse);
+  expected.length = 0;
+
+  // scrolled to the end again, the page is asked for; collapsed, the pages after it are read
+  // though none of them adds a row in view
+  await toggle.click();
+  const table = page.getByRole('region', { name: 'Runs' });
+  await table.evaluate((el) => { el.scrollTop = el.scrollHeight; });
+  await page.getByText('200 runs loaded', { exact: false }).waitFor();
+  await toggle.click();
+  await page.getByText('201 runs loaded', { exact: true }).waitFor();
+  assert.equal(await page.locator('tr[data-run-id]').count(), 1, 'only the collapsed parent in view');
+  assert.equal(await toggle.getAttribute('aria-label'), 'Child runs of wide-parent (200)');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('runs: two selected runs compared on MLflow\'s compare URL; a run deleted, found under Deleted, restored', { timeout: 120_000 }, async () => {
   const { page, errors, context } = await open(browser);
   await openSmall(page);

@@ -6,13 +6,16 @@ const OVERSCAN = 10;
 /**
  * A table body of any length that renders only the rows in view (and a few either side): rows of a
  * fixed height in a scrolling box, spacer rows keeping the scroll height right. `onNearEnd` is
- * called when the view comes within a screen of the last row, to load the next page; a new
- * `resetKey` scrolls back to the top. `rowCount` (optional) is the table's aria-rowcount — all its
+ * called when the view comes within a screen of the last row, to load the next page, and again
+ * whenever `loaded` changes while it is there: a page may add no row in view (children of a
+ * collapsed parent, runs shown already), and the view, still at the end, must ask for the next one.
+ * `loaded` should change only when a page arrives, so that a page that failed is asked for again
+ * only when the view next moves. A new `resetKey` scrolls back to the top. `rowCount` (optional) is the table's aria-rowcount — all its
  * rows, the header's included, or -1 while unknown — so that assistive technology counts the rows
  * not rendered; `renderRow` then gives each row its aria-rowindex. `tableStyle` sizes the table
  * (wider than the box: it scrolls sideways).
  */
-export function VirtualRows({ rows, rowHeight, columns, renderRow, height, onNearEnd, label, resetKey, rowCount, tableStyle }) {
+export function VirtualRows({ rows, rowHeight, columns, renderRow, height, onNearEnd, loaded, label, resetKey, rowCount, tableStyle }) {
   const box = useRef(null);
   const [top, setTop] = useState(0);
   const [viewport, setViewport] = useState(height);
@@ -38,7 +41,7 @@ export function VirtualRows({ rows, rowHeight, columns, renderRow, height, onNea
 
   useEffect(() => {
     if (onNearEnd && rows.length > 0 && (top + 2 * viewport) / rowHeight >= rows.length) onNearEnd();
-  }, [top, viewport, rows.length]);
+  }, [top, viewport, rows.length, loaded]);
 
   return html`
     <div class="virtual" ref=${box} style=${`height:${height}px`} tabindex="0" role="region" aria-label=${label}

@@ -406,6 +406,7 @@ function RunsTable({ ids }) {
         tableStyle=${`width:${tableWidth}px`}
         columns=${header}
         onNearEnd=${more}
+        loaded=${version}
         renderRow=${renderRow} />
       ${!loading && !error && runs.length === 0 ? html`<p class="empty">No runs match.</p>` : null}
     </section>`;
