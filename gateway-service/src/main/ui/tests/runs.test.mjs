@@ -423,8 +423,8 @@ test('runs: pages that add no row in view (children of a collapsed parent) are s
   await context.close();
 });
 
-test('runs: two selected runs compared on MLflow\'s compare URL; a run deleted, found under Deleted, restored', { timeout: 120_000 }, async () => {
-  const { page, errors, context } = await open(browser);
+test('runs: two selected runs compared on MLflow\'s compare URL; a run deleted once confirmed, found under Deleted, restored', { timeout: 120_000 }, async () => {
+  const { page, errors, expected, context } = await open(browser);
   await openSmall(page);
   await page.getByRole('checkbox', { name: 'Select all loaded runs' }).check();
   await page.getByText('6 selected').waitFor();
@@ -441,15 +441,48 @@ test('runs: two selected runs compared on MLflow\'s compare URL; a run deleted, 
   assert.deepEqual(JSON.parse(query.get('experiments')), [smallId]);
 
   await openSmall(page);
+  // asked in the page first, naming the chosen runs out of view; Cancel (focused) deletes nothing
+  await page.getByRole('checkbox', { name: 'Select c-one' }).check();
+  await page.getByRole('button', { name: 'Child runs of p-parent (2)' }).click();
   await page.getByRole('checkbox', { name: 'Select d-victim' }).check();
-  await page.getByRole('button', { name: 'Delete' }).click();
+  const deleteButton = page.getByRole('button', { name: 'Delete', exact: true });
+  await deleteButton.click();
+  const confirm = page.getByRole('group', { name: /^Delete 2 runs\?/ });
+  await confirm.waitFor();
+  assert.match(await confirm.textContent(), /1 of them is hidden under a collapsed parent/);
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Cancel', 'the safe answer has the focus');
+  await page.keyboard.press('Enter');
+  assert.equal(await confirm.count(), 0);
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Delete', 'the focus back on Delete');
+  await page.getByText('6 runs loaded', { exact: true }).waitFor();
+  await page.getByRole('button', { name: 'Child runs of p-parent (2)' }).click();
+  await page.getByRole('checkbox', { name: 'Select c-one' }).uncheck();
+  await page.getByText('1 selected').waitFor();
+
+  await deleteButton.click();
+  await page.getByRole('group', { name: /^Delete 1 run\?/ }).waitFor();
+  await page.getByRole('button', { name: 'Delete 1 run', exact: true }).click();
   await page.getByText('5 runs loaded', { exact: true }).waitFor();
   assert.equal(await page.getByRole('link', { name: 'd-victim' }).count(), 0, 'gone from Active');
   await page.getByRole('combobox', { name: 'Show' }).selectOption('DELETED_ONLY');
   await page.getByRole('link', { name: 'd-victim' }).waitFor();
+
+  // a restore that fails says how many were restored and the first error
+  const refuse = (route) => route.fulfill({ status: 503, contentType: 'application/json',
+    body: JSON.stringify({ error_code: 'TEMPORARILY_UNAVAILABLE', message: 'try later' }) });
+  await page.route('**/runs/restore', refuse);
+  expected.push('/ajax-api/2.0/mlflow/runs/restore');
+  await page.getByRole('checkbox', { name: 'Select d-victim' }).check();
+  await page.getByRole('button', { name: 'Restore' }).click();
+  await page.getByRole('alert').waitFor();
+  assert.match(await page.getByRole('alert').textContent(), /^0 of 1 restored; the first error: TEMPORARILY_UNAVAILABLE try later$/);
+  await page.unroute('**/runs/restore', refuse);
+  expected.length = 0;
+
   await page.getByRole('checkbox', { name: 'Select d-victim' }).check();
   await page.getByRole('button', { name: 'Restore' }).click();
   await page.getByText('No runs match.').waitFor();
+  assert.equal(await page.getByRole('alert').count(), 0, 'the error gone once a restore succeeds');
   await page.getByRole('combobox', { name: 'Show' }).selectOption('ACTIVE_ONLY');
   await page.getByText('6 runs loaded', { exact: true }).waitFor();
   await page.getByRole('link', { name: 'd-victim' }).waitFor();
@@ -473,6 +506,19 @@ test('runs: several experiments on MLflow\'s compare-experiments URL, with an Ex
   assert.ok((await page.$$eval('td[data-column="experiment"]', (cells) => cells.map((c) => c.textContent))).includes(name),
     'runs of both experiments');
   assert.deepEqual(await accessibilityViolations(page), []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('runs: a link naming more than 100 experiments is refused in the page, without reading them', async () => {
+  const { page, errors, context } = await open(browser);
+  const asked = [];
+  page.on('request', (r) => { if (r.url().includes('/ajax-api/')) asked.push(r.url()); });
+  const many = [...Array(101).keys()].map((n) => String(n + 1));
+  await page.goto(`${BASE_URL}/#/compare-experiments/s?experiments=${encodeURIComponent(JSON.stringify(many))}`);
+  await page.getByRole('alert').waitFor();
+  assert.match(await page.getByRole('alert').textContent(), /names 101 experiments: at most 100 are shown together/);
+  assert.deepEqual(asked, [], 'no experiment read');
   assert.deepEqual(errors, []);
   await context.close();
 });

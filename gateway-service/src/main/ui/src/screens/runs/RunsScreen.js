@@ -4,6 +4,7 @@ import { ErrorMessage } from '../../components/ErrorMessage.js';
 import { SearchForm } from '../../components/SearchForm.js';
 import { VirtualRows } from '../../components/VirtualRows.js';
 import { html } from '../../html.js';
+import { MAX_RUNS } from '../metric/runQuery.js';
 import { ColumnChooser } from './ColumnChooser.js';
 import { chosenColumn, collect, datasetClause, datasetKey, fixedColumns } from './columns.js';
 import { addPage, emptyTree, flatten } from './tree.js';
@@ -17,6 +18,10 @@ const INDENT = 16;
 const MAX_INDENT_DEPTH = 12;
 const DEFAULT_ORDER = { key: 'attributes.start_time', asc: false };
 const CHOSEN_ID = /^(metrics|params|tags)\..+/;
+/** The most experiments one link shows: their names are read one call each. */
+const MAX_EXPERIMENTS = 100;
+/** Calls made at once for a list (names of experiments, runs deleted): the machine is shared. */
+const AT_ONCE = 8;
 
 /**
  * The experiments a runs screen shows: `#/experiments/{id}`, or MLflow's
@@ -51,10 +56,32 @@ export function RunsScreen({ params, query }) {
       }} />
     </section>`;
   }
+  if (ids.length > MAX_EXPERIMENTS) {
+    return html`<section class="runs">
+      <p class="crumbs"><a href="#/experiments">Experiments</a></p>
+      <h1>Runs</h1>
+      <${ErrorMessage} error=${{
+        code: 'INVALID_PARAMETER_VALUE',
+        message: `The address names ${ids.length.toLocaleString('en')} experiments: at most ${MAX_EXPERIMENTS} are shown together.`,
+      }} />
+    </section>`;
+  }
   return html`<${RunsTable} key=${ids.join(',')} ids=${ids} />`;
 }
 
 /** The columns chosen and pinned for these experiments, as last saved; each id once. */
+function plural(n) {
+  return `${n.toLocaleString('en')} run${n === 1 ? '' : 's'}`;
+}
+
+/** How many of the runs a confirmation names are out of view, under a collapsed parent. */
+function hiddenNote(hidden, total) {
+  if (hidden === 0) return '';
+  const under = hidden === 1 ? 'is hidden under a collapsed parent' : 'are hidden under collapsed parents';
+  if (hidden === total) return total === 1 ? `It ${under}.` : `All of them ${under}.`;
+  return `${hidden.toLocaleString('en')} of them ${under}.`;
+}
+
 function loadLayout(storageKey) {
   try {
     const saved = JSON.parse(window.localStorage.getItem(storageKey) || 'null');
@@ -75,14 +102,20 @@ function saveLayout(storageKey, layout) {
   }
 }
 
-/** Runs `work` on each id, a few at a time (the machine is shared); rejects with the first failure. */
+/**
+ * Runs `work` on each id, {@link AT_ONCE} at a time, and stops after the first batch in which one
+ * failed (the others would most likely fail the same way). Resolves to how many succeeded and the
+ * first failure, null when none.
+ */
 async function each(ids, work) {
-  let failure = null;
-  for (let i = 0; i < ids.length; i += 8) {
-    const results = await Promise.allSettled(ids.slice(i, i + 8).map(work));
-    failure = failure || results.find((r) => r.status === 'rejected')?.reason || null;
+  let done = 0;
+  for (let i = 0; i < ids.length; i += AT_ONCE) {
+    const results = await Promise.allSettled(ids.slice(i, i + AT_ONCE).map(work));
+    done += results.filter((r) => r.status === 'fulfilled').length;
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) return { done, failure: failed.reason };
   }
-  if (failure) throw failure;
+  return { done, failure: null };
 }
 
 /**
@@ -103,7 +136,9 @@ function RunsTable({ ids }) {
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState(null);
   const [experimentError, setExperimentError] = useState(null);
+  // what the last delete or restore left undone: "k of N deleted; the first error: …"
   const [actionError, setActionError] = useState(null);
+  const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [generation, setGeneration] = useState(0);
   const [keys, setKeys] = useState(new Set());
@@ -135,14 +170,19 @@ function RunsTable({ ids }) {
 
   useEffect(() => {
     let live = true;
-    Promise.allSettled(ids.map((id) => call('mlflow/experiments/get', { query: { experiment_id: id } })))
-      .then((answers) => {
-        if (!live) return;
-        const found = new Map();
+    (async () => {
+      const found = new Map();
+      let failure = null;
+      for (let i = 0; i < ids.length && live; i += AT_ONCE) {
+        const answers = await Promise.allSettled(ids.slice(i, i + AT_ONCE)
+          .map((id) => call('mlflow/experiments/get', { query: { experiment_id: id } })));
         answers.forEach((a) => a.status === 'fulfilled' && found.set(a.value.experiment.experiment_id, a.value.experiment));
-        setExperiments(found);
-        setExperimentError(answers.find((a) => a.status === 'rejected')?.reason || null);
-      });
+        failure = failure || answers.find((a) => a.status === 'rejected')?.reason || null;
+      }
+      if (!live) return;
+      setExperiments(found);
+      setExperimentError(failure);
+    })();
     return () => {
       live = false;
     };
@@ -160,6 +200,7 @@ function RunsTable({ ids }) {
     if (!token) {
       setNext(null);
       setSelected(new Set());
+      setConfirming(false);
       setGeneration((g) => g + 1);
     }
     try {
@@ -266,19 +307,35 @@ function RunsTable({ ids }) {
     };
   }, [selected, version]);
 
-  const act = async (work) => {
+  /** Deletes or restores the runs, a batch at a time; stops at the first batch that fails, and says so. */
+  const bulk = async (runIds, path, past) => {
+    setConfirming(false);
     setBusy(true);
-    try {
-      await work();
-      setActionError(null);
-    } catch (e) {
-      setActionError(e);
-    } finally {
-      setBusy(false);
-      await current.current(null);
-    }
+    const { done, failure } = await each(runIds, (run_id) => call(path, { body: { run_id } }));
+    setActionError(failure
+      ? `${done} of ${runIds.length} ${past}; the first error: ${failure.code ? `${failure.code} ` : ''}${failure.message || failure}`
+      : null);
+    setBusy(false);
+    await current.current(null);
   };
 
+  // the confirmation names the runs it would delete that are not in view: under a collapsed parent
+  const hiddenChosen = useMemo(() => {
+    if (!confirming) return 0;
+    const shown = new Set(rows.map((r) => r.run.info.run_id));
+    return deletable.filter((id) => !shown.has(id)).length;
+  }, [confirming, rows, deletable]);
+  const deleteButton = useRef(null);
+  const keepButton = useRef(null);
+  useEffect(() => {
+    if (confirming) keepButton.current?.focus();
+  }, [confirming]);
+  const cancelDelete = () => {
+    setConfirming(false);
+    deleteButton.current?.focus();
+  };
+
+  const tooMany = chosenRuns.length > MAX_RUNS;
   const compare = () => {
     const runIds = chosenRuns.map((r) => r.info.run_id);
     const experimentList = [...ids].sort();
@@ -381,18 +438,33 @@ function RunsTable({ ids }) {
       <${ErrorMessage} error=${error} />
       <div class="row selection">
         <span aria-live="polite">${selected.size} selected</span>
-        <button type="button" disabled=${busy || selected.size < 2} onClick=${compare}>Compare</button>
+        <button type="button" disabled=${busy || selected.size < 2 || tooMany} onClick=${compare}
+          aria-describedby=${tooMany ? 'compare-limit' : undefined}>Compare</button>
+        ${tooMany ? html`<span id="compare-limit" class="limit">
+          Compare takes at most ${MAX_RUNS.toLocaleString('en')} runs: ${chosenRuns.length.toLocaleString('en')} selected.</span>` : null}
         ${query.view !== 'DELETED_ONLY'
-          ? html`<button type="button" class="quiet" disabled=${busy || deletable.length === 0}
-              onClick=${() => act(() => each(deletable, (run_id) => call('mlflow/runs/delete', { body: { run_id } })))}>Delete</button>`
+          ? html`<button type="button" class="quiet" ref=${deleteButton} disabled=${busy || deletable.length === 0}
+              aria-expanded=${confirming && deletable.length > 0 ? 'true' : 'false'}
+              onClick=${() => setConfirming(true)}>Delete</button>`
           : null}
         ${query.view !== 'ACTIVE_ONLY'
           ? html`<button type="button" class="quiet" disabled=${busy || restorable.length === 0}
-              onClick=${() => act(() => each(restorable, (run_id) => call('mlflow/runs/restore', { body: { run_id } })))}>Restore</button>`
+              onClick=${() => bulk(restorable, 'mlflow/runs/restore', 'restored')}>Restore</button>`
           : null}
         ${selected.size ? html`<button type="button" class="quiet" onClick=${() => setSelected(new Set())}>Clear selection</button>` : null}
       </div>
-      <${ErrorMessage} error=${actionError} />
+      ${confirming && deletable.length > 0 && query.view !== 'DELETED_ONLY' ? html`
+        <div class="confirm" role="group" aria-labelledby="confirm-delete-runs"
+          onKeyDown=${(e) => { if (e.key === 'Escape') { e.stopPropagation(); cancelDelete(); } }}>
+          <p id="confirm-delete-runs"><strong>Delete ${plural(deletable.length)}?</strong>
+            ${hiddenNote(hiddenChosen, deletable.length)} ${deletable.length === 1 ? 'It' : 'They'} can be restored from Deleted.</p>
+          <div class="buttons">
+            <button type="button" class="danger" disabled=${busy}
+              onClick=${() => bulk(deletable, 'mlflow/runs/delete', 'deleted')}>Delete ${plural(deletable.length)}</button>
+            <button type="button" class="quiet" ref=${keepButton} onClick=${cancelDelete}>Cancel</button>
+          </div>
+        </div>` : null}
+      ${actionError ? html`<p class="error" role="alert">${actionError}</p>` : null}
       <p class="count" aria-live="polite">
         ${runs.length} run${runs.length === 1 ? '' : 's'} loaded${next ? ', more as you scroll' : ''}${loading ? ' …' : ''}
       </p>
