@@ -392,7 +392,17 @@ test('runs: pages that add no row in view (children of a collapsed parent) are s
   await page.goto(`${BASE_URL}/#/experiments/${wide}`);
   await page.getByText('100 runs loaded, more as you scroll').waitFor();
 
+  // collapsed, one row is left: the next page is asked for, adds no row in view, and the one after
+  // it is asked for all the same
+  const toggle = page.getByRole('button', { name: /^Child runs of wide-parent/ });
+  await toggle.click();
+  await page.getByText('201 runs loaded', { exact: true }).waitFor();
+  assert.equal(await page.locator('tr[data-run-id]').count(), 1, 'only the collapsed parent in view');
+  assert.equal(await toggle.getAttribute('aria-label'), 'Child runs of wide-parent (200)');
+
   // the next page fails: told once, not asked for again while nothing moves
+  await page.reload();
+  await page.getByText('100 runs loaded, more as you scroll').waitFor();
   let refused = 0;
   const refuse = (route) => {
     if (!route.request().postDataJSON().page_token) return route.continue();
@@ -401,24 +411,12 @@ test('runs: pages that add no row in view (children of a collapsed parent) are s
   };
   await page.route('**/runs/search', refuse);
   expected.push('/ajax-api/2.0/mlflow/runs/search');
-  const toggle = page.getByRole('button', { name: /^Child runs of wide-parent/ });
   await toggle.click();
   await page.getByRole('alert').waitFor();
   await page.waitForTimeout(1500);
   assert.equal(refused, 1, 'a failed page is not retried in a loop');
   await page.unroute('**/runs/search', refuse);
   expected.length = 0;
-
-  // scrolled to the end again, the page is asked for; collapsed, the pages after it are read
-  // though none of them adds a row in view
-  await toggle.click();
-  const table = page.getByRole('region', { name: 'Runs' });
-  await table.evaluate((el) => { el.scrollTop = el.scrollHeight; });
-  await page.getByText('200 runs loaded', { exact: false }).waitFor();
-  await toggle.click();
-  await page.getByText('201 runs loaded', { exact: true }).waitFor();
-  assert.equal(await page.locator('tr[data-run-id]').count(), 1, 'only the collapsed parent in view');
-  assert.equal(await toggle.getAttribute('aria-label'), 'Child runs of wide-parent (200)');
   assert.deepEqual(errors, []);
   await context.close();
 });
