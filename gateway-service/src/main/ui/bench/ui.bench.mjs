@@ -3,7 +3,8 @@
 // playwright-core measures, inside the page, what a user of the web UI waits for —
 //   - the runs table of a large experiment (#/experiments/{id}): the time from navigation until the
 //     first row (`tr[data-run-id]`) is in the page, and until the first screen is complete (rows
-//     filling the table, the heading named, no API call in flight) and painted;
+//     filling the visible table, or all of them when fewer fit, the heading named, no API call in
+//     flight, its body read) and painted;
 //   - scrolling that table with the mouse wheel at a steady rate through thousands of rows, pages of
 //     100 loading as it nears the end: every frame's interval (requestAnimationFrame), long tasks
 //     (PerformanceObserver 'longtask'), frames whose view showed no rows, time spent at the end of the
@@ -14,8 +15,9 @@
 //
 // Usage (UiBench runs it; by hand against a suite that holds the data):
 //   node bench/ui.bench.mjs --api http://127.0.0.1:28080 --experiment 12 --experiment-name NAME
-//     --population 100000 [--chart-experiment 13 --chart-runs id1,id2,… --metric loss --chart-points N]
+//     --population 100000 (--chart-experiment 13 --chart-runs id1,id2,… [--metric loss] | --no-chart)
 //     [--loads 5] [--seconds 30] [--rate 100] [--zooms 5]
+// Without --no-chart a chart that is not drawn fails the run (exit 1), as does any other failure.
 // The UI measured: SKEIN_UI_URL (a UI that proxies the API itself, e.g. `npx vite preview`), else
 // SKEIN_UI_DIST (a `vite build` output directory, served here with the production Content-Security-
 // Policy and the API proxied to --api), else the gateway at --api (the bundle in its jar).
@@ -35,18 +37,27 @@ const ROW_TIMEOUT = 60000;
 
 function options(argv) {
   const o = {};
-  for (let i = 0; i < argv.length; i += 2) {
+  for (let i = 0; i < argv.length;) {
+    if (argv[i] === '--no-chart') {
+      o['no-chart'] = true;
+      i += 1;
+      continue;
+    }
     if (!argv[i].startsWith('--') || i + 1 >= argv.length) throw new Error(`expected --name value pairs: ${argv.join(' ')}`);
     o[argv[i].slice(2)] = argv[i + 1];
+    i += 2;
   }
-  for (const required of ['api', 'experiment', 'experiment-name', 'population']) {
-    if (!o[required]) throw new Error(`--${required} is required`);
+  const required = ['api', 'experiment', 'experiment-name', 'population'];
+  if (!o['no-chart']) required.push('chart-experiment', 'chart-runs');
+  for (const name of required) {
+    if (!o[name]) throw new Error(`--${name} is required${name.startsWith('chart') ? ' (or --no-chart)' : ''}`);
   }
   return {
     api: o.api.replace(/\/$/, ''),
     experiment: o.experiment,
     experimentName: o['experiment-name'],
     population: Number(o.population),
+    noChart: !!o['no-chart'],
     chartExperiment: o['chart-experiment'] || null,
     chartRuns: o['chart-runs'] ? o['chart-runs'].split(',') : [],
     metric: o.metric || 'loss',
@@ -68,8 +79,18 @@ function serveDist(dist, api) {
   const agent = new http.Agent({ keepAlive: true });
   const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml',
     '.json': 'application/json', '.png': 'image/png', '.woff2': 'font/woff2' };
+  const refuse = (res, status, text) => {
+    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end(text);
+  };
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://localhost');
+    let url;
+    try {
+      url = new URL(req.url, 'http://localhost');
+    } catch {
+      refuse(res, 400, 'malformed address');
+      return;
+    }
     if (/^\/(ajax-api|api|get-artifact|model-versions)(\/|$)/.test(url.pathname)) {
       const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url,
         headers: { ...req.headers, host: target.host }, agent }, (answer) => {
@@ -80,15 +101,27 @@ function serveDist(dist, api) {
       req.pipe(upstream);
       return;
     }
-    let file = path.join(dist, decodeURIComponent(url.pathname));
-    if (!file.startsWith(dist) || !existsSync(file) || statSync(file).isDirectory()) file = path.join(dist, 'index.html');
+    let name;
+    try {
+      name = decodeURIComponent(url.pathname);
+    } catch {
+      refuse(res, 400, 'malformed escape in the path');
+      return;
+    }
+    // inside dist only: `..` resolved first, and dist itself or below it (not a sibling such as dist-x)
+    let file = path.resolve(dist, `.${name}`);
+    if (file !== dist && !file.startsWith(dist + path.sep)) {
+      refuse(res, 404, 'not found');
+      return;
+    }
+    if (!existsSync(file) || statSync(file).isDirectory()) file = path.join(dist, 'index.html');
     const asset = file.includes(`${path.sep}assets${path.sep}`);
     res.writeHead(200, {
       'Content-Type': types[path.extname(file)] || 'application/octet-stream',
       'Content-Security-Policy': CSP,
       'Cache-Control': asset ? 'public, max-age=31536000, immutable' : 'no-cache',
     });
-    createReadStream(file).pipe(res);
+    createReadStream(file).on('error', () => res.destroy()).pipe(res);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
@@ -98,9 +131,16 @@ function serveDist(dist, api) {
  * long tasks from the start, fetches in flight, the milestones of the screen being loaded, and a
  * frame recorder started and stopped by the bench.
  */
-function instrument({ experimentName }) {
+function instrument({ experimentName, population }) {
   const B = { longTasks: [], marks: {}, inflight: 0, frames: null };
   window.__bench = B;
+  // the default buffer keeps 250 entries and then drops the rest silently: a long scroll or zoom
+  // phase makes more requests than that
+  performance.setResourceTimingBufferSize(100000);
+  // a callback queued from a requestAnimationFrame callback runs once that frame is painted (the
+  // frame's paint is in the same task as its rAF callbacks)
+  const afterPaint = (f) => setTimeout(f, 0);
+  B.afterPaint = afterPaint;
   try {
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) B.longTasks.push([e.startTime, e.duration]);
@@ -108,10 +148,32 @@ function instrument({ experimentName }) {
   } catch {
     B.noLongTasks = true;
   }
+  // a call is in flight until its body has been read (fetch resolves at the headers): the first of
+  // the body readers the page calls settles it; a call that fails or has no body, at once
   const fetch = window.fetch;
   window.fetch = function counted(...args) {
     B.inflight += 1;
-    return fetch.apply(this, args).finally(() => { B.inflight -= 1; });
+    let open = true;
+    const done = () => {
+      if (open) {
+        open = false;
+        B.inflight -= 1;
+      }
+    };
+    return fetch.apply(this, args).then((response) => {
+      if (!response.body) {
+        done();
+        return response;
+      }
+      for (const reader of ['arrayBuffer', 'blob', 'formData', 'json', 'text']) {
+        const read = response[reader];
+        response[reader] = function readCounted(...a) { return read.apply(this, a).finally(done); };
+      }
+      return response;
+    }, (e) => {
+      done();
+      throw e;
+    });
   };
   window.addEventListener('mouseup', () => { B.mouseUpAt = performance.now(); }, true);
 
@@ -124,26 +186,32 @@ function instrument({ experimentName }) {
     }
   });
   rows.observe(document, { childList: true, subtree: true });
-  // the complete first screen, to the frame that shows it: polled each frame
+  // the complete first screen, to the paint of the frame that shows it: polled each frame
   const started = performance.now();
   const poll = () => {
     if (performance.now() - started > 120000) return;
     const hash = window.location.hash;
     if (hash.startsWith('#/experiments/')) {
       const box = region();
-      const shown = box ? box.querySelectorAll('tr[data-run-id]').length : 0;
-      const head = box?.querySelector('thead');
-      const full = box && shown > 0 && (shown * 32 >= box.clientHeight - (head ? head.offsetHeight : 0) - 1 || B.inflight === 0);
+      const shown = box ? box.querySelectorAll('tr[data-run-id]') : [];
+      // full: the rows reach the bottom of the table's visible area (below its header, above a
+      // horizontal scroll bar, within the window), or every run of the experiment is shown
+      let full = false;
+      if (shown.length) {
+        const view = box.getBoundingClientRect();
+        const bottom = Math.min(view.top + box.clientTop + box.clientHeight, window.innerHeight);
+        full = shown[shown.length - 1].getBoundingClientRect().bottom >= bottom - 1 || shown.length >= population;
+      }
       const named = (document.querySelector('h1')?.textContent || '').includes(experimentName);
       if (full && named && B.inflight === 0) {
-        B.marks.firstScreen = performance.now();
+        afterPaint(() => { B.marks.firstScreen = performance.now(); });
         return;
       }
     } else if (hash.startsWith('#/metric')) {
       const figure = document.querySelector('figure.metric-chart');
       const points = figure?.dataset.points;
       if (figure && points && points !== '0' && figure.querySelector('canvas') && B.inflight === 0) {
-        B.marks.chart = performance.now();
+        afterPaint(() => { B.marks.chart = performance.now(); });
         return;
       }
     } else {
@@ -249,7 +317,7 @@ function watch(page, errors) {
 
 async function newContext(browser, o) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-  await context.addInitScript(instrument, { experimentName: o.experimentName });
+  await context.addInitScript(instrument, { experimentName: o.experimentName, population: o.population });
   return context;
 }
 
@@ -354,7 +422,8 @@ async function scroll(page, o) {
   log(`scrolled ${(r.scroll.distance / rowHeight).toFixed(0)} rows in ${((to - from) / 1000).toFixed(1)} s, ${pages.length} pages loaded,`
     + ` ${r.longTasks.length} long tasks`);
   values('scroll.frames', r.intervals);
-  values('scroll.longTasks', r.longTasks);
+  // left out when not measured, so that UiBench prints "not measured" rather than none
+  if (!r.noLongTasks) values('scroll.longTasks', r.longTasks);
   values('scroll.pageRequests', pages.map((p) => p[2]));
   values('scroll.summary', [(to - from) / 1000, sent / rowHeight, r.scroll.distance / rowHeight, r.scroll.atEnd,
     r.scroll.blank, r.scroll.checked, pages.length, loaded, rowHeight, pageY, o.rate]);
@@ -379,10 +448,9 @@ async function chart(browser, o, base, errors) {
     sent = trackRequests(page);
     await page.goto(url);
     const drawn = await mark(page, 'chart');
-    if (drawn === null && i === 0 && !(await page.locator('figure.metric-chart').count())) {
-      out('NOTE the UI measured draws no metric chart at #/metric/{key}: the chart half was not measured');
-      await context.close();
-      return;
+    if (drawn === null && !(await page.locator('figure.metric-chart').count())) {
+      throw new Error(`the UI measured shows no metric chart (figure.metric-chart) at #/metric/{key} within ${ROW_TIMEOUT} ms`
+        + ` (${url.slice(0, 120)}…); a UI without the chart screen is measured with --no-chart`);
     }
     if (drawn === null) throw new Error(`the chart was not drawn within ${ROW_TIMEOUT} ms (${url.slice(0, 120)}…)`);
     draws.push(drawn);
@@ -448,17 +516,22 @@ async function chart(browser, o, base, errors) {
       const r = await page.evaluate(({ before: was, timeout }) => new Promise((resolve) => {
         const B = window.__bench;
         const began = performance.now();
+        let rescaled = false;
         let scaled = null;
-        const tick = (t) => {
+        const tick = () => {
           const plot = document.querySelector('.metric-chart-plot');
-          if (scaled === null && plot && (plot.dataset.xMin !== was.xMin || plot.dataset.xMax !== was.xMax)) scaled = t;
+          if (!rescaled && plot && (plot.dataset.xMin !== was.xMin || plot.dataset.xMax !== was.xMax)) {
+            // this frame shows the new scale: timed once it is painted
+            rescaled = true;
+            B.afterPaint(() => { scaled = performance.now(); });
+          }
           const fresh = performance.getEntriesByType('resource').slice(was.requests)
             .filter((e) => e.name.includes('get-history-bulk-interval') && e.startTime >= B.mouseUpAt - 1);
           const status = document.querySelector('.metric-chart-status')?.textContent || '';
-          if (scaled !== null && fresh.length && B.inflight === 0 && !/Loading/.test(status)) {
-            // this frame has the window's samples: it is painted once this callback returns
-            resolve({ scaled: scaled - B.mouseUpAt, refined: t - B.mouseUpAt,
-              request: fresh.reduce((n, e) => n + e.duration, 0), names: fresh.map((e) => e.name) });
+          if (rescaled && fresh.length && B.inflight === 0 && !/Loading/.test(status)) {
+            // this frame has the window's samples: timed once it is painted (after `scaled`, queued first)
+            B.afterPaint(() => resolve({ scaled: scaled - B.mouseUpAt, refined: performance.now() - B.mouseUpAt,
+              request: fresh.reduce((n, e) => n + e.duration, 0), names: fresh.map((e) => e.name) }));
             return;
           }
           if (performance.now() - began > timeout) {
@@ -490,7 +563,7 @@ async function chart(browser, o, base, errors) {
   values('zoom.request', requestTimes);
   values('zoom.floor', zoomFloors);
   values('zoom.frames', rec.intervals);
-  values('zoom.longTasks', rec.longTasks);
+  if (!rec.noLongTasks) values('zoom.longTasks', rec.longTasks);
   values('zoom.summary', [(to - from) / 1000]);
   await context.close();
 }
@@ -519,7 +592,7 @@ async function main() {
     const page = await tableLoads(browser, `${base}/#/experiments/${encodeURIComponent(o.experiment)}`, o, errors);
     await scroll(page, o);
     await page.context().close();
-    if (o.chartRuns.length) await chart(browser, o, base, errors);
+    if (!o.noChart) await chart(browser, o, base, errors);
   } finally {
     await browser.close();
     server?.close();

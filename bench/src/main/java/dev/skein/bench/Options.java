@@ -7,7 +7,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A benchmark's settings: {@code --name value} pairs over defaults; the runner passes the endpoints.
+ * A benchmark's settings: {@code --name value} pairs (and flags, {@code --no-chart}) over defaults; the
+ * runner passes the endpoints.
  * {@code given} names the options given, for benchmarks whose default differs from the shared one.
  */
 record Options(
@@ -34,6 +35,7 @@ record Options(
         long ingestSpans,
         int traceSpans,
         String load,
+        boolean noChart,
         Set<String> given) {
 
     static final String HELP = "--gateway URL, --tracking URL, --kafka HOST:PORT, --jdbc-url URL, --db-user NAME,"
@@ -41,15 +43,25 @@ record Options(
             + " --keys 100, --steps 10, --runs 8 (create-runs: 50000; search: as --population),"
             + " --points 2000000, --population 100000, --experiments 10000, --queries 100,"
             + " --history-points 1000000, --spark-classpath CP, --log-dir DIR, --batch 500, --ingest-spans 200000,"
-            + " --trace-spans 1000000, --load api|sql|existing";
+            + " --trace-spans 1000000, --load api|sql|existing, --no-chart (ui: the runs table only)";
+
+    /** Options that take no value. */
+    private static final Set<String> FLAGS = Set.of("no-chart");
 
     static Options parse(String[] args) {
         Map<String, String> given = new HashMap<>();
-        for (int i = 0; i < args.length; i += 2) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+        for (int i = 0; i < args.length; ) {
+            String name = args[i].startsWith("--") ? args[i].substring(2) : null;
+            if (name != null && FLAGS.contains(name)) {
+                given.put(name, "true");
+                i += 1;
+                continue;
+            }
+            if (name == null || i + 1 >= args.length) {
                 throw new IllegalArgumentException("expected --name value pairs, got: " + Arrays.toString(args));
             }
-            given.put(args[i].substring(2), args[i + 1]);
+            given.put(name, args[i + 1]);
+            i += 2;
         }
         Set<String> names = Set.copyOf(given.keySet());
         Options o = new Options(
@@ -79,6 +91,7 @@ record Options(
                 Long.parseLong(take(given, "ingest-spans", "200000")),
                 Integer.parseInt(take(given, "trace-spans", "1000000")),
                 take(given, "load", "api"),
+                Boolean.parseBoolean(take(given, "no-chart", "false")),
                 names);
         if (!given.isEmpty()) {
             throw new IllegalArgumentException("unknown options " + given.keySet() + "; known: " + HELP);

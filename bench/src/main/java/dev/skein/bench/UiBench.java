@@ -1,6 +1,7 @@
 package dev.skein.bench;
 
 import java.io.BufferedReader;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,11 +14,16 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -34,7 +40,9 @@ import java.util.regex.Pattern;
  * <p>Each figure is printed next to its floor, measured from this process's own HTTP client in the
  * same run: the very API requests the page made (its first {@code runs/search} page, the pages after
  * it, the chart's {@code runs/search} and {@code get-history-bulk-interval} calls, each zoom's
- * windowed call), replayed one after another.
+ * windowed call), replayed one after another. With {@code --no-chart} only the runs table is loaded and
+ * measured; without it, a chart not measured fails the run, as does any figure the browser half did not
+ * deliver.
  */
 final class UiBench {
 
@@ -45,6 +53,10 @@ final class UiBench {
     private static final double GOAL_LONG_TASK_MS = 100;
     private static final Pattern TOKEN = Pattern.compile("\"next_page_token\"\\s*:\\s*\"([^\"]+)\"");
     private static final int FLOOR_REPEATS = 20;
+    /** The numbers of {@code scroll.summary}: see {@code scroll()} in ui.bench.mjs. */
+    private static final int SCROLL_SUMMARY = 11;
+    /** Lines of the browser half's stderr quoted when it fails. */
+    private static final int ERROR_LINES = 20;
 
     private final Options options;
     private final Gateway gateway;
@@ -79,26 +91,35 @@ final class UiBench {
 
     void run() throws Exception {
         System.out.printf(
-                "ui: the runs table of %,d runs (20 metrics, 10 params, 5 tags each) and a chart of %d runs ×"
-                        + " %,d points, measured in Chromium; %d page loads each, %d s of scrolling%n",
-                population, CHART_RUNS, chartPoints, loads, seconds);
+                "ui: the runs table of %,d runs (20 metrics, 10 params, 5 tags each) and %s, measured in Chromium;"
+                        + " %d page loads each, %d s of scrolling%n",
+                population,
+                options.noChart()
+                        ? "no chart (--no-chart)"
+                        : String.format("a chart of %d runs × %,d points", CHART_RUNS, chartPoints),
+                loads,
+                seconds);
         Machine.print(options);
         System.out.println("machine load before (1, 5, 15 min): " + loadAverage());
 
         String experimentName;
         String experimentId;
-        String chartExperimentId;
-        List<String> chartRuns;
+        String chartExperimentId = null;
+        List<String> chartRuns = List.of();
         if (options.load().equals("existing")) {
             String[] found = findLoaded();
             experimentName = found[0];
             experimentId = found[1];
-            chartExperimentId = found[2];
-            chartRuns = chartRuns(found[2]);
+            if (!options.noChart()) {
+                chartExperimentId = found[2];
+                chartRuns = chartRuns(found[2]);
+            }
         } else {
             experimentName = "bench-ui-" + System.nanoTime();
             experimentId = gateway.createExperiment(experimentName);
-            chartExperimentId = gateway.createExperiment("bench-ui-chart-" + System.nanoTime());
+            if (!options.noChart()) {
+                chartExperimentId = gateway.createExperiment("bench-ui-chart-" + System.nanoTime());
+            }
             long began = System.nanoTime();
             try (Connection c = Db.connect(options);
                     Statement s = c.createStatement()) {
@@ -108,16 +129,20 @@ final class UiBench {
                 System.out.printf(
                         "loaded with SQL: %,d runs in experiment %s in %.0f s%n",
                         population, experimentId, (System.nanoTime() - began) / 1e9);
-                began = System.nanoTime();
-                insertChart(s, Long.parseLong(chartExperimentId));
-                System.out.printf(
-                        "loaded with SQL: %d runs × %,d points of %s in experiment %s in %.0f s%n",
-                        CHART_RUNS, chartPoints, METRIC, chartExperimentId, (System.nanoTime() - began) / 1e9);
+                if (chartExperimentId != null) {
+                    began = System.nanoTime();
+                    insertChart(s, Long.parseLong(chartExperimentId));
+                    System.out.printf(
+                            "loaded with SQL: %d runs × %,d points of %s in experiment %s in %.0f s%n",
+                            CHART_RUNS, chartPoints, METRIC, chartExperimentId, (System.nanoTime() - began) / 1e9);
+                }
                 began = System.nanoTime();
                 s.execute("ANALYZE");
                 System.out.printf("ANALYZE took %.1f s%n", (System.nanoTime() - began) / 1e9);
             }
-            chartRuns = chartRuns(chartExperimentId);
+            if (chartExperimentId != null) {
+                chartRuns = chartRuns(chartExperimentId);
+            }
         }
 
         // the services warmed up (compiled, connections open, the tables' pages cached) before the
@@ -130,14 +155,12 @@ final class UiBench {
 
         browse(experimentId, experimentName, chartExperimentId, chartRuns);
         System.out.println("machine load after the browser (1, 5, 15 min): " + loadAverage());
+        requireFigures();
 
         printTable();
         printScroll();
         printChart();
         notes.forEach(n -> System.out.println("note: " + n));
-        if (!notes.isEmpty() && notes.stream().anyMatch(n -> n.contains("console error"))) {
-            throw new IllegalStateException("the pages logged console errors");
-        }
     }
 
     // ---- loading -------------------------------------------------------------------------------
@@ -184,7 +207,8 @@ final class UiBench {
 
     /**
      * {@code --load existing}: the experiments an earlier run of this bench left in the database (the
-     * runner keeps it), the newest of each kind: name and id of the table's, id of the chart's.
+     * runner keeps it), the newest of each kind: name and id of the table's, id of the chart's (null
+     * with {@code --no-chart}).
      */
     private String[] findLoaded() throws Exception {
         try (Connection c = Db.connect(options);
@@ -198,31 +222,46 @@ final class UiBench {
                 found[0] = rs.getString(1);
                 found[1] = rs.getString(2);
             }
+            try (ResultSet rs =
+                    s.executeQuery("SELECT count(*) FROM tracking.runs WHERE experiment_id = " + found[1])) {
+                rs.next();
+                population = (int) rs.getLong(1);
+            }
+            if (options.noChart()) {
+                System.out.printf(
+                        "the data already loaded (--load existing; the first line gives the options, not it): %,d"
+                                + " runs in experiment %s%n",
+                        population, found[1]);
+                return found;
+            }
             try (ResultSet rs = s.executeQuery("SELECT experiment_id FROM tracking.experiments WHERE name LIKE"
                     + " 'bench-ui-chart-%' ORDER BY experiment_id DESC LIMIT 1")) {
                 if (!rs.next()) {
-                    throw new IllegalStateException("--load existing: no chart of this bench in the database");
+                    throw new IllegalStateException("--load existing: no chart of this bench in the database"
+                            + " (--no-chart measures the runs table alone)");
                 }
                 found[2] = rs.getString(1);
             }
-            try (ResultSet rs = s.executeQuery("SELECT (SELECT count(*) FROM tracking.runs WHERE experiment_id = "
-                    + found[1] + "), (SELECT max(step_count) FROM tracking.latest_metrics m JOIN tracking.runs r ON"
-                    + " r.run_uuid = m.run_uuid WHERE r.experiment_id = " + found[2] + ")")) {
+            try (ResultSet rs = s.executeQuery("SELECT max(step_count) FROM tracking.latest_metrics m JOIN"
+                    + " tracking.runs r ON r.run_uuid = m.run_uuid WHERE r.experiment_id = " + found[2])) {
                 rs.next();
-                population = (int) rs.getLong(1);
-                chartPoints = (int) rs.getLong(2);
-                System.out.printf(
-                        "the data already loaded (--load existing; the first line gives the options, not it): %,d"
-                                + " runs in experiment %s, the chart's runs of %,d points in experiment %s%n",
-                        rs.getLong(1), found[1], rs.getLong(2), found[2]);
+                chartPoints = (int) rs.getLong(1);
             }
+            System.out.printf(
+                    "the data already loaded (--load existing; the first line gives the options, not it): %,d"
+                            + " runs in experiment %s, the chart's runs of %,d points in experiment %s%n",
+                    population, found[1], chartPoints, found[2]);
             return found;
         }
     }
 
     // ---- the browser ---------------------------------------------------------------------------
 
-    /** Runs the browser half (node, in the UI's folder so that its node_modules resolve) and reads what it prints. */
+    /**
+     * Runs the browser half (node, in the UI's folder so that its node_modules resolve) and reads what it
+     * prints; fails at once when node fails or outlives {@link #browserLimit()}, and never leaves node or
+     * its Chromium running.
+     */
     private void browse(String experimentId, String experimentName, String chartExperimentId, List<String> chartRuns)
             throws Exception {
         Path ui = root().resolve("gateway-service/src/main/ui");
@@ -237,27 +276,145 @@ final class UiBench {
                 "--experiment", experimentId,
                 "--experiment-name", experimentName,
                 "--population", Integer.toString(population),
-                "--chart-experiment", chartExperimentId,
-                "--chart-runs", String.join(",", chartRuns),
-                "--metric", METRIC,
                 "--loads", Integer.toString(loads),
                 "--seconds", Integer.toString(seconds)));
+        if (chartExperimentId == null) {
+            command.add("--no-chart");
+        } else {
+            command.addAll(List.of(
+                    "--chart-experiment", chartExperimentId,
+                    "--chart-runs", String.join(",", chartRuns),
+                    "--metric", METRIC));
+        }
+        Duration limit = browserLimit();
         System.out.println();
-        System.out.println("browser: node " + ui.relativize(script) + " (progress below)");
-        Process node = new ProcessBuilder(command)
-                .directory(ui.toFile())
-                .redirectError(ProcessBuilder.Redirect.INHERIT)
-                .start();
-        node.getOutputStream().close();
-        try (BufferedReader out =
-                new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line; (line = out.readLine()) != null; ) {
-                read(line);
+        System.out.printf(
+                "browser: node %s (progress below; stopped after %d min)%n", ui.relativize(script), limit.toMinutes());
+        Process node = new ProcessBuilder(command).directory(ui.toFile()).start();
+        try {
+            node.getOutputStream().close();
+            AtomicReference<Exception> failure = new AtomicReference<>();
+            Deque<String> errors = new ArrayDeque<>();
+            // both pipes read on threads of their own, so that a node that hangs cannot hold this
+            // thread past the limit, and one that writes much to stderr cannot block on a full pipe
+            Thread out = pump(node, node.getInputStream(), this::read, failure);
+            Thread err = pump(
+                    node,
+                    node.getErrorStream(),
+                    line -> {
+                        System.err.println(line);
+                        synchronized (errors) {
+                            errors.addLast(line);
+                            if (errors.size() > ERROR_LINES) {
+                                errors.removeFirst();
+                            }
+                        }
+                    },
+                    failure);
+            boolean exited = node.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS);
+            if (exited) {
+                // the pipes close with node; the wait only covers a child that kept them open
+                out.join(10_000);
+                err.join(10_000);
+                if (out.isAlive()) {
+                    throw new IllegalStateException(
+                            "the browser half exited but its output stayed open (a process it started still runs?)");
+                }
+            }
+            if (failure.get() != null) {
+                throw new IllegalStateException("reading the browser half's output failed", failure.get());
+            }
+            if (!exited || node.exitValue() != 0) {
+                notes.forEach(n -> System.out.println("note: " + n));
+                String tail;
+                synchronized (errors) {
+                    tail = String.join("\n", errors);
+                }
+                throw new IllegalStateException((exited
+                                ? "the browser half failed (exit " + node.exitValue() + ")"
+                                : "the browser half did not finish within " + limit.toMinutes() + " min")
+                        + "; the last lines of its stderr:\n" + tail);
+            }
+        } finally {
+            stop(node);
+        }
+    }
+
+    /**
+     * How long the browser half may take: a generous bound over its parts (each page load waits at most
+     * a minute for each of its marks, each zoom a minute for its samples) so that only a hang reaches it.
+     */
+    private Duration browserLimit() {
+        return Duration.ofMinutes(20 + 5L * loads).plusSeconds(seconds);
+    }
+
+    /** Reads {@code in} line by line on a daemon thread; a line that fails to be read stops node. */
+    private static Thread pump(
+            Process node, InputStream in, Consumer<String> each, AtomicReference<Exception> failure) {
+        Thread t = new Thread(
+                () -> {
+                    try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                        for (String line; (line = r.readLine()) != null; ) {
+                            each.accept(line);
+                        }
+                    } catch (Exception e) {
+                        failure.compareAndSet(null, e);
+                        stop(node);
+                    }
+                },
+                "ui-bench-node-pipe");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** Stops node if it still runs, and the processes it started (Chromium) first, while they are still its own. */
+    private static void stop(Process node) {
+        if (node.isAlive()) {
+            node.descendants().forEach(ProcessHandle::destroyForcibly);
+            node.destroyForcibly();
+        }
+    }
+
+    /**
+     * Fails unless the browser half delivered every figure the tables need, each a finite number: a
+     * figure missing would otherwise print as "–", and a goal over none as met. Long tasks are not
+     * among them (a Chromium without the 'longtask' entry type prints "not measured").
+     */
+    private void requireFigures() {
+        List<String> names = new ArrayList<>();
+        for (String kind : List.of("empty", "cached")) {
+            for (String field : List.of("firstRow", "firstScreen", "floor")) {
+                names.add("table." + kind + "." + field);
             }
         }
-        int exit = node.waitFor();
-        if (exit != 0 && notes.stream().noneMatch(n -> n.contains("console error"))) {
-            throw new IllegalStateException("the browser half failed (exit " + exit + "); see its output above");
+        names.addAll(List.of("scroll.summary", "scroll.frames"));
+        if (!options.noChart()) {
+            names.addAll(List.of(
+                    "chart.draw",
+                    "chart.floor",
+                    "chart.points",
+                    "zoom.scaled",
+                    "zoom.refined",
+                    "zoom.request",
+                    "zoom.floor",
+                    "zoom.frames",
+                    "zoom.summary"));
+        }
+        List<String> missing = new ArrayList<>(names.stream()
+                .filter(n -> get(n).length == 0 || Arrays.stream(get(n)).anyMatch(v -> !Double.isFinite(v)))
+                .toList());
+        if (get("scroll.summary").length < SCROLL_SUMMARY) {
+            missing.add("scroll.summary (" + SCROLL_SUMMARY + " numbers)");
+        }
+        List<String> kinds = new ArrayList<>(List.of("table-first-page"));
+        if (!options.noChart()) {
+            kinds.addAll(List.of("chart-bulk", "zoom-bulk"));
+        }
+        kinds.stream().filter(k -> requests(k).isEmpty()).forEach(k -> missing.add("the page's " + k + " request"));
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException(
+                    "the browser half did not measure " + String.join(", ", missing) + " (see its output above)");
         }
     }
 
@@ -392,15 +549,12 @@ final class UiBench {
 
     private void printScroll() throws Exception {
         double[] summary = get("scroll.summary");
-        if (summary.length < 11) {
-            System.out.println("scrolling: not measured");
-            return;
-        }
         double secs = summary[0];
         double rowsScrolled = summary[2];
         double atEnd = summary[3];
         int pages = (int) summary[6];
         double[] frames = get("scroll.frames");
+        boolean longTasksMeasured = values.containsKey("scroll.longTasks");
         double[] longTasks = get("scroll.longTasks");
         double[] pageRequests = get("scroll.pageRequests");
         // floor: the same pages through their tokens, from the bench's client
@@ -446,10 +600,12 @@ final class UiBench {
                 "");
         t.row(
                 "long tasks (over 50 ms): count, longest ms, total ms",
-                longTasks.length + ", " + ms(max(longTasks)) + ", "
-                        + ms(Arrays.stream(longTasks).sum()),
+                longTasksMeasured
+                        ? longTasks.length + ", " + ms(max(longTasks)) + ", "
+                                + ms(Arrays.stream(longTasks).sum())
+                        : "–",
                 "none over 100 ms",
-                over == 0 ? "met" : "not met (" + over + " over 100 ms)");
+                !longTasksMeasured ? "not measured" : over == 0 ? "met" : "not met (" + over + " over 100 ms)");
         t.row(
                 "frames showing no row where rows were loaded",
                 Table.number(summary[4], 0) + " of " + Table.number(summary[5], 0),
@@ -465,11 +621,11 @@ final class UiBench {
     }
 
     private void printChart() throws Exception {
-        double[] draws = get("chart.draw");
-        if (draws.length == 0) {
-            System.out.println("\nchart: not measured (see the note below)");
+        if (options.noChart()) {
+            System.out.println("\nchart: not measured (--no-chart)");
             return;
         }
+        double[] draws = get("chart.draw");
         Timings search = replay("chart-search", FLOOR_REPEATS);
         Timings bulk = replay("chart-bulk", FLOOR_REPEATS);
         List<String[]> zooms = requests("zoom-bulk");
@@ -512,6 +668,7 @@ final class UiBench {
         double[] refined = get("zoom.refined");
         double[] request = get("zoom.request");
         double[] frames = get("zoom.frames");
+        boolean longTasksMeasured = values.containsKey("zoom.longTasks");
         double[] longTasks = get("zoom.longTasks");
         double[] summary = get("zoom.summary");
         Table t = new Table("chart", "p50 ms", "max ms", "count", "floor p50 ms", "÷ floor (p50)");
@@ -543,28 +700,32 @@ final class UiBench {
                 request.length,
                 ms(p(zoomFloor, 0.5)),
                 ratio(p(request, 0.5), p(zoomFloor, 0.5)));
-        double secs = summary.length > 0 ? summary[0] : Double.NaN;
+        double secs = summary[0];
         long over = Arrays.stream(longTasks).filter(d -> d > GOAL_LONG_TASK_MS).count();
         System.out.printf(
                 "while zooming (%d drags of 15 mouse moves and their redraws, %.1f s): %.1f frames/s, frame interval"
-                        + " p50 %s / p95 %s / max %s ms; %d long tasks, longest %s ms, total %s ms, %d over 100 ms%n",
+                        + " p50 %s / p95 %s / max %s ms; %s%n",
                 scaled.length,
                 secs,
                 frames.length / secs,
                 ms(p(frames, 0.5)),
                 ms(p(frames, 0.95)),
                 ms(max(frames)),
-                longTasks.length,
-                ms(max(longTasks)),
-                ms(Arrays.stream(longTasks).sum()),
-                over);
+                longTasksMeasured
+                        ? String.format(
+                                "%d long tasks, longest %s ms, total %s ms, %d over 100 ms",
+                                longTasks.length,
+                                ms(max(longTasks)),
+                                ms(Arrays.stream(longTasks).sum()),
+                                over)
+                        : "long tasks not measured");
     }
 
     private String firstRowsGoal(double[] first) {
-        long over = Arrays.stream(first).filter(v -> v >= GOAL_FIRST_ROWS_MS).count();
         if (first.length == 0) {
             return "< 1,000 ms: not measured";
         }
+        long over = Arrays.stream(first).filter(v -> v >= GOAL_FIRST_ROWS_MS).count();
         return "< 1,000 ms: "
                 + (over == 0
                         ? "met"
