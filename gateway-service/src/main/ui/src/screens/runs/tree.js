@@ -57,13 +57,6 @@ export function addPage(tree, page) {
   return fresh;
 }
 
-/** The tree of a list of runs, at once. */
-export function buildTree(runs) {
-  const tree = emptyTree();
-  addPage(tree, runs);
-  return tree;
-}
-
 /**
  * The rows in view order: each run followed by its children (unless collapsed), with its depth and
  * the number of children shown under it. Runs in a parent cycle (no root among the loaded runs) are
