@@ -672,34 +672,10 @@ final class UiBench {
         double[] longTasks = get("zoom.longTasks");
         double[] summary = get("zoom.summary");
         Table t = new Table("chart", "p50 ms", "max ms", "count", "floor p50 ms", "÷ floor (p50)");
-        t.row(
-                "chart drawn, from navigation (cached bundle)",
-                ms(p(draws, 0.5)),
-                ms(max(draws)),
-                draws.length,
-                ms(p(chartFloor, 0.5)),
-                ratio(p(draws, 0.5), p(chartFloor, 0.5)));
-        t.row(
-                "zoom: the view rescaled, from the mouse release",
-                ms(p(scaled, 0.5)),
-                ms(max(scaled)),
-                scaled.length,
-                "",
-                "");
-        t.row(
-                "zoom: the window's finer samples drawn, from the release",
-                ms(p(refined, 0.5)),
-                ms(max(refined)),
-                refined.length,
-                ms(p(zoomFloor, 0.5)),
-                ratio(p(refined, 0.5), p(zoomFloor, 0.5)));
-        t.row(
-                "zoom: its bulk-interval call in the browser",
-                ms(p(request, 0.5)),
-                ms(max(request)),
-                request.length,
-                ms(p(zoomFloor, 0.5)),
-                ratio(p(request, 0.5), p(zoomFloor, 0.5)));
+        timed(t, "chart drawn, from navigation (cached bundle)", draws, chartFloor);
+        timed(t, "zoom: the view rescaled, from the mouse release", scaled, null);
+        timed(t, "zoom: the window's finer samples drawn, from the release", refined, zoomFloor);
+        timed(t, "zoom: its bulk-interval call in the browser", request, zoomFloor);
         double secs = summary[0];
         long over = Arrays.stream(longTasks).filter(d -> d > GOAL_LONG_TASK_MS).count();
         System.out.printf(
@@ -773,5 +749,16 @@ final class UiBench {
         } catch (Exception e) {
             return "unknown";
         }
+    }
+
+    /** A row of timings: p50, max, count, and the floor's p50 with the ratio when there is a floor. */
+    private static void timed(Table t, String what, double[] times, double[] floor) {
+        t.row(
+                what,
+                ms(p(times, 0.5)),
+                ms(max(times)),
+                times.length,
+                floor == null ? "" : ms(p(floor, 0.5)),
+                floor == null ? "" : ratio(p(times, 0.5), p(floor, 0.5)));
     }
 }
