@@ -226,6 +226,11 @@ test('run: a model directory is registered as a version, and the run links to it
   await page.locator('dl.overview').getByRole('link', { name: `${model} v1` }).waitFor();
   assert.equal(await page.locator('dl.overview').getByRole('link', { name: `${model} v1` }).getAttribute('href'),
     `#/models/${model}/versions/1`);
+  // the version's page leads back to the model's directory among the run's artifacts
+  await page.locator('dl.overview').getByRole('link', { name: `${model} v1` }).click();
+  await page.getByText('Model path in the run').waitFor();
+  assert.equal(await page.getByRole('link', { name: 'The run\'s artifacts' }).getAttribute('href'),
+    `#/experiments/${experimentId}/runs/${run.info.run_id}/artifactPath/model`);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -6,27 +6,21 @@ import { DescriptionEditor } from '../../components/DescriptionEditor.js';
 import { TagTable } from '../../components/TagTable.js';
 import { html } from '../../html.js';
 import { useAction } from '../../hooks.js';
+import { loggedModelHistory } from '../../runData.js';
 import {
   AliasBadge, AliasForm, auditHref, modelHref, removeAlias, runHref, runOf, StageBadge, StageForm,
 } from './registry.js';
 
-/** The artifact path of a `runs:/<run_id>/<path>` source inside its run; null for another source. */
-function pathInRun(source, runId) {
+/**
+ * The artifact path of the version's source inside its run: a `runs:/<run_id>/<path>` source, or one
+ * under the run's artifact location (as the run page registers them); null for another source.
+ */
+function pathInRun(source, runId, run) {
   const m = /^runs:\/([^/]+)\/(.*)$/.exec(source || '');
   if (m && (!runId || m[1] === runId)) return m[2];
+  const root = run?.info?.artifact_uri;
+  if (root && source && source.startsWith(`${root}/`)) return source.slice(root.length + 1) || null;
   return null;
-}
-
-/** The models a run logged, as MLflow 2 records them: the run tag `mlflow.log-model.history`. */
-function loggedModels(run) {
-  const tag = (run?.data?.tags || []).find((t) => t.key === 'mlflow.log-model.history');
-  if (!tag) return [];
-  try {
-    const history = JSON.parse(tag.value);
-    return Array.isArray(history) ? history.filter((m) => m && m.artifact_path) : [];
-  } catch {
-    return [];
-  }
 }
 
 /** Where the version came from: the source run, its experiment, the model the run logged. */
@@ -49,8 +43,8 @@ function Lineage({ version }) {
     };
   }, [version.run_id]);
 
-  const path = pathInRun(version.source, version.run_id);
-  const logged = loggedModels(run);
+  const path = pathInRun(version.source, version.run_id, run);
+  const logged = loggedModelHistory(run);
   return html`
     <section class="panel" aria-labelledby="lineage-heading">
       <h2 id="lineage-heading">Lineage</h2>

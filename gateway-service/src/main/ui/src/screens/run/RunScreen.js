@@ -8,24 +8,11 @@ import { TagTable } from '../../components/TagTable.js';
 import { dateTime, duration } from '../../format.js';
 import { html } from '../../html.js';
 import { experimentHref, runHref, versionHref } from '../../links.js';
+import { loggedModelHistory, tagValue } from '../../runData.js';
 import { RegisterModel } from './RegisterModel.js';
 import './run.css';
 
 const NOTE = 'mlflow.note.content';
-
-function tagValue(run, key) {
-  return (run.data.tags || []).find((t) => t.key === key)?.value;
-}
-
-/** MLflow's models logged by the run, as its `mlflow.log-model.history` tag lists them. */
-function loggedModelHistory(run) {
-  try {
-    const history = JSON.parse(tagValue(run, 'mlflow.log-model.history') || '[]');
-    return Array.isArray(history) ? history : [];
-  } catch {
-    return [];
-  }
-}
 
 function metricLink(run, key) {
   const runs = encodeURIComponent(JSON.stringify([run.info.run_id]));

@@ -1,6 +1,7 @@
 // The runs table's columns: the fixed ones every run has, and the metric, param and tag columns a
 // user picks. A column's `order` is the identifier MLflow's order_by takes (null: not sortable).
 import { dateTime } from '../../format.js';
+import { loggedModelHistory, tagValue as tag } from '../../runData.js';
 
 export const PARENT_TAG = 'mlflow.parentRunId';
 
@@ -30,10 +31,7 @@ export function splitId(id) {
   return { prefix: id.slice(0, dot), key: id.slice(dot + 1) };
 }
 
-export function tag(run, key) {
-  const found = (run.data?.tags || []).find((t) => t.key === key);
-  return found ? found.value : '';
-}
+export { tagValue as tag } from '../../runData.js';
 
 function entry(run, prefix, key) {
   const list = prefix === 'metrics' ? run.data?.metrics : prefix === 'params' ? run.data?.params : run.data?.tags;
@@ -60,15 +58,7 @@ export function datasets(run) {
 
 /** The run's models: those logged with it (`mlflow.log-model.history`) and its logged-model outputs. */
 export function models(run) {
-  const names = [];
-  const history = tag(run, 'mlflow.log-model.history');
-  if (history) {
-    try {
-      for (const m of JSON.parse(history)) if (m && m.artifact_path) names.push(m.artifact_path);
-    } catch {
-      // a tag another client wrote in another shape: shown as nothing rather than as garbage
-    }
-  }
+  const names = loggedModelHistory(run).map((m) => m.artifact_path);
   for (const m of run.outputs?.model_outputs || []) if (m.model_id) names.push(m.model_id);
   return [...new Set(names)].join(', ');
 }
