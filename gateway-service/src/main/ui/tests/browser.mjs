@@ -1,6 +1,7 @@
 // What every browser test shares: Debian's Chromium driven by playwright-core, a page that fails
 // its test on any console error (or uncaught exception), screenshots kept as test output, and the
 // axe accessibility engine.
+import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -72,4 +73,18 @@ export async function putArtifact(run, path, body) {
   const root = run.info.artifact_uri.replace(/^mlflow-artifacts:\//, '');
   const response = await fetch(`${BASE_URL}/api/2.0/mlflow-artifacts/artifacts/${root}/${path}`, { method: 'PUT', body });
   if (!response.ok) throw new Error(`upload ${path}: ${response.status} ${await response.text()}`);
+}
+
+/**
+ * Types a filter the API refuses into a search box and waits for MLflow's error under it:
+ * INVALID_PARAMETER_VALUE, shown as an alert. `search` is the API path whose 400 the console may log.
+ */
+export async function expectRefusedFilter({ page, expected }, box, text, search) {
+  expected.push(search);
+  await box.fill(text);
+  await box.press('Enter');
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /INVALID_PARAMETER_VALUE/);
+  expected.splice(expected.indexOf(search), 1);
 }
