@@ -7,7 +7,7 @@ import io.grpc.Metadata;
  * Who is acting. The gateway, which authenticates users, sends the acting user to the services in
  * the gRPC metadata {@link #METADATA}; {@code dev.skein.common.trust.TrustedCallerInterceptor} makes
  * it {@link #current()} for the call, and only for a caller that carried the internal credential.
- * Until authentication exists, everyone is {@link #UNKNOWN}.
+ * A gateway running without authentication sends {@link #UNKNOWN}.
  */
 public final class Actors {
 
@@ -26,6 +26,11 @@ public final class Actors {
      */
     public static Context withActor(Context context, Metadata headers) {
         return context.withValue(CONTEXT, headers.get(METADATA));
+    }
+
+    /** The actor as a user id to record ({@code user_id} of what they create), or null when nobody is known. */
+    public static String known(String actor) {
+        return actor == null || actor.isBlank() || actor.equals(UNKNOWN) ? null : actor;
     }
 
     /** The acting user of the gRPC call being served; read it when the call starts. */

@@ -60,6 +60,7 @@ import java.util.function.Function;
 public final class MlflowGraphql {
 
     private static final String ACTOR = "skein.actor";
+    private static final String GUARD = "skein.guard";
     private static final String CALLS = "skein.calls";
     private static final String EXPERIMENTS = "skein.experiments";
     private static final String BYTES = "skein.bytes";
@@ -159,9 +160,30 @@ public final class MlflowGraphql {
         }
     }
 
-    /** Runs one GraphQL request on behalf of {@code actor}; its service calls are cancelled by {@code inFlight}. */
+    /**
+     * How one request's service calls are checked and their answers filtered for its caller: the same
+     * permission checks as the REST endpoint of each call.
+     */
+    @FunctionalInterface
+    public interface CallGuard {
+        CompletableFuture<Message> call(
+                Route route, Message request, Function<Message, CompletableFuture<Message>> send);
+
+        /** Every call allowed as asked. */
+        CallGuard OPEN = (route, request, send) -> send.apply(request);
+    }
+
+    /**
+     * Runs one GraphQL request on behalf of {@code actor}, its calls passed through {@code guard}; its
+     * service calls are cancelled by {@code inFlight}.
+     */
     public CompletableFuture<ExecutionResult> execute(
-            String query, String operationName, Map<String, Object> variables, String actor, InFlight inFlight) {
+            String query,
+            String operationName,
+            Map<String, Object> variables,
+            String actor,
+            CallGuard guard,
+            InFlight inFlight) {
         return graphql.executeAsync(ExecutionInput.newExecutionInput()
                 .query(query)
                 .operationName(operationName)
@@ -169,6 +191,8 @@ public final class MlflowGraphql {
                 .graphQLContext(Map.of(
                         ACTOR,
                         actor,
+                        GUARD,
+                        guard,
                         CALLS,
                         new AtomicInteger(),
                         BYTES,
@@ -262,6 +286,7 @@ public final class MlflowGraphql {
         AtomicLong bytes = context.get(BYTES);
         Slots slots = context.get(SLOTS);
         InFlight inFlight = context.get(IN_FLIGHT);
+        CallGuard guard = context.get(GUARD);
         return slots.run(() -> {
                     if (inFlight.cancelled()) {
                         return CompletableFuture.failedFuture(
@@ -270,13 +295,15 @@ public final class MlflowGraphql {
                     if (bytes.get() > MAX_ANSWER_BYTES) {
                         return CompletableFuture.failedFuture(tooLarge());
                     }
-                    if (route.streaming()) {
-                        return gather(route, request, actor, inFlight);
-                    }
-                    CompletableFuture<Message> answer =
-                            upstreams.call(route, request, actor).subscribeAsCompletionStage();
-                    // cancelling the future cancels the subscription, and with it the call
-                    return inFlight.track(answer, () -> answer.cancel(false));
+                    return guard.call(route, request, allowed -> {
+                        if (route.streaming()) {
+                            return gather(route, allowed, actor, inFlight);
+                        }
+                        CompletableFuture<Message> answer =
+                                upstreams.call(route, allowed, actor).subscribeAsCompletionStage();
+                        // cancelling the future cancels the subscription, and with it the call
+                        return inFlight.track(answer, () -> answer.cancel(false));
+                    });
                 })
                 .thenApply(response -> {
                     if (bytes.addAndGet(response.getSerializedSize()) > MAX_ANSWER_BYTES) {

@@ -55,7 +55,7 @@ final class GraphqlEndpoint {
     }
 
     /** A POST's body. */
-    void answer(RoutingContext ctx, byte[] body, String actor) {
+    void answer(RoutingContext ctx, byte[] body, String actor, MlflowGraphql.CallGuard guard) {
         JsonObject request;
         try {
             request = body.length == 0 ? new JsonObject() : new JsonObject(io.vertx.core.buffer.Buffer.buffer(body));
@@ -69,11 +69,11 @@ final class GraphqlEndpoint {
             Errors.error(ctx, 400, ErrorCode.INVALID_PARAMETER_VALUE, "GraphQL 'variables' must be a JSON object");
             return;
         }
-        answer(ctx, request.getValue("query"), request.getValue("operationName"), (JsonObject) variables, actor);
+        answer(ctx, request.getValue("query"), request.getValue("operationName"), (JsonObject) variables, actor, guard);
     }
 
     /** A GET's query parameters. */
-    void answer(RoutingContext ctx, String actor) {
+    void answer(RoutingContext ctx, String actor, MlflowGraphql.CallGuard guard) {
         String variables = ctx.request().getParam("variables");
         JsonObject parsed = null;
         if (variables != null && !variables.isBlank()) {
@@ -84,10 +84,16 @@ final class GraphqlEndpoint {
                 return;
             }
         }
-        answer(ctx, ctx.request().getParam("query"), ctx.request().getParam("operationName"), parsed, actor);
+        answer(ctx, ctx.request().getParam("query"), ctx.request().getParam("operationName"), parsed, actor, guard);
     }
 
-    private void answer(RoutingContext ctx, Object query, Object operationName, JsonObject variables, String actor) {
+    private void answer(
+            RoutingContext ctx,
+            Object query,
+            Object operationName,
+            JsonObject variables,
+            String actor,
+            MlflowGraphql.CallGuard guard) {
         if (!(query instanceof String q) || q.isBlank()) {
             Errors.error(ctx, 400, ErrorCode.INVALID_PARAMETER_VALUE, "A GraphQL request needs a 'query' string");
             return;
@@ -115,7 +121,7 @@ final class GraphqlEndpoint {
                 inFlight.cancel();
             }
         });
-        graphql.execute(q, (String) operationName, vars, actor, inFlight)
+        graphql.execute(q, (String) operationName, vars, actor, guard, inFlight)
                 .whenComplete((result, failure) -> context.runOnContext(v -> {
                     executing.decrementAndGet();
                     if (failure != null) {

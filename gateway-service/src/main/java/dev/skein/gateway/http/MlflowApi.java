@@ -3,6 +3,14 @@ package dev.skein.gateway.http;
 import com.google.protobuf.Message;
 import dev.skein.common.actor.Actors;
 import dev.skein.common.error.ApiException;
+import dev.skein.gateway.auth.AuthConfig;
+import dev.skein.gateway.auth.AuthFailures;
+import dev.skein.gateway.auth.AuthStore;
+import dev.skein.gateway.auth.Authenticator;
+import dev.skein.gateway.auth.Authorizer;
+import dev.skein.gateway.auth.Caller;
+import dev.skein.gateway.auth.Guard;
+import dev.skein.gateway.auth.SearchFilter;
 import dev.skein.gateway.client.Upstreams;
 import dev.skein.gateway.config.GatewayConfig;
 import dev.skein.gateway.graphql.MlflowGraphql;
@@ -15,6 +23,9 @@ import dev.skein.proto.common.v1.ErrorCode;
 import io.grpc.MethodDescriptor;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
@@ -24,6 +35,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.nio.charset.StandardCharsets;
@@ -48,6 +60,9 @@ public class MlflowApi {
     private static final Logger LOG = Logger.getLogger(MlflowApi.class);
     private static final String JSON = "application/json";
     private static final String ADMIN_PATH = "/api/2.0/skein/admin/";
+    private static final String CALLER = "skein.caller";
+    /** MLflow's auth API takes a few short fields. */
+    private static final long AUTH_BODY_LIMIT = 64 * 1024;
 
     private final RouteTable routes;
     private final Upstreams upstreams;
@@ -59,11 +74,27 @@ public class MlflowApi {
     private final byte[] adminToken;
     private final RequestBodies bodies;
     private final GraphqlEndpoint graphql;
+    private final AuthConfig auth;
+    private final AuthStore users;
+    private final Authenticator authenticator;
+    private final Authorizer authorizer;
+    private final Guard guard;
+    private final AuthEndpoints authEndpoints;
 
-    public MlflowApi(Upstreams upstreams, GatewayConfig config, MeterRegistry registry) {
+    public MlflowApi(Upstreams upstreams, GatewayConfig config, AuthConfig auth, Pool pool, MeterRegistry registry) {
         this.upstreams = upstreams;
         this.config = config;
+        this.auth = auth;
         this.routes = RouteTable.of(upstreams.services(), config.maxBodySize().asLongValue());
+        this.users = new AuthStore(pool);
+        this.authenticator = new Authenticator(auth, users, config.adminToken());
+        this.authorizer = new Authorizer(auth, users, upstreams, routes);
+        this.guard = new Guard(
+                auth.enabled(),
+                authorizer,
+                new SearchFilter(users, authorizer.defaultPermission(), auth.maxSearchRefills()),
+                users);
+        this.authEndpoints = new AuthEndpoints(users, authenticator, authorizer);
         // artifact-service's rapid-reset guard counts these (its README sizes the limit from them)
         Counter cancelled = Counter.builder("skein.gateway.artifact.calls.cancelled")
                 .description(
@@ -103,6 +134,41 @@ public class MlflowApi {
                 routes, upstreams, config.graphql().maxUpstreamCalls(), GraphqlEndpoint::errorMessage));
     }
 
+    /**
+     * Says how callers are authenticated, and creates the first administrator from configuration when
+     * no user of that name exists yet.
+     */
+    void start(@Observes StartupEvent event) {
+        if (!auth.enabled()) {
+            LOG.warn("Authentication is OFF (skein.auth.enabled=false): anyone who reaches this gateway acts as one"
+                    + " user who may read and change everything");
+            return;
+        }
+        if (auth.adminUsername().isPresent() != auth.adminPassword().isPresent()) {
+            throw new IllegalStateException(
+                    "skein.auth.admin-username and skein.auth.admin-password are set together or not at all");
+        }
+        if (auth.adminUsername().isPresent()) {
+            String name = auth.adminUsername().get();
+            boolean created = authenticator
+                    .hash(auth.adminPassword().get())
+                    .flatMap(hash -> users.createUserIfMissing(name, hash, true))
+                    .await()
+                    .atMost(java.time.Duration.ofMinutes(2));
+            LOG.infof(
+                    created ? "Created the administrator %s from configuration" : "The administrator %s exists already",
+                    name);
+        }
+        LOG.infof(
+                "Authentication is on: Basic users%s; default permission %s",
+                config.adminToken().filter(t -> !t.isBlank()).isPresent() ? " and the operator's admin token" : "",
+                authorizer.defaultPermission());
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        authenticator.close();
+    }
+
     void register(@Observes Router router) {
         router.get("/health").handler(ctx -> ctx.response()
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain")
@@ -132,6 +198,51 @@ public class MlflowApi {
         if (request.method() == HttpMethod.OPTIONS && options(ctx)) {
             return;
         }
+        // the request stays paused (its body unread) until its caller is known
+        authenticator
+                .authenticate(request.getHeader(HttpHeaders.AUTHORIZATION))
+                .subscribe()
+                .with(
+                        caller -> {
+                            ctx.put(CALLER, caller);
+                            serve(ctx, caller);
+                        },
+                        failure -> refuse(ctx, failure));
+    }
+
+    /** A request refused before it is served: 401 with MLflow's Basic challenge, or 503. */
+    private void refuse(RoutingContext ctx, Throwable failure) {
+        Throwable why = AuthFailures.translate(failure);
+        bodies.discard(ctx, () -> {
+            if (why instanceof ApiException api && api.code() == ErrorCode.UNAUTHENTICATED) {
+                ctx.response().putHeader("WWW-Authenticate", Authenticator.CHALLENGE);
+            } else if (why instanceof ApiException api && api.code() == ErrorCode.TEMPORARILY_UNAVAILABLE) {
+                ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+            }
+            Errors.fail(ctx, ctx.request().method() + " " + ctx.request().path(), why);
+        });
+    }
+
+    private void serve(RoutingContext ctx, Caller caller) {
+        HttpServerRequest request = ctx.request();
+        String authEndpoint = authEndpoints.endpointAt(request.path());
+        if (authEndpoint != null) {
+            authApi(ctx, caller, authEndpoint);
+            return;
+        }
+        RawAccess.Target raw = auth.enabled() && !caller.admin() ? RawAccess.of(request) : null;
+        if (raw != null) {
+            authorizer
+                    .check(caller, raw.resource(), raw.level(), raw.values())
+                    .subscribe()
+                    .with(ok -> serveChecked(ctx, caller), failure -> refuse(ctx, failure));
+            return;
+        }
+        serveChecked(ctx, caller);
+    }
+
+    private void serveChecked(RoutingContext ctx, Caller caller) {
+        HttpServerRequest request = ctx.request();
         if (artifacts.handle(ctx, actor(ctx))
                 || traceArtifact.handle(ctx, actor(ctx))
                 || loggedModelFiles.handle(ctx, actor(ctx))
@@ -139,7 +250,7 @@ public class MlflowApi {
             return;
         }
         if (request.path().equals("/graphql")) {
-            graphql(ctx);
+            graphql(ctx, caller);
             return;
         }
         if (request.path().equals(GatewayProxy.PATH) && request.method().name().matches("GET|HEAD|POST")) {
@@ -152,7 +263,7 @@ public class MlflowApi {
         }
         boolean adminPath = request.path().startsWith(ADMIN_PATH)
                 || request.path().startsWith("/ajax-api" + ADMIN_PATH.substring(4));
-        if (adminPath && refuseUnlessAdmin(ctx)) {
+        if (adminPath && refuseUnlessAdmin(ctx, caller)) {
             return;
         }
         RouteTable.Match match = routes.match(request.path());
@@ -188,7 +299,7 @@ public class MlflowApi {
                     () -> Errors.error(ctx, 404, ErrorCode.ENDPOINT_NOT_FOUND, "No API endpoint at " + request.path()));
             return;
         }
-        if (route.requiresAdmin() && !adminPath && refuseUnlessAdmin(ctx)) {
+        if (route.requiresAdmin() && !adminPath && refuseUnlessAdmin(ctx, caller)) {
             return;
         }
         if (!route.hasBody()) {
@@ -218,6 +329,10 @@ public class MlflowApi {
     private Set<String> methodsAt(String path) {
         Set<String> methods = new TreeSet<>(routes.match(path).routes().keySet());
         methods.addAll(ArtifactProxy.methodsAt(path));
+        String authEndpoint = authEndpoints.endpointAt(path);
+        if (authEndpoint != null) {
+            methods.add(authEndpoints.methodOf(authEndpoint));
+        }
         if (path.equals(TraceArtifact.PATH) || LoggedModelArtifactFiles.servesPath(path)) {
             methods.add("GET");
         }
@@ -305,11 +420,19 @@ public class MlflowApi {
         return false;
     }
 
-    /** MLflow's GraphQL endpoint: GET with query parameters, or POST with a JSON body. */
-    private void graphql(RoutingContext ctx) {
+    /**
+     * MLflow's GraphQL endpoint: GET with query parameters, or POST with a JSON body. Each service call
+     * a query makes is checked as the REST endpoint of that call is.
+     */
+    private void graphql(RoutingContext ctx, Caller caller) {
         String method = ctx.request().method().name();
+        MlflowGraphql.CallGuard callGuard = (route, request, send) -> guard.call(
+                        caller, route, request, allowed -> Uni.createFrom().completionStage(() -> send.apply(allowed)))
+                .onFailure()
+                .transform(AuthFailures::translate)
+                .subscribeAsCompletionStage();
         if (method.equals("GET") || method.equals("HEAD")) {
-            graphql.answer(ctx, actor(ctx));
+            graphql.answer(ctx, actor(ctx), callGuard);
             return;
         }
         if (!method.equals("POST")) {
@@ -319,18 +442,28 @@ public class MlflowApi {
         if (refusedAsNotJson(ctx)) {
             return;
         }
-        bodies.read(ctx, config.graphql().maxBodySize().asLongValue(), body -> graphql.answer(ctx, body, actor(ctx)));
+        bodies.read(
+                ctx,
+                config.graphql().maxBodySize().asLongValue(),
+                body -> graphql.answer(ctx, body, actor(ctx), callGuard));
     }
 
     /**
      * Operator endpoints ({@value #ADMIN_PATH}) and every RPC the contracts mark {@code requires_admin}
-     * (webhook management, the run purge) need {@code Authorization: Bearer <admin token>}; with no
-     * token configured they are off. A refused request gets MLflow's 401 / 403 error once its body
+     * (webhook management, the run purge) need an administrator: with authentication on, an admin user
+     * or the admin token; with it off, {@code Authorization: Bearer <admin token>}, and with no token
+     * configured they are off. A refused request gets MLflow's 401 / 403 error once its body
      * (never held) has been read and dropped. Returns whether it was refused.
      */
-    private boolean refuseUnlessAdmin(RoutingContext ctx) {
+    private boolean refuseUnlessAdmin(RoutingContext ctx, Caller caller) {
         Runnable refusal;
-        if (adminToken == null) {
+        if (auth.enabled()) {
+            if (caller.admin()) {
+                return false;
+            }
+            refusal = () ->
+                    Errors.error(ctx, 403, ErrorCode.PERMISSION_DENIED, "Only administrators may call this endpoint");
+        } else if (adminToken == null) {
             refusal = () -> Errors.error(
                     ctx,
                     403,
@@ -366,9 +499,10 @@ public class MlflowApi {
                 .build();
     }
 
-    /** Who is acting: the authenticated user once authentication exists; until then, nobody known. */
+    /** Who is acting: the authenticated user ({@code unknown} with authentication off). */
     private static String actor(RoutingContext ctx) {
-        return Actors.UNKNOWN;
+        Caller caller = ctx.get(CALLER);
+        return caller == null ? Actors.UNKNOWN : caller.username();
     }
 
     private static Map<String, List<String>> queryParams(HttpServerRequest request) {
@@ -387,38 +521,81 @@ public class MlflowApi {
             Errors.error(ctx, e);
             return;
         }
+        Caller caller = ctx.get(CALLER);
+        String what = route.httpMethod() + " " + route.path();
         if (route.streaming()) {
-            stream(ctx, route, message);
+            guard.before(caller, route, message)
+                    .subscribe()
+                    .with(
+                            decision -> {
+                                if (decision.empty()) {
+                                    answer(ctx, Guard.empty(route));
+                                } else {
+                                    stream(ctx, route, decision.request());
+                                }
+                            },
+                            failure -> Errors.fail(ctx, what, AuthFailures.translate(failure)));
             return;
         }
         if (ctx.response().closed()) {
             return; // its client went away already (a pipelined request behind a closed connection)
         }
-        Cancellable call = upstreams
-                .call(route, message, actor(ctx))
+        String actor = actor(ctx);
+        Cancellable call = guard.call(caller, route, message, allowed -> upstreams.call(route, allowed, actor))
+                .onFailure()
+                .transform(AuthFailures::translate)
                 .subscribe()
-                .with(
-                        response -> {
-                            if (!ctx.response().ended()) {
-                                Buffer json = Buffer.buffer(ProtoJsonWriter.write(response));
-                                ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON);
-                                if (ctx.request().method() == HttpMethod.HEAD) {
-                                    // the GET answer's headers, its length included, without its body
-                                    ctx.response()
-                                            .putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(json.length()))
-                                            .end();
-                                } else {
-                                    ctx.response().end(json);
-                                }
-                            }
-                        },
-                        failure -> Errors.fail(ctx, route.httpMethod() + " " + route.path(), failure));
+                .with(response -> answer(ctx, response), failure -> Errors.fail(ctx, what, failure));
         // a client that goes away before its answer cancels the service call made for it
         ctx.response().closeHandler(v -> {
             if (!ctx.response().ended()) {
                 call.cancel();
             }
         });
+    }
+
+    private static void answer(RoutingContext ctx, Message response) {
+        if (!ctx.response().ended()) {
+            Buffer json = Buffer.buffer(ProtoJsonWriter.write(response));
+            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON);
+            if (ctx.request().method() == HttpMethod.HEAD) {
+                // the GET answer's headers, its length included, without its body
+                ctx.response()
+                        .putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(json.length()))
+                        .end();
+            } else {
+                ctx.response().end(json);
+            }
+        }
+    }
+
+    /** MLflow's auth API: GET fields from the query string, the others from a JSON body. */
+    private void authApi(RoutingContext ctx, Caller caller, String endpoint) {
+        if (!auth.enabled()) {
+            answerUnread(
+                    ctx,
+                    () -> Errors.error(
+                            ctx,
+                            404,
+                            ErrorCode.ENDPOINT_NOT_FOUND,
+                            "Authentication is off on this gateway: there are no users or permissions to manage"));
+            return;
+        }
+        String method = ctx.request().method() == HttpMethod.HEAD
+                ? "GET"
+                : ctx.request().method().name();
+        if (!method.equals(authEndpoints.methodOf(endpoint))) {
+            answerUnread(ctx, () -> notAllowed(ctx, ctx.request().path(), Set.of(authEndpoints.methodOf(endpoint))));
+            return;
+        }
+        if (method.equals("GET")) {
+            authEndpoints.answer(ctx, caller, endpoint, null);
+            return;
+        }
+        if (refusedAsNotJson(ctx)) {
+            return;
+        }
+        bodies.read(ctx, AUTH_BODY_LIMIT, body -> authEndpoints.answer(ctx, caller, endpoint, body));
     }
 
     /**

@@ -5,6 +5,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import dev.skein.gateway.client.Upstreams;
 import dev.skein.gateway.route.Route;
+import dev.skein.gateway.route.RouteTable;
 import dev.skein.proto.common.v1.ErrorCode;
 import dev.skein.proto.tracking.v1.LogSpans;
 import dev.skein.proto.tracking.v1.TraceServiceGrpc;
@@ -102,7 +103,8 @@ final class OtlpTraces {
                 LogSpans.getDefaultInstance(),
                 tracking,
                 maxBodyBytes,
-                false);
+                false,
+                RouteTable.access(TraceServiceGrpc.getLogSpansMethod()));
     }
 
     /** Serves the request if it is this endpoint; false if it is not. */

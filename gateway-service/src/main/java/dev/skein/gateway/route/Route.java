@@ -1,6 +1,7 @@
 package dev.skein.gateway.route;
 
 import com.google.protobuf.Message;
+import dev.skein.proto.api.v1.Access;
 import io.grpc.Channel;
 import io.grpc.MethodDescriptor;
 
@@ -10,6 +11,8 @@ import io.grpc.MethodDescriptor;
  * @param maxBodyBytes the largest request body this endpoint accepts
  * @param requiresAdmin whether only holders of the admin token may call it (the contract's
  *     {@code requires_admin} option)
+ * @param access who may call it when the gateway authenticates its callers (the contract's {@code
+ *     access} option); null if the contract declares none
  */
 public record Route(
         String httpMethod,
@@ -18,7 +21,8 @@ public record Route(
         Message requestPrototype,
         Channel channel,
         long maxBodyBytes,
-        boolean requiresAdmin) {
+        boolean requiresAdmin,
+        Access access) {
 
     /** A server-streaming RPC: its chunks are written out as one JSON response while they arrive. */
     public boolean streaming() {

@@ -6,6 +6,7 @@ import com.google.protobuf.DescriptorProtos.MethodOptions;
 import com.google.protobuf.ExtensionRegistry;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import dev.skein.proto.api.v1.Access;
 import dev.skein.proto.api.v1.Options;
 import io.grpc.Channel;
 import io.grpc.MethodDescriptor;
@@ -58,7 +59,8 @@ public final class RouteTable {
                                 route.requestPrototype(),
                                 channel,
                                 route.maxBodyBytes(),
-                                route.requiresAdmin());
+                                route.requiresAdmin(),
+                                route.access());
                         Route clash = byPath.computeIfAbsent(path, p -> new HashMap<>())
                                 .put(route.httpMethod(), mounted);
                         if (clash != null) {
@@ -71,16 +73,28 @@ public final class RouteTable {
         return new RouteTable(byPath);
     }
 
-    @SuppressWarnings("unchecked")
-    private static List<Route> routes(MethodDescriptor<?, ?> method, Channel channel, long defaultMaxBodyBytes) {
+    /**
+     * The contract's {@code access} option of a method: who may call it when the gateway
+     * authenticates its callers; null if it declares none.
+     */
+    public static Access access(MethodDescriptor<?, ?> method) {
+        MethodOptions options = options(method);
+        return options.hasExtension(Options.access) ? options.getExtension(Options.access) : null;
+    }
+
+    private static MethodOptions options(MethodDescriptor<?, ?> method) {
         var proto = ((ProtoMethodDescriptorSupplier) method.getSchemaDescriptor()).getMethodDescriptor();
-        MethodOptions options;
         try {
             // Re-read with the registry so custom options resolve however the descriptor was built.
-            options = MethodOptions.parseFrom(proto.getOptions().toByteString(), REGISTRY);
+            return MethodOptions.parseFrom(proto.getOptions().toByteString(), REGISTRY);
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalStateException("Unreadable options on " + method.getFullMethodName(), e);
         }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Route> routes(MethodDescriptor<?, ?> method, Channel channel, long defaultMaxBodyBytes) {
+        MethodOptions options = options(method);
         if (!options.hasExtension(AnnotationsProto.http)) {
             return List.of();
         }
@@ -89,6 +103,7 @@ public final class RouteTable {
                 : defaultMaxBodyBytes;
         boolean requiresAdmin =
                 options.hasExtension(Options.requiresAdmin) && options.getExtension(Options.requiresAdmin);
+        Access access = options.hasExtension(Options.access) ? options.getExtension(Options.access) : null;
         Message prototype = (Message)
                 ((MethodDescriptor.PrototypeMarshaller<?>) method.getRequestMarshaller()).getMessagePrototype();
         MethodDescriptor<Message, Message> typed = (MethodDescriptor<Message, Message>) method;
@@ -109,7 +124,7 @@ public final class RouteTable {
                             throw new IllegalStateException(
                                     "Unsupported HTTP binding on " + method.getFullMethodName());
                     };
-            routes.add(new Route(binding[0], binding[1], typed, prototype, channel, maxBody, requiresAdmin));
+            routes.add(new Route(binding[0], binding[1], typed, prototype, channel, maxBody, requiresAdmin, access));
         }
         return routes;
     }

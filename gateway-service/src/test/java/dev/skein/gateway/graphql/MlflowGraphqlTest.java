@@ -108,7 +108,13 @@ class MlflowGraphqlTest {
                     .build());
             observer.onCompleted();
         });
-        ExecutionResult result = graphql.execute(RUN_METRICS, "q", Map.of(), "tester", new MlflowGraphql.InFlight())
+        ExecutionResult result = graphql.execute(
+                        RUN_METRICS,
+                        "q",
+                        Map.of(),
+                        "tester",
+                        MlflowGraphql.CallGuard.OPEN,
+                        new MlflowGraphql.InFlight())
                 .get(30, TimeUnit.SECONDS);
         Map<String, Object> data = result.getData();
         @SuppressWarnings("unchecked")
@@ -150,6 +156,7 @@ class MlflowGraphqlTest {
                 "q",
                 Map.of(),
                 "tester",
+                MlflowGraphql.CallGuard.OPEN,
                 inFlight);
         assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
         inFlight.cancel();

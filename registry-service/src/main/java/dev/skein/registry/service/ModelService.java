@@ -1,5 +1,6 @@
 package dev.skein.registry.service;
 
+import dev.skein.common.actor.Actors;
 import dev.skein.common.error.ApiException;
 import dev.skein.common.paging.PageToken;
 import dev.skein.common.paging.ResultPage;
@@ -121,6 +122,7 @@ public class ModelService {
                     m.id = UUID.randomUUID();
                     m.name = name;
                     m.description = description;
+                    m.userId = Actors.known(actor);
                     m.creationTime = now;
                     m.lastUpdatedTime = now;
                     List<RegisteredModelTag> rows = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.skein.registry.service;
 
+import dev.skein.common.actor.Actors;
 import dev.skein.common.error.ApiException;
 import dev.skein.common.paging.PageToken;
 import dev.skein.common.paging.ResultPage;
@@ -149,6 +150,7 @@ public class VersionService {
                             v.loggedModelId = loggedModelId;
                             v.runLink = runLink;
                             v.description = description;
+                            v.userId = Actors.known(actor);
                             v.currentStage = ModelVersion.NONE;
                             v.status = "READY";
                             v.creationTime = now;

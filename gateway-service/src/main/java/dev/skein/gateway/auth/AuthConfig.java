@@ -1,0 +1,67 @@
+package dev.skein.gateway.auth;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Authentication and authorization at the gateway (gateway-service/README.md, "Authentication"). */
+@ConfigMapping(prefix = "skein.auth")
+public interface AuthConfig {
+
+    /**
+     * Whether callers must authenticate. Off, everyone is one user who may do everything (as MLflow
+     * without its auth app); the local runner turns it off unless asked and says so.
+     */
+    @WithDefault("true")
+    boolean enabled();
+
+    /**
+     * The first administrator, created at start when no user of that name exists (an existing one is
+     * left as it is: its password may have been changed since). Both or neither.
+     */
+    Optional<String> adminUsername();
+
+    Optional<String> adminPassword();
+
+    /** What a user may do with an experiment or model they have no permission of their own on. */
+    @WithDefault("READ")
+    String defaultPermission();
+
+    /** PBKDF2-HMAC-SHA256 iterations of new password hashes (OWASP's 2023 figure). */
+    @WithDefault("600000")
+    int passwordIterations();
+
+    /**
+     * A Basic credential verified once is not hashed again for this long (the hash costs tens of
+     * milliseconds of CPU); a changed password or a deleted user takes effect at once regardless.
+     */
+    @WithDefault("PT5M")
+    Duration credentialCacheTtl();
+
+    /** Verified credentials kept at most. */
+    @WithDefault("10000")
+    int credentialCacheSize();
+
+    /**
+     * Password hashes computed at once (each occupies a worker thread for the hash's duration); more
+     * wait, up to max-queued-hashes, beyond which the request is answered 503 with Retry-After before
+     * any hashing — a flood of wrong passwords cannot take the gateway's CPU.
+     */
+    @WithDefault("2")
+    int maxConcurrentHashes();
+
+    @WithDefault("64")
+    int maxQueuedHashes();
+
+    /** Runs, traces and logged models whose experiment the gateway remembers (they never move). */
+    @WithDefault("100000")
+    int experimentCacheSize();
+
+    /**
+     * Service calls one search may make to fill a page with results the caller may read (MLflow's
+     * auth app refetches without a bound); past it the page is answered shorter, with its token.
+     */
+    @WithDefault("20")
+    int maxSearchRefills();
+}

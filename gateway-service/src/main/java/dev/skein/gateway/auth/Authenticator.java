@@ -1,0 +1,194 @@
+package dev.skein.gateway.auth;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.skein.common.actor.Actors;
+import dev.skein.common.error.ApiException;
+import dev.skein.common.vertx.CallerContext;
+import dev.skein.proto.common.v1.ErrorCode;
+import io.smallrye.mutiny.Uni;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Who a request comes from: its {@code Authorization} header checked against the gateway's users
+ * (Basic, as MLflow's clients send {@code MLFLOW_TRACKING_USERNAME}/{@code PASSWORD}) or the
+ * operator's admin token (Bearer). Password hashes are computed on a small pool of their own with a
+ * bounded queue; a credential verified once is remembered for a while under a keyed digest of the
+ * password and the stored hash, so a changed password or a deleted user takes effect at once.
+ */
+public final class Authenticator {
+
+    /** Refusals carry MLflow's Basic challenge. */
+    public static final String CHALLENGE = "Basic realm=\"mlflow\"";
+
+    private final AuthConfig config;
+    private final AuthStore store;
+    private final byte[] adminToken;
+    private final Cache<String, Boolean> verified;
+    private final ExecutorService hashing;
+    private final byte[] cacheKey = new byte[32];
+    /** Checked against when no user of the name exists, so a missing user costs what a wrong password does. */
+    private final String decoy;
+
+    public Authenticator(AuthConfig config, AuthStore store, Optional<String> adminToken) {
+        this.config = config;
+        this.store = store;
+        this.adminToken = adminToken
+                .filter(t -> !t.isBlank())
+                .map(t -> t.getBytes(StandardCharsets.UTF_8))
+                .orElse(null);
+        this.verified = Caffeine.newBuilder()
+                .maximumSize(config.credentialCacheSize())
+                .expireAfterWrite(config.credentialCacheTtl())
+                .build();
+        AtomicInteger n = new AtomicInteger();
+        this.hashing = new ThreadPoolExecutor(
+                config.maxConcurrentHashes(),
+                config.maxConcurrentHashes(),
+                0,
+                TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(Math.max(1, config.maxQueuedHashes())),
+                r -> {
+                    Thread t = new Thread(r, "skein-password-hash-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        new SecureRandom().nextBytes(cacheKey);
+        this.decoy = new PasswordHasher(config.passwordIterations()).hash("decoy-" + System.nanoTime());
+    }
+
+    /** The caller of a request with this {@code Authorization} header (null when absent). */
+    public Uni<Caller> authenticate(String authorization) {
+        if (!config.enabled()) {
+            return Uni.createFrom().item(Caller.unauthenticated(Actors.UNKNOWN));
+        }
+        if (authorization == null || authorization.isBlank()) {
+            return refused("You are not authenticated: send a user name and password (HTTP Basic, as MLflow's"
+                    + " clients do with MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD)");
+        }
+        int space = authorization.indexOf(' ');
+        String scheme = space < 0 ? authorization : authorization.substring(0, space);
+        String value = space < 0 ? "" : authorization.substring(space + 1).trim();
+        if (scheme.equalsIgnoreCase("Basic")) {
+            return basic(value);
+        }
+        if (scheme.equalsIgnoreCase("Bearer")) {
+            if (adminToken != null && MessageDigest.isEqual(adminToken, value.getBytes(StandardCharsets.UTF_8))) {
+                return Uni.createFrom().item(new Caller("admin-token", 0, true));
+            }
+            return refused("The bearer token is not valid");
+        }
+        return refused("Unsupported authorization scheme: use Basic or Bearer");
+    }
+
+    private Uni<Caller> basic(String encoded) {
+        String decoded;
+        try {
+            decoded = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(Base64.getDecoder().decode(encoded)))
+                    .toString();
+        } catch (IllegalArgumentException | CharacterCodingException e) {
+            return refused("Malformed Basic credentials");
+        }
+        int colon = decoded.indexOf(':');
+        if (colon <= 0) {
+            return refused("Malformed Basic credentials: expected user name and password");
+        }
+        String username = decoded.substring(0, colon);
+        String password = decoded.substring(colon + 1);
+        return store.findUser(username).flatMap(found -> {
+            String stored = found.map(AuthStore.User::passwordHash).orElse(decoy);
+            String key = found.isPresent() ? cacheKey(found.get().id(), stored, password) : null;
+            if (key != null && verified.getIfPresent(key) != null) {
+                return Uni.createFrom().item(caller(found.get()));
+            }
+            return verify(password, stored).flatMap(ok -> {
+                if (!ok || found.isEmpty()) {
+                    return refused("Wrong user name or password");
+                }
+                verified.put(key, Boolean.TRUE);
+                return Uni.createFrom().item(caller(found.get()));
+            });
+        });
+    }
+
+    private static Caller caller(AuthStore.User user) {
+        return new Caller(user.username(), user.id(), user.admin());
+    }
+
+    /** Verifies on the hashing pool; refused with 503 before any work when its queue is full. */
+    private Uni<Boolean> verify(String password, String stored) {
+        var back = CallerContext.capture();
+        return Uni.createFrom()
+                .<Boolean>emitter(emitter -> {
+                    try {
+                        hashing.execute(() -> {
+                            try {
+                                emitter.complete(PasswordHasher.verify(password, stored));
+                            } catch (RuntimeException e) {
+                                emitter.fail(e);
+                            }
+                        });
+                    } catch (RejectedExecutionException e) {
+                        emitter.fail(new ApiException(
+                                ErrorCode.TEMPORARILY_UNAVAILABLE,
+                                "Too many sign-ins are being checked at once; try again in a moment"));
+                    }
+                })
+                .emitOn(back);
+    }
+
+    /** Hashes a new password on the hashing pool (creating a user, changing a password). */
+    public Uni<String> hash(String password) {
+        var back = CallerContext.capture();
+        PasswordHasher hasher = new PasswordHasher(config.passwordIterations());
+        return Uni.createFrom()
+                .<String>emitter(emitter -> {
+                    try {
+                        hashing.execute(() -> emitter.complete(hasher.hash(password)));
+                    } catch (RejectedExecutionException e) {
+                        emitter.fail(new ApiException(
+                                ErrorCode.TEMPORARILY_UNAVAILABLE,
+                                "Too many passwords are being hashed at once; try again in a moment"));
+                    }
+                })
+                .emitOn(back);
+    }
+
+    private String cacheKey(long userId, String stored, String password) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(cacheKey, "HmacSHA256"));
+            mac.update((userId + "\0" + stored + "\0").getBytes(StandardCharsets.UTF_8));
+            return Base64.getEncoder().encodeToString(mac.doFinal(password.getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static <T> Uni<T> refused(String message) {
+        return Uni.createFrom().failure(new ApiException(ErrorCode.UNAUTHENTICATED, message));
+    }
+
+    public void close() {
+        hashing.shutdownNow();
+    }
+}

@@ -1,0 +1,346 @@
+package dev.skein.gateway.auth;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
+import dev.skein.common.error.ApiException;
+import dev.skein.gateway.client.Upstreams;
+import dev.skein.gateway.route.Route;
+import dev.skein.gateway.route.RouteTable;
+import dev.skein.proto.api.v1.Access;
+import dev.skein.proto.common.v1.ErrorCode;
+import dev.skein.proto.tracking.v1.CreateRun;
+import dev.skein.proto.tracking.v1.GetLoggedModel;
+import dev.skein.proto.tracking.v1.GetRun;
+import dev.skein.proto.tracking.v1.GetTraceInfo;
+import dev.skein.proto.tracking.v1.LoggedModelServiceGrpc;
+import dev.skein.proto.tracking.v1.TraceServiceGrpc;
+import dev.skein.proto.tracking.v1.TrackingServiceGrpc;
+import io.smallrye.mutiny.Uni;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * What an authenticated caller may do, with MLflow's permission model: every routed call is checked
+ * by its contract's {@code access} option against the caller's permission on the experiment or
+ * registered model it names (their own, or the configured default); administrators pass. Runs,
+ * traces and logged models are judged by their experiment, looked up once and remembered (they never
+ * move). A call without an access option is refused: nothing is reachable by omission.
+ */
+public final class Authorizer {
+
+    /** What to do with an authorized call: send this request on, or answer an empty result. */
+    public record Decision(Message request, boolean empty) {}
+
+    private static final Pattern EXPERIMENT_ID = Pattern.compile("\\d+");
+    private static final String DEFAULT_EXPERIMENT = "0";
+
+    private final AuthStore store;
+    private final Permission defaultPermission;
+    private final Upstreams upstreams;
+    private final Route getRun;
+    private final Route getTraceInfo;
+    private final Route getLoggedModel;
+    /** "run:<id>", "trace:<id>", "model:<id>" → the experiment id it lives in. */
+    private final Cache<String, String> experiments;
+
+    public Authorizer(AuthConfig config, AuthStore store, Upstreams upstreams, RouteTable routes) {
+        this.store = store;
+        this.defaultPermission = Permission.parse(config.defaultPermission());
+        this.upstreams = upstreams;
+        this.getRun = route(routes, TrackingServiceGrpc.getGetRunMethod().getFullMethodName());
+        this.getTraceInfo =
+                route(routes, TraceServiceGrpc.getGetTraceInfoMethod().getFullMethodName());
+        this.getLoggedModel =
+                route(routes, LoggedModelServiceGrpc.getGetLoggedModelMethod().getFullMethodName());
+        this.experiments =
+                Caffeine.newBuilder().maximumSize(config.experimentCacheSize()).build();
+    }
+
+    static Route route(RouteTable routes, String fullMethodName) {
+        return routes.all().stream()
+                .filter(r -> r.method().getFullMethodName().equals(fullMethodName))
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("No route to " + fullMethodName));
+    }
+
+    public Permission defaultPermission() {
+        return defaultPermission;
+    }
+
+    /**
+     * Checks a routed call before it is sent. The request comes back as it should be sent: a search
+     * across experiments keeps only those the caller may read (empty: answer an empty result), and a
+     * new run records the caller as its user.
+     */
+    public Uni<Decision> authorize(Caller caller, Route route, Message request) {
+        Message sent = identified(caller, request);
+        if (caller.admin()) {
+            return Uni.createFrom().item(new Decision(sent, false));
+        }
+        Access access = route.access();
+        if (access == null || !access.hasResource()) {
+            return denied("This endpoint is not open to users");
+        }
+        return switch (access.getResource()) {
+            case ANY_USER -> Uni.createFrom().item(new Decision(sent, false));
+            case ADMIN -> denied("Only administrators may call this endpoint");
+            default -> {
+                if (access.hasResponseField() && access.getFieldCount() == 0) {
+                    yield Uni.createFrom().item(new Decision(sent, false)); // checked on the answer
+                }
+                List<String> named = values(sent, access);
+                if (access.getFilter()) {
+                    List<String> values = named;
+                    yield readable(caller, access.getResource(), values).map(kept -> {
+                        if (kept.isEmpty() && !values.isEmpty()) {
+                            return new Decision(sent, true);
+                        }
+                        if (kept.size() == values.size()) {
+                            return new Decision(sent, false);
+                        }
+                        Message narrowed = replace(sent, access, kept);
+                        if (narrowed == null) {
+                            // a nested field (trace locations) is not narrowed: all or nothing
+                            throw new ApiException(ErrorCode.PERMISSION_DENIED, "Permission denied");
+                        }
+                        return new Decision(narrowed, false);
+                    });
+                }
+                if (named.isEmpty() && access.getResource() == Access.Resource.ARTIFACT_PATH) {
+                    named = List.of(""); // the store's root: the default permission decides, as in MLflow
+                }
+                if (named.isEmpty()) {
+                    if (access.getResource() != Access.Resource.EXPERIMENT) {
+                        // nothing named: the service refuses the missing field (MLflow's 400)
+                        yield Uni.createFrom().item(new Decision(sent, false));
+                    }
+                    named = List.of(DEFAULT_EXPERIMENT); // a run created without one goes to experiment 0
+                }
+                yield check(caller, access.getResource(), access.getLevel(), named)
+                        .replaceWith(new Decision(sent, false));
+            }
+        };
+    }
+
+    /** Checks the resource a call's answer names (get-by-name), for calls whose request cannot. */
+    public Uni<Void> authorizeAnswer(Caller caller, Route route, Message response) {
+        Access access = route.access();
+        if (caller.admin() || access == null || !access.hasResponseField() || access.getFieldCount() > 0) {
+            return Uni.createFrom().voidItem();
+        }
+        List<String> values = new ArrayList<>();
+        collect(response, access.getResponseField().split("\\."), 0, values);
+        return check(caller, access.getResource(), access.getLevel(), values);
+    }
+
+    /** The caller's permission on an experiment or registered model (their own, else the default). */
+    public Uni<Permission> permission(Caller caller, AuthStore.Kind kind, String resource) {
+        if (caller.admin()) {
+            return Uni.createFrom().item(Permission.MANAGE);
+        }
+        return store.permission(kind, caller.userId(), resource).map(p -> p.orElse(defaultPermission));
+    }
+
+    /** Refuses unless the caller's permission on every named resource allows {@code level}. */
+    public Uni<Void> check(Caller caller, Access.Resource resource, Access.Level level, List<String> values) {
+        if (caller.admin() || values.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return owners(resource, values).flatMap(owners -> {
+            AuthStore.Kind kind = resource == Access.Resource.REGISTERED_MODEL
+                    ? AuthStore.Kind.REGISTERED_MODEL
+                    : AuthStore.Kind.EXPERIMENT;
+            List<String> named =
+                    owners.stream().filter(o -> o != null).distinct().toList();
+            boolean unowned = owners.contains(null);
+            return store.permissions(kind, caller.userId(), named).map(own -> {
+                for (String o : named) {
+                    if (!own.getOrDefault(o, defaultPermission).allows(level)) {
+                        throw new ApiException(ErrorCode.PERMISSION_DENIED, "Permission denied");
+                    }
+                }
+                if (unowned && !defaultPermission.allows(level)) {
+                    throw new ApiException(ErrorCode.PERMISSION_DENIED, "Permission denied");
+                }
+                return null;
+            });
+        });
+    }
+
+    /** The values the caller may read, in their order. */
+    private Uni<List<String>> readable(Caller caller, Access.Resource resource, List<String> values) {
+        if (values.isEmpty()) {
+            return Uni.createFrom().item(values);
+        }
+        return owners(resource, values).flatMap(owners -> {
+            AuthStore.Kind kind = resource == Access.Resource.REGISTERED_MODEL
+                    ? AuthStore.Kind.REGISTERED_MODEL
+                    : AuthStore.Kind.EXPERIMENT;
+            List<String> named =
+                    owners.stream().filter(o -> o != null).distinct().toList();
+            return store.permissions(kind, caller.userId(), named).map(own -> {
+                List<String> kept = new ArrayList<>();
+                for (int i = 0; i < values.size(); i++) {
+                    String owner = owners.get(i);
+                    Permission p = owner == null ? defaultPermission : own.getOrDefault(owner, defaultPermission);
+                    if (p.canRead()) {
+                        kept.add(values.get(i));
+                    }
+                }
+                return kept;
+            });
+        });
+    }
+
+    /**
+     * The experiment (or, for registered models, the model name) deciding each value; null where an
+     * artifact path names no experiment (the default permission decides, as in MLflow's proxy).
+     */
+    private Uni<List<String>> owners(Access.Resource resource, List<String> values) {
+        return switch (resource) {
+            case EXPERIMENT, REGISTERED_MODEL -> Uni.createFrom().item(values);
+            case ARTIFACT_PATH ->
+                Uni.createFrom()
+                        .item(values.stream().map(Authorizer::experimentOfPath).toList());
+            case RUN ->
+                lookUp("run:", values, id -> upstreams
+                        .call(getRun, GetRun.newBuilder().setRunId(id).build(), "gateway")
+                        .map(r -> ((GetRun.Response) r).getRun().getInfo().getExperimentId()));
+            case TRACE ->
+                lookUp("trace:", values, id -> upstreams
+                        .call(
+                                getTraceInfo,
+                                GetTraceInfo.newBuilder().setRequestId(id).build(),
+                                "gateway")
+                        .map(r -> ((GetTraceInfo.Response) r).getTraceInfo().getExperimentId()));
+            case LOGGED_MODEL ->
+                lookUp("model:", values, id -> upstreams
+                        .call(
+                                getLoggedModel,
+                                GetLoggedModel.newBuilder()
+                                        .setModelId(id)
+                                        .setAllowDeleted(true)
+                                        .build(),
+                                "gateway")
+                        .map(r -> ((GetLoggedModel.Response) r)
+                                .getModel()
+                                .getInfo()
+                                .getExperimentId()));
+            default -> Uni.createFrom().failure(new ApiException(ErrorCode.PERMISSION_DENIED, "Permission denied"));
+        };
+    }
+
+    /**
+     * The experiment an artifact path lies under — its first segment when that is an experiment id,
+     * empty and {@code .} segments skipped as a store would, percent-escapes undone however often they
+     * were applied — or null.
+     */
+    static String experimentOfPath(String path) {
+        String decoded = path;
+        // a store that decodes once more must not see another experiment than the one judged here
+        for (int i = 0; i < 3 && decoded.indexOf('%') >= 0; i++) {
+            decoded = RouteTable.decode(decoded);
+        }
+        for (String segment : decoded.replace('\\', '/').split("/")) {
+            if (segment.isEmpty() || segment.equals(".")) {
+                continue;
+            }
+            return EXPERIMENT_ID.matcher(segment).matches() ? segment : null;
+        }
+        return null;
+    }
+
+    /** Each value's experiment, from the cache or looked up (one call per distinct missing value). */
+    private Uni<List<String>> lookUp(String prefix, List<String> values, Function<String, Uni<String>> find) {
+        Set<String> missing = new LinkedHashSet<>();
+        for (String v : values) {
+            if (experiments.getIfPresent(prefix + v) == null) {
+                missing.add(v);
+            }
+        }
+        if (missing.size() > 100) {
+            return Uni.createFrom()
+                    .failure(ApiException.invalidParameter(
+                            "Too many runs, traces or models named in one request to check permissions: at most 100"));
+        }
+        List<Uni<Void>> lookups = missing.stream()
+                .map(v -> find.apply(v)
+                        .invoke(exp -> experiments.put(prefix + v, exp))
+                        .replaceWithVoid())
+                .toList();
+        Uni<Void> all = lookups.isEmpty()
+                ? Uni.createFrom().voidItem()
+                : Uni.join().all(lookups).andFailFast().replaceWithVoid();
+        return all.map(v ->
+                values.stream().map(x -> experiments.getIfPresent(prefix + x)).toList());
+    }
+
+    /** The values of the first of the access option's fields that has any. */
+    static List<String> values(Message request, Access access) {
+        for (String field : access.getFieldList()) {
+            List<String> values = new ArrayList<>();
+            collect(request, field.split("\\."), 0, values);
+            values.removeIf(String::isEmpty);
+            if (!values.isEmpty()) {
+                return values;
+            }
+        }
+        return List.of();
+    }
+
+    private static void collect(Message message, String[] path, int at, List<String> into) {
+        FieldDescriptor f = message.getDescriptorForType().findFieldByName(path[at]);
+        if (f == null) {
+            return;
+        }
+        boolean last = at == path.length - 1;
+        if (f.isRepeated()) {
+            for (int i = 0; i < message.getRepeatedFieldCount(f); i++) {
+                Object v = message.getRepeatedField(f, i);
+                if (last) {
+                    into.add(String.valueOf(v));
+                } else if (v instanceof Message m) {
+                    collect(m, path, at + 1, into);
+                }
+            }
+        } else if (message.hasField(f)) {
+            Object v = message.getField(f);
+            if (last) {
+                into.add(String.valueOf(v));
+            } else if (v instanceof Message m) {
+                collect(m, path, at + 1, into);
+            }
+        }
+    }
+
+    /** The request with its top-level repeated filtered field holding only {@code kept}; null for a nested one. */
+    private static Message replace(Message request, Access access, List<String> kept) {
+        for (String field : access.getFieldList()) {
+            FieldDescriptor f = request.getDescriptorForType().findFieldByName(field);
+            if (f != null && f.isRepeated() && f.getJavaType() == FieldDescriptor.JavaType.STRING) {
+                Message.Builder b = request.toBuilder().clearField(f);
+                kept.forEach(v -> b.addRepeatedField(f, v));
+                return b.build();
+            }
+        }
+        return null;
+    }
+
+    /** With authentication, a run's user is who created it, whatever the request says. */
+    private static Message identified(Caller caller, Message request) {
+        if (request instanceof CreateRun run && caller.userId() != 0) {
+            return run.toBuilder().setUserId(caller.username()).build();
+        }
+        return request;
+    }
+
+    private static <T> Uni<T> denied(String message) {
+        return Uni.createFrom().failure(new ApiException(ErrorCode.PERMISSION_DENIED, message));
+    }
+}

@@ -1,0 +1,55 @@
+package dev.skein.gateway.auth;
+
+import dev.skein.common.error.ApiException;
+import dev.skein.proto.api.v1.Access;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/**
+ * MLflow's permissions on an experiment or a registered model, exactly as its auth app defines them:
+ * what each lets its holder do.
+ */
+public enum Permission {
+    READ(true, false, false, false),
+    EDIT(true, true, false, false),
+    MANAGE(true, true, true, true),
+    NO_PERMISSIONS(false, false, false, false);
+
+    private final boolean canRead;
+    private final boolean canUpdate;
+    private final boolean canDelete;
+    private final boolean canManage;
+
+    Permission(boolean canRead, boolean canUpdate, boolean canDelete, boolean canManage) {
+        this.canRead = canRead;
+        this.canUpdate = canUpdate;
+        this.canDelete = canDelete;
+        this.canManage = canManage;
+    }
+
+    public boolean canRead() {
+        return canRead;
+    }
+
+    /** Whether this permission lets its holder do what an endpoint's access level asks. */
+    public boolean allows(Access.Level level) {
+        return switch (level) {
+            case READ -> canRead;
+            case UPDATE -> canUpdate;
+            case DELETE -> canDelete;
+            case MANAGE -> canManage;
+            case LEVEL_UNSPECIFIED -> false;
+        };
+    }
+
+    /** A permission by its name, refused in MLflow's words when there is none of that name. */
+    public static Permission parse(String name) {
+        for (Permission p : values()) {
+            if (p.name().equals(name)) {
+                return p;
+            }
+        }
+        throw ApiException.invalidParameter("Invalid permission '" + name + "'. Valid permissions are: ("
+                + Arrays.stream(values()).map(p -> "'" + p.name() + "'").collect(Collectors.joining(", ")) + ")");
+    }
+}

@@ -1,0 +1,296 @@
+package dev.skein.gateway.http;
+
+import dev.skein.common.error.ApiException;
+import dev.skein.gateway.auth.AuthFailures;
+import dev.skein.gateway.auth.AuthStore;
+import dev.skein.gateway.auth.Authenticator;
+import dev.skein.gateway.auth.Authorizer;
+import dev.skein.gateway.auth.Caller;
+import dev.skein.gateway.auth.Permission;
+import dev.skein.proto.common.v1.ErrorCode;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * MLflow's auth REST API, unchanged, so its {@code AuthServiceClient} and scripts written for it work:
+ * users ({@code users/create|get|update-password|update-admin|delete}) and permissions per experiment
+ * and per registered model ({@code experiments/permissions/*}, {@code registered-models/permissions/*}).
+ * Who may call what is MLflow's: administrators everything; a user may read themselves and change
+ * their own password; managing a resource's permissions needs MANAGE on it.
+ */
+final class AuthEndpoints {
+
+    private record Endpoint(String method, Handler handler) {}
+
+    @FunctionalInterface
+    private interface Handler {
+        Uni<JsonObject> handle(Caller caller, Params params);
+    }
+
+    private final AuthStore store;
+    private final Authenticator authenticator;
+    private final Authorizer authorizer;
+    private final Map<String, Endpoint> endpoints;
+
+    AuthEndpoints(AuthStore store, Authenticator authenticator, Authorizer authorizer) {
+        this.store = store;
+        this.authenticator = authenticator;
+        this.authorizer = authorizer;
+        this.endpoints = Map.ofEntries(
+                Map.entry("users/create", new Endpoint("POST", this::createUser)),
+                Map.entry("users/get", new Endpoint("GET", this::getUser)),
+                Map.entry("users/update-password", new Endpoint("PATCH", this::updatePassword)),
+                Map.entry("users/update-admin", new Endpoint("PATCH", this::updateAdmin)),
+                Map.entry("users/delete", new Endpoint("DELETE", this::deleteUser)),
+                Map.entry(
+                        "experiments/permissions/create",
+                        new Endpoint("POST", grants(AuthStore.Kind.EXPERIMENT, "create"))),
+                Map.entry("experiments/permissions/get", new Endpoint("GET", grants(AuthStore.Kind.EXPERIMENT, "get"))),
+                Map.entry(
+                        "experiments/permissions/update",
+                        new Endpoint("PATCH", grants(AuthStore.Kind.EXPERIMENT, "update"))),
+                Map.entry(
+                        "experiments/permissions/delete",
+                        new Endpoint("DELETE", grants(AuthStore.Kind.EXPERIMENT, "delete"))),
+                Map.entry(
+                        "registered-models/permissions/create",
+                        new Endpoint("POST", grants(AuthStore.Kind.REGISTERED_MODEL, "create"))),
+                Map.entry(
+                        "registered-models/permissions/get",
+                        new Endpoint("GET", grants(AuthStore.Kind.REGISTERED_MODEL, "get"))),
+                Map.entry(
+                        "registered-models/permissions/update",
+                        new Endpoint("PATCH", grants(AuthStore.Kind.REGISTERED_MODEL, "update"))),
+                Map.entry(
+                        "registered-models/permissions/delete",
+                        new Endpoint("DELETE", grants(AuthStore.Kind.REGISTERED_MODEL, "delete"))));
+    }
+
+    /** The endpoint's name ("users/create") if the path is one of these, else null. */
+    String endpointAt(String path) {
+        for (String prefix : List.of("/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/")) {
+            if (path.startsWith(prefix) && endpoints.containsKey(path.substring(prefix.length()))) {
+                return path.substring(prefix.length());
+            }
+        }
+        return null;
+    }
+
+    /** The method an endpoint is served with. */
+    String methodOf(String endpoint) {
+        return endpoints.get(endpoint).method();
+    }
+
+    /** Answers the call; {@code body} is the JSON body (null for GET, whose fields are query parameters). */
+    void answer(RoutingContext ctx, Caller caller, String endpoint, byte[] body) {
+        Params params;
+        try {
+            params = body == null ? Params.of(ctx) : Params.of(body);
+        } catch (ApiException e) {
+            Errors.error(ctx, e);
+            return;
+        }
+        Uni<JsonObject> answer;
+        try {
+            answer = endpoints.get(endpoint).handler().handle(caller, params);
+        } catch (ApiException e) {
+            answer = Uni.createFrom().failure(e);
+        }
+        answer.subscribe()
+                .with(
+                        json -> {
+                            if (!ctx.response().ended()) {
+                                ctx.response()
+                                        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                                        .end(json.encode());
+                            }
+                        },
+                        failure -> Errors.fail(ctx, endpoint, AuthFailures.translate(failure)));
+    }
+
+    // --- users ---------------------------------------------------------------------------------
+
+    private Uni<JsonObject> createUser(Caller caller, Params p) {
+        adminOnly(caller);
+        String username = p.string("username");
+        String password = p.string("password");
+        validate(username, password);
+        return authenticator
+                .hash(password)
+                .flatMap(hash -> store.createUser(username, hash, false))
+                .flatMap(this::userJson)
+                .map(user -> new JsonObject().put("user", user));
+    }
+
+    private Uni<JsonObject> getUser(Caller caller, Params p) {
+        String username = p.string("username");
+        selfOrAdmin(caller, username);
+        return store.user(username).flatMap(this::userJson).map(user -> new JsonObject().put("user", user));
+    }
+
+    private Uni<JsonObject> updatePassword(Caller caller, Params p) {
+        String username = p.string("username");
+        String password = p.string("password");
+        selfOrAdmin(caller, username);
+        validate(username, password);
+        return store.user(username) // a missing user is refused before the hash is paid for
+                .flatMap(u -> authenticator.hash(password))
+                .flatMap(hash -> store.updatePassword(username, hash))
+                .map(v -> new JsonObject());
+    }
+
+    private Uni<JsonObject> updateAdmin(Caller caller, Params p) {
+        adminOnly(caller);
+        String username = p.string("username");
+        boolean admin = p.bool("is_admin");
+        return store.updateAdmin(username, admin).map(v -> new JsonObject());
+    }
+
+    private Uni<JsonObject> deleteUser(Caller caller, Params p) {
+        adminOnly(caller);
+        String username = p.string("username");
+        return store.deleteUser(username).map(v -> new JsonObject());
+    }
+
+    private Uni<JsonObject> userJson(AuthStore.User user) {
+        return store.grants(AuthStore.Kind.EXPERIMENT, user.id()).flatMap(exps -> store.grants(
+                        AuthStore.Kind.REGISTERED_MODEL, user.id())
+                .map(models -> new JsonObject()
+                        .put("id", user.id())
+                        .put("username", user.username())
+                        .put("is_admin", user.admin())
+                        .put("experiment_permissions", grantsJson(AuthStore.Kind.EXPERIMENT, exps))
+                        .put("registered_model_permissions", grantsJson(AuthStore.Kind.REGISTERED_MODEL, models))));
+    }
+
+    private static JsonArray grantsJson(AuthStore.Kind kind, List<AuthStore.Grant> grants) {
+        JsonArray array = new JsonArray();
+        grants.forEach(g -> array.add(grantJson(kind, g)));
+        return array;
+    }
+
+    private static JsonObject grantJson(AuthStore.Kind kind, AuthStore.Grant g) {
+        return new JsonObject()
+                .put(kind == AuthStore.Kind.EXPERIMENT ? "experiment_id" : "name", g.resource())
+                .put("user_id", g.userId())
+                .put("permission", g.permission().name());
+    }
+
+    private static void validate(String username, String password) {
+        if (username.length() > 256) {
+            throw ApiException.invalidParameter("Username is longer than 256 characters.");
+        }
+        if (username.indexOf(':') >= 0 || username.chars().anyMatch(Character::isISOControl)) {
+            // HTTP Basic cannot carry a name with a colon; control characters have no place in one
+            throw ApiException.invalidParameter("Username must not contain ':' or control characters.");
+        }
+        if (password.length() > 1024) {
+            throw ApiException.invalidParameter("Password is longer than 1024 characters.");
+        }
+    }
+
+    // --- permissions ---------------------------------------------------------------------------
+
+    private Handler grants(AuthStore.Kind kind, String action) {
+        String resourceField = kind == AuthStore.Kind.EXPERIMENT ? "experiment_id" : "name";
+        String answerField =
+                kind == AuthStore.Kind.EXPERIMENT ? "experiment_permission" : "registered_model_permission";
+        return (caller, p) -> {
+            String resource = p.string(resourceField);
+            String username = p.string("username");
+            Function<Permission, Uni<JsonObject>> act =
+                    switch (action) {
+                        case "create" -> {
+                            Permission permission = Permission.parse(p.string("permission"));
+                            yield mine -> store.createGrant(kind, resource, username, permission)
+                                    .map(g -> new JsonObject().put(answerField, grantJson(kind, g)));
+                        }
+                        case "get" ->
+                            mine -> store.grant(kind, resource, username)
+                                    .map(g -> new JsonObject().put(answerField, grantJson(kind, g)));
+                        case "update" -> {
+                            Permission permission = Permission.parse(p.string("permission"));
+                            yield mine -> store.updateGrant(kind, resource, username, permission)
+                                    .map(v -> new JsonObject());
+                        }
+                        default ->
+                            mine -> store.deleteGrant(kind, resource, username).map(v -> new JsonObject());
+                    };
+            return authorizer.permission(caller, kind, resource).flatMap(mine -> {
+                if (!mine.allows(dev.skein.proto.api.v1.Access.Level.MANAGE)) {
+                    return Uni.createFrom().failure(new ApiException(ErrorCode.PERMISSION_DENIED, "Permission denied"));
+                }
+                return act.apply(mine);
+            });
+        };
+    }
+
+    private static void adminOnly(Caller caller) {
+        if (!caller.admin()) {
+            throw new ApiException(ErrorCode.PERMISSION_DENIED, "Permission denied");
+        }
+    }
+
+    private static void selfOrAdmin(Caller caller, String username) {
+        if (!caller.admin() && !caller.username().equals(username)) {
+            throw new ApiException(ErrorCode.PERMISSION_DENIED, "Permission denied");
+        }
+    }
+
+    /** A call's fields, from its JSON body or query string, read as MLflow's auth app reads them. */
+    private record Params(JsonObject fields) {
+
+        static Params of(RoutingContext ctx) {
+            JsonObject fields = new JsonObject();
+            ctx.request().params().forEach(e -> fields.put(e.getKey(), e.getValue()));
+            return new Params(fields);
+        }
+
+        static Params of(byte[] body) {
+            try {
+                Object parsed = io.vertx.core.json.Json.decodeValue(new String(body, StandardCharsets.UTF_8));
+                if (parsed instanceof JsonObject o) {
+                    return new Params(o);
+                }
+            } catch (DecodeException e) {
+                // answered below
+            }
+            throw new ApiException(ErrorCode.MALFORMED_REQUEST, "The request body is not a JSON object");
+        }
+
+        String string(String name) {
+            Object v = fields.getValue(name);
+            if (v == null || v.toString().isEmpty()) {
+                throw ApiException.missing(name);
+            }
+            if (!(v instanceof String s)) {
+                throw ApiException.invalidParameter(
+                        "Invalid value " + v + " for parameter '" + name + "' supplied: it must be a string");
+            }
+            return s;
+        }
+
+        boolean bool(String name) {
+            Object v = fields.getValue(name);
+            if (v == null) {
+                throw ApiException.missing(name);
+            }
+            if (v instanceof Boolean b) {
+                return b;
+            }
+            if (v instanceof String s && (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false"))) {
+                return Boolean.parseBoolean(s);
+            }
+            throw ApiException.invalidParameter(
+                    "Invalid value " + v + " for parameter '" + name + "' supplied: it must be a boolean");
+        }
+    }
+}
