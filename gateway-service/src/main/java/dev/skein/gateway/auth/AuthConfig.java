@@ -54,6 +54,14 @@ public interface AuthConfig {
     @WithDefault("64")
     int maxQueuedHashes();
 
+    /** How long an access token lives when its creator does not say (expires_in_days). */
+    @WithDefault("P90D")
+    Duration tokenLifetime();
+
+    /** The longest an access token may live. */
+    @WithDefault("P365D")
+    Duration tokenMaxLifetime();
+
     /** Runs, traces and logged models whose experiment the gateway remembers (they never move). */
     @WithDefault("100000")
     int experimentCacheSize();

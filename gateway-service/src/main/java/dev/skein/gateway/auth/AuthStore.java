@@ -72,6 +72,19 @@ public final class AuthStore {
                 .transform(e -> ApiException.alreadyExists("User (username=" + username + ") already exists."));
     }
 
+    /**
+     * A service account: a user without a password (Basic never signs it in), for machines that use
+     * its access tokens.
+     */
+    public Uni<User> createServiceAccount(String username) {
+        return pool.preparedQuery("INSERT INTO gateway.users (username, password_hash, is_admin, service_account)"
+                        + " VALUES ($1, '!', false, true) RETURNING id, username, password_hash, is_admin")
+                .execute(Tuple.of(username))
+                .map(rows -> user(rows.iterator().next()))
+                .onFailure(AuthStore::isUniqueViolation)
+                .transform(e -> ApiException.alreadyExists("User (username=" + username + ") already exists."));
+    }
+
     /** Creates the user unless one of that name exists (replicas starting together race harmlessly). */
     public Uni<Boolean> createUserIfMissing(String username, String passwordHash, boolean admin) {
         return pool.preparedQuery("INSERT INTO gateway.users (username, password_hash, is_admin) VALUES ($1, $2, $3)"

@@ -26,8 +26,8 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Who a request comes from: its {@code Authorization} header checked against the gateway's users
- * (Basic, as MLflow's clients send {@code MLFLOW_TRACKING_USERNAME}/{@code PASSWORD}) or the
- * operator's admin token (Bearer). Password hashes are computed on a small pool of their own with a
+ * (Basic, as MLflow's clients send {@code MLFLOW_TRACKING_USERNAME}/{@code PASSWORD}), their access
+ * tokens or the operator's admin token (Bearer, as they send {@code MLFLOW_TRACKING_TOKEN}). Password hashes are computed on a small pool of their own with a
  * bounded queue; a credential verified once is remembered for a while under a keyed digest of the
  * password and the stored hash, so a changed password or a deleted user takes effect at once.
  */
@@ -38,6 +38,7 @@ public final class Authenticator {
 
     private final AuthConfig config;
     private final AuthStore store;
+    private final TokenStore tokens;
     private final byte[] adminToken;
     private final Cache<String, Boolean> verified;
     private final ExecutorService hashing;
@@ -45,9 +46,10 @@ public final class Authenticator {
     /** Checked against when no user of the name exists, so a missing user costs what a wrong password does. */
     private final String decoy;
 
-    public Authenticator(AuthConfig config, AuthStore store, Optional<String> adminToken) {
+    public Authenticator(AuthConfig config, AuthStore store, TokenStore tokens, Optional<String> adminToken) {
         this.config = config;
         this.store = store;
+        this.tokens = tokens;
         this.adminToken = adminToken
                 .filter(t -> !t.isBlank())
                 .map(t -> t.getBytes(StandardCharsets.UTF_8))
@@ -90,6 +92,11 @@ public final class Authenticator {
         if (scheme.equalsIgnoreCase("Bearer")) {
             if (adminToken != null && MessageDigest.isEqual(adminToken, value.getBytes(StandardCharsets.UTF_8))) {
                 return Uni.createFrom().item(new Caller("admin-token", 0, true));
+            }
+            if (value.startsWith(TokenStore.PREFIX)) {
+                return tokens.find(value).flatMap(found -> found.filter(TokenStore.Found::live)
+                        .map(t -> Uni.createFrom().item(new Caller(t.username(), t.userId(), t.admin(), t.scope())))
+                        .orElseGet(() -> refused("The access token is not valid: unknown, revoked or expired")));
             }
             return refused("The bearer token is not valid");
         }
@@ -163,7 +170,13 @@ public final class Authenticator {
         return Uni.createFrom()
                 .<String>emitter(emitter -> {
                     try {
-                        hashing.execute(() -> emitter.complete(hasher.hash(password)));
+                        hashing.execute(() -> {
+                            try {
+                                emitter.complete(hasher.hash(password));
+                            } catch (RuntimeException e) {
+                                emitter.fail(e);
+                            }
+                        });
                     } catch (RejectedExecutionException e) {
                         emitter.fail(new ApiException(
                                 ErrorCode.TEMPORARILY_UNAVAILABLE,

@@ -21,6 +21,7 @@ import io.smallrye.mutiny.Uni;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -80,7 +81,7 @@ public final class Authorizer {
      */
     public Uni<Decision> authorize(Caller caller, Route route, Message request) {
         Message sent = identified(caller, request);
-        if (caller.admin()) {
+        if (caller.unlimited()) {
             return Uni.createFrom().item(new Decision(sent, false));
         }
         Access access = route.access();
@@ -88,8 +89,16 @@ public final class Authorizer {
             return denied("This endpoint is not open to users");
         }
         return switch (access.getResource()) {
-            case ANY_USER -> Uni.createFrom().item(new Decision(sent, false));
-            case ADMIN -> denied("Only administrators may call this endpoint");
+            case ANY_USER ->
+                readOnly(caller) && access.getLevel() != Access.Level.READ
+                        ? denied("This access token may only read")
+                        : Uni.createFrom().item(new Decision(sent, false));
+            case ADMIN ->
+                !caller.admin()
+                        ? denied("Only administrators may call this endpoint")
+                        : readOnly(caller) && access.getLevel() != Access.Level.READ
+                                ? denied("This access token may only read")
+                                : Uni.createFrom().item(new Decision(sent, false));
             default -> {
                 if (access.hasResponseField() && access.getFieldCount() == 0) {
                     yield Uni.createFrom().item(new Decision(sent, false)); // checked on the answer
@@ -131,7 +140,7 @@ public final class Authorizer {
     /** Checks the resource a call's answer names (get-by-name), for calls whose request cannot. */
     public Uni<Void> authorizeAnswer(Caller caller, Route route, Message response) {
         Access access = route.access();
-        if (caller.admin() || access == null || !access.hasResponseField() || access.getFieldCount() > 0) {
+        if (caller.unlimited() || access == null || !access.hasResponseField() || access.getFieldCount() > 0) {
             return Uni.createFrom().voidItem();
         }
         List<String> values = new ArrayList<>();
@@ -139,63 +148,94 @@ public final class Authorizer {
         return check(caller, access.getResource(), access.getLevel(), values);
     }
 
-    /** The caller's permission on an experiment or registered model (their own, else the default). */
+    /**
+     * The caller's permission on an experiment or registered model: their own, else the default;
+     * MANAGE for administrators; within an access token's limits.
+     */
     public Uni<Permission> permission(Caller caller, AuthStore.Kind kind, String resource) {
         if (caller.admin()) {
-            return Uni.createFrom().item(Permission.MANAGE);
+            return Uni.createFrom().item(limited(caller, kind, resource, Permission.MANAGE));
         }
-        return store.permission(kind, caller.userId(), resource).map(p -> p.orElse(defaultPermission));
+        return store.permission(kind, caller.userId(), resource)
+                .map(p -> limited(caller, kind, resource, p.orElse(defaultPermission)));
     }
 
     /** Refuses unless the caller's permission on every named resource allows {@code level}. */
     public Uni<Void> check(Caller caller, Access.Resource resource, Access.Level level, List<String> values) {
-        if (caller.admin() || values.isEmpty()) {
+        if (caller.unlimited() || values.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return owners(resource, values).flatMap(owners -> {
-            AuthStore.Kind kind = resource == Access.Resource.REGISTERED_MODEL
-                    ? AuthStore.Kind.REGISTERED_MODEL
-                    : AuthStore.Kind.EXPERIMENT;
-            List<String> named =
-                    owners.stream().filter(o -> o != null).distinct().toList();
-            boolean unowned = owners.contains(null);
-            return store.permissions(kind, caller.userId(), named).map(own -> {
-                for (String o : named) {
-                    if (!own.getOrDefault(o, defaultPermission).allows(level)) {
-                        throw new ApiException(ErrorCode.PERMISSION_DENIED, "Permission denied");
-                    }
-                }
-                if (unowned && !defaultPermission.allows(level)) {
+        return effective(caller, resource, values).map(permissions -> {
+            for (Permission p : permissions) {
+                if (!p.allows(level)) {
                     throw new ApiException(ErrorCode.PERMISSION_DENIED, "Permission denied");
                 }
-                return null;
-            });
+            }
+            return null;
         });
     }
 
     /** The values the caller may read, in their order. */
     private Uni<List<String>> readable(Caller caller, Access.Resource resource, List<String> values) {
-        if (values.isEmpty()) {
+        if (values.isEmpty() || caller.unlimited()) {
             return Uni.createFrom().item(values);
         }
+        return effective(caller, resource, values).map(permissions -> {
+            List<String> kept = new ArrayList<>();
+            for (int i = 0; i < values.size(); i++) {
+                if (permissions.get(i).canRead()) {
+                    kept.add(values.get(i));
+                }
+            }
+            return kept;
+        });
+    }
+
+    /** The caller's permission on each value's experiment or model, in the values' order. */
+    private Uni<List<Permission>> effective(Caller caller, Access.Resource resource, List<String> values) {
+        AuthStore.Kind kind = resource == Access.Resource.REGISTERED_MODEL
+                ? AuthStore.Kind.REGISTERED_MODEL
+                : AuthStore.Kind.EXPERIMENT;
         return owners(resource, values).flatMap(owners -> {
-            AuthStore.Kind kind = resource == Access.Resource.REGISTERED_MODEL
-                    ? AuthStore.Kind.REGISTERED_MODEL
-                    : AuthStore.Kind.EXPERIMENT;
             List<String> named =
                     owners.stream().filter(o -> o != null).distinct().toList();
-            return store.permissions(kind, caller.userId(), named).map(own -> {
-                List<String> kept = new ArrayList<>();
-                for (int i = 0; i < values.size(); i++) {
-                    String owner = owners.get(i);
-                    Permission p = owner == null ? defaultPermission : own.getOrDefault(owner, defaultPermission);
-                    if (p.canRead()) {
-                        kept.add(values.get(i));
-                    }
+            Uni<Map<String, Permission>> own = caller.admin() || named.isEmpty()
+                    ? Uni.createFrom().item(Map.of())
+                    : store.permissions(kind, caller.userId(), named);
+            return own.map(mine -> {
+                List<Permission> permissions = new ArrayList<>(owners.size());
+                for (String owner : owners) {
+                    Permission base = caller.admin()
+                            ? Permission.MANAGE
+                            : owner == null ? defaultPermission : mine.getOrDefault(owner, defaultPermission);
+                    permissions.add(limited(caller, kind, owner, base));
                 }
-                return kept;
+                return permissions;
             });
         });
+    }
+
+    /**
+     * A permission within the caller's token: nothing outside the experiments or models it names, and
+     * no more than READ from a read-only one.
+     */
+    static Permission limited(Caller caller, AuthStore.Kind kind, String resource, Permission permission) {
+        Caller.TokenScope token = caller.token();
+        if (token == null) {
+            return permission;
+        }
+        java.util.Set<String> only = kind == AuthStore.Kind.EXPERIMENT ? token.experiments() : token.models();
+        if (only != null && (resource == null || !only.contains(resource))) {
+            return Permission.NO_PERMISSIONS;
+        }
+        if (token.readOnly()) {
+            return permission.canRead() ? Permission.READ : Permission.NO_PERMISSIONS;
+        }
+        return permission;
+    }
+
+    private static boolean readOnly(Caller caller) {
+        return caller.token() != null && caller.token().readOnly();
     }
 
     /**

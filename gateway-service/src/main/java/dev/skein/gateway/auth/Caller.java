@@ -1,16 +1,39 @@
 package dev.skein.gateway.auth;
 
+import java.util.Set;
+
 /**
  * Who is calling, as the gateway authenticated them.
  *
  * @param username the name that becomes the actor of events, the audit trail and runs' {@code user_id}
- * @param userId the user's row in {@code gateway.users}; 0 for callers that have none (auth off)
- * @param admin administrators pass every permission check
+ * @param userId the user's row in {@code gateway.users}; 0 for callers that have none (auth off, the
+ *     operator's admin token)
+ * @param admin administrators pass every permission check (not a token's own limits)
+ * @param token the limits of the access token the caller presented; null for a password or the admin token
  */
-public record Caller(String username, long userId, boolean admin) {
+public record Caller(String username, long userId, boolean admin, TokenScope token) {
+
+    /**
+     * What an access token allows on top of its user's permissions: reads only, and only these
+     * experiments or registered models (null: all of them).
+     */
+    public record TokenScope(long tokenId, boolean readOnly, Set<String> experiments, Set<String> models) {}
+
+    public Caller(String username, long userId, boolean admin) {
+        this(username, userId, admin, null);
+    }
 
     /** The one user of an installation running without authentication: everything is allowed. */
     public static Caller unauthenticated(String username) {
         return new Caller(username, 0, true);
+    }
+
+    /** An administrator whose credential carries no limits: nothing needs checking. */
+    public boolean unlimited() {
+        return admin && token == null;
+    }
+
+    public boolean viaToken() {
+        return token != null;
     }
 }

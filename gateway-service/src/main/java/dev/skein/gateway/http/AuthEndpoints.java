@@ -1,12 +1,14 @@
 package dev.skein.gateway.http;
 
 import dev.skein.common.error.ApiException;
+import dev.skein.gateway.auth.AuthConfig;
 import dev.skein.gateway.auth.AuthFailures;
 import dev.skein.gateway.auth.AuthStore;
 import dev.skein.gateway.auth.Authenticator;
 import dev.skein.gateway.auth.Authorizer;
 import dev.skein.gateway.auth.Caller;
 import dev.skein.gateway.auth.Permission;
+import dev.skein.gateway.auth.TokenStore;
 import dev.skein.proto.common.v1.ErrorCode;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpHeaders;
@@ -15,6 +17,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -38,45 +43,56 @@ final class AuthEndpoints {
     private final AuthStore store;
     private final Authenticator authenticator;
     private final Authorizer authorizer;
+    private final TokenStore tokens;
+    private final AuthConfig config;
     private final Map<String, Endpoint> endpoints;
 
-    AuthEndpoints(AuthStore store, Authenticator authenticator, Authorizer authorizer) {
+    AuthEndpoints(
+            AuthStore store, TokenStore tokens, Authenticator authenticator, Authorizer authorizer, AuthConfig config) {
         this.store = store;
+        this.tokens = tokens;
+        this.config = config;
         this.authenticator = authenticator;
         this.authorizer = authorizer;
         this.endpoints = Map.ofEntries(
-                Map.entry("users/create", new Endpoint("POST", this::createUser)),
-                Map.entry("users/get", new Endpoint("GET", this::getUser)),
-                Map.entry("users/update-password", new Endpoint("PATCH", this::updatePassword)),
-                Map.entry("users/update-admin", new Endpoint("PATCH", this::updateAdmin)),
-                Map.entry("users/delete", new Endpoint("DELETE", this::deleteUser)),
+                Map.entry("mlflow/users/create", new Endpoint("POST", this::createUser)),
+                Map.entry("mlflow/users/get", new Endpoint("GET", this::getUser)),
+                Map.entry("mlflow/users/update-password", new Endpoint("PATCH", this::updatePassword)),
+                Map.entry("mlflow/users/update-admin", new Endpoint("PATCH", this::updateAdmin)),
+                Map.entry("mlflow/users/delete", new Endpoint("DELETE", this::deleteUser)),
                 Map.entry(
-                        "experiments/permissions/create",
+                        "mlflow/experiments/permissions/create",
                         new Endpoint("POST", grants(AuthStore.Kind.EXPERIMENT, "create"))),
-                Map.entry("experiments/permissions/get", new Endpoint("GET", grants(AuthStore.Kind.EXPERIMENT, "get"))),
                 Map.entry(
-                        "experiments/permissions/update",
+                        "mlflow/experiments/permissions/get",
+                        new Endpoint("GET", grants(AuthStore.Kind.EXPERIMENT, "get"))),
+                Map.entry(
+                        "mlflow/experiments/permissions/update",
                         new Endpoint("PATCH", grants(AuthStore.Kind.EXPERIMENT, "update"))),
                 Map.entry(
-                        "experiments/permissions/delete",
+                        "mlflow/experiments/permissions/delete",
                         new Endpoint("DELETE", grants(AuthStore.Kind.EXPERIMENT, "delete"))),
                 Map.entry(
-                        "registered-models/permissions/create",
+                        "mlflow/registered-models/permissions/create",
                         new Endpoint("POST", grants(AuthStore.Kind.REGISTERED_MODEL, "create"))),
                 Map.entry(
-                        "registered-models/permissions/get",
+                        "mlflow/registered-models/permissions/get",
                         new Endpoint("GET", grants(AuthStore.Kind.REGISTERED_MODEL, "get"))),
                 Map.entry(
-                        "registered-models/permissions/update",
+                        "mlflow/registered-models/permissions/update",
                         new Endpoint("PATCH", grants(AuthStore.Kind.REGISTERED_MODEL, "update"))),
                 Map.entry(
-                        "registered-models/permissions/delete",
-                        new Endpoint("DELETE", grants(AuthStore.Kind.REGISTERED_MODEL, "delete"))));
+                        "mlflow/registered-models/permissions/delete",
+                        new Endpoint("DELETE", grants(AuthStore.Kind.REGISTERED_MODEL, "delete"))),
+                Map.entry("skein/tokens/create", new Endpoint("POST", this::createToken)),
+                Map.entry("skein/tokens/list", new Endpoint("GET", this::listTokens)),
+                Map.entry("skein/tokens/revoke", new Endpoint("POST", this::revokeToken)),
+                Map.entry("skein/service-accounts/create", new Endpoint("POST", this::createServiceAccount)));
     }
 
-    /** The endpoint's name ("users/create") if the path is one of these, else null. */
+    /** The endpoint's name ("mlflow/users/create") if the path is one of these, else null. */
     String endpointAt(String path) {
-        for (String prefix : List.of("/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/")) {
+        for (String prefix : List.of("/api/2.0/", "/ajax-api/2.0/")) {
             if (path.startsWith(prefix) && endpoints.containsKey(path.substring(prefix.length()))) {
                 return path.substring(prefix.length());
             }
@@ -100,7 +116,15 @@ final class AuthEndpoints {
         }
         Uni<JsonObject> answer;
         try {
-            answer = endpoints.get(endpoint).handler().handle(caller, params);
+            Endpoint called = endpoints.get(endpoint);
+            if (caller.viaToken() && !called.method().equals("GET")) {
+                // a leaked token must not mint more tokens, change passwords or hand out permissions
+                throw new ApiException(
+                        ErrorCode.PERMISSION_DENIED,
+                        "Users, permissions and tokens are managed by signing in with a password, not with an"
+                                + " access token");
+            }
+            answer = called.handler().handle(caller, params);
         } catch (ApiException e) {
             answer = Uni.createFrom().failure(e);
         }
@@ -197,6 +221,89 @@ final class AuthEndpoints {
         }
     }
 
+    // --- access tokens -------------------------------------------------------------------------
+
+    private Uni<JsonObject> createToken(Caller caller, Params p) {
+        String name = p.string("name");
+        if (name.length() > 256) {
+            throw ApiException.invalidParameter("Token name is longer than 256 characters.");
+        }
+        boolean readOnly = p.has("read_only") && p.bool("read_only");
+        List<String> experiments = p.strings("experiment_ids");
+        List<String> models = p.strings("registered_model_names");
+        long days = p.has("expires_in_days")
+                ? p.number("expires_in_days")
+                : config.tokenLifetime().toDays();
+        if (days < 1 || days > config.tokenMaxLifetime().toDays()) {
+            throw ApiException.invalidParameter("expires_in_days must be between 1 and "
+                    + config.tokenMaxLifetime().toDays() + ", got " + days);
+        }
+        Instant expires = Instant.now().plus(Duration.ofDays(days));
+        String holder = p.has("username") ? p.string("username") : caller.username();
+        if (!holder.equals(caller.username())) {
+            adminOnly(caller);
+        }
+        if (caller.userId() == 0 && holder.equals(caller.username())) {
+            throw ApiException.invalidParameter(
+                    "The admin token holds no tokens: name the user or service account with 'username'");
+        }
+        String secret = TokenStore.newSecret();
+        return store.user(holder)
+                .flatMap(user ->
+                        tokens.create(user.id(), user.username(), name, secret, readOnly, experiments, models, expires))
+                .map(token -> new JsonObject().put("token", tokenJson(token)).put("secret", secret));
+    }
+
+    private Uni<JsonObject> listTokens(Caller caller, Params p) {
+        String holder = p.has("username") ? p.string("username") : caller.username();
+        selfOrAdmin(caller, holder);
+        return store.user(holder).flatMap(user -> tokens.list(user.id())).map(list -> {
+            JsonArray array = new JsonArray();
+            list.forEach(t -> array.add(tokenJson(t)));
+            return new JsonObject().put("tokens", array);
+        });
+    }
+
+    private Uni<JsonObject> revokeToken(Caller caller, Params p) {
+        long id = p.number("token_id");
+        return tokens.holder(id).flatMap(holder -> {
+            if (!caller.admin() && holder != caller.userId()) {
+                // another user's token is as unknown to the caller as one that does not exist
+                return Uni.createFrom().failure(ApiException.notFound("Token with id=" + id + " not found"));
+            }
+            return tokens.revoke(id).map(v -> new JsonObject());
+        });
+    }
+
+    private Uni<JsonObject> createServiceAccount(Caller caller, Params p) {
+        adminOnly(caller);
+        String username = p.string("username");
+        validate(username, "");
+        return store.createServiceAccount(username).flatMap(this::userJson).map(user -> new JsonObject()
+                .put("user", user.put("service_account", true)));
+    }
+
+    private static JsonObject tokenJson(TokenStore.Token t) {
+        JsonObject json = new JsonObject()
+                .put("id", Long.toString(t.id()))
+                .put("name", t.name())
+                .put("username", t.username())
+                .put("prefix", t.prefix())
+                .put("read_only", t.readOnly())
+                .put("creation_time", t.created().toEpochMilli())
+                .put("expiry_time", t.expires().toEpochMilli());
+        if (t.experiments() != null) {
+            json.put("experiment_ids", new JsonArray(t.experiments()));
+        }
+        if (t.models() != null) {
+            json.put("registered_model_names", new JsonArray(t.models()));
+        }
+        if (t.lastUsed() != null) {
+            json.put("last_used_time", t.lastUsed().toEpochMilli());
+        }
+        return json;
+    }
+
     // --- permissions ---------------------------------------------------------------------------
 
     private Handler grants(AuthStore.Kind kind, String action) {
@@ -271,11 +378,52 @@ final class AuthEndpoints {
             if (v == null || v.toString().isEmpty()) {
                 throw ApiException.missing(name);
             }
+            if (v instanceof Number n && n.doubleValue() == n.longValue()) {
+                return Long.toString(n.longValue()); // an experiment id sent as a number
+            }
             if (!(v instanceof String s)) {
                 throw ApiException.invalidParameter(
                         "Invalid value " + v + " for parameter '" + name + "' supplied: it must be a string");
             }
             return s;
+        }
+
+        boolean has(String name) {
+            return fields.getValue(name) != null;
+        }
+
+        long number(String name) {
+            Object v = fields.getValue(name);
+            if (v == null) {
+                throw ApiException.missing(name);
+            }
+            if (v instanceof Number n && n.doubleValue() == n.longValue()) {
+                return n.longValue();
+            }
+            if (v instanceof String s && s.matches("-?\\d{1,18}")) {
+                return Long.parseLong(s);
+            }
+            throw ApiException.invalidParameter(
+                    "Invalid value " + v + " for parameter '" + name + "' supplied: it must be an integer");
+        }
+
+        /** A list of strings, or null when absent. */
+        List<String> strings(String name) {
+            Object v = fields.getValue(name);
+            if (v == null) {
+                return null;
+            }
+            if (v instanceof JsonArray array && array.size() <= 1000) {
+                List<String> values = new ArrayList<>();
+                for (Object item : array) {
+                    if (!(item instanceof String s) || s.isEmpty()) {
+                        throw ApiException.invalidParameter("'" + name + "' must hold non-empty strings");
+                    }
+                    values.add(s);
+                }
+                return values;
+            }
+            throw ApiException.invalidParameter("'" + name + "' must be a list of at most 1000 strings");
         }
 
         boolean bool(String name) {

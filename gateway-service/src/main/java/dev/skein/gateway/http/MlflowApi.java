@@ -11,6 +11,7 @@ import dev.skein.gateway.auth.Authorizer;
 import dev.skein.gateway.auth.Caller;
 import dev.skein.gateway.auth.Guard;
 import dev.skein.gateway.auth.SearchFilter;
+import dev.skein.gateway.auth.TokenStore;
 import dev.skein.gateway.client.Upstreams;
 import dev.skein.gateway.config.GatewayConfig;
 import dev.skein.gateway.graphql.MlflowGraphql;
@@ -87,14 +88,15 @@ public class MlflowApi {
         this.auth = auth;
         this.routes = RouteTable.of(upstreams.services(), config.maxBodySize().asLongValue());
         this.users = new AuthStore(pool);
-        this.authenticator = new Authenticator(auth, users, config.adminToken());
+        TokenStore tokens = new TokenStore(pool);
+        this.authenticator = new Authenticator(auth, users, tokens, config.adminToken());
         this.authorizer = new Authorizer(auth, users, upstreams, routes);
         this.guard = new Guard(
                 auth.enabled(),
                 authorizer,
                 new SearchFilter(users, authorizer.defaultPermission(), auth.maxSearchRefills()),
                 users);
-        this.authEndpoints = new AuthEndpoints(users, authenticator, authorizer);
+        this.authEndpoints = new AuthEndpoints(users, tokens, authenticator, authorizer, auth);
         // artifact-service's rapid-reset guard counts these (its README sizes the limit from them)
         Counter cancelled = Counter.builder("skein.gateway.artifact.calls.cancelled")
                 .description(
@@ -160,7 +162,7 @@ public class MlflowApi {
                     name);
         }
         LOG.infof(
-                "Authentication is on: Basic users%s; default permission %s",
+                "Authentication is on: Basic users and their access tokens%s; default permission %s",
                 config.adminToken().filter(t -> !t.isBlank()).isPresent() ? " and the operator's admin token" : "",
                 authorizer.defaultPermission());
     }
@@ -230,7 +232,7 @@ public class MlflowApi {
             authApi(ctx, caller, authEndpoint);
             return;
         }
-        RawAccess.Target raw = auth.enabled() && !caller.admin() ? RawAccess.of(request) : null;
+        RawAccess.Target raw = auth.enabled() && !caller.unlimited() ? RawAccess.of(request) : null;
         if (raw != null) {
             authorizer
                     .check(caller, raw.resource(), raw.level(), raw.values())
