@@ -3,6 +3,8 @@ package dev.skein.gateway.auth;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Authentication and authorization at the gateway (gateway-service/README.md, "Authentication"). */
@@ -72,4 +74,60 @@ public interface AuthConfig {
      */
     @WithDefault("20")
     int maxSearchRefills();
+
+    /**
+     * Identity providers whose JWTs are accepted as Bearer tokens (OIDC access or ID tokens, Kubernetes
+     * service-account tokens), by a name of the operator's choosing; a token is judged by the provider
+     * whose issuer it names.
+     */
+    Map<String, Oidc> oidc();
+
+    /** Groups named in a provider's groups claim, and what their members get. */
+    Map<String, Group> groups();
+
+    interface Oidc {
+        /** The {@code iss} the provider's tokens carry, exactly. */
+        String issuer();
+
+        /** Where its signing keys are published (JWKS); fetched again when a token names an unknown key. */
+        String jwksUrl();
+
+        /** The {@code aud} a token must carry to be meant for Skein. */
+        String audience();
+
+        /** The claim that names the user. */
+        @WithDefault("preferred_username")
+        String usernameClaim();
+
+        /** The claim that lists the user's groups (a list of strings, or one string). */
+        @WithDefault("groups")
+        String groupsClaim();
+
+        /** Put before the user name, to keep this provider's users apart from others (e.g. {@code k8s:}). */
+        Optional<String> usernamePrefix();
+
+        /** Signature algorithms accepted; never {@code none} nor an HMAC one. */
+        @WithDefault("RS256,RS384,RS512,PS256,PS384,PS512,ES256,ES384,ES512")
+        List<String> algorithms();
+
+        /** How long fetched keys are kept before they are fetched again. */
+        @WithDefault("PT1H")
+        Duration jwksCacheTtl();
+
+        /** Clock difference tolerated on {@code exp} and {@code nbf}. */
+        @WithDefault("PT30S")
+        Duration clockSkew();
+    }
+
+    interface Group {
+        /** Members are administrators. */
+        @WithDefault("false")
+        boolean admin();
+
+        /**
+         * What members may do with an experiment or model they have no permission of their own on, when
+         * more than the default permission (the most any of their groups gives).
+         */
+        Optional<String> defaultPermission();
+    }
 }

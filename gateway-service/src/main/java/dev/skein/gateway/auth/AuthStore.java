@@ -85,6 +85,17 @@ public final class AuthStore {
                 .transform(e -> ApiException.alreadyExists("User (username=" + username + ") already exists."));
     }
 
+    /**
+     * The user an identity provider vouched for, made at first sight (just in time) without a
+     * password, so permissions can be granted to them by name like to anyone else.
+     */
+    public Uni<User> externalUser(String username) {
+        return findUser(username)
+                .flatMap(found -> found.isPresent()
+                        ? Uni.createFrom().item(found.get())
+                        : createUserIfMissing(username, "!", false).flatMap(created -> user(username)));
+    }
+
     /** Creates the user unless one of that name exists (replicas starting together race harmlessly). */
     public Uni<Boolean> createUserIfMissing(String username, String passwordHash, boolean admin) {
         return pool.preparedQuery("INSERT INTO gateway.users (username, password_hash, is_admin) VALUES ($1, $2, $3)"

@@ -39,6 +39,7 @@ public final class Authenticator {
     private final AuthConfig config;
     private final AuthStore store;
     private final TokenStore tokens;
+    private final OidcVerifier oidc;
     private final byte[] adminToken;
     private final Cache<String, Boolean> verified;
     private final ExecutorService hashing;
@@ -50,6 +51,14 @@ public final class Authenticator {
         this.config = config;
         this.store = store;
         this.tokens = tokens;
+        this.oidc = new OidcVerifier(config.oidc());
+        config.groups().forEach((name, group) -> group.defaultPermission().ifPresent(p -> {
+            try {
+                Permission.parse(p);
+            } catch (ApiException e) {
+                throw new IllegalStateException("skein.auth.groups." + name + ".default-permission: " + e.getMessage());
+            }
+        }));
         this.adminToken = adminToken
                 .filter(t -> !t.isBlank())
                 .map(t -> t.getBytes(StandardCharsets.UTF_8))
@@ -98,6 +107,9 @@ public final class Authenticator {
                         .map(t -> Uni.createFrom().item(new Caller(t.username(), t.userId(), t.admin(), t.scope())))
                         .orElseGet(() -> refused("The access token is not valid: unknown, revoked or expired")));
             }
+            if (oidc.configured() && OidcVerifier.looksLikeJwt(value)) {
+                return oidc.verify(value).flatMap(this::federated);
+            }
             return refused("The bearer token is not valid");
         }
         return refused("Unsupported authorization scheme: use Basic or Bearer");
@@ -135,6 +147,31 @@ public final class Authenticator {
                 return Uni.createFrom().item(caller(found.get()));
             });
         });
+    }
+
+    /** A user an identity provider vouched for: admin and default permission from their groups. */
+    private Uni<Caller> federated(OidcVerifier.Identity identity) {
+        boolean groupAdmin = false;
+        Permission fallback = null;
+        for (String group : identity.groups()) {
+            AuthConfig.Group g = config.groups().get(group);
+            if (g == null) {
+                continue;
+            }
+            groupAdmin |= g.admin();
+            if (g.defaultPermission().isPresent()) {
+                Permission p = Permission.parse(g.defaultPermission().get());
+                fallback = fallback == null || p.includes(fallback) ? p : fallback;
+            }
+        }
+        boolean admin = groupAdmin;
+        Permission groupDefault = fallback;
+        return store.externalUser(identity.username())
+                .map(user -> new Caller(user.username(), user.id(), admin || user.admin(), null, groupDefault));
+    }
+
+    public boolean federates() {
+        return oidc.configured();
     }
 
     private static Caller caller(AuthStore.User user) {
@@ -203,5 +240,6 @@ public final class Authenticator {
 
     public void close() {
         hashing.shutdownNow();
+        oidc.close();
     }
 }

@@ -74,6 +74,13 @@ public final class Authorizer {
         return defaultPermission;
     }
 
+    /** What the caller may do where they have no permission of their own: their groups' or the default. */
+    public Permission fallback(Caller caller) {
+        return caller.fallback() != null && caller.fallback().includes(defaultPermission)
+                ? caller.fallback()
+                : defaultPermission;
+    }
+
     /**
      * Checks a routed call before it is sent. The request comes back as it should be sent: a search
      * across experiments keeps only those the caller may read (empty: answer an empty result), and a
@@ -157,7 +164,7 @@ public final class Authorizer {
             return Uni.createFrom().item(limited(caller, kind, resource, Permission.MANAGE));
         }
         return store.permission(kind, caller.userId(), resource)
-                .map(p -> limited(caller, kind, resource, p.orElse(defaultPermission)));
+                .map(p -> limited(caller, kind, resource, p.orElse(fallback(caller))));
     }
 
     /** Refuses unless the caller's permission on every named resource allows {@code level}. */
@@ -207,7 +214,7 @@ public final class Authorizer {
                 for (String owner : owners) {
                     Permission base = caller.admin()
                             ? Permission.MANAGE
-                            : owner == null ? defaultPermission : mine.getOrDefault(owner, defaultPermission);
+                            : owner == null ? fallback(caller) : mine.getOrDefault(owner, fallback(caller));
                     permissions.add(limited(caller, kind, owner, base));
                 }
                 return permissions;

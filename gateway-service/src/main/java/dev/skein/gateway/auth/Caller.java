@@ -10,8 +10,10 @@ import java.util.Set;
  *     operator's admin token)
  * @param admin administrators pass every permission check (not a token's own limits)
  * @param token the limits of the access token the caller presented; null for a password or the admin token
+ * @param fallback what the caller may do where they have no permission of their own, when their groups
+ *     give more than the default permission; null for the default
  */
-public record Caller(String username, long userId, boolean admin, TokenScope token) {
+public record Caller(String username, long userId, boolean admin, TokenScope token, Permission fallback) {
 
     /**
      * What an access token allows on top of its user's permissions: reads only, and only these
@@ -20,7 +22,11 @@ public record Caller(String username, long userId, boolean admin, TokenScope tok
     public record TokenScope(long tokenId, boolean readOnly, Set<String> experiments, Set<String> models) {}
 
     public Caller(String username, long userId, boolean admin) {
-        this(username, userId, admin, null);
+        this(username, userId, admin, null, null);
+    }
+
+    public Caller(String username, long userId, boolean admin, TokenScope token) {
+        this(username, userId, admin, token, null);
     }
 
     /** The one user of an installation running without authentication: everything is allowed. */

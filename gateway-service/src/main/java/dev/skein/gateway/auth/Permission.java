@@ -27,6 +27,14 @@ public enum Permission {
         this.canManage = canManage;
     }
 
+    /** Whether this permission lets its holder do at least everything {@code other} does. */
+    public boolean includes(Permission other) {
+        return (canRead || !other.canRead)
+                && (canUpdate || !other.canUpdate)
+                && (canDelete || !other.canDelete)
+                && (canManage || !other.canManage);
+    }
+
     public boolean canRead() {
         return canRead;
     }

@@ -33,12 +33,12 @@ public final class SearchFilter {
             new Spec("model_versions", "name", AuthStore.Kind.REGISTERED_MODEL));
 
     private final AuthStore store;
-    private final Permission defaultPermission;
+    private final Authorizer authorizer;
     private final int maxRefills;
 
-    public SearchFilter(AuthStore store, Permission defaultPermission, int maxRefills) {
+    public SearchFilter(AuthStore store, Authorizer authorizer, int maxRefills) {
         this.store = store;
-        this.defaultPermission = defaultPermission;
+        this.authorizer = authorizer;
         this.maxRefills = maxRefills;
     }
 
@@ -86,7 +86,7 @@ public final class SearchFilter {
         for (int i = 0; i < page.getRepeatedFieldCount(items); i++) {
             Message item = (Message) page.getRepeatedField(items, i);
             String id = (String) item.getField(item.getDescriptorForType().findFieldByName(spec.id()));
-            Permission base = caller.admin() ? Permission.MANAGE : own.getOrDefault(id, defaultPermission);
+            Permission base = caller.admin() ? Permission.MANAGE : own.getOrDefault(id, authorizer.fallback(caller));
             if (Authorizer.limited(caller, spec.kind(), id, base).canRead()) {
                 kept.add(item);
             }

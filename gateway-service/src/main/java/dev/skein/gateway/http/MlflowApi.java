@@ -92,10 +92,7 @@ public class MlflowApi {
         this.authenticator = new Authenticator(auth, users, tokens, config.adminToken());
         this.authorizer = new Authorizer(auth, users, upstreams, routes);
         this.guard = new Guard(
-                auth.enabled(),
-                authorizer,
-                new SearchFilter(users, authorizer.defaultPermission(), auth.maxSearchRefills()),
-                users);
+                auth.enabled(), authorizer, new SearchFilter(users, authorizer, auth.maxSearchRefills()), users);
         this.authEndpoints = new AuthEndpoints(users, tokens, authenticator, authorizer, auth);
         // artifact-service's rapid-reset guard counts these (its README sizes the limit from them)
         Counter cancelled = Counter.builder("skein.gateway.artifact.calls.cancelled")
@@ -162,8 +159,9 @@ public class MlflowApi {
                     name);
         }
         LOG.infof(
-                "Authentication is on: Basic users and their access tokens%s; default permission %s",
-                config.adminToken().filter(t -> !t.isBlank()).isPresent() ? " and the operator's admin token" : "",
+                "Authentication is on: Basic users and their access tokens%s%s; default permission %s",
+                auth.oidc().isEmpty() ? "" : ", JWTs of " + auth.oidc().keySet(),
+                config.adminToken().filter(t -> !t.isBlank()).isPresent() ? ", the operator's admin token" : "",
                 authorizer.defaultPermission());
     }
 

@@ -1,0 +1,169 @@
+package dev.skein.gateway.auth;
+
+import dev.skein.common.error.ApiException;
+import dev.skein.common.vertx.CallerContext;
+import dev.skein.proto.common.v1.ErrorCode;
+import io.smallrye.mutiny.Uni;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
+import org.jose4j.jwa.AlgorithmConstraints;
+import org.jose4j.jwk.HttpsJwks;
+import org.jose4j.jwt.JwtClaims;
+import org.jose4j.jwt.MalformedClaimException;
+import org.jose4j.jwt.consumer.InvalidJwtException;
+import org.jose4j.jwt.consumer.JwtConsumer;
+import org.jose4j.jwt.consumer.JwtConsumerBuilder;
+import org.jose4j.keys.resolvers.HttpsJwksVerificationKeyResolver;
+
+/**
+ * JWTs from the organisation's identity providers (OIDC access or ID tokens, Kubernetes
+ * service-account tokens): a token is judged by the provider whose issuer it names — signature by a
+ * key of that provider's JWKS (fetched again when a token names a key not seen yet, so keys rotate
+ * without a restart), an allowed asymmetric algorithm only ({@code none} and HMAC never), issuer,
+ * audience, expiry and not-before. jose4j does the verifying; key fetches block, so verification runs
+ * on a small pool of its own with a bounded queue.
+ */
+public final class OidcVerifier {
+
+    private static final Logger LOG = Logger.getLogger(OidcVerifier.class);
+
+    /** Who a verified token names, and their groups. */
+    public record Identity(String username, List<String> groups) {}
+
+    private record Provider(String name, AuthConfig.Oidc config, JwtConsumer consumer) {}
+
+    /** Reads the issuer of a token before it is trusted, only to choose who verifies it. */
+    private static final JwtConsumer PEEK = new JwtConsumerBuilder()
+            .setSkipAllValidators()
+            .setDisableRequireSignature()
+            .setSkipSignatureVerification()
+            .build();
+
+    private final Map<String, Provider> byIssuer = new HashMap<>();
+    private final ExecutorService verifying;
+
+    public OidcVerifier(Map<String, AuthConfig.Oidc> providers) {
+        providers.forEach((name, config) -> {
+            HttpsJwks jwks = new HttpsJwks(config.jwksUrl());
+            jwks.setDefaultCacheDuration(config.jwksCacheTtl().toSeconds());
+            JwtConsumer consumer = new JwtConsumerBuilder()
+                    .setRequireExpirationTime()
+                    .setAllowedClockSkewInSeconds((int) config.clockSkew().toSeconds())
+                    .setExpectedIssuer(config.issuer())
+                    .setExpectedAudience(config.audience())
+                    .setVerificationKeyResolver(new HttpsJwksVerificationKeyResolver(jwks))
+                    .setJwsAlgorithmConstraints(new AlgorithmConstraints(
+                            AlgorithmConstraints.ConstraintType.PERMIT,
+                            config.algorithms().stream()
+                                    .filter(a -> !a.equalsIgnoreCase("none")
+                                            && !a.toUpperCase().startsWith("HS"))
+                                    .toArray(String[]::new)))
+                    .build();
+            if (byIssuer.put(config.issuer(), new Provider(name, config, consumer)) != null) {
+                throw new IllegalStateException(
+                        "Two identity providers (skein.auth.oidc.*) name issuer " + config.issuer());
+            }
+        });
+        AtomicInteger n = new AtomicInteger();
+        this.verifying = new ThreadPoolExecutor(2, 2, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(256), r -> {
+            Thread t = new Thread(r, "skein-jwt-verify-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public boolean configured() {
+        return !byIssuer.isEmpty();
+    }
+
+    /** Whether a Bearer value is shaped like a JWT (three dot-separated parts). */
+    public static boolean looksLikeJwt(String value) {
+        int first = value.indexOf('.');
+        return first > 0
+                && value.indexOf('.', first + 1) > first + 1
+                && value.chars().filter(c -> c == '.').count() == 2;
+    }
+
+    /** The identity a token names, or a refusal (UNAUTHENTICATED) saying why in general terms. */
+    public Uni<Identity> verify(String jwt) {
+        var back = CallerContext.capture();
+        return Uni.createFrom()
+                .<Identity>emitter(emitter -> {
+                    try {
+                        verifying.execute(() -> {
+                            try {
+                                emitter.complete(verifyNow(jwt));
+                            } catch (RuntimeException e) {
+                                emitter.fail(e);
+                            }
+                        });
+                    } catch (RejectedExecutionException e) {
+                        emitter.fail(new ApiException(
+                                ErrorCode.TEMPORARILY_UNAVAILABLE,
+                                "Too many tokens are being verified at once; try again in a moment"));
+                    }
+                })
+                .emitOn(back);
+    }
+
+    private Identity verifyNow(String jwt) {
+        String issuer;
+        try {
+            issuer = PEEK.processToClaims(jwt).getIssuer();
+        } catch (InvalidJwtException | MalformedClaimException e) {
+            throw refused("The bearer token is not a valid JWT");
+        }
+        Provider provider = issuer == null ? null : byIssuer.get(issuer);
+        if (provider == null) {
+            throw refused("The bearer token's issuer is not a trusted identity provider");
+        }
+        JwtClaims claims;
+        try {
+            claims = provider.consumer().processToClaims(jwt);
+        } catch (InvalidJwtException e) {
+            LOG.debugf("A token of %s was refused: %s", provider.name(), e.getMessage());
+            if (e.hasExpired()) {
+                throw refused("The bearer token has expired");
+            }
+            throw refused("The bearer token is not valid for this server (signature, audience or validity)");
+        }
+        Object name = claims.getClaimValue(provider.config().usernameClaim());
+        if (!(name instanceof String username) || username.isBlank() || username.length() > 256) {
+            throw refused(
+                    "The bearer token names no user (claim " + provider.config().usernameClaim() + ")");
+        }
+        return new Identity(provider.config().usernamePrefix().orElse("") + username, groups(claims, provider));
+    }
+
+    private static List<String> groups(JwtClaims claims, Provider provider) {
+        Object value = claims.getClaimValue(provider.config().groupsClaim());
+        List<String> groups = new ArrayList<>();
+        if (value instanceof String one) {
+            groups.add(one);
+        } else if (value instanceof List<?> many) {
+            for (Object g : many) {
+                if (g instanceof String s) {
+                    groups.add(s);
+                }
+            }
+        }
+        return groups;
+    }
+
+    private static ApiException refused(String message) {
+        return new ApiException(ErrorCode.UNAUTHENTICATED, message);
+    }
+
+    public void close() {
+        verifying.shutdownNow();
+    }
+}
