@@ -75,6 +75,19 @@ public interface AuthConfig {
     @WithDefault("20")
     int maxSearchRefills();
 
+    /** Requests each user may make on the public API, per gateway replica (with authentication on). */
+    RateLimit rateLimit();
+
+    interface RateLimit {
+        /** Requests a minute, refilled continuously; 0 turns the limit off. */
+        @WithDefault("6000")
+        long perMinute();
+
+        /** Requests a user may make at once above the steady rate. */
+        @WithDefault("500")
+        long burst();
+    }
+
     /**
      * Identity providers whose JWTs are accepted as Bearer tokens (OIDC access or ID tokens, Kubernetes
      * service-account tokens), by a name of the operator's choosing; a token is judged by the provider

@@ -12,6 +12,7 @@ import dev.skein.gateway.auth.Caller;
 import dev.skein.gateway.auth.Guard;
 import dev.skein.gateway.auth.SearchFilter;
 import dev.skein.gateway.auth.TokenStore;
+import dev.skein.gateway.auth.UserLimits;
 import dev.skein.gateway.client.Upstreams;
 import dev.skein.gateway.config.GatewayConfig;
 import dev.skein.gateway.graphql.MlflowGraphql;
@@ -81,6 +82,7 @@ public class MlflowApi {
     private final Authorizer authorizer;
     private final Guard guard;
     private final AuthEndpoints authEndpoints;
+    private final UserLimits limits;
 
     public MlflowApi(Upstreams upstreams, GatewayConfig config, AuthConfig auth, Pool pool, MeterRegistry registry) {
         this.upstreams = upstreams;
@@ -93,6 +95,7 @@ public class MlflowApi {
         this.authorizer = new Authorizer(auth, users, upstreams, routes);
         this.guard = new Guard(
                 auth.enabled(), authorizer, new SearchFilter(users, authorizer, auth.maxSearchRefills()), users);
+        this.limits = new UserLimits(auth.rateLimit());
         this.authEndpoints = new AuthEndpoints(users, tokens, authenticator, authorizer, auth);
         // artifact-service's rapid-reset guard counts these (its README sizes the limit from them)
         Counter cancelled = Counter.builder("skein.gateway.artifact.calls.cancelled")
@@ -205,6 +208,19 @@ public class MlflowApi {
                 .with(
                         caller -> {
                             ctx.put(CALLER, caller);
+                            long wait = caller.userId() == 0 ? 0 : limits.acquire(caller.username());
+                            if (wait > 0) {
+                                bodies.discard(ctx, () -> {
+                                    ctx.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(wait));
+                                    Errors.error(
+                                            ctx,
+                                            429,
+                                            ErrorCode.REQUEST_LIMIT_EXCEEDED,
+                                            "Too many requests from " + caller.username() + "; retry in " + wait
+                                                    + " s");
+                                });
+                                return;
+                            }
                             serve(ctx, caller);
                         },
                         failure -> refuse(ctx, failure));
