@@ -64,6 +64,10 @@ public interface AuthConfig {
     @WithDefault("P365D")
     Duration tokenMaxLifetime();
 
+    /** How long a web UI sign-in lasts. */
+    @WithDefault("PT12H")
+    Duration sessionTtl();
+
     /** Runs, traces and logged models whose experiment the gateway remembers (they never move). */
     @WithDefault("100000")
     int experimentCacheSize();

@@ -39,6 +39,7 @@ public final class Authenticator {
     private final AuthConfig config;
     private final AuthStore store;
     private final TokenStore tokens;
+    private final SessionStore sessions;
     private final OidcVerifier oidc;
     private final byte[] adminToken;
     private final Cache<String, Boolean> verified;
@@ -47,10 +48,12 @@ public final class Authenticator {
     /** Checked against when no user of the name exists, so a missing user costs what a wrong password does. */
     private final String decoy;
 
-    public Authenticator(AuthConfig config, AuthStore store, TokenStore tokens, Optional<String> adminToken) {
+    public Authenticator(
+            AuthConfig config, AuthStore store, TokenStore tokens, SessionStore sessions, Optional<String> adminToken) {
         this.config = config;
         this.store = store;
         this.tokens = tokens;
+        this.sessions = sessions;
         this.oidc = new OidcVerifier(config.oidc());
         config.groups().forEach((name, group) -> group.defaultPermission().ifPresent(p -> {
             try {
@@ -83,10 +86,18 @@ public final class Authenticator {
         this.decoy = new PasswordHasher(config.passwordIterations()).hash("decoy-" + System.nanoTime());
     }
 
-    /** The caller of a request with this {@code Authorization} header (null when absent). */
-    public Uni<Caller> authenticate(String authorization) {
+    /**
+     * The caller of a request with this {@code Authorization} header and session cookie (either null
+     * when absent); the header wins.
+     */
+    public Uni<Caller> authenticate(String authorization, String session) {
         if (!config.enabled()) {
             return Uni.createFrom().item(Caller.unauthenticated(Actors.UNKNOWN));
+        }
+        if ((authorization == null || authorization.isBlank()) && session != null && !session.isEmpty()) {
+            return sessions.find(session)
+                    .flatMap(found -> found.map(c -> Uni.createFrom().item(c))
+                            .orElseGet(() -> refused("Your session has ended: sign in again")));
         }
         if (authorization == null || authorization.isBlank()) {
             return refused("You are not authenticated: send a user name and password (HTTP Basic, as MLflow's"
@@ -131,8 +142,11 @@ public final class Authenticator {
         if (colon <= 0) {
             return refused("Malformed Basic credentials: expected user name and password");
         }
-        String username = decoded.substring(0, colon);
-        String password = decoded.substring(colon + 1);
+        return password(decoded.substring(0, colon), decoded.substring(colon + 1));
+    }
+
+    /** The user with this name and password (Basic, or signing in to the web UI). */
+    public Uni<Caller> password(String username, String password) {
         return store.findUser(username).flatMap(found -> {
             String stored = found.map(AuthStore.User::passwordHash).orElse(decoy);
             String key = found.isPresent() ? cacheKey(found.get().id(), stored, password) : null;

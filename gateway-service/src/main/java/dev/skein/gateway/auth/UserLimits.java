@@ -27,6 +27,21 @@ public final class UserLimits {
                 .build();
     }
 
+    /** A limit of {@code perMinute} with a burst of {@code burst}. */
+    public static AuthConfig.RateLimit of(long perMinute, long burst) {
+        return new AuthConfig.RateLimit() {
+            @Override
+            public long perMinute() {
+                return perMinute;
+            }
+
+            @Override
+            public long burst() {
+                return burst;
+            }
+        };
+    }
+
     /**
      * 0 if the user may make this request now, else the seconds (at least 1) after which they may
      * try again.

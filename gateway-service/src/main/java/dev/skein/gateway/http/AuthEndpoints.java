@@ -9,6 +9,7 @@ import dev.skein.gateway.auth.Authorizer;
 import dev.skein.gateway.auth.Caller;
 import dev.skein.gateway.auth.Permission;
 import dev.skein.gateway.auth.TokenStore;
+import dev.skein.gateway.auth.UserLimits;
 import dev.skein.proto.common.v1.ErrorCode;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpHeaders;
@@ -32,6 +33,14 @@ import java.util.function.Function;
  * their own password; managing a resource's permissions needs MANAGE on it.
  */
 final class AuthEndpoints {
+
+    /** Signing in to the web UI (the one endpoint served without credentials). */
+    static final String SIGN_IN = "skein/session/sign-in";
+
+    static final String SIGN_OUT = "skein/session/sign-out";
+
+    /** Who the caller is, and whether the gateway authenticates at all (what the web UI asks first). */
+    static final String WHO_AM_I = "skein/session";
 
     private record Endpoint(String method, Handler handler) {}
 
@@ -84,6 +93,10 @@ final class AuthEndpoints {
                 Map.entry(
                         "mlflow/registered-models/permissions/delete",
                         new Endpoint("DELETE", grants(AuthStore.Kind.REGISTERED_MODEL, "delete"))),
+                Map.entry(WHO_AM_I, new Endpoint("GET", (caller, p) -> Uni.createFrom()
+                        .item(whoAmI(caller, true)))),
+                Map.entry(SIGN_IN, new Endpoint("POST", AuthEndpoints::servedElsewhere)),
+                Map.entry(SIGN_OUT, new Endpoint("POST", AuthEndpoints::servedElsewhere)),
                 Map.entry("skein/tokens/create", new Endpoint("POST", this::createToken)),
                 Map.entry("skein/tokens/list", new Endpoint("GET", this::listTokens)),
                 Map.entry("skein/tokens/revoke", new Endpoint("POST", this::revokeToken)),
@@ -138,6 +151,35 @@ final class AuthEndpoints {
                             }
                         },
                         failure -> Errors.fail(ctx, endpoint, AuthFailures.translate(failure)));
+    }
+
+    // --- sessions ------------------------------------------------------------------------------
+
+    private static Uni<JsonObject> servedElsewhere(Caller caller, Params p) {
+        throw new IllegalStateException("served by MlflowApi");
+    }
+
+    /** The caller a sign-in names, at most a few tries a minute per user name. */
+    Uni<Caller> signIn(byte[] body, UserLimits tries) {
+        try {
+            Params p = Params.of(body);
+            String username = p.string("username");
+            String password = p.string("password");
+            if (tries.acquire(username) > 0) {
+                throw new ApiException(
+                        ErrorCode.REQUEST_LIMIT_EXCEEDED,
+                        "Too many sign-in attempts for " + username + "; wait a minute");
+            }
+            return authenticator.password(username, password);
+        } catch (ApiException e) {
+            return Uni.createFrom().failure(e);
+        }
+    }
+
+    static JsonObject whoAmI(Caller caller, boolean authentication) {
+        return new JsonObject()
+                .put("user", new JsonObject().put("username", caller.username()).put("is_admin", caller.admin()))
+                .put("authentication", authentication);
     }
 
     // --- users ---------------------------------------------------------------------------------

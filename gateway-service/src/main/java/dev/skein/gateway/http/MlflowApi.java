@@ -11,6 +11,7 @@ import dev.skein.gateway.auth.Authorizer;
 import dev.skein.gateway.auth.Caller;
 import dev.skein.gateway.auth.Guard;
 import dev.skein.gateway.auth.SearchFilter;
+import dev.skein.gateway.auth.SessionStore;
 import dev.skein.gateway.auth.TokenStore;
 import dev.skein.gateway.auth.UserLimits;
 import dev.skein.gateway.client.Upstreams;
@@ -31,6 +32,8 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.CookieSameSite;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -63,6 +66,11 @@ public class MlflowApi {
     private static final String JSON = "application/json";
     private static final String ADMIN_PATH = "/api/2.0/skein/admin/";
     private static final String CALLER = "skein.caller";
+    /** The header the web UI sends with every call: cookie-authenticated changes need it (CSRF). */
+    static final String UI_HEADER = "X-Skein-Requested-With";
+
+    private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
+    private static final String SIGN_IN = "/" + AuthEndpoints.SIGN_IN;
     /** MLflow's auth API takes a few short fields. */
     private static final long AUTH_BODY_LIMIT = 64 * 1024;
 
@@ -83,6 +91,8 @@ public class MlflowApi {
     private final Guard guard;
     private final AuthEndpoints authEndpoints;
     private final UserLimits limits;
+    private final UserLimits signIns;
+    private final SessionStore sessions;
 
     public MlflowApi(Upstreams upstreams, GatewayConfig config, AuthConfig auth, Pool pool, MeterRegistry registry) {
         this.upstreams = upstreams;
@@ -91,7 +101,9 @@ public class MlflowApi {
         this.routes = RouteTable.of(upstreams.services(), config.maxBodySize().asLongValue());
         this.users = new AuthStore(pool);
         TokenStore tokens = new TokenStore(pool);
-        this.authenticator = new Authenticator(auth, users, tokens, config.adminToken());
+        this.sessions = new SessionStore(pool);
+        this.authenticator = new Authenticator(auth, users, tokens, sessions, config.adminToken());
+        this.signIns = new UserLimits(UserLimits.of(10, 10));
         this.authorizer = new Authorizer(auth, users, upstreams, routes);
         this.guard = new Guard(
                 auth.enabled(), authorizer, new SearchFilter(users, authorizer, auth.maxSearchRefills()), users);
@@ -140,7 +152,7 @@ public class MlflowApi {
      * Says how callers are authenticated, and creates the first administrator from configuration when
      * no user of that name exists yet.
      */
-    void start(@Observes StartupEvent event) {
+    void start(@Observes StartupEvent event, io.vertx.core.Vertx vertx) {
         if (!auth.enabled()) {
             LOG.warn("Authentication is OFF (skein.auth.enabled=false): anyone who reaches this gateway acts as one"
                     + " user who may read and change everything");
@@ -161,6 +173,10 @@ public class MlflowApi {
                     created ? "Created the administrator %s from configuration" : "The administrator %s exists already",
                     name);
         }
+        // ended sessions are forgotten a day later, by whichever replica gets there first
+        vertx.setPeriodic(3_600_000L, id -> sessions.forgetEnded()
+                .subscribe()
+                .with(n -> LOG.debugf("Forgot %d ended sessions", n), f -> LOG.debugf("Sessions not tidied: %s", f)));
         LOG.infof(
                 "Authentication is on: Basic users and their access tokens%s%s; default permission %s",
                 auth.oidc().isEmpty() ? "" : ", JWTs of " + auth.oidc().keySet(),
@@ -201,13 +217,34 @@ public class MlflowApi {
         if (request.method() == HttpMethod.OPTIONS && options(ctx)) {
             return;
         }
+        if (auth.enabled() && request.path().endsWith(SIGN_IN) && authEndpoints.endpointAt(request.path()) != null) {
+            signIn(ctx);
+            return;
+        }
+        String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
+        Cookie cookie = request.getCookie(SessionStore.COOKIE);
+        boolean bySession = (authorization == null || authorization.isBlank()) && cookie != null;
         // the request stays paused (its body unread) until its caller is known
         authenticator
-                .authenticate(request.getHeader(HttpHeaders.AUTHORIZATION))
+                .authenticate(authorization, cookie == null ? null : cookie.getValue())
                 .subscribe()
                 .with(
                         caller -> {
                             ctx.put(CALLER, caller);
+                            if (bySession
+                                    && auth.enabled()
+                                    && !SAFE_METHODS.contains(request.method().name())
+                                    && request.getHeader(UI_HEADER) == null) {
+                                // a browser's cookie rides along on requests other sites make it send
+                                bodies.discard(
+                                        ctx,
+                                        () -> Errors.error(
+                                                ctx,
+                                                403,
+                                                ErrorCode.PERMISSION_DENIED,
+                                                "A change made with a session cookie needs the header " + UI_HEADER));
+                                return;
+                            }
                             long wait = caller.userId() == 0 ? 0 : limits.acquire(caller.username());
                             if (wait > 0) {
                                 bodies.discard(ctx, () -> {
@@ -230,7 +267,10 @@ public class MlflowApi {
     private void refuse(RoutingContext ctx, Throwable failure) {
         Throwable why = AuthFailures.translate(failure);
         bodies.discard(ctx, () -> {
-            if (why instanceof ApiException api && api.code() == ErrorCode.UNAUTHENTICATED) {
+            if (why instanceof ApiException api
+                    && api.code() == ErrorCode.UNAUTHENTICATED
+                    && ctx.request().getHeader(UI_HEADER) == null) {
+                // the web UI signs in with its own form, not the browser's Basic dialog
                 ctx.response().putHeader("WWW-Authenticate", Authenticator.CHALLENGE);
             } else if (why instanceof ApiException api && api.code() == ErrorCode.TEMPORARILY_UNAVAILABLE) {
                 ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
@@ -587,6 +627,12 @@ public class MlflowApi {
 
     /** MLflow's auth API: GET fields from the query string, the others from a JSON body. */
     private void authApi(RoutingContext ctx, Caller caller, String endpoint) {
+        if (!auth.enabled() && endpoint.equals(AuthEndpoints.WHO_AM_I)) {
+            answerUnread(ctx, () -> ctx.response()
+                    .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
+                    .end(AuthEndpoints.whoAmI(caller, false).encode()));
+            return;
+        }
         if (!auth.enabled()) {
             answerUnread(
                     ctx,
@@ -608,10 +654,73 @@ public class MlflowApi {
             authEndpoints.answer(ctx, caller, endpoint, null);
             return;
         }
+        if (endpoint.equals(AuthEndpoints.SIGN_OUT)) {
+            Cookie cookie = ctx.request().getCookie(SessionStore.COOKIE);
+            answerUnread(ctx, () -> (cookie == null ? Uni.createFrom().voidItem() : sessions.close(cookie.getValue()))
+                    .subscribe()
+                    .with(
+                            v -> {
+                                ctx.response().addCookie(sessionCookie(ctx, "", 0));
+                                ctx.response()
+                                        .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
+                                        .end("{}");
+                            },
+                            failure -> Errors.fail(ctx, endpoint, AuthFailures.translate(failure))));
+            return;
+        }
         if (refusedAsNotJson(ctx)) {
             return;
         }
         bodies.read(ctx, AUTH_BODY_LIMIT, body -> authEndpoints.answer(ctx, caller, endpoint, body));
+    }
+
+    /**
+     * Signing in to the web UI: a user name and password checked as Basic is, at most a few tries a
+     * minute per user name, then a session in an HttpOnly, SameSite=Strict cookie.
+     */
+    private void signIn(RoutingContext ctx) {
+        if (!ctx.request().method().name().equals("POST")) {
+            answerUnread(ctx, () -> notAllowed(ctx, ctx.request().path(), Set.of("POST")));
+            return;
+        }
+        if (refusedAsNotJson(ctx)) {
+            return;
+        }
+        bodies.read(ctx, AUTH_BODY_LIMIT, body -> authEndpoints
+                .signIn(body, signIns)
+                .flatMap(caller -> sessions.open(caller, auth.sessionTtl()).map(secret -> Map.entry(caller, secret)))
+                .subscribe()
+                .with(
+                        signedIn -> {
+                            ctx.response()
+                                    .addCookie(sessionCookie(
+                                            ctx,
+                                            signedIn.getValue(),
+                                            auth.sessionTtl().toSeconds()));
+                            ctx.response()
+                                    .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
+                                    .end(AuthEndpoints.whoAmI(signedIn.getKey(), true)
+                                            .encode());
+                        },
+                        failure -> {
+                            Throwable why = AuthFailures.translate(failure);
+                            if (why instanceof ApiException api && api.code() == ErrorCode.REQUEST_LIMIT_EXCEEDED) {
+                                ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "60");
+                            }
+                            Errors.fail(ctx, "sign-in", why);
+                        }));
+    }
+
+    /** The session cookie: HttpOnly, SameSite=Strict, Secure when the browser came over HTTPS. */
+    private static Cookie sessionCookie(RoutingContext ctx, String value, long maxAgeSeconds) {
+        String proto = ctx.request().getHeader("X-Forwarded-Proto");
+        boolean https = ctx.request().isSSL() || (proto != null && proto.equalsIgnoreCase("https"));
+        return Cookie.cookie(SessionStore.COOKIE, value)
+                .setPath("/")
+                .setHttpOnly(true)
+                .setSameSite(CookieSameSite.STRICT)
+                .setSecure(https)
+                .setMaxAge(maxAgeSeconds);
     }
 
     /**
