@@ -158,6 +158,34 @@ public final class AuthStore {
                 });
     }
 
+    /** A user as listed: what kind of account, never the hash. */
+    public record Listed(long id, String username, boolean admin, boolean serviceAccount) {}
+
+    /** Users by name, a page at a time after {@code after} (exclusive), at most {@code limit}. */
+    public Uni<List<Listed>> users(String after, int limit) {
+        return pool.preparedQuery("SELECT id, username, is_admin, service_account FROM gateway.users"
+                        + " WHERE username > $1 ORDER BY username LIMIT $2")
+                .execute(Tuple.of(after, limit))
+                .map(rows -> {
+                    List<Listed> users = new ArrayList<>();
+                    rows.forEach(row -> users.add(
+                            new Listed(row.getLong(0), row.getString(1), row.getBoolean(2), row.getBoolean(3))));
+                    return users;
+                });
+    }
+
+    /** Who holds a permission on one resource, by user name. */
+    public Uni<List<Map.Entry<String, Permission>>> holders(Kind kind, String resource) {
+        return pool.preparedQuery("SELECT u.username, g.permission FROM " + kind.table + " g JOIN gateway.users u"
+                        + " ON u.id = g.user_id WHERE g." + kind.column + " = $1 ORDER BY u.username LIMIT 1000")
+                .execute(Tuple.of(resource))
+                .map(rows -> {
+                    List<Map.Entry<String, Permission>> holders = new ArrayList<>();
+                    rows.forEach(row -> holders.add(Map.entry(row.getString(0), Permission.parse(row.getString(1)))));
+                    return holders;
+                });
+    }
+
     /** Every permission of the user of this kind. */
     public Uni<List<Grant>> grants(Kind kind, long userId) {
         return pool.preparedQuery("SELECT " + kind.column + ", user_id, permission FROM " + kind.table

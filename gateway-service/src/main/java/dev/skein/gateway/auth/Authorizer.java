@@ -167,6 +167,22 @@ public final class Authorizer {
                 .map(p -> limited(caller, kind, resource, p.orElse(fallback(caller))));
     }
 
+    /** The caller's permission on each of several experiments or models, by resource. */
+    public Uni<Map<String, Permission>> permissions(Caller caller, AuthStore.Kind kind, List<String> resources) {
+        List<String> distinct = resources.stream().distinct().toList();
+        Uni<Map<String, Permission>> own = caller.admin() || distinct.isEmpty()
+                ? Uni.createFrom().item(Map.of())
+                : store.permissions(kind, caller.userId(), distinct);
+        return own.map(mine -> {
+            Map<String, Permission> result = new java.util.LinkedHashMap<>();
+            for (String r : distinct) {
+                Permission base = caller.admin() ? Permission.MANAGE : mine.getOrDefault(r, fallback(caller));
+                result.put(r, limited(caller, kind, r, base));
+            }
+            return result;
+        });
+    }
+
     /** Refuses unless the caller's permission on every named resource allows {@code level}. */
     public Uni<Void> check(Caller caller, Access.Resource resource, Access.Level level, List<String> values) {
         if (caller.unlimited() || values.isEmpty()) {

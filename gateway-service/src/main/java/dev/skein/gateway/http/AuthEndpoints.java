@@ -42,6 +42,8 @@ final class AuthEndpoints {
     /** Who the caller is, and whether the gateway authenticates at all (what the web UI asks first). */
     static final String WHO_AM_I = "skein/session";
 
+    private static final int USERS_PAGE = 100;
+
     private record Endpoint(String method, Handler handler) {}
 
     @FunctionalInterface
@@ -97,6 +99,9 @@ final class AuthEndpoints {
                         .item(whoAmI(caller, true)))),
                 Map.entry(SIGN_IN, new Endpoint("POST", AuthEndpoints::servedElsewhere)),
                 Map.entry(SIGN_OUT, new Endpoint("POST", AuthEndpoints::servedElsewhere)),
+                Map.entry("skein/users/list", new Endpoint("GET", this::listUsers)),
+                Map.entry("skein/permissions/list", new Endpoint("GET", this::listHolders)),
+                Map.entry("skein/permissions/mine", new Endpoint("GET", this::mine)),
                 Map.entry("skein/tokens/create", new Endpoint("POST", this::createToken)),
                 Map.entry("skein/tokens/list", new Endpoint("GET", this::listTokens)),
                 Map.entry("skein/tokens/revoke", new Endpoint("POST", this::revokeToken)),
@@ -263,6 +268,62 @@ final class AuthEndpoints {
         }
     }
 
+    /** Users by name, 100 a page (administrators). */
+    private Uni<JsonObject> listUsers(Caller caller, Params p) {
+        adminOnly(caller);
+        String after = p.has("page_token") ? p.string("page_token") : "";
+        return store.users(after, USERS_PAGE + 1).map(users -> {
+            JsonArray array = new JsonArray();
+            users.stream()
+                    .limit(USERS_PAGE)
+                    .forEach(u -> array.add(new JsonObject()
+                            .put("id", u.id())
+                            .put("username", u.username())
+                            .put("is_admin", u.admin())
+                            .put("service_account", u.serviceAccount())));
+            JsonObject page = new JsonObject().put("users", array);
+            if (users.size() > USERS_PAGE) {
+                page.put("next_page_token", users.get(USERS_PAGE - 1).username());
+            }
+            return page;
+        });
+    }
+
+    /** Who holds permissions on one experiment ({@code experiment_id}) or model ({@code name}): MANAGE needed. */
+    private Uni<JsonObject> listHolders(Caller caller, Params p) {
+        AuthStore.Kind kind = p.has("experiment_id") ? AuthStore.Kind.EXPERIMENT : AuthStore.Kind.REGISTERED_MODEL;
+        String resource = p.string(kind == AuthStore.Kind.EXPERIMENT ? "experiment_id" : "name");
+        return authorizer.permission(caller, kind, resource).flatMap(mine -> {
+            if (!mine.allows(dev.skein.proto.api.v1.Access.Level.MANAGE)) {
+                return Uni.createFrom().failure(new ApiException(ErrorCode.PERMISSION_DENIED, "Permission denied"));
+            }
+            return store.holders(kind, resource).map(holders -> {
+                JsonArray array = new JsonArray();
+                holders.forEach(h -> array.add(new JsonObject()
+                        .put("username", h.getKey())
+                        .put("permission", h.getValue().name())));
+                return new JsonObject().put("permissions", array);
+            });
+        });
+    }
+
+    /**
+     * The caller's own permission on each named experiment ({@code experiment_ids}) or model
+     * ({@code names}), so the web UI offers only what they may do.
+     */
+    private Uni<JsonObject> mine(Caller caller, Params p) {
+        AuthStore.Kind kind = p.has("experiment_ids") ? AuthStore.Kind.EXPERIMENT : AuthStore.Kind.REGISTERED_MODEL;
+        List<String> resources = p.listOrOne(kind == AuthStore.Kind.EXPERIMENT ? "experiment_ids" : "names");
+        if (resources.size() > 1000) {
+            throw ApiException.invalidParameter("At most 1000 resources at once");
+        }
+        return authorizer.permissions(caller, kind, resources).map(permissions -> {
+            JsonObject byResource = new JsonObject();
+            permissions.forEach((resource, permission) -> byResource.put(resource, permission.name()));
+            return new JsonObject().put("permissions", byResource);
+        });
+    }
+
     // --- access tokens -------------------------------------------------------------------------
 
     private Uni<JsonObject> createToken(Caller caller, Params p) {
@@ -399,7 +460,10 @@ final class AuthEndpoints {
 
         static Params of(RoutingContext ctx) {
             JsonObject fields = new JsonObject();
-            ctx.request().params().forEach(e -> fields.put(e.getKey(), e.getValue()));
+            for (String name : ctx.request().params().names()) {
+                List<String> values = ctx.request().params().getAll(name);
+                fields.put(name, values.size() == 1 ? values.get(0) : new JsonArray(new ArrayList<>(values)));
+            }
             return new Params(fields);
         }
 
@@ -447,6 +511,18 @@ final class AuthEndpoints {
             }
             throw ApiException.invalidParameter(
                     "Invalid value " + v + " for parameter '" + name + "' supplied: it must be an integer");
+        }
+
+        /** A query parameter given once or repeated (its values), or a JSON list; empty when absent. */
+        List<String> listOrOne(String name) {
+            Object v = fields.getValue(name);
+            if (v == null) {
+                return List.of();
+            }
+            if (v instanceof JsonArray) {
+                return strings(name);
+            }
+            return List.of(v.toString());
         }
 
         /** A list of strings, or null when absent. */
