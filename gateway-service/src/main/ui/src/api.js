@@ -30,10 +30,10 @@ export async function call(path, { query, body, method, signal } = {}) {
   let response;
   try {
     response = await fetch(url, body === undefined
-      ? { method: method || 'GET', headers: { Accept: 'application/json' }, signal }
+      ? { method: method || 'GET', headers: { Accept: 'application/json', ...UI_HEADERS }, signal }
       : {
         method: method || 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...UI_HEADERS },
         body: JSON.stringify(body),
         signal,
       });
@@ -49,9 +49,21 @@ export async function call(path, { query, body, method, signal } = {}) {
     json = {};
   }
   if (!response.ok) {
+    if (response.status === 401) signedOut();
     throw new ApiError(response.status, json.error_code || `HTTP_${response.status}`, json.message || response.statusText);
   }
   return json;
+}
+
+/**
+ * Sent with every call: the gateway then answers a missing sign-in without the browser's Basic
+ * dialog, and accepts changes made with the session cookie (a page of another site cannot send it).
+ */
+const UI_HEADERS = { 'X-Skein-Requested-With': 'ui' };
+
+/** Tells the app its session has ended (any call answered 401): it shows the sign-in form. */
+function signedOut() {
+  window.dispatchEvent(new CustomEvent('skein:signed-out'));
 }
 
 /** Where a run's artifact is downloaded (MLflow's get-artifact, streamed by the artifact service). */
@@ -66,7 +78,10 @@ export function artifactUrl(runId, path) {
 export async function readArtifact(runId, path, maxBytes, signal) {
   let response;
   try {
-    response = await fetch(artifactUrl(runId, path), { headers: { Range: `bytes=0-${maxBytes - 1}` }, signal });
+    response = await fetch(artifactUrl(runId, path), {
+      headers: { Range: `bytes=0-${maxBytes - 1}`, ...UI_HEADERS },
+      signal,
+    });
   } catch (e) {
     if (e.name === 'AbortError') throw e;
     throw new ApiError(0, 'UNAVAILABLE', `Skein cannot be reached: ${e.message}`);

@@ -12,6 +12,12 @@ import { VersionScreen } from './screens/models/VersionScreen.js';
 import { AuditScreen } from './screens/audit/AuditScreen.js';
 import { MetricScreen } from './screens/metric/MetricScreen.js';
 import { CompareScreen } from './screens/compare/CompareScreen.js';
+import { TokensScreen } from './screens/tokens/TokensScreen.js';
+import { UsersScreen } from './screens/admin/UsersScreen.js';
+import { UserScreen } from './screens/admin/UserScreen.js';
+import { SignIn } from './screens/signin/SignIn.js';
+import { SessionContext, useSessionState } from './session.js';
+import { ErrorMessage } from './components/ErrorMessage.js';
 import './styles.css';
 
 route('/', ExperimentsScreen);
@@ -27,6 +33,9 @@ route('/audit', AuditScreen);
 route('/metric', MetricScreen);
 route('/metric/:metric', MetricScreen);
 route('/compare-runs', CompareScreen);
+route('/tokens', TokensScreen);
+route('/admin/users', UsersScreen);
+route('/admin/users/:name', UserScreen);
 
 function NotFound({ path }) {
   return html`<section><h1>Not found</h1><p>Skein has no page at <code>${path}</code>.</p>
@@ -40,13 +49,23 @@ function App() {
     window.addEventListener('hashchange', changed);
     return () => window.removeEventListener('hashchange', changed);
   }, []);
+  const session = useSessionState();
   const found = match(hash);
   const Screen = found ? found.screen : null;
-  return html`<${Layout}>
-    ${Screen
+  let content;
+  if (session.state === 'loading') {
+    content = html`<p class="muted" role="status">Loading…</p>`;
+  } else if (session.state === 'signed-out') {
+    content = html`<${SignIn} onSignedIn=${session.refresh} />`;
+  } else if (session.state === 'failed') {
+    content = html`<section><h1>Skein cannot be reached</h1><${ErrorMessage} error=${session.error} />
+      <button type="button" onClick=${session.refresh}>Try again</button></section>`;
+  } else {
+    content = Screen
       ? html`<${Screen} key=${hash} params=${found.params} query=${found.query} />`
-      : html`<${NotFound} path=${hash.replace(/^#/, '')} />`}
-  <//>`;
+      : html`<${NotFound} path=${hash.replace(/^#/, '')} />`;
+  }
+  return html`<${SessionContext.Provider} value=${session}><${Layout}>${content}<//><//>`;
 }
 
 render(html`<${App} />`, document.getElementById('app'));

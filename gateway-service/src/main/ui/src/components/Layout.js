@@ -1,5 +1,6 @@
 import { useLayoutEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
+import { useSession } from '../session.js';
 
 const THEME_KEY = 'skein.theme';
 
@@ -16,6 +17,9 @@ function apply(theme) {
 }
 
 export function Layout({ children }) {
+  const session = useSession();
+  const signedIn = session.state === 'signed-in';
+  const admin = signedIn && session.user.is_admin;
   const [theme, setTheme] = useState(initialTheme);
   useLayoutEffect(() => apply(theme), [theme]);
   const other = theme === 'dark' ? 'light' : 'dark';
@@ -28,10 +32,16 @@ export function Layout({ children }) {
     <header class="top">
       <a class="brand" href="#/">Skein</a>
       <nav aria-label="Main">
-        <a href="#/experiments">Experiments</a>
-        <a href="#/models">Models</a>
-        <a href="#/audit">Audit trail</a>
+        ${signedIn && html`
+          <a href="#/experiments">Experiments</a>
+          <a href="#/models">Models</a>
+          ${(!session.authentication || admin) && html`<a href="#/audit">Audit trail</a>`}
+          ${session.authentication && html`<a href="#/tokens">Tokens</a>`}
+          ${session.authentication && admin && html`<a href="#/admin/users">Users</a>`}`}
       </nav>
+      ${signedIn && session.authentication && html`
+        <span class="who">Signed in as <a href=${`#/admin/users/${encodeURIComponent(session.user.username)}`}>${session.user.username}</a></span>
+        <button type="button" class="quiet" onClick=${session.signOut}>Sign out</button>`}
       <button type="button" class="quiet" onClick=${switchTheme} aria-label=${`Switch to the ${other} theme`}>
         ${other === 'dark' ? 'Dark' : 'Light'} theme
       </button>

@@ -5,6 +5,7 @@ import { SearchForm } from '../../components/SearchForm.js';
 import { dateTime } from '../../format.js';
 import { html } from '../../html.js';
 import { usePagedSearch } from '../../hooks.js';
+import { allows, useMyPermissions } from '../../session.js';
 
 const PAGE = 100;
 
@@ -32,6 +33,8 @@ export function ExperimentsScreen() {
     return { items: page.experiments || [], next: page.next_page_token };
   }, [query]);
   const { items: experiments, next, loading, error: searchError, load: search } = usePagedSearch(read);
+  // with authentication on: rename, delete and restore are offered where the user may use them
+  const mine = useMyPermissions('experiments', experiments.map((x) => x.experiment_id));
 
   // an action ends by searching again with the query shown then, not the one of its click
   const current = useRef(search);
@@ -103,13 +106,13 @@ export function ExperimentsScreen() {
               <td>${dateTime(x.creation_time)}</td>
               <td>${dateTime(x.last_update_time)}</td>
               <td class="actions">
-                ${x.lifecycle_stage === 'deleted'
-                  ? html`<button type="button" disabled=${busy} aria-label=${`Restore ${x.name}`}
+                ${!allows(mine[x.experiment_id], 'UPDATE') ? null : x.lifecycle_stage === 'deleted'
+                  ? allows(mine[x.experiment_id], 'DELETE') && html`<button type="button" disabled=${busy} aria-label=${`Restore ${x.name}`}
                       onClick=${() => act(() => call('mlflow/experiments/restore', { body: { experiment_id: x.experiment_id } }))}>Restore</button>`
                   : html`<button type="button" class="quiet" aria-label=${`Rename ${x.name}`}
                         onClick=${() => setEditing({ id: x.experiment_id, name: x.name })}>Rename</button>
-                      <button type="button" class="quiet" disabled=${busy} aria-label=${`Delete ${x.name}`}
-                        onClick=${() => act(() => call('mlflow/experiments/delete', { body: { experiment_id: x.experiment_id } }))}>Delete</button>`}
+                      ${allows(mine[x.experiment_id], 'DELETE') && html`<button type="button" class="quiet" disabled=${busy} aria-label=${`Delete ${x.name}`}
+                        onClick=${() => act(() => call('mlflow/experiments/delete', { body: { experiment_id: x.experiment_id } }))}>Delete</button>`}`}
               </td>
             </tr>`)}
         </tbody>

@@ -5,6 +5,8 @@ import { dateTime } from '../../format.js';
 import { DescriptionEditor } from '../../components/DescriptionEditor.js';
 import { TagTable } from '../../components/TagTable.js';
 import { html } from '../../html.js';
+import { PermissionsPanel } from '../../components/PermissionsPanel.js';
+import { allows, useMyPermissions } from '../../session.js';
 import { useAction, usePagedSearch } from '../../hooks.js';
 import {
   AliasBadge, AliasForm, auditHref, modelHref, removeAlias, RunLink, StageBadge, StageForm,
@@ -119,6 +121,8 @@ export function ModelScreen({ params }) {
   const [error, setError] = useState(null);
   const versions = useVersions(name);
   const aliasAction = useAction();
+  // with authentication on: rename, delete and permissions are offered to those who may use them
+  const mine = useMyPermissions('models', [name]);
 
   const reload = useCallback(async () => {
     try {
@@ -158,7 +162,7 @@ export function ModelScreen({ params }) {
         <div><dt>Last modified</dt><dd>${dateTime(model.last_updated_timestamp)}</dd></div>
         ${model.user_id ? html`<div><dt>Creator</dt><dd>${model.user_id}</dd></div>` : null}
       </dl>
-      <${ModelActions} name=${model.name} />
+      ${allows(mine[model.name], 'DELETE') ? html`<${ModelActions} name=${model.name} />` : null}
       <${ErrorMessage} error=${error} />
       <section class="panel" aria-labelledby="description-heading">
         <h2 id="description-heading">Description</h2>
@@ -198,5 +202,6 @@ export function ModelScreen({ params }) {
         ${versions.next ? html`<button type="button" class="more" disabled=${versions.loading}
           onClick=${() => versions.load(versions.next)}>Load more</button>` : null}
       </section>
+      ${mine[model.name] === 'MANAGE' ? html`<${PermissionsPanel} modelName=${model.name} />` : null}
     </section>`;
 }

@@ -4,6 +4,8 @@ import { ErrorMessage } from '../../components/ErrorMessage.js';
 import { SearchForm } from '../../components/SearchForm.js';
 import { VirtualRows } from '../../components/VirtualRows.js';
 import { html } from '../../html.js';
+import { PermissionsPanel } from '../../components/PermissionsPanel.js';
+import { useMyPermissions } from '../../session.js';
 import { MAX_RUNS } from '../metric/runQuery.js';
 import { ColumnChooser } from './ColumnChooser.js';
 import { chosenColumn, collect, datasetClause, datasetKey, fixedColumns } from './columns.js';
@@ -66,7 +68,14 @@ export function RunsScreen({ params, query }) {
       }} />
     </section>`;
   }
-  return html`<${RunsTable} key=${ids.join(',')} ids=${ids} />`;
+  return html`<${RunsTable} key=${ids.join(',')} ids=${ids} />
+    ${ids.length === 1 && html`<${ExperimentPermissions} id=${ids[0]} />`}`;
+}
+
+/** Who may do what with the experiment, for those who manage it (with authentication on). */
+function ExperimentPermissions({ id }) {
+  const mine = useMyPermissions('experiments', [id]);
+  return mine[id] === 'MANAGE' ? html`<${PermissionsPanel} experimentId=${id} />` : null;
 }
 
 /** The columns chosen and pinned for these experiments, as last saved; each id once. */

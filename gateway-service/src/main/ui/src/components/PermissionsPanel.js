@@ -1,0 +1,82 @@
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { call } from '../api.js';
+import { html } from '../html.js';
+import { ErrorMessage } from './ErrorMessage.js';
+
+export const PERMISSIONS = ['READ', 'EDIT', 'MANAGE', 'NO_PERMISSIONS'];
+
+/**
+ * Who may do what with one experiment (`experimentId`) or registered model (`modelName`), for
+ * those who manage it: MLflow's permissions API (create, update, delete) on the users listed.
+ */
+export function PermissionsPanel({ experimentId, modelName }) {
+  const base = experimentId !== undefined ? 'mlflow/experiments/permissions' : 'mlflow/registered-models/permissions';
+  const resource = experimentId !== undefined ? { experiment_id: experimentId } : { name: modelName };
+  const [holders, setHolders] = useState([]);
+  const [error, setError] = useState(null);
+  const [username, setUsername] = useState('');
+  const [permission, setPermission] = useState('READ');
+  const [busy, setBusy] = useState(false);
+
+  const load = useCallback(async () => {
+    try {
+      const answer = await call('skein/permissions/list', { query: resource });
+      setHolders(answer.permissions || []);
+      setError(null);
+    } catch (e) {
+      setError(e);
+    }
+  }, [experimentId, modelName]);
+  useEffect(() => {
+    load();
+  }, [load]);
+
+  const act = async (work) => {
+    setBusy(true);
+    try {
+      await work();
+      await load();
+      return true;
+    } catch (e) {
+      setError(e);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const grant = (event) => {
+    event.preventDefault();
+    act(() => call(`${base}/create`, { body: { ...resource, username: username.trim(), permission } }))
+      .then((ok) => ok && setUsername(''));
+  };
+
+  return html`
+    <section class="permissions" aria-labelledby="permissions-title">
+      <h2 id="permissions-title">Permissions</h2>
+      <${ErrorMessage} error=${error} />
+      ${holders.length === 0
+        ? html`<p class="empty">Nobody has a permission of their own here: everyone has the default.</p>`
+        : html`<table class="grid"><thead><tr><th>User</th><th>Permission</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
+          <tbody>${holders.map((h) => html`<tr key=${h.username}>
+            <td>${h.username}</td>
+            <td><select aria-label=${`Permission of ${h.username}`} value=${h.permission} disabled=${busy}
+              onChange=${(e) => act(() => call(`${base}/update`, {
+                method: 'PATCH', body: { ...resource, username: h.username, permission: e.currentTarget.value },
+              }))}>
+              ${PERMISSIONS.map((p) => html`<option value=${p}>${p}</option>`)}</select></td>
+            <td class="actions"><button type="button" class="small" disabled=${busy}
+              onClick=${() => act(() => call(`${base}/delete`, { method: 'DELETE', body: { ...resource, username: h.username } }))}>
+              Remove ${h.username}</button></td>
+          </tr>`)}</tbody></table>`}
+      <form class="row" onSubmit=${grant}>
+        <label class="grow"><span class="label">User</span>
+          <input value=${username} onInput=${(e) => setUsername(e.currentTarget.value)} placeholder="user name" /></label>
+        <label><span class="label">Permission</span>
+          <select value=${permission} onChange=${(e) => setPermission(e.currentTarget.value)}>
+            ${PERMISSIONS.map((p) => html`<option value=${p}>${p}</option>`)}</select></label>
+        <button type="submit" disabled=${busy || !username.trim()}>Grant</button>
+      </form>
+    </section>
+  `;
+}

@@ -1,0 +1,181 @@
+// Signing in, access tokens, users and permissions, against a gateway with authentication on
+// (SKEIN_UI_AUTH_URL, its administrator SKEIN_UI_AUTH_ADMIN / SKEIN_UI_AUTH_PASSWORD).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { accessibilityViolations, launch, open, screenshot } from './browser.mjs';
+
+const URL_ = process.env.SKEIN_UI_AUTH_URL;
+const ADMIN = process.env.SKEIN_UI_AUTH_ADMIN;
+const ADMIN_PASSWORD = process.env.SKEIN_UI_AUTH_PASSWORD;
+const tag = `u${Date.now().toString(36)}`;
+const ANA = { username: `${tag}-ana`, password: 'ana-password-1' };
+const BEN = { username: `${tag}-ben`, password: 'ben-password-1' };
+/** Chromium logs every answer of 400 or more; these are the ones the tests cause on purpose. */
+const SIGNED_OUT = ['/ajax-api/2.0/skein/session', '/ajax-api/2.0/skein/session/sign-in'];
+
+let browser;
+
+before(async () => {
+  assert.ok(URL_ && ADMIN && ADMIN_PASSWORD, 'SKEIN_UI_AUTH_URL, SKEIN_UI_AUTH_ADMIN and SKEIN_UI_AUTH_PASSWORD must be set');
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** The public API as a user (Basic), or with a token (`{ token }`). */
+async function as(who, pathName, body, method) {
+  const authorization = who.token
+    ? `Bearer ${who.token}`
+    : `Basic ${Buffer.from(`${who.username}:${who.password}`).toString('base64')}`;
+  const response = await fetch(`${URL_}/api/2.0/${pathName}`, {
+    method: method || (body === undefined ? 'GET' : 'POST'),
+    headers: { 'Content-Type': 'application/json', Authorization: authorization },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, json: text ? JSON.parse(text) : {} };
+}
+
+async function signIn(page, who) {
+  await page.goto(`${URL_}/#/experiments`);
+  await page.getByRole('heading', { name: 'Sign in to Skein' }).waitFor();
+  await page.getByRole('textbox', { name: 'User name' }).fill(who.username);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Experiments' }).waitFor();
+}
+
+const admin = () => ({ username: ADMIN, password: ADMIN_PASSWORD });
+
+test('sign-in: a form (not the browser\'s dialog), wrong passwords refused, navigation by role', async () => {
+  const { page, errors, expected, context } = await open(browser);
+  expected.push(...SIGNED_OUT);
+  await page.goto(`${URL_}/#/experiments`);
+  await page.getByRole('heading', { name: 'Sign in to Skein' }).waitFor();
+  assert.deepEqual(await accessibilityViolations(page), []);
+  await screenshot(page, 'sign-in');
+
+  await page.getByRole('textbox', { name: 'User name' }).fill(ADMIN);
+  await page.getByLabel('Password').fill('not-the-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  assert.match(await page.getByRole('alert').textContent(), /UNAUTHENTICATED/);
+
+  await signIn(page, admin());
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  for (const name of ['Experiments', 'Models', 'Audit trail', 'Tokens', 'Users']) {
+    await nav.getByRole('link', { name }).waitFor();
+  }
+  await page.getByText(`Signed in as ${ADMIN}`).waitFor();
+
+  // the session is an HttpOnly cookie: the page's scripts cannot read it
+  assert.equal(await page.evaluate(() => document.cookie.includes('skein_session')), false);
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === 'skein_session');
+  assert.ok(session && session.httpOnly && session.sameSite === 'Strict');
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in to Skein' }).waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('users: an administrator creates users; a user sees no administration', async () => {
+  const { page, errors, expected, context } = await open(browser);
+  expected.push(...SIGNED_OUT);
+  await signIn(page, admin());
+  await page.getByRole('link', { name: 'Users' }).click();
+  await page.getByRole('heading', { name: 'Users' }).waitFor();
+  for (const who of [ANA, BEN]) {
+    await page.getByRole('textbox', { name: 'New user' }).fill(who.username);
+    await page.getByLabel('Password', { exact: true }).fill(who.password);
+    await page.getByRole('button', { name: 'Create user' }).click();
+    await page.getByRole('link', { name: who.username }).waitFor();
+  }
+  assert.deepEqual(await accessibilityViolations(page), []);
+  await screenshot(page, 'users');
+  assert.equal((await as(ANA, `mlflow/users/get?username=${ANA.username}`)).status, 200);
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signIn(page, ANA);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('link', { name: 'Tokens' }).waitFor();
+  assert.equal(await nav.getByRole('link', { name: 'Users' }).count(), 0);
+  assert.equal(await nav.getByRole('link', { name: 'Audit trail' }).count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('tokens: created and shown once, usable by MLflow clients, revoked at once', async () => {
+  const { page, errors, expected, context } = await open(browser);
+  expected.push(...SIGNED_OUT);
+  await signIn(page, ANA);
+  await page.getByRole('link', { name: 'Tokens' }).click();
+  await page.getByRole('heading', { name: 'Access tokens' }).waitFor();
+  await page.getByRole('textbox', { name: 'Name', exact: true }).fill('nightly');
+  await page.getByRole('checkbox', { name: 'Read only' }).check();
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const secret = (await page.locator('.secret-value').textContent()).trim();
+  assert.match(secret, /^skein_[A-Za-z0-9_-]{43}$/);
+  await page.getByRole('cell', { name: 'nightly' }).waitFor();
+  assert.deepEqual(await accessibilityViolations(page), []);
+  await screenshot(page, 'tokens');
+
+  // what an MLflow client with MLFLOW_TRACKING_TOKEN sees: reads yes, writes no (read only)
+  assert.equal((await as({ token: secret }, 'mlflow/experiments/search?max_results=1')).status, 200);
+  assert.equal((await as({ token: secret }, 'mlflow/experiments/create', { name: `${tag}-by-token` })).status, 403);
+
+  // once the page is left, the secret is gone for good
+  await page.getByRole('button', { name: 'Done' }).click();
+  assert.equal(await page.locator('.secret-value').count(), 0);
+  assert.equal((await page.content()).includes(secret), false);
+
+  await page.getByRole('button', { name: 'Revoke…' }).click();
+  await page.getByRole('button', { name: 'Revoke nightly' }).click();
+  await page.getByText('No tokens yet.').waitFor();
+  assert.equal((await as({ token: secret }, 'mlflow/experiments/search?max_results=1')).status, 401);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('permissions: the owner grants on the experiment page; others are offered only what they may do', async () => {
+  const created = await as(ANA, 'mlflow/experiments/create', { name: `${tag}-owned` });
+  assert.equal(created.status, 200);
+  const id = created.json.experiment_id;
+  const { page, errors, expected, context } = await open(browser);
+  expected.push(...SIGNED_OUT);
+  await signIn(page, ANA);
+  await page.goto(`${URL_}/#/experiments/${id}`);
+  await page.getByRole('heading', { name: 'Permissions' }).waitFor();
+  await page.getByRole('textbox', { name: 'User' }).fill(BEN.username);
+  await page.getByRole('combobox', { name: 'Permission', exact: true }).selectOption('READ');
+  await page.getByRole('button', { name: 'Grant' }).click();
+  await page.getByRole('combobox', { name: `Permission of ${BEN.username}` }).waitFor();
+  assert.deepEqual(await accessibilityViolations(page), []);
+  await screenshot(page, 'experiment-permissions');
+  const grant = await as(ANA, `mlflow/experiments/permissions/get?experiment_id=${id}&username=${BEN.username}`);
+  assert.equal(grant.json.experiment_permission.permission, 'READ');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+
+  // ben may read ana's experiment: no rename, no delete, no permissions offered
+  await signIn(page, BEN);
+  const filter = page.getByRole('searchbox', { name: 'Filter' });
+  await filter.fill(`name = '${tag}-owned'`);
+  await filter.press('Enter');
+  await page.getByRole('link', { name: `${tag}-owned` }).waitFor();
+  assert.equal(await page.getByRole('button', { name: `Rename ${tag}-owned` }).count(), 0);
+  assert.equal(await page.getByRole('button', { name: `Delete ${tag}-owned` }).count(), 0);
+  await page.goto(`${URL_}/#/experiments/${id}`);
+  await page.locator('table.grid').first().waitFor();
+  assert.equal(await page.getByRole('heading', { name: 'Permissions' }).count(), 0);
+
+  // the administrator sees both grants on ana's page
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signIn(page, admin());
+  await page.goto(`${URL_}/#/admin/users/${encodeURIComponent(ANA.username)}`);
+  await page.getByRole('combobox', { name: `Permission on experiment ${id}` }).waitFor();
+  assert.equal(await page.getByRole('combobox', { name: `Permission on experiment ${id}` }).inputValue(), 'MANAGE');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
