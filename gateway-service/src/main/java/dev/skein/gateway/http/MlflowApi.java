@@ -99,6 +99,14 @@ public class MlflowApi {
         this.config = config;
         this.auth = auth;
         this.routes = RouteTable.of(upstreams.services(), config.maxBodySize().asLongValue());
+        List<String> undeclared = routes.all().stream()
+                .filter(r -> r.access() == null || !r.access().hasResource())
+                .map(r -> r.httpMethod() + " " + r.path())
+                .toList();
+        if (!undeclared.isEmpty()) {
+            // nothing is reachable by omission: each endpoint's contract says who may call it
+            throw new IllegalStateException("Routes without an access option in their contract: " + undeclared);
+        }
         this.users = new AuthStore(pool);
         TokenStore tokens = new TokenStore(pool);
         this.sessions = new SessionStore(pool);
