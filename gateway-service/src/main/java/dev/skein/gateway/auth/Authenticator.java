@@ -148,13 +148,17 @@ public final class Authenticator {
     /** The user with this name and password (Basic, or signing in to the web UI). */
     public Uni<Caller> password(String username, String password) {
         return store.findUser(username).flatMap(found -> {
-            String stored = found.map(AuthStore.User::passwordHash).orElse(decoy);
-            String key = found.isPresent() ? cacheKey(found.get().id(), stored, password) : null;
+            // a user without a password (service accounts, identity providers' users) costs what a
+            // wrong password does, so neither reveals what kind of account a name has
+            boolean usable =
+                    found.isPresent() && PasswordHasher.isHash(found.get().passwordHash());
+            String stored = usable ? found.get().passwordHash() : decoy;
+            String key = usable ? cacheKey(found.get().id(), stored, password) : null;
             if (key != null && verified.getIfPresent(key) != null) {
                 return Uni.createFrom().item(caller(found.get()));
             }
             return verify(password, stored).flatMap(ok -> {
-                if (!ok || found.isEmpty()) {
+                if (!ok || !usable) {
                     return refused("Wrong user name or password");
                 }
                 verified.put(key, Boolean.TRUE);

@@ -38,6 +38,11 @@ public final class PasswordHasher {
                 + b64.encodeToString(derive(password, salt, iterations));
     }
 
+    /** Whether {@code stored} is a hash this class made (not the mark of an account without a password). */
+    public static boolean isHash(String stored) {
+        return stored.startsWith(PREFIX + "$");
+    }
+
     /** Whether the password is the one {@code stored} was made from; false for a malformed hash. */
     public static boolean verify(String password, String stored) {
         if (password.isEmpty()) {
