@@ -134,7 +134,35 @@ public interface AuthConfig {
         /** Clock difference tolerated on {@code exp} and {@code nbf}. */
         @WithDefault("PT30S")
         Duration clockSkew();
+
+        /**
+         * Where the web UI sends people to sign in (OAuth 2.0 authorization-code flow with PKCE);
+         * with the token endpoint, offers this provider on the sign-in form.
+         */
+        Optional<String> authorizationEndpoint();
+
+        /** Where the gateway exchanges the code for the provider's ID token. */
+        Optional<String> tokenEndpoint();
+
+        /** Skein's client at the provider (the ID token's audience); the audience above when unset. */
+        Optional<String> clientId();
+
+        /** The client's secret, for providers that want a confidential client besides PKCE. */
+        Optional<String> clientSecret();
+
+        /** Scopes asked for. */
+        @WithDefault("openid profile email")
+        String scopes();
+
+        /** The name on the sign-in button; the provider's name when unset. */
+        Optional<String> displayName();
     }
+
+    /**
+     * The address people reach Skein at ({@code https://skein.example.com}), for the provider's
+     * redirect back; unset, it is taken from the request (Host, X-Forwarded-Proto).
+     */
+    Optional<String> publicUrl();
 
     interface Group {
         /** Members are administrators. */

@@ -168,7 +168,7 @@ public final class Authenticator {
     }
 
     /** A user an identity provider vouched for: admin and default permission from their groups. */
-    private Uni<Caller> federated(OidcVerifier.Identity identity) {
+    public Uni<Caller> federated(OidcVerifier.Identity identity) {
         boolean groupAdmin = false;
         Permission fallback = null;
         for (String group : identity.groups()) {
@@ -188,8 +188,8 @@ public final class Authenticator {
                 .map(user -> new Caller(user.username(), user.id(), admin || user.admin(), null, groupDefault));
     }
 
-    public boolean federates() {
-        return oidc.configured();
+    public OidcVerifier oidc() {
+        return oidc;
     }
 
     private static Caller caller(AuthStore.User user) {

@@ -59,7 +59,8 @@ public final class OidcVerifier {
                     .setRequireExpirationTime()
                     .setAllowedClockSkewInSeconds((int) config.clockSkew().toSeconds())
                     .setExpectedIssuer(config.issuer())
-                    .setExpectedAudience(config.audience())
+                    .setExpectedAudience(
+                            true, config.audience(), config.clientId().orElse(config.audience()))
                     .setVerificationKeyResolver(new HttpsJwksVerificationKeyResolver(jwks))
                     .setJwsAlgorithmConstraints(new AlgorithmConstraints(
                             AlgorithmConstraints.ConstraintType.PERMIT,
@@ -113,6 +114,46 @@ public final class OidcVerifier {
                     }
                 })
                 .emitOn(back);
+    }
+
+    /** The providers that offer browser sign-in: name → what the button says. */
+    public Map<String, String> browserProviders() {
+        Map<String, String> offered = new java.util.TreeMap<>();
+        byIssuer.values().forEach(p -> {
+            if (p.config().authorizationEndpoint().isPresent()
+                    && p.config().tokenEndpoint().isPresent()) {
+                offered.put(p.name(), p.config().displayName().orElse(p.name()));
+            }
+        });
+        return offered;
+    }
+
+    /** A provider's settings by its name, if configured. */
+    public java.util.Optional<AuthConfig.Oidc> provider(String name) {
+        return byIssuer.values().stream()
+                .filter(p -> p.name().equals(name))
+                .map(Provider::config)
+                .findFirst();
+    }
+
+    /**
+     * The identity an ID token from a browser sign-in names: issued by {@code provider}, for Skein's
+     * client, carrying the nonce the sign-in started with.
+     */
+    public Uni<Identity> verifyIdToken(String provider, String jwt, String nonce) {
+        return verify(jwt).map(identity -> identity).onItem().transformToUni(identity -> {
+            try {
+                JwtClaims claims = PEEK.processToClaims(jwt);
+                Provider issuer = byIssuer.get(claims.getIssuer());
+                if (issuer == null || !issuer.name().equals(provider) || !nonce.equals(claims.getClaimValue("nonce"))) {
+                    return Uni.createFrom()
+                            .failure(refused("The identity provider's answer does not match this sign-in"));
+                }
+                return Uni.createFrom().item(identity);
+            } catch (InvalidJwtException | MalformedClaimException e) {
+                return Uni.createFrom().failure(refused("The bearer token is not a valid JWT"));
+            }
+        });
     }
 
     private Identity verifyNow(String jwt) {

@@ -39,6 +39,13 @@ final class AuthEndpoints {
 
     static final String SIGN_OUT = "skein/session/sign-out";
 
+    /** The identity providers offered on the sign-in form, and the way to and back from one. */
+    static final String PROVIDERS = "skein/session/providers";
+
+    static final String OIDC_START = "skein/session/oidc/start";
+
+    static final String OIDC_CALLBACK = "skein/session/oidc/callback";
+
     /** Who the caller is, and whether the gateway authenticates at all (what the web UI asks first). */
     static final String WHO_AM_I = "skein/session";
 
@@ -99,6 +106,9 @@ final class AuthEndpoints {
                         .item(whoAmI(caller, true)))),
                 Map.entry(SIGN_IN, new Endpoint("POST", AuthEndpoints::servedElsewhere)),
                 Map.entry(SIGN_OUT, new Endpoint("POST", AuthEndpoints::servedElsewhere)),
+                Map.entry(PROVIDERS, new Endpoint("GET", AuthEndpoints::servedElsewhere)),
+                Map.entry(OIDC_START, new Endpoint("GET", AuthEndpoints::servedElsewhere)),
+                Map.entry(OIDC_CALLBACK, new Endpoint("GET", AuthEndpoints::servedElsewhere)),
                 Map.entry("skein/users/list", new Endpoint("GET", this::listUsers)),
                 Map.entry("skein/permissions/list", new Endpoint("GET", this::listHolders)),
                 Map.entry("skein/permissions/mine", new Endpoint("GET", this::mine)),

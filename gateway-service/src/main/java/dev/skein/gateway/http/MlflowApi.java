@@ -10,6 +10,7 @@ import dev.skein.gateway.auth.Authenticator;
 import dev.skein.gateway.auth.Authorizer;
 import dev.skein.gateway.auth.Caller;
 import dev.skein.gateway.auth.Guard;
+import dev.skein.gateway.auth.OidcLogin;
 import dev.skein.gateway.auth.SearchFilter;
 import dev.skein.gateway.auth.SessionStore;
 import dev.skein.gateway.auth.TokenStore;
@@ -38,11 +39,14 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -70,7 +74,7 @@ public class MlflowApi {
     static final String UI_HEADER = "X-Skein-Requested-With";
 
     private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
-    private static final String SIGN_IN = "/" + AuthEndpoints.SIGN_IN;
+    private static final String STATE_COOKIE = "skein_oidc_state";
     /** MLflow's auth API takes a few short fields. */
     private static final long AUTH_BODY_LIMIT = 64 * 1024;
 
@@ -93,6 +97,7 @@ public class MlflowApi {
     private final UserLimits limits;
     private final UserLimits signIns;
     private final SessionStore sessions;
+    private final OidcLogin oidcLogin;
 
     public MlflowApi(Upstreams upstreams, GatewayConfig config, AuthConfig auth, Pool pool, MeterRegistry registry) {
         this.upstreams = upstreams;
@@ -112,6 +117,7 @@ public class MlflowApi {
         this.sessions = new SessionStore(pool);
         this.authenticator = new Authenticator(auth, users, tokens, sessions, config.adminToken());
         this.signIns = new UserLimits(UserLimits.of(10, 10));
+        this.oidcLogin = new OidcLogin(authenticator.oidc(), pool);
         this.authorizer = new Authorizer(auth, users, upstreams, routes);
         this.guard = new Guard(
                 auth.enabled(), authorizer, new SearchFilter(users, authorizer, auth.maxSearchRefills()), users);
@@ -225,8 +231,7 @@ public class MlflowApi {
         if (request.method() == HttpMethod.OPTIONS && options(ctx)) {
             return;
         }
-        if (auth.enabled() && request.path().endsWith(SIGN_IN) && authEndpoints.endpointAt(request.path()) != null) {
-            signIn(ctx);
+        if (auth.enabled() && publicAuth(ctx)) {
             return;
         }
         String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
@@ -680,6 +685,125 @@ public class MlflowApi {
             return;
         }
         bodies.read(ctx, AUTH_BODY_LIMIT, body -> authEndpoints.answer(ctx, caller, endpoint, body));
+    }
+
+    /**
+     * The sign-in endpoints, served without credentials: the password form, the identity providers
+     * offered, and the way to and back from a provider. False for any other path.
+     */
+    private boolean publicAuth(RoutingContext ctx) {
+        String endpoint = authEndpoints.endpointAt(ctx.request().path());
+        if (endpoint == null) {
+            return false;
+        }
+        switch (endpoint) {
+            case AuthEndpoints.SIGN_IN -> signIn(ctx);
+            case AuthEndpoints.PROVIDERS ->
+                answerUnread(ctx, () -> {
+                    JsonArray offered = new JsonArray();
+                    authenticator
+                            .oidc()
+                            .browserProviders()
+                            .forEach((name, label) -> offered.add(
+                                    new JsonObject().put("name", name).put("display_name", label)));
+                    ctx.response()
+                            .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
+                            .end(new JsonObject().put("providers", offered).encode());
+                });
+            case AuthEndpoints.OIDC_START ->
+                answerUnread(ctx, () -> oidcLogin
+                        .start(String.valueOf(ctx.request().getParam("provider")), callbackUri(ctx))
+                        .subscribe()
+                        .with(
+                                start -> {
+                                    ctx.response().addCookie(stateCookie(ctx, start.state(), 600));
+                                    ctx.response()
+                                            .setStatusCode(302)
+                                            .putHeader(
+                                                    HttpHeaders.LOCATION,
+                                                    start.location().toString())
+                                            .end();
+                                },
+                                failure -> Errors.fail(ctx, "sign-in", AuthFailures.translate(failure))));
+            case AuthEndpoints.OIDC_CALLBACK -> answerUnread(ctx, () -> oidcCallback(ctx));
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The browser back from its identity provider: the state must be the one this browser started
+     * with (its cookie); then a session as for a password, and on to the UI. A failure goes back to
+     * the sign-in form with the reason.
+     */
+    private void oidcCallback(RoutingContext ctx) {
+        String state = ctx.request().getParam("state");
+        String code = ctx.request().getParam("code");
+        Cookie bound = ctx.request().getCookie(STATE_COOKIE);
+        ctx.response().addCookie(stateCookie(ctx, "", 0));
+        Uni<Caller> signedIn;
+        if (ctx.request().getParam("error") != null) {
+            signedIn = Uni.createFrom()
+                    .failure(new ApiException(
+                            ErrorCode.UNAUTHENTICATED,
+                            "The identity provider refused: " + ctx.request().getParam("error")));
+        } else if (state == null
+                || code == null
+                || bound == null
+                || !MessageDigest.isEqual(
+                        state.getBytes(StandardCharsets.UTF_8), bound.getValue().getBytes(StandardCharsets.UTF_8))) {
+            signedIn = Uni.createFrom()
+                    .failure(new ApiException(
+                            ErrorCode.UNAUTHENTICATED, "This sign-in was not started in this browser; start again"));
+        } else {
+            signedIn = oidcLogin.finish(state, code, callbackUri(ctx)).flatMap(authenticator::federated);
+        }
+        signedIn.flatMap(caller -> sessions.open(caller, auth.sessionTtl()))
+                .subscribe()
+                .with(
+                        secret -> {
+                            ctx.response()
+                                    .addCookie(sessionCookie(
+                                            ctx, secret, auth.sessionTtl().toSeconds()));
+                            ctx.response()
+                                    .setStatusCode(302)
+                                    .putHeader(HttpHeaders.LOCATION, "/#/")
+                                    .end();
+                        },
+                        failure -> {
+                            Throwable why = AuthFailures.translate(failure);
+                            String reason = why instanceof ApiException api ? api.getMessage() : "sign-in failed";
+                            ctx.response()
+                                    .setStatusCode(302)
+                                    .putHeader(
+                                            HttpHeaders.LOCATION,
+                                            "/#/?sign_in_error=" + URLEncoder.encode(reason, StandardCharsets.UTF_8))
+                                    .end();
+                        });
+    }
+
+    /** Where the identity provider sends the browser back: the public URL, or this request's own. */
+    private String callbackUri(RoutingContext ctx) {
+        String base = auth.publicUrl().orElseGet(() -> {
+            String proto = ctx.request().getHeader("X-Forwarded-Proto");
+            String host = ctx.request().getHeader("X-Forwarded-Host");
+            return (proto != null ? proto : ctx.request().isSSL() ? "https" : "http") + "://"
+                    + (host != null ? host : ctx.request().authority().toString());
+        });
+        return base.replaceAll("/+$", "") + "/ajax-api/2.0/" + AuthEndpoints.OIDC_CALLBACK;
+    }
+
+    /** Binds a provider sign-in to the browser that started it (sent back on the provider's redirect). */
+    private static Cookie stateCookie(RoutingContext ctx, String value, long maxAgeSeconds) {
+        String proto = ctx.request().getHeader("X-Forwarded-Proto");
+        return Cookie.cookie(STATE_COOKIE, value)
+                .setPath("/ajax-api/2.0/skein/session/oidc")
+                .setHttpOnly(true)
+                .setSameSite(CookieSameSite.LAX)
+                .setSecure(ctx.request().isSSL() || (proto != null && proto.equalsIgnoreCase("https")))
+                .setMaxAge(maxAgeSeconds);
     }
 
     /**

@@ -226,6 +226,36 @@ class OidcVerifierTest {
             public Duration clockSkew() {
                 return Duration.ofSeconds(30);
             }
+
+            @Override
+            public Optional<String> authorizationEndpoint() {
+                return Optional.empty();
+            }
+
+            @Override
+            public Optional<String> tokenEndpoint() {
+                return Optional.empty();
+            }
+
+            @Override
+            public Optional<String> clientId() {
+                return Optional.empty();
+            }
+
+            @Override
+            public Optional<String> clientSecret() {
+                return Optional.empty();
+            }
+
+            @Override
+            public String scopes() {
+                return "openid";
+            }
+
+            @Override
+            public Optional<String> displayName() {
+                return Optional.empty();
+            }
         };
     }
 }
