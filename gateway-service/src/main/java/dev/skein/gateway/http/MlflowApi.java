@@ -615,12 +615,15 @@ public class MlflowApi {
                 .transform(AuthFailures::translate)
                 .subscribe()
                 .with(response -> answer(ctx, response), failure -> Errors.fail(ctx, what, failure));
-        // a client that goes away before its answer cancels the service call made for it
-        ctx.response().closeHandler(v -> {
-            if (!ctx.response().ended()) {
-                call.cancel();
-            }
-        });
+        // a client that goes away before its answer cancels the service call made for it (a call
+        // refused at once, by a permission check, is answered already)
+        if (!ctx.response().ended()) {
+            ctx.response().closeHandler(v -> {
+                if (!ctx.response().ended()) {
+                    call.cancel();
+                }
+            });
+        }
     }
 
     private static void answer(RoutingContext ctx, Message response) {
