@@ -179,3 +179,26 @@ test('permissions: the owner grants on the experiment page; others are offered o
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('identity provider: signed in through the provider (authorization code with PKCE), admin by group', async (t) => {
+  const provider = process.env.SKEIN_UI_AUTH_PROVIDER; // the button's name
+  const user = process.env.SKEIN_UI_AUTH_PROVIDER_USER; // who the test's provider signs in
+  assert.ok(provider && user, 'SKEIN_UI_AUTH_PROVIDER and SKEIN_UI_AUTH_PROVIDER_USER must be set');
+  const { page, errors, expected, context } = await open(browser);
+  expected.push(...SIGNED_OUT);
+  await page.goto(`${URL_}/#/experiments`);
+  await page.getByRole('heading', { name: 'Sign in to Skein' }).waitFor();
+  await page.getByRole('link', { name: `Sign in with ${provider}` }).click();
+  await page.getByRole('heading', { name: 'Experiments' }).waitFor();
+  await page.getByText(`Signed in as ${user}`).waitFor();
+  // the provider's group makes the user an administrator here
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).waitFor();
+  assert.deepEqual(errors, []);
+
+  // a return that this browser did not start is refused, with the reason on the form
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.goto(`${URL_}/ajax-api/2.0/skein/session/oidc/callback?code=forged&state=forged`);
+  await page.getByRole('heading', { name: 'Sign in to Skein' }).waitFor();
+  assert.match(await page.getByRole('alert').textContent(), /not started in this browser/);
+  await context.close();
+});
