@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { call } from '../api.js';
+import { useAction } from '../hooks.js';
 import { html } from '../html.js';
 import { ErrorMessage } from './ErrorMessage.js';
 
@@ -16,7 +17,8 @@ export function PermissionsPanel({ experimentId, modelName }) {
   const [error, setError] = useState(null);
   const [username, setUsername] = useState('');
   const [permission, setPermission] = useState('READ');
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
+  const busy = action.busy;
 
   const load = useCallback(async () => {
     try {
@@ -31,19 +33,10 @@ export function PermissionsPanel({ experimentId, modelName }) {
     load();
   }, [load]);
 
-  const act = async (work) => {
-    setBusy(true);
-    try {
-      await work();
-      await load();
-      return true;
-    } catch (e) {
-      setError(e);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
+  const act = (work) => action.run(async () => {
+    await work();
+    await load();
+  });
 
   const grant = (event) => {
     event.preventDefault();
@@ -54,7 +47,7 @@ export function PermissionsPanel({ experimentId, modelName }) {
   return html`
     <section class="permissions" aria-labelledby="permissions-title">
       <h2 id="permissions-title">Permissions</h2>
-      <${ErrorMessage} error=${error} />
+      <${ErrorMessage} error=${action.error || error} />
       ${holders.length === 0
         ? html`<p class="empty">Nobody has a permission of their own here: everyone has the default.</p>`
         : html`<table class="grid"><thead><tr><th>User</th><th>Permission</th><th><span class="visually-hidden">Actions</span></th></tr></thead>

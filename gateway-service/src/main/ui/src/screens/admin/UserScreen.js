@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { call } from '../../api.js';
 import { ErrorMessage } from '../../components/ErrorMessage.js';
 import { PERMISSIONS } from '../../components/PermissionsPanel.js';
+import { useAction } from '../../hooks.js';
 import { html } from '../../html.js';
 import { experimentHref, modelHref } from '../../links.js';
 import { useSession } from '../../session.js';
@@ -17,7 +18,8 @@ export function UserScreen({ params }) {
   const username = params.name;
   const [user, setUser] = useState(null);
   const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
+  const busy = action.busy;
   const [grant, setGrant] = useState({ kind: 'experiment', resource: '', permission: 'READ' });
   const [password, setPassword] = useState('');
   const [saved, setSaved] = useState(false);
@@ -35,20 +37,10 @@ export function UserScreen({ params }) {
     load();
   }, [load]);
 
-  const act = async (work) => {
-    setBusy(true);
-    try {
-      await work();
-      setError(null);
-      await load();
-      return true;
-    } catch (e) {
-      setError(e);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
+  const act = (work) => action.run(async () => {
+    await work();
+    await load();
+  });
 
   const rows = (kind) => ((user && user[KINDS[kind].list]) || []).map((g) => html`<tr key=${`${kind}:${g[KINDS[kind].field]}`}>
     <td>${kind === 'experiment'
@@ -69,7 +61,7 @@ export function UserScreen({ params }) {
     <section class="user">
       <p class="crumbs">${session.user && session.user.is_admin ? html`<a href="#/admin/users">Users</a> › ` : ''}${username}</p>
       <h1>${username}${user && user.is_admin ? html` <span class="badge">administrator</span>` : ''}</h1>
-      <${ErrorMessage} error=${error} />
+      <${ErrorMessage} error=${action.error || error} />
       ${user && html`
         <h2>Permissions of their own</h2>
         ${user.experiment_permissions.length + user.registered_model_permissions.length === 0

@@ -2,7 +2,7 @@ import { useCallback, useState } from 'preact/hooks';
 import { call } from '../../api.js';
 import { ErrorMessage } from '../../components/ErrorMessage.js';
 import { html } from '../../html.js';
-import { usePagedSearch } from '../../hooks.js';
+import { useAction, usePagedSearch } from '../../hooks.js';
 import { useSession } from '../../session.js';
 
 /** Administrators: users and service accounts — created, made administrators or not, deleted. */
@@ -13,26 +13,16 @@ export function UsersScreen() {
     return { items: page.users || [], next: page.next_page_token };
   }, []);
   const { items: users, next, loading, error: listError, load } = usePagedSearch(read);
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
+  const busy = action.busy;
   const [user, setUser] = useState({ username: '', password: '' });
   const [account, setAccount] = useState('');
   const [deleting, setDeleting] = useState(null);
 
-  const act = async (work) => {
-    setBusy(true);
-    try {
-      await work();
-      setError(null);
-      await load(null);
-      return true;
-    } catch (e) {
-      setError(e);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
+  const act = (work) => action.run(async () => {
+    await work();
+    await load(null);
+  });
 
   if (!session.user || !session.user.is_admin) {
     return html`<section><h1>Users</h1><p>Only administrators manage users.</p></section>`;
@@ -40,7 +30,7 @@ export function UsersScreen() {
   return html`
     <section class="users">
       <h1>Users</h1>
-      <${ErrorMessage} error=${listError || error} />
+      <${ErrorMessage} error=${listError || action.error} />
       <form class="row" onSubmit=${(e) => {
         e.preventDefault();
         act(() => call('mlflow/users/create', { body: user })).then((ok) => ok && setUser({ username: '', password: '' }));

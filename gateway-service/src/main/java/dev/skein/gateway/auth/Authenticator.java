@@ -4,7 +4,6 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.skein.common.actor.Actors;
 import dev.skein.common.error.ApiException;
-import dev.skein.common.vertx.CallerContext;
 import dev.skein.proto.common.v1.ErrorCode;
 import io.smallrye.mutiny.Uni;
 import java.nio.charset.CharacterCodingException;
@@ -15,12 +14,6 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -43,7 +36,7 @@ public final class Authenticator {
     private final OidcVerifier oidc;
     private final byte[] adminToken;
     private final Cache<String, Boolean> verified;
-    private final ExecutorService hashing;
+    private final BoundedPool hashing;
     private final byte[] cacheKey = new byte[32];
     /** Checked against when no user of the name exists, so a missing user costs what a wrong password does. */
     private final String decoy;
@@ -70,18 +63,11 @@ public final class Authenticator {
                 .maximumSize(config.credentialCacheSize())
                 .expireAfterWrite(config.credentialCacheTtl())
                 .build();
-        AtomicInteger n = new AtomicInteger();
-        this.hashing = new ThreadPoolExecutor(
+        this.hashing = new BoundedPool(
+                "skein-password-hash",
                 config.maxConcurrentHashes(),
-                config.maxConcurrentHashes(),
-                0,
-                TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(Math.max(1, config.maxQueuedHashes())),
-                r -> {
-                    Thread t = new Thread(r, "skein-password-hash-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
+                config.maxQueuedHashes(),
+                "Too many sign-ins are being checked at once; try again in a moment");
         new SecureRandom().nextBytes(cacheKey);
         this.decoy = new PasswordHasher(config.passwordIterations()).hash("decoy-" + System.nanoTime());
     }
@@ -198,47 +184,13 @@ public final class Authenticator {
 
     /** Verifies on the hashing pool; refused with 503 before any work when its queue is full. */
     private Uni<Boolean> verify(String password, String stored) {
-        var back = CallerContext.capture();
-        return Uni.createFrom()
-                .<Boolean>emitter(emitter -> {
-                    try {
-                        hashing.execute(() -> {
-                            try {
-                                emitter.complete(PasswordHasher.verify(password, stored));
-                            } catch (RuntimeException e) {
-                                emitter.fail(e);
-                            }
-                        });
-                    } catch (RejectedExecutionException e) {
-                        emitter.fail(new ApiException(
-                                ErrorCode.TEMPORARILY_UNAVAILABLE,
-                                "Too many sign-ins are being checked at once; try again in a moment"));
-                    }
-                })
-                .emitOn(back);
+        return hashing.run(() -> PasswordHasher.verify(password, stored));
     }
 
     /** Hashes a new password on the hashing pool (creating a user, changing a password). */
     public Uni<String> hash(String password) {
-        var back = CallerContext.capture();
         PasswordHasher hasher = new PasswordHasher(config.passwordIterations());
-        return Uni.createFrom()
-                .<String>emitter(emitter -> {
-                    try {
-                        hashing.execute(() -> {
-                            try {
-                                emitter.complete(hasher.hash(password));
-                            } catch (RuntimeException e) {
-                                emitter.fail(e);
-                            }
-                        });
-                    } catch (RejectedExecutionException e) {
-                        emitter.fail(new ApiException(
-                                ErrorCode.TEMPORARILY_UNAVAILABLE,
-                                "Too many passwords are being hashed at once; try again in a moment"));
-                    }
-                })
-                .emitOn(back);
+        return hashing.run(() -> hasher.hash(password));
     }
 
     private String cacheKey(long userId, String stored, String password) {
@@ -257,7 +209,7 @@ public final class Authenticator {
     }
 
     public void close() {
-        hashing.shutdownNow();
+        hashing.close();
         oidc.close();
     }
 }

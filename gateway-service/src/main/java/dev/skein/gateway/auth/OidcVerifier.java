@@ -1,19 +1,12 @@
 package dev.skein.gateway.auth;
 
 import dev.skein.common.error.ApiException;
-import dev.skein.common.vertx.CallerContext;
 import dev.skein.proto.common.v1.ErrorCode;
 import io.smallrye.mutiny.Uni;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 import org.jose4j.jwa.AlgorithmConstraints;
 import org.jose4j.jwk.HttpsJwks;
@@ -49,7 +42,7 @@ public final class OidcVerifier {
             .build();
 
     private final Map<String, Provider> byIssuer = new HashMap<>();
-    private final ExecutorService verifying;
+    private final BoundedPool verifying;
 
     public OidcVerifier(Map<String, AuthConfig.Oidc> providers) {
         providers.forEach((name, config) -> {
@@ -74,12 +67,8 @@ public final class OidcVerifier {
                         "Two identity providers (skein.auth.oidc.*) name issuer " + config.issuer());
             }
         });
-        AtomicInteger n = new AtomicInteger();
-        this.verifying = new ThreadPoolExecutor(2, 2, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(256), r -> {
-            Thread t = new Thread(r, "skein-jwt-verify-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.verifying = new BoundedPool(
+                "skein-jwt-verify", 2, 256, "Too many tokens are being verified at once; try again in a moment");
     }
 
     public boolean configured() {
@@ -96,24 +85,7 @@ public final class OidcVerifier {
 
     /** The identity a token names, or a refusal (UNAUTHENTICATED) saying why in general terms. */
     public Uni<Identity> verify(String jwt) {
-        var back = CallerContext.capture();
-        return Uni.createFrom()
-                .<Identity>emitter(emitter -> {
-                    try {
-                        verifying.execute(() -> {
-                            try {
-                                emitter.complete(verifyNow(jwt));
-                            } catch (RuntimeException e) {
-                                emitter.fail(e);
-                            }
-                        });
-                    } catch (RejectedExecutionException e) {
-                        emitter.fail(new ApiException(
-                                ErrorCode.TEMPORARILY_UNAVAILABLE,
-                                "Too many tokens are being verified at once; try again in a moment"));
-                    }
-                })
-                .emitOn(back);
+        return verifying.run(() -> verifyNow(jwt));
     }
 
     /** The providers that offer browser sign-in: name → what the button says. */
@@ -205,6 +177,6 @@ public final class OidcVerifier {
     }
 
     public void close() {
-        verifying.shutdownNow();
+        verifying.close();
     }
 }

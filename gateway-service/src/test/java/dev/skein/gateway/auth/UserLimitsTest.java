@@ -7,23 +7,9 @@ import org.junit.jupiter.api.Test;
 /** Requests per user: a burst, then a wait that says how long; each user on their own. */
 class UserLimitsTest {
 
-    private static AuthConfig.RateLimit limit(long perMinute, long burst) {
-        return new AuthConfig.RateLimit() {
-            @Override
-            public long perMinute() {
-                return perMinute;
-            }
-
-            @Override
-            public long burst() {
-                return burst;
-            }
-        };
-    }
-
     @Test
     void aUserPastTheBurstWaitsAndOthersDoNot() {
-        UserLimits limits = new UserLimits(limit(1, 3)); // one more a minute after the burst
+        UserLimits limits = new UserLimits(UserLimits.of(1, 3)); // one more a minute after the burst
         for (int i = 0; i < 3; i++) {
             assertThat(limits.acquire("ana")).isZero();
         }
@@ -34,7 +20,7 @@ class UserLimitsTest {
 
     @Test
     void noLimitWhenTurnedOff() {
-        UserLimits limits = new UserLimits(limit(0, 1));
+        UserLimits limits = new UserLimits(UserLimits.of(0, 1));
         for (int i = 0; i < 1000; i++) {
             assertThat(limits.acquire("ana")).isZero();
         }
