@@ -17,19 +17,27 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A second gateway, with authentication on, in front of the suite's services ({@link Suite}): the
  * jar the build made, started as the local runner starts it, on its own port, and the requests of its
- * users (HTTP Basic, as MLflow's clients send them).
+ * users (HTTP Basic, as MLflow's clients send them; Bearer tokens). It trusts a {@link FakeIdp
+ * fake identity provider} served from the test JVM, whose group {@code ml-admins} makes administrators
+ * and {@code ml-editors} gives EDIT by default.
+ *
+ * <p>A JUnit extension: registered after {@link Suite} ({@code @ExtendWith({Suite.class,
+ * AuthGateway.class})}), it starts the gateway once for the whole test run and stops it at its end.
  */
-final class AuthGateway {
+final class AuthGateway implements BeforeAllCallback {
 
     static final int PORT = 18090;
     static final String ADMIN = "admin";
@@ -39,42 +47,102 @@ final class AuthGateway {
     /** Each user's current password; a user changing theirs updates it here. */
     private static final Map<String, String> PASSWORDS = new ConcurrentHashMap<>();
 
-    private static Process process;
-    private static Path log;
+    private static volatile Process process;
+    private static volatile Path log;
+    private static volatile FakeIdp idp;
 
-    private AuthGateway() {}
+    AuthGateway() {}
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        context.getRoot()
+                .getStore(ExtensionContext.Namespace.GLOBAL)
+                .getOrComputeIfAbsent(AuthGateway.class.getName(), key -> started(), Running.class);
+    }
+
+    private static Running started() {
+        try {
+            start();
+        } catch (Exception e) {
+            stop();
+            throw new IllegalStateException("The authenticating gateway did not start", e);
+        }
+        return new Running();
+    }
+
+    /** Stops the gateway and the identity provider once the whole run is over. */
+    static final class Running implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+        @Override
+        public void close() {
+            stop();
+        }
+    }
 
     static String url() {
-        return "http://127.0.0.1:" + PORT;
+        return url(PORT);
+    }
+
+    static String url(int port) {
+        return "http://127.0.0.1:" + port;
     }
 
     static Path log() {
         return log;
     }
 
-    /** Starts the gateway and waits until it is ready; the first administrator is {@value #ADMIN}. */
-    static void start() throws Exception {
+    /** The identity provider the gateway trusts. */
+    static FakeIdp idp() {
+        return idp;
+    }
+
+    /** Starts the identity provider and the gateway and waits until it is ready; the first administrator is {@value #ADMIN}. */
+    private static void start() throws Exception {
+        String adminPassword = "admin-" + java.util.UUID.randomUUID();
+        PASSWORDS.put(ADMIN, adminPassword);
+        idp = FakeIdp.start();
+        log = TestInfra.repoRoot().resolve("deploy/e2e/target/auth-gateway.log");
+        process = launch(PORT, log, Map.of());
+    }
+
+    /**
+     * Another gateway process exactly like this one (another replica: same database, services,
+     * configuration and identity provider) on {@code port}, ready; {@code extraEnv} adds to or replaces
+     * its environment. The caller stops it ({@link #stop(Process)}).
+     */
+    static Process replica(int port, Path replicaLog, Map<String, String> extraEnv) throws Exception {
+        return launch(port, replicaLog, extraEnv);
+    }
+
+    private static Process launch(int port, Path logFile, Map<String, String> extraEnv) throws Exception {
         Path root = TestInfra.repoRoot();
         Path jar = root.resolve("gateway-service/target/quarkus-app/quarkus-run.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("No gateway build at " + jar + ": build gateway-service first");
         }
-        if (portOpen()) {
-            throw new IllegalStateException("Port " + PORT + " for the authenticating gateway is taken");
+        if (portOpen(port)) {
+            throw new IllegalStateException("Port " + port + " for an authenticating gateway is taken");
         }
-        String adminPassword = "admin-" + java.util.UUID.randomUUID();
-        PASSWORDS.put(ADMIN, adminPassword);
-        log = root.resolve("deploy/e2e/target/auth-gateway.log");
-        Files.createDirectories(log.getParent());
-        ProcessBuilder pb = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Xmx256m",
-                        "-XX:+UseSerialGC",
-                        "-jar",
-                        jar.toString())
+        Files.createDirectories(logFile.getParent());
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-XX:+UseSerialGC"));
+        // the identity provider and what its groups give, as an operator configures them
+        String provider = "-Dskein.auth.oidc." + FakeIdp.NAME + ".";
+        command.addAll(List.of(
+                provider + "issuer=" + FakeIdp.ISSUER,
+                provider + "jwks-url=" + FakeIdp.ISSUER + "/jwks",
+                provider + "audience=" + FakeIdp.AUDIENCE,
+                provider + "client-id=" + FakeIdp.CLIENT_ID,
+                provider + "authorization-endpoint=" + FakeIdp.ISSUER + "/authorize",
+                provider + "token-endpoint=" + FakeIdp.ISSUER + "/token",
+                provider + "display-name=" + FakeIdp.DISPLAY_NAME,
+                "-Dskein.auth.groups.ml-admins.admin=true",
+                "-Dskein.auth.groups.ml-editors.default-permission=EDIT",
+                "-jar",
+                jar.toString()));
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(root.toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(log.toFile());
+                .redirectOutput(logFile.toFile());
         Map<String, String> env = pb.environment();
         // nothing of the test JVM's own environment (SKEIN_*, QUARKUS_*) reaches it unasked
         Map<String, String> kept = new HashMap<>();
@@ -86,7 +154,7 @@ final class AuthGateway {
         env.clear();
         env.putAll(kept);
         env.putAll(Map.ofEntries(
-                Map.entry("QUARKUS_HTTP_PORT", Integer.toString(PORT)),
+                Map.entry("QUARKUS_HTTP_PORT", Integer.toString(port)),
                 Map.entry("QUARKUS_GRPC_CLIENTS_TRACKING_HOST", "127.0.0.1"),
                 Map.entry("QUARKUS_GRPC_CLIENTS_TRACKING_PORT", Integer.toString(Suite.TRACKING_PORT)),
                 Map.entry("QUARKUS_GRPC_CLIENTS_REGISTRY_HOST", "127.0.0.1"),
@@ -102,39 +170,58 @@ final class AuthGateway {
                 Map.entry("SKEIN_GATEWAY_ADMIN_TOKEN", Suite.ADMIN_TOKEN),
                 Map.entry("SKEIN_AUTH_ENABLED", "true"),
                 Map.entry("SKEIN_AUTH_ADMIN_USERNAME", ADMIN),
-                Map.entry("SKEIN_AUTH_ADMIN_PASSWORD", adminPassword)));
-        process = pb.start();
-        Process started = process;
-        // a test JVM that ends without @AfterAll (killed, crashed) leaves no gateway behind on the port
+                Map.entry("SKEIN_AUTH_ADMIN_PASSWORD", password(ADMIN)),
+                // the browser tests and the permission table make thousands of requests a minute
+                Map.entry("SKEIN_AUTH_RATE_LIMIT_PER_MINUTE", "0")));
+        env.putAll(extraEnv);
+        Process started = pb.start();
+        // a test JVM that ends without closing the store (killed, crashed) leaves no gateway behind on the port
         Runtime.getRuntime().addShutdownHook(new Thread(started::destroy));
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (!ready()) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException(
-                        "The authenticating gateway exited with " + process.exitValue() + ":\n" + tail(60));
+        while (!ready(port)) {
+            if (!started.isAlive()) {
+                throw new IllegalStateException("The authenticating gateway on port " + port + " exited with "
+                        + started.exitValue() + ":\n" + tail(logFile, 60));
             }
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("The authenticating gateway was not ready in 90 s:\n" + tail(60));
+                started.destroyForcibly();
+                throw new IllegalStateException(
+                        "The authenticating gateway on port " + port + " was not ready in 90 s:\n" + tail(logFile, 60));
             }
             Thread.sleep(250);
         }
+        return started;
     }
 
-    static void stop() throws InterruptedException {
-        if (process == null) {
+    static void stop() {
+        stop(process);
+        process = null;
+        if (idp != null) {
+            idp.stop();
+            idp = null;
+        }
+    }
+
+    /** Stops a gateway process (and waits for it to end). */
+    static void stop(Process p) {
+        if (p == null) {
             return;
         }
-        process.destroy();
-        if (!process.waitFor(30, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        p.destroy();
+        try {
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
         }
-        process = null;
     }
 
-    private static boolean ready() {
+    private static boolean ready(int port) {
         try {
             HttpURLConnection c = (HttpURLConnection)
-                    URI.create(url() + "/q/health/ready").toURL().openConnection();
+                    URI.create(url(port) + "/q/health/ready").toURL().openConnection();
             c.setConnectTimeout(1000);
             c.setReadTimeout(5000);
             try {
@@ -147,8 +234,8 @@ final class AuthGateway {
         }
     }
 
-    private static boolean portOpen() {
-        try (Socket s = new Socket("127.0.0.1", PORT)) {
+    static boolean portOpen(int port) {
+        try (Socket s = new Socket("127.0.0.1", port)) {
             return true;
         } catch (IOException e) {
             return false;
@@ -157,11 +244,16 @@ final class AuthGateway {
 
     /** The last lines of the gateway's log. */
     static String tail(int lines) {
+        return tail(log, lines);
+    }
+
+    /** The last lines of a log. */
+    static String tail(Path file, int lines) {
         try {
-            List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+            List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
         } catch (IOException | RuntimeException e) {
-            return "(no log at " + log + ": " + e + ")";
+            return "(no log at " + file + ": " + e + ")";
         }
     }
 
@@ -200,6 +292,11 @@ final class AuthGateway {
         return given().baseUri(url()).urlEncodingEnabled(true);
     }
 
+    /** A request to the gateway on {@code port} (a replica) with no credentials. */
+    static RequestSpecification at(int port) {
+        return given().baseUri(url(port)).urlEncodingEnabled(true);
+    }
+
     /** A request signed in as {@code user} ({@link #ANONYMOUS}: without credentials). */
     static RequestSpecification as(String user) {
         RequestSpecification r = anonymous();
@@ -211,8 +308,17 @@ final class AuthGateway {
         return anonymous().header("Authorization", authorization);
     }
 
+    /** A request with this bearer token (an access token's secret, a JWT), as MLFLOW_TRACKING_TOKEN sends it. */
+    static RequestSpecification bearer(String token) {
+        return withAuthorization("Bearer " + token);
+    }
+
     static Response get(String user, String path, Object... params) {
-        RequestSpecification r = as(user);
+        return get(as(user), path, params);
+    }
+
+    /** A GET with this request's credentials; {@code params} are query parameters, name then value. */
+    static Response get(RequestSpecification r, String path, Object... params) {
         for (int i = 0; i < params.length; i += 2) {
             r = r.queryParam((String) params[i], params[i + 1]);
         }
@@ -224,11 +330,16 @@ final class AuthGateway {
     }
 
     static Response send(String user, String method, String path, JsonObject body) {
-        return as(user).contentType(ContentType.JSON).body(body.encode()).request(method, api(path));
+        return send(as(user), method, path, body);
+    }
+
+    /** A JSON request with this request's credentials. */
+    static Response send(RequestSpecification r, String method, String path, JsonObject body) {
+        return r.contentType(ContentType.JSON).body(body.encode()).request(method, api(path));
     }
 
     /** MLflow's REST paths are given without their prefix; anything starting with '/' as is. */
-    private static String api(String path) {
+    static String api(String path) {
         return path.startsWith("/") ? path : "/api/2.0/mlflow/" + path;
     }
 

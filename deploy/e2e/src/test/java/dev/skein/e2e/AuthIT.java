@@ -11,11 +11,29 @@ import static dev.skein.e2e.Http.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.skein.common.testing.TestInfra;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.CookieManager;
+import java.net.CookiePolicy;
+import java.net.HttpCookie;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -26,6 +44,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.stream.Stream;
+import org.jose4j.jwk.RsaJsonWebKey;
+import org.jose4j.jws.AlgorithmIdentifiers;
+import org.jose4j.jwt.JwtClaims;
+import org.jose4j.keys.HmacKey;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,8 +74,16 @@ import org.mlflow.tracking.creds.BasicMlflowHostCreds;
  * with a version; {@code reader} gets READ on both, {@code editor} EDIT, {@code denied} NO_PERMISSIONS,
  * {@code stranger} nothing (the default, READ); {@code admin} is the administrator the gateway made
  * from its configuration.
+ *
+ * <p>Then the other ways in: access tokens (read-only, limited to experiments or models, revoked at
+ * once on every replica, expired, kept only as a digest, unable to manage users, permissions or
+ * tokens; service accounts), JWTs of the identity provider ({@link FakeIdp}: users made at first sight,
+ * groups giving administrators and a default permission, every kind of untrustworthy token refused,
+ * keys rotated without a restart), the web UI's session cookie (its header against cross-site
+ * requests, sign-out, the sign-in limit), browser sign-in at the provider (authorization code with
+ * PKCE, followed step by step), and a replica's request limit per user.
  */
-@ExtendWith(Suite.class)
+@ExtendWith({Suite.class, AuthGateway.class})
 class AuthIT {
 
     static final String OWNER = "owner";
@@ -88,8 +118,7 @@ class AuthIT {
     };
 
     @BeforeAll
-    static void startTheGatewayAndMakeUsersAndResources() throws Exception {
-        AuthGateway.start();
+    static void makeUsersAndResourcesOnTheSharedGateway() {
         try {
             makeUsersAndResources();
         } catch (RuntimeException | AssertionError e) {
@@ -150,8 +179,9 @@ class AuthIT {
     }
 
     @AfterAll
-    static void stopTheGateway() throws InterruptedException {
-        AuthGateway.stop();
+    static void stopTheReplica() {
+        AuthGateway.stop(replica);
+        replica = null;
     }
 
     // --- helpers -----------------------------------------------------------------------------
@@ -1310,5 +1340,1320 @@ class AuthIT {
             MlflowHttpException e = catchThrowableOfType(MlflowHttpException.class, () -> wrong.getRun(run));
             assertThat(e.getStatusCode()).isEqualTo(401);
         }
+    }
+
+    // --- 8. access tokens ----------------------------------------------------------------------
+
+    static final String TOKENS = "/api/2.0/skein/tokens/";
+    static final String SESSION = "/api/2.0/skein/session";
+    /** The header the web UI sends with each call; a change made with a session cookie needs it. */
+    static final String UI_HEADER = "X-Skein-Requested-With";
+
+    /** A gateway replica, started by the first test that needs two ({@link #replica()}). */
+    static Process replica;
+
+    static final int REPLICA_PORT = 18091;
+    /** The replica's own request limit per user, a burst of this many (the shared gateway has none). */
+    static final int REPLICA_BURST = 5;
+
+    /** A new user with a password of their own (made by the administrator). */
+    static String newUser(String prefix) {
+        String user = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+        String password = user + "-password-" + UUID.randomUUID();
+        ok(post(ADMIN, "users/create", new JsonObject().put("username", user).put("password", password)));
+        AuthGateway.rememberPassword(user, password);
+        return user;
+    }
+
+    /** {@code by} makes an access token: the answer of tokens/create. */
+    static JsonObject newToken(String by, JsonObject request) {
+        JsonObject made = ok(post(by, TOKENS + "create", request));
+        assertThat(made.getString("secret")).as("the secret of a new token").matches("skein_[A-Za-z0-9_-]{43}");
+        return made;
+    }
+
+    static String secret(JsonObject made) {
+        return made.getString("secret");
+    }
+
+    static String tokenId(JsonObject made) {
+        return made.getJsonObject("token").getString("id");
+    }
+
+    static Response byToken(String secret, String path, Object... params) {
+        return AuthGateway.get(AuthGateway.bearer(secret), path, params);
+    }
+
+    static Response byToken(String secret, String method, String path, JsonObject body) {
+        return AuthGateway.send(AuthGateway.bearer(secret), method, path, body);
+    }
+
+    static Response uploadByToken(String secret, String path, String content) {
+        return AuthGateway.bearer(secret)
+                .contentType(ContentType.BINARY)
+                .body(content.getBytes(StandardCharsets.UTF_8))
+                .put(PROXY + path);
+    }
+
+    static JsonObject runCreate(String experimentId) {
+        return new JsonObject().put("experiment_id", experimentId).put("start_time", System.currentTimeMillis());
+    }
+
+    static String runUser(Response created) {
+        return ok(created).getJsonObject("run").getJsonObject("info").getString("user_id");
+    }
+
+    static List<String> tokenIds(String user, Object... params) {
+        return names(ok(get(user, TOKENS + "list", params)).getJsonArray("tokens", new JsonArray()), "id");
+    }
+
+    static JsonObject revoke(String id) {
+        return new JsonObject().put("token_id", id);
+    }
+
+    @Test
+    void anAccessTokenActsAsItsUserAndItsSecretIsShownOnce() {
+        long before = System.currentTimeMillis();
+        JsonObject made = newToken(OWNER, new JsonObject().put("name", "laptop"));
+        String secret = secret(made);
+        JsonObject token = made.getJsonObject("token");
+        assertThat(token.getString("name")).isEqualTo("laptop");
+        assertThat(token.getString("username")).isEqualTo(OWNER);
+        assertThat(token.getString("prefix")).as("the prefix shown in listings").isEqualTo(secret.substring(0, 12));
+        assertThat(token.getBoolean("read_only")).isFalse();
+        assertThat(token.containsKey("experiment_ids")).isFalse();
+        assertThat(token.getLong("creation_time")).isBetween(before - 60_000, System.currentTimeMillis() + 60_000);
+        assertThat(token.getLong("expiry_time") - token.getLong("creation_time"))
+                .as("the default life of a token: 90 days")
+                .isBetween(
+                        Duration.ofDays(90).toMillis() - 120_000,
+                        Duration.ofDays(90).toMillis() + 120_000);
+
+        // the token is its user: reads, writes, and what it makes carries the user's name
+        assertThat(ok(byToken(secret, "experiments/get", "experiment_id", experiment))
+                        .getJsonObject("experiment")
+                        .getString("name"))
+                .isEqualTo(experimentName);
+        assertThat(runUser(byToken(secret, "POST", "runs/create", runCreate(experiment))))
+                .as("the user of a run made with the owner's token")
+                .isEqualTo(OWNER);
+        assertThat(byToken(secret, "/api/2.0/mlflow-artifacts/artifacts/" + artifactPath("a.txt"))
+                        .asString())
+                .isEqualTo(ARTIFACT);
+
+        // listed without its secret, with when it was last used; nobody else sees it
+        JsonObject listed = ok(get(OWNER, TOKENS + "list")).getJsonArray("tokens").stream()
+                .map(JsonObject.class::cast)
+                .filter(t -> t.getString("id").equals(tokenId(made)))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("tokens/list of the owner lacks the new token"));
+        assertThat(listed.getString("prefix")).isEqualTo(secret.substring(0, 12));
+        assertThat(listed.containsKey("last_used_time"))
+                .as("last_used_time after use")
+                .isTrue();
+        assertThat(ok(get(OWNER, TOKENS + "list")).encode())
+                .as("tokens/list never shows a secret")
+                .doesNotContain(secret.substring(12))
+                .doesNotContain("\"secret\"");
+        assertThat(tokenIds(ADMIN, "username", OWNER))
+                .as("the administrator lists the owner's tokens")
+                .contains(tokenId(made));
+        assertDenied(get(READER, TOKENS + "list", "username", OWNER), "reader listing the owner's tokens");
+        assertThat(error(post(READER, TOKENS + "revoke", revoke(tokenId(made)))))
+                .as("reader revoking the owner's token: as unknown to them as a token that does not exist")
+                .isEqualTo("404 RESOURCE_DOES_NOT_EXIST");
+        ok(byToken(secret, "experiments/get", "experiment_id", experiment));
+
+        // a token's life is bounded
+        for (int days : List.of(0, -1, 366)) {
+            assertThat(error(post(
+                            OWNER,
+                            TOKENS + "create",
+                            new JsonObject().put("name", "x").put("expires_in_days", days))))
+                    .as("expires_in_days " + days)
+                    .isEqualTo("400 INVALID_PARAMETER_VALUE");
+        }
+        assertUnauthenticated(
+                AuthGateway.send(AuthGateway.anonymous(), "POST", TOKENS + "create", new JsonObject().put("name", "x")),
+                "tokens/create without credentials");
+    }
+
+    @Test
+    void anAdministratorMakesTokensForOthersAndOnlyAnAdministrator() {
+        JsonObject made =
+                newToken(ADMIN, new JsonObject().put("name", "for-reader").put("username", READER));
+        assertThat(made.getJsonObject("token").getString("username")).isEqualTo(READER);
+        String secret = secret(made);
+        // the token is the reader's, with the reader's permissions — not the administrator's
+        ok(byToken(secret, "experiments/get", "experiment_id", experiment));
+        assertDenied(
+                byToken(secret, "POST", "runs/create", runCreate(experiment)), "the reader's token creating a run");
+        assertDenied(
+                byToken(secret, "/api/2.0/skein/audit/events", "model", model),
+                "the reader's token reading the audit trail");
+        assertThat(tokenIds(READER))
+                .as("the reader lists the token made for them")
+                .contains(tokenId(made));
+
+        assertDenied(
+                post(
+                        EDITOR,
+                        TOKENS + "create",
+                        new JsonObject().put("name", "x").put("username", READER)),
+                "editor making a token for reader");
+        assertThat(error(post(
+                        ADMIN,
+                        TOKENS + "create",
+                        new JsonObject().put("name", "x").put("username", "nobody-" + UUID.randomUUID()))))
+                .isEqualTo("404 RESOURCE_DOES_NOT_EXIST");
+        // the reader revokes it themselves
+        assertThat(ok(post(READER, TOKENS + "revoke", revoke(tokenId(made)))).encode())
+                .isEqualTo("{}");
+        assertUnauthenticated(byToken(secret, "experiments/get", "experiment_id", experiment), "a revoked token");
+    }
+
+    @Test
+    void aReadOnlyTokenReadsButNeverWrites() {
+        JsonObject made =
+                newToken(OWNER, new JsonObject().put("name", "read-only").put("read_only", true));
+        assertThat(made.getJsonObject("token").getBoolean("read_only")).isTrue();
+        String secret = secret(made);
+
+        ok(byToken(secret, "experiments/get", "experiment_id", experiment));
+        ok(byToken(secret, "runs/get", "run_id", run));
+        ok(byToken(secret, "metrics/get-history", "run_id", run, "metric_key", "loss"));
+        assertThat(experimentsFoundBy(secret, "name = '" + experimentName + "'"))
+                .containsExactly(experiment);
+        assertThat(byToken(secret, "/api/2.0/mlflow-artifacts/artifacts/" + artifactPath("a.txt"))
+                        .asString())
+                .isEqualTo(ARTIFACT);
+        ok(byToken(secret, "registered-models/get", "name", model));
+
+        String name = "auth-readonly-" + UUID.randomUUID();
+        assertDenied(
+                byToken(secret, "POST", "experiments/create", new JsonObject().put("name", name)),
+                "read-only token: experiments/create");
+        assertThat(error(get(ADMIN, "experiments/get-by-name", "experiment_name", name)))
+                .as("the experiment a read-only token tried to create")
+                .isEqualTo("404 RESOURCE_DOES_NOT_EXIST");
+        assertDenied(byToken(secret, "POST", "runs/create", runCreate(experiment)), "read-only token: runs/create");
+        assertDenied(
+                byToken(
+                        secret,
+                        "POST",
+                        "runs/log-metric",
+                        new JsonObject()
+                                .put("run_id", run)
+                                .put("key", "by-read-only")
+                                .put("value", 1.0)
+                                .put("timestamp", System.currentTimeMillis())),
+                "read-only token: runs/log-metric");
+        assertDenied(
+                byToken(
+                        secret,
+                        "POST",
+                        "experiments/set-experiment-tag",
+                        new JsonObject()
+                                .put("experiment_id", experiment)
+                                .put("key", "read-only")
+                                .put("value", "v")),
+                "read-only token: set-experiment-tag");
+        assertDenied(
+                uploadByToken(secret, artifactPath("by-read-only.txt"), "nope"), "read-only token: artifact upload");
+        assertThat(download(OWNER, artifactPath("by-read-only.txt")).statusCode())
+                .as("the file a read-only token tried to upload")
+                .isEqualTo(404);
+        assertDenied(
+                AuthGateway.bearer(secret).delete(PROXY + artifactPath("a.txt")), "read-only token: artifact delete");
+        assertDenied(
+                byToken(secret, "POST", "registered-models/create", new JsonObject().put("name", name)),
+                "read-only token: registered-models/create");
+        assertDenied(
+                byToken(
+                        secret,
+                        "PATCH",
+                        "registered-models/update",
+                        new JsonObject().put("name", model).put("description", "x")),
+                "read-only token: registered-models/update");
+        assertThat(ok(get(ADMIN, "runs/get", "run_id", run)).encode()).doesNotContain("by-read-only");
+    }
+
+    static List<String> experimentsFoundBy(String secret, String filter) {
+        return names(
+                ok(byToken(secret, "POST", "experiments/search", new JsonObject().put("filter", filter)))
+                        .getJsonArray("experiments", new JsonArray()),
+                "experiment_id");
+    }
+
+    @Test
+    void aTokenForOneExperimentReachesNoOtherExperiment() {
+        String other = freshExperiment("auth-scope-");
+        String otherRun = newRun(OWNER, other);
+        JsonObject made = newToken(
+                OWNER,
+                new JsonObject().put("name", "one-experiment").put("experiment_ids", new JsonArray().add(experiment)));
+        assertThat(made.getJsonObject("token").getJsonArray("experiment_ids")).containsExactly(experiment);
+        String secret = secret(made);
+
+        // within its experiment, what the owner may do
+        ok(byToken(secret, "experiments/get", "experiment_id", experiment));
+        assertThat(runUser(byToken(secret, "POST", "runs/create", runCreate(experiment))))
+                .isEqualTo(OWNER);
+        // elsewhere nothing, though the owner manages the other experiment
+        ok(get(OWNER, "experiments/get", "experiment_id", other));
+        assertDenied(byToken(secret, "experiments/get", "experiment_id", other), "scoped token: another experiment");
+        assertDenied(byToken(secret, "runs/get", "run_id", otherRun), "scoped token: a run of another experiment");
+        assertDenied(
+                byToken(secret, "POST", "runs/create", runCreate(other)), "scoped token: a run in another experiment");
+        assertDenied(
+                byToken(secret, "/api/2.0/mlflow-artifacts/artifacts/" + other + "/" + otherRun + "/artifacts"),
+                "scoped token: another experiment's artifacts");
+        // searches show its experiment only
+        assertThat(experimentsFoundBy(secret, "name LIKE 'auth-%'"))
+                .as("experiments/search with a token for one experiment")
+                .containsExactly(experiment);
+        List<String> runExperiments = new ArrayList<>();
+        ok(byToken(
+                        secret,
+                        "POST",
+                        "runs/search",
+                        new JsonObject()
+                                .put(
+                                        "experiment_ids",
+                                        new JsonArray().add(experiment).add(other))))
+                .getJsonArray("runs", new JsonArray())
+                .forEach(r -> runExperiments.add(
+                        ((JsonObject) r).getJsonObject("info").getString("experiment_id")));
+        assertThat(runExperiments)
+                .as("runs/search over both experiments")
+                .isNotEmpty()
+                .containsOnly(experiment);
+
+        // a token for one registered model, likewise
+        String otherModel = freshModel("auth-scope-model-");
+        String forModel = secret(newToken(
+                OWNER,
+                new JsonObject().put("name", "one-model").put("registered_model_names", new JsonArray().add(model))));
+        ok(byToken(forModel, "registered-models/get", "name", model));
+        assertDenied(
+                byToken(forModel, "registered-models/get", "name", otherModel), "model-scoped token: another model");
+        assertDenied(
+                byToken(
+                        forModel,
+                        "PATCH",
+                        "registered-models/update",
+                        new JsonObject().put("name", otherModel).put("description", "x")),
+                "model-scoped token: updating another model");
+        assertThat(names(
+                        ok(byToken(forModel, "registered-models/search", "filter", "name LIKE 'auth-%'"))
+                                .getJsonArray("registered_models", new JsonArray()),
+                        "name"))
+                .as("registered-models/search with a token for one model")
+                .containsExactly(model);
+    }
+
+    /**
+     * A token limited to some experiments (or models) acts within them only: making a new experiment
+     * (or model) is acting outside them too.
+     */
+    @Test
+    void aTokenForSomeExperimentsOrModelsCannotCreateOthers() {
+        String forExperiment = secret(newToken(
+                OWNER,
+                new JsonObject()
+                        .put("name", "one-experiment-create")
+                        .put("experiment_ids", new JsonArray().add(experiment))));
+        String forModel = secret(newToken(
+                OWNER,
+                new JsonObject()
+                        .put("name", "one-model-create")
+                        .put("registered_model_names", new JsonArray().add(model))));
+        String name = "auth-scope-create-" + UUID.randomUUID();
+        Response experimentCreated =
+                byToken(forExperiment, "POST", "experiments/create", new JsonObject().put("name", name));
+        Response modelCreated =
+                byToken(forModel, "POST", "registered-models/create", new JsonObject().put("name", name));
+        String outcome = "experiments/create with a token for experiment " + experiment + " answered "
+                + experimentCreated.statusCode() + " (the experiment exists after: "
+                + (get(ADMIN, "experiments/get-by-name", "experiment_name", name)
+                                .statusCode()
+                        == 200)
+                + "); registered-models/create with a token for model " + model + " answered "
+                + modelCreated.statusCode() + " (the model exists after: "
+                + (get(ADMIN, "registered-models/get", "name", name).statusCode() == 200) + ")";
+        assertDenied(experimentCreated, outcome);
+        assertDenied(modelCreated, outcome);
+    }
+
+    @Test
+    void aRevokedTokenIsRefusedAtOnce() {
+        JsonObject made = newToken(EDITOR, new JsonObject().put("name", "to-revoke"));
+        String secret = secret(made);
+        ok(byToken(secret, "experiments/get", "experiment_id", experiment));
+        assertThat(ok(post(EDITOR, TOKENS + "revoke", revoke(tokenId(made)))).encode())
+                .isEqualTo("{}");
+        assertUnauthenticated(
+                byToken(secret, "experiments/get", "experiment_id", experiment), "the request right after revocation");
+        assertUnauthenticated(
+                byToken(secret, "POST", "runs/create", runCreate(experiment)), "a change right after revocation");
+        assertThat(tokenIds(EDITOR)).as("tokens/list after revocation").doesNotContain(tokenId(made));
+        assertThat(error(post(EDITOR, TOKENS + "revoke", revoke(tokenId(made)))))
+                .as("revoking it again")
+                .isEqualTo("404 RESOURCE_DOES_NOT_EXIST");
+    }
+
+    /**
+     * Another gateway process like the shared one (same database, configuration, identity provider),
+     * with a request limit of its own: {@value #REPLICA_BURST} at once, then 6 a minute per user.
+     */
+    static synchronized Process replica() throws Exception {
+        if (replica == null || !replica.isAlive()) {
+            replica = AuthGateway.replica(
+                    REPLICA_PORT,
+                    TestInfra.repoRoot().resolve("deploy/e2e/target/auth-gateway-replica.log"),
+                    Map.of(
+                            "SKEIN_AUTH_RATE_LIMIT_PER_MINUTE",
+                            "6",
+                            "SKEIN_AUTH_RATE_LIMIT_BURST",
+                            Integer.toString(REPLICA_BURST)));
+        }
+        return replica;
+    }
+
+    @Test
+    void aTokenRevokedOnOneReplicaIsRefusedByAnotherAtOnce() throws Exception {
+        replica();
+        String user = newUser("replicas");
+        JsonObject first = newToken(user, new JsonObject().put("name", "first"));
+        ok(AuthGateway.get(
+                AuthGateway.at(REPLICA_PORT).header("Authorization", "Bearer " + secret(first)),
+                "experiments/get",
+                "experiment_id",
+                experiment));
+        ok(post(user, TOKENS + "revoke", revoke(tokenId(first))));
+        assertUnauthenticated(
+                AuthGateway.get(
+                        AuthGateway.at(REPLICA_PORT).header("Authorization", "Bearer " + secret(first)),
+                        "experiments/get",
+                        "experiment_id",
+                        experiment),
+                "the other replica, right after the token was revoked on the first");
+
+        // and the other way round
+        JsonObject second = newToken(user, new JsonObject().put("name", "second"));
+        ok(byToken(secret(second), "experiments/get", "experiment_id", experiment));
+        ok(AuthGateway.send(
+                AuthGateway.at(REPLICA_PORT)
+                        .header("Authorization", AuthGateway.basic(user, AuthGateway.password(user))),
+                "POST",
+                TOKENS + "revoke",
+                revoke(tokenId(second))));
+        assertUnauthenticated(
+                byToken(secret(second), "experiments/get", "experiment_id", experiment),
+                "the first replica, right after the token was revoked on the other");
+    }
+
+    @Test
+    void eachReplicaLimitsEachUsersRequests() throws Exception {
+        replica();
+        String busy = newUser("busy");
+        String calm = newUser("calm");
+        Function<String, RequestSpecification> onReplica = user -> AuthGateway.at(REPLICA_PORT)
+                .header("Authorization", AuthGateway.basic(user, AuthGateway.password(user)));
+        List<Integer> statuses = new ArrayList<>();
+        Response limited = null;
+        for (int i = 0; i < REPLICA_BURST + 3 && limited == null; i++) {
+            Response r = AuthGateway.get(onReplica.apply(busy), "experiments/get", "experiment_id", experiment);
+            statuses.add(r.statusCode());
+            if (r.statusCode() == 429) {
+                limited = r;
+            }
+        }
+        assertThat(limited)
+                .as("a 429 after a burst of " + REPLICA_BURST + " requests: " + statuses)
+                .isNotNull();
+        assertThat(statuses.subList(0, REPLICA_BURST)).as("the burst").containsOnly(200);
+        assertThat(new JsonObject(limited.asString()).getString("error_code")).isEqualTo("REQUEST_LIMIT_EXCEEDED");
+        assertThat(Integer.parseInt(limited.header("Retry-After")))
+                .as("Retry-After")
+                .isBetween(1, 60);
+        // refused before any work: nothing is created
+        String name = "auth-limited-" + UUID.randomUUID();
+        assertThat(AuthGateway.send(
+                                onReplica.apply(busy), "POST", "experiments/create", new JsonObject().put("name", name))
+                        .statusCode())
+                .isEqualTo(429);
+        assertThat(error(get(ADMIN, "experiments/get-by-name", "experiment_name", name)))
+                .isEqualTo("404 RESOURCE_DOES_NOT_EXIST");
+        // per user, and per replica
+        ok(AuthGateway.get(onReplica.apply(calm), "experiments/get", "experiment_id", experiment));
+        ok(get(busy, "experiments/get", "experiment_id", experiment));
+    }
+
+    static Connection database() throws SQLException {
+        return TestInfra.connect(Suite.DATABASE);
+    }
+
+    @Test
+    void anExpiredTokenIsRefused() throws SQLException {
+        JsonObject made =
+                newToken(EDITOR, new JsonObject().put("name", "one-day").put("expires_in_days", 1));
+        JsonObject token = made.getJsonObject("token");
+        assertThat(token.getLong("expiry_time") - token.getLong("creation_time"))
+                .as("a token for one day")
+                .isBetween(
+                        Duration.ofDays(1).toMillis() - 120_000,
+                        Duration.ofDays(1).toMillis() + 120_000);
+        String secret = secret(made);
+        ok(byToken(secret, "experiments/get", "experiment_id", experiment));
+        // a day later
+        try (Connection c = database();
+                PreparedStatement update = c.prepareStatement(
+                        "UPDATE gateway.tokens SET expires_at = now() - interval '1 second' WHERE id = ?")) {
+            update.setLong(1, Long.parseLong(tokenId(made)));
+            assertThat(update.executeUpdate()).isEqualTo(1);
+        }
+        assertUnauthenticated(byToken(secret, "experiments/get", "experiment_id", experiment), "an expired token");
+        assertUnauthenticated(byToken(secret, "POST", "runs/create", runCreate(experiment)), "an expired token (POST)");
+    }
+
+    static byte[] sha256(String s) throws NoSuchAlgorithmException {
+        return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The tables of schema {@code gateway} with a row whose text holds {@code secret}. */
+    static List<String> tablesHolding(String secret) throws SQLException {
+        List<String> holding = new ArrayList<>();
+        try (Connection c = database()) {
+            List<String> tables = new ArrayList<>();
+            try (PreparedStatement q = c.prepareStatement(
+                            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'gateway'");
+                    ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    tables.add(rs.getString(1));
+                }
+            }
+            assertThat(tables).contains("users", "tokens", "sessions");
+            for (String table : tables) {
+                try (PreparedStatement q = c.prepareStatement(
+                        "SELECT count(*) FROM gateway.\"" + table + "\" t WHERE strpos(t::text, ?) > 0")) {
+                    q.setString(1, secret);
+                    try (ResultSet rs = q.executeQuery()) {
+                        rs.next();
+                        if (rs.getLong(1) > 0) {
+                            holding.add(table);
+                        }
+                    }
+                }
+            }
+        }
+        return holding;
+    }
+
+    @Test
+    void theDatabaseKeepsNoSecretNorPassword() throws Exception {
+        JsonObject made = newToken(OWNER, new JsonObject().put("name", "at-rest"));
+        String secret = secret(made);
+        try (Connection c = database();
+                PreparedStatement q =
+                        c.prepareStatement("SELECT secret_sha256, prefix FROM gateway.tokens WHERE id = ?")) {
+            q.setLong(1, Long.parseLong(tokenId(made)));
+            try (ResultSet rs = q.executeQuery()) {
+                assertThat(rs.next()).as("the token's row").isTrue();
+                assertThat(rs.getBytes(1))
+                        .as("secret_sha256: SHA-256 of the secret")
+                        .hasSize(32)
+                        .isEqualTo(sha256(secret));
+                assertThat(rs.getString(2)).as("the prefix kept").isEqualTo(secret.substring(0, 12));
+            }
+        }
+        assertThat(tablesHolding(secret.substring(12)))
+                .as("tables holding the token's secret")
+                .isEmpty();
+
+        String user = newUser("at-rest");
+        String password = AuthGateway.password(user);
+        try (Connection c = database();
+                PreparedStatement q =
+                        c.prepareStatement("SELECT password_hash FROM gateway.users WHERE username = ?")) {
+            q.setString(1, user);
+            try (ResultSet rs = q.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1))
+                        .as("password_hash")
+                        .startsWith("pbkdf2-sha256$600000$")
+                        .doesNotContain(password);
+            }
+        }
+        assertThat(tablesHolding(password))
+                .as("tables holding a user's password")
+                .isEmpty();
+
+        String cookie = sessionCookie(signIn(user, password));
+        try (Connection c = database();
+                PreparedStatement q =
+                        c.prepareStatement("SELECT count(*) FROM gateway.sessions WHERE secret_sha256 = ?")) {
+            q.setBytes(1, sha256(cookie));
+            try (ResultSet rs = q.executeQuery()) {
+                rs.next();
+                assertThat(rs.getLong(1))
+                        .as("sessions kept as the SHA-256 of their cookie")
+                        .isEqualTo(1);
+            }
+        }
+        assertThat(tablesHolding(cookie))
+                .as("tables holding a session's cookie")
+                .isEmpty();
+        // nor does the gateway log them
+        String logged = String.join("\n", AuthGateway.logFrom(0));
+        assertThat(logged.contains(secret.substring(12)))
+                .as("the gateway's log holds a token's secret")
+                .isFalse();
+        assertThat(logged.contains(password))
+                .as("the gateway's log holds a password")
+                .isFalse();
+        assertThat(logged.contains(cookie))
+                .as("the gateway's log holds a session cookie")
+                .isFalse();
+    }
+
+    @Test
+    void aTokenCannotMintTokensChangePasswordsNorGrantPermissions() {
+        String owners = secret(newToken(OWNER, new JsonObject().put("name", "leaky")));
+        String admins = secret(newToken(ADMIN, new JsonObject().put("name", "leaky-admin")));
+        JsonObject anotherToken = new JsonObject().put("name", "minted");
+        for (Map.Entry<String, String> t :
+                Map.of("owner's token", owners, "administrator's token", admins).entrySet()) {
+            String who = t.getKey();
+            String secret = t.getValue();
+            assertDenied(byToken(secret, "POST", TOKENS + "create", anotherToken), who + ": tokens/create");
+            assertDenied(
+                    byToken(
+                            secret,
+                            "POST",
+                            TOKENS + "create",
+                            anotherToken.copy().put("username", READER)),
+                    who + ": tokens/create for another user");
+            assertDenied(
+                    byToken(
+                            secret,
+                            "PATCH",
+                            "users/update-password",
+                            new JsonObject().put("username", OWNER).put("password", "taken-over")),
+                    who + ": users/update-password");
+            assertDenied(
+                    byToken(
+                            secret,
+                            "POST",
+                            "experiments/permissions/create",
+                            new JsonObject()
+                                    .put("experiment_id", experiment)
+                                    .put("username", STRANGER)
+                                    .put("permission", "MANAGE")),
+                    who + ": experiments/permissions/create");
+            assertDenied(
+                    byToken(
+                            secret,
+                            "POST",
+                            "registered-models/permissions/create",
+                            new JsonObject()
+                                    .put("name", model)
+                                    .put("username", STRANGER)
+                                    .put("permission", "MANAGE")),
+                    who + ": registered-models/permissions/create");
+            // reading is allowed
+            ok(byToken(secret, TOKENS + "list"));
+        }
+        assertDenied(
+                byToken(
+                        admins,
+                        "POST",
+                        "users/create",
+                        new JsonObject()
+                                .put("username", "minted-" + UUID.randomUUID())
+                                .put("password", "p")),
+                "administrator's token: users/create");
+        assertDenied(
+                byToken(
+                        admins,
+                        "PATCH",
+                        "users/update-admin",
+                        new JsonObject().put("username", STRANGER).put("is_admin", true)),
+                "administrator's token: users/update-admin");
+        assertDenied(
+                byToken(
+                        admins,
+                        "POST",
+                        "/api/2.0/skein/service-accounts/create",
+                        new JsonObject().put("username", "minted-" + UUID.randomUUID())),
+                "administrator's token: service-accounts/create");
+        // nothing changed: the owner's password still works, the stranger got nothing
+        ok(get(OWNER, "experiments/get", "experiment_id", experiment));
+        assertThat(error(get(OWNER, "experiments/permissions/get", "experiment_id", experiment, "username", STRANGER)))
+                .isEqualTo("404 RESOURCE_DOES_NOT_EXIST");
+        assertThat(ok(get(ADMIN, "users/get", "username", STRANGER))
+                        .getJsonObject("user")
+                        .getBoolean("is_admin"))
+                .isFalse();
+    }
+
+    @Test
+    void aServiceAccountCannotSignInButTheTokensAnAdministratorMakesForItWork() {
+        String account = "svc-" + UUID.randomUUID().toString().substring(0, 8);
+        assertDenied(
+                post(OWNER, "/api/2.0/skein/service-accounts/create", new JsonObject().put("username", account)),
+                "owner making a service account");
+        JsonObject created = ok(post(
+                        ADMIN, "/api/2.0/skein/service-accounts/create", new JsonObject().put("username", account)))
+                .getJsonObject("user");
+        assertThat(created.getString("username")).isEqualTo(account);
+        assertThat(created.getBoolean("service_account")).isTrue();
+        assertThat(created.getBoolean("is_admin")).isFalse();
+        assertThat(ok(get(ADMIN, "/api/2.0/skein/users/list")).getJsonArray("users").stream()
+                        .map(JsonObject.class::cast)
+                        .filter(u -> u.getString("username").equals(account))
+                        .map(u -> u.getBoolean("service_account"))
+                        .toList())
+                .as("users/list shows the service account as one")
+                .containsExactly(true);
+
+        for (String password : List.of("", "!", "x", "anything")) {
+            assertUnauthenticated(
+                    AuthGateway.withAuthorization(AuthGateway.basic(account, password))
+                            .queryParam("experiment_id", experiment)
+                            .get("/api/2.0/mlflow/experiments/get"),
+                    "the service account with Basic and password '" + password + "'");
+            assertThat(AuthGateway.send(
+                                    AuthGateway.anonymous(),
+                                    "POST",
+                                    SESSION + "/sign-in",
+                                    new JsonObject().put("username", account).put("password", password))
+                            .statusCode())
+                    .as("the service account signing in to the web UI with password '" + password + "'")
+                    .isEqualTo(password.isEmpty() ? 400 : 401);
+        }
+
+        String secret =
+                secret(newToken(ADMIN, new JsonObject().put("name", "ci").put("username", account)));
+        String exp = ok(byToken(
+                        secret,
+                        "POST",
+                        "experiments/create",
+                        new JsonObject().put("name", "auth-svc-" + UUID.randomUUID())))
+                .getString("experiment_id");
+        assertThat(runUser(byToken(secret, "POST", "runs/create", runCreate(exp))))
+                .isEqualTo(account);
+        ok(byToken(secret, "experiments/get", "experiment_id", experiment));
+        assertDenied(
+                byToken(secret, "POST", "runs/create", runCreate(experiment)),
+                "the service account in the owner's experiment");
+    }
+
+    @Test
+    void theMlflowJavaClientWorksWithAnAccessToken() {
+        String secret = secret(newToken(OWNER, new JsonObject().put("name", "java-client")));
+        try (MlflowClient client = new MlflowClient(new BasicMlflowHostCreds(AuthGateway.url(), secret))) {
+            RunInfo created = client.createRun(experiment);
+            client.logMetric(created.getRunId(), "f1", 0.75);
+            assertThat(client.getRun(created.getRunId()).getInfo().getUserId()).isEqualTo(OWNER);
+            assertThat(client.getRun(created.getRunId()).getData().getMetricsList())
+                    .extracting(Metric::getKey, Metric::getValue)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("f1", 0.75));
+        }
+        String readOnly =
+                secret(newToken(OWNER, new JsonObject().put("name", "java-ro").put("read_only", true)));
+        try (MlflowClient client = new MlflowClient(new BasicMlflowHostCreds(AuthGateway.url(), readOnly))) {
+            assertThat(client.getExperiment(experiment).getName()).isEqualTo(experimentName);
+            MlflowHttpException e = catchThrowableOfType(MlflowHttpException.class, () -> client.createRun(experiment));
+            assertThat(e)
+                    .as("a read-only token creating a run through the Java client")
+                    .isNotNull();
+            assertThat(e.getStatusCode()).isEqualTo(403);
+        }
+        try (MlflowClient client = new MlflowClient(new BasicMlflowHostCreds(AuthGateway.url(), "skein_not-a-token"))) {
+            MlflowHttpException e = catchThrowableOfType(MlflowHttpException.class, () -> client.getRun(run));
+            assertThat(e.getStatusCode()).isEqualTo(401);
+        }
+    }
+
+    // --- 9. tokens of the identity provider ----------------------------------------------------
+
+    static FakeIdp idp() {
+        return AuthGateway.idp();
+    }
+
+    static String jwtUser(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @Test
+    void aProvidersTokenSignsInItsUserWhoIsMadeAtFirstSight() {
+        String user = jwtUser("jwt-ada");
+        assertThat(error(get(ADMIN, "users/get", "username", user)))
+                .as("before their first request")
+                .isEqualTo("404 RESOURCE_DOES_NOT_EXIST");
+        String jwt = idp().sign(FakeIdp.claims(user));
+        assertThat(ok(byToken(jwt, "experiments/get", "experiment_id", experiment))
+                        .getJsonObject("experiment")
+                        .getString("name"))
+                .isEqualTo(experimentName);
+        JsonObject made = ok(get(ADMIN, "users/get", "username", user)).getJsonObject("user");
+        assertThat(made.getBoolean("is_admin")).isFalse();
+        // the default permission, READ: no run in the owner's experiment; their own experiment is theirs
+        assertDenied(
+                byToken(jwt, "POST", "runs/create", runCreate(experiment)),
+                "a provider's user without groups creating a run");
+        String own = ok(byToken(
+                        jwt,
+                        "POST",
+                        "experiments/create",
+                        new JsonObject().put("name", "auth-jwt-" + UUID.randomUUID())))
+                .getString("experiment_id");
+        assertThat(runUser(byToken(jwt, "POST", "runs/create", runCreate(own)))).isEqualTo(user);
+        // a second token of the same user is the same user
+        ok(byToken(idp().sign(FakeIdp.claims(user)), "experiments/get", "experiment_id", own));
+        assertThat(ok(get(ADMIN, "users/get", "username", user))
+                        .getJsonObject("user")
+                        .getLong("id"))
+                .isEqualTo(made.getLong("id"));
+        // permissions are granted to them by name like to anyone
+        grant(OWNER, "experiments", "experiment_id", experiment, user, "EDIT");
+        ok(byToken(jwt, "POST", "runs/create", runCreate(experiment)));
+    }
+
+    @Test
+    void aProvidersGroupsMakeAdministratorsAndGiveADefaultPermission() {
+        String boss = jwtUser("jwt-boss");
+        String bossToken = idp().sign(FakeIdp.claims(boss, "ml-admins", "staff"));
+        assertThat(ok(byToken(bossToken, "/api/2.0/skein/audit/events", "model", model))
+                        .getJsonArray("events"))
+                .as("the audit trail, for a member of ml-admins")
+                .isNotEmpty();
+        ok(byToken(bossToken, "/api/2.0/skein/users/list"));
+        ok(byToken(
+                bossToken,
+                "POST",
+                "experiments/set-experiment-tag",
+                new JsonObject()
+                        .put("experiment_id", experiment)
+                        .put("key", "tagged-by-group-admin")
+                        .put("value", "v")));
+        // membership makes the administrator, not a flag kept on the user: a token without the group is not
+        assertThat(ok(get(ADMIN, "users/get", "username", boss))
+                        .getJsonObject("user")
+                        .getBoolean("is_admin"))
+                .isFalse();
+        assertDenied(
+                byToken(idp().sign(FakeIdp.claims(boss)), "/api/2.0/skein/audit/events", "model", model),
+                "the same user with a token that names no group");
+
+        String editor = jwtUser("jwt-editor");
+        String editorToken = idp().sign(FakeIdp.claims(editor, "ml-editors"));
+        assertDenied(
+                post(STRANGER, "runs/create", runCreate(experiment)), "stranger (the default, READ) creating a run");
+        assertThat(runUser(byToken(editorToken, "POST", "runs/create", runCreate(experiment))))
+                .as("a member of ml-editors (EDIT by default) creating a run where a stranger may only read")
+                .isEqualTo(editor);
+        String deletable = freshExperiment("auth-group-");
+        assertDenied(
+                byToken(editorToken, "POST", "experiments/delete", new JsonObject().put("experiment_id", deletable)),
+                "a member of ml-editors deleting an experiment (EDIT is not MANAGE)");
+        assertDenied(
+                byToken(editorToken, "/api/2.0/skein/audit/events", "model", model),
+                "a member of ml-editors reading the audit trail");
+        // a permission of their own wins over the group's default
+        String closed = freshExperiment("auth-closed-");
+        grant(OWNER, "experiments", "experiment_id", closed, editor, "NO_PERMISSIONS");
+        assertDenied(
+                byToken(editorToken, "experiments/get", "experiment_id", closed),
+                "ml-editors member with NO_PERMISSIONS of their own");
+    }
+
+    /** The token's payload with one claim changed, its signature kept. */
+    static String tampered(String jwt, String claim, String value) {
+        String[] parts = jwt.split("\\.");
+        JsonObject payload =
+                new JsonObject(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
+        payload.put(claim, value);
+        return parts[0] + "."
+                + Base64.getUrlEncoder()
+                        .withoutPadding()
+                        .encodeToString(payload.encode().getBytes(StandardCharsets.UTF_8))
+                + "." + parts[2];
+    }
+
+    @Test
+    void tokensTheGatewayMustNotTrustAreRefusedWithMlflowsAnswer() throws Exception {
+        int logged = AuthGateway.logFrom(0).size();
+        String user = jwtUser("jwt-mallory");
+        RsaJsonWebKey key = idp().signingKey();
+        Map<String, String> refused = new LinkedHashMap<>();
+        JwtClaims expired = FakeIdp.claims(user);
+        expired.setExpirationTimeMinutesInTheFuture(-5);
+        refused.put("an expired token", idp().sign(expired));
+        JwtClaims noExpiry = FakeIdp.claims(user);
+        noExpiry.unsetClaim("exp");
+        refused.put("a token without expiry", idp().sign(noExpiry));
+        JwtClaims notYet = FakeIdp.claims(user);
+        notYet.setNotBeforeMinutesInThePast(-10);
+        refused.put("a token valid only in ten minutes", idp().sign(notYet));
+        JwtClaims otherAudience = FakeIdp.claims(user);
+        otherAudience.setAudience("some-other-service");
+        refused.put("a token for another audience", idp().sign(otherAudience));
+        JwtClaims noAudience = FakeIdp.claims(user);
+        noAudience.unsetClaim("aud");
+        refused.put("a token without audience", idp().sign(noAudience));
+        JwtClaims otherIssuer = FakeIdp.claims(user);
+        otherIssuer.setIssuer("http://127.0.0.1:1/evil");
+        refused.put("a token of another issuer (signed with the provider's key)", idp().sign(otherIssuer));
+        JwtClaims noIssuer = FakeIdp.claims(user);
+        noIssuer.unsetClaim("iss");
+        refused.put("a token without issuer", idp().sign(noIssuer));
+        RsaJsonWebKey unknown = FakeIdp.newKey();
+        refused.put(
+                "a token signed by a key the provider never published",
+                FakeIdp.sign(
+                        FakeIdp.claims(user),
+                        unknown.getPrivateKey(),
+                        unknown.getKeyId(),
+                        AlgorithmIdentifiers.RSA_USING_SHA256));
+        refused.put(
+                "a token signed by an unknown key under the provider's kid",
+                FakeIdp.sign(
+                        FakeIdp.claims(user),
+                        unknown.getPrivateKey(),
+                        key.getKeyId(),
+                        AlgorithmIdentifiers.RSA_USING_SHA256));
+        refused.put(
+                "an unsigned token (alg none)",
+                FakeIdp.sign(FakeIdp.claims(user), null, key.getKeyId(), AlgorithmIdentifiers.NONE));
+        refused.put(
+                "an unsigned token (alg none) without kid",
+                FakeIdp.sign(FakeIdp.claims(user), null, null, AlgorithmIdentifiers.NONE));
+        refused.put(
+                "HS256 with the provider's public key as the secret",
+                FakeIdp.sign(
+                        FakeIdp.claims(user),
+                        new HmacKey(key.getPublicKey().getEncoded()),
+                        key.getKeyId(),
+                        AlgorithmIdentifiers.HMAC_SHA256));
+        refused.put(
+                "HS256 with the provider's JWKS entry as the secret",
+                FakeIdp.sign(
+                        FakeIdp.claims(user),
+                        new HmacKey(key.toJson(org.jose4j.jwk.JsonWebKey.OutputControlLevel.PUBLIC_ONLY)
+                                .getBytes(StandardCharsets.UTF_8)),
+                        key.getKeyId(),
+                        AlgorithmIdentifiers.HMAC_SHA256));
+        refused.put(
+                "a token whose user was changed after signing",
+                tampered(idp().sign(FakeIdp.claims(user)), "preferred_username", ADMIN));
+        JwtClaims nameless = FakeIdp.claims(user);
+        nameless.unsetClaim("preferred_username");
+        refused.put("a token naming no user", idp().sign(nameless));
+        refused.put("garbage a.b.c", "a.b.c");
+        refused.put("three empty parts", "..");
+        refused.put("a JWT header with no payload", "eyJhbGciOiJSUzI1NiJ9..");
+        for (Map.Entry<String, String> c : refused.entrySet()) {
+            assertUnauthenticated(byToken(c.getValue(), "experiments/get", "experiment_id", experiment), c.getKey());
+            assertUnauthenticated(
+                    byToken(c.getValue(), "POST", "runs/create", runCreate(experiment)), c.getKey() + " (POST)");
+        }
+        assertThat(error(get(ADMIN, "users/get", "username", user)))
+                .as("a user named only by refused tokens is not made")
+                .isEqualTo("404 RESOURCE_DOES_NOT_EXIST");
+        // the provider's real tokens still work after all that
+        ok(byToken(idp().sign(FakeIdp.claims(user)), "experiments/get", "experiment_id", experiment));
+        Thread.sleep(200);
+        assertThat(AuthGateway.logFrom(logged).stream()
+                        .filter(line -> line.contains(" ERROR "))
+                        .toList())
+                .as("errors the gateway logged while refusing tokens")
+                .isEmpty();
+    }
+
+    @Test
+    void aKeyTheProviderPublishesLaterIsTrustedWithoutARestart() throws Exception {
+        String user = jwtUser("jwt-rotation");
+        RsaJsonWebKey next = FakeIdp.newKey();
+        String signedWithNext = FakeIdp.sign(
+                FakeIdp.claims(user), next.getPrivateKey(), next.getKeyId(), AlgorithmIdentifiers.RSA_USING_SHA256);
+        assertUnauthenticated(
+                byToken(signedWithNext, "experiments/get", "experiment_id", experiment),
+                "a token of a key not published yet");
+        int fetches = idp().jwksFetches();
+        idp().rotateTo(next);
+        // jose4j fetches the key set again for an unknown kid, but not within 300 ms of its last fetch
+        Thread.sleep(500);
+        ok(byToken(signedWithNext, "experiments/get", "experiment_id", experiment));
+        assertThat(idp().jwksFetches())
+                .as("the gateway fetched the key set again")
+                .isGreaterThan(fetches);
+        ok(byToken(idp().sign(FakeIdp.claims(user)), "experiments/get", "experiment_id", experiment));
+    }
+
+    // --- 10. web UI sessions ---------------------------------------------------------------------
+
+    static Response signIn(String user, String password) {
+        return AuthGateway.send(
+                AuthGateway.anonymous(),
+                "POST",
+                SESSION + "/sign-in",
+                new JsonObject().put("username", user).put("password", password));
+    }
+
+    /** The Set-Cookie header of a response for {@code name}, or null. */
+    static String setCookie(List<String> headers, String name) {
+        return headers.stream()
+                .filter(h -> h.startsWith(name + "="))
+                .findFirst()
+                .orElse(null);
+    }
+
+    static String setCookie(Response r, String name) {
+        return setCookie(r.headers().getValues("Set-Cookie"), name);
+    }
+
+    /** The session cookie's value a sign-in set. */
+    static String sessionCookie(Response signedIn) {
+        assertThat(signedIn.statusCode()).as("sign-in: " + signedIn.asString()).isEqualTo(200);
+        String header = setCookie(signedIn, "skein_session");
+        assertThat(header).as("the sign-in's session cookie").isNotNull();
+        String value = header.substring("skein_session=".length()).split(";", 2)[0];
+        assertThat(value).isNotEmpty();
+        return value;
+    }
+
+    static RequestSpecification withSession(String cookie) {
+        return AuthGateway.anonymous().cookie("skein_session", cookie);
+    }
+
+    @Test
+    void aSignedInBrowserChangesThingsOnlyWithTheUiHeader() {
+        String user = newUser("browser");
+        Response signedIn = signIn(user, AuthGateway.password(user));
+        String cookie = sessionCookie(signedIn);
+        assertThat(new JsonObject(signedIn.asString()))
+                .isEqualTo(new JsonObject()
+                        .put("user", new JsonObject().put("username", user).put("is_admin", false))
+                        .put("authentication", true));
+        String header = setCookie(signedIn, "skein_session").toLowerCase();
+        assertThat(header)
+                .as("the session cookie")
+                .contains("httponly")
+                .contains("samesite=strict")
+                .contains("path=/");
+        assertThat(header).as("the session cookie over plain HTTP").doesNotContain("secure");
+
+        assertThat(ok(withSession(cookie).get(SESSION)))
+                .isEqualTo(new JsonObject()
+                        .put("user", new JsonObject().put("username", user).put("is_admin", false))
+                        .put("authentication", true));
+        ok(AuthGateway.get(withSession(cookie), "experiments/get", "experiment_id", experiment));
+
+        // a change with the cookie alone is what another site's page could make the browser send
+        String name = "auth-session-" + UUID.randomUUID();
+        assertDenied(
+                AuthGateway.send(withSession(cookie), "POST", "experiments/create", new JsonObject().put("name", name)),
+                "experiments/create with the session cookie and without " + UI_HEADER);
+        assertThat(error(get(ADMIN, "experiments/get-by-name", "experiment_name", name)))
+                .isEqualTo("404 RESOURCE_DOES_NOT_EXIST");
+        assertDenied(
+                withSession(cookie)
+                        .contentType(ContentType.BINARY)
+                        .body("x".getBytes(StandardCharsets.UTF_8))
+                        .put(PROXY + artifactPath("csrf.txt")),
+                "an artifact upload with the session cookie and without " + UI_HEADER);
+        String id = ok(AuthGateway.send(
+                        withSession(cookie).header(UI_HEADER, "ui"),
+                        "POST",
+                        "/ajax-api/2.0/mlflow/experiments/create",
+                        new JsonObject().put("name", name)))
+                .getString("experiment_id");
+        assertThat(ok(get(ADMIN, "experiments/get", "experiment_id", id))
+                        .getJsonObject("experiment")
+                        .getString("name"))
+                .isEqualTo(name);
+        // tokens are made in the web UI, with its header
+        secret(ok(AuthGateway.send(
+                withSession(cookie).header(UI_HEADER, "ui"),
+                "POST",
+                TOKENS + "create",
+                new JsonObject().put("name", "from-ui"))));
+
+        // signing out ends the session at once (and needs the header too)
+        assertDenied(
+                AuthGateway.send(withSession(cookie), "POST", SESSION + "/sign-out", new JsonObject()),
+                "sign-out without " + UI_HEADER);
+        Response out = AuthGateway.send(
+                withSession(cookie).header(UI_HEADER, "ui"), "POST", SESSION + "/sign-out", new JsonObject());
+        assertThat(ok(out).encode()).isEqualTo("{}");
+        String cleared = setCookie(out, "skein_session");
+        assertThat(cleared).as("the cookie sign-out sets").isNotNull();
+        assertThat(cleared.toLowerCase())
+                .as("the cookie sign-out sets")
+                .startsWith("skein_session=;")
+                .contains("max-age=0");
+        Response after = withSession(cookie).get(SESSION);
+        assertUnauthenticated(after, "the session after sign-out");
+        assertThat(new JsonObject(after.asString()).getString("message")).contains("session has ended");
+        assertUnauthenticated(
+                AuthGateway.get(withSession(cookie), "experiments/get", "experiment_id", experiment),
+                "a read after sign-out");
+
+        Response wrong = signIn(user, "not-the-password");
+        assertThat(wrong.statusCode()).as("sign-in with a wrong password").isEqualTo(401);
+        assertThat(setCookie(wrong, "skein_session"))
+                .as("a session cookie for a wrong password")
+                .isNull();
+    }
+
+    @Test
+    void theWebUiGetsNoBasicChallengeSoTheBrowserShowsNoDialog() {
+        Response fromUi = AuthGateway.anonymous()
+                .header(UI_HEADER, "ui")
+                .get("/ajax-api/2.0/mlflow/experiments/get?experiment_id=" + experiment);
+        assertThat(fromUi.statusCode()).isEqualTo(401);
+        assertThat(fromUi.header("WWW-Authenticate"))
+                .as("WWW-Authenticate for the web UI")
+                .isNull();
+        assertThat(new JsonObject(fromUi.asString()).getString("error_code")).isEqualTo("UNAUTHENTICATED");
+        Response ended = withSession("s_not-a-session").header(UI_HEADER, "ui").get("/ajax-api/2.0/skein/session");
+        assertThat(ended.statusCode()).isEqualTo(401);
+        assertThat(ended.header("WWW-Authenticate"))
+                .as("WWW-Authenticate for an unknown session")
+                .isNull();
+        // MLflow's clients still get the challenge
+        assertUnauthenticated(
+                AuthGateway.anonymous().get("/ajax-api/2.0/mlflow/experiments/get?experiment_id=" + experiment),
+                "without the UI header");
+        assertUnauthenticated(withSession("s_not-a-session").get(SESSION), "an unknown session without the UI header");
+    }
+
+    @Test
+    void signingInIsLimitedToAboutTenTriesAMinutePerUserName() {
+        String user = newUser("tries");
+        String other = newUser("tries-other");
+        List<Integer> statuses = new ArrayList<>();
+        Response limited = null;
+        for (int i = 0; i < 15 && limited == null; i++) {
+            Response r = signIn(user, AuthGateway.password(user));
+            statuses.add(r.statusCode());
+            if (r.statusCode() == 429) {
+                limited = r;
+            }
+        }
+        assertThat(limited).as("sign-ins answered " + statuses).isNotNull();
+        assertThat(statuses.size() - 1)
+                .as("sign-ins allowed before the limit: " + statuses)
+                .isBetween(10, 12);
+        assertThat(statuses.subList(0, statuses.size() - 1)).containsOnly(200);
+        assertThat(new JsonObject(limited.asString()).getString("error_code")).isEqualTo("REQUEST_LIMIT_EXCEEDED");
+        assertThat(Integer.parseInt(limited.header("Retry-After")))
+                .as("Retry-After")
+                .isBetween(1, 60);
+        assertThat(setCookie(limited, "skein_session")).isNull();
+        assertThat(signIn(user, "wrong").statusCode())
+                .as("a wrong password while limited")
+                .isEqualTo(429);
+        // per user name: others sign in; the user's own API calls are not sign-ins
+        sessionCookie(signIn(other, AuthGateway.password(other)));
+        ok(get(user, "experiments/get", "experiment_id", experiment));
+    }
+
+    // --- 11. signing in at the identity provider, without a browser -------------------------------
+
+    /** A client that keeps cookies and does not follow redirects, as a browser with its steps visible. */
+    static final class Browser {
+        final CookieManager cookies = new CookieManager(null, CookiePolicy.ACCEPT_ALL);
+        final HttpClient http = HttpClient.newBuilder()
+                .cookieHandler(cookies)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(Duration.ofSeconds(10))
+                .build();
+
+        HttpResponse<String> get(String url) throws Exception {
+            return http.send(
+                    HttpRequest.newBuilder(URI.create(url))
+                            .timeout(Duration.ofSeconds(60))
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+        }
+
+        String cookie(String name) {
+            return cookies.getCookieStore().getCookies().stream()
+                    .filter(c -> c.getName().equals(name))
+                    .map(HttpCookie::getValue)
+                    .findFirst()
+                    .orElse(null);
+        }
+
+        /** The start of a sign-in at the provider: the gateway's answer (a redirect to the provider). */
+        HttpResponse<String> start() throws Exception {
+            return get(AuthGateway.url() + "/ajax-api/2.0/skein/session/oidc/start?provider=" + FakeIdp.NAME);
+        }
+
+        /** Starts a sign-in and lets the provider approve it: the callback URL it sends the browser to. */
+        String approved() throws Exception {
+            HttpResponse<String> start = start();
+            assertThat(start.statusCode()).as("oidc/start: " + start.body()).isEqualTo(302);
+            HttpResponse<String> authorized = get(location(start));
+            assertThat(authorized.statusCode())
+                    .as("the provider's /authorize: " + authorized.body())
+                    .isEqualTo(302);
+            return location(authorized);
+        }
+    }
+
+    static String location(HttpResponse<?> r) {
+        return r.headers().firstValue("Location").orElseThrow(() -> new AssertionError("no Location in " + r));
+    }
+
+    /** The reason a failed provider sign-in sends the browser back to the form with. */
+    static String signInError(HttpResponse<String> callback) {
+        assertThat(callback.statusCode()).as("the callback's answer").isEqualTo(302);
+        String location = location(callback);
+        assertThat(location).as("where a failed sign-in goes").startsWith("/#/?sign_in_error=");
+        assertThat(setCookie(callback.headers().allValues("Set-Cookie"), "skein_session"))
+                .as("a session cookie for a failed sign-in")
+                .isNull();
+        return URLDecoder.decode(location.substring("/#/?sign_in_error=".length()), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void signingInAtTheProviderOpensASessionForItsUser() throws Exception {
+        assertThat(ok(AuthGateway.anonymous().get(SESSION + "/providers")).getJsonArray("providers"))
+                .containsExactly(new JsonObject().put("name", FakeIdp.NAME).put("display_name", FakeIdp.DISPLAY_NAME));
+        Browser browser = new Browser();
+        HttpResponse<String> start = browser.start();
+        assertThat(start.statusCode()).as("oidc/start: " + start.body()).isEqualTo(302);
+        URI toProvider = URI.create(location(start));
+        assertThat(toProvider.toString()).startsWith(FakeIdp.ISSUER + "/authorize?");
+        Map<String, String> asked = FakeIdp.query(toProvider);
+        String callback = AuthGateway.url() + "/ajax-api/2.0/skein/session/oidc/callback";
+        assertThat(asked)
+                .containsEntry("response_type", "code")
+                .containsEntry("client_id", FakeIdp.CLIENT_ID)
+                .containsEntry("redirect_uri", callback)
+                .containsEntry("code_challenge_method", "S256");
+        assertThat(asked.get("code_challenge")).as("the PKCE challenge").matches("[A-Za-z0-9_-]{43}");
+        assertThat(asked.get("scope")).contains("openid");
+        assertThat(asked.get("nonce")).isNotBlank();
+        String stateCookie = setCookie(start.headers().allValues("Set-Cookie"), "skein_oidc_state");
+        assertThat(stateCookie).as("the state cookie").isNotNull();
+        assertThat(stateCookie.toLowerCase()).contains("httponly").contains("samesite=lax");
+        assertThat(browser.cookie("skein_oidc_state"))
+                .as("the state cookie holds the state sent")
+                .isEqualTo(asked.get("state"));
+
+        HttpResponse<String> authorized = browser.get(toProvider.toString());
+        assertThat(authorized.statusCode()).isEqualTo(302);
+        String back = location(authorized);
+        assertThat(back).startsWith(callback + "?code=");
+        HttpResponse<String> signedIn = browser.get(back);
+        assertThat(signedIn.statusCode()).as("the callback: " + signedIn.body()).isEqualTo(302);
+        assertThat(location(signedIn)).as("where a successful sign-in goes").isEqualTo("/#/");
+        String session = setCookie(signedIn.headers().allValues("Set-Cookie"), "skein_session");
+        assertThat(session).as("the session cookie of the provider's user").isNotNull();
+        assertThat(session.toLowerCase()).contains("httponly").contains("samesite=strict");
+
+        HttpResponse<String> who = browser.get(AuthGateway.url() + "/ajax-api/2.0/skein/session");
+        assertThat(who.statusCode()).as(who.body()).isEqualTo(200);
+        assertThat(new JsonObject(who.body()))
+                .as("who is signed in (olga is in ml-admins)")
+                .isEqualTo(new JsonObject()
+                        .put(
+                                "user",
+                                new JsonObject().put("username", FakeIdp.USER).put("is_admin", true))
+                        .put("authentication", true));
+        assertThat(ok(get(ADMIN, "users/get", "username", FakeIdp.USER))
+                        .getJsonObject("user")
+                        .getString("username"))
+                .isEqualTo(FakeIdp.USER);
+
+        // the same return again: its state was taken once
+        assertThat(signInError(browser.get(back))).contains("not started in this browser");
+    }
+
+    @Test
+    void aReturnFromTheProviderThatThisBrowserDidNotStartIsRefused() throws Exception {
+        Browser victim = new Browser();
+        Browser attacker = new Browser();
+        String attackers = attacker.approved();
+        // the attacker's own sign-in, delivered to someone else's browser (login CSRF)
+        assertThat(signInError(victim.get(attackers))).contains("not started in this browser");
+        victim.start();
+        assertThat(signInError(victim.get(attackers)))
+                .as("a browser with a sign-in of its own under way")
+                .contains("not started in this browser");
+        // forged parameters, no parameters
+        assertThat(signInError(victim.get(
+                        AuthGateway.url() + "/ajax-api/2.0/skein/session/oidc/callback?code=forged&state=forged")))
+                .contains("not started in this browser");
+        assertThat(signInError(victim.get(AuthGateway.url() + "/ajax-api/2.0/skein/session/oidc/callback")))
+                .contains("not started in this browser");
+        // the provider's refusal comes back as the reason
+        Browser refusedAtProvider = new Browser();
+        refusedAtProvider.start();
+        String state = refusedAtProvider.cookie("skein_oidc_state");
+        assertThat(signInError(refusedAtProvider.get(AuthGateway.url()
+                        + "/ajax-api/2.0/skein/session/oidc/callback?error=access_denied&state=" + state)))
+                .contains("access_denied");
+        // the attacker's sign-in was not spent by the refusals: it still completes in the attacker's own browser
+        HttpResponse<String> own = attacker.get(attackers);
+        assertThat(location(own)).isEqualTo("/#/");
+    }
+
+    @Test
+    void signingInAtAProviderThatIsNotConfiguredIsABadRequestNotAServerError() {
+        for (String query : List.of("?provider=nope", "")) {
+            Response r = AuthGateway.anonymous()
+                    .redirects()
+                    .follow(false)
+                    .get("/ajax-api/2.0/skein/session/oidc/start" + query);
+            assertThat(r.statusCode() + " " + r.asString())
+                    .as("oidc/start" + query)
+                    .startsWith("400 ")
+                    .contains("\"error_code\":\"INVALID_PARAMETER_VALUE\"");
+        }
+    }
+
+    @Test
+    void aCodeWorksOnceAndOnlyWithTheVerifierOfItsOwnSignIn() throws Exception {
+        Browser browser = new Browser();
+        String first = browser.approved();
+        assertThat(location(browser.get(first))).isEqualTo("/#/");
+        String code = FakeIdp.query(URI.create(first)).get("code");
+
+        // the code again, with a new sign-in's state: the provider refuses a replayed code
+        browser.start();
+        String state = browser.cookie("skein_oidc_state");
+        String replay = AuthGateway.url() + "/ajax-api/2.0/skein/session/oidc/callback?code="
+                + URLEncoder.encode(code, StandardCharsets.UTF_8) + "&state="
+                + URLEncoder.encode(state, StandardCharsets.UTF_8);
+        assertThat(signInError(browser.get(replay))).contains("refused the sign-in");
+        assertThat(idp().refusals()).as("what the provider refused").contains("/token: code used already");
+
+        // a code of one sign-in with another's state (and so its PKCE verifier): refused
+        Browser one = new Browser();
+        String unused = FakeIdp.query(URI.create(one.approved())).get("code");
+        Browser other = new Browser();
+        other.start();
+        String otherState = other.cookie("skein_oidc_state");
+        assertThat(signInError(other.get(AuthGateway.url() + "/ajax-api/2.0/skein/session/oidc/callback?code="
+                        + URLEncoder.encode(unused, StandardCharsets.UTF_8) + "&state="
+                        + URLEncoder.encode(otherState, StandardCharsets.UTF_8))))
+                .contains("refused the sign-in");
+        assertThat(idp().refusals()).contains("/token: code_verifier does not match the code_challenge");
+
+        // an ID token that is not this sign-in's (another nonce) is refused
+        idp().tamperWithNextIdToken(claims -> claims.setClaim("nonce", "someone-elses-nonce"));
+        Browser nonce = new Browser();
+        assertThat(signInError(nonce.get(nonce.approved()))).contains("does not match this sign-in");
+        // nor one for another client
+        idp().tamperWithNextIdToken(claims -> claims.setAudience("another-client"));
+        Browser audience = new Browser();
+        assertThat(signInError(audience.get(audience.approved()))).isNotBlank();
     }
 }

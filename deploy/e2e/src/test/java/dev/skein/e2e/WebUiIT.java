@@ -24,9 +24,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * The web UI as the suite serves it: the index at {@code /} never cached, the bundle's hashed files
  * cached as immutable, nothing else under {@code /assets/}; then the browser tests
  * (gateway-service/src/main/ui/tests, Node's test runner driving Debian's Chromium through
- * playwright-core) against the running suite, their screenshots in target/ui-screenshots.
+ * playwright-core) against the running suite, their screenshots in target/ui-screenshots. The
+ * tests of signing in, tokens and permissions (auth.test.mjs) run against the shared gateway with
+ * authentication on ({@link AuthGateway}) and its identity provider ({@link FakeIdp}).
  */
-@ExtendWith(Suite.class)
+@ExtendWith({Suite.class, AuthGateway.class})
 class WebUiIT {
 
     private static final Path UI = TestInfra.repoRoot().resolve("gateway-service/src/main/ui");
@@ -70,9 +72,16 @@ class WebUiIT {
                     .forEach(command::add);
         }
         assertThat(command).hasSizeGreaterThan(3);
+        Files.deleteIfExists(shots.resolve("sign-in.png")); // taken again by auth.test.mjs
         ProcessBuilder node = new ProcessBuilder(command).directory(UI.toFile()).redirectErrorStream(true);
         node.environment().put("SKEIN_UI_URL", Suite.url());
         node.environment().put("SKEIN_UI_SCREENSHOTS", shots.toString());
+        // auth.test.mjs: the gateway with authentication on, its first administrator and its identity provider
+        node.environment().put("SKEIN_UI_AUTH_URL", AuthGateway.url());
+        node.environment().put("SKEIN_UI_AUTH_ADMIN", AuthGateway.ADMIN);
+        node.environment().put("SKEIN_UI_AUTH_PASSWORD", AuthGateway.password(AuthGateway.ADMIN));
+        node.environment().put("SKEIN_UI_AUTH_PROVIDER", FakeIdp.DISPLAY_NAME);
+        node.environment().put("SKEIN_UI_AUTH_PROVIDER_USER", FakeIdp.USER);
         Process run = node.start();
         // the runner's report, through this JVM's own stdout (the test report keeps it)
         Thread report = new Thread(() -> {
@@ -89,9 +98,15 @@ class WebUiIT {
             throw new AssertionError("the browser tests did not end within 15 minutes");
         }
         report.join(10_000);
+        if (run.exitValue() != 0) {
+            System.err.println("--- the authenticating gateway's log (" + AuthGateway.log() + "), its end:\n"
+                    + AuthGateway.tail(60) + "\n--- the identity provider refused: "
+                    + AuthGateway.idp().refusals());
+        }
         assertThat(run.exitValue())
                 .as("browser tests (their report is in this test's output)")
                 .isZero();
         assertThat(shots.resolve("experiments.png")).exists();
+        assertThat(shots.resolve("sign-in.png")).as("the sign-in tests ran").exists();
     }
 }
