@@ -4,6 +4,7 @@ import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
+import jakarta.persistence.Transient;
 import org.hibernate.annotations.DynamicUpdate;
 
 /**
@@ -30,6 +31,10 @@ public class Run {
 
     @Column(name = "user_id")
     public String userId;
+
+    /** Who is changing the run, for its event (the gateway's user); not stored with the run. */
+    @Transient
+    public String actor;
 
     /** MLflow's RunStatus name: RUNNING, SCHEDULED, FINISHED, FAILED or KILLED. */
     @Column(name = "status", nullable = false)

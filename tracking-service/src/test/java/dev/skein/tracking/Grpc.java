@@ -29,6 +29,13 @@ public final class Grpc {
 
     private Grpc() {}
 
+    /** The stub acting as this user, as the gateway sends it. */
+    static TrackingServiceBlockingStub as(TrackingServiceBlockingStub t, String actor) {
+        io.grpc.Metadata headers = new io.grpc.Metadata();
+        headers.put(dev.skein.common.actor.Actors.METADATA, actor);
+        return t.withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+
     static String newExperiment(TrackingServiceBlockingStub t) {
         return t.createExperiment(CreateExperiment.newBuilder()
                         .setName("exp-" + UUID.randomUUID())

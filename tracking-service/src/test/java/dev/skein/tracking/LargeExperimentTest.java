@@ -56,11 +56,15 @@ class LargeExperimentTest {
                 "UPDATE tracking.runs SET lifecycle_stage = 'deleted', deleted_time = 1 WHERE run_uuid = ?",
                 deletedBefore);
 
-        tracking.deleteExperiment(
-                DeleteExperiment.newBuilder().setExperimentId(exp).build());
+        // the actor of the experiment's deletion is every run's, in JSON the printer escapes too
+        String actor = "ana <\"o'k\">";
+        Grpc.as(tracking, actor)
+                .deleteExperiment(
+                        DeleteExperiment.newBuilder().setExperimentId(exp).build());
         assertThat(count(exp, "deleted")).isEqualTo(RUNS);
-        tracking.restoreExperiment(
-                RestoreExperiment.newBuilder().setExperimentId(exp).build());
+        Grpc.as(tracking, actor)
+                .restoreExperiment(
+                        RestoreExperiment.newBuilder().setExperimentId(exp).build());
         assertThat(count(exp, "active")).isEqualTo(RUNS - 1);
 
         List<Event> events = TopicReader.read(
@@ -96,14 +100,17 @@ class LargeExperimentTest {
                         .setRunId(run)
                         .setExperimentId(exp)
                         .setArtifactUri(location + "/" + run + "/artifacts")
-                        .setDeletedTime(deletedTime)));
+                        .setDeletedTime(deletedTime)
+                        .setActor(actor)));
         Event restored = events.stream()
                 .filter(e -> e.header("ce_type").equals(RESTORED))
                 .findFirst()
                 .orElseThrow();
         assertThat(restored.value())
-                .isEqualTo(OutboxEvent.json(
-                        RunRestored.newBuilder().setRunId(restored.key()).setExperimentId(exp)));
+                .isEqualTo(OutboxEvent.json(RunRestored.newBuilder()
+                        .setRunId(restored.key())
+                        .setExperimentId(exp)
+                        .setActor(actor)));
     }
 
     /** The runs, inserted in one statement as a bulk import would: the API's speed is not what is tested. */

@@ -42,14 +42,16 @@ class RunEventsTest {
 
     @Test
     void shouldPublishEachLifecycleChangeOnceInOrderAsCloudEvents() {
-        String run = newRun(tracking, newExperiment(tracking));
-        tracking.updateRun(UpdateRun.newBuilder()
+        // as the gateway calls for its signed-in user: each event names who made the change
+        TrackingServiceBlockingStub ana = Grpc.as(tracking, "ana");
+        String run = newRun(ana, newExperiment(tracking));
+        ana.updateRun(UpdateRun.newBuilder()
                 .setRunId(run)
                 .setStatus(RunStatus.FINISHED)
                 .setEndTime(99)
                 .build());
-        tracking.deleteRun(DeleteRun.newBuilder().setRunId(run).build());
-        tracking.restoreRun(RestoreRun.newBuilder().setRunId(run).build());
+        Grpc.as(tracking, "ben").deleteRun(DeleteRun.newBuilder().setRunId(run).build());
+        ana.restoreRun(RestoreRun.newBuilder().setRunId(run).build());
 
         List<Event> events = eventsOf(Set.of(run), 4);
         assertThat(events)
@@ -69,6 +71,9 @@ class RunEventsTest {
             assertThat(new JsonObject(e.value()).getString("runId")).isEqualTo(run);
         }
         assertThat(events).extracting(e -> e.header("ce_id")).doesNotHaveDuplicates();
+        assertThat(events)
+                .extracting(e -> new JsonObject(e.value()).getString("actor"))
+                .containsExactly("ana", "ana", "ben", "ana");
         JsonObject finished = new JsonObject(events.get(1).value());
         assertThat(finished.getString("status")).isEqualTo("FINISHED");
         assertThat(finished.getBoolean("terminal")).isTrue();

@@ -2,6 +2,8 @@ package dev.skein.common.actor;
 
 import io.grpc.Context;
 import io.grpc.Metadata;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Who is acting. The gateway, which authenticates users, sends the acting user to the services in
@@ -13,8 +15,48 @@ public final class Actors {
 
     public static final String UNKNOWN = "unknown";
 
+    /**
+     * The acting user in gRPC metadata. A header carries printable ASCII only, and user names (an
+     * identity provider's, say) need not be: UTF-8, with anything but printable ASCII and {@code %}
+     * percent-encoded.
+     */
     public static final Metadata.Key<String> METADATA =
-            Metadata.Key.of("skein-actor", Metadata.ASCII_STRING_MARSHALLER);
+            Metadata.Key.of("skein-actor", new Metadata.AsciiMarshaller<>() {
+                @Override
+                public String toAsciiString(String value) {
+                    StringBuilder out = new StringBuilder();
+                    for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
+                        int c = b & 0xff;
+                        if (c >= 0x20 && c < 0x7f && c != '%') {
+                            out.append((char) c);
+                        } else {
+                            out.append('%')
+                                    .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                                    .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+                        }
+                    }
+                    return out.toString();
+                }
+
+                @Override
+                public String parseAsciiString(String serialized) {
+                    ByteArrayOutputStream bytes = new ByteArrayOutputStream(serialized.length());
+                    for (int i = 0; i < serialized.length(); i++) {
+                        char c = serialized.charAt(i);
+                        int hi = c == '%' && i + 2 < serialized.length()
+                                ? Character.digit(serialized.charAt(i + 1), 16)
+                                : -1;
+                        int lo = hi >= 0 ? Character.digit(serialized.charAt(i + 2), 16) : -1;
+                        if (lo >= 0) {
+                            bytes.write(hi << 4 | lo);
+                            i += 2;
+                        } else {
+                            bytes.write(c);
+                        }
+                    }
+                    return bytes.toString(StandardCharsets.UTF_8);
+                }
+            });
 
     private static final Context.Key<String> CONTEXT = Context.key("skein-actor");
 

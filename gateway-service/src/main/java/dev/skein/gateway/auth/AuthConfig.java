@@ -99,9 +99,6 @@ public interface AuthConfig {
      */
     Map<String, Oidc> oidc();
 
-    /** Groups named in a provider's groups claim, and what their members get. */
-    Map<String, Group> groups();
-
     interface Oidc {
         /** The {@code iss} the provider's tokens carry, exactly. */
         String issuer();
@@ -156,6 +153,9 @@ public interface AuthConfig {
 
         /** The name on the sign-in button; the provider's name when unset. */
         Optional<String> displayName();
+
+        /** Groups named in this provider's groups claim, and what their members get. */
+        Map<String, Group> groups();
     }
 
     /**

@@ -16,12 +16,32 @@ public final class AuthFailures {
     private AuthFailures() {}
 
     public static Throwable translate(Throwable failure) {
-        if (failure instanceof ApiException || failure instanceof StatusRuntimeException) {
-            return failure;
+        if (failure instanceof ApiException || failure instanceof StatusRuntimeException || !fromTheDatabase(failure)) {
+            return failure; // a bug stays a logged 500, never passed off as an outage
         }
         LOG.warnf("Users and permissions are unavailable: %s", failure.toString());
         return new ApiException(
                 ErrorCode.TEMPORARILY_UNAVAILABLE,
                 "Users and permissions cannot be read right now; try again in a moment");
+    }
+
+    /** A failure of the PostgreSQL client or the connection to it (refused, reset, timed out, closed pool). */
+    private static boolean fromTheDatabase(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            String type = t.getClass().getName();
+            if (type.startsWith("io.vertx.pgclient.")
+                    || type.startsWith("io.vertx.sqlclient.")
+                    || type.startsWith("io.netty.")
+                    || type.startsWith("java.net.")
+                    || type.equals("io.vertx.core.impl.NoStackTraceThrowable")
+                    || t instanceof java.util.concurrent.TimeoutException
+                    || t instanceof java.io.IOException) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
     }
 }

@@ -1,6 +1,7 @@
 package dev.skein.gateway.auth;
 
 import dev.skein.common.error.ApiException;
+import dev.skein.proto.common.v1.ErrorCode;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -78,7 +79,8 @@ public final class AuthStore {
      */
     public Uni<User> createServiceAccount(String username) {
         return pool.preparedQuery("INSERT INTO gateway.users (username, password_hash, is_admin, service_account)"
-                        + " VALUES ($1, '!', false, true) RETURNING id, username, password_hash, is_admin")
+                        + " VALUES ($1, '" + SERVICE_ACCOUNT + "', false, true)"
+                        + " RETURNING id, username, password_hash, is_admin")
                 .execute(Tuple.of(username))
                 .map(rows -> user(rows.iterator().next()))
                 .onFailure(AuthStore::isUniqueViolation)
@@ -93,8 +95,24 @@ public final class AuthStore {
         return findUser(username)
                 .flatMap(found -> found.isPresent()
                         ? Uni.createFrom().item(found.get())
-                        : createUserIfMissing(username, "!", false).flatMap(created -> user(username)));
+                        : createUserIfMissing(username, EXTERNAL, false).flatMap(created -> user(username)))
+                .map(user -> {
+                    if (!EXTERNAL.equals(user.passwordHash())) {
+                        // a local user or service account of that name is somebody else
+                        throw new ApiException(
+                                ErrorCode.UNAUTHENTICATED,
+                                "The identity provider's user " + username + " has the name of a local account;"
+                                        + " give the provider a username prefix (skein.auth.oidc.<name>.username-prefix)");
+                    }
+                    return user;
+                });
     }
+
+    /** What an identity provider's user holds instead of a password hash: they never sign in with one. */
+    public static final String EXTERNAL = "!oidc";
+
+    /** A service account's mark instead of a password hash. */
+    public static final String SERVICE_ACCOUNT = "!";
 
     /** Creates the user unless one of that name exists (replicas starting together race harmlessly). */
     public Uni<Boolean> createUserIfMissing(String username, String passwordHash, boolean admin) {
@@ -250,10 +268,33 @@ public final class AuthStore {
                 });
     }
 
-    /** A registered model's permissions follow it to its new name. */
-    public Uni<Void> renameModel(String from, String to) {
-        return pool.preparedQuery("UPDATE gateway.registered_model_permissions SET name = $2 WHERE name = $1")
-                .execute(Tuple.of(from, to))
+    /** The users holding a permission on a registered model. */
+    public Uni<List<Long>> holderIds(String name) {
+        return pool.preparedQuery("SELECT user_id FROM gateway.registered_model_permissions WHERE name = $1")
+                .execute(Tuple.of(name))
+                .map(rows -> {
+                    List<Long> ids = new ArrayList<>();
+                    rows.forEach(row -> ids.add(row.getLong(0)));
+                    return ids;
+                });
+    }
+
+    /**
+     * A registered model's permissions follow it to its new name: those of {@code holders} (read before
+     * the rename), so a model made meanwhile under the old name keeps its own. A holder's permission
+     * already at the new name (left by an earlier model of that name) gives way.
+     */
+    public Uni<Void> renameModel(String from, String to, List<Long> holders) {
+        if (holders.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        Long[] ids = holders.toArray(Long[]::new);
+        return pool.withTransaction(conn -> conn.preparedQuery(
+                                "DELETE FROM gateway.registered_model_permissions WHERE name = $1 AND user_id = ANY($2)")
+                        .execute(Tuple.of(to, ids))
+                        .flatMap(v -> conn.preparedQuery("UPDATE gateway.registered_model_permissions SET name = $2"
+                                        + " WHERE name = $1 AND user_id = ANY($3)")
+                                .execute(Tuple.of(from, to, ids))))
                 .replaceWithVoid();
     }
 
@@ -261,9 +302,13 @@ public final class AuthStore {
      * A deleted registered model's permissions go with it: its name is its key, and a later model of
      * the same name must not inherit them.
      */
-    public Uni<Void> forgetModel(String name) {
-        return pool.preparedQuery("DELETE FROM gateway.registered_model_permissions WHERE name = $1")
-                .execute(Tuple.of(name))
+    public Uni<Void> forgetModel(String name, List<Long> holders) {
+        if (holders.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return pool.preparedQuery(
+                        "DELETE FROM gateway.registered_model_permissions WHERE name = $1 AND user_id = ANY($2)")
+                .execute(Tuple.of(name, holders.toArray(Long[]::new)))
                 .replaceWithVoid();
     }
 

@@ -34,6 +34,17 @@ public final class Authenticator {
     private final TokenStore tokens;
     private final SessionStore sessions;
     private final OidcVerifier oidc;
+    /** Password hashes per user name (a digest of it): twenty a minute. */
+    private final UserLimits guesses;
+
+    /** The longest user name and password looked at; longer ones are refused unread. */
+    public static final int MAX_NAME = 256;
+
+    public static final int MAX_PASSWORD = 1024;
+
+    /** The actor of the operator's admin token (no user holds the name). */
+    public static final String ADMIN_TOKEN_ACTOR = "admin-token";
+
     private final byte[] adminToken;
     private final Cache<String, Boolean> verified;
     private final BoundedPool hashing;
@@ -48,13 +59,16 @@ public final class Authenticator {
         this.tokens = tokens;
         this.sessions = sessions;
         this.oidc = new OidcVerifier(config.oidc());
-        config.groups().forEach((name, group) -> group.defaultPermission().ifPresent(p -> {
-            try {
-                Permission.parse(p);
-            } catch (ApiException e) {
-                throw new IllegalStateException("skein.auth.groups." + name + ".default-permission: " + e.getMessage());
-            }
-        }));
+        config.oidc().forEach((provider, settings) -> settings.groups()
+                .forEach((name, group) -> group.defaultPermission().ifPresent(p -> {
+                    try {
+                        Permission.parse(p);
+                    } catch (ApiException e) {
+                        throw new IllegalStateException("skein.auth.oidc." + provider + ".groups." + name
+                                + ".default-permission: " + e.getMessage());
+                    }
+                })));
+        this.guesses = new UserLimits(UserLimits.of(20, 20));
         this.adminToken = adminToken
                 .filter(t -> !t.isBlank())
                 .map(t -> t.getBytes(StandardCharsets.UTF_8))
@@ -97,7 +111,7 @@ public final class Authenticator {
         }
         if (scheme.equalsIgnoreCase("Bearer")) {
             if (adminToken != null && MessageDigest.isEqual(adminToken, value.getBytes(StandardCharsets.UTF_8))) {
-                return Uni.createFrom().item(new Caller("admin-token", 0, true));
+                return Uni.createFrom().item(new Caller(ADMIN_TOKEN_ACTOR, 0, true));
             }
             if (value.startsWith(TokenStore.PREFIX)) {
                 return tokens.find(value).flatMap(found -> found.filter(TokenStore.Found::live)
@@ -133,6 +147,10 @@ public final class Authenticator {
 
     /** The user with this name and password (Basic, or signing in to the web UI). */
     public Uni<Caller> password(String username, String password) {
+        if (username.length() > MAX_NAME || password.length() > MAX_PASSWORD) {
+            // refused before any lookup, hash or limiter entry: nothing kept grows with such input
+            return refused("Wrong user name or password");
+        }
         return store.findUser(username).flatMap(found -> {
             // a user without a password (service accounts, identity providers' users) costs what a
             // wrong password does, so neither reveals what kind of account a name has
@@ -142,6 +160,15 @@ public final class Authenticator {
             String key = usable ? cacheKey(found.get().id(), stored, password) : null;
             if (key != null && verified.getIfPresent(key) != null) {
                 return Uni.createFrom().item(caller(found.get()));
+            }
+            // every hash is counted against the name: guessing one user's password, or burning the
+            // hashing pool with one name, is a few tries a minute
+            long wait = guesses.acquire(PasswordHasher.digest(username));
+            if (wait > 0) {
+                return Uni.createFrom()
+                        .failure(new ApiException(
+                                ErrorCode.REQUEST_LIMIT_EXCEEDED,
+                                "Too many sign-in attempts for this user name; wait " + wait + " s"));
             }
             return verify(password, stored).flatMap(ok -> {
                 if (!ok || !usable) {
@@ -153,12 +180,25 @@ public final class Authenticator {
         });
     }
 
-    /** A user an identity provider vouched for: admin and default permission from their groups. */
+    /** Whether the identity's groups (at its own provider) make it an administrator. */
+    public boolean groupAdmin(OidcVerifier.Identity identity) {
+        return identity.groups().stream().map(g -> groupsOf(identity).get(g)).anyMatch(g -> g != null && g.admin());
+    }
+
+    private java.util.Map<String, AuthConfig.Group> groupsOf(OidcVerifier.Identity identity) {
+        return oidc.provider(identity.provider()).map(AuthConfig.Oidc::groups).orElse(java.util.Map.of());
+    }
+
+    /**
+     * A user an identity provider vouched for: admin and default permission from their groups at
+     * that provider. The name must be the provider's own user (made at first sight), never a local
+     * user or service account of the same name.
+     */
     public Uni<Caller> federated(OidcVerifier.Identity identity) {
         boolean groupAdmin = false;
         Permission fallback = null;
         for (String group : identity.groups()) {
-            AuthConfig.Group g = config.groups().get(group);
+            AuthConfig.Group g = groupsOf(identity).get(group);
             if (g == null) {
                 continue;
             }
@@ -171,7 +211,8 @@ public final class Authenticator {
         boolean admin = groupAdmin;
         Permission groupDefault = fallback;
         return store.externalUser(identity.username())
-                .map(user -> new Caller(user.username(), user.id(), admin || user.admin(), null, groupDefault));
+                .map(user -> new Caller(
+                        user.username(), user.id(), admin || user.admin(), Caller.TokenScope.FEDERATED, groupDefault));
     }
 
     public OidcVerifier oidc() {

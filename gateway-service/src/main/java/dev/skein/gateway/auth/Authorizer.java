@@ -10,10 +10,16 @@ import dev.skein.gateway.route.Route;
 import dev.skein.gateway.route.RouteTable;
 import dev.skein.proto.api.v1.Access;
 import dev.skein.proto.common.v1.ErrorCode;
+import dev.skein.proto.registry.v1.CreateModelVersion;
+import dev.skein.proto.tracking.v1.CreateExperiment;
 import dev.skein.proto.tracking.v1.CreateRun;
 import dev.skein.proto.tracking.v1.GetLoggedModel;
 import dev.skein.proto.tracking.v1.GetRun;
 import dev.skein.proto.tracking.v1.GetTraceInfo;
+import dev.skein.proto.tracking.v1.LogBatch;
+import dev.skein.proto.tracking.v1.LogInputs;
+import dev.skein.proto.tracking.v1.LogMetric;
+import dev.skein.proto.tracking.v1.LogOutputs;
 import dev.skein.proto.tracking.v1.LoggedModelServiceGrpc;
 import dev.skein.proto.tracking.v1.TraceServiceGrpc;
 import dev.skein.proto.tracking.v1.TrackingServiceGrpc;
@@ -99,10 +105,11 @@ public final class Authorizer {
             case ANY_USER ->
                 readOnly(caller) && access.getLevel() != Access.Level.READ
                         ? denied("This access token may only read")
-                        : Uni.createFrom().item(new Decision(sent, false));
+                        : alsoNamed(caller, sent).replaceWith(new Decision(sent, false));
             case ADMIN ->
-                !caller.admin()
-                        ? denied("Only administrators may call this endpoint")
+                !caller.admin() || (caller.token() != null && caller.token().limited() && !readOnly(caller))
+                        ? denied("Only administrators may call this endpoint, with a credential not limited"
+                                + " to some experiments or models")
                         : readOnly(caller) && access.getLevel() != Access.Level.READ
                                 ? denied("This access token may only read")
                                 : Uni.createFrom().item(new Decision(sent, false));
@@ -139,9 +146,121 @@ public final class Authorizer {
                     named = List.of(DEFAULT_EXPERIMENT); // a run created without one goes to experiment 0
                 }
                 yield check(caller, access.getResource(), access.getLevel(), named)
+                        .flatMap(v -> alsoNamed(caller, sent))
                         .replaceWith(new Decision(sent, false));
             }
         };
+    }
+
+    /**
+     * What some calls touch besides the resource their access option names: a model version's source
+     * (another model's files, a run's, an artifact path) must be readable by its creator; a metric or
+     * an input/output naming a logged model writes to that model; an experiment's own artifact
+     * location is an administrator's choice (a path inside another experiment's would be judged as
+     * that experiment's).
+     */
+    private Uni<Void> alsoNamed(Caller caller, Message request) {
+        if (caller.admin()) {
+            return Uni.createFrom().voidItem();
+        }
+        List<Uni<Void>> checks = new ArrayList<>();
+        if (request instanceof CreateModelVersion version) {
+            checks.add(source(caller, version));
+        } else if (request instanceof LogMetric metric && !metric.getModelId().isEmpty()) {
+            checks.add(check(caller, Access.Resource.LOGGED_MODEL, Access.Level.UPDATE, List.of(metric.getModelId())));
+        } else if (request instanceof LogBatch batch) {
+            checks.add(check(
+                    caller,
+                    Access.Resource.LOGGED_MODEL,
+                    Access.Level.UPDATE,
+                    batch.getMetricsList().stream()
+                            .map(m -> m.getModelId())
+                            .filter(id -> !id.isEmpty())
+                            .distinct()
+                            .toList()));
+        } else if (request instanceof LogInputs inputs) {
+            checks.add(check(
+                    caller,
+                    Access.Resource.LOGGED_MODEL,
+                    Access.Level.UPDATE,
+                    inputs.getModelsList().stream()
+                            .map(m -> m.getModelId())
+                            .filter(id -> !id.isEmpty())
+                            .distinct()
+                            .toList()));
+        } else if (request instanceof LogOutputs outputs) {
+            checks.add(check(
+                    caller,
+                    Access.Resource.LOGGED_MODEL,
+                    Access.Level.UPDATE,
+                    outputs.getModelsList().stream()
+                            .map(m -> m.getModelId())
+                            .filter(id -> !id.isEmpty())
+                            .distinct()
+                            .toList()));
+        } else if (request instanceof CreateExperiment experiment
+                && !experiment.getArtifactLocation().isEmpty()) {
+            return denied("Only administrators choose an experiment's artifact location");
+        }
+        return checks.isEmpty()
+                ? Uni.createFrom().voidItem()
+                : Uni.join().all(checks).andFailFast().replaceWithVoid();
+    }
+
+    /**
+     * A new version's source and lineage, readable by who registers it: the run ({@code run_id},
+     * {@code runs:/}), the logged model ({@code model_id}, MLflow 3's {@code models:/m-…}), the
+     * registered model ({@code models:/name/…}), the artifact path ({@code mlflow-artifacts:/…}); any
+     * other location only inside the artifacts of a run the caller may read.
+     */
+    private Uni<Void> source(Caller caller, CreateModelVersion version) {
+        List<Uni<Void>> checks = new ArrayList<>();
+        if (!version.getRunId().isEmpty()) {
+            checks.add(check(caller, Access.Resource.RUN, Access.Level.READ, List.of(version.getRunId())));
+        }
+        if (!version.getModelId().isEmpty()) {
+            checks.add(check(caller, Access.Resource.LOGGED_MODEL, Access.Level.READ, List.of(version.getModelId())));
+        }
+        String source = version.getSource();
+        if (source.startsWith("runs:/")) {
+            String run =
+                    source.substring("runs:/".length()).replaceFirst("^/+", "").split("/", 2)[0];
+            checks.add(check(caller, Access.Resource.RUN, Access.Level.READ, List.of(run)));
+        } else if (source.startsWith("models:/")) {
+            String name = source.substring("models:/".length())
+                    .replaceFirst("^/+", "")
+                    .split("[/@]", 2)[0];
+            checks.add(
+                    name.startsWith("m-")
+                            ? check(caller, Access.Resource.LOGGED_MODEL, Access.Level.READ, List.of(name))
+                            : check(caller, Access.Resource.REGISTERED_MODEL, Access.Level.READ, List.of(name)));
+        } else if (source.startsWith("mlflow-artifacts:")) {
+            String path = source.substring("mlflow-artifacts:".length()).replaceFirst("^//[^/]*", "");
+            checks.add(check(caller, Access.Resource.ARTIFACT_PATH, Access.Level.READ, List.of(path)));
+        } else if (!source.isEmpty()) {
+            if (version.getRunId().isEmpty()) {
+                return denied("A version's source must be a run's (give run_id), a model's or an artifact path");
+            }
+            checks.add(upstreams
+                    .call(
+                            getRun,
+                            GetRun.newBuilder().setRunId(version.getRunId()).build(),
+                            "gateway")
+                    .map(r -> {
+                        String root = ((GetRun.Response) r).getRun().getInfo().getArtifactUri();
+                        String within = root.endsWith("/") ? root : root + "/";
+                        if (!(source.equals(root) || source.startsWith(within)) || source.contains("..")) {
+                            throw new ApiException(
+                                    ErrorCode.PERMISSION_DENIED,
+                                    "A version's source must lie inside the artifacts of its run "
+                                            + version.getRunId());
+                        }
+                        return null;
+                    }));
+        }
+        return checks.isEmpty()
+                ? Uni.createFrom().voidItem()
+                : Uni.join().all(checks).andFailFast().replaceWithVoid();
     }
 
     /** Checks the resource a call's answer names (get-by-name), for calls whose request cannot. */
@@ -159,7 +278,8 @@ public final class Authorizer {
      * The caller's permission on an experiment or registered model: their own, else the default;
      * MANAGE for administrators; within an access token's limits.
      */
-    public Uni<Permission> permission(Caller caller, AuthStore.Kind kind, String resource) {
+    public Uni<Permission> permission(Caller caller, AuthStore.Kind kind, String asked) {
+        String resource = kind == AuthStore.Kind.EXPERIMENT ? canonical(asked) : asked;
         if (caller.admin()) {
             return Uni.createFrom().item(limited(caller, kind, resource, Permission.MANAGE));
         }
@@ -169,7 +289,10 @@ public final class Authorizer {
 
     /** The caller's permission on each of several experiments or models, by resource. */
     public Uni<Map<String, Permission>> permissions(Caller caller, AuthStore.Kind kind, List<String> resources) {
-        List<String> distinct = resources.stream().distinct().toList();
+        List<String> distinct = resources.stream()
+                .map(r -> kind == AuthStore.Kind.EXPERIMENT ? canonical(r) : r)
+                .distinct()
+                .toList();
         Uni<Map<String, Permission>> own = caller.admin() || distinct.isEmpty()
                 ? Uni.createFrom().item(Map.of())
                 : store.permissions(kind, caller.userId(), distinct);
@@ -220,8 +343,10 @@ public final class Authorizer {
                 ? AuthStore.Kind.REGISTERED_MODEL
                 : AuthStore.Kind.EXPERIMENT;
         return owners(resource, values).flatMap(owners -> {
-            List<String> named =
-                    owners.stream().filter(o -> o != null).distinct().toList();
+            List<String> named = owners.stream()
+                    .filter(o -> o != null && !o.equals(NOBODYS))
+                    .distinct()
+                    .toList();
             Uni<Map<String, Permission>> own = caller.admin() || named.isEmpty()
                     ? Uni.createFrom().item(Map.of())
                     : store.permissions(kind, caller.userId(), named);
@@ -230,7 +355,11 @@ public final class Authorizer {
                 for (String owner : owners) {
                     Permission base = caller.admin()
                             ? Permission.MANAGE
-                            : owner == null ? fallback(caller) : mine.getOrDefault(owner, fallback(caller));
+                            : owner == null
+                                    ? fallback(caller) // an artifact path outside any experiment: as MLflow
+                                    : owner.equals(NOBODYS)
+                                            ? Permission.NO_PERMISSIONS
+                                            : mine.getOrDefault(owner, fallback(caller));
                     permissions.add(limited(caller, kind, owner, base));
                 }
                 return permissions;
@@ -267,34 +396,53 @@ public final class Authorizer {
      */
     private Uni<List<String>> owners(Access.Resource resource, List<String> values) {
         return switch (resource) {
-            case EXPERIMENT, REGISTERED_MODEL -> Uni.createFrom().item(values);
+            case EXPERIMENT ->
+                Uni.createFrom().item(values.stream().map(Authorizer::canonical).toList());
+            case REGISTERED_MODEL -> Uni.createFrom().item(values);
             case ARTIFACT_PATH ->
                 Uni.createFrom()
                         .item(values.stream().map(Authorizer::experimentOfPath).toList());
             case RUN ->
-                lookUp("run:", values, id -> upstreams
-                        .call(getRun, GetRun.newBuilder().setRunId(id).build(), "gateway")
-                        .map(r -> ((GetRun.Response) r).getRun().getInfo().getExperimentId()));
+                lookUp(
+                        "run:",
+                        values,
+                        id -> upstreams
+                                .call(getRun, GetRun.newBuilder().setRunId(id).build(), "gateway")
+                                .map(r ->
+                                        ((GetRun.Response) r).getRun().getInfo().getExperimentId()),
+                        true);
             case TRACE ->
-                lookUp("trace:", values, id -> upstreams
-                        .call(
-                                getTraceInfo,
-                                GetTraceInfo.newBuilder().setRequestId(id).build(),
-                                "gateway")
-                        .map(r -> ((GetTraceInfo.Response) r).getTraceInfo().getExperimentId()));
+                lookUp(
+                        "trace:",
+                        values,
+                        id -> upstreams
+                                .call(
+                                        getTraceInfo,
+                                        GetTraceInfo.newBuilder()
+                                                .setRequestId(id)
+                                                .build(),
+                                        "gateway")
+                                .map(r -> ((GetTraceInfo.Response) r)
+                                        .getTraceInfo()
+                                        .getExperimentId()),
+                        false);
             case LOGGED_MODEL ->
-                lookUp("model:", values, id -> upstreams
-                        .call(
-                                getLoggedModel,
-                                GetLoggedModel.newBuilder()
-                                        .setModelId(id)
-                                        .setAllowDeleted(true)
-                                        .build(),
-                                "gateway")
-                        .map(r -> ((GetLoggedModel.Response) r)
-                                .getModel()
-                                .getInfo()
-                                .getExperimentId()));
+                lookUp(
+                        "model:",
+                        values,
+                        id -> upstreams
+                                .call(
+                                        getLoggedModel,
+                                        GetLoggedModel.newBuilder()
+                                                .setModelId(id)
+                                                .setAllowDeleted(true)
+                                                .build(),
+                                        "gateway")
+                                .map(r -> ((GetLoggedModel.Response) r)
+                                        .getModel()
+                                        .getInfo()
+                                        .getExperimentId()),
+                        true);
             default -> Uni.createFrom().failure(new ApiException(ErrorCode.PERMISSION_DENIED, "Permission denied"));
         };
     }
@@ -319,11 +467,21 @@ public final class Authorizer {
         return null;
     }
 
-    /** Each value's experiment, from the cache or looked up (one call per distinct missing value). */
-    private Uni<List<String>> lookUp(String prefix, List<String> values, Function<String, Uni<String>> find) {
+    /**
+     * Each value's experiment, remembered (runs and logged models never move) or looked up, one call
+     * per distinct value; traces are always looked up (their ids are chosen by clients, and one
+     * deleted may come back elsewhere). The answer is built from what was found for this request,
+     * never read back from the cache, which may have dropped it meanwhile.
+     */
+    private Uni<List<String>> lookUp(
+            String prefix, List<String> values, Function<String, Uni<String>> find, boolean remember) {
+        Map<String, String> known = new java.util.HashMap<>();
         Set<String> missing = new LinkedHashSet<>();
         for (String v : values) {
-            if (experiments.getIfPresent(prefix + v) == null) {
+            String cached = remember ? experiments.getIfPresent(prefix + v) : null;
+            if (cached != null) {
+                known.put(v, cached);
+            } else {
                 missing.add(v);
             }
         }
@@ -332,16 +490,41 @@ public final class Authorizer {
                     .failure(ApiException.invalidParameter(
                             "Too many runs, traces or models named in one request to check permissions: at most 100"));
         }
-        List<Uni<Void>> lookups = missing.stream()
-                .map(v -> find.apply(v)
-                        .invoke(exp -> experiments.put(prefix + v, exp))
-                        .replaceWithVoid())
+        List<Uni<Map.Entry<String, String>>> lookups = missing.stream()
+                .map(v -> find.apply(v).map(exp -> Map.entry(v, exp)))
                 .toList();
-        Uni<Void> all = lookups.isEmpty()
-                ? Uni.createFrom().voidItem()
-                : Uni.join().all(lookups).andFailFast().replaceWithVoid();
-        return all.map(v ->
-                values.stream().map(x -> experiments.getIfPresent(prefix + x)).toList());
+        Uni<List<Map.Entry<String, String>>> all = lookups.isEmpty()
+                ? Uni.createFrom().item(List.of())
+                : Uni.join().all(lookups).andFailFast();
+        return all.map(found -> {
+            for (Map.Entry<String, String> e : found) {
+                String experiment = canonical(e.getValue());
+                known.put(e.getKey(), experiment);
+                if (remember && experiment != null) {
+                    experiments.put(prefix + e.getKey(), experiment);
+                }
+            }
+            // a value whose experiment is not known is judged as nobody's: refused
+            return values.stream().map(x -> known.getOrDefault(x, NOBODYS)).toList();
+        });
+    }
+
+    /** The owner of a run, trace or model whose experiment could not be told: no grant names it. */
+    private static final String NOBODYS = "";
+
+    /**
+     * An experiment id as the services read it ({@code 007} and {@code +7} are experiment 7), so
+     * permissions are looked up under the id acted on; anything else is left for the service to refuse.
+     */
+    public static String canonical(String experimentId) {
+        if (experimentId == null || !experimentId.matches("[+-]?\\d{1,19}")) {
+            return experimentId;
+        }
+        try {
+            return Long.toString(Long.parseLong(experimentId));
+        } catch (NumberFormatException e) {
+            return experimentId;
+        }
     }
 
     /** The values of the first of the access option's fields that has any. */
@@ -398,7 +581,15 @@ public final class Authorizer {
     /** With authentication, a run's user is who created it, whatever the request says. */
     private static Message identified(Caller caller, Message request) {
         if (request instanceof CreateRun run && caller.userId() != 0) {
-            return run.toBuilder().setUserId(caller.username()).build();
+            // MLflow's clients also name the user in tag mlflow.user: it says who created the run too
+            CreateRun.Builder b = run.toBuilder().setUserId(caller.username()).clearTags();
+            run.getTagsList().stream()
+                    .filter(t -> !t.getKey().equals("mlflow.user"))
+                    .forEach(b::addTags);
+            return b.addTags(dev.skein.proto.tracking.v1.RunTag.newBuilder()
+                            .setKey("mlflow.user")
+                            .setValue(caller.username()))
+                    .build();
         }
         return request;
     }

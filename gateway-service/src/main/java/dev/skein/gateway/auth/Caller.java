@@ -19,7 +19,19 @@ public record Caller(String username, long userId, boolean admin, TokenScope tok
      * What an access token allows on top of its user's permissions: reads only, and only these
      * experiments or registered models (null: all of them).
      */
-    public record TokenScope(long tokenId, boolean readOnly, Set<String> experiments, Set<String> models) {}
+    public record TokenScope(long tokenId, boolean readOnly, Set<String> experiments, Set<String> models) {
+
+        /**
+         * A JWT of an identity provider: no limits of its own, but a bearer credential all the same —
+         * it may not mint Skein tokens, set passwords or hand out permissions.
+         */
+        public static final TokenScope FEDERATED = new TokenScope(0, false, null, null);
+
+        /** Whether the credential is limited to some experiments or models, or to reading. */
+        public boolean limited() {
+            return readOnly || experiments != null || models != null;
+        }
+    }
 
     public Caller(String username, long userId, boolean admin) {
         this(username, userId, admin, null, null);

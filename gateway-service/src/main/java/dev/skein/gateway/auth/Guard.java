@@ -8,7 +8,10 @@ import dev.skein.proto.registry.v1.RenameRegisteredModel;
 import dev.skein.proto.tracking.v1.CreateExperiment;
 import io.grpc.MethodDescriptor;
 import io.smallrye.mutiny.Uni;
+import java.time.Duration;
+import java.util.List;
 import java.util.function.Function;
+import org.jboss.logging.Logger;
 
 /**
  * One routed call under the caller's permissions: checked before it is sent ({@link Authorizer}),
@@ -18,6 +21,8 @@ import java.util.function.Function;
  * off, calls pass as asked.
  */
 public final class Guard {
+
+    private static final Logger LOG = Logger.getLogger(Guard.class);
 
     private final boolean enabled;
     private final Authorizer authorizer;
@@ -41,11 +46,28 @@ public final class Guard {
 
     /** A unary call, checked, sent with {@code send}, and its answer as the caller may see it. */
     public Uni<Message> call(Caller caller, Route route, Message request, Function<Message, Uni<Message>> send) {
-        return before(caller, route, request)
-                .flatMap(decision -> decision.empty()
-                        ? Uni.createFrom().item(empty(route))
-                        : send.apply(decision.request())
-                                .flatMap(response -> after(caller, route, decision.request(), response, send)));
+        return before(caller, route, request).flatMap(decision -> {
+            if (decision.empty()) {
+                return Uni.createFrom().item(empty(route));
+            }
+            // who holds permissions on a model about to be renamed or deleted, read before: only
+            // theirs move or go, never those of a model that takes the old name meanwhile
+            return holdersBefore(decision.request()).flatMap(holders -> send.apply(decision.request())
+                    .flatMap(response -> after(caller, route, decision.request(), response, send, holders)));
+        });
+    }
+
+    private Uni<List<Long>> holdersBefore(Message request) {
+        if (!enabled) {
+            return Uni.createFrom().item(List.of());
+        }
+        if (request instanceof RenameRegisteredModel rename) {
+            return store.holderIds(rename.getName());
+        }
+        if (request instanceof DeleteRegisteredModel delete) {
+            return store.holderIds(delete.getName());
+        }
+        return Uni.createFrom().item(List.of());
     }
 
     /** An empty answer of the route's response type (a search over nothing the caller may read). */
@@ -57,7 +79,12 @@ public final class Guard {
     }
 
     private Uni<Message> after(
-            Caller caller, Route route, Message request, Message response, Function<Message, Uni<Message>> send) {
+            Caller caller,
+            Route route,
+            Message request,
+            Message response,
+            Function<Message, Uni<Message>> send,
+            List<Long> holders) {
         if (!enabled) {
             return Uni.createFrom().item(response);
         }
@@ -65,10 +92,24 @@ public final class Guard {
         if (SearchFilter.filters(route)) {
             seen = seen.flatMap(first -> searches.filter(caller, route, request, first, send));
         }
-        return seen.flatMap(answer -> record(caller, request, answer).replaceWith(answer));
+        return seen.flatMap(answer -> record(caller, request, answer, holders)
+                .onFailure()
+                .retry()
+                .withBackOff(Duration.ofMillis(100), Duration.ofSeconds(2))
+                .atMost(4)
+                .onFailure()
+                .recoverWithItem(failure -> {
+                    // the change is made and cannot be taken back: answered as done, the gap logged
+                    LOG.errorf(
+                            "%s succeeded but its permissions were not recorded (%s): an administrator can set them"
+                                    + " with the permissions API",
+                            request.getDescriptorForType().getName(), failure.toString());
+                    return null;
+                })
+                .replaceWith(answer));
     }
 
-    private Uni<Void> record(Caller caller, Message request, Message response) {
+    private Uni<Void> record(Caller caller, Message request, Message response, List<Long> holders) {
         if (response instanceof CreateExperiment.Response created && caller.userId() != 0) {
             return store.putGrant(
                     AuthStore.Kind.EXPERIMENT, created.getExperimentId(), caller.userId(), Permission.MANAGE);
@@ -81,10 +122,10 @@ public final class Guard {
                     Permission.MANAGE);
         }
         if (request instanceof RenameRegisteredModel rename) {
-            return store.renameModel(rename.getName(), rename.getNewName());
+            return store.renameModel(rename.getName(), rename.getNewName(), holders);
         }
         if (request instanceof DeleteRegisteredModel delete) {
-            return store.forgetModel(delete.getName());
+            return store.forgetModel(delete.getName(), holders);
         }
         return Uni.createFrom().voidItem();
     }

@@ -49,6 +49,17 @@ public final class OidcLogin {
     public record Start(URI location, String state) {}
 
     public Uni<Start> start(String provider, String redirectUri) {
+        return Uni.createFrom().deferred(() -> begin(provider, redirectUri));
+    }
+
+    /** Forgets sign-ins that were started and never came back (ten minutes old or more). */
+    public Uni<Integer> forgetAbandoned() {
+        return pool.preparedQuery("DELETE FROM gateway.oidc_logins WHERE created_at < now() - interval '10 minutes'")
+                .execute()
+                .map(rows -> rows.rowCount());
+    }
+
+    private Uni<Start> begin(String provider, String redirectUri) {
         AuthConfig.Oidc config = offered(provider);
         String state = random();
         String codeVerifier = random() + random();

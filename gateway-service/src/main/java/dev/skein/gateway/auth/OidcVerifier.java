@@ -30,7 +30,7 @@ public final class OidcVerifier {
     private static final Logger LOG = Logger.getLogger(OidcVerifier.class);
 
     /** Who a verified token names, and their groups. */
-    public record Identity(String username, List<String> groups) {}
+    public record Identity(String provider, String username, List<String> groups) {}
 
     private record Provider(String name, AuthConfig.Oidc config, JwtConsumer consumer) {}
 
@@ -150,11 +150,15 @@ public final class OidcVerifier {
             throw refused("The bearer token is not valid for this server (signature, audience or validity)");
         }
         Object name = claims.getClaimValue(provider.config().usernameClaim());
-        if (!(name instanceof String username) || username.isBlank() || username.length() > 256) {
+        if (!(name instanceof String username)
+                || username.isBlank()
+                || username.length() > Authenticator.MAX_NAME
+                || username.chars().anyMatch(Character::isISOControl)) {
             throw refused(
                     "The bearer token names no user (claim " + provider.config().usernameClaim() + ")");
         }
-        return new Identity(provider.config().usernamePrefix().orElse("") + username, groups(claims, provider));
+        return new Identity(
+                provider.name(), provider.config().usernamePrefix().orElse("") + username, groups(claims, provider));
     }
 
     private static List<String> groups(JwtClaims claims, Provider provider) {

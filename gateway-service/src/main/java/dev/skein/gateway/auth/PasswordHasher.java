@@ -77,6 +77,11 @@ public final class PasswordHasher {
         }
     }
 
+    /** A short fixed-size key for a name (limiter buckets never hold what a client sent). */
+    public static String digest(String name) {
+        return Base64.getEncoder().encodeToString(sha256(name));
+    }
+
     /** The SHA-256 digest of a secret (token lookups: tokens are long random values, not passwords). */
     public static byte[] sha256(String secret) {
         try {

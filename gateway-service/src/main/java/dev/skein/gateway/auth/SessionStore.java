@@ -27,15 +27,18 @@ public final class SessionStore {
         this.pool = pool;
     }
 
-    /** Opens a session for the caller; returns its secret, for the cookie only. */
-    public Uni<String> open(Caller caller, Duration ttl) {
+    /**
+     * Opens a session for the caller; returns its secret, for the cookie only. {@code groupAdmin}:
+     * administrator by an identity provider's group (the user's own flag is read on every request).
+     */
+    public Uni<String> open(Caller caller, boolean groupAdmin, Duration ttl) {
         String secret = TokenStore.newSecret().replace(TokenStore.PREFIX, "s_");
         return pool.preparedQuery("INSERT INTO gateway.sessions (user_id, secret_sha256, group_admin, group_default,"
                         + " expires_at) VALUES ($1, $2, $3, $4, $5)")
                 .execute(Tuple.tuple(Arrays.asList(
                         caller.userId(),
                         Buffer.buffer(PasswordHasher.sha256(secret)),
-                        caller.admin(),
+                        groupAdmin,
                         caller.fallback() == null ? null : caller.fallback().name(),
                         OffsetDateTime.now(ZoneOffset.UTC).plus(ttl))))
                 .replaceWith(secret);
@@ -61,6 +64,14 @@ public final class SessionStore {
                             null,
                             fallback == null ? null : Permission.parse(fallback)));
                 });
+    }
+
+    /** Ends every session of the user (a new password, no longer an administrator). */
+    public Uni<Void> closeAll(String username) {
+        return pool.preparedQuery("UPDATE gateway.sessions SET revoked_at = now() WHERE revoked_at IS NULL"
+                        + " AND user_id = (SELECT id FROM gateway.users WHERE username = $1)")
+                .execute(Tuple.of(username))
+                .replaceWithVoid();
     }
 
     public Uni<Void> close(String secret) {

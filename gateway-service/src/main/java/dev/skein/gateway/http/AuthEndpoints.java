@@ -1,5 +1,6 @@
 package dev.skein.gateway.http;
 
+import dev.skein.common.actor.Actors;
 import dev.skein.common.error.ApiException;
 import dev.skein.gateway.auth.AuthConfig;
 import dev.skein.gateway.auth.AuthFailures;
@@ -8,6 +9,7 @@ import dev.skein.gateway.auth.Authenticator;
 import dev.skein.gateway.auth.Authorizer;
 import dev.skein.gateway.auth.Caller;
 import dev.skein.gateway.auth.Permission;
+import dev.skein.gateway.auth.SessionStore;
 import dev.skein.gateway.auth.TokenStore;
 import dev.skein.gateway.auth.UserLimits;
 import dev.skein.proto.common.v1.ErrorCode;
@@ -62,13 +64,20 @@ final class AuthEndpoints {
     private final Authenticator authenticator;
     private final Authorizer authorizer;
     private final TokenStore tokens;
+    private final SessionStore sessions;
     private final AuthConfig config;
     private final Map<String, Endpoint> endpoints;
 
     AuthEndpoints(
-            AuthStore store, TokenStore tokens, Authenticator authenticator, Authorizer authorizer, AuthConfig config) {
+            AuthStore store,
+            TokenStore tokens,
+            SessionStore sessions,
+            Authenticator authenticator,
+            Authorizer authorizer,
+            AuthConfig config) {
         this.store = store;
         this.tokens = tokens;
+        this.sessions = sessions;
         this.config = config;
         this.authenticator = authenticator;
         this.authorizer = authorizer;
@@ -223,8 +232,19 @@ final class AuthEndpoints {
         selfOrAdmin(caller, username);
         validate(username, password);
         return store.user(username) // a missing user is refused before the hash is paid for
-                .flatMap(u -> authenticator.hash(password))
+                .flatMap(u -> {
+                    if (AuthStore.EXTERNAL.equals(u.passwordHash())
+                            || AuthStore.SERVICE_ACCOUNT.equals(u.passwordHash())) {
+                        // their identity provider, or their tokens, are how they sign in
+                        return Uni.createFrom()
+                                .failure(ApiException.invalidParameter("User " + username
+                                        + " signs in through an identity provider or with tokens, not"
+                                        + " with a password"));
+                    }
+                    return authenticator.hash(password);
+                })
                 .flatMap(hash -> store.updatePassword(username, hash))
+                .flatMap(v -> sessions.closeAll(username))
                 .map(v -> new JsonObject());
     }
 
@@ -232,7 +252,10 @@ final class AuthEndpoints {
         adminOnly(caller);
         String username = p.string("username");
         boolean admin = p.bool("is_admin");
-        return store.updateAdmin(username, admin).map(v -> new JsonObject());
+        // an administrator no longer: their open web sessions end with it
+        return store.updateAdmin(username, admin)
+                .flatMap(v -> admin ? Uni.createFrom().voidItem() : sessions.closeAll(username))
+                .map(v -> new JsonObject());
     }
 
     private Uni<JsonObject> deleteUser(Caller caller, Params p) {
@@ -266,14 +289,18 @@ final class AuthEndpoints {
     }
 
     private static void validate(String username, String password) {
-        if (username.length() > 256) {
+        if (username.length() > Authenticator.MAX_NAME) {
             throw ApiException.invalidParameter("Username is longer than 256 characters.");
+        }
+        if (username.equals(Actors.UNKNOWN) || username.equals(Authenticator.ADMIN_TOKEN_ACTOR)) {
+            // names the audit trail gives to callers who are no user
+            throw ApiException.invalidParameter("Username '" + username + "' is reserved.");
         }
         if (username.indexOf(':') >= 0 || username.chars().anyMatch(Character::isISOControl)) {
             // HTTP Basic cannot carry a name with a colon; control characters have no place in one
             throw ApiException.invalidParameter("Username must not contain ':' or control characters.");
         }
-        if (password.length() > 1024) {
+        if (password.length() > Authenticator.MAX_PASSWORD) {
             throw ApiException.invalidParameter("Password is longer than 1024 characters.");
         }
     }
@@ -302,7 +329,8 @@ final class AuthEndpoints {
     /** Who holds permissions on one experiment ({@code experiment_id}) or model ({@code name}): MANAGE needed. */
     private Uni<JsonObject> listHolders(Caller caller, Params p) {
         AuthStore.Kind kind = p.has("experiment_id") ? AuthStore.Kind.EXPERIMENT : AuthStore.Kind.REGISTERED_MODEL;
-        String resource = p.string(kind == AuthStore.Kind.EXPERIMENT ? "experiment_id" : "name");
+        String resource =
+                kind == AuthStore.Kind.EXPERIMENT ? Authorizer.canonical(p.string("experiment_id")) : p.string("name");
         return authorizer.permission(caller, kind, resource).flatMap(mine -> {
             if (!mine.allows(dev.skein.proto.api.v1.Access.Level.MANAGE)) {
                 return Uni.createFrom().failure(new ApiException(ErrorCode.PERMISSION_DENIED, "Permission denied"));
@@ -342,7 +370,9 @@ final class AuthEndpoints {
             throw ApiException.invalidParameter("Token name is longer than 256 characters.");
         }
         boolean readOnly = p.has("read_only") && p.bool("read_only");
-        List<String> experiments = p.strings("experiment_ids");
+        List<String> asked = p.strings("experiment_ids");
+        List<String> experiments =
+                asked == null ? null : asked.stream().map(Authorizer::canonical).toList();
         List<String> models = p.strings("registered_model_names");
         long days = p.has("expires_in_days")
                 ? p.number("expires_in_days")
@@ -424,7 +454,10 @@ final class AuthEndpoints {
         String answerField =
                 kind == AuthStore.Kind.EXPERIMENT ? "experiment_permission" : "registered_model_permission";
         return (caller, p) -> {
-            String resource = p.string(resourceField);
+            // experiment 007 is experiment 7 to the services: its permission is kept under 7
+            String resource = kind == AuthStore.Kind.EXPERIMENT
+                    ? Authorizer.canonical(p.string(resourceField))
+                    : p.string(resourceField);
             String username = p.string("username");
             Function<Permission, Uni<JsonObject>> act =
                     switch (action) {
@@ -454,7 +487,7 @@ final class AuthEndpoints {
     }
 
     private static void adminOnly(Caller caller) {
-        if (!caller.admin()) {
+        if (!caller.admin() || (caller.token() != null && caller.token().limited())) {
             throw new ApiException(ErrorCode.PERMISSION_DENIED, "Permission denied");
         }
     }

@@ -75,6 +75,8 @@ public class MlflowApi {
 
     private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
     private static final String STATE_COOKIE = "skein_oidc_state";
+    /** A caller not known within this long (the gateway's database stalled) is answered 503. */
+    private static final java.time.Duration AUTH_DEADLINE = java.time.Duration.ofSeconds(10);
     /** MLflow's auth API takes a few short fields. */
     private static final long AUTH_BODY_LIMIT = 64 * 1024;
 
@@ -118,11 +120,17 @@ public class MlflowApi {
         this.authenticator = new Authenticator(auth, users, tokens, sessions, config.adminToken());
         this.signIns = new UserLimits(UserLimits.of(10, 10));
         this.oidcLogin = new OidcLogin(authenticator.oidc(), pool);
+        if (!authenticator.oidc().browserProviders().isEmpty()
+                && auth.publicUrl().isEmpty()) {
+            // a redirect address taken from the request's Host could be any host an attacker names
+            throw new IllegalStateException("skein.auth.public-url must be set when an identity provider offers"
+                    + " browser sign-in (skein.auth.oidc.<name>.authorization-endpoint)");
+        }
         this.authorizer = new Authorizer(auth, users, upstreams, routes);
         this.guard = new Guard(
                 auth.enabled(), authorizer, new SearchFilter(users, authorizer, auth.maxSearchRefills()), users);
         this.limits = new UserLimits(auth.rateLimit());
-        this.authEndpoints = new AuthEndpoints(users, tokens, authenticator, authorizer, auth);
+        this.authEndpoints = new AuthEndpoints(users, tokens, sessions, authenticator, authorizer, auth);
         // artifact-service's rapid-reset guard counts these (its README sizes the limit from them)
         Counter cancelled = Counter.builder("skein.gateway.artifact.calls.cancelled")
                 .description(
@@ -191,6 +199,11 @@ public class MlflowApi {
         vertx.setPeriodic(3_600_000L, id -> sessions.forgetEnded()
                 .subscribe()
                 .with(n -> LOG.debugf("Forgot %d ended sessions", n), f -> LOG.debugf("Sessions not tidied: %s", f)));
+        // sign-ins started at an identity provider and never finished, every minute
+        vertx.setPeriodic(60_000L, id -> oidcLogin
+                .forgetAbandoned()
+                .subscribe()
+                .with(n -> {}, f -> LOG.debugf("Abandoned sign-ins not tidied: %s", f)));
         LOG.infof(
                 "Authentication is on: Basic users and their access tokens%s%s; default permission %s",
                 auth.oidc().isEmpty() ? "" : ", JWTs of " + auth.oidc().keySet(),
@@ -240,6 +253,10 @@ public class MlflowApi {
         // the request stays paused (its body unread) until its caller is known
         authenticator
                 .authenticate(authorization, cookie == null ? null : cookie.getValue())
+                .ifNoItem()
+                .after(AUTH_DEADLINE)
+                .failWith(() -> new ApiException(
+                        ErrorCode.TEMPORARILY_UNAVAILABLE, "Users and permissions cannot be read right now; try again"))
                 .subscribe()
                 .with(
                         caller -> {
@@ -761,9 +778,17 @@ public class MlflowApi {
                     .failure(new ApiException(
                             ErrorCode.UNAUTHENTICATED, "This sign-in was not started in this browser; start again"));
         } else {
-            signedIn = oidcLogin.finish(state, code, callbackUri(ctx)).flatMap(authenticator::federated);
+            signedIn = oidcLogin.finish(state, code, callbackUri(ctx)).flatMap(identity -> authenticator
+                    .federated(identity)
+                    // the session keeps what the groups gave; the user's own flag is read on each request
+                    .map(caller -> new Caller(
+                            caller.username(),
+                            caller.userId(),
+                            authenticator.groupAdmin(identity),
+                            null,
+                            caller.fallback())));
         }
-        signedIn.flatMap(caller -> sessions.open(caller, auth.sessionTtl()))
+        signedIn.flatMap(caller -> sessions.open(caller, caller.admin(), auth.sessionTtl()))
                 .subscribe()
                 .with(
                         secret -> {
@@ -787,15 +812,9 @@ public class MlflowApi {
                         });
     }
 
-    /** Where the identity provider sends the browser back: the public URL, or this request's own. */
+    /** Where the identity provider sends the browser back: Skein's public address. */
     private String callbackUri(RoutingContext ctx) {
-        String base = auth.publicUrl().orElseGet(() -> {
-            String proto = ctx.request().getHeader("X-Forwarded-Proto");
-            String host = ctx.request().getHeader("X-Forwarded-Host");
-            return (proto != null ? proto : ctx.request().isSSL() ? "https" : "http") + "://"
-                    + (host != null ? host : ctx.request().authority().toString());
-        });
-        return base.replaceAll("/+$", "") + "/ajax-api/2.0/" + AuthEndpoints.OIDC_CALLBACK;
+        return auth.publicUrl().orElseThrow().replaceAll("/+$", "") + "/ajax-api/2.0/" + AuthEndpoints.OIDC_CALLBACK;
     }
 
     /** Binds a provider sign-in to the browser that started it (sent back on the provider's redirect). */
@@ -823,7 +842,8 @@ public class MlflowApi {
         }
         bodies.read(ctx, AUTH_BODY_LIMIT, body -> authEndpoints
                 .signIn(body, signIns)
-                .flatMap(caller -> sessions.open(caller, auth.sessionTtl()).map(secret -> Map.entry(caller, secret)))
+                .flatMap(caller ->
+                        sessions.open(caller, false, auth.sessionTtl()).map(secret -> Map.entry(caller, secret)))
                 .subscribe()
                 .with(
                         signedIn -> {

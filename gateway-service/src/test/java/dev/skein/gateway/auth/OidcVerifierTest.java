@@ -72,6 +72,7 @@ class OidcVerifierTest {
     void aValidTokenNamesItsUserAndGroups() throws Exception {
         OidcVerifier.Identity who = verify(sign(key, claims("ana", 300)));
         assertThat(who.username()).isEqualTo("ana");
+        assertThat(who.provider()).isEqualTo("corp");
         assertThat(who.groups()).containsExactly("ml-team", "readers");
     }
 
@@ -255,6 +256,11 @@ class OidcVerifierTest {
             @Override
             public Optional<String> displayName() {
                 return Optional.empty();
+            }
+
+            @Override
+            public Map<String, AuthConfig.Group> groups() {
+                return Map.of();
             }
         };
     }

@@ -3,6 +3,7 @@ package dev.skein.tracking.grpc;
 import static dev.skein.common.grpc.Calls.unary;
 import static dev.skein.tracking.grpc.ProtoMapper.optional;
 
+import dev.skein.common.actor.Actors;
 import dev.skein.proto.tracking.v1.PurgeDeletedRuns;
 import dev.skein.proto.tracking.v1.TrackingAdminService;
 import dev.skein.tracking.service.RunService;
@@ -21,10 +22,12 @@ public class TrackingAdminGrpcService implements TrackingAdminService {
 
     @Override
     public Uni<PurgeDeletedRuns.Response> purgeDeletedRuns(PurgeDeletedRuns r) {
+        String actor = Actors.current();
         return unary(() -> runs.purgeDeleted(
                         r.getRunIdsList(),
                         optional(r.hasOlderThanMs(), r.getOlderThanMs()),
-                        optional(r.hasMaxRuns(), r.getMaxRuns()))
+                        optional(r.hasMaxRuns(), r.getMaxRuns()),
+                        actor)
                 .map(purged -> PurgeDeletedRuns.Response.newBuilder()
                         .addAllRunIds(purged.runIds())
                         .setMore(purged.more())

@@ -4,6 +4,7 @@ import static dev.skein.common.grpc.Calls.streaming;
 import static dev.skein.common.grpc.Calls.unary;
 import static dev.skein.tracking.grpc.ProtoMapper.optional;
 
+import dev.skein.common.actor.Actors;
 import dev.skein.common.error.GrpcExceptionHandlerProvider;
 import dev.skein.common.grpc.CallWrites;
 import dev.skein.proto.tracking.v1.CreateExperiment;
@@ -218,15 +219,17 @@ public class TrackingGrpcService extends MutinyTrackingServiceGrpc.TrackingServi
 
     @Override
     public Uni<DeleteExperiment.Response> deleteExperiment(DeleteExperiment r) {
+        String actor = Actors.current();
         return unary(() -> experiments
-                .delete(optional(r.hasExperimentId(), r.getExperimentId()))
+                .delete(optional(r.hasExperimentId(), r.getExperimentId()), actor)
                 .replaceWith(DeleteExperiment.Response.getDefaultInstance()));
     }
 
     @Override
     public Uni<RestoreExperiment.Response> restoreExperiment(RestoreExperiment r) {
+        String actor = Actors.current();
         return unary(() -> experiments
-                .restore(optional(r.hasExperimentId(), r.getExperimentId()))
+                .restore(optional(r.hasExperimentId(), r.getExperimentId()), actor)
                 .replaceWith(RestoreExperiment.Response.getDefaultInstance()));
     }
 
@@ -256,12 +259,14 @@ public class TrackingGrpcService extends MutinyTrackingServiceGrpc.TrackingServi
 
     @Override
     public Uni<CreateRun.Response> createRun(CreateRun r) {
+        String actor = Actors.current();
         return unary(() -> runs.create(
                         optional(r.hasExperimentId(), r.getExperimentId()),
                         optional(r.hasUserId(), r.getUserId()),
                         optional(r.hasRunName(), r.getRunName()),
                         r.hasStartTime() ? r.getStartTime() : null,
-                        ProtoMapper.runTags(r.getTagsList()))
+                        ProtoMapper.runTags(r.getTagsList()),
+                        actor)
                 .map(run -> CreateRun.Response.newBuilder()
                         .setRun(ProtoMapper.run(run))
                         .build()));
@@ -269,11 +274,13 @@ public class TrackingGrpcService extends MutinyTrackingServiceGrpc.TrackingServi
 
     @Override
     public Uni<UpdateRun.Response> updateRun(UpdateRun r) {
+        String actor = Actors.current();
         return unary(() -> runs.update(
                         ProtoMapper.runId(r.hasRunId(), r.getRunId(), r.hasRunUuid(), r.getRunUuid()),
                         r.hasStatus() ? r.getStatus().name() : null,
                         r.hasEndTime() ? r.getEndTime() : null,
-                        optional(r.hasRunName(), r.getRunName()))
+                        optional(r.hasRunName(), r.getRunName()),
+                        actor)
                 .map(run -> UpdateRun.Response.newBuilder()
                         .setRunInfo(ProtoMapper.runInfo(run))
                         .build()));
@@ -281,13 +288,15 @@ public class TrackingGrpcService extends MutinyTrackingServiceGrpc.TrackingServi
 
     @Override
     public Uni<DeleteRun.Response> deleteRun(DeleteRun r) {
-        return unary(() ->
-                runs.delete(optional(r.hasRunId(), r.getRunId())).replaceWith(DeleteRun.Response.getDefaultInstance()));
+        String actor = Actors.current();
+        return unary(() -> runs.delete(optional(r.hasRunId(), r.getRunId()), actor)
+                .replaceWith(DeleteRun.Response.getDefaultInstance()));
     }
 
     @Override
     public Uni<RestoreRun.Response> restoreRun(RestoreRun r) {
-        return unary(() -> runs.restore(optional(r.hasRunId(), r.getRunId()))
+        String actor = Actors.current();
+        return unary(() -> runs.restore(optional(r.hasRunId(), r.getRunId()), actor)
                 .replaceWith(RestoreRun.Response.getDefaultInstance()));
     }
 

@@ -44,6 +44,7 @@ public class RunEvents {
                         .setExperimentId(Long.toString(run.experimentId))
                         .setRunName(nullToEmpty(run.name))
                         .setUserId(nullToEmpty(run.userId))
+                        .setActor(actor(run))
                         .setStatus(status(run.status))
                         .setStartTime(run.startTime == null ? 0 : run.startTime)
                         .setArtifactUri(run.artifactUri));
@@ -59,7 +60,8 @@ public class RunEvents {
                         .setStatus(status(run.status))
                         .setEndTime(run.endTime == null ? 0 : run.endTime)
                         .setRunName(nullToEmpty(run.name))
-                        .setTerminal(TERMINAL.contains(run.status)));
+                        .setTerminal(TERMINAL.contains(run.status))
+                        .setActor(actor(run)));
     }
 
     public OutboxEvent deleted(Run run) {
@@ -70,14 +72,18 @@ public class RunEvents {
                         .setRunId(run.runUuid)
                         .setExperimentId(Long.toString(run.experimentId))
                         .setArtifactUri(run.artifactUri)
-                        .setDeletedTime(run.deletedTime == null ? 0 : run.deletedTime));
+                        .setDeletedTime(run.deletedTime == null ? 0 : run.deletedTime)
+                        .setActor(actor(run)));
     }
 
     public OutboxEvent restored(Run run) {
         return event(
                 RESTORED,
                 run,
-                RunRestored.newBuilder().setRunId(run.runUuid).setExperimentId(Long.toString(run.experimentId)));
+                RunRestored.newBuilder()
+                        .setRunId(run.runUuid)
+                        .setExperimentId(Long.toString(run.experimentId))
+                        .setActor(actor(run)));
     }
 
     public OutboxEvent purged(Run run, long time) {
@@ -88,11 +94,12 @@ public class RunEvents {
                         .setRunId(run.runUuid)
                         .setExperimentId(Long.toString(run.experimentId))
                         .setArtifactUri(run.artifactUri)
-                        .setPurgedTime(time));
+                        .setPurgedTime(time)
+                        .setActor(actor(run)));
     }
 
     /** MLflow 3: a logged model was created; keyed by its source run (its own id when it has none). */
-    public OutboxEvent modelCreated(LoggedModel m) {
+    public OutboxEvent modelCreated(LoggedModel m, String actor) {
         return OutboxEvent.of(
                 topic,
                 modelKey(m),
@@ -105,11 +112,12 @@ public class RunEvents {
                         .setSourceRunId(nullToEmpty(m.sourceRunId()))
                         .setArtifactUri(m.artifactLocation())
                         .setModelType(nullToEmpty(m.modelType()))
-                        .setCreationTimestampMs(m.creationTimestampMs()));
+                        .setCreationTimestampMs(m.creationTimestampMs())
+                        .setActor(nullToEmpty(actor)));
     }
 
     /** A logged model's upload ended (READY or UPLOAD_FAILED). */
-    public OutboxEvent modelFinalized(LoggedModel m) {
+    public OutboxEvent modelFinalized(LoggedModel m, String actor) {
         return OutboxEvent.of(
                 topic,
                 modelKey(m),
@@ -121,7 +129,12 @@ public class RunEvents {
                         .setSourceRunId(nullToEmpty(m.sourceRunId()))
                         .setStatus(m.status())
                         .setArtifactUri(m.artifactLocation())
-                        .setLastUpdatedTimestampMs(m.lastUpdatedTimestampMs()));
+                        .setLastUpdatedTimestampMs(m.lastUpdatedTimestampMs())
+                        .setActor(nullToEmpty(actor)));
+    }
+
+    private static String actor(Run run) {
+        return nullToEmpty(run.actor);
     }
 
     /** Ordered with its run's events when it has one. */
@@ -133,25 +146,26 @@ public class RunEvents {
      * An {@code INSERT} into the outbox of one {@code RunDeleted} per row of {@code source} (a table
      * or CTE with columns {@code run_uuid, experiment_id, artifact_uri, deleted_time}), built in SQL
      * so that deleting an experiment of any size is one statement. The payload is byte for byte what
-     * {@link #deleted(Run)} writes.
+     * {@link #deleted(Run)} writes; {@code actorParam} is the statement's parameter holding the actor.
      */
-    public String deletedFrom(String source) {
+    public String deletedFrom(String source, String actorParam) {
         return insertFrom(
                 source,
                 DELETED,
                 "'{\"runId\":' || " + jsonString("run_uuid") + " || ',\"experimentId\":' || "
                         + jsonString("experiment_id::text") + " || ',\"artifactUri\":' || "
                         + jsonString("artifact_uri") + " || ',\"deletedTime\":\"' || coalesce(deleted_time, 0)"
-                        + " || '\"}'");
+                        + " || '\",\"actor\":' || " + jsonString(actorParam + "::text") + " || '}'");
     }
 
     /** As {@link #deletedFrom}, one {@code RunRestored} per row (columns {@code run_uuid, experiment_id}). */
-    public String restoredFrom(String source) {
+    public String restoredFrom(String source, String actorParam) {
         return insertFrom(
                 source,
                 RESTORED,
                 "'{\"runId\":' || " + jsonString("run_uuid") + " || ',\"experimentId\":' || "
-                        + jsonString("experiment_id::text") + " || '}'");
+                        + jsonString("experiment_id::text") + " || ',\"actor\":' || "
+                        + jsonString(actorParam + "::text") + " || '}'");
     }
 
     private String insertFrom(String source, String type, String payload) {

@@ -2,6 +2,7 @@ package dev.skein.tracking.model;
 
 import static dev.skein.common.grpc.Calls.unary;
 
+import dev.skein.common.actor.Actors;
 import dev.skein.proto.tracking.v1.CreateLoggedModel;
 import dev.skein.proto.tracking.v1.DeleteLoggedModel;
 import dev.skein.proto.tracking.v1.DeleteLoggedModelTag;
@@ -37,6 +38,7 @@ public class LoggedModelGrpcService extends MutinyLoggedModelServiceGrpc.LoggedM
 
     @Override
     public Uni<CreateLoggedModel.Response> createLoggedModel(CreateLoggedModel r) {
+        String actor = Actors.current();
         return unary(() -> models.create(
                         r.hasExperimentId() ? r.getExperimentId() : null,
                         r.hasName() ? r.getName() : null,
@@ -45,7 +47,8 @@ public class LoggedModelGrpcService extends MutinyLoggedModelServiceGrpc.LoggedM
                         r.getParamsList().stream()
                                 .map(p -> entry(p.hasKey(), p.getKey(), p.hasValue(), p.getValue()))
                                 .toList(),
-                        tags(r.getTagsList()))
+                        tags(r.getTagsList()),
+                        actor)
                 .map(m -> CreateLoggedModel.Response.newBuilder()
                         .setModel(proto(m))
                         .build()));
@@ -53,8 +56,9 @@ public class LoggedModelGrpcService extends MutinyLoggedModelServiceGrpc.LoggedM
 
     @Override
     public Uni<FinalizeLoggedModel.Response> finalizeLoggedModel(FinalizeLoggedModel r) {
+        String actor = Actors.current();
         return unary(() -> models.finalize(
-                        r.hasModelId() ? r.getModelId() : null, r.hasStatus() ? status(r.getStatus()) : null)
+                        r.hasModelId() ? r.getModelId() : null, r.hasStatus() ? status(r.getStatus()) : null, actor)
                 .map(m -> FinalizeLoggedModel.Response.newBuilder()
                         .setModel(proto(m))
                         .build()));

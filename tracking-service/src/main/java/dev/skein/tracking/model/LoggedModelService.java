@@ -47,7 +47,8 @@ public class LoggedModelService {
             String modelType,
             String sourceRunId,
             List<KeyValue> params,
-            List<KeyValue> tags) {
+            List<KeyValue> tags,
+            String actor) {
         Inputs.required(experimentId, "experiment_id");
         validateName(name);
         entries(params, "params");
@@ -82,7 +83,7 @@ public class LoggedModelService {
                                     params,
                                     List.of());
                         },
-                        events::modelCreated)
+                        m -> events.modelCreated(m, actor))
                 .invoke(publisher::wake);
     }
 
@@ -103,7 +104,7 @@ public class LoggedModelService {
     }
 
     /** Sets READY or UPLOAD_FAILED. */
-    public Uni<LoggedModel> finalize(String modelId, String status) {
+    public Uni<LoggedModel> finalize(String modelId, String status, String actor) {
         Inputs.required(modelId, "model_id");
         if (status == null) {
             throw ApiException.missing("status");
@@ -112,7 +113,7 @@ public class LoggedModelService {
             throw ApiException.invalidParameter("Invalid value " + status
                     + " for parameter 'status' supplied. It must be LOGGED_MODEL_READY or LOGGED_MODEL_UPLOAD_FAILED.");
         }
-        return models.finalize(modelId, status, System.currentTimeMillis(), events::modelFinalized)
+        return models.finalize(modelId, status, System.currentTimeMillis(), m -> events.modelFinalized(m, actor))
                 .map(m -> {
                     if (m == null) {
                         throw notFound(modelId);

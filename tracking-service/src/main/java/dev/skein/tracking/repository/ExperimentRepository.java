@@ -36,7 +36,7 @@ public class ExperimentRepository implements PanacheRepositoryBase<Experiment, L
      * first: a run being created in it (which holds the row FOR SHARE) is either deleted with it or
      * refused.
      */
-    public Uni<StageChange> deleteWithRuns(long experimentId, long now) {
+    public Uni<StageChange> deleteWithRuns(long experimentId, long now, String actor) {
         return pool.withTransaction(conn -> lockStage(conn, experimentId).flatMap(stage -> {
             if (stage.stageBefore() == null || !Experiment.ACTIVE.equals(stage.stageBefore())) {
                 return Uni.createFrom().item(new StageChange(stage.stageBefore(), 0));
@@ -46,8 +46,8 @@ public class ExperimentRepository implements PanacheRepositoryBase<Experiment, L
                                     + " SET lifecycle_stage = 'deleted', deleted_time = $2"
                                     + " WHERE experiment_id = $1 AND lifecycle_stage = 'active'"
                                     + " RETURNING run_uuid, experiment_id, artifact_uri, deleted_time) "
-                                    + events.deletedFrom("changed"))
-                            .execute(Tuple.of(experimentId, now)))
+                                    + events.deletedFrom("changed", "$3"))
+                            .execute(Tuple.of(experimentId, now, actor)))
                     .map(rows -> new StageChange(Experiment.ACTIVE, rows.rowCount()));
         }));
     }
@@ -56,7 +56,7 @@ public class ExperimentRepository implements PanacheRepositoryBase<Experiment, L
      * Restores a deleted experiment and the runs deleted with it (at or after its deletion time), with
      * one {@code RunRestored} per run, in one transaction of three statements.
      */
-    public Uni<StageChange> restoreWithRuns(long experimentId, long now) {
+    public Uni<StageChange> restoreWithRuns(long experimentId, long now, String actor) {
         return pool.withTransaction(
                 conn -> conn.preparedQuery("SELECT lifecycle_stage, last_update_time FROM tracking.experiments"
                                 + " WHERE experiment_id = $1 FOR UPDATE")
@@ -76,8 +76,8 @@ public class ExperimentRepository implements PanacheRepositoryBase<Experiment, L
                                                     + " SET lifecycle_stage = 'active', deleted_time = NULL"
                                                     + " WHERE experiment_id = $1 AND lifecycle_stage = 'deleted'"
                                                     + " AND deleted_time >= $2 RETURNING run_uuid, experiment_id) "
-                                                    + events.restoredFrom("changed"))
-                                            .execute(Tuple.of(experimentId, deletedAt)))
+                                                    + events.restoredFrom("changed", "$3"))
+                                            .execute(Tuple.of(experimentId, deletedAt, actor)))
                                     .map(changed -> new StageChange(before, changed.rowCount()));
                         }));
     }

@@ -159,11 +159,11 @@ public class ExperimentService {
     }
 
     /** Marks the experiment and its active runs deleted; each run's deletion is an event. */
-    public Uni<Void> delete(String experimentId) {
+    public Uni<Void> delete(String experimentId, String actor) {
         Inputs.required(experimentId, "experiment_id");
         long id = Ids.experimentId(experimentId);
         return experiments
-                .deleteWithRuns(id, System.currentTimeMillis())
+                .deleteWithRuns(id, System.currentTimeMillis(), actor)
                 .map(change -> {
                     if (!Experiment.ACTIVE.equals(change.stageBefore())) {
                         throw Ids.experimentNotFound(experimentId);
@@ -175,11 +175,11 @@ public class ExperimentService {
     }
 
     /** Restores the experiment and the runs that were deleted with it (not runs deleted before). */
-    public Uni<Void> restore(String experimentId) {
+    public Uni<Void> restore(String experimentId, String actor) {
         Inputs.required(experimentId, "experiment_id");
         long id = Ids.experimentId(experimentId);
         return experiments
-                .restoreWithRuns(id, System.currentTimeMillis())
+                .restoreWithRuns(id, System.currentTimeMillis(), actor)
                 .map(change -> {
                     if (!Experiment.DELETED.equals(change.stageBefore())) {
                         throw Ids.experimentNotFound(experimentId);

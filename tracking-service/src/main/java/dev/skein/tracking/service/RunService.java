@@ -65,7 +65,7 @@ public class RunService {
     }
 
     public Uni<RunView> create(
-            String experimentId, String userId, String runName, Long startTime, List<KeyValue> tagList) {
+            String experimentId, String userId, String runName, Long startTime, List<KeyValue> tagList, String actor) {
         String expId =
                 experimentId == null || experimentId.isEmpty() ? Long.toString(Experiment.DEFAULT_ID) : experimentId;
         long id = Ids.experimentId(expId);
@@ -87,6 +87,7 @@ public class RunService {
         run.experimentId = id;
         run.name = name;
         run.userId = userId;
+        run.actor = actor;
         run.status = "RUNNING";
         run.startTime = startTime != null ? startTime : System.currentTimeMillis();
         run.lifecycleStage = Run.ACTIVE;
@@ -103,7 +104,7 @@ public class RunService {
         return runs.findById(runId, LockModeType.PESSIMISTIC_WRITE);
     }
 
-    public Uni<Run> update(String runId, String status, Long endTime, String runName) {
+    public Uni<Run> update(String runId, String status, Long endTime, String runName, String actor) {
         String id = requireRunId(runId);
         if (status != null && !STATUSES.contains(status)) {
             throw ApiException.invalidParameter("Invalid run status: '" + status + "'");
@@ -133,13 +134,14 @@ public class RunService {
                                             .replaceWithVoid();
                                 });
                     }
+                    run.actor = actor;
                     return nameTag.flatMap(v -> publisher.append(List.of(events.updated(run))))
                             .replaceWith(run);
                 }))
                 .invoke(publisher::wake);
     }
 
-    public Uni<Void> delete(String runId) {
+    public Uni<Void> delete(String runId, String actor) {
         String id = requireRunId(runId);
         return Panache.withTransaction(() -> locked(id).flatMap(run -> {
                     if (run == null) {
@@ -150,12 +152,13 @@ public class RunService {
                     }
                     run.lifecycleStage = Run.DELETED;
                     run.deletedTime = System.currentTimeMillis();
+                    run.actor = actor;
                     return publisher.append(List.of(events.deleted(run)));
                 }))
                 .invoke(publisher::wake);
     }
 
-    public Uni<Void> restore(String runId) {
+    public Uni<Void> restore(String runId, String actor) {
         String id = requireRunId(runId);
         return Panache.withTransaction(() -> locked(id).flatMap(run -> {
                     if (run == null) {
@@ -166,6 +169,7 @@ public class RunService {
                     }
                     run.lifecycleStage = Run.ACTIVE;
                     run.deletedTime = null;
+                    run.actor = actor;
                     return publisher.append(List.of(events.restored(run)));
                 }))
                 .invoke(publisher::wake);
@@ -183,7 +187,7 @@ public class RunService {
      * deleted run, oldest deletion first. Each purge is a RunPurged event in the same transaction,
      * for exactly the runs deleted: one restored while the purge ran is neither purged nor announced.
      */
-    public Uni<Purged> purgeDeleted(List<String> runIds, Long olderThanMs, Integer maxRuns) {
+    public Uni<Purged> purgeDeleted(List<String> runIds, Long olderThanMs, Integer maxRuns, String actor) {
         int limit = maxRuns == null ? MAX_PURGE : maxRuns;
         if (limit < 1 || limit > MAX_PURGE) {
             throw ApiException.invalidParameter("max_runs must be between 1 and " + MAX_PURGE + ", got " + limit);
@@ -202,8 +206,12 @@ public class RunService {
                         cutoff,
                         limit,
                         locked -> checkPurgeable(runIds, locked, cutoff),
-                        purged ->
-                                purged.stream().map(r -> events.purged(r, now)).toList())
+                        purged -> purged.stream()
+                                .map(r -> {
+                                    r.actor = actor;
+                                    return events.purged(r, now);
+                                })
+                                .toList())
                 .invoke(publisher::wake)
                 .map(p -> new Purged(p.purged().stream().map(r -> r.runUuid).toList(), p.more()));
     }
