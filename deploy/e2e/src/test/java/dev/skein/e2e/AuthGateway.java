@@ -135,8 +135,10 @@ final class AuthGateway implements BeforeAllCallback {
                 provider + "authorization-endpoint=" + FakeIdp.ISSUER + "/authorize",
                 provider + "token-endpoint=" + FakeIdp.ISSUER + "/token",
                 provider + "display-name=" + FakeIdp.DISPLAY_NAME,
-                "-Dskein.auth.groups.ml-admins.admin=true",
-                "-Dskein.auth.groups.ml-editors.default-permission=EDIT",
+                provider + "groups.ml-admins.admin=true",
+                provider + "groups.ml-editors.default-permission=EDIT",
+                // where the provider sends browsers back (required with browser sign-in)
+                "-Dskein.auth.public-url=http://127.0.0.1:" + port,
                 "-jar",
                 jar.toString()));
         ProcessBuilder pb = new ProcessBuilder(command)

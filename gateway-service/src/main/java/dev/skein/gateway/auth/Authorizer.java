@@ -105,7 +105,10 @@ public final class Authorizer {
             case ANY_USER ->
                 readOnly(caller) && access.getLevel() != Access.Level.READ
                         ? denied("This access token may only read")
-                        : alsoNamed(caller, sent).replaceWith(new Decision(sent, false));
+                        : caller.token() != null && caller.token().limited() && access.getLevel() != Access.Level.READ
+                                // a token for some experiments or models makes no others
+                                ? denied("This access token is limited to some experiments or models")
+                                : alsoNamed(caller, sent).replaceWith(new Decision(sent, false));
             case ADMIN ->
                 !caller.admin() || (caller.token() != null && caller.token().limited() && !readOnly(caller))
                         ? denied("Only administrators may call this endpoint, with a credential not limited"
