@@ -171,6 +171,8 @@ final class AuthGateway implements BeforeAllCallback {
                 Map.entry("SKEIN_DB_NAME", Suite.DATABASE),
                 Map.entry("SKEIN_GATEWAY_ADMIN_TOKEN", Suite.ADMIN_TOKEN),
                 Map.entry("SKEIN_AUTH_ENABLED", "true"),
+                // the suite's own artifact store: versions from there come from readable runs only
+                Map.entry("SKEIN_AUTH_PROTECTED_LOCATIONS", "s3://" + Suite.BUCKET + "/"),
                 Map.entry("SKEIN_AUTH_ADMIN_USERNAME", ADMIN),
                 Map.entry("SKEIN_AUTH_ADMIN_PASSWORD", password(ADMIN)),
                 // the browser tests and the permission table make thousands of requests a minute

@@ -831,6 +831,74 @@ class AuthIT {
     // --- 3. identity -------------------------------------------------------------------------
 
     @Test
+    void aVersionFromSkeinsStoreComesOnlyFromARunTheUserMayRead() {
+        // the stranger's own model and run; the denied user's way in would be another run's files
+        String name = "auth-source-" + UUID.randomUUID();
+        ok(post(STRANGER, "registered-models/create", new JsonObject().put("name", name)));
+        String theirs = newRun(
+                STRANGER,
+                ok(post(
+                                STRANGER,
+                                "experiments/create",
+                                new JsonObject().put("name", "auth-source-exp-" + UUID.randomUUID())))
+                        .getString("experiment_id"));
+        String ownRoot = ok(get(STRANGER, "runs/get", "run_id", theirs))
+                .getJsonObject("run")
+                .getJsonObject("info")
+                .getString("artifact_uri");
+        String victimRoot = ok(get(ADMIN, "runs/get", "run_id", run))
+                .getJsonObject("run")
+                .getJsonObject("info")
+                .getString("artifact_uri");
+        String store = "s3://" + Suite.BUCKET + "/";
+        String victimFiles = store + victimRoot.replaceFirst("^mlflow-artifacts:/+", "") + "/model";
+        // in the store without a run: refused, whoever's files they are
+        assertThat(post(
+                                DENIED,
+                                "model-versions/create",
+                                new JsonObject().put("name", name).put("source", victimFiles))
+                        .statusCode())
+                .as("a denied user registering another run's files from the store")
+                .isEqualTo(403);
+        // with a run of one's own, the files must be that run's
+        assertThat(post(
+                                STRANGER,
+                                "model-versions/create",
+                                new JsonObject()
+                                        .put("name", name)
+                                        .put("run_id", theirs)
+                                        .put("source", victimFiles))
+                        .statusCode())
+                .as("another run's files named beside one's own run")
+                .isEqualTo(403);
+        // the other run itself, through runs:/ or run_id: only if the user may read it
+        assertThat(post(
+                                DENIED,
+                                "model-versions/create",
+                                new JsonObject().put("name", name).put("source", "runs:/" + run + "/model"))
+                        .statusCode())
+                .as("runs:/ of a run the user may not read")
+                .isEqualTo(403);
+        assertThat(post(
+                                DENIED,
+                                "model-versions/create",
+                                new JsonObject().put("name", name).put("source", "models:/" + model + "/1"))
+                        .statusCode())
+                .as("models:/ of a model the user may not read")
+                .isEqualTo(403);
+        // and one's own run's files are fine (as MLflow's clients name them), as is a location
+        // outside Skein's store
+        ok(post(
+                STRANGER,
+                "model-versions/create",
+                new JsonObject().put("name", name).put("run_id", theirs).put("source", ownRoot + "/model")));
+        ok(post(
+                STRANGER,
+                "model-versions/create",
+                new JsonObject().put("name", name).put("source", "s3://team-bucket/models/" + name)));
+    }
+
+    @Test
     void whatAUserCreatesCarriesTheirNameWhateverTheRequestSays() {
         JsonObject info = ok(post(
                         EDITOR,

@@ -68,6 +68,13 @@ public interface AuthConfig {
     @WithDefault("PT12H")
     Duration sessionTtl();
 
+    /**
+     * Where Skein's artifact store keeps files ({@code s3://skein-artifacts/}, and any extra roots):
+     * a model version whose source lies there is registered by a user only from inside the artifacts
+     * of a run they may read (anywhere else — a team's own bucket — is theirs to name, as in MLflow).
+     */
+    Optional<List<String>> protectedLocations();
+
     /** Runs, traces and logged models whose experiment the gateway remembers (they never move). */
     @WithDefault("100000")
     int experimentCacheSize();

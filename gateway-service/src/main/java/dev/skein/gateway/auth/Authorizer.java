@@ -51,6 +51,7 @@ public final class Authorizer {
     private final Permission defaultPermission;
     private final Upstreams upstreams;
     private final Route getRun;
+    private final List<String> protectedLocations;
     private final Route getTraceInfo;
     private final Route getLoggedModel;
     /** "run:<id>", "trace:<id>", "model:<id>" → the experiment id it lives in. */
@@ -65,6 +66,13 @@ public final class Authorizer {
                 route(routes, TraceServiceGrpc.getGetTraceInfoMethod().getFullMethodName());
         this.getLoggedModel =
                 route(routes, LoggedModelServiceGrpc.getGetLoggedModelMethod().getFullMethodName());
+        this.protectedLocations = config.protectedLocations().orElse(List.of()).stream()
+                .map(root -> {
+                    String r = root.trim().toLowerCase(java.util.Locale.ROOT);
+                    return r.endsWith("/") ? r : r + "/";
+                })
+                .filter(r -> r.length() > 1)
+                .toList();
         this.experiments =
                 Caffeine.newBuilder().maximumSize(config.experimentCacheSize()).build();
     }
@@ -240,9 +248,10 @@ public final class Authorizer {
         } else if (source.startsWith("mlflow-artifacts:")) {
             String path = source.substring("mlflow-artifacts:".length()).replaceFirst("^//[^/]*", "");
             checks.add(check(caller, Access.Resource.ARTIFACT_PATH, Access.Level.READ, List.of(path)));
-        } else if (!source.isEmpty()) {
+        } else if (protectedLocation(source)) {
             if (version.getRunId().isEmpty()) {
-                return denied("A version's source must be a run's (give run_id), a model's or an artifact path");
+                return denied("A version whose source is in Skein's artifact store is registered from its run:"
+                        + " give run_id");
             }
             checks.add(upstreams
                     .call(
@@ -264,6 +273,16 @@ public final class Authorizer {
         return checks.isEmpty()
                 ? Uni.createFrom().voidItem()
                 : Uni.join().all(checks).andFailFast().replaceWithVoid();
+    }
+
+    /** Whether a location lies in Skein's own artifact store (skein.auth.protected-locations). */
+    private boolean protectedLocation(String source) {
+        String decoded = source;
+        for (int i = 0; i < 3 && decoded.indexOf('%') >= 0; i++) {
+            decoded = RouteTable.decode(decoded);
+        }
+        String normalised = (decoded.replaceAll("(?<!:)/{2,}", "/") + "/").toLowerCase(java.util.Locale.ROOT);
+        return protectedLocations.stream().anyMatch(normalised::startsWith);
     }
 
     /** Checks the resource a call's answer names (get-by-name), for calls whose request cannot. */
