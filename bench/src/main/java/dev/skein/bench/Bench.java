@@ -27,6 +27,7 @@ public final class Bench {
             case "spark" -> new SparkBench(options).run();
             case "traces" -> new TraceBench(options).run();
             case "ui" -> new UiBench(options).run();
+            case "auth" -> new AuthBench(options).run();
             default -> usage();
         }
     }
@@ -54,6 +55,9 @@ public final class Bench {
                         "  ui          the web UI in Chromium: time to the first rows of a 100,000-run table, frames and",
                         "              long tasks while scrolling it and while zooming a chart of 100 runs × 100,000",
                         "              points, against the same API calls from the bench's client",
+                        "  auth        runs/get and runs/log-metric through a second gateway with authentication on",
+                        "              (Basic, access token, JWT, administrator, admin token), against the suite's without it;",
+                        "              a password's first verification",
                         "options: " + Options.HELP)));
         System.exit(2);
     }

@@ -14,6 +14,8 @@ import java.util.Set;
 record Options(
         String gateway,
         String tracking,
+        String registry,
+        String artifacts,
         String kafka,
         String jdbcUrl,
         String dbUser,
@@ -36,14 +38,16 @@ record Options(
         int traceSpans,
         String load,
         boolean noChart,
+        int requests,
         Set<String> given) {
 
-    static final String HELP = "--gateway URL, --tracking URL, --kafka HOST:PORT, --jdbc-url URL, --db-user NAME,"
-            + " --db-password SECRET, --clients 8,16,32 (create-runs, search: 16), --seconds 10, --warmup 10,"
-            + " --keys 100, --steps 10, --runs 8 (create-runs: 50000; search: as --population),"
-            + " --points 2000000, --population 100000, --experiments 10000, --queries 100,"
+    static final String HELP = "--gateway URL, --tracking URL, --registry URL, --artifacts URL, --kafka HOST:PORT,"
+            + " --jdbc-url URL, --db-user NAME, --db-password SECRET, --clients 8,16,32 (create-runs, search: 16;"
+            + " auth: 4), --seconds 10, --warmup 10, --keys 100, --steps 10, --runs 8 (create-runs: 50000; search:"
+            + " as --population), --points 2000000, --population 100000, --experiments 10000, --queries 100,"
             + " --history-points 1000000, --spark-classpath CP, --log-dir DIR, --batch 500, --ingest-spans 200000,"
-            + " --trace-spans 1000000, --load api|sql|existing, --no-chart (ui: the runs table only)";
+            + " --trace-spans 1000000, --load api|sql|existing, --no-chart (ui: the runs table only),"
+            + " --requests 5000 (auth)";
 
     /** Options that take no value. */
     private static final Set<String> FLAGS = Set.of("no-chart");
@@ -67,6 +71,8 @@ record Options(
         Options o = new Options(
                 take(given, "gateway", "http://127.0.0.1:8080"),
                 take(given, "tracking", "http://127.0.0.1:8081"),
+                take(given, "registry", "http://127.0.0.1:8082"),
+                take(given, "artifacts", "http://127.0.0.1:8083"),
                 take(given, "kafka", "127.0.0.1:9092"),
                 take(given, "jdbc-url", "jdbc:postgresql://127.0.0.1:5432/skein"),
                 take(given, "db-user", "postgres"),
@@ -92,6 +98,7 @@ record Options(
                 Integer.parseInt(take(given, "trace-spans", "1000000")),
                 take(given, "load", "api"),
                 Boolean.parseBoolean(take(given, "no-chart", "false")),
+                Integer.parseInt(take(given, "requests", "5000")),
                 names);
         if (!given.isEmpty()) {
             throw new IllegalArgumentException("unknown options " + given.keySet() + "; known: " + HELP);
