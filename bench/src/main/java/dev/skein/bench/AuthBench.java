@@ -383,7 +383,7 @@ final class AuthBench {
     /** Starts the gateway with authentication on, and waits until it is ready. */
     private Process startGateway(String issuer, String jwksUrl, String adminPassword, String operatorToken)
             throws Exception {
-        Path jar = root().resolve("gateway-service/target/quarkus-app/quarkus-run.jar");
+        Path jar = Bench.root().resolve("gateway-service/target/quarkus-app/quarkus-run.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: build the gateway (./skein build)");
         }
@@ -543,21 +543,6 @@ final class AuthBench {
         } catch (IOException e) {
             return false;
         }
-    }
-
-    /** The repository: the bench's jar is {@code bench/target/bench.jar} in it (else the working directory). */
-    private static Path root() throws Exception {
-        Path jar = Path.of(AuthBench.class
-                .getProtectionDomain()
-                .getCodeSource()
-                .getLocation()
-                .toURI());
-        for (Path p = jar; p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("gateway-service")) && Files.isDirectory(p.resolve("bench"))) {
-                return p;
-            }
-        }
-        return Path.of("").toAbsolutePath();
     }
 
     // ---- the identity provider -----------------------------------------------------------------

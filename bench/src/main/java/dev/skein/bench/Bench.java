@@ -61,4 +61,17 @@ public final class Bench {
                         "options: " + Options.HELP)));
         System.exit(2);
     }
+
+    /** The repository: the bench's jar is {@code bench/target/bench.jar} in it (else the working directory). */
+    static java.nio.file.Path root() throws Exception {
+        java.nio.file.Path jar = java.nio.file.Path.of(
+                Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        for (java.nio.file.Path p = jar; p != null; p = p.getParent()) {
+            if (java.nio.file.Files.isDirectory(p.resolve("gateway-service"))
+                    && java.nio.file.Files.isDirectory(p.resolve("bench"))) {
+                return p;
+            }
+        }
+        return java.nio.file.Path.of("").toAbsolutePath();
+    }
 }

@@ -264,7 +264,7 @@ final class UiBench {
      */
     private void browse(String experimentId, String experimentName, String chartExperimentId, List<String> chartRuns)
             throws Exception {
-        Path ui = root().resolve("gateway-service/src/main/ui");
+        Path ui = Bench.root().resolve("gateway-service/src/main/ui");
         Path script = ui.resolve("bench/ui.bench.mjs");
         if (!Files.exists(ui.resolve("node_modules/playwright-core"))) {
             throw new IllegalStateException("no " + ui.resolve("node_modules/playwright-core")
@@ -435,21 +435,6 @@ final class UiBench {
             case "NOTE" -> notes.add(rest);
             default -> System.out.println(line);
         }
-    }
-
-    /** The repository: the bench's jar is {@code bench/target/bench.jar} in it (else the working directory). */
-    private static Path root() throws Exception {
-        Path jar = Path.of(UiBench.class
-                .getProtectionDomain()
-                .getCodeSource()
-                .getLocation()
-                .toURI());
-        for (Path p = jar; p != null; p = p.getParent()) {
-            if (Files.exists(p.resolve("gateway-service/src/main/ui/bench/ui.bench.mjs"))) {
-                return p;
-            }
-        }
-        return Path.of("").toAbsolutePath();
     }
 
     // ---- floors and reports --------------------------------------------------------------------

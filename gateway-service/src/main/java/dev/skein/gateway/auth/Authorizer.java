@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * What an authenticated caller may do, with MLflow's permission model: every routed call is checked
@@ -177,38 +178,14 @@ public final class Authorizer {
         List<Uni<Void>> checks = new ArrayList<>();
         if (request instanceof CreateModelVersion version) {
             checks.add(source(caller, version));
-        } else if (request instanceof LogMetric metric && !metric.getModelId().isEmpty()) {
-            checks.add(check(caller, Access.Resource.LOGGED_MODEL, Access.Level.UPDATE, List.of(metric.getModelId())));
+        } else if (request instanceof LogMetric metric) {
+            checks.add(writesTo(caller, Stream.of(metric.getModelId())));
         } else if (request instanceof LogBatch batch) {
-            checks.add(check(
-                    caller,
-                    Access.Resource.LOGGED_MODEL,
-                    Access.Level.UPDATE,
-                    batch.getMetricsList().stream()
-                            .map(m -> m.getModelId())
-                            .filter(id -> !id.isEmpty())
-                            .distinct()
-                            .toList()));
+            checks.add(writesTo(caller, batch.getMetricsList().stream().map(m -> m.getModelId())));
         } else if (request instanceof LogInputs inputs) {
-            checks.add(check(
-                    caller,
-                    Access.Resource.LOGGED_MODEL,
-                    Access.Level.UPDATE,
-                    inputs.getModelsList().stream()
-                            .map(m -> m.getModelId())
-                            .filter(id -> !id.isEmpty())
-                            .distinct()
-                            .toList()));
+            checks.add(writesTo(caller, inputs.getModelsList().stream().map(m -> m.getModelId())));
         } else if (request instanceof LogOutputs outputs) {
-            checks.add(check(
-                    caller,
-                    Access.Resource.LOGGED_MODEL,
-                    Access.Level.UPDATE,
-                    outputs.getModelsList().stream()
-                            .map(m -> m.getModelId())
-                            .filter(id -> !id.isEmpty())
-                            .distinct()
-                            .toList()));
+            checks.add(writesTo(caller, outputs.getModelsList().stream().map(m -> m.getModelId())));
         } else if (request instanceof CreateExperiment experiment
                 && !experiment.getArtifactLocation().isEmpty()) {
             return denied("Only administrators choose an experiment's artifact location");
@@ -216,6 +193,15 @@ public final class Authorizer {
         return checks.isEmpty()
                 ? Uni.createFrom().voidItem()
                 : Uni.join().all(checks).andFailFast().replaceWithVoid();
+    }
+
+    /** Refuses unless the caller may change each logged model named (empty ids name none). */
+    private Uni<Void> writesTo(Caller caller, Stream<String> modelIds) {
+        return check(
+                caller,
+                Access.Resource.LOGGED_MODEL,
+                Access.Level.UPDATE,
+                modelIds.filter(id -> !id.isEmpty()).distinct().toList());
     }
 
     /**
