@@ -46,7 +46,8 @@ class RunPurgeTest {
 
     private static final String TOPIC = "skein.tracking.runs.v1";
     private static final String DLQ = "skein.tracking.runs.v1.artifact-gc-dlq";
-    private static final int PORT = 18283;
+    /** The test instance's management port (quarkus.management.test-port): /q/health and /q/metrics. */
+    private static final int MANAGEMENT_PORT = 18383;
 
     @GrpcClient("artifacts")
     ArtifactServiceGrpc.ArtifactServiceBlockingStub blocking;
@@ -218,7 +219,7 @@ class RunPurgeTest {
             put(exp + "/" + run + "/artifacts/metrics.json");
         }
         put(exp + "/kept/artifacts/keep.txt");
-        double retriesBefore = ConsumerProbe.retries(PORT, RunPurgeListener.CONSUMER);
+        double retriesBefore = ConsumerProbe.retries(MANAGEMENT_PORT, RunPurgeListener.CONSUMER);
         boolean sawStalled = false;
         TestInfra.stopS3();
         try {
@@ -234,10 +235,10 @@ class RunPurgeTest {
                             run,
                             "mlflow-artifacts:/" + exp + "/" + run + "/artifacts");
                 }
-                sawStalled |= "DOWN".equals(ConsumerProbe.consumersReadiness(PORT));
+                sawStalled |= "DOWN".equals(ConsumerProbe.consumersReadiness(MANAGEMENT_PORT));
                 Thread.sleep(1000);
             }
-            assertThat(ConsumerProbe.retries(PORT, RunPurgeListener.CONSUMER))
+            assertThat(ConsumerProbe.retries(MANAGEMENT_PORT, RunPurgeListener.CONSUMER))
                     .as("retry rounds counted while the store was down")
                     .isGreaterThan(retriesBefore);
         } finally {
@@ -253,10 +254,10 @@ class RunPurgeTest {
         }
         assertThat(tree(exp)).containsExactly(exp + "/kept/artifacts/keep.txt");
         deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!"UP".equals(ConsumerProbe.consumersReadiness(PORT)) && System.nanoTime() < deadline) {
+        while (!"UP".equals(ConsumerProbe.consumersReadiness(MANAGEMENT_PORT)) && System.nanoTime() < deadline) {
             Thread.sleep(500);
         }
-        assertThat(ConsumerProbe.consumersReadiness(PORT)).isEqualTo("UP");
+        assertThat(ConsumerProbe.consumersReadiness(MANAGEMENT_PORT)).isEqualTo("UP");
 
         // the consumer is alive: a purge published now is carried out
         String after = "r" + UUID.randomUUID().toString().replace("-", "");

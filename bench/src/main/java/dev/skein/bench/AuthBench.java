@@ -409,9 +409,10 @@ final class AuthBench {
         ProcessBuilder pb = new ProcessBuilder(command);
         Map<String, String> env = pb.environment();
         env.put("QUARKUS_HTTP_PORT", Integer.toString(PORT));
+        env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(PORT + 1000));
         service(env, "TRACKING", options.tracking());
         service(env, "REGISTRY", options.registry());
-        service(env, "ARTIFACTS", options.artifacts());
+        service(env, "ARTIFACT", options.artifacts());
         env.put("SKEIN_INTERNAL_TOKEN", internalToken());
         URI db = URI.create(options.jdbcUrl().substring("jdbc:".length()));
         env.put("SKEIN_DB_HOST", db.getHost());
@@ -471,7 +472,7 @@ final class AuthBench {
     private boolean ready() {
         try {
             return setup.send(
-                                    HttpRequest.newBuilder(URI.create(authBase + "/q/health/ready"))
+                                    HttpRequest.newBuilder(URI.create(Bench.management(authBase) + "/q/health/ready"))
                                             .timeout(Duration.ofSeconds(5))
                                             .build(),
                                     HttpResponse.BodyHandlers.discarding())

@@ -62,6 +62,15 @@ public final class Bench {
         System.exit(2);
     }
 
+    /**
+     * Where the service at {@code url} serves /q/health and /q/metrics: {@code ./skein bench} runs each
+     * service on its catalogue port + 20000 and its management port likewise, 1000 above its port.
+     */
+    static String management(String url) {
+        java.net.URI u = java.net.URI.create(url);
+        return u.getScheme() + "://" + u.getHost() + ":" + (u.getPort() + 1000);
+    }
+
     /** The repository: the bench's jar is {@code bench/target/bench.jar} in it (else the working directory). */
     static java.nio.file.Path root() throws Exception {
         java.nio.file.Path jar = java.nio.file.Path.of(

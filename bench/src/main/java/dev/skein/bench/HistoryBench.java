@@ -262,7 +262,7 @@ final class HistoryBench {
         }
 
         private long heap(String base) throws Exception {
-            Matcher m = HEAP.matcher(get(base + "/q/metrics"));
+            Matcher m = HEAP.matcher(get(Bench.management(base) + "/q/metrics"));
             long sum = 0;
             while (m.find()) {
                 sum += (long) Double.parseDouble(m.group(1));

@@ -54,7 +54,7 @@ final class Ingest {
 
     private String scrape() throws Exception {
         return http.send(
-                        HttpRequest.newBuilder(URI.create(tracking + "/q/metrics"))
+                        HttpRequest.newBuilder(URI.create(Bench.management(tracking) + "/q/metrics"))
                                 .build(),
                         HttpResponse.BodyHandlers.ofString())
                 .body();

@@ -262,7 +262,7 @@ class WebhookDeliveryTest {
             }
             HttpResponse<String> ready = HttpClient.newHttpClient()
                     .send(
-                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:18282/q/health/ready"))
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:18382/q/health/ready"))
                                     .build(),
                             HttpResponse.BodyHandlers.ofString());
             assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);

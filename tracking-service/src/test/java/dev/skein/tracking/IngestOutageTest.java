@@ -37,7 +37,9 @@ class IngestOutageTest {
     private static final Duration WAIT = Duration.ofSeconds(90);
 
     private static final String TOPIC = "skein.tracking.metrics.v1";
-    private static final int PORT = 18281;
+    /** The test instance's management port (quarkus.management.test-port): /q/health and /q/metrics. */
+    private static final int MANAGEMENT_PORT = 18381;
+
     private static final int BATCHES = 6;
     private static final int POINTS = 100;
 
@@ -48,7 +50,7 @@ class IngestOutageTest {
     void shouldIngestEveryPointOnceAfterTheMetricTableWasLockedLongerThanTheChannelsMaxAge() throws Exception {
         int outageSeconds = Integer.getInteger("skein.test.outage-seconds", 75);
         String run = newRun(tracking, newExperiment(tracking));
-        double retriesBefore = ConsumerProbe.retries(PORT, MetricIngest.CONSUMER);
+        double retriesBefore = ConsumerProbe.retries(MANAGEMENT_PORT, MetricIngest.CONSUMER);
         boolean sawStalled = false;
         try (KafkaProducer<String, byte[]> producer = producer();
                 Connection lock = TestInfra.connect(ServiceTestResource.TEST_DATABASE)) {
@@ -65,7 +67,7 @@ class IngestOutageTest {
                 if (sent < BATCHES && System.nanoTime() >= due) {
                     send(producer, run, batch(sent++));
                 }
-                sawStalled |= "DOWN".equals(ConsumerProbe.consumersReadiness(PORT));
+                sawStalled |= "DOWN".equals(ConsumerProbe.consumersReadiness(MANAGEMENT_PORT));
                 Thread.sleep(1000);
             }
             while (sent < BATCHES) {
@@ -73,7 +75,7 @@ class IngestOutageTest {
             }
             // one batch delivered a second time, as after a producer retry: still stored once
             send(producer, run, batch(0));
-            assertThat(ConsumerProbe.retries(PORT, MetricIngest.CONSUMER))
+            assertThat(ConsumerProbe.retries(MANAGEMENT_PORT, MetricIngest.CONSUMER))
                     .as("retry rounds counted while the table was locked")
                     .isGreaterThan(retriesBefore);
             lock.rollback(); // the lock goes
@@ -86,7 +88,7 @@ class IngestOutageTest {
         List<Metric> loss = Grpc.points(tracking, run, "loss");
         assertThat(loss).hasSize(BATCHES * POINTS);
         assertThat(loss.stream().map(Metric::getStep).distinct().count()).isEqualTo(BATCHES * POINTS);
-        Grpc.await("readiness UP again", WAIT, () -> "UP".equals(ConsumerProbe.consumersReadiness(PORT)));
+        Grpc.await("readiness UP again", WAIT, () -> "UP".equals(ConsumerProbe.consumersReadiness(MANAGEMENT_PORT)));
 
         // the channel is alive: a record sent now is ingested
         try (KafkaProducer<String, byte[]> producer = producer()) {

@@ -220,7 +220,7 @@ class MetricIngestTest {
         Grpc.await("the point", WAIT, () -> Grpc.points(tracking, run, "loss").size() == 1);
         String metrics = HttpClient.newHttpClient()
                 .send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:18281/q/metrics"))
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:18381/q/metrics"))
                                 .build(),
                         HttpResponse.BodyHandlers.ofString())
                 .body();

@@ -280,7 +280,7 @@ class ArtifactIT {
 
     // --- size ----------------------------------------------------------------------------------
 
-    /** Sum of a service's maximum heap pools, from its Prometheus metrics. */
+    /** Sum of a service's maximum heap pools, from its Prometheus metrics (on its management port). */
     private static double maxHeap(int port) throws Exception {
         HttpResponse<String> metrics = HTTP.send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics"))
@@ -327,8 +327,8 @@ class ArtifactIT {
     @Test
     void shouldMoveAGigabyteThroughTheGatewayWithHeapsCappedAt256Megabytes() throws Exception {
         double cap = 256.0 * 1024 * 1024;
-        assertThat(maxHeap(Suite.GATEWAY_PORT)).isGreaterThan(0).isLessThanOrEqualTo(cap);
-        assertThat(maxHeap(Suite.ARTIFACT_PORT)).isGreaterThan(0).isLessThanOrEqualTo(cap);
+        assertThat(maxHeap(Suite.GATEWAY_MANAGEMENT_PORT)).isGreaterThan(0).isLessThanOrEqualTo(cap);
+        assertThat(maxHeap(Suite.ARTIFACT_MANAGEMENT_PORT)).isGreaterThan(0).isLessThanOrEqualTo(cap);
 
         long size = 1024L * 1024 * 1024;
         String path = "big-" + UUID.randomUUID() + "/one-gigabyte.bin";
@@ -366,8 +366,8 @@ class ArtifactIT {
                         .getLong("file_size"))
                 .isEqualTo(size);
         // both services are still there to answer
-        assertThat(maxHeap(Suite.GATEWAY_PORT)).isLessThanOrEqualTo(cap);
-        assertThat(maxHeap(Suite.ARTIFACT_PORT)).isLessThanOrEqualTo(cap);
+        assertThat(maxHeap(Suite.GATEWAY_MANAGEMENT_PORT)).isLessThanOrEqualTo(cap);
+        assertThat(maxHeap(Suite.ARTIFACT_MANAGEMENT_PORT)).isLessThanOrEqualTo(cap);
         raw("DELETE", PROXY + "/" + path, null);
     }
 

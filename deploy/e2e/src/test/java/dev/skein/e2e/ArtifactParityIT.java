@@ -278,7 +278,8 @@ class ArtifactParityIT {
     /** The gateway's count of artifact-service calls it cancelled, from its Prometheus metrics. */
     private static double cancelledArtifactCalls() throws Exception {
         return HTTP.send(
-                        HttpRequest.newBuilder(URI.create(Suite.url() + "/q/metrics"))
+                        HttpRequest.newBuilder(
+                                        URI.create("http://127.0.0.1:" + Suite.GATEWAY_MANAGEMENT_PORT + "/q/metrics"))
                                 .build(),
                         HttpResponse.BodyHandlers.ofString())
                 .body()

@@ -86,6 +86,11 @@ final class AuthGateway implements BeforeAllCallback {
         return "http://127.0.0.1:" + port;
     }
 
+    /** Where a gateway started here on {@code port} serves /q/health and /q/metrics. */
+    static int managementPort(int port) {
+        return port + 1000;
+    }
+
     static Path log() {
         return log;
     }
@@ -157,12 +162,13 @@ final class AuthGateway implements BeforeAllCallback {
         env.putAll(kept);
         env.putAll(Map.ofEntries(
                 Map.entry("QUARKUS_HTTP_PORT", Integer.toString(port)),
+                Map.entry("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort(port))),
                 Map.entry("QUARKUS_GRPC_CLIENTS_TRACKING_HOST", "127.0.0.1"),
                 Map.entry("QUARKUS_GRPC_CLIENTS_TRACKING_PORT", Integer.toString(Suite.TRACKING_PORT)),
                 Map.entry("QUARKUS_GRPC_CLIENTS_REGISTRY_HOST", "127.0.0.1"),
                 Map.entry("QUARKUS_GRPC_CLIENTS_REGISTRY_PORT", Integer.toString(Suite.REGISTRY_PORT)),
-                Map.entry("QUARKUS_GRPC_CLIENTS_ARTIFACTS_HOST", "127.0.0.1"),
-                Map.entry("QUARKUS_GRPC_CLIENTS_ARTIFACTS_PORT", Integer.toString(Suite.ARTIFACT_PORT)),
+                Map.entry("QUARKUS_GRPC_CLIENTS_ARTIFACT_HOST", "127.0.0.1"),
+                Map.entry("QUARKUS_GRPC_CLIENTS_ARTIFACT_PORT", Integer.toString(Suite.ARTIFACT_PORT)),
                 Map.entry("SKEIN_INTERNAL_TOKEN", Suite.INTERNAL_TOKEN),
                 Map.entry("SKEIN_DB_HOST", TestInfra.DB_HOST),
                 Map.entry("SKEIN_DB_PORT", Integer.toString(TestInfra.DB_PORT)),
@@ -224,8 +230,10 @@ final class AuthGateway implements BeforeAllCallback {
 
     private static boolean ready(int port) {
         try {
-            HttpURLConnection c = (HttpURLConnection)
-                    URI.create(url(port) + "/q/health/ready").toURL().openConnection();
+            HttpURLConnection c =
+                    (HttpURLConnection) URI.create("http://127.0.0.1:" + managementPort(port) + "/q/health/ready")
+                            .toURL()
+                            .openConnection();
             c.setConnectTimeout(1000);
             c.setReadTimeout(5000);
             try {

@@ -42,7 +42,7 @@ class GatewayLimitsIT {
     @Test
     void idleClientsDeclaringTheLargestBodyDoNotExhaustTheGateway() throws Exception {
         String experiment = newExperiment();
-        long baseline = Jvm.liveHeapBytes("gateway-service", Suite.GATEWAY_PORT);
+        long baseline = Jvm.liveHeapBytes("gateway-service", Suite.GATEWAY_MANAGEMENT_PORT);
 
         List<Socket> idle = new ArrayList<>();
         try {
@@ -55,7 +55,7 @@ class GatewayLimitsIT {
                             .getJsonObject("info")
                             .getString("experiment_id"))
                     .isEqualTo(experiment);
-            long during = Jvm.liveHeapBytes("gateway-service", Suite.GATEWAY_PORT);
+            long during = Jvm.liveHeapBytes("gateway-service", Suite.GATEWAY_MANAGEMENT_PORT);
             assertThat(during - baseline)
                     .as("gateway heap growth with 200 idle 20 MB declarations (baseline %d bytes)", baseline)
                     .isLessThan(32L << 20);
@@ -203,7 +203,7 @@ class GatewayLimitsIT {
     /** A metric of tracking-service's Prometheus metrics: the first line starting with {@code series}. */
     private static double trackingMetric(String series) {
         String metrics = Http.api()
-                .baseUri("http://127.0.0.1:" + Suite.TRACKING_PORT)
+                .baseUri("http://127.0.0.1:" + Suite.TRACKING_MANAGEMENT_PORT)
                 .get("/q/metrics")
                 .asString();
         for (String line : metrics.split("\n")) {

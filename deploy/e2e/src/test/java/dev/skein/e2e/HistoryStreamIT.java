@@ -47,7 +47,7 @@ class HistoryStreamIT {
             insert.setInt(3, POINTS - 1);
             insert.executeUpdate();
         }
-        long baseline = Jvm.liveHeapBytes("tracking-service", Suite.TRACKING_PORT);
+        long baseline = Jvm.liveHeapBytes("tracking-service", Suite.TRACKING_MANAGEMENT_PORT);
 
         HttpResponse<InputStream> response = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
@@ -63,7 +63,7 @@ class HistoryStreamIT {
         // halfway through the slow phase: what tracking-service holds for this one slow reader
         CompletableFuture<Long> duringSlowRead = CompletableFuture.supplyAsync(() -> {
             sleep(SLOW_FOR.dividedBy(2));
-            return Jvm.liveHeapBytes("tracking-service", Suite.TRACKING_PORT);
+            return Jvm.liveHeapBytes("tracking-service", Suite.TRACKING_MANAGEMENT_PORT);
         });
         long expectedStep = 0;
         try (JsonParser json = new JsonFactory().createParser(new Throttled(response.body(), started))) {

@@ -21,9 +21,10 @@ final class Jvm {
 
     private Jvm() {}
 
-    static long liveHeapBytes(String service, int port) {
+    /** {@code managementPort}: the service's, where {@code /q/metrics} is served. */
+    static long liveHeapBytes(String service, int managementPort) {
         collect(service);
-        return heapUsed(port);
+        return heapUsed(managementPort);
     }
 
     private static void collect(String service) {

@@ -94,7 +94,7 @@ public class Upstreams {
     public Upstreams(
             @GrpcClient("tracking") Channel tracking,
             @GrpcClient("registry") Channel registry,
-            @GrpcClient("artifacts") Channel artifacts,
+            @GrpcClient("artifact") Channel artifacts,
             GatewayConfig config,
             Vertx vertx,
             MeterRegistry meters) {
