@@ -213,17 +213,20 @@ public record Catalogue(Map<String, Service> services, Map<String, Topic> topics
     }
 
     /**
-     * {@code shell}: the catalogue as bash declarations for the local runner — {@code SERVICE_KEYS}
+     * {@code markdown}: the README's table ({@link #markdownTable}). {@code shell}: the catalogue as bash declarations for the local runner — {@code SERVICE_KEYS}
      * in start order, and associative arrays {@code SVC_MODULE}, {@code SVC_PORT}, {@code
      * SVC_MANAGEMENT_PORT}, {@code SVC_SCHEMA}, {@code SVC_NEEDS} and {@code SVC_UPSTREAMS} (space
      * separated {@code client=service} pairs) by service key.
      */
     public static void main(String[] args) {
-        if (args.length != 1 || !args[0].equals("shell")) {
-            System.err.println("usage: Catalogue shell");
+        if (args.length == 1 && args[0].equals("shell")) {
+            print(get(), System.out);
+        } else if (args.length == 1 && args[0].equals("markdown")) {
+            System.out.print(get().markdownTable());
+        } else {
+            System.err.println("usage: Catalogue shell|markdown");
             System.exit(2);
         }
-        print(get(), System.out);
     }
 
     static void print(Catalogue c, PrintStream out) {
@@ -246,6 +249,50 @@ public record Catalogue(Map<String, Service> services, Map<String, Topic> topics
                                     .toList())
                     + "'");
         }
+    }
+
+    /**
+     * The services as the table in the repository's README shows them (a test keeps the two equal):
+     * one row per service in start order.
+     */
+    public String markdownTable() {
+        StringBuilder out = new StringBuilder(
+                "| service | module | port | management port | schema | needs | calls | produces | consumes |\n"
+                        + "|---|---|---|---|---|---|---|---|---|\n");
+        for (Service s : startOrder()) {
+            out.append("| ")
+                    .append(String.join(
+                            " | ",
+                            s.key() + (s.isPublic() ? " (public)" : ""),
+                            "`" + s.module() + "`",
+                            Integer.toString(s.port()),
+                            Integer.toString(s.managementPort()),
+                            s.schema() == null ? "—" : "`" + s.schema() + "`",
+                            s.needs().isEmpty() ? "—" : String.join(", ", s.needs()),
+                            s.upstreams().isEmpty()
+                                    ? "—"
+                                    : String.join(
+                                            ", ",
+                                            s.upstreams().stream()
+                                                    .map(Upstream::service)
+                                                    .toList()),
+                            s.produces().isEmpty()
+                                    ? "—"
+                                    : String.join(
+                                            ", ",
+                                            s.produces().stream()
+                                                    .map(t -> "`" + t + "`")
+                                                    .toList()),
+                            s.consumes().isEmpty()
+                                    ? "—"
+                                    : String.join(
+                                            ", ",
+                                            s.consumes().stream()
+                                                    .map(c -> "`" + c.topic() + "`")
+                                                    .toList())))
+                    .append(" |\n");
+        }
+        return out.toString();
     }
 
     @SuppressWarnings("unchecked")

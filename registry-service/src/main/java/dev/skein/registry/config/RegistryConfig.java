@@ -85,10 +85,10 @@ public interface RegistryConfig {
         List<String> deniedHosts();
 
         /**
-         * Ports of this machine webhooks may not point at (the suite's services, Kafka, PostgreSQL,
-         * S3), even when the allow-list opens loopback.
+         * Ports of this machine webhooks may not point at (Kafka, PostgreSQL, S3), even when the
+         * allow-list opens loopback; every port of the catalogue's services is refused besides these.
          */
-        @WithDefault("8080,8081,8082,8083,8084,9092,9093,5432,9000")
+        @WithDefault("9092,9093,5432,9000")
         List<Integer> deniedLocalPorts();
     }
 }

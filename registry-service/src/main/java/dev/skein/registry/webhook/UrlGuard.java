@@ -1,5 +1,6 @@
 package dev.skein.registry.webhook;
 
+import dev.skein.common.catalogue.Catalogue;
 import dev.skein.common.error.ApiException;
 import dev.skein.registry.config.RegistryConfig;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -131,7 +132,17 @@ public class UrlGuard {
         this(
                 config.webhooks().allowedDestinations().orElse(List.of()),
                 config.webhooks().deniedHosts(),
-                config.webhooks().deniedLocalPorts());
+                withSuitePorts(config.webhooks().deniedLocalPorts()));
+    }
+
+    /** The ports configured, and every port of every service in the catalogue (HTTP and management). */
+    static List<Integer> withSuitePorts(List<Integer> configured) {
+        List<Integer> ports = new ArrayList<>(configured);
+        for (Catalogue.Service s : Catalogue.get().services().values()) {
+            ports.add(s.port());
+            ports.add(s.managementPort());
+        }
+        return ports;
     }
 
     public UrlGuard(List<String> allowedDestinations, List<String> deniedHosts, List<Integer> deniedLocalPorts) {

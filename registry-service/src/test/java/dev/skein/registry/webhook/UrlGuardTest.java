@@ -36,6 +36,17 @@ class UrlGuardTest {
     }
 
     @Test
+    void shouldRefuseEveryPortOfTheCataloguesServicesBesidesTheConfiguredOnes() {
+        UrlGuard open = new UrlGuard(List.of("127.0.0.1/32"), DENIED_HOSTS, UrlGuard.withSuitePorts(List.of(5432)));
+        // tracking's HTTP port, the gateway's management port, and a configured one
+        for (String url : List.of("http://127.0.0.1:8081/h", "http://127.0.0.1:9080/h", "http://127.0.0.1:5432/h")) {
+            assertThat(refusal(open, url, answering("127.0.0.1"))).contains("platform's own services");
+        }
+        assertThatCode(() -> open.resolve(open.parse("http://127.0.0.1:18999/h"), answering("127.0.0.1")))
+                .doesNotThrowAnyException();
+    }
+
+    @Test
     void shouldRefusePrivateLoopbackLinkLocalAndReservedIpv4Literals() {
         for (String host : List.of(
                 "0.0.0.0",
