@@ -54,6 +54,13 @@ public interface ArtifactConfig {
         String region();
 
         /**
+         * Path-style URLs ({@code https://host/bucket/key}, true) or virtual-host style
+         * ({@code https://bucket.host/key}, false); unset, the MinIO SDK's choice: virtual-host for
+         * AWS S3's endpoints, path-style for any other server.
+         */
+        Optional<Boolean> pathStyle();
+
+        /**
          * Static credentials; without both, the AWS default chain (environment, profile file, web
          * identity / container / instance role). No default: the local runner passes its S3 server's keys.
          */

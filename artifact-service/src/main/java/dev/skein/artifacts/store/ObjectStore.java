@@ -70,22 +70,31 @@ public class ObjectStore {
     private final String region;
     private final long partSize;
 
+    /** A client of the store at {@code endpoint}, path-style or virtual-host style as configured. */
+    static MinioAsyncClient client(String endpoint, Provider credentials, String region, Optional<Boolean> pathStyle) {
+        MinioAsyncClient c = MinioAsyncClient.builder()
+                .endpoint(endpoint)
+                .credentialsProvider(credentials)
+                .region(region)
+                .build();
+        pathStyle.ifPresent(path -> {
+            if (path) {
+                c.disableVirtualStyleEndpoint();
+            } else {
+                c.enableVirtualStyleEndpoint();
+            }
+        });
+        return c;
+    }
+
     public ObjectStore(ArtifactConfig config) {
         ArtifactConfig.S3 s3 = config.s3();
         this.region = s3.region();
         Provider credentials = credentials(s3.accessKey(), s3.secretKey());
-        this.client = MinioAsyncClient.builder()
-                .endpoint(s3.endpoint())
-                .credentialsProvider(credentials)
-                .region(region)
-                .build();
+        this.client = client(s3.endpoint(), credentials, region, s3.pathStyle());
         // Presigning is local computation; with the region given it makes no call to the store.
         this.presigner = s3.publicEndpoint()
-                .map(endpoint -> MinioAsyncClient.builder()
-                        .endpoint(endpoint)
-                        .credentialsProvider(credentials)
-                        .region(region)
-                        .build())
+                .map(endpoint -> client(endpoint, credentials, region, s3.pathStyle()))
                 .orElse(client);
         this.partSize = config.partSize().asLongValue();
         if (partSize < 5 * MIB) {

@@ -106,7 +106,6 @@ public record Catalogue(Map<String, Service> services, Map<String, Topic> topics
     }
 
     /** Parses and checks the catalogue: unknown fields, missing ports, dangling names are refused. */
-    @SuppressWarnings("unchecked")
     public static Catalogue parse(String yaml) {
         Object root = new Yaml(new SafeConstructor(new LoaderOptions())).load(yaml);
         Map<String, Object> top = map(root, "catalogue");
@@ -156,11 +155,12 @@ public record Catalogue(Map<String, Service> services, Map<String, Topic> topics
                 only(m, where + " consumes", Set.of("topic", "group"));
                 consumes.add(new Consumes(string(m, "topic", where), string(m, "group", where)));
             }
-            Set<String> needs = new LinkedHashSet<>((List<String>) (List<?>) list(s.get("needs"), where + " needs"));
-            for (String n : needs) {
-                if (!Set.of("postgresql", "kafka", "s3").contains(n)) {
-                    throw new IllegalArgumentException(where + ": unknown dependency " + n);
-                }
+            if (upstreams.stream().map(Upstream::client).distinct().count() != upstreams.size()) {
+                throw new IllegalArgumentException(where + ": two upstreams share a client name");
+            }
+            Set<String> needs = names(s.get("needs"), where + " needs", Set.of("postgresql", "kafka", "s3"));
+            if (s.containsKey("public") && !(s.get("public") instanceof Boolean)) {
+                throw new IllegalArgumentException(where + ": public must be true or false");
             }
             services.put(
                     key,
@@ -172,11 +172,10 @@ public record Catalogue(Map<String, Service> services, Map<String, Topic> topics
                             s.get("schema") == null ? null : string(s, "schema", where),
                             needs,
                             List.copyOf(upstreams),
-                            List.copyOf((List<String>) (List<?>) list(s.get("produces"), where + " produces")),
+                            List.copyOf(names(s.get("produces"), where + " produces", null)),
                             List.copyOf(consumes),
                             Boolean.TRUE.equals(s.get("public")),
-                            new LinkedHashSet<>(
-                                    (List<String>) (List<?>) list(s.get("outbound"), where + " outbound"))));
+                            names(s.get("outbound"), where + " outbound", Set.of("webhooks", "oidc"))));
         });
         // unmodifiable views keep the file's order (start order and the runner's listing follow it)
         Catalogue catalogue = new Catalogue(Collections.unmodifiableMap(services), Collections.unmodifiableMap(topics));
@@ -186,7 +185,11 @@ public record Catalogue(Map<String, Service> services, Map<String, Topic> topics
 
     private void check() {
         Set<Integer> ports = new LinkedHashSet<>();
+        Set<String> modules = new LinkedHashSet<>();
         for (Service s : services.values()) {
+            if (!modules.add(s.module())) {
+                throw new IllegalArgumentException("service " + s.key() + ": module " + s.module() + " is another's");
+            }
             for (int p : new int[] {s.port(), s.managementPort()}) {
                 if (p < 1 || p > 65535 || !ports.add(p)) {
                     throw new IllegalArgumentException("service " + s.key() + ": port " + p + " is invalid or taken");
@@ -301,6 +304,23 @@ public record Catalogue(Map<String, Service> services, Map<String, Topic> topics
             throw new IllegalArgumentException(where + ": expected a map");
         }
         return (Map<String, Object>) m;
+    }
+
+    /** A list of names, each one of {@code allowed} unless that is null, without repeats. */
+    private static Set<String> names(Object o, String where, Set<String> allowed) {
+        Set<String> out = new LinkedHashSet<>();
+        for (Object e : list(o, where)) {
+            if (!(e instanceof String n) || !n.matches("[A-Za-z0-9._-]+")) {
+                throw new IllegalArgumentException(where + ": " + e + " is not a name");
+            }
+            if (allowed != null && !allowed.contains(n)) {
+                throw new IllegalArgumentException(where + ": unknown " + n + " (one of " + allowed + ")");
+            }
+            if (!out.add(n)) {
+                throw new IllegalArgumentException(where + ": " + n + " twice");
+            }
+        }
+        return out;
     }
 
     private static List<?> list(Object o, String where) {

@@ -68,6 +68,51 @@ class CatalogueTest {
                 .hasMessageContaining("port 8001");
         assertThatThrownBy(() -> Catalogue.parse(TWO.replace("schema: a, ", "")))
                 .hasMessageContaining("schema goes with needs: [postgresql]");
+        assertThatThrownBy(() -> Catalogue.parse(TWO.replace("needs: [kafka]", "needs: [redis]")))
+                .hasMessageContaining("unknown redis");
+        assertThatThrownBy(() -> Catalogue.parse(TWO.replace("needs: [kafka]", "needs: [kafka], outbound: [ftp]")))
+                .hasMessageContaining("unknown ftp");
+        assertThatThrownBy(() -> Catalogue.parse(TWO.replace("needs: [kafka]", "needs: [kafka], public: yes please")))
+                .hasMessageContaining("public must be true or false");
+        assertThatThrownBy(() -> Catalogue.parse(TWO.replace("module: b-service", "module: a-service")))
+                .hasMessageContaining("module a-service is another's");
+        assertThatThrownBy(() -> Catalogue.parse(TWO.replace("produces: [t1]", "produces: [{t: 1}]")))
+                .hasMessageContaining("is not a name");
+    }
+
+    /**
+     * The catalogue's topics and consumer groups are the ones the services are configured with (their
+     * application.properties): the chart's KafkaTopics, NetworkPolicies and KEDA triggers follow the
+     * catalogue, so a channel renamed in a service alone would leave them watching the old names.
+     */
+    @Test
+    void shouldNameTheTopicsAndGroupsTheServicesUse() throws Exception {
+        for (Catalogue.Service s : Catalogue.get().services().values()) {
+            java.util.Properties p = new java.util.Properties();
+            try (var in = Files.newInputStream(
+                    Path.of("..", s.module(), "src", "main", "resources", "application.properties"))) {
+                p.load(in);
+            }
+            java.util.Set<String> produced = new java.util.TreeSet<>();
+            java.util.Set<String> consumed = new java.util.TreeSet<>();
+            for (String key : p.stringPropertyNames()) {
+                String v = p.getProperty(key).trim();
+                if (key.matches("mp\\.messaging\\.outgoing\\.[^.]+\\.topic")
+                        || key.matches("mp\\.messaging\\.incoming\\.[^.]+\\.dead-letter-queue\\.topic")) {
+                    produced.add(v);
+                } else if (key.matches("mp\\.messaging\\.incoming\\.[^.]+\\.topic")) {
+                    String channel = key.substring(0, key.length() - ".topic".length());
+                    consumed.add(v + " "
+                            + p.getProperty(channel + ".group.id", "(no group)").trim());
+                }
+            }
+            assertThat(produced).as(s.module() + " produces").containsExactlyInAnyOrderElementsOf(s.produces());
+            assertThat(consumed)
+                    .as(s.module() + " consumes")
+                    .containsExactlyInAnyOrderElementsOf(s.consumes().stream()
+                            .map(c -> c.topic() + " " + c.group())
+                            .toList());
+        }
     }
 
     @Test
