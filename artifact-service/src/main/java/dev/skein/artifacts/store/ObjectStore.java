@@ -124,13 +124,31 @@ public class ObjectStore {
                 new AwsEnvironmentProvider(), new AwsConfigProvider(null, null), new IamAwsProvider(null, null));
     }
 
-    /** Creates the bucket if it does not exist yet. */
-    public void ensureBucket(String bucket) {
-        if (!await(() ->
-                client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build()))) {
-            await(() -> client.makeBucket(
-                    MakeBucketArgs.builder().bucket(bucket).region(region).build()));
+    /**
+     * Creates the bucket if it does not exist yet. Replicas starting together (and a readiness probe
+     * beside the start-up check) may race to create it: the loser's "already yours" is success.
+     */
+    public synchronized void ensureBucket(String bucket) {
+        if (bucketExists(bucket)) {
+            return;
+        }
+        try {
+            client.makeBucket(MakeBucketArgs.builder()
+                            .bucket(bucket)
+                            .region(region)
+                            .build())
+                    .get();
             LOG.infof("Created bucket %s", bucket);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof ErrorResponseException r
+                    && r.errorResponse().code().equals("BucketAlreadyOwnedByYou"))) {
+                throw translate(e.getCause() == null ? e : e.getCause());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(ErrorCode.TEMPORARILY_UNAVAILABLE, "Interrupted while calling the object store");
+        } catch (Exception e) {
+            throw translate(e);
         }
     }
 
