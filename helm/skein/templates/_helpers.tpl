@@ -28,6 +28,37 @@ Names, labels and the catalogue. Every component comes from catalogue.yaml; noth
 {{- .Files.Get "catalogue.yaml" | fromYaml | toJson }}
 {{- end }}
 
+{{/*
+A component's settings: values' componentDefaults with components.<key> merged over them, key by key
+(maps merge, anything else is replaced), so a catalogue service without a components entry runs with
+the defaults. (dict "root" $ "key" $key "out" (dict)) fills "out".
+*/}}
+{{- define "skein.component" -}}
+{{- $known := (include "skein.catalogue" .root | fromJson).services }}
+{{- range $name, $_ := .root.Values.components }}
+{{- if not (hasKey $known $name) }}
+{{- fail (printf "components.%s: no such service in catalogue.yaml (its services: %s)" $name (keys $known | sortAlpha | join ", ")) }}
+{{- end }}
+{{- end }}
+{{- include "skein.mergeInto" (dict "dst" .out "src" (deepCopy .root.Values.componentDefaults)) }}
+{{- include "skein.mergeInto" (dict "dst" .out "src" (get .root.Values.components .key | default dict)) }}
+{{- end }}
+
+{{/* Deep merge of src into dst (dst changes): (dict "dst" "src") */}}
+{{- define "skein.mergeInto" -}}
+{{- $dst := .dst }}
+{{- range $k, $v := .src }}
+{{- $d := get $dst $k }}
+{{- if and (kindIs "map" $v) (kindIs "map" $d) }}
+{{- include "skein.mergeInto" (dict "dst" $d "src" $v) }}
+{{- else if kindIs "map" $v }}
+{{- $_ := set $dst $k (deepCopy $v) }}
+{{- else }}
+{{- $_ := set $dst $k $v }}
+{{- end }}
+{{- end }}
+{{- end }}
+
 {{/* Labels every resource carries. */}}
 {{- define "skein.labels" -}}
 helm.sh/chart: {{ include "skein.chart" . }}
@@ -131,6 +162,10 @@ kafka.ssl.truststore.type=PEM
 kafka.ssl.truststore.location=/etc/skein/kafka-tls/ca.crt
 {{- end }}
 {{- range $name, $value := $k.properties }}
+{{- /* credentials come from Secrets (kafka.sasl.existingSecret), never from values written into a ConfigMap */ -}}
+{{- if or (regexMatch "(?i)(password|secret|keystore\\.key)" $name) (and (regexMatch "(?i)jaas\\.config" $name) (regexMatch "(?i)password\\s*=" (toString $value))) }}
+{{- fail (printf "kafka.properties.%s looks like a credential: the properties are written into a ConfigMap; give Kafka's credentials with kafka.sasl.existingSecret (and kafka.tls.caSecret), never as a value" $name) }}
+{{- end }}
 kafka.{{ $name }}={{ $value }}
 {{- end }}
 {{- end }}
@@ -212,6 +247,10 @@ migrate=true: the migration Job's (owner credentials, migrate-at-start on, no co
   value: {{ $v.logging.json | quote }}
 - name: QUARKUS_LOG_LEVEL
   value: {{ $v.logging.level | quote }}
+{{- if not .migrate }}
+- name: QUARKUS_SHUTDOWN_TIMEOUT
+  value: {{ printf "%vs" $c.shutdown.timeoutSeconds | quote }}
+{{- end }}
 {{- if and $c.javaOptions (not .migrate) }}
 - name: JAVA_TOOL_OPTIONS
   value: {{ $c.javaOptions | quote }}
@@ -226,6 +265,9 @@ migrate=true: the migration Job's (owner credentials, migrate-at-start on, no co
   value: {{ include "skein.serviceHost" (dict "root" $root "key" $up.service) | quote }}
 - name: QUARKUS_GRPC_CLIENTS_{{ $client }}_PORT
   value: {{ (get (include "skein.catalogue" $root | fromJson).services $up.service).port | quote }}
+{{- /* the host is a headless Service: DNS gives every ready pod, and the client spreads calls over them */}}
+- name: QUARKUS_GRPC_CLIENTS_{{ $client }}_LOAD_BALANCING_POLICY
+  value: round_robin
 {{- end }}
 {{- if $svc.schema }}
 {{- $db := include "skein.database" (dict "root" $root "key" .key "c" $c) | fromJson }}
@@ -249,6 +291,9 @@ migrate=true: the migration Job's (owner credentials, migrate-at-start on, no co
   value: "false"
 {{- end }}
 {{- if $v.postgresql.sslMode }}
+{{- if and (has $v.postgresql.sslMode (list "verify-ca" "verify-full")) (not $v.postgresql.caSecret.name) }}
+{{- fail (printf "postgresql.sslMode %s needs postgresql.caSecret.name: the Secret with the CA certificate that signs PostgreSQL's server certificate (the services' reactive pool verifies against it and refuses the connection without it)" $v.postgresql.sslMode) }}
+{{- end }}
 - name: QUARKUS_DATASOURCE_REACTIVE_POSTGRESQL_SSL_MODE
   value: {{ $v.postgresql.sslMode | quote }}
 {{- $params := printf "sslmode=%s" $v.postgresql.sslMode }}
@@ -263,8 +308,12 @@ migrate=true: the migration Job's (owner credentials, migrate-at-start on, no co
 - name: QUARKUS_DATASOURCE_REACTIVE_HOSTNAME_VERIFICATION_ALGORITHM
   value: HTTPS
 {{- end }}
+{{- $jdbcUrl := printf "jdbc:postgresql://%s:%v/%s?%s" $db.host $v.postgresql.port $db.name $params }}
 - name: QUARKUS_DATASOURCE_MIGRATIONS_JDBC_URL
-  value: {{ printf "jdbc:postgresql://%s:%v/%s?%s" $db.host $v.postgresql.port $db.name $params | quote }}
+  value: {{ $jdbcUrl | quote }}
+{{- /* the default datasource's JDBC URL too (tracking's and registry's blocking pool); ignored where it is off (quarkus.datasource.jdbc=false) */}}
+- name: QUARKUS_DATASOURCE_JDBC_URL
+  value: {{ $jdbcUrl | quote }}
 {{- end }}
 {{- end }}
 {{- if has "kafka" $needs }}
@@ -287,6 +336,10 @@ migrate=true: the migration Job's (owner credentials, migrate-at-start on, no co
 - name: SKEIN_ARTIFACTS_S3_REGION
   value: {{ $s3.region | quote }}
 {{- end }}
+{{- if ne (toString $s3.pathStyle) "" }}
+- name: SKEIN_ARTIFACTS_S3_PATH_STYLE
+  value: {{ $s3.pathStyle | toString | quote }}
+{{- end }}
 - name: SKEIN_ARTIFACTS_S3_BUCKET
   value: {{ required "s3.bucket is required" $s3.bucket | quote }}
 {{- if not (kindIs "invalid" $s3.prefix) }}
@@ -304,10 +357,12 @@ migrate=true: the migration Job's (owner credentials, migrate-at-start on, no co
 {{ include "skein.secretEnv" (list "SKEIN_ARTIFACTS_S3_SECRET_KEY" $s3.existingSecret $s3.secretKeyKey) }}
 {{- end }}
 {{- end }}
-{{- if has "webhooks" $outbound }}
+{{- /* the migration Jobs get only the database, the owner and the internal token: the webhook keys and the
+first administrator are used by the running service (at its StartupEvent, which QUARKUS_INIT_AND_EXIT never reaches) */}}
+{{- if and (has "webhooks" $outbound) (not .migrate) }}
 {{ include "skein.secretEnv" (list "SKEIN_REGISTRY_WEBHOOKS_SECRET_KEYS" (required "registry.webhooks.existingSecret is required: the Secret with the keys that encrypt webhook secrets" $v.registry.webhooks.existingSecret) $v.registry.webhooks.key) }}
 {{- end }}
-{{- if $svc.public }}
+{{- if and $svc.public (not .migrate) }}
 {{- $auth := $v.auth }}
 - name: SKEIN_AUTH_ENABLED
   value: {{ $auth.enabled | quote }}
@@ -315,7 +370,6 @@ migrate=true: the migration Job's (owner credentials, migrate-at-start on, no co
 {{ include "skein.secretEnv" (list "SKEIN_AUTH_ADMIN_USERNAME" (required "auth.admin.existingSecret is required when auth.enabled: the Secret with the first administrator's user name and password" $auth.admin.existingSecret) $auth.admin.usernameKey) }}
 {{ include "skein.secretEnv" (list "SKEIN_AUTH_ADMIN_PASSWORD" $auth.admin.existingSecret $auth.admin.passwordKey) }}
 {{- end }}
-{{- if not .migrate }}
 {{- if $auth.publicUrl }}
 - name: SKEIN_AUTH_PUBLIC_URL
   value: {{ $auth.publicUrl | quote }}
@@ -330,7 +384,6 @@ migrate=true: the migration Job's (owner credentials, migrate-at-start on, no co
 {{- end }}
 {{- if $auth.adminToken.existingSecret }}
 {{ include "skein.secretEnv" (list "SKEIN_GATEWAY_ADMIN_TOKEN" $auth.adminToken.existingSecret $auth.adminToken.key) }}
-{{- end }}
 {{- end }}
 {{- end }}
 {{- if and (has "oidc" $outbound) (not .migrate) }}
@@ -355,7 +408,8 @@ migrate=true: the migration Job's (owner credentials, migrate-at-start on, no co
 {{/* Volumes and mounts of a component's pod: (dict "root" "svc" "migrate") */}}
 {{- define "skein.volumes" -}}
 - name: tmp
-  emptyDir: {}
+  emptyDir:
+    sizeLimit: {{ .c.tmpSizeLimit | default "1Gi" }}
 {{- if and (not .migrate) (trim (include "skein.configFile" .)) }}
 - name: config
   configMap:

@@ -63,6 +63,37 @@ final class Chart {
         return render(List.of(valuesFile));
     }
 
+    /**
+     * A copy of the chart (hooks kept, as {@link #render}) whose catalogue.yaml is {@code catalogue}, rendered with
+     * these values files: what the chart makes of a catalogue it does not ship.
+     */
+    static String renderWithCatalogue(String name, String catalogue, List<Path> valuesFiles, String... sets) {
+        Path chart = MODULE.resolve("target/chart-with-catalogue-" + name + "/skein");
+        try {
+            Path source = copy();
+            if (Files.exists(chart)) {
+                try (Stream<Path> old = Files.walk(chart)) {
+                    old.sorted(java.util.Comparator.reverseOrder())
+                            .forEach(p -> p.toFile().delete());
+                }
+            }
+            try (Stream<Path> files = Files.walk(source)) {
+                for (Path file : (Iterable<Path>) files::iterator) {
+                    Path target = chart.resolve(source.relativize(file).toString());
+                    if (Files.isDirectory(file)) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.copy(file, target);
+                    }
+                }
+            }
+            Files.writeString(chart.resolve("catalogue.yaml"), catalogue);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return template(chart, valuesFiles, sets).replace(HIDDEN_HOOK, HOOK);
+    }
+
     /** The chart as it is, through helm-java, hooks left out as Helm leaves them out of a manifest. */
     static String renderAsIs(List<Path> valuesFiles, String... sets) {
         return template(CHART, valuesFiles, sets);

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -31,6 +33,108 @@ class ChartLintAndSchemaTest {
                 .hasMessageContaining("additional properties 'replica' not allowed");
         assertThatThrownBy(() -> Chart.renderAsIs(List.of(MINIMAL), "postgres.host=db"))
                 .hasMessageContaining("additional properties 'postgres' not allowed");
+    }
+
+    @Test
+    void shouldRefuseANetworkPolicyRuleWithoutPorts() throws IOException {
+        // a NetworkPolicy rule without ports allows every port
+        for (String rule : List.of("egress: {s3: {to: [], ports: []}}", "dns: {ports: []}")) {
+            Path values = values("networkPolicy:\n  " + rule + "\n");
+            assertThatThrownBy(() -> Chart.renderAsIs(List.of(MINIMAL, values)))
+                    .as(rule)
+                    .hasMessageContaining("values don't meet the specifications of the schema")
+                    .hasMessageContaining("/networkPolicy/" + rule.substring(0, rule.indexOf(':')));
+        }
+    }
+
+    @Test
+    void shouldRefuseAnOidcProviderWithoutAnAudience() {
+        // the gateway's AuthConfig has no default audience: it would not start
+        assertThatThrownBy(() -> Chart.renderAsIs(
+                        List.of(MINIMAL),
+                        "auth.oidc.corp.issuer=https://login.example.com",
+                        "auth.oidc.corp.jwksUrl=https://login.example.com/certs"))
+                .hasMessageContaining("values don't meet the specifications of the schema")
+                .hasMessageContaining("/auth/oidc/corp")
+                .hasMessageContaining("audience");
+    }
+
+    @Test
+    void shouldRefuseToVerifyPostgresqlsCertificateWithoutACa() {
+        for (String mode : List.of("verify-ca", "verify-full")) {
+            assertThatThrownBy(() -> Chart.renderAsIs(List.of(MINIMAL), "postgresql.sslMode=" + mode))
+                    .as(mode)
+                    .hasMessageContaining("postgresql.sslMode " + mode + " needs postgresql.caSecret.name");
+        }
+        assertThat(Chart.renderAsIs(
+                        List.of(MINIMAL), "postgresql.sslMode=verify-full", "postgresql.caSecret.name=pg-ca"))
+                .contains("sslmode=verify-full&sslrootcert=");
+        assertThat(Chart.renderAsIs(List.of(MINIMAL), "postgresql.sslMode=require"))
+                .contains("sslmode=require");
+    }
+
+    @Test
+    void shouldRefuseCredentialsAmongTheKafkaProperties() {
+        for (String set : List.of(
+                "kafka.properties.ssl\\.keystore\\.password=hunter2",
+                "kafka.properties.ssl\\.truststore\\.password=hunter2",
+                "kafka.properties.ssl\\.key\\.password=hunter2",
+                "kafka.properties.sasl\\.oauthbearer\\.client\\.credentials\\.client\\.secret=hunter2",
+                "kafka.properties.sasl\\.jaas\\.config=org.apache.kafka.common.security.plain.PlainLoginModule required"
+                        + " username=\"u\" password=\"hunter2\";")) {
+            assertThatThrownBy(() -> Chart.renderAsIs(List.of(MINIMAL), set))
+                    .as(set)
+                    .hasMessageContaining("looks like a credential")
+                    .hasMessageContaining("kafka.sasl.existingSecret");
+        }
+        assertThat(Chart.renderAsIs(List.of(MINIMAL), "kafka.properties.client\\.dns\\.lookup=use_all_dns_ips"))
+                .contains("kafka.client.dns.lookup=use_all_dns_ips");
+    }
+
+    @Test
+    void shouldRefuseKedaOnAnAuthenticatedKafkaWithoutATriggerAuthentication() {
+        String[] keda = {
+            "components.tracking.autoscaling.enabled=true",
+            "components.tracking.autoscaling.keda.enabled=true",
+            "kafka.sasl.existingSecret=kafka-user"
+        };
+        for (String protocol : List.of("SASL_SSL", "SASL_PLAINTEXT", "SSL")) {
+            String[] sets = java.util.stream.Stream.concat(
+                            java.util.Arrays.stream(keda),
+                            java.util.stream.Stream.of("kafka.securityProtocol=" + protocol))
+                    .toArray(String[]::new);
+            assertThatThrownBy(() -> Chart.renderAsIs(List.of(MINIMAL), sets))
+                    .as(protocol)
+                    .hasMessageContaining("components.tracking.autoscaling.keda.authenticationRef is required");
+        }
+        assertThat(Chart.renderAsIs(List.of(MINIMAL), keda)).contains("kind: ScaledObject");
+    }
+
+    @Test
+    void shouldRefuseAGracePeriodShorterThanPreStopAndShutdown() {
+        assertThatThrownBy(() -> Chart.renderAsIs(
+                        List.of(MINIMAL),
+                        "components.gateway.shutdown.timeoutSeconds=30",
+                        "components.gateway.shutdown.terminationGracePeriodSeconds=35"))
+                .hasMessageContaining("components.gateway.shutdown.terminationGracePeriodSeconds (35) must exceed");
+    }
+
+    @Test
+    void shouldRefuseSettingsOfAServiceTheCatalogueDoesNotName() {
+        assertThatThrownBy(() -> Chart.renderAsIs(List.of(MINIMAL), "components.trackign.replicas=2"))
+                .hasMessageContaining("components.trackign: no such service in catalogue.yaml");
+        // and unknown setting names stay refused for any component
+        assertThatThrownBy(() -> Chart.renderAsIs(List.of(MINIMAL), "componentDefaults.replica=2"))
+                .hasMessageContaining("additional properties 'replica' not allowed");
+    }
+
+    /** A values file in target/ (lists such as [] are awkward through --set). */
+    private static Path values(String yaml) throws IOException {
+        Path dir = Chart.MODULE.resolve("target/test-values");
+        Files.createDirectories(dir);
+        Path file = dir.resolve(Integer.toHexString(yaml.hashCode()) + ".yaml");
+        Files.writeString(file, yaml);
+        return file;
     }
 
     @Test
@@ -87,17 +191,24 @@ class ChartLintAndSchemaTest {
                 .doesNotContain("create them before use");
     }
 
+    @Test
+    void shouldWarnWhenPresignedUrlsWouldNameAnInClusterObjectStore() throws IOException {
+        String warning = "s3.publicEndpoint is empty";
+        assertThat(notes(MINIMAL)).doesNotContain(warning);
+        assertThat(notes(values("s3:\n  publicEndpoint: \"\"\n"))).contains(warning);
+        assertThat(notes(RenderedManifestsTest.PRODUCTION)).doesNotContain(warning);
+    }
+
     private static String notes(Path values) {
-        return new Helm(Chart.CHART)
+        var install = new Helm(Chart.CHART)
                 .install()
                 .withName(Chart.RELEASE)
                 .withNamespace(Chart.NAMESPACE)
-                .withKubeVersion(Chart.KUBE_VERSION)
-                .withValuesFile(values)
-                .dryRun()
-                .clientOnly()
-                .call()
-                .getOutput();
+                .withKubeVersion(Chart.KUBE_VERSION);
+        if (!values.equals(MINIMAL) && !values.equals(RenderedManifestsTest.PRODUCTION)) {
+            install = install.withValuesFile(MINIMAL);
+        }
+        return install.withValuesFile(values).dryRun().clientOnly().call().getOutput();
     }
 
     @Test
@@ -106,5 +217,13 @@ class ChartLintAndSchemaTest {
         String manifest = Chart.renderAsIs(List.of(MINIMAL));
         assertThat(manifest).doesNotContain("kind: Job").doesNotContain("helm.sh/hook:");
         assertThat(Chart.render(MINIMAL)).contains("kind: Job").contains("helm.sh/hook: pre-install,pre-upgrade");
+        // so are the NetworkPolicies of the Jobs' pods: they must exist before the Jobs start
+        java.util.function.Function<String, List<String>> migratePolicies = text ->
+                Manifests.parse(text).of(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class).stream()
+                        .map(Manifests::component)
+                        .filter(k -> k.endsWith("-migrate"))
+                        .toList();
+        assertThat(migratePolicies.apply(manifest)).isEmpty();
+        assertThat(migratePolicies.apply(Chart.render(MINIMAL))).isNotEmpty();
     }
 }

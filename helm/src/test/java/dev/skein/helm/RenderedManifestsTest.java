@@ -59,8 +59,10 @@ class RenderedManifestsTest {
 
     /** A render and the values it was made with (merged: chart defaults, then the file). */
     record Render(String name, Manifests manifests, JsonNode values) {
+        /** A component's settings: componentDefaults with components.<key> merged over them, as the chart does. */
         JsonNode component(String key) {
-            return values.path("components").path(key);
+            return merge(
+                    values.path("componentDefaults"), values.path("components").path(key));
         }
 
         @Override
@@ -90,6 +92,9 @@ class RenderedManifestsTest {
 
     /** Helm's merge of values: maps merge key by key, anything else (lists included) is replaced. */
     private static JsonNode merge(JsonNode base, JsonNode over) {
+        if (over == null || over.isMissingNode()) {
+            return base;
+        }
         if (base instanceof ObjectNode b && over instanceof ObjectNode o) {
             ObjectNode out = b.deepCopy();
             o.fields().forEachRemaining(e -> out.set(e.getKey(), merge(out.get(e.getKey()), e.getValue())));
@@ -124,9 +129,18 @@ class RenderedManifestsTest {
         for (Service s : r.manifests().of(Service.class)) {
             Catalogue.Service svc = service(s);
             assertThat(s.getSpec().getType()).isEqualTo("ClusterIP");
+            // the management port stays on the Service: ServiceMonitors scrape its endpoints
             assertThat(s.getSpec().getPorts())
                     .extracting(p -> p.getName() + ":" + p.getPort())
                     .containsExactlyInAnyOrder("http:" + svc.port(), "management:" + svc.managementPort());
+            // the public port speaks HTTP/1.1 and HTTP/2 to ingress controllers; an internal one gRPC over cleartext
+            // HTTP/2
+            assertThat(s.getSpec().getPorts())
+                    .filteredOn(p -> p.getName().equals("http"))
+                    .singleElement()
+                    .satisfies(p -> assertThat(p.getAppProtocol())
+                            .as(svc.key())
+                            .isEqualTo(svc.isPublic() ? "http" : "kubernetes.io/h2c"));
         }
     }
 
@@ -138,8 +152,8 @@ class RenderedManifestsTest {
             String name = w.getKind() + " " + w.getMetadata().getName();
             PodSpec pod = podSpec(w);
             Container c = container(w);
-            assertThat(c.getResources().getRequests()).as(name).containsKeys("cpu", "memory");
-            assertThat(c.getResources().getLimits()).as(name).containsKeys("cpu", "memory");
+            assertThat(c.getResources().getRequests()).as(name).containsKeys("cpu", "memory", "ephemeral-storage");
+            assertThat(c.getResources().getLimits()).as(name).containsKeys("cpu", "memory", "ephemeral-storage");
             assertThat(pod.getAutomountServiceAccountToken()).as(name).isFalse();
             assertThat(pod.getSecurityContext().getRunAsNonRoot()).as(name).isTrue();
             assertThat(pod.getSecurityContext().getRunAsUser()).as(name).isEqualTo(185L);
@@ -162,7 +176,19 @@ class RenderedManifestsTest {
             assertThat(pod.getVolumes())
                     .filteredOn(v -> v.getName().equals(tmpVolume))
                     .singleElement()
-                    .satisfies(v -> assertThat(v.getEmptyDir()).isNotNull());
+                    .satisfies(v -> {
+                        // bounded: a runaway writer is evicted instead of filling the node's disk
+                        assertThat(v.getEmptyDir()).isNotNull();
+                        assertThat(v.getEmptyDir().getSizeLimit())
+                                .as(name + " /tmp sizeLimit")
+                                .isNotNull();
+                        assertThat(v.getEmptyDir().getSizeLimit().getNumericalAmount())
+                                .as(name + " /tmp within the ephemeral-storage limit")
+                                .isLessThanOrEqualTo(c.getResources()
+                                        .getLimits()
+                                        .get("ephemeral-storage")
+                                        .getNumericalAmount());
+                    });
             assertThat(c.getVolumeMounts())
                     .filteredOn(m -> !m.getMountPath().equals("/tmp"))
                     .allSatisfy(m -> assertThat(m.getReadOnly())
@@ -269,6 +295,71 @@ class RenderedManifestsTest {
                 assertThat(resources).containsExactlyInAnyOrderElementsOf(expected);
             });
         }
+    }
+
+    @Test
+    void shouldRenderAServiceAddedToTheCatalogueWithoutAnyValuesOfItsOwn() throws IOException {
+        String catalogue = java.nio.file.Files.readString(Chart.CHART.resolve("catalogue.yaml"));
+        String marker = "\n# Every topic the services use";
+        assertThat(catalogue).contains(marker);
+        String lineage =
+                """
+
+                  lineage:
+                    module: lineage-service
+                    port: 8084
+                    managementPort: 9084
+                    schema: lineage
+                    needs: [postgresql, kafka]
+                    upstreams:
+                      - {service: tracking, client: tracking}
+                    produces: []
+                    consumes:
+                      - {topic: skein.tracking.runs.v1, group: lineage-service-runs}
+                """;
+        String extended = catalogue.replace(marker, lineage.stripTrailing() + "\n" + marker);
+        // the example values, unchanged: no components.lineage entry anywhere
+        assertThat(mergedValues(MINIMAL).path("components").has("lineage")).isFalse();
+        Manifests m = Manifests.parse(Chart.renderWithCatalogue("lineage", extended, List.of(MINIMAL)));
+
+        Deployment d = m.forComponent(Deployment.class, "lineage").orElseThrow();
+        Container c = container(d);
+        assertThat(c.getImage()).contains("/lineage-service:");
+        assertThat(envValue(c, "QUARKUS_HTTP_PORT")).isEqualTo("8084");
+        assertThat(envValue(c, "QUARKUS_GRPC_CLIENTS_TRACKING_LOAD_BALANCING_POLICY"))
+                .isEqualTo("round_robin");
+        assertThat(envValue(c, "SKEIN_DB_HOST")).isEqualTo("skein-db.example.internal");
+        assertThat(env(c).get("SKEIN_DB_USER").getValueFrom().getSecretKeyRef().getKey())
+                .isEqualTo("lineage-username");
+        assertThat(c.getResources().getLimits().get("memory"))
+                .hasToString(mergedValues(MINIMAL)
+                        .path("componentDefaults")
+                        .path("resources")
+                        .path("limits")
+                        .path("memory")
+                        .asText());
+        assertThat(d.getSpec().getReplicas()).isEqualTo(1);
+
+        Service s = m.forComponent(Service.class, "lineage").orElseThrow();
+        assertThat(s.getSpec().getClusterIP()).isEqualTo("None");
+        assertThat(m.forComponent(io.fabric8.kubernetes.api.model.ServiceAccount.class, "lineage"))
+                .isPresent();
+        assertThat(m.forComponent(Job.class, "lineage-migrate")).isPresent();
+
+        // the catalogue's edges: lineage may call tracking, and tracking admits lineage
+        NetworkPolicy own = m.forComponent(NetworkPolicy.class, "lineage").orElseThrow();
+        assertThat(own.getSpec().getEgress()).anySatisfy(rule -> assertThat(rule.getTo())
+                .anySatisfy(peer -> assertThat(peerComponent(peer)).isEqualTo("tracking")));
+        NetworkPolicy tracking = m.forComponent(NetworkPolicy.class, "tracking").orElseThrow();
+        assertThat(tracking.getSpec().getIngress()).anySatisfy(rule -> assertThat(rule.getFrom())
+                .anySatisfy(peer -> assertThat(peerComponent(peer)).isEqualTo("lineage")));
+
+        // and components.<key>.enabled=false still leaves it out
+        Manifests off = Manifests.parse(Chart.renderWithCatalogue(
+                "lineage-off", extended, List.of(MINIMAL), "components.lineage.enabled=false"));
+        assertThat(off.forComponent(Deployment.class, "lineage")).isEmpty();
+        assertThat(off.forComponent(Job.class, "lineage-migrate")).isEmpty();
+        assertThat(off.forComponent(Deployment.class, "tracking")).isPresent();
     }
 
     @Test
@@ -431,6 +522,23 @@ class RenderedManifestsTest {
             assertThat(annotations)
                     .containsEntry("helm.sh/hook", "pre-install,pre-upgrade")
                     .containsEntry("helm.sh/hook-delete-policy", "before-hook-creation,hook-succeeded");
+            if (r.values().path("networkPolicy").path("enabled").asBoolean()) {
+                // the Job's pods are confined from their first start, on a first install too: their NetworkPolicy is
+                // a hook made before the Job (a lower weight) and replaced, not deleted, by the next hook run
+                NetworkPolicy policy = r.manifests()
+                        .forComponent(NetworkPolicy.class, component(job))
+                        .orElseThrow(() -> new AssertionError(
+                                "no NetworkPolicy for " + job.getMetadata().getName()));
+                assertThat(job.getSpec().getTemplate().getMetadata().getLabels())
+                        .containsAllEntriesOf(policy.getSpec().getPodSelector().getMatchLabels());
+                Map<String, String> hook = policy.getMetadata().getAnnotations();
+                assertThat(hook)
+                        .as("NetworkPolicy of " + job.getMetadata().getName())
+                        .containsEntry("helm.sh/hook", "pre-install,pre-upgrade")
+                        .containsEntry("helm.sh/hook-delete-policy", "before-hook-creation");
+                assertThat(Integer.parseInt(hook.get("helm.sh/hook-weight")))
+                        .isLessThan(Integer.parseInt(annotations.getOrDefault("helm.sh/hook-weight", "0")));
+            }
             assertThat(job.getSpec().getBackoffLimit()).isNotNull();
             assertThat(job.getSpec().getActiveDeadlineSeconds()).isPositive();
             PodSpec pod = podSpec(job);
@@ -470,10 +578,27 @@ class RenderedManifestsTest {
                             .path("postgresql")
                             .path("ownerUsernameKey")
                             .asText());
-            // what the service checks at start is there too
-            deploymentEnv.keySet().stream()
-                    .filter(n -> n.equals("SKEIN_REGISTRY_WEBHOOKS_SECRET_KEYS") || n.startsWith("SKEIN_AUTH_ADMIN_"))
-                    .forEach(n -> assertThat(env).as("job of " + svc.key()).containsKey(n));
+            // only the Secrets a migration needs: the database roles and the internal token (the services refuse to
+            // start without it); the webhook keys and the first administrator are used by the running service only
+            // (an operator's own components.<name>.env is theirs)
+            Set<String> operators = new TreeSet<>();
+            r.component(svc.key())
+                    .path("env")
+                    .forEach(e -> operators.add(e.path("name").asText()));
+            assertThat(env.values().stream()
+                            .filter(e -> !operators.contains(e.getName()))
+                            .filter(e ->
+                                    e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null)
+                            .map(EnvVar::getName))
+                    .as("Secrets given to the migration Job of " + svc.key())
+                    .allMatch(n -> Set.of(
+                                    "SKEIN_DB_USER",
+                                    "SKEIN_DB_PASSWORD",
+                                    "SKEIN_DB_OWNER_USER",
+                                    "SKEIN_DB_OWNER_PASSWORD",
+                                    "SKEIN_INTERNAL_TOKEN",
+                                    "SKEIN_INTERNAL_ACCEPTED_TOKENS")
+                            .contains(n));
         }
         for (Deployment d : r.manifests().of(Deployment.class)) {
             Container c = container(d);
@@ -489,6 +614,98 @@ class RenderedManifestsTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("renders")
+    void shouldLeaveItsEndpointsAndFinishRunningRequestsBeforeTheKubeletKillsIt(Render r) {
+        for (Deployment d : r.manifests().of(Deployment.class)) {
+            String key = component(d);
+            Container c = container(d);
+            PodSpec pod = podSpec(d);
+            List<String> preStop = c.getLifecycle().getPreStop().getExec().getCommand();
+            assertThat(preStop).as(key + " preStop").hasSize(2).first().isEqualTo("sleep");
+            long sleep = Long.parseLong(preStop.get(1));
+            assertThat(sleep).as(key + " preStop sleep").isPositive();
+            String timeout = envValue(c, "QUARKUS_SHUTDOWN_TIMEOUT");
+            assertThat(timeout).as(key + " QUARKUS_SHUTDOWN_TIMEOUT").matches("\\d+s");
+            long shutdown = Long.parseLong(timeout.replace("s", ""));
+            assertThat(pod.getTerminationGracePeriodSeconds())
+                    .as(key + ": grace period > preStop sleep + shutdown timeout")
+                    .isGreaterThan(sleep + shutdown);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("renders")
+    void shouldGiveEveryJdbcDatasourceTheSameTlsAsTheMigrations(Render r) throws IOException {
+        String sslMode = r.values().path("postgresql").path("sslMode").asText();
+        for (HasMetadata w : r.manifests().workloads()) {
+            Catalogue.Service svc = service(w);
+            if (svc.schema() == null) {
+                continue;
+            }
+            Container c = container(w);
+            String migrations = envValue(c, "QUARKUS_DATASOURCE_MIGRATIONS_JDBC_URL");
+            String properties = java.nio.file.Files.readString(
+                    Chart.REPO.resolve(svc.module()).resolve("src/main/resources/application.properties"));
+            boolean jdbc = properties.lines().anyMatch(l -> l.startsWith("quarkus.datasource.jdbc.url="));
+            if (sslMode.isEmpty()) {
+                assertThat(migrations).as(w.getMetadata().getName()).isNull();
+                continue;
+            }
+            assertThat(migrations).as(w.getMetadata().getName()).contains("sslmode=" + sslMode);
+            if (jdbc) {
+                // the blocking pool of the module reaches the same PostgreSQL: the same sslmode and CA
+                assertThat(envValue(c, "QUARKUS_DATASOURCE_JDBC_URL"))
+                        .as(w.getMetadata().getName() + " (" + svc.module() + " has a JDBC datasource)")
+                        .isEqualTo(migrations);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("renders")
+    void shouldKeepWebhooksAndIdentityProvidersOffPrivateLinkLocalAndMetadataAddresses(Render r) {
+        List<String> forbidden =
+                List.of("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10");
+        for (NetworkPolicy p : r.manifests().of(NetworkPolicy.class)) {
+            Catalogue.Service svc = CATALOGUE.services().get(component(p));
+            if (svc == null || svc.outbound().isEmpty()) {
+                continue;
+            }
+            for (String dep : svc.outbound()) {
+                Set<Integer> depPorts = new TreeSet<>();
+                r.values()
+                        .path("networkPolicy")
+                        .path("egress")
+                        .path(dep)
+                        .path("ports")
+                        .forEach(n -> depPorts.add(n.asInt()));
+                List<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule> rules =
+                        p.getSpec().getEgress().stream()
+                                .filter(rule -> ports(rule.getPorts()).equals(depPorts))
+                                .filter(rule -> rule.getTo() == null
+                                        || rule.getTo().stream().allMatch(peer -> peerComponent(peer) == null))
+                                .collect(Collectors.toList());
+                assertThat(rules).as(svc.key() + " egress for " + dep).isNotEmpty();
+                for (var rule : rules) {
+                    assertThat(rule.getTo())
+                            .as(svc.key() + " " + dep + ": not to any destination")
+                            .isNotEmpty()
+                            .allSatisfy(peer -> {
+                                assertThat(peer.getIpBlock())
+                                        .as(svc.key() + " " + dep + " peer")
+                                        .isNotNull();
+                                if (peer.getIpBlock().getCidr().equals("0.0.0.0/0")) {
+                                    assertThat(peer.getIpBlock().getExcept())
+                                            .as(svc.key() + " " + dep + " excepts")
+                                            .containsAll(forbidden);
+                                }
+                            });
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("renders")
     void shouldPointEveryGrpcClientAtItsUpstreamsService(Render r) {
         Map<String, Service> services =
                 r.manifests().of(Service.class).stream().collect(Collectors.toMap(Manifests::component, s -> s));
@@ -499,6 +716,10 @@ class RenderedManifestsTest {
                     .filter(n -> n.matches("QUARKUS_GRPC_CLIENTS_.*_HOST"))
                     .collect(Collectors.toList());
             assertThat(clients).hasSize(svc.upstreams().size());
+            if (svc.isPublic()) {
+                // the public Service keeps its virtual IP: Ingress controllers and port-forward use it
+                assertThat(services.get(svc.key()).getSpec().getClusterIP()).isNotEqualTo("None");
+            }
             for (Catalogue.Upstream up : svc.upstreams()) {
                 String client = up.client().toUpperCase().replaceAll("[^A-Z0-9]", "_");
                 Service target = services.get(up.service());
@@ -512,6 +733,14 @@ class RenderedManifestsTest {
                         .getPort();
                 assertThat(envValue(c, "QUARKUS_GRPC_CLIENTS_" + client + "_PORT"))
                         .isEqualTo(String.valueOf(httpPort));
+                // one HTTP/2 connection through a virtual IP would pin every call to one pod: the host is a headless
+                // Service (DNS answers with every ready pod) and the client balances calls over them
+                assertThat(target.getSpec().getClusterIP())
+                        .as(up.service() + "'s Service, called over gRPC by " + svc.key())
+                        .isEqualTo("None");
+                assertThat(envValue(c, "QUARKUS_GRPC_CLIENTS_" + client + "_LOAD_BALANCING_POLICY"))
+                        .as(svc.key() + " -> " + up.service())
+                        .isEqualTo("round_robin");
             }
         }
     }
