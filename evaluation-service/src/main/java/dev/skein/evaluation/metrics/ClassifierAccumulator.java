@@ -1,0 +1,474 @@
+package dev.skein.evaluation.metrics;
+
+import static dev.skein.evaluation.metrics.MetricKeys.ACCURACY;
+import static dev.skein.evaluation.metrics.MetricKeys.EXAMPLE_COUNT;
+import static dev.skein.evaluation.metrics.MetricKeys.F1;
+import static dev.skein.evaluation.metrics.MetricKeys.FALSE_NEGATIVES;
+import static dev.skein.evaluation.metrics.MetricKeys.FALSE_POSITIVES;
+import static dev.skein.evaluation.metrics.MetricKeys.LOG_LOSS;
+import static dev.skein.evaluation.metrics.MetricKeys.PRECISION;
+import static dev.skein.evaluation.metrics.MetricKeys.PRECISION_RECALL_AUC;
+import static dev.skein.evaluation.metrics.MetricKeys.RECALL;
+import static dev.skein.evaluation.metrics.MetricKeys.ROC_AUC;
+import static dev.skein.evaluation.metrics.MetricKeys.TRUE_NEGATIVES;
+import static dev.skein.evaluation.metrics.MetricKeys.TRUE_POSITIVES;
+
+import dev.skein.evaluation.metrics.ClassifierResult.PerClassMetrics;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * MLflow 2.17.2's default evaluator for {@code model_type="classifier"}, fed one row at a time.
+ *
+ * <p>A row is a target, a prediction, optionally probabilities and optionally a sample weight. Either
+ * every row has a weight or none; every row has the same number of probabilities: none, one (binary:
+ * P(the label that sorts last)) or one per class in ascending label order (a model's
+ * {@code predict_proba}). The label set, and so binary or multiclass, is known only at the end:
+ * {@code label_list = sorted(unique(targets ∪ predictions))}, binary when it has two labels.
+ *
+ * <p>Memory: a confusion matrix of counts and weights for everything but the ranking metrics; only with
+ * probabilities are rows kept (the target's label id, the probabilities and the weight, in primitive
+ * arrays), because roc_auc and average precision rank every row.
+ *
+ * <p>Not thread-safe: one accumulator per evaluation.
+ */
+public final class ClassifierAccumulator {
+
+    /** numpy's float64 eps, sklearn 1.2.1's log_loss clipping: probabilities are clipped to [eps, 1 − eps]. */
+    static final double EPS = Math.ulp(1.0);
+
+    private final Map<Label, Integer> ids = new HashMap<>();
+    private final List<Label> seen = new ArrayList<>();
+    private long[][] counts = new long[4][4];
+    private double[][] weights = new double[4][4];
+    private long rows;
+    private Boolean labelsAreNumbers;
+    private Boolean weighted;
+    private int width = -1;
+    private final GrowingArrays.Ints rowTargets = new GrowingArrays.Ints();
+    private final GrowingArrays.Doubles rowProbabilities = new GrowingArrays.Doubles();
+    private final GrowingArrays.Doubles rowWeights = new GrowingArrays.Doubles();
+
+    public void add(Label target, Label prediction) {
+        add(target, prediction, null, false, 1.0);
+    }
+
+    public void add(Label target, Label prediction, double sampleWeight) {
+        add(target, prediction, null, true, sampleWeight);
+    }
+
+    /** {@code probabilities}: one value (binary, P(last label)) or one per class in ascending label order. */
+    public void add(Label target, Label prediction, double[] probabilities) {
+        add(target, prediction, probabilities, false, 1.0);
+    }
+
+    public void add(Label target, Label prediction, double[] probabilities, double sampleWeight) {
+        add(target, prediction, probabilities, true, sampleWeight);
+    }
+
+    private void add(Label target, Label prediction, double[] probabilities, boolean hasWeight, double weight) {
+        if (weighted == null) {
+            weighted = hasWeight;
+        } else if (weighted != hasWeight) {
+            throw new InvalidInputException("either every row has a sample weight or none does");
+        }
+        if (hasWeight && !Double.isFinite(weight)) {
+            throw new InvalidInputException("a sample weight is " + weight + " (Input contains NaN)");
+        }
+        int rowWidth = probabilities == null ? 0 : probabilities.length;
+        if (width < 0) {
+            width = rowWidth;
+        } else if (width != rowWidth) {
+            throw new InvalidInputException(
+                    "every row needs the same number of probabilities (" + width + ", then " + rowWidth + ")");
+        }
+        if (probabilities != null) {
+            for (double p : probabilities) {
+                // predict_proba never gives anything else; sklearn's check_array refuses NaN and infinity
+                if (!(p >= 0.0 && p <= 1.0)) {
+                    throw new InvalidInputException(
+                            "a probability is " + p + (Double.isNaN(p) ? " (Input contains NaN)" : ", outside [0, 1]"));
+                }
+            }
+        }
+        int t = id(target);
+        int p = id(prediction);
+        counts[t][p]++;
+        weights[t][p] += weight;
+        rows++;
+        if (width > 0) {
+            rowTargets.add(t);
+            for (double v : probabilities) {
+                rowProbabilities.add(v + 0.0); // -0.0 and 0.0 are one score, as numpy compares them
+            }
+            if (hasWeight) {
+                rowWeights.add(weight);
+            }
+        }
+    }
+
+    private int id(Label label) {
+        Integer id = ids.get(label);
+        if (id != null) {
+            return id;
+        }
+        if (labelsAreNumbers == null) {
+            labelsAreNumbers = label.isNumber();
+        } else if (labelsAreNumbers != label.isNumber()) {
+            throw new InvalidInputException("labels mix strings and numbers (" + seen.get(0) + ", " + label
+                    + "); numpy cannot sort them, so MLflow fails too");
+        }
+        int next = seen.size();
+        ids.put(label, next);
+        seen.add(label);
+        if (next == counts.length) {
+            int size = counts.length * 2;
+            long[][] c = new long[size][size];
+            double[][] w = new double[size][size];
+            for (int i = 0; i < next; i++) {
+                System.arraycopy(counts[i], 0, c[i], 0, next);
+                System.arraycopy(weights[i], 0, w[i], 0, next);
+            }
+            counts = c;
+            weights = w;
+        }
+        return next;
+    }
+
+    public long rows() {
+        return rows;
+    }
+
+    /** The metrics of the rows added so far; the accumulator can take more rows afterwards. */
+    public ClassifierResult compute(ClassifierOptions options) {
+        if (rows == 0) {
+            throw new InvalidInputException("no rows to evaluate (Found array with 0 sample(s))");
+        }
+        List<Label> labels = new ArrayList<>(seen);
+        Collections.sort(labels);
+        int k = labels.size();
+        if (k < 2) {
+            throw new InvalidInputException("Evaluation dataset for classification must contain at least two unique "
+                    + "labels, but only " + k + " unique labels were found.");
+        }
+        int[] sortedOf = new int[k];
+        for (int i = 0; i < k; i++) {
+            sortedOf[ids.get(labels.get(i))] = i;
+        }
+        long[][] c = new long[k][k];
+        double[][] w = new double[k][k];
+        double total = 0;
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < k; j++) {
+                c[sortedOf[i]][sortedOf[j]] = counts[i][j];
+                w[sortedOf[i]][sortedOf[j]] = weights[i][j];
+                total += weights[i][j];
+            }
+        }
+        if (total == 0) {
+            throw new InvalidInputException(
+                    "the sample weights sum to zero (Weights sum to zero, can't be normalized)");
+        }
+        Rows ranked = width > 0 ? new Rows(sortedOf, k) : null;
+        return k == 2 ? binary(labels, c, w, total, ranked, options) : multiclass(labels, c, w, total, ranked, options);
+    }
+
+    private ClassifierResult binary(
+            List<Label> labels, long[][] c, double[][] w, double total, Rows ranked, ClassifierOptions options) {
+        Label positive = options.posLabel() == null ? labels.get(1) : options.posLabel();
+        int pos = labels.indexOf(positive);
+        if (pos < 0) {
+            throw new InvalidInputException(
+                    "pos_label=" + positive + " is not a valid label. It should be one of " + labels);
+        }
+        int neg = 1 - pos;
+        Map<String, Double> m = new LinkedHashMap<>();
+        // confusion_matrix(y, y_pred).ravel(): sorted label order, unweighted, whatever pos_label says
+        m.put(TRUE_NEGATIVES, (double) c[0][0]);
+        m.put(FALSE_POSITIVES, (double) c[0][1]);
+        m.put(FALSE_NEGATIVES, (double) c[1][0]);
+        m.put(TRUE_POSITIVES, (double) c[1][1]);
+        m.put(EXAMPLE_COUNT, (double) rows);
+        m.put(ACCURACY, (w[0][0] + w[1][1]) / total);
+        putPrf(m, w[pos][pos], w[neg][pos] + w[pos][pos], w[pos][neg] + w[pos][pos]);
+        if (ranked != null) {
+            if (width > 2) {
+                throw new InvalidInputException(
+                        "the labels are binary " + labels + " but rows have " + width + " probabilities");
+            }
+            m.put(LOG_LOSS, ranked.logLoss());
+            // y_probs[:, 1]: the probability of the label that sorts last, whatever pos_label says
+            double[] score = ranked.column(width == 1 ? 0 : 1);
+            boolean bothClasses = ranked.targetCount(0) > 0 && ranked.targetCount(1) > 0;
+            m.put(
+                    ROC_AUC,
+                    Ranking.rocAuc(Ranking.curve(score, ranked.isTarget(1), ranked.weights, ranked.n), bothClasses));
+            // average_precision_score(y, y_probs[:, 1], pos_label): with pos_label the first label, P(last) scores it
+            m.put(
+                    PRECISION_RECALL_AUC,
+                    Ranking.averagePrecision(Ranking.curve(score, ranked.isTarget(pos), ranked.weights, ranked.n)));
+        }
+        return new ClassifierResult(true, List.copyOf(labels), positive, Collections.unmodifiableMap(m), List.of());
+    }
+
+    private ClassifierResult multiclass(
+            List<Label> labels, long[][] c, double[][] w, double total, Rows ranked, ClassifierOptions options) {
+        int k = labels.size();
+        if (ranked != null && width != k) {
+            throw new InvalidInputException("rows have " + width + " probabilities but there are " + k + " labels "
+                    + labels + "; multiclass needs one per class in ascending label order");
+        }
+        double[] tp = new double[k];
+        double[] predicted = new double[k];
+        double[] actual = new double[k];
+        for (int i = 0; i < k; i++) {
+            tp[i] = w[i][i];
+            for (int j = 0; j < k; j++) {
+                predicted[j] += w[i][j];
+                actual[i] += w[i][j];
+            }
+        }
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put(EXAMPLE_COUNT, (double) rows);
+        m.put(ACCURACY, sum(tp) / total);
+        Average average = options.average();
+        if (average == Average.MICRO) {
+            putPrf(m, sum(tp), sum(predicted), sum(actual));
+        } else {
+            double[] precision = new double[k];
+            double[] recall = new double[k];
+            double[] f1 = new double[k];
+            for (int i = 0; i < k; i++) {
+                precision[i] = ratio(tp[i], predicted[i]);
+                recall[i] = ratio(tp[i], actual[i]);
+                f1[i] = f1(precision[i], recall[i]);
+            }
+            double[] by = average == Average.WEIGHTED ? actual : null;
+            m.put(RECALL, mean(recall, by));
+            m.put(PRECISION, mean(precision, by));
+            m.put(F1, mean(f1, by));
+        }
+        Ranking.Curve[] curves = null;
+        if (ranked != null) {
+            m.put(LOG_LOSS, ranked.logLoss());
+            if (average != Average.MICRO) {
+                ranked.requireRowsSumToOne();
+                int present = 0;
+                for (int i = 0; i < k; i++) {
+                    present += ranked.targetCount(i) > 0 ? 1 : 0;
+                }
+                if (present != k) {
+                    throw new UndefinedMetricException(
+                            ROC_AUC,
+                            "Number of classes in y_true not equal to the number of columns in 'y_score' (" + present
+                                    + " of the " + k + " labels occur as targets)");
+                }
+                curves = ranked.oneVsRestCurves();
+                double[] auc = new double[k];
+                double[] targetWeight = new double[k];
+                for (int i = 0; i < k; i++) {
+                    auc[i] = Ranking.rocAuc(curves[i], true);
+                    targetWeight[i] = actual[i];
+                }
+                m.put(ROC_AUC, mean(auc, average == Average.WEIGHTED ? targetWeight : null));
+            }
+        }
+        boolean perClassRanking = ranked != null && k <= options.maxClassesForMulticlassRocPr();
+        if (perClassRanking && curves == null) {
+            curves = ranked.oneVsRestCurves();
+        }
+        List<PerClassMetrics> perClass = new ArrayList<>(k);
+        for (int i = 0; i < k; i++) {
+            perClass.add(new PerClassMetrics(
+                    labels.get(i),
+                    oneVsRest(i, c, w, total, perClassRanking ? ranked : null, perClassRanking ? curves[i] : null)));
+        }
+        return new ClassifierResult(
+                false, List.copyOf(labels), null, Collections.unmodifiableMap(m), List.copyOf(perClass));
+    }
+
+    /** _get_binary_classifier_metrics(y == label, y_pred == label, pos_label=1) plus the class's curves. */
+    private Map<String, Double> oneVsRest(
+            int cls, long[][] c, double[][] w, double total, Rows ranked, Ranking.Curve curve) {
+        int k = c.length;
+        long tn = 0;
+        long fp = 0;
+        long fn = 0;
+        double tnW = 0;
+        double fpW = 0;
+        double fnW = 0;
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < k; j++) {
+                if (i != cls && j != cls) {
+                    tn += c[i][j];
+                    tnW += w[i][j];
+                } else if (i != cls) {
+                    fp += c[i][j];
+                    fpW += w[i][j];
+                } else if (j != cls) {
+                    fn += c[i][j];
+                    fnW += w[i][j];
+                }
+            }
+        }
+        double tpW = w[cls][cls];
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put(TRUE_NEGATIVES, (double) tn);
+        m.put(FALSE_POSITIVES, (double) fp);
+        m.put(FALSE_NEGATIVES, (double) fn);
+        m.put(TRUE_POSITIVES, (double) c[cls][cls]);
+        m.put(EXAMPLE_COUNT, (double) rows);
+        m.put(ACCURACY, (tpW + tnW) / total);
+        putPrf(m, tpW, tpW + fpW, tpW + fnW);
+        if (ranked != null) {
+            m.put(ROC_AUC, Ranking.rocAuc(curve, ranked.targetCount(cls) > 0 && ranked.targetCount(cls) < ranked.n));
+            m.put(PRECISION_RECALL_AUC, Ranking.averagePrecision(curve));
+        }
+        return Collections.unmodifiableMap(m);
+    }
+
+    /** sklearn's precision_recall_fscore_support for one positive class; zero division gives 0.0. */
+    private static void putPrf(Map<String, Double> m, double tp, double predicted, double actual) {
+        double precision = ratio(tp, predicted);
+        double recall = ratio(tp, actual);
+        m.put(RECALL, recall);
+        m.put(PRECISION, precision);
+        m.put(F1, f1(precision, recall));
+    }
+
+    private static double ratio(double numerator, double denominator) {
+        return denominator == 0 ? 0.0 : numerator / denominator;
+    }
+
+    /** sklearn 1.2.1: (1 + β²)·P·R / (β²·P + R) with β = 1, a zero denominator giving 0. */
+    private static double f1(double precision, double recall) {
+        double denominator = precision + recall;
+        return denominator == 0 ? 0.0 : 2 * precision * recall / denominator;
+    }
+
+    private static double sum(double[] values) {
+        double s = 0;
+        for (double v : values) {
+            s += v;
+        }
+        return s;
+    }
+
+    /** np.average(values, weights=by); by null is the plain mean. A zero weight sum gives 0.0 (sklearn's zero_division). */
+    private static double mean(double[] values, double[] by) {
+        if (by == null) {
+            return sum(values) / values.length;
+        }
+        double s = 0;
+        double total = 0;
+        for (int i = 0; i < values.length; i++) {
+            s += values[i] * by[i];
+            total += by[i];
+        }
+        return total == 0 ? 0.0 : s / total;
+    }
+
+    /** The kept rows, with targets as indices into the sorted labels. */
+    private final class Rows {
+        final int n;
+        final int[] target;
+        final double[] probabilities;
+        final double[] weights;
+        final long[] targetCounts;
+
+        Rows(int[] sortedOf, int k) {
+            n = rowTargets.size();
+            target = new int[n];
+            targetCounts = new long[k];
+            int[] ids = rowTargets.array();
+            for (int i = 0; i < n; i++) {
+                target[i] = sortedOf[ids[i]];
+                targetCounts[target[i]]++;
+            }
+            probabilities = rowProbabilities.array();
+            weights = weighted ? rowWeights.array() : null;
+        }
+
+        long targetCount(int label) {
+            return targetCounts[label];
+        }
+
+        boolean[] isTarget(int label) {
+            boolean[] b = new boolean[n];
+            for (int i = 0; i < n; i++) {
+                b[i] = target[i] == label;
+            }
+            return b;
+        }
+
+        double[] column(int j) {
+            double[] col = new double[n];
+            for (int i = 0; i < n; i++) {
+                col[i] = probabilities[i * width + j];
+            }
+            return col;
+        }
+
+        Ranking.Curve[] oneVsRestCurves() {
+            Ranking.Curve[] curves = new Ranking.Curve[width];
+            for (int j = 0; j < width; j++) {
+                curves[j] = Ranking.curve(column(j), isTarget(j), weights, n);
+            }
+            return curves;
+        }
+
+        /** sklearn 1.2.1 log_loss: clip to [eps, 1 − eps], renormalise each row, −ln p(target), (weighted) mean. */
+        double logLoss() {
+            int columns = width == 1 ? 2 : width;
+            double[] row = new double[columns];
+            double s = 0;
+            double total = 0;
+            for (int i = 0; i < n; i++) {
+                if (width == 1) {
+                    double p = probabilities[i];
+                    row[0] = 1 - p;
+                    row[1] = p;
+                } else {
+                    System.arraycopy(probabilities, i * width, row, 0, width);
+                }
+                double rowSum = 0;
+                for (int j = 0; j < columns; j++) {
+                    row[j] = Math.min(Math.max(row[j], EPS), 1 - EPS);
+                    rowSum += row[j];
+                }
+                double loss = -Math.log(row[target[i]] / rowSum);
+                double weight = weights == null ? 1.0 : weights[i];
+                s += loss * weight;
+                total += weight;
+            }
+            return s / total;
+        }
+
+        /** roc_auc_score(multi_class="ovr") first checks np.allclose(1, row sums): |1 − s| ≤ 1e-8 + 1e-5·|s|. */
+        void requireRowsSumToOne() {
+            for (int i = 0; i < n; i++) {
+                double s = 0;
+                for (int j = 0; j < width; j++) {
+                    s += probabilities[i * width + j];
+                }
+                if (!(Math.abs(1 - s) <= 1e-8 + 1e-5 * Math.abs(s))) {
+                    throw new UndefinedMetricException(
+                            ROC_AUC,
+                            "Target scores need to be probabilities for multiclass "
+                                    + "roc_auc, i.e. they should sum up to 1.0 over classes (row " + i + " sums to " + s
+                                    + ")");
+                }
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ClassifierAccumulator[rows=" + rows + ", labels=" + seen.size() + ", probabilities="
+                + Math.max(width, 0) + ", weighted=" + Boolean.TRUE.equals(weighted) + "]";
+    }
+}

@@ -1,0 +1,49 @@
+package dev.skein.evaluation.metrics;
+
+import java.util.Arrays;
+
+/** Primitive arrays that double when full: the per-row state ranking metrics need, without boxing. */
+final class GrowingArrays {
+
+    static final class Doubles {
+        private double[] values = new double[64];
+        private int size;
+
+        void add(double v) {
+            if (size == values.length) {
+                values = Arrays.copyOf(values, values.length * 2);
+            }
+            values[size++] = v;
+        }
+
+        double[] array() {
+            return values;
+        }
+
+        int size() {
+            return size;
+        }
+    }
+
+    static final class Ints {
+        private int[] values = new int[64];
+        private int size;
+
+        void add(int v) {
+            if (size == values.length) {
+                values = Arrays.copyOf(values, values.length * 2);
+            }
+            values[size++] = v;
+        }
+
+        int[] array() {
+            return values;
+        }
+
+        int size() {
+            return size;
+        }
+    }
+
+    private GrowingArrays() {}
+}

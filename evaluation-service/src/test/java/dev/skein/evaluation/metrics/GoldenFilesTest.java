@@ -1,0 +1,198 @@
+package dev.skein.evaluation.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.skein.evaluation.metrics.ClassifierResult.PerClassMetrics;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Every case scikit-learn computed in {@code src/test/resources/golden} (see generate.py there) must come
+ * out the same here: the same keys in the same order, counts exactly, every other value within
+ * {@link #TOLERANCE} absolute when |expected| ≤ 1 and within TOLERANCE relative above, and the same
+ * failure where sklearn (and so mlflow.evaluate) raised.
+ */
+class GoldenFilesTest {
+
+    static final double TOLERANCE = 1e-9;
+    private static final Set<String> COUNTS = Set.of(
+            MetricKeys.EXAMPLE_COUNT,
+            MetricKeys.TRUE_NEGATIVES,
+            MetricKeys.FALSE_POSITIVES,
+            MetricKeys.FALSE_NEGATIVES,
+            MetricKeys.TRUE_POSITIVES);
+
+    @TestFactory
+    Stream<DynamicTest> shouldMatchScikitLearnOnEveryClassifierCase() throws IOException {
+        return cases("classifier.json")
+                .map(c -> DynamicTest.dynamicTest(c.get("name").asText(), () -> classifier(c)));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> shouldMatchScikitLearnOnEveryRegressorCase() throws IOException {
+        return cases("regressor.json")
+                .map(c -> DynamicTest.dynamicTest(c.get("name").asText(), () -> regressor(c)));
+    }
+
+    private static Stream<JsonNode> cases(String file) throws IOException {
+        try (InputStream in = GoldenFilesTest.class.getResourceAsStream("/golden/" + file)) {
+            JsonNode doc = new ObjectMapper().readTree(in);
+            List<JsonNode> cases = new ArrayList<>();
+            doc.get("cases").forEach(cases::add);
+            assertThat(cases).isNotEmpty();
+            return cases.stream();
+        }
+    }
+
+    private static void classifier(JsonNode c) {
+        ClassifierOptions options = ClassifierOptions.defaults();
+        if (c.has("pos_label")) {
+            options = options.withPosLabel(label(c.get("pos_label")));
+        }
+        if (c.has("average")) {
+            options = options.withAverage(Average.parse(c.get("average").asText()));
+        }
+        ClassifierOptions chosen = options;
+        if (c.has("error")) {
+            assertThatThrownBy(() -> feedClassifier(c).compute(chosen))
+                    .isInstanceOf(expectedFailure(c.get("error").asText()));
+            return;
+        }
+        ClassifierResult result = feedClassifier(c).compute(chosen);
+        assertMetrics(result.metrics(), c.get("metrics"));
+        JsonNode perClass = c.get("per_class_metrics");
+        if (perClass == null) {
+            assertThat(result.perClassMetrics()).isEmpty();
+            return;
+        }
+        assertThat(result.perClassMetrics()).hasSize(perClass.size());
+        for (int i = 0; i < perClass.size(); i++) {
+            PerClassMetrics row = result.perClassMetrics().get(i);
+            JsonNode expected = perClass.get(i).deepCopy();
+            assertThat(row.positiveClass()).isEqualTo(label(expected.get(MetricKeys.POSITIVE_CLASS)));
+            ((com.fasterxml.jackson.databind.node.ObjectNode) expected).remove(MetricKeys.POSITIVE_CLASS);
+            assertMetrics(row.metrics(), expected);
+        }
+    }
+
+    private static ClassifierAccumulator feedClassifier(JsonNode c) {
+        ClassifierAccumulator acc = new ClassifierAccumulator();
+        JsonNode targets = c.get("targets");
+        JsonNode predictions = c.get("predictions");
+        JsonNode probabilities = c.get("probabilities");
+        JsonNode weights = c.get("sample_weights");
+        for (int i = 0; i < targets.size(); i++) {
+            Label t = label(targets.get(i));
+            Label p = label(predictions.get(i));
+            double[] probs = probabilities == null ? null : row(probabilities.get(i));
+            if (weights == null) {
+                if (probs == null) {
+                    acc.add(t, p);
+                } else {
+                    acc.add(t, p, probs);
+                }
+            } else if (probs == null) {
+                acc.add(t, p, number(weights.get(i)));
+            } else {
+                acc.add(t, p, probs, number(weights.get(i)));
+            }
+        }
+        return acc;
+    }
+
+    private static void regressor(JsonNode c) {
+        if (c.has("error")) {
+            assertThatThrownBy(() -> feedRegressor(c).compute())
+                    .isInstanceOf(expectedFailure(c.get("error").asText()));
+            return;
+        }
+        assertMetrics(feedRegressor(c).compute(), c.get("metrics"));
+    }
+
+    private static RegressorAccumulator feedRegressor(JsonNode c) {
+        RegressorAccumulator acc = new RegressorAccumulator();
+        JsonNode targets = c.get("targets");
+        JsonNode predictions = c.get("predictions");
+        JsonNode weights = c.get("sample_weights");
+        for (int i = 0; i < targets.size(); i++) {
+            double y = number(targets.get(i));
+            double yHat = number(predictions.get(i));
+            if (weights == null) {
+                acc.add(y, yHat);
+            } else {
+                acc.add(y, yHat, number(weights.get(i)));
+            }
+        }
+        return acc;
+    }
+
+    /** What sklearn raised, as the type a caller of this library gets. */
+    private static Class<? extends EvaluationException> expectedFailure(String sklearnError) {
+        if (sklearnError.contains("ROC AUC score is not defined")
+                || sklearnError.contains("Number of classes in y_true")
+                || sklearnError.contains("Target scores need to be probabilities")) {
+            return UndefinedMetricException.class;
+        }
+        return InvalidInputException.class;
+    }
+
+    private static void assertMetrics(Map<String, Double> actual, JsonNode expected) {
+        List<String> keys = new ArrayList<>();
+        expected.fieldNames().forEachRemaining(keys::add);
+        assertThat(actual.keySet()).containsExactlyElementsOf(keys);
+        for (String key : keys) {
+            double e = number(expected.get(key));
+            double a = actual.get(key);
+            if (COUNTS.contains(key)) {
+                assertThat(a).as(key).isEqualTo(e);
+            } else if (Double.isNaN(e)) {
+                assertThat(a).as(key).isNaN();
+            } else if (Math.abs(a - e) > TOLERANCE * Math.max(1.0, Math.abs(e))) {
+                fail("%s: expected %s (sklearn), got %s", key, e, a);
+            }
+        }
+    }
+
+    /** generate.py writes a float NaN label as the string "NaN" (JSON has no NaN); no case uses it as a text label. */
+    private static Label label(JsonNode node) {
+        if (node.isTextual() && !node.asText().equals("NaN")) {
+            return Label.of(node.asText());
+        }
+        return Label.of(number(node));
+    }
+
+    private static double[] row(JsonNode node) {
+        if (!node.isArray()) {
+            return new double[] {number(node)};
+        }
+        double[] values = new double[node.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = number(node.get(i));
+        }
+        return values;
+    }
+
+    /** Numbers, and the strings the generator writes for what JSON cannot hold. */
+    private static double number(JsonNode node) {
+        if (node.isTextual()) {
+            return switch (node.asText()) {
+                case "NaN" -> Double.NaN;
+                case "Infinity" -> Double.POSITIVE_INFINITY;
+                case "-Infinity" -> Double.NEGATIVE_INFINITY;
+                default -> throw new IllegalArgumentException("not a number: " + node);
+            };
+        }
+        return node.asDouble();
+    }
+}

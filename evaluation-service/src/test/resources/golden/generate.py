@@ -1,0 +1,247 @@
+#!/usr/bin/python3
+"""Golden cases for evaluation-service's metrics, computed by scikit-learn.
+
+Run with Debian's scikit-learn (apt-get install -y python3-sklearn), not a pyenv or venv python:
+    cd evaluation-service/src/test/resources/golden && /usr/bin/python3 generate.py
+It rewrites classifier.json and regressor.json. The metric functions below restate what MLflow
+2.17.2's default evaluator calls (mlflow/models/evaluation: _get_binary_classifier_metrics,
+_get_multiclass_classifier_metrics, the per-class collection, _gen_classifier_curve,
+_get_regressor_metrics), with the same sklearn calls and arguments, so the expected values are
+the numbers MLflow would log for the same inputs. Inputs are generated from fixed seeds.
+"""
+import json
+import math
+import platform
+
+import numpy as np
+import sklearn
+from sklearn import metrics as sk
+
+EPS = np.finfo(np.float64).eps
+
+
+def label_list_of(y, y_pred, pos_label=None):
+    labels = np.unique(np.concatenate([np.asarray(y), np.asarray(y_pred)]))
+    labels.sort()
+    if len(labels) <= 2:
+        if pos_label is None:
+            pos_label = labels[-1]
+        else:
+            if pos_label in labels:
+                labels = np.delete(labels, np.where(labels == pos_label))
+            labels = np.append(labels, pos_label)
+        if len(labels) < 2:
+            raise ValueError("Evaluation dataset for classification must contain at least two unique labels")
+    return labels, pos_label
+
+
+def common(y, y_pred, proba, labels, average, pos_label, w):
+    m = {
+        "example_count": len(y),
+        "accuracy_score": sk.accuracy_score(y, y_pred, sample_weight=w),
+        "recall_score": sk.recall_score(y, y_pred, average=average, pos_label=pos_label, sample_weight=w),
+        "precision_score": sk.precision_score(y, y_pred, average=average, pos_label=pos_label, sample_weight=w),
+        "f1_score": sk.f1_score(y, y_pred, average=average, pos_label=pos_label, sample_weight=w),
+    }
+    if proba is not None:
+        m["log_loss"] = sk.log_loss(y, proba, labels=labels, sample_weight=w)
+    return m
+
+
+def binary_metrics(y, y_pred, proba, labels, pos_label, w):
+    tn, fp, fn, tp = sk.confusion_matrix(y, y_pred).ravel()
+    m = {"true_negatives": tn, "false_positives": fp, "false_negatives": fn, "true_positives": tp}
+    m.update(common(y, y_pred, proba, labels, "binary", pos_label, w))
+    return m
+
+
+def classifier(y, y_pred, p=None, w=None, pos_label=None, average="weighted"):
+    """p: binary -> P(last sorted label) per row; multiclass -> one column per sorted label."""
+    y = np.asarray(y)
+    y_pred = np.asarray(y_pred)
+    labels, pos_label = label_list_of(y, y_pred, pos_label)
+    per_class = []
+    if len(labels) <= 2:
+        proba = None if p is None else np.column_stack([1 - np.asarray(p, dtype=float), np.asarray(p, dtype=float)])
+        m = binary_metrics(y, y_pred, proba, labels, pos_label, w)
+        if proba is not None:
+            m["roc_auc"] = sk.roc_auc_score(y_true=y, y_score=proba[:, 1], sample_weight=w)
+            m["precision_recall_auc"] = sk.average_precision_score(
+                y_true=y, y_score=proba[:, 1], pos_label=pos_label, sample_weight=w)
+    else:
+        proba = None if p is None else np.asarray(p, dtype=float)
+        m = common(y, y_pred, proba, labels, average, None, w)
+        if average in ("macro", "weighted") and proba is not None:
+            m["roc_auc"] = sk.roc_auc_score(y_true=y, y_score=proba, sample_weight=w, average=average, multi_class="ovr")
+        for i, c in enumerate(labels):
+            y_bin = np.where(y == c, 1, 0)
+            y_pred_bin = np.where(y_pred == c, 1, 0)
+            row = {"positive_class": c}
+            row.update(binary_metrics(y_bin, y_pred_bin, None, None, 1, w))
+            if proba is not None:
+                row["roc_auc"] = sk.roc_auc_score(y_true=y_bin, y_score=proba[:, i], sample_weight=w)
+                row["precision_recall_auc"] = sk.average_precision_score(
+                    y_true=y_bin, y_score=proba[:, i], pos_label=1, sample_weight=w)
+            per_class.append(row)
+    return m, per_class
+
+
+def regressor(y, y_pred, w=None):
+    sum_on_target = (np.array(y) * np.array(w)).sum() if w is not None else sum(y)
+    return {
+        "example_count": len(y),
+        "mean_absolute_error": sk.mean_absolute_error(y, y_pred, sample_weight=w),
+        "mean_squared_error": sk.mean_squared_error(y, y_pred, sample_weight=w),
+        "root_mean_squared_error": sk.mean_squared_error(y, y_pred, sample_weight=w, squared=False),
+        "sum_on_target": sum_on_target,
+        "mean_on_target": sum_on_target / len(y),
+        "r2_score": sk.r2_score(y, y_pred, sample_weight=w),
+        "max_error": sk.max_error(y, y_pred),
+        "mean_absolute_percentage_error": sk.mean_absolute_percentage_error(y, y_pred, sample_weight=w),
+    }, []
+
+
+def num(v):
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating, float)):
+        v = float(v)
+        if math.isnan(v):
+            return "NaN"
+        if math.isinf(v):
+            return "Infinity" if v > 0 else "-Infinity"
+        return v
+    if isinstance(v, np.str_):
+        return str(v)
+    return v
+
+
+def plain(x):
+    if x is None:
+        return None
+    return [plain(v) if isinstance(v, (list, np.ndarray)) else num(v) for v in x]
+
+
+def case(kind, name, y, y_pred, p=None, w=None, pos_label=None, average=None):
+    c = {"name": name, "targets": plain(y), "predictions": plain(y_pred)}
+    if p is not None:
+        c["probabilities"] = plain(p)
+    if w is not None:
+        c["sample_weights"] = plain(w)
+    if pos_label is not None:
+        c["pos_label"] = num(pos_label)
+    if average is not None:
+        c["average"] = average
+    try:
+        if kind == "classifier":
+            m, per_class = classifier(y, y_pred, p, w, pos_label, average or "weighted")
+        else:
+            m, per_class = regressor(y, y_pred, w)
+        c["metrics"] = {k: num(v) for k, v in m.items()}
+        if per_class:
+            c["per_class_metrics"] = [{k: num(v) for k, v in row.items()} for row in per_class]
+    except Exception as e:  # an error case: what sklearn/MLflow raises
+        c["error"] = f"{type(e).__name__}: {e}"
+    return c
+
+
+def classifier_cases():
+    rng = np.random.default_rng(16)
+    cases = []
+    y = [0, 1, 1, 0, 1, 0, 0, 1, 1, 1]
+    yp = [0, 1, 0, 0, 1, 1, 0, 1, 1, 0]
+    p = [0.1, 0.9, 0.4, 0.2, 0.8, 0.6, 0.3, 0.7, 0.95, 0.45]
+    cases.append(case("classifier", "binary_numeric_static", y, yp))
+    cases.append(case("classifier", "binary_numeric_probabilities", y, yp, p))
+    s = ["no" if v == 0 else "yes" for v in y]
+    sp = ["no" if v == 0 else "yes" for v in yp]
+    cases.append(case("classifier", "binary_string_probabilities", s, sp, p))
+    cases.append(case("classifier", "binary_string_pos_label_no", s, sp, p, pos_label="no"))
+    cases.append(case("classifier", "binary_numeric_pos_label_0", y, yp, p, pos_label=0))
+    # ties: scores rounded to one decimal
+    n = 300
+    yt = rng.integers(0, 2, n)
+    score = np.clip(np.round(yt * 0.3 + rng.random(n) * 0.7, 1), 0, 1)
+    ypr = (score >= 0.5).astype(int)
+    cases.append(case("classifier", "binary_ties_in_scores", yt, ypr, score))
+    cases.append(case("classifier", "binary_all_scores_tied", y, yp, [0.5] * len(y)))
+    w = np.round(rng.random(n) * 3, 3)
+    cases.append(case("classifier", "binary_ties_sample_weights", yt, ypr, score, w))
+    cases.append(case("classifier", "binary_ties_sample_weights_pos_label_0", yt, ypr, score, w, pos_label=0))
+    cases.append(case("classifier", "binary_confidently_wrong_log_loss", [0, 1, 1, 0], [1, 1, 0, 0], [1.0, 1.0, 0.0, 0.0]))
+    # negative labels, floats
+    cases.append(case("classifier", "binary_negative_numeric_labels", [-1, 1, 1, -1, 1], [-1, -1, 1, -1, 1], [0.2, 0.4, 0.9, 0.1, 0.7]))
+    # a single class present in the targets, predictions have both: static metrics work
+    cases.append(case("classifier", "binary_single_class_in_targets_static", [1, 1, 1, 1], [1, 0, 1, 1]))
+    cases.append(case("classifier", "binary_single_class_in_targets_probabilities", [1, 1, 1, 1], [1, 0, 1, 1], [0.9, 0.4, 0.8, 0.7]))
+    cases.append(case("classifier", "binary_nothing_predicted_positive", [0, 1, 1, 0], [0, 0, 0, 0]))
+    cases.append(case("classifier", "single_label_everywhere", [1, 1, 1], [1, 1, 1]))
+    # multiclass
+    k = 4
+    n = 250
+    cls = np.array(["ant", "bee", "cat", "dog"])
+    yi = rng.integers(0, k, n)
+    logits = rng.normal(size=(n, k)) + np.eye(k)[yi] * 1.5
+    pr = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    pr = np.round(pr, 2)  # ties within columns
+    pr = pr / pr.sum(axis=1, keepdims=True)
+    ypi = pr.argmax(axis=1)
+    wm = np.round(rng.random(n) * 2 + 0.1, 3)
+    for avg in ("weighted", "macro", "micro"):
+        cases.append(case("classifier", f"multiclass_string_{avg}_probabilities", cls[yi], cls[ypi], pr, average=avg))
+        cases.append(case("classifier", f"multiclass_numeric_{avg}_probabilities_sample_weights", yi * 10, ypi * 10, pr, wm, average=avg))
+    cases.append(case("classifier", "multiclass_static", cls[yi], cls[ypi]))
+    # a class that is predicted but never a target (static only: with probabilities sklearn refuses)
+    cases.append(case("classifier", "multiclass_class_never_a_target_static", [0, 1, 2, 1, 0], [0, 1, 3, 1, 2]))
+    cases.append(case("classifier", "multiclass_class_never_a_target_probabilities", [0, 1, 2, 1],
+                      [0, 1, 3, 1], [[.7, .1, .1, .1], [.1, .7, .1, .1], [.1, .1, .1, .7], [.1, .7, .1, .1]]))
+    cases.append(case("classifier", "multiclass_class_never_predicted", [0, 1, 2, 2, 1], [0, 1, 1, 1, 1]))
+    cases.append(case("classifier", "multiclass_probabilities_not_summing_to_one", [0, 1, 2], [0, 1, 2],
+                      [[.5, .1, .1], [.1, .5, .1], [.1, .1, .5]]))
+    # errors
+    cases.append(case("classifier", "empty", [], []))
+    cases.append(case("classifier", "nan_probability", [0, 1, 1, 0], [0, 1, 1, 0], [0.1, float("nan"), 0.8, 0.2]))
+    cases.append(case("classifier", "nan_target", [0.0, 1.0, float("nan"), 0.0], [0.0, 1.0, 1.0, 0.0]))
+    cases.append(case("classifier", "mixed_string_and_number_labels", np.array([0, "a", 0, "a"], dtype=object), np.array([0, "a", "a", 0], dtype=object)))
+    return cases
+
+
+def regressor_cases():
+    rng = np.random.default_rng(61)
+    cases = []
+    y = [3.0, -0.5, 2.0, 7.0, 4.2]
+    yp = [2.5, 0.0, 2.0, 8.0, 3.9]
+    cases.append(case("regressor", "small", y, yp))
+    n = 500
+    yr = rng.normal(50, 20, n)
+    ypr = yr + rng.normal(0, 5, n)
+    wr = np.round(rng.random(n) * 4, 3)
+    cases.append(case("regressor", "random_500", yr, ypr))
+    cases.append(case("regressor", "random_500_sample_weights", yr, ypr, w=wr))
+    cases.append(case("regressor", "constant_target_perfect", [3.0, 3.0, 3.0], [3.0, 3.0, 3.0]))
+    cases.append(case("regressor", "constant_target_imperfect", [3.0, 3.0, 3.0, 3.0], [2.0, 3.0, 4.5, 3.0]))
+    cases.append(case("regressor", "zeros_in_target_mape", [0.0, 1.0, 2.0, 0.0], [0.5, 1.0, 1.5, 0.0]))
+    cases.append(case("regressor", "integers", [1, 2, 3, 4, 5], [1, 3, 3, 2, 6]))
+    cases.append(case("regressor", "single_row", [2.0], [1.5]))
+    cases.append(case("regressor", "empty", [], []))
+    cases.append(case("regressor", "nan_prediction", [1.0, 2.0, 3.0], [1.0, float("nan"), 3.0]))
+    cases.append(case("regressor", "nan_target", [1.0, float("nan"), 3.0], [1.0, 2.0, 3.0]))
+    return cases
+
+
+def write(path, cases):
+    doc = {
+        "generator": "generate.py",
+        "sklearn": sklearn.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+        "cases": cases,
+    }
+    with open(path, "w") as f:
+        json.dump(doc, f, indent=1, allow_nan=False)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    write("classifier.json", classifier_cases())
+    write("regressor.json", regressor_cases())
