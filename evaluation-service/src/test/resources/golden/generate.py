@@ -3,10 +3,12 @@
 
 Run with Debian's scikit-learn (apt-get install -y python3-sklearn), not a pyenv or venv python:
     cd evaluation-service/src/test/resources/golden && /usr/bin/python3 generate.py
-It rewrites classifier.json and regressor.json. The metric functions below restate what MLflow
-2.17.2's default evaluator calls (mlflow/models/evaluation: _get_binary_classifier_metrics,
-_get_multiclass_classifier_metrics, the per-class collection, _gen_classifier_curve,
-_get_regressor_metrics), with the same sklearn calls and arguments, so the expected values are
+It rewrites classifier.json and regressor.json (it needs python3-pandas too). Classifier cases
+also carry what MLflow draws and writes as artifacts: the ROC (drop_intermediate=True) and
+precision-recall curve points, the normalized confusion matrix, and per_class_metrics.csv as pandas
+writes it. The metric functions below restate what MLflow 2.17.2's default evaluator calls
+(mlflow/models/evaluation: _get_binary_classifier_metrics, _get_multiclass_classifier_metrics,
+the per-class collection, _gen_classifier_curve, _log_confusion_matrix, _get_regressor_metrics), with the same sklearn calls and arguments, so the expected values are
 the numbers MLflow would log for the same inputs. Inputs are generated from fixed seeds.
 """
 import json
@@ -14,10 +16,12 @@ import math
 import platform
 
 import numpy as np
+import pandas as pd
 import sklearn
 from sklearn import metrics as sk
 
 EPS = np.finfo(np.float64).eps
+MAX_CLASSES_FOR_MULTICLASS_ROC_PR = 10
 
 
 def label_list_of(y, y_pred, pos_label=None):
@@ -78,12 +82,38 @@ def classifier(y, y_pred, p=None, w=None, pos_label=None, average="weighted"):
             y_pred_bin = np.where(y_pred == c, 1, 0)
             row = {"positive_class": c}
             row.update(binary_metrics(y_bin, y_pred_bin, None, None, 1, w))
-            if proba is not None:
+            if proba is not None and len(labels) <= MAX_CLASSES_FOR_MULTICLASS_ROC_PR:
                 row["roc_auc"] = sk.roc_auc_score(y_true=y_bin, y_score=proba[:, i], sample_weight=w)
                 row["precision_recall_auc"] = sk.average_precision_score(
                     y_true=y_bin, y_score=proba[:, i], pos_label=1, sample_weight=w)
             per_class.append(row)
     return m, per_class
+
+
+def outputs(y, y_pred, p=None, w=None, pos_label=None):
+    """What MLflow's _log_binary/_log_multiclass_classifier_artifacts and _log_confusion_matrix plot."""
+    y = np.asarray(y)
+    y_pred = np.asarray(y_pred)
+    labels, pos_label = label_list_of(y, y_pred, pos_label)
+    out = {}
+    series = []
+    if p is not None and len(labels) <= 2:
+        series.append((pos_label, y, np.asarray(p, dtype=float), pos_label))
+    elif p is not None and len(labels) <= MAX_CLASSES_FOR_MULTICLASS_ROC_PR:
+        proba = np.asarray(p, dtype=float)
+        series = [(c, np.where(y == c, 1, 0), proba[:, i], None) for i, c in enumerate(labels)]
+    curves = []
+    for c, y_bin, score, pos in series:
+        fpr, tpr, roc_thresholds = sk.roc_curve(y_bin, score, sample_weight=w, pos_label=pos)
+        precision, recall, pr_thresholds = sk.precision_recall_curve(y_bin, score, sample_weight=w, pos_label=pos)
+        curves.append({"positive_class": num(c), "fpr": plain(fpr), "tpr": plain(tpr),
+                       "roc_thresholds": plain(roc_thresholds), "precision": plain(precision),
+                       "recall": plain(recall), "precision_recall_thresholds": plain(pr_thresholds)})
+    if p is not None:
+        out["curves"] = curves
+    cm = sk.confusion_matrix(y, y_pred, labels=labels, normalize="true", sample_weight=w)
+    out["confusion_matrix"] = {"labels": plain(labels), "normalized": plain(cm)}
+    return out
 
 
 def regressor(y, y_pred, w=None):
@@ -140,6 +170,10 @@ def case(kind, name, y, y_pred, p=None, w=None, pos_label=None, average=None):
         c["metrics"] = {k: num(v) for k, v in m.items()}
         if per_class:
             c["per_class_metrics"] = [{k: num(v) for k, v in row.items()} for row in per_class]
+            # MLflow's _log_pandas_df_artifact: DataFrame(rows).to_csv(index=False)
+            c["per_class_metrics_csv"] = pd.DataFrame(per_class).to_csv(index=False)
+        if kind == "classifier":
+            c.update(outputs(y, y_pred, p, w, pos_label))
     except Exception as e:  # an error case: what sklearn/MLflow raises
         c["error"] = f"{type(e).__name__}: {e}"
     return c
@@ -198,6 +232,20 @@ def classifier_cases():
     cases.append(case("classifier", "multiclass_class_never_predicted", [0, 1, 2, 2, 1], [0, 1, 1, 1, 1]))
     cases.append(case("classifier", "multiclass_probabilities_not_summing_to_one", [0, 1, 2], [0, 1, 2],
                       [[.5, .1, .1], [.1, .5, .1], [.1, .1, .5]]))
+    # outputs: rows weighing 0 are no thresholds; labels pandas must quote; too many classes for curves
+    yz = rng.integers(0, 2, 60)
+    sz = np.round(np.clip(yz * 0.25 + rng.random(60) * 0.75, 0, 1), 3)
+    wz = np.where(rng.random(60) < 0.25, 0.0, np.round(rng.random(60) * 3, 3))
+    cases.append(case("classifier", "binary_zero_sample_weights", yz, (sz >= 0.5).astype(int), sz, wz))
+    cases.append(case("classifier", "binary_string_pos_label_no_sample_weights", s, sp, p, w=[1, 2, 1, 0.5, 1, 1, 2, 1, 1, 3], pos_label="no"))
+    odd = np.array(["a,b", 'say "hi"', "plain"])
+    yo = rng.integers(0, 3, 40)
+    po = rng.dirichlet(np.ones(3), 40)
+    cases.append(case("classifier", "multiclass_labels_needing_csv_quotes", odd[yo], odd[po.argmax(axis=1)], po))
+    k11 = 11
+    y11 = np.arange(66) % k11
+    p11 = rng.dirichlet(np.ones(k11), 66)
+    cases.append(case("classifier", "multiclass_eleven_classes_probabilities", y11, p11.argmax(axis=1), p11))
     # errors
     cases.append(case("classifier", "empty", [], []))
     cases.append(case("classifier", "nan_probability", [0, 1, 1, 0], [0, 1, 1, 0], [0.1, float("nan"), 0.8, 0.2]))

@@ -145,6 +145,101 @@ public final class ClassifierAccumulator {
 
     /** The metrics of the rows added so far; the accumulator can take more rows afterwards. */
     public ClassifierResult compute(ClassifierOptions options) {
+        Tally t = tally();
+        Rows ranked = width > 0 ? new Rows(t.sortedOf, t.labels.size()) : null;
+        return t.labels.size() == 2
+                ? binary(t.labels, t.counts, t.weights, t.total, ranked, options)
+                : multiclass(t.labels, t.counts, t.weights, t.total, ranked, options);
+    }
+
+    /**
+     * The ROC and precision–recall curves MLflow plots, one sort of the kept rows per curve: binary, one curve
+     * for {@code pos_label} scored by P(the last label) (what {@code _gen_classifier_curve} is given);
+     * multiclass, one per class against the rest when there are at most {@code max_classes_for_multiclass_roc_pr}
+     * classes. Empty without probabilities or above that limit, where MLflow draws none.
+     */
+    public List<Curves> curves(ClassifierOptions options) {
+        if (width <= 0) {
+            return List.of();
+        }
+        Tally t = tally();
+        int k = t.labels.size();
+        Rows ranked = new Rows(t.sortedOf, k);
+        if (k == 2) {
+            if (width > 2) {
+                throw new InvalidInputException(
+                        "the labels are binary " + t.labels + " but rows have " + width + " probabilities");
+            }
+            Label positive = positive(t.labels, options);
+            return List.of(curves(positive, ranked.lastLabelCurve(t.labels.indexOf(positive))));
+        }
+        if (width != k) {
+            throw new InvalidInputException("rows have " + width + " probabilities but there are " + k + " labels "
+                    + t.labels + "; multiclass needs one per class in ascending label order");
+        }
+        if (k > options.maxClassesForMulticlassRocPr()) {
+            return List.of();
+        }
+        List<Curves> curves = new ArrayList<>(k);
+        for (int j = 0; j < k; j++) {
+            curves.add(curves(t.labels.get(j), ranked.oneVsRestCurve(j)));
+        }
+        return List.copyOf(curves);
+    }
+
+    private static Curves curves(Label positive, Ranking.Curve curve) {
+        Ranking.RocPoints roc = Ranking.roc(curve);
+        Ranking.PrPoints pr = Ranking.precisionRecall(curve);
+        return new Curves(
+                positive, roc.fpr(), roc.tpr(), roc.thresholds(), pr.precision(), pr.recall(), pr.thresholds());
+    }
+
+    /**
+     * {@code confusion_matrix(y, y_pred, labels=label_list, normalize="true", sample_weight)} as MLflow plots
+     * it: weighted, each target's row divided by its sum (an all-zero row stays 0), in {@code label_list}
+     * order, which for a binary evaluation puts {@code pos_label} last.
+     */
+    public ConfusionMatrix confusionMatrix(ClassifierOptions options) {
+        Tally t = tally();
+        int k = t.labels.size();
+        int[] order = new int[k];
+        for (int i = 0; i < k; i++) {
+            order[i] = i;
+        }
+        if (k == 2) {
+            int pos = t.labels.indexOf(positive(t.labels, options));
+            order[0] = 1 - pos;
+            order[1] = pos;
+        }
+        List<Label> labels = new ArrayList<>(k);
+        double[][] normalized = new double[k][k];
+        for (int i = 0; i < k; i++) {
+            labels.add(t.labels.get(order[i]));
+            double rowSum = 0;
+            for (int j = 0; j < k; j++) {
+                rowSum += t.weights[order[i]][order[j]];
+            }
+            for (int j = 0; j < k; j++) {
+                double v = t.weights[order[i]][order[j]] / rowSum;
+                normalized[i][j] = Double.isNaN(v) ? 0.0 : v; // np.nan_to_num after 0 / 0
+            }
+        }
+        return new ConfusionMatrix(List.copyOf(labels), normalized);
+    }
+
+    private static Label positive(List<Label> labels, ClassifierOptions options) {
+        Label positive = options.posLabel() == null ? labels.get(1) : options.posLabel();
+        if (!labels.contains(positive)) {
+            throw new InvalidInputException(
+                    "pos_label=" + positive + " is not a valid label. It should be one of " + labels);
+        }
+        return positive;
+    }
+
+    /** The labels sorted and the confusion matrix (counts and weights) in that order. */
+    private record Tally(List<Label> labels, int[] sortedOf, long[][] counts, double[][] weights, double total) {}
+
+    private Tally tally() {
         if (rows == 0) {
             throw new InvalidInputException("no rows to evaluate (Found array with 0 sample(s))");
         }
@@ -173,18 +268,13 @@ public final class ClassifierAccumulator {
             throw new InvalidInputException(
                     "the sample weights sum to zero (Weights sum to zero, can't be normalized)");
         }
-        Rows ranked = width > 0 ? new Rows(sortedOf, k) : null;
-        return k == 2 ? binary(labels, c, w, total, ranked, options) : multiclass(labels, c, w, total, ranked, options);
+        return new Tally(labels, sortedOf, c, w, total);
     }
 
     private ClassifierResult binary(
             List<Label> labels, long[][] c, double[][] w, double total, Rows ranked, ClassifierOptions options) {
-        Label positive = options.posLabel() == null ? labels.get(1) : options.posLabel();
+        Label positive = positive(labels, options);
         int pos = labels.indexOf(positive);
-        if (pos < 0) {
-            throw new InvalidInputException(
-                    "pos_label=" + positive + " is not a valid label. It should be one of " + labels);
-        }
         int neg = 1 - pos;
         Map<String, Double> m = new LinkedHashMap<>();
         // confusion_matrix(y, y_pred).ravel(): sorted label order, unweighted, whatever pos_label says
@@ -202,15 +292,10 @@ public final class ClassifierAccumulator {
             }
             m.put(LOG_LOSS, ranked.logLoss());
             // y_probs[:, 1]: the probability of the label that sorts last, whatever pos_label says
-            double[] score = ranked.column(width == 1 ? 0 : 1);
             boolean bothClasses = ranked.targetCount(0) > 0 && ranked.targetCount(1) > 0;
-            m.put(
-                    ROC_AUC,
-                    Ranking.rocAuc(Ranking.curve(score, ranked.isTarget(1), ranked.weights, ranked.n), bothClasses));
+            m.put(ROC_AUC, Ranking.rocAuc(ranked.lastLabelCurve(1), bothClasses));
             // average_precision_score(y, y_probs[:, 1], pos_label): with pos_label the first label, P(last) scores it
-            m.put(
-                    PRECISION_RECALL_AUC,
-                    Ranking.averagePrecision(Ranking.curve(score, ranked.isTarget(pos), ranked.weights, ranked.n)));
+            m.put(PRECISION_RECALL_AUC, Ranking.averagePrecision(ranked.lastLabelCurve(pos)));
         }
         return new ClassifierResult(true, List.copyOf(labels), positive, Collections.unmodifiableMap(m), List.of());
     }
@@ -397,26 +482,20 @@ public final class ClassifierAccumulator {
             return targetCounts[label];
         }
 
-        boolean[] isTarget(int label) {
-            boolean[] b = new boolean[n];
-            for (int i = 0; i < n; i++) {
-                b[i] = target[i] == label;
-            }
-            return b;
+        /** Binary: the rows scored by P(the last label), {@code positive} (a sorted label index) as positive. */
+        Ranking.Curve lastLabelCurve(int positive) {
+            return Ranking.curve(probabilities, width, width == 1 ? 0 : 1, target, positive, weights, n);
         }
 
-        double[] column(int j) {
-            double[] col = new double[n];
-            for (int i = 0; i < n; i++) {
-                col[i] = probabilities[i * width + j];
-            }
-            return col;
+        /** Multiclass: class j against the rest, scored by its own column. */
+        Ranking.Curve oneVsRestCurve(int j) {
+            return Ranking.curve(probabilities, width, j, target, j, weights, n);
         }
 
         Ranking.Curve[] oneVsRestCurves() {
             Ranking.Curve[] curves = new Ranking.Curve[width];
             for (int j = 0; j < width; j++) {
-                curves[j] = Ranking.curve(column(j), isTarget(j), weights, n);
+                curves[j] = oneVsRestCurve(j);
             }
             return curves;
         }

@@ -1,5 +1,7 @@
 package dev.skein.evaluation.metrics;
 
+import java.util.Arrays;
+
 /**
  * scikit-learn 1.2.1's binary ranking metrics over (score, is-positive, weight) rows:
  * {@code roc_auc_score} and {@code average_precision_score}. Both walk the rows by descending score and
@@ -8,35 +10,116 @@ package dev.skein.evaluation.metrics;
  */
 final class Ranking {
 
-    /** Cumulative weights of positives and negatives at each distinct score, highest score first. */
-    record Curve(double[] tps, double[] fps, int points) {}
+    /**
+     * Cumulative weights of positives and negatives at each distinct score, highest score first, and that
+     * score (sklearn's {@code thresholds}); the arrays hold {@code points} values.
+     */
+    record Curve(double[] tps, double[] fps, double[] thresholds, int points) {}
 
-    private Ranking() {}
-
-    /** {@code weights} may be null (every row weighs 1). Rows with zero weight do not move the curve. */
-    static Curve curve(double[] scores, boolean[] positive, double[] weights, int n) {
-        int[] order = descending(scores, n);
-        double[] tps = new double[n];
-        double[] fps = new double[n];
+    /**
+     * sklearn's {@code _binary_clf_curve} over rows {@code 0..n-1}: row i scores {@code scores[i * stride +
+     * column]} (read in place, so a column of the accumulator's probabilities is not copied) and is positive
+     * when {@code target[i] == positive}. {@code weights} may be null (every row weighs 1); rows weighing 0
+     * are left out, as sklearn drops them, so their scores are no thresholds.
+     */
+    static Curve curve(double[] scores, int stride, int column, int[] target, int positive, double[] weights, int n) {
+        int[] order = descending(scores, stride, column, n);
+        int kept = 0;
+        for (int r = 0; r < n; r++) {
+            if (weights == null || weights[order[r]] != 0) {
+                order[kept++] = order[r];
+            }
+        }
+        double[] tps = new double[kept];
+        double[] fps = new double[kept];
+        double[] thresholds = new double[kept];
         int points = 0;
         double tp = 0;
         double fp = 0;
-        for (int r = 0; r < n; r++) {
+        for (int r = 0; r < kept; r++) {
             int i = order[r];
             double w = weights == null ? 1.0 : weights[i];
-            if (positive[i]) {
+            if (target[i] == positive) {
                 tp += w;
             } else {
                 fp += w;
             }
-            if (r == n - 1 || scores[order[r + 1]] != scores[i]) {
+            double score = scores[i * stride + column];
+            if (r == kept - 1 || scores[order[r + 1] * stride + column] != score) {
                 tps[points] = tp;
                 fps[points] = fp;
+                thresholds[points] = score;
                 points++;
             }
         }
-        return new Curve(tps, fps, points);
+        return new Curve(
+                Arrays.copyOf(tps, points), Arrays.copyOf(fps, points), Arrays.copyOf(thresholds, points), points);
     }
+
+    /**
+     * sklearn 1.2.1's {@code roc_curve(drop_intermediate=True)}: the points where the curve bends (a non-zero
+     * second difference of fps or tps, computed as numpy's {@code diff(x, 2)}), the ends, and a first point
+     * (0, 0) with threshold {@code thresholds[0] + 1}. fpr (tpr) is NaN throughout when no row is negative
+     * (positive), as sklearn returns it with a warning.
+     */
+    static RocPoints roc(Curve c) {
+        int m = c.points;
+        int[] keep = new int[m];
+        int kept = 0;
+        for (int i = 0; i < m; i++) {
+            boolean end = m <= 2 || i == 0 || i == m - 1;
+            if (end || secondDifference(c.fps, i - 1) != 0 || secondDifference(c.tps, i - 1) != 0) {
+                keep[kept++] = i;
+            }
+        }
+        double[] fpr = new double[kept + 1];
+        double[] tpr = new double[kept + 1];
+        double[] thresholds = new double[kept + 1];
+        double fpTotal = m == 0 ? 0 : c.fps[m - 1];
+        double tpTotal = m == 0 ? 0 : c.tps[m - 1];
+        thresholds[0] = m == 0 ? Double.NaN : c.thresholds[0] + 1;
+        fpr[0] = fpTotal <= 0 ? Double.NaN : 0.0;
+        tpr[0] = tpTotal <= 0 ? Double.NaN : 0.0;
+        for (int j = 0; j < kept; j++) {
+            int i = keep[j];
+            fpr[j + 1] = fpTotal <= 0 ? Double.NaN : c.fps[i] / fpTotal;
+            tpr[j + 1] = tpTotal <= 0 ? Double.NaN : c.tps[i] / tpTotal;
+            thresholds[j + 1] = c.thresholds[i];
+        }
+        return new RocPoints(fpr, tpr, thresholds);
+    }
+
+    record RocPoints(double[] fpr, double[] tpr, double[] thresholds) {}
+
+    /** numpy's {@code diff(x, 2)[i]}: {@code (x[i+2] − x[i+1]) − (x[i+1] − x[i])}, in that order. */
+    private static double secondDifference(double[] x, int i) {
+        return (x[i + 2] - x[i + 1]) - (x[i + 1] - x[i]);
+    }
+
+    /**
+     * sklearn 1.2.1's {@code precision_recall_curve}: from the lowest threshold to the highest, then a last
+     * point (precision 1, recall 0) with no threshold. Precision is 0 where nothing is predicted positive;
+     * recall is 1 throughout when no row is positive, as sklearn returns it with a warning.
+     */
+    static PrPoints precisionRecall(Curve c) {
+        int m = c.points;
+        double[] precision = new double[m + 1];
+        double[] recall = new double[m + 1];
+        double[] thresholds = new double[m];
+        double tpTotal = m == 0 ? 0 : c.tps[m - 1];
+        for (int i = 0; i < m; i++) {
+            int from = m - 1 - i;
+            double predicted = c.tps[from] + c.fps[from];
+            precision[i] = predicted != 0 ? c.tps[from] / predicted : 0.0;
+            recall[i] = tpTotal == 0 ? 1.0 : c.tps[from] / tpTotal;
+            thresholds[i] = c.thresholds[from];
+        }
+        precision[m] = 1.0;
+        recall[m] = 0.0;
+        return new PrPoints(precision, recall, thresholds);
+    }
+
+    record PrPoints(double[] precision, double[] recall, double[] thresholds) {}
 
     /**
      * {@code roc_auc_score(y_true, y_score, sample_weight)}: the trapezoidal area under the ROC curve.
@@ -88,8 +171,11 @@ final class Ranking {
         return sum;
     }
 
-    /** Row indices by descending score (a merge sort of primitive indices; order within ties does not matter). */
-    static int[] descending(double[] scores, int n) {
+    /**
+     * Row indices by descending score, row i scoring {@code scores[i * stride + column]} (a merge sort of
+     * primitive indices; order within ties does not matter).
+     */
+    static int[] descending(double[] scores, int stride, int column, int n) {
         int[] a = new int[n];
         for (int i = 0; i < n; i++) {
             a[i] = i;
@@ -103,7 +189,7 @@ final class Ranking {
                 int j = mid;
                 int k = lo;
                 while (i < mid && j < hi) {
-                    b[k++] = scores[a[i]] >= scores[a[j]] ? a[i++] : a[j++];
+                    b[k++] = scores[a[i] * stride + column] >= scores[a[j] * stride + column] ? a[i++] : a[j++];
                 }
                 while (i < mid) {
                     b[k++] = a[i++];

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.TestFactory;
  * Every case scikit-learn computed in {@code src/test/resources/golden} (see generate.py there) must come
  * out the same here: the same keys in the same order, counts exactly, every other value within
  * {@link #TOLERANCE} absolute when |expected| ≤ 1 and within TOLERANCE relative above, and the same
- * failure where sklearn (and so mlflow.evaluate) raised.
+ * failure where sklearn (and so mlflow.evaluate) raised. Classifier cases also check what MLflow plots:
+ * the ROC and precision–recall curve points (every point, same count) and the normalized confusion matrix.
  */
 class GoldenFilesTest {
 
@@ -69,8 +70,11 @@ class GoldenFilesTest {
                     .isInstanceOf(expectedFailure(c.get("error").asText()));
             return;
         }
-        ClassifierResult result = feedClassifier(c).compute(chosen);
+        ClassifierAccumulator acc = feedClassifier(c);
+        ClassifierResult result = acc.compute(chosen);
         assertMetrics(result.metrics(), c.get("metrics"));
+        assertCurves(acc.curves(chosen), c.get("curves"));
+        assertConfusionMatrix(acc.confusionMatrix(chosen), c.get("confusion_matrix"));
         JsonNode perClass = c.get("per_class_metrics");
         if (perClass == null) {
             assertThat(result.perClassMetrics()).isEmpty();
@@ -160,6 +164,52 @@ class GoldenFilesTest {
                 assertThat(a).as(key).isNaN();
             } else if (Math.abs(a - e) > TOLERANCE * Math.max(1.0, Math.abs(e))) {
                 fail("%s: expected %s (sklearn), got %s", key, e, a);
+            }
+        }
+    }
+
+    private static void assertCurves(List<Curves> actual, JsonNode expected) {
+        if (expected == null) {
+            assertThat(actual).as("no probabilities, no curves").isEmpty();
+            return;
+        }
+        assertThat(actual).hasSize(expected.size());
+        for (int i = 0; i < expected.size(); i++) {
+            Curves a = actual.get(i);
+            JsonNode e = expected.get(i);
+            String name = "curve of " + a.positiveClass();
+            assertThat(a.positiveClass()).isEqualTo(label(e.get(MetricKeys.POSITIVE_CLASS)));
+            assertPoints(name + " fpr", a.fpr(), e.get("fpr"));
+            assertPoints(name + " tpr", a.tpr(), e.get("tpr"));
+            assertPoints(name + " roc thresholds", a.rocThresholds(), e.get("roc_thresholds"));
+            assertPoints(name + " precision", a.precision(), e.get("precision"));
+            assertPoints(name + " recall", a.recall(), e.get("recall"));
+            assertPoints(
+                    name + " precision-recall thresholds",
+                    a.precisionRecallThresholds(),
+                    e.get("precision_recall_thresholds"));
+        }
+    }
+
+    private static void assertConfusionMatrix(ConfusionMatrix actual, JsonNode expected) {
+        List<Label> labels = new ArrayList<>();
+        expected.get("labels").forEach(l -> labels.add(label(l)));
+        assertThat(actual.labels()).containsExactlyElementsOf(labels);
+        JsonNode rows = expected.get("normalized");
+        assertThat(actual.normalized()).hasNumberOfRows(rows.size());
+        for (int i = 0; i < rows.size(); i++) {
+            assertPoints("confusion matrix row " + labels.get(i), actual.normalized()[i], rows.get(i));
+        }
+    }
+
+    private static void assertPoints(String what, double[] actual, JsonNode expected) {
+        double[] e = row(expected);
+        assertThat(actual).as(what + " length").hasSize(e.length);
+        for (int i = 0; i < e.length; i++) {
+            if (Double.isNaN(e[i])) {
+                assertThat(actual[i]).as(what + "[" + i + "]").isNaN();
+            } else if (!(Math.abs(actual[i] - e[i]) <= TOLERANCE * Math.max(1.0, Math.abs(e[i])))) {
+                fail("%s[%d]: expected %s (sklearn), got %s", what, i, e[i], actual[i]);
             }
         }
     }

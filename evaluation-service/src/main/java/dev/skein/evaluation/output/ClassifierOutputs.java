@@ -1,0 +1,112 @@
+package dev.skein.evaluation.output;
+
+import dev.skein.evaluation.metrics.ClassifierAccumulator;
+import dev.skein.evaluation.metrics.ClassifierOptions;
+import dev.skein.evaluation.metrics.ClassifierResult;
+import dev.skein.evaluation.metrics.ClassifierResult.PerClassMetrics;
+import dev.skein.evaluation.metrics.Curves;
+import dev.skein.evaluation.metrics.Label;
+import dev.skein.evaluation.metrics.MetricKeys;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The artifacts MLflow 2.17.2's default evaluator logs for {@code model_type="classifier"}
+ * ({@code _log_binary_classifier_artifacts}, {@code _log_multiclass_classifier_artifacts},
+ * {@code _log_confusion_matrix}), in its order and under its file names:
+ *
+ * <ul>
+ *   <li>binary with probabilities: {@code roc_curve_plot.png}, {@code precision_recall_curve_plot.png}
+ *   <li>multiclass: with probabilities and at most {@code max_classes_for_multiclass_roc_pr} classes
+ *       {@code roc_curve_plot.png} and {@code precision_recall_curve_plot.png} (one curve per class), then
+ *       {@code per_class_metrics.csv}
+ *   <li>always: {@code confusion_matrix.png}, normalized over each target's row
+ * </ul>
+ *
+ * <p>Not produced: {@code lift_curve_plot.png} (MLflow draws it for binary with probabilities) and the SHAP
+ * plots (they need the model, which Skein's table evaluations do not have).
+ */
+public final class ClassifierOutputs {
+
+    static final String ROC_CURVE_PLOT = "roc_curve_plot.png";
+    static final String PRECISION_RECALL_CURVE_PLOT = "precision_recall_curve_plot.png";
+    static final String PER_CLASS_METRICS = "per_class_metrics.csv";
+    static final String CONFUSION_MATRIX = "confusion_matrix.png";
+    static final String PNG = "image/png";
+    static final String CSV = "text/csv";
+
+    private ClassifierOutputs() {}
+
+    /** What MLflow's default evaluator logs for this classifier evaluation, in MLflow's names. */
+    public static List<Artifact> of(ClassifierAccumulator acc, ClassifierResult result, ClassifierOptions options) {
+        List<Artifact> artifacts = new ArrayList<>();
+        List<Curves> curves = acc.curves(options);
+        if (!curves.isEmpty()) {
+            // binary: pos_label; multiclass: evaluator_config's pos_label, usually none
+            Label axisLabel = result.binary() ? result.positiveLabel() : options.posLabel();
+            artifacts.add(new Artifact(ROC_CURVE_PLOT, PNG, rocPlot(result, curves, axisLabel)));
+            artifacts.add(
+                    new Artifact(PRECISION_RECALL_CURVE_PLOT, PNG, precisionRecallPlot(result, curves, axisLabel)));
+        }
+        if (!result.binary()) {
+            artifacts.add(new Artifact(PER_CLASS_METRICS, CSV, PerClassMetricsCsv.write(result.perClassMetrics())));
+        }
+        artifacts.add(new Artifact(CONFUSION_MATRIX, PNG, Plots.confusionMatrix(acc.confusionMatrix(options))));
+        return List.copyOf(artifacts);
+    }
+
+    private static byte[] rocPlot(ClassifierResult result, List<Curves> curves, Label axisLabel) {
+        List<Plots.Line> lines = new ArrayList<>();
+        for (int i = 0; i < curves.size(); i++) {
+            Curves c = curves.get(i);
+            // binary: roc_auc_score(y, P(last label)), the logged roc_auc, whatever pos_label the curve uses
+            double auc = metric(result, i, MetricKeys.ROC_AUC);
+            lines.add(new Plots.Line(legend(result, c, "AUC=" + PythonFormat.fixed3(auc)), c.fpr(), c.tpr()));
+        }
+        return Plots.curves(
+                "ROC curve",
+                "False Positive Rate" + suffix(axisLabel),
+                "True Positive Rate" + suffix(axisLabel),
+                lines,
+                0,
+                !result.binary());
+    }
+
+    private static byte[] precisionRecallPlot(ClassifierResult result, List<Curves> curves, Label axisLabel) {
+        List<Plots.Line> lines = new ArrayList<>();
+        for (int i = 0; i < curves.size(); i++) {
+            Curves c = curves.get(i);
+            double ap = metric(result, i, MetricKeys.PRECISION_RECALL_AUC);
+            lines.add(new Plots.Line(legend(result, c, "AP=" + PythonFormat.fixed3(ap)), c.recall(), c.precision()));
+        }
+        return Plots.curves(
+                "Precision recall curve",
+                "Recall" + suffix(axisLabel),
+                "Precision" + suffix(axisLabel),
+                lines,
+                1,
+                !result.binary());
+    }
+
+    private static double metric(ClassifierResult result, int curve, String key) {
+        if (result.binary()) {
+            return result.metrics().get(key);
+        }
+        PerClassMetrics row = result.perClassMetrics().get(curve);
+        return row.metrics().get(key);
+    }
+
+    private static String legend(ClassifierResult result, Curves c, String score) {
+        return result.binary() ? score : "label=" + c.positiveClass() + "," + score;
+    }
+
+    /** MLflow adds " (Positive label: x)" when {@code pos_label} is truthy in Python: not 0 and not "". */
+    private static String suffix(Label positive) {
+        if (positive == null
+                || positive.toString().isEmpty()
+                || (positive.isNumber() && positive.equals(Label.of(0)))) {
+            return "";
+        }
+        return " (Positive label: " + positive + ")";
+    }
+}
