@@ -3,13 +3,16 @@
 
 Run with Debian's scikit-learn (apt-get install -y python3-sklearn), not a pyenv or venv python:
     cd evaluation-service/src/test/resources/golden && /usr/bin/python3 generate.py
-It rewrites classifier.json and regressor.json (it needs python3-pandas too). Classifier cases
-also carry what MLflow draws and writes as artifacts: the ROC (drop_intermediate=True) and
-precision-recall curve points, the normalized confusion matrix, and per_class_metrics.csv as pandas
+It rewrites classifier.json, regressor.json and retriever.json (it needs python3-pandas too).
+Classifier cases also carry what MLflow draws and writes as artifacts: the ROC (drop_intermediate=True)
+and precision-recall curve points, the normalized confusion matrix, and per_class_metrics.csv as pandas
 writes it. The metric functions below restate what MLflow 2.17.2's default evaluator calls
-(mlflow/models/evaluation: _get_binary_classifier_metrics, _get_multiclass_classifier_metrics,
-the per-class collection, _gen_classifier_curve, _log_confusion_matrix, _get_regressor_metrics), with the same sklearn calls and arguments, so the expected values are
-the numbers MLflow would log for the same inputs. Inputs are generated from fixed seeds.
+(mlflow/models/evaluation: _get_binary_classifier_metrics, _get_multiclass_classifier_metrics, the
+per-class collection, _gen_classifier_curve, _log_confusion_matrix, _get_regressor_metrics; for
+model_type="retriever", mlflow/metrics/metric_definitions.py: _precision_at_k_eval_fn,
+_recall_at_k_eval_fn, _ndcg_at_k_eval_fn and standard_aggregations), with the same sklearn and numpy
+calls and arguments, so the expected values are the numbers MLflow would log for the same inputs.
+Inputs are generated from fixed seeds.
 """
 import json
 import math
@@ -277,6 +280,108 @@ def regressor_cases():
     return cases
 
 
+# --- retriever: MLflow 2.17.2's per-row functions restated, on sklearn's ndcg_score and numpy
+
+def ids_ok(column):
+    """MLflow's _validate_array_like_id_data: non-empty, every row a list of str/int."""
+    return len(column) > 0 and all(
+        isinstance(row, list) and all(isinstance(v, (str, int)) for v in row) for row in column)
+
+
+def precision_at_k(relevant, retrieved, k):
+    top = retrieved[:k]
+    truth = set(relevant)
+    return sum(1 for d in top if d in truth) / len(top) if top else 0
+
+
+def recall_at_k(relevant, retrieved, k):
+    truth, top = set(relevant), set(retrieved[:k])
+    if truth:
+        return len(truth & top) / len(truth)
+    return 1 if not top else 0
+
+
+def ndcg_row_arrays(top, relevant):
+    """MLflow's _prepare_row_for_ndcg: repeats become new ids (relevant when the id is), float32 scores."""
+    truth = set(relevant)
+    seen, expanded = {}, []
+    for d in top:
+        seen[d] = seen.get(d, 0) + 1
+        if seen[d] == 1:
+            expanded.append(d)
+        else:
+            renamed = f"{d}_bc574ae_{seen[d]}"
+            expanded.append(renamed)
+            if d in truth:
+                truth.add(renamed)
+    index = {d: i for i, d in enumerate(truth.union(expanded))}
+    n = max(len(index), 2)
+    y_true = np.zeros((1, n), dtype=np.float32)
+    y_score = np.zeros((1, n), dtype=np.float32)
+    for i, d in enumerate(expanded):
+        y_score[0, index[d]] = 1 - i * 1e-6
+    for d in truth:
+        y_true[0, index[d]] = 1
+    return y_score, y_true
+
+
+def ndcg_at_k(relevant, retrieved, k):
+    if not retrieved or not relevant:
+        return 1 if not retrieved and not relevant else 0
+    top = retrieved[:k]
+    y_score, y_true = ndcg_row_arrays(top, relevant)
+    return sk.ndcg_score(y_true, y_score, k=len(top), ignore_ties=True)
+
+
+def retriever_case(name, relevant, retrieved, k=3):
+    c = {"name": name, "k": k, "targets": relevant, "predictions": retrieved}
+    if not (ids_ok(retrieved) and ids_ok(relevant)):
+        c["error"] = "MLflow logs no retriever metric: an id is not a string or an integer"
+        return c
+    metrics, scores = {}, {}
+    for metric, fn in (("precision", precision_at_k), ("recall", recall_at_k), ("ndcg", ndcg_at_k)):
+        name_k = f"{metric}_at_{k}"
+        per_row = [fn(t, p, k) for t, p in zip(relevant, retrieved)]
+        metrics[f"{name_k}/mean"] = num(np.mean(per_row))
+        metrics[f"{name_k}/variance"] = num(np.var(per_row))
+        metrics[f"{name_k}/p90"] = num(np.percentile(per_row, 90))
+        scores[f"{name_k}/score"] = [num(np.float64(v)) for v in per_row]
+    c["metrics"] = metrics
+    c["scores"] = scores
+    return c
+
+
+def retriever_cases():
+    rng = np.random.default_rng(3)
+    cases = []
+    cases.append(retriever_case("strings_k3",
+                                [["doc1"], ["doc3", "doc9"], ["doc2", "doc4", "doc5"], ["doc8"]],
+                                [["doc1", "doc7", "doc3"], ["doc9", "doc3", "doc1"], ["doc5", "doc6", "doc2"],
+                                 ["doc6", "doc7", "doc9"]]))
+    # MLflow's docstring example: relevant [1, 2], retrieved [1, 1, 1, 3] scores as [10, 11, 12, 2] vs [10, 11, 12, 3]
+    cases.append(retriever_case("duplicates_in_retrieved", [[1, 2], [10, 11, 12, 2], ["a", "b"], ["a"]],
+                                [[1, 1, 1, 3], [10, 11, 12, 3], ["c", "c", "a", "a"], ["b", "a", "b", "a"]], k=4))
+    cases.append(retriever_case("k_larger_than_the_lists", [["a", "b", "c"], ["x"], ["p", "q"]],
+                                [["c", "z", "a"], ["y", "x"], ["q"]], k=10))
+    cases.append(retriever_case("k_cuts_the_lists", [["a", "b", "c", "d"], ["e"]],
+                                [["z", "a", "b", "c", "d"], ["e", "x", "y"]], k=2))
+    cases.append(retriever_case("empty_retrieved", [["a"], ["b", "c"], ["d"]], [[], ["c"], []]))
+    cases.append(retriever_case("empty_relevant", [[], ["b"], []], [["a", "b"], ["b"], []]))
+    cases.append(retriever_case("both_empty_only", [[], []], [[], []]))
+    cases.append(retriever_case("string_and_integer_ids_differ", [["1", "2"], [1, 2]], [[1, 2, "1"], ["2", 2, 1]]))
+    cases.append(retriever_case("repeated_relevant_ids", [["a", "a", "b"]], [["b", "x", "a"]], k=1))
+    cases.append(retriever_case("single_row", [["a", "b"]], [["x", "b", "a"]]))
+    n, vocab = 300, 12
+    relevant, retrieved = [], []
+    for _ in range(n):
+        relevant.append([int(v) for v in rng.choice(vocab, size=rng.integers(0, 5), replace=False)])
+        retrieved.append([int(v) for v in rng.integers(0, vocab, size=rng.integers(0, 9))])
+    for k in (1, 3, 5, 8):
+        cases.append(retriever_case(f"random_300_rows_integer_ids_k{k}", relevant, retrieved, k=k))
+    cases.append(retriever_case("float_ids_refused", [[1.0, 2.0]], [[1.0, 3.0]]))
+    return cases
+
+
 def write(path, cases):
     doc = {
         "generator": "generate.py",
@@ -293,3 +398,4 @@ def write(path, cases):
 if __name__ == "__main__":
     write("classifier.json", classifier_cases())
     write("regressor.json", regressor_cases())
+    write("retriever.json", retriever_cases())

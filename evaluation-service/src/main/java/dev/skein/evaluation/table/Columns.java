@@ -4,6 +4,7 @@ import dev.skein.evaluation.metrics.ClassifierAccumulator;
 import dev.skein.evaluation.metrics.InvalidInputException;
 import dev.skein.evaluation.metrics.Label;
 import dev.skein.evaluation.metrics.RegressorAccumulator;
+import dev.skein.evaluation.metrics.RetrieverAccumulator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -11,7 +12,7 @@ import java.util.Optional;
 
 /**
  * Which columns of a predictions table feed the metrics: {@code targets}, {@code predictions}, optional
- * probabilities and an optional sample weight.
+ * probabilities and an optional sample weight. For a retriever, targets and predictions hold lists of doc ids.
  *
  * <p>Probabilities: one column holding a number per row (binary: P(the label that sorts last)) or a list per
  * row (one per class, in ascending label order); or several numeric columns, one per class in that order.
@@ -107,6 +108,30 @@ public record Columns(String targets, String predictions, List<String> probabili
                 } else {
                     acc.add(target, prediction);
                 }
+            } catch (InvalidInputException e) {
+                throw new InvalidInputException("row " + row.number() + ": " + e.getMessage());
+            }
+        });
+        return acc.rows() - before;
+    }
+
+    /**
+     * Adds every remaining row of {@code table} to {@code acc}: {@code targets} holds each row's relevant doc ids
+     * and {@code predictions} the retrieved ones, best first, each a list of strings or integers (a JSON array in
+     * JSON and JSON Lines tables; in CSV a cell holding a JSON array, {@code "[""doc1"", ""doc7""]"} or
+     * {@code [3, 7]}). A retriever takes no probability or sample weight columns.
+     */
+    public long feed(TableReader table, RetrieverAccumulator acc) {
+        if (!probabilities.isEmpty() || sampleWeight.isPresent()) {
+            throw new IllegalArgumentException("a retriever takes no probability or sample weight columns");
+        }
+        requireIn(table);
+        long before = acc.rows();
+        table.forEach(row -> {
+            List<Object> relevant = row.list(targets);
+            List<Object> retrieved = row.list(predictions);
+            try {
+                acc.add(relevant, retrieved);
             } catch (InvalidInputException e) {
                 throw new InvalidInputException("row " + row.number() + ": " + e.getMessage());
             }

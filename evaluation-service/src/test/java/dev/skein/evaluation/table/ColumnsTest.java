@@ -7,6 +7,8 @@ import dev.skein.evaluation.metrics.ClassifierAccumulator;
 import dev.skein.evaluation.metrics.ClassifierOptions;
 import dev.skein.evaluation.metrics.InvalidInputException;
 import dev.skein.evaluation.metrics.RegressorAccumulator;
+import dev.skein.evaluation.metrics.RetrieverAccumulator;
+import dev.skein.evaluation.metrics.RetrieverResult;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -98,6 +100,69 @@ class ColumnsTest {
                             .withProbabilities("prob")
                             .feed(table, new RegressorAccumulator()))
                     .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    private static RetrieverResult retrieve(String fixture, int k) {
+        RetrieverAccumulator acc = new RetrieverAccumulator(k, true);
+        try (TableReader table = TableReaderTest.open(fixture)) {
+            assertThat(Columns.of("relevant", "retrieved").feed(table, acc)).isEqualTo(5);
+        }
+        return acc.compute();
+    }
+
+    @Test
+    void shouldGiveTheSameRetrieverMetricsFromEveryFormat() {
+        RetrieverResult csv = retrieve("retrieval.csv", 2);
+        for (String fixture : List.of("retrieval.json", "retrieval.jsonl")) {
+            RetrieverResult other = retrieve(fixture, 2);
+            assertThat(other.metrics()).as(fixture).isEqualTo(csv.metrics());
+            assertThat(other.scores().orElseThrow().get("ndcg_at_2/score"))
+                    .as(fixture)
+                    .containsExactly(csv.scores().orElseThrow().get("ndcg_at_2/score"));
+        }
+        // the rows as read: string ids, an empty list, integer ids (from a CSV cell too)
+        // (top 2: doc1 doc7 | doc9 doc3 | doc2 vs none relevant | nothing retrieved | 6 1)
+        assertThat(csv.scores().orElseThrow().get("precision_at_2/score")).containsExactly(0.5, 1.0, 0.0, 0.0, 0.5);
+        assertThat(csv.scores().orElseThrow().get("recall_at_2/score")[4]).isEqualTo(1.0 / 3);
+    }
+
+    @Test
+    void shouldRefuseAPythonReprListInACsvCellNamingTheRowAndColumn() {
+        // pandas' to_csv writes a list of strings as ['a', 'b'], which is not JSON
+        String csv = "relevant,retrieved\n\"[\"\"a\"\"]\",\"['a', 'b']\"\n";
+        try (TableReader table = TableReaderTest.text(csv, Format.CSV)) {
+            assertThatThrownBy(() -> Columns.of("relevant", "retrieved").feed(table, new RetrieverAccumulator()))
+                    .isInstanceOf(TableException.class)
+                    .hasMessageStartingWith(
+                            "row 1, column 'retrieved': the cell starts with '[' but is not a JSON array");
+        }
+    }
+
+    @Test
+    void shouldNameTheRowWhoseIdsTheRetrieverRefuses() {
+        try (TableReader table = TableReaderTest.text(
+                "{\"relevant\": [\"a\"], \"retrieved\": [\"a\"]}\n{\"relevant\": [1.5], \"retrieved\": []}\n",
+                Format.JSONL)) {
+            assertThatThrownBy(() -> Columns.of("relevant", "retrieved").feed(table, new RetrieverAccumulator()))
+                    .isInstanceOf(InvalidInputException.class)
+                    .hasMessage("row 2: the relevant doc ids must be strings or integers; item 0 is Double 1.5");
+        }
+        try (TableReader table = TableReaderTest.text("{\"relevant\": \"a\", \"retrieved\": []}\n", Format.JSONL)) {
+            assertThatThrownBy(() -> Columns.of("relevant", "retrieved").feed(table, new RetrieverAccumulator()))
+                    .isInstanceOf(TableException.class)
+                    .hasMessage("row 1, column 'relevant': expected a list, found the string 'a'");
+        }
+    }
+
+    @Test
+    void shouldRefuseProbabilitiesOrWeightsForARetriever() {
+        try (TableReader table = TableReaderTest.open("retrieval.jsonl")) {
+            assertThatThrownBy(() -> Columns.of("relevant", "retrieved")
+                            .withSampleWeight("question")
+                            .feed(table, new RetrieverAccumulator()))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("a retriever takes no probability or sample weight columns");
         }
     }
 }
