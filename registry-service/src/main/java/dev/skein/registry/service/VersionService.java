@@ -436,25 +436,44 @@ public class VersionService {
         RegistryInputs.name(name);
         int number = RegistryInputs.version(version);
         RegistryInputs.versionTag(key, value);
-        return models.change(() -> models.locked(name)
-                .flatMap(model -> version(model, number).flatMap(v -> snapshot(model, v)
-                        .flatMap(before -> tags.findById(new ModelVersionTag.Id(model.id, number, key))
-                                .flatMap(tag -> {
-                                    if (tag != null) {
-                                        tag.value = value;
-                                        return Uni.createFrom().voidItem();
-                                    }
-                                    return tags.persist(new ModelVersionTag(model.id, number, key, value))
-                                            .replaceWithVoid();
-                                })
-                                .flatMap(x -> reread(model, v))
-                                .flatMap(after -> events.versionChange(
-                                        actor,
-                                        RegistryChangeKind.MODEL_VERSION_TAG_SET,
-                                        model,
-                                        before,
-                                        RegistryEvents.state(after),
-                                        Detail.versionTag(number, key)))))));
+        return models.change(() -> setTags(actor, name, number, Map.of(key, value)));
+    }
+
+    /**
+     * Sets tags of a version inside the caller's transaction ({@link ModelService#change}), each its
+     * own change (MODEL_VERSION_TAG_SET) in the map's order, so that they commit together or not at
+     * all. The inputs are checked already; a model or version that does not exist is MLflow's
+     * not-found error.
+     */
+    Uni<Void> setTags(String actor, String name, int number, Map<String, String> tagsToSet) {
+        return models.locked(name).flatMap(model -> version(model, number).flatMap(v -> {
+            Uni<Void> chain = Uni.createFrom().voidItem();
+            for (Map.Entry<String, String> t : tagsToSet.entrySet()) {
+                chain = chain.flatMap(x -> setTag(actor, model, v, t.getKey(), t.getValue()));
+            }
+            return chain;
+        }));
+    }
+
+    private Uni<Void> setTag(String actor, RegisteredModel model, ModelVersion v, String key, String value) {
+        int number = v.id.version();
+        return snapshot(model, v).flatMap(before -> tags.findById(new ModelVersionTag.Id(model.id, number, key))
+                .flatMap(tag -> {
+                    if (tag != null) {
+                        tag.value = value;
+                        return Uni.createFrom().voidItem();
+                    }
+                    return tags.persist(new ModelVersionTag(model.id, number, key, value))
+                            .replaceWithVoid();
+                })
+                .flatMap(x -> reread(model, v))
+                .flatMap(after -> events.versionChange(
+                        actor,
+                        RegistryChangeKind.MODEL_VERSION_TAG_SET,
+                        model,
+                        before,
+                        RegistryEvents.state(after),
+                        Detail.versionTag(number, key))));
     }
 
     /** Deletes a tag; deleting a tag the version does not have changes nothing, as in MLflow. */
