@@ -19,12 +19,14 @@ public class Suite implements BeforeAllCallback {
     public static final int TRACKING_PORT = 18081;
     public static final int REGISTRY_PORT = 18082;
     public static final int ARTIFACT_PORT = 18083;
+    public static final int EVALUATION_PORT = 18084;
     /** Their management ports ({@code /q/health}, {@code /q/metrics}): never on the ports above. */
     public static final int GATEWAY_MANAGEMENT_PORT = 19080;
 
     public static final int TRACKING_MANAGEMENT_PORT = 19081;
     public static final int REGISTRY_MANAGEMENT_PORT = 19082;
     public static final int ARTIFACT_MANAGEMENT_PORT = 19083;
+    public static final int EVALUATION_MANAGEMENT_PORT = 19084;
     public static final String DATABASE = "skein_e2e";
     public static final String BUCKET = "skein-e2e";
     public static final String ADMIN_TOKEN = "e2e-admin-token";
@@ -59,10 +61,12 @@ public class Suite implements BeforeAllCallback {
                 Map.entry("SKEIN_TRACKING_PORT", Integer.toString(TRACKING_PORT)),
                 Map.entry("SKEIN_REGISTRY_PORT", Integer.toString(REGISTRY_PORT)),
                 Map.entry("SKEIN_ARTIFACT_PORT", Integer.toString(ARTIFACT_PORT)),
+                Map.entry("SKEIN_EVALUATION_PORT", Integer.toString(EVALUATION_PORT)),
                 Map.entry("SKEIN_GATEWAY_MANAGEMENT_PORT", Integer.toString(GATEWAY_MANAGEMENT_PORT)),
                 Map.entry("SKEIN_TRACKING_MANAGEMENT_PORT", Integer.toString(TRACKING_MANAGEMENT_PORT)),
                 Map.entry("SKEIN_REGISTRY_MANAGEMENT_PORT", Integer.toString(REGISTRY_MANAGEMENT_PORT)),
                 Map.entry("SKEIN_ARTIFACT_MANAGEMENT_PORT", Integer.toString(ARTIFACT_MANAGEMENT_PORT)),
+                Map.entry("SKEIN_EVALUATION_MANAGEMENT_PORT", Integer.toString(EVALUATION_MANAGEMENT_PORT)),
                 Map.entry("SKEIN_KAFKA_BOOTSTRAP", TestInfra.kafkaBootstrap()),
                 Map.entry("SKEIN_S3_ENDPOINT", s3.endpoint()),
                 Map.entry("SKEIN_S3_ACCESS_KEY", s3.accessKey()),

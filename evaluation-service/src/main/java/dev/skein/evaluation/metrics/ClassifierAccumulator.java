@@ -143,6 +143,13 @@ public final class ClassifierAccumulator {
         return rows;
     }
 
+    /** The labels seen so far in targets and predictions, sorted as MLflow's {@code label_list}. */
+    public List<Label> labels() {
+        List<Label> sorted = new ArrayList<>(seen);
+        java.util.Collections.sort(sorted);
+        return sorted;
+    }
+
     /** The metrics of the rows added so far; the accumulator can take more rows afterwards. */
     public ClassifierResult compute(ClassifierOptions options) {
         Tally t = tally();

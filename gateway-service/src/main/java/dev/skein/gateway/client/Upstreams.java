@@ -5,6 +5,7 @@ import dev.skein.common.actor.Actors;
 import dev.skein.gateway.config.GatewayConfig;
 import dev.skein.gateway.route.Route;
 import dev.skein.proto.artifacts.v1.ArtifactServiceGrpc;
+import dev.skein.proto.evaluation.v1.EvaluationServiceGrpc;
 import dev.skein.proto.registry.v1.AuditServiceGrpc;
 import dev.skein.proto.registry.v1.RegistryServiceGrpc;
 import dev.skein.proto.registry.v1.WebhookServiceGrpc;
@@ -63,6 +64,7 @@ public class Upstreams {
     private final Channel tracking;
     private final Channel registry;
     private final Channel artifacts;
+    private final Channel evaluation;
     private final Duration timeout;
     private final Duration streamIdleTimeout;
     private final Vertx vertx;
@@ -95,12 +97,14 @@ public class Upstreams {
             @GrpcClient("tracking") Channel tracking,
             @GrpcClient("registry") Channel registry,
             @GrpcClient("artifact") Channel artifacts,
+            @GrpcClient("evaluation") Channel evaluation,
             GatewayConfig config,
             Vertx vertx,
             MeterRegistry meters) {
         this.tracking = ClientInterceptors.intercept(tracking, new ActorHeader());
         this.registry = ClientInterceptors.intercept(registry, new ActorHeader());
         this.artifacts = ClientInterceptors.intercept(artifacts, new ActorHeader());
+        this.evaluation = ClientInterceptors.intercept(evaluation, new ActorHeader());
         this.timeout = config.upstreamTimeout();
         this.streamIdleTimeout = config.streamIdleTimeout();
         this.vertx = vertx;
@@ -136,16 +140,17 @@ public class Upstreams {
     }
 
     public Map<ServiceDescriptor, Channel> services() {
-        return Map.of(
-                TrackingServiceGrpc.getServiceDescriptor(), tracking,
-                TrackingAdminServiceGrpc.getServiceDescriptor(), tracking,
-                TraceServiceGrpc.getServiceDescriptor(), tracking,
-                AssessmentServiceGrpc.getServiceDescriptor(), tracking,
-                LoggedModelServiceGrpc.getServiceDescriptor(), tracking,
-                RegistryServiceGrpc.getServiceDescriptor(), registry,
-                WebhookServiceGrpc.getServiceDescriptor(), registry,
-                AuditServiceGrpc.getServiceDescriptor(), registry,
-                ArtifactServiceGrpc.getServiceDescriptor(), artifacts);
+        return Map.ofEntries(
+                Map.entry(TrackingServiceGrpc.getServiceDescriptor(), tracking),
+                Map.entry(TrackingAdminServiceGrpc.getServiceDescriptor(), tracking),
+                Map.entry(TraceServiceGrpc.getServiceDescriptor(), tracking),
+                Map.entry(AssessmentServiceGrpc.getServiceDescriptor(), tracking),
+                Map.entry(LoggedModelServiceGrpc.getServiceDescriptor(), tracking),
+                Map.entry(RegistryServiceGrpc.getServiceDescriptor(), registry),
+                Map.entry(WebhookServiceGrpc.getServiceDescriptor(), registry),
+                Map.entry(AuditServiceGrpc.getServiceDescriptor(), registry),
+                Map.entry(ArtifactServiceGrpc.getServiceDescriptor(), artifacts),
+                Map.entry(EvaluationServiceGrpc.getServiceDescriptor(), evaluation));
     }
 
     /** The channel to artifact-service, for the byte streams the gateway maps itself. */

@@ -68,7 +68,7 @@ class OtlpTracesTest {
                 .build();
         closing.add(() -> tracking.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
         Upstreams upstreams =
-                new Upstreams(tracking, tracking, tracking, config(upstreamTimeout), vertx, new SimpleMeterRegistry());
+                new Upstreams(tracking, tracking, tracking, tracking, config(upstreamTimeout), vertx, new SimpleMeterRegistry());
         budget = new BodyBudget(8 * MAX_BODY);
         RequestBodies bodies = new RequestBodies(budget, 64 * MAX_BODY, Duration.ofSeconds(30), Duration.ofMinutes(2));
         OtlpTraces otlp = new OtlpTraces(upstreams, bodies, MAX_BODY);
@@ -221,7 +221,7 @@ class OtlpTracesTest {
         Channel none =
                 ManagedChannelBuilder.forAddress("127.0.0.1", 1).usePlaintext().build();
         Upstreams upstreams =
-                new Upstreams(none, none, none, config(Duration.ofSeconds(1)), vertx, new SimpleMeterRegistry());
+                new Upstreams(none, none, none, none, config(Duration.ofSeconds(1)), vertx, new SimpleMeterRegistry());
         RequestBodies bodies =
                 new RequestBodies(new BodyBudget(1L << 40), 1L << 30, Duration.ofSeconds(30), Duration.ofMinutes(2));
         org.assertj.core.api.Assertions.assertThatThrownBy(

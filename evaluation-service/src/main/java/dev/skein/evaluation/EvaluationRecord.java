@@ -1,0 +1,41 @@
+package dev.skein.evaluation;
+
+import dev.skein.proto.evaluation.v1.EvaluationSpec;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * One evaluation as stored.
+ *
+ * @param metrics what was logged, in MLflow's order (empty unless SUCCEEDED)
+ * @param attempts claims so far (a claim that outlives its lease is taken over; the finishing write checks it)
+ */
+public record EvaluationRecord(
+        UUID id,
+        String runId,
+        EvaluationSpec spec,
+        Status status,
+        String statusMessage,
+        Map<String, Double> metrics,
+        List<String> artifacts,
+        Trigger trigger,
+        String userId,
+        int attempts,
+        Long rowCount,
+        long creationTime,
+        Long startTime,
+        Long endTime) {
+
+    public enum Status {
+        PENDING,
+        RUNNING,
+        SUCCEEDED,
+        FAILED
+    }
+
+    public enum Trigger {
+        API,
+        RUN_FINISHED
+    }
+}

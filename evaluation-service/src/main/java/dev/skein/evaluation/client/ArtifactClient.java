@@ -1,0 +1,176 @@
+package dev.skein.evaluation.client;
+
+import com.google.protobuf.ByteString;
+import dev.skein.evaluation.config.EvaluationConfig;
+import dev.skein.proto.artifacts.v1.ArtifactServiceGrpc;
+import dev.skein.proto.artifacts.v1.Download;
+import dev.skein.proto.artifacts.v1.DownloadChunk;
+import dev.skein.proto.artifacts.v1.UploadChunk;
+import dev.skein.proto.artifacts.v1.UploadHeader;
+import dev.skein.proto.artifacts.v1.UploadResult;
+import io.grpc.Channel;
+import io.grpc.Context;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.quarkus.grpc.GrpcClient;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Iterator;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * artifact-service as evaluation needs it: a table read as a stream (never whole in memory) and
+ * small files (plots, CSVs) written under a run's artifacts. Blocking: called from worker threads.
+ */
+@ApplicationScoped
+public class ArtifactClient {
+
+    static final int CHUNK = 256 * 1024;
+
+    private final ArtifactServiceGrpc.ArtifactServiceBlockingStub blocking;
+    private final ArtifactServiceGrpc.ArtifactServiceStub async;
+    private final long timeoutMillis;
+
+    public ArtifactClient(@GrpcClient("artifact") Channel channel, EvaluationConfig config) {
+        this.blocking = ArtifactServiceGrpc.newBlockingStub(channel).withInterceptors(Upstream.ACTOR_HEADER);
+        this.async = ArtifactServiceGrpc.newStub(channel).withInterceptors(Upstream.ACTOR_HEADER);
+        this.timeoutMillis = config.transferTimeout().toMillis();
+    }
+
+    /**
+     * The file's bytes as they arrive. Closing the stream early cancels the download. A file that does
+     * not exist fails with artifact-service's RESOURCE_DOES_NOT_EXIST (an {@code ApiException}).
+     */
+    public InputStream open(Download request) {
+        Context.CancellableContext call = Context.current().withCancellation();
+        Iterator<DownloadChunk> chunks;
+        Context previous = call.attach();
+        try {
+            chunks = blocking.withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS)
+                    .download(request);
+        } finally {
+            call.detach(previous);
+        }
+        return new ChunkStream(chunks, call, describe(request));
+    }
+
+    private static String describe(Download request) {
+        return request.hasRun()
+                ? "read " + request.getRun().getPath() + " of run "
+                        + request.getRun().getRunId()
+                : "read " + request.getPath();
+    }
+
+    /** Writes {@code content} as {@code path} under the run's artifact root. */
+    public void upload(String runId, String path, byte[] content) {
+        CompletableFuture<UploadResult> done = new CompletableFuture<>();
+        StreamObserver<UploadChunk> out = async.withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS)
+                .upload(new StreamObserver<>() {
+                    @Override
+                    public void onNext(UploadResult value) {
+                        done.complete(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        done.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        done.complete(null);
+                    }
+                });
+        out.onNext(UploadChunk.newBuilder()
+                .setHeader(
+                        UploadHeader.newBuilder().setRunId(runId).setPath(path).setSize(content.length))
+                .build());
+        for (int at = 0; at < content.length; at += CHUNK) {
+            out.onNext(UploadChunk.newBuilder()
+                    .setData(ByteString.copyFrom(content, at, Math.min(CHUNK, content.length - at)))
+                    .build());
+        }
+        out.onCompleted();
+        try {
+            done.get(timeoutMillis + 1000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof StatusRuntimeException s) {
+                throw Upstream.failure("write " + path + " of run " + runId, s);
+            }
+            throw new UpstreamUnavailable("Cannot write " + path + " of run " + runId, e.getCause());
+        } catch (TimeoutException e) {
+            throw new UpstreamUnavailable("Cannot write " + path + " of run " + runId + ": no answer", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UpstreamUnavailable("Interrupted writing " + path, e);
+        }
+    }
+
+    /** A download's chunks as an InputStream; gRPC failures surface as the clients' exceptions. */
+    private static final class ChunkStream extends InputStream {
+        private final Iterator<DownloadChunk> chunks;
+        private final Context.CancellableContext call;
+        private final String what;
+        private ByteString current = ByteString.EMPTY;
+        private int position;
+        private boolean closed;
+
+        ChunkStream(Iterator<DownloadChunk> chunks, Context.CancellableContext call, String what) {
+            this.chunks = chunks;
+            this.call = call;
+            this.what = what;
+        }
+
+        private boolean fill() {
+            while (position >= current.size()) {
+                boolean more;
+                try {
+                    more = chunks.hasNext();
+                } catch (StatusRuntimeException e) {
+                    throw Upstream.failure(what, e);
+                }
+                if (!more) {
+                    return false;
+                }
+                DownloadChunk chunk = chunks.next();
+                current = chunk.getData();
+                position = 0;
+            }
+            return true;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (closed || !fill()) {
+                return -1;
+            }
+            return current.byteAt(position++) & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            if (closed || !fill()) {
+                return -1;
+            }
+            int n = Math.min(len, current.size() - position);
+            current.copyTo(b, position, off, n);
+            position += n;
+            return n;
+        }
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                call.cancel(null);
+            }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.skein.evaluation.client;
+
+import dev.skein.evaluation.config.EvaluationConfig;
+import dev.skein.proto.registry.v1.GetModelVersionByAlias;
+import dev.skein.proto.registry.v1.ModelVersion;
+import dev.skein.proto.registry.v1.RegistryServiceGrpc;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.grpc.GrpcClient;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/** registry-service as audits need it: which version holds the baseline alias. Blocking (worker threads). */
+@ApplicationScoped
+public class RegistryClient {
+
+    private final RegistryServiceGrpc.RegistryServiceBlockingStub registry;
+    private final long timeoutMillis;
+
+    public RegistryClient(
+            @GrpcClient("registry") RegistryServiceGrpc.RegistryServiceBlockingStub registry, EvaluationConfig config) {
+        this.registry = registry.withInterceptors(Upstream.ACTOR_HEADER);
+        this.timeoutMillis = config.upstreamTimeout().toMillis();
+    }
+
+    /** The version holding {@code alias} of model {@code name}; empty when no version holds it (or the model is gone). */
+    public Optional<ModelVersion> versionByAlias(String name, String alias) {
+        try {
+            return Optional.of(registry.withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS)
+                    .getModelVersionByAlias(GetModelVersionByAlias.newBuilder()
+                            .setName(name)
+                            .setAlias(alias)
+                            .build())
+                    .getModelVersion());
+        } catch (StatusRuntimeException e) {
+            Status.Code code = e.getStatus().getCode();
+            if (code == Status.Code.NOT_FOUND || code == Status.Code.INVALID_ARGUMENT) {
+                return Optional.empty();
+            }
+            throw Upstream.failure("look up alias " + alias + " of model " + name, e);
+        }
+    }
+}

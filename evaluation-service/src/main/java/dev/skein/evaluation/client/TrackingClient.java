@@ -1,0 +1,95 @@
+package dev.skein.evaluation.client;
+
+import dev.skein.evaluation.config.EvaluationConfig;
+import dev.skein.proto.tracking.v1.GetRun;
+import dev.skein.proto.tracking.v1.LogBatch;
+import dev.skein.proto.tracking.v1.Metric;
+import dev.skein.proto.tracking.v1.Run;
+import dev.skein.proto.tracking.v1.RunStatus;
+import dev.skein.proto.tracking.v1.RunTag;
+import dev.skein.proto.tracking.v1.TrackingServiceGrpc;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.grpc.GrpcClient;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * tracking-service as evaluation needs it: a run (its status, artifact root, tags, latest metrics)
+ * and logging an evaluation's outcome. Blocking: called from the evaluation workers' own threads.
+ */
+@ApplicationScoped
+public class TrackingClient {
+
+    /** What evaluation knows of a run. */
+    public record RunView(
+            String runId,
+            String experimentId,
+            RunStatus status,
+            String lifecycleStage,
+            String artifactUri,
+            Map<String, String> tags,
+            Map<String, Double> metrics) {}
+
+    private final TrackingServiceGrpc.TrackingServiceBlockingStub tracking;
+    private final long timeoutMillis;
+
+    public TrackingClient(
+            @GrpcClient("tracking") TrackingServiceGrpc.TrackingServiceBlockingStub tracking, EvaluationConfig config) {
+        this.tracking = tracking.withInterceptors(Upstream.ACTOR_HEADER);
+        this.timeoutMillis = config.upstreamTimeout().toMillis();
+    }
+
+    /** The run, or empty when tracking-service does not know it (or refuses its id). */
+    public Optional<RunView> run(String runId) {
+        Run run;
+        try {
+            run = tracking.withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS)
+                    .getRun(GetRun.newBuilder().setRunId(runId).build())
+                    .getRun();
+        } catch (StatusRuntimeException e) {
+            if (Upstream.notFound(e) || e.getStatus().getCode() == io.grpc.Status.Code.INVALID_ARGUMENT) {
+                return Optional.empty();
+            }
+            throw Upstream.failure("read run " + runId, e);
+        }
+        Map<String, String> tags = new LinkedHashMap<>();
+        for (RunTag t : run.getData().getTagsList()) {
+            tags.put(t.getKey(), t.getValue());
+        }
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        for (Metric m : run.getData().getMetricsList()) {
+            metrics.put(m.getKey(), m.getValue());
+        }
+        return Optional.of(new RunView(
+                run.getInfo().getRunId(),
+                run.getInfo().getExperimentId(),
+                run.getInfo().getStatus(),
+                run.getInfo().getLifecycleStage(),
+                run.getInfo().getArtifactUri(),
+                tags,
+                metrics));
+    }
+
+    /**
+     * Metrics (step 0, at {@code timestamp}) and tags in one LogBatch, which tracking-service writes in
+     * one transaction: all of them or none. Logging the same points again is a no-op (a point is
+     * identified by key, step, timestamp and value), so a retried attempt does not log twice.
+     */
+    public void log(String runId, Map<String, Double> metrics, long timestamp, Map<String, String> tags) {
+        LogBatch.Builder batch = LogBatch.newBuilder().setRunId(runId);
+        metrics.forEach((k, v) -> batch.addMetrics(Metric.newBuilder()
+                .setKey(k)
+                .setValue(v)
+                .setTimestamp(timestamp)
+                .setStep(0)));
+        tags.forEach((k, v) -> batch.addTags(RunTag.newBuilder().setKey(k).setValue(v)));
+        try {
+            tracking.withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS).logBatch(batch.build());
+        } catch (StatusRuntimeException e) {
+            throw Upstream.failure("log to run " + runId, e);
+        }
+    }
+}

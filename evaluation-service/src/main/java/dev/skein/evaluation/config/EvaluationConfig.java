@@ -1,0 +1,63 @@
+package dev.skein.evaluation.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** evaluation-service settings; every one has a default that runs locally (see the module README). */
+@ConfigMapping(prefix = "skein.evaluation")
+public interface EvaluationConfig {
+
+    /** Evaluations and audits worked on at once by this replica (each reads one table on its own thread). */
+    @WithDefault("2")
+    int concurrency();
+
+    /** How often the queue is looked at when nothing woke the worker (another replica's work, retries). */
+    @WithDefault("PT2S")
+    Duration pollInterval();
+
+    /**
+     * How long a claimed evaluation stays this replica's: past it (the replica died midway) another
+     * replica takes it over. Longer than the largest evaluation takes.
+     */
+    @WithDefault("PT15M")
+    Duration lease();
+
+    /** Wait before retrying work whose upstream (tracking, artifact, registry) could not be reached; doubled per attempt. */
+    @WithDefault("PT5S")
+    Duration retryBackoff();
+
+    /** Longest wait between such retries. */
+    @WithDefault("PT5M")
+    Duration maxRetryBackoff();
+
+    /**
+     * Bytes a table may have; a larger one fails its evaluation when the limit is crossed, before the
+     * rest is read. Bounds what a classifier with probabilities keeps (about 20 bytes a row for the
+     * curves: some 0.6 GB of heap for a 1 GiB CSV).
+     */
+    @WithDefault("1073741824")
+    long maxTableBytes();
+
+    /** Deadline of unary calls to tracking-service and registry-service. */
+    @WithDefault("PT10S")
+    Duration upstreamTimeout();
+
+    /** Deadline of a table download and of an artifact upload; past it the attempt fails and is retried. */
+    @WithDefault("PT10M")
+    Duration transferTimeout();
+
+    Outbox outbox();
+
+    interface Outbox {
+        @WithDefault("PT0.5S")
+        Duration pollInterval();
+
+        @WithDefault("200")
+        int batchSize();
+
+        /** Topic of evaluation and audit results. */
+        @WithDefault("skein.evaluation.results.v1")
+        String topic();
+    }
+}

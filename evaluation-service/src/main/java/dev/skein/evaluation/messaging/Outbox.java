@@ -1,0 +1,90 @@
+package dev.skein.evaluation.messaging;
+
+import dev.skein.common.outbox.OutboxEvent;
+import dev.skein.common.outbox.OutboxRelay;
+import dev.skein.evaluation.config.EvaluationConfig;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.net.URI;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+
+/**
+ * evaluation-service's outbox: result events written in the transaction that records the result,
+ * relayed to {@code skein.evaluation.results.v1} for as long as the service runs. The service uses
+ * the reactive SQL client (no ORM), so events are appended on the transaction's connection.
+ */
+@Singleton
+public class Outbox {
+
+    public static final String CHANNEL = "outbox";
+    public static final String COMPLETED = "dev.skein.evaluation.completed.v1";
+    public static final String AUDIT_COMPLETED = "dev.skein.evaluation.audit.completed.v1";
+
+    private static final String TABLE = "evaluation.outbox";
+
+    private final OutboxRelay relay;
+    private final String topic;
+
+    public Outbox(Vertx vertx, Pool pool, @Channel(CHANNEL) MutinyEmitter<String> emitter, EvaluationConfig config) {
+        this.relay = new OutboxRelay(
+                vertx,
+                pool,
+                TABLE,
+                emitter,
+                URI.create("/skein/evaluation-service"),
+                config.outbox().pollInterval(),
+                config.outbox().batchSize());
+        this.topic = config.outbox().topic();
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        relay.start();
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        relay.stop();
+    }
+
+    public String topic() {
+        return topic;
+    }
+
+    /** Appends events within the transaction of {@code conn}. */
+    public Uni<Void> append(SqlConnection conn, List<OutboxEvent> events) {
+        if (events.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        List<Tuple> rows = new ArrayList<>();
+        for (OutboxEvent e : events) {
+            rows.add(Tuple.tuple(List.of(
+                    e.id(),
+                    e.topic(),
+                    e.key(),
+                    e.type(),
+                    e.subject(),
+                    e.payload(),
+                    e.time().atOffset(ZoneOffset.UTC))));
+        }
+        return conn.preparedQuery("INSERT INTO " + TABLE
+                        + " (event_id, topic, partition_key, event_type, subject, payload, created_at)"
+                        + " VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .executeBatch(rows)
+                .replaceWithVoid();
+    }
+
+    /** After a transaction that wrote events commits: publish now rather than at the next poll. */
+    public void wake() {
+        relay.wake();
+    }
+}

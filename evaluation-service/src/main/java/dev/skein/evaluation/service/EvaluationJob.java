@@ -1,0 +1,188 @@
+package dev.skein.evaluation.service;
+
+import dev.skein.common.error.ApiException;
+import dev.skein.common.outbox.OutboxEvent;
+import dev.skein.evaluation.EvaluationRecord;
+import dev.skein.evaluation.EvaluationRecord.Status;
+import dev.skein.evaluation.client.ArtifactClient;
+import dev.skein.evaluation.client.TrackingClient;
+import dev.skein.evaluation.client.TrackingClient.RunView;
+import dev.skein.evaluation.client.UpstreamUnavailable;
+import dev.skein.evaluation.config.EvaluationConfig;
+import dev.skein.evaluation.messaging.Outbox;
+import dev.skein.evaluation.metrics.EvaluationException;
+import dev.skein.evaluation.output.Artifact;
+import dev.skein.evaluation.repository.Evaluations;
+import dev.skein.evaluation.table.TableException;
+import dev.skein.events.v1.EvaluationCompleted;
+import dev.skein.proto.artifacts.v1.Download;
+import dev.skein.proto.evaluation.v1.EvaluationSpec;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+
+/**
+ * Works one claimed evaluation to its end, on a worker thread (blocking calls). In order: the run and
+ * its spec, the table streamed into the metrics, the artifacts uploaded, then the metrics and the
+ * status tags in one LogBatch (all or none: never a half-logged set), then the record and its event in
+ * one transaction. An upstream that cannot be reached puts it back in the queue (retried with backoff,
+ * however long the outage); a bad spec or table ends it FAILED with the reason, on the evaluation and
+ * as run tags. Metrics are logged at the evaluation's start time, step 0, so a retried attempt logs the
+ * same points (a no-op for tracking-service).
+ */
+@ApplicationScoped
+public class EvaluationJob {
+
+    private static final Logger LOG = Logger.getLogger(EvaluationJob.class);
+    /** MLflow's longest tag value is 5,000 characters (8,000 since 2.x); reasons are cut well below. */
+    static final int MAX_REASON = 1000;
+
+    private final Evaluations evaluations;
+    private final TrackingClient tracking;
+    private final ArtifactClient artifacts;
+    private final Outbox outbox;
+    private final Evaluator evaluator;
+    private final Duration backoff;
+    private final Duration maxBackoff;
+    private final Duration await;
+
+    public EvaluationJob(
+            Evaluations evaluations,
+            TrackingClient tracking,
+            ArtifactClient artifacts,
+            Outbox outbox,
+            EvaluationConfig config) {
+        this.evaluations = evaluations;
+        this.tracking = tracking;
+        this.artifacts = artifacts;
+        this.outbox = outbox;
+        this.evaluator = new Evaluator(config.maxTableBytes());
+        this.backoff = config.retryBackoff();
+        this.maxBackoff = config.maxRetryBackoff();
+        this.await = config.upstreamTimeout().plusSeconds(5);
+    }
+
+    public void run(EvaluationRecord job) {
+        long timestamp = job.startTime() != null ? job.startTime() : System.currentTimeMillis();
+        EvaluationSpec spec = job.spec();
+        try {
+            RunView run = tracking.run(job.runId())
+                    .orElseThrow(() -> ApiException.notFound("Run with id=" + job.runId() + " not found"));
+            if (job.trigger() == EvaluationRecord.Trigger.RUN_FINISHED) {
+                spec = Specs.fromTags(run.tags()).orElse(spec);
+            }
+            Specs.check(spec);
+            Download table = DataLocation.of(spec.getData(), run, tracking::run);
+            String fileName = table.hasRun() ? table.getRun().getPath() : table.getPath();
+            Evaluator.Outcome outcome;
+            try (InputStream in = artifacts.open(table)) {
+                outcome = evaluator.evaluate(spec, fileName, in);
+            }
+            List<String> logged = new ArrayList<>();
+            for (Artifact a : outcome.artifacts()) {
+                artifacts.upload(job.runId(), a.path(), a.content());
+                logged.add(a.path());
+            }
+            Map<String, String> tags = new LinkedHashMap<>();
+            tags.put(Specs.STATUS_TAG, Status.SUCCEEDED.name());
+            tags.put(Specs.ID_TAG, job.id().toString());
+            tracking.log(job.runId(), outcome.metrics(), timestamp, tags);
+            finish(job, Status.SUCCEEDED, null, spec, outcome.metrics(), logged, outcome.rows());
+        } catch (UpstreamUnavailable e) {
+            retry(job, e.getMessage());
+        } catch (ApiException e) {
+            fail(job, spec, e.getMessage());
+        } catch (EvaluationException | TableException e) {
+            fail(job, spec, e.getMessage());
+        } catch (java.io.IOException e) {
+            retry(job, "reading the table: " + e.getMessage());
+        }
+    }
+
+    private void fail(EvaluationRecord job, EvaluationSpec spec, String reason) {
+        String why = reason == null || reason.isBlank() ? "failed" : reason;
+        if (why.length() > MAX_REASON) {
+            why = why.substring(0, MAX_REASON - 1) + "…";
+        }
+        Map<String, String> tags = new LinkedHashMap<>();
+        tags.put(Specs.STATUS_TAG, Status.FAILED.name());
+        tags.put(Specs.ID_TAG, job.id().toString());
+        tags.put(Specs.ERROR_TAG, why);
+        try {
+            tracking.log(job.runId(), Map.of(), System.currentTimeMillis(), tags);
+        } catch (UpstreamUnavailable e) {
+            retry(job, e.getMessage());
+            return;
+        } catch (ApiException e) {
+            // the run is gone or deleted: the evaluation records the failure alone
+            LOG.infof(
+                    "Evaluation %s failed; its run %s could not be tagged: %s", job.id(), job.runId(), e.getMessage());
+        }
+        finish(job, Status.FAILED, why, spec, Map.of(), List.of(), null);
+    }
+
+    private void retry(EvaluationRecord job, String why) {
+        long delay =
+                Math.min(maxBackoff.toMillis(), backoff.toMillis() << Math.min(20, Math.max(0, job.attempts() - 1)));
+        LOG.warnf("Evaluation %s (run %s) will be retried in %d ms: %s", job.id(), job.runId(), delay, why);
+        evaluations
+                .retryLater(job.id(), job.attempts(), System.currentTimeMillis() + delay, why)
+                .await()
+                .atMost(await);
+    }
+
+    private void finish(
+            EvaluationRecord job,
+            Status status,
+            String message,
+            EvaluationSpec spec,
+            Map<String, Double> metrics,
+            List<String> logged,
+            Long rows) {
+        long end = System.currentTimeMillis();
+        EvaluationCompleted event = EvaluationCompleted.newBuilder()
+                .setEventId(UUID.randomUUID().toString())
+                .setEvaluationId(job.id().toString())
+                .setRunId(job.runId())
+                .setStatus(status.name())
+                .setMessage(message == null ? "" : message)
+                .setModelType(spec.getModelType())
+                .putAllMetrics(metrics)
+                .addAllArtifacts(logged)
+                .setTrigger(job.trigger().name())
+                .setActor(job.userId() == null ? "" : job.userId())
+                .setTime(end)
+                .build();
+        OutboxEvent out = new OutboxEvent(
+                UUID.fromString(event.getEventId()),
+                outbox.topic(),
+                job.runId(),
+                Outbox.COMPLETED,
+                job.id().toString(),
+                OutboxEvent.json(event),
+                java.time.Instant.ofEpochMilli(end));
+        boolean recorded = evaluations
+                .pool()
+                .withTransaction(conn -> evaluations
+                        .finish(conn, job.id(), job.attempts(), status, message, spec, metrics, logged, rows, end)
+                        .call(held -> held
+                                ? outbox.append(conn, List.of(out))
+                                : io.smallrye.mutiny.Uni.createFrom().voidItem()))
+                .await()
+                .atMost(await);
+        if (recorded) {
+            outbox.wake();
+            LOG.infof(
+                    "Evaluation %s of run %s %s%s",
+                    job.id(), job.runId(), status, message == null ? "" : ": " + message);
+        } else {
+            LOG.infof("Evaluation %s was taken over by another claim; this attempt's result is dropped", job.id());
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package dev.skein.evaluation.service;
+
+import dev.skein.common.error.ApiException;
+import dev.skein.common.paging.PageToken;
+import dev.skein.common.paging.ResultPage;
+import dev.skein.evaluation.AuditRecord;
+import dev.skein.evaluation.EvaluationRecord;
+import dev.skein.evaluation.RuleSet;
+import dev.skein.evaluation.client.TrackingClient;
+import dev.skein.evaluation.client.UpstreamUnavailable;
+import dev.skein.evaluation.repository.Audits;
+import dev.skein.evaluation.repository.Evaluations;
+import dev.skein.evaluation.repository.Rules;
+import dev.skein.proto.common.v1.ErrorCode;
+import dev.skein.proto.evaluation.v1.EvaluationSpec;
+import dev.skein.proto.evaluation.v1.MetricThreshold;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/** The API's use cases: evaluations started and read, validation rules set and read, audits read. */
+@ApplicationScoped
+public class EvaluationService {
+
+    public static final int MAX_RESULTS = 1000;
+    static final int MAX_RULES = 100;
+
+    private final Evaluations evaluations;
+    private final Audits audits;
+    private final Rules rules;
+    private final TrackingClient tracking;
+    private final WorkQueue queue;
+
+    public EvaluationService(
+            Evaluations evaluations, Audits audits, Rules rules, TrackingClient tracking, WorkQueue queue) {
+        this.evaluations = evaluations;
+        this.audits = audits;
+        this.rules = rules;
+        this.tracking = tracking;
+        this.queue = queue;
+    }
+
+    /** A PENDING evaluation of an existing, active run; refused at once when the spec is incomplete. */
+    public Uni<EvaluationRecord> create(String runId, EvaluationSpec spec, String userId) {
+        if (runId == null || runId.isBlank()) {
+            throw ApiException.missing("run_id");
+        }
+        Specs.check(spec);
+        UUID id = UUID.randomUUID();
+        return Uni.createFrom()
+                .item(() -> tracking.run(runId))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .onFailure(UpstreamUnavailable.class)
+                .transform(e -> new ApiException(
+                        ErrorCode.TEMPORARILY_UNAVAILABLE, "Cannot read run " + runId + " now; try again."))
+                .flatMap(run -> {
+                    if (run.isEmpty()) {
+                        throw ApiException.notFound("Run with id=" + runId + " not found");
+                    }
+                    if (!"active".equals(run.get().lifecycleStage())) {
+                        throw ApiException.invalidState("The run " + runId + " must be in the 'active' state."
+                                + " Current state is " + run.get().lifecycleStage() + ".");
+                    }
+                    return evaluations.insert(
+                            id, runId, spec, EvaluationRecord.Trigger.API, userId, null, System.currentTimeMillis());
+                })
+                .flatMap(inserted -> {
+                    queue.wake();
+                    return get(id.toString());
+                });
+    }
+
+    public Uni<EvaluationRecord> get(String evaluationId) {
+        UUID id = parseId(evaluationId);
+        return evaluations
+                .get(id)
+                .map(found -> found.orElseThrow(
+                        () -> ApiException.notFound("Evaluation with id=" + evaluationId + " not found")));
+    }
+
+    public Uni<ResultPage<EvaluationRecord>> search(String runId, int maxResults, String pageToken) {
+        if (runId == null || runId.isBlank()) {
+            throw ApiException.missing("run_id");
+        }
+        checkMaxResults(maxResults);
+        long offset = PageToken.decodeOffset(pageToken);
+        return evaluations.byRun(runId, offset, maxResults + 1).map(rows -> page(rows, offset, maxResults));
+    }
+
+    public Uni<RuleSet> setRules(String name, List<MetricThreshold> thresholds, String baselineAlias, String userId) {
+        if (name == null || name.isBlank()) {
+            throw ApiException.missing("name");
+        }
+        if (thresholds.size() > MAX_RULES) {
+            throw ApiException.invalidParameter(
+                    "A model holds at most " + MAX_RULES + " rules, got " + thresholds.size());
+        }
+        Set<String> metrics = new HashSet<>();
+        for (MetricThreshold t : thresholds) {
+            if (!t.hasMetric() || t.getMetric().isBlank()) {
+                throw ApiException.invalidParameter("Every rule needs its metric's name ('metric')");
+            }
+            if (!metrics.add(t.getMetric())) {
+                throw ApiException.invalidParameter("Metric '" + t.getMetric() + "' has more than one rule");
+            }
+            Thresholds.of(t);
+        }
+        String alias =
+                baselineAlias == null || baselineAlias.isBlank() ? RuleSet.DEFAULT_BASELINE_ALIAS : baselineAlias;
+        RuleSet set = new RuleSet(name, thresholds, alias, userId, System.currentTimeMillis());
+        return rules.set(set).replaceWith(set);
+    }
+
+    /** The model's rules; none set: an empty set with the default baseline alias. */
+    public Uni<RuleSet> getRules(String name) {
+        if (name == null || name.isBlank()) {
+            throw ApiException.missing("name");
+        }
+        return rules.get(name)
+                .map(found -> found.orElse(new RuleSet(name, List.of(), RuleSet.DEFAULT_BASELINE_ALIAS, null, 0)));
+    }
+
+    public Uni<ResultPage<AuditRecord>> searchAudits(String name, String version, int maxResults, String pageToken) {
+        if (name == null || name.isBlank()) {
+            throw ApiException.missing("name");
+        }
+        checkMaxResults(maxResults);
+        long offset = PageToken.decodeOffset(pageToken);
+        return audits.byModel(name, version, offset, maxResults + 1).map(rows -> page(rows, offset, maxResults));
+    }
+
+    private static <T> ResultPage<T> page(List<T> rows, long offset, int maxResults) {
+        if (rows.size() <= maxResults) {
+            return new ResultPage<>(rows, null);
+        }
+        return new ResultPage<>(rows.subList(0, maxResults), PageToken.encode(offset + maxResults));
+    }
+
+    private static void checkMaxResults(int maxResults) {
+        if (maxResults < 1 || maxResults > MAX_RESULTS) {
+            throw ApiException.invalidParameter("Invalid value for max_results. It must be between 1 and " + MAX_RESULTS
+                    + ", but got " + maxResults);
+        }
+    }
+
+    private static UUID parseId(String id) {
+        if (id == null || id.isBlank()) {
+            throw ApiException.missing("evaluation_id");
+        }
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.notFound("Evaluation with id=" + id + " not found");
+        }
+    }
+}

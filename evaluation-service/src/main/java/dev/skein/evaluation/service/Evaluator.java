@@ -1,0 +1,217 @@
+package dev.skein.evaluation.service;
+
+import dev.skein.evaluation.metrics.Average;
+import dev.skein.evaluation.metrics.ClassifierAccumulator;
+import dev.skein.evaluation.metrics.ClassifierOptions;
+import dev.skein.evaluation.metrics.ClassifierResult;
+import dev.skein.evaluation.metrics.InvalidInputException;
+import dev.skein.evaluation.metrics.Label;
+import dev.skein.evaluation.metrics.RegressorAccumulator;
+import dev.skein.evaluation.metrics.RetrieverAccumulator;
+import dev.skein.evaluation.metrics.RetrieverResult;
+import dev.skein.evaluation.output.Artifact;
+import dev.skein.evaluation.output.ClassifierOutputs;
+import dev.skein.evaluation.table.Columns;
+import dev.skein.evaluation.table.Format;
+import dev.skein.evaluation.table.TableException;
+import dev.skein.evaluation.table.TableReader;
+import dev.skein.proto.evaluation.v1.EvaluationSpec;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One evaluation's computation: the table read once, streaming, into the model type's accumulator;
+ * the metrics in MLflow's keys and order; the artifacts MLflow's default evaluator logs. Pure: the
+ * caller brings the table's bytes and logs what comes out. A bad table or spec fails with an
+ * {@link dev.skein.evaluation.metrics.EvaluationException} or a {@link TableException} (the
+ * evaluation FAILED, with their message).
+ */
+public final class Evaluator {
+
+    /** What an evaluation produced. */
+    public record Outcome(long rows, Map<String, Double> metrics, List<Artifact> artifacts) {}
+
+    private final long maxTableBytes;
+
+    public Evaluator(long maxTableBytes) {
+        this.maxTableBytes = maxTableBytes;
+    }
+
+    public Outcome evaluate(EvaluationSpec spec, String fileName, InputStream in) {
+        Format format = format(spec, fileName);
+        try (TableReader table = TableReader.open(new Limited(in, maxTableBytes), format)) {
+            return switch (spec.getModelType()) {
+                case "classifier" -> classifier(spec, table);
+                case "regressor" -> regressor(spec, table);
+                case "retriever" -> retriever(spec, table);
+                default -> throw new InvalidInputException("model_type '" + spec.getModelType() + "' is not supported");
+            };
+        }
+    }
+
+    static Format format(EvaluationSpec spec, String fileName) {
+        if (spec.hasFormat()) {
+            return Format.valueOf(spec.getFormat().toUpperCase(Locale.ROOT));
+        }
+        if (fileName.toLowerCase(Locale.ROOT).endsWith(".parquet")) {
+            throw new InvalidInputException("Parquet tables are not supported yet; log the table as CSV, JSON"
+                    + " (mlflow.log_table) or JSON Lines");
+        }
+        try {
+            return Format.fromPath(fileName);
+        } catch (RuntimeException e) {
+            throw new InvalidInputException("cannot tell the format of '" + fileName
+                    + "' from its extension (.csv, .json, .jsonl); set spec.format");
+        }
+    }
+
+    private static Columns columns(EvaluationSpec spec, List<String> probabilities) {
+        Columns columns = Columns.of(spec.getTargets(), spec.getPredictions());
+        if (!probabilities.isEmpty()) {
+            columns = columns.withProbabilities(probabilities.toArray(String[]::new));
+        }
+        if (spec.hasSampleWeights()) {
+            columns = columns.withSampleWeight(spec.getSampleWeights());
+        }
+        return columns;
+    }
+
+    private Outcome classifier(EvaluationSpec spec, TableReader table) {
+        ClassifierAccumulator acc = new ClassifierAccumulator();
+        List<String> probabilities = probabilityColumns(spec);
+        long rows = columns(spec, probabilities).feed(table, acc);
+        List<Label> labels = acc.labels();
+        if (spec.getLabelListCount() > 0) {
+            checkLabelList(spec.getLabelListList(), labels);
+        }
+        ClassifierOptions options = ClassifierOptions.defaults();
+        if (spec.hasAverage()) {
+            options = options.withAverage(Average.parse(spec.getAverage()));
+        }
+        if (spec.hasPosLabel()) {
+            options = options.withPosLabel(resolve(spec.getPosLabel(), labels, "pos_label"));
+        }
+        ClassifierResult result = acc.compute(options);
+        return new Outcome(rows, result.metrics(), ClassifierOutputs.of(acc, result, options));
+    }
+
+    /**
+     * Probability columns in ascending label order, as the accumulator reads them: with a label_list,
+     * the columns follow its order and are put in the labels' sorted order here.
+     */
+    private static List<String> probabilityColumns(EvaluationSpec spec) {
+        List<String> columns = spec.getProbabilitiesList();
+        if (columns.size() <= 1 || spec.getLabelListCount() == 0) {
+            return columns;
+        }
+        List<String> labelList = spec.getLabelListList();
+        boolean numbers = labelList.stream().allMatch(Evaluator::isNumber);
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < labelList.size(); i++) {
+            order.add(i);
+        }
+        order.sort((a, b) -> numbers
+                ? Double.compare(Double.parseDouble(labelList.get(a)), Double.parseDouble(labelList.get(b)))
+                : labelList.get(a).compareTo(labelList.get(b)));
+        return order.stream().map(columns::get).toList();
+    }
+
+    private static void checkLabelList(List<String> labelList, List<Label> seen) {
+        List<Label> listed = new ArrayList<>();
+        for (String text : labelList) {
+            Optional<Label> match = find(text, seen);
+            if (match.isEmpty()) {
+                throw new InvalidInputException("label_list holds '" + text
+                        + "', which is in neither the targets nor the predictions; the labels are " + seen);
+            }
+            listed.add(match.get());
+        }
+        List<Label> missing = seen.stream().filter(l -> !listed.contains(l)).toList();
+        if (!missing.isEmpty()) {
+            throw new InvalidInputException("label_list lacks labels the table has: " + missing);
+        }
+    }
+
+    private static Label resolve(String text, List<Label> seen, String field) {
+        return find(text, seen)
+                .orElseThrow(
+                        () -> new InvalidInputException(field + " '" + text + "' is not one of the labels " + seen));
+    }
+
+    private static Optional<Label> find(String text, List<Label> seen) {
+        for (Label label : seen) {
+            if (label.isNumber()
+                    ? isNumber(text)
+                            && Label.of(Double.parseDouble(text.trim())).equals(label)
+                    : label.toString().equals(text)) {
+                return Optional.of(label);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean isNumber(String text) {
+        try {
+            return Double.isFinite(Double.parseDouble(text.trim()));
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static Outcome regressor(EvaluationSpec spec, TableReader table) {
+        RegressorAccumulator acc = new RegressorAccumulator();
+        long rows = columns(spec, List.of()).feed(table, acc);
+        return new Outcome(rows, acc.compute(), List.of());
+    }
+
+    private static Outcome retriever(EvaluationSpec spec, TableReader table) {
+        RetrieverAccumulator acc = new RetrieverAccumulator(
+                spec.hasRetrieverK() ? spec.getRetrieverK() : RetrieverAccumulator.DEFAULT_K, false);
+        long rows = columns(spec, List.of()).feed(table, acc);
+        RetrieverResult result = acc.compute();
+        return new Outcome(rows, new LinkedHashMap<>(result.metrics()), List.of());
+    }
+
+    /** Refuses a table once it is larger than the limit, before the rest of it is read. */
+    private static final class Limited extends FilterInputStream {
+        private final long limit;
+        private long read;
+
+        Limited(InputStream in, long limit) {
+            super(in);
+            this.limit = limit;
+        }
+
+        private int count(int n) {
+            if (n > 0) {
+                read += n;
+                if (read > limit) {
+                    throw new TableException("the table is larger than the limit of " + limit
+                            + " bytes (skein.evaluation.max-table-bytes)");
+                }
+            }
+            return n;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                count(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            return count(super.read(b, off, len));
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package dev.skein.evaluation.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.skein.common.error.ApiException;
+import dev.skein.proto.evaluation.v1.EvaluationSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Evaluation specs: read from a run's {@code skein.evaluate.*} tags, and checked before anything is
+ * recorded. The tags (documented in the module README) carry the spec's fields by name; lists
+ * ({@code probabilities}, {@code label_list}) are comma-separated or a JSON array of strings.
+ */
+public final class Specs {
+
+    public static final String PREFIX = "skein.evaluate.";
+    /** Set on the run when an evaluation ends: SUCCEEDED or FAILED, its id, and a failure's reason. */
+    public static final String STATUS_TAG = "skein.evaluation.status";
+
+    public static final String ID_TAG = "skein.evaluation.id";
+    public static final String ERROR_TAG = "skein.evaluation.error";
+
+    /** Built model types. */
+    static final Set<String> MODEL_TYPES = Set.of("classifier", "regressor", "retriever");
+    /** MLflow's text model types: recognised, refused until built. */
+    static final Set<String> TEXT_TYPES = Set.of("question-answering", "text-summarization", "text");
+
+    static final Set<String> AVERAGES = Set.of("weighted", "macro", "micro");
+    static final Set<String> FORMATS = Set.of("csv", "json", "jsonl");
+    static final int MAX_FIELD = 1000;
+    static final int MAX_LIST = 1000;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Specs() {}
+
+    /** The spec a run's tags ask for; empty when the run has no {@code skein.evaluate.data} tag. */
+    public static Optional<EvaluationSpec> fromTags(Map<String, String> tags) {
+        String data = tags.get(PREFIX + "data");
+        if (data == null) {
+            return Optional.empty();
+        }
+        EvaluationSpec.Builder b = EvaluationSpec.newBuilder().setData(data);
+        text(tags, "model_type").ifPresent(b::setModelType);
+        text(tags, "targets").ifPresent(b::setTargets);
+        text(tags, "predictions").ifPresent(b::setPredictions);
+        text(tags, "probabilities").ifPresent(v -> b.addAllProbabilities(list(v, "probabilities")));
+        text(tags, "pos_label").ifPresent(b::setPosLabel);
+        text(tags, "label_list").ifPresent(v -> b.addAllLabelList(list(v, "label_list")));
+        text(tags, "average").ifPresent(b::setAverage);
+        text(tags, "sample_weights").ifPresent(b::setSampleWeights);
+        text(tags, "format").ifPresent(b::setFormat);
+        text(tags, "retriever_k").ifPresent(v -> {
+            try {
+                b.setRetrieverK(Integer.parseInt(v.trim()));
+            } catch (NumberFormatException e) {
+                throw ApiException.invalidParameter(
+                        "Tag " + PREFIX + "retriever_k must be a whole number, got '" + v + "'");
+            }
+        });
+        return Optional.of(b.build());
+    }
+
+    private static Optional<String> text(Map<String, String> tags, String field) {
+        return Optional.ofNullable(tags.get(PREFIX + field));
+    }
+
+    private static List<String> list(String value, String field) {
+        String v = value.trim();
+        List<String> out = new ArrayList<>();
+        if (v.startsWith("[")) {
+            JsonNode node;
+            try {
+                node = JSON.readTree(v);
+            } catch (Exception e) {
+                throw ApiException.invalidParameter("Tag " + PREFIX + field + " is not a JSON array: " + v);
+            }
+            for (JsonNode item : node) {
+                if (!item.isValueNode() || item.isNull()) {
+                    throw ApiException.invalidParameter("Tag " + PREFIX + field + " must list strings or numbers");
+                }
+                out.add(item.asText());
+            }
+            return out;
+        }
+        for (String part : v.split(",")) {
+            if (!part.isBlank()) {
+                out.add(part.trim());
+            }
+        }
+        return out;
+    }
+
+    /** Refuses an incomplete or contradictory spec with INVALID_PARAMETER_VALUE, naming the field. */
+    public static EvaluationSpec check(EvaluationSpec spec) {
+        required(spec.getData(), "data");
+        String type = required(spec.getModelType(), "model_type");
+        if (TEXT_TYPES.contains(type)) {
+            throw ApiException.invalidParameter("model_type '" + type + "' is not supported by Skein yet"
+                    + " (its metrics need text models); supported: classifier, regressor, retriever");
+        }
+        if (!MODEL_TYPES.contains(type)) {
+            throw ApiException.invalidParameter(
+                    "model_type must be one of classifier, regressor, retriever, got '" + type + "'");
+        }
+        required(spec.getTargets(), "targets");
+        required(spec.getPredictions(), "predictions");
+        for (String field : List.of(
+                spec.getData(),
+                spec.getTargets(),
+                spec.getPredictions(),
+                spec.getPosLabel(),
+                spec.getSampleWeights(),
+                spec.getFormat(),
+                spec.getAverage())) {
+            if (field.length() > MAX_FIELD) {
+                throw ApiException.invalidParameter(
+                        "spec fields are at most " + MAX_FIELD + " characters, got " + field.length());
+            }
+        }
+        if (spec.getProbabilitiesCount() > MAX_LIST || spec.getLabelListCount() > MAX_LIST) {
+            throw ApiException.invalidParameter("probabilities and label_list hold at most " + MAX_LIST + " entries");
+        }
+        if (spec.hasAverage() && !AVERAGES.contains(spec.getAverage())) {
+            throw ApiException.invalidParameter(
+                    "average must be weighted, macro or micro, got '" + spec.getAverage() + "'");
+        }
+        if (spec.hasFormat() && !FORMATS.contains(spec.getFormat().toLowerCase(Locale.ROOT))) {
+            throw ApiException.invalidParameter("format must be csv, json or jsonl, got '" + spec.getFormat() + "'");
+        }
+        if (spec.hasRetrieverK() && spec.getRetrieverK() <= 0) {
+            throw ApiException.invalidParameter("retriever_k must be a positive integer, got " + spec.getRetrieverK());
+        }
+        boolean classifier = type.equals("classifier");
+        if (!classifier
+                && (spec.getProbabilitiesCount() > 0
+                        || spec.hasPosLabel()
+                        || spec.getLabelListCount() > 0
+                        || spec.hasAverage())) {
+            throw ApiException.invalidParameter(
+                    "probabilities, pos_label, label_list and average apply to classifiers only");
+        }
+        if (!type.equals("retriever") && spec.hasRetrieverK()) {
+            throw ApiException.invalidParameter("retriever_k applies to retrievers only");
+        }
+        if (spec.getLabelListCount() > 0
+                && spec.getProbabilitiesCount() > 1
+                && spec.getLabelListCount() != spec.getProbabilitiesCount()) {
+            throw ApiException.invalidParameter("probabilities names " + spec.getProbabilitiesCount()
+                    + " columns but label_list has " + spec.getLabelListCount() + " labels: one column per label");
+        }
+        return spec;
+    }
+
+    private static String required(String value, String field) {
+        if (value == null || value.isBlank()) {
+            throw ApiException.invalidParameter("Missing value for required parameter 'spec." + field + "'.");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,130 @@
+package dev.skein.evaluation.service;
+
+import dev.skein.evaluation.config.EvaluationConfig;
+import dev.skein.evaluation.repository.Audits;
+import dev.skein.evaluation.repository.Evaluations;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs queued evaluations and audits with bounded concurrency: at most {@code skein.evaluation.concurrency}
+ * at once in this replica, each on its own thread (reading a table is blocking, CPU-bound work), so a
+ * large table never holds a Kafka consumer or an event loop. Work is claimed from the database (any
+ * replica may take it) whenever a slot is free: at once when woken (new work recorded here), else every
+ * poll interval (another replica's work, retries that came due, leases that ran out).
+ */
+@ApplicationScoped
+public class WorkQueue {
+
+    private static final Logger LOG = Logger.getLogger(WorkQueue.class);
+
+    private final Evaluations evaluations;
+    private final Audits audits;
+    private final EvaluationJob evaluationJob;
+    private final AuditJob auditJob;
+    private final int concurrency;
+    private final Duration pollInterval;
+    private final Duration lease;
+    private final Semaphore slots;
+    private final AtomicInteger wakes = new AtomicInteger();
+    private ScheduledExecutorService poller;
+    private ExecutorService workers;
+
+    public WorkQueue(
+            Evaluations evaluations,
+            Audits audits,
+            EvaluationJob evaluationJob,
+            AuditJob auditJob,
+            EvaluationConfig config) {
+        this.evaluations = evaluations;
+        this.audits = audits;
+        this.evaluationJob = evaluationJob;
+        this.auditJob = auditJob;
+        this.concurrency = config.concurrency();
+        this.pollInterval = config.pollInterval();
+        this.lease = config.lease();
+        this.slots = new Semaphore(concurrency);
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        AtomicInteger n = new AtomicInteger();
+        workers = Executors.newFixedThreadPool(concurrency, r -> {
+            Thread t = new Thread(r, "evaluation-worker-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        poller = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "evaluation-queue");
+            t.setDaemon(true);
+            return t;
+        });
+        poller.scheduleWithFixedDelay(this::poll, 0, pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (poller != null) {
+            poller.shutdownNow();
+            workers.shutdownNow();
+        }
+    }
+
+    /** New work was recorded: look for it now rather than at the next poll. */
+    public void wake() {
+        if (poller != null && wakes.getAndIncrement() == 0) {
+            poller.execute(() -> {
+                wakes.set(0);
+                poll();
+            });
+        }
+    }
+
+    private void poll() {
+        try {
+            int free = slots.availablePermits();
+            if (free == 0) {
+                return;
+            }
+            long now = System.currentTimeMillis();
+            var due =
+                    evaluations.claim(now, now + lease.toMillis(), free).await().atMost(Duration.ofSeconds(30));
+            for (var job : due) {
+                submit(() -> evaluationJob.run(job));
+            }
+            free = slots.availablePermits();
+            if (free > 0) {
+                var audit =
+                        audits.claim(now, now + lease.toMillis(), free).await().atMost(Duration.ofSeconds(30));
+                for (var a : audit) {
+                    submit(() -> auditJob.run(a));
+                }
+            }
+        } catch (RuntimeException e) {
+            // the database is away: claimed rows keep their lease, the next poll tries again
+            LOG.warnf("Cannot claim evaluation work now: %s", e.getMessage());
+        }
+    }
+
+    private void submit(Runnable work) {
+        slots.acquireUninterruptibly();
+        workers.execute(() -> {
+            try {
+                work.run();
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "Evaluation work ended without a result; it is retried when its lease runs out");
+            } finally {
+                slots.release();
+                wake();
+            }
+        });
+    }
+}
