@@ -73,7 +73,8 @@ class MlflowGraphqlTest {
                     }
                     throw new UnsupportedOperationException(method.getName());
                 });
-        Upstreams upstreams = new Upstreams(channel, channel, channel, channel, config, vertx, new SimpleMeterRegistry());
+        Upstreams upstreams =
+                new Upstreams(channel, channel, channel, channel, config, vertx, new SimpleMeterRegistry());
         return new MlflowGraphql(RouteTable.of(upstreams.services(), 1_000_000), upstreams, 10, Throwable::toString);
     }
 

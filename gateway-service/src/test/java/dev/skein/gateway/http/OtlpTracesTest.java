@@ -67,8 +67,8 @@ class OtlpTracesTest {
                 .usePlaintext()
                 .build();
         closing.add(() -> tracking.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-        Upstreams upstreams =
-                new Upstreams(tracking, tracking, tracking, tracking, config(upstreamTimeout), vertx, new SimpleMeterRegistry());
+        Upstreams upstreams = new Upstreams(
+                tracking, tracking, tracking, tracking, config(upstreamTimeout), vertx, new SimpleMeterRegistry());
         budget = new BodyBudget(8 * MAX_BODY);
         RequestBodies bodies = new RequestBodies(budget, 64 * MAX_BODY, Duration.ofSeconds(30), Duration.ofMinutes(2));
         OtlpTraces otlp = new OtlpTraces(upstreams, bodies, MAX_BODY);
