@@ -2,6 +2,7 @@ package dev.skein.evaluation.messaging;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
+import dev.skein.common.actor.Actors;
 import dev.skein.common.messaging.ConsumerRetry;
 import dev.skein.common.messaging.DeadLetters;
 import dev.skein.common.messaging.UnusableRecord;
@@ -111,7 +112,7 @@ public class RunFinishedListener {
                     EvaluationSpec spec = EvaluationSpec.newBuilder()
                             .setData(run.get().tags().get(Specs.PREFIX + "data"))
                             .build();
-                    String actor = updated.getActor().isEmpty() ? null : updated.getActor();
+                    String actor = Actors.known(updated.getActor());
                     return retry.<Boolean>untilDone(
                                     "recording the evaluation of run " + runId,
                                     () -> evaluations.insert(
