@@ -458,7 +458,11 @@ class RenderedManifestsTest {
                         "gateway->artifact",
                         "registry->tracking",
                         "artifact->tracking",
-                        "artifact->registry");
+                        "artifact->registry",
+                        "gateway->evaluation",
+                        "evaluation->tracking",
+                        "evaluation->registry",
+                        "evaluation->artifact");
         assertThat(ingressEdges).isEqualTo(expected);
         assertThat(egressEdges).isEqualTo(expected);
     }
