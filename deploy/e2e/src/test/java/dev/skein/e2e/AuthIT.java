@@ -362,6 +362,29 @@ class AuthIT {
                 Level.READ,
                 u -> get(u, "model-versions/get-download-uri", "name", model, "version", "1")));
 
+        // evaluation-service: a run's evaluations by its experiment, rules and audits by their model
+        ops.add(op("skein/evaluations/search", Level.READ, u -> as(u).queryParam("run_id", run)
+                .get("/api/2.0/skein/evaluations/search")));
+        ops.add(op("skein/evaluations/rules/get", Level.READ, u -> as(u).queryParam("name", model)
+                .get("/api/2.0/skein/evaluations/rules/get")));
+        ops.add(op("skein/evaluations/audits/search", Level.READ, u -> as(u).queryParam("name", model)
+                .get("/api/2.0/skein/evaluations/audits/search")));
+        ops.add(op("skein/evaluations (start)", Level.UPDATE, u -> as(u).contentType(ContentType.JSON)
+                .body(new JsonObject()
+                        .put("run_id", run)
+                        .put(
+                                "spec",
+                                new JsonObject()
+                                        .put("data", "eval/absent-" + u + ".csv")
+                                        .put("model_type", "regressor")
+                                        .put("targets", "y")
+                                        .put("predictions", "y_hat"))
+                        .encode())
+                .post("/api/2.0/skein/evaluations")));
+        ops.add(op("skein/evaluations/rules (set none)", Level.UPDATE, u -> as(u).contentType(ContentType.JSON)
+                .body(new JsonObject().put("name", model).encode())
+                .post("/api/2.0/skein/evaluations/rules")));
+
         // UPDATE
         ops.add(new Op(
                 "experiments/set-experiment-tag",
