@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { artifactUrl, readArtifact } from '../api.js';
 import { html } from '../html.js';
 import { ErrorMessage } from './ErrorMessage.js';
@@ -31,15 +31,32 @@ export function previewKind(path) {
   return 'none';
 }
 
-function Table({ columns, rows, caption }) {
+/**
+ * A table of at most 500 rows and 100 columns, with a text filter on its rows: a row is kept when
+ * any of its cells holds the text (case ignored). The filter reads every row parsed, not only those
+ * shown.
+ */
+function Table({ columns, rows, truncated, path }) {
+  const [filter, setFilter] = useState('');
+  const needle = filter.trim().toLowerCase();
+  const matching = useMemo(
+    () => (needle ? rows.filter((row) => row.some((v) => cell(v).toLowerCase().includes(needle))) : rows),
+    [rows, needle]);
   const shown = columns.slice(0, TABLE_COLUMNS);
   const more = columns.length > shown.length ? `; ${shown.length} of ${columns.length} columns` : '';
-  return html`<div class="preview-table">
-    <table class="grid">
-      <caption>${caption}${more}</caption>
-      <thead><tr>${shown.map((c) => html`<th scope="col">${String(c)}</th>`)}</tr></thead>
-      <tbody>${rows.slice(0, TABLE_ROWS).map((row) => html`<tr>${shown.map((_, i) => html`<td>${cell(row[i])}</td>`)}</tr>`)}</tbody>
-    </table>
+  const caption = needle
+    ? `${Math.min(matching.length, TABLE_ROWS)} of ${matching.length} matching rows shown (${rows.length}${truncated ? '+' : ''} rows read)`
+    : rowsNote(rows.length, truncated);
+  return html`<div>
+    <label class="table-filter"><span class="label">Filter rows of ${path}</span>
+      <input type="search" value=${filter} placeholder="text in any column" onInput=${(e) => setFilter(e.currentTarget.value)} /></label>
+    <div class="preview-table" role="region" aria-label=${`Table ${path}`} tabindex="0">
+      <table class="grid">
+        <caption aria-live="polite">${caption}${more}</caption>
+        <thead><tr>${shown.map((c) => html`<th scope="col">${String(c)}</th>`)}</tr></thead>
+        <tbody>${matching.slice(0, TABLE_ROWS).map((row) => html`<tr>${shown.map((_, i) => html`<td>${cell(row[i])}</td>`)}</tr>`)}</tbody>
+      </table>
+    </div>
   </div>`;
 }
 
@@ -77,7 +94,7 @@ async function csvTable(text, delimiter) {
 /**
  * A preview of one run artifact, read through the artifact API (a Range request for the first
  * megabyte of text, 20 MB of images and PDFs): text and code, JSON (pretty, or MLflow's table JSON as
- * a table), CSV/TSV as a table, images, Markdown, HTML in a sandboxed frame with no scripts, PDF;
+ * a table), CSV/TSV as a table (its rows filtered by a text), images, Markdown, HTML in a sandboxed frame with no scripts, PDF;
  * anything else, or too large, has its download link only.
  */
 export function ArtifactPreview({ runId, path, fileSize }) {
@@ -146,8 +163,7 @@ export function ArtifactPreview({ runId, path, fileSize }) {
     // no scripts, no same-origin access, no forms or navigation: the page is only looked at
     body = html`<iframe class="preview-frame" sandbox="" srcdoc=${state.text} title=${`HTML ${path}`} />`;
   } else if (state.table) {
-    body = html`<${Table} columns=${state.table.columns} rows=${state.table.rows}
-      caption=${rowsNote(state.table.rows.length, state.truncated)} />`;
+    body = html`<${Table} columns=${state.table.columns} rows=${state.table.rows} truncated=${state.truncated} path=${path} />`;
   } else if (kind === 'markdown' && !state.truncated) body = html`<${Markdown} text=${state.text} class="preview-markdown" />`;
   else body = html`<pre class="preview-text" tabindex="0" aria-label=${`Contents of ${path}`}>${state.text}</pre>`;
 

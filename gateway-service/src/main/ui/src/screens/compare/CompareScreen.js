@@ -5,6 +5,7 @@ import { VirtualRows } from '../../components/VirtualRows.js';
 import { html } from '../../html.js';
 import { experimentHref, runHref as linkToRun } from '../../links.js';
 import { listParam, loadRuns, MAX_RUNS, useLinkState } from '../metric/runQuery.js';
+import { EvaluationsCompare } from './EvaluationsCompare.js';
 import { numeric, ParallelCoordinates, Scatter } from './plots.js';
 import './compare.css';
 
@@ -65,7 +66,8 @@ function show(column, run) {
  * Runs side by side (MLflow's `#/compare-runs?runs=[…]&experiments=[…]`), up to a thousand: read
  * 100 at a time through runs/search; their params and metrics in a table whose differing values are
  * marked (and, on request, the only ones shown) — keys as rows and runs as columns for a few runs,
- * turned into a scrolled row per run past that; parallel coordinates of chosen values, a scatter of
+ * turned into a scrolled row per run past that; the metrics of each run's newest succeeded
+ * evaluation side by side; parallel coordinates of chosen values, a scatter of
  * any two, and a link to the metric charts of these runs.
  */
 export function CompareScreen({ query }) {
@@ -184,6 +186,9 @@ export function CompareScreen({ query }) {
             <a class="compare-charts" href=${chartsHref}>Charts</a>` : null}
         </div>
         ${all.length <= RUNS_AS_COLUMNS ? keyRows() : runRows()}
+
+        <h2>Evaluations</h2>
+        <${EvaluationsCompare} runs=${all} />
 
         <h2>Parallel coordinates</h2>
         <div class="row">

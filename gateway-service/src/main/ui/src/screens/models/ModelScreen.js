@@ -12,6 +12,7 @@ import {
   AliasBadge, AliasForm, auditHref, modelHref, removeAlias, RunLink, StageBadge, StageForm,
   useRuns, versionHref, versionsOf,
 } from './registry.js';
+import { RulesPanel } from './Validation.js';
 
 const PAGE = 50;
 
@@ -78,13 +79,20 @@ function ModelActions({ name }) {
     </div>`;
 }
 
+/** The audit's verdict the registry tagged the version with (skein.audit.status), when it has one. */
+function AuditTag({ version }) {
+  const status = (version.tags || []).find((t) => t.key === 'skein.audit.status')?.value;
+  if (!status) return html`<span class="muted">—</span>`;
+  return html`<span class=${`verdict verdict-${status === 'passed' ? 'passed' : 'audit_failed'}`}>${status === 'passed' ? 'Passed' : 'Failed'}</span>`;
+}
+
 function VersionsTable({ name, versions, runs, replace }) {
   const [transitioning, setTransitioning] = useState(null);
   return html`
     <table class="grid versions">
       <thead>
         <tr><th scope="col">Version</th><th scope="col">Registered at</th><th scope="col">Stage</th>
-          <th scope="col">Aliases</th><th scope="col">Source run</th><th scope="col">Description</th></tr>
+          <th scope="col">Aliases</th><th scope="col">Validation</th><th scope="col">Source run</th><th scope="col">Description</th></tr>
       </thead>
       <tbody>
         ${versions.map((v) => html`
@@ -104,6 +112,7 @@ function VersionsTable({ name, versions, runs, replace }) {
             <td>
               <ul class="chips">${(v.aliases || []).map((a) => html`<li key=${a}><${AliasBadge} alias=${a} /></li>`)}</ul>
             </td>
+            <td><${AuditTag} version=${v} /></td>
             <td><${RunLink} runId=${v.run_id} run=${runs[v.run_id]} /></td>
             <td class="clip">${v.description || ''}</td>
           </tr>`)}
@@ -113,7 +122,7 @@ function VersionsTable({ name, versions, runs, replace }) {
 
 /**
  * One registered model (MLflow's #/models/{name}): description, tags and aliases edited here, its
- * versions with their stages, a rename or a deletion confirmed in the page, and its audit trail.
+ * versions with their stages and audit verdicts, its validation rules (edited by those who may), a rename or a deletion confirmed in the page, and its audit trail.
  */
 export function ModelScreen({ params }) {
   const { name } = params;
@@ -192,6 +201,7 @@ export function ModelScreen({ params }) {
         <${ErrorMessage} error=${aliasAction.error} />
         <${AliasForm} name=${name} versions=${versions.versions.map((v) => v.version)} done=${refresh} />
       </section>
+      <${RulesPanel} name=${model.name} aliases=${model.aliases} editable=${allows(mine[model.name], 'UPDATE')} />
       <section class="panel" aria-labelledby="versions-heading">
         <h2 id="versions-heading">Versions</h2>
         <${ErrorMessage} error=${versions.error} />

@@ -10,6 +10,7 @@ import { loggedModelHistory } from '../../runData.js';
 import {
   AliasBadge, AliasForm, auditHref, modelHref, removeAlias, runHref, runOf, StageBadge, StageForm,
 } from './registry.js';
+import { AuditPanel } from './Validation.js';
 
 /**
  * The artifact path of the version's source inside its run: a `runs:/<run_id>/<path>` source, or one
@@ -75,7 +76,8 @@ function Lineage({ version }) {
 }
 
 /**
- * One model version (MLflow's #/models/{name}/versions/{version}): its state, source and lineage;
+ * One model version (MLflow's #/models/{name}/versions/{version}): its state, its audit against the
+ * model's validation rules, source and lineage;
  * description, tags, aliases and stage changed here.
  */
 export function VersionScreen({ params }) {
@@ -122,6 +124,7 @@ export function VersionScreen({ params }) {
         <div class="wide"><dt>Source</dt><dd><code class="break">${mv.source}</code></dd></div>
       </dl>
       <${ErrorMessage} error=${error} />
+      <${AuditPanel} name=${name} version=${mv.version} created=${mv.creation_timestamp} />
       <section class="panel" aria-labelledby="stage-heading">
         <div class="panel-head">
           <h2 id="stage-heading">Stage</h2>

@@ -9,6 +9,7 @@ import { dateTime, duration } from '../../format.js';
 import { html } from '../../html.js';
 import { experimentHref, runHref, versionHref } from '../../links.js';
 import { loggedModelHistory, tagValue } from '../../runData.js';
+import { Evaluations } from './Evaluations.js';
 import { RegisterModel } from './RegisterModel.js';
 import './run.css';
 
@@ -68,7 +69,7 @@ function pretty(text) {
 
 /**
  * One run (MLflow's `#/experiments/{id}/runs/{run_id}`): its overview, description, params, latest
- * metrics with their sparklines, tags (edited), datasets, models (logged, and the registered
+ * metrics with their sparklines, its evaluations, tags (edited), datasets, models (logged, and the registered
  * versions made from it) and its artifacts, browsed and previewed through the artifact API.
  */
 export function RunScreen({ params }) {
@@ -172,7 +173,7 @@ export function RunScreen({ params }) {
     <${ErrorMessage} error=${actionError} />
 
     <nav class="in-page" aria-label="Sections of the run">
-      ${['Overview', 'Description', 'Parameters', 'Metrics', 'Tags', 'Datasets', 'Models', 'Artifacts']
+      ${['Overview', 'Description', 'Parameters', 'Metrics', 'Evaluations', 'Tags', 'Datasets', 'Models', 'Artifacts']
         .map((s) => html`<a href=${runHref(params.id, runId)} onClick=${(e) => {
           e.preventDefault();
           // to the section, and the keyboard's focus with it
@@ -218,6 +219,10 @@ export function RunScreen({ params }) {
           ${metrics.length === 0 ? html`<tr><td colspan="4" class="empty">None.</td></tr>` : null}
         </tbody>
       </table>
+    <//>
+
+    <${Section} id="run-evaluations" title="Evaluations">
+      <${Evaluations} run=${run} />
     <//>
 
     <${Section} id="run-tags" title="Tags">
