@@ -53,6 +53,8 @@ CREATE TABLE audits (
 );
 CREATE INDEX audits_model_idx ON audits (name, creation_time DESC, audit_id);
 CREATE INDEX audits_queue_idx ON audits (not_before) WHERE status = 'AUDIT_PENDING';
+-- pending audits waiting for their run to end, woken by its RunUpdated event
+CREATE INDEX audits_run_idx ON audits (run_id) WHERE status = 'AUDIT_PENDING';
 
 
 -- Transactional outbox: events written with the change they describe, published by the relay.

@@ -390,7 +390,8 @@ class EvaluationIT {
 
         String better = newVersion(model, finishedRun(experimentId, 0.9, true));
         String marginal = newVersion(model, finishedRun(experimentId, 0.705, true));
-        String unfinished = newVersion(model, finishedRun(experimentId, 0.99, false));
+        String stillRunning = finishedRun(experimentId, 0.99, false);
+        String unfinished = newVersion(model, stillRunning);
 
         JsonObject passed = verdict(model, better);
         assertThat(passed.getString("status")).isEqualTo("PASSED");
@@ -405,9 +406,20 @@ class EvaluationIT {
         assertThat(failed.getString("status")).isEqualTo("AUDIT_FAILED");
         assertThat(failed.getJsonArray("outcomes").getJsonObject(0).getString("message"))
                 .contains("accuracy_score");
-        JsonObject notFinished = verdict(model, unfinished);
+        // registered while its run goes on (as log_model(registered_model_name=...) does): judged when it ends
+        TestInfra.await("the audit waits for the run", Duration.ofSeconds(60), () -> audit(model, unfinished)
+                .map(a -> a.getString("report", "").contains("waiting for source run"))
+                .orElse(false));
+        assertThat(audit(model, unfinished).orElseThrow().getString("status")).isEqualTo("AUDIT_PENDING");
+        client.setTerminated(stillRunning, RunStatus.FINISHED);
+        assertThat(verdict(model, unfinished).getString("status")).isEqualTo("PASSED");
+        // a run that ended otherwise fails the audit
+        String killed = finishedRun(experimentId, 0.95, false);
+        client.setTerminated(killed, RunStatus.KILLED);
+        String ofKilled = newVersion(model, killed);
+        JsonObject notFinished = verdict(model, ofKilled);
         assertThat(notFinished.getString("status")).isEqualTo("AUDIT_FAILED");
-        assertThat(notFinished.getString("report")).contains("not FINISHED");
+        assertThat(notFinished.getString("report")).contains("KILLED, not FINISHED");
 
         // the registry records each verdict: version tags, set by evaluation-service, in the audit trail
         TestInfra.await(
@@ -427,11 +439,11 @@ class EvaluationIT {
                 byEvaluation++;
             }
         }
-        assertThat(byEvaluation).as("two tags per verdict, four versions").isEqualTo(8);
+        assertThat(byEvaluation).as("two tags per verdict, five versions").isEqualTo(10);
 
         List<TopicReader.Event> verdicts = TopicReader.read(
-                TestInfra.kafkaBootstrap(), RESULTS, model::equals, 4, Duration.ofSeconds(30), Duration.ofSeconds(1));
-        assertThat(verdicts).hasSize(4);
+                TestInfra.kafkaBootstrap(), RESULTS, model::equals, 5, Duration.ofSeconds(30), Duration.ofSeconds(1));
+        assertThat(verdicts).hasSize(5);
         assertThat(verdicts)
                 .allSatisfy(e -> assertThat(e.header("ce_type")).isEqualTo("dev.skein.evaluation.audit.completed.v1"));
         assertThat(verdicts.stream()

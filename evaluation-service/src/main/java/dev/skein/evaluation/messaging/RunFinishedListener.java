@@ -8,6 +8,7 @@ import dev.skein.common.messaging.DeadLetters;
 import dev.skein.common.messaging.UnusableRecord;
 import dev.skein.evaluation.EvaluationRecord;
 import dev.skein.evaluation.client.TrackingClient;
+import dev.skein.evaluation.repository.Audits;
 import dev.skein.evaluation.repository.Evaluations;
 import dev.skein.evaluation.service.Specs;
 import dev.skein.evaluation.service.WorkQueue;
@@ -29,7 +30,8 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 /**
- * Runs that finish with an evaluation spec are evaluated: on {@code skein.tracking.runs.v1} (group
+ * Runs that finish with an evaluation spec are evaluated, and the audits waiting for a run's end are
+ * woken: on {@code skein.tracking.runs.v1} (group
  * {@code evaluation-service-runs}), a RunUpdated to FINISHED makes this read the run and, when it has a
  * {@code skein.evaluate.data} tag, record a PENDING evaluation keyed by the event's id — a redelivered
  * event finds it recorded and changes nothing. The evaluation itself runs later on the
@@ -51,6 +53,7 @@ public class RunFinishedListener {
 
     private final TrackingClient tracking;
     private final Evaluations evaluations;
+    private final Audits audits;
     private final WorkQueue queue;
     private final ConsumerRetry.Consumer retry;
     private final MutinyEmitter<String> deadLetters;
@@ -58,11 +61,13 @@ public class RunFinishedListener {
     public RunFinishedListener(
             TrackingClient tracking,
             Evaluations evaluations,
+            Audits audits,
             WorkQueue queue,
             ConsumerRetry retry,
             @Channel(DLQ_CHANNEL) MutinyEmitter<String> deadLetters) {
         this.tracking = tracking;
         this.evaluations = evaluations;
+        this.audits = audits;
         this.queue = queue;
         this.retry = retry.consumer(CONSUMER);
         this.deadLetters = deadLetters;
@@ -96,9 +101,25 @@ public class RunFinishedListener {
                     "dead-lettering record " + record.offset(),
                     () -> deadLetters.sendMessage(DeadLetters.of(record, value, e.getMessage())));
         }
-        if (!updated.getTerminal() || updated.getStatus() != RunStatus.FINISHED) {
+        if (!updated.getTerminal()) {
             return Uni.createFrom().voidItem();
         }
+        String runId = updated.getRunId();
+        Uni<Void> auditsWoken = retry.<Integer>untilDone(
+                        "waking the audits of run " + runId, () -> audits.wakeRun(runId, System.currentTimeMillis()))
+                .invoke(woken -> {
+                    if (woken > 0) {
+                        queue.wake();
+                    }
+                })
+                .replaceWithVoid();
+        if (updated.getStatus() != RunStatus.FINISHED) {
+            return auditsWoken;
+        }
+        return auditsWoken.flatMap(v -> evaluate(updated, eventId));
+    }
+
+    private Uni<Void> evaluate(RunUpdated updated, UUID eventId) {
         String runId = updated.getRunId();
         return retry.<java.util.Optional<TrackingClient.RunView>>untilDone(
                         "reading finished run " + runId, () -> Uni.createFrom()

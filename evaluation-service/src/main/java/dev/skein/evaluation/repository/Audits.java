@@ -56,11 +56,20 @@ public class Audits {
                 .map(Audits::all);
     }
 
-    public Uni<Void> retryLater(UUID id, int attempt, long notBefore) {
-        return pool.preparedQuery("UPDATE evaluation.audits SET lease_until = NULL, not_before = $3"
+    /** Back in the queue, not before {@code notBefore}, with what it waits for as its report. */
+    public Uni<Void> retryLater(UUID id, int attempt, long notBefore, String report) {
+        return pool.preparedQuery("UPDATE evaluation.audits SET lease_until = NULL, not_before = $3, report = $4"
                         + " WHERE audit_id = $1 AND attempts = $2 AND status = 'AUDIT_PENDING'")
-                .execute(Tuple.of(id, attempt, notBefore))
+                .execute(Tuple.from(Arrays.asList(id, attempt, notBefore, report)))
                 .replaceWithVoid();
+    }
+
+    /** Pending audits of this run are due now (their run ended); how many. */
+    public Uni<Integer> wakeRun(String runId, long now) {
+        return pool.preparedQuery("UPDATE evaluation.audits SET not_before = $2 WHERE run_id = $1"
+                        + " AND status = 'AUDIT_PENDING' AND not_before > $2")
+                .execute(Tuple.of(runId, now))
+                .map(rows -> rows.rowCount());
     }
 
     /** Records the verdict on {@code client} (with its outbox event); false when this attempt lost the row. */

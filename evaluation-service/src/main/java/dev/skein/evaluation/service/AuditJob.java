@@ -36,7 +36,7 @@ import org.jboss.logging.Logger;
 
 /**
  * Works one claimed audit of a new model version, on a worker thread: its source run must exist and
- * have FINISHED; then the registered model's validation rules (MLflow's MetricThresholds) are applied
+ * have FINISHED (a run still going on is waited for: its end wakes the audit); then the registered model's validation rules (MLflow's MetricThresholds) are applied
  * to the run's metrics against the baseline — the run of the version holding the rules' baseline alias.
  * The verdict is recorded with its event (AuditCompleted on skein.evaluation.results.v1, which
  * registry-service turns into the version's tags and audit-trail entries) in one transaction.
@@ -45,6 +45,8 @@ import org.jboss.logging.Logger;
 public class AuditJob {
 
     private static final Logger LOG = Logger.getLogger(AuditJob.class);
+    /** Longest wait between looks at a version whose run has not ended (its end wakes the audit at once). */
+    static final Duration RUN_WAIT = Duration.ofDays(1);
 
     private final Audits audits;
     private final Rules rules;
@@ -94,12 +96,24 @@ public class AuditJob {
                 finish(audit, false, "failed: source run " + audit.runId() + " does not exist", List.of(), alias, null);
                 return;
             }
-            if (run.get().status() != RunStatus.FINISHED) {
+            RunStatus status = run.get().status();
+            if (status == RunStatus.RUNNING || status == RunStatus.SCHEDULED) {
+                // registered while its run goes on (log_model(registered_model_name=...)): judged when the
+                // run ends, which wakes it (RunFinishedListener); a day's wait at most between looks
+                audits.retryLater(
+                                audit.id(),
+                                audit.attempts(),
+                                System.currentTimeMillis() + RUN_WAIT.toMillis(),
+                                "waiting for source run " + audit.runId() + " to finish (" + status + ")")
+                        .await()
+                        .atMost(await);
+                return;
+            }
+            if (status != RunStatus.FINISHED) {
                 finish(
                         audit,
                         false,
-                        "failed: source run " + audit.runId() + " is "
-                                + run.get().status() + ", not FINISHED",
+                        "failed: source run " + audit.runId() + " is " + status + ", not FINISHED",
                         List.of(),
                         alias,
                         null);
@@ -149,7 +163,7 @@ public class AuditJob {
             LOG.warnf(
                     "Audit of %s version %s will be retried in %d ms: %s",
                     audit.name(), audit.version(), delay, e.getMessage());
-            audits.retryLater(audit.id(), audit.attempts(), System.currentTimeMillis() + delay)
+            audits.retryLater(audit.id(), audit.attempts(), System.currentTimeMillis() + delay, null)
                     .await()
                     .atMost(await);
         } catch (ApiException e) {
