@@ -399,7 +399,7 @@ final class EvaluationBench {
     /** A LogBatch of the metrics and status tags the service logged on {@code evaluatedRun}, for {@code runId}. */
     private String logBatch(String runId, String evaluatedRun) throws Exception {
         String run = get("/api/2.0/mlflow/runs/get?run_id=" + evaluatedRun);
-        Matcher m = Pattern.compile("\\{\"key\"\\s*:\\s*\"([a-z_]+)\"\\s*,\\s*\"value\"\\s*:\\s*([-0-9.eE]+)")
+        Matcher m = Pattern.compile("\\{\"key\"\\s*:\\s*\"([a-z0-9_]+)\"\\s*,\\s*\"value\"\\s*:\\s*([-0-9.eE]+)")
                 .matcher(run);
         List<String> metrics = new ArrayList<>();
         long now = System.currentTimeMillis();
