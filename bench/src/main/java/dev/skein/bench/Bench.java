@@ -28,6 +28,7 @@ public final class Bench {
             case "traces" -> new TraceBench(options).run();
             case "ui" -> new UiBench(options).run();
             case "auth" -> new AuthBench(options).run();
+            case "evaluation" -> new EvaluationBench(options).run();
             default -> usage();
         }
     }
@@ -58,6 +59,9 @@ public final class Bench {
                         "  auth        runs/get and runs/log-metric through a second gateway with authentication on",
                         "              (Basic, access token, JWT, administrator, admin token), against the suite's without it;",
                         "              a password's first verification",
+                        "  evaluation  Evaluator.evaluate rows/s and heap on 250,000 and 1,000,000 CSV rows against",
+                        "              reading the same file; run finished → metrics on the run and POST evaluations →",
+                        "              SUCCEEDED for a 10,000-row table, against the pipeline's own calls from the bench",
                         "options: " + Options.HELP)));
         System.exit(2);
     }

@@ -39,6 +39,9 @@ record Options(
         String load,
         boolean noChart,
         int requests,
+        List<Integer> tableRows,
+        int serviceRows,
+        int rounds,
         Set<String> given) {
 
     static final String HELP = "--gateway URL, --tracking URL, --registry URL, --artifacts URL, --kafka HOST:PORT,"
@@ -47,7 +50,7 @@ record Options(
             + " as --population), --points 2000000, --population 100000, --experiments 10000, --queries 100,"
             + " --history-points 1000000, --spark-classpath CP, --log-dir DIR, --batch 500, --ingest-spans 200000,"
             + " --trace-spans 1000000, --load api|sql|existing, --no-chart (ui: the runs table only),"
-            + " --requests 5000 (auth)";
+            + " --requests 5000 (auth), --table-rows 250000,1000000, --service-rows 10000, --rounds 5 (evaluation)";
 
     /** Options that take no value. */
     private static final Set<String> FLAGS = Set.of("no-chart");
@@ -99,6 +102,12 @@ record Options(
                 take(given, "load", "api"),
                 Boolean.parseBoolean(take(given, "no-chart", "false")),
                 Integer.parseInt(take(given, "requests", "5000")),
+                Arrays.stream(take(given, "table-rows", "250000,1000000").split(","))
+                        .map(String::trim)
+                        .map(Integer::parseInt)
+                        .toList(),
+                Integer.parseInt(take(given, "service-rows", "10000")),
+                Integer.parseInt(take(given, "rounds", "5")),
                 names);
         if (!given.isEmpty()) {
             throw new IllegalArgumentException("unknown options " + given.keySet() + "; known: " + HELP);
