@@ -425,7 +425,8 @@ class EvaluationIT {
         TestInfra.await(
                 "verdicts tagged",
                 Duration.ofSeconds(60),
-                () -> "failed".equals(versionTags(model, unfinished).get("skein.audit.status"))
+                () -> "failed".equals(versionTags(model, ofKilled).get("skein.audit.status"))
+                        && "passed".equals(versionTags(model, unfinished).get("skein.audit.status"))
                         && "passed".equals(versionTags(model, better).get("skein.audit.status"))
                         && "failed".equals(versionTags(model, marginal).get("skein.audit.status")));
         assertThat(versionTags(model, better).get("skein.audit.report")).isEqualTo(passed.getString("report"));

@@ -33,10 +33,11 @@ public interface EvaluationConfig {
 
     /**
      * Bytes a table may have; a larger one fails its evaluation when the limit is crossed, before the
-     * rest is read. Bounds what a classifier with probabilities keeps (about 20 bytes a row for the
-     * curves: some 0.6 GB of heap for a 1 GiB CSV).
+     * rest is read. Bounds what a classifier with probabilities keeps for its curves (about 35 bytes a
+     * row at the peak, measured: some 200 MB of heap for the default's 128 MiB, some 5.8 million rows of
+     * a three-column CSV), times {@code concurrency}: raise it with the heap.
      */
-    @WithDefault("1073741824")
+    @WithDefault("134217728")
     long maxTableBytes();
 
     /** Deadline of unary calls to tracking-service and registry-service. */
