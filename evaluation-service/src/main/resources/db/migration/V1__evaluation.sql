@@ -13,7 +13,9 @@ CREATE TABLE evaluations (
     trigger        TEXT        NOT NULL CHECK (trigger IN ('API', 'RUN_FINISHED')),
     user_id        TEXT,
     cause_event_id UUID        UNIQUE,              -- the RunUpdated event that started it
-    attempts       INT         NOT NULL DEFAULT 0,
+    run_end_time   BIGINT,                          -- RUN_FINISHED: the run's end (one evaluation per end)
+    attempts       INT         NOT NULL DEFAULT 0,  -- claims so far
+    retries        INT         NOT NULL DEFAULT 0,  -- claims given back on purpose (an upstream away)
     not_before     BIGINT      NOT NULL,            -- epoch ms: no attempt before (retry backoff)
     lease_until    BIGINT,                          -- epoch ms: a RUNNING row's claim
     row_count      BIGINT,
@@ -22,6 +24,8 @@ CREATE TABLE evaluations (
     end_time       BIGINT
 );
 CREATE INDEX evaluations_run_idx ON evaluations (run_id, creation_time DESC, evaluation_id);
+-- a finished run is evaluated once per end, whatever else updates it (a rename sends RunUpdated again)
+CREATE UNIQUE INDEX evaluations_run_end_idx ON evaluations (run_id, run_end_time) WHERE trigger = 'RUN_FINISHED';
 CREATE INDEX evaluations_queue_idx ON evaluations (not_before) WHERE status IN ('PENDING', 'RUNNING');
 
 -- A registered model's MetricThresholds.
@@ -46,6 +50,9 @@ CREATE TABLE audits (
     baseline_version TEXT,
     cause_event_id   UUID   NOT NULL UNIQUE,
     attempts         INT    NOT NULL DEFAULT 0,
+    retries          INT    NOT NULL DEFAULT 0,
+    claimed_at       BIGINT,                        -- the current claim's time
+    woken_at         BIGINT,                        -- the last time its run ended or its run's evaluation did
     not_before       BIGINT NOT NULL,
     lease_until      BIGINT,
     creation_time    BIGINT NOT NULL,

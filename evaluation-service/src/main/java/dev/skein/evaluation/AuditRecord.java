@@ -17,8 +17,14 @@ public record AuditRecord(
         String baselineVersion,
         UUID causeEventId,
         int attempts,
+        int retries,
         long creationTime,
         Long endTime) {
+
+    /** Claims that ended without a result or a retry: the service stopped or failed during them. */
+    public int crashes() {
+        return attempts - retries - 1;
+    }
 
     public enum Status {
         AUDIT_PENDING,

@@ -10,6 +10,8 @@ import java.util.UUID;
  *
  * @param metrics what was logged, in MLflow's order (empty unless SUCCEEDED)
  * @param attempts claims so far (a claim that outlives its lease is taken over; the finishing write checks it)
+ * @param retries claims given back on purpose (an upstream could not be reached): {@code attempts - retries}
+ *     claims ended without a word (the service stopped or failed during them)
  */
 public record EvaluationRecord(
         UUID id,
@@ -22,10 +24,16 @@ public record EvaluationRecord(
         Trigger trigger,
         String userId,
         int attempts,
+        int retries,
         Long rowCount,
         long creationTime,
         Long startTime,
         Long endTime) {
+
+    /** Claims that ended without a result or a retry: the service stopped or failed during them. */
+    public int crashes() {
+        return attempts - retries - 1;
+    }
 
     public enum Status {
         PENDING,

@@ -97,6 +97,13 @@ class EvaluationApiTest {
                         () -> evaluation.createEvaluation(
                                 CreateEvaluation.newBuilder().setSpec(spec()).build())))
                 .contains("run_id");
+        assertThat(fails(
+                        ErrorCode.INVALID_PARAMETER_VALUE,
+                        () -> evaluation.createEvaluation(CreateEvaluation.newBuilder()
+                                .setRunId(run)
+                                .setSpec(spec().setTargets("label\u0000"))
+                                .build())))
+                .contains("control characters");
         assertThat(evaluation
                         .searchEvaluations(
                                 SearchEvaluations.newBuilder().setRunId(run).build())

@@ -1,6 +1,7 @@
 package dev.skein.registry;
 
 import static dev.skein.registry.Registry.as;
+import static dev.skein.registry.Registry.fails;
 import static dev.skein.registry.Registry.newModel;
 import static dev.skein.registry.Registry.newVersion;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,9 +18,11 @@ import dev.skein.events.v1.EvaluationCompleted;
 import dev.skein.events.v1.RegistryChange;
 import dev.skein.events.v1.RegistryChangeKind;
 import dev.skein.events.v1.RuleVerdict;
+import dev.skein.proto.common.v1.ErrorCode;
 import dev.skein.proto.registry.v1.AuditEvent;
 import dev.skein.proto.registry.v1.AuditServiceGrpc.AuditServiceBlockingStub;
 import dev.skein.proto.registry.v1.DeleteModelVersion;
+import dev.skein.proto.registry.v1.DeleteModelVersionTag;
 import dev.skein.proto.registry.v1.DeleteRegisteredModel;
 import dev.skein.proto.registry.v1.GetModelVersion;
 import dev.skein.proto.registry.v1.ListAuditEvents;
@@ -210,21 +213,29 @@ class AuditVerdictTest {
         String verdict = auditJson(eventId, model, "1", true, "all 3 rules passed");
         publish(AUDIT, model, eventId, verdict);
         awaitTag(model, "1", STATUS, "passed");
-        // a reviewer overrides the verdict by hand: a redelivered event must not undo that
-        as(registry, "reviewer")
-                .setModelVersionTag(SetModelVersionTag.newBuilder()
-                        .setName(model)
-                        .setVersion("1")
-                        .setKey(STATUS)
-                        .setValue("waived")
-                        .build());
+        // no caller may set or delete the verdict's tags: a gate reading them reads the audit's word
+        assertThat(fails(ErrorCode.INVALID_PARAMETER_VALUE, () -> as(registry, "reviewer")
+                        .setModelVersionTag(SetModelVersionTag.newBuilder()
+                                .setName(model)
+                                .setVersion("1")
+                                .setKey(STATUS)
+                                .setValue("waived")
+                                .build())))
+                .contains("evaluation-service only");
+        assertThat(fails(ErrorCode.INVALID_PARAMETER_VALUE, () -> as(registry, "reviewer")
+                        .deleteModelVersionTag(DeleteModelVersionTag.newBuilder()
+                                .setName(model)
+                                .setVersion("1")
+                                .setKey(REPORT)
+                                .build())))
+                .contains("evaluation-service only");
 
         publish(AUDIT, model, eventId, verdict);
         // the same key, so the same partition: once this one is recorded, the redelivery was handled
         publishAudit(model, "2", true, "all 3 rules passed");
         awaitTag(model, "2", STATUS, "passed");
 
-        assertThat(tags(model, "1")).containsEntry(STATUS, "waived").containsEntry(REPORT, "all 3 rules passed");
+        assertThat(tags(model, "1")).containsEntry(STATUS, "passed").containsEntry(REPORT, "all 3 rules passed");
         assertThat(byEvaluationService(model))
                 .extracting(RegistryChange::getVersion, RegistryChange::getKey)
                 .containsExactly(tuple("1", STATUS), tuple("1", REPORT), tuple("2", STATUS), tuple("2", REPORT));

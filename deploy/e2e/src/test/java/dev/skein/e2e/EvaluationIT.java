@@ -231,6 +231,8 @@ class EvaluationIT {
                 .findFirst()
                 .orElseThrow();
         redeliver("skein.tracking.runs.v1", finished);
+        // and another update of the ended run (a rename sends RunUpdated again, terminal, a new event)
+        ok(post("runs/update", new JsonObject().put("run_id", runId).put("run_name", "renamed-after-evaluation")));
         Thread.sleep(5000); // nothing to wait for: the redelivery must change nothing
         assertThat(evaluations(runId).size()).isEqualTo(1);
         assertThat(client.getMetricHistory(runId, "accuracy_score")).hasSize(1);
@@ -454,5 +456,36 @@ class EvaluationIT {
                         .orElseThrow()
                         .getBoolean("passed"))
                 .isTrue();
+    }
+
+    @Test
+    void shouldAuditAVersionOfARunningRunOnTheMetricsItsOwnEvaluationLogs() throws Exception {
+        String model = "evaluated-then-audited-" + UUID.randomUUID();
+        ok(post("registered-models/create", new JsonObject().put("name", model)));
+        ok(api().contentType(ContentType.JSON)
+                .body(new JsonObject()
+                        .put("name", model)
+                        .put(
+                                "rules",
+                                new JsonArray()
+                                        .add(new JsonObject()
+                                                .put("metric", "accuracy_score")
+                                                .put("threshold", 0.5)
+                                                .put("greater_is_better", true)))
+                        .encode())
+                .post("/api/2.0/skein/evaluations/rules"));
+        String experimentId = client.createExperiment("evaluated-then-audited-" + UUID.randomUUID());
+        String runId = client.createRun(experimentId).getRunId();
+        upload(experimentId, runId, "eval/predictions.csv", table(11, 200).csv());
+        specTags(runId, "eval/predictions.csv");
+        // as log_model(registered_model_name=...) does: the version exists before the run ends
+        String version = newVersion(model, runId);
+        client.setTerminated(runId, RunStatus.FINISHED);
+        JsonObject audit = verdict(model, version);
+        double accuracy = metrics(evaluated(runId)).get("accuracy_score");
+        assertThat(audit.getString("status")).as(audit.encode()).isEqualTo("PASSED");
+        assertThat(audit.getJsonArray("outcomes").getJsonObject(0).getDouble("candidate_value"))
+                .as("judged on the metric the run's evaluation logged")
+                .isEqualTo(accuracy);
     }
 }

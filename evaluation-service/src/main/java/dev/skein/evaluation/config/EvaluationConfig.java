@@ -18,9 +18,10 @@ public interface EvaluationConfig {
 
     /**
      * How long a claimed evaluation stays this replica's: past it (the replica died midway) another
-     * replica takes it over. Longer than the largest evaluation takes.
+     * replica takes it over. Longer than the largest evaluation takes: a download and the uploads each have
+     * {@link #transferTimeout()}; a claim is not renewed while it runs.
      */
-    @WithDefault("PT15M")
+    @WithDefault("PT30M")
     Duration lease();
 
     /** Wait before retrying work whose upstream (tracking, artifact, registry) could not be reached; doubled per attempt. */

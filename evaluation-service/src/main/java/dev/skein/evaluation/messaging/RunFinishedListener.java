@@ -33,8 +33,9 @@ import org.jboss.logging.Logger;
  * Runs that finish with an evaluation spec are evaluated, and the audits waiting for a run's end are
  * woken: on {@code skein.tracking.runs.v1} (group
  * {@code evaluation-service-runs}), a RunUpdated to FINISHED makes this read the run and, when it has a
- * {@code skein.evaluate.data} tag, record a PENDING evaluation keyed by the event's id — a redelivered
- * event finds it recorded and changes nothing. The evaluation itself runs later on the
+ * {@code skein.evaluate.data} tag, record a PENDING evaluation keyed by the event's id and by the run's
+ * end — a redelivered event, or another update of the ended run (a rename), finds it recorded and
+ * changes nothing. The evaluation itself runs later on the
  * {@link WorkQueue}, never on the consumer. tracking-service or the database being down is retried by
  * {@link ConsumerRetry} (consumer {@value #CONSUMER}) for as long as it lasts, holding the partition; a
  * RunUpdated record that cannot be read is dead-lettered with the reason.
@@ -105,18 +106,19 @@ public class RunFinishedListener {
             return Uni.createFrom().voidItem();
         }
         String runId = updated.getRunId();
-        Uni<Void> auditsWoken = retry.<Integer>untilDone(
-                        "waking the audits of run " + runId, () -> audits.wakeRun(runId, System.currentTimeMillis()))
+        // the run's own evaluation is recorded before its audits wake, so that they wait for it
+        Uni<Void> evaluation = updated.getStatus() == RunStatus.FINISHED
+                ? evaluate(updated, eventId)
+                : Uni.createFrom().voidItem();
+        return evaluation.flatMap(v -> retry.<Integer>untilDone(
+                        "waking the audits of run " + runId,
+                        () -> audits.wakeRun(audits.pool(), runId, System.currentTimeMillis()))
                 .invoke(woken -> {
                     if (woken > 0) {
                         queue.wake();
                     }
                 })
-                .replaceWithVoid();
-        if (updated.getStatus() != RunStatus.FINISHED) {
-            return auditsWoken;
-        }
-        return auditsWoken.flatMap(v -> evaluate(updated, eventId));
+                .replaceWithVoid());
     }
 
     private Uni<Void> evaluate(RunUpdated updated, UUID eventId) {
@@ -143,6 +145,7 @@ public class RunFinishedListener {
                                             EvaluationRecord.Trigger.RUN_FINISHED,
                                             actor,
                                             eventId,
+                                            updated.getEndTime(),
                                             System.currentTimeMillis()))
                             .invoke(recorded -> {
                                 if (recorded) {

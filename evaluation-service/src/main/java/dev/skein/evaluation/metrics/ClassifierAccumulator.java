@@ -52,6 +52,19 @@ public final class ClassifierAccumulator {
     private final GrowingArrays.Ints rowTargets = new GrowingArrays.Ints();
     private final GrowingArrays.Doubles rowProbabilities = new GrowingArrays.Doubles();
     private final GrowingArrays.Doubles rowWeights = new GrowingArrays.Doubles();
+    private long maxRetainedBytes = Long.MAX_VALUE;
+
+    /** Most distinct labels: past it the table is refused (a regressor's values given as a classifier's). */
+    public static final int MAX_LABELS = 1000;
+
+    /**
+     * Refuses rows once the kept rows (for the curves: a label id, the probabilities and a weight per row)
+     * would take more than {@code bytes}; the accumulator's memory is then bounded whatever the table.
+     */
+    public ClassifierAccumulator limitRetainedBytes(long bytes) {
+        this.maxRetainedBytes = bytes;
+        return this;
+    }
 
     public void add(Label target, Label prediction) {
         add(target, prediction, null, false, 1.0);
@@ -101,6 +114,12 @@ public final class ClassifierAccumulator {
         weights[t][p] += weight;
         rows++;
         if (width > 0) {
+            long kept = rows * (4L + 8L * width + (hasWeight ? 8L : 0L));
+            if (kept > maxRetainedBytes) {
+                throw new InvalidInputException("the rows kept for the curves would take more than "
+                        + maxRetainedBytes + " bytes (" + rows + " rows of " + width
+                        + " probabilities); evaluate a smaller table");
+            }
             rowTargets.add(t);
             for (double v : probabilities) {
                 rowProbabilities.add(v + 0.0); // -0.0 and 0.0 are one score, as numpy compares them
@@ -123,6 +142,10 @@ public final class ClassifierAccumulator {
                     + "); numpy cannot sort them, so MLflow fails too");
         }
         int next = seen.size();
+        if (next == MAX_LABELS) {
+            throw new InvalidInputException("more than " + MAX_LABELS
+                    + " distinct labels in targets and predictions: is this a regressor's table?");
+        }
         ids.put(label, next);
         seen.add(label);
         if (next == counts.length) {

@@ -21,7 +21,7 @@ import java.util.UUID;
 public class Audits {
 
     private static final String COLUMNS = "audit_id, name, version, run_id, status, report, outcomes,"
-            + " baseline_alias, baseline_version, cause_event_id, attempts, creation_time, end_time";
+            + " baseline_alias, baseline_version, cause_event_id, attempts, retries, creation_time, end_time";
 
     private final Pool pool;
 
@@ -48,7 +48,8 @@ public class Audits {
     }
 
     public Uni<List<AuditRecord>> claim(long now, long leaseUntil, int limit) {
-        return pool.preparedQuery("UPDATE evaluation.audits SET attempts = attempts + 1, lease_until = $2"
+        return pool.preparedQuery("UPDATE evaluation.audits SET attempts = attempts + 1, lease_until = $2,"
+                        + " claimed_at = $1"
                         + " WHERE audit_id IN (SELECT audit_id FROM evaluation.audits WHERE status = 'AUDIT_PENDING'"
                         + " AND not_before <= $1 AND (lease_until IS NULL OR lease_until < $1)"
                         + " ORDER BY not_before LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING " + COLUMNS)
@@ -56,20 +57,37 @@ public class Audits {
                 .map(Audits::all);
     }
 
-    /** Back in the queue, not before {@code notBefore}, with what it waits for as its report. */
-    public Uni<Void> retryLater(UUID id, int attempt, long notBefore, String report) {
-        return pool.preparedQuery("UPDATE evaluation.audits SET lease_until = NULL, not_before = $3, report = $4"
-                        + " WHERE audit_id = $1 AND attempts = $2 AND status = 'AUDIT_PENDING'")
-                .execute(Tuple.from(Arrays.asList(id, attempt, notBefore, report)))
+    /** Back in the queue, not before {@code notBefore} (an upstream could not be reached). */
+    public Uni<Void> retryLater(UUID id, int attempt, long notBefore) {
+        return pool.preparedQuery("UPDATE evaluation.audits SET lease_until = NULL, not_before = $3,"
+                        + " retries = retries + 1 WHERE audit_id = $1 AND attempts = $2 AND status = 'AUDIT_PENDING'")
+                .execute(Tuple.of(id, attempt, notBefore))
                 .replaceWithVoid();
     }
 
-    /** Pending audits of this run are due now (their run ended); how many. */
-    public Uni<Integer> wakeRun(String runId, long now) {
-        return pool.preparedQuery("UPDATE evaluation.audits SET not_before = $2 WHERE run_id = $1"
-                        + " AND status = 'AUDIT_PENDING' AND not_before > $2")
+    /**
+     * Back in the queue to wait for something a wake ({@link #wakeRun}) announces — its run's end, its
+     * run's evaluation — with what it waits for as its report: not before {@code until}, unless a wake came
+     * since this claim (then due at once, so a wake during the claim is not lost).
+     */
+    public Uni<Void> waitFor(UUID id, int attempt, long now, long until, String report) {
+        return pool.preparedQuery("UPDATE evaluation.audits SET lease_until = NULL, retries = retries + 1,"
+                        + " report = $5, not_before = CASE WHEN woken_at >= claimed_at THEN $3 ELSE $4 END"
+                        + " WHERE audit_id = $1 AND attempts = $2 AND status = 'AUDIT_PENDING'")
+                .execute(Tuple.from(Arrays.asList(id, attempt, now, until, report)))
+                .replaceWithVoid();
+    }
+
+    /** Pending audits of this run are due now (its run or its evaluation ended), on {@code client}; how many. */
+    public Uni<Integer> wakeRun(SqlClient client, String runId, long now) {
+        return client.preparedQuery("UPDATE evaluation.audits SET woken_at = $2, not_before = LEAST(not_before, $2)"
+                        + " WHERE run_id = $1 AND status = 'AUDIT_PENDING'")
                 .execute(Tuple.of(runId, now))
                 .map(rows -> rows.rowCount());
+    }
+
+    public Pool pool() {
+        return pool;
     }
 
     /** Records the verdict on {@code client} (with its outbox event); false when this attempt lost the row. */
@@ -112,6 +130,7 @@ public class Audits {
                 r.getString("baseline_version"),
                 r.getUUID("cause_event_id"),
                 r.getInteger("attempts"),
+                r.getInteger("retries"),
                 r.getLong("creation_time"),
                 r.getLong("end_time"))));
         return out;

@@ -30,7 +30,7 @@ import java.util.UUID;
 public class Evaluations {
 
     private static final String COLUMNS = "evaluation_id, run_id, spec, status, status_message, result, trigger,"
-            + " user_id, attempts, row_count, creation_time, start_time, end_time";
+            + " user_id, attempts, retries, row_count, creation_time, start_time, end_time";
 
     private final Pool pool;
 
@@ -42,15 +42,33 @@ public class Evaluations {
         return pool;
     }
 
-    /** A new PENDING evaluation; with a cause event, none if that event already made one (false). */
+    /**
+     * A new PENDING evaluation; with a cause event (and the run's end), none if that event or another
+     * one of the same end of the run already made one (false).
+     */
     public Uni<Boolean> insert(
-            UUID id, String runId, EvaluationSpec spec, Trigger trigger, String userId, UUID causeEventId, long now) {
+            UUID id,
+            String runId,
+            EvaluationSpec spec,
+            Trigger trigger,
+            String userId,
+            UUID causeEventId,
+            Long runEndTime,
+            long now) {
         return pool.preparedQuery("INSERT INTO evaluation.evaluations (evaluation_id, run_id, spec, status, trigger,"
-                        + " user_id, cause_event_id, not_before, creation_time)"
-                        + " VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $7, $7) ON CONFLICT (cause_event_id) DO NOTHING")
-                .execute(Tuple.from(
-                        Arrays.asList(id, runId, ProtoJson.print(spec), trigger.name(), userId, causeEventId, now)))
+                        + " user_id, cause_event_id, run_end_time, not_before, creation_time)"
+                        + " VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $7, $8, $8) ON CONFLICT DO NOTHING")
+                .execute(Tuple.from(Arrays.asList(
+                        id, runId, ProtoJson.print(spec), trigger.name(), userId, causeEventId, runEndTime, now)))
                 .map(rows -> rows.rowCount() == 1);
+    }
+
+    /** Evaluations of the run not ended yet (PENDING or RUNNING). */
+    public Uni<Long> unfinished(String runId) {
+        return pool.preparedQuery("SELECT count(*) FROM evaluation.evaluations WHERE run_id = $1"
+                        + " AND status IN ('PENDING', 'RUNNING')")
+                .execute(Tuple.of(runId))
+                .map(rows -> rows.iterator().next().getLong(0));
     }
 
     public Uni<Optional<EvaluationRecord>> get(UUID id) {
@@ -83,7 +101,8 @@ public class Evaluations {
     /** Back to PENDING, not before {@code notBefore} (an upstream could not be reached). */
     public Uni<Void> retryLater(UUID id, int attempt, long notBefore, String why) {
         return pool.preparedQuery("UPDATE evaluation.evaluations SET status = 'PENDING', lease_until = NULL,"
-                        + " not_before = $3, status_message = $4 WHERE evaluation_id = $1 AND attempts = $2"
+                        + " not_before = $3, status_message = $4, retries = retries + 1"
+                        + " WHERE evaluation_id = $1 AND attempts = $2"
                         + " AND status = 'RUNNING'")
                 .execute(Tuple.of(id, attempt, notBefore, why))
                 .replaceWithVoid();
@@ -145,6 +164,7 @@ public class Evaluations {
                 Trigger.valueOf(r.getString("trigger")),
                 r.getString("user_id"),
                 r.getInteger("attempts"),
+                r.getInteger("retries"),
                 r.getLong("row_count"),
                 r.getLong("creation_time"),
                 r.getLong("start_time"),

@@ -15,6 +15,7 @@ import dev.skein.evaluation.client.UpstreamUnavailable;
 import dev.skein.evaluation.config.EvaluationConfig;
 import dev.skein.evaluation.messaging.Outbox;
 import dev.skein.evaluation.repository.Audits;
+import dev.skein.evaluation.repository.Evaluations;
 import dev.skein.evaluation.repository.Rules;
 import dev.skein.events.v1.AuditCompleted;
 import dev.skein.events.v1.RuleVerdict;
@@ -36,7 +37,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Works one claimed audit of a new model version, on a worker thread: its source run must exist and
- * have FINISHED (a run still going on is waited for: its end wakes the audit); then the registered model's validation rules (MLflow's MetricThresholds) are applied
+ * have FINISHED (a run still going on is waited for: its end wakes the audit), and its own evaluation,
+ * if any, have ended (the metrics the rules judge; its end wakes the audit too); then the registered model's validation rules (MLflow's MetricThresholds) are applied
  * to the run's metrics against the baseline — the run of the version holding the rules' baseline alias.
  * The verdict is recorded with its event (AuditCompleted on skein.evaluation.results.v1, which
  * registry-service turns into the version's tags and audit-trail entries) in one transaction.
@@ -49,6 +51,7 @@ public class AuditJob {
     static final Duration RUN_WAIT = Duration.ofDays(1);
 
     private final Audits audits;
+    private final Evaluations evaluations;
     private final Rules rules;
     private final TrackingClient tracking;
     private final RegistryClient registry;
@@ -60,6 +63,7 @@ public class AuditJob {
 
     public AuditJob(
             Audits audits,
+            Evaluations evaluations,
             Rules rules,
             TrackingClient tracking,
             RegistryClient registry,
@@ -67,6 +71,7 @@ public class AuditJob {
             Pool pool,
             EvaluationConfig config) {
         this.audits = audits;
+        this.evaluations = evaluations;
         this.rules = rules;
         this.tracking = tracking;
         this.registry = registry;
@@ -78,6 +83,17 @@ public class AuditJob {
     }
 
     public void run(AuditRecord audit) {
+        if (audit.crashes() >= EvaluationJob.MAX_CRASHES) {
+            finish(
+                    audit,
+                    false,
+                    "failed: the audit stopped " + audit.crashes()
+                            + " times without a verdict (the service failed during it); not tried again",
+                    List.of(),
+                    null,
+                    null);
+            return;
+        }
         try {
             Optional<RuleSet> set = rules.get(audit.name()).await().atMost(await);
             String alias = set.map(RuleSet::baselineAlias).orElse(RuleSet.DEFAULT_BASELINE_ALIAS);
@@ -100,13 +116,7 @@ public class AuditJob {
             if (status == RunStatus.RUNNING || status == RunStatus.SCHEDULED) {
                 // registered while its run goes on (log_model(registered_model_name=...)): judged when the
                 // run ends, which wakes it (RunFinishedListener); a day's wait at most between looks
-                audits.retryLater(
-                                audit.id(),
-                                audit.attempts(),
-                                System.currentTimeMillis() + RUN_WAIT.toMillis(),
-                                "waiting for source run " + audit.runId() + " to finish (" + status + ")")
-                        .await()
-                        .atMost(await);
+                waitFor(audit, "waiting for source run " + audit.runId() + " to finish (" + status + ")");
                 return;
             }
             if (status != RunStatus.FINISHED) {
@@ -117,6 +127,11 @@ public class AuditJob {
                         List.of(),
                         alias,
                         null);
+                return;
+            }
+            if (evaluations.unfinished(audit.runId()).await().atMost(await) > 0) {
+                // the run's own evaluation logs the metrics the rules judge: its end wakes the audit
+                waitFor(audit, "waiting for the evaluation of source run " + audit.runId());
                 return;
             }
             if (set.isEmpty() || set.get().rules().isEmpty()) {
@@ -163,12 +178,19 @@ public class AuditJob {
             LOG.warnf(
                     "Audit of %s version %s will be retried in %d ms: %s",
                     audit.name(), audit.version(), delay, e.getMessage());
-            audits.retryLater(audit.id(), audit.attempts(), System.currentTimeMillis() + delay, null)
+            audits.retryLater(audit.id(), audit.attempts(), System.currentTimeMillis() + delay)
                     .await()
                     .atMost(await);
         } catch (ApiException e) {
             finish(audit, false, "failed: " + e.getMessage(), List.of(), null, null);
         }
+    }
+
+    private void waitFor(AuditRecord audit, String report) {
+        long now = System.currentTimeMillis();
+        audits.waitFor(audit.id(), audit.attempts(), now, now + RUN_WAIT.toMillis(), report)
+                .await()
+                .atMost(await);
     }
 
     private void finish(

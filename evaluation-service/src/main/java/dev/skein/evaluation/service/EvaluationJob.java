@@ -12,6 +12,7 @@ import dev.skein.evaluation.config.EvaluationConfig;
 import dev.skein.evaluation.messaging.Outbox;
 import dev.skein.evaluation.metrics.EvaluationException;
 import dev.skein.evaluation.output.Artifact;
+import dev.skein.evaluation.repository.Audits;
 import dev.skein.evaluation.repository.Evaluations;
 import dev.skein.evaluation.table.TableException;
 import dev.skein.events.v1.EvaluationCompleted;
@@ -42,8 +43,11 @@ public class EvaluationJob {
     private static final Logger LOG = Logger.getLogger(EvaluationJob.class);
     /** MLflow's longest tag value is 5,000 characters (8,000 since 2.x); reasons are cut well below. */
     static final int MAX_REASON = 1000;
+    /** Claims of one piece of work that may end without a word (the service stopped or failed) before it fails. */
+    static final int MAX_CRASHES = 3;
 
     private final Evaluations evaluations;
+    private final Audits audits;
     private final TrackingClient tracking;
     private final ArtifactClient artifacts;
     private final Outbox outbox;
@@ -54,11 +58,13 @@ public class EvaluationJob {
 
     public EvaluationJob(
             Evaluations evaluations,
+            Audits audits,
             TrackingClient tracking,
             ArtifactClient artifacts,
             Outbox outbox,
             EvaluationConfig config) {
         this.evaluations = evaluations;
+        this.audits = audits;
         this.tracking = tracking;
         this.artifacts = artifacts;
         this.outbox = outbox;
@@ -69,11 +75,23 @@ public class EvaluationJob {
     }
 
     public void run(EvaluationRecord job) {
+        if (job.crashes() >= MAX_CRASHES) {
+            fail(
+                    job,
+                    job.spec(),
+                    "the evaluation stopped " + job.crashes()
+                            + " times without a result (the service failed during it, e.g. out of memory); not tried again");
+            return;
+        }
         long timestamp = job.startTime() != null ? job.startTime() : System.currentTimeMillis();
         EvaluationSpec spec = job.spec();
         try {
             RunView run = tracking.run(job.runId())
                     .orElseThrow(() -> ApiException.notFound("Run with id=" + job.runId() + " not found"));
+            if (!"active".equals(run.lifecycleStage())) {
+                throw ApiException.invalidState(
+                        "The run " + job.runId() + " is " + run.lifecycleStage() + "; only active runs are evaluated");
+            }
             if (job.trigger() == EvaluationRecord.Trigger.RUN_FINISHED) {
                 spec = Specs.fromTags(run.tags()).orElse(spec);
             }
@@ -106,7 +124,7 @@ public class EvaluationJob {
     }
 
     private void fail(EvaluationRecord job, EvaluationSpec spec, String reason) {
-        String why = reason == null || reason.isBlank() ? "failed" : reason;
+        String why = reason == null || reason.isBlank() ? "failed" : printable(reason);
         if (why.length() > MAX_REASON) {
             why = why.substring(0, MAX_REASON - 1) + "…";
         }
@@ -127,12 +145,20 @@ public class EvaluationJob {
         finish(job, Status.FAILED, why, spec, Map.of(), List.of(), null);
     }
 
+    /** A reason as tags and TEXT columns can hold it: control characters (NUL above all) shown as U+FFFD. */
+    static String printable(String text) {
+        StringBuilder b = new StringBuilder(text.length());
+        text.codePoints()
+                .forEach(c -> b.appendCodePoint(Character.isISOControl(c) && c != '\n' && c != '\t' ? 0xFFFD : c));
+        return b.toString();
+    }
+
     private void retry(EvaluationRecord job, String why) {
         long delay =
                 Math.min(maxBackoff.toMillis(), backoff.toMillis() << Math.min(20, Math.max(0, job.attempts() - 1)));
         LOG.warnf("Evaluation %s (run %s) will be retried in %d ms: %s", job.id(), job.runId(), delay, why);
         evaluations
-                .retryLater(job.id(), job.attempts(), System.currentTimeMillis() + delay, why)
+                .retryLater(job.id(), job.attempts(), System.currentTimeMillis() + delay, printable(why))
                 .await()
                 .atMost(await);
     }
@@ -173,6 +199,8 @@ public class EvaluationJob {
                         .finish(conn, job.id(), job.attempts(), status, message, spec, metrics, logged, rows, end)
                         .call(held -> held
                                 ? outbox.append(conn, List.of(out))
+                                        // audits of the run wait for its evaluation's metrics
+                                        .call(() -> audits.wakeRun(conn, job.runId(), end))
                                 : io.smallrye.mutiny.Uni.createFrom().voidItem()))
                 .await()
                 .atMost(await);

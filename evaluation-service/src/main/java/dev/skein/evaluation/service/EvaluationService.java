@@ -28,6 +28,8 @@ public class EvaluationService {
 
     public static final int MAX_RESULTS = 1000;
     static final int MAX_RULES = 100;
+    /** Evaluations of one run that may wait or run at once (a limit before the work, per run). */
+    static final int MAX_UNFINISHED_PER_RUN = 10;
 
     private final Evaluations evaluations;
     private final Audits audits;
@@ -65,8 +67,24 @@ public class EvaluationService {
                         throw ApiException.invalidState("The run " + runId + " must be in the 'active' state."
                                 + " Current state is " + run.get().lifecycleStage() + ".");
                     }
-                    return evaluations.insert(
-                            id, runId, spec, EvaluationRecord.Trigger.API, userId, null, System.currentTimeMillis());
+                    return evaluations.unfinished(runId).flatMap(waiting -> {
+                        if (waiting >= MAX_UNFINISHED_PER_RUN) {
+                            throw new ApiException(
+                                    ErrorCode.REQUEST_LIMIT_EXCEEDED,
+                                    "Run " + runId + " has "
+                                            + waiting + " evaluations not ended yet; at most " + MAX_UNFINISHED_PER_RUN
+                                            + " may wait at once. Try again when they have ended.");
+                        }
+                        return evaluations.insert(
+                                id,
+                                runId,
+                                spec,
+                                EvaluationRecord.Trigger.API,
+                                userId,
+                                null,
+                                null,
+                                System.currentTimeMillis());
+                    });
                 })
                 .flatMap(inserted -> {
                     queue.wake();
@@ -104,6 +122,7 @@ public class EvaluationService {
             if (!t.hasMetric() || t.getMetric().isBlank()) {
                 throw ApiException.invalidParameter("Every rule needs its metric's name ('metric')");
             }
+            Specs.checkText("metric", t.getMetric());
             if (!metrics.add(t.getMetric())) {
                 throw ApiException.invalidParameter("Metric '" + t.getMetric() + "' has more than one rule");
             }
@@ -111,6 +130,7 @@ public class EvaluationService {
         }
         String alias =
                 baselineAlias == null || baselineAlias.isBlank() ? RuleSet.DEFAULT_BASELINE_ALIAS : baselineAlias;
+        Specs.checkText("baseline_alias", alias);
         RuleSet set = new RuleSet(name, thresholds, alias, userId, System.currentTimeMillis());
         return rules.set(set).replaceWith(set);
     }

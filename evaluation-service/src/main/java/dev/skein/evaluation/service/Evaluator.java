@@ -38,6 +38,9 @@ public final class Evaluator {
     /** What an evaluation produced. */
     public record Outcome(long rows, Map<String, Double> metrics, List<Artifact> artifacts) {}
 
+    /** Most columns a table may have (each row is read as a map of them). */
+    static final int MAX_COLUMNS = 10_000;
+
     private final long maxTableBytes;
 
     public Evaluator(long maxTableBytes) {
@@ -47,6 +50,11 @@ public final class Evaluator {
     public Outcome evaluate(EvaluationSpec spec, String fileName, InputStream in) {
         Format format = format(spec, fileName);
         try (TableReader table = TableReader.open(new Limited(in, maxTableBytes), format)) {
+            int columns = table.columns().map(List::size).orElse(0);
+            if (columns > MAX_COLUMNS) {
+                throw new InvalidInputException(
+                        "the table has " + columns + " columns; at most " + MAX_COLUMNS + " are read");
+            }
             return switch (spec.getModelType()) {
                 case "classifier" -> classifier(spec, table);
                 case "regressor" -> regressor(spec, table);
@@ -84,7 +92,7 @@ public final class Evaluator {
     }
 
     private Outcome classifier(EvaluationSpec spec, TableReader table) {
-        ClassifierAccumulator acc = new ClassifierAccumulator();
+        ClassifierAccumulator acc = new ClassifierAccumulator().limitRetainedBytes(maxTableBytes);
         List<String> probabilities = probabilityColumns(spec);
         long rows = columns(spec, probabilities).feed(table, acc);
         List<Label> labels = acc.labels();

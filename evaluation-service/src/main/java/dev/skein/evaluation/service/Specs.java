@@ -32,7 +32,7 @@ public final class Specs {
 
     static final Set<String> AVERAGES = Set.of("weighted", "macro", "micro");
     static final Set<String> FORMATS = Set.of("csv", "json", "jsonl");
-    static final int MAX_FIELD = 1000;
+    static final int MAX_FIELD = 500;
     static final int MAX_LIST = 1000;
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -110,19 +110,16 @@ public final class Specs {
         }
         required(spec.getTargets(), "targets");
         required(spec.getPredictions(), "predictions");
-        for (String field : List.of(
-                spec.getData(),
-                spec.getTargets(),
-                spec.getPredictions(),
-                spec.getPosLabel(),
-                spec.getSampleWeights(),
-                spec.getFormat(),
-                spec.getAverage())) {
-            if (field.length() > MAX_FIELD) {
-                throw ApiException.invalidParameter(
-                        "spec fields are at most " + MAX_FIELD + " characters, got " + field.length());
-            }
-        }
+        checkText("spec.data", spec.getData());
+        checkText("spec.targets", spec.getTargets());
+        checkText("spec.predictions", spec.getPredictions());
+        checkText("spec.pos_label", spec.getPosLabel());
+        checkText("spec.sample_weights", spec.getSampleWeights());
+        checkText("spec.format", spec.getFormat());
+        checkText("spec.average", spec.getAverage());
+        spec.getProbabilitiesList().forEach(c -> checkText("spec.probabilities", c));
+        spec.getLabelListList().forEach(l -> checkText("spec.label_list", l));
+
         if (spec.getProbabilitiesCount() > MAX_LIST || spec.getLabelListCount() > MAX_LIST) {
             throw ApiException.invalidParameter("probabilities and label_list hold at most " + MAX_LIST + " entries");
         }
@@ -155,6 +152,20 @@ public final class Specs {
                     + " columns but label_list has " + spec.getLabelListCount() + " labels: one column per label");
         }
         return spec;
+    }
+
+    /**
+     * Refuses a value longer than {@value #MAX_FIELD} characters or holding control characters (PostgreSQL
+     * cannot store NUL; none belongs in a column name, a path or a label).
+     */
+    static void checkText(String field, String value) {
+        if (value.length() > MAX_FIELD) {
+            throw ApiException.invalidParameter(
+                    field + " is at most " + MAX_FIELD + " characters, got " + value.length());
+        }
+        if (value.chars().anyMatch(Character::isISOControl)) {
+            throw ApiException.invalidParameter(field + " must not hold control characters");
+        }
     }
 
     private static String required(String value, String field) {

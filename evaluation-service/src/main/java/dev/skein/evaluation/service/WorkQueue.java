@@ -90,27 +90,30 @@ public class WorkQueue {
 
     private void poll() {
         try {
-            int free = slots.availablePermits();
-            if (free == 0) {
-                return;
-            }
             long now = System.currentTimeMillis();
-            var due =
-                    evaluations.claim(now, now + lease.toMillis(), free).await().atMost(Duration.ofSeconds(30));
-            for (var job : due) {
-                submit(() -> evaluationJob.run(job));
-            }
-            free = slots.availablePermits();
+            // audits first: a few calls each, they must not wait behind a queue of large tables
+            int free = slots.availablePermits();
             if (free > 0) {
-                var audit =
+                var due =
                         audits.claim(now, now + lease.toMillis(), free).await().atMost(Duration.ofSeconds(30));
-                for (var a : audit) {
+                for (var a : due) {
                     submit(() -> auditJob.run(a));
                 }
             }
-        } catch (RuntimeException e) {
-            // the database is away: claimed rows keep their lease, the next poll tries again
-            LOG.warnf("Cannot claim evaluation work now: %s", e.getMessage());
+            free = slots.availablePermits();
+            if (free > 0) {
+                var due = evaluations
+                        .claim(now, now + lease.toMillis(), free)
+                        .await()
+                        .atMost(Duration.ofSeconds(30));
+                for (var job : due) {
+                    submit(() -> evaluationJob.run(job));
+                }
+            }
+        } catch (Throwable e) {
+            // the database is away (claimed rows keep their lease), or worse: the next poll tries again;
+            // a throw out of here would end the periodic polling for good
+            LOG.warnf("Cannot claim evaluation work now: %s", e.toString());
         }
     }
 
@@ -119,7 +122,8 @@ public class WorkQueue {
         workers.execute(() -> {
             try {
                 work.run();
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                // counted as a crash when claimed again: after a few, the work fails instead of looping
                 LOG.errorf(e, "Evaluation work ended without a result; it is retried when its lease runs out");
             } finally {
                 slots.release();

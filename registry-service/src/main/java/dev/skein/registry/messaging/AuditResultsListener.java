@@ -74,6 +74,10 @@ public class AuditResultsListener {
         String value = record.value() == null ? null : new String(record.value(), StandardCharsets.UTF_8);
         Verdict verdict;
         try {
+            if (!SOURCE.equals(header(record, "ce_source"))) {
+                throw new UnusableRecord("An AuditCompleted event not from evaluation-service (ce_source "
+                        + header(record, "ce_source") + ")");
+            }
             verdict = verdict(value, header(record, "ce_id"));
         } catch (UnusableRecord e) {
             LOG.warnf(
@@ -128,6 +132,9 @@ public class AuditResultsListener {
             throw new UnusableRecord("Not a usable AuditCompleted event: " + e.getMessage(), e);
         }
     }
+
+    /** The CloudEvent source of evaluation-service's events: the only one whose verdicts are recorded. */
+    static final String SOURCE = "/skein/evaluation-service";
 
     private static String header(ConsumerRecord<String, byte[]> record, String name) {
         Header h = record.headers().lastHeader(name);

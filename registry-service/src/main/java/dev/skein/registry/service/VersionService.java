@@ -432,10 +432,25 @@ public class VersionService {
         return get(name, version).map(v -> v.version().storageLocation);
     }
 
+    /**
+     * Tags {@value #AUDIT_TAG_PREFIX}* hold evaluation-service's audit verdicts (recorded from its events by
+     * {@link AuditVerdicts}, never through this API): no caller sets or deletes them, so that a gate reading
+     * them reads the audit's word.
+     */
+    public static final String AUDIT_TAG_PREFIX = "skein.audit.";
+
+    private static void reserved(String key) {
+        if (key.startsWith(AUDIT_TAG_PREFIX)) {
+            throw ApiException.invalidParameter("Tags " + AUDIT_TAG_PREFIX + "* are the audit's verdict, set by"
+                    + " evaluation-service only; '" + key + "' cannot be set or deleted");
+        }
+    }
+
     public Uni<Void> setTag(String actor, String name, String version, String key, String value) {
         RegistryInputs.name(name);
         int number = RegistryInputs.version(version);
         RegistryInputs.versionTag(key, value);
+        reserved(key);
         return models.change(() -> setTags(actor, name, number, Map.of(key, value)));
     }
 
@@ -481,6 +496,7 @@ public class VersionService {
         RegistryInputs.name(name);
         int number = RegistryInputs.version(version);
         Inputs.required(key, "key");
+        reserved(key);
         return models.change(() -> models.locked(name)
                 .flatMap(model -> version(model, number).flatMap(v -> snapshot(model, v)
                         .flatMap(before -> tags.deleteById(new ModelVersionTag.Id(model.id, number, key))
