@@ -366,23 +366,28 @@ class EvaluationIT {
         return tags;
     }
 
-    @Test
-    void shouldAuditNewVersionsAgainstTheChampionAndRecordTheVerdictInTheRegistry() throws Exception {
-        String model = "audited-" + UUID.randomUUID();
+    /** A new registered model with one validation rule. */
+    static String modelWithRule(String prefix, JsonObject rule) {
+        String model = prefix + UUID.randomUUID();
         ok(post("registered-models/create", new JsonObject().put("name", model)));
         ok(api().contentType(ContentType.JSON)
                 .body(new JsonObject()
                         .put("name", model)
-                        .put(
-                                "rules",
-                                new JsonArray()
-                                        .add(new JsonObject()
-                                                .put("metric", "accuracy_score")
-                                                .put("threshold", 0.6)
-                                                .put("min_absolute_change", 0.01)
-                                                .put("greater_is_better", true)))
+                        .put("rules", new JsonArray().add(rule))
                         .encode())
                 .post("/api/2.0/skein/evaluations/rules"));
+        return model;
+    }
+
+    @Test
+    void shouldAuditNewVersionsAgainstTheChampionAndRecordTheVerdictInTheRegistry() throws Exception {
+        String model = modelWithRule(
+                "audited-",
+                new JsonObject()
+                        .put("metric", "accuracy_score")
+                        .put("threshold", 0.6)
+                        .put("min_absolute_change", 0.01)
+                        .put("greater_is_better", true));
         String experimentId = client.createExperiment("audits-" + UUID.randomUUID());
         String champion = newVersion(model, finishedRun(experimentId, 0.7, true));
         ok(post(
@@ -460,20 +465,12 @@ class EvaluationIT {
 
     @Test
     void shouldAuditAVersionOfARunningRunOnTheMetricsItsOwnEvaluationLogs() throws Exception {
-        String model = "evaluated-then-audited-" + UUID.randomUUID();
-        ok(post("registered-models/create", new JsonObject().put("name", model)));
-        ok(api().contentType(ContentType.JSON)
-                .body(new JsonObject()
-                        .put("name", model)
-                        .put(
-                                "rules",
-                                new JsonArray()
-                                        .add(new JsonObject()
-                                                .put("metric", "accuracy_score")
-                                                .put("threshold", 0.5)
-                                                .put("greater_is_better", true)))
-                        .encode())
-                .post("/api/2.0/skein/evaluations/rules"));
+        String model = modelWithRule(
+                "evaluated-then-audited-",
+                new JsonObject()
+                        .put("metric", "accuracy_score")
+                        .put("threshold", 0.5)
+                        .put("greater_is_better", true));
         String experimentId = client.createExperiment("evaluated-then-audited-" + UUID.randomUUID());
         String runId = client.createRun(experimentId).getRunId();
         upload(experimentId, runId, "eval/predictions.csv", table(11, 200).csv());
