@@ -15,6 +15,8 @@ before(async () => {
   browser = await launch();
   const experimentId = (await api('mlflow/experiments/create', { name: prefix })).experiment_id;
   const runId = (await api('mlflow/runs/create', { experiment_id: experimentId })).run.info.run_id;
+  // a finished run: the audit of a version whose run goes on waits for the run to end
+  await api('mlflow/runs/update', { run_id: runId, status: 'FINISHED' });
   await api('mlflow/registered-models/create', { name: model });
   await api('mlflow/registered-models/set-tag', { name: model, key: 'team', value: 'vision' });
   await api('mlflow/model-versions/create', { name: model, source: `runs:/${runId}/model`, run_id: runId });
