@@ -962,8 +962,11 @@ class AuthIT {
         List<String> seen = new ArrayList<>();
         trail.forEach(e -> {
             JsonObject event = (JsonObject) e;
-            seen.add(event.getString("type") + " by "
-                    + event.getJsonObject("change").getString("actor"));
+            String actor = event.getJsonObject("change").getString("actor");
+            // evaluation-service's audit verdicts on the new versions may be there too, whenever they come
+            if (!"evaluation-service".equals(actor)) {
+                seen.add(event.getString("type") + " by " + actor);
+            }
         });
         assertThat(seen)
                 .containsExactly(

@@ -30,6 +30,7 @@ public class TrackingClient {
             RunStatus status,
             String lifecycleStage,
             String artifactUri,
+            long endTime,
             Map<String, String> tags,
             Map<String, Double> metrics) {}
 
@@ -69,6 +70,7 @@ public class TrackingClient {
                 run.getInfo().getStatus(),
                 run.getInfo().getLifecycleStage(),
                 run.getInfo().getArtifactUri(),
+                run.getInfo().getEndTime(),
                 tags,
                 metrics));
     }

@@ -63,6 +63,14 @@ public class Evaluations {
                 .map(rows -> rows.rowCount() == 1);
     }
 
+    /** Evaluations of the run that ended (SUCCEEDED or FAILED). */
+    public Uni<Long> ended(String runId) {
+        return pool.preparedQuery("SELECT count(*) FROM evaluation.evaluations WHERE run_id = $1"
+                        + " AND status IN ('SUCCEEDED', 'FAILED')")
+                .execute(Tuple.of(runId))
+                .map(rows -> rows.iterator().next().getLong(0));
+    }
+
     /** Evaluations of the run not ended yet (PENDING or RUNNING). */
     public Uni<Long> unfinished(String runId) {
         return pool.preparedQuery("SELECT count(*) FROM evaluation.evaluations WHERE run_id = $1"

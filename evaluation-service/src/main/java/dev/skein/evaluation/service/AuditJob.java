@@ -49,6 +49,8 @@ public class AuditJob {
     private static final Logger LOG = Logger.getLogger(AuditJob.class);
     /** Longest wait between looks at a version whose run has not ended (its end wakes the audit at once). */
     static final Duration RUN_WAIT = Duration.ofDays(1);
+    /** How long after a run ended with a spec tag its evaluation is waited for before any is recorded. */
+    static final Duration EVALUATION_GRACE = Duration.ofMinutes(10);
 
     private final Audits audits;
     private final Evaluations evaluations;
@@ -129,9 +131,20 @@ public class AuditJob {
                         null);
                 return;
             }
-            if (evaluations.unfinished(audit.runId()).await().atMost(await) > 0) {
-                // the run's own evaluation logs the metrics the rules judge: its end wakes the audit
-                waitFor(audit, "waiting for the evaluation of source run " + audit.runId());
+            // the run's own evaluation logs the metrics the rules judge: wait for it (its end wakes the
+            // audit). One is on its way when the run ended with a spec tag and none has ended yet — for a
+            // while: a tag set after the run ended starts none.
+            long now = System.currentTimeMillis();
+            boolean expected = run.get().tags().containsKey(Specs.PREFIX + "data")
+                    && now - run.get().endTime() < EVALUATION_GRACE.toMillis()
+                    && evaluations.ended(audit.runId()).await().atMost(await) == 0;
+            if (expected || evaluations.unfinished(audit.runId()).await().atMost(await) > 0) {
+                waitFor(
+                        audit,
+                        "waiting for the evaluation of source run " + audit.runId(),
+                        expected
+                                ? Math.min(now + RUN_WAIT.toMillis(), run.get().endTime() + EVALUATION_GRACE.toMillis())
+                                : now + RUN_WAIT.toMillis());
                 return;
             }
             if (set.isEmpty() || set.get().rules().isEmpty()) {
@@ -187,8 +200,11 @@ public class AuditJob {
     }
 
     private void waitFor(AuditRecord audit, String report) {
-        long now = System.currentTimeMillis();
-        audits.waitFor(audit.id(), audit.attempts(), now, now + RUN_WAIT.toMillis(), report)
+        waitFor(audit, report, System.currentTimeMillis() + RUN_WAIT.toMillis());
+    }
+
+    private void waitFor(AuditRecord audit, String report, long until) {
+        audits.waitFor(audit.id(), audit.attempts(), System.currentTimeMillis(), until, report)
                 .await()
                 .atMost(await);
     }
