@@ -1,7 +1,6 @@
 package dev.skein.evaluation.metrics.text;
 
 import dev.skein.evaluation.metrics.InvalidInputException;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -113,17 +112,51 @@ public final class TokenCounter {
         refuseSpecialTokens(text);
         String checked = replaceLoneSurrogates(text);
         Matcher pieces = SPLIT.matcher(checked);
+        byte[] piece = new byte[64];
         while (pieces.find()) {
-            byte[] piece = checked.substring(pieces.start(), pieces.end()).getBytes(StandardCharsets.UTF_8);
-            int whole = ranks.rank(piece, 0, piece.length);
+            int start = pieces.start();
+            int end = pieces.end();
+            if (piece.length < 3 * (end - start)) {
+                piece = new byte[3 * (end - start)];
+            }
+            int length = utf8(checked, start, end, piece);
+            int whole = ranks.rank(piece, 0, length);
             if (whole != TokenCounterRanks.NONE) {
                 out.add(whole);
-            } else if (piece.length <= scanLimit) {
-                mergeByScanning(piece, out);
+            } else if (length <= scanLimit) {
+                mergeByScanning(piece, length, out);
             } else {
-                mergeOnHeap(piece, out);
+                mergeOnHeap(piece, length, out);
             }
         }
+    }
+
+    /**
+     * The UTF-8 bytes of {@code text[from, to)} into {@code bytes} (at least 3 per char), their number; the text
+     * holds no lone surrogate.
+     */
+    private static int utf8(String text, int from, int to, byte[] bytes) {
+        int n = 0;
+        for (int i = from; i < to; i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                bytes[n++] = (byte) c;
+            } else if (c < 0x800) {
+                bytes[n++] = (byte) (0xc0 | (c >> 6));
+                bytes[n++] = (byte) (0x80 | (c & 0x3f));
+            } else if (Character.isHighSurrogate(c)) {
+                int cp = Character.toCodePoint(c, text.charAt(++i));
+                bytes[n++] = (byte) (0xf0 | (cp >> 18));
+                bytes[n++] = (byte) (0x80 | ((cp >> 12) & 0x3f));
+                bytes[n++] = (byte) (0x80 | ((cp >> 6) & 0x3f));
+                bytes[n++] = (byte) (0x80 | (cp & 0x3f));
+            } else {
+                bytes[n++] = (byte) (0xe0 | (c >> 12));
+                bytes[n++] = (byte) (0x80 | ((c >> 6) & 0x3f));
+                bytes[n++] = (byte) (0x80 | (c & 0x3f));
+            }
+        }
+        return n;
     }
 
     /** tiktoken refuses a text holding any special token's text, naming the first one. */
@@ -183,9 +216,9 @@ public final class TokenCounter {
      * joined; the lowest (leftmost of equals) is merged until no adjacent pair is a token. O(n²) but allocation-
      * light, the faster way for the short pieces nearly all text splits into.
      */
-    private void mergeByScanning(byte[] piece, Tokens out) {
-        int parts = piece.length;
-        int[] starts = new int[parts + 1]; // starts[parts] = piece.length
+    private void mergeByScanning(byte[] piece, int length, Tokens out) {
+        int parts = length;
+        int[] starts = new int[parts + 1]; // starts[parts] = length
         int[] pairRanks = new int[parts];
         for (int i = 0; i <= parts; i++) {
             starts[i] = i;
@@ -226,8 +259,8 @@ public final class TokenCounter {
      * rank and then the leftmost comes first; an entry whose part has since changed is stale (a part's pair only
      * grows, so its rank then differs) and skipped.
      */
-    private void mergeOnHeap(byte[] piece, Tokens out) {
-        int n = piece.length;
+    private void mergeOnHeap(byte[] piece, int length, Tokens out) {
+        int n = length;
         int[] next = new int[n];
         int[] prev = new int[n];
         int[] pairRanks = new int[n];
