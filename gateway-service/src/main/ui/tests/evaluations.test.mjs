@@ -192,6 +192,33 @@ test('evaluations: the per-class metrics and the rows evaluated, as tables filte
   await context.close();
 });
 
+test('evaluations: a summarization — ROUGE and readability, its per-row scores filtered, toxicity not computed', async () => {
+  const csv = 'article,summary,generated\na1,The cat sat.,The cat sat.\na2,Dogs bark loudly at night.,Birds sing.\n';
+  const { run } = await evaluatedRun('summaries', csv, {
+    data: 'eval/preds.csv', model_type: 'text-summarization', targets: 'summary', predictions: 'generated',
+  });
+  const { page, errors, context } = await open(browser);
+  await page.goto(runUrl(run));
+  const metrics = page.getByRole('table', { name: 'Metrics of the evaluation' });
+  await metrics.waitFor();
+  // one summary matches its reference word for word, the other shares no word
+  assert.equal(await metrics.locator('tr', { hasText: 'rouge1/v1/mean' }).locator('td').textContent(), '0.5');
+  assert.equal(await metrics.locator('tr', { hasText: 'flesch_kincaid_grade_level/v1/mean' }).count(), 1);
+  await page.getByText(/^Not computed: toxicity\/v1 \(.*model/).waitFor();
+
+  // the evaluation's per-row results come first among its tables
+  const table = page.locator('.evaluations .preview-table table');
+  await page.getByText('2 of 2 rows shown').waitFor();
+  assert.deepEqual((await table.locator('th').allTextContents()).slice(0, 5),
+    ['article', 'summary', 'generated', 'token_count', 'flesch_kincaid_grade_level/v1/score']);
+  await page.getByRole('searchbox', { name: 'Filter rows of eval_results_table.json' }).fill('birds');
+  await page.getByText('1 of 1 matching rows shown (2 rows read)').waitFor();
+  assert.deepEqual(await table.locator('tbody tr td:first-child').allTextContents(), ['a2']);
+  await screenshot(page, 'evaluations-text');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('evaluations: a run evaluated from its page, and a failed evaluation\'s reason shown', async () => {
   const { page, errors, context } = await open(browser);
   await page.goto(runUrl(binary));

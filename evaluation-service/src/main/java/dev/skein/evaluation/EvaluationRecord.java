@@ -9,6 +9,7 @@ import java.util.UUID;
  * One evaluation as stored.
  *
  * @param metrics what was logged, in MLflow's order (empty unless SUCCEEDED)
+ * @param unavailable metrics MLflow computes for the model type that this evaluation could not, by key, with why
  * @param attempts claims so far (a claim that outlives its lease is taken over; the finishing write checks it)
  * @param retries claims given back on purpose (an upstream could not be reached): {@code attempts - retries}
  *     claims ended without a word (the service stopped or failed during them)
@@ -21,6 +22,7 @@ public record EvaluationRecord(
         String statusMessage,
         Map<String, Double> metrics,
         List<String> artifacts,
+        Map<String, String> unavailable,
         Trigger trigger,
         String userId,
         int attempts,

@@ -82,9 +82,17 @@ class EvaluationApiTest {
                         ErrorCode.INVALID_PARAMETER_VALUE,
                         () -> evaluation.createEvaluation(CreateEvaluation.newBuilder()
                                 .setRunId(run)
-                                .setSpec(spec().setModelType("text-summarization"))
+                                .setSpec(spec().setModelType("sentiment"))
                                 .build())))
-                .contains("not supported");
+                .contains("model_type must be one of classifier, regressor, retriever, question-answering");
+        assertThat(fails(
+                        ErrorCode.INVALID_PARAMETER_VALUE,
+                        () -> evaluation.createEvaluation(CreateEvaluation.newBuilder()
+                                .setRunId(run)
+                                .setSpec(spec().setModelType("text-summarization")
+                                        .setSampleWeights("w"))
+                                .build())))
+                .contains("sample_weights apply to classifiers and regressors only");
         assertThat(fails(
                         ErrorCode.INVALID_PARAMETER_VALUE,
                         () -> evaluation.createEvaluation(CreateEvaluation.newBuilder()

@@ -10,7 +10,9 @@ import { tagValue } from '../../runData.js';
 
 /** How often an unfinished evaluation is asked about again. */
 const POLL_MILLIS = 1500;
-const MODEL_TYPES = ['classifier', 'regressor', 'retriever'];
+// MLflow's text types evaluate without targets too (the metrics that need them are then not computed)
+const TEXT_TYPES = ['question-answering', 'text-summarization', 'text'];
+const MODEL_TYPES = ['classifier', 'regressor', 'retriever', ...TEXT_TYPES];
 // MLflow's logged-table JSON: the per-row results, when the run has them
 const RESULTS_TABLE = 'eval_results_table.json';
 
@@ -108,9 +110,8 @@ function EvaluateForm({ run, last, done }) {
     <input value=${spec[key]} onInput=${(e) => setSpec({ ...spec, [key]: e.currentTarget.value })} ...${extra} /></label>`;
   const submit = (e) => {
     e.preventDefault();
-    const body = {
-      data: spec.data.trim(), model_type: spec.model_type, targets: spec.targets.trim(), predictions: spec.predictions.trim(),
-    };
+    const body = { data: spec.data.trim(), model_type: spec.model_type, predictions: spec.predictions.trim() };
+    if (spec.targets.trim()) body.targets = spec.targets.trim();
     if (list(spec.probabilities).length) body.probabilities = list(spec.probabilities);
     if (spec.pos_label.trim()) body.pos_label = spec.pos_label.trim();
     action.run(() => call('skein/evaluations', { body: { run_id: run.info.run_id, spec: body } }))
@@ -123,7 +124,7 @@ function EvaluateForm({ run, last, done }) {
         <select value=${spec.model_type} onChange=${(e) => setSpec({ ...spec, model_type: e.currentTarget.value })}>
           ${MODEL_TYPES.map((t) => html`<option value=${t}>${t}</option>`)}
         </select></label>
-      ${field('targets', 'Targets column', { required: true })}
+      ${field('targets', 'Targets column', { required: !TEXT_TYPES.includes(spec.model_type) })}
       ${field('predictions', 'Predictions column', { required: true })}
       ${field('probabilities', 'Probability columns (comma-separated)')}
       ${field('pos_label', 'Positive label')}

@@ -130,6 +130,15 @@ class EvaluationIT {
                 .getJsonArray("evaluations", new JsonArray());
     }
 
+    /** Starts an evaluation through the API (POST skein/evaluations); its id. */
+    static String start(String runId, JsonObject spec) {
+        return ok(api().contentType(ContentType.JSON)
+                        .body(new JsonObject().put("run_id", runId).put("spec", spec).encode())
+                        .post("/api/2.0/skein/evaluations"))
+                .getJsonObject("evaluation")
+                .getString("evaluation_id");
+    }
+
     /** sklearn's roc_auc for one score per row: the share of (positive, negative) pairs ordered right, ties half. */
     static double rocAuc(Table t) {
         double good = 0;
@@ -241,6 +250,69 @@ class EvaluationIT {
                 .hasSize(1);
     }
 
+    @Test
+    void shouldEvaluateSummariesOnDemandWithPerRowScoresAndSayWhatItCannotCompute() throws Exception {
+        String experimentId = client.createExperiment("summaries-" + UUID.randomUUID());
+        String runId = client.createRun(experimentId).getRunId();
+        // row 1 repeats its reference word for word, row 2 shares no word with it
+        String table = """
+                {"article": "a1", "summary": "The cat sat.", "generated": "The cat sat."}
+                {"article": "a2", "summary": "Dogs bark loudly at night.", "generated": "Birds sing."}
+                """;
+        upload(experimentId, runId, "eval/summaries.jsonl", table);
+        JsonObject spec = new JsonObject()
+                .put("data", "eval/summaries.jsonl")
+                .put("model_type", "text-summarization")
+                .put("targets", "summary")
+                .put("predictions", "generated");
+        String id = start(runId, spec);
+        JsonObject run = evaluated(runId);
+        assertThat(tags(run)).containsEntry("skein.evaluation.status", "SUCCEEDED");
+        Map<String, Double> metrics = metrics(run);
+        // MLflow's keys: versioned metrics and their aggregates
+        assertThat(metrics.get("rouge1/v1/mean")).isCloseTo(0.5, within(1e-12));
+        assertThat(metrics.get("rougeLsum/v1/p90")).isCloseTo(0.9, within(1e-12));
+        assertThat(metrics)
+                .containsKeys(
+                        "rouge2/v1/variance",
+                        "rougeL/v1/mean",
+                        "flesch_kincaid_grade_level/v1/mean",
+                        "ari_grade_level/v1/p90");
+        assertThat(metrics.keySet()).noneMatch(k -> k.startsWith("toxicity") || k.startsWith("token_count"));
+
+        JsonObject evaluation = ok(api().queryParam("evaluation_id", id).get("/api/2.0/skein/evaluations/get"))
+                .getJsonObject("evaluation");
+        assertThat(evaluation.getLong("row_count")).isEqualTo(2L);
+        assertThat(evaluation.getJsonArray("artifacts").getList()).containsExactly("eval_results_table.json");
+        JsonArray unavailable = evaluation.getJsonArray("unavailable_metrics");
+        assertThat(unavailable.size()).isEqualTo(1);
+        assertThat(unavailable.getJsonObject(0).getString("key")).isEqualTo("toxicity/v1");
+        assertThat(unavailable.getJsonObject(0).getString("reason")).contains("model");
+
+        JsonObject results = new JsonObject(api().queryParam("run_id", runId)
+                .queryParam("path", "eval_results_table.json")
+                .get("/get-artifact")
+                .asString());
+        assertThat(results.getJsonArray("columns").getList())
+                .containsExactly(
+                        "article",
+                        "summary",
+                        "generated",
+                        "token_count",
+                        "flesch_kincaid_grade_level/v1/score",
+                        "ari_grade_level/v1/score",
+                        "rouge1/v1/score",
+                        "rouge2/v1/score",
+                        "rougeL/v1/score",
+                        "rougeLsum/v1/score");
+        JsonArray first = results.getJsonArray("data").getJsonArray(0);
+        assertThat(first.getString(0)).isEqualTo("a1");
+        // cl100k_base: "The", " cat", " sat", "."
+        assertThat(first.getInteger(3)).isEqualTo(4);
+        assertThat(first.getDouble(6)).isEqualTo(1.0);
+        assertThat(results.getJsonArray("data").getJsonArray(1).getDouble(6)).isEqualTo(0.0);
+    }
+
     static void redeliver(String topic, TopicReader.Event event) throws Exception {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestInfra.kafkaBootstrap());
@@ -274,14 +346,7 @@ class EvaluationIT {
                 .put("model_type", "classifier")
                 .put("targets", "label")
                 .put("predictions", "prediction");
-        String id = ok(api().contentType(ContentType.JSON)
-                        .body(new JsonObject()
-                                .put("run_id", other)
-                                .put("spec", spec)
-                                .encode())
-                        .post("/api/2.0/skein/evaluations"))
-                .getJsonObject("evaluation")
-                .getString("evaluation_id");
+        String id = start(other, spec);
         TestInfra.await("the evaluation ends", Duration.ofSeconds(60), () -> !List.of("PENDING", "RUNNING")
                 .contains(ok(api().queryParam("evaluation_id", id).get("/api/2.0/skein/evaluations/get"))
                         .getJsonObject("evaluation")

@@ -11,16 +11,22 @@ import dev.skein.proto.artifacts.v1.UploadResult;
 import io.grpc.Channel;
 import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcClient;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * artifact-service as evaluation needs it: a table read as a stream (never whole in memory) and
@@ -67,9 +73,24 @@ public class ArtifactClient {
 
     /** Writes {@code content} as {@code path} under the run's artifact root. */
     public void upload(String runId, String path, byte[] content) {
+        try {
+            upload(runId, path, new ByteArrayInputStream(content), content.length);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a byte array does not fail
+        }
+    }
+
+    /** Writes a local file as {@code path} under the run's artifact root, read a chunk at a time. */
+    public void upload(String runId, String path, Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            upload(runId, path, in, Files.size(file));
+        }
+    }
+
+    private void upload(String runId, String path, InputStream content, long size) throws IOException {
         CompletableFuture<UploadResult> done = new CompletableFuture<>();
-        StreamObserver<UploadChunk> out = async.withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS)
-                .upload(new StreamObserver<>() {
+        ClientCallStreamObserver<UploadChunk> out = (ClientCallStreamObserver<UploadChunk>)
+                async.withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS).upload(new StreamObserver<>() {
                     @Override
                     public void onNext(UploadResult value) {
                         done.complete(value);
@@ -87,12 +108,26 @@ public class ArtifactClient {
                 });
         out.onNext(UploadChunk.newBuilder()
                 .setHeader(
-                        UploadHeader.newBuilder().setRunId(runId).setPath(path).setSize(content.length))
+                        UploadHeader.newBuilder().setRunId(runId).setPath(path).setSize(size))
                 .build());
-        for (int at = 0; at < content.length; at += CHUNK) {
-            out.onNext(UploadChunk.newBuilder()
-                    .setData(ByteString.copyFrom(content, at, Math.min(CHUNK, content.length - at)))
-                    .build());
+        byte[] buffer = new byte[CHUNK];
+        int n;
+        try {
+            while ((n = content.readNBytes(buffer, 0, CHUNK)) > 0) {
+                // gRPC would queue every chunk in memory: wait while the transport is not ready for more
+                while (!out.isReady() && !done.isDone()) {
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                }
+                if (done.isDone()) {
+                    break; // the call ended early (an error): its outcome is read below
+                }
+                out.onNext(UploadChunk.newBuilder()
+                        .setData(ByteString.copyFrom(buffer, 0, n))
+                        .build());
+            }
+        } catch (IOException | RuntimeException e) {
+            out.cancel("reading the file to upload failed", e);
+            throw e;
         }
         out.onCompleted();
         try {

@@ -8,6 +8,7 @@ import dev.skein.proto.evaluation.v1.AuditStatus;
 import dev.skein.proto.evaluation.v1.Evaluation;
 import dev.skein.proto.evaluation.v1.EvaluationStatus;
 import dev.skein.proto.evaluation.v1.Metric;
+import dev.skein.proto.evaluation.v1.UnavailableMetric;
 import dev.skein.proto.evaluation.v1.ValidationRules;
 
 /** Records as the contract's messages: the one place they are mapped. */
@@ -25,6 +26,9 @@ final class ProtoMapper {
                 .setCreationTime(r.creationTime())
                 .addAllArtifacts(r.artifacts());
         r.metrics().forEach((k, v) -> b.addMetrics(Metric.newBuilder().setKey(k).setValue(v)));
+        r.unavailable()
+                .forEach((k, why) -> b.addUnavailableMetrics(
+                        UnavailableMetric.newBuilder().setKey(k).setReason(why)));
         // a PENDING evaluation's message is the last retry's reason; only a FAILED one's is the outcome
         if (r.statusMessage() != null && r.status() != EvaluationRecord.Status.SUCCEEDED) {
             b.setStatusMessage(r.statusMessage());

@@ -1,8 +1,10 @@
 package dev.skein.evaluation.metrics;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.LongToDoubleFunction;
 
 /**
  * The multiset of one metric's per-row scores, as distinct values and their counts: enough for MLflow's {@code
@@ -45,6 +47,30 @@ final class ScoreHistogram {
 
     /** {@code np.percentile(scores, q)} with numpy 1.24's default (linear) method, step for step. */
     double percentile(double q) {
+        TreeMap<Double, Long> sorted = new TreeMap<>();
+        counts.forEach((v, c) -> sorted.put(v, c[0]));
+        return percentile(n, q, index -> nth(sorted, index));
+    }
+
+    /**
+     * {@code np.mean}, {@code np.var} and {@code np.percentile(…, 90)} of every row's score, when they are all
+     * at hand (sorts {@code scores} in place).
+     */
+    static double[] meanVarianceP90(double[] scores) {
+        Arrays.sort(scores);
+        double sum = 0;
+        for (double s : scores) {
+            sum += s;
+        }
+        double mean = sum / scores.length;
+        double squares = 0;
+        for (double s : scores) {
+            squares += (s - mean) * (s - mean);
+        }
+        return new double[] {mean, squares / scores.length, percentile(scores.length, 90, i -> scores[(int) i])};
+    }
+
+    private static double percentile(long n, double q, LongToDoubleFunction nth) {
         double quantile = q / 100;
         // numpy's _compute_virtual_index with alpha = beta = 1, in its order of operations
         double virtual = n * quantile + (1 + quantile * (1 - 1 - 1)) - 1;
@@ -59,10 +85,8 @@ final class ScoreHistogram {
             above = below + 1;
         }
         double gamma = virtual - Math.floor(virtual);
-        TreeMap<Double, Long> sorted = new TreeMap<>();
-        counts.forEach((v, c) -> sorted.put(v, c[0]));
-        double a = nth(sorted, below);
-        double b = nth(sorted, above);
+        double a = nth.applyAsDouble(below);
+        double b = nth.applyAsDouble(above);
         if (below == above) {
             return a;
         }

@@ -6,6 +6,7 @@ import dev.skein.evaluation.EvaluationRecord.Trigger;
 import dev.skein.proto.evaluation.v1.Evaluation;
 import dev.skein.proto.evaluation.v1.EvaluationSpec;
 import dev.skein.proto.evaluation.v1.Metric;
+import dev.skein.proto.evaluation.v1.UnavailableMetric;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -129,11 +130,14 @@ public class Evaluations {
             EvaluationSpec spec,
             Map<String, Double> metrics,
             List<String> artifacts,
+            Map<String, String> unavailable,
             Long rows,
             long end) {
         Evaluation.Builder result = Evaluation.newBuilder().addAllArtifacts(artifacts);
         metrics.forEach(
                 (k, v) -> result.addMetrics(Metric.newBuilder().setKey(k).setValue(v)));
+        unavailable.forEach((k, why) -> result.addUnavailableMetrics(
+                UnavailableMetric.newBuilder().setKey(k).setReason(why)));
         return client.preparedQuery("UPDATE evaluation.evaluations SET status = $3, status_message = $4, spec = $5,"
                         + " result = $6, row_count = $7, end_time = $8, lease_until = NULL"
                         + " WHERE evaluation_id = $1 AND attempts = $2 AND status = 'RUNNING'")
@@ -160,6 +164,8 @@ public class Evaluations {
                 ProtoJson.parse(r.getString("result"), Evaluation.newBuilder()).build();
         Map<String, Double> metrics = new LinkedHashMap<>();
         result.getMetricsList().forEach(m -> metrics.put(m.getKey(), m.getValue()));
+        Map<String, String> unavailable = new LinkedHashMap<>();
+        result.getUnavailableMetricsList().forEach(u -> unavailable.put(u.getKey(), u.getReason()));
         return new EvaluationRecord(
                 r.getUUID("evaluation_id"),
                 r.getString("run_id"),
@@ -169,6 +175,7 @@ public class Evaluations {
                 r.getString("status_message"),
                 metrics,
                 result.getArtifactsList(),
+                unavailable,
                 Trigger.valueOf(r.getString("trigger")),
                 r.getString("user_id"),
                 r.getInteger("attempts"),

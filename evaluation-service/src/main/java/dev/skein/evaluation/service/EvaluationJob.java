@@ -102,16 +102,30 @@ public class EvaluationJob {
             try (InputStream in = artifacts.open(table)) {
                 outcome = evaluator.evaluate(spec, fileName, in);
             }
-            List<String> logged = new ArrayList<>();
-            for (Artifact a : outcome.artifacts()) {
-                artifacts.upload(job.runId(), a.path(), a.content());
-                logged.add(a.path());
+            try (outcome) {
+                List<String> logged = new ArrayList<>();
+                for (Artifact a : outcome.artifacts()) {
+                    if (a.file() != null) {
+                        artifacts.upload(job.runId(), a.path(), a.file());
+                    } else {
+                        artifacts.upload(job.runId(), a.path(), a.content());
+                    }
+                    logged.add(a.path());
+                }
+                Map<String, String> tags = new LinkedHashMap<>();
+                tags.put(Specs.STATUS_TAG, Status.SUCCEEDED.name());
+                tags.put(Specs.ID_TAG, job.id().toString());
+                tracking.log(job.runId(), outcome.metrics(), timestamp, tags);
+                finish(
+                        job,
+                        Status.SUCCEEDED,
+                        null,
+                        spec,
+                        outcome.metrics(),
+                        outcome.unavailable(),
+                        logged,
+                        outcome.rows());
             }
-            Map<String, String> tags = new LinkedHashMap<>();
-            tags.put(Specs.STATUS_TAG, Status.SUCCEEDED.name());
-            tags.put(Specs.ID_TAG, job.id().toString());
-            tracking.log(job.runId(), outcome.metrics(), timestamp, tags);
-            finish(job, Status.SUCCEEDED, null, spec, outcome.metrics(), logged, outcome.rows());
         } catch (UpstreamUnavailable e) {
             retry(job, e.getMessage());
         } catch (ApiException e) {
@@ -142,7 +156,7 @@ public class EvaluationJob {
             LOG.infof(
                     "Evaluation %s failed; its run %s could not be tagged: %s", job.id(), job.runId(), e.getMessage());
         }
-        finish(job, Status.FAILED, why, spec, Map.of(), List.of(), null);
+        finish(job, Status.FAILED, why, spec, Map.of(), Map.of(), List.of(), null);
     }
 
     /** A reason as tags and TEXT columns can hold it: control characters (NUL above all) shown as U+FFFD. */
@@ -169,6 +183,7 @@ public class EvaluationJob {
             String message,
             EvaluationSpec spec,
             Map<String, Double> metrics,
+            Map<String, String> unavailable,
             List<String> logged,
             Long rows) {
         long end = System.currentTimeMillis();
@@ -181,6 +196,7 @@ public class EvaluationJob {
                 .setModelType(spec.getModelType())
                 .putAllMetrics(metrics)
                 .addAllArtifacts(logged)
+                .putAllUnavailableMetrics(unavailable)
                 .setTrigger(job.trigger().name())
                 .setActor(job.userId() == null ? "" : job.userId())
                 .setTime(end)
@@ -196,7 +212,18 @@ public class EvaluationJob {
         boolean recorded = evaluations
                 .pool()
                 .withTransaction(conn -> evaluations
-                        .finish(conn, job.id(), job.attempts(), status, message, spec, metrics, logged, rows, end)
+                        .finish(
+                                conn,
+                                job.id(),
+                                job.attempts(),
+                                status,
+                                message,
+                                spec,
+                                metrics,
+                                logged,
+                                unavailable,
+                                rows,
+                                end)
                         .call(held -> held
                                 ? outbox.append(conn, List.of(out))
                                         // audits of the run wait for its evaluation's metrics

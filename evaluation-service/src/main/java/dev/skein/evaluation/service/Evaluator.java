@@ -9,10 +9,16 @@ import dev.skein.evaluation.metrics.Label;
 import dev.skein.evaluation.metrics.RegressorAccumulator;
 import dev.skein.evaluation.metrics.RetrieverAccumulator;
 import dev.skein.evaluation.metrics.RetrieverResult;
+import dev.skein.evaluation.metrics.TextAccumulator;
+import dev.skein.evaluation.metrics.TextResult;
+import dev.skein.evaluation.metrics.text.Readability;
+import dev.skein.evaluation.metrics.text.TokenCounter;
 import dev.skein.evaluation.output.Artifact;
 import dev.skein.evaluation.output.ClassifierOutputs;
+import dev.skein.evaluation.output.EvalResultsTable;
 import dev.skein.evaluation.table.Columns;
 import dev.skein.evaluation.table.Format;
+import dev.skein.evaluation.table.Row;
 import dev.skein.evaluation.table.TableException;
 import dev.skein.evaluation.table.TableReader;
 import dev.skein.proto.evaluation.v1.EvaluationSpec;
@@ -20,11 +26,13 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One evaluation's computation: the table read once, streaming, into the model type's accumulator;
@@ -35,8 +43,23 @@ import java.util.Optional;
  */
 public final class Evaluator {
 
-    /** What an evaluation produced. */
-    public record Outcome(long rows, Map<String, Double> metrics, List<Artifact> artifacts) {}
+    /**
+     * What an evaluation produced: the metrics, the artifacts and the metrics MLflow would compute that this one
+     * could not (by key, with the reason). Closing it deletes the artifacts' temporary files.
+     */
+    public record Outcome(
+            long rows, Map<String, Double> metrics, List<Artifact> artifacts, Map<String, String> unavailable)
+            implements AutoCloseable {
+
+        Outcome(long rows, Map<String, Double> metrics, List<Artifact> artifacts) {
+            this(rows, metrics, artifacts, Map.of());
+        }
+
+        @Override
+        public void close() {
+            artifacts.forEach(Artifact::discard);
+        }
+    }
 
     /** Most columns a table may have (each row is read as a map of them). */
     static final int MAX_COLUMNS = 10_000;
@@ -59,6 +82,7 @@ public final class Evaluator {
                 case "classifier" -> classifier(spec, table);
                 case "regressor" -> regressor(spec, table);
                 case "retriever" -> retriever(spec, table);
+                case "question-answering", "text-summarization", "text" -> text(spec, table);
                 default -> throw new InvalidInputException("model_type '" + spec.getModelType() + "' is not supported");
             };
         }
@@ -181,10 +205,100 @@ public final class Evaluator {
 
     private static Outcome retriever(EvaluationSpec spec, TableReader table) {
         RetrieverAccumulator acc = new RetrieverAccumulator(
-                spec.hasRetrieverK() ? spec.getRetrieverK() : RetrieverAccumulator.DEFAULT_K, false);
-        long rows = columns(spec, List.of()).feed(table, acc);
-        RetrieverResult result = acc.compute();
-        return new Outcome(rows, new LinkedHashMap<>(result.metrics()), List.of());
+                spec.hasRetrieverK() ? spec.getRetrieverK() : RetrieverAccumulator.DEFAULT_K, true);
+        try (ResultRows out = new ResultRows(table, spec.getTargets(), spec.getPredictions())) {
+            table.forEach(row -> {
+                List<Object> relevant = row.list(spec.getTargets());
+                List<Object> retrieved = row.list(spec.getPredictions());
+                try {
+                    acc.add(relevant, retrieved);
+                } catch (InvalidInputException e) {
+                    throw new InvalidInputException("row " + row.number() + ": " + e.getMessage());
+                }
+                out.add(row);
+            });
+            RetrieverResult result = acc.compute();
+            Artifact artifact = out.finish(result.scores().orElseThrow(), Set.of());
+            return new Outcome(acc.rows(), new LinkedHashMap<>(result.metrics()), List.of(artifact));
+        }
+    }
+
+    /** tiktoken's cl100k_base and textstat, as MLflow's text metrics call them. */
+    private static final TextAccumulator.Scorers TEXT_SCORERS = new TextAccumulator.Scorers(
+            text -> TokenCounter.cl100kBase().count(text),
+            Readability::fleschKincaidGrade,
+            Readability::automatedReadabilityIndex);
+
+    private static Outcome text(EvaluationSpec spec, TableReader table) {
+        boolean hasTargets = !spec.getTargets().isEmpty();
+        String targets = hasTargets ? spec.getTargets() : null;
+        TextAccumulator acc =
+                new TextAccumulator(TextAccumulator.ModelType.of(spec.getModelType()), hasTargets, TEXT_SCORERS);
+        try (ResultRows out = new ResultRows(table, targets, spec.getPredictions())) {
+            table.forEach(row -> {
+                acc.add(row.value(spec.getPredictions()), hasTargets ? row.value(targets) : null);
+                out.add(row);
+            });
+            TextResult result = acc.compute();
+            Artifact artifact = out.finish(result.scores(), Set.of(TextAccumulator.TOKEN_COUNT));
+            return new Outcome(result.rows(), result.metrics(), List.of(artifact), result.unavailable());
+        }
+    }
+
+    /**
+     * The rows of {@code eval_results_table.json} as MLflow builds them: the table's other columns, then the
+     * target and the prediction (named {@code outputs} when there is no target, as MLflow names it). A table
+     * that declares no columns (JSON Lines) takes its first row's keys; a later row's other keys are left out.
+     */
+    private static final class ResultRows implements AutoCloseable {
+        private final String targets;
+        private final String predictions;
+        private List<String> source;
+        private EvalResultsTable results;
+
+        ResultRows(TableReader table, String targets, String predictions) {
+            this.targets = targets;
+            this.predictions = predictions;
+            Columns.of(targets == null ? predictions : targets, predictions).requireIn(table);
+            table.columns().ifPresent(this::start);
+        }
+
+        private void start(Collection<String> header) {
+            source = new ArrayList<>(header);
+            source.remove(targets);
+            source.remove(predictions);
+            List<String> names = new ArrayList<>(source);
+            if (targets != null) {
+                source.add(targets);
+                names.add(targets);
+            }
+            source.add(predictions);
+            names.add(targets == null ? "outputs" : predictions);
+            results = new EvalResultsTable(names);
+        }
+
+        void add(Row row) {
+            if (results == null) {
+                start(row.columns());
+            }
+            List<Object> values = new ArrayList<>(source.size());
+            for (String column : source) {
+                values.add(row.has(column) ? row.value(column) : null);
+            }
+            results.addRow(values);
+        }
+
+        /** The table with the scores (every row was added). */
+        Artifact finish(Map<String, double[]> scores, Set<String> integral) {
+            return results.finish(scores, integral);
+        }
+
+        @Override
+        public void close() {
+            if (results != null) {
+                results.close();
+            }
+        }
     }
 
     /** Refuses a table once it is larger than the limit, before the rest of it is read. */

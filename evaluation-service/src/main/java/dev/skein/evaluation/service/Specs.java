@@ -25,10 +25,11 @@ public final class Specs {
     public static final String ID_TAG = "skein.evaluation.id";
     public static final String ERROR_TAG = "skein.evaluation.error";
 
-    /** Built model types. */
-    static final Set<String> MODEL_TYPES = Set.of("classifier", "regressor", "retriever");
-    /** MLflow's text model types: recognised, refused until built. */
+    /** MLflow's text model types: targets are optional (the metrics that need them are then unavailable). */
     static final Set<String> TEXT_TYPES = Set.of("question-answering", "text-summarization", "text");
+
+    static final List<String> MODEL_TYPES =
+            List.of("classifier", "regressor", "retriever", "question-answering", "text-summarization", "text");
 
     static final Set<String> AVERAGES = Set.of("weighted", "macro", "micro");
     static final Set<String> FORMATS = Set.of("csv", "json", "jsonl");
@@ -100,15 +101,14 @@ public final class Specs {
     public static EvaluationSpec check(EvaluationSpec spec) {
         required(spec.getData(), "data");
         String type = required(spec.getModelType(), "model_type");
-        if (TEXT_TYPES.contains(type)) {
-            throw ApiException.invalidParameter("model_type '" + type + "' is not supported by Skein yet"
-                    + " (its metrics need text models); supported: classifier, regressor, retriever");
-        }
         if (!MODEL_TYPES.contains(type)) {
             throw ApiException.invalidParameter(
-                    "model_type must be one of classifier, regressor, retriever, got '" + type + "'");
+                    "model_type must be one of " + String.join(", ", MODEL_TYPES) + ", got '" + type + "'");
         }
-        required(spec.getTargets(), "targets");
+        boolean text = TEXT_TYPES.contains(type);
+        if (!text) {
+            required(spec.getTargets(), "targets");
+        }
         required(spec.getPredictions(), "predictions");
         checkText("spec.data", spec.getData());
         checkText("spec.targets", spec.getTargets());
@@ -141,6 +141,10 @@ public final class Specs {
                         || spec.hasAverage())) {
             throw ApiException.invalidParameter(
                     "probabilities, pos_label, label_list and average apply to classifiers only");
+        }
+        if ((text || type.equals("retriever")) && spec.hasSampleWeights()) {
+            // MLflow's text and retriever metrics take no sample weights
+            throw ApiException.invalidParameter("sample_weights apply to classifiers and regressors only");
         }
         if (!type.equals("retriever") && spec.hasRetrieverK()) {
             throw ApiException.invalidParameter("retriever_k applies to retrievers only");

@@ -3,8 +3,10 @@ package dev.skein.evaluation.table;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.skein.evaluation.metrics.Label;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One row of a table: its values by column name. A value is a {@link Number} ({@code Long} or {@code Double}),
@@ -30,6 +32,11 @@ public final class Row {
     /** The row's number: 1 for the first data row. */
     public long number() {
         return number;
+    }
+
+    /** The row's columns in the table's order (for JSON Lines: this object's keys). */
+    public Set<String> columns() {
+        return Collections.unmodifiableSet(values.keySet());
     }
 
     /** Whether the row has this column (for JSON Lines: whether this object has the key). */

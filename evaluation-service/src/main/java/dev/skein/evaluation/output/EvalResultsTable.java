@@ -1,0 +1,159 @@
+package dev.skein.evaluation.output;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code eval_results_table.json} as MLflow 2.17.2's default evaluator logs it ({@code mlflow.log_table}, pandas'
+ * {@code to_json(orient="split", index=False)}): {@code {"columns": [...], "data": [[...], ...]}}, one row per
+ * table row in order, with the table's other columns, the target, the prediction and each per-row score ({@code
+ * token_count}, {@code <metric>/score}). A score with no value ({@code token_count} of a non-string) and NaN are
+ * {@code null}; scores are written with at most 10 decimals, as pandas' default {@code double_precision}.
+ *
+ * <p>Streaming: the rows' own values go to a temporary file as they are read, so the table is never held in
+ * memory; the scores, known only at the end for some metrics, are joined on {@link #finish}. Closing deletes the
+ * temporary files that were not handed out.
+ */
+public final class EvalResultsTable implements Closeable {
+
+    public static final String FILE_NAME = "eval_results_table.json";
+    static final String CONTENT_TYPE = "application/json";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final List<String> columns;
+    private final Path rows;
+    private final Writer rowWriter;
+    private Path result;
+    private long count;
+
+    /** @param columns the table's own columns in order, the target and the prediction included */
+    public EvalResultsTable(List<String> columns) {
+        this.columns = List.copyOf(columns);
+        try {
+            this.rows = Files.createTempFile("skein-eval-rows", ".jsonl");
+            this.rowWriter = Files.newBufferedWriter(rows, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a temporary file for " + FILE_NAME, e);
+        }
+    }
+
+    public List<String> columns() {
+        return columns;
+    }
+
+    /** One row's values, in {@link #columns()}' order: strings, numbers, booleans, lists, maps or null. */
+    public void addRow(List<Object> values) {
+        try {
+            List<Object> cleaned = new ArrayList<>(values.size());
+            for (Object v : values) {
+                // pandas writes NaN (a Parquet or JSON float) as null
+                cleaned.add(v instanceof Double d && (d.isNaN() || d.isInfinite()) ? null : v);
+            }
+            String line = JSON.writeValueAsString(cleaned);
+            // the array's items, without its brackets: the scores are appended to them on finish
+            rowWriter.write(line, 1, line.length() - 2);
+            rowWriter.write('\n');
+            count++;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + FILE_NAME, e);
+        }
+    }
+
+    /**
+     * Writes the table, the rows' values followed by the scores (each array as long as the rows added; {@code
+     * integral} names the columns written as whole numbers, as {@code token_count}), and hands it out as an
+     * artifact whose file the caller deletes.
+     */
+    public Artifact finish(Map<String, double[]> scores, Set<String> integral) {
+        Map<String, double[]> scoreColumns = new LinkedHashMap<>(scores);
+        List<String> names = new ArrayList<>(columns.size() + scoreColumns.size());
+        // pandas' assign replaces a column of the same name: its values are the score's
+        for (String c : columns) {
+            names.add(scoreColumns.containsKey(c) ? c + " (table)" : c);
+        }
+        names.addAll(scoreColumns.keySet());
+        scoreColumns.forEach((name, values) -> {
+            if (values.length != count) {
+                throw new IllegalArgumentException(name + " has " + values.length + " scores for " + count + " rows");
+            }
+        });
+        try {
+            rowWriter.close();
+            Path out = Files.createTempFile("skein-eval-results", ".json");
+            result = out;
+            try (BufferedReader in = Files.newBufferedReader(rows, StandardCharsets.UTF_8);
+                    BufferedWriter w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
+                w.write("{\"columns\":");
+                w.write(JSON.writeValueAsString(names));
+                w.write(",\"data\":[");
+                for (int row = 0; row < count; row++) {
+                    String line = in.readLine();
+                    w.write(row == 0 ? "[" : ",[");
+                    w.write(line);
+                    boolean first = line.isEmpty();
+                    for (Map.Entry<String, double[]> e : scoreColumns.entrySet()) {
+                        if (!first) {
+                            w.write(',');
+                        }
+                        first = false;
+                        w.write(number(e.getValue()[row], integral.contains(e.getKey())));
+                    }
+                    w.write(']');
+                }
+                w.write("]}");
+            }
+            Files.deleteIfExists(rows);
+            result = null;
+            return new Artifact(FILE_NAME, CONTENT_TYPE, null, out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + FILE_NAME, e);
+        }
+    }
+
+    /** pandas' JSON number: null for NaN, at most 10 decimals, a float keeping its ".0". */
+    static String number(double v, boolean integral) {
+        if (Double.isNaN(v) || Double.isInfinite(v)) {
+            return "null";
+        }
+        if (integral) {
+            return Long.toString((long) v);
+        }
+        if (Math.abs(v) >= 1e16) {
+            return Double.toString(v);
+        }
+        String s = new BigDecimal(v)
+                .setScale(10, RoundingMode.HALF_EVEN)
+                .stripTrailingZeros()
+                .toPlainString();
+        return s.contains(".") ? s : s + ".0";
+    }
+
+    @Override
+    public void close() {
+        try {
+            rowWriter.close();
+            Files.deleteIfExists(rows);
+            if (result != null) {
+                Files.deleteIfExists(result);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
