@@ -2,6 +2,7 @@ package dev.skein.evaluation.messaging;
 
 import dev.skein.common.outbox.OutboxEvent;
 import dev.skein.common.outbox.OutboxRelay;
+import dev.skein.common.outbox.OutboxWriter;
 import dev.skein.evaluation.config.EvaluationConfig;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -10,12 +11,9 @@ import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import java.net.URI;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 
@@ -62,25 +60,7 @@ public class Outbox {
 
     /** Appends events within the transaction of {@code conn}. */
     public Uni<Void> append(SqlConnection conn, List<OutboxEvent> events) {
-        if (events.isEmpty()) {
-            return Uni.createFrom().voidItem();
-        }
-        List<Tuple> rows = new ArrayList<>();
-        for (OutboxEvent e : events) {
-            rows.add(Tuple.tuple(List.of(
-                    e.id(),
-                    e.topic(),
-                    e.key(),
-                    e.type(),
-                    e.subject(),
-                    e.payload(),
-                    e.time().atOffset(ZoneOffset.UTC))));
-        }
-        return conn.preparedQuery("INSERT INTO " + TABLE
-                        + " (event_id, topic, partition_key, event_type, subject, payload, created_at)"
-                        + " VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                .executeBatch(rows)
-                .replaceWithVoid();
+        return OutboxWriter.appendBatch(conn, TABLE, events);
     }
 
     /** After a transaction that wrote events commits: publish now rather than at the next poll. */
