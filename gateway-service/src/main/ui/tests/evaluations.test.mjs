@@ -137,8 +137,8 @@ test('evaluations: a run\'s evaluation — its status, trigger, rows, metrics an
   assert.equal(await value('true_negatives'), '80');
   assert.equal(await metrics.locator('tbody tr').count(), binaryEvaluation.metrics.length);
 
-  // the ROC, precision-recall and confusion plots, drawn from the PNGs the evaluation logged
-  for (const plot of ['roc_curve_plot.png', 'precision_recall_curve_plot.png', 'confusion_matrix.png']) {
+  // the ROC, precision-recall, lift and confusion plots, drawn from the PNGs the evaluation logged
+  for (const plot of ['roc_curve_plot.png', 'precision_recall_curve_plot.png', 'lift_curve_plot.png', 'confusion_matrix.png']) {
     const image = page.locator('.eval-plots').getByRole('img', { name: plot });
     await image.waitFor();
     await page.waitForFunction((alt) => document.querySelector(`.eval-plots img[alt="${alt}"]`)?.naturalWidth > 100, plot);

@@ -205,8 +205,13 @@ class EvaluationIT {
         assertThat(evaluation.getString("trigger")).isEqualTo("RUN_FINISHED");
         assertThat(evaluation.getLong("row_count")).isEqualTo(300L);
         assertThat(evaluation.getString("evaluation_id")).isEqualTo(tags.get("skein.evaluation.id"));
+        // MLflow's order: _log_binary_classifier_artifacts (roc, precision-recall, lift), then the confusion matrix
         assertThat(evaluation.getJsonArray("artifacts").getList())
-                .contains("roc_curve_plot.png", "precision_recall_curve_plot.png", "confusion_matrix.png");
+                .containsExactly(
+                        "roc_curve_plot.png",
+                        "precision_recall_curve_plot.png",
+                        "lift_curve_plot.png",
+                        "confusion_matrix.png");
         byte[] png = api().queryParam("run_id", runId)
                 .queryParam("path", "roc_curve_plot.png")
                 .get("/get-artifact")

@@ -2,16 +2,23 @@ package dev.skein.evaluation.client;
 
 import dev.skein.evaluation.config.EvaluationConfig;
 import dev.skein.proto.registry.v1.GetModelVersionByAlias;
+import dev.skein.proto.registry.v1.GetRegisteredModel;
 import dev.skein.proto.registry.v1.ModelVersion;
+import dev.skein.proto.registry.v1.RegisteredModelTag;
 import dev.skein.proto.registry.v1.RegistryServiceGrpc;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GrpcClient;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-/** registry-service as audits need it: which version holds the baseline alias. Blocking (worker threads). */
+/**
+ * registry-service as audits need it: the registered model's tags (validation rules may be set in one) and
+ * which version holds the baseline alias. Blocking (worker threads).
+ */
 @ApplicationScoped
 public class RegistryClient {
 
@@ -39,6 +46,27 @@ public class RegistryClient {
                 return Optional.empty();
             }
             throw Upstream.failure("look up alias " + alias + " of model " + name, e);
+        }
+    }
+
+    /** The registered model's tags, read now; empty when the model has none (or is gone). */
+    public Map<String, String> modelTags(String name) {
+        try {
+            var model = registry.withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS)
+                    .getRegisteredModel(
+                            GetRegisteredModel.newBuilder().setName(name).build())
+                    .getRegisteredModel();
+            Map<String, String> tags = new LinkedHashMap<>();
+            for (RegisteredModelTag tag : model.getTagsList()) {
+                tags.put(tag.getKey(), tag.getValue());
+            }
+            return tags;
+        } catch (StatusRuntimeException e) {
+            Status.Code code = e.getStatus().getCode();
+            if (code == Status.Code.NOT_FOUND) {
+                return Map.of();
+            }
+            throw Upstream.failure("read the tags of model " + name, e);
         }
     }
 }

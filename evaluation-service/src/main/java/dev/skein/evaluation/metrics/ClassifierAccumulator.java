@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * MLflow 2.17.2's default evaluator for {@code model_type="classifier"}, fed one row at a time.
@@ -215,6 +216,31 @@ public final class ClassifierAccumulator {
             curves.add(curves(t.labels.get(j), ranked.oneVsRestCurve(j)));
         }
         return List.copyOf(curves);
+    }
+
+    /**
+     * The lift curves MLflow draws for a binary classifier with probabilities ({@code plot_lift_curve}), from the
+     * kept rows, unweighted as MLflow computes them. Empty where MLflow draws none: without probabilities, for
+     * a multiclass evaluation, and when the targets hold one class only (scikit-plot's ValueError, which MLflow
+     * swallows).
+     */
+    public Optional<LiftCurve> liftCurve() {
+        if (width <= 0) {
+            return Optional.empty();
+        }
+        Tally t = tally();
+        if (t.labels.size() != 2) {
+            return Optional.empty();
+        }
+        if (width > 2) {
+            throw new InvalidInputException(
+                    "the labels are binary " + t.labels + " but rows have " + width + " probabilities");
+        }
+        Rows rows = new Rows(t.sortedOf, 2);
+        if (rows.targetCount(0) == 0 || rows.targetCount(1) == 0) {
+            return Optional.empty();
+        }
+        return Optional.of(LiftCurve.of(t.labels, rows.probabilities, width, rows.target, rows.n));
     }
 
     private static Curves curves(Label positive, Ranking.Curve curve) {

@@ -6,6 +6,7 @@ import dev.skein.evaluation.metrics.ClassifierResult;
 import dev.skein.evaluation.metrics.ClassifierResult.PerClassMetrics;
 import dev.skein.evaluation.metrics.Curves;
 import dev.skein.evaluation.metrics.Label;
+import dev.skein.evaluation.metrics.LiftCurve;
 import dev.skein.evaluation.metrics.MetricKeys;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,20 +17,22 @@ import java.util.List;
  * {@code _log_confusion_matrix}), in its order and under its file names:
  *
  * <ul>
- *   <li>binary with probabilities: {@code roc_curve_plot.png}, {@code precision_recall_curve_plot.png}
+ *   <li>binary with probabilities: {@code roc_curve_plot.png}, {@code precision_recall_curve_plot.png}, then
+ *       {@code lift_curve_plot.png} when both classes occur in the targets (scikit-plot refuses one class, and
+ *       MLflow then logs no lift plot)
  *   <li>multiclass: with probabilities and at most {@code max_classes_for_multiclass_roc_pr} classes
  *       {@code roc_curve_plot.png} and {@code precision_recall_curve_plot.png} (one curve per class), then
  *       {@code per_class_metrics.csv}
  *   <li>always: {@code confusion_matrix.png}, normalized over each target's row
  * </ul>
  *
- * <p>Not produced: {@code lift_curve_plot.png} (MLflow draws it for binary with probabilities) and the SHAP
- * plots (they need the model, which Skein's table evaluations do not have).
+ * <p>Not produced: the SHAP plots (they need the model, which Skein's table evaluations do not have).
  */
 public final class ClassifierOutputs {
 
     static final String ROC_CURVE_PLOT = "roc_curve_plot.png";
     static final String PRECISION_RECALL_CURVE_PLOT = "precision_recall_curve_plot.png";
+    static final String LIFT_CURVE_PLOT = "lift_curve_plot.png";
     static final String PER_CLASS_METRICS = "per_class_metrics.csv";
     static final String CONFUSION_MATRIX = "confusion_matrix.png";
     static final String PNG = "image/png";
@@ -47,6 +50,10 @@ public final class ClassifierOutputs {
             artifacts.add(new Artifact(ROC_CURVE_PLOT, PNG, rocPlot(result, curves, axisLabel)));
             artifacts.add(
                     new Artifact(PRECISION_RECALL_CURVE_PLOT, PNG, precisionRecallPlot(result, curves, axisLabel)));
+        }
+        if (result.binary()) {
+            acc.liftCurve()
+                    .ifPresent(lift -> artifacts.add(new Artifact(LIFT_CURVE_PLOT, PNG, liftPlot(result, lift))));
         }
         if (!result.binary()) {
             artifacts.add(new Artifact(PER_CLASS_METRICS, CSV, PerClassMetricsCsv.write(result.perClassMetrics())));
@@ -88,6 +95,28 @@ public final class ClassifierOutputs {
                 !result.binary());
     }
 
+    /** plot_lift_curve(y, y_probs, pos_label): one line per class of the targets, then the baseline. */
+    private static byte[] liftPlot(ClassifierResult result, LiftCurve lift) {
+        List<String> legends = liftLegends(result, lift);
+        List<Plots.Line> lines = List.of(
+                new Plots.Line(legends.get(0), lift.percentages(), lift.firstClassLift()),
+                new Plots.Line(legends.get(1), lift.percentages(), lift.secondClassLift()));
+        return Plots.lines("Lift Curve", "Percentage of sample", "Lift", lines, "Baseline");
+    }
+
+    /**
+     * The legend of each class's line: "Class x", and " (positive)" after the class equal to pos_label when
+     * pos_label is truthy in Python (the binary evaluation's pos_label, by default the last label).
+     */
+    static List<String> liftLegends(ClassifierResult result, LiftCurve lift) {
+        Label positive = result.positiveLabel();
+        List<String> legends = new ArrayList<>(2);
+        for (Label cls : lift.classes()) {
+            legends.add("Class " + cls + (truthy(positive) && cls.equals(positive) ? " (positive)" : ""));
+        }
+        return legends;
+    }
+
     private static double metric(ClassifierResult result, int curve, String key) {
         if (result.binary()) {
             return result.metrics().get(key);
@@ -102,11 +131,11 @@ public final class ClassifierOutputs {
 
     /** MLflow adds " (Positive label: x)" when {@code pos_label} is truthy in Python: not 0 and not "". */
     private static String suffix(Label positive) {
-        if (positive == null
-                || positive.toString().isEmpty()
-                || (positive.isNumber() && positive.equals(Label.of(0)))) {
-            return "";
-        }
-        return " (Positive label: " + positive + ")";
+        return truthy(positive) ? " (Positive label: " + positive + ")" : "";
+    }
+
+    /** Python's truth of a label: not None, not 0 and not "". */
+    private static boolean truthy(Label label) {
+        return label != null && !label.toString().isEmpty() && !(label.isNumber() && label.equals(Label.of(0)));
     }
 }

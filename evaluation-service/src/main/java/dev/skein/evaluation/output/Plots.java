@@ -19,6 +19,7 @@ import org.jfree.chart.axis.SymbolAxis;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.PaintScale;
 import org.jfree.chart.renderer.xy.XYBlockRenderer;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.renderer.xy.XYStepRenderer;
 import org.jfree.chart.title.PaintScaleLegend;
 import org.jfree.chart.title.TextTitle;
@@ -119,18 +120,25 @@ final class Plots {
      * memory; the logged metrics never use these points.
      */
     static double[][] thin(double[] x, double[] y, int width) {
+        return thin(x, y, width, 1.0 / (4.0 * width), 1.0 / (4.0 * width));
+    }
+
+    /**
+     * {@link #thin(double[], double[], int)} for axes that are not both [0, 1]: a point is kept when it is at
+     * least {@code xStep} or {@code yStep} (in data units) from the last one kept.
+     */
+    static double[][] thin(double[] x, double[] y, int width, double xStep, double yStep) {
         int n = x.length;
         if (n <= 4 * width) {
             return new double[][] {x, y};
         }
-        double step = 1.0 / (4.0 * width);
         double[] keptX = new double[Math.min(n, 16 * width + 2)];
         double[] keptY = new double[keptX.length];
         int k = 0;
         keptX[k] = x[0];
         keptY[k++] = y[0];
         for (int i = 1; i < n - 1; i++) {
-            if (Math.abs(x[i] - keptX[k - 1]) >= step || Math.abs(y[i] - keptY[k - 1]) >= step) {
+            if (Math.abs(x[i] - keptX[k - 1]) >= xStep || Math.abs(y[i] - keptY[k - 1]) >= yStep) {
                 if (k == keptX.length - 1) {
                     keptX = java.util.Arrays.copyOf(keptX, keptX.length * 2);
                     keptY = java.util.Arrays.copyOf(keptY, keptY.length * 2);
@@ -142,6 +150,57 @@ final class Plots {
         keptX[k] = x[n - 1];
         keptY[k++] = y[n - 1];
         return new double[][] {java.util.Arrays.copyOf(keptX, k), java.util.Arrays.copyOf(keptY, k)};
+    }
+
+    /**
+     * scikit-plot's lift chart as MLflow draws it ({@code plot_lift_curve}): each line plotted point to point
+     * (matplotlib's {@code lw=3}) in the default colours, the black dashed "Baseline" at lift 1 from x = 0 to 1
+     * ({@code "k--", lw=2}) as the last legend entry, a grid, and matplotlib's autoscale: the data's range
+     * (the baseline included) plus 5% margins. Lines of many points are thinned to what the image can show.
+     */
+    static byte[] lines(String title, String xLabel, String yLabel, List<Line> lines, String baselineLegend) {
+        double low = 1;
+        double high = 1;
+        for (Line line : lines) {
+            for (double v : line.y()) {
+                low = Math.min(low, v);
+                high = Math.max(high, v);
+            }
+        }
+        double ySpan = high - low;
+        DefaultXYDataset data = new DefaultXYDataset();
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
+        for (int i = 0; i < lines.size(); i++) {
+            Line line = lines.get(i);
+            double yStep = ySpan > 0 ? ySpan / (4.0 * CURVE_HEIGHT) : Double.POSITIVE_INFINITY;
+            data.addSeries(line.legend(), thin(line.x(), line.y(), CURVE_WIDTH, 1.0 / (4.0 * CURVE_WIDTH), yStep));
+            renderer.setSeriesPaint(i, TAB10[i % TAB10.length]);
+            renderer.setSeriesStroke(i, new BasicStroke(4f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+        }
+        int baseline = lines.size();
+        data.addSeries(baselineLegend, new double[][] {{0, 1}, {1, 1}});
+        renderer.setSeriesPaint(baseline, Color.BLACK);
+        renderer.setSeriesStroke(
+                baseline,
+                new BasicStroke(2.8f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {10f, 4f}, 0f));
+        NumberAxis x = new NumberAxis(xLabel);
+        NumberAxis y = new NumberAxis(yLabel);
+        x.setRange(-0.05, 1.05);
+        double margin = ySpan > 0 ? ySpan * 0.05 : 0.05; // matplotlib widens a flat range too
+        y.setRange(low - margin, high + margin);
+        XYPlot plot = new XYPlot(data, x, y, renderer);
+        plot.setBackgroundPaint(Color.WHITE);
+        // ax.grid("on"): matplotlib's default grid, thin solid light gray at the major ticks
+        plot.setDomainGridlinesVisible(true);
+        plot.setRangeGridlinesVisible(true);
+        plot.setDomainGridlinePaint(new Color(0xb0b0b0));
+        plot.setRangeGridlinePaint(new Color(0xb0b0b0));
+        plot.setDomainGridlineStroke(new BasicStroke(1f));
+        plot.setRangeGridlineStroke(new BasicStroke(1f));
+        JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true);
+        chart.setBackgroundPaint(Color.WHITE);
+        chart.getLegend().setPosition(RectangleEdge.BOTTOM);
+        return png(chart, CURVE_WIDTH, CURVE_HEIGHT);
     }
 
     /**

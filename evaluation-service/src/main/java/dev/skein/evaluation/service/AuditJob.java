@@ -1,5 +1,11 @@
 package dev.skein.evaluation.service;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
 import dev.skein.common.error.ApiException;
 import dev.skein.common.outbox.OutboxEvent;
 import dev.skein.evaluation.AuditRecord;
@@ -20,6 +26,7 @@ import dev.skein.evaluation.repository.Rules;
 import dev.skein.events.v1.AuditCompleted;
 import dev.skein.events.v1.RuleVerdict;
 import dev.skein.proto.evaluation.v1.RuleOutcome;
+import dev.skein.proto.evaluation.v1.SetValidationRules;
 import dev.skein.proto.registry.v1.ModelVersion;
 import dev.skein.proto.tracking.v1.RunStatus;
 import io.smallrye.mutiny.Uni;
@@ -28,18 +35,22 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.jboss.logging.Logger;
 
 /**
  * Works one claimed audit of a new model version, on a worker thread: its source run must exist and
  * have FINISHED (a run still going on is waited for: its end wakes the audit), and its own evaluation,
- * if any, have ended (the metrics the rules judge; its end wakes the audit too); then the registered model's validation rules (MLflow's MetricThresholds) are applied
- * to the run's metrics against the baseline — the run of the version holding the rules' baseline alias.
+ * if any, have ended (the metrics the rules judge; its end wakes the audit too); then the registered model's
+ * validation rules (MLflow's MetricThresholds) — the ones set through the API, or else the ones in the model's
+ * {@value #RULES_TAG} tag, read from registry-service at that moment — are applied to the run's metrics
+ * against the baseline: the run of the version holding the rules' baseline alias.
  * The verdict is recorded with its event (AuditCompleted on skein.evaluation.results.v1, which
  * registry-service turns into the version's tags and audit-trail entries) in one transaction.
  */
@@ -51,6 +62,18 @@ public class AuditJob {
     static final Duration RUN_WAIT = Duration.ofDays(1);
     /** How long after a run ended with a spec tag its evaluation is waited for before any is recorded. */
     static final Duration EVALUATION_GRACE = Duration.ofMinutes(10);
+
+    /**
+     * The registered model's tag that may hold its validation rules, as JSON in the shape of the rules API's
+     * body: {@code {"rules": [MetricThreshold, ...], "baseline_alias": "champion"}} ({@code baseline_alias}
+     * optional). The rules set through the API win; the tag applies to a model that has none set through the
+     * API. It is read when an audit judges a version, and a tag that does not parse, or holds a rule MLflow
+     * refuses, fails the audit with the reason.
+     */
+    public static final String RULES_TAG = "skein.validation.rules";
+
+    private static final ObjectMapper MAPPER =
+            new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final Audits audits;
     private final Evaluations evaluations;
@@ -147,12 +170,26 @@ public class AuditJob {
                                 : now + RUN_WAIT.toMillis());
                 return;
             }
-            if (set.isEmpty() || set.get().rules().isEmpty()) {
-                finish(audit, true, "passed: source run finished; no validation rules are set", List.of(), alias, null);
+            // the rules set through the API, or else the ones in the model's tag, read now
+            AppliedRules applied = AppliedRules.of(audit.name(), set, registry.modelTags(audit.name()));
+            if (applied.refusal() != null) {
+                finish(audit, false, cap("failed: " + applied.refusal()), List.of(), alias, null);
                 return;
             }
+            if (applied.rules().isEmpty()) {
+                finish(
+                        audit,
+                        true,
+                        "passed: source run finished; no validation rules are set" + applied.note(),
+                        List.of(),
+                        alias,
+                        null);
+                return;
+            }
+            RuleSet rulesApplied = applied.rules().get();
+            alias = rulesApplied.baselineAlias();
             Map<String, MetricThreshold> thresholds = new LinkedHashMap<>();
-            for (var rule : set.get().rules()) {
+            for (var rule : rulesApplied.rules()) {
                 thresholds.put(rule.getMetric(), Thresholds.of(rule));
             }
             Map<String, Double> baseline = Map.of();
@@ -171,7 +208,7 @@ public class AuditJob {
                 RuleOutcome.Builder o = RuleOutcome.newBuilder()
                         .setMetric(r.metric())
                         .setPassed(r.passed())
-                        .setRule(set.get().rules().stream()
+                        .setRule(rulesApplied.rules().stream()
                                 .filter(t -> t.getMetric().equals(r.metric()))
                                 .findFirst()
                                 .orElseThrow())
@@ -184,7 +221,13 @@ public class AuditJob {
                 }
                 outcomes.add(o.build());
             }
-            finish(audit, result.passed(), result.summary(), outcomes, alias, baselineVersion);
+            finish(
+                    audit,
+                    result.passed(),
+                    cap(applied.prefix() + result.summary() + applied.note()),
+                    outcomes,
+                    alias,
+                    baselineVersion);
         } catch (UpstreamUnavailable e) {
             long delay = Math.min(
                     maxBackoff.toMillis(), backoff.toMillis() << Math.min(20, Math.max(0, audit.attempts() - 1)));
@@ -197,6 +240,12 @@ public class AuditJob {
         } catch (ApiException e) {
             finish(audit, false, "failed: " + e.getMessage(), List.of(), null, null);
         }
+    }
+
+    /** A report fits the version's {@code skein.audit.report} tag: at most 500 characters. */
+    static String cap(String report) {
+        int max = ValidationResult.SUMMARY_MAX_CHARS;
+        return report.length() <= max ? report : report.substring(0, max - 1) + "…";
     }
 
     private void waitFor(AuditRecord audit, String report) {
@@ -271,5 +320,99 @@ public class AuditJob {
             outbox.wake();
             LOG.infof("Audit of %s version %s: %s", audit.name(), audit.version(), report);
         }
+    }
+
+    /**
+     * The rules an audit applies and where they come from.
+     *
+     * @param rules the rules to apply; empty: none
+     * @param prefix the report's start naming the tag when the rules come from it, else ""
+     * @param note the report's end when the tag is present but not applied, or holds no rules; else ""
+     * @param refusal why the tag cannot be applied (the audit fails with it); null when it can or is absent
+     */
+    record AppliedRules(Optional<RuleSet> rules, String prefix, String note, String refusal) {
+
+        /** The rules set through the API when there are any; else the model's {@link #RULES_TAG} tag's, if any. */
+        static AppliedRules of(String name, Optional<RuleSet> api, Map<String, String> modelTags) {
+            String tag = modelTags.get(RULES_TAG);
+            if (api.isPresent() && !api.get().rules().isEmpty()) {
+                String note = tag == null
+                        ? ""
+                        : " (model tag " + RULES_TAG + " not applied: the rules set through the API win)";
+                return new AppliedRules(api, "", note, null);
+            }
+            if (tag == null) {
+                return new AppliedRules(Optional.empty(), "", "", null);
+            }
+            RuleSet fromTag;
+            try {
+                fromTag = fromTag(name, tag);
+            } catch (ApiException e) {
+                return new AppliedRules(
+                        Optional.empty(), "", "", "model tag " + RULES_TAG + " is not valid: " + e.getMessage());
+            }
+            if (fromTag.rules().isEmpty()) {
+                return new AppliedRules(Optional.empty(), "", " (model tag " + RULES_TAG + " holds no rules)", null);
+            }
+            return new AppliedRules(Optional.of(fromTag), "rules from model tag " + RULES_TAG + ": ", "", null);
+        }
+    }
+
+    /**
+     * The rules of a {@link #RULES_TAG} tag's value, refused (an {@link ApiException} with the reason) as the
+     * rules API refuses its body: not a JSON object of {@code rules} (an array) and an optional
+     * {@code baseline_alias} (a string; blank or absent: {@code champion}), a MetricThreshold with an unknown
+     * field or a wrong type, a rule without its metric, two rules for one metric, more than
+     * {@value EvaluationService#MAX_RULES} rules, or a threshold MLflow's MetricThreshold refuses.
+     */
+    static RuleSet fromTag(String name, String value) {
+        JsonNode doc;
+        try {
+            doc = MAPPER.readTree(value);
+        } catch (JsonProcessingException e) {
+            throw ApiException.invalidParameter("not JSON (" + e.getOriginalMessage() + ")");
+        }
+        String shape = "expected {\"rules\": [{\"metric\": …, \"threshold\": …, \"greater_is_better\": …}],"
+                + " \"baseline_alias\": …}";
+        if (doc == null || !doc.isObject()) {
+            throw ApiException.invalidParameter("not a JSON object; " + shape);
+        }
+        for (var fields = doc.fieldNames(); fields.hasNext(); ) {
+            String field = fields.next();
+            if (!field.equals("rules") && !field.equals("baseline_alias")) {
+                throw ApiException.invalidParameter("unknown field '" + field + "'; " + shape);
+            }
+        }
+        if (!doc.path("rules").isArray()) {
+            throw ApiException.invalidParameter("'rules' must be an array; " + shape);
+        }
+        if (doc.has("baseline_alias") && !doc.get("baseline_alias").isTextual()) {
+            throw ApiException.invalidParameter("'baseline_alias' must be a string");
+        }
+        SetValidationRules.Builder body = SetValidationRules.newBuilder();
+        try {
+            JsonFormat.parser().merge(doc.toString(), body);
+        } catch (InvalidProtocolBufferException e) {
+            throw ApiException.invalidParameter("a rule is not a MetricThreshold (" + e.getMessage() + ")");
+        }
+        List<dev.skein.proto.evaluation.v1.MetricThreshold> rules = body.getRulesList();
+        if (rules.size() > EvaluationService.MAX_RULES) {
+            throw ApiException.invalidParameter(
+                    "A model holds at most " + EvaluationService.MAX_RULES + " rules, got " + rules.size());
+        }
+        Set<String> metrics = new HashSet<>();
+        for (var rule : rules) {
+            if (!rule.hasMetric() || rule.getMetric().isBlank()) {
+                throw ApiException.invalidParameter("Every rule needs its metric's name ('metric')");
+            }
+            Specs.checkText("metric", rule.getMetric());
+            if (!metrics.add(rule.getMetric())) {
+                throw ApiException.invalidParameter("Metric '" + rule.getMetric() + "' has more than one rule");
+            }
+            Thresholds.of(rule);
+        }
+        String alias = body.getBaselineAlias().isBlank() ? RuleSet.DEFAULT_BASELINE_ALIAS : body.getBaselineAlias();
+        Specs.checkText("baseline_alias", alias);
+        return new RuleSet(name, rules, alias, null, 0);
     }
 }

@@ -107,10 +107,18 @@ class ClassifierOutputsTest {
     }
 
     @Test
-    void shouldLogRocPrAndConfusionMatrixForABinaryClassifierWithProbabilities() throws IOException {
+    void shouldLogRocPrLiftAndConfusionMatrixForABinaryClassifierWithProbabilities() throws IOException {
         List<Artifact> artifacts = outputs(binary(true), ClassifierOptions.defaults());
+        // _log_binary_classifier_artifacts (roc, precision-recall, lift), then _log_confusion_matrix
         assertThat(paths(artifacts))
-                .containsExactly("roc_curve_plot.png", "precision_recall_curve_plot.png", "confusion_matrix.png");
+                .containsExactly(
+                        "roc_curve_plot.png",
+                        "precision_recall_curve_plot.png",
+                        "lift_curve_plot.png",
+                        "confusion_matrix.png");
+        assertThat(colours(image(get(artifacts, "lift_curve_plot.png"), 640, 480)))
+                .as("a line per class and the black dashed baseline")
+                .contains(BLUE, ORANGE, 0x000000);
         assertThat(colours(image(get(artifacts, "roc_curve_plot.png"), 640, 480)))
                 .contains(BLUE);
         assertThat(colours(image(get(artifacts, "precision_recall_curve_plot.png"), 640, 480)))
@@ -169,6 +177,63 @@ class ClassifierOutputsTest {
                 .findFirst()
                 .orElseThrow();
         assertThat(header).doesNotContain("roc_auc");
+    }
+
+    @Test
+    void shouldDrawTheLiftOfAMillionRowsAsAPng() throws IOException {
+        Random random = new Random(5);
+        ClassifierAccumulator acc = new ClassifierAccumulator();
+        for (int i = 0; i < 1_000_000; i++) {
+            boolean yes = random.nextInt(10) == 0; // 10% positives: the lift starts near 10
+            double p = Math.min(1, Math.max(0, (yes ? 0.6 : 0.4) + random.nextGaussian() * 0.15));
+            acc.add(Label.of(yes ? 1 : 0), Label.of(p >= 0.5 ? 1 : 0), new double[] {p});
+        }
+        List<Artifact> artifacts = outputs(acc, ClassifierOptions.defaults());
+        assertThat(paths(artifacts)).contains("lift_curve_plot.png");
+        assertThat(colours(image(get(artifacts, "lift_curve_plot.png"), 640, 480)))
+                .contains(BLUE, ORANGE);
+    }
+
+    @Test
+    void shouldThinALongLiftCurveToWhatTheImageCanShow() {
+        int n = 1_000_000;
+        double[] x = new double[n];
+        double[] y = new double[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (i + 1) / (double) n;
+            y[i] = 1 + 9 * Math.exp(-10 * x[i]); // a smooth lift from 10 down to 1
+        }
+        double[][] kept = Plots.thin(x, y, 640, 1.0 / 2560, 9.0 / 1920);
+        assertThat(kept[0].length).isBetween(100, 16 * 640 + 2);
+        assertThat(kept[0][0]).isEqualTo(x[0]);
+        assertThat(kept[1][kept[1].length - 1]).isEqualTo(y[n - 1]);
+        for (int i = 1; i < kept[0].length; i++) {
+            assertThat(kept[0][i]).isGreaterThan(kept[0][i - 1]);
+        }
+    }
+
+    @Test
+    void shouldMarkThePositiveClassInTheLiftLegendOnlyWhenPosLabelIsTruthy() {
+        ClassifierAccumulator numbers = new ClassifierAccumulator();
+        ClassifierAccumulator strings = new ClassifierAccumulator();
+        int[] targets = {1, 0, 1, 1, 0, 0};
+        double[] p = {0.9, 0.8, 0.7, 0.2, 0.1, 0.3};
+        for (int i = 0; i < targets.length; i++) {
+            numbers.add(Label.of(targets[i]), Label.of(targets[i]), new double[] {p[i]});
+            Label s = Label.of(targets[i] == 1 ? "yes" : "no");
+            strings.add(s, s, new double[] {p[i]});
+        }
+        assertThat(legends(numbers, ClassifierOptions.defaults())).containsExactly("Class 0", "Class 1 (positive)");
+        // pos_label 0 is falsy in Python: MLflow marks no class
+        assertThat(legends(numbers, ClassifierOptions.defaults().withPosLabel(Label.of(0))))
+                .containsExactly("Class 0", "Class 1");
+        assertThat(legends(strings, ClassifierOptions.defaults().withPosLabel(Label.of("no"))))
+                .containsExactly("Class no (positive)", "Class yes");
+    }
+
+    private static List<String> legends(ClassifierAccumulator acc, ClassifierOptions options) {
+        return ClassifierOutputs.liftLegends(
+                acc.compute(options), acc.liftCurve().orElseThrow());
     }
 
     @Test
