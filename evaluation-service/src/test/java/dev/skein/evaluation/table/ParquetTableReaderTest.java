@@ -348,11 +348,24 @@ class ParquetTableReaderTest {
 
     /**
      * Writes {@code rows} rows with parquet-java's example writer, at most {@code rows / 6} per row group (so
-     * several groups), without Hadoop: its configuration and codecs are given. {@code builder(OutputFile)} and
+     * several groups) and 20 per page, without Hadoop: its configuration and codecs are given. {@code builder(OutputFile)} and
      * {@code withConf(ParquetConfiguration)} have overloads taking Hadoop types, which javac cannot tell apart
      * without Hadoop's classes, so they are called through method handles.
      */
     static Path write(Path file, MessageType schema, CompressionCodecName codec, int rows, RowWriter row)
+            throws IOException {
+        return write(file, schema, codec, rows, Math.max(1, rows / 6), 20, row);
+    }
+
+    /** Writes {@code rows} rows, at most {@code groupRows} per row group and {@code pageRows} per page. */
+    static Path write(
+            Path file,
+            MessageType schema,
+            CompressionCodecName codec,
+            int rows,
+            int groupRows,
+            int pageRows,
+            RowWriter row)
             throws IOException {
         ExampleParquetWriter.Builder builder;
         try {
@@ -374,8 +387,8 @@ class ParquetTableReaderTest {
         try (ParquetWriter<Group> writer = builder.withType(schema)
                 .withCodecFactory(new Compressors())
                 .withCompressionCodec(codec)
-                .withRowGroupRowCountLimit(Math.max(1, rows / 6))
-                .withPageRowCountLimit(20)
+                .withRowGroupRowCountLimit(groupRows)
+                .withPageRowCountLimit(pageRows)
                 .build()) {
             for (int i = 0; i < rows; i++) {
                 Group group = groups.newGroup();
