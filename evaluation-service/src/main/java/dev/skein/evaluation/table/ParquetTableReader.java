@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -146,7 +147,7 @@ final class ParquetTableReader extends TableReader {
             for (ColumnChunkMetaData chunk : group.getColumns()) {
                 long start = chunk.getStartingPos();
                 long size = chunk.getTotalSize();
-                if (start < 0 || size < 0 || start + size > length) {
+                if (start < 0 || size < 0 || start > length || size > length - start) {
                     throw new TableException("cannot read the Parquet table: row group " + index + "'s column "
                             + chunk.getPath() + " lies outside the file (corrupt or truncated)");
                 }
@@ -203,7 +204,7 @@ final class ParquetTableReader extends TableReader {
                     codecs,
                     new HeapByteBufferAllocator(),
                     8 * 1024 * 1024,
-                    new java.util.HashMap<String, String>(),
+                    new HashMap<String, String>(),
                     null,
                     null,
                     new PlainParquetConfiguration());

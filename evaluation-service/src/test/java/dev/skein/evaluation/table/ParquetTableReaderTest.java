@@ -15,13 +15,17 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.apache.parquet.bytes.BytesInput;
@@ -29,6 +33,7 @@ import org.apache.parquet.compression.CompressionCodecFactory;
 import org.apache.parquet.conf.ParquetConfiguration;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.NanoTime;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetWriter;
@@ -38,6 +43,7 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.LocalOutputFile;
 import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
 import org.junit.jupiter.api.Test;
@@ -205,6 +211,81 @@ class ParquetTableReaderTest {
             assertThatThrownBy(() -> row.value("absent"))
                     .isInstanceOf(TableException.class)
                     .hasMessageContaining("column 'absent': no such column");
+        }
+    }
+
+    @Test
+    void shouldMapTheOtherTypesAsDocumented() throws IOException {
+        MessageType schema = MessageTypeParser.parseMessageType(
+                """
+                message t {
+                  optional int32 dec32 (DECIMAL(9,2));
+                  optional binary decb (DECIMAL(20,3));
+                  optional int32 u32 (INTEGER(32,false));
+                  optional int64 u64 (INTEGER(64,false));
+                  optional fixed_len_byte_array(16) id (UUID);
+                  optional int96 ts;
+                  optional binary raw;
+                  optional fixed_len_byte_array(2) half (FLOAT16);
+                  optional fixed_len_byte_array(3) bytes;
+                  optional group st { optional int32 a; optional binary b (STRING); }
+                  optional group m (MAP) {
+                    repeated group key_value { required binary key (STRING); optional double value; }
+                  }
+                  optional group legacy (LIST) { repeated int32 element; }
+                  repeated binary tags (STRING);
+                }
+                """);
+        UUID uuid = UUID.fromString("123e4567-e89b-12d3-a456-426614174000");
+        Path file = write(dir.resolve("types.parquet"), schema, CompressionCodecName.SNAPPY, 2, 2, 20, (g, i) -> {
+            if (i == 1) {
+                return; // every value null, no tags
+            }
+            g.append("dec32", 12345);
+            g.append("decb", Binary.fromConstantByteArray(new BigInteger("-1234567").toByteArray()));
+            g.append("u32", -1);
+            g.append("u64", -1L);
+            g.append(
+                    "id",
+                    Binary.fromConstantByteArray(ByteBuffer.allocate(16)
+                            .putLong(uuid.getMostSignificantBits())
+                            .putLong(uuid.getLeastSignificantBits())
+                            .array()));
+            g.append("ts", new NanoTime(2_440_588 + 1, 5L)); // 1970-01-02, 5 ns after midnight
+            g.append("raw", Binary.fromString("héllo"));
+            g.append("half", Binary.fromConstantByteArray(new byte[] {0x00, 0x3e})); // 1.5
+            g.append("bytes", Binary.fromConstantByteArray(new byte[] {0x0a, (byte) 0xff, 0x00}));
+            g.addGroup("st").append("a", 1).append("b", "x");
+            Group m = g.addGroup("m");
+            m.addGroup("key_value").append("key", "k").append("value", 0.5);
+            m.addGroup("key_value").append("key", "j");
+            g.addGroup("legacy").append("element", 1).append("element", 2);
+            g.append("tags", "a").append("tags", "b");
+        });
+        try (TableReader table = open(file)) {
+            Row row = table.next();
+            assertThat(row.value("dec32")).isEqualTo(123.45);
+            assertThat(row.value("decb")).isEqualTo(-1234.567);
+            assertThat(row.value("u32")).isEqualTo(4_294_967_295L);
+            assertThat(row.value("u64")).isEqualTo(18_446_744_073_709_551_615.0);
+            assertThat(row.value("id")).isEqualTo(uuid.toString());
+            assertThat(row.value("ts")).isEqualTo(86_400_000_000_005L);
+            assertThat(row.value("raw")).isEqualTo("héllo");
+            assertThat(row.value("half")).isEqualTo(1.5);
+            assertThat(row.value("bytes")).isEqualTo("0aff00");
+            assertThat(row.value("st")).isEqualTo(Map.of("a", 1L, "b", "x"));
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("k", 0.5);
+            m.put("j", null);
+            assertThat(row.value("m")).isEqualTo(m);
+            assertThat(row.list("legacy")).containsExactly(1L, 2L);
+            assertThat(row.list("tags")).containsExactly("a", "b");
+            Row empty = table.next();
+            for (String column :
+                    List.of("dec32", "decb", "u32", "u64", "id", "ts", "raw", "half", "bytes", "st", "m", "legacy")) {
+                assertThat(empty.isMissing(column)).as(column).isTrue();
+            }
+            assertThat(empty.list("tags")).isEmpty();
         }
     }
 
