@@ -69,9 +69,9 @@ final class ParquetTableReader extends TableReader {
             }
             try {
                 opened = new ParquetFileReader(new TableFile(file), options(new ParquetCodecs()));
-            } catch (RuntimeException e) {
-                if (e instanceof TableException) {
-                    throw e;
+            } catch (IOException | RuntimeException e) {
+                if (e instanceof TableException t) {
+                    throw t;
                 }
                 throw new TableException(0, null, "cannot read the Parquet table: " + message(e), e);
             }
