@@ -92,15 +92,11 @@ public final class Evaluator {
         if (spec.hasFormat()) {
             return Format.valueOf(spec.getFormat().toUpperCase(Locale.ROOT));
         }
-        if (fileName.toLowerCase(Locale.ROOT).endsWith(".parquet")) {
-            throw new InvalidInputException("Parquet tables are not supported yet; log the table as CSV, JSON"
-                    + " (mlflow.log_table) or JSON Lines");
-        }
         try {
             return Format.fromPath(fileName);
         } catch (RuntimeException e) {
             throw new InvalidInputException("cannot tell the format of '" + fileName
-                    + "' from its extension (.csv, .json, .jsonl); set spec.format");
+                    + "' from its extension (.csv, .json, .jsonl, .ndjson, .parquet); set spec.format");
         }
     }
 

@@ -32,7 +32,7 @@ public final class Specs {
             List.of("classifier", "regressor", "retriever", "question-answering", "text-summarization", "text");
 
     static final Set<String> AVERAGES = Set.of("weighted", "macro", "micro");
-    static final Set<String> FORMATS = Set.of("csv", "json", "jsonl");
+    static final Set<String> FORMATS = Set.of("csv", "json", "jsonl", "parquet");
     static final int MAX_FIELD = 500;
     static final int MAX_LIST = 1000;
 
@@ -128,7 +128,7 @@ public final class Specs {
                     "average must be weighted, macro or micro, got '" + spec.getAverage() + "'");
         }
         if (spec.hasFormat() && !FORMATS.contains(spec.getFormat().toLowerCase(Locale.ROOT))) {
-            throw ApiException.invalidParameter("format must be csv, json or jsonl, got '" + spec.getFormat() + "'");
+            throw ApiException.invalidParameter("format must be csv, json, jsonl or parquet, got '" + spec.getFormat() + "'");
         }
         if (spec.hasRetrieverK() && spec.getRetrieverK() <= 0) {
             throw ApiException.invalidParameter("retriever_k must be a positive integer, got " + spec.getRetrieverK());

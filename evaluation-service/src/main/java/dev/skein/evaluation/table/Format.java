@@ -13,9 +13,11 @@ public enum Format {
      */
     JSON,
     /** JSON Lines: one object per line, its keys the columns. */
-    JSONL;
+    JSONL,
+    /** Apache Parquet: the schema's top-level fields are the columns. */
+    PARQUET;
 
-    /** The format of a file by its extension: .csv, .json, .jsonl or .ndjson (case-insensitive). */
+    /** The format of a file by its extension: .csv, .json, .jsonl, .ndjson or .parquet (case-insensitive). */
     public static Format fromPath(String path) {
         String name = path.toLowerCase(Locale.ROOT);
         int query = name.indexOf('?');
@@ -31,7 +33,10 @@ public enum Format {
         if (name.endsWith(".jsonl") || name.endsWith(".ndjson")) {
             return JSONL;
         }
+        if (name.endsWith(".parquet")) {
+            return PARQUET;
+        }
         throw new TableException("cannot read " + path
-                + ": the table's format is chosen by its extension (.csv, .json, .jsonl, .ndjson)");
+                + ": the table's format is chosen by its extension (.csv, .json, .jsonl, .ndjson, .parquet)");
     }
 }

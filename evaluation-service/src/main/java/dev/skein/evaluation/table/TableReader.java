@@ -30,13 +30,17 @@ public abstract class TableReader implements Iterator<Row>, Closeable {
 
     TableReader() {}
 
-    /** Opens a table; reads its header (CSV, MLflow JSON) at once, so a malformed one fails here. */
+    /**
+     * Opens a table; reads its header (CSV, MLflow JSON) at once, so a malformed one fails here. A Parquet table
+     * is first copied whole to a temporary file (its footer, at the end, comes first), then its footer is read.
+     */
     public static TableReader open(InputStream in, Format format) {
         try {
             return switch (format) {
                 case CSV -> new CsvTableReader(in);
                 case JSON -> new JsonTableReader(in);
                 case JSONL -> new JsonLinesTableReader(in);
+                case PARQUET -> new ParquetTableReader(in);
             };
         } catch (IOException e) {
             closeQuietly(in, e);
@@ -49,7 +53,7 @@ public abstract class TableReader implements Iterator<Row>, Closeable {
 
     /**
      * The columns, when the table declares them before its rows (CSV's header, MLflow JSON's
-     * {@code columns}); empty for JSON Lines and records, whose rows carry their own keys.
+     * {@code columns}, Parquet's schema: its top-level fields); empty for JSON Lines and records, whose rows carry their own keys.
      */
     public abstract Optional<List<String>> columns();
 
