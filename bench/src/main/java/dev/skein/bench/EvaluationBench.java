@@ -31,13 +31,13 @@ import java.util.stream.Collectors;
  * <ol>
  *   <li><b>Throughput</b>, in a JVM of its own per table size ({@link EvaluationThroughput}, {@code -Xmx512m
  *       -XX:+UseSerialGC}): rows/s of {@code Evaluator.evaluate} (metrics and plots) on a binary classifier's
- *       predictions CSV with probabilities, against the floor of merely reading and parsing the same file with
- *       the same {@code TableReader}; the heap of each.
+ *       predictions with probabilities, as CSV and as Parquet, against the floor of merely reading and parsing
+ *       the same file with the same {@code TableReader}; the heap of each.
  *   <li><b>Through the service</b>, on the bench suite, a 10,000-row table: the time from a run's
  *       {@code runs/update} FINISHED returning until its {@code skein.evaluation.status} tag (logged in the same
  *       LogBatch as the metrics) is on the run, and from {@code POST /api/2.0/skein/evaluations} returning until
  *       the evaluation is SUCCEEDED; against the floor of the work the pipeline cannot avoid, done from this
- *       process through the gateway: the run read, the table downloaded, the three plots uploaded, the metrics
+ *       process through the gateway: the run read, the table downloaded, its artifacts (plots) uploaded, the metrics
  *       and tags logged — plus the same computation in this JVM.
  * </ol>
  */
@@ -78,21 +78,25 @@ final class EvaluationBench {
         List<Integer> sizes = options.tableRows();
         int rounds = options.rounds();
         System.out.printf(
-                "%n## evaluation: throughput and heap in one JVM (%s, one JVM per size), a binary classifier's"
-                        + " CSV (label, prediction, proba; seed %d); median of %d interleaved rounds after one"
-                        + " warm-up round%n",
+                "%n## evaluation: throughput and heap in one JVM (%s, one JVM per size and format), a binary"
+                        + " classifier's table (label, prediction, proba; seed %d) as CSV and as SNAPPY Parquet"
+                        + " (pyarrow's 1Mi-row groups); median of %d interleaved rounds after one warm-up round%n",
                 javaOpts, PredictionsTable.SEED, rounds);
         Path dir = Path.of(options.logDir()).toAbsolutePath().resolveSibling("evaluation");
         Files.createDirectories(dir);
-        Map<Integer, Map<String, String>> results = new LinkedHashMap<>();
+        Map<String, Map<String, String>> results = new LinkedHashMap<>();
         try {
             for (int rows : sizes) {
                 Path csv = dir.resolve("predictions-" + rows + ".csv");
                 try (OutputStream out = Files.newOutputStream(csv)) {
                     PredictionsTable.write(out, rows, PredictionsTable.SEED);
                 }
-                results.put(rows, child(javaOpts, csv, rounds));
+                Path parquet = dir.resolve("predictions-" + rows + ".parquet");
+                ParquetPredictions.convert(csv, parquet);
+                results.put(rows + " csv", child(javaOpts, csv, rounds));
                 Files.delete(csv);
+                results.put(rows + " parquet", child(javaOpts, parquet, rounds));
+                Files.delete(parquet);
             }
         } finally {
             try (var files = Files.list(dir)) {
@@ -105,7 +109,8 @@ final class EvaluationBench {
 
         Table t = new Table(
                 "rows",
-                "CSV MB",
+                "format",
+                "file MB",
                 "floor: read + parse, rows/s",
                 "read + accumulate, rows/s",
                 "evaluate (metrics + plots), rows/s",
@@ -119,6 +124,7 @@ final class EvaluationBench {
             double evaluate = Double.parseDouble(r.get("evaluate.nanos"));
             t.row(
                     Table.number(rows, 0),
+                    format(e.getKey()),
                     Table.number(Long.parseLong(r.get("bytes")) / MB, 1),
                     Table.number(rows / (read / 1e9), 0),
                     Table.number(rows / (feed / 1e9), 0),
@@ -128,11 +134,11 @@ final class EvaluationBench {
         }
         System.out.println();
         System.out.println("goal: evaluate ≥ 0.5× the read floor. \"compute + plots\" = evaluate − read + accumulate"
-                + " (the metrics, the curves' sorts and the three PNGs).");
+                + " (the metrics, the curves' sorts and the PNGs).");
         for (var e : results.entrySet()) {
             Map<String, String> r = e.getValue();
             System.out.printf(
-                    "%,d rows: %s metrics (roc_auc %s), artifacts: %s; per round ms: read %s, evaluate %s%n",
+                    "%s: %s metrics (roc_auc %s), artifacts: %s; per round ms: read %s, evaluate %s%n",
                     e.getKey(),
                     r.get("metrics"),
                     r.get("roc_auc"),
@@ -143,6 +149,7 @@ final class EvaluationBench {
 
         Table h = new Table(
                 "rows",
+                "format",
                 "phase",
                 "live before, MB",
                 "live peak (full GC every 50 ms), MB",
@@ -159,6 +166,7 @@ final class EvaluationBench {
                 long peak = Long.parseLong(r.get(phase + ".live.peak"));
                 h.row(
                         Table.number(rows, 0),
+                        format(e.getKey()),
                         phase,
                         Table.number(base / MB, 1),
                         Table.number(peak / MB, 1),
@@ -170,17 +178,18 @@ final class EvaluationBench {
             }
         }
         System.out.println();
-        if (results.size() >= 2) {
-            List<Integer> keys = new ArrayList<>(results.keySet());
-            Map<String, String> small = results.get(keys.get(0));
-            Map<String, String> large = results.get(keys.get(keys.size() - 1));
-            long rowsSmall = Long.parseLong(small.get("rows"));
-            long rowsLarge = Long.parseLong(large.get("rows"));
-            for (String phase : List.of("read", "evaluate")) {
-                double growth = (growth(large, phase) - growth(small, phase)) / (double) (rowsLarge - rowsSmall);
-                System.out.printf(
-                        "%s: the live peak grows by %s bytes a row from %,d to %,d rows%n",
-                        phase, Table.number(growth, 1), rowsSmall, rowsLarge);
+        if (sizes.size() >= 2) {
+            int rowsSmall = sizes.get(0);
+            int rowsLarge = sizes.get(sizes.size() - 1);
+            for (String format : List.of("csv", "parquet")) {
+                Map<String, String> small = results.get(rowsSmall + " " + format);
+                Map<String, String> large = results.get(rowsLarge + " " + format);
+                for (String phase : List.of("read", "evaluate")) {
+                    double growth = (growth(large, phase) - growth(small, phase)) / (double) (rowsLarge - rowsSmall);
+                    System.out.printf(
+                            "%s, %s: the live peak grows by %s bytes a row from %,d to %,d rows%n",
+                            format, phase, Table.number(growth, 1), rowsSmall, rowsLarge);
+                }
             }
             System.out.println("(evaluation-service documents about 20 bytes a row kept for the curves with"
                     + " probabilities: an int label id and a double per row, in arrays that double when full)");
@@ -189,8 +198,10 @@ final class EvaluationBench {
                 "heap limit %s MB (%s)%n",
                 Table.number(Long.parseLong(results.values().iterator().next().get("heap.max")) / MB, 0),
                 results.values().iterator().next().get("jvm"));
-        System.out.println(
-                "parquet: not built — " + results.values().iterator().next().get("parquet"));
+    }
+
+    private static String format(String key) {
+        return key.substring(key.indexOf(' ') + 1);
     }
 
     private static long growth(Map<String, String> r, String phase) {
@@ -203,8 +214,8 @@ final class EvaluationBench {
                 .collect(Collectors.joining("/"));
     }
 
-    /** Runs {@link EvaluationThroughput} on {@code csv} in a JVM of its own; its {@code result} lines. */
-    private static Map<String, String> child(String javaOpts, Path csv, int rounds) throws Exception {
+    /** Runs {@link EvaluationThroughput} on {@code table} in a JVM of its own; its {@code result} lines. */
+    private static Map<String, String> child(String javaOpts, Path table, int rounds) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(Arrays.asList(javaOpts.trim().split("\\s+")));
@@ -212,7 +223,7 @@ final class EvaluationBench {
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(EvaluationThroughput.MAIN);
-        command.add(csv.toString());
+        command.add(table.toString());
         command.add(String.valueOf(rounds));
         Process p = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
@@ -229,7 +240,7 @@ final class EvaluationBench {
         }
         int exit = p.waitFor();
         if (exit != 0) {
-            throw new IllegalStateException("the throughput JVM for " + csv.getFileName() + " exited with " + exit);
+            throw new IllegalStateException("the throughput JVM for " + table.getFileName() + " exited with " + exit);
         }
         return results;
     }
@@ -274,7 +285,7 @@ final class EvaluationBench {
         Timings floorIo = new Timings();
         Timings floorAll = new Timings();
         Map<String, Timings> floorParts = new LinkedHashMap<>();
-        for (String part : List.of("runs/get", "download", "3 uploads", "log-batch", "evaluate (this JVM)")) {
+        for (String part : List.of("runs/get", "download", "uploads", "log-batch", "evaluate (this JVM)")) {
             floorParts.put(part, new Timings());
         }
         Evaluator evaluator = new Evaluator(EvaluationThroughput.MAX_TABLE_BYTES);
@@ -341,7 +352,7 @@ final class EvaluationBench {
                 floorAll.add(io + compute);
                 floorParts.get("runs/get").add(getRun);
                 floorParts.get("download").add(download);
-                floorParts.get("3 uploads").add(upload);
+                floorParts.get("uploads").add(upload);
                 floorParts.get("log-batch").add(log);
                 floorParts.get("evaluate (this JVM)").add(compute);
             }
@@ -353,7 +364,7 @@ final class EvaluationBench {
                 "run finished → metrics on the run (runs/get shows skein.evaluation.status)", finished, floorP50));
         t.row(latency("POST evaluations → SUCCEEDED (evaluations/get)", api, floorP50));
         t.row(latency("floor: I/O + evaluate in this JVM", floorAll, floorP50));
-        t.row(latency("floor: I/O only (runs/get, download, 3 uploads, log-batch)", floorIo, floorP50));
+        t.row(latency("floor: I/O only (runs/get, download, the artifacts uploaded, log-batch)", floorIo, floorP50));
         for (var e : floorParts.entrySet()) {
             t.row(latency("  floor part: " + e.getKey(), e.getValue(), Double.NaN));
         }

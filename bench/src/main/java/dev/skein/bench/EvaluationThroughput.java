@@ -2,13 +2,13 @@ package dev.skein.bench;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
 import dev.skein.evaluation.metrics.ClassifierAccumulator;
+import dev.skein.evaluation.output.Artifact;
 import dev.skein.evaluation.service.Evaluator;
 import dev.skein.evaluation.table.Columns;
 import dev.skein.evaluation.table.Format;
 import dev.skein.evaluation.table.Row;
 import dev.skein.evaluation.table.TableReader;
 import dev.skein.proto.evaluation.v1.EvaluationSpec;
-import java.io.InputStream;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -28,8 +28,8 @@ import javax.management.openmbean.CompositeData;
 
 /**
  * The in-process half of {@code ./skein bench evaluation}, run by {@link EvaluationBench} in a JVM of its own
- * with a modest heap, one per table size: a CSV of predictions read by evaluation-service's {@code TableReader}
- * (the floor), read and fed to a {@code ClassifierAccumulator}, and evaluated whole by {@code Evaluator} (metrics
+ * with a modest heap, one per table size and format: a CSV or Parquet table of predictions read by
+ * evaluation-service's {@code TableReader} (the floor), read and fed to a {@code ClassifierAccumulator}, and evaluated whole by {@code Evaluator} (metrics
  * and artifacts); then each phase's heap. Prints {@code result KEY VALUE} lines for the parent to tabulate.
  *
  * <p>Heap, per phase (read, evaluate), from a baseline taken after two {@code System.gc()}: the live peak (an
@@ -54,15 +54,17 @@ final class EvaluationThroughput {
 
     private static final long SAMPLE_MILLIS = 50;
 
-    private final Path csv;
+    private final Path table;
+    private final Format format;
     private final Evaluator evaluator = new Evaluator(MAX_TABLE_BYTES);
     private volatile double sink;
 
-    private EvaluationThroughput(Path csv) {
-        this.csv = csv;
+    private EvaluationThroughput(Path table) {
+        this.table = table;
+        this.format = Format.fromPath(table.getFileName().toString());
     }
 
-    /** {@code args}: the CSV, then the timed rounds. */
+    /** {@code args}: the table (CSV or Parquet, by its extension), then the timed rounds. */
     public static void main(String[] args) throws Exception {
         new EvaluationThroughput(Path.of(args[0])).run(Integer.parseInt(args[1]));
     }
@@ -78,13 +80,13 @@ final class EvaluationThroughput {
             throw new IllegalStateException("the floor read " + rows + " rows, the evaluation " + outcome.rows());
         }
         result("rows", rows);
-        result("bytes", Files.size(csv));
+        result("bytes", Files.size(table));
         result("metrics", outcome.metrics().size());
         result("roc_auc", outcome.metrics().get("roc_auc"));
         result(
                 "artifacts",
                 outcome.artifacts().stream()
-                        .map(a -> a.path() + " " + a.content().length / 1024 + " KiB")
+                        .map(a -> a.path() + " " + size(a) / 1024 + " KiB")
                         .collect(Collectors.joining(", ")));
 
         long[] readNanos = new long[rounds];
@@ -117,13 +119,13 @@ final class EvaluationThroughput {
         evaluateHeap.report("evaluate");
         livePeak("read", () -> sink = read());
         livePeak("evaluate", () -> sink = evaluate().rows());
+    }
 
-        // Parquet: not built; what the Evaluator answers for a .parquet table, as a user would see it
-        try (InputStream in = InputStream.nullInputStream()) {
-            evaluator.evaluate(SPEC.toBuilder().setData("predictions.parquet").build(), "predictions.parquet", in);
-            result("parquet", "evaluated (unexpected)");
-        } catch (RuntimeException e) {
-            result("parquet", e.getClass().getSimpleName() + ": " + e.getMessage());
+    private static long size(Artifact a) {
+        try {
+            return a.content() != null ? a.content().length : Files.size(a.file());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
@@ -131,9 +133,9 @@ final class EvaluationThroughput {
     private long read() throws Exception {
         double sum = 0;
         long rows = 0;
-        try (TableReader table = TableReader.open(Files.newInputStream(csv), Format.CSV)) {
-            while (table.hasNext()) {
-                Row row = table.next();
+        try (TableReader reader = TableReader.open(Files.newInputStream(table), format)) {
+            while (reader.hasNext()) {
+                Row row = reader.next();
                 sum += row.label("label").hashCode() + row.label("prediction").hashCode() + row.number("proba");
                 rows++;
             }
@@ -145,14 +147,18 @@ final class EvaluationThroughput {
     /** Read and accumulated as the evaluation does ({@code Columns.feed}), nothing computed at the end. */
     private void feed() throws Exception {
         ClassifierAccumulator acc = new ClassifierAccumulator();
-        try (TableReader table = TableReader.open(Files.newInputStream(csv), Format.CSV)) {
-            sink = Columns.of("label", "prediction").withProbabilities("proba").feed(table, acc);
+        try (TableReader rows = TableReader.open(Files.newInputStream(table), format)) {
+            sink = Columns.of("label", "prediction").withProbabilities("proba").feed(rows, acc);
         }
     }
 
     /** The subject: the whole computation, metrics and artifacts (PNG plots). */
     private Evaluator.Outcome evaluate() throws Exception {
-        return evaluator.evaluate(SPEC, "predictions.csv", Files.newInputStream(csv));
+        String name = table.getFileName().toString();
+        try (Evaluator.Outcome outcome =
+                evaluator.evaluate(SPEC.toBuilder().setData(name).build(), name, Files.newInputStream(table))) {
+            return outcome;
+        }
     }
 
     interface Phase {

@@ -128,7 +128,8 @@ public final class Specs {
                     "average must be weighted, macro or micro, got '" + spec.getAverage() + "'");
         }
         if (spec.hasFormat() && !FORMATS.contains(spec.getFormat().toLowerCase(Locale.ROOT))) {
-            throw ApiException.invalidParameter("format must be csv, json, jsonl or parquet, got '" + spec.getFormat() + "'");
+            throw ApiException.invalidParameter(
+                    "format must be csv, json, jsonl or parquet, got '" + spec.getFormat() + "'");
         }
         if (spec.hasRetrieverK() && spec.getRetrieverK() <= 0) {
             throw ApiException.invalidParameter("retriever_k must be a positive integer, got " + spec.getRetrieverK());
