@@ -133,7 +133,10 @@ class EvaluationIT {
     /** Starts an evaluation through the API (POST skein/evaluations); its id. */
     static String start(String runId, JsonObject spec) {
         return ok(api().contentType(ContentType.JSON)
-                        .body(new JsonObject().put("run_id", runId).put("spec", spec).encode())
+                        .body(new JsonObject()
+                                .put("run_id", runId)
+                                .put("spec", spec)
+                                .encode())
                         .post("/api/2.0/skein/evaluations"))
                 .getJsonObject("evaluation")
                 .getString("evaluation_id");
@@ -260,7 +263,8 @@ class EvaluationIT {
         String experimentId = client.createExperiment("summaries-" + UUID.randomUUID());
         String runId = client.createRun(experimentId).getRunId();
         // row 1 repeats its reference word for word, row 2 shares no word with it
-        String table = """
+        String table =
+                """
                 {"article": "a1", "summary": "The cat sat.", "generated": "The cat sat."}
                 {"article": "a2", "summary": "Dogs bark loudly at night.", "generated": "Birds sing."}
                 """;
