@@ -191,8 +191,8 @@ final class EvaluationBench {
                             format, phase, Table.number(growth, 1), rowsSmall, rowsLarge);
                 }
             }
-            System.out.println("(evaluation-service documents about 20 bytes a row kept for the curves with"
-                    + " probabilities: an int label id and a double per row, in arrays that double when full)");
+            System.out.println("(evaluation-service keeps 12 bytes a row for the curves with one probability"
+                    + " column, in arrays that double when full, and budgets ten times that for the curves' peak)");
         }
         System.out.printf(
                 "heap limit %s MB (%s)%n",

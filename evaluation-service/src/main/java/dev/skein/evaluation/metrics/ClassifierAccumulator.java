@@ -59,8 +59,16 @@ public final class ClassifierAccumulator {
     public static final int MAX_LABELS = 1000;
 
     /**
-     * Refuses rows once the kept rows (for the curves: a label id, the probabilities and a weight per row)
-     * would take more than {@code bytes}; the accumulator's memory is then bounded whatever the table.
+     * How much more memory than the kept rows the curves take at their peak: the arrays that double when full,
+     * then the sorts, ROC and precision-recall points and the lift curves' per-row arrays (about 110 bytes a
+     * row for one probability column, kept 12; measured by {@code ./skein bench evaluation}).
+     */
+    static final long PEAK_FACTOR = 10;
+
+    /**
+     * Refuses rows once the curves of the kept rows (a label id, the probabilities and a weight per row, {@link
+     * #PEAK_FACTOR} times that at the peak) would take more than {@code bytes}; the evaluation's memory is then
+     * bounded whatever the table.
      */
     public ClassifierAccumulator limitRetainedBytes(long bytes) {
         this.maxRetainedBytes = bytes;
@@ -115,11 +123,11 @@ public final class ClassifierAccumulator {
         weights[t][p] += weight;
         rows++;
         if (width > 0) {
-            long kept = rows * (4L + 8L * width + (hasWeight ? 8L : 0L));
-            if (kept > maxRetainedBytes) {
-                throw new InvalidInputException("the rows kept for the curves would take more than "
-                        + maxRetainedBytes + " bytes (" + rows + " rows of " + width
-                        + " probabilities); evaluate a smaller table");
+            long peak = PEAK_FACTOR * rows * (4L + 8L * width + (hasWeight ? 8L : 0L));
+            if (peak > maxRetainedBytes) {
+                throw new InvalidInputException("the curves of " + rows + " rows of " + width
+                        + " probabilities would take about " + peak + " bytes of memory, more than the limit of "
+                        + maxRetainedBytes + " bytes (skein.evaluation.max-table-bytes); evaluate a smaller table");
             }
             rowTargets.add(t);
             for (double v : probabilities) {

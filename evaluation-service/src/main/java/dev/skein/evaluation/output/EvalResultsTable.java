@@ -1,10 +1,14 @@
 package dev.skein.evaluation.output;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.skein.evaluation.table.TableException;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.Closeable;
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.math.BigDecimal;
@@ -26,8 +30,9 @@ import java.util.Set;
  * {@code null}; scores are written with at most 10 decimals, as pandas' default {@code double_precision}.
  *
  * <p>Streaming: the rows' own values go to a temporary file as they are read, so the table is never held in
- * memory; the scores, known only at the end for some metrics, are joined on {@link #finish}. Closing deletes the
- * temporary files that were not handed out.
+ * memory; the scores, known only at the end for some metrics, are joined on {@link #finish}. Each of the two
+ * files is refused ({@link TableException}) once it would pass {@code maxBytes}, so a table cannot fill the disk.
+ * Closing deletes the temporary files that were not handed out.
  */
 public final class EvalResultsTable implements Closeable {
 
@@ -37,17 +42,22 @@ public final class EvalResultsTable implements Closeable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final List<String> columns;
+    private final long maxBytes;
     private final Path rows;
     private final Writer rowWriter;
     private Path result;
     private long count;
 
-    /** @param columns the table's own columns in order, the target and the prediction included */
-    public EvalResultsTable(List<String> columns) {
+    /**
+     * @param columns the table's own columns in order, the target and the prediction included
+     * @param maxBytes the most either temporary file may hold
+     */
+    public EvalResultsTable(List<String> columns, long maxBytes) {
         this.columns = List.copyOf(columns);
+        this.maxBytes = maxBytes;
         try {
             this.rows = Files.createTempFile("skein-eval-rows", ".jsonl");
-            this.rowWriter = Files.newBufferedWriter(rows, StandardCharsets.UTF_8);
+            this.rowWriter = writer(rows);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a temporary file for " + FILE_NAME, e);
         }
@@ -98,7 +108,7 @@ public final class EvalResultsTable implements Closeable {
             Path out = Files.createTempFile("skein-eval-results", ".json");
             result = out;
             try (BufferedReader in = Files.newBufferedReader(rows, StandardCharsets.UTF_8);
-                    BufferedWriter w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
+                    Writer w = writer(out)) {
                 w.write("{\"columns\":");
                 w.write(JSON.writeValueAsString(names));
                 w.write(",\"data\":[");
@@ -123,6 +133,40 @@ public final class EvalResultsTable implements Closeable {
             return new Artifact(FILE_NAME, CONTENT_TYPE, null, out);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + FILE_NAME, e);
+        }
+    }
+
+    private Writer writer(Path file) throws IOException {
+        return new BufferedWriter(
+                new OutputStreamWriter(new Bounded(Files.newOutputStream(file)), StandardCharsets.UTF_8));
+    }
+
+    /** Refuses to write past {@code maxBytes}. */
+    private final class Bounded extends FilterOutputStream {
+        private long written;
+
+        Bounded(OutputStream out) {
+            super(out);
+        }
+
+        private void count(int n) {
+            written += n;
+            if (written > maxBytes) {
+                throw new TableException(FILE_NAME + " would be larger than " + maxBytes
+                        + " bytes (twice skein.evaluation.max-table-bytes)");
+            }
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            count(1);
+            out.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            count(len);
+            out.write(b, off, len);
         }
     }
 

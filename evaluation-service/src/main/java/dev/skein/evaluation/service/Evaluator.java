@@ -199,10 +199,10 @@ public final class Evaluator {
         return new Outcome(rows, acc.compute(), List.of());
     }
 
-    private static Outcome retriever(EvaluationSpec spec, TableReader table) {
+    private Outcome retriever(EvaluationSpec spec, TableReader table) {
         RetrieverAccumulator acc = new RetrieverAccumulator(
                 spec.hasRetrieverK() ? spec.getRetrieverK() : RetrieverAccumulator.DEFAULT_K, true);
-        try (ResultRows out = new ResultRows(table, spec.getTargets(), spec.getPredictions())) {
+        try (ResultRows out = new ResultRows(table, spec.getTargets(), spec.getPredictions(), 2 * maxTableBytes)) {
             table.forEach(row -> {
                 List<Object> relevant = row.list(spec.getTargets());
                 List<Object> retrieved = row.list(spec.getPredictions());
@@ -225,12 +225,12 @@ public final class Evaluator {
             Readability::fleschKincaidGrade,
             Readability::automatedReadabilityIndex);
 
-    private static Outcome text(EvaluationSpec spec, TableReader table) {
+    private Outcome text(EvaluationSpec spec, TableReader table) {
         boolean hasTargets = !spec.getTargets().isEmpty();
         String targets = hasTargets ? spec.getTargets() : null;
         TextAccumulator acc =
                 new TextAccumulator(TextAccumulator.ModelType.of(spec.getModelType()), hasTargets, TEXT_SCORERS);
-        try (ResultRows out = new ResultRows(table, targets, spec.getPredictions())) {
+        try (ResultRows out = new ResultRows(table, targets, spec.getPredictions(), 2 * maxTableBytes)) {
             table.forEach(row -> {
                 acc.add(row.value(spec.getPredictions()), hasTargets ? row.value(targets) : null);
                 out.add(row);
@@ -247,12 +247,14 @@ public final class Evaluator {
      * that declares no columns (JSON Lines) takes its first row's keys; a later row's other keys are left out.
      */
     private static final class ResultRows implements AutoCloseable {
+        private final long maxResultsBytes;
         private final String targets;
         private final String predictions;
         private List<String> source;
         private EvalResultsTable results;
 
-        ResultRows(TableReader table, String targets, String predictions) {
+        ResultRows(TableReader table, String targets, String predictions, long maxResultsBytes) {
+            this.maxResultsBytes = maxResultsBytes;
             this.targets = targets;
             this.predictions = predictions;
             Columns.of(targets == null ? predictions : targets, predictions).requireIn(table);
@@ -270,7 +272,7 @@ public final class Evaluator {
             }
             source.add(predictions);
             names.add(targets == null ? "outputs" : predictions);
-            results = new EvalResultsTable(names);
+            results = new EvalResultsTable(names, maxResultsBytes);
         }
 
         void add(Row row) {

@@ -183,6 +183,26 @@ class EvalResultsTableTest {
         assertThat(countTemp(tmp)).isEqualTo(before);
     }
 
+    @Test
+    void shouldFailATableWhoseResultsWouldOutgrowTwiceTheTableLimit() throws Exception {
+        EvaluationSpec spec = EvaluationSpec.newBuilder()
+                .setData("t.csv")
+                .setModelType("text")
+                .setPredictions("p")
+                .build();
+        // 2 bytes a row in, about 20 out (the row, its token count and two grades)
+        String table = "p\n" + "a\n".repeat(1000);
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        long before = countTemp(tmp);
+        assertThatThrownBy(() -> new Evaluator(4096).evaluate(spec, "t.csv", bytes(table)))
+                .isInstanceOf(TableException.class)
+                .hasMessageContaining("eval_results_table.json would be larger than 8192 bytes");
+        assertThat(countTemp(tmp)).isEqualTo(before);
+        try (Evaluator.Outcome outcome = new Evaluator(1 << 20).evaluate(spec, "t.csv", bytes(table))) {
+            assertThat(outcome.rows()).isEqualTo(1000);
+        }
+    }
+
     private static long countTemp(Path dir) throws Exception {
         try (var files = Files.list(dir)) {
             return files.filter(p -> p.getFileName().toString().startsWith("skein-eval-"))

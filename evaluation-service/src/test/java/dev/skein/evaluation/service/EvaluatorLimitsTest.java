@@ -47,12 +47,13 @@ class EvaluatorLimitsTest {
                     .append('\n');
         }
         EvaluationSpec spec = classifier().addProbabilities("proba").build();
-        // 2,000 rows keep 12 bytes each for the curves: 24,000 bytes; the table itself is smaller
+        // 2,000 rows keep 12 bytes each for the curves, ten times that at their peak: 240,000 bytes; the table
+        // itself is smaller
         assertThat(new Evaluator(1 << 20).evaluate(spec, "t.csv", csv(t)).rows())
                 .isEqualTo(2000);
-        assertThatThrownBy(() -> new Evaluator(20_000).evaluate(spec, "t.csv", csv(t)))
+        assertThatThrownBy(() -> new Evaluator(200_000).evaluate(spec, "t.csv", csv(t)))
                 .isInstanceOf(InvalidInputException.class)
-                .hasMessageContaining("kept for the curves");
+                .hasMessageContaining("bytes of memory, more than the limit of 200000 bytes");
     }
 
     @Test
