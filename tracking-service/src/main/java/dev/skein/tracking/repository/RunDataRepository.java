@@ -16,6 +16,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -52,23 +53,33 @@ public class RunDataRepository {
                 .map(rows -> rows.size() == 0 ? null : Rows.run(rows.iterator().next()));
     }
 
-    /** The runs with their latest metrics, params, tags and inputs, in the order given. */
+    /**
+     * The runs with their latest metrics, params, tags and inputs, in the order given; read from one snapshot (a
+     * read-only repeatable-read transaction), so a batch committed meanwhile shows whole or not at all — never
+     * its tags without its metrics.
+     */
     public Uni<List<RunView>> withData(List<Run> runs) {
         if (runs.isEmpty()) {
             return Uni.createFrom().item(List.of());
         }
+        return pool.withTransaction(conn -> conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute()
+                .flatMap(v -> withData(conn, runs)));
+    }
+
+    private Uni<List<RunView>> withData(SqlClient client, List<Run> runs) {
         String[] ids = runs.stream().map(r -> r.runUuid).toArray(String[]::new);
-        Uni<RowSet<Row>> metrics = pool.preparedQuery(
+        Uni<RowSet<Row>> metrics = client.preparedQuery(
                         "SELECT run_uuid, key, value, timestamp, step FROM tracking.latest_metrics WHERE run_uuid = ANY($1) ORDER BY run_uuid, key")
                 .execute(Tuple.of(ids));
-        Uni<RowSet<Row>> params = pool.preparedQuery(
+        Uni<RowSet<Row>> params = client.preparedQuery(
                         "SELECT run_uuid, key, value FROM tracking.params WHERE run_uuid = ANY($1) ORDER BY run_uuid, key")
                 .execute(Tuple.of(ids));
-        Uni<RowSet<Row>> tags = pool.preparedQuery(
+        Uni<RowSet<Row>> tags = client.preparedQuery(
                         "SELECT run_uuid, key, value FROM tracking.tags WHERE run_uuid = ANY($1) ORDER BY run_uuid, key")
                 .execute(Tuple.of(ids));
-        Uni<Map<String, List<Dataset>>> inputs = inputs(ids);
-        Uni<RowSet<Row>> models = pool.preparedQuery(
+        Uni<Map<String, List<Dataset>>> inputs = inputs(client, ids);
+        Uni<RowSet<Row>> models = client.preparedQuery(
                         "SELECT 'i' AS kind, run_uuid, model_id, 0::bigint AS step FROM"
                                 + " tracking.run_model_inputs WHERE run_uuid = ANY($1) UNION ALL SELECT 'o', run_uuid, model_id,"
                                 + " step FROM tracking.run_model_outputs WHERE run_uuid = ANY($1) ORDER BY kind, run_uuid, model_id")
@@ -122,8 +133,8 @@ public class RunDataRepository {
         return result;
     }
 
-    private Uni<Map<String, List<Dataset>>> inputs(String[] runIds) {
-        return pool.preparedQuery("SELECT i.run_uuid, i.input_uuid, d.name, d.digest, d.dataset_source_type,"
+    private static Uni<Map<String, List<Dataset>>> inputs(SqlClient client, String[] runIds) {
+        return client.preparedQuery("SELECT i.run_uuid, i.input_uuid, d.name, d.digest, d.dataset_source_type,"
                         + " d.dataset_source, d.dataset_schema, d.dataset_profile FROM tracking.inputs i"
                         + " JOIN tracking.datasets d ON d.dataset_uuid = i.dataset_uuid WHERE i.run_uuid = ANY($1)"
                         + " ORDER BY i.run_uuid, d.name, d.digest")
@@ -136,7 +147,7 @@ public class RunDataRepository {
                     rows.forEach(list::add);
                     UUID[] inputIds =
                             list.stream().map(r -> r.getUUID("input_uuid")).toArray(UUID[]::new);
-                    return pool.preparedQuery(
+                    return client.preparedQuery(
                                     "SELECT input_uuid, name, value FROM tracking.input_tags WHERE input_uuid = ANY($1) ORDER BY name")
                             .execute(Tuple.of(inputIds))
                             .map(tagRows -> {
