@@ -116,6 +116,11 @@ public class ArtifactClient {
             while ((n = content.readNBytes(buffer, 0, CHUNK)) > 0) {
                 // gRPC would queue every chunk in memory: wait while the transport is not ready for more
                 while (!out.isReady() && !done.isDone()) {
+                    if (Thread.currentThread().isInterrupted()) {
+                        // parkNanos would return at once, for ever: give up the call
+                        out.cancel("the evaluation was interrupted", null);
+                        throw new UpstreamUnavailable("Interrupted writing " + path, null);
+                    }
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
                 }
                 if (done.isDone()) {

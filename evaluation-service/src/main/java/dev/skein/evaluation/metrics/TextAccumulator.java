@@ -95,7 +95,7 @@ public final class TextAccumulator {
     private boolean sawNumber;
     private boolean readable = true;
     private boolean rougeable;
-    private boolean rougeLsumComputed;
+    private boolean rougeLComputed;
 
     /**
      * @param hasTargets whether the table has a targets column; without one {@code exact_match} and ROUGE are
@@ -106,7 +106,7 @@ public final class TextAccumulator {
         this.hasTargets = hasTargets;
         this.scorers = scorers;
         this.rougeable = hasTargets && type == ModelType.TEXT_SUMMARIZATION;
-        this.rougeLsumComputed = rougeable;
+        this.rougeLComputed = rougeable;
     }
 
     public ModelType type() {
@@ -123,6 +123,8 @@ public final class TextAccumulator {
      */
     public void add(Object prediction, Object target) {
         rows++;
+        checkLength(prediction, "prediction");
+        checkLength(target, "target");
         String text = prediction instanceof String s ? s : null;
         tokens.add(text == null ? Double.NaN : scorers.tokenCount().applyAsInt(text));
         if (readable && text == null) {
@@ -174,19 +176,32 @@ public final class TextAccumulator {
             rougeable = false;
             return;
         }
-        Rouge.Scores s = Rouge.score(text, reference, rougeLsumComputed);
+        Rouge.Scores s = Rouge.score(text, reference, rougeLComputed);
         rouge1.add(s.rouge1());
         rouge2.add(s.rouge2());
-        rougeL.add(s.rougeL());
-        if (rougeLsumComputed && Double.isNaN(s.rougeLsum())) {
-            drop(
-                    ROUGE_LSUM,
-                    "row " + rows + ": a sentence pair is longer than rougeLsum's limit of " + Rouge.MAX_LCS_CELLS
-                            + " token pairs (split long texts into lines)");
-            rougeLsumComputed = false;
+        if (rougeLComputed && Double.isNaN(s.rougeL())) {
+            String why = "row " + rows + ": the prediction's and the target's token counts multiply past the limit of "
+                    + Rouge.MAX_LCS_CELLS + " token pairs compared";
+            drop(ROUGE_L, why);
+            drop(ROUGE_LSUM, why);
+            rougeLComputed = false;
         }
-        if (rougeLsumComputed) {
+        if (rougeLComputed) {
+            rougeL.add(s.rougeL());
             rougeLsum.add(s.rougeLsum());
+        }
+    }
+
+    /**
+     * Most characters of one text: the scorers' memory grows with a text (the tokenizer takes about 23 bytes a
+     * UTF-8 byte), so one huge cell must not exhaust the heap.
+     */
+    public static final int MAX_TEXT_CHARS = 1_000_000;
+
+    private void checkLength(Object value, String what) {
+        if (value instanceof String s && s.length() > MAX_TEXT_CHARS) {
+            throw new InvalidInputException("row " + rows + ": the " + what + " holds " + s.length()
+                    + " characters; the text metrics take at most " + MAX_TEXT_CHARS + " a cell");
         }
     }
 
@@ -227,8 +242,8 @@ public final class TextAccumulator {
                 if (rougeable) {
                     aggregate(ROUGE1, rouge1, metrics, scores);
                     aggregate(ROUGE2, rouge2, metrics, scores);
-                    aggregate(ROUGE_L, rougeL, metrics, scores);
-                    if (rougeLsumComputed) {
+                    if (rougeLComputed) {
+                        aggregate(ROUGE_L, rougeL, metrics, scores);
                         aggregate(ROUGE_LSUM, rougeLsum, metrics, scores);
                     }
                 }

@@ -3,12 +3,8 @@ package dev.skein.evaluation.output;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.skein.evaluation.table.TableException;
 import java.io.BufferedReader;
-import java.io.BufferedWriter;
 import java.io.Closeable;
-import java.io.FilterOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.math.BigDecimal;
@@ -47,6 +43,7 @@ public final class EvalResultsTable implements Closeable {
     private final Writer rowWriter;
     private Path result;
     private long count;
+    private long rowBytes;
 
     /**
      * @param columns the table's own columns in order, the target and the prediction included
@@ -57,7 +54,7 @@ public final class EvalResultsTable implements Closeable {
         this.maxBytes = maxBytes;
         try {
             this.rows = Files.createTempFile("skein-eval-rows", ".jsonl");
-            this.rowWriter = writer(rows);
+            this.rowWriter = Files.newBufferedWriter(rows, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a temporary file for " + FILE_NAME, e);
         }
@@ -76,6 +73,7 @@ public final class EvalResultsTable implements Closeable {
                 cleaned.add(v instanceof Double d && (d.isNaN() || d.isInfinite()) ? null : v);
             }
             String line = JSON.writeValueAsString(cleaned);
+            rowBytes = within(rowBytes, utf8Length(line) - 1);
             // the array's items, without its brackets: the scores are appended to them on finish
             rowWriter.write(line, 1, line.length() - 2);
             rowWriter.write('\n');
@@ -108,22 +106,27 @@ public final class EvalResultsTable implements Closeable {
             Path out = Files.createTempFile("skein-eval-results", ".json");
             result = out;
             try (BufferedReader in = Files.newBufferedReader(rows, StandardCharsets.UTF_8);
-                    Writer w = writer(out)) {
-                w.write("{\"columns\":");
-                w.write(JSON.writeValueAsString(names));
-                w.write(",\"data\":[");
+                    Writer w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
+                String header = "{\"columns\":" + JSON.writeValueAsString(names) + ",\"data\":[";
+                long written = within(0, utf8Length(header));
+                w.write(header);
+                StringBuilder scoresText = new StringBuilder();
                 for (int row = 0; row < count; row++) {
                     String line = in.readLine();
-                    w.write(row == 0 ? "[" : ",[");
-                    w.write(line);
+                    scoresText.setLength(0);
                     boolean first = line.isEmpty();
                     for (Map.Entry<String, double[]> e : scoreColumns.entrySet()) {
                         if (!first) {
-                            w.write(',');
+                            scoresText.append(',');
                         }
                         first = false;
-                        w.write(number(e.getValue()[row], integral.contains(e.getKey())));
+                        scoresText.append(number(e.getValue()[row], integral.contains(e.getKey())));
                     }
+                    // checked before it is written: the writer itself never fails on the limit
+                    written = within(written, utf8Length(line) + scoresText.length() + 3);
+                    w.write(row == 0 ? "[" : ",[");
+                    w.write(line);
+                    w.append(scoresText);
                     w.write(']');
                 }
                 w.write("]}");
@@ -136,38 +139,35 @@ public final class EvalResultsTable implements Closeable {
         }
     }
 
-    private Writer writer(Path file) throws IOException {
-        return new BufferedWriter(
-                new OutputStreamWriter(new Bounded(Files.newOutputStream(file)), StandardCharsets.UTF_8));
+    /** {@code bytes} more on top of {@code sofar}, refused past {@code maxBytes}. */
+    private long within(long sofar, long bytes) {
+        long total = sofar + bytes;
+        if (total > maxBytes) {
+            throw new TableException(FILE_NAME + " would be larger than " + maxBytes
+                    + " bytes (twice skein.evaluation.max-table-bytes)");
+        }
+        return total;
     }
 
-    /** Refuses to write past {@code maxBytes}. */
-    private final class Bounded extends FilterOutputStream {
-        private long written;
-
-        Bounded(OutputStream out) {
-            super(out);
-        }
-
-        private void count(int n) {
-            written += n;
-            if (written > maxBytes) {
-                throw new TableException(FILE_NAME + " would be larger than " + maxBytes
-                        + " bytes (twice skein.evaluation.max-table-bytes)");
+    /** The length of {@code s} in UTF-8 (a lone surrogate as the 3 bytes of its replacement). */
+    static long utf8Length(String s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c)
+                    && i + 1 < s.length()
+                    && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
             }
         }
-
-        @Override
-        public void write(int b) throws IOException {
-            count(1);
-            out.write(b);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            count(len);
-            out.write(b, off, len);
-        }
+        return n;
     }
 
     /** pandas' JSON number: null for NaN, at most 10 decimals, a float keeping its ".0". */
@@ -192,12 +192,17 @@ public final class EvalResultsTable implements Closeable {
     public void close() {
         try {
             rowWriter.close();
-            Files.deleteIfExists(rows);
-            if (result != null) {
-                Files.deleteIfExists(result);
-            }
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            // the file goes anyway
+        } finally {
+            try {
+                Files.deleteIfExists(rows);
+                if (result != null) {
+                    Files.deleteIfExists(result);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 }

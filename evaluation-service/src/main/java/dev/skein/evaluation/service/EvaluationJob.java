@@ -1,5 +1,7 @@
 package dev.skein.evaluation.service;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.skein.common.error.ApiException;
 import dev.skein.common.outbox.OutboxEvent;
 import dev.skein.evaluation.EvaluationRecord;
@@ -12,6 +14,7 @@ import dev.skein.evaluation.config.EvaluationConfig;
 import dev.skein.evaluation.messaging.Outbox;
 import dev.skein.evaluation.metrics.EvaluationException;
 import dev.skein.evaluation.output.Artifact;
+import dev.skein.evaluation.output.EvalResultsTable;
 import dev.skein.evaluation.repository.Audits;
 import dev.skein.evaluation.repository.Evaluations;
 import dev.skein.evaluation.table.TableException;
@@ -20,11 +23,13 @@ import dev.skein.proto.artifacts.v1.Download;
 import dev.skein.proto.evaluation.v1.EvaluationSpec;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.jboss.logging.Logger;
 
@@ -41,6 +46,7 @@ import org.jboss.logging.Logger;
 public class EvaluationJob {
 
     private static final Logger LOG = Logger.getLogger(EvaluationJob.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
     /** MLflow's longest tag value is 5,000 characters (8,000 since 2.x); reasons are cut well below. */
     static final int MAX_REASON = 1000;
     /** Claims of one piece of work that may end without a word (the service stopped or failed) before it fails. */
@@ -98,23 +104,25 @@ public class EvaluationJob {
             Specs.check(spec);
             Download table = DataLocation.of(spec.getData(), run, tracking::run);
             String fileName = table.hasRun() ? table.getRun().getPath() : table.getPath();
-            Evaluator.Outcome outcome;
-            try (InputStream in = artifacts.open(table)) {
-                outcome = evaluator.evaluate(spec, fileName, in);
-            }
-            try (outcome) {
+            try (InputStream in = artifacts.open(table);
+                    Evaluator.Outcome outcome = evaluator.evaluate(spec, fileName, in)) {
                 List<String> logged = new ArrayList<>();
                 for (Artifact a : outcome.artifacts()) {
-                    if (a.file() != null) {
-                        artifacts.upload(job.runId(), a.path(), a.file());
-                    } else {
-                        artifacts.upload(job.runId(), a.path(), a.content());
+                    try {
+                        if (a.file() != null) {
+                            artifacts.upload(job.runId(), a.path(), a.file());
+                        } else {
+                            artifacts.upload(job.runId(), a.path(), a.content());
+                        }
+                    } catch (java.io.IOException e) {
+                        throw new UncheckedIOException("reading the local file of " + a.path(), e);
                     }
                     logged.add(a.path());
                 }
                 Map<String, String> tags = new LinkedHashMap<>();
                 tags.put(Specs.STATUS_TAG, Status.SUCCEEDED.name());
                 tags.put(Specs.ID_TAG, job.id().toString());
+                loggedTables(run, logged).ifPresent(v -> tags.put(LOGGED_ARTIFACTS_TAG, v));
                 tracking.log(job.runId(), outcome.metrics(), timestamp, tags);
                 finish(
                         job,
@@ -134,7 +142,64 @@ public class EvaluationJob {
             fail(job, spec, e.getMessage());
         } catch (java.io.IOException e) {
             retry(job, "reading the table: " + e.getMessage());
+        } catch (UncheckedIOException e) {
+            // a local file (the service's /tmp full, say): worth another try later
+            retry(job, e.getMessage() + ": " + e.getCause().getMessage());
+        } catch (RuntimeException | StackOverflowError e) {
+            // a fault of this service on this table: FAILED with the reason, not retried lease after lease
+            LOG.errorf(e, "Evaluation %s of run %s failed", job.id(), job.runId());
+            fail(job, spec, "the evaluation failed: " + e);
         }
+    }
+
+    /** MLflow's run tag listing the tables logged with {@code log_table}. */
+    static final String LOGGED_ARTIFACTS_TAG = "mlflow.loggedArtifacts";
+
+    /**
+     * The run's {@value #LOGGED_ARTIFACTS_TAG} with the results table added as {@code log_table} adds it
+     * ({@code {"path": …, "type": "table"}}, Python's {@code json.dumps} spacing); empty when no table was logged
+     * or the tag lists it already.
+     */
+    static Optional<String> loggedTables(RunView run, List<String> logged) {
+        if (!logged.contains(EvalResultsTable.FILE_NAME)) {
+            return Optional.empty();
+        }
+        List<Map<String, Object>> entries = new ArrayList<>();
+        String current = run.tags().get(LOGGED_ARTIFACTS_TAG);
+        if (current != null) {
+            try {
+                entries.addAll(JSON.readValue(current, new TypeReference<List<Map<String, Object>>>() {}));
+            } catch (Exception e) {
+                LOG.warnf(
+                        "Run %s has a %s tag that is not a JSON list; it is replaced",
+                        run.runId(), LOGGED_ARTIFACTS_TAG);
+            }
+        }
+        Map<String, Object> table = new LinkedHashMap<>();
+        table.put("path", EvalResultsTable.FILE_NAME);
+        table.put("type", "table");
+        if (entries.contains(table)) {
+            return Optional.empty();
+        }
+        entries.add(table);
+        StringBuilder out = new StringBuilder("[");
+        for (Map<String, Object> entry : entries) {
+            out.append(out.length() == 1 ? "" : ", ").append('{');
+            boolean first = true;
+            for (Map.Entry<String, Object> e : entry.entrySet()) {
+                out.append(first ? "" : ", ");
+                first = false;
+                try {
+                    out.append(JSON.writeValueAsString(e.getKey()))
+                            .append(": ")
+                            .append(JSON.writeValueAsString(e.getValue()));
+                } catch (Exception ex) {
+                    throw new IllegalStateException(ex);
+                }
+            }
+            out.append('}');
+        }
+        return Optional.of(out.append(']').toString());
     }
 
     private void fail(EvaluationRecord job, EvaluationSpec spec, String reason) {

@@ -57,7 +57,17 @@ public final class Evaluator {
 
         @Override
         public void close() {
-            artifacts.forEach(Artifact::discard);
+            RuntimeException failure = null;
+            for (Artifact a : artifacts) {
+                try {
+                    a.discard();
+                } catch (RuntimeException e) {
+                    failure = failure == null ? e : failure;
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
         }
     }
 
@@ -78,14 +88,29 @@ public final class Evaluator {
                 throw new InvalidInputException(
                         "the table has " + columns + " columns; at most " + MAX_COLUMNS + " are read");
             }
-            return switch (spec.getModelType()) {
-                case "classifier" -> classifier(spec, table);
-                case "regressor" -> regressor(spec, table);
-                case "retriever" -> retriever(spec, table);
-                case "question-answering", "text-summarization", "text" -> text(spec, table);
-                default -> throw new InvalidInputException("model_type '" + spec.getModelType() + "' is not supported");
-            };
+            Outcome outcome =
+                    switch (spec.getModelType()) {
+                        case "classifier" -> classifier(spec, table);
+                        case "regressor" -> regressor(spec, table);
+                        case "retriever" -> retriever(spec, table);
+                        case "question-answering", "text-summarization", "text" -> text(spec, table);
+                        default ->
+                            throw new InvalidInputException(
+                                    "model_type '" + spec.getModelType() + "' is not supported");
+                    };
+            return closing(table, outcome);
         }
+    }
+
+    /** Closes the table, and the outcome's files too when that fails: the caller gets them or nothing. */
+    private static Outcome closing(TableReader table, Outcome outcome) {
+        try {
+            table.close();
+        } catch (RuntimeException e) {
+            outcome.close();
+            throw e;
+        }
+        return outcome;
     }
 
     static Format format(EvaluationSpec spec, String fileName) {
@@ -211,6 +236,7 @@ public final class Evaluator {
                 } catch (InvalidInputException e) {
                     throw new InvalidInputException("row " + row.number() + ": " + e.getMessage());
                 }
+                checkScores(acc.rows(), 3);
                 out.add(row);
             });
             RetrieverResult result = acc.compute();
@@ -233,11 +259,26 @@ public final class Evaluator {
         try (ResultRows out = new ResultRows(table, targets, spec.getPredictions(), 2 * maxTableBytes)) {
             table.forEach(row -> {
                 acc.add(row.value(spec.getPredictions()), hasTargets ? row.value(targets) : null);
+                checkScores(acc.rows(), 7);
                 out.add(row);
             });
             TextResult result = acc.compute();
             Artifact artifact = out.finish(result.scores(), Set.of(TextAccumulator.TOKEN_COUNT));
             return new Outcome(result.rows(), result.metrics(), List.of(artifact), result.unavailable());
+        }
+    }
+
+    /**
+     * Refuses a table once the per-row scores kept for {@code eval_results_table.json} and the percentiles
+     * ({@code columns} doubles a row, about three times that at the peak: arrays that double, then a copy)
+     * would take more than {@code max-table-bytes}.
+     */
+    private void checkScores(long rows, int columns) {
+        long peak = rows * columns * 8L * 3;
+        if (peak > maxTableBytes) {
+            throw new InvalidInputException("the per-row scores of " + rows + " rows would take about " + peak
+                    + " bytes of memory, more than the limit of " + maxTableBytes
+                    + " bytes (skein.evaluation.max-table-bytes); evaluate a smaller table");
         }
     }
 

@@ -27,6 +27,7 @@ public abstract class TableReader implements Iterator<Row>, Closeable {
     private Row next;
     private boolean done;
     private long rows;
+    private boolean closed;
 
     TableReader() {}
 
@@ -97,7 +98,12 @@ public abstract class TableReader implements Iterator<Row>, Closeable {
     abstract void closeSource() throws IOException;
 
     @Override
+    /** Closes the source once; closing again does nothing. */
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
             closeSource();
         } catch (IOException e) {

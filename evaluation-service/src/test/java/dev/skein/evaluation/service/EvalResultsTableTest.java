@@ -190,17 +190,31 @@ class EvalResultsTableTest {
                 .setModelType("text")
                 .setPredictions("p")
                 .build();
-        // 2 bytes a row in, about 20 out (the row, its token count and two grades)
-        String table = "p\n" + "a\n".repeat(1000);
+        // a control character is 1 byte in the CSV and 6 in JSON (\u0001): about 6 times the table's size
+        String table = "note,p\n" + ("\u0001".repeat(100) + ",a\n").repeat(5000);
         Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
         long before = countTemp(tmp);
-        assertThatThrownBy(() -> new Evaluator(4096).evaluate(spec, "t.csv", bytes(table)))
+        assertThatThrownBy(() -> new Evaluator(1 << 20).evaluate(spec, "t.csv", bytes(table)))
                 .isInstanceOf(TableException.class)
-                .hasMessageContaining("eval_results_table.json would be larger than 8192 bytes");
-        assertThat(countTemp(tmp)).isEqualTo(before);
-        try (Evaluator.Outcome outcome = new Evaluator(1 << 20).evaluate(spec, "t.csv", bytes(table))) {
-            assertThat(outcome.rows()).isEqualTo(1000);
+                .hasMessageContaining("eval_results_table.json would be larger than 2097152 bytes");
+        assertThat(countTemp(tmp)).as("no temporary file left behind").isEqualTo(before);
+        try (Evaluator.Outcome outcome = new Evaluator(4 << 20).evaluate(spec, "t.csv", bytes(table))) {
+            assertThat(outcome.rows()).isEqualTo(5000);
         }
+    }
+
+    @Test
+    void shouldRefuseATableWhosePerRowScoresWouldOutgrowTheLimit() {
+        EvaluationSpec spec = EvaluationSpec.newBuilder()
+                .setData("t.csv")
+                .setModelType("text")
+                .setPredictions("p")
+                .build();
+        // 2 bytes a row in; seven scores a row kept, about 168 bytes at the peak
+        String table = "p\n" + "a\n".repeat(1000);
+        assertThatThrownBy(() -> new Evaluator(16_384).evaluate(spec, "t.csv", bytes(table)))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("per-row scores of");
     }
 
     private static long countTemp(Path dir) throws Exception {

@@ -35,24 +35,25 @@ public final class Rouge {
     private Rouge() {}
 
     /**
-     * Most cells of one LCS table {@code rougeLsum} fills (a sentence of the reference by one of the prediction;
-     * 64 MiB of ints): rouge_score keeps the whole table to walk back, so two long texts without line breaks
-     * would cost their product in memory.
+     * Most token pairs the LCS of one row may compare: {@code rougeL} and {@code rougeLsum} take time in the product
+     * of the two texts' token counts, and {@code rougeLsum} keeps each sentence pair's table whole (rouge_score
+     * walks it back): at most 64 MiB of ints.
      */
     public static final long MAX_LCS_CELLS = 16_000_000;
 
     /**
-     * The four F-measures; with {@code withLsum} false, or when a sentence pair is over {@link #MAX_LCS_CELLS},
-     * {@code rougeLsum} is NaN.
+     * The four F-measures; {@code rougeL} and {@code rougeLsum} are NaN when the texts' token counts multiply past
+     * {@link #MAX_LCS_CELLS}, and {@code rougeLsum} is NaN too with {@code withLsum} false.
      */
     public static Scores score(String prediction, String reference, boolean withLsum) {
         List<String> predicted = tokens(prediction);
         List<String> target = tokens(reference);
+        boolean lcs = (long) predicted.size() * target.size() <= MAX_LCS_CELLS;
         return new Scores(
                 ngram(target, predicted, 1),
                 ngram(target, predicted, 2),
-                lcs(target, predicted),
-                withLsum ? summaryLevelLcs(sentences(reference), sentences(prediction)) : Double.NaN);
+                lcs ? lcs(target, predicted) : Double.NaN,
+                lcs && withLsum ? summaryLevelLcs(sentences(reference), sentences(prediction)) : Double.NaN);
     }
 
     /** rouge_score's default tokenizer, without stemming. */
@@ -163,13 +164,6 @@ public final class Rouge {
         int n = prediction.stream().mapToInt(List::size).sum();
         if (m == 0 || n == 0) {
             return 0.0;
-        }
-        for (List<String> r : reference) {
-            for (List<String> c : prediction) {
-                if ((long) r.size() * c.size() > MAX_LCS_CELLS) {
-                    return Double.NaN;
-                }
-            }
         }
         Map<String, Integer> unusedReference = counts(reference);
         Map<String, Integer> unusedPrediction = counts(prediction);

@@ -67,11 +67,15 @@ class RougeTest {
     }
 
     @Test
-    void shouldLeaveRougeLsumUnscoredWhenASentencePairIsTooLong() {
+    void shouldLeaveTheLcsScoresUnscoredWhenTheTextsAreTooLongToCompare() {
+        // 5,000 × 5,000 token pairs: past the limit, whether or not the texts are split into lines
         String longText = "w ".repeat(5000);
         Rouge.Scores s = Rouge.score(longText, longText, true);
         assertThat(s.rougeLsum()).isNaN();
-        assertThat(s.rougeL()).isEqualTo(1.0);
+        assertThat(s.rougeL()).isNaN();
+        assertThat(s.rouge1()).isEqualTo(1.0);
+        String lines = "w\n".repeat(5000);
+        assertThat(Rouge.score(lines, lines, true).rougeLsum()).isNaN();
         assertThat(Rouge.score("a b", "a b", false).rougeLsum()).isNaN();
     }
 }
