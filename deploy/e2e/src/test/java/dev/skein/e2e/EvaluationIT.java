@@ -288,6 +288,10 @@ class EvaluationIT {
                         "flesch_kincaid_grade_level/v1/mean",
                         "ari_grade_level/v1/p90");
         assertThat(metrics.keySet()).noneMatch(k -> k.startsWith("toxicity") || k.startsWith("token_count"));
+        // listed as mlflow.log_table lists its tables, so MLflow's load_table finds it
+        assertThat(tags(run))
+                .containsEntry(
+                        "mlflow.loggedArtifacts", "[{\"path\": \"eval_results_table.json\", \"type\": \"table\"}]");
 
         JsonObject evaluation = ok(api().queryParam("evaluation_id", id).get("/api/2.0/skein/evaluations/get"))
                 .getJsonObject("evaluation");
