@@ -82,7 +82,7 @@ public final class Evaluator {
 
     public Outcome evaluate(EvaluationSpec spec, String fileName, InputStream in) {
         Format format = format(spec, fileName);
-        try (TableReader table = TableReader.open(new Limited(in, maxTableBytes), format)) {
+        try (TableReader table = TableReader.open(new Limited(in, maxTableBytes), format, maxTableBytes)) {
             int columns = table.columns().map(List::size).orElse(0);
             if (columns > MAX_COLUMNS) {
                 throw new InvalidInputException(

@@ -24,7 +24,29 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 final class ParquetCodecs implements CompressionCodecFactory {
 
     /** A page is decompressed into one array; a header claiming more than this is refused (corrupt or hostile). */
-    static final int MAX_PAGE_BYTES = 128 * 1024 * 1024;
+    static final int MAX_PAGE_BYTES = 64 * 1024 * 1024;
+
+    /** The bytes all pages may decompress to, together; their headers' sizes are counted before decompressing. */
+    private final long maxDecodedBytes;
+
+    private long decodedBytes;
+
+    /** No bound on the pages together (each is still bounded by {@link #MAX_PAGE_BYTES}). */
+    ParquetCodecs() {
+        this(Long.MAX_VALUE);
+    }
+
+    ParquetCodecs(long maxDecodedBytes) {
+        this.maxDecodedBytes = maxDecodedBytes;
+    }
+
+    /** Counts a page's declared size against the bound, before it is decompressed. */
+    private synchronized void take(int size) throws IOException {
+        if (size > maxDecodedBytes - decodedBytes) {
+            throw new IOException("the pages decompress to more than " + maxDecodedBytes + " bytes in all");
+        }
+        decodedBytes += size;
+    }
 
     @Override
     public BytesInputDecompressor getDecompressor(CompressionCodecName codec) {
@@ -44,7 +66,13 @@ final class ParquetCodecs implements CompressionCodecFactory {
     @Override
     public void release() {}
 
-    private record PageDecompressor(CompressionCodecName codec) implements BytesInputDecompressor {
+    private final class PageDecompressor implements BytesInputDecompressor {
+
+        private final CompressionCodecName codec;
+
+        PageDecompressor(CompressionCodecName codec) {
+            this.codec = codec;
+        }
 
         @Override
         public BytesInput decompress(BytesInput bytes, int decompressedSize) throws IOException {
@@ -64,6 +92,7 @@ final class ParquetCodecs implements CompressionCodecFactory {
                 throw new IOException(
                         "a page's header says it holds " + size + " bytes; at most " + MAX_PAGE_BYTES + " are read");
             }
+            take(size);
             if (codec == CompressionCodecName.UNCOMPRESSED) {
                 check(in.length, size);
                 return in;

@@ -258,6 +258,11 @@ final class ParquetRows extends RecordMaterializer<Map<String, Object>> {
                 return (julianDay - JULIAN_EPOCH_DAY) * NANOS_PER_DAY + nanosOfDay;
             }
             if (annotation instanceof DecimalLogicalTypeAnnotation decimal) {
+                if (value.length() > ParquetTableReader.MAX_DECIMAL_BYTES) {
+                    throw new TableException("cannot read the Parquet table: column " + type.getName()
+                            + " holds a DECIMAL of " + value.length() + " bytes; at most "
+                            + ParquetTableReader.MAX_DECIMAL_BYTES + " are read");
+                }
                 return new BigDecimal(new BigInteger(value.getBytes()), decimal.getScale()).doubleValue();
             }
             if (annotation instanceof LogicalTypeAnnotation.UUIDLogicalTypeAnnotation && value.length() == 16) {

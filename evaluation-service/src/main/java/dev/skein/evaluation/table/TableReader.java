@@ -36,12 +36,21 @@ public abstract class TableReader implements Iterator<Row>, Closeable {
      * is first copied whole to a temporary file (its footer, at the end, comes first), then its footer is read.
      */
     public static TableReader open(InputStream in, Format format) {
+        return open(in, format, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #open(InputStream, Format)}, for a stream held to {@code maxTableBytes} (a Parquet table's rows
+     * and decoded bytes are bounded from it: see {@link ParquetTableReader}; the other formats decode to no
+     * more than their bytes).
+     */
+    public static TableReader open(InputStream in, Format format, long maxTableBytes) {
         try {
             return switch (format) {
                 case CSV -> new CsvTableReader(in);
                 case JSON -> new JsonTableReader(in);
                 case JSONL -> new JsonLinesTableReader(in);
-                case PARQUET -> new ParquetTableReader(in);
+                case PARQUET -> new ParquetTableReader(in, null, maxTableBytes);
             };
         } catch (IOException e) {
             closeQuietly(in, e);
