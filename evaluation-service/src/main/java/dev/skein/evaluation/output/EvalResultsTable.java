@@ -1,6 +1,8 @@
 package dev.skein.evaluation.output;
 
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.skein.evaluation.table.TableException;
 import java.io.BufferedReader;
 import java.io.Closeable;
@@ -13,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +39,9 @@ public final class EvalResultsTable implements Closeable {
     public static final String FILE_NAME = "eval_results_table.json";
     static final String CONTENT_TYPE = "application/json";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** pandas' {@code to_json} escapes every non-ASCII character ({@code force_ascii=True}). */
+    private static final ObjectMapper JSON =
+            JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
 
     private final List<String> columns;
     private final long maxBytes;
@@ -101,6 +107,13 @@ public final class EvalResultsTable implements Closeable {
                 throw new IllegalArgumentException(name + " has " + values.length + " scores for " + count + " rows");
             }
         });
+        // a whole-number column with a missing value is a float column to pandas: 12.0, not 12
+        Set<String> whole = new HashSet<>();
+        scoreColumns.forEach((name, values) -> {
+            if (integral.contains(name) && Arrays.stream(values).noneMatch(Double::isNaN)) {
+                whole.add(name);
+            }
+        });
         try {
             rowWriter.close();
             Path out = Files.createTempFile("skein-eval-results", ".json");
@@ -120,7 +133,7 @@ public final class EvalResultsTable implements Closeable {
                             scoresText.append(',');
                         }
                         first = false;
-                        scoresText.append(number(e.getValue()[row], integral.contains(e.getKey())));
+                        scoresText.append(number(e.getValue()[row], whole.contains(e.getKey())));
                     }
                     // checked before it is written: the writer itself never fails on the limit
                     written = within(written, utf8Length(line) + scoresText.length() + 3);

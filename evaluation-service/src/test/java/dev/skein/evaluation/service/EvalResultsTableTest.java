@@ -93,7 +93,7 @@ class EvalResultsTableTest {
                 .setTargets("answer")
                 .setPredictions("output")
                 .build();
-        String table = "question,answer,output\nWhere?,Paris,Paris\nWho?,Ada Lovelace,The cat sat.\n";
+        String table = "question,answer,output\nWhere?,Paris,Paris\nWhö?,Ada Lovelace,The cat sat.\n";
         try (Evaluator.Outcome outcome = new Evaluator(1 << 20).evaluate(spec, "qa.csv", bytes(table))) {
             assertThat(outcome.metrics().keySet())
                     .containsExactly(
@@ -119,6 +119,10 @@ class EvalResultsTableTest {
             assertThat(json.get("data").get(0).get(3).isIntegralNumber()).isTrue();
             assertThat(json.get("data").get(0).get(3).asInt()).isEqualTo(1);
             assertThat(json.get("data").get(1).get(3).asInt()).isEqualTo(4);
+            // non-ASCII escaped, as pandas' to_json writes it (force_ascii)
+            String text = Files.readString(outcome.artifacts().get(0).file());
+            assertThat(text).containsIgnoringCase("\"Wh\\u00f6?\"").doesNotContain("ö");
+            assertThat(json.get("data").get(1).get(0).asText()).isEqualTo("Whö?");
         }
     }
 
@@ -146,6 +150,9 @@ class EvalResultsTableTest {
             assertThat(texts(json.get("columns"))).containsExactly("doc", "outputs", "token_count");
             assertThat(json.get("data").get(1).get(1).isNull()).isTrue();
             assertThat(json.get("data").get(1).get(2).isNull()).isTrue();
+            // with a missing count the column is a float column to pandas: 2.0, not 2
+            assertThat(json.get("data").get(0).get(2).isFloatingPointNumber()).isTrue();
+            assertThat(json.get("data").get(0).get(2).asDouble()).isEqualTo(2.0);
         }
     }
 
