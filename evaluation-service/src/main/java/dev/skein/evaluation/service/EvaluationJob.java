@@ -105,7 +105,7 @@ public class EvaluationJob {
             Download table = DataLocation.of(spec.getData(), run, tracking::run);
             String fileName = table.hasRun() ? table.getRun().getPath() : table.getPath();
             try (InputStream in = artifacts.open(table);
-                    Evaluator.Outcome outcome = evaluator.evaluate(spec, fileName, in)) {
+                    Evaluator.Outcome outcome = evaluate(spec, fileName, in)) {
                 List<String> logged = new ArrayList<>();
                 for (Artifact a : outcome.artifacts()) {
                     try {
@@ -138,17 +138,36 @@ public class EvaluationJob {
             retry(job, e.getMessage());
         } catch (ApiException e) {
             fail(job, spec, e.getMessage());
-        } catch (EvaluationException | TableException e) {
+        } catch (EvaluationException | TableException | Fault e) {
             fail(job, spec, e.getMessage());
         } catch (java.io.IOException e) {
             retry(job, "reading the table: " + e.getMessage());
         } catch (UncheckedIOException e) {
             // a local file (the service's /tmp full, say): worth another try later
             retry(job, e.getMessage() + ": " + e.getCause().getMessage());
+        }
+    }
+
+    /** A fault of this service's computation on one table: the evaluation fails with it. */
+    static final class Fault extends RuntimeException {
+        Fault(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * The computation, where a fault of this service on this table (a bug a table reveals, a stack overflow) ends
+     * the evaluation FAILED with the reason instead of being retried lease after lease; the outcomes the job
+     * handles (a bad table or spec, a local file that cannot be written) pass through.
+     */
+    private Evaluator.Outcome evaluate(EvaluationSpec spec, String fileName, InputStream in) {
+        try {
+            return evaluator.evaluate(spec, fileName, in);
+        } catch (EvaluationException | TableException | ApiException | UpstreamUnavailable | UncheckedIOException e) {
+            throw e;
         } catch (RuntimeException | StackOverflowError e) {
-            // a fault of this service on this table: FAILED with the reason, not retried lease after lease
-            LOG.errorf(e, "Evaluation %s of run %s failed", job.id(), job.runId());
-            fail(job, spec, "the evaluation failed: " + e);
+            LOG.errorf(e, "Evaluating %s failed", fileName);
+            throw new Fault("the evaluation failed: " + e, e);
         }
     }
 
