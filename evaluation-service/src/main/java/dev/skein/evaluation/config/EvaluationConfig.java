@@ -34,9 +34,9 @@ public interface EvaluationConfig {
 
     /**
      * Bytes a table may have; a larger one fails its evaluation when the limit is crossed, before the
-     * rest is read. Bounds what a classifier with probabilities keeps for its curves (about 35 bytes a
-     * row at the peak, measured: some 200 MB of heap for the default's 128 MiB, some 5.8 million rows of
-     * a three-column CSV), times {@code concurrency}: raise it with the heap.
+     * rest is read. Also bounds the memory of a classifier's curves (with one probability column 12 bytes
+     * a row kept, at most about 145 at the peak: a table whose curves would take more than this, some
+     * 930,000 rows at the default, is refused), times {@code concurrency}: raise it with the heap.
      */
     @WithDefault("134217728")
     long maxTableBytes();

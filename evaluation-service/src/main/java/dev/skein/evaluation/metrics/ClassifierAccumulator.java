@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * MLflow 2.17.2's default evaluator for {@code model_type="classifier"}, fed one row at a time.
@@ -35,7 +36,9 @@ import java.util.Optional;
  * probabilities are rows kept (the target's label id, the probabilities and the weight, in primitive
  * arrays), because roc_auc and average precision rank every row.
  *
- * <p>Not thread-safe: one accumulator per evaluation.
+ * <p>Not thread-safe while rows are added: one accumulator per evaluation. Once fed, its results ({@link
+ * #compute}, {@link #curves}, {@link #liftCurve}, {@link #confusionMatrix}) may be asked for from several threads
+ * at once.
  */
 public final class ClassifierAccumulator {
 
@@ -54,16 +57,33 @@ public final class ClassifierAccumulator {
     private final GrowingArrays.Doubles rowProbabilities = new GrowingArrays.Doubles();
     private final GrowingArrays.Doubles rowWeights = new GrowingArrays.Doubles();
     private long maxRetainedBytes = Long.MAX_VALUE;
+    /** What {@link Rows} derives from the kept rows (targets, sorts, curves), valid while no row is added. */
+    private volatile Derived derived;
+
+    /**
+     * Derived from the first {@code rows} kept rows: the targets as sorted label indices and how many rows each
+     * label has, and the splits and curves by column and positive label, so that the metrics, the plotted curves
+     * and the lift curves of one evaluation sort each column and walk each curve once.
+     */
+    private record Derived(
+            long rows,
+            int[] target,
+            long[] targetCounts,
+            Map<Long, Ranking.Split> splits,
+            Map<Long, Ranking.Curve> curves) {}
 
     /** Most distinct labels: past it the table is refused (a regressor's values given as a classifier's). */
     public static final int MAX_LABELS = 1000;
 
     /**
-     * How much more memory than the kept rows the curves take at their peak: the arrays that double when full,
-     * then the sorts, ROC and precision-recall points and the lift curves' per-row arrays (about 110 bytes a
-     * row for one probability column, kept 12; measured by {@code ./skein bench evaluation}).
+     * How much more memory than the kept rows the curves take at their peak, for one probability column (kept:
+     * 12 bytes a row) at worst 144 bytes a row: the kept arrays with their growth slack (24), the targets as
+     * sorted labels (4), the sorted split (8), the curve (24), the ROC points (28) and the precision-recall points
+     * (24) while the lift curves are computed on another core (the other class's split 8, percentages 8, two
+     * lifts 16). {@code ./skein bench evaluation} measures 100–170 bytes a row of live heap at a million rows
+     * (baseline included).
      */
-    static final long PEAK_FACTOR = 10;
+    static final long PEAK_FACTOR = 12;
 
     /**
      * Refuses rows once the curves of the kept rows (a label id, the probabilities and a weight per row, {@link
@@ -248,7 +268,11 @@ public final class ClassifierAccumulator {
         if (rows.targetCount(0) == 0 || rows.targetCount(1) == 0) {
             return Optional.empty();
         }
-        return Optional.of(LiftCurve.of(t.labels, rows.probabilities, width, rows.target, rows.n));
+        int column = rows.lastLabelColumn();
+        // class 0 is scored by predict_proba's first column: 1 − P(last label) when the table gives one column
+        Ranking.Split first = width == 1 ? rows.split(column, 1).complemented() : rows.split(0, 0);
+        return Optional.of(
+                LiftCurve.of(t.labels, rows.probabilities, width, rows.target, rows.n, first, rows.split(column, 1)));
     }
 
     private static Curves curves(Label positive, Ranking.Curve curve) {
@@ -289,6 +313,14 @@ public final class ClassifierAccumulator {
             }
         }
         return new ConfusionMatrix(List.copyOf(labels), normalized);
+    }
+
+    /**
+     * A binary evaluation's positive label: {@code pos_label}, by default the label that sorts last; refused when
+     * it is not one of the labels.
+     */
+    public Label positiveLabel(ClassifierOptions options) {
+        return positive(labels(), options);
     }
 
     private static Label positive(List<Label> labels, ClassifierOptions options) {
@@ -357,9 +389,10 @@ public final class ClassifierAccumulator {
             m.put(LOG_LOSS, ranked.logLoss());
             // y_probs[:, 1]: the probability of the label that sorts last, whatever pos_label says
             boolean bothClasses = ranked.targetCount(0) > 0 && ranked.targetCount(1) > 0;
-            m.put(ROC_AUC, Ranking.rocAuc(ranked.lastLabelCurve(1), bothClasses));
+            Ranking.Curve lastLabel = ranked.lastLabelCurve(1);
+            m.put(ROC_AUC, Ranking.rocAuc(lastLabel, bothClasses));
             // average_precision_score(y, y_probs[:, 1], pos_label): with pos_label the first label, P(last) scores it
-            m.put(PRECISION_RECALL_AUC, Ranking.averagePrecision(ranked.lastLabelCurve(pos)));
+            m.put(PRECISION_RECALL_AUC, Ranking.averagePrecision(pos == 1 ? lastLabel : ranked.lastLabelCurve(pos)));
         }
         return new ClassifierResult(true, List.copyOf(labels), positive, Collections.unmodifiableMap(m), List.of());
     }
@@ -528,18 +561,27 @@ public final class ClassifierAccumulator {
         final double[] probabilities;
         final double[] weights;
         final long[] targetCounts;
+        private final Derived memo;
 
         Rows(int[] sortedOf, int k) {
             n = rowTargets.size();
-            target = new int[n];
-            targetCounts = new long[k];
-            int[] ids = rowTargets.array();
-            for (int i = 0; i < n; i++) {
-                target[i] = sortedOf[ids[i]];
-                targetCounts[target[i]]++;
-            }
             probabilities = rowProbabilities.array();
             weights = weighted ? rowWeights.array() : null;
+            Derived known = derived;
+            if (known == null || known.rows() != rows) {
+                int[] t = new int[n];
+                long[] counts = new long[k];
+                int[] ids = rowTargets.array();
+                for (int i = 0; i < n; i++) {
+                    t[i] = sortedOf[ids[i]];
+                    counts[t[i]]++;
+                }
+                known = new Derived(rows, t, counts, new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
+                derived = known;
+            }
+            memo = known;
+            target = known.target();
+            targetCounts = known.targetCounts();
         }
 
         long targetCount(int label) {
@@ -548,12 +590,51 @@ public final class ClassifierAccumulator {
 
         /** Binary: the rows scored by P(the last label), {@code positive} (a sorted label index) as positive. */
         Ranking.Curve lastLabelCurve(int positive) {
-            return Ranking.curve(probabilities, width, width == 1 ? 0 : 1, target, positive, weights, n);
+            return curve(lastLabelColumn(), positive);
+        }
+
+        int lastLabelColumn() {
+            return width == 1 ? 0 : 1;
         }
 
         /** Multiclass: class j against the rest, scored by its own column. */
         Ranking.Curve oneVsRestCurve(int j) {
-            return Ranking.curve(probabilities, width, j, target, j, weights, n);
+            return curve(j, j);
+        }
+
+        /**
+         * The curve of the rows scored by {@code column} with label {@code positive} positive; with binary targets
+         * label 0's is label 1's with the positives and the negatives swapped.
+         */
+        private Ranking.Curve curve(int column, int positive) {
+            if (targetCounts.length == 2 && positive == 0) {
+                Ranking.Curve c = curve(column, 1);
+                return new Ranking.Curve(c.fps(), c.tps(), c.thresholds(), c.points());
+            }
+            return memo.curves()
+                    .computeIfAbsent(
+                            key(column, positive),
+                            key -> weights == null
+                                    ? Ranking.curve(split(column, positive))
+                                    : Ranking.curve(probabilities, width, column, target, positive, weights, n));
+        }
+
+        /**
+         * The rows' scores in {@code column} split by whether the target is {@code positive}, each sorted; with
+         * binary targets, label 0's split is label 1's swapped.
+         */
+        Ranking.Split split(int column, int positive) {
+            if (targetCounts.length == 2 && positive == 0) {
+                return split(column, 1).swapped();
+            }
+            return memo.splits()
+                    .computeIfAbsent(
+                            key(column, positive),
+                            key -> Ranking.split(probabilities, width, column, target, positive, n));
+        }
+
+        private static long key(int column, int positive) {
+            return column * (long) MAX_LABELS + positive;
         }
 
         Ranking.Curve[] oneVsRestCurves() {

@@ -23,9 +23,18 @@ public record LiftCurve(List<Label> classes, double[] percentages, double[] firs
     /**
      * The curves over rows {@code 0..n-1}: row i is of class {@code target[i]} (0 or 1) and its probabilities
      * are {@code probabilities[i * width .. i * width + width - 1]} (width 1: P(class 1); width 2: one per
-     * class). Both classes must occur in {@code target}.
+     * class). Both classes must occur in {@code target}. {@code first} and {@code second} are the rows'
+     * scores for class 0 and for class 1 ({@code predict_proba}'s columns), split by whether the row is of
+     * that class and sorted ({@link Ranking#split}).
      */
-    static LiftCurve of(List<Label> classes, double[] probabilities, int width, int[] target, int n) {
+    static LiftCurve of(
+            List<Label> classes,
+            double[] probabilities,
+            int width,
+            int[] target,
+            int n,
+            Ranking.Split first,
+            Ranking.Split second) {
         double[] percentages = new double[n];
         for (int i = 0; i < n; i++) {
             percentages[i] = (i + 1) / (double) n; // np.arange(1, n + 1) / float(n)
@@ -33,8 +42,17 @@ public record LiftCurve(List<Label> classes, double[] percentages, double[] firs
         return new LiftCurve(
                 List.copyOf(classes),
                 percentages,
-                lift(probabilities, width, 0, target, n, percentages),
-                lift(probabilities, width, 1, target, n, percentages));
+                lift(probabilities, width, 0, target, n, first, percentages),
+                lift(probabilities, width, 1, target, n, second, percentages));
+    }
+
+    /** Row i's score for class {@code cls}: {@code predict_proba[i, cls]}, 1 − P(class 1) for class 0 of one column. */
+    private static double score(double[] probabilities, int width, int cls, int i) {
+        if (width == 1) {
+            double p = probabilities[i];
+            return cls == 0 ? 1 - p : p;
+        }
+        return probabilities[i * width + cls];
     }
 
     /**
@@ -44,85 +62,89 @@ public record LiftCurve(List<Label> classes, double[] percentages, double[] firs
      * in table order for up to 16 rows; beyond that its introsort leaves their order to the implementation,
      * and only the points closing a run of ties are the same whatever the order).
      *
-     * <p>The class's scores and the others' are sorted apart (primitive sorts) and walked together from the
-     * highest score down; only a run of tied scores holding both kinds of rows needs the rows' order, which is
-     * gathered for those runs alone.
+     * <p>The class's scores and the others' ({@code split}, sorted apart) are walked together from the highest
+     * score down; only a run of tied scores holding both kinds of rows needs the rows' order, which is gathered
+     * for those runs alone.
      */
     private static double[] lift(
-            double[] probabilities, int width, int cls, int[] target, int n, double[] percentages) {
-        double[] scores = new double[n];
-        int total = 0;
-        for (int i = 0; i < n; i++) {
-            double p = width == 1 ? probabilities[i] : probabilities[i * width + cls];
-            scores[i] = width == 1 && cls == 0 ? 1 - p : p; // predict_proba's first column, as log_loss reads it
-            if (target[i] == cls) {
-                total++;
-            }
-        }
-        double[] mine = new double[total];
-        double[] others = new double[n - total];
-        int a = 0;
-        int b = 0;
-        for (int i = 0; i < n; i++) {
-            if (target[i] == cls) {
-                mine[a++] = scores[i];
-            } else {
-                others[b++] = scores[i];
-            }
-        }
-        Arrays.sort(mine);
-        Arrays.sort(others);
-        // the runs of tied scores holding both kinds of rows, highest score first, and their sizes
+            double[] probabilities,
+            int width,
+            int cls,
+            int[] target,
+            int n,
+            Ranking.Split split,
+            double[] percentages) {
+        double[] mine = split.positives();
+        double[] others = split.negatives();
+        int total = mine.length;
+        // one walk from the highest score down; a run of tied scores holding both kinds of rows is noted (where
+        // it starts, the gain before it, its score and its size) and filled in once the rows' order is known
+        double[] lift = new double[n];
         double[] mixed = new double[16];
+        int[] at = new int[16];
+        long[] gainedBefore = new long[16];
         int[] start = new int[17];
         int runs = 0;
+        long gained = 0;
+        int r = 0;
         for (Walk w = new Walk(mine, others); w.next(); ) {
+            int size = w.mine + w.others;
             if (w.mine > 0 && w.others > 0) {
                 if (runs + 1 == mixed.length) {
                     mixed = Arrays.copyOf(mixed, mixed.length * 2);
+                    at = Arrays.copyOf(at, at.length * 2);
+                    gainedBefore = Arrays.copyOf(gainedBefore, gainedBefore.length * 2);
                     start = Arrays.copyOf(start, start.length * 2);
                 }
                 mixed[runs] = w.score;
-                start[runs + 1] = start[runs] + w.mine + w.others;
+                at[runs] = r;
+                gainedBefore[runs] = gained;
+                start[runs + 1] = start[runs] + size;
                 runs++;
+                gained += w.mine;
+                r += size;
+                continue;
             }
+            for (int j = 0; j < size; j++) {
+                if (w.others == 0) {
+                    gained++;
+                }
+                lift[r] = lift(gained, total, percentages[r]);
+                r++;
+            }
+        }
+        if (runs == 0) {
+            return lift;
         }
         // in those runs, whether each row is the class's, the later rows first
         boolean[] hits = new boolean[start[runs]];
-        if (runs > 0) {
-            double[] ascending = new double[runs];
-            for (int k = 0; k < runs; k++) {
-                ascending[k] = mixed[runs - 1 - k];
-            }
-            int[] filled = new int[runs];
-            for (int i = n - 1; i >= 0; i--) {
-                int found = Arrays.binarySearch(ascending, scores[i]);
-                if (found >= 0) {
-                    int k = runs - 1 - found;
-                    hits[start[k] + filled[k]++] = target[i] == cls;
-                }
+        double[] ascending = new double[runs];
+        for (int k = 0; k < runs; k++) {
+            ascending[k] = mixed[runs - 1 - k];
+        }
+        int[] filled = new int[runs];
+        for (int i = n - 1; i >= 0; i--) {
+            int found = Arrays.binarySearch(ascending, score(probabilities, width, cls, i));
+            if (found >= 0) {
+                int k = runs - 1 - found;
+                hits[start[k] + filled[k]++] = target[i] == cls;
             }
         }
-        double[] lift = new double[n];
-        long gained = 0;
-        int r = 0;
-        int run = 0;
-        for (Walk w = new Walk(mine, others); w.next(); ) {
-            int size = w.mine + w.others;
-            for (int j = 0; j < size; j++) {
-                boolean hit = w.others == 0 || (w.mine > 0 && hits[start[run] + j]);
-                if (hit) {
-                    gained++;
+        for (int k = 0; k < runs; k++) {
+            long g = gainedBefore[k];
+            for (int j = 0; j < start[k + 1] - start[k]; j++) {
+                if (hits[start[k] + j]) {
+                    g++;
                 }
-                // gains = cumsum(y_true) / float(sum(y_true)); gains / percentages, in numpy's order of operations
-                lift[r] = (gained / (double) total) / percentages[r];
-                r++;
-            }
-            if (w.mine > 0 && w.others > 0) {
-                run++;
+                lift[at[k] + j] = lift(g, total, percentages[at[k] + j]);
             }
         }
         return lift;
+    }
+
+    /** gains = cumsum(y_true) / float(sum(y_true)); gains / percentages, in numpy's order of operations. */
+    private static double lift(long gained, int total, double percentage) {
+        return (gained / (double) total) / percentage;
     }
 
     /** Two ascending arrays walked together from the top, one distinct score at a time, with its counts. */

@@ -24,12 +24,12 @@ final class Ranking {
      */
     static Curve curve(double[] scores, int stride, int column, int[] target, int positive, double[] weights, int n) {
         if (weights == null) {
-            return unweightedCurve(scores, stride, column, target, positive, n);
+            return curve(split(scores, stride, column, target, positive, n));
         }
         int[] order = descending(scores, stride, column, n);
         int kept = 0;
         for (int r = 0; r < n; r++) {
-            if (weights == null || weights[order[r]] != 0) {
+            if (weights[order[r]] != 0) {
                 order[kept++] = order[r];
             }
         }
@@ -41,7 +41,7 @@ final class Ranking {
         double fp = 0;
         for (int r = 0; r < kept; r++) {
             int i = order[r];
-            double w = weights == null ? 1.0 : weights[i];
+            double w = weights[i];
             if (target[i] == positive) {
                 tp += w;
             } else {
@@ -60,11 +60,40 @@ final class Ranking {
     }
 
     /**
-     * {@link #curve} without weights: the positives' and the negatives' scores sorted apart (primitive sorts,
-     * several times faster than ordering row indices) and walked together from the highest score down, one
-     * point per distinct score, as sklearn's cumulative sums at its distinct thresholds.
+     * The scores of the positive rows and of the negative rows, each ascending: what an unweighted curve walks.
+     * The arrays are the record's own; do not modify them.
      */
-    private static Curve unweightedCurve(double[] scores, int stride, int column, int[] target, int positive, int n) {
+    record Split(double[] positives, double[] negatives) {
+
+        /** The same rows with the other class positive (binary targets only). */
+        Split swapped() {
+            return new Split(negatives, positives);
+        }
+
+        /**
+         * The split of the other class (binary targets only) scored by {@code 1 − score}, as {@code predict_proba}'s
+         * first column: rounding keeps {@code 1 − x} non-increasing in x, so each array reversed is still sorted,
+         * exactly as sorting the new scores afresh, with no sort.
+         */
+        Split complemented() {
+            return new Split(oneMinusReversed(negatives), oneMinusReversed(positives));
+        }
+
+        private static double[] oneMinusReversed(double[] ascending) {
+            int n = ascending.length;
+            double[] out = new double[n];
+            for (int i = 0; i < n; i++) {
+                out[i] = 1 - ascending[n - 1 - i];
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Rows {@code 0..n-1} scored as in {@link #curve}, the positives' and the negatives' scores apart and each
+     * sorted ({@link DoubleSort}, many times faster than ordering row indices).
+     */
+    static Split split(double[] scores, int stride, int column, int[] target, int positive, int n) {
         int positives = 0;
         for (int i = 0; i < n; i++) {
             if (target[i] == positive) {
@@ -83,16 +112,28 @@ final class Ranking {
                 neg[q++] = score;
             }
         }
-        Arrays.sort(pos);
-        Arrays.sort(neg);
-        double[] tps = new double[n];
-        double[] fps = new double[n];
-        double[] thresholds = new double[n];
-        int points = 0;
+        DoubleSort.sort(pos);
+        DoubleSort.sort(neg);
+        return new Split(pos, neg);
+    }
+
+    /**
+     * {@link #curve} without weights, from the rows' {@link #split}: the positives and the negatives walked
+     * together from the highest score down, one point per distinct score, as sklearn's cumulative sums at its
+     * distinct thresholds.
+     */
+    static Curve curve(Split split) {
+        double[] pos = split.positives;
+        double[] neg = split.negatives;
+        int points = distinct(pos, neg);
+        double[] tps = new double[points];
+        double[] fps = new double[points];
+        double[] thresholds = new double[points];
+        int point = 0;
         double tp = 0;
         double fp = 0;
-        p = pos.length - 1;
-        q = neg.length - 1;
+        int p = pos.length - 1;
+        int q = neg.length - 1;
         while (p >= 0 || q >= 0) {
             double score = p < 0 ? neg[q] : q < 0 ? pos[p] : Math.max(pos[p], neg[q]);
             while (p >= 0 && pos[p] == score) {
@@ -103,13 +144,30 @@ final class Ranking {
                 fp++;
                 q--;
             }
-            tps[points] = tp;
-            fps[points] = fp;
-            thresholds[points] = score;
+            tps[point] = tp;
+            fps[point] = fp;
+            thresholds[point] = score;
+            point++;
+        }
+        return new Curve(tps, fps, thresholds, points);
+    }
+
+    /** How many distinct values two ascending arrays hold together: the curve's points, allocated once. */
+    private static int distinct(double[] pos, double[] neg) {
+        int points = 0;
+        int p = pos.length - 1;
+        int q = neg.length - 1;
+        while (p >= 0 || q >= 0) {
+            double score = p < 0 ? neg[q] : q < 0 ? pos[p] : Math.max(pos[p], neg[q]);
+            while (p >= 0 && pos[p] == score) {
+                p--;
+            }
+            while (q >= 0 && neg[q] == score) {
+                q--;
+            }
             points++;
         }
-        return new Curve(
-                Arrays.copyOf(tps, points), Arrays.copyOf(fps, points), Arrays.copyOf(thresholds, points), points);
+        return points;
     }
 
     /**

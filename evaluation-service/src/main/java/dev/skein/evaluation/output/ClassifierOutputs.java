@@ -10,6 +10,9 @@ import dev.skein.evaluation.metrics.LiftCurve;
 import dev.skein.evaluation.metrics.MetricKeys;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.FutureTask;
 
 /**
  * The artifacts MLflow 2.17.2's default evaluator logs for {@code model_type="classifier"}
@@ -42,24 +45,99 @@ public final class ClassifierOutputs {
 
     /** What MLflow's default evaluator logs for this classifier evaluation, in MLflow's names. */
     public static List<Artifact> of(ClassifierAccumulator acc, ClassifierResult result, ClassifierOptions options) {
-        List<Artifact> artifacts = new ArrayList<>();
-        List<Curves> curves = acc.curves(options);
-        if (!curves.isEmpty()) {
-            // binary: pos_label; multiclass: evaluator_config's pos_label, usually none
-            Label axisLabel = result.binary() ? result.positiveLabel() : options.posLabel();
-            artifacts.add(new Artifact(ROC_CURVE_PLOT, PNG, rocPlot(result, curves, axisLabel)));
-            artifacts.add(
-                    new Artifact(PRECISION_RECALL_CURVE_PLOT, PNG, precisionRecallPlot(result, curves, axisLabel)));
+        return start(acc, options).finish(result);
+    }
+
+    /**
+     * Starts the artifacts of a fed accumulator before its metrics are computed: the lift curves (binary) and the
+     * confusion matrix are computed and drawn on another core (the common fork-join pool) while the calling
+     * thread computes the metrics and then, in {@link Pending#finish}, draws the ROC and precision–recall plots;
+     * when the pool has not started them by then, {@code finish} does them on the calling thread.
+     */
+    public static Pending start(ClassifierAccumulator acc, ClassifierOptions options) {
+        boolean binary = acc.labels().size() == 2;
+        FutureTask<List<Artifact>> rest = new FutureTask<>(() -> {
+            List<Artifact> artifacts = new ArrayList<>(2);
+            if (binary) {
+                acc.liftCurve()
+                        .ifPresent(lift -> artifacts.add(new Artifact(
+                                LIFT_CURVE_PLOT, PNG, liftPlot(liftLegends(acc.positiveLabel(options), lift), lift))));
+            }
+            artifacts.add(new Artifact(CONFUSION_MATRIX, PNG, Plots.confusionMatrix(acc.confusionMatrix(options))));
+            return artifacts;
+        });
+        ForkJoinPool.commonPool().execute(rest);
+        return new Pending(acc, options, rest);
+    }
+
+    /** Artifacts being made on another core; {@link #finish} or {@link #cancel} it. */
+    public static final class Pending {
+        private final ClassifierAccumulator acc;
+        private final ClassifierOptions options;
+        private final FutureTask<List<Artifact>> rest;
+
+        private Pending(ClassifierAccumulator acc, ClassifierOptions options, FutureTask<List<Artifact>> rest) {
+            this.acc = acc;
+            this.options = options;
+            this.rest = rest;
         }
-        if (result.binary()) {
-            acc.liftCurve()
-                    .ifPresent(lift -> artifacts.add(new Artifact(LIFT_CURVE_PLOT, PNG, liftPlot(result, lift))));
+
+        /** Every artifact, in MLflow's order, once {@code result} (the accumulator's metrics) is known. */
+        public List<Artifact> finish(ClassifierResult result) {
+            List<Artifact> artifacts = new ArrayList<>();
+            try {
+                List<Curves> curves = acc.curves(options);
+                if (!curves.isEmpty()) {
+                    // binary: pos_label; multiclass: evaluator_config's pos_label, usually none
+                    Label axisLabel = result.binary() ? result.positiveLabel() : options.posLabel();
+                    artifacts.add(new Artifact(ROC_CURVE_PLOT, PNG, rocPlot(result, curves, axisLabel)));
+                    artifacts.add(new Artifact(
+                            PRECISION_RECALL_CURVE_PLOT, PNG, precisionRecallPlot(result, curves, axisLabel)));
+                }
+                if (!result.binary()) {
+                    artifacts.add(
+                            new Artifact(PER_CLASS_METRICS, CSV, PerClassMetricsCsv.write(result.perClassMetrics())));
+                }
+            } catch (RuntimeException | Error e) {
+                cancel();
+                throw e;
+            }
+            rest.run(); // computed and drawn here unless the pool has started it
+            // lift_curve_plot.png (binary) after the curves' plots and per_class_metrics.csv; the matrix last
+            artifacts.addAll(result(rest));
+            return List.copyOf(artifacts);
         }
-        if (!result.binary()) {
-            artifacts.add(new Artifact(PER_CLASS_METRICS, CSV, PerClassMetricsCsv.write(result.perClassMetrics())));
+
+        /** Drops what has not started; what runs ends by itself, its result dropped. */
+        public void cancel() {
+            rest.cancel(false);
         }
-        artifacts.add(new Artifact(CONFUSION_MATRIX, PNG, Plots.confusionMatrix(acc.confusionMatrix(options))));
-        return List.copyOf(artifacts);
+    }
+
+    /** A task's result, its failure rethrown as it was thrown. */
+    private static <T> T result(FutureTask<T> task) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return task.get();
+                } catch (InterruptedException e) {
+                    interrupted = true; // the task runs on another thread and ends by itself
+                }
+            }
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private static byte[] rocPlot(ClassifierResult result, List<Curves> curves, Label axisLabel) {
@@ -96,8 +174,7 @@ public final class ClassifierOutputs {
     }
 
     /** plot_lift_curve(y, y_probs, pos_label): one line per class of the targets, then the baseline. */
-    private static byte[] liftPlot(ClassifierResult result, LiftCurve lift) {
-        List<String> legends = liftLegends(result, lift);
+    private static byte[] liftPlot(List<String> legends, LiftCurve lift) {
         List<Plots.Line> lines = List.of(
                 new Plots.Line(legends.get(0), lift.percentages(), lift.firstClassLift()),
                 new Plots.Line(legends.get(1), lift.percentages(), lift.secondClassLift()));
@@ -108,8 +185,7 @@ public final class ClassifierOutputs {
      * The legend of each class's line: "Class x", and " (positive)" after the class equal to pos_label when
      * pos_label is truthy in Python (the binary evaluation's pos_label, by default the last label).
      */
-    static List<String> liftLegends(ClassifierResult result, LiftCurve lift) {
-        Label positive = result.positiveLabel();
+    static List<String> liftLegends(Label positive, LiftCurve lift) {
         List<String> legends = new ArrayList<>(2);
         for (Label cls : lift.classes()) {
             legends.add("Class " + cls + (truthy(positive) && cls.equals(positive) ? " (positive)" : ""));

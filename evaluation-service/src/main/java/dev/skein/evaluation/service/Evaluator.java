@@ -151,8 +151,15 @@ public final class Evaluator {
         if (spec.hasPosLabel()) {
             options = options.withPosLabel(resolve(spec.getPosLabel(), labels, "pos_label"));
         }
-        ClassifierResult result = acc.compute(options);
-        return new Outcome(rows, result.metrics(), ClassifierOutputs.of(acc, result, options));
+        ClassifierOutputs.Pending outputs = ClassifierOutputs.start(acc, options);
+        ClassifierResult result;
+        try {
+            result = acc.compute(options);
+        } catch (RuntimeException | Error e) {
+            outputs.cancel();
+            throw e;
+        }
+        return new Outcome(rows, result.metrics(), outputs.finish(result));
     }
 
     /**

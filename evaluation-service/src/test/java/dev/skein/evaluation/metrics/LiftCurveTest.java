@@ -40,6 +40,22 @@ class LiftCurveTest {
     }
 
     @Test
+    void shouldTieTheFirstClassWhereOneMinusPRoundsDistinctProbabilitiesTogether() {
+        // P(1) = 1e-17 2e-17 0.5 0.4 for targets 1 0 1 0: 1 - P(1) = 1.0 1.0 0.5 0.6, the first two rows tied
+        ClassifierAccumulator acc = new ClassifierAccumulator();
+        int[] targets = {1, 0, 1, 0};
+        double[] p = {1e-17, 2e-17, 0.5, 0.4};
+        for (int i = 0; i < targets.length; i++) {
+            acc.add(Label.of(targets[i]), Label.of(targets[i]), new double[] {p[i]});
+        }
+        LiftCurve lift = acc.liftCurve().orElseThrow();
+        // argsort(1 - P(1))[::-1] = rows 2 1 4 3 (the tie's later row first), of class 0: yes no yes no
+        assertThat(lift.firstClassLift()).containsExactly(0.5 / 0.25, 0.5 / 0.5, 1 / 0.75, 1.0);
+        // class 1 by P(1) = rows 3 4 2 1: yes no no yes
+        assertThat(lift.secondClassLift()).containsExactly(0.5 / 0.25, 0.5 / 0.5, 0.5 / 0.75, 1.0);
+    }
+
+    @Test
     void shouldDrawNoLiftWithoutProbabilitiesOrForMulticlass() {
         ClassifierAccumulator noProbabilities = new ClassifierAccumulator();
         noProbabilities.add(Label.of(0), Label.of(1));

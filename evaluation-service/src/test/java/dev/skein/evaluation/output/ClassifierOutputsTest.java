@@ -233,7 +233,7 @@ class ClassifierOutputsTest {
 
     private static List<String> legends(ClassifierAccumulator acc, ClassifierOptions options) {
         return ClassifierOutputs.liftLegends(
-                acc.compute(options), acc.liftCurve().orElseThrow());
+                acc.compute(options).positiveLabel(), acc.liftCurve().orElseThrow());
     }
 
     @Test
