@@ -35,7 +35,7 @@ public interface EvaluationConfig {
     /**
      * Bytes a table may have; a larger one fails its evaluation when the limit is crossed, before the
      * rest is read. Also bounds the memory of a classifier's curves (with one probability column 12 bytes
-     * a row kept, at most about 145 at the peak: a table whose curves would take more than this, some
+     * a row kept, about 145 at the peak: a table whose curves would take more than this, some
      * 930,000 rows at the default, is refused), times {@code concurrency}: raise it with the heap.
      */
     @WithDefault("134217728")

@@ -36,9 +36,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * probabilities are rows kept (the target's label id, the probabilities and the weight, in primitive
  * arrays), because roc_auc and average precision rank every row.
  *
- * <p>Not thread-safe while rows are added: one accumulator per evaluation. Once fed, its results ({@link
- * #compute}, {@link #curves}, {@link #liftCurve}, {@link #confusionMatrix}) may be asked for from several threads
- * at once.
+ * <p>Not thread-safe while rows are added: one accumulator per evaluation. Once fed and handed to other threads
+ * safely (an executor's hand-off), its results ({@link #compute}, {@link #curves}, {@link #liftCurve}, {@link
+ * #confusionMatrix}) may be asked for from several threads at once.
  */
 public final class ClassifierAccumulator {
 
@@ -62,8 +62,9 @@ public final class ClassifierAccumulator {
 
     /**
      * Derived from the first {@code rows} kept rows: the targets as sorted label indices and how many rows each
-     * label has, and the splits and curves by column and positive label, so that the metrics, the plotted curves
-     * and the lift curves of one evaluation sort each column and walk each curve once.
+     * label has, the curves by column and positive label and (binary only: the lift curves read them) the sorted
+     * splits, so that the metrics, the plotted curves and the lift curves of one evaluation sort each column and
+     * walk each curve once. Dropped when a row is added.
      */
     private record Derived(
             long rows,
@@ -77,11 +78,12 @@ public final class ClassifierAccumulator {
 
     /**
      * How much more memory than the kept rows the curves take at their peak, for one probability column (kept:
-     * 12 bytes a row) at worst 144 bytes a row: the kept arrays with their growth slack (24), the targets as
-     * sorted labels (4), the sorted split (8), the curve (24), the ROC points (28) and the precision-recall points
-     * (24) while the lift curves are computed on another core (the other class's split 8, percentages 8, two
-     * lifts 16). {@code ./skein bench evaluation} measures 100–170 bytes a row of live heap at a million rows
-     * (baseline included).
+     * 12 bytes a row), counted: the kept arrays with their growth slack (24), the targets as sorted labels (4), the
+     * sorted split (8; while it is sorted, before any curve exists, the radix sort's temporary array, 8 more), the
+     * curve (24), the ROC points (28) and the precision-recall points (24) while the lift curves are computed on
+     * another core (the other class's split 8, percentages 8, two lifts 16): 144 bytes a row. Runs of tied scores
+     * holding both classes add up to 16 bytes a run to the lift's computation, so a table of such ties can pass it
+     * by some tens of percent.
      */
     static final long PEAK_FACTOR = 12;
 
@@ -142,6 +144,9 @@ public final class ClassifierAccumulator {
         counts[t][p]++;
         weights[t][p] += weight;
         rows++;
+        if (derived != null) {
+            derived = null; // derived from fewer rows: stale, and its memory is not left outside the limit
+        }
         if (width > 0) {
             long peak = PEAK_FACTOR * rows * (4L + 8L * width + (hasWeight ? 8L : 0L));
             if (peak > maxRetainedBytes) {
@@ -554,6 +559,33 @@ public final class ClassifierAccumulator {
         return total == 0 ? 0.0 : s / total;
     }
 
+    /**
+     * The memo of the kept rows, made once however many threads ask at once (a second target array and sort would
+     * cost the time and the memory the memo saves).
+     */
+    private Derived derived(int[] sortedOf, int k) {
+        Derived known = derived;
+        if (known != null && known.rows() == rows) {
+            return known;
+        }
+        synchronized (this) {
+            known = derived;
+            if (known == null || known.rows() != rows) {
+                int n = rowTargets.size();
+                int[] target = new int[n];
+                long[] counts = new long[k];
+                int[] ids = rowTargets.array();
+                for (int i = 0; i < n; i++) {
+                    target[i] = sortedOf[ids[i]];
+                    counts[target[i]]++;
+                }
+                known = new Derived(rows, target, counts, new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
+                derived = known;
+            }
+            return known;
+        }
+    }
+
     /** The kept rows, with targets as indices into the sorted labels. */
     private final class Rows {
         final int n;
@@ -567,18 +599,7 @@ public final class ClassifierAccumulator {
             n = rowTargets.size();
             probabilities = rowProbabilities.array();
             weights = weighted ? rowWeights.array() : null;
-            Derived known = derived;
-            if (known == null || known.rows() != rows) {
-                int[] t = new int[n];
-                long[] counts = new long[k];
-                int[] ids = rowTargets.array();
-                for (int i = 0; i < n; i++) {
-                    t[i] = sortedOf[ids[i]];
-                    counts[t[i]]++;
-                }
-                known = new Derived(rows, t, counts, new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
-                derived = known;
-            }
+            Derived known = derived(sortedOf, k);
             memo = known;
             target = known.target();
             targetCounts = known.targetCounts();
@@ -626,6 +647,9 @@ public final class ClassifierAccumulator {
         Ranking.Split split(int column, int positive) {
             if (targetCounts.length == 2 && positive == 0) {
                 return split(column, 1).swapped();
+            }
+            if (targetCounts.length != 2) {
+                return Ranking.split(probabilities, width, column, target, positive, n); // its curve is remembered
             }
             return memo.splits()
                     .computeIfAbsent(

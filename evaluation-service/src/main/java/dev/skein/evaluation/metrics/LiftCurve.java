@@ -74,39 +74,36 @@ public record LiftCurve(List<Label> classes, double[] percentages, double[] firs
             int n,
             Ranking.Split split,
             double[] percentages) {
-        double[] mine = split.positives();
-        double[] others = split.negatives();
-        int total = mine.length;
-        // one walk from the highest score down; a run of tied scores holding both kinds of rows is noted (where
-        // it starts, the gain before it, its score and its size) and filled in once the rows' order is known
+        int total = split.positives().length;
+        // one walk from the highest score down; a run of tied scores holding both kinds of rows is noted (its
+        // score, where it starts, its size; the gain before it is kept in its first point until that is known)
+        // and filled in once the rows' order is known
         double[] lift = new double[n];
         double[] mixed = new double[16];
         int[] at = new int[16];
-        long[] gainedBefore = new long[16];
         int[] start = new int[17];
         int runs = 0;
         long gained = 0;
         int r = 0;
-        for (Walk w = new Walk(mine, others); w.next(); ) {
-            int size = w.mine + w.others;
-            if (w.mine > 0 && w.others > 0) {
+        for (Ranking.Walk w = new Ranking.Walk(split); w.next(); ) {
+            int size = w.positives + w.negatives;
+            if (w.positives > 0 && w.negatives > 0) {
                 if (runs + 1 == mixed.length) {
                     mixed = Arrays.copyOf(mixed, mixed.length * 2);
                     at = Arrays.copyOf(at, at.length * 2);
-                    gainedBefore = Arrays.copyOf(gainedBefore, gainedBefore.length * 2);
                     start = Arrays.copyOf(start, start.length * 2);
                 }
                 mixed[runs] = w.score;
                 at[runs] = r;
-                gainedBefore[runs] = gained;
+                lift[r] = gained; // a count below 2^53: exact as a double
                 start[runs + 1] = start[runs] + size;
                 runs++;
-                gained += w.mine;
+                gained += w.positives;
                 r += size;
                 continue;
             }
             for (int j = 0; j < size; j++) {
-                if (w.others == 0) {
+                if (w.negatives == 0) {
                     gained++;
                 }
                 lift[r] = lift(gained, total, percentages[r]);
@@ -131,7 +128,7 @@ public record LiftCurve(List<Label> classes, double[] percentages, double[] firs
             }
         }
         for (int k = 0; k < runs; k++) {
-            long g = gainedBefore[k];
+            long g = (long) lift[at[k]];
             for (int j = 0; j < start[k + 1] - start[k]; j++) {
                 if (hits[start[k] + j]) {
                     g++;
@@ -145,41 +142,5 @@ public record LiftCurve(List<Label> classes, double[] percentages, double[] firs
     /** gains = cumsum(y_true) / float(sum(y_true)); gains / percentages, in numpy's order of operations. */
     private static double lift(long gained, int total, double percentage) {
         return (gained / (double) total) / percentage;
-    }
-
-    /** Two ascending arrays walked together from the top, one distinct score at a time, with its counts. */
-    private static final class Walk {
-        private final double[] mineSorted;
-        private final double[] othersSorted;
-        private int p;
-        private int q;
-        double score;
-        int mine;
-        int others;
-
-        Walk(double[] mineSorted, double[] othersSorted) {
-            this.mineSorted = mineSorted;
-            this.othersSorted = othersSorted;
-            this.p = mineSorted.length - 1;
-            this.q = othersSorted.length - 1;
-        }
-
-        boolean next() {
-            if (p < 0 && q < 0) {
-                return false;
-            }
-            score = p < 0 ? othersSorted[q] : q < 0 ? mineSorted[p] : Math.max(mineSorted[p], othersSorted[q]);
-            mine = 0;
-            others = 0;
-            while (p >= 0 && mineSorted[p] == score) {
-                mine++;
-                p--;
-            }
-            while (q >= 0 && othersSorted[q] == score) {
-                others++;
-                q--;
-            }
-            return true;
-        }
     }
 }

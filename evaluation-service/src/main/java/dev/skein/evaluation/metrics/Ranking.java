@@ -123,51 +123,63 @@ final class Ranking {
      * distinct thresholds.
      */
     static Curve curve(Split split) {
-        double[] pos = split.positives;
-        double[] neg = split.negatives;
-        int points = distinct(pos, neg);
+        int points = 0;
+        for (Walk w = new Walk(split); w.next(); ) {
+            points++;
+        }
         double[] tps = new double[points];
         double[] fps = new double[points];
         double[] thresholds = new double[points];
         int point = 0;
         double tp = 0;
         double fp = 0;
-        int p = pos.length - 1;
-        int q = neg.length - 1;
-        while (p >= 0 || q >= 0) {
-            double score = p < 0 ? neg[q] : q < 0 ? pos[p] : Math.max(pos[p], neg[q]);
-            while (p >= 0 && pos[p] == score) {
-                tp++;
-                p--;
-            }
-            while (q >= 0 && neg[q] == score) {
-                fp++;
-                q--;
-            }
+        for (Walk w = new Walk(split); w.next(); ) {
+            tp += w.positives;
+            fp += w.negatives;
             tps[point] = tp;
             fps[point] = fp;
-            thresholds[point] = score;
+            thresholds[point] = w.score;
             point++;
         }
         return new Curve(tps, fps, thresholds, points);
     }
 
-    /** How many distinct values two ascending arrays hold together: the curve's points, allocated once. */
-    private static int distinct(double[] pos, double[] neg) {
-        int points = 0;
-        int p = pos.length - 1;
-        int q = neg.length - 1;
-        while (p >= 0 || q >= 0) {
-            double score = p < 0 ? neg[q] : q < 0 ? pos[p] : Math.max(pos[p], neg[q]);
-            while (p >= 0 && pos[p] == score) {
+    /** A split's two ascending arrays walked together from the top, one distinct score at a time, with its counts. */
+    static final class Walk {
+        private final double[] positivesSorted;
+        private final double[] negativesSorted;
+        private int p;
+        private int q;
+        double score;
+        int positives;
+        int negatives;
+
+        Walk(Split split) {
+            this.positivesSorted = split.positives;
+            this.negativesSorted = split.negatives;
+            this.p = positivesSorted.length - 1;
+            this.q = negativesSorted.length - 1;
+        }
+
+        boolean next() {
+            if (p < 0 && q < 0) {
+                return false;
+            }
+            score = p < 0
+                    ? negativesSorted[q]
+                    : q < 0 ? positivesSorted[p] : Math.max(positivesSorted[p], negativesSorted[q]);
+            positives = 0;
+            negatives = 0;
+            while (p >= 0 && positivesSorted[p] == score) {
+                positives++;
                 p--;
             }
-            while (q >= 0 && neg[q] == score) {
+            while (q >= 0 && negativesSorted[q] == score) {
+                negatives++;
                 q--;
             }
-            points++;
+            return true;
         }
-        return points;
     }
 
     /**

@@ -10,9 +10,15 @@ import dev.skein.evaluation.metrics.LiftCurve;
 import dev.skein.evaluation.metrics.MetricKeys;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The artifacts MLflow 2.17.2's default evaluator logs for {@code model_type="classifier"}
@@ -49,25 +55,44 @@ public final class ClassifierOutputs {
     }
 
     /**
+     * Where the lift curves and the confusion matrix are drawn: daemon threads ({@code skein-plots-N}), one fewer
+     * than the cores, idle ones ending after a minute; none on one core, where the evaluation's own thread draws
+     * everything. At most one task per running evaluation is queued.
+     */
+    private static final ExecutorService PLOTS = plotsExecutor();
+
+    private static ExecutorService plotsExecutor() {
+        int threads = Runtime.getRuntime().availableProcessors() - 1;
+        if (threads < 1) {
+            return null;
+        }
+        AtomicInteger created = new AtomicInteger();
+        ThreadPoolExecutor pool =
+                new ThreadPoolExecutor(threads, threads, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>(), task -> {
+                    Thread t = new Thread(task, "skein-plots-" + created.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+
+    /**
      * Starts the artifacts of a fed accumulator before its metrics are computed: the lift curves (binary) and the
-     * confusion matrix are computed and drawn on another core (the common fork-join pool) while the calling
-     * thread computes the metrics and then, in {@link Pending#finish}, draws the ROC and precision–recall plots;
-     * when the pool has not started them by then, {@code finish} does them on the calling thread.
+     * confusion matrix are computed and drawn on another core while the calling thread computes the metrics and
+     * then, in {@link Pending#finish}, draws the ROC and precision–recall plots; when no other thread has started
+     * them by then, {@code finish} does them on the calling thread.
      */
     public static Pending start(ClassifierAccumulator acc, ClassifierOptions options) {
-        boolean binary = acc.labels().size() == 2;
-        FutureTask<List<Artifact>> rest = new FutureTask<>(() -> {
-            List<Artifact> artifacts = new ArrayList<>(2);
-            if (binary) {
-                acc.liftCurve()
-                        .ifPresent(lift -> artifacts.add(new Artifact(
-                                LIFT_CURVE_PLOT, PNG, liftPlot(liftLegends(acc.positiveLabel(options), lift), lift))));
+        Pending pending = new Pending(acc, options);
+        if (PLOTS != null) {
+            try {
+                PLOTS.execute(pending.rest);
+            } catch (RejectedExecutionException e) {
+                // left to finish, on the calling thread
             }
-            artifacts.add(new Artifact(CONFUSION_MATRIX, PNG, Plots.confusionMatrix(acc.confusionMatrix(options))));
-            return artifacts;
-        });
-        ForkJoinPool.commonPool().execute(rest);
-        return new Pending(acc, options, rest);
+        }
+        return pending;
     }
 
     /** Artifacts being made on another core; {@link #finish} or {@link #cancel} it. */
@@ -75,11 +100,37 @@ public final class ClassifierOutputs {
         private final ClassifierAccumulator acc;
         private final ClassifierOptions options;
         private final FutureTask<List<Artifact>> rest;
+        private volatile boolean cancelled;
+        private final CountDownLatch ended = new CountDownLatch(1);
+        private volatile boolean started;
 
-        private Pending(ClassifierAccumulator acc, ClassifierOptions options, FutureTask<List<Artifact>> rest) {
+        private Pending(ClassifierAccumulator acc, ClassifierOptions options) {
             this.acc = acc;
             this.options = options;
-            this.rest = rest;
+            this.rest = new FutureTask<>(this::rest);
+        }
+
+        /** The lift plot (binary, both classes in the targets) and the confusion matrix; nothing once cancelled. */
+        private List<Artifact> rest() {
+            started = true;
+            try {
+                List<Artifact> artifacts = new ArrayList<>(2);
+                if (!cancelled && acc.labels().size() == 2) {
+                    acc.liftCurve().ifPresent(lift -> {
+                        if (!cancelled) {
+                            List<String> legends = liftLegends(acc.positiveLabel(options), lift);
+                            artifacts.add(new Artifact(LIFT_CURVE_PLOT, PNG, liftPlot(legends, lift)));
+                        }
+                    });
+                }
+                if (!cancelled) {
+                    artifacts.add(
+                            new Artifact(CONFUSION_MATRIX, PNG, Plots.confusionMatrix(acc.confusionMatrix(options))));
+                }
+                return artifacts;
+            } finally {
+                ended.countDown();
+            }
         }
 
         /** Every artifact, in MLflow's order, once {@code result} (the accumulator's metrics) is known. */
@@ -102,15 +153,33 @@ public final class ClassifierOutputs {
                 cancel();
                 throw e;
             }
-            rest.run(); // computed and drawn here unless the pool has started it
+            rest.run(); // computed and drawn here unless another thread has started it
             // lift_curve_plot.png (binary) after the curves' plots and per_class_metrics.csv; the matrix last
             artifacts.addAll(result(rest));
             return List.copyOf(artifacts);
         }
 
-        /** Drops what has not started; what runs ends by itself, its result dropped. */
+        /**
+         * Stops what has not started, and waits for what has to stop at its next step (the lift curve, the lift
+         * plot, the matrix), so that a failed evaluation's memory is free before its worker takes the next one.
+         */
         public void cancel() {
+            cancelled = true;
             rest.cancel(false);
+            if (started) {
+                boolean interrupted = false;
+                while (true) {
+                    try {
+                        ended.await();
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
         }
     }
 
@@ -129,10 +198,7 @@ public final class ClassifierOutputs {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(e.getCause());
+            throw (Error) e.getCause(); // the task throws nothing checked
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
