@@ -1,0 +1,51 @@
+package dev.skein.llmgateway.config;
+
+import dev.skein.llmgateway.Endpoint;
+import io.quarkus.runtime.Startup;
+import jakarta.inject.Singleton;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * The configured endpoints, read from {@code skein.llm-gateway.config-file} at startup: a file MLflow refuses
+ * stops the service with MLflow's reason. Kept in the file's order (MLflow's listing order).
+ */
+@Startup
+@Singleton
+public class Endpoints {
+
+    private static final Logger LOG = Logger.getLogger(Endpoints.class);
+
+    private final Map<String, Endpoint> byName = new LinkedHashMap<>();
+    private final List<Endpoint> all;
+
+    public Endpoints(LlmGatewayConfig config) {
+        String file = config.configFile()
+                .filter(f -> !f.isBlank())
+                .orElseThrow(() -> new IllegalStateException(
+                        "skein.llm-gateway.config-file (SKEIN_LLM_GATEWAY_CONFIG_FILE) must name the gateway's"
+                                + " endpoints file (MLflow 2.x's gateway YAML)"));
+        all = GatewayFile.load(Path.of(file), System::getenv);
+        for (Endpoint e : all) {
+            byName.put(e.name(), e);
+            if (e.limit() != null) {
+                LOG.warnf(
+                        "endpoint %s: its limit (%d/%s) is shown but not enforced yet by llm-gateway-service",
+                        e.name(), e.limit().calls(), e.limit().renewalPeriod());
+            }
+        }
+        LOG.infof("%d LLM endpoints from %s: %s", all.size(), file, all);
+    }
+
+    public Optional<Endpoint> get(String name) {
+        return Optional.ofNullable(byName.get(name));
+    }
+
+    public List<Endpoint> all() {
+        return all;
+    }
+}

@@ -1,0 +1,297 @@
+package dev.skein.llmgateway.config;
+
+import dev.skein.llmgateway.Endpoint;
+import dev.skein.llmgateway.EndpointType;
+import dev.skein.llmgateway.provider.OpenAiSettings;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * MLflow 2.x's gateway YAML, read and checked with MLflow's rules ({@code mlflow/gateway/config.py}) and
+ * messages: {@code endpoints} (or the deprecated {@code routes}) of {@code name}, {@code endpoint_type} (or
+ * {@code route_type}), {@code model: {provider, name, config}} and {@code limit: {calls, renewal_period, key}}.
+ * Unknown fields are ignored, as MLflow's config models ignore them.
+ */
+public final class GatewayFile {
+
+    /** MLflow 2.x's providers (its {@code Provider} enum); only {@link #SUPPORTED} are built here. */
+    static final Set<String> MLFLOW_PROVIDERS = Set.of(
+            "openai",
+            "anthropic",
+            "cohere",
+            "ai21labs",
+            "mlflow-model-serving",
+            "mosaicml",
+            "huggingface-text-generation-inference",
+            "palm",
+            "bedrock",
+            "amazon-bedrock",
+            "databricks-model-serving",
+            "databricks",
+            "mistral",
+            "togetherai");
+
+    static final Set<String> SUPPORTED = Set.of("openai");
+
+    /** MLflow's {@code is_valid_endpoint_name}: Python's {@code [\w\-\.]+} (Unicode word characters). */
+    private static final Pattern NAME = Pattern.compile("[\\w\\-.]+", Pattern.UNICODE_CHARACTER_CLASS);
+
+    /** What the {@code limits} library MLflow uses parses as a granularity ({@code calls/renewal_period}). */
+    private static final Pattern RENEWAL_PERIOD =
+            Pattern.compile("(\\d+\\s*)?(second|minute|hour|day|month|year)s?", Pattern.CASE_INSENSITIVE);
+
+    private static final int MAX_FILE_BYTES = 4 * 1024 * 1024;
+
+    private GatewayFile() {}
+
+    /** Reads and checks the file; {@code env} resolves {@code $NAME} keys. */
+    public static List<Endpoint> load(Path path, Function<String, String> env) {
+        if (!Files.isRegularFile(path)) {
+            throw new InvalidConfigException(path + " does not exist");
+        }
+        String text;
+        try {
+            if (Files.size(path) > MAX_FILE_BYTES) {
+                throw new InvalidConfigException(
+                        "The file at " + path + " is larger than " + MAX_FILE_BYTES + " bytes");
+            }
+            text = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new InvalidConfigException(
+                    "The file at " + path + " cannot be read: " + e.getClass().getSimpleName());
+        }
+        Object document;
+        try {
+            document = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
+        } catch (RuntimeException e) {
+            throw new InvalidConfigException("The file at " + path + " is not a valid yaml file");
+        }
+        return parse(document, env, path.getParent());
+    }
+
+    /** Checks a parsed document; relative key file paths are read from {@code baseDir} (MLflow: the working directory). */
+    static List<Endpoint> parse(Object document, Function<String, String> env, Path baseDir) {
+        if (!(document instanceof Map<?, ?> root)) {
+            throw invalid("the file must be a mapping with 'endpoints'");
+        }
+        Object list = root.get("endpoints") != null ? root.get("endpoints") : root.get("routes");
+        if (list == null) {
+            throw invalid("endpoints: field required");
+        }
+        if (!(list instanceof List<?> entries)) {
+            throw invalid("endpoints: value is not a valid list");
+        }
+        Set<String> names = new HashSet<>();
+        for (Object entry : entries) {
+            if (entry instanceof Map<?, ?> m && m.get("name") instanceof String name && !names.add(name)) {
+                throw new InvalidConfigException(
+                        "Duplicate names found in endpoint configurations. Please remove the duplicate endpoint"
+                                + " name from the configuration to ensure that endpoints are created properly.");
+            }
+        }
+        List<Endpoint> endpoints = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            endpoints.add(endpoint(i, entries.get(i), env, baseDir));
+        }
+        return List.copyOf(endpoints);
+    }
+
+    private static Endpoint endpoint(int index, Object entry, Function<String, String> env, Path baseDir) {
+        String where = "endpoints[" + index + "]";
+        if (!(entry instanceof Map<?, ?> map)) {
+            throw invalid(where + ": value is not a valid mapping");
+        }
+        if (!(map.get("name") instanceof String name)) {
+            throw invalid(where + ".name: field required (a string)");
+        }
+        where = where + " ('" + name + "')";
+        if (!NAME.matcher(name).matches()) {
+            throw invalid(where + ": The route name provided contains disallowed characters for a url endpoint. '"
+                    + name + "' is invalid. Names cannot contain spaces or any non alphanumeric characters other"
+                    + " than hyphen and underscore.");
+        }
+        Object typeValue = map.get("endpoint_type") != null ? map.get("endpoint_type") : map.get("route_type");
+        if (typeValue == null) {
+            throw invalid(where + ".endpoint_type: field required");
+        }
+        EndpointType type = EndpointType.fromWire(typeValue)
+                .orElseThrow(() -> new InvalidConfigException("The gateway configuration is invalid: " + "endpoints"
+                        + "[" + index + "] ('" + name + "'): The route_type '" + typeValue + "' is not supported."));
+        if (!(map.get("model") instanceof Map<?, ?> model)) {
+            throw invalid(where + ".model: field required (a mapping of provider, name and config)");
+        }
+        Object modelName = model.get("name");
+        if (modelName != null && !(modelName instanceof String)) {
+            throw invalid(where + ".model.name: str type expected");
+        }
+        if (!(model.get("provider") instanceof String providerValue)) {
+            throw invalid(where + ": A provider must be provided for each gateway route.");
+        }
+        String provider = providerName(providerValue);
+        if (provider == null) {
+            throw invalid(where + ": The provider '" + providerValue + "' is not supported.");
+        }
+        if (!SUPPORTED.contains(provider)) {
+            throw invalid(where + ": The provider '" + providerValue + "' is not supported by Skein yet (supported: "
+                    + String.join(", ", SUPPORTED) + ").");
+        }
+        if (!(model.get("config") instanceof Map<?, ?> config)) {
+            throw invalid(where + ": A config must be supplied when setting a provider. The provider entry for "
+                    + provider + " is incorrect.");
+        }
+        OpenAiSettings settings = openAi(where, config, env, baseDir);
+        Endpoint.Limit limit = limit(where, map.get("limit"));
+        return new Endpoint(name, type, (String) modelName, provider, limit, settings);
+    }
+
+    /** MLflow's {@code Model.validate_provider}: {@code value.replace("-", "_").upper()} among its providers. */
+    static String providerName(String value) {
+        String normal = value.replace('-', '_').toUpperCase(Locale.ROOT);
+        for (String p : MLFLOW_PROVIDERS) {
+            if (p.replace('-', '_').toUpperCase(Locale.ROOT).equals(normal)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    private static OpenAiSettings openAi(String where, Map<?, ?> config, Function<String, String> env, Path baseDir) {
+        Object keyInput = config.get("openai_api_key");
+        if (keyInput == null) {
+            throw invalid(where + ".model.config.openai_api_key: field required");
+        }
+        String key = resolveKey(keyInput, env, baseDir, where + ".model.config.openai_api_key");
+        Object typeValue = config.get("openai_api_type");
+        OpenAiSettings.ApiType apiType = OpenAiSettings.ApiType.OPENAI;
+        if (typeValue != null) {
+            apiType = null;
+            for (OpenAiSettings.ApiType t : OpenAiSettings.ApiType.values()) {
+                if (t.wire().equals(String.valueOf(typeValue).toLowerCase(Locale.ROOT))) {
+                    apiType = t;
+                }
+            }
+            if (apiType == null) {
+                throw invalid(where + ": Invalid OpenAI API type '" + typeValue + "'");
+            }
+        }
+        String base = string(config, "openai_api_base", where);
+        String version = string(config, "openai_api_version", where);
+        String deployment = string(config, "openai_deployment_name", where);
+        String organization = string(config, "openai_organization", where);
+        if (apiType == OpenAiSettings.ApiType.OPENAI) {
+            if (deployment != null) {
+                throw invalid(
+                        where + ": OpenAI route configuration can only specify a value for"
+                                + " 'openai_deployment_name' if 'openai_api_type' is 'azure' or 'azuread'. Found type: 'openai'");
+            }
+            if (base == null) {
+                base = OpenAiSettings.DEFAULT_API_BASE;
+            }
+        } else {
+            if (organization != null) {
+                throw invalid(where + ": OpenAI route configuration can only specify a value for"
+                        + " 'openai_organization' if 'openai_api_type' is 'openai'");
+            }
+            if (base == null || deployment == null || version == null) {
+                throw invalid(where + ": OpenAI route configuration must specify 'openai_api_base',"
+                        + " 'openai_deployment_name', and 'openai_api_version' if 'openai_api_type' is 'azure' or"
+                        + " 'azuread'.");
+            }
+        }
+        if (!base.startsWith("http://") && !base.startsWith("https://")) {
+            throw invalid(where + ".model.config.openai_api_base: an http:// or https:// URL expected");
+        }
+        return new OpenAiSettings(key, apiType, base, version, deployment, organization);
+    }
+
+    /**
+     * MLflow's {@code _resolve_api_key_from_input}: {@code $NAME} is the environment variable NAME (an error if it
+     * is unset or empty), a path to an existing file is that file's content, anything else is the key itself.
+     * Unlike MLflow, surrounding white space (a file's final newline) is stripped: it cannot be part of a key
+     * sent in a header.
+     */
+    static String resolveKey(Object input, Function<String, String> env, Path baseDir, String where) {
+        if (!(input instanceof String value)) {
+            throw invalid(where + ": The api key provided is not a string. Please provide either an environment"
+                    + " variable key, a path to a file containing the api key, or the api key itself");
+        }
+        String key;
+        if (value.startsWith("$")) {
+            String name = value.substring(1);
+            String found = env.apply(name);
+            if (found == null || found.isEmpty()) {
+                throw invalid(where + ": Environment variable '" + name + "' is not set");
+            }
+            key = found;
+        } else {
+            key = readIfFile(value, baseDir).orElse(value);
+        }
+        key = key.strip();
+        if (key.isEmpty() || key.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw invalid(where + ": the api key is empty or holds control characters");
+        }
+        return key;
+    }
+
+    private static java.util.Optional<String> readIfFile(String value, Path baseDir) {
+        try {
+            Path file = Path.of(value);
+            if (!file.isAbsolute() && baseDir != null && !Files.isRegularFile(file)) {
+                file = baseDir.resolve(file);
+            }
+            if (Files.isRegularFile(file)) {
+                return java.util.Optional.of(Files.readString(file, StandardCharsets.UTF_8));
+            }
+        } catch (java.nio.file.InvalidPathException | IOException e) {
+            // not a readable path: MLflow then takes the value as the key itself
+        }
+        return java.util.Optional.empty();
+    }
+
+    private static Endpoint.Limit limit(String where, Object value) {
+        if (value == null) {
+            return null;
+        }
+        String failed = where + ": Failed to parse the rate limit configuration.Please make sure limit.calls is a"
+                + " positive number andlimit.renewal_period is a right granularity";
+        if (!(value instanceof Map<?, ?> map)) {
+            throw invalid(failed);
+        }
+        Object calls = map.get("calls");
+        Object period = map.get("renewal_period");
+        Object key = map.get("key");
+        if (!(calls instanceof Integer || calls instanceof Long)
+                || ((Number) calls).longValue() <= 0
+                || !(period instanceof String p)
+                || !RENEWAL_PERIOD.matcher(p.strip()).matches()
+                || (key != null && !(key instanceof String))) {
+            throw invalid(failed);
+        }
+        return new Endpoint.Limit(((Number) calls).longValue(), (String) key, (String) period);
+    }
+
+    private static String string(Map<?, ?> config, String field, String where) {
+        Object value = config.get(field);
+        if (value != null && !(value instanceof String)) {
+            throw invalid(where + ".model.config." + field + ": str type expected");
+        }
+        return (String) value;
+    }
+
+    private static InvalidConfigException invalid(String detail) {
+        return new InvalidConfigException("The gateway configuration is invalid: " + detail);
+    }
+}

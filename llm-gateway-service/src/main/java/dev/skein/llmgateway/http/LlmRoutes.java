@@ -1,0 +1,368 @@
+package dev.skein.llmgateway.http;
+
+import dev.skein.llmgateway.Endpoint;
+import dev.skein.llmgateway.EndpointType;
+import dev.skein.llmgateway.config.Endpoints;
+import dev.skein.llmgateway.config.LlmGatewayConfig;
+import dev.skein.llmgateway.provider.OpenAiProvider;
+import dev.skein.llmgateway.provider.OpenAiTranslation;
+import dev.skein.llmgateway.provider.UpstreamException;
+import dev.skein.llmgateway.trust.InternalAccess;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.SecurityPolicyHandler;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.jboss.logging.Logger;
+
+/**
+ * The service's HTTP API: MLflow 2.x's Deployments server ({@code mlflow/gateway/app.py}) and OpenAI's
+ * {@code /v1} routes, on one Vert.x router. Every route needs the internal credential ({@link InternalAccess});
+ * bodies are bounded before they are read; every failure is answered in the route's own error shape
+ * ({@link ApiError}), never a stack trace.
+ */
+@ApplicationScoped
+public class LlmRoutes {
+
+    private static final Logger LOG = Logger.getLogger(LlmRoutes.class);
+
+    private final Endpoints endpoints;
+    private final LlmGatewayConfig config;
+    private final InternalAccess access;
+    private final Vertx vertx;
+    private final Map<String, OpenAiProvider> providers = new HashMap<>();
+
+    public LlmRoutes(Endpoints endpoints, LlmGatewayConfig config, InternalAccess access, Vertx vertx) {
+        this.endpoints = endpoints;
+        this.config = config;
+        this.access = access;
+        this.vertx = vertx;
+    }
+
+    void register(@Observes Router router) {
+        HttpClient client = vertx.createHttpClient(new HttpClientOptions()
+                .setMaxPoolSize(config.maxConnections())
+                .setKeepAlive(true)
+                .setVerifyHost(true));
+        for (Endpoint e : endpoints.all()) {
+            providers.put(
+                    e.name(),
+                    new OpenAiProvider(
+                            client,
+                            e,
+                            config.upstreamTimeout(),
+                            config.connectTimeout(),
+                            config.maxUpstreamResponseBytes()));
+        }
+        Handler<RoutingContext> body = BodyHandler.create(false).setBodyLimit(config.maxRequestBytes());
+
+        get(router, "/health", ctx -> json(ctx, 200, new JsonObject().put("status", "OK")));
+        get(router, "/api/2.0/endpoints/", this::listEndpoints);
+        get(router, "/api/2.0/endpoints", this::listEndpoints);
+        get(router, "/api/2.0/endpoints/:name", this::getEndpoint);
+        for (String path : List.of("/endpoints/:name/invocations", "/gateway/:name/invocations")) {
+            router.post(path)
+                    .handler(trusted(ApiStyle.MLFLOW))
+                    .handler(body)
+                    .handler(this::invocation)
+                    .failureHandler(ctx -> failure(ctx, ApiStyle.MLFLOW));
+        }
+        openAi(router, body, "/v1/chat/completions", EndpointType.CHAT);
+        openAi(router, body, "/v1/completions", EndpointType.COMPLETIONS);
+        openAi(router, body, "/v1/embeddings", EndpointType.EMBEDDINGS);
+    }
+
+    private void get(Router router, String path, Handler<RoutingContext> handler) {
+        router.get(path)
+                .handler(trusted(ApiStyle.MLFLOW))
+                .handler(handler)
+                .failureHandler(ctx -> failure(ctx, ApiStyle.MLFLOW));
+    }
+
+    private void openAi(Router router, Handler<RoutingContext> body, String path, EndpointType type) {
+        router.post(path)
+                .handler(trusted(ApiStyle.OPENAI))
+                .handler(body)
+                .handler(ctx -> openAiCall(ctx, type))
+                .failureHandler(ctx -> failure(ctx, ApiStyle.OPENAI));
+    }
+
+    /**
+     * The credential check, ahead of the body handler (a {@link SecurityPolicyHandler} runs before it): a caller
+     * without the credential is refused before its body is read.
+     */
+    private SecurityPolicyHandler trusted(ApiStyle style) {
+        return ctx -> {
+            if (access.accepts(ctx.request().getHeader("Authorization"))) {
+                ctx.next();
+            } else {
+                send(
+                        ctx,
+                        style,
+                        ApiError.of(
+                                401,
+                                "llm-gateway-service is reached through gateway-service only (the internal"
+                                        + " credential is missing or wrong)",
+                                "authentication_error",
+                                null,
+                                "unauthenticated"));
+            }
+        };
+    }
+
+    /** MLflow's {@code list_endpoints}: pages of {@code list-page-size}, {@code page_token} = base64 of {"index": n}. */
+    private void listEndpoints(RoutingContext ctx) {
+        String token = ctx.request().getParam("page_token");
+        int start = token == null ? 0 : decodePageToken(token);
+        List<Endpoint> all = endpoints.all();
+        long end = (long) start + config.listPageSize();
+        JsonArray page = new JsonArray();
+        for (int i = start; i < Math.min(end, all.size()); i++) {
+            page.add(describe(all.get(i)));
+        }
+        JsonObject result = new JsonObject().put("endpoints", page);
+        if (end < all.size()) {
+            result.put("next_page_token", encodePageToken((int) end));
+        }
+        json(ctx, 200, result);
+    }
+
+    static String encodePageToken(int index) {
+        // Python's json.dumps({"index": n}), as MLflow's SearchRoutesToken.encode
+        return Base64.getEncoder().encodeToString(("{\"index\": " + index + "}").getBytes(StandardCharsets.UTF_8));
+    }
+
+    static int decodePageToken(String token) {
+        long index;
+        try {
+            Object value = new JsonObject(Buffer.buffer(Base64.getDecoder().decode(token.strip()))).getValue("index");
+            index = value instanceof Number n
+                    ? n.longValue()
+                    : Long.parseLong(String.valueOf(value).strip());
+        } catch (RuntimeException e) {
+            throw new ApiFailure(ApiError.of(
+                    400,
+                    "Invalid SearchRoutes token: " + token
+                            + ". The index is not defined as a value that can be represented as a positive integer.",
+                    "invalid_request_error",
+                    "page_token",
+                    null));
+        }
+        if (index < 0 || index > Integer.MAX_VALUE) {
+            throw new ApiFailure(ApiError.of(
+                    400,
+                    "Invalid SearchRoutes token: " + token + ". The index cannot be negative.",
+                    "invalid_request_error",
+                    "page_token",
+                    null));
+        }
+        return (int) index;
+    }
+
+    private void getEndpoint(RoutingContext ctx) {
+        String name = ctx.pathParam("name");
+        Endpoint endpoint = endpoints
+                .get(name)
+                .orElseThrow(() -> new ApiFailure(ApiError.of(
+                        404,
+                        "The endpoint '" + name
+                                + "' is not present or active on the server. Please verify the endpoint name.",
+                        "invalid_request_error",
+                        null,
+                        "endpoint_not_found")));
+        json(ctx, 200, describe(endpoint));
+    }
+
+    /** MLflow's {@code Endpoint}: never the provider's config (its key). */
+    static JsonObject describe(Endpoint e) {
+        JsonObject limit = e.limit() == null
+                ? null
+                : new JsonObject()
+                        .put("calls", e.limit().calls())
+                        .put("key", e.limit().key())
+                        .put("renewal_period", e.limit().renewalPeriod());
+        return new JsonObject()
+                .put("name", e.name())
+                .put("endpoint_type", e.type().wire())
+                .put("model", new JsonObject().put("name", e.modelName()).put("provider", e.provider()))
+                .put("endpoint_url", e.endpointUrl())
+                .put("limit", limit);
+    }
+
+    /** {@code POST /endpoints/{name}/invocations}: the endpoint's own type decides the schema. */
+    private void invocation(RoutingContext ctx) {
+        Endpoint endpoint = endpoints
+                .get(ctx.pathParam("name"))
+                .orElseThrow(() -> new ApiFailure(ApiError.of(404, "Not Found", "invalid_request_error", null, null)));
+        JsonObject body = jsonBody(ctx);
+        if (body.getValue("model") != null) {
+            throw new ApiFailure(ApiError.of(
+                    422,
+                    "The parameter 'model' is not permitted to be passed. The route being queried already defines a"
+                            + " model instance.",
+                    "invalid_request_error",
+                    "model",
+                    null));
+        }
+        body.remove("model");
+        call(ctx, ApiStyle.MLFLOW, endpoint, RequestChecks.check(endpoint.type(), body));
+    }
+
+    /** {@code POST /v1/...}: {@code model} names the endpoint, which must be of the route's type. */
+    private void openAiCall(RoutingContext ctx, EndpointType type) {
+        JsonObject body = jsonBody(ctx);
+        if (!(body.getValue("model") instanceof String name)) {
+            throw new ApiFailure(
+                    ApiError.of(400, "you must provide a model parameter", "invalid_request_error", "model", null));
+        }
+        Endpoint endpoint = endpoints
+                .get(name)
+                .orElseThrow(() -> new ApiFailure(ApiError.of(
+                        404,
+                        "The model '" + name + "' does not exist: no endpoint of that name is configured",
+                        "invalid_request_error",
+                        "model",
+                        "model_not_found")));
+        if (endpoint.type() != type) {
+            String what =
+                    switch (type) {
+                        case CHAT -> "a chat";
+                        case COMPLETIONS -> "a completions";
+                        case EMBEDDINGS -> "an embeddings";
+                    };
+            throw new ApiFailure(ApiError.of(
+                    400,
+                    "Endpoint '" + name + "' is not " + what + " endpoint.",
+                    "invalid_request_error",
+                    "model",
+                    null));
+        }
+        body.remove("model"); // MLflow: the endpoint's model is sent, never the client's
+        call(ctx, ApiStyle.OPENAI, endpoint, RequestChecks.check(type, body));
+    }
+
+    private JsonObject jsonBody(RoutingContext ctx) {
+        Buffer buffer = ctx.body().buffer();
+        if (buffer == null || buffer.length() == 0) {
+            throw new ApiFailure(ApiError.validation(null, "field required", "value_error.missing"));
+        }
+        Object value;
+        try {
+            value = Json.decodeValue(buffer);
+        } catch (DecodeException e) {
+            throw new ApiFailure(ApiError.validation(null, "JSON decode error", "value_error.jsondecode"));
+        }
+        if (!(value instanceof JsonObject object)) {
+            throw new ApiFailure(ApiError.validation(null, "value is not a valid dict", "type_error.dict"));
+        }
+        return object;
+    }
+
+    private void call(RoutingContext ctx, ApiStyle style, Endpoint endpoint, JsonObject payload) {
+        OpenAiProvider provider = providers.get(endpoint.name());
+        boolean stream = Boolean.TRUE.equals(payload.getValue("stream")) && endpoint.type() != EndpointType.EMBEDDINGS;
+        String path = endpoint.type() == EndpointType.EMBEDDINGS ? "embeddings" : "chat/completions";
+        JsonObject request =
+                endpoint.type() == EndpointType.COMPLETIONS ? OpenAiTranslation.completionsRequest(payload) : payload;
+        if (stream) {
+            Function<JsonObject, JsonObject> chunks = endpoint.type() == EndpointType.CHAT
+                    ? OpenAiTranslation::chatChunk
+                    : OpenAiTranslation::completionsChunk;
+            provider.open(path, request)
+                    .compose(upstream -> {
+                        String type = upstream.getHeader("Content-Type");
+                        if (type == null || !type.contains("text/event-stream")) {
+                            upstream.request().reset();
+                            return Future.failedFuture(new UpstreamException(
+                                    502, "The provider did not answer with a stream of server-sent events"));
+                        }
+                        return Future.succeededFuture(upstream);
+                    })
+                    .onSuccess(upstream -> SseRelay.relay(ctx.response(), upstream, chunks, style, provider))
+                    .onFailure(ctx::fail);
+            return;
+        }
+        Function<JsonObject, JsonObject> answer =
+                switch (endpoint.type()) {
+                    case CHAT -> OpenAiTranslation::chatResponse;
+                    case COMPLETIONS -> OpenAiTranslation::completionsResponse;
+                    case EMBEDDINGS -> OpenAiTranslation::embeddingsResponse;
+                };
+        provider.call(path, request)
+                .map(answer)
+                .onSuccess(json -> json(ctx, 200, json))
+                .onFailure(ctx::fail);
+    }
+
+    private void failure(RoutingContext ctx, ApiStyle style) {
+        Throwable failure = ctx.failure();
+        ApiError error;
+        if (failure instanceof ApiFailure f) {
+            error = f.error;
+        } else if (failure instanceof UpstreamException u) {
+            JsonObject openAi = u.providerError() != null
+                    ? u.providerError()
+                    : ApiError.openAiError(u.getMessage(), "upstream_error", null, null);
+            error = new ApiError(u.status(), u.status(), u.getMessage(), openAi, u.retryAfter());
+        } else if (ctx.statusCode() == 413) {
+            error = ApiError.of(
+                    413,
+                    "Request body of more than " + config.maxRequestBytes() + " bytes",
+                    "invalid_request_error",
+                    null,
+                    "request_too_large");
+        } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+            error = ApiError.of(ctx.statusCode(), "Bad request", "invalid_request_error", null, null);
+        } else {
+            LOG.errorf(
+                    failure,
+                    "%s %s failed",
+                    ctx.request().method(),
+                    ctx.request().path());
+            error = ApiError.of(500, "Internal error of llm-gateway-service", "server_error", null, null);
+        }
+        send(ctx, style, error);
+    }
+
+    private static void send(RoutingContext ctx, ApiStyle style, ApiError error) {
+        HttpServerResponse response = ctx.response();
+        if (response.headWritten()) {
+            if (!response.ended()) {
+                response.end();
+            }
+            return;
+        }
+        if (error.retryAfter() != null) {
+            response.putHeader("Retry-After", error.retryAfter());
+        }
+        json(ctx, error.status(style), error.body(style));
+    }
+
+    private static void json(RoutingContext ctx, int status, JsonObject body) {
+        if (ctx.response().ended()) {
+            return;
+        }
+        ctx.response()
+                .setStatusCode(status)
+                .putHeader("Content-Type", "application/json")
+                .end(body.toBuffer());
+    }
+}

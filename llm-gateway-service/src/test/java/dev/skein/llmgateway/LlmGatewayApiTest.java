@@ -1,0 +1,624 @@
+package dev.skein.llmgateway;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Every route of the service, through the service, against {@link OpenAiMockResource}'s local provider. */
+@QuarkusTest
+@QuarkusTestResource(OpenAiMockResource.class)
+class LlmGatewayApiTest {
+
+    static final String CREDENTIAL = "Bearer test-internal-credential-0123456789";
+    static final String CHAT = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+    static final List<String> SECRETS = List.of(
+            OpenAiMockResource.ENV_KEY,
+            OpenAiMockResource.FILE_KEY,
+            OpenAiMockResource.LITERAL_KEY,
+            OpenAiMockResource.AZURE_KEY);
+
+    static RequestSpecification api() {
+        return given().header("Authorization", CREDENTIAL).contentType("application/json");
+    }
+
+    static void assertNoSecret(String body) {
+        for (String secret : SECRETS) {
+            assertThat(body).doesNotContain(secret);
+        }
+    }
+
+    /** The data of each server-sent event, in order. */
+    static List<String> events(String body) {
+        List<String> data = new ArrayList<>();
+        for (String event : body.split("\n\n")) {
+            if (event.startsWith("data: ")) {
+                data.add(event.substring("data: ".length()));
+            }
+        }
+        return data;
+    }
+
+    // --- trust and health
+
+    @Test
+    void shouldRefuseCallsWithoutTheInternalCredential() {
+        given().get("/health").then().statusCode(401).body("detail", containsString("gateway-service"));
+        given().header("Authorization", "Bearer not-the-internal-credential")
+                .contentType("application/json")
+                .body("{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(401)
+                .body("error.type", equalTo("authentication_error"));
+    }
+
+    @Test
+    void shouldAnswerHealthAsMlflow() {
+        api().get("/health").then().statusCode(200).body("status", equalTo("OK"));
+    }
+
+    // --- listing
+
+    @Test
+    void shouldPageEndpointsAsMlflowWithPageTokens() {
+        Response first = api().get("/api/2.0/endpoints/");
+        first.then()
+                .statusCode(200)
+                .body("endpoints", hasSize(4))
+                .body("endpoints.name", contains("chat", "completions", "embeddings", "tools"))
+                .body(
+                        "next_page_token",
+                        equalTo(Base64.getEncoder().encodeToString("{\"index\": 4}".getBytes(StandardCharsets.UTF_8))));
+        List<String> names = new ArrayList<>(first.jsonPath().getList("endpoints.name"));
+        String token = first.jsonPath().getString("next_page_token");
+        while (token != null) {
+            Response page = api().queryParam("page_token", token).get("/api/2.0/endpoints/");
+            page.then().statusCode(200);
+            names.addAll(page.jsonPath().getList("endpoints.name"));
+            token = page.jsonPath().getString("next_page_token");
+        }
+        assertThat(names)
+                .containsExactly(
+                        "chat",
+                        "completions",
+                        "embeddings",
+                        "tools",
+                        "ratelimited",
+                        "broken",
+                        "badkey",
+                        "malformed",
+                        "html",
+                        "slow",
+                        "cut",
+                        "azure");
+    }
+
+    @Test
+    void shouldRefuseABadPageToken() {
+        api().queryParam("page_token", "not-base64!")
+                .get("/api/2.0/endpoints/")
+                .then()
+                .statusCode(400)
+                .body("detail", containsString("Invalid SearchRoutes token"));
+        String negative = Base64.getEncoder().encodeToString("{\"index\": -1}".getBytes(StandardCharsets.UTF_8));
+        api().queryParam("page_token", negative)
+                .get("/api/2.0/endpoints/")
+                .then()
+                .statusCode(400)
+                .body("detail", containsString("cannot be negative"));
+    }
+
+    @Test
+    void shouldDescribeAnEndpointWithoutItsConfig() {
+        api().get("/api/2.0/endpoints/azure")
+                .then()
+                .statusCode(200)
+                .body("name", equalTo("azure"))
+                .body("endpoint_type", equalTo("llm/v1/chat"))
+                .body("model.name", equalTo("gpt-normal"))
+                .body("model.provider", equalTo("openai"))
+                .body("endpoint_url", equalTo("/gateway/azure/invocations"))
+                .body("limit.calls", equalTo(10))
+                .body("limit.renewal_period", equalTo("minute"))
+                .body("model.config", nullValue());
+        api().get("/api/2.0/endpoints/chat").then().statusCode(200).body("limit", nullValue());
+        api().get("/api/2.0/endpoints/nope")
+                .then()
+                .statusCode(404)
+                .body(
+                        "detail",
+                        equalTo(
+                                "The endpoint 'nope' is not present or active on the server. Please verify the endpoint name."));
+    }
+
+    @Test
+    void shouldNeverReturnAKeyFromTheListing() {
+        String listing = api().queryParam("page_token", "eyJpbmRleCI6IDB9")
+                .get("/api/2.0/endpoints/")
+                .asString();
+        assertNoSecret(listing);
+        for (String name : List.of("chat", "completions", "embeddings", "azure")) {
+            assertNoSecret(api().get("/api/2.0/endpoints/" + name).asString());
+        }
+    }
+
+    // --- MLflow invocations
+
+    @Test
+    void shouldChatAsMlflowAndSendTheEnvKeyAndTheEndpointsModel() {
+        api().body(CHAT)
+                .post("/endpoints/chat/invocations")
+                .then()
+                .statusCode(200)
+                .body("id", equalTo("chatcmpl-123"))
+                .body("object", equalTo("chat.completion"))
+                .body("created", equalTo(1700000000))
+                .body("model", equalTo("gpt-4o-mini-2024-07-18"))
+                .body("choices[0].index", equalTo(0))
+                .body("choices[0].message.role", equalTo("assistant"))
+                .body("choices[0].message.content", equalTo("Hello!"))
+                .body("choices[0].finish_reason", equalTo("stop"))
+                .body("usage.prompt_tokens", equalTo(9))
+                .body("usage.completion_tokens", equalTo(12))
+                .body("usage.total_tokens", equalTo(21))
+                .body("system_fingerprint", nullValue());
+        JsonObject seen = OpenAiMockResource.LAST.get("gpt-normal");
+        assertThat(seen.getString("path")).isEqualTo("/v1/chat/completions");
+        assertThat(seen.getJsonObject("headers").getString("authorization"))
+                .isEqualTo("Bearer " + OpenAiMockResource.ENV_KEY);
+        assertThat(seen.getJsonObject("headers").getString("openai-organization"))
+                .isEqualTo("org-skein");
+        // MLflow's defaults are sent on: temperature 0.0 and n 1
+        assertThat(seen.getJsonObject("body").getDouble("temperature")).isEqualTo(0.0);
+        assertThat(seen.getJsonObject("body").getInteger("n")).isEqualTo(1);
+        assertThat(seen.getJsonObject("body").getString("model")).isEqualTo("gpt-normal");
+    }
+
+    @Test
+    void shouldServeMlflowsGatewayPathToo() {
+        api().body(CHAT)
+                .post("/gateway/chat/invocations")
+                .then()
+                .statusCode(200)
+                .body("choices[0].message.content", equalTo("Hello!"));
+    }
+
+    @Test
+    void shouldCompleteThroughChatWithTheFileKey() {
+        api().body("{\"prompt\":\"Say hello\",\"max_tokens\":5}")
+                .post("/endpoints/completions/invocations")
+                .then()
+                .statusCode(200)
+                .body("object", equalTo("text_completion"))
+                .body("choices[0].text", equalTo("Hello!"))
+                .body("choices[0].finish_reason", equalTo("stop"))
+                .body("usage.total_tokens", equalTo(21));
+        JsonObject seen = OpenAiMockResource.LAST.get("gpt-normal");
+        assertThat(seen.getJsonObject("headers").getString("authorization"))
+                .isEqualTo("Bearer " + OpenAiMockResource.FILE_KEY);
+        assertThat(seen.getJsonObject("body").getJsonArray("messages"))
+                .isEqualTo(
+                        new JsonArray().add(new JsonObject().put("role", "user").put("content", "Say hello")));
+        assertThat(seen.getJsonObject("body").containsKey("prompt")).isFalse();
+    }
+
+    @Test
+    void shouldEmbedWithTheLiteralKey() {
+        api().body("{\"input\":[\"a\",\"b\"]}")
+                .post("/endpoints/embeddings/invocations")
+                .then()
+                .statusCode(200)
+                .body("object", equalTo("list"))
+                .body("data", hasSize(2))
+                .body("data[1].object", equalTo("embedding"))
+                .body("data[1].index", equalTo(1))
+                .body("data[1].embedding[0]", equalTo(1.25f))
+                .body("model", equalTo("text-embedding-3-small"))
+                .body("usage.prompt_tokens", equalTo(8));
+        JsonObject seen = OpenAiMockResource.LAST.get("text-embedding-normal");
+        assertThat(seen.getString("path")).isEqualTo("/v1/embeddings");
+        assertThat(seen.getJsonObject("headers").getString("authorization"))
+                .isEqualTo("Bearer " + OpenAiMockResource.LITERAL_KEY);
+    }
+
+    @Test
+    void shouldCallAzureByDeploymentWithItsApiKeyHeader() {
+        api().body(CHAT).post("/endpoints/azure/invocations").then().statusCode(200);
+        JsonObject seen = OpenAiMockResource.LAST.get("azure");
+        assertThat(seen.getString("path")).isEqualTo("/openai/deployments/dep1/chat/completions");
+        assertThat(seen.getString("query")).isEqualTo("api-version=2024-02-01");
+        assertThat(seen.getJsonObject("headers").getString("api-key")).isEqualTo(OpenAiMockResource.AZURE_KEY);
+        assertThat(seen.getJsonObject("headers").containsKey("authorization")).isFalse();
+        assertThat(seen.getJsonObject("body").containsKey("model")).isFalse();
+    }
+
+    @Test
+    void shouldPassToolCallsThroughBothWays() {
+        String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"Weather in Paris?\"},"
+                + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"call_0\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"{}\"}}]},"
+                + "{\"role\":\"tool\",\"tool_call_id\":\"call_0\",\"content\":\"sunny\"}],"
+                + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}}]}";
+        api().body(body)
+                .post("/endpoints/tools/invocations")
+                .then()
+                .statusCode(200)
+                .body("choices[0].finish_reason", equalTo("tool_calls"))
+                .body("choices[0].message.content", nullValue())
+                .body("choices[0].message.tool_calls[0].id", equalTo("call_abc123"))
+                .body("choices[0].message.tool_calls[0].type", equalTo("function"))
+                .body("choices[0].message.tool_calls[0].function.name", equalTo("get_weather"))
+                .body("choices[0].message.tool_calls[0].function.arguments", equalTo("{\"city\":\"Paris\"}"));
+        JsonObject sent = OpenAiMockResource.LAST.get("gpt-tools").getJsonObject("body");
+        assertThat(sent.getJsonArray("tools")
+                        .getJsonObject(0)
+                        .getJsonObject("function")
+                        .getString("name"))
+                .isEqualTo("get_weather");
+        assertThat(sent.getJsonArray("messages").getJsonObject(2).getString("tool_call_id"))
+                .isEqualTo("call_0");
+    }
+
+    @Test
+    void shouldStreamChatInMlflowsChunkFormat() {
+        Response response = api().body("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true}")
+                .post("/endpoints/chat/invocations");
+        response.then().statusCode(200).contentType(containsString("text/event-stream"));
+        List<String> events = events(response.asString());
+        assertThat(events).hasSize(4).doesNotContain("[DONE]");
+        JsonObject first = new JsonObject(events.get(0));
+        assertThat(first.getString("object")).isEqualTo("chat.completion.chunk");
+        assertThat(first.getJsonArray("choices")
+                        .getJsonObject(0)
+                        .getJsonObject("delta")
+                        .getString("role"))
+                .isEqualTo("assistant");
+        StringBuilder text = new StringBuilder();
+        for (String e : events) {
+            Object content = new JsonObject(e)
+                    .getJsonArray("choices")
+                    .getJsonObject(0)
+                    .getJsonObject("delta")
+                    .getValue("content");
+            text.append(content == null ? "" : content);
+        }
+        assertThat(text.toString()).isEqualTo("Hello!");
+        JsonObject last = new JsonObject(events.get(3)).getJsonArray("choices").getJsonObject(0);
+        assertThat(last.getString("finish_reason")).isEqualTo("stop");
+        assertThat(last.containsKey("logprobs")).isFalse();
+        assertThat(OpenAiMockResource.LAST
+                        .get("gpt-normal")
+                        .getJsonObject("body")
+                        .getBoolean("stream"))
+                .isTrue();
+    }
+
+    @Test
+    void shouldStreamCompletionsAsTextCompletionChunks() {
+        Response response =
+                api().body("{\"prompt\":\"Hi\",\"stream\":true}").post("/endpoints/completions/invocations");
+        response.then().statusCode(200);
+        List<String> events = events(response.asString());
+        assertThat(events).hasSize(4);
+        JsonObject second = new JsonObject(events.get(1));
+        assertThat(second.getString("object")).isEqualTo("text_completion_chunk");
+        assertThat(second.getJsonArray("choices")
+                        .getJsonObject(0)
+                        .getJsonObject("delta")
+                        .getString("content"))
+                .isEqualTo("Hel");
+    }
+
+    @Test
+    void shouldStreamToolCallDeltas() {
+        Response response = api().body("{\"messages\":[{\"role\":\"user\",\"content\":\"Weather?\"}],\"stream\":true}")
+                .post("/endpoints/tools/invocations");
+        List<String> events = events(response.asString());
+        assertThat(events).hasSize(3);
+        JsonObject delta = new JsonObject(events.get(1))
+                .getJsonArray("choices")
+                .getJsonObject(0)
+                .getJsonObject("delta");
+        assertThat(delta.getJsonArray("tool_calls")
+                        .getJsonObject(0)
+                        .getJsonObject("function")
+                        .getString("arguments"))
+                .isEqualTo("{\"city\":\"Paris\"}");
+        assertThat(new JsonObject(events.get(2))
+                        .getJsonArray("choices")
+                        .getJsonObject(0)
+                        .getString("finish_reason"))
+                .isEqualTo("tool_calls");
+    }
+
+    // --- provider failures
+
+    @Test
+    void shouldKeepRetryAfterOnA429() {
+        api().body(CHAT)
+                .post("/endpoints/ratelimited/invocations")
+                .then()
+                .statusCode(429)
+                .header("Retry-After", "7")
+                .body("detail", equalTo("Rate limit reached for gpt-ratelimited"));
+        api().body("{\"model\":\"ratelimited\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(429)
+                .header("Retry-After", "7")
+                .body("error.message", equalTo("Rate limit reached for gpt-ratelimited"))
+                .body("error.code", equalTo("rate_limit_exceeded"));
+        api().body("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true}")
+                .post("/endpoints/ratelimited/invocations")
+                .then()
+                .statusCode(429)
+                .header("Retry-After", "7")
+                .contentType(containsString("application/json"));
+    }
+
+    @Test
+    void shouldKeepTheProvidersServerErrorStatus() {
+        api().body(CHAT)
+                .post("/endpoints/broken/invocations")
+                .then()
+                .statusCode(500)
+                .body("detail", equalTo("The server had an error while processing your request."));
+    }
+
+    @Test
+    void shouldNeverEchoAKeyAProviderRepeats() {
+        String mlflow = api().body(CHAT)
+                .post("/endpoints/badkey/invocations")
+                .then()
+                .statusCode(401)
+                .extract()
+                .asString();
+        assertNoSecret(mlflow);
+        assertThat(mlflow).contains("Incorrect API key provided: ***");
+        String openAi = api().body("{\"model\":\"badkey\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(401)
+                .body("error.code", equalTo("invalid_api_key"))
+                .extract()
+                .asString();
+        assertNoSecret(openAi);
+    }
+
+    @Test
+    void shouldAnswer502ForAMalformedProviderBody() {
+        api().body(CHAT)
+                .post("/endpoints/malformed/invocations")
+                .then()
+                .statusCode(502)
+                .body("detail", containsString("not valid JSON"));
+        api().body("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true}")
+                .post("/endpoints/malformed/invocations")
+                .then()
+                .statusCode(200)
+                .body(containsString("\"code\":\"stream_interrupted\""));
+        api().body(CHAT)
+                .post("/endpoints/html/invocations")
+                .then()
+                .statusCode(502)
+                .body(
+                        "detail",
+                        equalTo(
+                                "The returned data type from the route service is not supported. Received content type: text/html"));
+    }
+
+    @Test
+    void shouldTimeOutASlowProviderWith504() {
+        api().body(CHAT)
+                .post("/endpoints/slow/invocations")
+                .then()
+                .statusCode(504)
+                .body("detail", containsString("did not answer"));
+        api().body("{\"model\":\"slow\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(504)
+                .body("error.type", equalTo("upstream_error"));
+    }
+
+    @Test
+    void shouldEndACutStreamWithAnErrorEventAndNoDone() {
+        Response response = api().body(
+                        "{\"model\":\"cut\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                .post("/v1/chat/completions");
+        response.then().statusCode(200);
+        List<String> events = events(response.asString());
+        assertThat(events).hasSize(3).doesNotContain("[DONE]");
+        assertThat(new JsonObject(events.get(1))
+                        .getJsonArray("choices")
+                        .getJsonObject(0)
+                        .getJsonObject("delta")
+                        .getString("content"))
+                .isEqualTo("Hel");
+        JsonObject error = new JsonObject(events.get(2)).getJsonObject("error");
+        assertThat(error.getString("code")).isEqualTo("stream_interrupted");
+        assertThat(error.getString("message")).contains("connection was lost");
+        api().body(CHAT)
+                .post("/endpoints/cut/invocations")
+                .then()
+                .statusCode(502)
+                .body("detail", containsString("could not be reached"));
+    }
+
+    // --- OpenAI-compatible routes
+
+    @Test
+    void shouldChatOnOpenAisRouteWithTheEndpointAsModel() {
+        api().body("{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(200)
+                .body("object", equalTo("chat.completion"))
+                .body("choices[0].message.content", equalTo("Hello!"));
+        assertThat(OpenAiMockResource.LAST
+                        .get("gpt-normal")
+                        .getJsonObject("body")
+                        .getString("model"))
+                .isEqualTo("gpt-normal");
+    }
+
+    @Test
+    void shouldStreamOnOpenAisRouteEndingWithDone() {
+        Response response = api().body(
+                        "{\"model\":\"chat\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                .post("/v1/chat/completions");
+        response.then().statusCode(200).contentType(containsString("text/event-stream"));
+        List<String> events = events(response.asString());
+        assertThat(events).hasSize(5);
+        assertThat(events.get(4)).isEqualTo("[DONE]");
+    }
+
+    @Test
+    void shouldCompleteAndEmbedOnOpenAisRoutes() {
+        api().body("{\"model\":\"completions\",\"prompt\":\"Hi\"}")
+                .post("/v1/completions")
+                .then()
+                .statusCode(200)
+                .body("choices[0].text", equalTo("Hello!"));
+        api().body("{\"model\":\"embeddings\",\"input\":\"Hi\"}")
+                .post("/v1/embeddings")
+                .then()
+                .statusCode(200)
+                .body("data", hasSize(1));
+    }
+
+    // --- bad input
+
+    @Test
+    void shouldRefuseUnknownEndpoints() {
+        api().body(CHAT)
+                .post("/endpoints/nope/invocations")
+                .then()
+                .statusCode(404)
+                .body("detail", equalTo("Not Found"));
+        api().body("{\"model\":\"nope\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(404)
+                .body("error.code", equalTo("model_not_found"))
+                .body("error.param", equalTo("model"))
+                .body("error.type", equalTo("invalid_request_error"));
+        api().body(CHAT)
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(400)
+                .body("error.message", equalTo("you must provide a model parameter"));
+    }
+
+    @Test
+    void shouldRefuseTheWrongEndpointTypeForTheRoute() {
+        api().body("{\"model\":\"chat\",\"input\":\"Hi\"}")
+                .post("/v1/embeddings")
+                .then()
+                .statusCode(400)
+                .body("error.message", equalTo("Endpoint 'chat' is not an embeddings endpoint."));
+        api().body("{\"model\":\"embeddings\",\"prompt\":\"Hi\"}")
+                .post("/v1/completions")
+                .then()
+                .statusCode(400)
+                .body("error.message", equalTo("Endpoint 'embeddings' is not a completions endpoint."));
+        // an invocation is checked against its endpoint's own schema: a chat body to an embeddings endpoint
+        api().body(CHAT)
+                .post("/endpoints/embeddings/invocations")
+                .then()
+                .statusCode(422)
+                .body("detail[0].loc", contains("body", "input"));
+    }
+
+    @Test
+    void shouldRefuseMalformedJson() {
+        api().body("{\"messages\": [")
+                .post("/endpoints/chat/invocations")
+                .then()
+                .statusCode(422)
+                .body("detail[0].msg", equalTo("JSON decode error"));
+        api().body("[1,2]")
+                .post("/endpoints/chat/invocations")
+                .then()
+                .statusCode(422)
+                .body("detail[0].type", equalTo("type_error.dict"));
+        api().body("{\"model\": \"chat\", ")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(400)
+                .body("error.type", equalTo("invalid_request_error"));
+    }
+
+    @Test
+    void shouldRefuseBodiesMlflowsSchemasRefuse() {
+        api().body("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"temperature\":3}")
+                .post("/endpoints/chat/invocations")
+                .then()
+                .statusCode(422)
+                .body("detail[0].loc", contains("body", "temperature"));
+        api().body("{\"messages\":[]}")
+                .post("/endpoints/chat/invocations")
+                .then()
+                .statusCode(422)
+                .body("detail[0].loc", contains("body", "messages"));
+        api().body("{\"messages\":[{\"content\":\"Hi\"}]}")
+                .post("/endpoints/chat/invocations")
+                .then()
+                .statusCode(422)
+                .body("detail[0].loc", contains("body", "messages", 0, "role"))
+                .body("detail[0].msg", equalTo("field required"));
+        api().body("{\"model\":\"gpt-4\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                .post("/endpoints/chat/invocations")
+                .then()
+                .statusCode(422)
+                .body("detail", containsString("The parameter 'model' is not permitted"));
+        api().body("{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"n\":0}")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(400)
+                .body("error.param", equalTo("n"));
+    }
+
+    @Test
+    void shouldRefuseAnOversizeBodyWith413BeforeCallingTheProvider() {
+        String big = "{\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat(70_000) + "\"}]}";
+        OpenAiMockResource.LAST.remove("gpt-normal");
+        api().body(big)
+                .post("/endpoints/chat/invocations")
+                .then()
+                .statusCode(413)
+                .body("detail", containsString("more than 65536 bytes"));
+        api().body(big)
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(413)
+                .body("error.code", equalTo("request_too_large"));
+        assertThat(OpenAiMockResource.LAST.get("gpt-normal")).isNull();
+    }
+
+    @Test
+    void shouldNeverAnswerAStackTrace() {
+        api().body("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stop\":\"END\"}")
+                .post("/endpoints/chat/invocations")
+                .then()
+                .statusCode(422)
+                .body(not(containsString("Exception")))
+                .body(not(containsString("\tat ")));
+    }
+}

@@ -1,0 +1,380 @@
+package dev.skein.llmgateway;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A local server speaking OpenAI's documented wire format (chat/completions, embeddings; JSON and server-sent
+ * events), deterministic, chosen by the request's {@code model}: {@code gpt-normal}, {@code gpt-tools} (a tool
+ * call), {@code gpt-ratelimited} (429 with Retry-After), {@code gpt-broken} (500), {@code gpt-badkey} (401
+ * repeating the key it got, as a careless provider might), {@code gpt-malformed} (a body that is not JSON),
+ * {@code gpt-html} (502 text/html), {@code gpt-slow} (never answers), {@code gpt-cut} (the connection closed
+ * mid-stream). It also writes the gateway YAML the service under test reads, and remembers each model's last
+ * request for the tests to look at.
+ */
+public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
+
+    public static final String ENV_KEY = "sk-test-from-env-7c1d2e"; // set by the pom's surefire configuration
+    public static final String FILE_KEY = "sk-test-from-file-55aa01";
+    public static final String LITERAL_KEY = "sk-very-secret-literal-9f8e7d";
+    public static final String AZURE_KEY = "azure-secret-key-31415926";
+
+    /** The last request per model (or "azure"): method, path, query, headers, body. */
+    public static final Map<String, JsonObject> LAST = new ConcurrentHashMap<>();
+
+    private Vertx vertx;
+    private Path dir;
+
+    @Override
+    public Map<String, String> start() {
+        vertx = Vertx.vertx();
+        HttpServer server = vertx.createHttpServer().requestHandler(this::handle);
+        int port;
+        try {
+            port = server.listen(0, "127.0.0.1")
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS)
+                    .actualPort();
+            dir = Files.createTempDirectory("llm-gateway-test");
+            Path keyFile = dir.resolve("openai.key");
+            Files.writeString(keyFile, FILE_KEY + "\n");
+            Path config = dir.resolve("gateway.yaml");
+            Files.writeString(config, yaml("http://127.0.0.1:" + port, keyFile));
+            return Map.of("skein.llm-gateway.config-file", config.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String yaml(String base, Path keyFile) {
+        StringBuilder y = new StringBuilder("endpoints:\n");
+        chat(
+                y,
+                "chat",
+                "llm/v1/chat",
+                "gpt-normal",
+                "$SKEIN_TEST_OPENAI_KEY",
+                base,
+                "    openai_organization: org-skein\n");
+        chat(y, "completions", "llm/v1/completions", "gpt-normal", keyFile.toString(), base, "");
+        chat(y, "embeddings", "llm/v1/embeddings", "text-embedding-normal", LITERAL_KEY, base, "");
+        chat(y, "tools", "llm/v1/chat", "gpt-tools", LITERAL_KEY, base, "");
+        chat(y, "ratelimited", "llm/v1/chat", "gpt-ratelimited", LITERAL_KEY, base, "");
+        chat(y, "broken", "llm/v1/chat", "gpt-broken", LITERAL_KEY, base, "");
+        chat(y, "badkey", "llm/v1/chat", "gpt-badkey", LITERAL_KEY, base, "");
+        chat(y, "malformed", "llm/v1/chat", "gpt-malformed", LITERAL_KEY, base, "");
+        chat(y, "html", "llm/v1/chat", "gpt-html", LITERAL_KEY, base, "");
+        chat(y, "slow", "llm/v1/chat", "gpt-slow", LITERAL_KEY, base, "");
+        chat(y, "cut", "llm/v1/chat", "gpt-cut", LITERAL_KEY, base, "");
+        y.append(
+                        "  - name: azure\n    endpoint_type: llm/v1/chat\n    model:\n      provider: openai\n      name: gpt-normal\n")
+                .append("      config:\n        openai_api_key: ")
+                .append(AZURE_KEY)
+                .append('\n')
+                .append("        openai_api_type: azure\n        openai_api_base: ")
+                .append(base)
+                .append('\n')
+                .append("        openai_deployment_name: dep1\n        openai_api_version: \"2024-02-01\"\n")
+                .append("    limit:\n      calls: 10\n      renewal_period: minute\n");
+        return y.toString();
+    }
+
+    private static void chat(
+            StringBuilder y, String name, String type, String model, String key, String base, String extra) {
+        y.append("  - name: ")
+                .append(name)
+                .append('\n')
+                .append("    endpoint_type: ")
+                .append(type)
+                .append('\n')
+                .append("    model:\n      provider: openai\n      name: ")
+                .append(model)
+                .append('\n')
+                .append("      config:\n        openai_api_key: \"")
+                .append(key)
+                .append("\"\n")
+                .append("        openai_api_base: ")
+                .append(base)
+                .append("/v1\n")
+                .append(extra.isEmpty() ? "" : "    " + extra);
+    }
+
+    private void handle(HttpServerRequest req) {
+        req.body().onSuccess(buffer -> {
+            JsonObject body;
+            try {
+                body = new JsonObject(buffer);
+            } catch (RuntimeException e) {
+                req.response().setStatusCode(400).end();
+                return;
+            }
+            JsonObject headers = new JsonObject();
+            req.headers().forEach(h -> headers.put(h.getKey().toLowerCase(), h.getValue()));
+            JsonObject seen = new JsonObject()
+                    .put("path", req.path())
+                    .put("query", req.query())
+                    .put("headers", headers)
+                    .put("body", body);
+            boolean azure = req.path().startsWith("/openai/deployments/");
+            String model = azure ? "azure" : body.getString("model", "none");
+            LAST.put(model, seen);
+            boolean stream = body.getBoolean("stream", false);
+            if (req.path().endsWith("/embeddings")) {
+                embeddings(req, body);
+                return;
+            }
+            switch (azure ? "gpt-normal" : model) {
+                case "gpt-normal" -> {
+                    if (stream) {
+                        stream(req, normalChunks(), true);
+                    } else {
+                        json(
+                                req,
+                                200,
+                                completion(
+                                        new JsonObject()
+                                                .put("role", "assistant")
+                                                .put("content", "Hello!"),
+                                        "stop"));
+                    }
+                }
+                case "gpt-tools" -> {
+                    JsonArray calls = new JsonArray()
+                            .add(new JsonObject()
+                                    .put("id", "call_abc123")
+                                    .put("type", "function")
+                                    .put(
+                                            "function",
+                                            new JsonObject()
+                                                    .put("name", "get_weather")
+                                                    .put("arguments", "{\"city\":\"Paris\"}")));
+                    if (stream) {
+                        stream(req, toolChunks(), true);
+                    } else {
+                        json(
+                                req,
+                                200,
+                                completion(
+                                        new JsonObject()
+                                                .put("role", "assistant")
+                                                .putNull("content")
+                                                .put("tool_calls", calls),
+                                        "tool_calls"));
+                    }
+                }
+                case "gpt-ratelimited" -> {
+                    req.response().putHeader("Retry-After", "7");
+                    json(req, 429, error("Rate limit reached for gpt-ratelimited", "requests", "rate_limit_exceeded"));
+                }
+                case "gpt-broken" ->
+                    json(
+                            req,
+                            500,
+                            error("The server had an error while processing your request.", "server_error", null));
+                case "gpt-badkey" ->
+                    json(
+                            req,
+                            401,
+                            error(
+                                    "Incorrect API key provided: "
+                                            + headers.getString("authorization", "")
+                                                    .replace("Bearer ", "") + ".",
+                                    "invalid_request_error",
+                                    "invalid_api_key"));
+                case "gpt-malformed" -> {
+                    if (stream) {
+                        req.response()
+                                .putHeader("Content-Type", "text/event-stream")
+                                .end("data: {\"id\": \"x\", broken\n\n");
+                    } else {
+                        req.response()
+                                .putHeader("Content-Type", "application/json")
+                                .end("{\"id\": \"x\", broken");
+                    }
+                }
+                case "gpt-html" ->
+                    req.response()
+                            .setStatusCode(502)
+                            .putHeader("Content-Type", "text/html")
+                            .end("<html>Bad gateway</html>");
+                case "gpt-slow" -> {
+                    // never answers: the gateway's upstream timeout must end the call
+                }
+                case "gpt-cut" -> {
+                    if (stream) {
+                        req.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
+                        JsonArray chunks = normalChunks();
+                        req.response().write("data: " + chunks.getJsonObject(0).encode() + "\n\n");
+                        req.response()
+                                .write("data: " + chunks.getJsonObject(1).encode() + "\n\n")
+                                .onComplete(v -> req.connection().close());
+                    } else {
+                        req.connection().close();
+                    }
+                }
+                default ->
+                    json(
+                            req,
+                            404,
+                            error(
+                                    "The model `" + model + "` does not exist",
+                                    "invalid_request_error",
+                                    "model_not_found"));
+            }
+        });
+    }
+
+    private static JsonObject completion(JsonObject message, String finish) {
+        return new JsonObject()
+                .put("id", "chatcmpl-123")
+                .put("object", "chat.completion")
+                .put("created", 1700000000)
+                .put("model", "gpt-4o-mini-2024-07-18")
+                .put("system_fingerprint", "fp_44709d6fcb")
+                .put(
+                        "choices",
+                        new JsonArray()
+                                .add(new JsonObject()
+                                        .put("index", 0)
+                                        .put("message", message)
+                                        .putNull("logprobs")
+                                        .put("finish_reason", finish)))
+                .put(
+                        "usage",
+                        new JsonObject()
+                                .put("prompt_tokens", 9)
+                                .put("completion_tokens", 12)
+                                .put("total_tokens", 21));
+    }
+
+    static JsonObject chunk(JsonObject delta, String finish) {
+        return new JsonObject()
+                .put("id", "chatcmpl-123")
+                .put("object", "chat.completion.chunk")
+                .put("created", 1700000000)
+                .put("model", "gpt-4o-mini-2024-07-18")
+                .put(
+                        "choices",
+                        new JsonArray()
+                                .add(new JsonObject()
+                                        .put("index", 0)
+                                        .put("delta", delta)
+                                        .putNull("logprobs")
+                                        .put("finish_reason", finish)));
+    }
+
+    private static JsonArray normalChunks() {
+        return new JsonArray()
+                .add(chunk(new JsonObject().put("role", "assistant").put("content", ""), null))
+                .add(chunk(new JsonObject().put("content", "Hel"), null))
+                .add(chunk(new JsonObject().put("content", "lo!"), null))
+                .add(chunk(new JsonObject(), "stop"));
+    }
+
+    private static JsonArray toolChunks() {
+        JsonObject first = new JsonObject()
+                .put("index", 0)
+                .put("id", "call_abc123")
+                .put("type", "function")
+                .put("function", new JsonObject().put("name", "get_weather").put("arguments", ""));
+        JsonObject second = new JsonObject()
+                .put("index", 0)
+                .put("function", new JsonObject().put("arguments", "{\"city\":\"Paris\"}"));
+        return new JsonArray()
+                .add(chunk(
+                        new JsonObject()
+                                .put("role", "assistant")
+                                .putNull("content")
+                                .put("tool_calls", new JsonArray().add(first)),
+                        null))
+                .add(chunk(new JsonObject().put("tool_calls", new JsonArray().add(second)), null))
+                .add(chunk(new JsonObject(), "tool_calls"));
+    }
+
+    /** OpenAI's stream: each event split across writes (a line in two reads), a comment line, then [DONE]. */
+    private static void stream(HttpServerRequest req, JsonArray chunks, boolean done) {
+        var response = req.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
+        response.write(": keep-alive\n\n");
+        for (Object c : chunks) {
+            String event = "data: " + ((JsonObject) c).encode() + "\n\n";
+            int half = event.length() / 2;
+            response.write(event.substring(0, half));
+            response.write(event.substring(half));
+        }
+        response.end(done ? "data: [DONE]\n\n" : "");
+    }
+
+    private static void embeddings(HttpServerRequest req, JsonObject body) {
+        Object input = body.getValue("input");
+        int n = input instanceof JsonArray a ? a.size() : 1;
+        JsonArray data = new JsonArray();
+        for (int i = 0; i < n; i++) {
+            data.add(new JsonObject()
+                    .put("object", "embedding")
+                    .put("index", i)
+                    .put("embedding", new JsonArray().add(0.25 + i).add(-0.5).add(0.125)));
+        }
+        json(
+                req,
+                200,
+                new JsonObject()
+                        .put("object", "list")
+                        .put("data", data)
+                        .put("model", "text-embedding-3-small")
+                        .put("usage", new JsonObject().put("prompt_tokens", 8).put("total_tokens", 8)));
+    }
+
+    private static JsonObject error(String message, String type, String code) {
+        return new JsonObject()
+                .put(
+                        "error",
+                        new JsonObject()
+                                .put("message", message)
+                                .put("type", type)
+                                .putNull("param")
+                                .put("code", code));
+    }
+
+    private static void json(HttpServerRequest req, int status, JsonObject body) {
+        req.response()
+                .setStatusCode(status)
+                .putHeader("Content-Type", "application/json")
+                .end(Buffer.buffer(body.encode()));
+    }
+
+    @Override
+    public void stop() {
+        if (vertx != null) {
+            vertx.close()
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .orTimeout(30, TimeUnit.SECONDS)
+                    .join();
+        }
+        if (dir != null) {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
+                Files.deleteIfExists(dir);
+            } catch (IOException e) {
+                // a temporary directory left behind
+            }
+        }
+    }
+}

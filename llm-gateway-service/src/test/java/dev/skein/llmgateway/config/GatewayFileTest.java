@@ -1,0 +1,168 @@
+package dev.skein.llmgateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.skein.llmgateway.Endpoint;
+import dev.skein.llmgateway.EndpointType;
+import dev.skein.llmgateway.provider.OpenAiSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** MLflow 2.x's gateway YAML, read and refused with MLflow's rules and messages. */
+class GatewayFileTest {
+
+    @TempDir
+    Path dir;
+
+    static final Function<String, String> ENV = Map.of("OPENAI_API_KEY", "sk-from-env")::get;
+
+    private List<Endpoint> load(String yaml) throws IOException {
+        Path file = dir.resolve("config.yaml");
+        Files.writeString(file, yaml);
+        return GatewayFile.load(file, ENV);
+    }
+
+    private static String endpoint(String name, String type, String provider, String config) {
+        return "  - name: " + name + "\n    endpoint_type: " + type + "\n    model:\n      provider: " + provider
+                + "\n      name: gpt-4o-mini\n" + (config == null ? "" : "      config:\n" + config);
+    }
+
+    static final String KEY = "        openai_api_key: $OPENAI_API_KEY\n";
+
+    @Test
+    void shouldReadMlflowsExampleConfig() throws IOException {
+        List<Endpoint> endpoints = load("endpoints:\n" + endpoint("chat", "llm/v1/chat", "openai", KEY)
+                + endpoint("embeddings", "llm/v1/embeddings", "OpenAI", KEY)
+                + "    limit:\n      calls: 10\n      renewal_period: minute\n");
+        assertThat(endpoints).extracting(Endpoint::name).containsExactly("chat", "embeddings");
+        Endpoint chat = endpoints.get(0);
+        assertThat(chat.type()).isEqualTo(EndpointType.CHAT);
+        assertThat(chat.provider()).isEqualTo("openai");
+        assertThat(chat.settings().apiKey()).isEqualTo("sk-from-env");
+        assertThat(chat.settings().apiBase()).isEqualTo(OpenAiSettings.DEFAULT_API_BASE);
+        assertThat(endpoints.get(1).provider()).isEqualTo("openai");
+        assertThat(endpoints.get(1).limit()).isEqualTo(new Endpoint.Limit(10, null, "minute"));
+        assertThat(chat.toString()).doesNotContain("sk-from-env");
+        assertThat(chat.settings().toString()).doesNotContain("sk-from-env");
+    }
+
+    @Test
+    void shouldAcceptTheDeprecatedRoutesAndRouteTypeKeys() throws IOException {
+        List<Endpoint> endpoints = load("routes:\n  - name: c\n    route_type: llm/v1/completions\n    model:\n"
+                + "      provider: openai\n      config:\n" + KEY);
+        assertThat(endpoints.get(0).type()).isEqualTo(EndpointType.COMPLETIONS);
+        assertThat(endpoints.get(0).modelName()).isNull();
+    }
+
+    @Test
+    void shouldResolveKeysAsMlflowDoes() throws IOException {
+        Path keyFile = dir.resolve("key.txt");
+        Files.writeString(keyFile, "sk-from-file\n");
+        assertThat(GatewayFile.resolveKey(keyFile.toString(), ENV, null, "k")).isEqualTo("sk-from-file");
+        assertThat(GatewayFile.resolveKey("key.txt", ENV, dir, "k")).isEqualTo("sk-from-file");
+        assertThat(GatewayFile.resolveKey("$OPENAI_API_KEY", ENV, null, "k")).isEqualTo("sk-from-env");
+        assertThat(GatewayFile.resolveKey("sk-literal", ENV, null, "k")).isEqualTo("sk-literal");
+        assertThatThrownBy(() -> GatewayFile.resolveKey("$MISSING_KEY", ENV, null, "k"))
+                .hasMessageContaining("Environment variable 'MISSING_KEY' is not set");
+        assertThatThrownBy(() -> GatewayFile.resolveKey(42, ENV, null, "k"))
+                .hasMessageContaining("The api key provided is not a string");
+    }
+
+    @Test
+    void shouldRefuseDuplicateNames() {
+        assertThatThrownBy(() -> load("endpoints:\n" + endpoint("a", "llm/v1/chat", "openai", KEY)
+                        + endpoint("a", "llm/v1/embeddings", "openai", KEY)))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("Duplicate names found in endpoint configurations");
+    }
+
+    @Test
+    void shouldRefuseAnUnknownProvider() {
+        assertThatThrownBy(() -> load("endpoints:\n" + endpoint("a", "llm/v1/chat", "acme", KEY)))
+                .hasMessageContaining("The provider 'acme' is not supported.");
+    }
+
+    @Test
+    void shouldSayWhichMlflowProvidersAreNotBuiltYet() {
+        assertThatThrownBy(() -> load(
+                        "endpoints:\n" + endpoint("a", "llm/v1/chat", "anthropic", "        anthropic_api_key: x\n")))
+                .hasMessageContaining("The provider 'anthropic' is not supported by Skein yet (supported: openai)");
+    }
+
+    @Test
+    void shouldRefuseAWrongEndpointType() {
+        assertThatThrownBy(() -> load("endpoints:\n" + endpoint("a", "llm/v2/chat", "openai", KEY)))
+                .hasMessageContaining("The route_type 'llm/v2/chat' is not supported.");
+    }
+
+    @Test
+    void shouldRefuseAProviderWithoutConfig() {
+        assertThatThrownBy(() -> load("endpoints:\n" + endpoint("a", "llm/v1/chat", "openai", null)))
+                .hasMessageContaining(
+                        "A config must be supplied when setting a provider. The provider entry for openai is incorrect.");
+    }
+
+    @Test
+    void shouldRefuseANameThatCannotBeAPath() {
+        assertThatThrownBy(() -> load("endpoints:\n" + endpoint("a/b", "llm/v1/chat", "openai", KEY)))
+                .hasMessageContaining("'a/b' is invalid");
+    }
+
+    @Test
+    void shouldApplyOpenAisTypeRules() {
+        assertThatThrownBy(
+                        () -> load(
+                                "endpoints:\n"
+                                        + endpoint(
+                                                "a",
+                                                "llm/v1/chat",
+                                                "openai",
+                                                KEY
+                                                        + "        openai_api_type: azure\n        openai_api_base: https://x.openai.azure.com\n")))
+                .hasMessageContaining(
+                        "must specify 'openai_api_base', 'openai_deployment_name', and 'openai_api_version'");
+        assertThatThrownBy(() -> load("endpoints:\n"
+                        + endpoint("a", "llm/v1/chat", "openai", KEY + "        openai_deployment_name: d\n")))
+                .hasMessageContaining("can only specify a value for 'openai_deployment_name'");
+        assertThatThrownBy(() -> load("endpoints:\n"
+                        + endpoint("a", "llm/v1/chat", "openai", KEY + "        openai_api_type: bogus\n")))
+                .hasMessageContaining("Invalid OpenAI API type 'bogus'");
+    }
+
+    @Test
+    void shouldRefuseABadLimit() {
+        assertThatThrownBy(() -> load("endpoints:\n" + endpoint("a", "llm/v1/chat", "openai", KEY)
+                        + "    limit:\n      calls: 0\n      renewal_period: minute\n"))
+                .hasMessageContaining("Failed to parse the rate limit configuration");
+        assertThatThrownBy(() -> load("endpoints:\n" + endpoint("a", "llm/v1/chat", "openai", KEY)
+                        + "    limit:\n      calls: 5\n      renewal_period: fortnight\n"))
+                .hasMessageContaining("Failed to parse the rate limit configuration");
+    }
+
+    @Test
+    void shouldRefuseAFileThatIsNotYamlOrIsMissing() {
+        assertThatThrownBy(() -> load("endpoints: [\n")).hasMessageContaining("is not a valid yaml file");
+        assertThatThrownBy(() -> GatewayFile.load(dir.resolve("absent.yaml"), ENV))
+                .hasMessageContaining("does not exist");
+        assertThatThrownBy(() -> load("other: 1\n")).hasMessageContaining("endpoints: field required");
+    }
+
+    @Test
+    void shouldNeverPutAKeyInAMessage() {
+        assertThatThrownBy(() -> load("endpoints:\n"
+                        + endpoint(
+                                "a",
+                                "llm/v1/chat",
+                                "openai",
+                                "        openai_api_key: sk-secret-literal-123\n        openai_api_type: bogus\n")))
+                .message()
+                .doesNotContain("sk-secret-literal-123");
+    }
+}
