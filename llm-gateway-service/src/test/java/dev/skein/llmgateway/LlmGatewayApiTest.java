@@ -15,10 +15,14 @@ import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Every route of the service, through the service, against {@link OpenAiMockResource}'s local provider. */
@@ -107,6 +111,7 @@ class LlmGatewayApiTest {
                         "html",
                         "slow",
                         "cut",
+                        "hold",
                         "azure");
     }
 
@@ -459,6 +464,31 @@ class LlmGatewayApiTest {
                 .then()
                 .statusCode(502)
                 .body("detail", containsString("could not be reached"));
+    }
+
+    @Test
+    void shouldCancelTheProvidersCallWhenTheClientLeaves() throws Exception {
+        String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true}";
+        try (Socket socket = new Socket("127.0.0.1", 18285)) {
+            socket.setSoTimeout(60_000); // a bound, not an assertion: a broken gateway fails instead of hanging
+            socket.getOutputStream()
+                    .write(("POST /endpoints/hold/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                    + "Authorization: " + CREDENTIAL + "\r\nContent-Type: application/json\r\n"
+                                    + "Content-Length: " + body.length() + "\r\n\r\n" + body)
+                            .getBytes(StandardCharsets.UTF_8));
+            BufferedReader reader =
+                    new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            String line;
+            StringBuilder seen = new StringBuilder();
+            while ((line = reader.readLine()) != null && !line.contains("data: ")) {
+                seen.append(line).append('\n'); // headers and the chunk size, up to the first event
+                assertThat(seen.toString()).doesNotContain("HTTP/1.1 5").doesNotContain("HTTP/1.1 4");
+            }
+            assertThat(line).contains("chat.completion.chunk");
+            assertThat(OpenAiMockResource.HOLD_CLOSED).isNotDone();
+        }
+        // the provider never ends this stream: only the gateway closing its call completes this
+        OpenAiMockResource.HOLD_CLOSED.get(60, TimeUnit.SECONDS);
     }
 
     // --- OpenAI-compatible routes

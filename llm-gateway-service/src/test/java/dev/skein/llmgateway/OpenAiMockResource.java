@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -21,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * call), {@code gpt-ratelimited} (429 with Retry-After), {@code gpt-broken} (500), {@code gpt-badkey} (401
  * repeating the key it got, as a careless provider might), {@code gpt-malformed} (a body that is not JSON),
  * {@code gpt-html} (502 text/html), {@code gpt-slow} (never answers), {@code gpt-cut} (the connection closed
- * mid-stream). It also writes the gateway YAML the service under test reads, and remembers each model's last
+ * mid-stream), {@code gpt-hold} (one chunk, then silence). It also writes the gateway YAML the service under test reads, and remembers each model's last
  * request for the tests to look at.
  */
 public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
@@ -30,6 +31,9 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
     public static final String FILE_KEY = "sk-test-from-file-55aa01";
     public static final String LITERAL_KEY = "sk-very-secret-literal-9f8e7d";
     public static final String AZURE_KEY = "azure-secret-key-31415926";
+
+    /** Completed when the gateway closes the connection of a {@code gpt-hold} stream (its client left). */
+    public static final CompletableFuture<Void> HOLD_CLOSED = new CompletableFuture<>();
 
     /** The last request per model (or "azure"): method, path, query, headers, body. */
     public static final Map<String, JsonObject> LAST = new ConcurrentHashMap<>();
@@ -81,6 +85,7 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
         chat(y, "html", "llm/v1/chat", "gpt-html", LITERAL_KEY, base, "");
         chat(y, "slow", "llm/v1/chat", "gpt-slow", LITERAL_KEY, base, "");
         chat(y, "cut", "llm/v1/chat", "gpt-cut", LITERAL_KEY, base, "");
+        chat(y, "hold", "llm/v1/chat", "gpt-hold", LITERAL_KEY, base, "");
         y.append(
                         "  - name: azure\n    endpoint_type: llm/v1/chat\n    model:\n      provider: openai\n      name: gpt-normal\n")
                 .append("      config:\n        openai_api_key: ")
@@ -226,6 +231,18 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
                     } else {
                         req.connection().close();
                     }
+                }
+                case "gpt-hold" -> {
+                    // one chunk, then comments only (so the gateway's upstream timeout never ends the call): only
+                    // the gateway cancelling its call closes this connection
+                    req.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
+                    req.response()
+                            .write("data: " + normalChunks().getJsonObject(0).encode() + "\n\n");
+                    long timer = vertx.setPeriodic(200, t -> req.response().write(": still here\n\n"));
+                    req.connection().closeHandler(v -> {
+                        vertx.cancelTimer(timer);
+                        HOLD_CLOSED.complete(null);
+                    });
                 }
                 default ->
                     json(

@@ -290,6 +290,7 @@ public class LlmRoutes {
                     .compose(upstream -> {
                         String type = upstream.getHeader("Content-Type");
                         if (type == null || !type.contains("text/event-stream")) {
+                            upstream.resume();
                             upstream.request().reset();
                             return Future.failedFuture(new UpstreamException(
                                     502, "The provider did not answer with a stream of server-sent events"));

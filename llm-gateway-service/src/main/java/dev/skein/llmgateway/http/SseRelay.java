@@ -80,6 +80,7 @@ final class SseRelay {
                         : "The provider's stream ended early: the connection was lost"));
         in.endHandler(v -> finish());
         out.writeHead();
+        in.resume();
     }
 
     private void line(Buffer raw) {

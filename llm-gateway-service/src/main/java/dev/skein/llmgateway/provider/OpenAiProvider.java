@@ -83,8 +83,8 @@ public class OpenAiProvider {
     }
 
     /**
-     * A streamed call: the provider's response once it answered 2xx, its body not yet read (the caller reads the
-     * server-sent events); a provider's error is read and failed as with {@link #call}.
+     * A streamed call: the provider's response once it answered 2xx, paused, its body not yet read (the caller
+     * reads the server-sent events and resumes it); a provider's error is read and failed as with {@link #call}.
      */
     public Future<HttpClientResponse> open(String path, JsonObject payload) {
         return send(path, payload, true).recover(this::translateFailure);
@@ -111,10 +111,10 @@ public class OpenAiProvider {
         }
         options.setHeaders(headers);
         Buffer body = withModel(payload).toBuffer();
-        return client.request(options).compose(request -> sendOn(request, body));
+        return client.request(options).compose(request -> sendOn(request, body, stream));
     }
 
-    private Future<HttpClientResponse> sendOn(HttpClientRequest request, Buffer body) {
+    private Future<HttpClientResponse> sendOn(HttpClientRequest request, Buffer body, boolean stream) {
         Promise<HttpClientResponse> answered = Promise.promise();
         request.response().onComplete(ar -> {
             if (ar.failed()) {
@@ -123,6 +123,9 @@ public class OpenAiProvider {
             }
             HttpClientResponse response = ar.result();
             if (response.statusCode() / 100 == 2) {
+                if (stream) {
+                    response.pause(); // until the relay has its handlers in place (SseRelay resumes it)
+                }
                 answered.tryComplete(response);
                 return;
             }
