@@ -112,6 +112,7 @@ class LlmGatewayApiTest {
                         "slow",
                         "cut",
                         "hold",
+                        "nochoices",
                         "azure");
     }
 
@@ -426,6 +427,15 @@ class LlmGatewayApiTest {
                         "detail",
                         equalTo(
                                 "The returned data type from the route service is not supported. Received content type: text/html"));
+    }
+
+    @Test
+    void shouldAnswer502ForAProviderAnswerWithoutChoices() {
+        api().body(CHAT)
+                .post("/endpoints/nochoices/invocations")
+                .then()
+                .statusCode(502)
+                .body("detail", equalTo("The provider's answer could not be read (choices)"));
     }
 
     @Test

@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
  * call), {@code gpt-ratelimited} (429 with Retry-After), {@code gpt-broken} (500), {@code gpt-badkey} (401
  * repeating the key it got, as a careless provider might), {@code gpt-malformed} (a body that is not JSON),
  * {@code gpt-html} (502 text/html), {@code gpt-slow} (never answers), {@code gpt-cut} (the connection closed
- * mid-stream), {@code gpt-hold} (one chunk, then silence). It also writes the gateway YAML the service under test reads, and remembers each model's last
+ * mid-stream), {@code gpt-hold} (one chunk, then only comments, never ending), {@code gpt-nochoices} (JSON
+ * without choices). It also writes the gateway YAML the service under test reads, and remembers each model's last
  * request for the tests to look at.
  */
 public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
@@ -86,6 +87,7 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
         chat(y, "slow", "llm/v1/chat", "gpt-slow", LITERAL_KEY, base, "");
         chat(y, "cut", "llm/v1/chat", "gpt-cut", LITERAL_KEY, base, "");
         chat(y, "hold", "llm/v1/chat", "gpt-hold", LITERAL_KEY, base, "");
+        chat(y, "nochoices", "llm/v1/chat", "gpt-nochoices", LITERAL_KEY, base, "");
         y.append(
                         "  - name: azure\n    endpoint_type: llm/v1/chat\n    model:\n      provider: openai\n      name: gpt-normal\n")
                 .append("      config:\n        openai_api_key: ")
@@ -232,6 +234,8 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
                         req.connection().close();
                     }
                 }
+                case "gpt-nochoices" ->
+                    json(req, 200, new JsonObject().put("id", "chatcmpl-1").put("object", "chat.completion"));
                 case "gpt-hold" -> {
                     // one chunk, then comments only (so the gateway's upstream timeout never ends the call): only
                     // the gateway cancelling its call closes this connection
