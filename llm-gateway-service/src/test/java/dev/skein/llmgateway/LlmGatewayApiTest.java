@@ -113,6 +113,7 @@ class LlmGatewayApiTest {
                         "cut",
                         "hold",
                         "nochoices",
+                        "trickle",
                         "azure");
     }
 
@@ -499,6 +500,27 @@ class LlmGatewayApiTest {
         }
         // the provider never ends this stream: only the gateway closing its call completes this
         OpenAiMockResource.HOLD_CLOSED.get(60, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void shouldCancelTheProvidersCallWhenTheClientLeavesBeforeTheAnswer() throws Exception {
+        String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+        OpenAiMockResource.LAST.remove("gpt-trickle");
+        try (Socket socket = new Socket("127.0.0.1", 18285)) {
+            socket.getOutputStream()
+                    .write(("POST /endpoints/trickle/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                    + "Authorization: " + CREDENTIAL + "\r\nContent-Type: application/json\r\n"
+                                    + "Content-Length: " + body.length() + "\r\n\r\n" + body)
+                            .getBytes(StandardCharsets.UTF_8));
+            // wait (bounded) until the provider has the call, then leave
+            for (int i = 0; i < 600 && !OpenAiMockResource.LAST.containsKey("gpt-trickle"); i++) {
+                Thread.sleep(100);
+            }
+            assertThat(OpenAiMockResource.LAST).containsKey("gpt-trickle");
+            assertThat(OpenAiMockResource.TRICKLE_CLOSED).isNotDone();
+        }
+        // the provider never ends this answer: only the gateway closing its call completes this
+        OpenAiMockResource.TRICKLE_CLOSED.get(60, TimeUnit.SECONDS);
     }
 
     // --- OpenAI-compatible routes

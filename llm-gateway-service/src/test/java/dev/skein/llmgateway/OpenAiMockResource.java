@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * repeating the key it got, as a careless provider might), {@code gpt-malformed} (a body that is not JSON),
  * {@code gpt-html} (502 text/html), {@code gpt-slow} (never answers), {@code gpt-cut} (the connection closed
  * mid-stream), {@code gpt-hold} (one chunk, then only comments, never ending), {@code gpt-nochoices} (JSON
- * without choices). It also writes the gateway YAML the service under test reads, and remembers each model's last
+ * without choices), {@code gpt-trickle} (a JSON answer that never ends). It also writes the gateway YAML the service under test reads, and remembers each model's last
  * request for the tests to look at.
  */
 public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
@@ -35,6 +35,9 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
 
     /** Completed when the gateway closes the connection of a {@code gpt-hold} stream (its client left). */
     public static final CompletableFuture<Void> HOLD_CLOSED = new CompletableFuture<>();
+
+    /** Completed when the gateway closes the connection of a {@code gpt-trickle} call (its client left). */
+    public static final CompletableFuture<Void> TRICKLE_CLOSED = new CompletableFuture<>();
 
     /** The last request per model (or "azure"): method, path, query, headers, body. */
     public static final Map<String, JsonObject> LAST = new ConcurrentHashMap<>();
@@ -88,6 +91,7 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
         chat(y, "cut", "llm/v1/chat", "gpt-cut", LITERAL_KEY, base, "");
         chat(y, "hold", "llm/v1/chat", "gpt-hold", LITERAL_KEY, base, "");
         chat(y, "nochoices", "llm/v1/chat", "gpt-nochoices", LITERAL_KEY, base, "");
+        chat(y, "trickle", "llm/v1/chat", "gpt-trickle", LITERAL_KEY, base, "");
         y.append(
                         "  - name: azure\n    endpoint_type: llm/v1/chat\n    model:\n      provider: openai\n      name: gpt-normal\n")
                 .append("      config:\n        openai_api_key: ")
@@ -233,6 +237,17 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
                     } else {
                         req.connection().close();
                     }
+                }
+                case "gpt-trickle" -> {
+                    // a JSON answer that never ends, white space every 200 ms (so the gateway's upstream timeout
+                    // never ends the call): only the gateway cancelling its call closes this connection
+                    req.response().setChunked(true).putHeader("Content-Type", "application/json");
+                    req.response().write("{");
+                    long timer = vertx.setPeriodic(200, t -> req.response().write(" "));
+                    req.connection().closeHandler(v -> {
+                        vertx.cancelTimer(timer);
+                        TRICKLE_CLOSED.complete(null);
+                    });
                 }
                 case "gpt-nochoices" ->
                     json(req, 200, new JsonObject().put("id", "chatcmpl-1").put("object", "chat.completion"));

@@ -14,6 +14,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
@@ -30,6 +31,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.jboss.logging.Logger;
 
@@ -282,11 +284,19 @@ public class LlmRoutes {
         String path = endpoint.type() == EndpointType.EMBEDDINGS ? "embeddings" : "chat/completions";
         JsonObject request =
                 endpoint.type() == EndpointType.COMPLETIONS ? OpenAiTranslation.completionsRequest(payload) : payload;
+        // the client leaving before the answer cancels the provider's call (SseRelay takes over once a stream begins)
+        Consumer<HttpClientRequest> cancelOnClose = upstream -> {
+            if (ctx.response().closed()) {
+                upstream.reset();
+            } else {
+                ctx.response().closeHandler(v -> upstream.reset());
+            }
+        };
         if (stream) {
             Function<JsonObject, JsonObject> chunks = endpoint.type() == EndpointType.CHAT
                     ? OpenAiTranslation::chatChunk
                     : OpenAiTranslation::completionsChunk;
-            provider.open(path, request)
+            provider.open(path, request, cancelOnClose)
                     .compose(upstream -> {
                         String type = upstream.getHeader("Content-Type");
                         if (type == null || !type.contains("text/event-stream")) {
@@ -307,7 +317,7 @@ public class LlmRoutes {
                     case COMPLETIONS -> OpenAiTranslation::completionsResponse;
                     case EMBEDDINGS -> OpenAiTranslation::embeddingsResponse;
                 };
-        provider.call(path, request)
+        provider.call(path, request, cancelOnClose)
                 .map(answer)
                 .onSuccess(json -> json(ctx, 200, json))
                 .onFailure(ctx::fail);

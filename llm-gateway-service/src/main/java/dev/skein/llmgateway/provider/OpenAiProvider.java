@@ -17,6 +17,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 /**
@@ -70,9 +71,12 @@ public class OpenAiProvider {
         return out;
     }
 
-    /** A non-streamed call: the provider's JSON answer, or an {@link UpstreamException}. */
-    public Future<JsonObject> call(String path, JsonObject payload) {
-        return send(path, payload, false)
+    /**
+     * A non-streamed call: the provider's JSON answer, or an {@link UpstreamException}. {@code sent} gets the
+     * request as it goes out (to cancel it when the client leaves).
+     */
+    public Future<JsonObject> call(String path, JsonObject payload, Consumer<HttpClientRequest> sent) {
+        return send(path, payload, false, sent)
                 .compose(response -> response.body().compose(body -> {
                     if (body.length() > maxResponseBytes) {
                         return Future.failedFuture(new UpstreamException(502, "The provider's answer is too large"));
@@ -86,11 +90,12 @@ public class OpenAiProvider {
      * A streamed call: the provider's response once it answered 2xx, paused, its body not yet read (the caller
      * reads the server-sent events and resumes it); a provider's error is read and failed as with {@link #call}.
      */
-    public Future<HttpClientResponse> open(String path, JsonObject payload) {
-        return send(path, payload, true).recover(this::translateFailure);
+    public Future<HttpClientResponse> open(String path, JsonObject payload, Consumer<HttpClientRequest> sent) {
+        return send(path, payload, true, sent).recover(this::translateFailure);
     }
 
-    private Future<HttpClientResponse> send(String path, JsonObject payload, boolean stream) {
+    private Future<HttpClientResponse> send(
+            String path, JsonObject payload, boolean stream, Consumer<HttpClientRequest> sent) {
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)
                 .setAbsoluteURI(url(path))
@@ -111,7 +116,10 @@ public class OpenAiProvider {
         }
         options.setHeaders(headers);
         Buffer body = withModel(payload).toBuffer();
-        return client.request(options).compose(request -> sendOn(request, body, stream));
+        return client.request(options).compose(request -> {
+            sent.accept(request);
+            return sendOn(request, body, stream);
+        });
     }
 
     private Future<HttpClientResponse> sendOn(HttpClientRequest request, Buffer body, boolean stream) {
