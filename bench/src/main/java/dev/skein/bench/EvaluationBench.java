@@ -192,7 +192,7 @@ final class EvaluationBench {
                 }
             }
             System.out.println("(evaluation-service keeps 12 bytes a row for the curves with one probability"
-                    + " column, in arrays that double when full, and budgets ten times that for the curves' peak)");
+                    + " column, in arrays that double when full, and budgets twelve times that for the curves' peak)");
         }
         System.out.printf(
                 "heap limit %s MB (%s)%n",
