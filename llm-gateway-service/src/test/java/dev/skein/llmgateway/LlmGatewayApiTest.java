@@ -11,6 +11,7 @@ import static org.hamcrest.Matchers.nullValue;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import io.vertx.core.json.JsonArray;
@@ -59,6 +60,31 @@ class LlmGatewayApiTest {
         return data;
     }
 
+    static byte[] request(String path, String body) {
+        return ("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + CREDENTIAL
+                        + "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: "
+                        + body.length() + "\r\n\r\n" + body)
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A stream of {@code endpoint} opened on a raw socket, read up to its first event. */
+    static Socket openStream(String endpoint) throws Exception {
+        Socket socket = new Socket("127.0.0.1", RestAssured.port);
+        socket.setSoTimeout(60_000); // a bound, not an assertion: a broken gateway fails instead of hanging
+        socket.getOutputStream()
+                .write(request(
+                        "/endpoints/" + endpoint + "/invocations",
+                        "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true}"));
+        BufferedReader reader =
+                new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = reader.readLine()) != null && !line.contains("data: ")) {
+            assertThat(line).doesNotStartWith("HTTP/1.1 5").doesNotStartWith("HTTP/1.1 4");
+        }
+        assertThat(line).as("the first event").isNotNull();
+        return socket;
+    }
+
     // --- trust and health
 
     @Test
@@ -70,6 +96,7 @@ class LlmGatewayApiTest {
                 .post("/v1/chat/completions")
                 .then()
                 .statusCode(401)
+                .header("Connection", "close")
                 .body("error.type", equalTo("authentication_error"));
     }
 
@@ -114,6 +141,15 @@ class LlmGatewayApiTest {
                         "hold",
                         "nochoices",
                         "trickle",
+                        "drip",
+                        "stall",
+                        "huge",
+                        "redirect",
+                        "echokey",
+                        "shortkey",
+                        "park",
+                        "bigevent",
+                        "firehose",
                         "azure");
     }
 
@@ -389,23 +425,67 @@ class LlmGatewayApiTest {
     }
 
     @Test
-    void shouldNeverEchoAKeyAProviderRepeats() {
+    void shouldAnswer502WhenTheProviderRefusesTheGatewaysKey() {
+        // the client's own credential was fine: a 401 would tell it otherwise
         String mlflow = api().body(CHAT)
                 .post("/endpoints/badkey/invocations")
                 .then()
-                .statusCode(401)
+                .statusCode(502)
+                .body("detail", containsString("refused llm-gateway-service's credentials for endpoint 'badkey'"))
                 .extract()
                 .asString();
         assertNoSecret(mlflow);
-        assertThat(mlflow).contains("Incorrect API key provided: ***");
         String openAi = api().body("{\"model\":\"badkey\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
                 .post("/v1/chat/completions")
                 .then()
-                .statusCode(401)
-                .body("error.code", equalTo("invalid_api_key"))
+                .statusCode(502)
+                .body("error.code", equalTo("upstream_auth_failed"))
+                .body("error.type", equalTo("upstream_error"))
                 .extract()
                 .asString();
         assertNoSecret(openAi);
+        assertThat(openAi).doesNotContain("Incorrect API key");
+    }
+
+    @Test
+    void shouldAnswer502ForAProviderRedirect() {
+        api().body("{\"model\":\"redirect\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(502)
+                .body("error.code", equalTo("upstream_redirect"))
+                .body("error.message", not(containsString("elsewhere.example")));
+    }
+
+    @Test
+    void shouldNeverEchoAKeyAProviderRepeatsInAnyField() {
+        String openAi = api().body("{\"model\":\"echokey\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(400)
+                .body("error.message", equalTo("Invalid request for ***: message too long"))
+                .body("error.param", equalTo("***"))
+                .body("error.details[0]", equalTo("seen ***"))
+                .extract()
+                .asString();
+        assertNoSecret(openAi);
+        api().body(CHAT)
+                .post("/endpoints/echokey/invocations")
+                .then()
+                .statusCode(400)
+                .body("detail", equalTo("Invalid request for ***: message too long"));
+    }
+
+    @Test
+    void shouldScrubAShortKeyWithoutBreakingTheErrorsShape() {
+        // "ge" is inside "message": a text replace over the JSON would rename the field or break the document
+        api().body("{\"model\":\"shortkey\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(400)
+                .body("error.message", equalTo("Invalid request for ***: messa*** too long"))
+                .body("error.type", equalTo("invalid_request_error"))
+                .body("error.param", equalTo("***"));
     }
 
     @Test
@@ -445,12 +525,128 @@ class LlmGatewayApiTest {
                 .post("/endpoints/slow/invocations")
                 .then()
                 .statusCode(504)
-                .body("detail", containsString("did not answer"));
+                .body("detail", equalTo("The provider sent nothing for longer than 2 s"));
         api().body("{\"model\":\"slow\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
                 .post("/v1/chat/completions")
                 .then()
                 .statusCode(504)
-                .body("error.type", equalTo("upstream_error"));
+                .body("error.type", equalTo("upstream_error"))
+                .body("error.code", equalTo("upstream_timeout"));
+    }
+
+    @Test
+    void shouldTimeOutAProviderSilentAfterItsHeaders() {
+        // the HttpClient's own idle timeout stops at the headers: this silence comes after them
+        api().body(CHAT)
+                .post("/endpoints/stall/invocations")
+                .then()
+                .statusCode(504)
+                .body("detail", equalTo("The provider sent nothing for longer than 2 s"));
+        Response stream = api().body("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true}")
+                .post("/endpoints/stall/invocations");
+        stream.then().statusCode(200);
+        List<String> events = events(stream.asString());
+        assertThat(events).hasSize(2);
+        JsonObject error = new JsonObject(events.get(1)).getJsonObject("error");
+        assertThat(error.getString("code")).isEqualTo("stream_interrupted");
+        assertThat(error.getString("message")).isEqualTo("The provider sent nothing for longer than 2 s");
+    }
+
+    @Test
+    void shouldEndACallThatOutlastsTheCallTimeoutEvenWhileBytesArrive() {
+        api().body(CHAT)
+                .post("/endpoints/drip/invocations")
+                .then()
+                .statusCode(504)
+                .body("detail", equalTo("The provider did not finish its answer within 4 s"));
+    }
+
+    @Test
+    void shouldRefuseAnAnswerLargerThanTheLimitWithoutReadingItAll() {
+        api().body("{\"model\":\"huge\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(502)
+                .body("error.code", equalTo("upstream_answer_too_large"))
+                .body("error.message", equalTo("The provider's answer is larger than 1048576 bytes"));
+    }
+
+    @Test
+    void shouldEndAStreamWhoseEventIsLargerThanTheLimit() {
+        Response response = api().body(
+                        "{\"model\":\"bigevent\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                .post("/v1/chat/completions");
+        response.then().statusCode(200);
+        List<String> events = events(response.asString());
+        assertThat(events).hasSize(1).doesNotContain("[DONE]");
+        assertThat(new JsonObject(events.get(0)).getJsonObject("error").getString("message"))
+                .isEqualTo("The provider sent an event larger than 65536 bytes");
+    }
+
+    @Test
+    void shouldAnswer503WhenEveryConnectionToTheProviderIsBusy() throws Exception {
+        // max-connections is 6 in the tests: six streams that never end hold them all
+        List<Socket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < 6; i++) {
+                held.add(openStream("park"));
+            }
+            api().body(CHAT)
+                    .post("/endpoints/chat/invocations")
+                    .then()
+                    .statusCode(503)
+                    .header("Retry-After", "1")
+                    .body("detail", containsString("no free connection to the provider of endpoint 'chat' (all 6"));
+        } finally {
+            for (Socket socket : held) {
+                socket.close();
+            }
+        }
+        // the connections are let go with their clients: calls go through again (bounded wait, not a timing)
+        int status = 0;
+        for (int i = 0; i < 100 && status != 200; i++) {
+            status = api().body(CHAT).post("/endpoints/chat/invocations").statusCode();
+            if (status != 200) {
+                Thread.sleep(100);
+            }
+        }
+        assertThat(status).isEqualTo(200);
+    }
+
+    @Test
+    void shouldCloseAStreamItsClientLeavesUnreadAndFreeTheProvider() throws Exception {
+        // a client that opens a stream and reads nothing more: after client-stall-timeout (6 s in the tests) the
+        // gateway lets go of the provider's call and of the client
+        try (Socket socket = openStream("firehose")) {
+            OpenAiMockResource.FIREHOSE_CUT.get(60, TimeUnit.SECONDS);
+            try {
+                socket.getInputStream().readAllBytes(); // what was in flight, then the end
+            } catch (java.net.SocketException reset) {
+                // a reset is as good an end as a close
+            }
+        }
+    }
+
+    @Test
+    void shouldNotCountTheTimeASlowClientHoldsTheProviderBack() throws Exception {
+        // 16 MiB of chunks against a client that reads nothing for longer than the silence limit (2 s, under the
+        // 6 s client-stall-timeout): the provider is held back by this client's pace, not silent
+        String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true}";
+        try (Socket socket = new Socket()) {
+            socket.setReceiveBufferSize(4096);
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", RestAssured.port));
+            socket.setSoTimeout(60_000);
+            socket.getOutputStream().write(request("/endpoints/firehose/invocations", body));
+            var in = socket.getInputStream();
+            byte[] first = new byte[64];
+            assertThat(in.read(first)).isPositive();
+            Thread.sleep(3000);
+            byte[] rest = in.readAllBytes();
+            String text = new String(rest, StandardCharsets.UTF_8);
+            assertThat(text).doesNotContain("stream_interrupted");
+            int chunks = text.split(OpenAiMockResource.FIREHOSE_TEXT, -1).length - 1;
+            assertThat(chunks).isEqualTo(OpenAiMockResource.FIREHOSE_CHUNKS);
+        }
     }
 
     @Test
@@ -480,7 +676,7 @@ class LlmGatewayApiTest {
     @Test
     void shouldCancelTheProvidersCallWhenTheClientLeaves() throws Exception {
         String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true}";
-        try (Socket socket = new Socket("127.0.0.1", 18285)) {
+        try (Socket socket = new Socket("127.0.0.1", RestAssured.port)) {
             socket.setSoTimeout(60_000); // a bound, not an assertion: a broken gateway fails instead of hanging
             socket.getOutputStream()
                     .write(("POST /endpoints/hold/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -506,7 +702,7 @@ class LlmGatewayApiTest {
     void shouldCancelTheProvidersCallWhenTheClientLeavesBeforeTheAnswer() throws Exception {
         String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
         OpenAiMockResource.LAST.remove("gpt-trickle");
-        try (Socket socket = new Socket("127.0.0.1", 18285)) {
+        try (Socket socket = new Socket("127.0.0.1", RestAssured.port)) {
             socket.getOutputStream()
                     .write(("POST /endpoints/trickle/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                                     + "Authorization: " + CREDENTIAL + "\r\nContent-Type: application/json\r\n"
@@ -549,6 +745,38 @@ class LlmGatewayApiTest {
         List<String> events = events(response.asString());
         assertThat(events).hasSize(5);
         assertThat(events.get(4)).isEqualTo("[DONE]");
+    }
+
+    @Test
+    void shouldStreamCompletionsOnOpenAisRouteInOpenAisChunkShape() {
+        Response response = api().body("{\"model\":\"completions\",\"prompt\":\"Hi\",\"stream\":true}")
+                .post("/v1/completions");
+        response.then().statusCode(200);
+        List<String> events = events(response.asString());
+        assertThat(events).hasSize(5);
+        assertThat(events.get(4)).isEqualTo("[DONE]");
+        JsonObject second = new JsonObject(events.get(1));
+        assertThat(second.getString("object")).isEqualTo("text_completion");
+        JsonObject choice = second.getJsonArray("choices").getJsonObject(0);
+        assertThat(choice.getString("text")).isEqualTo("Hel");
+        assertThat(choice.containsKey("logprobs")).isTrue();
+        assertThat(choice.containsKey("delta")).isFalse();
+        assertThat(new JsonObject(events.get(3))
+                        .getJsonArray("choices")
+                        .getJsonObject(0)
+                        .getString("finish_reason"))
+                .isEqualTo("stop");
+    }
+
+    @Test
+    void shouldLeaveAbsentParametersToTheProviderOnOpenAisRoutes() {
+        api().body("{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(200);
+        JsonObject sent = OpenAiMockResource.LAST.get("gpt-normal").getJsonObject("body");
+        assertThat(sent.containsKey("temperature")).isFalse();
+        assertThat(sent.containsKey("n")).isFalse();
     }
 
     @Test

@@ -23,8 +23,12 @@ import java.util.concurrent.TimeUnit;
  * repeating the key it got, as a careless provider might), {@code gpt-malformed} (a body that is not JSON),
  * {@code gpt-html} (502 text/html), {@code gpt-slow} (never answers), {@code gpt-cut} (the connection closed
  * mid-stream), {@code gpt-hold} (one chunk, then only comments, never ending), {@code gpt-nochoices} (JSON
- * without choices), {@code gpt-trickle} (a JSON answer that never ends). It also writes the gateway YAML the service under test reads, and remembers each model's last
- * request for the tests to look at.
+ * without choices), {@code gpt-trickle} (a JSON answer that never ends), {@code gpt-drip} (the same, for the
+ * call's own timeout), {@code gpt-stall} (headers and a first part, then silence), {@code gpt-huge} (an answer of
+ * 2 MiB), {@code gpt-redirect} (302), {@code gpt-echokey} (a 400 repeating the key in its error's fields),
+ * {@code gpt-park} (a stream that never ends), {@code gpt-bigevent} (a stream event of 2 MiB), {@code
+ * gpt-firehose} (16 MiB of chunks as fast as the gateway takes them). It also writes the gateway YAML the service
+ * under test reads, and remembers each model's last request for the tests to look at.
  */
 public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
 
@@ -38,6 +42,17 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
 
     /** Completed when the gateway closes the connection of a {@code gpt-trickle} call (its client left). */
     public static final CompletableFuture<Void> TRICKLE_CLOSED = new CompletableFuture<>();
+
+    /** The key of the {@code shortkey} endpoint: two characters, found inside many words. */
+    public static final String SHORT_KEY = "ge";
+
+    /** Chunks {@code gpt-firehose} streams, each with {@link #FIREHOSE_TEXT} as its content. */
+    public static final int FIREHOSE_CHUNKS = 16 * 1024;
+
+    public static final String FIREHOSE_TEXT = "x".repeat(1000);
+
+    /** Completed when the gateway closes a {@code gpt-firehose} stream before its end (its client stalled). */
+    public static final CompletableFuture<Void> FIREHOSE_CUT = new CompletableFuture<>();
 
     /** The last request per model (or "azure"): method, path, query, headers, body. */
     public static final Map<String, JsonObject> LAST = new ConcurrentHashMap<>();
@@ -92,6 +107,15 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
         chat(y, "hold", "llm/v1/chat", "gpt-hold", LITERAL_KEY, base, "");
         chat(y, "nochoices", "llm/v1/chat", "gpt-nochoices", LITERAL_KEY, base, "");
         chat(y, "trickle", "llm/v1/chat", "gpt-trickle", LITERAL_KEY, base, "");
+        chat(y, "drip", "llm/v1/chat", "gpt-drip", LITERAL_KEY, base, "");
+        chat(y, "stall", "llm/v1/chat", "gpt-stall", LITERAL_KEY, base, "");
+        chat(y, "huge", "llm/v1/chat", "gpt-huge", LITERAL_KEY, base, "");
+        chat(y, "redirect", "llm/v1/chat", "gpt-redirect", LITERAL_KEY, base, "");
+        chat(y, "echokey", "llm/v1/chat", "gpt-echokey", LITERAL_KEY, base, "");
+        chat(y, "shortkey", "llm/v1/chat", "gpt-echokey", SHORT_KEY, base, "");
+        chat(y, "park", "llm/v1/chat", "gpt-park", LITERAL_KEY, base, "");
+        chat(y, "bigevent", "llm/v1/chat", "gpt-bigevent", LITERAL_KEY, base, "");
+        chat(y, "firehose", "llm/v1/chat", "gpt-firehose", LITERAL_KEY, base, "");
         y.append(
                         "  - name: azure\n    endpoint_type: llm/v1/chat\n    model:\n      provider: openai\n      name: gpt-normal\n")
                 .append("      config:\n        openai_api_key: ")
@@ -238,31 +262,62 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
                         req.connection().close();
                     }
                 }
-                case "gpt-trickle" -> {
-                    // a JSON answer that never ends, white space every 200 ms (so the gateway's upstream timeout
-                    // never ends the call): only the gateway cancelling its call closes this connection
+                case "gpt-trickle" -> trickle(req, TRICKLE_CLOSED);
+                case "gpt-drip" -> trickle(req, new CompletableFuture<>());
+                case "gpt-stall" -> {
+                    // headers and a first part, then nothing: the gateway's silence limit must end the call
+                    req.response()
+                            .setChunked(true)
+                            .putHeader("Content-Type", stream ? "text/event-stream" : "application/json");
+                    req.response()
+                            .write(
+                                    stream
+                                            ? "data: "
+                                                    + normalChunks()
+                                                            .getJsonObject(0)
+                                                            .encode() + "\n\n"
+                                            : "{");
+                }
+                case "gpt-huge" -> {
+                    JsonObject answer = completion(
+                            new JsonObject().put("role", "assistant").put("content", "y".repeat(2 * 1024 * 1024)),
+                            "stop");
                     req.response().setChunked(true).putHeader("Content-Type", "application/json");
-                    req.response().write("{");
-                    long timer = vertx.setPeriodic(200, t -> req.response().write(" "));
+                    req.response().end(answer.encode());
+                }
+                case "gpt-redirect" ->
+                    req.response()
+                            .setStatusCode(302)
+                            .putHeader("Location", "https://elsewhere.example/v1/chat/completions")
+                            .end();
+                case "gpt-echokey" -> {
+                    String key = headers.getString("authorization", "").replace("Bearer ", "");
+                    JsonObject error =
+                            error("Invalid request for " + key + ": message too long", "invalid_request_error", null);
+                    error.getJsonObject("error").put("param", key).put("details", new JsonArray().add("seen " + key));
+                    json(req, 400, error);
+                }
+                case "gpt-park" -> park(req, new CompletableFuture<>());
+                case "gpt-bigevent" -> {
+                    req.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
+                    req.response()
+                            .end("data: "
+                                    + chunk(new JsonObject().put("content", "z".repeat(2 * 1024 * 1024)), null)
+                                            .encode()
+                                    + "\n\ndata: [DONE]\n\n");
+                }
+                case "gpt-firehose" -> {
+                    req.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
                     req.connection().closeHandler(v -> {
-                        vertx.cancelTimer(timer);
-                        TRICKLE_CLOSED.complete(null);
+                        if (!req.response().ended()) {
+                            FIREHOSE_CUT.complete(null);
+                        }
                     });
+                    firehose(req, 0);
                 }
                 case "gpt-nochoices" ->
                     json(req, 200, new JsonObject().put("id", "chatcmpl-1").put("object", "chat.completion"));
-                case "gpt-hold" -> {
-                    // one chunk, then comments only (so the gateway's upstream timeout never ends the call): only
-                    // the gateway cancelling its call closes this connection
-                    req.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
-                    req.response()
-                            .write("data: " + normalChunks().getJsonObject(0).encode() + "\n\n");
-                    long timer = vertx.setPeriodic(200, t -> req.response().write(": still here\n\n"));
-                    req.connection().closeHandler(v -> {
-                        vertx.cancelTimer(timer);
-                        HOLD_CLOSED.complete(null);
-                    });
-                }
+                case "gpt-hold" -> park(req, HOLD_CLOSED);
                 default ->
                     json(
                             req,
@@ -273,6 +328,52 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
                                     "model_not_found"));
             }
         });
+    }
+
+    /**
+     * A JSON answer that never ends, white space every 200 ms (so the gateway's silence limit never ends the call):
+     * only the gateway cancelling its call closes this connection, which completes {@code closed}.
+     */
+    private void trickle(HttpServerRequest req, CompletableFuture<Void> closed) {
+        req.response().setChunked(true).putHeader("Content-Type", "application/json");
+        req.response().write("{");
+        long timer = vertx.setPeriodic(200, t -> req.response().write(" "));
+        req.connection().closeHandler(v -> {
+            vertx.cancelTimer(timer);
+            closed.complete(null);
+        });
+    }
+
+    /**
+     * One chunk, then comments only (so the gateway's silence limit never ends the call): only the gateway
+     * cancelling its call closes this connection, which completes {@code closed}.
+     */
+    private void park(HttpServerRequest req, CompletableFuture<Void> closed) {
+        req.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
+        req.response().write("data: " + normalChunks().getJsonObject(0).encode() + "\n\n");
+        long timer = vertx.setPeriodic(200, t -> req.response().write(": still here\n\n"));
+        req.connection().closeHandler(v -> {
+            vertx.cancelTimer(timer);
+            closed.complete(null);
+        });
+    }
+
+    /** {@link #FIREHOSE_CHUNKS} chunks as fast as the gateway reads them (its pace, kept by the drain), then [DONE]. */
+    private static void firehose(HttpServerRequest req, int from) {
+        var response = req.response();
+        String event = "data: "
+                + chunk(new JsonObject().put("content", FIREHOSE_TEXT), null).encode() + "\n\n";
+        int i = from;
+        while (i < FIREHOSE_CHUNKS && !response.writeQueueFull()) {
+            response.write(event);
+            i++;
+        }
+        if (i == FIREHOSE_CHUNKS) {
+            response.end("data: [DONE]\n\n");
+        } else {
+            int next = i;
+            response.drainHandler(v -> firehose(req, next));
+        }
     }
 
     private static JsonObject completion(JsonObject message, String finish) {

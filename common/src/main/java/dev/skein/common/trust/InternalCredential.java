@@ -52,7 +52,11 @@ public class InternalCredential {
 
     /** Whether the call's metadata carries one of the accepted credentials. */
     boolean accepts(Metadata headers) {
-        String value = headers.get(AUTHORIZATION);
+        return accepts(headers.get(AUTHORIZATION));
+    }
+
+    /** Whether an HTTP {@code Authorization} header's value ({@code Bearer <token>}) is one of the accepted ones. */
+    public boolean accepts(String value) {
         if (value == null || !value.startsWith(BEARER)) {
             return false;
         }

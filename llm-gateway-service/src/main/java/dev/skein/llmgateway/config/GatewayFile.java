@@ -4,6 +4,8 @@ import dev.skein.llmgateway.Endpoint;
 import dev.skein.llmgateway.EndpointType;
 import dev.skein.llmgateway.provider.OpenAiSettings;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -211,8 +213,8 @@ public final class GatewayFile {
                         + " 'azuread'.");
             }
         }
-        if (!base.startsWith("http://") && !base.startsWith("https://")) {
-            throw invalid(where + ".model.config.openai_api_base: an http:// or https:// URL expected");
+        if (!validBase(base)) {
+            throw invalid(where + ".model.config.openai_api_base: an http:// or https:// URL with a host expected");
         }
         return new OpenAiSettings(key, apiType, base, version, deployment, organization);
     }
@@ -289,6 +291,21 @@ public final class GatewayFile {
             throw invalid(where + ".model.config." + field + ": str type expected");
         }
         return (String) value;
+    }
+
+    /** A base URL the HttpClient can call: http(s), a host, no query or fragment (the paths are appended). */
+    private static boolean validBase(String base) {
+        try {
+            URI uri = new URI(base);
+            String scheme = uri.getScheme();
+            return ("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme))
+                    && uri.getHost() != null
+                    && uri.getRawQuery() == null
+                    && uri.getRawFragment() == null
+                    && uri.getRawUserInfo() == null;
+        } catch (URISyntaxException e) {
+            return false;
+        }
     }
 
     private static InvalidConfigException invalid(String detail) {

@@ -16,15 +16,36 @@ public interface LlmGatewayConfig {
     Optional<String> configFile();
 
     /**
-     * The longest wait for a provider: for its first byte, and between two bytes after that (a stream that
-     * stalls longer ends with an error event). MLflow's MLFLOW_GATEWAY_ROUTE_TIMEOUT_SECONDS is 300.
+     * The longest silence from a provider: before its first byte, and between two reads after that (a stream that
+     * stalls longer ends with an error event). Time the client's own slowness holds a stream back is not counted
+     * ({@link #clientStallTimeout()} bounds that). MLflow's
+     * MLFLOW_GATEWAY_ROUTE_TIMEOUT_SECONDS is 300.
      */
     @WithDefault("300s")
     Duration upstreamTimeout();
 
-    /** The longest wait for a connection to a provider. */
+    /**
+     * The longest a streaming client may leave its stream unread while the gateway holds data for it; then its
+     * stream is closed and the provider's call cancelled (an idle client never holds a provider connection for
+     * ever).
+     */
+    @WithDefault("300s")
+    Duration clientStallTimeout();
+
+    /** The longest non-streamed call, from the request sent to the answer's last byte. */
+    @WithDefault("600s")
+    Duration upstreamCallTimeout();
+
+    /** The longest wait for a new connection to a provider (TCP and TLS). */
     @WithDefault("10s")
     Duration connectTimeout();
+
+    /**
+     * The longest wait for a free connection when all {@code max-connections} to a provider are in use (then
+     * 503 with Retry-After).
+     */
+    @WithDefault("10s")
+    Duration poolWaitTimeout();
 
     /** The largest request body accepted (bytes); a larger one is refused with 413 before it is read. */
     @WithDefault("4194304")
@@ -38,7 +59,41 @@ public interface LlmGatewayConfig {
     @WithDefault("3000")
     int listPageSize();
 
-    /** Connections kept per provider host (the Vert.x HttpClient's pool; each streaming call holds one). */
+    /**
+     * Connections kept per provider host (the Vert.x HttpClient's pool; each call holds one, a stream until it
+     * ends). As many calls again may wait for one; more are answered 503 at once.
+     */
     @WithDefault("500")
     int maxConnections();
+
+    /** The longest server-sent event (one line) read from a provider's stream; a longer one ends the stream. */
+    @WithDefault("1048576")
+    int maxStreamEventBytes();
+
+    /** Refuses settings that cannot work, naming them (the service does not start). */
+    default void check() {
+        positive("upstream-timeout", upstreamTimeout());
+        positive("upstream-call-timeout", upstreamCallTimeout());
+        positive("client-stall-timeout", clientStallTimeout());
+        positive("connect-timeout", connectTimeout());
+        positive("pool-wait-timeout", poolWaitTimeout());
+        atLeast("max-request-bytes", maxRequestBytes(), 1);
+        atLeast("max-upstream-response-bytes", maxUpstreamResponseBytes(), 1024);
+        atLeast("list-page-size", listPageSize(), 1);
+        atLeast("max-connections", maxConnections(), 1);
+        atLeast("max-stream-event-bytes", maxStreamEventBytes(), 1024);
+    }
+
+    private static void positive(String name, Duration value) {
+        if (value.isNegative() || value.toMillis() < 1) {
+            throw new IllegalStateException("skein.llm-gateway." + name + " must be at least 1 ms; it is " + value);
+        }
+    }
+
+    private static void atLeast(String name, int value, int min) {
+        if (value < min) {
+            throw new IllegalStateException(
+                    "skein.llm-gateway." + name + " must be at least " + min + "; it is " + value);
+        }
+    }
 }

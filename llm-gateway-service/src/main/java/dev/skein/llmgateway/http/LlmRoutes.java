@@ -1,5 +1,6 @@
 package dev.skein.llmgateway.http;
 
+import dev.skein.common.trust.InternalCredential;
 import dev.skein.llmgateway.Endpoint;
 import dev.skein.llmgateway.EndpointType;
 import dev.skein.llmgateway.config.Endpoints;
@@ -7,7 +8,6 @@ import dev.skein.llmgateway.config.LlmGatewayConfig;
 import dev.skein.llmgateway.provider.OpenAiProvider;
 import dev.skein.llmgateway.provider.OpenAiTranslation;
 import dev.skein.llmgateway.provider.UpstreamException;
-import dev.skein.llmgateway.trust.InternalAccess;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -37,7 +37,7 @@ import org.jboss.logging.Logger;
 
 /**
  * The service's HTTP API: MLflow 2.x's Deployments server ({@code mlflow/gateway/app.py}) and OpenAI's
- * {@code /v1} routes, on one Vert.x router. Every route needs the internal credential ({@link InternalAccess});
+ * {@code /v1} routes, on one Vert.x router. Every route needs the internal credential ({@link InternalCredential});
  * bodies are bounded before they are read; every failure is answered in the route's own error shape
  * ({@link ApiError}), never a stack trace.
  */
@@ -48,11 +48,11 @@ public class LlmRoutes {
 
     private final Endpoints endpoints;
     private final LlmGatewayConfig config;
-    private final InternalAccess access;
+    private final InternalCredential access;
     private final Vertx vertx;
     private final Map<String, OpenAiProvider> providers = new HashMap<>();
 
-    public LlmRoutes(Endpoints endpoints, LlmGatewayConfig config, InternalAccess access, Vertx vertx) {
+    public LlmRoutes(Endpoints endpoints, LlmGatewayConfig config, InternalCredential access, Vertx vertx) {
         this.endpoints = endpoints;
         this.config = config;
         this.access = access;
@@ -60,19 +60,24 @@ public class LlmRoutes {
     }
 
     void register(@Observes Router router) {
+        config.check();
         HttpClient client = vertx.createHttpClient(new HttpClientOptions()
                 .setMaxPoolSize(config.maxConnections())
+                .setMaxWaitQueueSize(config.maxConnections())
+                .setConnectTimeout((int)
+                        Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
                 .setKeepAlive(true)
                 .setVerifyHost(true));
+        OpenAiProvider.Limits limits = new OpenAiProvider.Limits(
+                config.upstreamTimeout().toMillis(),
+                config.clientStallTimeout().toMillis(),
+                config.upstreamCallTimeout().toMillis(),
+                // a new connection's own timeout ends first: what outlasts both is a wait for a busy pool
+                config.connectTimeout().toMillis() + config.poolWaitTimeout().toMillis(),
+                config.maxUpstreamResponseBytes(),
+                config.maxConnections());
         for (Endpoint e : endpoints.all()) {
-            providers.put(
-                    e.name(),
-                    new OpenAiProvider(
-                            client,
-                            e,
-                            config.upstreamTimeout(),
-                            config.connectTimeout(),
-                            config.maxUpstreamResponseBytes()));
+            providers.put(e.name(), new OpenAiProvider(vertx, client, e, limits));
         }
         Handler<RoutingContext> body = BodyHandler.create(false).setBodyLimit(config.maxRequestBytes());
 
@@ -116,6 +121,9 @@ public class LlmRoutes {
             if (access.accepts(ctx.request().getHeader("Authorization"))) {
                 ctx.next();
             } else {
+                // the body is never read: the connection is closed after the answer rather than drained
+                ctx.response().putHeader("Connection", "close");
+                ctx.response().endHandler(v -> ctx.request().connection().close());
                 send(
                         ctx,
                         style,
@@ -225,7 +233,7 @@ public class LlmRoutes {
                     null));
         }
         body.remove("model");
-        call(ctx, ApiStyle.MLFLOW, endpoint, RequestChecks.check(endpoint.type(), body));
+        call(ctx, ApiStyle.MLFLOW, endpoint, RequestChecks.check(endpoint.type(), body, true));
     }
 
     /** {@code POST /v1/...}: {@code model} names the endpoint, which must be of the route's type. */
@@ -258,7 +266,7 @@ public class LlmRoutes {
                     null));
         }
         body.remove("model"); // MLflow: the endpoint's model is sent, never the client's
-        call(ctx, ApiStyle.OPENAI, endpoint, RequestChecks.check(type, body));
+        call(ctx, ApiStyle.OPENAI, endpoint, RequestChecks.check(type, body, false));
     }
 
     private JsonObject jsonBody(RoutingContext ctx) {
@@ -293,21 +301,27 @@ public class LlmRoutes {
             }
         };
         if (stream) {
-            Function<JsonObject, JsonObject> chunks = endpoint.type() == EndpointType.CHAT
-                    ? OpenAiTranslation::chatChunk
-                    : OpenAiTranslation::completionsChunk;
+            Function<JsonObject, JsonObject> chunks;
+            if (endpoint.type() == EndpointType.CHAT) {
+                chunks = OpenAiTranslation::chatChunk;
+            } else if (style == ApiStyle.OPENAI) {
+                chunks = OpenAiTranslation::openAiCompletionsChunk;
+            } else {
+                chunks = OpenAiTranslation::completionsChunk;
+            }
             provider.open(path, request, cancelOnClose)
                     .compose(upstream -> {
-                        String type = upstream.getHeader("Content-Type");
+                        String type = upstream.response().getHeader("Content-Type");
                         if (type == null || !type.contains("text/event-stream")) {
-                            upstream.resume();
+                            upstream.silence().stop();
                             upstream.request().reset();
                             return Future.failedFuture(new UpstreamException(
                                     502, "The provider did not answer with a stream of server-sent events"));
                         }
                         return Future.succeededFuture(upstream);
                     })
-                    .onSuccess(upstream -> SseRelay.relay(ctx.response(), upstream, chunks, style, provider))
+                    .onSuccess(upstream -> SseRelay.relay(
+                            ctx.response(), upstream, chunks, style, provider, config.maxStreamEventBytes()))
                     .onFailure(ctx::fail);
             return;
         }
@@ -331,7 +345,7 @@ public class LlmRoutes {
         } else if (failure instanceof UpstreamException u) {
             JsonObject openAi = u.providerError() != null
                     ? u.providerError()
-                    : ApiError.openAiError(u.getMessage(), "upstream_error", null, null);
+                    : ApiError.openAiError(u.getMessage(), "upstream_error", null, u.code());
             error = new ApiError(u.status(), u.status(), u.getMessage(), openAi, u.retryAfter());
         } else if (ctx.statusCode() == 413) {
             error = ApiError.of(

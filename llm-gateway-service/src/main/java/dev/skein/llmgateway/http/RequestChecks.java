@@ -7,19 +7,20 @@ import io.vertx.core.json.JsonObject;
 /**
  * MLflow's request schemas ({@code mlflow/gateway/schemas}): the checks pydantic makes, the defaults it fills
  * ({@code temperature} 0.0 and {@code n} 1 on chat and completions, sent on to the provider as MLflow sends
- * them), and unknown fields kept ({@code extra="allow"}). One difference: a chat message's {@code content} may be
+ * them — on MLflow's routes only: OpenAI's routes leave an absent parameter to the provider, as OpenAI's clients
+ * expect), and unknown fields kept ({@code extra="allow"}). One difference: a chat message's {@code content} may be
  * null when it carries {@code tool_calls} (an assistant's tool call sent back), which MLflow 2.17 refuses.
  */
 final class RequestChecks {
 
     private RequestChecks() {}
 
-    /** The checked payload with MLflow's defaults, or an {@link ApiFailure} thrown. */
-    static JsonObject check(EndpointType type, JsonObject body) {
+    /** The checked payload, with MLflow's defaults if {@code mlflowDefaults}, or an {@link ApiFailure} thrown. */
+    static JsonObject check(EndpointType type, JsonObject body, boolean mlflowDefaults) {
         JsonObject payload = body.copy();
         switch (type) {
             case CHAT -> {
-                base(payload);
+                base(payload, mlflowDefaults);
                 if (!(payload.getValue("messages") instanceof JsonArray messages)) {
                     throw missingOr(payload, "messages", "value is not a valid list", "type_error.list");
                 }
@@ -41,7 +42,7 @@ final class RequestChecks {
                 }
             }
             case COMPLETIONS -> {
-                base(payload);
+                base(payload, mlflowDefaults);
                 if (!(payload.getValue("prompt") instanceof String)) {
                     throw missingOr(payload, "prompt", "str type expected", "type_error.str");
                 }
@@ -67,10 +68,12 @@ final class RequestChecks {
     }
 
     /** {@code BaseRequestPayload}: temperature [0, 2] (default 0.0), n ≥ 1 (default 1), stop, max_tokens, stream. */
-    private static void base(JsonObject payload) {
+    private static void base(JsonObject payload, boolean mlflowDefaults) {
         Object temperature = payload.getValue("temperature");
         if (temperature == null) {
-            payload.put("temperature", 0.0);
+            if (mlflowDefaults) {
+                payload.put("temperature", 0.0);
+            }
         } else if (!(temperature instanceof Number t)) {
             throw fail("temperature", "value is not a valid float", "type_error.float");
         } else if (t.doubleValue() < 0 || t.doubleValue() > 2 || Double.isNaN(t.doubleValue())) {
@@ -82,7 +85,9 @@ final class RequestChecks {
         }
         Object n = payload.getValue("n");
         if (n == null) {
-            payload.put("n", 1);
+            if (mlflowDefaults) {
+                payload.put("n", 1);
+            }
         } else if (!isInteger(n)) {
             throw fail("n", "value is not a valid integer", "type_error.integer");
         } else if (((Number) n).longValue() < 1) {

@@ -1,6 +1,7 @@
 package dev.skein.llmgateway.http;
 
 import dev.skein.llmgateway.provider.OpenAiProvider;
+import dev.skein.llmgateway.provider.SilenceWatch;
 import dev.skein.llmgateway.provider.UpstreamException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
@@ -9,7 +10,6 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.parsetools.RecordParser;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.jboss.logging.Logger;
 
@@ -18,44 +18,49 @@ import org.jboss.logging.Logger;
  * and a blank line, as {@code mlflow/gateway/utils.py to_sse_chunk}); OpenAI's routes end with
  * {@code data: [DONE]}. Lines are reassembled across network reads (MLflow's {@code handle_incomplete_chunks}).
  * The client's pace holds the provider back (the upstream is paused while the client's queue is full), the client
- * leaving cancels the provider's call, and a failure once the stream has begun (connection cut, a stall longer
- * than the upstream timeout, a chunk that cannot be read, an error the provider sends) ends the stream with one
+ * leaving cancels the provider's call, and a failure once the stream has begun (connection cut, a silence longer
+ * than the upstream timeout — not counting the time the client's pace held the provider back —, an event larger
+ * than the limit, a chunk that cannot be read, an error the provider sends) ends the stream with one
  * {@code data: {"error": {...}}} event — never a hang, never a {@code [DONE]} after it.
  */
 final class SseRelay {
 
     private static final Logger LOG = Logger.getLogger(SseRelay.class);
 
-    /** The longest line (one event's data) read from a provider. */
-    static final int MAX_LINE_BYTES = 8 * 1024 * 1024;
-
     private final HttpServerResponse out;
     private final HttpClientResponse in;
+    private final SilenceWatch silence;
     private final Function<JsonObject, JsonObject> translate;
     private final ApiStyle style;
     private final OpenAiProvider provider;
+    private final int maxEventBytes;
     private boolean finished;
 
     private SseRelay(
             HttpServerResponse out,
-            HttpClientResponse in,
+            OpenAiProvider.Opened upstream,
             Function<JsonObject, JsonObject> translate,
             ApiStyle style,
-            OpenAiProvider provider) {
+            OpenAiProvider provider,
+            int maxEventBytes) {
         this.out = out;
-        this.in = in;
+        this.in = upstream.response();
+        this.silence = upstream.silence();
         this.translate = translate;
         this.style = style;
         this.provider = provider;
+        this.maxEventBytes = maxEventBytes;
     }
 
+    /** Relays {@code upstream} to {@code out}; an event (one line) longer than {@code maxEventBytes} ends it. */
     static void relay(
             HttpServerResponse out,
-            HttpClientResponse in,
+            OpenAiProvider.Opened upstream,
             Function<JsonObject, JsonObject> translate,
             ApiStyle style,
-            OpenAiProvider provider) {
-        new SseRelay(out, in, translate, style, provider).start();
+            OpenAiProvider provider,
+            int maxEventBytes) {
+        new SseRelay(out, upstream, translate, style, provider, maxEventBytes).start();
     }
 
     private void start() {
@@ -64,20 +69,19 @@ final class SseRelay {
                 .putHeader("Content-Type", "text/event-stream; charset=utf-8")
                 .putHeader("Cache-Control", "no-cache")
                 .putHeader("X-Accel-Buffering", "no");
-        RecordParser lines = RecordParser.newDelimited("\n").maxRecordSize(MAX_LINE_BYTES);
+        RecordParser lines = RecordParser.newDelimited("\n").maxRecordSize(maxEventBytes);
         lines.handler(this::line);
-        lines.exceptionHandler(t -> fail("The provider sent an event larger than " + MAX_LINE_BYTES + " bytes"));
+        lines.exceptionHandler(t -> fail("The provider sent an event larger than " + maxEventBytes + " bytes"));
         out.closeHandler(v -> cancel());
         out.exceptionHandler(t -> cancel());
+        silence.onSilence(() -> fail(provider.silent().getMessage()));
         in.handler(buffer -> {
+            silence.touch();
             if (!finished) {
                 lines.handle(buffer);
             }
         });
-        in.exceptionHandler(t -> fail(
-                t instanceof TimeoutException
-                        ? "The provider sent nothing for longer than the upstream timeout"
-                        : "The provider's stream ended early: the connection was lost"));
+        in.exceptionHandler(t -> fail("The provider's stream ended early: the connection was lost"));
         in.endHandler(v -> finish());
         out.writeHead();
         in.resume();
@@ -121,7 +125,11 @@ final class SseRelay {
         out.write(Buffer.buffer("data: ").appendBuffer(translated.toBuffer()).appendString("\n\n"));
         if (out.writeQueueFull()) {
             in.pause();
-            out.drainHandler(v -> in.resume());
+            silence.pause(this::stalled); // the client's pace, not the provider's silence
+            out.drainHandler(v -> {
+                silence.resume();
+                in.resume();
+            });
         }
     }
 
@@ -130,6 +138,7 @@ final class SseRelay {
             return;
         }
         finished = true;
+        silence.stop();
         if (style == ApiStyle.OPENAI) {
             out.write("data: [DONE]\n\n");
         }
@@ -141,6 +150,7 @@ final class SseRelay {
             return;
         }
         finished = true;
+        silence.stop();
         LOG.warnf(
                 "endpoint %s: stream ended with an error: %s",
                 provider.endpoint().name(), message);
@@ -150,10 +160,23 @@ final class SseRelay {
         in.request().reset();
     }
 
+    /** The client stopped reading for longer than the limit: both connections are let go. */
+    private void stalled() {
+        if (!finished) {
+            LOG.warnf(
+                    "endpoint %s: the client read nothing for too long; its stream is closed",
+                    provider.endpoint().name());
+            finished = true;
+            in.request().reset();
+            out.reset();
+        }
+    }
+
     /** The client left: stop the provider's call too. */
     private void cancel() {
         if (!finished) {
             finished = true;
+            silence.stop();
             in.request().reset();
         }
     }

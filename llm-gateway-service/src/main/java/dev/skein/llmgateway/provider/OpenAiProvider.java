@@ -1,21 +1,24 @@
 package dev.skein.llmgateway.provider;
 
 import dev.skein.llmgateway.Endpoint;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
@@ -30,21 +33,42 @@ public class OpenAiProvider {
 
     private static final Logger LOG = Logger.getLogger(OpenAiProvider.class);
 
+    /** The most of a provider's error answer read: its message is all that is kept. */
+    static final int MAX_ERROR_BYTES = 64 * 1024;
+
+    private final Vertx vertx;
     private final HttpClient client;
     private final Endpoint endpoint;
     private final OpenAiSettings settings;
-    private final long timeoutMs;
-    private final long connectTimeoutMs;
-    private final int maxResponseBytes;
+    private final Limits limits;
 
-    public OpenAiProvider(
-            HttpClient client, Endpoint endpoint, Duration timeout, Duration connectTimeout, int maxResponseBytes) {
+    /**
+     * How long and how much a call may take.
+     *
+     * @param silenceMs the longest silence from the provider, before its answer and between two reads
+     * @param clientStallMs the longest a streaming client may leave its stream unread
+     * @param callMs the longest non-streamed call, first byte to last
+     * @param connectionWaitMs the longest wait for a connection from the pool (and for a new one to be made)
+     * @param maxResponseBytes the largest non-streamed answer read
+     * @param maxConnections the pool's size, for the busy message
+     */
+    public record Limits(
+            long silenceMs,
+            long clientStallMs,
+            long callMs,
+            long connectionWaitMs,
+            int maxResponseBytes,
+            int maxConnections) {}
+
+    /** A provider's answer begun: its response paused, its request (to cancel), the watch on its silence. */
+    public record Opened(HttpClientRequest request, HttpClientResponse response, SilenceWatch silence) {}
+
+    public OpenAiProvider(Vertx vertx, HttpClient client, Endpoint endpoint, Limits limits) {
+        this.vertx = vertx;
         this.client = client;
         this.endpoint = endpoint;
         this.settings = endpoint.settings();
-        this.timeoutMs = Math.max(1, timeout.toMillis());
-        this.connectTimeoutMs = Math.max(1, connectTimeout.toMillis());
-        this.maxResponseBytes = maxResponseBytes;
+        this.limits = limits;
     }
 
     /** The provider's URL for {@code path} ({@code chat/completions}, {@code embeddings}), as MLflow builds it. */
@@ -73,34 +97,69 @@ public class OpenAiProvider {
 
     /**
      * A non-streamed call: the provider's JSON answer, or an {@link UpstreamException}. {@code sent} gets the
-     * request as it goes out (to cancel it when the client leaves).
+     * request as it goes out (to cancel it when the client leaves). The answer is read up to
+     * {@code maxResponseBytes} (more cancels the call), within the silence limit and the whole call's limit.
      */
     public Future<JsonObject> call(String path, JsonObject payload, Consumer<HttpClientRequest> sent) {
-        return send(path, payload, false, sent)
-                .compose(response -> response.body().compose(body -> {
-                    if (body.length() > maxResponseBytes) {
-                        return Future.failedFuture(new UpstreamException(502, "The provider's answer is too large"));
+        Promise<JsonObject> done = Promise.promise();
+        long[] callTimer = {-1};
+        send(path, payload, false, request -> {
+                    sent.accept(request);
+                    callTimer[0] = vertx.setTimer(limits.callMs(), id -> {
+                        if (done.tryFail(new UpstreamException(
+                                504,
+                                "The provider did not finish its answer within " + seconds(limits.callMs()),
+                                "upstream_timeout"))) {
+                            LOG.warnf(
+                                    "endpoint %s: the provider did not finish within %d ms",
+                                    endpoint.name(), limits.callMs());
+                            request.reset();
+                        }
+                    });
+                })
+                .compose(opened -> readBody(opened, limits.maxResponseBytes())
+                        .eventually(() -> {
+                            opened.silence().stop();
+                            return Future.succeededFuture();
+                        })
+                        .recover(failure -> Future.failedFuture(
+                                failure instanceof TooLarge
+                                        ? new UpstreamException(
+                                                502,
+                                                "The provider's answer is larger than " + limits.maxResponseBytes()
+                                                        + " bytes",
+                                                "upstream_answer_too_large")
+                                        : failure))
+                        .map(body -> parseAnswer(opened.response(), body)))
+                .recover(this::translateFailure)
+                .onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        done.tryComplete(ar.result());
+                    } else {
+                        done.tryFail(ar.cause());
                     }
-                    return Future.succeededFuture(parseAnswer(response, body));
-                }))
-                .recover(this::translateFailure);
+                });
+        return done.future().onComplete(ar -> {
+            if (callTimer[0] >= 0) {
+                vertx.cancelTimer(callTimer[0]);
+            }
+        });
     }
 
     /**
      * A streamed call: the provider's response once it answered 2xx, paused, its body not yet read (the caller
-     * reads the server-sent events and resumes it); a provider's error is read and failed as with {@link #call}.
+     * reads the server-sent events, resumes it, and takes over its {@link SilenceWatch}); a provider's error is
+     * read and failed as with {@link #call}.
      */
-    public Future<HttpClientResponse> open(String path, JsonObject payload, Consumer<HttpClientRequest> sent) {
+    public Future<Opened> open(String path, JsonObject payload, Consumer<HttpClientRequest> sent) {
         return send(path, payload, true, sent).recover(this::translateFailure);
     }
 
-    private Future<HttpClientResponse> send(
-            String path, JsonObject payload, boolean stream, Consumer<HttpClientRequest> sent) {
+    private Future<Opened> send(String path, JsonObject payload, boolean stream, Consumer<HttpClientRequest> sent) {
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)
                 .setAbsoluteURI(url(path))
-                .setConnectTimeout(connectTimeoutMs)
-                .setIdleTimeout(timeoutMs);
+                .setConnectTimeout(limits.connectionWaitMs());
         MultiMap headers = options.getHeaders() == null ? MultiMap.caseInsensitiveMultiMap() : options.getHeaders();
         headers.set(HttpHeaderNames.CONTENT_TYPE, "application/json");
         headers.set(HttpHeaderNames.ACCEPT, stream ? "text/event-stream" : "application/json");
@@ -116,37 +175,116 @@ public class OpenAiProvider {
         }
         options.setHeaders(headers);
         Buffer body = withModel(payload).toBuffer();
-        return client.request(options).compose(request -> {
-            sent.accept(request);
-            return sendOn(request, body, stream);
-        });
+        return client.request(options)
+                .recover(failure -> Future.failedFuture(new NoConnection(failure)))
+                .compose(request -> {
+                    sent.accept(request);
+                    return sendOn(request, body, stream);
+                });
     }
 
-    private Future<HttpClientResponse> sendOn(HttpClientRequest request, Buffer body, boolean stream) {
-        Promise<HttpClientResponse> answered = Promise.promise();
+    private Future<Opened> sendOn(HttpClientRequest request, Buffer body, boolean stream) {
+        Promise<Opened> answered = Promise.promise();
+        SilenceWatch silence = new SilenceWatch(vertx, limits.silenceMs(), limits.clientStallMs());
+        silence.onSilence(() -> {
+            if (answered.tryFail(silent())) {
+                request.reset();
+            }
+        });
+        answered.future().onFailure(f -> silence.stop());
         request.response().onComplete(ar -> {
+            silence.touch();
             if (ar.failed()) {
                 answered.tryFail(ar.cause());
                 return;
             }
             HttpClientResponse response = ar.result();
+            Opened opened = new Opened(request, response, silence);
             if (response.statusCode() / 100 == 2) {
                 if (stream) {
                     response.pause(); // until the relay has its handlers in place (SseRelay resumes it)
                 }
-                answered.tryComplete(response);
+                answered.tryComplete(opened);
                 return;
             }
-            response.body().onComplete(b -> {
-                if (b.failed()) {
-                    answered.tryFail(b.cause());
-                } else {
+            readBody(opened, MAX_ERROR_BYTES).onComplete(b -> {
+                silence.stop();
+                if (b.succeeded()) {
                     answered.tryFail(errorOf(response, b.result()));
+                } else if (b.cause() instanceof TooLarge) {
+                    answered.tryFail(errorOf(response, null));
+                } else {
+                    answered.tryFail(b.cause());
                 }
             });
         });
         request.end(body).onFailure(answered::tryFail);
         return answered.future();
+    }
+
+    /**
+     * The answer's body, at most {@code limit} bytes (more: {@link TooLarge}, the call reset), within the silence
+     * limit (else {@link #silent()}, the call reset).
+     */
+    private Future<Buffer> readBody(Opened opened, int limit) {
+        HttpClientResponse response = opened.response();
+        Promise<Buffer> read = Promise.promise();
+        opened.silence().onSilence(() -> {
+            if (read.tryFail(silent())) {
+                opened.request().reset();
+            }
+        });
+        String length = response.getHeader(HttpHeaderNames.CONTENT_LENGTH);
+        if (length != null && declaredLength(length) > limit) {
+            opened.request().reset();
+            return Future.failedFuture(new TooLarge());
+        }
+        Buffer body = Buffer.buffer();
+        response.handler(chunk -> {
+            opened.silence().touch();
+            if (read.future().isComplete()) {
+                return;
+            }
+            if ((long) body.length() + chunk.length() > limit) {
+                read.tryFail(new TooLarge());
+                opened.request().reset();
+            } else {
+                body.appendBuffer(chunk);
+            }
+        });
+        response.exceptionHandler(read::tryFail);
+        response.endHandler(v -> read.tryComplete(body));
+        response.resume();
+        return read.future();
+    }
+
+    private static long declaredLength(String value) {
+        try {
+            return Long.parseLong(value.strip());
+        } catch (NumberFormatException e) {
+            return -1; // the HTTP codec refuses it anyway
+        }
+    }
+
+    /** An answer larger than the limit read. */
+    private static final class TooLarge extends RuntimeException {
+        TooLarge() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** No connection to the provider: the pool's wait or a new connection failed. */
+    private static final class NoConnection extends RuntimeException {
+        NoConnection(Throwable cause) {
+            super(null, cause, false, false);
+        }
+    }
+
+    /** The failure of a provider that stayed silent longer than the limit. */
+    public UpstreamException silent() {
+        LOG.warnf("endpoint %s: the provider sent nothing for %d ms", endpoint.name(), limits.silenceMs());
+        return new UpstreamException(
+                504, "The provider sent nothing for longer than " + seconds(limits.silenceMs()), "upstream_timeout");
     }
 
     /** MLflow's {@code send_request}: JSON or text/plain answers, anything else a 502. */
@@ -165,22 +303,48 @@ public class OpenAiProvider {
         }
     }
 
-    /** A provider's 4xx/5xx: its status, its message ({@code error.message}), Retry-After kept. */
+    /**
+     * A provider's answer other than 2xx. Its 4xx/5xx keep their status with the provider's message
+     * ({@code error.message}) and Retry-After; but the provider refusing the gateway's own key (401, 403, 407) or
+     * redirecting it (3xx, never followed) is the gateway's fault, not the client's: 502 {@code
+     * upstream_auth_failed} / {@code upstream_redirect}, the provider's message kept out. {@code body} is null when
+     * it was larger than {@link #MAX_ERROR_BYTES}.
+     */
     UpstreamException errorOf(HttpClientResponse response, Buffer body) {
         int status = response.statusCode();
+        if (status == 401 || status == 403 || status == 407) {
+            LOG.errorf(
+                    "endpoint %s: the provider refused the gateway's credentials (HTTP %d): check its key",
+                    endpoint.name(), status);
+            return new UpstreamException(
+                    502,
+                    "The provider refused llm-gateway-service's credentials for endpoint '" + endpoint.name()
+                            + "' (HTTP " + status + "); an operator must check the endpoint's key",
+                    "upstream_auth_failed");
+        }
+        if (status / 100 == 3) {
+            LOG.errorf("endpoint %s: the provider answered a redirect (HTTP %d)", endpoint.name(), status);
+            return new UpstreamException(
+                    502,
+                    "The provider answered with a redirect (HTTP " + status + "), which llm-gateway-service does not"
+                            + " follow; an operator must check the endpoint's base URL",
+                    "upstream_redirect");
+        }
         String retryAfter = response.getHeader(HttpHeaderNames.RETRY_AFTER);
         String type = response.getHeader(HttpHeaderNames.CONTENT_TYPE);
         String message = null;
         JsonObject providerError = null;
-        if (type != null && type.contains("application/json")) {
+        if (body == null) {
+            message = null; // too large to read: the status line's reason stands
+        } else if (type != null && type.contains("application/json")) {
             try {
                 JsonObject json = new JsonObject(body);
                 Object error = json.getValue("error");
                 if (error instanceof JsonObject e) {
                     providerError = scrub(e);
                     message = e.getValue("message") instanceof String m ? m : null;
-                } else if (error instanceof String s) {
-                    message = s;
+                } else if (error instanceof String text) {
+                    message = text;
                 }
                 if (message == null) {
                     message = json.encode();
@@ -196,30 +360,42 @@ public class OpenAiProvider {
             return new UpstreamException(
                     502,
                     "The returned data type from the route service is not supported. Received content type: "
-                            + scrub(String.valueOf(type)),
+                            + shorten(scrub(String.valueOf(type))),
                     retryAfter,
+                    null,
                     null);
         }
         if (message == null) {
             message = response.statusMessage();
         }
-        if (message.length() > 2000) {
-            message = message.substring(0, 2000) + "…";
-        }
         LOG.warnf("endpoint %s: the provider answered %d", endpoint.name(), status);
-        return new UpstreamException(status, scrub(message), retryAfter, providerError);
+        return new UpstreamException(status, shorten(scrub(message)), retryAfter, providerError, null);
     }
 
     private <T> Future<T> translateFailure(Throwable failure) {
         if (failure instanceof UpstreamException u) {
             return Future.failedFuture(u);
         }
-        if (failure instanceof TimeoutException || failure instanceof io.netty.handler.timeout.TimeoutException) {
-            LOG.warnf("endpoint %s: the provider did not answer within %d ms", endpoint.name(), timeoutMs);
-            return Future.failedFuture(new UpstreamException(
-                    504,
-                    "The provider did not answer within "
-                            + Duration.ofMillis(timeoutMs).toSeconds() + " s"));
+        if (failure instanceof NoConnection no) {
+            Throwable cause = no.getCause();
+            if (cause instanceof ConnectionPoolTooBusyException || cause instanceof TimeoutException) {
+                LOG.warnf(
+                        "endpoint %s: no connection to the provider became free (%s)",
+                        endpoint.name(), cause.getMessage());
+                return Future.failedFuture(new UpstreamException(
+                        503,
+                        "llm-gateway-service has no free connection to the provider of endpoint '" + endpoint.name()
+                                + "' (all " + limits.maxConnections() + " are in use); try again later",
+                        "1",
+                        null,
+                        "upstream_busy"));
+            }
+            failure = cause;
+        }
+        if (failure instanceof ConnectTimeoutException) {
+            LOG.warnf("endpoint %s: no connection to the provider in time", endpoint.name());
+            return Future.failedFuture(
+                    new UpstreamException(504, "The provider could not be connected to in time", "upstream_timeout"));
         }
         LOG.warnf(
                 "endpoint %s: the provider could not be reached: %s",
@@ -227,13 +403,43 @@ public class OpenAiProvider {
         return Future.failedFuture(new UpstreamException(502, "The provider could not be reached"));
     }
 
-    /** The key never leaves this service, even when a provider repeats it in an error. */
+    /**
+     * The key never leaves this service, even when a provider repeats it in an error. Scrubbed before anything is
+     * cut short (a cut could leave part of the key that no longer matches).
+     */
     public String scrub(String text) {
-        return text == null ? null : text.replace(settings.apiKey(), "***");
+        String key = settings.apiKey();
+        return text == null || key.isEmpty() ? text : text.replace(key, "***");
     }
 
+    /** Every string in the provider's error object scrubbed, its structure kept (never a text replace on JSON). */
     private JsonObject scrub(JsonObject error) {
-        return new JsonObject(scrub(error.encode()));
+        JsonObject out = new JsonObject();
+        error.forEach(e -> out.put(e.getKey(), scrubValue(e.getValue())));
+        return out;
+    }
+
+    private Object scrubValue(Object value) {
+        if (value instanceof String text) {
+            return shorten(scrub(text));
+        }
+        if (value instanceof JsonObject object) {
+            return scrub(object);
+        }
+        if (value instanceof JsonArray array) {
+            JsonArray out = new JsonArray();
+            array.forEach(v -> out.add(scrubValue(v)));
+            return out;
+        }
+        return value;
+    }
+
+    private static String shorten(String message) {
+        return message.length() > 2000 ? message.substring(0, 2000) + "…" : message;
+    }
+
+    private static String seconds(long ms) {
+        return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
     }
 
     public Endpoint endpoint() {

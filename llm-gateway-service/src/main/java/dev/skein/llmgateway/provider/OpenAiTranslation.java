@@ -100,6 +100,33 @@ public final class OpenAiTranslation {
         return chunk(resp, "text_completion_chunk", false);
     }
 
+    /**
+     * One streamed chunk of a completion on OpenAI's {@code /v1/completions}: OpenAI's own shape ({@code object:
+     * "text_completion"}, {@code choices[{text, index, logprobs, finish_reason}]}), which its SDKs parse.
+     */
+    public static JsonObject openAiCompletionsChunk(JsonObject resp) {
+        JsonArray choices = new JsonArray();
+        for (Object value : array(resp, "choices")) {
+            JsonObject c = object(value, "choices[]");
+            JsonObject delta = c.getValue("delta") == null ? new JsonObject() : object(c.getValue("delta"), "delta");
+            choices.add(new JsonObject()
+                    .put("text", delta.getValue("content") instanceof String text ? text : "")
+                    .put("index", number(c, "index"))
+                    .putNull("logprobs")
+                    .put("finish_reason", c.getValue("finish_reason")));
+        }
+        JsonObject out = new JsonObject()
+                .put("id", resp.getValue("id"))
+                .put("object", "text_completion")
+                .put("created", number(resp, "created"))
+                .put("model", string(resp, "model"))
+                .put("choices", choices);
+        if (resp.getValue("usage") instanceof JsonObject) {
+            out.put("usage", usage(resp.getValue("usage"), true));
+        }
+        return out;
+    }
+
     private static JsonObject chunk(JsonObject resp, Object objectType, boolean withRole) {
         JsonArray choices = new JsonArray();
         for (Object value : array(resp, "choices")) {

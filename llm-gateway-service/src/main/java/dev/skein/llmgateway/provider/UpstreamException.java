@@ -10,22 +10,33 @@ import io.vertx.core.json.JsonObject;
  * @param status the HTTP status to answer with
  * @param retryAfter the provider's {@code Retry-After} (on a 429 or 503), or null
  * @param providerError the provider's own OpenAI-shaped {@code error} object, or null
+ * @param code the {@code code} of OpenAI's error shape when the gateway writes it (no provider error), or null
  */
 public class UpstreamException extends RuntimeException {
 
     private final int status;
     private final String retryAfter;
     private final transient JsonObject providerError;
+    private final String code;
 
-    public UpstreamException(int status, String message, String retryAfter, JsonObject providerError) {
+    public UpstreamException(int status, String message, String retryAfter, JsonObject providerError, String code) {
         super(message, null, false, false);
         this.status = status;
         this.retryAfter = retryAfter;
         this.providerError = providerError;
+        this.code = code;
+    }
+
+    public UpstreamException(int status, String message, String code) {
+        this(status, message, null, null, code);
     }
 
     public UpstreamException(int status, String message) {
-        this(status, message, null, null);
+        this(status, message, null, null, null);
+    }
+
+    public String code() {
+        return code;
     }
 
     public int status() {
