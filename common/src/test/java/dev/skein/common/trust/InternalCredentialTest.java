@@ -60,6 +60,11 @@ class InternalCredentialTest {
         assertThat(credential.accepts(bearer(NEXT))).isTrue();
         assertThat(credential.accepts(bearer("other-credential-0123456789"))).isFalse();
         assertThat(credential.accepts(new Metadata())).isFalse();
+        // the same check on an HTTP Authorization header (llm-gateway-service's routes)
+        assertThat(credential.accepts("Bearer " + NEXT)).isTrue();
+        assertThat(credential.accepts("Bearer other-credential-0123456789")).isFalse();
+        assertThat(credential.accepts("Basic " + CURRENT)).isFalse();
+        assertThat(credential.accepts((String) null)).isFalse();
         assertThat(new InternalCredential(config(NEXT)).accepts(bearer(CURRENT)))
                 .as("once the old one is dropped")
                 .isFalse();
