@@ -195,6 +195,40 @@ kafka.{{ $name }}={{ $value }}
 {{- end }}
 {{- end }}
 
+{{/*
+The LLM gateway's endpoints file (MLflow 2.x's gateway YAML) of a component whose catalogue outbound names
+llm-providers: components.<key>.endpoints under `endpoints:` (`endpoints: []` without any). Provider keys
+never go in it: each is `$ENV_VAR`, set from a Secret by components.<key>.providerKeys (or env).
+(dict "root" "key" "svc" "c") -> the file; empty for any other component (which may not set endpoints).
+*/}}
+{{- define "skein.endpointsFile" -}}
+{{- $c := .c }}
+{{- $key := .key }}
+{{- if has "llm-providers" (.svc.outbound | default list) }}
+{{- $envs := list }}
+{{- range $k := $c.providerKeys | default list }}{{ $envs = append $envs $k.env }}{{ end }}
+{{- range $e := $c.env | default list }}{{ $envs = append $envs $e.name }}{{ end }}
+{{- range $i, $e := $c.endpoints | default list }}
+{{- $config := (($e.model | default dict).config | default dict) }}
+{{- range $field, $value := $config }}
+{{- if regexMatch "(?i)(key|secret|token|password)" $field }}
+{{- $s := toString $value }}
+{{- if not (regexMatch "^\\$[A-Za-z_][A-Za-z0-9_]*$" $s) }}
+{{- fail (printf "components.%s.endpoints[%d].model.config.%s looks like a credential given as a value: the endpoints are written into a ConfigMap; write $SOME_ENV_VAR and set that variable from a Secret with components.%s.providerKeys" $key $i $field $key) }}
+{{- end }}
+{{- if not (has (trimPrefix "$" $s) $envs) }}
+{{- fail (printf "components.%s.endpoints[%d].model.config.%s reads %s, which no components.%s.providerKeys entry (or env) sets: the service would refuse to start" $key $i $field $s $key) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+# MLflow 2.x's gateway endpoints (components.{{ $key }}.endpoints), read once at startup
+{{ dict "endpoints" ($c.endpoints | default list) | toYaml }}
+{{- else if or $c.endpoints $c.providerKeys }}
+{{- fail (printf "components.%s.endpoints and providerKeys are for a service that calls LLM providers (catalogue outbound llm-providers); %s does not" $key $key) }}
+{{- end }}
+{{- end }}
+
 {{/* A secretKeyRef env var: (list name secret key [optional]) */}}
 {{- define "skein.secretEnv" -}}
 - name: {{ index . 0 }}
@@ -261,13 +295,23 @@ migrate=true: the migration Job's (owner credentials, migrate-at-start on, no co
 {{- end }}
 {{- range $up := ternary list ($svc.upstreams | default list) (eq .migrate true) }}
 {{- $client := include "skein.envName" $up.client }}
+{{- $host := include "skein.serviceHost" (dict "root" $root "key" $up.service) }}
+{{- $port := (get (include "skein.catalogue" $root | fromJson).services $up.service).port }}
+{{- if eq ($up.protocol | default "grpc") "http" }}
+{{- /* plain HTTP (skein.upstreams.<client>.host/port), no gRPC client; the host is the upstream's headless Service */}}
+- name: SKEIN_UPSTREAMS_{{ $client }}_HOST
+  value: {{ $host | quote }}
+- name: SKEIN_UPSTREAMS_{{ $client }}_PORT
+  value: {{ $port | quote }}
+{{- else }}
 - name: QUARKUS_GRPC_CLIENTS_{{ $client }}_HOST
-  value: {{ include "skein.serviceHost" (dict "root" $root "key" $up.service) | quote }}
+  value: {{ $host | quote }}
 - name: QUARKUS_GRPC_CLIENTS_{{ $client }}_PORT
-  value: {{ (get (include "skein.catalogue" $root | fromJson).services $up.service).port | quote }}
+  value: {{ $port | quote }}
 {{- /* the host is a headless Service: DNS gives every ready pod, and the client spreads calls over them */}}
 - name: QUARKUS_GRPC_CLIENTS_{{ $client }}_LOAD_BALANCING_POLICY
   value: round_robin
+{{- end }}
 {{- end }}
 {{- if $svc.schema }}
 {{- $db := include "skein.database" (dict "root" $root "key" .key "c" $c) | fromJson }}
@@ -397,6 +441,13 @@ first administrator are used by the running service (at its StartupEvent, which 
 - name: QUARKUS_CONFIG_LOCATIONS
   value: file:/etc/skein/config/skein.properties
 {{- end }}
+{{- if and (has "llm-providers" $outbound) (not .migrate) }}
+- name: SKEIN_LLM_GATEWAY_CONFIG_FILE
+  value: /etc/skein/llm-gateway/config.yaml
+{{- range $k := $c.providerKeys | default list }}
+{{ include "skein.secretEnv" (list $k.env $k.existingSecret $k.key) }}
+{{- end }}
+{{- end }}
 {{- range $e := $c.env | default list }}
 {{- if and (hasKey $e "value") (regexMatch "(PASSWORD|TOKEN|SECRET|KEY)" (upper $e.name)) }}
 {{- fail (printf "components.%s.env: %s looks like a credential; give it with valueFrom.secretKeyRef, never as a value" $.key $e.name) }}
@@ -423,6 +474,14 @@ first administrator are used by the running service (at its StartupEvent, which 
       - key: {{ .root.Values.kafka.tls.caSecret.key | quote }}
         path: ca.crt
 {{- end }}
+{{- if and (not .migrate) (has "llm-providers" (.svc.outbound | default list)) }}
+- name: llm-gateway
+  configMap:
+    name: {{ include "skein.componentName" . }}-endpoints
+    items:
+      - key: config.yaml
+        path: config.yaml
+{{- end }}
 {{- if and .svc.schema .root.Values.postgresql.sslMode .root.Values.postgresql.caSecret.name }}
 - name: postgresql-tls
   secret:
@@ -444,6 +503,11 @@ first administrator are used by the running service (at its StartupEvent, which 
 {{- if and (not .migrate) (has "kafka" (.svc.needs | default list)) (hasSuffix "SSL" .root.Values.kafka.securityProtocol) .root.Values.kafka.tls.caSecret.name }}
 - name: kafka-tls
   mountPath: /etc/skein/kafka-tls
+  readOnly: true
+{{- end }}
+{{- if and (not .migrate) (has "llm-providers" (.svc.outbound | default list)) }}
+- name: llm-gateway
+  mountPath: /etc/skein/llm-gateway
   readOnly: true
 {{- end }}
 {{- if and .svc.schema .root.Values.postgresql.sslMode .root.Values.postgresql.caSecret.name }}

@@ -63,7 +63,8 @@ import org.junit.jupiter.api.Test;
  * migration hook Job's container and every Deployment's container runs as a process — {@code java -jar} of
  * its module's packaged app, with exactly the rendered environment, each {@code secretKeyRef} filled in from
  * {@link #secrets} and each mounted ConfigMap written to a folder of its own. Only what cannot be the same
- * outside a cluster is changed: the Services' DNS names in {@code QUARKUS_GRPC_CLIENTS_*_HOST} become
+ * outside a cluster is changed: the Services' DNS names in {@code QUARKUS_GRPC_CLIENTS_*_HOST} (and the plain
+ * HTTP upstreams' {@code SKEIN_UPSTREAMS_*_HOST}) become
  * 127.0.0.1, every port (HTTP, management, the gRPC clients') moves by one offset, and file paths of the
  * mounts point into that folder. The suite must then answer MLflow's API through the gateway.
  *
@@ -84,7 +85,9 @@ class ChartBootTest {
     /** Offsets tried, in order, until every port of the suite is free. */
     private static final List<Integer> OFFSETS = List.of(30000, 31000, 32000, 33000, 34000);
 
-    private static final Pattern GRPC_CLIENT = Pattern.compile("QUARKUS_GRPC_CLIENTS_(.+)_(HOST|PORT)");
+    /** An upstream's address: a gRPC client's, or a plain HTTP upstream's (catalogue protocol: http). */
+    private static final Pattern UPSTREAM = Pattern.compile("(QUARKUS_GRPC_CLIENTS|SKEIN_UPSTREAMS)_(.+)_(HOST|PORT)");
+
     private static final Catalogue CATALOGUE = Chart.catalogue();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -102,7 +105,7 @@ class ChartBootTest {
     private static Pod gateway;
 
     /** A rendered container running as a process here, and the ports it was moved to. */
-    record Pod(String name, Process process, Path log, int httpPort, int managementPort) {
+    record Pod(String name, Process process, Path log, int httpPort, int managementPort, Map<String, String> env) {
         String logTail() {
             return ChartBootTest.tail(log);
         }
@@ -304,6 +307,36 @@ class ChartBootTest {
         }
     }
 
+    @Test
+    void shouldServeTheLlmEndpointsOfItsValuesAtTheAddressTheGatewayIsGiven() throws Exception {
+        Map<String, String> env = gateway.env();
+        // the rendered SKEIN_UPSTREAMS_LLMGATEWAY_* of the gateway, moved as every address here
+        URI endpoints = URI.create("http://" + env.get("SKEIN_UPSTREAMS_LLMGATEWAY_HOST") + ":"
+                + env.get("SKEIN_UPSTREAMS_LLMGATEWAY_PORT") + "/api/2.0/endpoints/");
+        HttpRequest.Builder list = HttpRequest.newBuilder(endpoints)
+                .timeout(Duration.ofSeconds(10))
+                .header(
+                        "Authorization",
+                        "Bearer " + secrets.get("skein-internal").get("token"))
+                .GET();
+        Pod llm = PODS.stream()
+                .filter(p -> p.name().equals(name(deployment("llmgateway"))))
+                .findFirst()
+                .orElseThrow();
+        HttpResponse<String> r = send(list);
+        assertThat(r.statusCode())
+                .as("%s %s%n%s", endpoints, r.body(), llm.logTail())
+                .isEqualTo(200);
+        // the endpoint of values-boot.yaml, its key ($OPENAI_API_KEY from the Secret) resolved at startup and never
+        // shown
+        JsonNode body = JSON.readTree(r.body());
+        assertThat(body.path("endpoints")).singleElement().satisfies(e -> {
+            assertThat(e.path("name").asText()).isEqualTo("chat");
+            assertThat(e.path("model").path("provider").asText()).isEqualTo("openai");
+        });
+        assertThat(r.body()).doesNotContain(secrets.get("skein-llm-providers").get("openai"));
+    }
+
     // --- the Secrets ---------------------------------------------------------------------------
 
     /** The Secrets values-boot.yaml names, with the keys the chart's defaults read. */
@@ -329,6 +362,8 @@ class ChartBootTest {
         all.put(
                 "skein-webhooks",
                 Map.of("secret-keys", "boot:" + Base64.getEncoder().encodeToString(key)));
+        // llm-gateway-service's provider key (no provider is called: the key only has to be there at startup)
+        all.put("skein-llm-providers", Map.of("openai", "sk-boot-" + hex(16)));
         return all;
     }
 
@@ -409,20 +444,20 @@ class ChartBootTest {
                 continue; // an optional secretKeyRef whose key is absent: Kubernetes leaves the variable out
             }
             String var = e.getName();
-            Matcher grpc = GRPC_CLIENT.matcher(var);
+            Matcher upstream = UPSTREAM.matcher(var);
             if (var.equals("QUARKUS_HTTP_PORT")) {
                 http = movedContainerPort(name, container, "http", value);
                 value = Integer.toString(http);
             } else if (var.equals("QUARKUS_MANAGEMENT_PORT")) {
                 management = movedContainerPort(name, container, "management", value);
                 value = Integer.toString(management);
-            } else if (grpc.matches() && grpc.group(2).equals("HOST")) {
-                assertThat(grpcServices())
+            } else if (upstream.matches() && upstream.group(3).equals("HOST")) {
+                assertThat(services())
                         .as("%s: %s names a Service of the release", name, var)
                         .containsKey(value);
                 value = "127.0.0.1";
-            } else if (grpc.matches()) {
-                String host = Manifests.envValue(container, "QUARKUS_GRPC_CLIENTS_" + grpc.group(1) + "_HOST");
+            } else if (upstream.matches()) {
+                String host = Manifests.envValue(container, upstream.group(1) + "_" + upstream.group(2) + "_HOST");
                 value = Integer.toString(movedServicePort(name, var, host, value));
             }
             for (Map.Entry<String, Path> m : mounts.entrySet()) {
@@ -454,7 +489,7 @@ class ChartBootTest {
                 "# " + String.join(" ", command) + "\n# env: "
                         + env.keySet().stream().sorted().collect(Collectors.joining(" ")) + "\n");
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        Pod pod = new Pod(name, pb.start(), log, http, management);
+        Pod pod = new Pod(name, pb.start(), log, http, management, Map.copyOf(env));
         PODS.add(pod);
         return pod;
     }
@@ -534,9 +569,9 @@ class ChartBootTest {
         return port + offset;
     }
 
-    /** A gRPC client's port: the Service's port, through its targetPort to the Deployment's container, moved. */
+    /** An upstream client's port: the Service's port, through its targetPort to the Deployment's container, moved. */
     private static int movedServicePort(String where, String var, String host, String value) {
-        Service service = grpcServices().get(host);
+        Service service = services().get(host);
         assertThat(service)
                 .as("%s: %s is a port of Service %s of the release", where, var, host)
                 .isNotNull();
@@ -558,7 +593,7 @@ class ChartBootTest {
     }
 
     /** The release's Services by the DNS name its pods reach them at. */
-    private static Map<String, Service> grpcServices() {
+    private static Map<String, Service> services() {
         return manifests.of(Service.class).stream()
                 .collect(Collectors.toMap(s -> s.getMetadata().getName() + "." + Chart.NAMESPACE + ".svc", s -> s));
     }

@@ -92,6 +92,43 @@ class ChartLintAndSchemaTest {
     }
 
     @Test
+    void shouldRefuseAnLlmProvidersKeyWrittenIntoTheEndpointsFile() throws IOException {
+        String endpoint =
+                """
+                components:
+                  llmgateway:
+                    endpoints:
+                      - name: chat
+                        endpoint_type: llm/v1/chat
+                        model: {provider: openai, name: gpt-4o-mini, config: {openai_api_key: %s}}
+                    providerKeys: [{env: OPENAI_API_KEY, existingSecret: llm, key: openai}]
+                """;
+        // the file is a ConfigMap: a key written into it is refused, one from a Secret through $ENV passes
+        assertThatThrownBy(() -> Chart.renderAsIs(List.of(MINIMAL, values(endpoint.formatted("sk-live-123")))))
+                .hasMessageContaining(
+                        "components.llmgateway.endpoints[0].model.config.openai_api_key looks like a" + " credential")
+                .hasMessageContaining("providerKeys")
+                .hasMessageNotContaining("sk-live-123");
+        assertThat(Chart.renderAsIs(List.of(MINIMAL, values(endpoint.formatted("$OPENAI_API_KEY")))))
+                .contains("openai_api_key: $OPENAI_API_KEY");
+        // a variable nothing sets: the service would not start
+        assertThatThrownBy(() -> Chart.renderAsIs(List.of(MINIMAL, values(endpoint.formatted("$OPENAI_KEY")))))
+                .hasMessageContaining("reads $OPENAI_KEY, which no components.llmgateway.providerKeys entry");
+        // endpoints belong to a service that calls LLM providers
+        assertThatThrownBy(() -> Chart.renderAsIs(
+                        List.of(MINIMAL, values("components:\n  tracking:\n    endpoints: [{name: chat}]\n"))))
+                .hasMessageContaining("components.tracking.endpoints and providerKeys are for a service that calls"
+                        + " LLM providers");
+        assertThatThrownBy(() -> Chart.renderAsIs(
+                        List.of(MINIMAL),
+                        "components.llmgateway.providerKeys[0].env=OPENAI_API_KEY",
+                        "components.llmgateway.providerKeys[0].existingSecret=llm"))
+                .hasMessageContaining("values don't meet the specifications of the schema")
+                .hasMessageContaining("/components/llmgateway/providerKeys/0")
+                .hasMessageContaining("key");
+    }
+
+    @Test
     void shouldRefuseKedaOnAnAuthenticatedKafkaWithoutATriggerAuthentication() {
         String[] keda = {
             "components.tracking.autoscaling.enabled=true",
@@ -129,7 +166,7 @@ class ChartLintAndSchemaTest {
     }
 
     /** A values file in target/ (lists such as [] are awkward through --set). */
-    private static Path values(String yaml) throws IOException {
+    static Path values(String yaml) throws IOException {
         Path dir = Chart.MODULE.resolve("target/test-values");
         Files.createDirectories(dir);
         Path file = dir.resolve(Integer.toHexString(yaml.hashCode()) + ".yaml");

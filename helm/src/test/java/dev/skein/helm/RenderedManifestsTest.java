@@ -16,10 +16,13 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KeyToPath;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.MetricSpec;
@@ -47,6 +50,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.yaml.snakeyaml.Yaml;
 
 /** The chart rendered with the examples of deploy/k8s and a test values file, checked against the catalogue. */
 class RenderedManifestsTest {
@@ -133,15 +137,25 @@ class RenderedManifestsTest {
             assertThat(s.getSpec().getPorts())
                     .extracting(p -> p.getName() + ":" + p.getPort())
                     .containsExactlyInAnyOrder("http:" + svc.port(), "management:" + svc.managementPort());
-            // the public port speaks HTTP/1.1 and HTTP/2 to ingress controllers; an internal one gRPC over cleartext
-            // HTTP/2
+            // the public port speaks HTTP/1.1 and HTTP/2 to ingress controllers, as does one only ever called over
+            // plain
+            // HTTP; an internal one gRPC over cleartext HTTP/2
             assertThat(s.getSpec().getPorts())
                     .filteredOn(p -> p.getName().equals("http"))
                     .singleElement()
                     .satisfies(p -> assertThat(p.getAppProtocol())
                             .as(svc.key())
-                            .isEqualTo(svc.isPublic() ? "http" : "kubernetes.io/h2c"));
+                            .isEqualTo(svc.isPublic() || calledOverHttpOnly(svc.key()) ? "http" : "kubernetes.io/h2c"));
         }
+    }
+
+    /** Whether the catalogue's callers of a service all reach it over plain HTTP (and some do). */
+    private static boolean calledOverHttpOnly(String key) {
+        List<Catalogue.Upstream> calls = CATALOGUE.services().values().stream()
+                .flatMap(s -> s.upstreams().stream())
+                .filter(u -> u.service().equals(key))
+                .toList();
+        return !calls.isEmpty() && calls.stream().allMatch(Catalogue.Upstream::http);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -363,6 +377,122 @@ class RenderedManifestsTest {
     }
 
     @Test
+    void shouldGiveTheLlmGatewayItsEndpointsAsAMountedFileAndItsProviderKeysFromSecrets() throws IOException {
+        Render r = render(EVERYTHING);
+        Container c = container(
+                r.manifests().forComponent(Deployment.class, "llmgateway").orElseThrow());
+        assertThat(envValue(c, "SKEIN_LLM_GATEWAY_CONFIG_FILE")).isEqualTo("/etc/skein/llm-gateway/config.yaml");
+        Map<String, Object> file = new Yaml().load(endpointsFile(r.manifests()));
+        // as the operator wrote them (SnakeYAML, as the service reads it: a date-like version must stay a string)
+        Map<String, Object> values = new Yaml().load(java.nio.file.Files.readString(EVERYTHING));
+        Object given = ((Map<?, ?>) ((Map<?, ?>) values.get("components")).get("llmgateway")).get("endpoints");
+        assertThat(file).containsOnlyKeys("endpoints");
+        assertThat(file.get("endpoints")).isEqualTo(given);
+        assertThat(file.toString()).contains("openai_api_version=2024-02-01", "openai_api_key=$OPENAI_API_KEY");
+        // the keys themselves come from Secrets, into the variables the file names
+        Map<String, EnvVar> env = env(c);
+        assertThat(env.get("OPENAI_API_KEY").getValue()).isNull();
+        assertThat(env.get("OPENAI_API_KEY").getValueFrom().getSecretKeyRef())
+                .satisfies(ref -> assertThat(ref.getName() + "/" + ref.getKey()).isEqualTo("llm-providers/openai"));
+        assertThat(env.get("AZURE_OPENAI_API_KEY").getValueFrom().getSecretKeyRef())
+                .satisfies(ref -> assertThat(ref.getName() + "/" + ref.getKey()).isEqualTo("llm-providers/azure"));
+        // a service that calls no LLM provider gets none of it
+        Container gateway = container(
+                r.manifests().forComponent(Deployment.class, "gateway").orElseThrow());
+        assertThat(env(gateway)).doesNotContainKeys("SKEIN_LLM_GATEWAY_CONFIG_FILE", "OPENAI_API_KEY");
+    }
+
+    @Test
+    void shouldWriteAValidEndpointsFileWithoutAnyEndpoints() {
+        Map<String, Object> file = new Yaml().load(endpointsFile(render(MINIMAL).manifests()));
+        assertThat(file).isEqualTo(Map.of("endpoints", List.of()));
+    }
+
+    @Test
+    void shouldRollTheLlmGatewaysPodsWhenItsEndpointsChange() throws IOException {
+        Manifests none = render(MINIMAL).manifests();
+        Manifests some = Manifests.parse(
+                Chart.render(
+                        List.of(
+                                MINIMAL,
+                                ChartLintAndSchemaTest.values(
+                                        """
+                        components:
+                          llmgateway:
+                            endpoints:
+                              - name: local
+                                endpoint_type: llm/v1/chat
+                                model:
+                                  provider: openai
+                                  name: llama3
+                                  config: {openai_api_key: $LOCAL_KEY, openai_api_base: "http://vllm.llm.svc:8000/v1"}
+                            providerKeys: [{env: LOCAL_KEY, existingSecret: vllm, key: token}]
+                        """))));
+        String before = endpointsChecksum(none);
+        String after = endpointsChecksum(some);
+        assertThat(before).isNotEqualTo(after);
+        // the annotation is the checksum of the file the pods mount
+        assertThat(after).isEqualTo(sha256(endpointsFile(some).strip()));
+        assertThat(before).isEqualTo(sha256(endpointsFile(none).strip()));
+        // and nothing else's pods roll
+        for (String other : List.of("gateway", "tracking")) {
+            assertThat(podAnnotations(some, other)).as(other).isEqualTo(podAnnotations(none, other));
+        }
+    }
+
+    /** The endpoints file as mounted where SKEIN_LLM_GATEWAY_CONFIG_FILE points: its ConfigMap's key, read-only. */
+    private static String endpointsFile(Manifests m) {
+        Deployment d = m.forComponent(Deployment.class, "llmgateway").orElseThrow();
+        Container c = container(d);
+        String path = envValue(c, "SKEIN_LLM_GATEWAY_CONFIG_FILE");
+        VolumeMount mount = c.getVolumeMounts().stream()
+                .filter(v -> path.startsWith(v.getMountPath() + "/"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("nothing mounted at " + path));
+        assertThat(mount.getReadOnly()).isTrue();
+        Volume volume = podSpec(d).getVolumes().stream()
+                .filter(v -> v.getName().equals(mount.getName()))
+                .findFirst()
+                .orElseThrow();
+        String relative = path.substring(mount.getMountPath().length() + 1);
+        KeyToPath item = volume.getConfigMap().getItems().stream()
+                .filter(i -> i.getPath().equals(relative))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no item " + relative + " in volume " + volume.getName()));
+        return m.of(ConfigMap.class).stream()
+                .filter(cm ->
+                        cm.getMetadata().getName().equals(volume.getConfigMap().getName()))
+                .findFirst()
+                .orElseThrow()
+                .getData()
+                .get(item.getKey());
+    }
+
+    private static String endpointsChecksum(Manifests m) {
+        return podAnnotations(m, "llmgateway").get("checksum/endpoints");
+    }
+
+    private static Map<String, String> podAnnotations(Manifests m, String component) {
+        Map<String, String> annotations = m.forComponent(Deployment.class, component)
+                .orElseThrow()
+                .getSpec()
+                .getTemplate()
+                .getMetadata()
+                .getAnnotations();
+        return annotations == null ? Map.of() : annotations;
+    }
+
+    private static String sha256(String text) {
+        try {
+            return java.util.HexFormat.of()
+                    .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                            .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void shouldScaleTrackingsMetricIngestOnItsConsumerGroupsLagWithKeda() {
         Render r = render(PRODUCTION);
         List<GenericKubernetesResource> objects = r.manifests().custom("ScaledObject");
@@ -462,7 +592,8 @@ class RenderedManifestsTest {
                         "gateway->evaluation",
                         "evaluation->tracking",
                         "evaluation->registry",
-                        "evaluation->artifact");
+                        "evaluation->artifact",
+                        "gateway->llmgateway");
         assertThat(ingressEdges).isEqualTo(expected);
         assertThat(egressEdges).isEqualTo(expected);
     }
@@ -666,7 +797,7 @@ class RenderedManifestsTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("renders")
-    void shouldKeepWebhooksAndIdentityProvidersOffPrivateLinkLocalAndMetadataAddresses(Render r) {
+    void shouldKeepWebhooksIdentityAndLlmProvidersOffPrivateLinkLocalAndMetadataAddresses(Render r) {
         List<String> forbidden =
                 List.of("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10");
         for (NetworkPolicy p : r.manifests().of(NetworkPolicy.class)) {
@@ -710,7 +841,7 @@ class RenderedManifestsTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("renders")
-    void shouldPointEveryGrpcClientAtItsUpstreamsService(Render r) {
+    void shouldPointEveryUpstreamClientAtItsUpstreamsService(Render r) {
         Map<String, Service> services =
                 r.manifests().of(Service.class).stream().collect(Collectors.toMap(Manifests::component, s -> s));
         for (Deployment d : r.manifests().of(Deployment.class)) {
@@ -719,7 +850,13 @@ class RenderedManifestsTest {
             List<String> clients = env(c).keySet().stream()
                     .filter(n -> n.matches("QUARKUS_GRPC_CLIENTS_.*_HOST"))
                     .collect(Collectors.toList());
-            assertThat(clients).hasSize(svc.upstreams().size());
+            List<String> httpClients = env(c).keySet().stream()
+                    .filter(n -> n.matches("SKEIN_UPSTREAMS_.*_HOST"))
+                    .collect(Collectors.toList());
+            assertThat(clients).hasSize((int)
+                    svc.upstreams().stream().filter(u -> !u.http()).count());
+            assertThat(httpClients).hasSize((int)
+                    svc.upstreams().stream().filter(Catalogue.Upstream::http).count());
             if (svc.isPublic()) {
                 // the public Service keeps its virtual IP: Ingress controllers and port-forward use it
                 assertThat(services.get(svc.key()).getSpec().getClusterIP()).isNotEqualTo("None");
@@ -728,13 +865,27 @@ class RenderedManifestsTest {
                 String client = up.client().toUpperCase().replaceAll("[^A-Z0-9]", "_");
                 Service target = services.get(up.service());
                 assertThat(target).as(svc.key() + " calls " + up.service()).isNotNull();
-                assertThat(envValue(c, "QUARKUS_GRPC_CLIENTS_" + client + "_HOST"))
-                        .isEqualTo(target.getMetadata().getName() + "." + Chart.NAMESPACE + ".svc");
                 int httpPort = target.getSpec().getPorts().stream()
                         .filter(p -> p.getName().equals("http"))
                         .findFirst()
                         .orElseThrow()
                         .getPort();
+                String host = target.getMetadata().getName() + "." + Chart.NAMESPACE + ".svc";
+                if (up.http()) {
+                    // plain HTTP: the service reads skein.upstreams.<client>.host/port, and has no gRPC client to set
+                    assertThat(envValue(c, "SKEIN_UPSTREAMS_" + client + "_HOST"))
+                            .as(svc.key() + " -> " + up.service())
+                            .isEqualTo(host);
+                    assertThat(envValue(c, "SKEIN_UPSTREAMS_" + client + "_PORT"))
+                            .isEqualTo(String.valueOf(httpPort));
+                    assertThat(env(c).keySet())
+                            .as(svc.key() + " -> " + up.service() + " over HTTP")
+                            .noneMatch(n -> n.startsWith("QUARKUS_GRPC_CLIENTS_" + client + "_"));
+                    continue;
+                }
+                assertThat(env(c).keySet()).noneMatch(n -> n.startsWith("SKEIN_UPSTREAMS_" + client + "_"));
+                assertThat(envValue(c, "QUARKUS_GRPC_CLIENTS_" + client + "_HOST"))
+                        .isEqualTo(host);
                 assertThat(envValue(c, "QUARKUS_GRPC_CLIENTS_" + client + "_PORT"))
                         .isEqualTo(String.valueOf(httpPort));
                 // one HTTP/2 connection through a virtual IP would pin every call to one pod: the host is a headless

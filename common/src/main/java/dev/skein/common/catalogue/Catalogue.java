@@ -47,8 +47,22 @@ public record Catalogue(Map<String, Service> services, Map<String, Topic> topics
         }
     }
 
-    /** A service this one calls over gRPC, through the Quarkus gRPC client named {@code client}. */
-    public record Upstream(String service, String client) {}
+    /**
+     * A service this one calls: over gRPC through the Quarkus gRPC client named {@code client}
+     * ({@code quarkus.grpc.clients.<client>.host/port}), or over plain HTTP when {@code http}
+     * ({@code skein.upstreams.<client>.host/port}: llm-gateway-service's streamed answers).
+     */
+    public record Upstream(String service, String client, boolean http) {
+
+        public Upstream(String service, String client) {
+            this(service, client, false);
+        }
+
+        /** The configuration prefix of its address: {@code .host} and {@code .port} follow. */
+        public String configPrefix() {
+            return (http ? "skein.upstreams." : "quarkus.grpc.clients.") + client;
+        }
+    }
 
     /** A topic this service reads, with its consumer group. */
     public record Consumes(String topic, String group) {}
@@ -146,8 +160,13 @@ public record Catalogue(Map<String, Service> services, Map<String, Topic> topics
             List<Upstream> upstreams = new ArrayList<>();
             for (Object u : list(s.get("upstreams"), where + " upstreams")) {
                 Map<String, Object> m = map(u, where + " upstream");
-                only(m, where + " upstream", Set.of("service", "client"));
-                upstreams.add(new Upstream(string(m, "service", where), string(m, "client", where)));
+                only(m, where + " upstream", Set.of("service", "client", "protocol"));
+                Object protocol = m.getOrDefault("protocol", "grpc");
+                if (!"grpc".equals(protocol) && !"http".equals(protocol)) {
+                    throw new IllegalArgumentException(where + ": an upstream's protocol is grpc or http");
+                }
+                upstreams.add(
+                        new Upstream(string(m, "service", where), string(m, "client", where), "http".equals(protocol)));
             }
             List<Consumes> consumes = new ArrayList<>();
             for (Object c : list(s.get("consumes"), where + " consumes")) {
@@ -175,7 +194,10 @@ public record Catalogue(Map<String, Service> services, Map<String, Topic> topics
                             List.copyOf(names(s.get("produces"), where + " produces", null)),
                             List.copyOf(consumes),
                             Boolean.TRUE.equals(s.get("public")),
-                            names(s.get("outbound"), where + " outbound", Set.of("webhooks", "oidc"))));
+                            names(
+                                    s.get("outbound"),
+                                    where + " outbound",
+                                    Set.of("webhooks", "oidc", "llm-providers"))));
         });
         // unmodifiable views keep the file's order (start order and the runner's listing follow it)
         Catalogue catalogue = new Catalogue(Collections.unmodifiableMap(services), Collections.unmodifiableMap(topics));
@@ -219,7 +241,7 @@ public record Catalogue(Map<String, Service> services, Map<String, Topic> topics
      * {@code markdown}: the README's table ({@link #markdownTable}). {@code shell}: the catalogue as bash declarations for the local runner — {@code SERVICE_KEYS}
      * in start order, and associative arrays {@code SVC_MODULE}, {@code SVC_PORT}, {@code
      * SVC_MANAGEMENT_PORT}, {@code SVC_SCHEMA}, {@code SVC_NEEDS} and {@code SVC_UPSTREAMS} (space
-     * separated {@code client=service} pairs) by service key.
+     * separated {@code CLIENT=service} pairs, {@code http:CLIENT=service} for an HTTP upstream) by service key.
      */
     public static void main(String[] args) {
         if (args.length == 1 && args[0].equals("shell")) {
@@ -248,7 +270,8 @@ public record Catalogue(Map<String, Service> services, Map<String, Topic> topics
                     + String.join(
                             " ",
                             s.upstreams().stream()
-                                    .map(u -> u.client().toUpperCase(Locale.ROOT) + "=" + u.service())
+                                    .map(u -> (u.http() ? "http:" : "")
+                                            + u.client().toUpperCase(Locale.ROOT) + "=" + u.service())
                                     .toList())
                     + "'");
         }

@@ -12,7 +12,8 @@ import org.eclipse.microprofile.config.spi.ConfigSource;
 /**
  * Configuration defaults from the catalogue for the service running ({@code quarkus.application.name}
  * = its module): {@code quarkus.http.port}, {@code quarkus.management.port}, and for each upstream
- * {@code quarkus.grpc.clients.<client>.host} (127.0.0.1) and {@code .port}. Its ordinal (200) is
+ * {@code quarkus.grpc.clients.<client>.host} (127.0.0.1) and {@code .port} ({@code
+ * skein.upstreams.<client>.…} for an HTTP upstream). Its ordinal (200) is
  * below application.properties (250) and the environment (300): the runner's and the chart's
  * settings win; nothing in a service's application.properties repeats these.
  */
@@ -38,8 +39,8 @@ public final class CatalogueConfigSourceFactory implements ConfigSourceFactory {
         values.put("quarkus.management.port", Integer.toString(self.managementPort()));
         for (Catalogue.Upstream u : self.upstreams()) {
             Catalogue.Service upstream = Catalogue.get().services().get(u.service());
-            values.put("quarkus.grpc.clients." + u.client() + ".host", "127.0.0.1");
-            values.put("quarkus.grpc.clients." + u.client() + ".port", Integer.toString(upstream.port()));
+            values.put(u.configPrefix() + ".host", "127.0.0.1");
+            values.put(u.configPrefix() + ".port", Integer.toString(upstream.port()));
         }
         return values;
     }

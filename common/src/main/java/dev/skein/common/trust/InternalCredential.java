@@ -45,8 +45,8 @@ public class InternalCredential {
         }
     }
 
-    /** The value of the {@link #AUTHORIZATION} metadata this service sends. */
-    String header() {
+    /** The value of the {@link #AUTHORIZATION} metadata (or HTTP header) this service sends. */
+    public String header() {
         return header;
     }
 

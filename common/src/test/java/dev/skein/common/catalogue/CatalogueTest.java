@@ -51,6 +51,27 @@ class CatalogueTest {
                         Integer.toString(
                                 Catalogue.get().services().get("tracking").port()))
                 .doesNotContainKey("quarkus.grpc.clients.registry.port");
+        // llm-gateway-service streams over plain HTTP: its address is not a gRPC client's
+        Map<String, String> gateway =
+                CatalogueConfigSourceFactory.defaults(Catalogue.get().byModule("gateway-service"));
+        assertThat(gateway)
+                .containsEntry("skein.upstreams.llmgateway.host", "127.0.0.1")
+                .containsEntry(
+                        "skein.upstreams.llmgateway.port",
+                        Integer.toString(
+                                Catalogue.get().services().get("llmgateway").port()))
+                .doesNotContainKey("quarkus.grpc.clients.llmgateway.port");
+    }
+
+    @Test
+    void shouldTellTheRunnerWhichUpstreamsAreHttp() {
+        var out = new java.io.ByteArrayOutputStream();
+        Catalogue.print(
+                Catalogue.parse(TWO.replace("client: bee}", "client: bee, protocol: http}")),
+                new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("SVC_UPSTREAMS[a]='http:BEE=b'");
+        assertThatThrownBy(() -> Catalogue.parse(TWO.replace("client: bee}", "client: bee, protocol: ftp}")))
+                .hasMessageContaining("protocol is grpc or http");
     }
 
     @Test

@@ -1,6 +1,10 @@
 package dev.skein.e2e;
 
 import dev.skein.common.testing.TestInfra;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -20,6 +24,11 @@ public class Suite implements BeforeAllCallback {
     public static final int REGISTRY_PORT = 18082;
     public static final int ARTIFACT_PORT = 18083;
     public static final int EVALUATION_PORT = 18084;
+    public static final int LLM_GATEWAY_PORT = 18085;
+    /** The local OpenAI-wire provider the suite's LLM endpoints call ({@link OpenAiProvider}, started by the tests). */
+    public static final int LLM_PROVIDER_PORT = 18095;
+    /** The key llm-gateway-service sends the provider: in its endpoints file, never seen by a client. */
+    public static final String LLM_PROVIDER_KEY = "sk-e2e-provider-key-4b1d";
     /** Their management ports ({@code /q/health}, {@code /q/metrics}): never on the ports above. */
     public static final int GATEWAY_MANAGEMENT_PORT = 19080;
 
@@ -27,6 +36,7 @@ public class Suite implements BeforeAllCallback {
     public static final int REGISTRY_MANAGEMENT_PORT = 19082;
     public static final int ARTIFACT_MANAGEMENT_PORT = 19083;
     public static final int EVALUATION_MANAGEMENT_PORT = 19084;
+    public static final int LLM_GATEWAY_MANAGEMENT_PORT = 19085;
     public static final String DATABASE = "skein_e2e";
     public static final String BUCKET = "skein-e2e";
     public static final String ADMIN_TOKEN = "e2e-admin-token";
@@ -67,6 +77,9 @@ public class Suite implements BeforeAllCallback {
                 Map.entry("SKEIN_REGISTRY_MANAGEMENT_PORT", Integer.toString(REGISTRY_MANAGEMENT_PORT)),
                 Map.entry("SKEIN_ARTIFACT_MANAGEMENT_PORT", Integer.toString(ARTIFACT_MANAGEMENT_PORT)),
                 Map.entry("SKEIN_EVALUATION_MANAGEMENT_PORT", Integer.toString(EVALUATION_MANAGEMENT_PORT)),
+                Map.entry("SKEIN_LLMGATEWAY_PORT", Integer.toString(LLM_GATEWAY_PORT)),
+                Map.entry("SKEIN_LLMGATEWAY_MANAGEMENT_PORT", Integer.toString(LLM_GATEWAY_MANAGEMENT_PORT)),
+                Map.entry("SKEIN_LLM_GATEWAY_CONFIG_FILE", llmEndpointsFile().toString()),
                 Map.entry("SKEIN_KAFKA_BOOTSTRAP", TestInfra.kafkaBootstrap()),
                 Map.entry("SKEIN_S3_ENDPOINT", s3.endpoint()),
                 Map.entry("SKEIN_S3_ACCESS_KEY", s3.accessKey()),
@@ -83,6 +96,28 @@ public class Suite implements BeforeAllCallback {
                 Map.entry("SKEIN_REGISTRY_WEBHOOKS_INITIAL_BACKOFF", "PT0.2S"),
                 // the tests' webhook receivers listen on loopback, which the SSRF policy refuses by default
                 Map.entry("SKEIN_REGISTRY_WEBHOOKS_ALLOWED_DESTINATIONS", "127.0.0.1/32"));
+    }
+
+    /** The suite's LLM endpoints (MLflow 2.x's gateway YAML): a chat and an embeddings endpoint on the local provider. */
+    private static Path llmEndpointsFile() {
+        Path file = TestInfra.repoRoot().resolve(".skein/e2e/llm-endpoints.yaml");
+        String base = "http://127.0.0.1:" + LLM_PROVIDER_PORT + "/v1";
+        String yaml = "endpoints:\n"
+                + endpoint("chat", "llm/v1/chat", "gpt-e2e", base)
+                + endpoint("embeddings", "llm/v1/embeddings", "text-embedding-e2e", base);
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, yaml);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return file;
+    }
+
+    private static String endpoint(String name, String type, String model, String base) {
+        return "  - name: " + name + "\n    endpoint_type: " + type + "\n    model:\n      provider: openai\n"
+                + "      name: " + model + "\n      config:\n        openai_api_key: " + LLM_PROVIDER_KEY + "\n"
+                + "        openai_api_base: " + base + "\n";
     }
 
     private static Running start() {

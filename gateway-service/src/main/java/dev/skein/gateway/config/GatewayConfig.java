@@ -68,6 +68,13 @@ public interface GatewayConfig {
      */
     Optional<String> adminToken();
 
+    /**
+     * Connections to llm-gateway-service (each call holds one, a streamed answer until it ends); as many calls
+     * again may wait for one, more are answered 503.
+     */
+    @WithDefault("500")
+    int llmMaxConnections();
+
     /** The MLflow version whose API this gateway speaks, answered at GET /version. */
     @WithDefault("3.6.0")
     String mlflowVersion();

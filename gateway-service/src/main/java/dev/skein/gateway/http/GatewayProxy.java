@@ -11,8 +11,8 @@ import java.util.Map;
 
 /**
  * MLflow's {@code /ajax-api/2.0/mlflow/gateway-proxy} (GET and POST), through which its web UI
- * reaches a deployments server. Until Skein has its LLM gateway there is none, and this answers as
- * an MLflow server that has no endpoints: the listing ({@code gateway_path} {@code
+ * reaches a deployments server. It does not reach llm-gateway-service yet (issue 18): it answers as
+ * an MLflow server that has no deployments target: the listing ({@code gateway_path} {@code
  * api/2.0/endpoints/}) is {@code {"endpoints": []}}, a request without {@code gateway_path} is
  * MLflow's 400, and any other path names an endpoint that does not exist (404).
  */

@@ -3,6 +3,7 @@ package dev.skein.gateway.http;
 import com.google.protobuf.Message;
 import dev.skein.common.actor.Actors;
 import dev.skein.common.error.ApiException;
+import dev.skein.common.trust.InternalCredential;
 import dev.skein.gateway.auth.AuthConfig;
 import dev.skein.gateway.auth.AuthFailures;
 import dev.skein.gateway.auth.AuthStore;
@@ -56,6 +57,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Supplier;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -100,8 +102,18 @@ public class MlflowApi {
     private final UserLimits signIns;
     private final SessionStore sessions;
     private final OidcLogin oidcLogin;
+    private final LlmProxy llm;
 
-    public MlflowApi(Upstreams upstreams, GatewayConfig config, AuthConfig auth, Pool pool, MeterRegistry registry) {
+    public MlflowApi(
+            Upstreams upstreams,
+            GatewayConfig config,
+            AuthConfig auth,
+            Pool pool,
+            MeterRegistry registry,
+            io.vertx.core.Vertx vertx,
+            InternalCredential credential,
+            @ConfigProperty(name = "skein.upstreams.llmgateway.host") String llmHost,
+            @ConfigProperty(name = "skein.upstreams.llmgateway.port") int llmPort) {
         this.upstreams = upstreams;
         this.config = config;
         this.auth = auth;
@@ -166,6 +178,14 @@ public class MlflowApi {
                 config.bodyTimeout());
         this.otlp =
                 new OtlpTraces(upstreams, bodies, config.otlp().maxBodySize().asLongValue());
+        this.llm = new LlmProxy(
+                vertx,
+                llmHost,
+                llmPort,
+                config.llmMaxConnections(),
+                credential,
+                bodies,
+                config.maxBodySize().asLongValue());
         this.graphql = new GraphqlEndpoint(new MlflowGraphql(
                 routes, upstreams, config.graphql().maxUpstreamCalls(), GraphqlEndpoint::errorMessage));
     }
@@ -230,7 +250,8 @@ public class MlflowApi {
                     || path.startsWith("/ajax-api/")
                     || ArtifactProxy.servesTopLevel(path)
                     || path.equals("/graphql")
-                    || path.equals(OtlpTraces.PATH)) {
+                    || path.equals(OtlpTraces.PATH)
+                    || LlmProxy.serves(path)) {
                 handle(ctx);
             } else {
                 ctx.next();
@@ -332,7 +353,8 @@ public class MlflowApi {
         if (artifacts.handle(ctx, actor(ctx))
                 || traceArtifact.handle(ctx, actor(ctx))
                 || loggedModelFiles.handle(ctx, actor(ctx))
-                || otlp.handle(ctx, actor(ctx))) {
+                || otlp.handle(ctx, actor(ctx))
+                || llm.handle(ctx, actor(ctx))) {
             return;
         }
         if (request.path().equals("/graphql")) {

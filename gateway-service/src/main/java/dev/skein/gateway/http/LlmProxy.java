@@ -1,0 +1,185 @@
+package dev.skein.gateway.http;
+
+import dev.skein.common.trust.InternalCredential;
+import dev.skein.proto.common.v1.ErrorCode;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import org.jboss.logging.Logger;
+
+/**
+ * llm-gateway-service's routes on the public port: MLflow's Deployments API ({@code /endpoints/{name}/invocations},
+ * {@code /gateway/{name}/invocations}, {@code /api/2.0/endpoints/…}) and OpenAI's ({@code /v1/chat/completions},
+ * {@code /v1/completions}, {@code /v1/embeddings}). The caller is authenticated here like every other; its body is
+ * read within the gateway's body limits, sent on with the internal credential in place of the client's own
+ * {@code Authorization} (and no cookie), the caller's name as {@code skein-actor}; the answer — a stream of
+ * server-sent events included — is relayed as it arrives, at the client's pace, and the client leaving cancels
+ * the call.
+ */
+final class LlmProxy {
+
+    private static final Logger LOG = Logger.getLogger(LlmProxy.class);
+
+    /** OpenAI's routes llm-gateway-service serves ({@code /v1/traces} is OTLP's, not these). */
+    private static final Set<String> OPENAI_PATHS = Set.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings");
+
+    /** The answer's headers a client needs; anything else llm-gateway-service sends stays here. */
+    private static final List<CharSequence> ANSWER_HEADERS = List.of(
+            HttpHeaders.CONTENT_TYPE,
+            HttpHeaders.CONTENT_LENGTH,
+            HttpHeaders.RETRY_AFTER,
+            HttpHeaders.CACHE_CONTROL,
+            "X-Accel-Buffering");
+
+    /**
+     * The longest wait for llm-gateway-service's answer to begin: beyond its own longest non-streamed call (600 s
+     * by default), so that its own limits answer first. Once the answer has begun it is relayed for as long as it
+     * lasts: llm-gateway-service bounds the provider's silence itself.
+     */
+    static final long ANSWER_WAIT_MS = 660_000;
+
+    private final HttpClient client;
+    private final String host;
+    private final int port;
+    private final String credential;
+    private final RequestBodies bodies;
+    private final long maxBodyBytes;
+
+    LlmProxy(
+            Vertx vertx,
+            String host,
+            int port,
+            int maxConnections,
+            InternalCredential credential,
+            RequestBodies bodies,
+            long maxBodyBytes) {
+        this.client = vertx.createHttpClient(new HttpClientOptions()
+                .setMaxPoolSize(maxConnections)
+                .setMaxWaitQueueSize(maxConnections)
+                .setKeepAlive(true)
+                .setConnectTimeout(10_000));
+        this.host = host;
+        this.port = port;
+        this.credential = credential.header();
+        this.bodies = bodies;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    /** Whether {@code path} is one of llm-gateway-service's. */
+    static boolean serves(String path) {
+        return OPENAI_PATHS.contains(path)
+                || path.equals("/api/2.0/endpoints")
+                || path.startsWith("/api/2.0/endpoints/")
+                || path.startsWith("/endpoints/")
+                || (path.startsWith("/gateway/") && path.endsWith("/invocations"));
+    }
+
+    /** Relays the request if it is llm-gateway-service's; false if it is not. */
+    boolean handle(RoutingContext ctx, String actor) {
+        HttpServerRequest request = ctx.request();
+        if (!serves(request.path())) {
+            return false;
+        }
+        if (request.method() == HttpMethod.POST) {
+            bodies.read(ctx, maxBodyBytes, body -> forward(ctx, actor, Buffer.buffer(body)));
+        } else {
+            forward(ctx, actor, null);
+        }
+        return true;
+    }
+
+    private void forward(RoutingContext ctx, String actor, Buffer body) {
+        HttpServerRequest request = ctx.request();
+        RequestOptions options = new RequestOptions()
+                .setHost(host)
+                .setPort(port)
+                .setMethod(request.method())
+                .setURI(request.uri())
+                .setIdleTimeout(ANSWER_WAIT_MS)
+                .putHeader(HttpHeaders.AUTHORIZATION, credential)
+                .putHeader("skein-actor", URLEncoder.encode(actor, StandardCharsets.UTF_8));
+        for (CharSequence name : List.of(HttpHeaders.CONTENT_TYPE, HttpHeaders.ACCEPT)) {
+            String value = request.getHeader(name);
+            if (value != null) {
+                options.putHeader(name, value);
+            }
+        }
+        HttpServerResponse out = ctx.response();
+        client.request(options)
+                .compose(upstream -> {
+                    // the client leaving stops llm-gateway-service's call, and with it the provider's
+                    out.closeHandler(v -> upstream.reset());
+                    return body == null ? upstream.send() : upstream.send(body);
+                })
+                .onSuccess(answer -> relay(answer, out))
+                .onFailure(failure -> unavailable(ctx, failure));
+    }
+
+    private static void relay(HttpClientResponse answer, HttpServerResponse out) {
+        if (out.closed()) {
+            answer.request().reset();
+            return;
+        }
+        out.setStatusCode(answer.statusCode());
+        for (CharSequence name : ANSWER_HEADERS) {
+            String value = answer.getHeader(name);
+            if (value != null) {
+                out.putHeader(name, value);
+            }
+        }
+        if (answer.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
+            out.setChunked(true);
+        }
+        // each piece as it comes (a stream's events are not held back), paused while the client is behind; an
+        // answer cut short is cut short for the client too (a clean end would pass for a complete answer)
+        answer.pipe().endOnFailure(false).to(out).onFailure(f -> {
+            answer.request().reset();
+            out.reset();
+        });
+    }
+
+    /** llm-gateway-service cannot be reached: 503 in the route's own error shape. */
+    private static void unavailable(RoutingContext ctx, Throwable failure) {
+        LOG.warnf(
+                "%s %s: llm-gateway-service cannot be reached: %s",
+                ctx.request().method(), ctx.request().path(), failure.toString());
+        if (ctx.response().closed()) {
+            return; // the client left first
+        }
+        if (ctx.response().headWritten()) {
+            ctx.response().reset();
+            return;
+        }
+        String message = "The LLM gateway (llm-gateway-service) cannot be reached right now; try again";
+        ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+        if (OPENAI_PATHS.contains(ctx.request().path())) {
+            ctx.response()
+                    .setStatusCode(503)
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                    .end(new JsonObject()
+                            .put(
+                                    "error",
+                                    new JsonObject()
+                                            .put("message", message)
+                                            .put("type", "upstream_error")
+                                            .putNull("param")
+                                            .put("code", "llm_gateway_unavailable"))
+                            .toBuffer());
+        } else {
+            Errors.error(ctx, 503, ErrorCode.TEMPORARILY_UNAVAILABLE, message);
+        }
+    }
+}
