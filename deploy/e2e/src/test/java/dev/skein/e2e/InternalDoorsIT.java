@@ -37,7 +37,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(Suite.class)
 class InternalDoorsIT {
 
-    private static final int[] INTERNAL_PORTS = {Suite.TRACKING_PORT, Suite.REGISTRY_PORT, Suite.ARTIFACT_PORT};
+    private static final int[] INTERNAL_PORTS = {
+        Suite.TRACKING_PORT, Suite.REGISTRY_PORT, Suite.ARTIFACT_PORT, Suite.LLM_GATEWAY_PORT
+    };
     private static final String LISTEN = "0A";
     private static final MediaType GRPC = MediaType.get("application/grpc");
     /** An empty protobuf message in gRPC's framing: not compressed, length 0. */
@@ -165,6 +167,23 @@ class InternalDoorsIT {
         // the same call with the suite's credential is served: the door is the credential, not the call
         assertThat(grpcStatus(Suite.TRACKING_PORT, search, "Bearer " + Suite.INTERNAL_TOKEN))
                 .isEqualTo("0");
+    }
+
+    @Test
+    void shouldRefuseCallsToTheLlmGatewayWithoutTheInternalCredential() throws IOException {
+        // llm-gateway-service speaks plain HTTP: anyone on the machine could call it and spend its provider keys
+        String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+        for (String authorization : new String[] {null, "Bearer not-the-internal-credential"}) {
+            Request.Builder request = new Request.Builder()
+                    .url("http://127.0.0.1:" + Suite.LLM_GATEWAY_PORT + "/endpoints/chat/invocations")
+                    .post(RequestBody.create(body, MediaType.get("application/json")));
+            if (authorization != null) {
+                request.header("Authorization", authorization);
+            }
+            try (Response response = new OkHttpClient().newCall(request.build()).execute()) {
+                assertThat(response.code()).isEqualTo(401);
+            }
+        }
     }
 
     @Test
