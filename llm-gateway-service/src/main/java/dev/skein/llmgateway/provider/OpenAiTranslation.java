@@ -2,6 +2,7 @@ package dev.skein.llmgateway.provider;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.function.BiFunction;
 
 /**
  * OpenAI's wire format ↔ MLflow's gateway schemas ({@code mlflow/gateway/schemas}), as MLflow's OpenAI provider
@@ -92,12 +93,12 @@ public final class OpenAiTranslation {
 
     /** One streamed chunk of a chat: MLflow's {@code chat.StreamResponsePayload}. */
     public static JsonObject chatChunk(JsonObject resp) {
-        return chunk(resp, resp.getValue("object", "chat.completion.chunk"), true);
+        return chunk(resp, resp.getValue("object", "chat.completion.chunk"), (c, delta) -> deltaChoice(c, delta, true));
     }
 
     /** One streamed chunk of a completion: MLflow's {@code completions.StreamResponsePayload}. */
     public static JsonObject completionsChunk(JsonObject resp) {
-        return chunk(resp, "text_completion_chunk", false);
+        return chunk(resp, "text_completion_chunk", (c, delta) -> deltaChoice(c, delta, false));
     }
 
     /**
@@ -105,43 +106,21 @@ public final class OpenAiTranslation {
      * "text_completion"}, {@code choices[{text, index, logprobs, finish_reason}]}), which its SDKs parse.
      */
     public static JsonObject openAiCompletionsChunk(JsonObject resp) {
-        JsonArray choices = new JsonArray();
-        for (Object value : array(resp, "choices")) {
-            JsonObject c = object(value, "choices[]");
-            JsonObject delta = c.getValue("delta") == null ? new JsonObject() : object(c.getValue("delta"), "delta");
-            choices.add(new JsonObject()
-                    .put("text", delta.getValue("content") instanceof String text ? text : "")
-                    .put("index", number(c, "index"))
-                    .putNull("logprobs")
-                    .put("finish_reason", c.getValue("finish_reason")));
-        }
-        JsonObject out = new JsonObject()
-                .put("id", resp.getValue("id"))
-                .put("object", "text_completion")
-                .put("created", number(resp, "created"))
-                .put("model", string(resp, "model"))
-                .put("choices", choices);
-        if (resp.getValue("usage") instanceof JsonObject) {
-            out.put("usage", usage(resp.getValue("usage"), true));
-        }
-        return out;
+        return chunk(resp, "text_completion", (c, delta) -> new JsonObject()
+                .put("text", delta.getValue("content") instanceof String text ? text : "")
+                .put("index", number(c, "index"))
+                .putNull("logprobs")
+                .put("finish_reason", c.getValue("finish_reason")));
     }
 
-    private static JsonObject chunk(JsonObject resp, Object objectType, boolean withRole) {
+    /** A chunk of {@code objectType} whose choices {@code choice} writes from each provider choice and its delta. */
+    private static JsonObject chunk(
+            JsonObject resp, Object objectType, BiFunction<JsonObject, JsonObject, JsonObject> choice) {
         JsonArray choices = new JsonArray();
         for (Object value : array(resp, "choices")) {
             JsonObject c = object(value, "choices[]");
             JsonObject delta = c.getValue("delta") == null ? new JsonObject() : object(c.getValue("delta"), "delta");
-            JsonObject d = new JsonObject()
-                    .put("role", withRole ? delta.getValue("role") : null)
-                    .put("content", delta.getValue("content"));
-            if (delta.getValue("tool_calls") != null) {
-                d.put("tool_calls", delta.getValue("tool_calls"));
-            }
-            choices.add(new JsonObject()
-                    .put("index", number(c, "index"))
-                    .put("finish_reason", c.getValue("finish_reason"))
-                    .put("delta", d));
+            choices.add(choice.apply(c, delta));
         }
         JsonObject out = new JsonObject()
                 .put("id", resp.getValue("id"))
@@ -153,6 +132,20 @@ public final class OpenAiTranslation {
             out.put("usage", usage(resp.getValue("usage"), true));
         }
         return out;
+    }
+
+    /** MLflow's {@code StreamChoice}: {@code index}, {@code finish_reason}, {@code delta{role, content}}. */
+    private static JsonObject deltaChoice(JsonObject c, JsonObject delta, boolean withRole) {
+        JsonObject d = new JsonObject()
+                .put("role", withRole ? delta.getValue("role") : null)
+                .put("content", delta.getValue("content"));
+        if (delta.getValue("tool_calls") != null) {
+            d.put("tool_calls", delta.getValue("tool_calls"));
+        }
+        return new JsonObject()
+                .put("index", number(c, "index"))
+                .put("finish_reason", c.getValue("finish_reason"))
+                .put("delta", d);
     }
 
     private static JsonArray toolCalls(Object value) {
