@@ -628,6 +628,21 @@ class LlmGatewayApiTest {
     }
 
     @Test
+    void shouldKeepAQuietStreamAliveWithComments() throws Exception {
+        // the provider sends only comments of its own after its first chunk (never relayed): the client gets
+        // keep-alive comments (every 500 ms in the tests), so that no proxy in between takes the stream for dead
+        try (Socket socket = openStream("park")) {
+            BufferedReader reader =
+                    new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            String line;
+            while ((line = reader.readLine()) != null && !line.equals(": keep-alive")) {
+                assertThat(line).doesNotContain("still here"); // the provider's own comments stay here
+            }
+            assertThat(line).isEqualTo(": keep-alive");
+        }
+    }
+
+    @Test
     void shouldNotCountTheTimeASlowClientHoldsTheProviderBack() throws Exception {
         // 16 MiB of chunks against a client that reads nothing for longer than the silence limit (2 s, under the
         // 6 s client-stall-timeout): the provider is held back by this client's pace, not silent

@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -51,6 +52,9 @@ final class LlmProxy {
      */
     static final long ANSWER_WAIT_MS = 660_000;
 
+    /** The longest wait for a connection to llm-gateway-service when all are in use (then 503). */
+    static final long CONNECTION_WAIT_MS = 10_000;
+
     private final HttpClient client;
     private final String host;
     private final int port;
@@ -94,20 +98,40 @@ final class LlmProxy {
             return false;
         }
         if (request.method() == HttpMethod.POST) {
-            bodies.read(ctx, maxBodyBytes, body -> forward(ctx, actor, Buffer.buffer(body)));
+            // the body's bytes stay reserved in the gateway's body budget until it has been sent on
+            bodies.readHeld(ctx, maxBodyBytes, (body, lease) -> forward(ctx, actor, Buffer.buffer(body), lease));
         } else {
-            forward(ctx, actor, null);
+            forward(ctx, actor, null, () -> {});
         }
         return true;
     }
 
-    private void forward(RoutingContext ctx, String actor, Buffer body) {
+    /** One call relayed: the upstream request once there is one, and whether its answer has ended. */
+    private static final class Call {
+        HttpClientRequest upstream;
+        boolean answerEnded;
+        boolean clientGone;
+
+        /**
+         * The client left: stop llm-gateway-service's call, and with it the provider's — but never a call whose
+         * answer has ended (its connection is back in the pool, perhaps carrying another call).
+         */
+        void clientLeft() {
+            clientGone = true;
+            if (upstream != null && !answerEnded) {
+                upstream.reset();
+            }
+        }
+    }
+
+    private void forward(RoutingContext ctx, String actor, Buffer body, AutoCloseable lease) {
         HttpServerRequest request = ctx.request();
         RequestOptions options = new RequestOptions()
                 .setHost(host)
                 .setPort(port)
                 .setMethod(request.method())
                 .setURI(request.uri())
+                .setConnectTimeout(CONNECTION_WAIT_MS)
                 .setIdleTimeout(ANSWER_WAIT_MS)
                 .putHeader(HttpHeaders.AUTHORIZATION, credential)
                 .putHeader("skein-actor", URLEncoder.encode(actor, StandardCharsets.UTF_8));
@@ -118,19 +142,41 @@ final class LlmProxy {
             }
         }
         HttpServerResponse out = ctx.response();
+        Call call = new Call();
+        // watched from the start: a client gone before there is a connection is not called for
+        ctx.addEndHandler(ended -> {
+            if (ended.failed()) {
+                call.clientLeft();
+            }
+        });
         client.request(options)
                 .compose(upstream -> {
-                    // the client leaving stops llm-gateway-service's call, and with it the provider's
-                    out.closeHandler(v -> upstream.reset());
+                    call.upstream = upstream;
+                    if (call.clientGone || out.closed()) {
+                        upstream.reset();
+                        return io.vertx.core.Future.failedFuture("the client left");
+                    }
                     return body == null ? upstream.send() : upstream.send(body);
                 })
-                .onSuccess(answer -> relay(answer, out))
+                .onComplete(sent -> close(lease))
+                .onSuccess(answer -> {
+                    answer.end().onSuccess(v -> call.answerEnded = true);
+                    relay(answer, out, call);
+                })
                 .onFailure(failure -> unavailable(ctx, failure));
     }
 
-    private static void relay(HttpClientResponse answer, HttpServerResponse out) {
+    private static void close(AutoCloseable lease) {
+        try {
+            lease.close();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void relay(HttpClientResponse answer, HttpServerResponse out, Call call) {
         if (out.closed()) {
-            answer.request().reset();
+            call.clientLeft();
             return;
         }
         out.setStatusCode(answer.statusCode());
@@ -146,8 +192,10 @@ final class LlmProxy {
         // each piece as it comes (a stream's events are not held back), paused while the client is behind; an
         // answer cut short is cut short for the client too (a clean end would pass for a complete answer)
         answer.pipe().endOnFailure(false).to(out).onFailure(f -> {
-            answer.request().reset();
-            out.reset();
+            call.clientLeft();
+            if (!out.ended()) {
+                out.reset();
+            }
         });
     }
 

@@ -66,6 +66,13 @@ public interface LlmGatewayConfig {
     @WithDefault("500")
     int maxConnections();
 
+    /**
+     * A stream with no event for this long gets a comment ({@code : keep-alive}), so that proxies in between
+     * (gateway-service's idle timeout, an ingress's) do not close it while the provider thinks.
+     */
+    @WithDefault("15s")
+    Duration streamKeepAlive();
+
     /** The longest server-sent event (one line) read from a provider's stream; a longer one ends the stream. */
     @WithDefault("1048576")
     int maxStreamEventBytes();
@@ -77,6 +84,7 @@ public interface LlmGatewayConfig {
         positive("client-stall-timeout", clientStallTimeout());
         positive("connect-timeout", connectTimeout());
         positive("pool-wait-timeout", poolWaitTimeout());
+        positive("stream-keep-alive", streamKeepAlive());
         atLeast("max-request-bytes", maxRequestBytes(), 1);
         atLeast("max-upstream-response-bytes", maxUpstreamResponseBytes(), 1024);
         atLeast("list-page-size", listPageSize(), 1);

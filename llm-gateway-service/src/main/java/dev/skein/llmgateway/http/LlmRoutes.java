@@ -321,7 +321,13 @@ public class LlmRoutes {
                         return Future.succeededFuture(upstream);
                     })
                     .onSuccess(upstream -> SseRelay.relay(
-                            ctx.response(), upstream, chunks, style, provider, config.maxStreamEventBytes()))
+                            ctx.response(),
+                            upstream,
+                            chunks,
+                            style,
+                            provider,
+                            config.maxStreamEventBytes(),
+                            config.streamKeepAlive().toMillis()))
                     .onFailure(ctx::fail);
             return;
         }

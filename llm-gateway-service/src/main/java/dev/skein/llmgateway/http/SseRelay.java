@@ -3,6 +3,7 @@ package dev.skein.llmgateway.http;
 import dev.skein.llmgateway.provider.OpenAiProvider;
 import dev.skein.llmgateway.provider.SilenceWatch;
 import dev.skein.llmgateway.provider.UpstreamException;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerResponse;
@@ -35,6 +36,8 @@ final class SseRelay {
     private final OpenAiProvider provider;
     private final int maxEventBytes;
     private boolean finished;
+    private final long keepAliveMs;
+    private long lastWriteNanos;
 
     private SseRelay(
             HttpServerResponse out,
@@ -42,7 +45,8 @@ final class SseRelay {
             Function<JsonObject, JsonObject> translate,
             ApiStyle style,
             OpenAiProvider provider,
-            int maxEventBytes) {
+            int maxEventBytes,
+            long keepAliveMs) {
         this.out = out;
         this.in = upstream.response();
         this.silence = upstream.silence();
@@ -50,17 +54,22 @@ final class SseRelay {
         this.style = style;
         this.provider = provider;
         this.maxEventBytes = maxEventBytes;
+        this.keepAliveMs = keepAliveMs;
     }
 
-    /** Relays {@code upstream} to {@code out}; an event (one line) longer than {@code maxEventBytes} ends it. */
+    /**
+     * Relays {@code upstream} to {@code out}; an event (one line) longer than {@code maxEventBytes} ends it, a
+     * comment keeps the connection alive after {@code keepAliveMs} without an event.
+     */
     static void relay(
             HttpServerResponse out,
             OpenAiProvider.Opened upstream,
             Function<JsonObject, JsonObject> translate,
             ApiStyle style,
             OpenAiProvider provider,
-            int maxEventBytes) {
-        new SseRelay(out, upstream, translate, style, provider, maxEventBytes).start();
+            int maxEventBytes,
+            long keepAliveMs) {
+        new SseRelay(out, upstream, translate, style, provider, maxEventBytes, keepAliveMs).start();
     }
 
     private void start() {
@@ -84,6 +93,19 @@ final class SseRelay {
         in.exceptionHandler(t -> fail("The provider's stream ended early: the connection was lost"));
         in.endHandler(v -> finish());
         out.writeHead();
+        lastWriteNanos = System.nanoTime();
+        Vertx vertx = Vertx.currentContext().owner();
+        // a comment after keepAliveMs without an event: a provider thinking before its first token must not look
+        // like a dead connection to the proxies in between (gateway-service's idle timeout is 90 s, many
+        // ingresses' 60 s); SSE clients skip comments
+        vertx.setPeriodic(keepAliveMs, id -> {
+            if (finished) {
+                vertx.cancelTimer(id);
+            } else if (!out.writeQueueFull() && System.nanoTime() - lastWriteNanos >= keepAliveMs * 1_000_000) {
+                out.write(": keep-alive\n\n");
+                lastWriteNanos = System.nanoTime();
+            }
+        });
         in.resume();
     }
 
@@ -123,6 +145,7 @@ final class SseRelay {
             return;
         }
         out.write(Buffer.buffer("data: ").appendBuffer(translated.toBuffer()).appendString("\n\n"));
+        lastWriteNanos = System.nanoTime();
         if (out.writeQueueFull()) {
             in.pause();
             silence.pause(this::stalled); // the client's pace, not the provider's silence
