@@ -150,6 +150,7 @@ class LlmGatewayApiTest {
                         "park",
                         "bigevent",
                         "firehose",
+                        "doneopen",
                         "azure");
     }
 
@@ -625,6 +626,17 @@ class LlmGatewayApiTest {
                 // a reset is as good an end as a close
             }
         }
+    }
+
+    @Test
+    void shouldLetGoOfAProviderThatNeverEndsItsAnswerAfterDone() throws Exception {
+        Response response = api().body(
+                        "{\"model\":\"doneopen\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                .post("/v1/chat/completions");
+        response.then().statusCode(200);
+        assertThat(events(response.asString())).hasSize(5).endsWith("[DONE]");
+        // the client has its whole answer; the provider's connection must not stay out of the pool for ever
+        OpenAiMockResource.DONEOPEN_CLOSED.get(60, TimeUnit.SECONDS);
     }
 
     @Test

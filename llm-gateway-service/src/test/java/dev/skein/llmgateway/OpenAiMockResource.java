@@ -51,6 +51,9 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
 
     public static final String FIREHOSE_TEXT = "x".repeat(1000);
 
+    /** Completed when the gateway closes a {@code gpt-doneopen} stream, which never ends after its [DONE]. */
+    public static final CompletableFuture<Void> DONEOPEN_CLOSED = new CompletableFuture<>();
+
     /** Completed when the gateway closes a {@code gpt-firehose} stream before its end (its client stalled). */
     public static final CompletableFuture<Void> FIREHOSE_CUT = new CompletableFuture<>();
 
@@ -116,6 +119,7 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
         chat(y, "park", "llm/v1/chat", "gpt-park", LITERAL_KEY, base, "");
         chat(y, "bigevent", "llm/v1/chat", "gpt-bigevent", LITERAL_KEY, base, "");
         chat(y, "firehose", "llm/v1/chat", "gpt-firehose", LITERAL_KEY, base, "");
+        chat(y, "doneopen", "llm/v1/chat", "gpt-doneopen", LITERAL_KEY, base, "");
         y.append(
                         "  - name: azure\n    endpoint_type: llm/v1/chat\n    model:\n      provider: openai\n      name: gpt-normal\n")
                 .append("      config:\n        openai_api_key: ")
@@ -298,6 +302,15 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
                     json(req, 400, error);
                 }
                 case "gpt-park" -> park(req, new CompletableFuture<>());
+                case "gpt-doneopen" -> {
+                    // a whole stream and its [DONE], then the response is never ended (a careless server)
+                    req.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
+                    for (Object c : normalChunks()) {
+                        req.response().write("data: " + ((JsonObject) c).encode() + "\n\n");
+                    }
+                    req.response().write("data: [DONE]\n\n");
+                    req.connection().closeHandler(v -> DONEOPEN_CLOSED.complete(null));
+                }
                 case "gpt-bigevent" -> {
                     req.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
                     req.response()

@@ -52,8 +52,16 @@ public interface LlmGatewayConfig {
     int maxRequestBytes();
 
     /** The largest non-streamed provider answer read (bytes); a larger one is a 502. */
-    @WithDefault("67108864")
+    @WithDefault("33554432")
     int maxUpstreamResponseBytes();
+
+    /**
+     * Bytes of non-streamed answers held at once over all calls (each is read whole before it is translated); a
+     * call whose answer does not fit is answered 503 with Retry-After. At least {@code max-upstream-response-bytes};
+     * size it with the heap (an answer's parsed form takes about twice its bytes again).
+     */
+    @WithDefault("67108864")
+    long maxBufferedAnswerBytes();
 
     /** Endpoints per page of {@code GET /api/2.0/endpoints/} (MLflow's MLFLOW_DEPLOYMENTS_LIST_ENDPOINTS_PAGE_SIZE). */
     @WithDefault("3000")
@@ -90,6 +98,11 @@ public interface LlmGatewayConfig {
         atLeast("list-page-size", listPageSize(), 1);
         atLeast("max-connections", maxConnections(), 1);
         atLeast("max-stream-event-bytes", maxStreamEventBytes(), 1024);
+        if (maxBufferedAnswerBytes() < maxUpstreamResponseBytes()) {
+            throw new IllegalStateException("skein.llm-gateway.max-buffered-answer-bytes (" + maxBufferedAnswerBytes()
+                    + ") must be at least max-upstream-response-bytes (" + maxUpstreamResponseBytes()
+                    + "): an answer of the largest size allowed could never be read");
+        }
     }
 
     private static void positive(String name, Duration value) {

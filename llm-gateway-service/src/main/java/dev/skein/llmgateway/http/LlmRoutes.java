@@ -5,6 +5,7 @@ import dev.skein.llmgateway.Endpoint;
 import dev.skein.llmgateway.EndpointType;
 import dev.skein.llmgateway.config.Endpoints;
 import dev.skein.llmgateway.config.LlmGatewayConfig;
+import dev.skein.llmgateway.provider.AnswerBudget;
 import dev.skein.llmgateway.provider.OpenAiProvider;
 import dev.skein.llmgateway.provider.OpenAiTranslation;
 import dev.skein.llmgateway.provider.UpstreamException;
@@ -76,8 +77,9 @@ public class LlmRoutes {
                 config.connectTimeout().toMillis() + config.poolWaitTimeout().toMillis(),
                 config.maxUpstreamResponseBytes(),
                 config.maxConnections());
+        AnswerBudget budget = new AnswerBudget(config.maxBufferedAnswerBytes());
         for (Endpoint e : endpoints.all()) {
-            providers.put(e.name(), new OpenAiProvider(vertx, client, e, limits));
+            providers.put(e.name(), new OpenAiProvider(vertx, client, e, limits, budget));
         }
         Handler<RoutingContext> body = BodyHandler.create(false).setBodyLimit(config.maxRequestBytes());
 
@@ -297,7 +299,11 @@ public class LlmRoutes {
             if (ctx.response().closed()) {
                 upstream.reset();
             } else {
-                ctx.response().closeHandler(v -> upstream.reset());
+                ctx.response().closeHandler(v -> {
+                    if (!ctx.response().ended()) {
+                        upstream.reset(); // never a call already answered: its connection is back in the pool
+                    }
+                });
             }
         };
         if (stream) {

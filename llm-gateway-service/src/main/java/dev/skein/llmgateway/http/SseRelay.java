@@ -38,6 +38,8 @@ final class SseRelay {
     private boolean finished;
     private final long keepAliveMs;
     private long lastWriteNanos;
+    private boolean upstreamEnded;
+    private Vertx vertx;
 
     private SseRelay(
             HttpServerResponse out,
@@ -92,9 +94,10 @@ final class SseRelay {
         });
         in.exceptionHandler(t -> fail("The provider's stream ended early: the connection was lost"));
         in.endHandler(v -> finish());
+        in.end().onComplete(v -> upstreamEnded = true);
         out.writeHead();
         lastWriteNanos = System.nanoTime();
-        Vertx vertx = Vertx.currentContext().owner();
+        vertx = Vertx.currentContext().owner();
         // a comment after keepAliveMs without an event: a provider thinking before its first token must not look
         // like a dead connection to the proxies in between (gateway-service's idle timeout is 90 s, many
         // ingresses' 60 s); SSE clients skip comments
@@ -166,6 +169,18 @@ final class SseRelay {
             out.write("data: [DONE]\n\n");
         }
         out.end();
+        if (!upstreamEnded) {
+            // [DONE] came before the provider's answer ended: it gets the silence limit to end it, else its
+            // connection is let go rather than held out of the pool for ever
+            vertx.setTimer(silence.limitMs(), id -> letGo());
+        }
+    }
+
+    /** Stops the provider's call — never one whose answer has ended (its connection is back in the pool). */
+    private void letGo() {
+        if (!upstreamEnded) {
+            in.request().reset();
+        }
     }
 
     private void fail(String message) {
@@ -180,7 +195,7 @@ final class SseRelay {
         JsonObject error = new JsonObject()
                 .put("error", ApiError.openAiError(message, "upstream_error", null, "stream_interrupted"));
         out.end(Buffer.buffer("data: ").appendBuffer(error.toBuffer()).appendString("\n\n"));
-        in.request().reset();
+        letGo();
     }
 
     /** The client stopped reading for longer than the limit: both connections are let go. */
@@ -190,7 +205,7 @@ final class SseRelay {
                     "endpoint %s: the client read nothing for too long; its stream is closed",
                     provider.endpoint().name());
             finished = true;
-            in.request().reset();
+            letGo();
             out.reset();
         }
     }
@@ -200,7 +215,7 @@ final class SseRelay {
         if (!finished) {
             finished = true;
             silence.stop();
-            in.request().reset();
+            letGo();
         }
     }
 }

@@ -41,6 +41,7 @@ public class OpenAiProvider {
     private final Endpoint endpoint;
     private final OpenAiSettings settings;
     private final Limits limits;
+    private final AnswerBudget budget;
 
     /**
      * How long and how much a call may take.
@@ -63,8 +64,9 @@ public class OpenAiProvider {
     /** A provider's answer begun: its response paused, its request (to cancel), the watch on its silence. */
     public record Opened(HttpClientRequest request, HttpClientResponse response, SilenceWatch silence) {}
 
-    public OpenAiProvider(Vertx vertx, HttpClient client, Endpoint endpoint, Limits limits) {
+    public OpenAiProvider(Vertx vertx, HttpClient client, Endpoint endpoint, Limits limits, AnswerBudget budget) {
         this.vertx = vertx;
+        this.budget = budget;
         this.client = client;
         this.endpoint = endpoint;
         this.settings = endpoint.settings();
@@ -103,6 +105,7 @@ public class OpenAiProvider {
     public Future<JsonObject> call(String path, JsonObject payload, Consumer<HttpClientRequest> sent) {
         Promise<JsonObject> done = Promise.promise();
         long[] callTimer = {-1};
+        long[] reserved = {0}; // the answer's bytes in the budget, held until it has been translated
         send(path, payload, false, request -> {
                     sent.accept(request);
                     callTimer[0] = vertx.setTimer(limits.callMs(), id -> {
@@ -117,7 +120,7 @@ public class OpenAiProvider {
                         }
                     });
                 })
-                .compose(opened -> readBody(opened, limits.maxResponseBytes())
+                .compose(opened -> readBody(opened, limits.maxResponseBytes(), reserved)
                         .eventually(() -> {
                             opened.silence().stop();
                             return Future.succeededFuture();
@@ -143,6 +146,8 @@ public class OpenAiProvider {
             if (callTimer[0] >= 0) {
                 vertx.cancelTimer(callTimer[0]);
             }
+            budget.release(reserved[0]);
+            reserved[0] = 0;
         });
     }
 
@@ -207,7 +212,7 @@ public class OpenAiProvider {
                 answered.tryComplete(opened);
                 return;
             }
-            readBody(opened, MAX_ERROR_BYTES).onComplete(b -> {
+            readBody(opened, MAX_ERROR_BYTES, null).onComplete(b -> {
                 silence.stop();
                 if (b.succeeded()) {
                     answered.tryFail(errorOf(response, b.result()));
@@ -224,9 +229,11 @@ public class OpenAiProvider {
 
     /**
      * The answer's body, at most {@code limit} bytes (more: {@link TooLarge}, the call reset), within the silence
-     * limit (else {@link #silent()}, the call reset).
+     * limit (else {@link #silent()}, the call reset); unless {@code reserved} is null, its bytes reserved in the
+     * {@link AnswerBudget} as they arrive and counted in {@code reserved[0]}, for the caller to release (else 503,
+     * the call reset).
      */
-    private Future<Buffer> readBody(Opened opened, int limit) {
+    private Future<Buffer> readBody(Opened opened, int limit, long[] reserved) {
         HttpClientResponse response = opened.response();
         Promise<Buffer> read = Promise.promise();
         opened.silence().onSilence(() -> {
@@ -248,7 +255,21 @@ public class OpenAiProvider {
             if ((long) body.length() + chunk.length() > limit) {
                 read.tryFail(new TooLarge());
                 opened.request().reset();
+            } else if (reserved != null && !budget.reserve(chunk.length())) {
+                LOG.warnf(
+                        "endpoint %s: answers in flight hold %d of %d bytes; this one is refused",
+                        endpoint.name(), budget.used(), budget.limit());
+                read.tryFail(new UpstreamException(
+                        503,
+                        "llm-gateway-service holds too many large answers at once; try again",
+                        "1",
+                        null,
+                        "answer_budget_exhausted"));
+                opened.request().reset();
             } else {
+                if (reserved != null) {
+                    reserved[0] += chunk.length();
+                }
                 body.appendBuffer(chunk);
             }
         });
