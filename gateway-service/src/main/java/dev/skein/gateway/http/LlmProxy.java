@@ -91,11 +91,32 @@ final class LlmProxy {
                 || (path.startsWith("/gateway/") && path.endsWith("/invocations"));
     }
 
+    /** A path with nothing a router would resolve differently: no dot segments, empty segments or encoded separators. */
+    static boolean plain(String path) {
+        String lower = path.toLowerCase(java.util.Locale.ROOT);
+        return !(path.contains("//")
+                || path.contains("/./")
+                || path.contains("/../")
+                || path.endsWith("/.")
+                || path.endsWith("/..")
+                || path.contains("\\")
+                || lower.contains("%2e")
+                || lower.contains("%2f")
+                || lower.contains("%5c"));
+    }
+
     /** Relays the request if it is llm-gateway-service's; false if it is not. */
     boolean handle(RoutingContext ctx, String actor) {
         HttpServerRequest request = ctx.request();
         if (!serves(request.path())) {
             return false;
+        }
+        if (!plain(request.path())) {
+            // llm-gateway-service's router would resolve it to another route than the one authorised here
+            bodies.discard(
+                    ctx,
+                    () -> Errors.error(ctx, 404, ErrorCode.ENDPOINT_NOT_FOUND, "No API endpoint at " + request.path()));
+            return true;
         }
         if (request.method() == HttpMethod.POST) {
             // the body's bytes stay reserved in the gateway's body budget until it has been sent on
@@ -161,7 +182,7 @@ final class LlmProxy {
                 .onComplete(sent -> close(lease))
                 .onSuccess(answer -> {
                     answer.end().onSuccess(v -> call.answerEnded = true);
-                    relay(answer, out, call);
+                    relay(ctx, answer, out, call);
                 })
                 .onFailure(failure -> unavailable(ctx, failure));
     }
@@ -174,9 +195,24 @@ final class LlmProxy {
         }
     }
 
-    private static void relay(HttpClientResponse answer, HttpServerResponse out, Call call) {
+    private static void relay(RoutingContext ctx, HttpClientResponse answer, HttpServerResponse out, Call call) {
         if (out.closed()) {
             call.clientLeft();
+            return;
+        }
+        if (answer.statusCode() == 401) {
+            // llm-gateway-service refused this gateway's internal credential: the client's own was fine
+            LOG.errorf(
+                    "llm-gateway-service refused the internal credential (%s %s): check SKEIN_INTERNAL_TOKEN on both",
+                    ctx.request().method(), ctx.request().path());
+            answer.body()
+                    .onComplete(drained -> failure(
+                            ctx,
+                            502,
+                            ErrorCode.INTERNAL_ERROR,
+                            "The gateway could not authenticate to the LLM gateway (llm-gateway-service); an operator must"
+                                    + " check the internal credential",
+                            "llm_gateway_misconfigured"));
             return;
         }
         out.setStatusCode(answer.statusCode());
@@ -211,11 +247,20 @@ final class LlmProxy {
             ctx.response().reset();
             return;
         }
-        String message = "The LLM gateway (llm-gateway-service) cannot be reached right now; try again";
         ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+        failure(
+                ctx,
+                503,
+                ErrorCode.TEMPORARILY_UNAVAILABLE,
+                "The LLM gateway (llm-gateway-service) cannot be reached right now; try again",
+                "llm_gateway_unavailable");
+    }
+
+    /** An error of the gateway's own, in the route's shape: OpenAI's on {@code /v1}, MLflow's elsewhere. */
+    private static void failure(RoutingContext ctx, int status, ErrorCode code, String message, String openAiCode) {
         if (OPENAI_PATHS.contains(ctx.request().path())) {
             ctx.response()
-                    .setStatusCode(503)
+                    .setStatusCode(status)
                     .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                     .end(new JsonObject()
                             .put(
@@ -224,10 +269,10 @@ final class LlmProxy {
                                             .put("message", message)
                                             .put("type", "upstream_error")
                                             .putNull("param")
-                                            .put("code", "llm_gateway_unavailable"))
+                                            .put("code", openAiCode))
                             .toBuffer());
         } else {
-            Errors.error(ctx, 503, ErrorCode.TEMPORARILY_UNAVAILABLE, message);
+            Errors.error(ctx, status, code, message);
         }
     }
 }

@@ -1,0 +1,171 @@
+package dev.skein.gateway.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.skein.common.trust.InternalConfig;
+import dev.skein.common.trust.InternalCredential;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * llm-gateway-service's routes on a real HTTP server, against a stand-in llm-gateway-service that records what
+ * reaches it: the credential swapped, the caller named, paths that would route elsewhere refused, llm-gateway
+ * refusing the gateway's credential or out of reach answered in each route's shape.
+ */
+class LlmProxyTest {
+
+    private static final String INTERNAL = "internal-credential-of-this-test-0123";
+
+    private final Vertx vertx = Vertx.vertx();
+    private final HttpClient client =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final Map<String, JsonObject> seen = new ConcurrentHashMap<>();
+    private int port;
+
+    @AfterEach
+    void stop() throws Exception {
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    private static InternalCredential credential() {
+        return new InternalCredential(new InternalConfig() {
+            @Override
+            public Optional<String> token() {
+                return Optional.of(INTERNAL);
+            }
+
+            @Override
+            public Optional<List<String>> acceptedTokens() {
+                return Optional.empty();
+            }
+        });
+    }
+
+    /** A stand-in llm-gateway-service: echoes what it got; 401 on {@code /endpoints/denied/invocations}. */
+    private int llmGateway() throws Exception {
+        HttpServer server = vertx.createHttpServer()
+                .requestHandler(req -> req.body().onSuccess(body -> {
+                    JsonObject got = new JsonObject()
+                            .put("path", req.path())
+                            .put("authorization", req.getHeader("Authorization"))
+                            .put("actor", req.getHeader("skein-actor"))
+                            .put("cookie", req.getHeader("Cookie"))
+                            .put("body", body.toString());
+                    seen.put(req.path(), got);
+                    if (req.path().equals("/endpoints/denied/invocations")) {
+                        req.response().setStatusCode(401).end("{\"detail\":\"internal credential missing or wrong\"}");
+                    } else {
+                        req.response()
+                                .putHeader("Content-Type", "application/json")
+                                .end(got.toBuffer());
+                    }
+                }));
+        return server.listen(0, "127.0.0.1")
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS)
+                .actualPort();
+    }
+
+    /** The gateway serving only llm-gateway-service's routes, that service at {@code llmPort}. */
+    private void gateway(int llmPort) throws Exception {
+        RequestBodies bodies =
+                new RequestBodies(new BodyBudget(1 << 20), 1 << 20, Duration.ofSeconds(30), Duration.ofMinutes(2));
+        LlmProxy llm = new LlmProxy(vertx, "127.0.0.1", llmPort, 4, credential(), bodies, 64 * 1024);
+        Router router = Router.router(vertx);
+        router.route().handler(ctx -> {
+            if (!llm.handle(ctx, "alice é")) {
+                ctx.response().setStatusCode(418).end();
+            }
+        });
+        port = vertx.createHttpServer()
+                .requestHandler(router)
+                .listen(0, "127.0.0.1")
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS)
+                .actualPort();
+    }
+
+    private HttpResponse<String> post(String path, String body) throws Exception {
+        return client.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .header("Authorization", "Bearer the-clients-own-key")
+                        .header("Cookie", "skein_session=abc")
+                        .header("Content-Type", "application/json")
+                        .timeout(Duration.ofSeconds(30)) // a bound, not an assertion
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void shouldSendTheInternalCredentialInPlaceOfTheClientsAndNameTheCaller() throws Exception {
+        gateway(llmGateway());
+        HttpResponse<String> answer = post("/v1/chat/completions", "{\"model\":\"chat\"}");
+        assertThat(answer.statusCode()).isEqualTo(200);
+        JsonObject got = seen.get("/v1/chat/completions");
+        assertThat(got.getString("authorization")).isEqualTo("Bearer " + INTERNAL);
+        assertThat(got.getString("actor")).isEqualTo("alice+%C3%A9");
+        assertThat(got.getString("cookie")).isNull();
+        assertThat(got.getString("body")).isEqualTo("{\"model\":\"chat\"}");
+        assertThat(answer.body()).doesNotContain("the-clients-own-key");
+    }
+
+    @Test
+    void shouldRefusePathsLlmGatewayWouldRouteElsewhere() throws Exception {
+        gateway(llmGateway());
+        for (String path : List.of(
+                "/endpoints/a/../../v1/embeddings",
+                "/endpoints/a/%2e%2e/%2e%2e/health",
+                "/endpoints//chat/invocations",
+                "/api/2.0/endpoints/%2F..%2Fhealth")) {
+            assertThat(post(path, "{}").statusCode()).as(path).isEqualTo(404);
+        }
+        assertThat(seen).as("none of them reached llm-gateway-service").isEmpty();
+        assertThat(LlmProxy.serves("/v1/traces"))
+                .as("OTLP's, not llm-gateway-service's")
+                .isFalse();
+    }
+
+    @Test
+    void shouldAnswer502WhenLlmGatewayRefusesTheGatewaysCredential() throws Exception {
+        gateway(llmGateway());
+        HttpResponse<String> answer = post("/endpoints/denied/invocations", "{}");
+        assertThat(answer.statusCode()).isEqualTo(502);
+        assertThat(new JsonObject(answer.body()).getString("error_code")).isEqualTo("INTERNAL_ERROR");
+        assertThat(answer.body()).doesNotContain("internal credential missing");
+    }
+
+    @Test
+    void shouldAnswer503InEachRoutesShapeWhenLlmGatewayIsOutOfReach() throws Exception {
+        int nothing;
+        try (ServerSocket free = new ServerSocket(0)) {
+            nothing = free.getLocalPort();
+        }
+        gateway(nothing);
+        HttpResponse<String> openAi = post("/v1/chat/completions", "{\"model\":\"chat\"}");
+        assertThat(openAi.statusCode()).isEqualTo(503);
+        assertThat(openAi.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(new JsonObject(openAi.body()).getJsonObject("error").getString("code"))
+                .isEqualTo("llm_gateway_unavailable");
+        HttpResponse<String> mlflow = post("/endpoints/chat/invocations", "{}");
+        assertThat(mlflow.statusCode()).isEqualTo(503);
+        assertThat(new JsonObject(mlflow.body()).getString("error_code")).isEqualTo("TEMPORARILY_UNAVAILABLE");
+    }
+}
