@@ -89,6 +89,17 @@ class LlmGatewayIT {
     }
 
     @Test
+    void shouldInvokeThroughMlflowsUiProxy() {
+        given().contentType("application/json")
+                .body("{\"gateway_path\": \"gateway/chat/invocations\","
+                        + " \"json_data\": {\"messages\": [{\"role\": \"user\", \"content\": \"from the UI\"}]}}")
+                .post(Suite.url() + "/ajax-api/2.0/mlflow/gateway-proxy")
+                .then()
+                .statusCode(200)
+                .body("choices[0].message.content", equalTo("You said: from the UI"));
+    }
+
+    @Test
     void shouldAnswerOpenAisErrorShapeThroughTheGateway() {
         given().contentType("application/json")
                 .body("{\"model\":\"nope\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")

@@ -503,17 +503,27 @@ class TrackingParityIT {
 
     /** test_gateway_proxy_handler_rejects_invalid_requests, and MLflow's answer without a deployments server. */
     @Test
-    void gatewayProxyWithoutLlmEndpoints() {
+    void gatewayProxyReachesTheLlmGateway() {
         JsonObject listing =
                 ok(api().queryParam("gateway_path", "api/2.0/endpoints/").get(GATEWAY_PROXY));
-        assertThat(listing).isEqualTo(new JsonObject().put("endpoints", new JsonArray()));
+        assertThat(listing.getJsonArray("endpoints").stream()
+                        .map(e -> ((JsonObject) e).getString("name"))
+                        .toList())
+                .contains("chat", "embeddings");
         badRequest(postJson(GATEWAY_PROXY, "{}"), "Deployments proxy request must specify a gateway_path.");
         badRequest(api().get(GATEWAY_PROXY), "Deployments proxy request must specify a gateway_path.");
+        // a body the chat endpoint refuses: llm-gateway-service's 422, worded as MLflow's proxy words it
         Response invocation =
                 postJson(GATEWAY_PROXY, "{\"gateway_path\": \"gateway/chat/invocations\", \"json_data\": {}}");
-        assertThat(invocation.statusCode()).isEqualTo(404);
-        assertThat(new JsonObject(invocation.asString()).getString("error_code"))
-                .isEqualTo("RESOURCE_DOES_NOT_EXIST");
+        assertThat(invocation.statusCode()).isEqualTo(422);
+        JsonObject error = new JsonObject(invocation.asString());
+        assertThat(error.getString("error_code")).isEqualTo("INVALID_PARAMETER_VALUE");
+        assertThat(error.getString("message"))
+                .startsWith("Deployments proxy request failed with error code 422. Error message: ")
+                .contains("messages");
+        Response unknown = postJson(GATEWAY_PROXY, "{\"gateway_path\": \"api/2.0/mlflow/runs/search\"}");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(new JsonObject(unknown.asString()).getString("error_code")).isEqualTo("RESOURCE_DOES_NOT_EXIST");
     }
 
     /** The new routes answer nonsense with 4xx, never a 500 (as BadInputIT asks of every route). */

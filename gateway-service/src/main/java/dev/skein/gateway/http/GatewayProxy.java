@@ -1,7 +1,6 @@
 package dev.skein.gateway.http;
 
 import dev.skein.proto.common.v1.ErrorCode;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -11,10 +10,8 @@ import java.util.Map;
 
 /**
  * MLflow's {@code /ajax-api/2.0/mlflow/gateway-proxy} (GET and POST), through which its web UI
- * reaches a deployments server. It does not reach llm-gateway-service yet (issue 18): it answers as
- * an MLflow server that has no deployments target: the listing ({@code gateway_path} {@code
- * api/2.0/endpoints/}) is {@code {"endpoints": []}}, a request without {@code gateway_path} is
- * MLflow's 400, and any other path names an endpoint that does not exist (404).
+ * reaches a deployments server: here llm-gateway-service ({@link LlmProxy#uiProxy}). A request without
+ * {@code gateway_path} is MLflow's 400; {@code json_data} (POST) is the body sent on.
  */
 final class GatewayProxy {
 
@@ -23,18 +20,16 @@ final class GatewayProxy {
     private GatewayProxy() {}
 
     /** A GET: the gateway path is a query parameter. */
-    static void answer(RoutingContext ctx, Map<String, List<String>> query) {
+    static void answer(RoutingContext ctx, Map<String, List<String>> query, LlmProxy llm, String actor) {
         List<String> path = query.get("gateway_path");
-        answer(ctx, path == null || path.isEmpty() ? null : path.get(0));
+        answer(ctx, path == null || path.isEmpty() ? null : path.get(0), null, llm, actor);
     }
 
-    /** A POST: the gateway path is a field of the JSON body. */
-    static void answer(RoutingContext ctx, byte[] body) {
-        Object path;
+    /** A POST: the gateway path and the JSON to send are fields of the JSON body. */
+    static void answer(RoutingContext ctx, byte[] body, LlmProxy llm, String actor) {
+        JsonObject request;
         try {
-            path = body.length == 0
-                    ? null
-                    : new JsonObject(new String(body, StandardCharsets.UTF_8)).getValue("gateway_path");
+            request = body.length == 0 ? new JsonObject() : new JsonObject(new String(body, StandardCharsets.UTF_8));
         } catch (DecodeException | ClassCastException e) {
             Errors.error(
                     ctx,
@@ -43,6 +38,7 @@ final class GatewayProxy {
                     "Deployments proxy request body must be a JSON object.");
             return;
         }
+        Object path = request.getValue("gateway_path");
         if (path != null && !(path instanceof String)) {
             Errors.error(
                     ctx,
@@ -51,10 +47,10 @@ final class GatewayProxy {
                     "Invalid value " + path + " for parameter 'gateway_path' supplied.");
             return;
         }
-        answer(ctx, (String) path);
+        answer(ctx, (String) path, request.getValue("json_data"), llm, actor);
     }
 
-    private static void answer(RoutingContext ctx, String gatewayPath) {
+    private static void answer(RoutingContext ctx, String gatewayPath, Object jsonData, LlmProxy llm, String actor) {
         if (gatewayPath == null || gatewayPath.isEmpty()) {
             Errors.error(
                     ctx,
@@ -63,17 +59,6 @@ final class GatewayProxy {
                     "Deployments proxy request must specify a gateway_path.");
             return;
         }
-        if (gatewayPath.replaceAll("/+$", "").equals("api/2.0/endpoints")) {
-            ctx.response()
-                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                    .end(new JsonObject().put("endpoints", List.of()).encode());
-            return;
-        }
-        Errors.error(
-                ctx,
-                404,
-                ErrorCode.RESOURCE_DOES_NOT_EXIST,
-                "Deployments proxy request failed with error code 404. Error message: no deployments endpoint at '"
-                        + gatewayPath + "': this server has no LLM endpoints yet.");
+        llm.uiProxy(ctx, actor, gatewayPath, jsonData);
     }
 }

@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.net.URLEncoder;
@@ -118,13 +119,103 @@ final class LlmProxy {
                     () -> Errors.error(ctx, 404, ErrorCode.ENDPOINT_NOT_FOUND, "No API endpoint at " + request.path()));
             return true;
         }
+        String contentType = request.getHeader(HttpHeaders.CONTENT_TYPE);
         if (request.method() == HttpMethod.POST) {
             // the body's bytes stay reserved in the gateway's body budget until it has been sent on
-            bodies.readHeld(ctx, maxBodyBytes, (body, lease) -> forward(ctx, actor, Buffer.buffer(body), lease));
+            bodies.readHeld(
+                    ctx,
+                    maxBodyBytes,
+                    (body, lease) -> forward(
+                            ctx,
+                            actor,
+                            request.method(),
+                            request.uri(),
+                            contentType,
+                            Buffer.buffer(body),
+                            lease,
+                            LlmProxy::relay));
         } else {
-            forward(ctx, actor, null, () -> {});
+            forward(ctx, actor, request.method(), request.uri(), contentType, null, () -> {}, LlmProxy::relay);
         }
         return true;
+    }
+
+    /**
+     * MLflow's {@code /ajax-api/2.0/mlflow/gateway-proxy}, through which its web UI reaches the deployments server:
+     * {@code gatewayPath} (one of llm-gateway-service's paths, relative, a query allowed) called with the request's
+     * method and {@code jsonData} as its JSON body. A 200 is relayed as it is; any other answer becomes MLflow's
+     * {@code Deployments proxy request failed with error code N. Error message: …} — with llm-gateway-service's
+     * status kept where MLflow (whose exception cannot carry an HTTP status) would answer 500: a refusal stays a
+     * 4xx, a failure of the LLM gateway or its provider a 502.
+     */
+    void uiProxy(RoutingContext ctx, String actor, String gatewayPath, Object jsonData) {
+        String relative = gatewayPath.startsWith("/") ? gatewayPath.substring(1) : gatewayPath;
+        int query = relative.indexOf('?');
+        String path = "/" + (query < 0 ? relative : relative.substring(0, query));
+        if (!serves(path) || !plain(path) || !path.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            Errors.error(
+                    ctx,
+                    404,
+                    ErrorCode.RESOURCE_DOES_NOT_EXIST,
+                    "Deployments proxy request failed with error code 404. Error message: no deployments endpoint at"
+                            + " '" + gatewayPath + "'");
+            return;
+        }
+        String uri = "/" + relative;
+        if (!uri.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            Errors.error(ctx, 400, ErrorCode.INVALID_PARAMETER_VALUE, "Invalid gateway_path '" + gatewayPath + "'");
+            return;
+        }
+        boolean post = ctx.request().method() == HttpMethod.POST;
+        Buffer body = post && jsonData != null ? Json.encodeToBuffer(jsonData) : null;
+        forward(
+                ctx,
+                actor,
+                post ? HttpMethod.POST : HttpMethod.GET,
+                uri,
+                body == null ? null : "application/json",
+                body,
+                () -> {},
+                (c, answer, out, call) -> {
+                    if (answer.statusCode() == 200 || answer.statusCode() == 401) {
+                        relay(c, answer, out, call);
+                    } else {
+                        proxyFailed(c, answer);
+                    }
+                });
+    }
+
+    /** llm-gateway-service's refusal as MLflow's proxy words it, its status kept (a 5xx as 502). */
+    private static void proxyFailed(RoutingContext ctx, HttpClientResponse answer) {
+        int status = answer.statusCode();
+        answer.body().onComplete(read -> {
+            String text = read.succeeded() ? read.result().toString(StandardCharsets.UTF_8) : "";
+            if (text.length() > 2000) {
+                text = text.substring(0, 2000) + "…";
+            }
+            ErrorCode code =
+                    switch (status) {
+                        case 404 -> ErrorCode.RESOURCE_DOES_NOT_EXIST;
+                        case 429 -> ErrorCode.REQUEST_LIMIT_EXCEEDED;
+                        default ->
+                            status >= 500 ? ErrorCode.TEMPORARILY_UNAVAILABLE : ErrorCode.INVALID_PARAMETER_VALUE;
+                    };
+            String retryAfter = answer.getHeader(HttpHeaders.RETRY_AFTER);
+            if (retryAfter != null) {
+                ctx.response().putHeader(HttpHeaders.RETRY_AFTER, retryAfter);
+            }
+            Errors.error(
+                    ctx,
+                    status >= 500 || status < 400 ? 502 : status,
+                    code,
+                    "Deployments proxy request failed with error code " + status + ". Error message: " + text);
+        });
+    }
+
+    /** What is done with llm-gateway-service's answer once it has begun. */
+    @FunctionalInterface
+    private interface Answered {
+        void accept(RoutingContext ctx, HttpClientResponse answer, HttpServerResponse out, Call call);
     }
 
     /** One call relayed: the upstream request once there is one, and whether its answer has ended. */
@@ -145,22 +236,31 @@ final class LlmProxy {
         }
     }
 
-    private void forward(RoutingContext ctx, String actor, Buffer body, AutoCloseable lease) {
+    private void forward(
+            RoutingContext ctx,
+            String actor,
+            HttpMethod method,
+            String uri,
+            String contentType,
+            Buffer body,
+            AutoCloseable lease,
+            Answered answered) {
         HttpServerRequest request = ctx.request();
         RequestOptions options = new RequestOptions()
                 .setHost(host)
                 .setPort(port)
-                .setMethod(request.method())
-                .setURI(request.uri())
+                .setMethod(method)
+                .setURI(uri)
                 .setConnectTimeout(CONNECTION_WAIT_MS)
                 .setIdleTimeout(ANSWER_WAIT_MS)
                 .putHeader(HttpHeaders.AUTHORIZATION, credential)
                 .putHeader("skein-actor", URLEncoder.encode(actor, StandardCharsets.UTF_8));
-        for (CharSequence name : List.of(HttpHeaders.CONTENT_TYPE, HttpHeaders.ACCEPT)) {
-            String value = request.getHeader(name);
-            if (value != null) {
-                options.putHeader(name, value);
-            }
+        if (contentType != null) {
+            options.putHeader(HttpHeaders.CONTENT_TYPE, contentType);
+        }
+        String accept = request.getHeader(HttpHeaders.ACCEPT);
+        if (accept != null) {
+            options.putHeader(HttpHeaders.ACCEPT, accept);
         }
         HttpServerResponse out = ctx.response();
         Call call = new Call();
@@ -182,7 +282,7 @@ final class LlmProxy {
                 .onComplete(sent -> close(lease))
                 .onSuccess(answer -> {
                     answer.end().onSuccess(v -> call.answerEnded = true);
-                    relay(ctx, answer, out, call);
+                    answered.accept(ctx, answer, out, call);
                 })
                 .onFailure(failure -> unavailable(ctx, failure));
     }

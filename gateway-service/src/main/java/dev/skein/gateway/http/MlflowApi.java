@@ -363,9 +363,12 @@ public class MlflowApi {
         }
         if (request.path().equals(GatewayProxy.PATH) && request.method().name().matches("GET|HEAD|POST")) {
             if (!request.method().name().equals("POST")) {
-                GatewayProxy.answer(ctx, queryParams(request));
+                GatewayProxy.answer(ctx, queryParams(request), llm, actor(ctx));
             } else {
-                bodies.read(ctx, config.maxBodySize().asLongValue(), body -> GatewayProxy.answer(ctx, body));
+                bodies.read(
+                        ctx,
+                        config.maxBodySize().asLongValue(),
+                        body -> GatewayProxy.answer(ctx, body, llm, actor(ctx)));
             }
             return;
         }

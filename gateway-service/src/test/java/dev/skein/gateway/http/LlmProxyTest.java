@@ -69,6 +69,8 @@ class LlmProxyTest {
                     seen.put(req.path(), got);
                     if (req.path().equals("/endpoints/denied/invocations")) {
                         req.response().setStatusCode(401).end("{\"detail\":\"internal credential missing or wrong\"}");
+                    } else if (req.path().equals("/endpoints/missing/invocations")) {
+                        req.response().setStatusCode(404).end("{\"detail\":\"Not Found\"}");
                     } else {
                         req.response()
                                 .putHeader("Content-Type", "application/json")
@@ -89,7 +91,13 @@ class LlmProxyTest {
         LlmProxy llm = new LlmProxy(vertx, "127.0.0.1", llmPort, 4, credential(), bodies, 64 * 1024);
         Router router = Router.router(vertx);
         router.route().handler(ctx -> {
-            if (!llm.handle(ctx, "alice é")) {
+            if (ctx.request().path().equals(GatewayProxy.PATH)) {
+                if (ctx.request().method().name().equals("POST")) {
+                    bodies.read(ctx, 64 * 1024, body -> GatewayProxy.answer(ctx, body, llm, "alice é"));
+                } else {
+                    GatewayProxy.answer(ctx, Map.of("gateway_path", ctx.queryParam("gateway_path")), llm, "alice é");
+                }
+            } else if (!llm.handle(ctx, "alice é")) {
                 ctx.response().setStatusCode(418).end();
             }
         });
@@ -125,6 +133,45 @@ class LlmProxyTest {
         assertThat(got.getString("cookie")).isNull();
         assertThat(got.getString("body")).isEqualTo("{\"model\":\"chat\"}");
         assertThat(answer.body()).doesNotContain("the-clients-own-key");
+    }
+
+    @Test
+    void shouldReachLlmGatewayThroughMlflowsUiProxy() throws Exception {
+        gateway(llmGateway());
+        HttpResponse<String> listing = client.send(
+                HttpRequest.newBuilder(URI.create(
+                                "http://127.0.0.1:" + port + GatewayProxy.PATH + "?gateway_path=api/2.0/endpoints/"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(listing.statusCode()).isEqualTo(200);
+        assertThat(new JsonObject(listing.body()).getString("path")).isEqualTo("/api/2.0/endpoints/");
+        assertThat(new JsonObject(listing.body()).getString("authorization")).isEqualTo("Bearer " + INTERNAL);
+
+        HttpResponse<String> invocation = post(
+                GatewayProxy.PATH,
+                "{\"gateway_path\": \"gateway/chat/invocations\", \"json_data\": {\"messages\": []}}");
+        assertThat(invocation.statusCode()).isEqualTo(200);
+        assertThat(seen.get("/gateway/chat/invocations").getString("body")).isEqualTo("{\"messages\":[]}");
+
+        HttpResponse<String> missing =
+                post(GatewayProxy.PATH, "{\"gateway_path\": \"endpoints/missing/invocations\", \"json_data\": {}}");
+        assertThat(missing.statusCode()).isEqualTo(404);
+        JsonObject error = new JsonObject(missing.body());
+        assertThat(error.getString("error_code")).isEqualTo("RESOURCE_DOES_NOT_EXIST");
+        assertThat(error.getString("message"))
+                .isEqualTo(
+                        "Deployments proxy request failed with error code 404. Error message: {\"detail\":\"Not Found\"}");
+
+        // not one of llm-gateway-service's paths, or one that would resolve elsewhere: never sent
+        seen.clear();
+        for (String path : List.of("api/2.0/mlflow/runs/search", "endpoints/../../health", "v1/traces", "\u0000")) {
+            HttpResponse<String> refused = post(
+                    GatewayProxy.PATH,
+                    new JsonObject().put("gateway_path", path).encode());
+            assertThat(refused.statusCode()).as(path).isEqualTo(404);
+        }
+        assertThat(seen).isEmpty();
+        assertThat(post(GatewayProxy.PATH, "{}").statusCode()).isEqualTo(400);
     }
 
     @Test
