@@ -12,7 +12,9 @@ class AnswerBudgetTest {
         AnswerBudget budget = new AnswerBudget(100);
         assertThat(budget.reserve(60)).isTrue();
         assertThat(budget.reserve(50)).as("60 + 50 > 100").isFalse();
-        assertThat(budget.used()).as("a refused reservation leaves nothing behind").isEqualTo(60);
+        assertThat(budget.used())
+                .as("a refused reservation leaves nothing behind")
+                .isEqualTo(60);
         assertThat(budget.reserve(40)).isTrue();
         budget.release(100);
         assertThat(budget.used()).isZero();
