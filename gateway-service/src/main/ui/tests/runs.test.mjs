@@ -443,6 +443,10 @@ test('runs: two selected runs compared on MLflow\'s compare URL; a run deleted o
   const confirm = page.getByRole('group', { name: /^Delete 2 runs\?/ });
   await confirm.waitFor();
   assert.match(await confirm.textContent(), /1 of them is hidden under a collapsed parent/);
+  // the focus moves once the question is painted (an effect): wait for it, bounded, rather than race it
+  await page
+    .waitForFunction(() => document.activeElement?.textContent === 'Cancel', null, { timeout: 10_000 })
+    .catch(() => {});
   assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Cancel', 'the safe answer has the focus');
   await page.keyboard.press('Enter');
   assert.equal(await confirm.count(), 0);
