@@ -40,6 +40,7 @@ final class SseRelay {
     private long lastWriteNanos;
     private boolean upstreamEnded;
     private Vertx vertx;
+    private long keepAlive = -1;
 
     private SseRelay(
             HttpServerResponse out,
@@ -101,7 +102,7 @@ final class SseRelay {
         // a comment after keepAliveMs without an event: a provider thinking before its first token must not look
         // like a dead connection to the proxies in between (gateway-service's idle timeout is 90 s, many
         // ingresses' 60 s); SSE clients skip comments
-        vertx.setPeriodic(keepAliveMs, id -> {
+        keepAlive = vertx.setPeriodic(keepAliveMs, id -> {
             if (finished) {
                 vertx.cancelTimer(id);
             } else if (!out.writeQueueFull() && System.nanoTime() - lastWriteNanos >= keepAliveMs * 1_000_000) {
@@ -165,6 +166,7 @@ final class SseRelay {
         }
         finished = true;
         silence.stop();
+        stopKeepAlive();
         if (style == ApiStyle.OPENAI) {
             out.write("data: [DONE]\n\n");
         }
@@ -173,6 +175,14 @@ final class SseRelay {
             // [DONE] came before the provider's answer ended: it gets the silence limit to end it, else its
             // connection is let go rather than held out of the pool for ever
             vertx.setTimer(silence.limitMs(), id -> letGo());
+        }
+    }
+
+    /** The keep-alive timer goes with the stream (else it would hold the finished stream until its next tick). */
+    private void stopKeepAlive() {
+        if (keepAlive >= 0) {
+            vertx.cancelTimer(keepAlive);
+            keepAlive = -1;
         }
     }
 
@@ -189,6 +199,7 @@ final class SseRelay {
         }
         finished = true;
         silence.stop();
+        stopKeepAlive();
         LOG.warnf(
                 "endpoint %s: stream ended with an error: %s",
                 provider.endpoint().name(), message);
@@ -205,6 +216,7 @@ final class SseRelay {
                     "endpoint %s: the client read nothing for too long; its stream is closed",
                     provider.endpoint().name());
             finished = true;
+            stopKeepAlive();
             letGo();
             out.reset();
         }
@@ -215,6 +227,7 @@ final class SseRelay {
         if (!finished) {
             finished = true;
             silence.stop();
+            stopKeepAlive();
             letGo();
         }
     }
