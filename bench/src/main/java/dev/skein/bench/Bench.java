@@ -29,6 +29,7 @@ public final class Bench {
             case "ui" -> new UiBench(options).run();
             case "auth" -> new AuthBench(options).run();
             case "evaluation" -> new EvaluationBench(options).run();
+            case "llm-gateway" -> new LlmGatewayBench(options).run();
             default -> usage();
         }
     }
@@ -62,6 +63,9 @@ public final class Bench {
                         "  evaluation  Evaluator.evaluate rows/s and heap on 250,000 and 1,000,000 CSV rows against",
                         "              reading the same file; run finished → metrics on the run and POST evaluations →",
                         "              SUCCEEDED for a 10,000-row table, against the pipeline's own calls from the bench",
+                        "  llm-gateway POST /v1/chat/completions (JSON and streamed) through the gateway at 1, 10 and 100",
+                        "              clients, against the same provider called directly; 1,000 streams held open",
+                        "              through it with the services' heap and RSS",
                         "options: " + Options.HELP)));
         System.exit(2);
     }

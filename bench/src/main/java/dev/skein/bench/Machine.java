@@ -30,6 +30,16 @@ final class Machine {
         }
     }
 
+    /** The load average over 1, 5 and 15 minutes ("unknown" where there is no {@code /proc/loadavg}). */
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + ", " + f[1] + ", " + f[2];
+        } catch (Exception e) {
+            return "unknown";
+        }
+    }
+
     private static String memory() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {

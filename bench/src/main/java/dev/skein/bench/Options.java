@@ -42,15 +42,21 @@ record Options(
         List<Integer> tableRows,
         int serviceRows,
         int rounds,
+        String llmGateway,
+        int upstreamPort,
+        int streams,
+        int holdSeconds,
         Set<String> given) {
 
     static final String HELP = "--gateway URL, --tracking URL, --registry URL, --artifacts URL, --kafka HOST:PORT,"
             + " --jdbc-url URL, --db-user NAME, --db-password SECRET, --clients 8,16,32 (create-runs, search: 16;"
-            + " auth: 4), --seconds 10, --warmup 10, --keys 100, --steps 10, --runs 8 (create-runs: 50000; search:"
-            + " as --population), --points 2000000, --population 100000, --experiments 10000, --queries 100,"
+            + " auth: 4), --seconds 10, --warmup 10 (llm-gateway: 30), --keys 100, --steps 10, --runs 8 (create-runs:"
+            + " 50000; search: as --population), --points 2000000, --population 100000, --experiments 10000, --queries 100,"
             + " --history-points 1000000, --spark-classpath CP, --log-dir DIR, --batch 500, --ingest-spans 200000,"
             + " --trace-spans 1000000, --load api|sql|existing, --no-chart (ui: the runs table only),"
-            + " --requests 5000 (auth), --table-rows 250000,1000000, --service-rows 10000, --rounds 5 (evaluation)";
+            + " --requests 5000 (auth), --table-rows 250000,1000000, --service-rows 10000, --rounds 5 (evaluation),"
+            + " --clients 1,10,100 (llm-gateway), --llm-gateway URL, --upstream-port 8095, --streams 1000,"
+            + " --hold-seconds 60 (llm-gateway)";
 
     /** Options that take no value. */
     private static final Set<String> FLAGS = Set.of("no-chart");
@@ -108,6 +114,10 @@ record Options(
                         .toList(),
                 Integer.parseInt(take(given, "service-rows", "10000")),
                 Integer.parseInt(take(given, "rounds", "5")),
+                take(given, "llm-gateway", "http://127.0.0.1:8085"),
+                Integer.parseInt(take(given, "upstream-port", "8095")),
+                Integer.parseInt(take(given, "streams", "1000")),
+                Integer.parseInt(take(given, "hold-seconds", "60")),
                 names);
         if (!given.isEmpty()) {
             throw new IllegalArgumentException("unknown options " + given.keySet() + "; known: " + HELP);
