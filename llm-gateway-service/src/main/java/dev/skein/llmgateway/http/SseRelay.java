@@ -41,6 +41,7 @@ final class SseRelay {
     private boolean upstreamEnded;
     private Vertx vertx;
     private long keepAlive = -1;
+    private long doneWait = -1;
 
     private SseRelay(
             HttpServerResponse out,
@@ -95,7 +96,13 @@ final class SseRelay {
         });
         in.exceptionHandler(t -> fail("The provider's stream ended early: the connection was lost"));
         in.endHandler(v -> finish());
-        in.end().onComplete(v -> upstreamEnded = true);
+        in.end().onComplete(v -> {
+            upstreamEnded = true;
+            if (doneWait >= 0) {
+                vertx.cancelTimer(doneWait); // the usual case: the answer ends right after its [DONE]
+                doneWait = -1;
+            }
+        });
         out.writeHead();
         lastWriteNanos = System.nanoTime();
         vertx = Vertx.currentContext().owner();
@@ -174,7 +181,10 @@ final class SseRelay {
         if (!upstreamEnded) {
             // [DONE] came before the provider's answer ended: it gets the silence limit to end it, else its
             // connection is let go rather than held out of the pool for ever
-            vertx.setTimer(silence.limitMs(), id -> letGo());
+            doneWait = vertx.setTimer(silence.limitMs(), id -> {
+                doneWait = -1;
+                letGo();
+            });
         }
     }
 
