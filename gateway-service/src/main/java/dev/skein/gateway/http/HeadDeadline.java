@@ -7,6 +7,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.vertx.http.HttpServerStart;
+import io.quarkus.vertx.http.ManagementInterface;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.impl.VertxInternal;
@@ -57,27 +58,45 @@ public class HeadDeadline {
             Field bindFuture = TCPServerBase.class.getDeclaredField("bindFuture");
             bindFuture.setAccessible(true);
             for (TCPServerBase server : servers) {
-                Object bound = bindFuture.get(server);
-                if (!(bound instanceof io.vertx.core.Future<?> f) || !(f.result() instanceof Channel listening)) {
-                    throw new IllegalStateException("the HTTP server's bind future holds no Netty channel");
+                // a server is listed before it has bound (the management interface may still be binding when
+                // the main server is announced): each gets its acceptor once its bind completes
+                if (!(bindFuture.get(server) instanceof io.vertx.core.Future<?> bound)) {
+                    throw new IllegalStateException("an HTTP server has no bind future");
                 }
-                synchronized (this) {
-                    if (listening.pipeline().get(ACCEPTOR) == null) {
-                        listening.pipeline().addFirst(ACCEPTOR, new Acceptor(millis));
-                        LOG.debugf("request-head deadline %d ms on %s", millis, listening.localAddress());
+                bound.onSuccess(channel -> {
+                    if (channel instanceof Channel listening) {
+                        addAcceptor(listening, millis);
+                    } else {
+                        stop(new IllegalStateException("the HTTP server's bind future holds no Netty channel"));
                     }
-                }
+                });
+                // a failed bind is Quarkus's to report: that server does not listen
             }
         } catch (ReflectiveOperationException | RuntimeException e) {
-            // the event is fired asynchronously once the server listens: nobody would see an exception
-            LOG.error("stopping the gateway: cannot install the request-head deadline", e);
-            Quarkus.asyncExit(1);
-            throw new IllegalStateException(
-                    "cannot install the request-head deadline (skein.gateway.request-head-timeout): the Vert.x"
-                            + " internals it relies on (TCPServerBase.bindFuture, VertxInternal.sharedHttpServers)"
-                            + " are not as expected; see gateway-service/README.md",
-                    e);
+            stop(e);
         }
+    }
+
+    private synchronized void addAcceptor(Channel listening, long millis) {
+        if (listening.pipeline().get(ACCEPTOR) == null) {
+            listening.pipeline().addFirst(ACCEPTOR, new Acceptor(millis));
+            LOG.debugf("request-head deadline %d ms on %s", millis, listening.localAddress());
+        }
+    }
+
+    private static void stop(Exception e) {
+        // the event is fired asynchronously once the server listens: nobody would see an exception
+        LOG.error(
+                "stopping the gateway: cannot install the request-head deadline (skein.gateway.request-head-timeout):"
+                        + " the Vert.x internals it relies on (TCPServerBase.bindFuture,"
+                        + " VertxInternal.sharedHttpServers) are not as expected; see gateway-service/README.md",
+                e);
+        Quarkus.asyncExit(1);
+    }
+
+    /** The management interface's connections are guarded too, and disarmed the same way. */
+    void registerManagement(@Observes ManagementInterface management) {
+        register(management.router());
     }
 
     void register(@Observes Router router) {
