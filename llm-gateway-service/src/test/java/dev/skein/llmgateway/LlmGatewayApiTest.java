@@ -151,7 +151,12 @@ class LlmGatewayApiTest {
                         "bigevent",
                         "firehose",
                         "doneopen",
-                        "azure");
+                        "azure",
+                        "limited",
+                        "tokenlimited",
+                        "budgeted",
+                        "alerted",
+                        "metered");
     }
 
     @Test

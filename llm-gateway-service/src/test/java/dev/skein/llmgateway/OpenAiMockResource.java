@@ -130,6 +130,18 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
                 .append('\n')
                 .append("        openai_deployment_name: dep1\n        openai_api_version: \"2024-02-01\"\n")
                 .append("    limit:\n      calls: 10\n      renewal_period: minute\n");
+        // limits and budgets (LlmGovernanceTest): windows long enough that none ends during a test run
+        chat(y, "limited", "llm/v1/chat", "gpt-normal", LITERAL_KEY, base, "");
+        y.append("    limit:\n      calls: 2\n      renewal_period: 1 year\n");
+        chat(y, "tokenlimited", "llm/v1/chat", "gpt-normal", LITERAL_KEY, base, "");
+        y.append("    limits:\n      - {per: endpoint, renewal_period: year, tokens: 10}\n");
+        chat(y, "budgeted", "llm/v1/chat", "gpt-normal", LITERAL_KEY, base, "");
+        y.append("    budgets:\n      - {per: caller, period: month, usd: 0.00005, on_exceed: REJECT}\n");
+        chat(y, "alerted", "llm/v1/chat", "gpt-normal", LITERAL_KEY, base, "");
+        y.append("    budgets:\n      - {per: endpoint, period: month, usd: 0.00005, on_exceed: ALERT}\n");
+        chat(y, "metered", "llm/v1/chat", "gpt-normal", LITERAL_KEY, base, "");
+        // USD per million tokens: a gpt-normal answer (9 in, 12 out) costs 0.000033
+        y.append("prices:\n  gpt-normal: {input_per_million_tokens: 1, output_per_million_tokens: 2}\n");
         return y.toString();
     }
 
@@ -180,7 +192,7 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
             switch (azure ? "gpt-normal" : model) {
                 case "gpt-normal" -> {
                     if (stream) {
-                        stream(req, normalChunks(), true);
+                        stream(req, withUsage(normalChunks(), body), true);
                     } else {
                         json(
                                 req,
@@ -434,6 +446,27 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
                 .add(chunk(new JsonObject().put("content", "Hel"), null))
                 .add(chunk(new JsonObject().put("content", "lo!"), null))
                 .add(chunk(new JsonObject(), "stop"));
+    }
+
+    /** The usage a {@code gpt-normal} stream reports when asked ({@code stream_options.include_usage}). */
+    public static final JsonObject STREAM_USAGE =
+            new JsonObject().put("prompt_tokens", 9).put("completion_tokens", 3).put("total_tokens", 12);
+
+    /**
+     * OpenAI's stream with {@code stream_options: {include_usage: true}}: {@code usage: null} on every chunk, then
+     * one more chunk with no choices and the usage.
+     */
+    private static JsonArray withUsage(JsonArray chunks, JsonObject body) {
+        JsonObject options = body.getValue("stream_options") instanceof JsonObject o ? o : new JsonObject();
+        if (!Boolean.TRUE.equals(options.getValue("include_usage"))) {
+            return chunks;
+        }
+        JsonArray out = new JsonArray();
+        for (Object c : chunks) {
+            out.add(((JsonObject) c).copy().putNull("usage"));
+        }
+        return out.add(
+                chunk(new JsonObject(), null).put("choices", new JsonArray()).put("usage", STREAM_USAGE.copy()));
     }
 
     private static JsonArray toolChunks() {

@@ -2,6 +2,7 @@ package dev.skein.gateway.http;
 
 import dev.skein.common.trust.InternalCredential;
 import dev.skein.proto.common.v1.ErrorCode;
+import io.netty.handler.codec.http.QueryStringEncoder;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -83,9 +84,13 @@ final class LlmProxy {
         this.maxBodyBytes = maxBodyBytes;
     }
 
+    /** llm-gateway-service's usage summary: every caller's for an administrator, each user's own otherwise. */
+    static final String USAGE_PATH = "/api/2.0/skein/llm/usage";
+
     /** Whether {@code path} is one of llm-gateway-service's. */
     static boolean serves(String path) {
         return OPENAI_PATHS.contains(path)
+                || path.equals(USAGE_PATH)
                 || path.equals("/api/2.0/endpoints")
                 || path.startsWith("/api/2.0/endpoints/")
                 || path.startsWith("/endpoints/")
@@ -106,8 +111,11 @@ final class LlmProxy {
                 || lower.contains("%5c"));
     }
 
-    /** Relays the request if it is llm-gateway-service's; false if it is not. */
-    boolean handle(RoutingContext ctx, String actor) {
+    /**
+     * Relays the request if it is llm-gateway-service's; false if it is not. Without {@code everyone} (a signed-in
+     * user who is not an administrator) the usage summary is the caller's own.
+     */
+    boolean handle(RoutingContext ctx, String actor, boolean everyone) {
         HttpServerRequest request = ctx.request();
         if (!serves(request.path())) {
             return false;
@@ -135,7 +143,18 @@ final class LlmProxy {
                             lease,
                             LlmProxy::relay));
         } else {
-            forward(ctx, actor, request.method(), request.uri(), contentType, null, () -> {}, LlmProxy::relay);
+            String uri = request.uri();
+            if (request.path().equals(USAGE_PATH) && !everyone) {
+                QueryStringEncoder own = new QueryStringEncoder(USAGE_PATH);
+                request.params().forEach((name, value) -> {
+                    if (!name.equals("caller")) {
+                        own.addParam(name, value);
+                    }
+                });
+                own.addParam("caller", actor);
+                uri = own.toString();
+            }
+            forward(ctx, actor, request.method(), uri, contentType, null, () -> {}, LlmProxy::relay);
         }
         return true;
     }

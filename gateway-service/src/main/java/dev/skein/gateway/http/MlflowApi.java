@@ -354,7 +354,7 @@ public class MlflowApi {
                 || traceArtifact.handle(ctx, actor(ctx))
                 || loggedModelFiles.handle(ctx, actor(ctx))
                 || otlp.handle(ctx, actor(ctx))
-                || llm.handle(ctx, actor(ctx))) {
+                || llm.handle(ctx, actor(ctx), !auth.enabled() || caller.admin())) {
             return;
         }
         if (request.path().equals("/graphql")) {

@@ -62,6 +62,7 @@ class LlmProxyTest {
                 .requestHandler(req -> req.body().onSuccess(body -> {
                     JsonObject got = new JsonObject()
                             .put("path", req.path())
+                            .put("query", req.query())
                             .put("authorization", req.getHeader("Authorization"))
                             .put("actor", req.getHeader("skein-actor"))
                             .put("cookie", req.getHeader("Cookie"))
@@ -97,7 +98,7 @@ class LlmProxyTest {
                 } else {
                     GatewayProxy.answer(ctx, Map.of("gateway_path", ctx.queryParam("gateway_path")), llm, "alice é");
                 }
-            } else if (!llm.handle(ctx, "alice é")) {
+            } else if (!llm.handle(ctx, "alice é", ctx.request().getHeader("X-Test-Admin") != null)) {
                 ctx.response().setStatusCode(418).end();
             }
         });
@@ -133,6 +134,27 @@ class LlmProxyTest {
         assertThat(got.getString("cookie")).isNull();
         assertThat(got.getString("body")).isEqualTo("{\"model\":\"chat\"}");
         assertThat(answer.body()).doesNotContain("the-clients-own-key");
+    }
+
+    @Test
+    void shouldShowAUserOnlyTheirOwnUsageAndAnAdministratorEveryones() throws Exception {
+        gateway(llmGateway());
+        HttpResponse<String> own = client.send(
+                HttpRequest.newBuilder(URI.create(
+                                "http://127.0.0.1:" + port + "/api/2.0/skein/llm/usage?endpoint=chat&caller=bob"))
+                        .timeout(Duration.ofSeconds(30))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(own.statusCode()).isEqualTo(200);
+        assertThat(new JsonObject(own.body()).getString("query")).isEqualTo("endpoint=chat&caller=alice%20%C3%A9");
+        HttpResponse<String> all = client.send(
+                HttpRequest.newBuilder(URI.create(
+                                "http://127.0.0.1:" + port + "/api/2.0/skein/llm/usage?endpoint=chat&caller=bob"))
+                        .header("X-Test-Admin", "yes")
+                        .timeout(Duration.ofSeconds(30))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(new JsonObject(all.body()).getString("query")).isEqualTo("endpoint=chat&caller=bob");
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -23,7 +24,14 @@ public class Endpoints {
     private final Map<String, Endpoint> byName = new LinkedHashMap<>();
     private final List<Endpoint> all;
 
-    public Endpoints(LlmGatewayConfig config) {
+    public Endpoints(
+            LlmGatewayConfig config,
+            @ConfigProperty(name = "quarkus.init-and-exit", defaultValue = "false") boolean initAndExit) {
+        if (initAndExit && config.configFile().filter(f -> !f.isBlank()).isEmpty()) {
+            // the chart's migration Job: it migrates the schema and exits, it serves no endpoint
+            all = List.of();
+            return;
+        }
         String file = config.configFile()
                 .filter(f -> !f.isBlank())
                 .orElseThrow(() -> new IllegalStateException(
@@ -32,11 +40,6 @@ public class Endpoints {
         all = GatewayFile.load(Path.of(file), System::getenv);
         for (Endpoint e : all) {
             byName.put(e.name(), e);
-            if (e.limit() != null) {
-                LOG.warnf(
-                        "endpoint %s: its limit (%d/%s) is shown but not enforced yet by llm-gateway-service",
-                        e.name(), e.limit().calls(), e.limit().renewalPeriod());
-            }
         }
         LOG.infof("%d LLM endpoints from %s: %s", all.size(), file, all);
     }

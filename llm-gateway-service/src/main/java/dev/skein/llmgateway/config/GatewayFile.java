@@ -2,14 +2,19 @@ package dev.skein.llmgateway.config;
 
 import dev.skein.llmgateway.Endpoint;
 import dev.skein.llmgateway.EndpointType;
+import dev.skein.llmgateway.governance.Price;
+import dev.skein.llmgateway.governance.Rule;
+import dev.skein.llmgateway.governance.Window;
 import dev.skein.llmgateway.provider.OpenAiSettings;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -51,11 +56,9 @@ public final class GatewayFile {
     /** MLflow's {@code is_valid_endpoint_name}: Python's {@code [\w\-\.]+} (Unicode word characters). */
     private static final Pattern NAME = Pattern.compile("[\\w\\-.]+", Pattern.UNICODE_CHARACTER_CLASS);
 
-    /** What the {@code limits} library MLflow uses parses as a granularity ({@code calls/renewal_period}). */
-    private static final Pattern RENEWAL_PERIOD =
-            Pattern.compile("(\\d+\\s*)?(second|minute|hour|day|month|year)s?", Pattern.CASE_INSENSITIVE);
-
     private static final int MAX_FILE_BYTES = 4 * 1024 * 1024;
+
+    private static final BigDecimal MAX_USD = BigDecimal.valueOf(1_000_000_000L);
 
     private GatewayFile() {}
 
@@ -96,6 +99,7 @@ public final class GatewayFile {
         if (!(list instanceof List<?> entries)) {
             throw invalid("endpoints: value is not a valid list");
         }
+        Map<String, Price> prices = prices(root.get("prices"));
         Set<String> names = new HashSet<>();
         for (Object entry : entries) {
             if (entry instanceof Map<?, ?> m && m.get("name") instanceof String name && !names.add(name)) {
@@ -106,12 +110,13 @@ public final class GatewayFile {
         }
         List<Endpoint> endpoints = new ArrayList<>();
         for (int i = 0; i < entries.size(); i++) {
-            endpoints.add(endpoint(i, entries.get(i), env, baseDir));
+            endpoints.add(endpoint(i, entries.get(i), env, baseDir, prices));
         }
         return List.copyOf(endpoints);
     }
 
-    private static Endpoint endpoint(int index, Object entry, Function<String, String> env, Path baseDir) {
+    private static Endpoint endpoint(
+            int index, Object entry, Function<String, String> env, Path baseDir, Map<String, Price> prices) {
         String where = "endpoints[" + index + "]";
         if (!(entry instanceof Map<?, ?> map)) {
             throw invalid(where + ": value is not a valid mapping");
@@ -156,7 +161,148 @@ public final class GatewayFile {
         }
         OpenAiSettings settings = openAi(where, config, env, baseDir);
         Endpoint.Limit limit = limit(where, map.get("limit"));
-        return new Endpoint(name, type, (String) modelName, provider, limit, settings);
+        List<Rule> rules = new ArrayList<>();
+        if (limit != null) {
+            // MLflow keys its limit by the client's address: here, by the signed-in caller
+            rules.add(Rule.of(
+                    name,
+                    Rule.Scope.CALLER,
+                    Window.renewalPeriod(limit.renewalPeriod()).orElseThrow(),
+                    limit.calls(),
+                    0,
+                    null,
+                    Rule.Action.REJECT));
+        }
+        rules.addAll(limits(where, name, map.get("limits")));
+        Price price = modelName == null ? null : prices.get((String) modelName);
+        List<Rule> budgets = budgets(where, name, map.get("budgets"));
+        if (!budgets.isEmpty() && price == null) {
+            throw invalid(where + ".budgets: the model '" + modelName + "' has no price (prices: {" + modelName
+                    + ": {input_per_million_tokens, output_per_million_tokens}}): its calls would cost nothing");
+        }
+        rules.addAll(budgets);
+        return new Endpoint(name, type, (String) modelName, provider, limit, settings, List.copyOf(rules), price);
+    }
+
+    /** Skein's {@code prices}: {@code model name: {input_per_million_tokens, output_per_million_tokens}} in USD. */
+    private static Map<String, Price> prices(Object value) {
+        Map<String, Price> prices = new HashMap<>();
+        if (value == null) {
+            return prices;
+        }
+        if (!(value instanceof Map<?, ?> map)) {
+            throw invalid("prices: a mapping of model names to {input_per_million_tokens, output_per_million_tokens}");
+        }
+        for (Map.Entry<?, ?> e : map.entrySet()) {
+            String where = "prices." + e.getKey();
+            if (!(e.getValue() instanceof Map<?, ?> p)) {
+                throw invalid(where + ": {input_per_million_tokens, output_per_million_tokens} expected");
+            }
+            prices.put(
+                    String.valueOf(e.getKey()),
+                    new Price(
+                            amount(where + ".input_per_million_tokens", p.get("input_per_million_tokens"), true),
+                            amount(where + ".output_per_million_tokens", p.get("output_per_million_tokens"), true)));
+        }
+        return prices;
+    }
+
+    /** Skein's {@code limits}: {@code [{per: endpoint|caller, renewal_period, calls, tokens}]}. */
+    private static List<Rule> limits(String where, String endpoint, Object value) {
+        List<Rule> rules = new ArrayList<>();
+        for (Map<?, ?> m : entries(where + ".limits", value)) {
+            String at = where + ".limits[" + rules.size() + "]";
+            Window window = m.get("renewal_period") instanceof String p
+                    ? Window.renewalPeriod(p).orElse(null)
+                    : null;
+            if (window == null) {
+                throw invalid(at + ".renewal_period: a granularity such as minute, hour, day or '10 seconds'");
+            }
+            long calls = count(at + ".calls", m.get("calls"));
+            long tokens = count(at + ".tokens", m.get("tokens"));
+            if (calls == 0 && tokens == 0) {
+                throw invalid(at + ": calls or tokens (a positive number) required");
+            }
+            rules.add(Rule.of(endpoint, scope(at, m.get("per")), window, calls, tokens, null, Rule.Action.REJECT));
+        }
+        return rules;
+    }
+
+    /** Skein's {@code budgets}: {@code [{per: endpoint|caller, period: day|week|month, usd, on_exceed}]}. */
+    private static List<Rule> budgets(String where, String endpoint, Object value) {
+        List<Rule> rules = new ArrayList<>();
+        for (Map<?, ?> m : entries(where + ".budgets", value)) {
+            String at = where + ".budgets[" + rules.size() + "]";
+            Window window =
+                    m.get("period") instanceof String p ? Window.calendar(p).orElse(null) : null;
+            if (window == null) {
+                throw invalid(at + ".period: day, week or month required");
+            }
+            BigDecimal usd = amount(at + ".usd", m.get("usd"), false);
+            Object action = m.get("on_exceed") == null ? "REJECT" : m.get("on_exceed");
+            Rule.Action onExceed;
+            try {
+                onExceed = Rule.Action.valueOf(String.valueOf(action).toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw invalid(at + ".on_exceed: REJECT or ALERT expected, not '" + action + "'");
+            }
+            rules.add(Rule.of(endpoint, scope(at, m.get("per")), window, 0, 0, usd, onExceed));
+        }
+        return rules;
+    }
+
+    private static List<Map<?, ?>> entries(String where, Object value) {
+        if (value == null) {
+            return List.of();
+        }
+        if (!(value instanceof List<?> list)) {
+            throw invalid(where + ": value is not a valid list");
+        }
+        List<Map<?, ?>> maps = new ArrayList<>();
+        for (Object item : list) {
+            if (!(item instanceof Map<?, ?> m)) {
+                throw invalid(where + "[" + maps.size() + "]: value is not a valid mapping");
+            }
+            maps.add(m);
+        }
+        return maps;
+    }
+
+    private static Rule.Scope scope(String where, Object per) {
+        if (per == null || "endpoint".equals(per)) {
+            return Rule.Scope.ENDPOINT;
+        }
+        if ("caller".equals(per)) {
+            return Rule.Scope.CALLER;
+        }
+        throw invalid(where + ".per: endpoint or caller expected, not '" + per + "'");
+    }
+
+    private static long count(String where, Object value) {
+        if (value == null) {
+            return 0;
+        }
+        if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() <= 0) {
+            throw invalid(where + ": a positive whole number expected");
+        }
+        return ((Number) value).longValue();
+    }
+
+    private static BigDecimal amount(String where, Object value, boolean zeroAllowed) {
+        if (!(value instanceof Number n)) {
+            throw invalid(where + ": a number (USD) required");
+        }
+        BigDecimal amount;
+        try {
+            amount = new BigDecimal(n.toString());
+        } catch (NumberFormatException e) {
+            throw invalid(where + ": a finite number (USD) required");
+        }
+        if (amount.signum() < 0 || (!zeroAllowed && amount.signum() == 0) || amount.compareTo(MAX_USD) > 0) {
+            throw invalid(
+                    where + ": a number from " + (zeroAllowed ? "0" : "above 0") + " to " + MAX_USD + " expected");
+        }
+        return amount;
     }
 
     /** MLflow's {@code Model.validate_provider}: {@code value.replace("-", "_").upper()} among its providers. */
@@ -278,7 +424,7 @@ public final class GatewayFile {
         if (!(calls instanceof Integer || calls instanceof Long)
                 || ((Number) calls).longValue() <= 0
                 || !(period instanceof String p)
-                || !RENEWAL_PERIOD.matcher(p.strip()).matches()
+                || Window.renewalPeriod(p).isEmpty()
                 || (key != null && !(key instanceof String))) {
             throw invalid(failed);
         }

@@ -85,6 +85,45 @@ public interface LlmGatewayConfig {
     @WithDefault("1048576")
     int maxStreamEventBytes();
 
+    /** Usage records and events ({@code UsageLog}). */
+    Usage usage();
+
+    interface Usage {
+        /** How often waiting usage is written (it is also written as soon as a batch is full). */
+        @WithDefault("200ms")
+        Duration flushInterval();
+
+        /** Calls recorded per transaction. */
+        @WithDefault("500")
+        int batchSize();
+
+        /**
+         * Calls whose usage may wait for the database at once (about 1 KiB each); once that many wait, new calls
+         * are refused with 503 until the database is back, rather than served unrecorded.
+         */
+        @WithDefault("100000")
+        int maxPending();
+
+        /** Largest page of the usage summary ({@code GET /api/2.0/skein/llm/usage}, {@code max_results}). */
+        @WithDefault("10000")
+        int maxResults();
+    }
+
+    /** The outbox relay of usage events. */
+    Outbox outbox();
+
+    interface Outbox {
+        @WithDefault("PT0.5S")
+        Duration pollInterval();
+
+        @WithDefault("500")
+        int batchSize();
+
+        /** Topic of usage events. */
+        @WithDefault("skein.gateway.usage.v1")
+        String topic();
+    }
+
     /** Refuses settings that cannot work, naming them (the service does not start). */
     default void check() {
         positive("upstream-timeout", upstreamTimeout());
@@ -98,6 +137,10 @@ public interface LlmGatewayConfig {
         atLeast("list-page-size", listPageSize(), 1);
         atLeast("max-connections", maxConnections(), 1);
         atLeast("max-stream-event-bytes", maxStreamEventBytes(), 1024);
+        positive("usage.flush-interval", usage().flushInterval());
+        atLeast("usage.batch-size", usage().batchSize(), 1);
+        atLeast("usage.max-pending", usage().maxPending(), usage().batchSize());
+        atLeast("usage.max-results", usage().maxResults(), 1);
         if (maxBufferedAnswerBytes() < maxUpstreamResponseBytes()) {
             throw new IllegalStateException("skein.llm-gateway.max-buffered-answer-bytes (" + maxBufferedAnswerBytes()
                     + ") must be at least max-upstream-response-bytes (" + maxUpstreamResponseBytes()

@@ -5,8 +5,14 @@ import dev.skein.llmgateway.Endpoint;
 import dev.skein.llmgateway.EndpointType;
 import dev.skein.llmgateway.config.Endpoints;
 import dev.skein.llmgateway.config.LlmGatewayConfig;
+import dev.skein.llmgateway.governance.Call;
+import dev.skein.llmgateway.governance.LimitExceeded;
+import dev.skein.llmgateway.governance.Limiter;
+import dev.skein.llmgateway.governance.UsageLog;
+import dev.skein.llmgateway.governance.UsageSummary;
 import dev.skein.llmgateway.provider.AnswerBudget;
 import dev.skein.llmgateway.provider.OpenAiProvider;
+import dev.skein.llmgateway.provider.OpenAiSettings;
 import dev.skein.llmgateway.provider.OpenAiTranslation;
 import dev.skein.llmgateway.provider.UpstreamException;
 import io.vertx.core.Future;
@@ -27,6 +33,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.SecurityPolicyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.HashMap;
@@ -51,13 +58,26 @@ public class LlmRoutes {
     private final LlmGatewayConfig config;
     private final InternalCredential access;
     private final Vertx vertx;
+    private final Limiter limiter;
+    private final UsageLog usage;
+    private final UsageSummary summary;
     private final Map<String, OpenAiProvider> providers = new HashMap<>();
 
-    public LlmRoutes(Endpoints endpoints, LlmGatewayConfig config, InternalCredential access, Vertx vertx) {
+    public LlmRoutes(
+            Endpoints endpoints,
+            LlmGatewayConfig config,
+            InternalCredential access,
+            Vertx vertx,
+            Limiter limiter,
+            UsageLog usage,
+            UsageSummary summary) {
         this.endpoints = endpoints;
         this.config = config;
         this.access = access;
         this.vertx = vertx;
+        this.limiter = limiter;
+        this.usage = usage;
+        this.summary = summary;
     }
 
     void register(@Observes Router router) {
@@ -87,6 +107,14 @@ public class LlmRoutes {
         get(router, "/api/2.0/endpoints/", this::listEndpoints);
         get(router, "/api/2.0/endpoints", this::listEndpoints);
         get(router, "/api/2.0/endpoints/:name", this::getEndpoint);
+        get(router, "/api/2.0/skein/llm/usage", ctx -> summary.summary(
+                        ctx.request().params())
+                .onSuccess(json -> json(ctx, 200, json))
+                .onFailure(failure -> ctx.fail(
+                        failure instanceof UsageSummary.BadParameter bad
+                                ? new ApiFailure(ApiError.of(
+                                        400, bad.getMessage(), "invalid_request_error", bad.parameter, null))
+                                : failure)));
         for (String path : List.of("/endpoints/:name/invocations", "/gateway/:name/invocations")) {
             router.post(path)
                     .handler(trusted(ApiStyle.MLFLOW))
@@ -288,12 +316,72 @@ public class LlmRoutes {
         return object;
     }
 
+    /** The caller gateway-service authenticated ({@code skein-actor}, URL-encoded); "anonymous" without one. */
+    private static String caller(RoutingContext ctx) {
+        String actor = ctx.request().getHeader("skein-actor");
+        if (actor == null || actor.isBlank()) {
+            return "anonymous";
+        }
+        try {
+            String name = URLDecoder.decode(actor, StandardCharsets.UTF_8).strip();
+            return name.isEmpty() ? "anonymous" : name;
+        } catch (IllegalArgumentException e) {
+            return actor;
+        }
+    }
+
+    /** A call: counted by its endpoint's limits (refused when one is full), then sent; its usage is recorded. */
     private void call(RoutingContext ctx, ApiStyle style, Endpoint endpoint, JsonObject payload) {
-        OpenAiProvider provider = providers.get(endpoint.name());
         boolean stream = Boolean.TRUE.equals(payload.getValue("stream")) && endpoint.type() != EndpointType.EMBEDDINGS;
+        String caller = caller(ctx);
+        Call record = usage.start(endpoint, caller, style.name(), stream);
+        ctx.put(Call.class.getName(), record);
+        if (endpoint.rules().isEmpty()) {
+            forward(ctx, style, endpoint, payload, stream, record);
+            return;
+        }
+        Future.fromCompletionStage(
+                        limiter.admit(endpoint, caller).subscribeAsCompletionStage(), vertx.getOrCreateContext())
+                .onSuccess(admission -> {
+                    record.admitted(admission);
+                    if (ctx.response().closed()) {
+                        record.end(499, "client_closed");
+                    } else {
+                        forward(ctx, style, endpoint, payload, stream, record);
+                    }
+                })
+                .onFailure(failure -> {
+                    if (!(failure instanceof LimitExceeded)) {
+                        LOG.warnf("endpoint %s: its limits cannot be checked: %s", endpoint.name(), failure.toString());
+                        failure = new UpstreamException(
+                                503,
+                                "The endpoint's limits cannot be checked at the moment (llm-gateway-service's database"
+                                        + " is unavailable); try again later",
+                                "5",
+                                null,
+                                "limits_unavailable");
+                    }
+                    ctx.fail(failure);
+                });
+    }
+
+    private void forward(
+            RoutingContext ctx, ApiStyle style, Endpoint endpoint, JsonObject payload, boolean stream, Call record) {
+        OpenAiProvider provider = providers.get(endpoint.name());
         String path = endpoint.type() == EndpointType.EMBEDDINGS ? "embeddings" : "chat/completions";
         JsonObject request =
                 endpoint.type() == EndpointType.COMPLETIONS ? OpenAiTranslation.completionsRequest(payload) : payload;
+        // OpenAI reports a stream's tokens only when asked (stream_options.include_usage): the gateway asks, to
+        // count them, and keeps the extra chunk from a client that did not ask
+        boolean hideUsage = false;
+        if (stream && endpoint.settings().apiType() == OpenAiSettings.ApiType.OPENAI) {
+            JsonObject options = payload.getValue("stream_options") instanceof JsonObject o ? o : new JsonObject();
+            if (!Boolean.TRUE.equals(options.getValue("include_usage"))) {
+                hideUsage = true;
+                request = request.copy().put("stream_options", options.copy().put("include_usage", true));
+            }
+        }
+        boolean hideUsageChunk = hideUsage;
         // the client leaving before the answer cancels the provider's call (SseRelay takes over once a stream begins)
         Consumer<HttpClientRequest> cancelOnClose = upstream -> {
             if (ctx.response().closed()) {
@@ -302,6 +390,7 @@ public class LlmRoutes {
                 ctx.response().closeHandler(v -> {
                     if (!ctx.response().ended()) {
                         upstream.reset(); // never a call already answered: its connection is back in the pool
+                        record.end(499, "client_closed");
                     }
                 });
             }
@@ -333,7 +422,9 @@ public class LlmRoutes {
                             style,
                             provider,
                             config.maxStreamEventBytes(),
-                            config.streamKeepAlive().toMillis()))
+                            config.streamKeepAlive().toMillis(),
+                            record,
+                            hideUsageChunk))
                     .onFailure(ctx::fail);
             return;
         }
@@ -344,8 +435,15 @@ public class LlmRoutes {
                     case EMBEDDINGS -> OpenAiTranslation::embeddingsResponse;
                 };
         provider.call(path, request, cancelOnClose)
-                .map(answer)
-                .onSuccess(json -> json(ctx, 200, json))
+                .map(json -> {
+                    record.usage(json.getValue("usage"));
+                    return answer.apply(json);
+                })
+                .onSuccess(json -> {
+                    record.firstByte();
+                    json(ctx, 200, json);
+                    record.end(200, null);
+                })
                 .onFailure(ctx::fail);
     }
 
@@ -354,6 +452,26 @@ public class LlmRoutes {
         ApiError error;
         if (failure instanceof ApiFailure f) {
             error = f.error;
+        } else if (failure instanceof LimitExceeded limit) {
+            String message = (limit.budget() ? "Budget exceeded: " : "Rate limit exceeded: ") + limit.getMessage();
+            JsonObject openAi = ApiError.openAiError(
+                    message,
+                    limit.budget() ? "insufficient_quota" : "requests",
+                    null,
+                    limit.budget() ? "insufficient_quota" : "rate_limit_exceeded");
+            // MLflow's gateway answers its limit through slowapi: {"error": "Rate limit exceeded: ..."}
+            error = new ApiError(429, 429, message, openAi, Long.toString(limit.retryAfterSeconds()));
+            end(ctx, 429, limit.budget() ? "budget_exceeded" : "rate_limited");
+            ctx.response().putHeader("Retry-After", error.retryAfter());
+            json(ctx, 429, style == ApiStyle.MLFLOW ? new JsonObject().put("error", message) : error.body(style));
+            return;
+        } else if (failure instanceof UsageLog.UsageBacklog backlog) {
+            error = new ApiError(
+                    503,
+                    503,
+                    backlog.getMessage(),
+                    ApiError.openAiError(backlog.getMessage(), "server_error", null, "usage_backlog"),
+                    "5");
         } else if (failure instanceof UpstreamException u) {
             JsonObject openAi = u.providerError() != null
                     ? u.providerError()
@@ -376,7 +494,26 @@ public class LlmRoutes {
                     ctx.request().path());
             error = ApiError.of(500, "Internal error of llm-gateway-service", "server_error", null, null);
         }
+        end(ctx, error.status(style), errorCode(failure, error));
         send(ctx, style, error);
+    }
+
+    /** Ends the call's usage record, if the request got as far as a call. */
+    private static void end(RoutingContext ctx, int status, String code) {
+        Call record = ctx.get(Call.class.getName());
+        if (record != null) {
+            record.end(status, code);
+        }
+    }
+
+    private static String errorCode(Throwable failure, ApiError error) {
+        if (failure instanceof UpstreamException u && u.code() != null) {
+            return u.code();
+        }
+        if (error.openAiError() != null && error.openAiError().getValue("code") instanceof String code) {
+            return code;
+        }
+        return "http_" + error.status();
     }
 
     private static void send(RoutingContext ctx, ApiStyle style, ApiError error) {

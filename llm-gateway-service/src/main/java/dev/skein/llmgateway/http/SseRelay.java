@@ -1,5 +1,6 @@
 package dev.skein.llmgateway.http;
 
+import dev.skein.llmgateway.governance.Call;
 import dev.skein.llmgateway.provider.OpenAiProvider;
 import dev.skein.llmgateway.provider.SilenceWatch;
 import dev.skein.llmgateway.provider.UpstreamException;
@@ -8,6 +9,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.parsetools.RecordParser;
 import java.nio.charset.StandardCharsets;
@@ -42,6 +44,8 @@ final class SseRelay {
     private Vertx vertx;
     private long keepAlive = -1;
     private long doneWait = -1;
+    private final Call call;
+    private final boolean hideUsage;
 
     private SseRelay(
             HttpServerResponse out,
@@ -50,8 +54,12 @@ final class SseRelay {
             ApiStyle style,
             OpenAiProvider provider,
             int maxEventBytes,
-            long keepAliveMs) {
+            long keepAliveMs,
+            Call call,
+            boolean hideUsage) {
         this.out = out;
+        this.call = call;
+        this.hideUsage = hideUsage;
         this.in = upstream.response();
         this.silence = upstream.silence();
         this.translate = translate;
@@ -63,7 +71,9 @@ final class SseRelay {
 
     /**
      * Relays {@code upstream} to {@code out}; an event (one line) longer than {@code maxEventBytes} ends it, a
-     * comment keeps the connection alive after {@code keepAliveMs} without an event.
+     * comment keeps the connection alive after {@code keepAliveMs} without an event. The stream's usage goes to
+     * {@code call}; with {@code hideUsage} (the gateway asked for it, the client did not) the provider's usage-only
+     * chunk is not relayed.
      */
     static void relay(
             HttpServerResponse out,
@@ -72,8 +82,10 @@ final class SseRelay {
             ApiStyle style,
             OpenAiProvider provider,
             int maxEventBytes,
-            long keepAliveMs) {
-        new SseRelay(out, upstream, translate, style, provider, maxEventBytes, keepAliveMs).start();
+            long keepAliveMs,
+            Call call,
+            boolean hideUsage) {
+        new SseRelay(out, upstream, translate, style, provider, maxEventBytes, keepAliveMs, call, hideUsage).start();
     }
 
     private void start() {
@@ -148,6 +160,15 @@ final class SseRelay {
             fail(provider.scrub(message));
             return;
         }
+        if (chunk.getValue("usage") instanceof JsonObject usage) {
+            call.usage(usage);
+            if (hideUsage) {
+                if (chunk.getValue("choices") instanceof JsonArray choices && choices.isEmpty()) {
+                    return; // the usage-only chunk the client did not ask for
+                }
+                chunk.remove("usage");
+            }
+        }
         JsonObject translated;
         try {
             translated = translate.apply(chunk);
@@ -156,6 +177,7 @@ final class SseRelay {
             return;
         }
         out.write(Buffer.buffer("data: ").appendBuffer(translated.toBuffer()).appendString("\n\n"));
+        call.firstByte();
         lastWriteNanos = System.nanoTime();
         if (out.writeQueueFull()) {
             in.pause();
@@ -178,6 +200,7 @@ final class SseRelay {
             out.write("data: [DONE]\n\n");
         }
         out.end();
+        call.end(200, null);
         if (!upstreamEnded) {
             // [DONE] came before the provider's answer ended: it gets the silence limit to end it, else its
             // connection is let go rather than held out of the pool for ever
@@ -216,6 +239,7 @@ final class SseRelay {
         JsonObject error = new JsonObject()
                 .put("error", ApiError.openAiError(message, "upstream_error", null, "stream_interrupted"));
         out.end(Buffer.buffer("data: ").appendBuffer(error.toBuffer()).appendString("\n\n"));
+        call.end(200, "stream_interrupted");
         letGo();
     }
 
@@ -229,6 +253,7 @@ final class SseRelay {
             stopKeepAlive();
             letGo();
             out.reset();
+            call.end(499, "client_stalled");
         }
     }
 
@@ -239,6 +264,7 @@ final class SseRelay {
             silence.stop();
             stopKeepAlive();
             letGo();
+            call.end(499, "client_closed");
         }
     }
 }

@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.skein.llmgateway.Endpoint;
 import dev.skein.llmgateway.EndpointType;
+import dev.skein.llmgateway.governance.Rule;
+import dev.skein.llmgateway.governance.Window;
 import dev.skein.llmgateway.provider.OpenAiSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -144,6 +147,60 @@ class GatewayFileTest {
         assertThatThrownBy(() -> load("endpoints:\n" + endpoint("a", "llm/v1/chat", "openai", KEY)
                         + "    limit:\n      calls: 5\n      renewal_period: fortnight\n"))
                 .hasMessageContaining("Failed to parse the rate limit configuration");
+    }
+
+    @Test
+    void shouldReadLimitsBudgetsAndPrices() throws IOException {
+        List<Endpoint> endpoints = load("endpoints:\n" + endpoint("a", "llm/v1/chat", "openai", KEY)
+                + "    limit: {calls: 5, renewal_period: 2 minutes}\n"
+                + "    limits:\n      - {per: caller, renewal_period: hour, calls: 100, tokens: 5000}\n"
+                + "    budgets:\n      - {per: endpoint, period: week, usd: 12.5, on_exceed: alert}\n"
+                + "prices:\n  gpt-4o-mini: {input_per_million_tokens: 0.15, output_per_million_tokens: 0.6}\n");
+        Endpoint a = endpoints.get(0);
+        assertThat(a.rules()).hasSize(3);
+        Rule mlflow = a.rules().get(0);
+        assertThat(mlflow.scope()).isEqualTo(Rule.Scope.CALLER);
+        assertThat(mlflow.maxRequests()).isEqualTo(5);
+        assertThat(mlflow.window()).isEqualTo(new Window.Span(120, "2 minutes"));
+        assertThat(mlflow.counterFor("alice")).isEqualTo("a|caller|2 minutes|alice");
+        Rule tokens = a.rules().get(1);
+        assertThat(tokens.maxTokens()).isEqualTo(5000);
+        assertThat(tokens.maxRequests()).isEqualTo(100);
+        Rule budget = a.rules().get(2);
+        assertThat(budget.scope()).isEqualTo(Rule.Scope.ENDPOINT);
+        assertThat(budget.action()).isEqualTo(Rule.Action.ALERT);
+        assertThat(budget.maxUsd()).isEqualByComparingTo("12.5");
+        assertThat(budget.counterFor("alice")).isEqualTo("a|endpoint|week");
+        // 1,000 input and 2,000 output tokens: 0.00015 + 0.0012
+        assertThat(a.price().cost(1000L, 2000L)).isEqualByComparingTo("0.00135");
+        // an ISO week from Monday, UTC
+        assertThat(budget.window().start(Instant.parse("2026-12-03T10:15:00Z")))
+                .isEqualTo(Instant.parse("2026-11-30T00:00:00Z"));
+        assertThat(Window.calendar("month").orElseThrow().end(Instant.parse("2026-12-01T00:00:00Z")))
+                .isEqualTo(Instant.parse("2027-01-01T00:00:00Z"));
+    }
+
+    @Test
+    void shouldRefuseBadLimitsBudgetsAndPrices() {
+        String a = "endpoints:\n" + endpoint("a", "llm/v1/chat", "openai", KEY);
+        String price = "prices:\n  gpt-4o-mini: {input_per_million_tokens: 1, output_per_million_tokens: 1}\n";
+        assertThatThrownBy(() -> load(a + "    budgets:\n      - {period: day, usd: 5}\n"))
+                .hasMessageContaining("the model 'gpt-4o-mini' has no price");
+        assertThatThrownBy(() -> load(a + "    budgets:\n      - {period: fortnight, usd: 5}\n" + price))
+                .hasMessageContaining("budgets[0].period: day, week or month required");
+        assertThatThrownBy(() -> load(a + "    budgets:\n      - {period: day, usd: 0}\n" + price))
+                .hasMessageContaining("budgets[0].usd");
+        assertThatThrownBy(() -> load(a + "    budgets:\n      - {period: day, usd: 1, on_exceed: WARN}\n" + price))
+                .hasMessageContaining("on_exceed: REJECT or ALERT expected");
+        assertThatThrownBy(() -> load(a + "    limits:\n      - {per: team, renewal_period: day, calls: 1}\n"))
+                .hasMessageContaining(".per: endpoint or caller expected");
+        assertThatThrownBy(() -> load(a + "    limits:\n      - {renewal_period: day}\n"))
+                .hasMessageContaining("calls or tokens (a positive number) required");
+        assertThatThrownBy(() -> load(a + "    limits:\n      - {renewal_period: day, tokens: -3}\n"))
+                .hasMessageContaining("tokens: a positive whole number expected");
+        assertThatThrownBy(() -> load(a + "prices:\n  gpt-4o-mini: {input_per_million_tokens: -1,"
+                        + " output_per_million_tokens: 1}\n"))
+                .hasMessageContaining("prices.gpt-4o-mini.input_per_million_tokens");
     }
 
     @Test

@@ -1,0 +1,99 @@
+package dev.skein.llmgateway.governance;
+
+import dev.skein.llmgateway.Endpoint;
+import io.vertx.core.json.JsonObject;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One call to an endpoint, from its arrival to its end: what its usage record and event say. Filled on the
+ * call's event loop; {@link #end} hands it to the {@link UsageLog} once, however many ways the call ends.
+ */
+public final class Call {
+
+    private final UsageLog log;
+    final UUID id = UUID.randomUUID();
+    final Endpoint endpoint;
+    final String caller;
+    final String api;
+    final boolean streamed;
+    final long startMillis = System.currentTimeMillis();
+    private final long startNanos = System.nanoTime();
+    private long firstByteNanos;
+    long endNanos;
+    Long inputTokens;
+    Long outputTokens;
+    int status;
+    String errorCode;
+    Admission admission = Admission.NONE;
+    private final AtomicBoolean ended = new AtomicBoolean();
+
+    Call(UsageLog log, Endpoint endpoint, String caller, String api, boolean streamed) {
+        this.log = log;
+        this.endpoint = endpoint;
+        this.caller = caller;
+        this.api = api;
+        this.streamed = streamed;
+    }
+
+    public Endpoint endpoint() {
+        return endpoint;
+    }
+
+    public String caller() {
+        return caller;
+    }
+
+    public void admitted(Admission admission) {
+        this.admission = admission;
+    }
+
+    /** The first byte of the answer went to the client (time to first token). */
+    public void firstByte() {
+        if (firstByteNanos == 0) {
+            firstByteNanos = System.nanoTime();
+        }
+    }
+
+    /** OpenAI's {@code usage} ({@code prompt_tokens}, {@code completion_tokens}), if the provider sent it. */
+    public void usage(Object usage) {
+        if (usage instanceof JsonObject u) {
+            if (u.getValue("prompt_tokens") instanceof Number n) {
+                inputTokens = n.longValue();
+            }
+            if (u.getValue("completion_tokens") instanceof Number n) {
+                outputTokens = n.longValue();
+            } else if (inputTokens != null && u.getValue("total_tokens") == null) {
+                outputTokens = 0L;
+            } else if (inputTokens != null && u.getValue("total_tokens") instanceof Number t) {
+                outputTokens = Math.max(0, t.longValue() - inputTokens); // embeddings: no completion tokens
+            }
+        }
+    }
+
+    /** The call ended with {@code status} as the client saw it; {@code errorCode} null on success. */
+    public void end(int status, String errorCode) {
+        if (ended.compareAndSet(false, true)) {
+            this.status = status;
+            this.errorCode = errorCode;
+            this.endNanos = System.nanoTime();
+            log.record(this);
+        }
+    }
+
+    long latencyMs() {
+        return (endNanos - startNanos) / 1_000_000;
+    }
+
+    Long timeToFirstTokenMs() {
+        return firstByteNanos == 0 ? null : (firstByteNanos - startNanos) / 1_000_000;
+    }
+
+    boolean usageReported() {
+        return inputTokens != null || outputTokens != null;
+    }
+
+    long tokens() {
+        return (inputTokens == null ? 0 : inputTokens) + (outputTokens == null ? 0 : outputTokens);
+    }
+}

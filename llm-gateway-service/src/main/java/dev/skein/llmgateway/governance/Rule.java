@@ -1,0 +1,65 @@
+package dev.skein.llmgateway.governance;
+
+import java.math.BigDecimal;
+
+/**
+ * One limit or budget of an endpoint, counted per window in the shared {@code llmgateway.counters} table. A call
+ * is refused (429) when its window already holds {@code maxRequests} calls, {@code maxTokens} tokens or
+ * {@code maxUsd} of cost with action {@link Action#REJECT}; an {@link Action#ALERT} budget only sends an event
+ * when it is reached. Tokens and cost are known once a call ends, so they count against the calls after it.
+ *
+ * @param counter the counter's name before the caller: {@code endpoint|scope|window}; rules with the same
+ *     name share one row (each checks its own maxima)
+ * @param maxRequests 0: no request limit
+ * @param maxTokens 0: no token limit
+ * @param maxUsd null: no budget
+ */
+public record Rule(
+        String counter,
+        Scope scope,
+        Window window,
+        long maxRequests,
+        long maxTokens,
+        BigDecimal maxUsd,
+        Action action) {
+
+    public enum Scope {
+        /** All calls of the endpoint. */
+        ENDPOINT,
+        /** Each caller's calls of the endpoint (MLflow's {@code limit}: per client). */
+        CALLER
+    }
+
+    public enum Action {
+        REJECT,
+        ALERT
+    }
+
+    public static Rule of(
+            String endpoint,
+            Scope scope,
+            Window window,
+            long maxRequests,
+            long maxTokens,
+            BigDecimal maxUsd,
+            Action action) {
+        return new Rule(
+                endpoint + "|" + scope.name().toLowerCase(java.util.Locale.ROOT) + "|" + window.spec(),
+                scope,
+                window,
+                maxRequests,
+                maxTokens,
+                maxUsd,
+                action);
+    }
+
+    /** The counter's key for one caller: the caller counts only for a {@link Scope#CALLER} rule. */
+    public String counterFor(String caller) {
+        return scope == Scope.CALLER ? counter + "|" + caller : counter;
+    }
+
+    /** Whether a budget (a cost maximum) must refuse calls. */
+    public boolean rejectsOnCost() {
+        return maxUsd != null && action == Action.REJECT;
+    }
+}
