@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
 
+import dev.skein.common.testing.TestInfra;
+import dev.skein.common.testing.TopicReader;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -14,10 +16,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -97,6 +102,154 @@ class LlmGatewayIT {
                 .then()
                 .statusCode(200)
                 .body("choices[0].message.content", equalTo("You said: from the UI"));
+    }
+
+    /**
+     * A second llm-gateway-service replica on the suite's database and broker: the endpoint's limit holds over
+     * both, and each call is one usage event and one row of the summary, whichever replica served it.
+     */
+    @Test
+    void shouldHoldALimitAcrossReplicasAndRecordEveryCallOnce() throws Exception {
+        Process replica = llmReplica();
+        try {
+            String chat = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+            int calls = Suite.LLM_LIMITED_CALLS;
+            for (int i = 0; i < calls; i++) {
+                if (i % 2 == 0) {
+                    given().contentType("application/json")
+                            .body(chat)
+                            .post(Suite.url() + "/endpoints/limited/invocations")
+                            .then()
+                            .statusCode(200);
+                } else {
+                    replicaCall(chat).then().statusCode(200);
+                }
+            }
+            replicaCall(chat)
+                    .then()
+                    .statusCode(429)
+                    .body("error", equalTo("Rate limit exceeded: " + calls + " calls per 1 year for the endpoint"));
+            given().contentType("application/json")
+                    .body("{\"model\":\"limited\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                    .post(Suite.url() + "/v1/chat/completions")
+                    .then()
+                    .statusCode(429)
+                    .body("error.code", equalTo("rate_limit_exceeded"));
+
+            List<JsonObject> events = TopicReader.read(
+                            TestInfra.kafkaBootstrap(),
+                            "skein.gateway.usage.v1",
+                            "limited"::equals,
+                            calls + 2,
+                            Duration.ofSeconds(60),
+                            Duration.ofSeconds(3))
+                    .stream()
+                    .map(e -> new JsonObject(e.value()))
+                    .toList();
+            assertThat(events).hasSize(calls + 2);
+            assertThat(events).extracting(e -> e.getString("callId")).doesNotHaveDuplicates();
+            assertThat(events).extracting(e -> e.getInteger("status")).containsOnly(200, 429);
+            assertThat(events)
+                    .filteredOn(e -> e.getInteger("status") == 200)
+                    .hasSize(calls)
+                    .allSatisfy(e -> {
+                        assertThat(e.getString("inputTokens")).isEqualTo("5");
+                        assertThat(e.getString("outputTokens")).isEqualTo("3");
+                    });
+            assertThat(events.toString()).doesNotContain(Suite.LLM_PROVIDER_KEY);
+
+            // the summary through the public gateway: both replicas' calls
+            JsonObject summary = new JsonObject(given().queryParam("endpoint", "limited")
+                    .get(Suite.url() + "/api/2.0/skein/llm/usage")
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .asString());
+            long requests = 0;
+            long errors = 0;
+            for (Object row : summary.getJsonArray("usage")) {
+                requests += ((JsonObject) row).getLong("requests");
+                errors += ((JsonObject) row).getLong("errors");
+            }
+            assertThat(requests).isEqualTo(calls + 2);
+            assertThat(errors).isEqualTo(2);
+        } finally {
+            AuthGateway.stop(replica);
+        }
+    }
+
+    static final int REPLICA_PORT = 18185;
+
+    private static io.restassured.response.Response replicaCall(String body) {
+        return given().header("Authorization", "Bearer " + Suite.INTERNAL_TOKEN)
+                .contentType("application/json")
+                .body(body)
+                .post("http://127.0.0.1:" + REPLICA_PORT + "/endpoints/limited/invocations");
+    }
+
+    /** llm-gateway-service's build started as a second replica of the suite's. */
+    private static Process llmReplica() throws Exception {
+        Path root = TestInfra.repoRoot();
+        Path jar = root.resolve("llm-gateway-service/target/quarkus-app/quarkus-run.jar");
+        Path log = root.resolve("deploy/e2e/target/llm-gateway-replica.log");
+        Files.createDirectories(log.getParent());
+        ProcessBuilder pb = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx256m",
+                        "-XX:+UseSerialGC",
+                        "-jar",
+                        jar.toString())
+                .directory(root.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        Map<String, String> env = pb.environment();
+        env.keySet().removeIf(name -> name.startsWith("SKEIN_") || name.startsWith("QUARKUS_"));
+        env.putAll(Map.of(
+                "QUARKUS_HTTP_PORT",
+                Integer.toString(REPLICA_PORT),
+                "QUARKUS_MANAGEMENT_PORT",
+                Integer.toString(REPLICA_PORT + 1000),
+                "SKEIN_INTERNAL_TOKEN",
+                Suite.INTERNAL_TOKEN,
+                "SKEIN_LLM_GATEWAY_CONFIG_FILE",
+                root.resolve(".skein/e2e/llm-endpoints.yaml").toString(),
+                "SKEIN_DB_HOST",
+                TestInfra.DB_HOST,
+                "SKEIN_DB_PORT",
+                Integer.toString(TestInfra.DB_PORT),
+                "SKEIN_DB_USER",
+                TestInfra.DB_USER,
+                "SKEIN_DB_PASSWORD",
+                TestInfra.DB_PASSWORD,
+                "SKEIN_DB_NAME",
+                Suite.DATABASE,
+                "KAFKA_BOOTSTRAP_SERVERS",
+                TestInfra.kafkaBootstrap()));
+        Process started = pb.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(started::destroy));
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (true) {
+            if (!started.isAlive()) {
+                throw new IllegalStateException("The second llm-gateway-service exited with " + started.exitValue()
+                        + ":\n" + AuthGateway.tail(log, 60));
+            }
+            try {
+                if (given().header("Authorization", "Bearer " + Suite.INTERNAL_TOKEN)
+                                .get("http://127.0.0.1:" + REPLICA_PORT + "/health")
+                                .statusCode()
+                        == 200) {
+                    return started;
+                }
+            } catch (Exception notYet) {
+                // not listening yet
+            }
+            if (System.nanoTime() > deadline) {
+                AuthGateway.stop(started);
+                throw new IllegalStateException(
+                        "The second llm-gateway-service was not ready in 90 s:\n" + AuthGateway.tail(log, 60));
+            }
+            Thread.sleep(250);
+        }
     }
 
     @Test

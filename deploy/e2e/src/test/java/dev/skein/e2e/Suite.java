@@ -37,6 +37,9 @@ public class Suite implements BeforeAllCallback {
     public static final int ARTIFACT_MANAGEMENT_PORT = 19083;
     public static final int EVALUATION_MANAGEMENT_PORT = 19084;
     public static final int LLM_GATEWAY_MANAGEMENT_PORT = 19085;
+    /** The calls endpoint {@code limited} takes in its window, over all replicas. */
+    public static final int LLM_LIMITED_CALLS = 4;
+
     public static final String DATABASE = "skein_e2e";
     public static final String BUCKET = "skein-e2e";
     public static final String ADMIN_TOKEN = "e2e-admin-token";
@@ -104,7 +107,10 @@ public class Suite implements BeforeAllCallback {
         String base = "http://127.0.0.1:" + LLM_PROVIDER_PORT + "/v1";
         String yaml = "endpoints:\n"
                 + endpoint("chat", "llm/v1/chat", "gpt-e2e", base)
-                + endpoint("embeddings", "llm/v1/embeddings", "text-embedding-e2e", base);
+                + endpoint("embeddings", "llm/v1/embeddings", "text-embedding-e2e", base)
+                // counted across llm-gateway-service's replicas (LlmGatewayIT): a window that ends once a year
+                + endpoint("limited", "llm/v1/chat", "gpt-e2e", base)
+                + "    limits:\n      - {per: endpoint, renewal_period: 1 year, calls: " + LLM_LIMITED_CALLS + "}\n";
         try {
             Files.createDirectories(file.getParent());
             Files.writeString(file, yaml);
