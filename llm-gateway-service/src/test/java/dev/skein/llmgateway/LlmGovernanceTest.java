@@ -197,7 +197,8 @@ class LlmGovernanceTest {
         assertThat(calls).extracting(e -> e.getString("eventId")).doesNotHaveDuplicates();
 
         // the summary: one row for the day, the endpoint and the caller
-        JsonObject summary = new JsonObject(api().queryParam("endpoint", "metered")
+        JsonObject summary = new JsonObject(api().header("skein-usage-scope", "all")
+                .queryParam("endpoint", "metered")
                 .queryParam("caller", "hank")
                 .get("/api/2.0/skein/llm/usage")
                 .then()
@@ -250,13 +251,15 @@ class LlmGovernanceTest {
         }
         // usage is written a moment after each call
         TestInfra.await(
-                "the three calls are recorded", Duration.ofSeconds(30), () -> api().queryParam("endpoint", "metered")
+                "the three calls are recorded", Duration.ofSeconds(30), () -> api().header("skein-usage-scope", "all")
+                        .queryParam("endpoint", "metered")
                         .get("/api/2.0/skein/llm/usage")
                         .jsonPath()
                         .getList("usage.caller")
                         .containsAll(List.of("ivan", "jane", "kim")));
         // pages of one row, in order of day, endpoint and caller; the callers of the other test may be there too
-        JsonObject first = new JsonObject(api().queryParam("endpoint", "metered")
+        JsonObject first = new JsonObject(api().header("skein-usage-scope", "all")
+                .queryParam("endpoint", "metered")
                 .queryParam("max_results", "1")
                 .get("/api/2.0/skein/llm/usage")
                 .then()
@@ -265,6 +268,17 @@ class LlmGovernanceTest {
                 .asString());
         assertThat(first.getJsonArray("usage")).hasSize(1);
         assertThat(first.getString("next_page_token")).isNotBlank();
+        // without gateway-service's "all", a caller sees only their own usage, whatever the query asks
+        List<String> own = as("kim")
+                .queryParam("endpoint", "metered")
+                .queryParam("caller", "ivan")
+                .get("/api/2.0/skein/llm/usage")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath()
+                .getList("usage.caller");
+        assertThat(own).containsExactly("kim");
         api().queryParam("start_time", "yesterday")
                 .get("/api/2.0/skein/llm/usage")
                 .then()

@@ -2,7 +2,6 @@ package dev.skein.gateway.http;
 
 import dev.skein.common.trust.InternalCredential;
 import dev.skein.proto.common.v1.ErrorCode;
-import io.netty.handler.codec.http.QueryStringEncoder;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -84,8 +83,14 @@ final class LlmProxy {
         this.maxBodyBytes = maxBodyBytes;
     }
 
-    /** llm-gateway-service's usage summary: every caller's for an administrator, each user's own otherwise. */
+    /**
+     * llm-gateway-service's usage summary: every caller's for an administrator (the gateway says so with
+     * {@code skein-usage-scope: all}), each user's own otherwise — whatever the query asks, and by every path
+     * that reaches it, MLflow's UI proxy included.
+     */
     static final String USAGE_PATH = "/api/2.0/skein/llm/usage";
+
+    private static final String EVERYONE = LlmProxy.class.getName() + ".everyone";
 
     /** Whether {@code path} is one of llm-gateway-service's. */
     static boolean serves(String path) {
@@ -120,6 +125,9 @@ final class LlmProxy {
         if (!serves(request.path())) {
             return false;
         }
+        if (everyone) {
+            ctx.put(EVERYONE, Boolean.TRUE);
+        }
         if (!plain(request.path())) {
             // llm-gateway-service's router would resolve it to another route than the one authorised here
             bodies.discard(
@@ -143,18 +151,7 @@ final class LlmProxy {
                             lease,
                             LlmProxy::relay));
         } else {
-            String uri = request.uri();
-            if (request.path().equals(USAGE_PATH) && !everyone) {
-                QueryStringEncoder own = new QueryStringEncoder(USAGE_PATH);
-                request.params().forEach((name, value) -> {
-                    if (!name.equals("caller")) {
-                        own.addParam(name, value);
-                    }
-                });
-                own.addParam("caller", actor);
-                uri = own.toString();
-            }
-            forward(ctx, actor, request.method(), uri, contentType, null, () -> {}, LlmProxy::relay);
+            forward(ctx, actor, request.method(), request.uri(), contentType, null, () -> {}, LlmProxy::relay);
         }
         return true;
     }
@@ -274,6 +271,9 @@ final class LlmProxy {
                 .setIdleTimeout(ANSWER_WAIT_MS)
                 .putHeader(HttpHeaders.AUTHORIZATION, credential)
                 .putHeader("skein-actor", URLEncoder.encode(actor, StandardCharsets.UTF_8));
+        if (Boolean.TRUE.equals(ctx.get(EVERYONE))) {
+            options.putHeader("skein-usage-scope", "all");
+        }
         if (contentType != null) {
             options.putHeader(HttpHeaders.CONTENT_TYPE, contentType);
         }

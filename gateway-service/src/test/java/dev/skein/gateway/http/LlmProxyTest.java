@@ -63,6 +63,7 @@ class LlmProxyTest {
                     JsonObject got = new JsonObject()
                             .put("path", req.path())
                             .put("query", req.query())
+                            .put("scope", req.getHeader("skein-usage-scope"))
                             .put("authorization", req.getHeader("Authorization"))
                             .put("actor", req.getHeader("skein-actor"))
                             .put("cookie", req.getHeader("Cookie"))
@@ -146,7 +147,9 @@ class LlmProxyTest {
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(own.statusCode()).isEqualTo(200);
-        assertThat(new JsonObject(own.body()).getString("query")).isEqualTo("endpoint=chat&caller=alice%20%C3%A9");
+        // llm-gateway-service answers only the caller's own usage unless told "all"
+        assertThat(new JsonObject(own.body()).getString("scope")).isNull();
+        assertThat(new JsonObject(own.body()).getString("actor")).isEqualTo("alice+%C3%A9");
         HttpResponse<String> all = client.send(
                 HttpRequest.newBuilder(URI.create(
                                 "http://127.0.0.1:" + port + "/api/2.0/skein/llm/usage?endpoint=chat&caller=bob"))
@@ -154,7 +157,18 @@ class LlmProxyTest {
                         .timeout(Duration.ofSeconds(30))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
+        assertThat(new JsonObject(all.body()).getString("scope")).isEqualTo("all");
         assertThat(new JsonObject(all.body()).getString("query")).isEqualTo("endpoint=chat&caller=bob");
+        // MLflow's UI proxy never carries the administrator's scope
+        HttpResponse<String> viaUi = client.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + GatewayProxy.PATH
+                                + "?gateway_path=api%2F2.0%2Fskein%2Fllm%2Fusage%3Fcaller%3Dbob"))
+                        .header("X-Test-Admin", "yes")
+                        .timeout(Duration.ofSeconds(30))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(viaUi.statusCode()).isEqualTo(200);
+        assertThat(new JsonObject(viaUi.body()).getString("scope")).isNull();
     }
 
     @Test

@@ -181,6 +181,12 @@ public final class GatewayFile {
                     + ": {input_per_million_tokens, output_per_million_tokens}}): its calls would cost nothing");
         }
         rules.addAll(budgets);
+        if (settings.apiType() != OpenAiSettings.ApiType.OPENAI
+                && rules.stream().anyMatch(r -> r.maxTokens() > 0 || r.maxUsd() != null)) {
+            // Azure's streams report no usage (the gateway asks only OpenAI for it): they would count nothing
+            throw invalid(where + ": token limits and budgets need the usage of every call, which Azure OpenAI's"
+                    + " streams do not report; use calls limits on this endpoint");
+        }
         return new Endpoint(name, type, (String) modelName, provider, limit, settings, List.copyOf(rules), price);
     }
 

@@ -55,20 +55,28 @@ public final class Call {
         }
     }
 
+    /** More tokens than any call has: a provider's count past it is taken as this (a bound, not a value). */
+    static final long MAX_TOKENS = 1_000_000_000L;
+
     /** OpenAI's {@code usage} ({@code prompt_tokens}, {@code completion_tokens}), if the provider sent it. */
     public void usage(Object usage) {
         if (usage instanceof JsonObject u) {
             if (u.getValue("prompt_tokens") instanceof Number n) {
-                inputTokens = n.longValue();
+                inputTokens = bounded(n);
             }
             if (u.getValue("completion_tokens") instanceof Number n) {
-                outputTokens = n.longValue();
-            } else if (inputTokens != null && u.getValue("total_tokens") == null) {
-                outputTokens = 0L;
+                outputTokens = bounded(n);
             } else if (inputTokens != null && u.getValue("total_tokens") instanceof Number t) {
-                outputTokens = Math.max(0, t.longValue() - inputTokens); // embeddings: no completion tokens
+                outputTokens = Math.max(0, bounded(t) - inputTokens); // embeddings: no completion tokens
+            } else if (inputTokens != null) {
+                outputTokens = 0L;
             }
         }
+    }
+
+    private static long bounded(Number n) {
+        double value = n.doubleValue();
+        return Double.isNaN(value) || value < 0 ? 0 : (long) Math.min(value, MAX_TOKENS);
     }
 
     /** The call ended with {@code status} as the client saw it; {@code errorCode} null on success. */

@@ -30,6 +30,10 @@ public class Limiter {
             + " VALUES ($1, $2, $3, 1) ON CONFLICT (counter, window_start)"
             + " DO UPDATE SET requests = counters.requests + 1 RETURNING requests, tokens, cost_usd";
 
+    /** The order counter rows are locked in, by every transaction that writes them: no deadlocks. */
+    static final Comparator<Admission.Counted> LOCK_ORDER =
+            Comparator.comparing(Admission.Counted::counter).thenComparing(Admission.Counted::windowStart);
+
     private final Pool pool;
 
     public Limiter(Pool pool) {
@@ -51,9 +55,8 @@ public class Limiter {
             counted.add(c);
             rows.putIfAbsent(c.counter() + "@" + c.windowStart(), c);
         }
-        List<Admission.Counted> ordered = rows.values().stream()
-                .sorted(Comparator.comparing(Admission.Counted::counter).thenComparing(Admission.Counted::windowStart))
-                .toList();
+        List<Admission.Counted> ordered =
+                rows.values().stream().sorted(LOCK_ORDER).toList();
         List<Tuple> params = new ArrayList<>();
         for (Admission.Counted c : ordered) {
             params.add(Tuple.of(

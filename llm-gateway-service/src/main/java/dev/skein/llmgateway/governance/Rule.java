@@ -8,8 +8,9 @@ import java.math.BigDecimal;
  * {@code maxUsd} of cost with action {@link Action#REJECT}; an {@link Action#ALERT} budget only sends an event
  * when it is reached. Tokens and cost are known once a call ends, so they count against the calls after it.
  *
- * @param counter the counter's name before the caller: {@code endpoint|scope|window}; rules with the same
- *     name share one row (each checks its own maxima)
+ * @param counter the counter's name before the caller: {@code endpoint|scope|window} for a rate limit (rate
+ *     limits of one scope and window share a row, each checking its own maxima); a budget has a row of its own
+ *     ({@code endpoint|scope|calendar window|usd amount}), which also holds its alert
  * @param maxRequests 0: no request limit
  * @param maxTokens 0: no token limit
  * @param maxUsd null: no budget
@@ -43,14 +44,11 @@ public record Rule(
             long maxTokens,
             BigDecimal maxUsd,
             Action action) {
-        return new Rule(
-                endpoint + "|" + scope.name().toLowerCase(java.util.Locale.ROOT) + "|" + window.spec(),
-                scope,
-                window,
-                maxRequests,
-                maxTokens,
-                maxUsd,
-                action);
+        String counter = endpoint + "|" + scope.name().toLowerCase(java.util.Locale.ROOT) + "|" + window.spec();
+        if (maxUsd != null) {
+            counter = counter + "|calendar|" + maxUsd.stripTrailingZeros().toPlainString() + "usd|" + action.name();
+        }
+        return new Rule(counter, scope, window, maxRequests, maxTokens, maxUsd, action);
     }
 
     /** The counter's key for one caller: the caller counts only for a {@link Scope#CALLER} rule. */

@@ -27,6 +27,9 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -284,40 +287,74 @@ public class UsageLog {
                 rs = rs.next();
             }
             List<OutboxEvent> events = new ArrayList<>();
-            Uni<Void> chain = Uni.createFrom().voidItem();
+            // each counter row once per batch, with the tokens and cost of all its calls, in the order the
+            // limiter locks rows (no deadlock with admissions or another replica's batch)
+            TreeMap<Admission.Counted, Added> added = new TreeMap<>(Limiter.LOCK_ORDER);
             for (Call c : fresh) {
                 events.add(completed(c));
-                if (c.admission.counted().isEmpty() || (c.tokens() == 0 && cost(c) == null)) {
+                BigDecimal cost = cost(c);
+                if (c.tokens() == 0 && cost == null) {
                     continue;
                 }
+                Set<Admission.Counted> once = new TreeSet<>(Limiter.LOCK_ORDER);
                 for (Admission.Counted counted : c.admission.counted()) {
-                    chain = chain.flatMap(v -> addTo(conn, c, counted, events));
+                    if (once.add(counted)) { // rules sharing a row add to it once
+                        added.computeIfAbsent(counted, k -> new Added(counted, c))
+                                .add(c.tokens(), cost);
+                    }
                 }
             }
-            return chain.flatMap(v -> outbox.append(conn, events)).map(v -> !events.isEmpty());
+            if (added.isEmpty()) {
+                return outbox.append(conn, events).map(v -> !events.isEmpty());
+            }
+            List<Added> ordered = new ArrayList<>(added.values());
+            List<Tuple> updates = new ArrayList<>();
+            for (Added a : ordered) {
+                updates.add(Tuple.of(
+                        a.counted.counter(), a.counted.windowStart().atOffset(ZoneOffset.UTC), a.tokens, a.cost));
+            }
+            return conn.preparedQuery(ADD).executeBatch(updates).flatMap(updated -> {
+                List<Tuple> alerted = new ArrayList<>();
+                RowSet<Row> returned = updated;
+                for (Added a : ordered) {
+                    Rule rule = a.counted.rule();
+                    // a row gone (its window expired meanwhile) or without a budget: nothing to alert
+                    if (returned.size() > 0 && rule.maxUsd() != null) {
+                        Row row = returned.iterator().next();
+                        if (!row.getBoolean("alerted") && Limiter.reached(rule, row.getBigDecimal("cost_usd"))) {
+                            events.add(budgetExceeded(a.first, a.counted, row.getBigDecimal("cost_usd")));
+                            alerted.add(Tuple.of(
+                                    a.counted.counter(), a.counted.windowStart().atOffset(ZoneOffset.UTC)));
+                        }
+                    }
+                    returned = returned.next();
+                }
+                Uni<Void> marked = alerted.isEmpty()
+                        ? Uni.createFrom().voidItem()
+                        : conn.preparedQuery(ALERTED).executeBatch(alerted).replaceWithVoid();
+                return marked.flatMap(v -> outbox.append(conn, events)).map(v -> true);
+            });
         });
     }
 
-    /** Adds a call's tokens and cost to one counter; a budget reached for the first time in its window alerts. */
-    private Uni<Void> addTo(SqlConnection conn, Call c, Admission.Counted counted, List<OutboxEvent> events) {
-        BigDecimal cost = cost(c) == null ? BigDecimal.ZERO : cost(c);
-        return conn.preparedQuery(ADD)
-                .execute(Tuple.of(counted.counter(), counted.windowStart().atOffset(ZoneOffset.UTC), c.tokens(), cost))
-                .flatMap(rs -> {
-                    Rule rule = counted.rule();
-                    if (rs.size() == 0 || rule.maxUsd() == null) {
-                        return Uni.createFrom().voidItem(); // the window expired meanwhile, or no budget
-                    }
-                    Row row = rs.iterator().next();
-                    if (row.getBoolean("alerted") || !Limiter.reached(rule, row.getBigDecimal("cost_usd"))) {
-                        return Uni.createFrom().voidItem();
-                    }
-                    events.add(budgetExceeded(c, counted, row.getBigDecimal("cost_usd")));
-                    return conn.preparedQuery(ALERTED)
-                            .execute(Tuple.of(
-                                    counted.counter(), counted.windowStart().atOffset(ZoneOffset.UTC)))
-                            .replaceWithVoid();
-                });
+    /** What a batch adds to one counter row; {@code first} names the endpoint and caller of a budget alert. */
+    private static final class Added {
+        final Admission.Counted counted;
+        final Call first;
+        long tokens;
+        BigDecimal cost = BigDecimal.ZERO;
+
+        Added(Admission.Counted counted, Call first) {
+            this.counted = counted;
+            this.first = first;
+        }
+
+        void add(long callTokens, BigDecimal callCost) {
+            tokens += callTokens;
+            if (callCost != null) {
+                cost = cost.add(callCost);
+            }
+        }
     }
 
     private OutboxEvent completed(Call c) {

@@ -57,7 +57,8 @@ public class UsageSummary {
         }
     }
 
-    public Future<JsonObject> summary(MultiMap params) {
+    /** @param only the one caller whose usage may be read, or null: every caller's (an administrator) */
+    public Future<JsonObject> summary(MultiMap params, String only) {
         Instant end;
         Instant start;
         int limit;
@@ -82,7 +83,7 @@ public class UsageSummary {
                 start.atOffset(ZoneOffset.UTC),
                 end.atOffset(ZoneOffset.UTC),
                 blankToNull(params.get("endpoint")),
-                blankToNull(params.get("caller")),
+                only != null ? only : blankToNull(params.get("caller")),
                 limit + 1,
                 offset));
         return Future.fromCompletionStage(
@@ -119,13 +120,20 @@ public class UsageSummary {
                 vertx.getOrCreateContext());
     }
 
+    /** 2100-01-01: times past it are refused (PostgreSQL's timestamps end long before a long's milliseconds). */
+    private static final long LATEST = 4_102_444_800_000L;
+
     private static long millis(MultiMap params, String name) {
         try {
-            return Long.parseLong(params.get(name).strip());
+            long value = Long.parseLong(params.get(name).strip());
+            if (value >= 0 && value <= LATEST) {
+                return value;
+            }
         } catch (NumberFormatException e) {
-            throw new BadParameter(
-                    name, name + " must be a time in epoch milliseconds, not '" + params.get(name) + "'");
+            // below
         }
+        throw new BadParameter(
+                name, name + " must be a time in epoch milliseconds (1970 to 2100), not '" + params.get(name) + "'");
     }
 
     private int results(MultiMap params) {

@@ -31,7 +31,7 @@ public sealed interface Window {
      * hour, day, month (30 days) or year (365 days), singular or plural.
      */
     Pattern RENEWAL_PERIOD =
-            Pattern.compile("(\\d+)?\\s*(second|minute|hour|day|month|year)s?", Pattern.CASE_INSENSITIVE);
+            Pattern.compile("(\\d{1,7})?\\s*(second|minute|hour|day|month|year)s?", Pattern.CASE_INSENSITIVE);
 
     /** A {@code renewal_period}; empty when it is not one. */
     static java.util.Optional<Window> renewalPeriod(String value) {

@@ -54,6 +54,9 @@ public class LlmRoutes {
 
     private static final Logger LOG = Logger.getLogger(LlmRoutes.class);
 
+    /** The longest a call waits for its limits to be checked (then 503 limits_unavailable). */
+    private static final java.time.Duration LIMITS_DEADLINE = java.time.Duration.ofSeconds(5);
+
     private final Endpoints endpoints;
     private final LlmGatewayConfig config;
     private final InternalCredential access;
@@ -108,13 +111,21 @@ public class LlmRoutes {
         get(router, "/api/2.0/endpoints", this::listEndpoints);
         get(router, "/api/2.0/endpoints/:name", this::getEndpoint);
         get(router, "/api/2.0/skein/llm/usage", ctx -> summary.summary(
-                        ctx.request().params())
+                        ctx.request().params(),
+                        // everyone's usage only when gateway-service says the caller may see it (an administrator)
+                        "all".equals(ctx.request().getHeader("skein-usage-scope")) ? null : caller(ctx))
                 .onSuccess(json -> json(ctx, 200, json))
                 .onFailure(failure -> ctx.fail(
                         failure instanceof UsageSummary.BadParameter bad
                                 ? new ApiFailure(ApiError.of(
                                         400, bad.getMessage(), "invalid_request_error", bad.parameter, null))
-                                : failure)));
+                                : new UpstreamException(
+                                        503,
+                                        "The usage summary cannot be read at the moment (llm-gateway-service's"
+                                                + " database is unavailable)",
+                                        "5",
+                                        null,
+                                        "usage_unavailable"))));
         for (String path : List.of("/endpoints/:name/invocations", "/gateway/:name/invocations")) {
             router.post(path)
                     .handler(trusted(ApiStyle.MLFLOW))
@@ -322,12 +333,16 @@ public class LlmRoutes {
         if (actor == null || actor.isBlank()) {
             return "anonymous";
         }
+        String name;
         try {
-            String name = URLDecoder.decode(actor, StandardCharsets.UTF_8).strip();
-            return name.isEmpty() ? "anonymous" : name;
+            name = URLDecoder.decode(actor, StandardCharsets.UTF_8).strip();
         } catch (IllegalArgumentException e) {
-            return actor;
+            name = actor.strip();
         }
+        // a name PostgreSQL stores as given: no NUL, bounded
+        name = name.replace("\u0000", "");
+        name = name.length() > 256 ? name.substring(0, 256) : name;
+        return name.isEmpty() ? "anonymous" : name;
     }
 
     /** A call: counted by its endpoint's limits (refused when one is full), then sent; its usage is recorded. */
@@ -341,13 +356,22 @@ public class LlmRoutes {
             return;
         }
         Future.fromCompletionStage(
-                        limiter.admit(endpoint, caller).subscribeAsCompletionStage(), vertx.getOrCreateContext())
+                        limiter.admit(endpoint, caller)
+                                .ifNoItem()
+                                .after(LIMITS_DEADLINE)
+                                .fail()
+                                .subscribeAsCompletionStage(),
+                        vertx.getOrCreateContext())
                 .onSuccess(admission -> {
                     record.admitted(admission);
                     if (ctx.response().closed()) {
                         record.end(499, "client_closed");
-                    } else {
+                        return;
+                    }
+                    try {
                         forward(ctx, style, endpoint, payload, stream, record);
+                    } catch (RuntimeException e) {
+                        ctx.fail(e);
                     }
                 })
                 .onFailure(failure -> {
@@ -506,11 +530,12 @@ public class LlmRoutes {
         }
     }
 
+    /** One of the gateway's own codes, never a provider's (a bounded set: it is a metric label). */
     private static String errorCode(Throwable failure, ApiError error) {
-        if (failure instanceof UpstreamException u && u.code() != null) {
-            return u.code();
+        if (failure instanceof UpstreamException u) {
+            return u.code() != null ? u.code() : "provider_" + u.status();
         }
-        if (error.openAiError() != null && error.openAiError().getValue("code") instanceof String code) {
+        if (failure instanceof ApiFailure && error.openAiError().getValue("code") instanceof String code) {
             return code;
         }
         return "http_" + error.status();

@@ -170,7 +170,7 @@ class GatewayFileTest {
         assertThat(budget.scope()).isEqualTo(Rule.Scope.ENDPOINT);
         assertThat(budget.action()).isEqualTo(Rule.Action.ALERT);
         assertThat(budget.maxUsd()).isEqualByComparingTo("12.5");
-        assertThat(budget.counterFor("alice")).isEqualTo("a|endpoint|week");
+        assertThat(budget.counterFor("alice")).isEqualTo("a|endpoint|week|calendar|12.5usd|ALERT");
         // 1,000 input and 2,000 output tokens: 0.00015 + 0.0012
         assertThat(a.price().cost(1000L, 2000L)).isEqualByComparingTo("0.00135");
         // an ISO week from Monday, UTC
@@ -198,6 +198,17 @@ class GatewayFileTest {
                 .hasMessageContaining("calls or tokens (a positive number) required");
         assertThatThrownBy(() -> load(a + "    limits:\n      - {renewal_period: day, tokens: -3}\n"))
                 .hasMessageContaining("tokens: a positive whole number expected");
+        assertThatThrownBy(() -> load("endpoints:\n"
+                        + endpoint(
+                                "az",
+                                "llm/v1/chat",
+                                "openai",
+                                KEY + "        openai_api_type: azure\n        openai_api_base: https://x.example\n"
+                                        + "        openai_deployment_name: d\n        openai_api_version: v\n")
+                        + "    limits:\n      - {renewal_period: day, tokens: 10}\n"))
+                .hasMessageContaining("Azure OpenAI's streams do not report");
+        assertThatThrownBy(() -> load(a + "    limit: {calls: 1, renewal_period: 99999999999 minutes}\n"))
+                .hasMessageContaining("Failed to parse the rate limit configuration");
         assertThatThrownBy(() -> load(a + "prices:\n  gpt-4o-mini: {input_per_million_tokens: -1,"
                         + " output_per_million_tokens: 1}\n"))
                 .hasMessageContaining("prices.gpt-4o-mini.input_per_million_tokens");
