@@ -17,6 +17,8 @@ import java.util.List;
  * @param settings the provider's settings
  * @param rules its rate limits and budgets: MLflow's {@code limit} and Skein's {@code limits} and {@code budgets}
  * @param price its model's price (the file's {@code prices}), or null: its calls have no cost
+ * @param retry how often a call the provider failed in a way worth trying again is tried (Skein's {@code retries})
+ * @param fallbacks endpoints of the same type tried in order when this one still fails (Skein's {@code fallbacks})
  */
 public record Endpoint(
         String name,
@@ -26,7 +28,33 @@ public record Endpoint(
         Limit limit,
         OpenAiSettings settings,
         List<Rule> rules,
-        Price price) {
+        Price price,
+        Retry retry,
+        List<String> fallbacks) {
+
+    /**
+     * Skein's {@code retries: {max_attempts, initial_backoff, max_backoff}} (seconds): a call the provider
+     * answered 429 or 5xx, or did not answer in time, is tried again after {@code initial_backoff}, doubled each
+     * time up to {@code max_backoff} (a {@code Retry-After} within it is honoured; a longer one ends the retries).
+     */
+    public record Retry(int maxAttempts, long initialBackoffMs, long maxBackoffMs) {
+        /** MLflow's behaviour: one attempt. */
+        public static final Retry NONE = new Retry(1, 0, 0);
+
+        /** The wait before attempt {@code next} (2 or more), or -1 when the provider asks for longer. */
+        public long backoffMs(int next, String retryAfter) {
+            long wait = Math.min(maxBackoffMs, initialBackoffMs << Math.min(20, next - 2));
+            if (retryAfter != null) {
+                try {
+                    long asked = Long.parseLong(retryAfter.strip()) * 1000;
+                    return asked > maxBackoffMs ? -1 : Math.max(wait, asked);
+                } catch (NumberFormatException e) {
+                    return wait; // an HTTP date: the backoff stands
+                }
+            }
+            return wait;
+        }
+    }
 
     /** MLflow's {@code limit: {calls, key, renewal_period}}. */
     public record Limit(long calls, String key, String renewalPeriod) {}

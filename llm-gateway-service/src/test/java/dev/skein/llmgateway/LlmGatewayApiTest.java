@@ -156,7 +156,13 @@ class LlmGatewayApiTest {
                         "tokenlimited",
                         "budgeted",
                         "alerted",
-                        "metered");
+                        "metered",
+                        "flaky",
+                        "withfallback",
+                        "lastresort",
+                        "impatient",
+                        "blue",
+                        "green");
     }
 
     @Test

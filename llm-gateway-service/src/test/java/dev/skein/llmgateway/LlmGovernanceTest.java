@@ -170,7 +170,9 @@ class LlmGovernanceTest {
         assertThat(usageChunk.getJsonObject("usage").getInteger("completion_tokens"))
                 .isEqualTo(3);
 
-        List<JsonObject> calls = usageEvents("metered", "dev.skein.gateway.call.completed.v1", 3);
+        List<JsonObject> calls = usageEvents("metered", "dev.skein.gateway.call.completed.v1", 3).stream()
+                .filter(e -> "hank".equals(e.getString("caller")))
+                .toList();
         assertThat(calls).hasSize(3);
         JsonObject json = calls.stream()
                 .filter(e -> !e.getBoolean("streamed", false))

@@ -57,6 +57,10 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
     /** Completed when the gateway closes a {@code gpt-firehose} stream before its end (its client stalled). */
     public static final CompletableFuture<Void> FIREHOSE_CUT = new CompletableFuture<>();
 
+    /** Calls of {@code gpt-flaky} so far. */
+    public static final java.util.concurrent.atomic.AtomicInteger FLAKY =
+            new java.util.concurrent.atomic.AtomicInteger();
+
     /** The last request per model (or "azure"): method, path, query, headers, body. */
     public static final Map<String, JsonObject> LAST = new ConcurrentHashMap<>();
 
@@ -140,8 +144,24 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
         chat(y, "alerted", "llm/v1/chat", "gpt-normal", LITERAL_KEY, base, "");
         y.append("    budgets:\n      - {per: endpoint, period: month, usd: 0.00005, on_exceed: ALERT}\n");
         chat(y, "metered", "llm/v1/chat", "gpt-normal", LITERAL_KEY, base, "");
+        // retries and fallbacks (LlmResilienceTest)
+        chat(y, "flaky", "llm/v1/chat", "gpt-flaky", LITERAL_KEY, base, "");
+        y.append("    retries: {max_attempts: 3, initial_backoff: 0.05, max_backoff: 1}\n");
+        chat(y, "withfallback", "llm/v1/chat", "gpt-broken", LITERAL_KEY, base, "");
+        y.append("    retries: {max_attempts: 2, initial_backoff: 0.01, max_backoff: 1}\n");
+        y.append("    fallbacks: [badkey, chat]\n");
+        chat(y, "lastresort", "llm/v1/chat", "gpt-broken", LITERAL_KEY, base, "");
+        y.append("    fallbacks: [broken]\n");
+        chat(y, "impatient", "llm/v1/chat", "gpt-ratelimited", LITERAL_KEY, base, "");
+        y.append("    retries: {max_attempts: 5, initial_backoff: 0.01, max_backoff: 1}\n");
+        // a traffic route over two endpoints (LlmResilienceTest)
+        chat(y, "blue", "llm/v1/chat", "gpt-normal", LITERAL_KEY, base, "");
+        chat(y, "green", "llm/v1/chat", "gpt-normal", LITERAL_KEY, base, "");
         // USD per million tokens: a gpt-normal answer (9 in, 12 out) costs 0.000033
         y.append("prices:\n  gpt-normal: {input_per_million_tokens: 1, output_per_million_tokens: 2}\n");
+        y.append("routes:\n  - name: canary\n    task_type: llm/v1/chat\n    destinations:\n"
+                + "      - {name: blue, traffic_percentage: 50}\n      - {name: green, traffic_percentage: 50}\n"
+                + "    routing_strategy: TRAFFIC_SPLIT\n");
         return y.toString();
     }
 
@@ -231,6 +251,27 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
                 case "gpt-ratelimited" -> {
                     req.response().putHeader("Retry-After", "7");
                     json(req, 429, error("Rate limit reached for gpt-ratelimited", "requests", "rate_limit_exceeded"));
+                }
+                case "gpt-flaky" -> {
+                    // of every three calls, the first two fail (503, then a cut connection) and the third is answered
+                    int n = FLAKY.incrementAndGet() % 3;
+                    if (n == 1) {
+                        req.response().putHeader("Retry-After", "0");
+                        json(req, 503, error("The engine is currently overloaded", "server_error", null));
+                    } else if (n == 2) {
+                        req.connection().close();
+                    } else if (stream) {
+                        stream(req, withUsage(normalChunks(), body), true);
+                    } else {
+                        json(
+                                req,
+                                200,
+                                completion(
+                                        new JsonObject()
+                                                .put("role", "assistant")
+                                                .put("content", "At last"),
+                                        "stop"));
+                    }
                 }
                 case "gpt-broken" ->
                     json(

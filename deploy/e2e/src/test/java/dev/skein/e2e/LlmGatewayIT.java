@@ -118,7 +118,7 @@ class LlmGatewayIT {
                 if (i % 2 == 0) {
                     given().contentType("application/json")
                             .body(chat)
-                            .post(Suite.url() + "/endpoints/limited/invocations")
+                            .post(Suite.url() + "/endpoints/" + Suite.LLM_LIMITED + "/invocations")
                             .then()
                             .statusCode(200);
                 } else {
@@ -130,7 +130,8 @@ class LlmGatewayIT {
                     .statusCode(429)
                     .body("error", equalTo("Rate limit exceeded: " + calls + " calls per 1 year for the endpoint"));
             given().contentType("application/json")
-                    .body("{\"model\":\"limited\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                    .body("{\"model\":\"" + Suite.LLM_LIMITED
+                            + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
                     .post(Suite.url() + "/v1/chat/completions")
                     .then()
                     .statusCode(429)
@@ -139,7 +140,7 @@ class LlmGatewayIT {
             List<JsonObject> events = TopicReader.read(
                             TestInfra.kafkaBootstrap(),
                             "skein.gateway.usage.v1",
-                            "limited"::equals,
+                            Suite.LLM_LIMITED::equals,
                             calls + 2,
                             Duration.ofSeconds(60),
                             Duration.ofSeconds(3))
@@ -159,7 +160,7 @@ class LlmGatewayIT {
             assertThat(events.toString()).doesNotContain(Suite.LLM_PROVIDER_KEY);
 
             // the summary through the public gateway: both replicas' calls
-            JsonObject summary = new JsonObject(given().queryParam("endpoint", "limited")
+            JsonObject summary = new JsonObject(given().queryParam("endpoint", Suite.LLM_LIMITED)
                     .get(Suite.url() + "/api/2.0/skein/llm/usage")
                     .then()
                     .statusCode(200)
@@ -184,7 +185,7 @@ class LlmGatewayIT {
         return given().header("Authorization", "Bearer " + Suite.INTERNAL_TOKEN)
                 .contentType("application/json")
                 .body(body)
-                .post("http://127.0.0.1:" + REPLICA_PORT + "/endpoints/limited/invocations");
+                .post("http://127.0.0.1:" + REPLICA_PORT + "/endpoints/" + Suite.LLM_LIMITED + "/invocations");
     }
 
     /** llm-gateway-service's build started as a second replica of the suite's. */

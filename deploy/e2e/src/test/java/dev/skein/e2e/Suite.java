@@ -37,7 +37,12 @@ public class Suite implements BeforeAllCallback {
     public static final int ARTIFACT_MANAGEMENT_PORT = 19083;
     public static final int EVALUATION_MANAGEMENT_PORT = 19084;
     public static final int LLM_GATEWAY_MANAGEMENT_PORT = 19085;
-    /** The calls endpoint {@code limited} takes in its window, over all replicas. */
+    /**
+     * An endpoint with a limit, named apart from the module tests' (they share the test run's broker and topic:
+     * its events are told apart by their key, the endpoint's name).
+     */
+    public static final String LLM_LIMITED = "e2e-limited";
+    /** The calls endpoint {@link #LLM_LIMITED} takes in its window, over all replicas. */
     public static final int LLM_LIMITED_CALLS = 4;
 
     public static final String DATABASE = "skein_e2e";
@@ -109,7 +114,7 @@ public class Suite implements BeforeAllCallback {
                 + endpoint("chat", "llm/v1/chat", "gpt-e2e", base)
                 + endpoint("embeddings", "llm/v1/embeddings", "text-embedding-e2e", base)
                 // counted across llm-gateway-service's replicas (LlmGatewayIT): a window that ends once a year
-                + endpoint("limited", "llm/v1/chat", "gpt-e2e", base)
+                + endpoint(LLM_LIMITED, "llm/v1/chat", "gpt-e2e", base)
                 + "    limits:\n      - {per: endpoint, renewal_period: 1 year, calls: " + LLM_LIMITED_CALLS + "}\n";
         try {
             Files.createDirectories(file.getParent());

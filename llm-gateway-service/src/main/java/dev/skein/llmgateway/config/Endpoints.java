@@ -1,6 +1,7 @@
 package dev.skein.llmgateway.config;
 
 import dev.skein.llmgateway.Endpoint;
+import dev.skein.llmgateway.TrafficRoute;
 import io.quarkus.runtime.Startup;
 import jakarta.inject.Singleton;
 import java.nio.file.Path;
@@ -23,6 +24,7 @@ public class Endpoints {
 
     private final Map<String, Endpoint> byName = new LinkedHashMap<>();
     private final List<Endpoint> all;
+    private final Map<String, TrafficRoute> routes = new LinkedHashMap<>();
 
     public Endpoints(
             LlmGatewayConfig config,
@@ -37,15 +39,23 @@ public class Endpoints {
                 .orElseThrow(() -> new IllegalStateException(
                         "skein.llm-gateway.config-file (SKEIN_LLM_GATEWAY_CONFIG_FILE) must name the gateway's"
                                 + " endpoints file (MLflow 2.x's gateway YAML)"));
-        all = GatewayFile.load(Path.of(file), System::getenv);
+        GatewayFile.Config read = GatewayFile.read(Path.of(file), System::getenv);
+        all = read.endpoints();
+        read.routes().forEach(r -> routes.put(r.name(), r));
         for (Endpoint e : all) {
             byName.put(e.name(), e);
         }
-        LOG.infof("%d LLM endpoints from %s: %s", all.size(), file, all);
+        LOG.infof("%d LLM endpoints and %d traffic routes from %s: %s", all.size(), routes.size(), file, all);
     }
 
     public Optional<Endpoint> get(String name) {
         return Optional.ofNullable(byName.get(name));
+    }
+
+    /** The endpoint a call to {@code name} goes to: the endpoint of that name, or one drawn by its traffic route. */
+    public Optional<Endpoint> resolve(String name) {
+        TrafficRoute route = routes.get(name);
+        return route != null ? get(route.pick()) : get(name);
     }
 
     public List<Endpoint> all() {

@@ -2,6 +2,7 @@ package dev.skein.llmgateway.config;
 
 import dev.skein.llmgateway.Endpoint;
 import dev.skein.llmgateway.EndpointType;
+import dev.skein.llmgateway.TrafficRoute;
 import dev.skein.llmgateway.governance.Price;
 import dev.skein.llmgateway.governance.Rule;
 import dev.skein.llmgateway.governance.Window;
@@ -62,8 +63,16 @@ public final class GatewayFile {
 
     private GatewayFile() {}
 
+    /** The file's endpoints and traffic routes. */
+    public record Config(List<Endpoint> endpoints, List<TrafficRoute> routes) {}
+
     /** Reads and checks the file; {@code env} resolves {@code $NAME} keys. */
     public static List<Endpoint> load(Path path, Function<String, String> env) {
+        return read(path, env).endpoints();
+    }
+
+    /** Reads and checks the file, its traffic routes too. */
+    public static Config read(Path path, Function<String, String> env) {
         if (!Files.isRegularFile(path)) {
             throw new InvalidConfigException(path + " does not exist");
         }
@@ -84,7 +93,62 @@ public final class GatewayFile {
         } catch (RuntimeException e) {
             throw new InvalidConfigException("The file at " + path + " is not a valid yaml file");
         }
-        return parse(document, env, path.getParent());
+        List<Endpoint> endpoints = parse(document, env, path.getParent());
+        return new Config(endpoints, routes((Map<?, ?>) document, endpoints));
+    }
+
+    /**
+     * MLflow's traffic routes: {@code routes} beside {@code endpoints} (alone, {@code routes} is the deprecated
+     * name of {@code endpoints}), each {@code {name, task_type, destinations: [{name, traffic_percentage}],
+     * routing_strategy: TRAFFIC_SPLIT}}: destinations are endpoints of the route's type, percentages sum to 100.
+     */
+    static List<TrafficRoute> routes(Map<?, ?> root, List<Endpoint> endpoints) {
+        if (root.get("endpoints") == null || root.get("routes") == null) {
+            return List.of();
+        }
+        Map<String, Endpoint> byName = new HashMap<>();
+        endpoints.forEach(e -> byName.put(e.name(), e));
+        Set<String> names = new HashSet<>(byName.keySet());
+        List<TrafficRoute> routes = new ArrayList<>();
+        for (Map<?, ?> m : entries("routes", root.get("routes"))) {
+            String where = "routes[" + routes.size() + "]";
+            if (!(m.get("name") instanceof String name) || !NAME.matcher(name).matches()) {
+                throw invalid(where + ".name: a name of letters, digits, '-', '_' and '.' required");
+            }
+            if (!names.add(name)) {
+                throw invalid(where + ": the name '" + name + "' is taken by an endpoint or another route");
+            }
+            Object strategy = m.get("routing_strategy") == null ? "TRAFFIC_SPLIT" : m.get("routing_strategy");
+            if (!"TRAFFIC_SPLIT".equals(strategy)) {
+                throw invalid(where + ".routing_strategy: only TRAFFIC_SPLIT is supported, not '" + strategy + "'");
+            }
+            EndpointType type = EndpointType.fromWire(m.get("task_type"))
+                    .orElseThrow(() -> invalid(
+                            where + ".task_type: llm/v1/chat, llm/v1/completions or" + " llm/v1/embeddings required"));
+            List<TrafficRoute.Destination> destinations = new ArrayList<>();
+            int total = 0;
+            for (Map<?, ?> d : entries(where + ".destinations", m.get("destinations"))) {
+                String at = where + ".destinations[" + destinations.size() + "]";
+                if (!(d.get("name") instanceof String target) || byName.get(target) == null) {
+                    throw invalid(at + ".name: the name of an endpoint required");
+                }
+                if (byName.get(target).type() != type) {
+                    throw invalid(at + ": the endpoint '" + target + "' is of type "
+                            + byName.get(target).type().wire() + ", not the route's " + type.wire());
+                }
+                long percentage = count(at + ".traffic_percentage", d.get("traffic_percentage"));
+                if (percentage < 1 || percentage > 100) {
+                    throw invalid(at + ".traffic_percentage: a whole number from 1 to 100 required");
+                }
+                total += (int) percentage;
+                destinations.add(new TrafficRoute.Destination(target, (int) percentage));
+            }
+            if (destinations.isEmpty() || total != 100) {
+                throw invalid(where + ".destinations: their traffic_percentage must sum to 100, not " + total);
+            }
+            routes.add(new TrafficRoute(name, type, List.copyOf(destinations)));
+        }
+        return List.copyOf(routes);
     }
 
     /** Checks a parsed document; relative key file paths are read from {@code baseDir} (MLflow: the working directory). */
@@ -92,6 +156,7 @@ public final class GatewayFile {
         if (!(document instanceof Map<?, ?> root)) {
             throw invalid("the file must be a mapping with 'endpoints'");
         }
+        // "routes" alone is the deprecated name of "endpoints"; beside "endpoints" it holds traffic routes
         Object list = root.get("endpoints") != null ? root.get("endpoints") : root.get("routes");
         if (list == null) {
             throw invalid("endpoints: field required");
@@ -112,6 +177,7 @@ public final class GatewayFile {
         for (int i = 0; i < entries.size(); i++) {
             endpoints.add(endpoint(i, entries.get(i), env, baseDir, prices));
         }
+        checkFallbacks(endpoints);
         return List.copyOf(endpoints);
     }
 
@@ -187,7 +253,77 @@ public final class GatewayFile {
             throw invalid(where + ": token limits and budgets need the usage of every call, which Azure OpenAI's"
                     + " streams do not report; use calls limits on this endpoint");
         }
-        return new Endpoint(name, type, (String) modelName, provider, limit, settings, List.copyOf(rules), price);
+        return new Endpoint(
+                name,
+                type,
+                (String) modelName,
+                provider,
+                limit,
+                settings,
+                List.copyOf(rules),
+                price,
+                retry(where, map.get("retries")),
+                fallbacks(where, name, map.get("fallbacks")));
+    }
+
+    /** Skein's {@code retries: {max_attempts (1–10), initial_backoff, max_backoff}}, in seconds. */
+    private static Endpoint.Retry retry(String where, Object value) {
+        if (value == null) {
+            return Endpoint.Retry.NONE;
+        }
+        if (!(value instanceof Map<?, ?> m)) {
+            throw invalid(where + ".retries: {max_attempts, initial_backoff, max_backoff} expected");
+        }
+        long attempts = count(where + ".retries.max_attempts", m.get("max_attempts"));
+        if (attempts < 1 || attempts > 10) {
+            throw invalid(where + ".retries.max_attempts: a whole number from 1 to 10 expected");
+        }
+        BigDecimal initial = m.get("initial_backoff") == null
+                ? new BigDecimal("0.5")
+                : amount(where + ".retries.initial_backoff", m.get("initial_backoff"), true);
+        BigDecimal max = m.get("max_backoff") == null
+                ? BigDecimal.TEN
+                : amount(where + ".retries.max_backoff", m.get("max_backoff"), true);
+        if (max.compareTo(BigDecimal.valueOf(300)) > 0 || initial.compareTo(max) > 0) {
+            throw invalid(where + ".retries: initial_backoff ≤ max_backoff ≤ 300 (seconds) expected");
+        }
+        return new Endpoint.Retry(
+                (int) attempts,
+                initial.movePointRight(3).longValue(),
+                max.movePointRight(3).longValue());
+    }
+
+    /** Skein's {@code fallbacks}: names of other endpoints (checked once all are read). */
+    private static List<String> fallbacks(String where, String name, Object value) {
+        if (value == null) {
+            return List.of();
+        }
+        if (!(value instanceof List<?> list) || list.stream().anyMatch(v -> !(v instanceof String))) {
+            throw invalid(where + ".fallbacks: a list of endpoint names expected");
+        }
+        List<String> names = list.stream().map(String.class::cast).toList();
+        if (names.contains(name) || new HashSet<>(names).size() != names.size()) {
+            throw invalid(where + ".fallbacks: the endpoint itself or a name twice");
+        }
+        return names;
+    }
+
+    /** Every fallback names an endpoint of the file, of the same type. */
+    private static void checkFallbacks(List<Endpoint> endpoints) {
+        Map<String, Endpoint> byName = new HashMap<>();
+        endpoints.forEach(e -> byName.put(e.name(), e));
+        for (Endpoint e : endpoints) {
+            for (String f : e.fallbacks()) {
+                Endpoint fallback = byName.get(f);
+                if (fallback == null) {
+                    throw invalid("endpoint '" + e.name() + "': its fallback '" + f + "' is not an endpoint");
+                }
+                if (fallback.type() != e.type()) {
+                    throw invalid("endpoint '" + e.name() + "': its fallback '" + f + "' is of type "
+                            + fallback.type().wire() + ", not " + e.type().wire());
+                }
+            }
+        }
     }
 
     /** Skein's {@code prices}: {@code model name: {input_per_million_tokens, output_per_million_tokens}} in USD. */

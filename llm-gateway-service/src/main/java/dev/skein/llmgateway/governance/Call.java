@@ -26,6 +26,8 @@ public final class Call {
     int status;
     String errorCode;
     Admission admission = Admission.NONE;
+    String servedBy;
+    int attempts;
     private final AtomicBoolean ended = new AtomicBoolean();
 
     Call(UsageLog log, Endpoint endpoint, String caller, String api, boolean streamed) {
@@ -42,6 +44,12 @@ public final class Call {
 
     public String caller() {
         return caller;
+    }
+
+    /** An attempt at {@code endpoint} begins (the first, a retry, or a fallback's). */
+    public void attempt(String endpoint) {
+        servedBy = endpoint;
+        attempts++;
     }
 
     public void admitted(Admission admission) {

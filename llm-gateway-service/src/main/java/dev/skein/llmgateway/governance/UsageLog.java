@@ -52,8 +52,8 @@ public class UsageLog {
 
     private static final String INSERT = "INSERT INTO llmgateway.usage (call_id, endpoint, endpoint_type, provider,"
             + " model, caller, api, streamed, status, error_code, started_at, latency_ms, ttft_ms, input_tokens,"
-            + " output_tokens, cost_usd) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
-            + " $16) ON CONFLICT (call_id) DO NOTHING RETURNING call_id";
+            + " output_tokens, cost_usd, served_by, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+            + " $12, $13, $14, $15, $16, $17, $18) ON CONFLICT (call_id) DO NOTHING RETURNING call_id";
     private static final String ADD = "UPDATE llmgateway.counters SET tokens = tokens + $3, cost_usd = cost_usd + $4"
             + " WHERE counter = $1 AND window_start = $2 RETURNING cost_usd, alerted";
     private static final String ALERTED =
@@ -274,7 +274,9 @@ public class UsageLog {
                     c.timeToFirstTokenMs(),
                     c.inputTokens,
                     c.outputTokens,
-                    cost)));
+                    cost,
+                    c.servedBy,
+                    c.attempts)));
         }
         return conn.preparedQuery(INSERT).executeBatch(rows).flatMap(result -> {
             // only calls recorded now (not by an earlier try whose commit was lost) count and send events
@@ -371,7 +373,9 @@ public class UsageLog {
                 .setErrorCode(c.errorCode == null ? "" : c.errorCode)
                 .setStartTime(c.startMillis)
                 .setLatencyMs(c.latencyMs())
-                .setUsageReported(c.usageReported());
+                .setUsageReported(c.usageReported())
+                .setServedBy(c.servedBy == null ? "" : c.servedBy)
+                .setAttempts(c.attempts);
         if (c.timeToFirstTokenMs() != null) {
             b.setTimeToFirstTokenMs(c.timeToFirstTokenMs());
         }

@@ -17,6 +17,7 @@ import dev.skein.llmgateway.provider.OpenAiTranslation;
 import dev.skein.llmgateway.provider.UpstreamException;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -35,6 +36,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -261,7 +263,7 @@ public class LlmRoutes {
     /** {@code POST /endpoints/{name}/invocations}: the endpoint's own type decides the schema. */
     private void invocation(RoutingContext ctx) {
         Endpoint endpoint = endpoints
-                .get(ctx.pathParam("name"))
+                .resolve(ctx.pathParam("name"))
                 .orElseThrow(() -> new ApiFailure(ApiError.of(404, "Not Found", "invalid_request_error", null, null)));
         JsonObject body = jsonBody(ctx);
         if (body.getValue("model") != null) {
@@ -285,7 +287,7 @@ public class LlmRoutes {
                     ApiError.of(400, "you must provide a model parameter", "invalid_request_error", "model", null));
         }
         Endpoint endpoint = endpoints
-                .get(name)
+                .resolve(name)
                 .orElseThrow(() -> new ApiFailure(ApiError.of(
                         404,
                         "The model '" + name + "' does not exist: no endpoint of that name is configured",
@@ -389,25 +391,113 @@ public class LlmRoutes {
                 });
     }
 
+    /**
+     * Sends the call to its endpoint — tried again per the endpoint's {@code retries}, then to its {@code fallbacks}
+     * in order, each with its own retries — and answers with the first that succeeds. A stream falls back only
+     * before its first byte: once the provider answered it, a failure ends it with an error event.
+     */
     private void forward(
             RoutingContext ctx, ApiStyle style, Endpoint endpoint, JsonObject payload, boolean stream, Call record) {
-        OpenAiProvider provider = providers.get(endpoint.name());
-        String path = endpoint.type() == EndpointType.EMBEDDINGS ? "embeddings" : "chat/completions";
-        JsonObject request =
-                endpoint.type() == EndpointType.COMPLETIONS ? OpenAiTranslation.completionsRequest(payload) : payload;
-        // OpenAI reports a stream's tokens only when asked (stream_options.include_usage): the gateway asks, to
-        // count them, and keeps the extra chunk from a client that did not ask
-        boolean hideUsage = false;
-        if (stream && endpoint.settings().apiType() == OpenAiSettings.ApiType.OPENAI) {
-            JsonObject options = payload.getValue("stream_options") instanceof JsonObject o ? o : new JsonObject();
-            if (!Boolean.TRUE.equals(options.getValue("include_usage"))) {
-                hideUsage = true;
-                request = request.copy().put("stream_options", options.copy().put("include_usage", true));
+        List<Endpoint> chain = new ArrayList<>();
+        chain.add(endpoint);
+        endpoint.fallbacks().forEach(name -> chain.add(endpoints.get(name).orElseThrow()));
+        attempt(ctx, chain, 0, 1, payload, stream, record)
+                .onSuccess(result -> {
+                    if (result instanceof Streamed s) {
+                        SseRelay.relay(
+                                ctx.response(),
+                                s.upstream(),
+                                chunks(endpoint.type(), style),
+                                style,
+                                s.provider(),
+                                config.maxStreamEventBytes(),
+                                config.streamKeepAlive().toMillis(),
+                                record,
+                                s.hideUsage());
+                    } else {
+                        record.firstByte();
+                        json(ctx, 200, (JsonObject) result);
+                        record.end(200, null);
+                    }
+                })
+                .onFailure(ctx::fail);
+    }
+
+    /** A stream a provider began to answer, with what relaying it needs. */
+    private record Streamed(OpenAiProvider provider, OpenAiProvider.Opened upstream, boolean hideUsage) {}
+
+    /** Whether a provider's failure may pass on another try: throttled, failed or silent, not misconfigured. */
+    static boolean retryable(UpstreamException u) {
+        boolean transient_ =
+                switch (u.status()) {
+                    case 429, 500, 502, 503, 504 -> true;
+                    default -> false;
+                };
+        return transient_ && (u.code() == null || !NOT_RETRIED.contains(u.code()));
+    }
+
+    /** Failures no other try would change: the provider refuses the key, redirects, answers too much; our budget. */
+    private static final java.util.Set<String> NOT_RETRIED = java.util.Set.of(
+            "upstream_auth_failed", "upstream_redirect", "upstream_answer_too_large", "answer_budget_exhausted");
+
+    /** Attempt {@code n} at {@code chain[index]}: its answer (JSON, or a {@link Streamed}), or the last failure. */
+    private Future<Object> attempt(
+            RoutingContext ctx,
+            List<Endpoint> chain,
+            int index,
+            int n,
+            JsonObject payload,
+            boolean stream,
+            Call record) {
+        Endpoint target = chain.get(index);
+        record.attempt(target.name());
+        Future<Object> tried = stream
+                ? open(ctx, target, payload, record).map(Object.class::cast)
+                : callOnce(ctx, target, payload, record).map(Object.class::cast);
+        return tried.recover(failure -> {
+            if (!(failure instanceof UpstreamException u) || ctx.response().closed()) {
+                return Future.failedFuture(failure);
             }
-        }
-        boolean hideUsageChunk = hideUsage;
-        // the client leaving before the answer cancels the provider's call (SseRelay takes over once a stream begins)
-        Consumer<HttpClientRequest> cancelOnClose = upstream -> {
+            long wait = retryable(u) && n < target.retry().maxAttempts()
+                    ? target.retry().backoffMs(n + 1, u.retryAfter())
+                    : -1;
+            if (wait >= 0) {
+                LOG.debugf("endpoint %s: attempt %d failed (%s), again in %d ms", target.name(), n, u.status(), wait);
+                Promise<Object> again = Promise.promise();
+                vertx.setTimer(Math.max(1, wait), id -> {
+                    if (ctx.response().closed()) {
+                        again.fail(failure);
+                    } else {
+                        attempt(ctx, chain, index, n + 1, payload, stream, record)
+                                .onComplete(again);
+                    }
+                });
+                return again.future();
+            }
+            if (index + 1 < chain.size() && (retryable(u) || "upstream_auth_failed".equals(u.code()))) {
+                LOG.infof(
+                        "endpoint %s failed (%s %s): falling back to %s",
+                        target.name(),
+                        u.status(),
+                        u.getMessage(),
+                        chain.get(index + 1).name());
+                return attempt(ctx, chain, index + 1, 1, payload, stream, record);
+            }
+            return Future.failedFuture(failure);
+        });
+    }
+
+    private static String path(Endpoint endpoint) {
+        return endpoint.type() == EndpointType.EMBEDDINGS ? "embeddings" : "chat/completions";
+    }
+
+    private static JsonObject request(Endpoint endpoint, JsonObject payload) {
+        return endpoint.type() == EndpointType.COMPLETIONS ? OpenAiTranslation.completionsRequest(payload) : payload;
+    }
+
+    /** The client leaving before the answer cancels the provider's call (SseRelay takes over once a stream begins). */
+    private static Consumer<HttpClientRequest> cancelOnClose(RoutingContext ctx, Call record) {
+        return upstream -> {
             if (ctx.response().closed()) {
                 upstream.reset();
             } else {
@@ -419,56 +509,58 @@ public class LlmRoutes {
                 });
             }
         };
-        if (stream) {
-            Function<JsonObject, JsonObject> chunks;
-            if (endpoint.type() == EndpointType.CHAT) {
-                chunks = OpenAiTranslation::chatChunk;
-            } else if (style == ApiStyle.OPENAI) {
-                chunks = OpenAiTranslation::openAiCompletionsChunk;
-            } else {
-                chunks = OpenAiTranslation::completionsChunk;
-            }
-            provider.open(path, request, cancelOnClose)
-                    .compose(upstream -> {
-                        String type = upstream.response().getHeader("Content-Type");
-                        if (type == null || !type.contains("text/event-stream")) {
-                            upstream.silence().stop();
-                            upstream.request().reset();
-                            return Future.failedFuture(new UpstreamException(
-                                    502, "The provider did not answer with a stream of server-sent events"));
-                        }
-                        return Future.succeededFuture(upstream);
-                    })
-                    .onSuccess(upstream -> SseRelay.relay(
-                            ctx.response(),
-                            upstream,
-                            chunks,
-                            style,
-                            provider,
-                            config.maxStreamEventBytes(),
-                            config.streamKeepAlive().toMillis(),
-                            record,
-                            hideUsageChunk))
-                    .onFailure(ctx::fail);
-            return;
-        }
+    }
+
+    private Future<JsonObject> callOnce(RoutingContext ctx, Endpoint endpoint, JsonObject payload, Call record) {
         Function<JsonObject, JsonObject> answer =
                 switch (endpoint.type()) {
                     case CHAT -> OpenAiTranslation::chatResponse;
                     case COMPLETIONS -> OpenAiTranslation::completionsResponse;
                     case EMBEDDINGS -> OpenAiTranslation::embeddingsResponse;
                 };
-        provider.call(path, request, cancelOnClose)
+        return providers
+                .get(endpoint.name())
+                .call(path(endpoint), request(endpoint, payload), cancelOnClose(ctx, record))
                 .map(json -> {
                     record.usage(json.getValue("usage"));
                     return answer.apply(json);
-                })
-                .onSuccess(json -> {
-                    record.firstByte();
-                    json(ctx, 200, json);
-                    record.end(200, null);
-                })
-                .onFailure(ctx::fail);
+                });
+    }
+
+    private Future<Streamed> open(RoutingContext ctx, Endpoint endpoint, JsonObject payload, Call record) {
+        OpenAiProvider provider = providers.get(endpoint.name());
+        JsonObject request = request(endpoint, payload);
+        // OpenAI reports a stream's tokens only when asked (stream_options.include_usage): the gateway asks, to
+        // count them, and keeps the extra chunk from a client that did not ask
+        boolean hideUsage = false;
+        if (endpoint.settings().apiType() == OpenAiSettings.ApiType.OPENAI) {
+            JsonObject options = payload.getValue("stream_options") instanceof JsonObject o ? o : new JsonObject();
+            if (!Boolean.TRUE.equals(options.getValue("include_usage"))) {
+                hideUsage = true;
+                request = request.copy().put("stream_options", options.copy().put("include_usage", true));
+            }
+        }
+        boolean hide = hideUsage;
+        return provider.open(path(endpoint), request, cancelOnClose(ctx, record))
+                .compose(upstream -> {
+                    String type = upstream.response().getHeader("Content-Type");
+                    if (type == null || !type.contains("text/event-stream")) {
+                        upstream.silence().stop();
+                        upstream.request().reset();
+                        return Future.failedFuture(new UpstreamException(
+                                502, "The provider did not answer with a stream of server-sent events"));
+                    }
+                    return Future.succeededFuture(new Streamed(provider, upstream, hide));
+                });
+    }
+
+    private static Function<JsonObject, JsonObject> chunks(EndpointType type, ApiStyle style) {
+        if (type == EndpointType.CHAT) {
+            return OpenAiTranslation::chatChunk;
+        }
+        return style == ApiStyle.OPENAI
+                ? OpenAiTranslation::openAiCompletionsChunk
+                : OpenAiTranslation::completionsChunk;
     }
 
     private void failure(RoutingContext ctx, ApiStyle style) {

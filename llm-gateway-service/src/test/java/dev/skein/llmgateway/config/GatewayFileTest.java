@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.skein.llmgateway.Endpoint;
 import dev.skein.llmgateway.EndpointType;
+import dev.skein.llmgateway.TrafficRoute;
 import dev.skein.llmgateway.governance.Rule;
 import dev.skein.llmgateway.governance.Window;
 import dev.skein.llmgateway.provider.OpenAiSettings;
@@ -178,6 +179,63 @@ class GatewayFileTest {
                 .isEqualTo(Instant.parse("2026-11-30T00:00:00Z"));
         assertThat(Window.calendar("month").orElseThrow().end(Instant.parse("2026-12-01T00:00:00Z")))
                 .isEqualTo(Instant.parse("2027-01-01T00:00:00Z"));
+    }
+
+    @Test
+    void shouldReadAndCheckMlflowsTrafficRoutes() throws IOException {
+        String two = "endpoints:\n" + endpoint("a", "llm/v1/chat", "openai", KEY)
+                + endpoint("b", "llm/v1/chat", "openai", KEY)
+                + endpoint("e", "llm/v1/embeddings", "openai", KEY);
+        Path file = dir.resolve("routes.yaml");
+        Files.writeString(
+                file,
+                two + "routes:\n  - name: split\n    task_type: llm/v1/chat\n    destinations:\n"
+                        + "      - {name: a, traffic_percentage: 80}\n      - {name: b, traffic_percentage: 20}\n"
+                        + "    routing_strategy: TRAFFIC_SPLIT\n");
+        GatewayFile.Config config = GatewayFile.read(file, ENV);
+        assertThat(config.endpoints()).extracting(Endpoint::name).containsExactly("a", "b", "e");
+        assertThat(config.routes()).hasSize(1);
+        assertThat(config.routes().get(0).destinations())
+                .containsExactly(new TrafficRoute.Destination("a", 80), new TrafficRoute.Destination("b", 20));
+        String route = "routes:\n  - name: split\n    task_type: llm/v1/chat\n    destinations:\n";
+        assertThatThrownBy(() -> load(two + route + "      - {name: a, traffic_percentage: 70}\n"))
+                .hasMessageContaining("must sum to 100, not 70");
+        assertThatThrownBy(() -> load(two + route + "      - {name: e, traffic_percentage: 100}\n"))
+                .hasMessageContaining("is of type llm/v1/embeddings, not the route's llm/v1/chat");
+        assertThatThrownBy(() -> load(two + route + "      - {name: zz, traffic_percentage: 100}\n"))
+                .hasMessageContaining("the name of an endpoint required");
+        assertThatThrownBy(() -> load(two + "routes:\n  - name: a\n    task_type: llm/v1/chat\n    destinations:\n"
+                        + "      - {name: b, traffic_percentage: 100}\n"))
+                .hasMessageContaining("the name 'a' is taken");
+        assertThatThrownBy(() -> load(two + route + "      - {name: a, traffic_percentage: 100}\n"
+                        + "    routing_strategy: ROUND_ROBIN\n"))
+                .hasMessageContaining("only TRAFFIC_SPLIT is supported");
+    }
+
+    @Test
+    void shouldReadAndCheckRetriesAndFallbacks() throws IOException {
+        List<Endpoint> endpoints = load("endpoints:\n" + endpoint("a", "llm/v1/chat", "openai", KEY)
+                + "    retries: {max_attempts: 3, initial_backoff: 0.25, max_backoff: 2}\n"
+                + "    fallbacks: [b]\n"
+                + endpoint("b", "llm/v1/chat", "openai", KEY));
+        Endpoint.Retry retry = endpoints.get(0).retry();
+        assertThat(retry).isEqualTo(new Endpoint.Retry(3, 250, 2000));
+        assertThat(retry.backoffMs(2, null)).isEqualTo(250);
+        assertThat(retry.backoffMs(3, null)).isEqualTo(500);
+        assertThat(retry.backoffMs(3, "1")).isEqualTo(1000);
+        assertThat(retry.backoffMs(2, "30")).isEqualTo(-1); // asks for longer than max_backoff: not waited for
+        assertThat(endpoints.get(0).fallbacks()).containsExactly("b");
+        assertThat(endpoints.get(1).retry()).isEqualTo(Endpoint.Retry.NONE);
+        String a = "endpoints:\n" + endpoint("a", "llm/v1/chat", "openai", KEY);
+        assertThatThrownBy(() -> load(a + "    fallbacks: [nope]\n"))
+                .hasMessageContaining("its fallback 'nope' is not an endpoint");
+        assertThatThrownBy(() -> load(a + "    fallbacks: [e]\n" + endpoint("e", "llm/v1/embeddings", "openai", KEY)))
+                .hasMessageContaining("its fallback 'e' is of type llm/v1/embeddings, not llm/v1/chat");
+        assertThatThrownBy(() -> load(a + "    fallbacks: [a]\n")).hasMessageContaining("the endpoint itself");
+        assertThatThrownBy(() -> load(a + "    retries: {max_attempts: 11}\n"))
+                .hasMessageContaining("max_attempts: a whole number from 1 to 10");
+        assertThatThrownBy(() -> load(a + "    retries: {max_attempts: 2, initial_backoff: 5, max_backoff: 1}\n"))
+                .hasMessageContaining("initial_backoff ≤ max_backoff ≤ 300");
     }
 
     @Test
