@@ -6,11 +6,8 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Paint;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.awt.image.BufferedImage;
 import java.util.List;
-import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.annotations.XYLineAnnotation;
 import org.jfree.chart.annotations.XYTextAnnotation;
@@ -272,14 +269,9 @@ final class Plots {
         return png(chart, MATRIX_WIDTH, MATRIX_HEIGHT);
     }
 
+    /** The chart drawn opaque (its background is white) and encoded by {@link Png}. */
     private static byte[] png(JFreeChart chart, int width, int height) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            ChartUtils.writeChartAsPNG(out, chart, width, height);
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not encode a plot as PNG", e); // in memory: not expected
-        }
-        return out.toByteArray();
+        return Png.encode(chart.createBufferedImage(width, height, BufferedImage.TYPE_INT_RGB, null));
     }
 
     /** "Blues" between the matrix's min and max, linear between the anchors, as imshow's default norm. */
