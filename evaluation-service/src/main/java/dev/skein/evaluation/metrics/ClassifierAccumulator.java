@@ -47,6 +47,9 @@ public final class ClassifierAccumulator {
 
     private final Map<Label, Integer> ids = new HashMap<>();
     private final List<Label> seen = new ArrayList<>();
+    /** The first {@link #FEW_LABELS} labels seen, by id: looked up before {@link #ids}. */
+    private final Label[] firstLabels = new Label[FEW_LABELS];
+
     private long[][] counts = new long[4][4];
     private double[][] weights = new double[4][4];
     private long rows;
@@ -57,6 +60,8 @@ public final class ClassifierAccumulator {
     private final GrowingArrays.Doubles rowProbabilities = new GrowingArrays.Doubles();
     private final GrowingArrays.Doubles rowWeights = new GrowingArrays.Doubles();
     private long maxRetainedBytes = Long.MAX_VALUE;
+    /** Rows announced by {@link #expectRows} and not yet reserved for: the kept arrays are sized at the next row. */
+    private long expectedRows;
     /** What {@link Rows} derives from the kept rows (targets, sorts, curves), valid while no row is added. */
     private volatile Derived derived;
 
@@ -72,6 +77,8 @@ public final class ClassifierAccumulator {
             long[] targetCounts,
             Map<Long, Ranking.Split> splits,
             Map<Long, Ranking.Curve> curves) {}
+
+    private static final int FEW_LABELS = 8;
 
     /** Most distinct labels: past it the table is refused (a regressor's values given as a classifier's). */
     public static final int MAX_LABELS = 1000;
@@ -95,6 +102,16 @@ public final class ClassifierAccumulator {
     public ClassifierAccumulator limitRetainedBytes(long bytes) {
         this.maxRetainedBytes = bytes;
         return this;
+    }
+
+    /**
+     * Announces that about {@code more} rows will be added (a table's declared row count): the kept arrays are then
+     * sized once, at the next row, instead of doubling as they fill — when that many rows are within the memory
+     * limit ({@link #limitRetainedBytes}); past it nothing is reserved, and the rows are refused as they come. A
+     * hint: fewer or more rows may follow.
+     */
+    public void expectRows(long more) {
+        expectedRows = Math.max(0, more);
     }
 
     public void add(Label target, Label prediction) {
@@ -154,6 +171,9 @@ public final class ClassifierAccumulator {
                         + " probabilities would take about " + peak + " bytes of memory, more than the limit of "
                         + maxRetainedBytes + " bytes (skein.evaluation.max-table-bytes); evaluate a smaller table");
             }
+            if (expectedRows > 0) {
+                reserve(hasWeight);
+            }
             rowTargets.add(t);
             for (double v : probabilities) {
                 rowProbabilities.add(v + 0.0); // -0.0 and 0.0 are one score, as numpy compares them
@@ -164,8 +184,33 @@ public final class ClassifierAccumulator {
         }
     }
 
+    /** Sizes the kept arrays for the rows {@link #expectRows} announced (this one included), if within the limit. */
+    private void reserve(boolean hasWeight) {
+        // the row being added is one of those announced
+        long total = expectedRows > Long.MAX_VALUE - rows ? Long.MAX_VALUE : rows - 1 + expectedRows;
+        expectedRows = 0;
+        long rowBytes = 4L + 8L * width + (hasWeight ? 8L : 0L);
+        if (total <= rows
+                || total > (Integer.MAX_VALUE - 8) / width
+                || total > maxRetainedBytes / PEAK_FACTOR / rowBytes) {
+            return;
+        }
+        rowTargets.reserve((int) total);
+        rowProbabilities.reserve((int) total * width);
+        if (hasWeight) {
+            rowWeights.reserve((int) total);
+        }
+    }
+
     private int id(Label label) {
-        Integer id = ids.get(label);
+        // the few labels of most tables are found by comparing with each, without hashing and boxing
+        int few = Math.min(seen.size(), FEW_LABELS);
+        for (int i = 0; i < few; i++) {
+            if (firstLabels[i].equals(label)) {
+                return i;
+            }
+        }
+        Integer id = few < FEW_LABELS ? null : ids.get(label);
         if (id != null) {
             return id;
         }
@@ -182,6 +227,9 @@ public final class ClassifierAccumulator {
         }
         ids.put(label, next);
         seen.add(label);
+        if (next < FEW_LABELS) {
+            firstLabels[next] = label;
+        }
         if (next == counts.length) {
             int size = counts.length * 2;
             long[][] c = new long[size][size];
@@ -572,12 +620,24 @@ public final class ClassifierAccumulator {
             known = derived;
             if (known == null || known.rows() != rows) {
                 int n = rowTargets.size();
-                int[] target = new int[n];
                 long[] counts = new long[k];
                 int[] ids = rowTargets.array();
-                for (int i = 0; i < n; i++) {
-                    target[i] = sortedOf[ids[i]];
-                    counts[target[i]]++;
+                boolean sorted = true; // labels first seen in their sorted order: the ids are the sorted indices
+                for (int i = 0; i < k; i++) {
+                    sorted &= sortedOf[i] == i;
+                }
+                int[] target;
+                if (sorted) {
+                    target = ids; // read only, and only its first n (a row added later is past them)
+                    for (int i = 0; i < n; i++) {
+                        counts[ids[i]]++;
+                    }
+                } else {
+                    target = new int[n];
+                    for (int i = 0; i < n; i++) {
+                        target[i] = sortedOf[ids[i]];
+                        counts[target[i]]++;
+                    }
                 }
                 known = new Derived(rows, target, counts, new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
                 derived = known;

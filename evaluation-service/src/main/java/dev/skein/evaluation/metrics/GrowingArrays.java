@@ -9,6 +9,13 @@ final class GrowingArrays {
         private double[] values = new double[64];
         private int size;
 
+        /** Makes room for {@code capacity} values in all, so that adding up to that many copies nothing. */
+        void reserve(int capacity) {
+            if (capacity > values.length) {
+                values = Arrays.copyOf(values, capacity);
+            }
+        }
+
         void add(double v) {
             if (size == values.length) {
                 values = Arrays.copyOf(values, values.length * 2);
@@ -28,6 +35,13 @@ final class GrowingArrays {
     static final class Ints {
         private int[] values = new int[64];
         private int size;
+
+        /** Makes room for {@code capacity} values in all, so that adding up to that many copies nothing. */
+        void reserve(int capacity) {
+            if (capacity > values.length) {
+                values = Arrays.copyOf(values, capacity);
+            }
+        }
 
         void add(int v) {
             if (size == values.length) {

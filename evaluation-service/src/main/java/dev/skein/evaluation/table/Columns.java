@@ -67,6 +67,7 @@ public record Columns(String targets, String predictions, List<String> probabili
     /** Adds every remaining row of {@code table} to {@code acc}; returns the rows added. */
     public long feed(TableReader table, ClassifierAccumulator acc) {
         requireIn(table);
+        table.declaredRows().ifPresent(rows -> acc.expectRows(rows - table.rowsRead()));
         long before = acc.rows();
         table.forEach(row -> {
             Label target = row.label(targets);

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.PrimitiveIterator;
 import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.bytes.ByteBufferAllocator;
@@ -85,6 +86,7 @@ final class ParquetTableReader extends TableReader {
     private final MessageType schema;
     private final MessageColumnIO columnIO;
     private final List<String> columns;
+    private final long declaredRows;
     private RecordReader<Map<String, Object>> rows;
     private long rowsLeftInGroup;
     private boolean closed;
@@ -120,7 +122,7 @@ final class ParquetTableReader extends TableReader {
                 opened = new ParquetFileReader(new TableFile(file), options(new ParquetCodecs(maxDecodedBytes)));
                 schema = opened.getFooter().getFileMetaData().getSchema();
                 checkSchema(schema);
-                checkRowGroups(opened, Files.size(file), maxTableBytes, maxDecodedBytes);
+                declaredRows = checkRowGroups(opened, Files.size(file), maxTableBytes, maxDecodedBytes);
                 columnIO = new ColumnIOFactory().getColumnIO(schema);
             } catch (TableException e) {
                 throw e;
@@ -151,6 +153,12 @@ final class ParquetTableReader extends TableReader {
     @Override
     public Optional<List<String>> columns() {
         return Optional.of(columns);
+    }
+
+    /** The row groups' row counts from the footer, summed (at most {@code maxTableBytes}: checked on opening). */
+    @Override
+    public OptionalLong declaredRows() {
+        return OptionalLong.of(declaredRows);
     }
 
     @Override
@@ -257,9 +265,10 @@ final class ParquetTableReader extends TableReader {
     /**
      * Refuses, before anything is allocated for them (a corrupt footer could claim any size), a row group whose
      * column chunks lie outside the file or are too large to hold; and a file of more than {@code maxRows} rows
-     * or whose column chunks decompress to more than {@code maxDecodedBytes} in all.
+     * or whose column chunks decompress to more than {@code maxDecodedBytes} in all. Returns the rows the footer
+     * declares.
      */
-    private static void checkRowGroups(ParquetFileReader reader, long length, long maxRows, long maxDecodedBytes) {
+    private static long checkRowGroups(ParquetFileReader reader, long length, long maxRows, long maxDecodedBytes) {
         int index = 0;
         long rows = 0;
         long decoded = 0;
@@ -292,6 +301,7 @@ final class ParquetTableReader extends TableReader {
                     + " bytes; at most " + maxDecodedBytes + " are read (" + DECODED_BYTES_PER_TABLE_BYTE
                     + " times the table size limit)");
         }
+        return rows;
     }
 
     private static long saturatedSum(long a, long b) {

@@ -8,6 +8,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Consumer;
 
 /**
@@ -66,6 +67,14 @@ public abstract class TableReader implements Iterator<Row>, Closeable {
      * {@code columns}, Parquet's schema: its top-level fields); empty for JSON Lines and records, whose rows carry their own keys.
      */
     public abstract Optional<List<String>> columns();
+
+    /**
+     * How many rows the table says it holds before they are read (Parquet: its footer), so that a reader of every
+     * row can size its arrays once; empty when the table does not say (CSV, JSON). A hint: the rows read decide.
+     */
+    public OptionalLong declaredRows() {
+        return OptionalLong.empty();
+    }
 
     /** The rows returned so far. */
     public long rowsRead() {

@@ -146,6 +146,7 @@ class ParquetTableReaderTest {
         try (TableReader table = open(file)) {
             assertThat(table.columns())
                     .contains(List.of("label", "prediction", "prob", "prob32", "n", "big", "flag", "docs", "ids"));
+            assertThat(table.declaredRows()).as("the footer's row count").hasValue(1000);
             for (int i = 0; i < 1000; i++) {
                 assertThat(table.hasNext()).as("row %d", i + 1).isTrue();
                 assertClassifierRow(table.next(), i);

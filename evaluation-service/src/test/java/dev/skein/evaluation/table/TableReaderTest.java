@@ -58,6 +58,11 @@ class TableReaderTest {
             assertThat(csv.columns()).contains(expected);
             assertThat(json.columns()).contains(expected);
             assertThat(jsonl.columns()).isEmpty();
+            assertThat(csv.declaredRows())
+                    .as("CSV does not say how many rows follow")
+                    .isEmpty();
+            assertThat(json.declaredRows()).isEmpty();
+            assertThat(jsonl.declaredRows()).isEmpty();
         }
     }
 
