@@ -39,7 +39,10 @@ public final class EvalResultsTable implements Closeable {
     public static final String FILE_NAME = "eval_results_table.json";
     static final String CONTENT_TYPE = "application/json";
 
-    /** pandas' {@code to_json} escapes every non-ASCII character ({@code force_ascii=True}). */
+    /**
+     * pandas' {@code to_json} escapes every non-ASCII character ({@code force_ascii=True}): what this mapper writes
+     * is ASCII, so its length in characters is its size in bytes.
+     */
     private static final ObjectMapper JSON =
             JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
 
@@ -79,7 +82,7 @@ public final class EvalResultsTable implements Closeable {
                 cleaned.add(v instanceof Double d && (d.isNaN() || d.isInfinite()) ? null : v);
             }
             String line = JSON.writeValueAsString(cleaned);
-            rowBytes = within(rowBytes, utf8Length(line) - 1);
+            rowBytes = within(rowBytes, line.length() - 1); // ASCII: a character is a byte
             // the array's items, without its brackets: the scores are appended to them on finish
             rowWriter.write(line, 1, line.length() - 2);
             rowWriter.write('\n');
@@ -121,7 +124,7 @@ public final class EvalResultsTable implements Closeable {
             try (BufferedReader in = Files.newBufferedReader(rows, StandardCharsets.UTF_8);
                     Writer w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
                 String header = "{\"columns\":" + JSON.writeValueAsString(names) + ",\"data\":[";
-                long written = within(0, utf8Length(header));
+                long written = within(0, header.length());
                 w.write(header);
                 StringBuilder scoresText = new StringBuilder();
                 for (int row = 0; row < count; row++) {
@@ -136,7 +139,7 @@ public final class EvalResultsTable implements Closeable {
                         scoresText.append(number(e.getValue()[row], whole.contains(e.getKey())));
                     }
                     // checked before it is written: the writer itself never fails on the limit
-                    written = within(written, utf8Length(line) + scoresText.length() + 3);
+                    written = within(written, line.length() + scoresText.length() + 3);
                     w.write(row == 0 ? "[" : ",[");
                     w.write(line);
                     w.append(scoresText);
@@ -160,27 +163,6 @@ public final class EvalResultsTable implements Closeable {
                     + " bytes (twice skein.evaluation.max-table-bytes)");
         }
         return total;
-    }
-
-    /** The length of {@code s} in UTF-8 (a lone surrogate as the 3 bytes of its replacement). */
-    static long utf8Length(String s) {
-        long n = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                n++;
-            } else if (c < 0x800) {
-                n += 2;
-            } else if (Character.isHighSurrogate(c)
-                    && i + 1 < s.length()
-                    && Character.isLowSurrogate(s.charAt(i + 1))) {
-                n += 4;
-                i++;
-            } else {
-                n += 3;
-            }
-        }
-        return n;
     }
 
     /** pandas' JSON number: null for NaN, at most 10 decimals, a float keeping its ".0". */
