@@ -206,7 +206,8 @@ public final class ClassifierAccumulator {
         // the few labels of most tables are found by comparing with each, without hashing and boxing
         int few = Math.min(seen.size(), FEW_LABELS);
         for (int i = 0; i < few; i++) {
-            if (firstLabels[i].equals(label)) {
+            Label known = firstLabels[i];
+            if (known == label || known.equals(label)) { // the same instance for small whole numbers
                 return i;
             }
         }

@@ -10,6 +10,17 @@ import java.util.Objects;
  */
 public final class Label implements Comparable<Label> {
 
+    /** The labels 0, 1, … made once: see {@link #of(double)}. */
+    private static final int SMALL_LABELS = 256;
+
+    private static final Label[] SMALL = new Label[SMALL_LABELS];
+
+    static {
+        for (int i = 0; i < SMALL_LABELS; i++) {
+            SMALL[i] = new Label(null, i);
+        }
+    }
+
     private final String text;
     private final double number;
 
@@ -22,10 +33,16 @@ public final class Label implements Comparable<Label> {
         return new Label(Objects.requireNonNull(text, "text"), 0.0);
     }
 
-    /** A numeric label; NaN and infinities are refused ({@code Input y_true contains NaN}). */
+    /**
+     * A numeric label; NaN and infinities are refused ({@code Input y_true contains NaN}). The whole numbers 0 to
+     * {@value #SMALL_LABELS} − 1, the usual classes, are shared instances: a table's cells make no new object each.
+     */
     public static Label of(double number) {
         if (!Double.isFinite(number)) {
             throw new InvalidInputException("a class label is " + number + " (Input y_true contains NaN)");
+        }
+        if (number >= 0 && number < SMALL_LABELS && number == (int) number) {
+            return SMALL[(int) number]; // -0.0 too: the label 0.0, as below
         }
         return new Label(null, number + 0.0); // + 0.0 makes -0.0 the same label as 0.0, as numpy compares
     }

@@ -81,10 +81,13 @@ public final class ClassifierOutputs {
      * Starts the artifacts of a fed accumulator before its metrics are computed: the lift curves (binary) and the
      * confusion matrix are computed and drawn on another core while the calling thread computes the metrics and
      * then, in {@link Pending#finish}, draws the ROC and precision–recall plots; when no other thread has started
-     * them by then, {@code finish} does them on the calling thread.
+     * them by then, {@code finish} does them on the calling thread. A binary evaluation's confusion matrix is drawn
+     * here, on the calling thread, while the other sorts the scores that both the lift curves and the metrics
+     * wait for.
      */
     public static Pending start(ClassifierAccumulator acc, ClassifierOptions options) {
-        Pending pending = new Pending(acc, options);
+        boolean binary = acc.labels().size() == 2;
+        Pending pending = new Pending(acc, options, !binary);
         if (PLOTS != null) {
             try {
                 PLOTS.execute(pending.rest);
@@ -92,7 +95,19 @@ public final class ClassifierOutputs {
                 // left to finish, on the calling thread
             }
         }
+        if (binary) {
+            try {
+                pending.matrix = confusionMatrix(acc, options);
+            } catch (RuntimeException | Error e) {
+                pending.cancel();
+                throw e;
+            }
+        }
         return pending;
+    }
+
+    private static Artifact confusionMatrix(ClassifierAccumulator acc, ClassifierOptions options) {
+        return new Artifact(CONFUSION_MATRIX, PNG, Plots.confusionMatrix(acc.confusionMatrix(options)));
     }
 
     /** Artifacts being made on another core; {@link #finish} or {@link #cancel} it. */
@@ -103,14 +118,22 @@ public final class ClassifierOutputs {
         private volatile boolean cancelled;
         private final CountDownLatch ended = new CountDownLatch(1);
         private volatile boolean started;
+        /** Whether {@link #rest} draws the confusion matrix; otherwise {@link #start} has, into {@link #matrix}. */
+        private final boolean restDrawsMatrix;
 
-        private Pending(ClassifierAccumulator acc, ClassifierOptions options) {
+        private Artifact matrix;
+
+        private Pending(ClassifierAccumulator acc, ClassifierOptions options, boolean restDrawsMatrix) {
             this.acc = acc;
             this.options = options;
+            this.restDrawsMatrix = restDrawsMatrix;
             this.rest = new FutureTask<>(this::rest);
         }
 
-        /** The lift plot (binary, both classes in the targets) and the confusion matrix; nothing once cancelled. */
+        /**
+         * The lift plot (binary, both classes in the targets) and, unless {@link #start} draws it, the confusion
+         * matrix; nothing once cancelled.
+         */
         private List<Artifact> rest() {
             started = true;
             try {
@@ -123,9 +146,8 @@ public final class ClassifierOutputs {
                         }
                     });
                 }
-                if (!cancelled) {
-                    artifacts.add(
-                            new Artifact(CONFUSION_MATRIX, PNG, Plots.confusionMatrix(acc.confusionMatrix(options))));
+                if (!cancelled && restDrawsMatrix) {
+                    artifacts.add(confusionMatrix(acc, options));
                 }
                 return artifacts;
             } finally {
@@ -156,6 +178,9 @@ public final class ClassifierOutputs {
             rest.run(); // computed and drawn here unless another thread has started it
             // lift_curve_plot.png (binary) after the curves' plots and per_class_metrics.csv; the matrix last
             artifacts.addAll(result(rest));
+            if (matrix != null) {
+                artifacts.add(matrix);
+            }
             return List.copyOf(artifacts);
         }
 
