@@ -57,7 +57,8 @@ public final class ClassifierOutputs {
     /**
      * Where the lift curves and the confusion matrix are drawn: daemon threads ({@code skein-plots-N}), one fewer
      * than the cores, idle ones ending after a minute; none on one core, where the evaluation's own thread draws
-     * everything. At most one task per running evaluation is queued.
+     * everything. At most two tasks per running evaluation are queued (the lift and the matrix; the
+     * precision–recall plot).
      */
     private static final ExecutorService PLOTS = plotsExecutor();
 
@@ -80,7 +81,8 @@ public final class ClassifierOutputs {
     /**
      * Starts the artifacts of a fed accumulator before its metrics are computed: the lift curves (binary) and the
      * confusion matrix are computed and drawn on another core while the calling thread computes the metrics and
-     * then, in {@link Pending#finish}, draws the ROC and precision–recall plots; when no other thread has started
+     * then, in {@link Pending#finish}, draws the ROC and precision–recall plots (the latter on the other core if it
+     * is free by then); when no other thread has started
      * them by then, {@code finish} does them on the calling thread. A binary evaluation's confusion matrix is drawn
      * here, on the calling thread, while the other sorts the scores that both the lift curves and the metrics
      * wait for.
@@ -88,13 +90,7 @@ public final class ClassifierOutputs {
     public static Pending start(ClassifierAccumulator acc, ClassifierOptions options) {
         boolean binary = acc.labels().size() == 2;
         Pending pending = new Pending(acc, options, !binary);
-        if (PLOTS != null) {
-            try {
-                PLOTS.execute(pending.rest);
-            } catch (RejectedExecutionException e) {
-                // left to finish, on the calling thread
-            }
-        }
+        offer(pending.rest); // left to finish, on the calling thread, if no other thread takes it
         if (binary) {
             try {
                 pending.matrix = confusionMatrix(acc, options);
@@ -163,9 +159,21 @@ public final class ClassifierOutputs {
                 if (!curves.isEmpty()) {
                     // binary: pos_label; multiclass: evaluator_config's pos_label, usually none
                     Label axisLabel = result.binary() ? result.positiveLabel() : options.posLabel();
-                    artifacts.add(new Artifact(ROC_CURVE_PLOT, PNG, rocPlot(result, curves, axisLabel)));
-                    artifacts.add(new Artifact(
-                            PRECISION_RECALL_CURVE_PLOT, PNG, precisionRecallPlot(result, curves, axisLabel)));
+                    // offered to the plots thread, which is free once the lift plot and the matrix are drawn;
+                    // drawn here after the ROC plot unless that thread has started it
+                    FutureTask<byte[]> precisionRecall =
+                            new FutureTask<>(() -> precisionRecallPlot(result, curves, axisLabel));
+                    offer(precisionRecall);
+                    byte[] roc;
+                    try {
+                        roc = rocPlot(result, curves, axisLabel);
+                    } catch (RuntimeException | Error e) {
+                        stop(precisionRecall);
+                        throw e;
+                    }
+                    precisionRecall.run();
+                    artifacts.add(new Artifact(ROC_CURVE_PLOT, PNG, roc));
+                    artifacts.add(new Artifact(PRECISION_RECALL_CURVE_PLOT, PNG, result(precisionRecall)));
                 }
                 if (!result.binary()) {
                     artifacts.add(
@@ -204,6 +212,28 @@ public final class ClassifierOutputs {
                 if (interrupted) {
                     Thread.currentThread().interrupt();
                 }
+            }
+        }
+    }
+
+    /** Queues {@code task} for the plots thread; with none, or when it refuses, the caller runs it. */
+    private static void offer(FutureTask<?> task) {
+        if (PLOTS != null) {
+            try {
+                PLOTS.execute(task);
+            } catch (RejectedExecutionException e) {
+                // left to the caller
+            }
+        }
+    }
+
+    /** Cancels {@code task} if it has not started, or waits for it to end if it has; its outcome is dropped. */
+    private static void stop(FutureTask<?> task) {
+        if (!task.cancel(false)) {
+            try {
+                result(task);
+            } catch (RuntimeException | Error e) {
+                // the caller is failing already
             }
         }
     }
