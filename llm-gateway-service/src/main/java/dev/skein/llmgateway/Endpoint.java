@@ -41,18 +41,29 @@ public record Endpoint(
         /** MLflow's behaviour: one attempt. */
         public static final Retry NONE = new Retry(1, 0, 0);
 
-        /** The wait before attempt {@code next} (2 or more), or -1 when the provider asks for longer. */
+        /**
+         * The wait before attempt {@code next} (2 or more): the backoff with ±20 % jitter (calls that failed together
+         * do not all come back together), or the provider's {@code Retry-After} in seconds when longer; -1 when the
+         * provider asks for longer than {@code max_backoff}, or in a form not read here (an HTTP date).
+         */
         public long backoffMs(int next, String retryAfter) {
             long wait = Math.min(maxBackoffMs, initialBackoffMs << Math.min(20, next - 2));
-            if (retryAfter != null) {
-                try {
-                    long asked = Long.parseLong(retryAfter.strip()) * 1000;
-                    return asked > maxBackoffMs ? -1 : Math.max(wait, asked);
-                } catch (NumberFormatException e) {
-                    return wait; // an HTTP date: the backoff stands
-                }
+            wait = Math.max(
+                    1,
+                    Math.round(wait
+                            * (0.8
+                                    + 0.4
+                                            * java.util.concurrent.ThreadLocalRandom.current()
+                                                    .nextDouble())));
+            if (retryAfter == null) {
+                return wait;
             }
-            return wait;
+            String value = retryAfter.strip();
+            if (!value.matches("\\d{1,9}")) {
+                return -1;
+            }
+            long asked = Long.parseLong(value) * 1000;
+            return asked > maxBackoffMs ? -1 : Math.max(wait, asked);
         }
     }
 

@@ -37,7 +37,8 @@ class LlmGatewayApiTest {
             OpenAiMockResource.ENV_KEY,
             OpenAiMockResource.FILE_KEY,
             OpenAiMockResource.LITERAL_KEY,
-            OpenAiMockResource.AZURE_KEY);
+            OpenAiMockResource.AZURE_KEY,
+            OpenAiMockResource.ANTHROPIC_KEY);
 
     static RequestSpecification api() {
         return given().header("Authorization", CREDENTIAL).contentType("application/json");
@@ -161,6 +162,10 @@ class LlmGatewayApiTest {
                         "withfallback",
                         "lastresort",
                         "impatient",
+                        "claude",
+                        "claude-completions",
+                        "claude-overloaded",
+                        "claude-ratelimited",
                         "blue",
                         "green");
     }

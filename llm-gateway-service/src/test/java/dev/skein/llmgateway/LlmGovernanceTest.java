@@ -247,6 +247,30 @@ class LlmGovernanceTest {
     }
 
     @Test
+    void usagePastItsRetentionAndCountersOfEndedWindowsAreDeleted() throws Exception {
+        try (var db = TestInfra.connect(dev.skein.common.testing.ServiceTestResource.TEST_DATABASE);
+                var st = db.createStatement()) {
+            st.execute("INSERT INTO llmgateway.usage (call_id, endpoint, endpoint_type, provider, caller, api,"
+                    + " streamed, status, started_at, latency_ms) VALUES (gen_random_uuid(), 'old', 'llm/v1/chat',"
+                    + " 'openai', 'zed', 'MLFLOW', false, 200, now() - interval '500 days', 1),"
+                    + " (gen_random_uuid(), 'old', 'llm/v1/chat', 'openai', 'zed', 'MLFLOW', false, 200,"
+                    + " now() - interval '10 days', 1)");
+            st.execute("INSERT INTO llmgateway.counters (counter, window_start, window_end, requests) VALUES"
+                    + " ('old|endpoint|minute', now() - interval '2 minutes', now() - interval '1 minute', 3)");
+            TestInfra.await("the old rows are deleted", Duration.ofSeconds(30), () -> {
+                try (var rs = st.executeQuery("SELECT (SELECT count(*) FROM llmgateway.usage WHERE endpoint = 'old'),"
+                        + " (SELECT count(*) FROM llmgateway.counters WHERE counter = 'old|endpoint|minute')")) {
+                    rs.next();
+                    // the row of 10 days ago is within the default retention (400 days): kept
+                    return rs.getLong(1) == 1 && rs.getLong(2) == 0;
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+        }
+    }
+
+    @Test
     void theUsageSummaryPagesAndRefusesBadParameters() throws InterruptedException {
         for (String caller : List.of("ivan", "jane", "kim")) {
             invoke(caller, "metered").then().statusCode(200);

@@ -36,6 +36,7 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
     public static final String FILE_KEY = "sk-test-from-file-55aa01";
     public static final String LITERAL_KEY = "sk-very-secret-literal-9f8e7d";
     public static final String AZURE_KEY = "azure-secret-key-31415926";
+    public static final String ANTHROPIC_KEY = "sk-ant-test-key-2718281828";
 
     /** Completed when the gateway closes the connection of a {@code gpt-hold} stream (its client left). */
     public static final CompletableFuture<Void> HOLD_CLOSED = new CompletableFuture<>();
@@ -154,6 +155,25 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
         y.append("    fallbacks: [broken]\n");
         chat(y, "impatient", "llm/v1/chat", "gpt-ratelimited", LITERAL_KEY, base, "");
         y.append("    retries: {max_attempts: 5, initial_backoff: 0.01, max_backoff: 1}\n");
+        // Anthropic's Messages API (AnthropicProviderTest)
+        for (String[] a : new String[][] {
+            {"claude", "llm/v1/chat", "claude-normal"},
+            {"claude-completions", "llm/v1/completions", "claude-normal"},
+            {"claude-overloaded", "llm/v1/chat", "claude-overloaded"},
+            {"claude-ratelimited", "llm/v1/chat", "claude-ratelimited"}
+        }) {
+            y.append("  - name: ")
+                    .append(a[0])
+                    .append("\n    endpoint_type: ")
+                    .append(a[1])
+                    .append("\n    model:\n      provider: anthropic\n      name: ")
+                    .append(a[2])
+                    .append("\n      config:\n        anthropic_api_key: ")
+                    .append(ANTHROPIC_KEY)
+                    .append("\n        anthropic_api_base: ")
+                    .append(base)
+                    .append("/v1\n");
+        }
         // a traffic route over two endpoints (LlmResilienceTest)
         chat(y, "blue", "llm/v1/chat", "gpt-normal", LITERAL_KEY, base, "");
         chat(y, "green", "llm/v1/chat", "gpt-normal", LITERAL_KEY, base, "");
@@ -205,6 +225,10 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
             String model = azure ? "azure" : body.getString("model", "none");
             LAST.put(model, seen);
             boolean stream = body.getBoolean("stream", false);
+            if (req.path().endsWith("/messages")) {
+                anthropic(req, body, model, stream);
+                return;
+            }
             if (req.path().endsWith("/embeddings")) {
                 embeddings(req, body);
                 return;
@@ -487,6 +511,103 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
                 .add(chunk(new JsonObject().put("content", "Hel"), null))
                 .add(chunk(new JsonObject().put("content", "lo!"), null))
                 .add(chunk(new JsonObject(), "stop"));
+    }
+
+    /**
+     * Anthropic's Messages API, as documented: {@code claude-normal} answers (JSON, or its server-sent events:
+     * message_start, content_block_start, ping, two text deltas, content_block_stop, message_delta with the
+     * stop reason and output tokens, message_stop), {@code claude-overloaded} 529, {@code claude-ratelimited} 429
+     * with Retry-After, each error in Anthropic's {@code {"type": "error", "error": {type, message}}}.
+     */
+    private static void anthropic(HttpServerRequest req, JsonObject body, String model, boolean stream) {
+        switch (model) {
+            case "claude-overloaded" -> json(req, 529, anthropicError("overloaded_error", "Overloaded"));
+            case "claude-ratelimited" -> {
+                req.response().putHeader("Retry-After", "3");
+                json(
+                        req,
+                        429,
+                        anthropicError("rate_limit_error", "Number of request tokens has exceeded your rate limit"));
+            }
+            default -> {
+                if (!stream) {
+                    json(
+                            req,
+                            200,
+                            new JsonObject()
+                                    .put("id", "msg_013Zva2CMHLNnXjNJJKqJ2EF")
+                                    .put("type", "message")
+                                    .put("role", "assistant")
+                                    .put("model", "claude-3-5-sonnet-20241022")
+                                    .put(
+                                            "content",
+                                            new JsonArray()
+                                                    .add(new JsonObject()
+                                                            .put("type", "text")
+                                                            .put("text", "Hi! I'm Claude.")))
+                                    .put("stop_reason", "end_turn")
+                                    .putNull("stop_sequence")
+                                    .put(
+                                            "usage",
+                                            new JsonObject()
+                                                    .put("input_tokens", 10)
+                                                    .put("output_tokens", 25)));
+                    return;
+                }
+                var response = req.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
+                String[][] events = {
+                    {
+                        "message_start",
+                        new JsonObject()
+                                .put("type", "message_start")
+                                .put(
+                                        "message",
+                                        new JsonObject()
+                                                .put("id", "msg_1nZdL29xx5MUA1yADyHTEsnR8uuvGzszyY")
+                                                .put("type", "message")
+                                                .put("role", "assistant")
+                                                .put("content", new JsonArray())
+                                                .put("model", "claude-3-5-sonnet-20241022")
+                                                .putNull("stop_reason")
+                                                .put(
+                                                        "usage",
+                                                        new JsonObject()
+                                                                .put("input_tokens", 25)
+                                                                .put("output_tokens", 1)))
+                                .encode()
+                    },
+                    {
+                        "content_block_start",
+                        "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"
+                    },
+                    {"ping", "{\"type\": \"ping\"}"},
+                    {
+                        "content_block_delta",
+                        "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello\"}}"
+                    },
+                    {
+                        "content_block_delta",
+                        "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"!\"}}"
+                    },
+                    {"content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"},
+                    {
+                        "message_delta",
+                        "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":15}}"
+                    },
+                    {"message_stop", "{\"type\":\"message_stop\"}"}
+                };
+                for (String[] e : events) {
+                    response.write("event: " + e[0] + "\ndata: " + e[1] + "\n\n");
+                }
+                response.end();
+            }
+        }
+    }
+
+    private static JsonObject anthropicError(String type, String message) {
+        return new JsonObject()
+                .put("type", "error")
+                .put("error", new JsonObject().put("type", type).put("message", message));
     }
 
     /** The usage a {@code gpt-normal} stream reports when asked ({@code stream_options.include_usage}). */

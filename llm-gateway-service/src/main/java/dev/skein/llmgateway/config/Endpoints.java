@@ -2,9 +2,20 @@ package dev.skein.llmgateway.config;
 
 import dev.skein.llmgateway.Endpoint;
 import dev.skein.llmgateway.TrafficRoute;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,8 +24,11 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * The configured endpoints, read from {@code skein.llm-gateway.config-file} at startup: a file MLflow refuses
- * stops the service with MLflow's reason. Kept in the file's order (MLflow's listing order).
+ * The configured endpoints and traffic routes, read from {@code skein.llm-gateway.config-file}: at startup a file
+ * MLflow refuses stops the service with MLflow's reason; after that the file is read again every
+ * {@code config-reload-interval} when its content changed (a ConfigMap updated in place), and a file that is
+ * refused leaves the last good configuration serving, the reason logged and counted
+ * ({@code skein_llm_config_reloads_total{result="refused"}}). Kept in the file's order (MLflow's listing order).
  */
 @Startup
 @Singleton
@@ -22,43 +36,121 @@ public class Endpoints {
 
     private static final Logger LOG = Logger.getLogger(Endpoints.class);
 
-    private final Map<String, Endpoint> byName = new LinkedHashMap<>();
-    private final List<Endpoint> all;
-    private final Map<String, TrafficRoute> routes = new LinkedHashMap<>();
+    /** One configuration, swapped whole: a call sees the old or the new one, never a mix. */
+    private record State(List<Endpoint> all, Map<String, Endpoint> byName, Map<String, TrafficRoute> routes) {
+        static State of(GatewayFile.Config config) {
+            Map<String, Endpoint> byName = new LinkedHashMap<>();
+            config.endpoints().forEach(e -> byName.put(e.name(), e));
+            Map<String, TrafficRoute> routes = new LinkedHashMap<>();
+            config.routes().forEach(r -> routes.put(r.name(), r));
+            return new State(config.endpoints(), byName, routes);
+        }
+    }
+
+    private final Path file;
+    private final LlmGatewayConfig config;
+    private final Vertx vertx;
+    private final MeterRegistry meters;
+    private volatile State state;
+    private byte[] digest;
+    private long timer = -1;
 
     public Endpoints(
             LlmGatewayConfig config,
+            Vertx vertx,
+            MeterRegistry meters,
             @ConfigProperty(name = "quarkus.init-and-exit", defaultValue = "false") boolean initAndExit) {
+        this.config = config;
+        this.vertx = vertx;
+        this.meters = meters;
         if (initAndExit && config.configFile().filter(f -> !f.isBlank()).isEmpty()) {
             // the chart's migration Job: it migrates the schema and exits, it serves no endpoint
-            all = List.of();
+            file = null;
+            state = State.of(new GatewayFile.Config(List.of(), List.of()));
             return;
         }
-        String file = config.configFile()
+        file = Path.of(config.configFile()
                 .filter(f -> !f.isBlank())
                 .orElseThrow(() -> new IllegalStateException(
                         "skein.llm-gateway.config-file (SKEIN_LLM_GATEWAY_CONFIG_FILE) must name the gateway's"
-                                + " endpoints file (MLflow 2.x's gateway YAML)"));
-        GatewayFile.Config read = GatewayFile.read(Path.of(file), System::getenv);
-        all = read.endpoints();
-        read.routes().forEach(r -> routes.put(r.name(), r));
-        for (Endpoint e : all) {
-            byName.put(e.name(), e);
+                                + " endpoints file (MLflow 2.x's gateway YAML)")));
+        digest = digest(file);
+        state = State.of(GatewayFile.read(file, System::getenv));
+        LOG.infof(
+                "%d LLM endpoints and %d traffic routes from %s: %s",
+                state.all().size(), state.routes().size(), file, state.all());
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (file != null) {
+            timer = vertx.setPeriodic(
+                    config.configReloadInterval().toMillis(),
+                    id -> vertx.executeBlocking(
+                            () -> {
+                                reloadIfChanged();
+                                return null;
+                            },
+                            false));
         }
-        LOG.infof("%d LLM endpoints and %d traffic routes from %s: %s", all.size(), routes.size(), file, all);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+        }
+    }
+
+    /** Reads the file again if its content changed; a refused file leaves the last good configuration serving. */
+    synchronized void reloadIfChanged() {
+        byte[] now = digest(file);
+        if (now == null || Arrays.equals(now, digest)) {
+            return; // unreadable for a moment (a ConfigMap's symlinks swapped), or unchanged
+        }
+        digest = now;
+        try {
+            State next = State.of(GatewayFile.read(file, System::getenv));
+            state = next;
+            reloads("applied");
+            LOG.infof(
+                    "%s changed: now %d LLM endpoints and %d traffic routes: %s",
+                    file, next.all().size(), next.routes().size(), next.all());
+        } catch (InvalidConfigException e) {
+            reloads("refused");
+            LOG.errorf(
+                    "%s changed but is refused, the last good configuration keeps serving: %s", file, e.getMessage());
+        }
+    }
+
+    private void reloads(String result) {
+        Counter.builder("skein.llm.config.reloads")
+                .description("Changes of the endpoints file: applied, or refused (the last good configuration serves)")
+                .tag("result", result)
+                .register(meters)
+                .increment();
+    }
+
+    private static byte[] digest(Path file) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
+        } catch (IOException e) {
+            return null;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public Optional<Endpoint> get(String name) {
-        return Optional.ofNullable(byName.get(name));
+        return Optional.ofNullable(state.byName().get(name));
     }
 
     /** The endpoint a call to {@code name} goes to: the endpoint of that name, or one drawn by its traffic route. */
     public Optional<Endpoint> resolve(String name) {
-        TrafficRoute route = routes.get(name);
-        return route != null ? get(route.pick()) : get(name);
+        State s = state;
+        TrafficRoute route = s.routes().get(name);
+        return Optional.ofNullable(s.byName().get(route != null ? route.pick() : name));
     }
 
     public List<Endpoint> all() {
-        return all;
+        return state.all();
     }
 }

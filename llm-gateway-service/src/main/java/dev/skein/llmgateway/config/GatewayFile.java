@@ -52,7 +52,7 @@ public final class GatewayFile {
             "mistral",
             "togetherai");
 
-    static final Set<String> SUPPORTED = Set.of("openai");
+    static final List<String> SUPPORTED = List.of("openai", "anthropic");
 
     /** MLflow's {@code is_valid_endpoint_name}: Python's {@code [\w\-\.]+} (Unicode word characters). */
     private static final Pattern NAME = Pattern.compile("[\\w\\-.]+", Pattern.UNICODE_CHARACTER_CLASS);
@@ -225,7 +225,9 @@ public final class GatewayFile {
             throw invalid(where + ": A config must be supplied when setting a provider. The provider entry for "
                     + provider + " is incorrect.");
         }
-        OpenAiSettings settings = openAi(where, config, env, baseDir);
+        OpenAiSettings settings = provider.equals("anthropic")
+                ? anthropic(where, type, config, env, baseDir)
+                : openAi(where, config, env, baseDir);
         Endpoint.Limit limit = limit(where, map.get("limit"));
         List<Rule> rules = new ArrayList<>();
         if (limit != null) {
@@ -247,7 +249,7 @@ public final class GatewayFile {
                     + ": {input_per_million_tokens, output_per_million_tokens}}): its calls would cost nothing");
         }
         rules.addAll(budgets);
-        if (settings.apiType() != OpenAiSettings.ApiType.OPENAI
+        if ((settings.apiType() == OpenAiSettings.ApiType.AZURE || settings.apiType() == OpenAiSettings.ApiType.AZUREAD)
                 && rules.stream().anyMatch(r -> r.maxTokens() > 0 || r.maxUsd() != null)) {
             // Azure's streams report no usage (the gateway asks only OpenAI for it): they would count nothing
             throw invalid(where + ": token limits and budgets need the usage of every call, which Azure OpenAI's"
@@ -278,19 +280,29 @@ public final class GatewayFile {
         if (attempts < 1 || attempts > 10) {
             throw invalid(where + ".retries.max_attempts: a whole number from 1 to 10 expected");
         }
-        BigDecimal initial = m.get("initial_backoff") == null
-                ? new BigDecimal("0.5")
-                : amount(where + ".retries.initial_backoff", m.get("initial_backoff"), true);
-        BigDecimal max = m.get("max_backoff") == null
-                ? BigDecimal.TEN
-                : amount(where + ".retries.max_backoff", m.get("max_backoff"), true);
+        BigDecimal initial = seconds(where + ".retries.initial_backoff", m.get("initial_backoff"), "0.5");
+        BigDecimal max = seconds(where + ".retries.max_backoff", m.get("max_backoff"), "10");
         if (max.compareTo(BigDecimal.valueOf(300)) > 0 || initial.compareTo(max) > 0) {
             throw invalid(where + ".retries: initial_backoff ≤ max_backoff ≤ 300 (seconds) expected");
+        }
+        if (initial.compareTo(new BigDecimal("0.01")) < 0) {
+            throw invalid(where + ".retries.initial_backoff: at least 0.01 (seconds): retries need a pause");
         }
         return new Endpoint.Retry(
                 (int) attempts,
                 initial.movePointRight(3).longValue(),
                 max.movePointRight(3).longValue());
+    }
+
+    /** A number of seconds, or {@code otherwise} when absent. */
+    private static BigDecimal seconds(String where, Object value, String otherwise) {
+        if (value == null) {
+            return new BigDecimal(otherwise);
+        }
+        if (!(value instanceof Number n) || !Double.isFinite(n.doubleValue()) || n.doubleValue() < 0) {
+            throw invalid(where + ": a number of seconds expected");
+        }
+        return new BigDecimal(n.toString());
     }
 
     /** Skein's {@code fallbacks}: names of other endpoints (checked once all are read). */
@@ -317,6 +329,12 @@ public final class GatewayFile {
                 Endpoint fallback = byName.get(f);
                 if (fallback == null) {
                     throw invalid("endpoint '" + e.name() + "': its fallback '" + f + "' is not an endpoint");
+                }
+                if ((fallback.settings().apiType() == OpenAiSettings.ApiType.AZURE
+                                || fallback.settings().apiType() == OpenAiSettings.ApiType.AZUREAD)
+                        && e.rules().stream().anyMatch(r -> r.maxTokens() > 0 || r.maxUsd() != null)) {
+                    throw invalid("endpoint '" + e.name() + "': its fallback '" + f + "' is Azure OpenAI, whose streams"
+                            + " report no usage, and this endpoint has token limits or budgets");
                 }
                 if (fallback.type() != e.type()) {
                     throw invalid("endpoint '" + e.name() + "': its fallback '" + f + "' is of type "
@@ -469,7 +487,8 @@ public final class GatewayFile {
         if (typeValue != null) {
             apiType = null;
             for (OpenAiSettings.ApiType t : OpenAiSettings.ApiType.values()) {
-                if (t.wire().equals(String.valueOf(typeValue).toLowerCase(Locale.ROOT))) {
+                if (t != OpenAiSettings.ApiType.ANTHROPIC
+                        && t.wire().equals(String.valueOf(typeValue).toLowerCase(Locale.ROOT))) {
                     apiType = t;
                 }
             }
@@ -505,6 +524,36 @@ public final class GatewayFile {
             throw invalid(where + ".model.config.openai_api_base: an http:// or https:// URL with a host expected");
         }
         return new OpenAiSettings(key, apiType, base, version, deployment, organization);
+    }
+
+    /**
+     * MLflow's {@code AnthropicConfig}: {@code anthropic_api_key} (required; {@code $ENV}, file or literal),
+     * {@code anthropic_version} ({@code 2023-06-01}); and Skein's {@code anthropic_api_base} (MLflow's fixed
+     * {@code https://api.anthropic.com/v1}: a proxy or a local server in tests). No embeddings (as MLflow).
+     */
+    private static OpenAiSettings anthropic(
+            String where, EndpointType type, Map<?, ?> config, Function<String, String> env, Path baseDir) {
+        if (type == EndpointType.EMBEDDINGS) {
+            throw invalid(where + ": the anthropic provider serves llm/v1/chat and llm/v1/completions, not embeddings");
+        }
+        Object keyInput = config.get("anthropic_api_key");
+        if (keyInput == null) {
+            throw invalid(where + ".model.config.anthropic_api_key: field required");
+        }
+        String key = resolveKey(keyInput, env, baseDir, where + ".model.config.anthropic_api_key");
+        String version = string(config, "anthropic_version", where);
+        String base = string(config, "anthropic_api_base", where);
+        base = base == null ? OpenAiSettings.ANTHROPIC_API_BASE : base;
+        if (!validBase(base)) {
+            throw invalid(where + ".model.config.anthropic_api_base: an http:// or https:// URL with a host expected");
+        }
+        return new OpenAiSettings(
+                key,
+                OpenAiSettings.ApiType.ANTHROPIC,
+                base,
+                version == null ? OpenAiSettings.ANTHROPIC_VERSION : version,
+                null,
+                null);
     }
 
     /**

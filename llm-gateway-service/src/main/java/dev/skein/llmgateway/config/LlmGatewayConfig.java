@@ -16,6 +16,13 @@ public interface LlmGatewayConfig {
     Optional<String> configFile();
 
     /**
+     * How often the endpoints file is checked for changes (its content); a changed file is applied whole, or
+     * refused with its reason while the last good configuration keeps serving.
+     */
+    @WithDefault("10s")
+    Duration configReloadInterval();
+
+    /**
      * The longest silence from a provider: before its first byte, and between two reads after that (a stream that
      * stalls longer ends with an error event). Time the client's own slowness holds a stream back is not counted
      * ({@link #clientStallTimeout()} bounds that). MLflow's
@@ -104,6 +111,14 @@ public interface LlmGatewayConfig {
         @WithDefault("100000")
         int maxPending();
 
+        /** How long usage rows are kept (the summary's history); 0 keeps them for ever. */
+        @WithDefault("P400D")
+        Duration retention();
+
+        /** How often ended counter windows and usage past its retention are deleted. */
+        @WithDefault("1m")
+        Duration expiryInterval();
+
         /** Largest page of the usage summary ({@code GET /api/2.0/skein/llm/usage}, {@code max_results}). */
         @WithDefault("10000")
         int maxResults();
@@ -132,6 +147,7 @@ public interface LlmGatewayConfig {
         positive("connect-timeout", connectTimeout());
         positive("pool-wait-timeout", poolWaitTimeout());
         positive("stream-keep-alive", streamKeepAlive());
+        positive("config-reload-interval", configReloadInterval());
         atLeast("max-request-bytes", maxRequestBytes(), 1);
         atLeast("max-upstream-response-bytes", maxUpstreamResponseBytes(), 1024);
         atLeast("list-page-size", listPageSize(), 1);
@@ -141,6 +157,10 @@ public interface LlmGatewayConfig {
         atLeast("usage.batch-size", usage().batchSize(), 1);
         atLeast("usage.max-pending", usage().maxPending(), usage().batchSize());
         atLeast("usage.max-results", usage().maxResults(), 1);
+        positive("usage.expiry-interval", usage().expiryInterval());
+        if (usage().retention().isNegative()) {
+            throw new IllegalStateException("skein.llm-gateway.usage.retention must not be negative");
+        }
         if (maxBufferedAnswerBytes() < maxUpstreamResponseBytes()) {
             throw new IllegalStateException("skein.llm-gateway.max-buffered-answer-bytes (" + maxBufferedAnswerBytes()
                     + ") must be at least max-upstream-response-bytes (" + maxUpstreamResponseBytes()

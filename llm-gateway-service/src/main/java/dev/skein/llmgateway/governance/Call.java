@@ -26,7 +26,7 @@ public final class Call {
     int status;
     String errorCode;
     Admission admission = Admission.NONE;
-    String servedBy;
+    Endpoint served;
     int attempts;
     private final AtomicBoolean ended = new AtomicBoolean();
 
@@ -47,9 +47,14 @@ public final class Call {
     }
 
     /** An attempt at {@code endpoint} begins (the first, a retry, or a fallback's). */
-    public void attempt(String endpoint) {
-        servedBy = endpoint;
+    public void attempt(Endpoint endpoint) {
+        served = endpoint;
         attempts++;
+    }
+
+    /** The endpoint that answered (the last tried), or the requested one when none was tried. */
+    Endpoint servedBy() {
+        return served == null ? endpoint : served;
     }
 
     public void admitted(Admission admission) {

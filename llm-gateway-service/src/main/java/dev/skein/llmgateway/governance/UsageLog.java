@@ -59,6 +59,9 @@ public class UsageLog {
     private static final String ALERTED =
             "UPDATE llmgateway.counters SET alerted = TRUE WHERE counter = $1 AND window_start = $2";
     private static final String EXPIRE = "DELETE FROM llmgateway.counters WHERE window_end < $1";
+    // at most this many old usage rows a pass: a first pass after a long time without one stays short
+    private static final String FORGET = "DELETE FROM llmgateway.usage WHERE call_id IN"
+            + " (SELECT call_id FROM llmgateway.usage WHERE started_at < $1 LIMIT 10000)";
 
     private final Pool pool;
     private final Vertx vertx;
@@ -75,7 +78,9 @@ public class UsageLog {
     private volatile boolean stopped;
     private long timer = -1;
     private long lastWarning;
-    private long lastExpiry;
+    private final Duration retention;
+    private final Duration expiryInterval;
+    private long expiryTimer = -1;
 
     public UsageLog(
             Pool pool, Vertx vertx, Instance<UsageOutbox> outboxes, MeterRegistry meters, LlmGatewayConfig config) {
@@ -86,18 +91,22 @@ public class UsageLog {
         this.batchSize = config.usage().batchSize();
         this.maxPending = config.usage().maxPending();
         this.flushInterval = config.usage().flushInterval();
+        this.retention = config.usage().retention();
+        this.expiryInterval = config.usage().expiryInterval();
         meters.gauge("skein.llm.usage.pending", waiting);
     }
 
     void onStart(@Observes StartupEvent event) {
         outbox = outboxes.get();
         timer = vertx.setPeriodic(flushInterval.toMillis(), id -> flush());
+        expiryTimer = vertx.setPeriodic(expiryInterval.toMillis(), id -> expire());
     }
 
     /** At shutdown the calls still waiting get one last try (the rest are logged as lost). */
     void onStop(@Observes ShutdownEvent event) {
         stopped = true;
         vertx.cancelTimer(timer);
+        vertx.cancelTimer(expiryTimer);
         try {
             while (!pending.isEmpty()) {
                 if (!flushing.compareAndSet(false, true)) {
@@ -121,6 +130,11 @@ public class UsageLog {
      */
     public Call start(Endpoint endpoint, String caller, String api, boolean streamed) {
         if (waiting.get() >= maxPending) {
+            Counter.builder("skein.llm.usage.backlog.refusals")
+                    .description(
+                            "Calls refused (503) because the usage of usage.max-pending calls waits for the database")
+                    .register(meters)
+                    .increment();
             throw new UsageBacklog();
         }
         return new Call(this, endpoint, caller, api, streamed);
@@ -139,29 +153,31 @@ public class UsageLog {
     }
 
     void record(Call call) {
+        // a call is the requested endpoint's; its provider, model and price are those of the endpoint that answered
         Endpoint e = call.endpoint;
+        String provider = call.servedBy().provider();
         String status = Integer.toString(call.status);
         Counter.builder("skein.llm.requests")
                 .description("LLM calls by endpoint, provider and the status the client got")
-                .tags("endpoint", e.name(), "provider", e.provider(), "status", status)
+                .tags("endpoint", e.name(), "provider", provider, "status", status)
                 .register(meters)
                 .increment();
         if (call.errorCode != null) {
             Counter.builder("skein.llm.errors")
                     .description("LLM calls that failed, by endpoint, provider and error code")
-                    .tags("endpoint", e.name(), "provider", e.provider(), "code", call.errorCode)
+                    .tags("endpoint", e.name(), "provider", provider, "code", call.errorCode)
                     .register(meters)
                     .increment();
         }
         if (call.inputTokens != null) {
-            tokens(e, "input", call.inputTokens);
+            tokens(e, provider, "input", call.inputTokens);
         }
         if (call.outputTokens != null) {
-            tokens(e, "output", call.outputTokens);
+            tokens(e, provider, "output", call.outputTokens);
         }
         Timer.builder("skein.llm.latency")
                 .description("From a call's arrival to its answer's last byte")
-                .tags("endpoint", e.name(), "provider", e.provider(), "streamed", Boolean.toString(call.streamed))
+                .tags("endpoint", e.name(), "provider", provider, "streamed", Boolean.toString(call.streamed))
                 .publishPercentileHistogram()
                 .register(meters)
                 .record(call.latencyMs(), TimeUnit.MILLISECONDS);
@@ -169,7 +185,7 @@ public class UsageLog {
         if (ttft != null) {
             Timer.builder("skein.llm.time.to.first.token")
                     .description("From a call's arrival to the first byte of its answer")
-                    .tags("endpoint", e.name(), "provider", e.provider())
+                    .tags("endpoint", e.name(), "provider", provider)
                     .publishPercentileHistogram()
                     .register(meters)
                     .record(ttft, TimeUnit.MILLISECONDS);
@@ -178,7 +194,7 @@ public class UsageLog {
         if (cost != null && cost.signum() > 0) {
             Counter.builder("skein.llm.cost.usd")
                     .description("The cost of LLM calls from the price table, in USD")
-                    .tags("endpoint", e.name(), "provider", e.provider())
+                    .tags("endpoint", e.name(), "provider", provider)
                     .register(meters)
                     .increment(cost.doubleValue());
         }
@@ -188,18 +204,19 @@ public class UsageLog {
         }
     }
 
-    private void tokens(Endpoint e, String kind, long count) {
+    private void tokens(Endpoint e, String provider, String kind, long count) {
         Counter.builder("skein.llm.tokens")
                 .description("Tokens of LLM calls as providers report them, by kind (input, output)")
-                .tags("endpoint", e.name(), "provider", e.provider(), "kind", kind)
+                .tags("endpoint", e.name(), "provider", provider, "kind", kind)
                 .register(meters)
                 .increment(count);
     }
 
     private static BigDecimal cost(Call call) {
-        return call.endpoint.price() == null || !call.usageReported()
+        Endpoint served = call.servedBy();
+        return served.price() == null || !call.usageReported()
                 ? null
-                : call.endpoint.price().cost(call.inputTokens, call.outputTokens);
+                : served.price().cost(call.inputTokens, call.outputTokens);
     }
 
     /** Writes waiting usage, a batch at a time; passes never overlap. */
@@ -237,7 +254,6 @@ public class UsageLog {
                     if (published) {
                         outbox.wake();
                     }
-                    expireCounters();
                 })
                 .onFailure()
                 .invoke(failure -> {
@@ -262,8 +278,8 @@ public class UsageLog {
                     c.id,
                     c.endpoint.name(),
                     c.endpoint.type().wire(),
-                    c.endpoint.provider(),
-                    c.endpoint.modelName(),
+                    c.servedBy().provider(),
+                    c.servedBy().modelName(),
                     c.caller,
                     c.api,
                     c.streamed,
@@ -275,7 +291,7 @@ public class UsageLog {
                     c.inputTokens,
                     c.outputTokens,
                     cost,
-                    c.servedBy,
+                    c.served == null ? null : c.served.name(),
                     c.attempts)));
         }
         return conn.preparedQuery(INSERT).executeBatch(rows).flatMap(result -> {
@@ -364,8 +380,8 @@ public class UsageLog {
                 .setCallId(c.id.toString())
                 .setEndpoint(c.endpoint.name())
                 .setEndpointType(c.endpoint.type().wire())
-                .setProvider(c.endpoint.provider())
-                .setModel(c.endpoint.modelName() == null ? "" : c.endpoint.modelName())
+                .setProvider(c.servedBy().provider())
+                .setModel(c.servedBy().modelName() == null ? "" : c.servedBy().modelName())
                 .setCaller(c.caller)
                 .setApi(c.api)
                 .setStreamed(c.streamed)
@@ -374,7 +390,7 @@ public class UsageLog {
                 .setStartTime(c.startMillis)
                 .setLatencyMs(c.latencyMs())
                 .setUsageReported(c.usageReported())
-                .setServedBy(c.servedBy == null ? "" : c.servedBy)
+                .setServedBy(c.served == null ? "" : c.served.name())
                 .setAttempts(c.attempts);
         if (c.timeToFirstTokenMs() != null) {
             b.setTimeToFirstTokenMs(c.timeToFirstTokenMs());
@@ -417,16 +433,22 @@ public class UsageLog {
         return new OutboxEvent(e.id(), e.topic(), e.key(), e.type(), e.subject(), OutboxEvent.json(b), e.time());
     }
 
-    /** Windows that ended are deleted now and then (at most once a minute, by whichever replica). */
-    private void expireCounters() {
-        long now = System.currentTimeMillis();
-        if (now - lastExpiry < 60_000) {
-            return;
-        }
-        lastExpiry = now;
-        pool.preparedQuery(EXPIRE)
-                .execute(Tuple.of(Instant.ofEpochMilli(now).atOffset(ZoneOffset.UTC)))
+    /**
+     * Every {@code usage.expiry-interval}, by every replica (the deletes are idempotent): counters of windows that
+     * ended, and usage rows older than {@code usage.retention} (0: kept for ever), 10,000 at a time.
+     */
+    private void expire() {
+        Instant now = Instant.now();
+        Uni<Void> counters = pool.preparedQuery(EXPIRE)
+                .execute(Tuple.of(now.atOffset(ZoneOffset.UTC)))
+                .replaceWithVoid();
+        Uni<Void> usage = retention.isZero()
+                ? Uni.createFrom().voidItem()
+                : pool.preparedQuery(FORGET)
+                        .execute(Tuple.of(now.minus(retention).atOffset(ZoneOffset.UTC)))
+                        .replaceWithVoid();
+        counters.flatMap(v -> usage)
                 .subscribe()
-                .with(rs -> {}, failure -> LOG.debugf("expiring counters failed: %s", failure));
+                .with(v -> {}, failure -> LOG.debugf("expiring counters and old usage failed: %s", failure));
     }
 }

@@ -11,6 +11,7 @@ import dev.skein.llmgateway.governance.Limiter;
 import dev.skein.llmgateway.governance.UsageLog;
 import dev.skein.llmgateway.governance.UsageSummary;
 import dev.skein.llmgateway.provider.AnswerBudget;
+import dev.skein.llmgateway.provider.AnthropicTranslation;
 import dev.skein.llmgateway.provider.OpenAiProvider;
 import dev.skein.llmgateway.provider.OpenAiSettings;
 import dev.skein.llmgateway.provider.OpenAiTranslation;
@@ -38,7 +39,6 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -66,7 +66,12 @@ public class LlmRoutes {
     private final Limiter limiter;
     private final UsageLog usage;
     private final UsageSummary summary;
-    private final Map<String, OpenAiProvider> providers = new HashMap<>();
+    /** A provider per endpoint configuration (a reloaded endpoint gets a new one; calls keep theirs). */
+    private final Map<Endpoint, OpenAiProvider> providers = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private HttpClient client;
+    private OpenAiProvider.Limits limits;
+    private AnswerBudget budget;
 
     public LlmRoutes(
             Endpoints endpoints,
@@ -87,14 +92,14 @@ public class LlmRoutes {
 
     void register(@Observes Router router) {
         config.check();
-        HttpClient client = vertx.createHttpClient(new HttpClientOptions()
+        client = vertx.createHttpClient(new HttpClientOptions()
                 .setMaxPoolSize(config.maxConnections())
                 .setMaxWaitQueueSize(config.maxConnections())
                 .setConnectTimeout((int)
                         Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
                 .setKeepAlive(true)
                 .setVerifyHost(true));
-        OpenAiProvider.Limits limits = new OpenAiProvider.Limits(
+        limits = new OpenAiProvider.Limits(
                 config.upstreamTimeout().toMillis(),
                 config.clientStallTimeout().toMillis(),
                 config.upstreamCallTimeout().toMillis(),
@@ -102,10 +107,7 @@ public class LlmRoutes {
                 config.connectTimeout().toMillis() + config.poolWaitTimeout().toMillis(),
                 config.maxUpstreamResponseBytes(),
                 config.maxConnections());
-        AnswerBudget budget = new AnswerBudget(config.maxBufferedAnswerBytes());
-        for (Endpoint e : endpoints.all()) {
-            providers.put(e.name(), new OpenAiProvider(vertx, client, e, limits, budget));
-        }
+        budget = new AnswerBudget(config.maxBufferedAnswerBytes());
         Handler<RoutingContext> body = BodyHandler.create(false).setBodyLimit(config.maxRequestBytes());
 
         get(router, "/health", ctx -> json(ctx, 200, new JsonObject().put("status", "OK")));
@@ -398,10 +400,20 @@ public class LlmRoutes {
      */
     private void forward(
             RoutingContext ctx, ApiStyle style, Endpoint endpoint, JsonObject payload, boolean stream, Call record) {
+        InFlight inFlight = new InFlight();
+        // one close handler for every attempt: it cancels only the attempt in flight (never a finished one, whose
+        // connection is back in the pool serving another call) or the backoff waiting
+        ctx.response().closeHandler(v -> {
+            if (!ctx.response().ended()) {
+                inFlight.cancel(vertx);
+                record.end(499, "client_closed");
+            }
+        });
         List<Endpoint> chain = new ArrayList<>();
         chain.add(endpoint);
-        endpoint.fallbacks().forEach(name -> chain.add(endpoints.get(name).orElseThrow()));
-        attempt(ctx, chain, 0, 1, payload, stream, record)
+        // a fallback a reload removed meanwhile is skipped
+        endpoint.fallbacks().forEach(name -> endpoints.get(name).ifPresent(chain::add));
+        attempt(ctx, chain, 0, 1, payload, stream, record, inFlight)
                 .onSuccess(result -> {
                     if (result instanceof Streamed s) {
                         SseRelay.relay(
@@ -413,7 +425,8 @@ public class LlmRoutes {
                                 config.maxStreamEventBytes(),
                                 config.streamKeepAlive().toMillis(),
                                 record,
-                                s.hideUsage());
+                                s.hideUsage(),
+                                s.dialect());
                     } else {
                         record.firstByte();
                         json(ctx, 200, (JsonObject) result);
@@ -423,17 +436,48 @@ public class LlmRoutes {
                 .onFailure(ctx::fail);
     }
 
+    /** The provider of an endpoint's configuration; those of endpoints a reload removed or changed are let go. */
+    private OpenAiProvider provider(Endpoint endpoint) {
+        OpenAiProvider known = providers.get(endpoint);
+        if (known != null) {
+            return known;
+        }
+        providers.keySet().retainAll(endpoints.all());
+        return providers.computeIfAbsent(endpoint, e -> new OpenAiProvider(vertx, client, e, limits, budget));
+    }
+
+    /** A call's attempt in flight (its request) or backoff waiting (its timer); at most one at a time. */
+    private static final class InFlight {
+        HttpClientRequest request;
+        long timer = -1;
+
+        void cancel(Vertx vertx) {
+            if (request != null) {
+                request.reset();
+                request = null;
+            }
+            if (timer >= 0) {
+                vertx.cancelTimer(timer);
+                timer = -1;
+            }
+        }
+    }
+
     /** A stream a provider began to answer, with what relaying it needs. */
-    private record Streamed(OpenAiProvider provider, OpenAiProvider.Opened upstream, boolean hideUsage) {}
+    private record Streamed(
+            OpenAiProvider provider,
+            OpenAiProvider.Opened upstream,
+            boolean hideUsage,
+            AnthropicTranslation.Stream dialect) {}
 
     /** Whether a provider's failure may pass on another try: throttled, failed or silent, not misconfigured. */
     static boolean retryable(UpstreamException u) {
         boolean transient_ =
                 switch (u.status()) {
-                    case 429, 500, 502, 503, 504 -> true;
+                    case 429, 500, 502, 503, 504, 529 -> true; // 529: Anthropic overloaded
                     default -> false;
                 };
-        return transient_ && (u.code() == null || !NOT_RETRIED.contains(u.code()));
+        return transient_ && u.mayTryAgain() && (u.code() == null || !NOT_RETRIED.contains(u.code()));
     }
 
     /** Failures no other try would change: the provider refuses the key, redirects, answers too much; our budget. */
@@ -448,12 +492,31 @@ public class LlmRoutes {
             int n,
             JsonObject payload,
             boolean stream,
-            Call record) {
+            Call record,
+            InFlight inFlight) {
         Endpoint target = chain.get(index);
-        record.attempt(target.name());
-        Future<Object> tried = stream
-                ? open(ctx, target, payload, record).map(Object.class::cast)
-                : callOnce(ctx, target, payload, record).map(Object.class::cast);
+        record.attempt(target);
+        Consumer<HttpClientRequest> sent = request -> {
+            if (ctx.response().closed()) {
+                request.reset();
+            } else {
+                inFlight.request = request;
+            }
+        };
+        Future<Object> tried;
+        try {
+            tried = stream
+                    ? open(target, payload, sent).map(Object.class::cast)
+                    : callOnce(target, payload, record, sent).map(Object.class::cast);
+        } catch (AnthropicTranslation.Refused refused) {
+            return Future.failedFuture(new ApiFailure(new ApiError(
+                    422,
+                    400,
+                    refused.getMessage(),
+                    ApiError.openAiError(refused.getMessage(), "invalid_request_error", null, null),
+                    null)));
+        }
+        tried = tried.onComplete(done -> inFlight.request = null); // answered or failed: nothing left to cancel
         return tried.recover(failure -> {
             if (!(failure instanceof UpstreamException u) || ctx.response().closed()) {
                 return Future.failedFuture(failure);
@@ -464,12 +527,17 @@ public class LlmRoutes {
             if (wait >= 0) {
                 LOG.debugf("endpoint %s: attempt %d failed (%s), again in %d ms", target.name(), n, u.status(), wait);
                 Promise<Object> again = Promise.promise();
-                vertx.setTimer(Math.max(1, wait), id -> {
-                    if (ctx.response().closed()) {
-                        again.fail(failure);
-                    } else {
-                        attempt(ctx, chain, index, n + 1, payload, stream, record)
-                                .onComplete(again);
+                inFlight.timer = vertx.setTimer(Math.max(1, wait), id -> {
+                    inFlight.timer = -1;
+                    try {
+                        if (ctx.response().closed()) {
+                            again.fail(failure);
+                        } else {
+                            attempt(ctx, chain, index, n + 1, payload, stream, record, inFlight)
+                                    .onComplete(again);
+                        }
+                    } catch (RuntimeException e) {
+                        again.tryFail(e); // never a call left without an answer
                     }
                 });
                 return again.future();
@@ -481,7 +549,7 @@ public class LlmRoutes {
                         u.status(),
                         u.getMessage(),
                         chain.get(index + 1).name());
-                return attempt(ctx, chain, index + 1, 1, payload, stream, record);
+                return attempt(ctx, chain, index + 1, 1, payload, stream, record, inFlight);
             }
             return Future.failedFuture(failure);
         });
@@ -492,66 +560,55 @@ public class LlmRoutes {
     }
 
     private static JsonObject request(Endpoint endpoint, JsonObject payload) {
-        return endpoint.type() == EndpointType.COMPLETIONS ? OpenAiTranslation.completionsRequest(payload) : payload;
+        JsonObject chat =
+                endpoint.type() == EndpointType.COMPLETIONS ? OpenAiTranslation.completionsRequest(payload) : payload;
+        return endpoint.settings().anthropic() ? AnthropicTranslation.chatRequest(chat) : chat;
     }
 
-    /** The client leaving before the answer cancels the provider's call (SseRelay takes over once a stream begins). */
-    private static Consumer<HttpClientRequest> cancelOnClose(RoutingContext ctx, Call record) {
-        return upstream -> {
-            if (ctx.response().closed()) {
-                upstream.reset();
-            } else {
-                ctx.response().closeHandler(v -> {
-                    if (!ctx.response().ended()) {
-                        upstream.reset(); // never a call already answered: its connection is back in the pool
-                        record.end(499, "client_closed");
-                    }
-                });
-            }
-        };
-    }
-
-    private Future<JsonObject> callOnce(RoutingContext ctx, Endpoint endpoint, JsonObject payload, Call record) {
+    private Future<JsonObject> callOnce(
+            Endpoint endpoint, JsonObject payload, Call record, Consumer<HttpClientRequest> sent) {
         Function<JsonObject, JsonObject> answer =
                 switch (endpoint.type()) {
                     case CHAT -> OpenAiTranslation::chatResponse;
                     case COMPLETIONS -> OpenAiTranslation::completionsResponse;
                     case EMBEDDINGS -> OpenAiTranslation::embeddingsResponse;
                 };
-        return providers
-                .get(endpoint.name())
-                .call(path(endpoint), request(endpoint, payload), cancelOnClose(ctx, record))
+        return provider(endpoint)
+                .call(path(endpoint), request(endpoint, payload), sent)
                 .map(json -> {
-                    record.usage(json.getValue("usage"));
-                    return answer.apply(json);
+                    JsonObject openAi =
+                            endpoint.settings().anthropic() ? AnthropicTranslation.chatResponse(json) : json;
+                    record.usage(openAi.getValue("usage"));
+                    return answer.apply(openAi);
                 });
     }
 
-    private Future<Streamed> open(RoutingContext ctx, Endpoint endpoint, JsonObject payload, Call record) {
-        OpenAiProvider provider = providers.get(endpoint.name());
+    private Future<Streamed> open(Endpoint endpoint, JsonObject payload, Consumer<HttpClientRequest> sent) {
+        OpenAiProvider provider = provider(endpoint);
         JsonObject request = request(endpoint, payload);
         // OpenAI reports a stream's tokens only when asked (stream_options.include_usage): the gateway asks, to
         // count them, and keeps the extra chunk from a client that did not ask
-        boolean hideUsage = false;
-        if (endpoint.settings().apiType() == OpenAiSettings.ApiType.OPENAI) {
-            JsonObject options = payload.getValue("stream_options") instanceof JsonObject o ? o : new JsonObject();
-            if (!Boolean.TRUE.equals(options.getValue("include_usage"))) {
-                hideUsage = true;
-                request = request.copy().put("stream_options", options.copy().put("include_usage", true));
-            }
+        JsonObject options = payload.getValue("stream_options") instanceof JsonObject o ? o : new JsonObject();
+        boolean asked = Boolean.TRUE.equals(options.getValue("include_usage"));
+        if (!asked && endpoint.settings().apiType() == OpenAiSettings.ApiType.OPENAI) {
+            request = request.copy().put("stream_options", options.copy().put("include_usage", true));
         }
-        boolean hide = hideUsage;
-        return provider.open(path(endpoint), request, cancelOnClose(ctx, record))
-                .compose(upstream -> {
-                    String type = upstream.response().getHeader("Content-Type");
-                    if (type == null || !type.contains("text/event-stream")) {
-                        upstream.silence().stop();
-                        upstream.request().reset();
-                        return Future.failedFuture(new UpstreamException(
-                                502, "The provider did not answer with a stream of server-sent events"));
-                    }
-                    return Future.succeededFuture(new Streamed(provider, upstream, hide));
-                });
+        // Anthropic reports every stream's usage: kept from a client that did not ask, like OpenAI's
+        boolean hide = !asked
+                && (endpoint.settings().apiType() == OpenAiSettings.ApiType.OPENAI
+                        || endpoint.settings().anthropic());
+        AnthropicTranslation.Stream dialect =
+                endpoint.settings().anthropic() ? new AnthropicTranslation.Stream() : null;
+        return provider.open(path(endpoint), request, sent).compose(upstream -> {
+            String type = upstream.response().getHeader("Content-Type");
+            if (type == null || !type.contains("text/event-stream")) {
+                upstream.silence().stop();
+                upstream.request().reset();
+                return Future.failedFuture(
+                        new UpstreamException(502, "The provider did not answer with a stream of server-sent events"));
+            }
+            return Future.succeededFuture(new Streamed(provider, upstream, hide, dialect));
+        });
     }
 
     private static Function<JsonObject, JsonObject> chunks(EndpointType type, ApiStyle style) {

@@ -1,6 +1,7 @@
 package dev.skein.llmgateway.http;
 
 import dev.skein.llmgateway.governance.Call;
+import dev.skein.llmgateway.provider.AnthropicTranslation;
 import dev.skein.llmgateway.provider.OpenAiProvider;
 import dev.skein.llmgateway.provider.SilenceWatch;
 import dev.skein.llmgateway.provider.UpstreamException;
@@ -46,6 +47,7 @@ final class SseRelay {
     private long doneWait = -1;
     private final Call call;
     private final boolean hideUsage;
+    private final AnthropicTranslation.Stream dialect;
 
     private SseRelay(
             HttpServerResponse out,
@@ -56,10 +58,12 @@ final class SseRelay {
             int maxEventBytes,
             long keepAliveMs,
             Call call,
-            boolean hideUsage) {
+            boolean hideUsage,
+            AnthropicTranslation.Stream dialect) {
         this.out = out;
         this.call = call;
         this.hideUsage = hideUsage;
+        this.dialect = dialect;
         this.in = upstream.response();
         this.silence = upstream.silence();
         this.translate = translate;
@@ -84,8 +88,10 @@ final class SseRelay {
             int maxEventBytes,
             long keepAliveMs,
             Call call,
-            boolean hideUsage) {
-        new SseRelay(out, upstream, translate, style, provider, maxEventBytes, keepAliveMs, call, hideUsage).start();
+            boolean hideUsage,
+            AnthropicTranslation.Stream dialect) {
+        new SseRelay(out, upstream, translate, style, provider, maxEventBytes, keepAliveMs, call, hideUsage, dialect)
+                .start();
     }
 
     private void start() {
@@ -151,6 +157,22 @@ final class SseRelay {
         } catch (DecodeException | ClassCastException e) {
             fail("The provider sent an event that is not valid JSON");
             return;
+        }
+        if (dialect != null) {
+            // Anthropic's events as OpenAI's chunks; its message_stop is the end
+            try {
+                chunk = dialect.next(chunk);
+            } catch (RuntimeException e) {
+                fail("The provider sent an event that cannot be read");
+                return;
+            }
+            if (chunk == null) {
+                return;
+            }
+            if (chunk == AnthropicTranslation.Stream.END) {
+                finish();
+                return;
+            }
         }
         if (chunk.getValue("error") != null) {
             Object error = chunk.getValue("error");

@@ -76,6 +76,9 @@ public class OpenAiProvider {
     /** The provider's URL for {@code path} ({@code chat/completions}, {@code embeddings}), as MLflow builds it. */
     String url(String path) {
         String base = trimSlash(settings.apiBase());
+        if (settings.anthropic()) {
+            return base + "/messages"; // chat and completions alike (Anthropic has one API for both)
+        }
         if (settings.apiType() == OpenAiSettings.ApiType.OPENAI) {
             String url = base + "/" + path;
             return settings.apiVersion() == null ? url : url + "?api-version=" + encode(settings.apiVersion());
@@ -86,7 +89,8 @@ public class OpenAiProvider {
 
     /** MLflow's {@code _add_model_to_payload_if_necessary}: Azure names the model by its deployment. */
     JsonObject withModel(JsonObject payload) {
-        if (settings.apiType() != OpenAiSettings.ApiType.OPENAI) {
+        if (settings.apiType() == OpenAiSettings.ApiType.AZURE
+                || settings.apiType() == OpenAiSettings.ApiType.AZUREAD) {
             return payload;
         }
         JsonObject out = new JsonObject();
@@ -110,9 +114,10 @@ public class OpenAiProvider {
                     sent.accept(request);
                     callTimer[0] = vertx.setTimer(limits.callMs(), id -> {
                         if (done.tryFail(new UpstreamException(
-                                504,
-                                "The provider did not finish its answer within " + seconds(limits.callMs()),
-                                "upstream_timeout"))) {
+                                        504,
+                                        "The provider did not finish its answer within " + seconds(limits.callMs()),
+                                        "upstream_timeout")
+                                .answered())) {
                             LOG.warnf(
                                     "endpoint %s: the provider did not finish within %d ms",
                                     endpoint.name(), limits.callMs());
@@ -133,7 +138,11 @@ public class OpenAiProvider {
                                                         + " bytes",
                                                 "upstream_answer_too_large")
                                         : failure))
-                        .map(body -> parseAnswer(opened.response(), body)))
+                        .map(body -> parseAnswer(opened.response(), body))
+                        // after a 2xx: whatever fails now, the provider served the call
+                        .recover(failure -> this.<JsonObject>translateFailure(failure)
+                                .recover(translated -> Future.failedFuture(
+                                        translated instanceof UpstreamException u ? u.answered() : translated))))
                 .recover(this::translateFailure)
                 .onComplete(ar -> {
                     if (ar.succeeded()) {
@@ -177,6 +186,10 @@ public class OpenAiProvider {
             }
             case AZUREAD -> headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + settings.apiKey());
             case AZURE -> headers.set("api-key", settings.apiKey());
+            case ANTHROPIC -> {
+                headers.set("x-api-key", settings.apiKey());
+                headers.set("anthropic-version", settings.apiVersion());
+            }
         }
         options.setHeaders(headers);
         Buffer body = withModel(payload).toBuffer();

@@ -7,11 +7,15 @@ package dev.skein.llmgateway.provider;
 public record OpenAiSettings(
         String apiKey, ApiType apiType, String apiBase, String apiVersion, String deploymentName, String organization) {
 
-    /** MLflow's {@code OpenAIAPIType}. */
+    /**
+     * MLflow's {@code OpenAIAPIType}, and {@link #ANTHROPIC}: the same transport to Anthropic's Messages API (its
+     * key in {@code x-api-key}, {@code apiVersion} its {@code anthropic-version}), never an {@code openai_api_type}.
+     */
     public enum ApiType {
         OPENAI("openai"),
         AZURE("azure"),
-        AZUREAD("azuread");
+        AZUREAD("azuread"),
+        ANTHROPIC("anthropic");
 
         private final String wire;
 
@@ -25,6 +29,16 @@ public record OpenAiSettings(
     }
 
     public static final String DEFAULT_API_BASE = "https://api.openai.com/v1";
+
+    /** MLflow's Anthropic base URL, and {@code anthropic_version}'s default. */
+    public static final String ANTHROPIC_API_BASE = "https://api.anthropic.com/v1";
+
+    public static final String ANTHROPIC_VERSION = "2023-06-01";
+
+    /** Whether the endpoint speaks Anthropic's Messages API rather than OpenAI's. */
+    public boolean anthropic() {
+        return apiType == ApiType.ANTHROPIC;
+    }
 
     @Override
     public String toString() {

@@ -18,6 +18,7 @@ public class UpstreamException extends RuntimeException {
     private final String retryAfter;
     private final transient JsonObject providerError;
     private final String code;
+    private boolean retryable = true;
 
     public UpstreamException(int status, String message, String retryAfter, JsonObject providerError, String code) {
         super(message, null, false, false);
@@ -37,6 +38,20 @@ public class UpstreamException extends RuntimeException {
 
     public String code() {
         return code;
+    }
+
+    /**
+     * Marks a failure that came after the provider began its answer (a 2xx): the provider served, and likely billed,
+     * the call; trying it again would serve and bill it twice. Falling back is not done either.
+     */
+    public UpstreamException answered() {
+        retryable = false;
+        return this;
+    }
+
+    /** False once the provider began answering ({@link #answered()}). */
+    public boolean mayTryAgain() {
+        return retryable;
     }
 
     public int status() {

@@ -95,9 +95,10 @@ class GatewayFileTest {
 
     @Test
     void shouldSayWhichMlflowProvidersAreNotBuiltYet() {
-        assertThatThrownBy(() -> load(
-                        "endpoints:\n" + endpoint("a", "llm/v1/chat", "anthropic", "        anthropic_api_key: x\n")))
-                .hasMessageContaining("The provider 'anthropic' is not supported by Skein yet (supported: openai)");
+        assertThatThrownBy(() ->
+                        load("endpoints:\n" + endpoint("a", "llm/v1/chat", "mistral", "        mistral_api_key: x\n")))
+                .hasMessageContaining(
+                        "The provider 'mistral' is not supported by Skein yet (supported: openai, anthropic)");
     }
 
     @Test
@@ -182,6 +183,27 @@ class GatewayFileTest {
     }
 
     @Test
+    void shouldReadMlflowsAnthropicConfig() throws IOException {
+        String anthropic = "  - name: c\n    endpoint_type: llm/v1/chat\n    model:\n      provider: anthropic\n"
+                + "      name: claude-3-5-sonnet-latest\n      config:\n        anthropic_api_key: $OPENAI_API_KEY\n";
+        Endpoint c = load("endpoints:\n" + anthropic).get(0);
+        assertThat(c.provider()).isEqualTo("anthropic");
+        assertThat(c.settings().anthropic()).isTrue();
+        assertThat(c.settings().apiKey()).isEqualTo("sk-from-env");
+        assertThat(c.settings().apiBase()).isEqualTo("https://api.anthropic.com/v1");
+        assertThat(c.settings().apiVersion()).isEqualTo("2023-06-01");
+        assertThatThrownBy(() -> load("endpoints:\n" + anthropic.replace("llm/v1/chat", "llm/v1/embeddings")))
+                .hasMessageContaining("not embeddings");
+        assertThatThrownBy(() -> load("endpoints:\n"
+                        + anthropic.replace("anthropic_api_key: $OPENAI_API_KEY", "anthropic_version: x")))
+                .hasMessageContaining("anthropic_api_key: field required");
+        // an anthropic key is not an openai_api_type
+        assertThatThrownBy(() -> load("endpoints:\n"
+                        + endpoint("a", "llm/v1/chat", "openai", KEY + "        openai_api_type: anthropic\n")))
+                .hasMessageContaining("Invalid OpenAI API type 'anthropic'");
+    }
+
+    @Test
     void shouldReadAndCheckMlflowsTrafficRoutes() throws IOException {
         String two = "endpoints:\n" + endpoint("a", "llm/v1/chat", "openai", KEY)
                 + endpoint("b", "llm/v1/chat", "openai", KEY)
@@ -220,10 +242,13 @@ class GatewayFileTest {
                 + endpoint("b", "llm/v1/chat", "openai", KEY));
         Endpoint.Retry retry = endpoints.get(0).retry();
         assertThat(retry).isEqualTo(new Endpoint.Retry(3, 250, 2000));
-        assertThat(retry.backoffMs(2, null)).isEqualTo(250);
-        assertThat(retry.backoffMs(3, null)).isEqualTo(500);
+        // the backoff doubles, with ±20 % jitter; a Retry-After within max_backoff is waited for
+        assertThat(retry.backoffMs(2, null)).isBetween(200L, 300L);
+        assertThat(retry.backoffMs(3, null)).isBetween(400L, 600L);
         assertThat(retry.backoffMs(3, "1")).isEqualTo(1000);
         assertThat(retry.backoffMs(2, "30")).isEqualTo(-1); // asks for longer than max_backoff: not waited for
+        assertThat(retry.backoffMs(2, "Wed, 21 Oct 2026 07:28:00 GMT")).isEqualTo(-1);
+        assertThat(retry.backoffMs(2, "99999999999999999999")).isEqualTo(-1);
         assertThat(endpoints.get(0).fallbacks()).containsExactly("b");
         assertThat(endpoints.get(1).retry()).isEqualTo(Endpoint.Retry.NONE);
         String a = "endpoints:\n" + endpoint("a", "llm/v1/chat", "openai", KEY);
@@ -232,6 +257,8 @@ class GatewayFileTest {
         assertThatThrownBy(() -> load(a + "    fallbacks: [e]\n" + endpoint("e", "llm/v1/embeddings", "openai", KEY)))
                 .hasMessageContaining("its fallback 'e' is of type llm/v1/embeddings, not llm/v1/chat");
         assertThatThrownBy(() -> load(a + "    fallbacks: [a]\n")).hasMessageContaining("the endpoint itself");
+        assertThatThrownBy(() -> load(a + "    retries: {max_attempts: 2, initial_backoff: 0}\n"))
+                .hasMessageContaining("at least 0.01 (seconds)");
         assertThatThrownBy(() -> load(a + "    retries: {max_attempts: 11}\n"))
                 .hasMessageContaining("max_attempts: a whole number from 1 to 10");
         assertThatThrownBy(() -> load(a + "    retries: {max_attempts: 2, initial_backoff: 5, max_backoff: 1}\n"))
