@@ -10,7 +10,9 @@ import java.util.Map;
  */
 public class ServiceTestResource implements QuarkusTestResourceLifecycleManager {
 
-    public static final String TEST_DATABASE = "skein_test";
+    /** {@code skein_test}, or {@code SKEIN_TEST_DB}: two checkouts testing at once on one machine keep apart. */
+    public static final String TEST_DATABASE = System.getenv().getOrDefault("SKEIN_TEST_DB", "skein_test");
+
     public static final String APP_ROLE = "skein_test_app";
 
     @Override
