@@ -65,6 +65,9 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
     /** The last request per model (or "azure"): method, path, query, headers, body. */
     public static final Map<String, JsonObject> LAST = new ConcurrentHashMap<>();
 
+    /** The server's base URL (http://127.0.0.1:port), once started. */
+    public static volatile String BASE;
+
     private Vertx vertx;
     private Path dir;
 
@@ -79,6 +82,7 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
                     .toCompletableFuture()
                     .get(30, TimeUnit.SECONDS)
                     .actualPort();
+            BASE = "http://127.0.0.1:" + port;
             dir = Files.createTempDirectory("llm-gateway-test");
             Path keyFile = dir.resolve("openai.key");
             Files.writeString(keyFile, FILE_KEY + "\n");

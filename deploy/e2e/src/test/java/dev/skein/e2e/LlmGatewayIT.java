@@ -174,9 +174,80 @@ class LlmGatewayIT {
             }
             assertThat(requests).isEqualTo(calls + 2);
             assertThat(errors).isEqualTo(2);
+
+            storedEndpointServedByEveryReplica();
         } finally {
             AuthGateway.stop(replica);
         }
+    }
+
+    /**
+     * MLflow 3.x's configuration API through the public gateway: a secret, a model definition and an endpoint made on
+     * one replica are served by the other within its poll interval, the key never shown.
+     */
+    private static void storedEndpointServedByEveryReplica() throws InterruptedException {
+        String api = Suite.url() + "/api/3.0/mlflow/gateway/";
+        String secret = given().contentType("application/json")
+                .body(new JsonObject()
+                        .put("secret_name", "e2e-stored-key")
+                        .put("secret_value", new JsonObject().put("api_key", Suite.LLM_PROVIDER_KEY))
+                        .put(
+                                "auth_config",
+                                new JsonObject().put("api_base", "http://127.0.0.1:" + Suite.LLM_PROVIDER_PORT + "/v1"))
+                        .encode())
+                .post(api + "secrets/create")
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("secret.secret_id");
+        String definition = given().contentType("application/json")
+                .body(new JsonObject()
+                        .put("name", "e2e-stored-model")
+                        .put("secret_id", secret)
+                        .put("provider", "openai")
+                        .put("model_name", "gpt-e2e")
+                        .encode())
+                .post(api + "model-definitions/create")
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("model_definition.model_definition_id");
+        given().contentType("application/json")
+                .body(new JsonObject()
+                        .put("name", "e2e-stored")
+                        .put(
+                                "model_configs",
+                                new io.vertx.core.json.JsonArray()
+                                        .add(new JsonObject()
+                                                .put("model_definition_id", definition)
+                                                .put("linkage_type", "PRIMARY")
+                                                .put("weight", 1)))
+                        .encode())
+                .post(api + "endpoints/create")
+                .then()
+                .statusCode(200);
+        String listed = given().get(api + "secrets/list")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
+        assertThat(listed).contains("e2e-stored-key").doesNotContain(Suite.LLM_PROVIDER_KEY);
+        String chat = "{\"messages\":[{\"role\":\"user\",\"content\":\"stored\"}]}";
+        given().contentType("application/json")
+                .body(chat)
+                .post(Suite.url() + "/gateway/e2e-stored/mlflow/invocations")
+                .then()
+                .statusCode(200)
+                .body("choices[0].message.content", equalTo("You said: stored"));
+        TestInfra.await(
+                "the other replica serves the stored endpoint",
+                Duration.ofSeconds(30),
+                () -> given().header("Authorization", "Bearer " + Suite.INTERNAL_TOKEN)
+                                .contentType("application/json")
+                                .body(chat)
+                                .post("http://127.0.0.1:" + REPLICA_PORT + "/gateway/e2e-stored/mlflow/invocations")
+                                .statusCode()
+                        == 200);
     }
 
     static final int REPLICA_PORT = 18185;
@@ -224,6 +295,8 @@ class LlmGatewayIT {
                 TestInfra.DB_PASSWORD,
                 "SKEIN_DB_NAME",
                 Suite.DATABASE,
+                "SKEIN_LLM_GATEWAY_STORE_SECRETS_KEY",
+                Suite.LLM_SECRETS_KEY,
                 "KAFKA_BOOTSTRAP_SERVERS",
                 TestInfra.kafkaBootstrap()));
         Process started = pb.start();

@@ -59,6 +59,9 @@ public class Suite implements BeforeAllCallback {
     /** The gateway's request-head deadline here: short, so that the slowloris test is quick. */
     public static final Duration REQUEST_HEAD_TIMEOUT = Duration.ofSeconds(3);
 
+    /** The key-encryption key of llm-gateway-service's stored secrets, shared by its replicas. */
+    public static final String LLM_SECRETS_KEY = "ZTJlLW9ubHkta2V5LWVuY3J5cHRpb24ta2V5LTMyYmk=";
+
     public static String url() {
         return "http://127.0.0.1:" + GATEWAY_PORT;
     }
@@ -88,6 +91,7 @@ public class Suite implements BeforeAllCallback {
                 Map.entry("SKEIN_LLMGATEWAY_PORT", Integer.toString(LLM_GATEWAY_PORT)),
                 Map.entry("SKEIN_LLMGATEWAY_MANAGEMENT_PORT", Integer.toString(LLM_GATEWAY_MANAGEMENT_PORT)),
                 Map.entry("SKEIN_LLM_GATEWAY_CONFIG_FILE", llmEndpointsFile().toString()),
+                Map.entry("SKEIN_LLM_GATEWAY_STORE_SECRETS_KEY", LLM_SECRETS_KEY),
                 Map.entry("SKEIN_KAFKA_BOOTSTRAP", TestInfra.kafkaBootstrap()),
                 Map.entry("SKEIN_S3_ENDPOINT", s3.endpoint()),
                 Map.entry("SKEIN_S3_ACCESS_KEY", s3.accessKey()),

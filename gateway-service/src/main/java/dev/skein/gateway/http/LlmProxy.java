@@ -92,9 +92,16 @@ final class LlmProxy {
 
     private static final String EVERYONE = LlmProxy.class.getName() + ".everyone";
 
+    /** MLflow 3.x's gateway configuration API (secrets, model definitions, endpoints), and as its UI calls it. */
+    static boolean configApi(String path) {
+        return path.startsWith("/api/3.0/mlflow/gateway/") || path.startsWith("/ajax-api/3.0/mlflow/gateway/");
+    }
+
     /** Whether {@code path} is one of llm-gateway-service's. */
     static boolean serves(String path) {
         return OPENAI_PATHS.contains(path)
+                || configApi(path)
+                || path.equals("/gateway/mlflow/v1/chat/completions")
                 || path.equals(USAGE_PATH)
                 || path.equals("/api/2.0/endpoints")
                 || path.startsWith("/api/2.0/endpoints/")
@@ -127,6 +134,17 @@ final class LlmProxy {
         }
         if (everyone) {
             ctx.put(EVERYONE, Boolean.TRUE);
+        } else if (configApi(request.path()) && request.method() != HttpMethod.GET) {
+            // provider keys and what every endpoint serves: changed by administrators only
+            bodies.discard(
+                    ctx,
+                    () -> Errors.error(
+                            ctx,
+                            403,
+                            ErrorCode.PERMISSION_DENIED,
+                            "Changing the LLM gateway's secrets, model definitions and endpoints needs an"
+                                    + " administrator"));
+            return true;
         }
         if (!plain(request.path())) {
             // llm-gateway-service's router would resolve it to another route than the one authorised here
@@ -136,7 +154,7 @@ final class LlmProxy {
             return true;
         }
         String contentType = request.getHeader(HttpHeaders.CONTENT_TYPE);
-        if (request.method() == HttpMethod.POST) {
+        if (request.method() == HttpMethod.POST || request.method() == HttpMethod.DELETE) {
             // the body's bytes stay reserved in the gateway's body budget until it has been sent on
             bodies.readHeld(
                     ctx,
@@ -168,7 +186,10 @@ final class LlmProxy {
         String relative = gatewayPath.startsWith("/") ? gatewayPath.substring(1) : gatewayPath;
         int query = relative.indexOf('?');
         String path = "/" + (query < 0 ? relative : relative.substring(0, query));
-        if (!serves(path) || !plain(path) || !path.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+        if (!serves(path)
+                || configApi(path) // MLflow 2.x's proxy reaches the deployments server, not its configuration
+                || !plain(path)
+                || !path.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
             Errors.error(
                     ctx,
                     404,

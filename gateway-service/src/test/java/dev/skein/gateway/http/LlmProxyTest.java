@@ -138,6 +138,43 @@ class LlmProxyTest {
     }
 
     @Test
+    void shouldLetOnlyAnAdministratorChangeTheGatewaysConfiguration() throws Exception {
+        gateway(llmGateway());
+        String create = "/api/3.0/mlflow/gateway/secrets/create";
+        HttpResponse<String> refused = post(create, "{\"secret_name\":\"k\",\"secret_value\":{\"api_key\":\"sk\"}}");
+        assertThat(refused.statusCode()).isEqualTo(403);
+        assertThat(new JsonObject(refused.body()).getString("error_code")).isEqualTo("PERMISSION_DENIED");
+        assertThat(seen).doesNotContainKey(create);
+        // reading is anyone's (secrets are shown masked by llm-gateway-service)
+        HttpResponse<String> list = client.send(
+                HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + port + "/ajax-api/3.0/mlflow/gateway/secrets/list"))
+                        .timeout(Duration.ofSeconds(30))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(list.statusCode()).isEqualTo(200);
+        // an administrator's change reaches it, a DELETE with its JSON body as MLflow sends it
+        HttpResponse<String> deleted = client.send(
+                HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + port + "/api/3.0/mlflow/gateway/secrets/delete"))
+                        .header("X-Test-Admin", "yes")
+                        .header("Content-Type", "application/json")
+                        .method("DELETE", HttpRequest.BodyPublishers.ofString("{\"secret_id\":\"s1\"}"))
+                        .timeout(Duration.ofSeconds(30))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(deleted.statusCode()).isEqualTo(200);
+        assertThat(seen.get("/api/3.0/mlflow/gateway/secrets/delete").getString("body"))
+                .isEqualTo("{\"secret_id\":\"s1\"}");
+        // MLflow's UI proxy does not reach the configuration API
+        HttpResponse<String> viaUi = post(
+                GatewayProxy.PATH,
+                "{\"gateway_path\": \"api/3.0/mlflow/gateway/secrets/create\", \"json_data\": {\"secret_name\": \"x\"}}");
+        assertThat(viaUi.statusCode()).isEqualTo(404);
+        assertThat(seen).doesNotContainKey(create);
+    }
+
+    @Test
     void shouldShowAUserOnlyTheirOwnUsageAndAnAdministratorEveryones() throws Exception {
         gateway(llmGateway());
         HttpResponse<String> own = client.send(

@@ -151,6 +151,31 @@ public final class GatewayFile {
         return List.copyOf(routes);
     }
 
+    /**
+     * Keys taken as they are: a stored secret's value is the key itself, never an environment variable's name or a
+     * path on this machine (which would let whoever stores a secret send this service's files or settings to a
+     * provider).
+     */
+    static final Function<String, String> LITERAL = name -> null;
+
+    /**
+     * One model of an endpoint of the configuration API, as an endpoint of {@code type} named {@code name}: its
+     * provider's {@code config} checked as the file's would be, its keys taken literally. Throws
+     * {@link InvalidConfigException} when the provider cannot serve that type or the config is refused.
+     */
+    public static Endpoint stored(
+            String name, EndpointType type, String provider, String modelName, Map<String, Object> config) {
+        Map<String, Object> model = new java.util.HashMap<>();
+        model.put("provider", provider);
+        model.put("name", modelName);
+        model.put("config", config);
+        Map<String, Object> entry = new java.util.HashMap<>();
+        entry.put("name", name);
+        entry.put("endpoint_type", type.wire());
+        entry.put("model", model);
+        return endpoint(0, entry, LITERAL, null, Map.of());
+    }
+
     /** Checks a parsed document; relative key file paths are read from {@code baseDir} (MLflow: the working directory). */
     static List<Endpoint> parse(Object document, Function<String, String> env, Path baseDir) {
         if (!(document instanceof Map<?, ?> root)) {
@@ -568,7 +593,9 @@ public final class GatewayFile {
                     + " variable key, a path to a file containing the api key, or the api key itself");
         }
         String key;
-        if (value.startsWith("$")) {
+        if (env == LITERAL) {
+            key = value;
+        } else if (value.startsWith("$")) {
             String name = value.substring(1);
             String found = env.apply(name);
             if (found == null || found.isEmpty()) {

@@ -139,6 +139,31 @@ public interface LlmGatewayConfig {
         String topic();
     }
 
+    /** MLflow 3.x's configuration API: secrets, model definitions and endpoints kept in the database. */
+    Store store();
+
+    interface Store {
+        /**
+         * The key-encryption key of stored secrets: 32 random bytes, base64 ({@code openssl rand -base64 32}).
+         * Without it the configuration API refuses to store or use secrets (everything else works).
+         */
+        Optional<String> secretsKey();
+
+        /**
+         * Earlier key-encryption keys (base64, comma-separated), still read after a rotation: a secret wrapped by
+         * one of them is wrapped by {@link #secretsKey()} again when it is next updated.
+         */
+        Optional<java.util.List<String>> previousSecretsKeys();
+
+        /** How often each replica checks whether the stored configuration changed (one small query). */
+        @WithDefault("2s")
+        Duration pollInterval();
+
+        /** The most secrets, model definitions or endpoints listed in one answer. */
+        @WithDefault("1000")
+        int maxListed();
+    }
+
     /** Refuses settings that cannot work, naming them (the service does not start). */
     default void check() {
         positive("upstream-timeout", upstreamTimeout());
@@ -148,6 +173,8 @@ public interface LlmGatewayConfig {
         positive("pool-wait-timeout", poolWaitTimeout());
         positive("stream-keep-alive", streamKeepAlive());
         positive("config-reload-interval", configReloadInterval());
+        positive("store.poll-interval", store().pollInterval());
+        atLeast("store.max-listed", store().maxListed(), 1);
         atLeast("max-request-bytes", maxRequestBytes(), 1);
         atLeast("max-upstream-response-bytes", maxUpstreamResponseBytes(), 1024);
         atLeast("list-page-size", listPageSize(), 1);

@@ -5,6 +5,7 @@ import dev.skein.llmgateway.Endpoint;
 import dev.skein.llmgateway.EndpointType;
 import dev.skein.llmgateway.config.Endpoints;
 import dev.skein.llmgateway.config.LlmGatewayConfig;
+import dev.skein.llmgateway.config.StoredPlans;
 import dev.skein.llmgateway.governance.Call;
 import dev.skein.llmgateway.governance.LimitExceeded;
 import dev.skein.llmgateway.governance.Limiter;
@@ -66,6 +67,7 @@ public class LlmRoutes {
     private final Limiter limiter;
     private final UsageLog usage;
     private final UsageSummary summary;
+    private final ConfigRoutes configApi;
     /** A provider per endpoint configuration (a reloaded endpoint gets a new one; calls keep theirs). */
     private final Map<Endpoint, OpenAiProvider> providers = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -80,7 +82,8 @@ public class LlmRoutes {
             Vertx vertx,
             Limiter limiter,
             UsageLog usage,
-            UsageSummary summary) {
+            UsageSummary summary,
+            ConfigRoutes configApi) {
         this.endpoints = endpoints;
         this.config = config;
         this.access = access;
@@ -88,6 +91,7 @@ public class LlmRoutes {
         this.limiter = limiter;
         this.usage = usage;
         this.summary = summary;
+        this.configApi = configApi;
     }
 
     void register(@Observes Router router) {
@@ -130,7 +134,10 @@ public class LlmRoutes {
                                         "5",
                                         null,
                                         "usage_unavailable"))));
-        for (String path : List.of("/endpoints/:name/invocations", "/gateway/:name/invocations")) {
+        configApi.register(router, trusted(ApiStyle.MLFLOW));
+        // MLflow 3.x's invocation path of an endpoint (chat if the body has messages, embeddings if input) beside 2.x's
+        for (String path : List.of(
+                "/endpoints/:name/invocations", "/gateway/:name/invocations", "/gateway/:name/mlflow/invocations")) {
             router.post(path)
                     .handler(trusted(ApiStyle.MLFLOW))
                     .handler(body)
@@ -138,6 +145,7 @@ public class LlmRoutes {
                     .failureHandler(ctx -> failure(ctx, ApiStyle.MLFLOW));
         }
         openAi(router, body, "/v1/chat/completions", EndpointType.CHAT);
+        openAi(router, body, "/gateway/mlflow/v1/chat/completions", EndpointType.CHAT);
         openAi(router, body, "/v1/completions", EndpointType.COMPLETIONS);
         openAi(router, body, "/v1/embeddings", EndpointType.EMBEDDINGS);
     }
@@ -187,7 +195,8 @@ public class LlmRoutes {
     private void listEndpoints(RoutingContext ctx) {
         String token = ctx.request().getParam("page_token");
         int start = token == null ? 0 : decodePageToken(token);
-        List<Endpoint> all = endpoints.all();
+        List<Endpoint> all = new ArrayList<>(endpoints.all());
+        all.addAll(endpoints.storedShown());
         long end = (long) start + config.listPageSize();
         JsonArray page = new JsonArray();
         for (int i = start; i < Math.min(end, all.size()); i++) {
@@ -236,6 +245,7 @@ public class LlmRoutes {
         String name = ctx.pathParam("name");
         Endpoint endpoint = endpoints
                 .get(name)
+                .or(() -> endpoints.stored(name).map(StoredPlans.Served::shown))
                 .orElseThrow(() -> new ApiFailure(ApiError.of(
                         404,
                         "The endpoint '" + name
@@ -264,9 +274,13 @@ public class LlmRoutes {
 
     /** {@code POST /endpoints/{name}/invocations}: the endpoint's own type decides the schema. */
     private void invocation(RoutingContext ctx) {
-        Endpoint endpoint = endpoints
-                .resolve(ctx.pathParam("name"))
-                .orElseThrow(() -> new ApiFailure(ApiError.of(404, "Not Found", "invalid_request_error", null, null)));
+        String name = ctx.pathParam("name");
+        Endpoint endpoint = endpoints.resolve(name).orElse(null);
+        StoredPlans.Served stored =
+                endpoint != null ? null : endpoints.stored(name).orElse(null);
+        if (endpoint == null && stored == null) {
+            throw new ApiFailure(ApiError.of(404, "Not Found", "invalid_request_error", null, null));
+        }
         JsonObject body = jsonBody(ctx);
         if (body.getValue("model") != null) {
             throw new ApiFailure(ApiError.of(
@@ -278,7 +292,46 @@ public class LlmRoutes {
                     null));
         }
         body.remove("model");
-        call(ctx, ApiStyle.MLFLOW, endpoint, RequestChecks.check(endpoint.type(), body, true));
+        if (stored != null) {
+            // a configuration API endpoint serves what the body asks: messages, prompt or input
+            EndpointType type = body.containsKey("messages")
+                    ? EndpointType.CHAT
+                    : body.containsKey("input")
+                            ? EndpointType.EMBEDDINGS
+                            : body.containsKey("prompt") ? EndpointType.COMPLETIONS : null;
+            if (type == null) {
+                throw new ApiFailure(ApiError.validation(
+                        null,
+                        "the request needs messages (chat), prompt (completions) or input (embeddings)",
+                        "value_error.missing"));
+            }
+            StoredPlans.Plan plan = plan(stored, type, ApiStyle.MLFLOW);
+            call(ctx, ApiStyle.MLFLOW, plan.pick(), RequestChecks.check(type, body, true), plan.fallbacks());
+            return;
+        }
+        call(ctx, ApiStyle.MLFLOW, endpoint, RequestChecks.check(endpoint.type(), body, true), fallbacks(endpoint));
+    }
+
+    /** The plan of a configuration API endpoint for a request type; 400 when none of its models serves it. */
+    private static StoredPlans.Plan plan(StoredPlans.Served stored, EndpointType type, ApiStyle style) {
+        StoredPlans.Plan plan = stored.plans().get(type);
+        if (plan == null) {
+            throw new ApiFailure(ApiError.of(
+                    400,
+                    "Endpoint '" + stored.name() + "' has no model that serves " + type.wire()
+                            + (stored.problems().isEmpty() ? "" : " (" + String.join("; ", stored.problems()) + ")"),
+                    "invalid_request_error",
+                    style == ApiStyle.OPENAI ? "model" : null,
+                    null));
+        }
+        return plan;
+    }
+
+    /** A file endpoint's fallbacks, by name; one a reload removed meanwhile is skipped. */
+    private List<Endpoint> fallbacks(Endpoint endpoint) {
+        List<Endpoint> out = new ArrayList<>();
+        endpoint.fallbacks().forEach(name -> endpoints.get(name).ifPresent(out::add));
+        return out;
     }
 
     /** {@code POST /v1/...}: {@code model} names the endpoint, which must be of the route's type. */
@@ -288,14 +341,23 @@ public class LlmRoutes {
             throw new ApiFailure(
                     ApiError.of(400, "you must provide a model parameter", "invalid_request_error", "model", null));
         }
-        Endpoint endpoint = endpoints
-                .resolve(name)
-                .orElseThrow(() -> new ApiFailure(ApiError.of(
-                        404,
-                        "The model '" + name + "' does not exist: no endpoint of that name is configured",
-                        "invalid_request_error",
-                        "model",
-                        "model_not_found")));
+        Endpoint endpoint = endpoints.resolve(name).orElse(null);
+        StoredPlans.Served stored =
+                endpoint != null ? null : endpoints.stored(name).orElse(null);
+        if (endpoint == null && stored == null) {
+            throw new ApiFailure(ApiError.of(
+                    404,
+                    "The model '" + name + "' does not exist: no endpoint of that name is configured",
+                    "invalid_request_error",
+                    "model",
+                    "model_not_found"));
+        }
+        if (stored != null) {
+            StoredPlans.Plan plan = plan(stored, type, ApiStyle.OPENAI);
+            body.remove("model");
+            call(ctx, ApiStyle.OPENAI, plan.pick(), RequestChecks.check(type, body, false), plan.fallbacks());
+            return;
+        }
         if (endpoint.type() != type) {
             String what =
                     switch (type) {
@@ -311,7 +373,7 @@ public class LlmRoutes {
                     null));
         }
         body.remove("model"); // MLflow: the endpoint's model is sent, never the client's
-        call(ctx, ApiStyle.OPENAI, endpoint, RequestChecks.check(type, body, false));
+        call(ctx, ApiStyle.OPENAI, endpoint, RequestChecks.check(type, body, false), fallbacks(endpoint));
     }
 
     private JsonObject jsonBody(RoutingContext ctx) {
@@ -332,7 +394,7 @@ public class LlmRoutes {
     }
 
     /** The caller gateway-service authenticated ({@code skein-actor}, URL-encoded); "anonymous" without one. */
-    private static String caller(RoutingContext ctx) {
+    static String caller(RoutingContext ctx) {
         String actor = ctx.request().getHeader("skein-actor");
         if (actor == null || actor.isBlank()) {
             return "anonymous";
@@ -350,13 +412,14 @@ public class LlmRoutes {
     }
 
     /** A call: counted by its endpoint's limits (refused when one is full), then sent; its usage is recorded. */
-    private void call(RoutingContext ctx, ApiStyle style, Endpoint endpoint, JsonObject payload) {
+    private void call(
+            RoutingContext ctx, ApiStyle style, Endpoint endpoint, JsonObject payload, List<Endpoint> fallbacks) {
         boolean stream = Boolean.TRUE.equals(payload.getValue("stream")) && endpoint.type() != EndpointType.EMBEDDINGS;
         String caller = caller(ctx);
         Call record = usage.start(endpoint, caller, style.name(), stream);
         ctx.put(Call.class.getName(), record);
         if (endpoint.rules().isEmpty()) {
-            forward(ctx, style, endpoint, payload, stream, record);
+            forward(ctx, style, endpoint, fallbacks, payload, stream, record);
             return;
         }
         Future.fromCompletionStage(
@@ -373,7 +436,7 @@ public class LlmRoutes {
                         return;
                     }
                     try {
-                        forward(ctx, style, endpoint, payload, stream, record);
+                        forward(ctx, style, endpoint, fallbacks, payload, stream, record);
                     } catch (RuntimeException e) {
                         ctx.fail(e);
                     }
@@ -399,7 +462,13 @@ public class LlmRoutes {
      * before its first byte: once the provider answered it, a failure ends it with an error event.
      */
     private void forward(
-            RoutingContext ctx, ApiStyle style, Endpoint endpoint, JsonObject payload, boolean stream, Call record) {
+            RoutingContext ctx,
+            ApiStyle style,
+            Endpoint endpoint,
+            List<Endpoint> fallbacks,
+            JsonObject payload,
+            boolean stream,
+            Call record) {
         InFlight inFlight = new InFlight();
         // one close handler for every attempt: it cancels only the attempt in flight (never a finished one, whose
         // connection is back in the pool serving another call) or the backoff waiting
@@ -411,8 +480,7 @@ public class LlmRoutes {
         });
         List<Endpoint> chain = new ArrayList<>();
         chain.add(endpoint);
-        // a fallback a reload removed meanwhile is skipped
-        endpoint.fallbacks().forEach(name -> endpoints.get(name).ifPresent(chain::add));
+        chain.addAll(fallbacks);
         attempt(ctx, chain, 0, 1, payload, stream, record, inFlight)
                 .onSuccess(result -> {
                     if (result instanceof Streamed s) {
@@ -442,7 +510,7 @@ public class LlmRoutes {
         if (known != null) {
             return known;
         }
-        providers.keySet().retainAll(endpoints.all());
+        providers.keySet().removeIf(e -> !endpoints.serving(e));
         return providers.computeIfAbsent(endpoint, e -> new OpenAiProvider(vertx, client, e, limits, budget));
     }
 
