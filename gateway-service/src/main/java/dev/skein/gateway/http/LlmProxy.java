@@ -304,8 +304,12 @@ final class LlmProxy {
         }
         HttpServerResponse out = ctx.response();
         Call call = new Call();
+        // no idle timeout while the answer is awaited (a model may think for minutes); back once it has ended
+        io.vertx.core.http.HttpConnection connection = request.connection();
+        IdleHold.hold(connection);
         // watched from the start: a client gone before there is a connection is not called for
         ctx.addEndHandler(ended -> {
+            IdleHold.release(connection);
             if (ended.failed()) {
                 call.clientLeft();
             }

@@ -71,6 +71,11 @@ class LlmProxyTest {
                     seen.put(req.path(), got);
                     if (req.path().equals("/endpoints/denied/invocations")) {
                         req.response().setStatusCode(401).end("{\"detail\":\"internal credential missing or wrong\"}");
+                    } else if (req.path().equals("/endpoints/thinking/invocations")) {
+                        // a model that thinks longer than the gateway's idle timeout before it answers
+                        vertx.setTimer(2500, id -> req.response()
+                                .putHeader("Content-Type", "application/json")
+                                .end(got.toBuffer()));
                     } else if (req.path().equals("/endpoints/missing/invocations")) {
                         req.response().setStatusCode(404).end("{\"detail\":\"Not Found\"}");
                     } else {
@@ -103,7 +108,9 @@ class LlmProxyTest {
                 ctx.response().setStatusCode(418).end();
             }
         });
-        port = vertx.createHttpServer()
+        port = vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions()
+                        .setIdleTimeout(1)
+                        .setIdleTimeoutUnit(TimeUnit.SECONDS))
                 .requestHandler(router)
                 .listen(0, "127.0.0.1")
                 .toCompletionStage()
@@ -135,6 +142,31 @@ class LlmProxyTest {
         assertThat(got.getString("cookie")).isNull();
         assertThat(got.getString("body")).isEqualTo("{\"model\":\"chat\"}");
         assertThat(answer.body()).doesNotContain("the-clients-own-key");
+    }
+
+    @Test
+    void shouldHoldTheIdleTimeoutWhileAnAnswerIsAwaitedAndRestoreItAfter() throws Exception {
+        gateway(llmGateway());
+        // the gateway closes connections idle for 1 s; the model answers after 2.5 s of silence
+        HttpResponse<String> answer = post("/endpoints/thinking/invocations", "{\"messages\":[]}");
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(new JsonObject(answer.body()).getString("path")).isEqualTo("/endpoints/thinking/invocations");
+        // afterwards an idle connection is closed again: a raw client that sends nothing more sees the close
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(20_000); // a bound, not an assertion
+            byte[] request = ("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                            + "Content-Length: 2\r\n\r\n{}")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            socket.getOutputStream().write(request);
+            java.io.InputStream in = socket.getInputStream();
+            byte[] buffer = new byte[8192];
+            int total = 0;
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                total += n; // the answer, then the end of the stream when the idle timeout closes the connection
+            }
+            assertThat(total).isPositive();
+        }
     }
 
     @Test

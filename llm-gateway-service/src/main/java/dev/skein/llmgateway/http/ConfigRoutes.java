@@ -47,7 +47,7 @@ public class ConfigRoutes {
     private final Vertx vertx;
     private final LlmGatewayConfig config;
     private long timer = -1;
-    private long applied = -1;
+    private volatile long applied = -1;
     private boolean refreshing;
     private boolean failing;
 
@@ -112,8 +112,13 @@ public class ConfigRoutes {
             served.values().stream()
                     .filter(s -> !s.problems().isEmpty())
                     .forEach(s -> LOG.warnf("stored endpoint %s: %s", s.name(), String.join("; ", s.problems())));
-            endpoints.applyStored(served);
-            applied = snapshot.revision();
+            synchronized (this) {
+                // a poll and a change's own refresh may read at once: an older revision read last never wins
+                if (snapshot.revision() >= applied) {
+                    endpoints.applyStored(served);
+                    applied = snapshot.revision();
+                }
+            }
             return null;
         });
     }
