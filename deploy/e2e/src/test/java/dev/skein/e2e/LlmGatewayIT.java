@@ -295,10 +295,9 @@ class LlmGatewayIT {
                 TestInfra.DB_PASSWORD,
                 "SKEIN_DB_NAME",
                 Suite.DATABASE,
-                "SKEIN_LLM_GATEWAY_STORE_SECRETS_KEY",
-                Suite.LLM_SECRETS_KEY,
                 "KAFKA_BOOTSTRAP_SERVERS",
                 TestInfra.kafkaBootstrap()));
+        env.put("SKEIN_LLM_GATEWAY_STORE_SECRETS_KEY", Suite.LLM_SECRETS_KEY);
         Process started = pb.start();
         Runtime.getRuntime().addShutdownHook(new Thread(started::destroy));
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
