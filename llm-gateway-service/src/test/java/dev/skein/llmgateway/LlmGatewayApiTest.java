@@ -38,7 +38,8 @@ class LlmGatewayApiTest {
             OpenAiMockResource.FILE_KEY,
             OpenAiMockResource.LITERAL_KEY,
             OpenAiMockResource.AZURE_KEY,
-            OpenAiMockResource.ANTHROPIC_KEY);
+            OpenAiMockResource.ANTHROPIC_KEY,
+            ProviderMocks.MISTRAL_KEY);
 
     static RequestSpecification api() {
         return given().header("Authorization", CREDENTIAL).contentType("application/json");
@@ -167,7 +168,18 @@ class LlmGatewayApiTest {
                         "claude-overloaded",
                         "claude-ratelimited",
                         "blue",
-                        "green");
+                        "green",
+                        "mistral",
+                        "mistral-completions",
+                        "mistral-embeddings",
+                        "mistral-tools",
+                        "mistral-ratelimited",
+                        "mistral-broken",
+                        "mistral-malformed",
+                        "mistral-slow",
+                        "mistral-cut",
+                        "mistral-echokey",
+                        "mistral-flaky");
     }
 
     @Test

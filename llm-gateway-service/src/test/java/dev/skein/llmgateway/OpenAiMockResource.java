@@ -181,6 +181,7 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
         // a traffic route over two endpoints (LlmResilienceTest)
         chat(y, "blue", "llm/v1/chat", "gpt-normal", LITERAL_KEY, base, "");
         chat(y, "green", "llm/v1/chat", "gpt-normal", LITERAL_KEY, base, "");
+        y.append(ProviderMocks.yaml(base));
         // USD per million tokens: a gpt-normal answer (9 in, 12 out) costs 0.000033
         y.append("prices:\n  gpt-normal: {input_per_million_tokens: 1, output_per_million_tokens: 2}\n");
         y.append("routes:\n  - name: canary\n    task_type: llm/v1/chat\n    destinations:\n"
@@ -225,6 +226,9 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
                     .put("query", req.query())
                     .put("headers", headers)
                     .put("body", body);
+            if (ProviderMocks.handle(req, seen)) {
+                return; // Mistral, Gemini, Cohere (their own tests)
+            }
             boolean azure = req.path().startsWith("/openai/deployments/");
             String model = azure ? "azure" : body.getString("model", "none");
             LAST.put(model, seen);

@@ -50,9 +50,10 @@ public final class GatewayFile {
             "databricks-model-serving",
             "databricks",
             "mistral",
-            "togetherai");
+            "togetherai",
+            "gemini"); // Skein's name for Google's Gemini API (MLflow 2.17 knows only its retired PaLM API)
 
-    static final List<String> SUPPORTED = List.of("openai", "anthropic");
+    static final List<String> SUPPORTED = List.of("openai", "anthropic", "mistral");
 
     /** MLflow's {@code is_valid_endpoint_name}: Python's {@code [\w\-\.]+} (Unicode word characters). */
     private static final Pattern NAME = Pattern.compile("[\\w\\-.]+", Pattern.UNICODE_CHARACTER_CLASS);
@@ -250,9 +251,12 @@ public final class GatewayFile {
             throw invalid(where + ": A config must be supplied when setting a provider. The provider entry for "
                     + provider + " is incorrect.");
         }
-        OpenAiSettings settings = provider.equals("anthropic")
-                ? anthropic(where, type, config, env, baseDir)
-                : openAi(where, config, env, baseDir);
+        OpenAiSettings settings =
+                switch (provider) {
+                    case "anthropic" -> anthropic(where, type, config, env, baseDir);
+                    case "mistral", "gemini", "cohere" -> keyed(where, provider, modelName, config, env, baseDir);
+                    default -> openAi(where, config, env, baseDir);
+                };
         Endpoint.Limit limit = limit(where, map.get("limit"));
         List<Rule> rules = new ArrayList<>();
         if (limit != null) {
@@ -512,8 +516,10 @@ public final class GatewayFile {
         if (typeValue != null) {
             apiType = null;
             for (OpenAiSettings.ApiType t : OpenAiSettings.ApiType.values()) {
-                if (t != OpenAiSettings.ApiType.ANTHROPIC
-                        && t.wire().equals(String.valueOf(typeValue).toLowerCase(Locale.ROOT))) {
+                boolean openAiType = t == OpenAiSettings.ApiType.OPENAI
+                        || t == OpenAiSettings.ApiType.AZURE
+                        || t == OpenAiSettings.ApiType.AZUREAD;
+                if (openAiType && t.wire().equals(String.valueOf(typeValue).toLowerCase(Locale.ROOT))) {
                     apiType = t;
                 }
             }
@@ -579,6 +585,49 @@ public final class GatewayFile {
                 version == null ? OpenAiSettings.ANTHROPIC_VERSION : version,
                 null,
                 null);
+    }
+
+    /**
+     * MLflow's {@code MistralConfig} and {@code CohereConfig} ({@code {provider}_api_key}, required; {@code $ENV},
+     * file or literal), and Skein's {@code gemini} likewise; plus Skein's {@code {provider}_api_base} (MLflow's base
+     * URLs are fixed: a proxy, or a local server in tests). Gemini names the model in its URL: {@code model.name} is
+     * required there.
+     */
+    private static OpenAiSettings keyed(
+            String where,
+            String provider,
+            Object modelName,
+            Map<?, ?> config,
+            Function<String, String> env,
+            Path baseDir) {
+        String field = provider + "_api_key";
+        Object keyInput = config.get(field);
+        if (keyInput == null) {
+            throw invalid(where + ".model.config." + field + ": field required");
+        }
+        String key = resolveKey(keyInput, env, baseDir, where + ".model.config." + field);
+        OpenAiSettings.ApiType apiType =
+                switch (provider) {
+                    case "mistral" -> OpenAiSettings.ApiType.MISTRAL;
+                    case "gemini" -> OpenAiSettings.ApiType.GEMINI;
+                    default -> OpenAiSettings.ApiType.COHERE;
+                };
+        if (apiType == OpenAiSettings.ApiType.GEMINI && modelName == null) {
+            throw invalid(where + ".model.name: required for the gemini provider (the model is part of its URL)");
+        }
+        String base = string(config, provider + "_api_base", where);
+        if (base == null) {
+            base = switch (apiType) {
+                case MISTRAL -> OpenAiSettings.MISTRAL_API_BASE;
+                case GEMINI -> OpenAiSettings.GEMINI_API_BASE;
+                default -> OpenAiSettings.COHERE_API_BASE;
+            };
+        }
+        if (!validBase(base)) {
+            throw invalid(where + ".model.config." + provider + "_api_base: an http:// or https:// URL with a host"
+                    + " expected");
+        }
+        return new OpenAiSettings(key, apiType, base, null, null, null);
     }
 
     /**

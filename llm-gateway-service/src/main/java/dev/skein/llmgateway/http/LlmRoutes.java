@@ -13,9 +13,14 @@ import dev.skein.llmgateway.governance.UsageLog;
 import dev.skein.llmgateway.governance.UsageSummary;
 import dev.skein.llmgateway.provider.AnswerBudget;
 import dev.skein.llmgateway.provider.AnthropicTranslation;
+import dev.skein.llmgateway.provider.CohereTranslation;
+import dev.skein.llmgateway.provider.GeminiTranslation;
+import dev.skein.llmgateway.provider.MistralTranslation;
 import dev.skein.llmgateway.provider.OpenAiProvider;
 import dev.skein.llmgateway.provider.OpenAiSettings;
 import dev.skein.llmgateway.provider.OpenAiTranslation;
+import dev.skein.llmgateway.provider.RefusedRequest;
+import dev.skein.llmgateway.provider.StreamDialect;
 import dev.skein.llmgateway.provider.UpstreamException;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -533,10 +538,7 @@ public class LlmRoutes {
 
     /** A stream a provider began to answer, with what relaying it needs. */
     private record Streamed(
-            OpenAiProvider provider,
-            OpenAiProvider.Opened upstream,
-            boolean hideUsage,
-            AnthropicTranslation.Stream dialect) {}
+            OpenAiProvider provider, OpenAiProvider.Opened upstream, boolean hideUsage, StreamDialect dialect) {}
 
     /** Whether a provider's failure may pass on another try: throttled, failed or silent, not misconfigured. */
     static boolean retryable(UpstreamException u) {
@@ -576,7 +578,7 @@ public class LlmRoutes {
             tried = stream
                     ? open(target, payload, sent).map(Object.class::cast)
                     : callOnce(target, payload, record, sent).map(Object.class::cast);
-        } catch (AnthropicTranslation.Refused refused) {
+        } catch (RefusedRequest refused) {
             return Future.failedFuture(new ApiFailure(new ApiError(
                     422,
                     400,
@@ -628,6 +630,18 @@ public class LlmRoutes {
     }
 
     private static JsonObject request(Endpoint endpoint, JsonObject payload) {
+        switch (endpoint.settings().apiType()) {
+            case MISTRAL -> {
+                return MistralTranslation.request(endpoint.type(), payload);
+            }
+            case GEMINI -> {
+                return GeminiTranslation.request(endpoint, payload);
+            }
+            case COHERE -> {
+                return CohereTranslation.request(endpoint, payload);
+            }
+            default -> {}
+        }
         JsonObject chat =
                 endpoint.type() == EndpointType.COMPLETIONS ? OpenAiTranslation.completionsRequest(payload) : payload;
         return endpoint.settings().anthropic() ? AnthropicTranslation.chatRequest(chat) : chat;
@@ -644,11 +658,30 @@ public class LlmRoutes {
         return provider(endpoint)
                 .call(path(endpoint), request(endpoint, payload), sent)
                 .map(json -> {
-                    JsonObject openAi =
-                            endpoint.settings().anthropic() ? AnthropicTranslation.chatResponse(json) : json;
+                    JsonObject openAi = openAiAnswer(endpoint, json);
                     record.usage(openAi.getValue("usage"));
                     return answer.apply(openAi);
                 });
+    }
+
+    /** A provider's answer in OpenAI's shape ({@code chat.completion}, or the embeddings' list). */
+    private static JsonObject openAiAnswer(Endpoint endpoint, JsonObject json) {
+        return switch (endpoint.settings().apiType()) {
+            case ANTHROPIC -> AnthropicTranslation.chatResponse(json);
+            case GEMINI -> GeminiTranslation.answer(endpoint, json);
+            case COHERE -> CohereTranslation.answer(endpoint, json);
+            default -> json;
+        };
+    }
+
+    /** How a provider's stream becomes OpenAI's chunks: null when it streams them already. */
+    private static StreamDialect dialect(Endpoint endpoint) {
+        return switch (endpoint.settings().apiType()) {
+            case ANTHROPIC -> new AnthropicTranslation.Stream();
+            case GEMINI -> new GeminiTranslation.Stream(endpoint);
+            case COHERE -> new CohereTranslation.Stream(endpoint);
+            default -> null;
+        };
     }
 
     private Future<Streamed> open(Endpoint endpoint, JsonObject payload, Consumer<HttpClientRequest> sent) {
@@ -661,15 +694,15 @@ public class LlmRoutes {
         if (!asked && endpoint.settings().apiType() == OpenAiSettings.ApiType.OPENAI) {
             request = request.copy().put("stream_options", options.copy().put("include_usage", true));
         }
-        // Anthropic reports every stream's usage: kept from a client that did not ask, like OpenAI's
+        // the others report every stream's usage (Azure none): kept from a client that did not ask, like OpenAI's
         boolean hide = !asked
-                && (endpoint.settings().apiType() == OpenAiSettings.ApiType.OPENAI
-                        || endpoint.settings().anthropic());
-        AnthropicTranslation.Stream dialect =
-                endpoint.settings().anthropic() ? new AnthropicTranslation.Stream() : null;
+                && endpoint.settings().apiType() != OpenAiSettings.ApiType.AZURE
+                && endpoint.settings().apiType() != OpenAiSettings.ApiType.AZUREAD;
+        StreamDialect dialect = dialect(endpoint);
         return provider.open(path(endpoint), request, sent).compose(upstream -> {
             String type = upstream.response().getHeader("Content-Type");
-            if (type == null || !type.contains("text/event-stream")) {
+            boolean jsonLines = dialect != null && dialect.jsonLines() && type != null && type.contains("json");
+            if (type == null || !(type.contains("text/event-stream") || jsonLines)) {
                 upstream.silence().stop();
                 upstream.request().reset();
                 return Future.failedFuture(

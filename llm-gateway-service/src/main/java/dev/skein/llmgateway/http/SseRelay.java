@@ -1,9 +1,9 @@
 package dev.skein.llmgateway.http;
 
 import dev.skein.llmgateway.governance.Call;
-import dev.skein.llmgateway.provider.AnthropicTranslation;
 import dev.skein.llmgateway.provider.OpenAiProvider;
 import dev.skein.llmgateway.provider.SilenceWatch;
+import dev.skein.llmgateway.provider.StreamDialect;
 import dev.skein.llmgateway.provider.UpstreamException;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -47,7 +47,7 @@ final class SseRelay {
     private long doneWait = -1;
     private final Call call;
     private final boolean hideUsage;
-    private final AnthropicTranslation.Stream dialect;
+    private final StreamDialect dialect;
 
     private SseRelay(
             HttpServerResponse out,
@@ -59,7 +59,7 @@ final class SseRelay {
             long keepAliveMs,
             Call call,
             boolean hideUsage,
-            AnthropicTranslation.Stream dialect) {
+            StreamDialect dialect) {
         this.out = out;
         this.call = call;
         this.hideUsage = hideUsage;
@@ -89,7 +89,7 @@ final class SseRelay {
             long keepAliveMs,
             Call call,
             boolean hideUsage,
-            AnthropicTranslation.Stream dialect) {
+            StreamDialect dialect) {
         new SseRelay(out, upstream, translate, style, provider, maxEventBytes, keepAliveMs, call, hideUsage, dialect)
                 .start();
     }
@@ -143,10 +143,11 @@ final class SseRelay {
             return;
         }
         String line = raw.toString(StandardCharsets.UTF_8).strip();
-        if (line.isEmpty() || !line.startsWith("data:")) {
+        boolean jsonLine = dialect != null && dialect.jsonLines() && line.startsWith("{");
+        if (line.isEmpty() || !(line.startsWith("data:") || jsonLine)) {
             return; // blank separators, comments (": keep-alive"), event:, id:, retry:
         }
-        String data = line.substring("data:".length()).strip();
+        String data = jsonLine ? line : line.substring("data:".length()).strip();
         if (data.equals("[DONE]")) {
             finish();
             return;
@@ -159,7 +160,7 @@ final class SseRelay {
             return;
         }
         if (dialect != null) {
-            // Anthropic's events as OpenAI's chunks; its message_stop is the end
+            // a provider's own events as OpenAI's chunks (Anthropic's message_stop is the end)
             try {
                 chunk = dialect.next(chunk);
             } catch (RuntimeException e) {
@@ -169,7 +170,7 @@ final class SseRelay {
             if (chunk == null) {
                 return;
             }
-            if (chunk == AnthropicTranslation.Stream.END) {
+            if (chunk == StreamDialect.END) {
                 finish();
                 return;
             }

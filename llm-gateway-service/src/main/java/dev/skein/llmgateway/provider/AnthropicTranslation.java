@@ -22,9 +22,9 @@ public final class AnthropicTranslation {
     private AnthropicTranslation() {}
 
     /** A request the provider cannot take, with MLflow's message (422). */
-    public static final class Refused extends RuntimeException {
+    public static final class Refused extends RefusedRequest {
         public Refused(String message) {
-            super(message, null, false, false);
+            super(message);
         }
     }
 
@@ -122,15 +122,16 @@ public final class AnthropicTranslation {
      * message_delta} the last chunk (its finish reason, and the usage), {@code message_stop} the end; {@code ping}
      * and the block starts and stops nothing. An {@code error} event is passed on as OpenAI's {@code error}.
      */
-    public static final class Stream {
+    public static final class Stream implements StreamDialect {
         /** The end of the stream, as OpenAI's {@code [DONE]}. */
-        public static final JsonObject END = new JsonObject();
+        public static final JsonObject END = StreamDialect.END;
 
         private String id;
         private Object model;
         private Long inputTokens;
 
         /** The OpenAI chunk for an event, {@link #END}, or null for an event with nothing for the client. */
+        @Override
         public JsonObject next(JsonObject event) {
             String type = String.valueOf(event.getValue("type"));
             switch (type) {

@@ -73,9 +73,24 @@ public class OpenAiProvider {
         this.limits = limits;
     }
 
-    /** The provider's URL for {@code path} ({@code chat/completions}, {@code embeddings}), as MLflow builds it. */
-    String url(String path) {
+    /**
+     * The provider's URL for {@code path} ({@code chat/completions}, {@code embeddings}), as MLflow builds it; Gemini
+     * and Cohere have their own paths (and Gemini one for streams).
+     */
+    String url(String path, boolean stream) {
         String base = trimSlash(settings.apiBase());
+        switch (settings.apiType()) {
+            case MISTRAL -> {
+                return base + "/" + path;
+            }
+            case GEMINI -> {
+                return base + "/" + GeminiTranslation.path(endpoint, stream);
+            }
+            case COHERE -> {
+                return base + "/" + CohereTranslation.path(endpoint.type());
+            }
+            default -> {}
+        }
         if (settings.anthropic()) {
             return base + "/messages"; // chat and completions alike (Anthropic has one API for both)
         }
@@ -90,7 +105,8 @@ public class OpenAiProvider {
     /** MLflow's {@code _add_model_to_payload_if_necessary}: Azure names the model by its deployment. */
     JsonObject withModel(JsonObject payload) {
         if (settings.apiType() == OpenAiSettings.ApiType.AZURE
-                || settings.apiType() == OpenAiSettings.ApiType.AZUREAD) {
+                || settings.apiType() == OpenAiSettings.ApiType.AZUREAD
+                || settings.apiType() == OpenAiSettings.ApiType.GEMINI) { // Gemini: the model is in the URL
             return payload;
         }
         JsonObject out = new JsonObject();
@@ -172,7 +188,7 @@ public class OpenAiProvider {
     private Future<Opened> send(String path, JsonObject payload, boolean stream, Consumer<HttpClientRequest> sent) {
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)
-                .setAbsoluteURI(url(path))
+                .setAbsoluteURI(url(path, stream))
                 .setConnectTimeout(limits.connectionWaitMs());
         MultiMap headers = options.getHeaders() == null ? MultiMap.caseInsensitiveMultiMap() : options.getHeaders();
         headers.set(HttpHeaderNames.CONTENT_TYPE, "application/json");
@@ -190,6 +206,8 @@ public class OpenAiProvider {
                 headers.set("x-api-key", settings.apiKey());
                 headers.set("anthropic-version", settings.apiVersion());
             }
+            case MISTRAL, COHERE -> headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + settings.apiKey());
+            case GEMINI -> headers.set("x-goog-api-key", settings.apiKey());
         }
         options.setHeaders(headers);
         Buffer body = withModel(payload).toBuffer();
@@ -346,6 +364,11 @@ public class OpenAiProvider {
      */
     UpstreamException errorOf(HttpClientResponse response, Buffer body) {
         int status = response.statusCode();
+        if (status == 400
+                && settings.apiType() == OpenAiSettings.ApiType.GEMINI
+                && GeminiTranslation.keyRefused(body, response.getHeader(HttpHeaderNames.CONTENT_TYPE))) {
+            status = 401; // Google refuses a wrong key with a 400 (API_KEY_INVALID): the gateway's key, not the client
+        }
         if (status == 401 || status == 403 || status == 407) {
             LOG.errorf(
                     "endpoint %s: the provider refused the gateway's credentials (HTTP %d): check its key",
@@ -379,6 +402,12 @@ public class OpenAiProvider {
                     message = e.getValue("message") instanceof String m ? m : null;
                 } else if (error instanceof String text) {
                     message = text;
+                }
+                if (message == null && json.getValue("message") instanceof String text) {
+                    message = text; // Mistral's and Cohere's errors: {"message": "..."}
+                }
+                if (retryAfter == null && settings.apiType() == OpenAiSettings.ApiType.GEMINI) {
+                    retryAfter = GeminiTranslation.retryDelay(json); // Google says it in the error, not a header
                 }
                 if (message == null) {
                     message = json.encode();

@@ -9,13 +9,17 @@ public record OpenAiSettings(
 
     /**
      * MLflow's {@code OpenAIAPIType}, and {@link #ANTHROPIC}: the same transport to Anthropic's Messages API (its
-     * key in {@code x-api-key}, {@code apiVersion} its {@code anthropic-version}), never an {@code openai_api_type}.
+     * key in {@code x-api-key}, {@code apiVersion} its {@code anthropic-version}), never an {@code openai_api_type};
+     * likewise {@link #MISTRAL} (OpenAI's wire format), {@link #GEMINI} and {@link #COHERE} (each its own).
      */
     public enum ApiType {
         OPENAI("openai"),
         AZURE("azure"),
         AZUREAD("azuread"),
-        ANTHROPIC("anthropic");
+        ANTHROPIC("anthropic"),
+        MISTRAL("mistral"),
+        GEMINI("gemini"),
+        COHERE("cohere");
 
         private final String wire;
 
@@ -34,6 +38,15 @@ public record OpenAiSettings(
     public static final String ANTHROPIC_API_BASE = "https://api.anthropic.com/v1";
 
     public static final String ANTHROPIC_VERSION = "2023-06-01";
+
+    /** Mistral's API (MLflow's fixed base URL). */
+    public static final String MISTRAL_API_BASE = "https://api.mistral.ai/v1";
+
+    /** Google's Gemini API (Google AI Studio's keys). */
+    public static final String GEMINI_API_BASE = "https://generativelanguage.googleapis.com/v1beta";
+
+    /** Cohere's v1 API, as MLflow 2.17 calls it. */
+    public static final String COHERE_API_BASE = "https://api.cohere.ai/v1";
 
     /** Whether the endpoint speaks Anthropic's Messages API rather than OpenAI's. */
     public boolean anthropic() {

@@ -95,10 +95,37 @@ class GatewayFileTest {
 
     @Test
     void shouldSayWhichMlflowProvidersAreNotBuiltYet() {
-        assertThatThrownBy(() ->
-                        load("endpoints:\n" + endpoint("a", "llm/v1/chat", "mistral", "        mistral_api_key: x\n")))
+        assertThatThrownBy(() -> load(
+                        "endpoints:\n" + endpoint("a", "llm/v1/chat", "togetherai", "        togetherai_api_key: x\n")))
                 .hasMessageContaining(
-                        "The provider 'mistral' is not supported by Skein yet (supported: openai, anthropic)");
+                        "The provider 'togetherai' is not supported by Skein yet (supported: openai, anthropic, mistral");
+    }
+
+    @Test
+    void shouldReadMistralsConfigWithItsKeyAndSkeinsBase() throws IOException {
+        Endpoint m = load("endpoints:\n"
+                        + endpoint("m", "llm/v1/embeddings", "mistral", "        mistral_api_key: $OPENAI_API_KEY\n"))
+                .get(0);
+        assertThat(m.provider()).isEqualTo("mistral");
+        assertThat(m.settings().apiType()).isEqualTo(OpenAiSettings.ApiType.MISTRAL);
+        assertThat(m.settings().apiKey()).isEqualTo("sk-from-env");
+        assertThat(m.settings().apiBase()).isEqualTo("https://api.mistral.ai/v1");
+        assertThat(m.toString() + m.settings()).doesNotContain("sk-from-env");
+        assertThat(load("endpoints:\n"
+                                + endpoint(
+                                        "m",
+                                        "llm/v1/chat",
+                                        "mistral",
+                                        "        mistral_api_key: k\n        mistral_api_base: http://127.0.0.1:9/v1\n"))
+                        .get(0)
+                        .settings()
+                        .apiBase())
+                .isEqualTo("http://127.0.0.1:9/v1");
+        assertThatThrownBy(() -> load("endpoints:\n" + endpoint("m", "llm/v1/chat", "mistral", "        x: y\n")))
+                .hasMessageContaining("mistral_api_key: field required");
+        assertThatThrownBy(() -> load("endpoints:\n"
+                        + endpoint("m", "llm/v1/chat", "openai", KEY + "        openai_api_type: mistral\n")))
+                .hasMessageContaining("Invalid OpenAI API type 'mistral'");
     }
 
     @Test

@@ -1,0 +1,246 @@
+package dev.skein.llmgateway;
+
+import static dev.skein.llmgateway.LlmGatewayApiTest.api;
+import static dev.skein.llmgateway.LlmGatewayApiTest.events;
+import static dev.skein.llmgateway.ProviderMocks.MISTRAL_KEY;
+import static dev.skein.llmgateway.ProviderTests.assertNoKey;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The mistral provider against {@link ProviderMocks}' local server speaking Mistral's API (OpenAI's wire format):
+ * requests as MLflow's Mistral provider sends them, answers and streams in MLflow's and OpenAI's shapes, its
+ * failures as a client sees them.
+ */
+@QuarkusTest
+class MistralProviderTest {
+
+    static final String HI = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+
+    @Test
+    void aChatIsSentWithMistralsKeyAndTheTemperatureHalvedAndItsUsageRecorded() throws Exception {
+        String body = api().header("skein-actor", "mistral-chatter")
+                .body("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"temperature\":1.0}")
+                .post("/endpoints/mistral/invocations")
+                .then()
+                .statusCode(200)
+                .body("object", equalTo("chat.completion"))
+                .body("model", equalTo("mistral-small-latest"))
+                .body("choices[0].message.role", equalTo("assistant"))
+                .body("choices[0].message.content", equalTo("Bonjour!"))
+                .body("choices[0].finish_reason", equalTo("stop"))
+                .body("usage.prompt_tokens", equalTo(16))
+                .body("usage.completion_tokens", equalTo(34))
+                .extract()
+                .asString();
+        assertNoKey(body, MISTRAL_KEY);
+        JsonObject seen = ProviderMocks.LAST.get("mistral/mistral-normal");
+        assertThat(seen.getString("path")).isEqualTo("/mistral/v1/chat/completions");
+        assertThat(seen.getJsonObject("headers").getString("authorization")).isEqualTo("Bearer " + MISTRAL_KEY);
+        JsonObject sent = seen.getJsonObject("body");
+        assertThat(sent.getString("model")).isEqualTo("mistral-normal");
+        assertThat(sent.getDouble("temperature")).isEqualTo(0.5); // MLflow's 0-2 on Mistral's 0-1
+        JsonObject usage = ProviderTests.usage("mistral", "mistral-chatter", 1);
+        assertThat(usage.getLong("input_tokens")).isEqualTo(16);
+        assertThat(usage.getLong("output_tokens")).isEqualTo(34);
+    }
+
+    @Test
+    void aCompletionIsOneUserMessageWithoutStopOrNAsMlflowSendsIt() {
+        api().body("{\"prompt\":\"Say hi\",\"stop\":[\"END\"],\"n\":1,\"temperature\":0.4,\"max_tokens\":20}")
+                .post("/endpoints/mistral-completions/invocations")
+                .then()
+                .statusCode(200)
+                .body("object", equalTo("text_completion"))
+                .body("choices[0].text", equalTo("Bonjour!"))
+                .body("usage.total_tokens", equalTo(50));
+        JsonObject sent = ProviderMocks.LAST.get("mistral/mistral-normal").getJsonObject("body");
+        assertThat(sent.getJsonArray("messages").encode()).isEqualTo("[{\"role\":\"user\",\"content\":\"Say hi\"}]");
+        assertThat(sent.containsKey("prompt")).isFalse();
+        assertThat(sent.containsKey("stop")).isFalse();
+        assertThat(sent.containsKey("n")).isFalse();
+        assertThat(sent.getDouble("temperature")).isEqualTo(0.2);
+        assertThat(sent.getInteger("max_tokens")).isEqualTo(20);
+    }
+
+    @Test
+    void embeddingsAreAnsweredInOpenAisShape() {
+        api().body("{\"model\":\"mistral-embeddings\",\"input\":[\"a\",\"b\"]}")
+                .post("/v1/embeddings")
+                .then()
+                .statusCode(200)
+                .body("object", equalTo("list"))
+                .body("data.size()", equalTo(2))
+                .body("data[1].index", equalTo(1))
+                .body("data[1].embedding[1]", equalTo(1.0712f))
+                .body("usage.prompt_tokens", equalTo(6));
+        assertThat(ProviderMocks.LAST.get("mistral/mistral-normal").getString("path"))
+                .isEqualTo("/mistral/v1/embeddings");
+    }
+
+    @Test
+    void aStreamArrivesChunkByChunkWithItsUsageOnlyWhenAskedAndEndsWithDoneOnOpenAisRoute() throws Exception {
+        String mlflow = api().body("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true}")
+                .post("/endpoints/mistral/invocations")
+                .then()
+                .statusCode(200)
+                .contentType(containsString("text/event-stream"))
+                .extract()
+                .asString();
+        List<String> events = events(mlflow);
+        assertThat(ProviderTests.deltas(events)).containsExactly("", "Bon", "jour!", "");
+        assertThat(events).doesNotContain("[DONE]");
+        assertThat(events).allSatisfy(e -> assertThat(new JsonObject(e).containsKey("usage"))
+                .isFalse());
+        assertThat(ProviderTests.last(events)
+                        .getJsonArray("choices")
+                        .getJsonObject(0)
+                        .getString("finish_reason"))
+                .isEqualTo("stop");
+
+        String openAi = api().header("skein-actor", "mistral-streamer")
+                .body("{\"model\":\"mistral\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
+        List<String> data = events(openAi);
+        assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
+        JsonObject usage = ProviderTests.last(data).getJsonObject("usage");
+        assertThat(usage.getInteger("prompt_tokens")).isEqualTo(8);
+        assertThat(usage.getInteger("completion_tokens")).isEqualTo(4);
+        // OpenAI's stream_options is not Mistral's: not sent (Mistral reports the usage of every stream)
+        assertThat(ProviderMocks.LAST
+                        .get("mistral/mistral-normal")
+                        .getJsonObject("body")
+                        .containsKey("stream_options"))
+                .isFalse();
+        JsonObject recorded = ProviderTests.usage("mistral", "mistral-streamer", 1);
+        assertThat(recorded.getLong("output_tokens")).isEqualTo(4);
+    }
+
+    @Test
+    void toolsAreSentAsOpenAisAndTheToolCallComesBack() {
+        String tools = "[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"description\":\"Weather\","
+                + "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}}}]";
+        api().body("{\"model\":\"mistral-tools\",\"messages\":[{\"role\":\"user\",\"content\":\"Weather in Paris?\"}],"
+                        + "\"tools\":" + tools + ",\"tool_choice\":\"auto\"}")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(200)
+                .body("choices[0].finish_reason", equalTo("tool_calls"))
+                .body("choices[0].message.tool_calls[0].id", equalTo("D681PevKs"))
+                .body("choices[0].message.tool_calls[0].type", equalTo("function"))
+                .body("choices[0].message.tool_calls[0].function.name", equalTo("get_weather"))
+                .body("choices[0].message.tool_calls[0].function.arguments", equalTo("{\"city\": \"Paris\"}"));
+        JsonObject sent = ProviderMocks.LAST.get("mistral/mistral-tools").getJsonObject("body");
+        assertThat(sent.getJsonArray("tools").encode()).isEqualTo(new io.vertx.core.json.JsonArray(tools).encode());
+        assertThat(sent.getString("tool_choice")).isEqualTo("auto");
+    }
+
+    @Test
+    void a429KeepsItsRetryAfterAndMessageAndIsRetriedWhenTheEndpointSaysSo() {
+        api().body(HI)
+                .post("/endpoints/mistral-ratelimited/invocations")
+                .then()
+                .statusCode(429)
+                .header("Retry-After", "4")
+                .body("detail", equalTo("Requests rate limit exceeded"));
+        api().body("{\"model\":\"mistral-ratelimited\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(429)
+                .header("Retry-After", "4")
+                .body("error.message", equalTo("Requests rate limit exceeded"));
+        int before = ProviderMocks.CALLS
+                .computeIfAbsent("mistral", k -> new java.util.concurrent.atomic.AtomicInteger())
+                .get();
+        api().body(HI)
+                .post("/endpoints/mistral-flaky/invocations")
+                .then()
+                .statusCode(200)
+                .body("choices[0].message.content", equalTo("At last"));
+        assertThat(ProviderMocks.CALLS.get("mistral").get() - before).isEqualTo(2);
+    }
+
+    @Test
+    void aServerErrorKeepsItsStatusAndMessage() {
+        api().body(HI)
+                .post("/endpoints/mistral-broken/invocations")
+                .then()
+                .statusCode(503)
+                .body("detail", equalTo("Service unavailable, please retry later"));
+    }
+
+    @Test
+    void aMalformedAnswerIs502AndAMalformedStreamEndsWithTheErrorEvent() {
+        api().body(HI)
+                .post("/endpoints/mistral-malformed/invocations")
+                .then()
+                .statusCode(502)
+                .body("detail", containsString("not valid JSON"));
+        api().body("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true}")
+                .post("/endpoints/mistral-malformed/invocations")
+                .then()
+                .statusCode(200)
+                .body(containsString("\"code\":\"stream_interrupted\""));
+    }
+
+    @Test
+    void aProviderSilentBeforeItsFirstByteIs504() {
+        api().body(HI)
+                .post("/endpoints/mistral-slow/invocations")
+                .then()
+                .statusCode(504)
+                .body("detail", equalTo("The provider sent nothing for longer than 2 s"));
+        api().body("{\"model\":\"mistral-slow\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(504)
+                .body("error.code", equalTo("upstream_timeout"));
+    }
+
+    @Test
+    void aStreamCutMidwayEndsWithTheErrorEventAndNoDone() {
+        Response response = api().body(
+                        "{\"model\":\"mistral-cut\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                .post("/v1/chat/completions");
+        response.then().statusCode(200);
+        List<String> events = events(response.asString());
+        assertThat(events).hasSize(2).doesNotContain("[DONE]");
+        assertThat(ProviderTests.deltas(events.subList(0, 1))).containsExactly("Bon");
+        JsonObject error = new JsonObject(events.get(1)).getJsonObject("error");
+        assertThat(error.getString("code")).isEqualTo("stream_interrupted");
+        assertThat(error.getString("message")).contains("connection was lost");
+    }
+
+    @Test
+    void theKeyAMistralErrorRepeatsNeverReachesTheClient() {
+        String mlflow = api().body(HI)
+                .post("/endpoints/mistral-echokey/invocations")
+                .then()
+                .statusCode(400)
+                .body("detail", equalTo("Key *** may not use this model"))
+                .extract()
+                .asString();
+        assertNoKey(mlflow, MISTRAL_KEY);
+        String openAi = api().body(
+                        "{\"model\":\"mistral-echokey\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(400)
+                .extract()
+                .asString();
+        assertNoKey(openAi, MISTRAL_KEY);
+        assertNoKey(api().get("/api/2.0/endpoints/mistral").asString(), MISTRAL_KEY);
+    }
+}

@@ -1,0 +1,275 @@
+package dev.skein.llmgateway;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The other providers {@link OpenAiMockResource}'s server speaks, each under a path of its own and in its own
+ * documented wire format: Mistral's ({@code /mistral/v1/...}, OpenAI's format). The model decides the behaviour,
+ * by its suffix: {@code -normal} answers (JSON, or the provider's stream), {@code -tools} a tool call, {@code
+ * -ratelimited} 429 with Retry-After, {@code -broken} a 5xx, {@code -malformed} a body (or stream event) that is
+ * not JSON, {@code -slow} never answers, {@code -cut} closes the connection mid-stream, {@code -echokey} a 400
+ * repeating the key it got, {@code -flaky} 429 with {@code Retry-After: 0} on every other call.
+ */
+final class ProviderMocks {
+
+    static final String MISTRAL_KEY = "mistral-test-key-1123581321";
+
+    /** The last request per provider and model ({@code mistral/mistral-normal}): path, query, headers, body. */
+    static final Map<String, JsonObject> LAST = new ConcurrentHashMap<>();
+
+    /** Calls of each {@code -flaky} model so far. */
+    static final Map<String, AtomicInteger> CALLS = new ConcurrentHashMap<>();
+
+    private ProviderMocks() {}
+
+    /** The endpoints of these providers, for the gateway YAML. */
+    static String yaml(String base) {
+        StringBuilder y = new StringBuilder();
+        for (String[] e : new String[][] {
+            {"mistral", "llm/v1/chat", "mistral-normal"},
+            {"mistral-completions", "llm/v1/completions", "mistral-normal"},
+            {"mistral-embeddings", "llm/v1/embeddings", "mistral-normal"},
+            {"mistral-tools", "llm/v1/chat", "mistral-tools"},
+            {"mistral-ratelimited", "llm/v1/chat", "mistral-ratelimited"},
+            {"mistral-broken", "llm/v1/chat", "mistral-broken"},
+            {"mistral-malformed", "llm/v1/chat", "mistral-malformed"},
+            {"mistral-slow", "llm/v1/chat", "mistral-slow"},
+            {"mistral-cut", "llm/v1/chat", "mistral-cut"},
+            {"mistral-echokey", "llm/v1/chat", "mistral-echokey"},
+            {"mistral-flaky", "llm/v1/chat", "mistral-flaky"}
+        }) {
+            endpoint(y, e, "mistral", MISTRAL_KEY, base + "/mistral/v1");
+        }
+        return y.toString();
+    }
+
+    private static void endpoint(StringBuilder y, String[] e, String provider, String key, String base) {
+        y.append("  - name: ")
+                .append(e[0])
+                .append("\n    endpoint_type: ")
+                .append(e[1])
+                .append("\n    model:\n      provider: ")
+                .append(provider)
+                .append("\n      name: ")
+                .append(e[2])
+                .append("\n      config:\n        ")
+                .append(provider)
+                .append("_api_key: ")
+                .append(key)
+                .append("\n        ")
+                .append(provider)
+                .append("_api_base: ")
+                .append(base)
+                .append('\n');
+        if (e[2].endsWith("-flaky")) {
+            y.append("    retries: {max_attempts: 2, initial_backoff: 0.01, max_backoff: 1}\n");
+        }
+    }
+
+    /** Answers {@code req} when its path is one of these providers'; false otherwise. */
+    static boolean handle(HttpServerRequest req, JsonObject seen) {
+        String path = req.path();
+        if (path.startsWith("/mistral/")) {
+            mistral(req, seen);
+            return true;
+        }
+        return false;
+    }
+
+    /** The behaviour a model's name asks for: its suffix. */
+    private static String behaviour(String model) {
+        return model.substring(model.lastIndexOf('-') + 1);
+    }
+
+    /** Whether a {@code -flaky} model fails this call (every other one, starting with the first). */
+    private static boolean flakyFails(String key) {
+        return CALLS.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet() % 2 == 1;
+    }
+
+    // --- Mistral: OpenAI's wire format (docs.mistral.ai/api)
+
+    private static void mistral(HttpServerRequest req, JsonObject seen) {
+        JsonObject body = seen.getJsonObject("body");
+        String model = body.getString("model", "none");
+        LAST.put("mistral/" + model, seen);
+        boolean stream = body.getBoolean("stream", false);
+        String key =
+                seen.getJsonObject("headers").getString("authorization", "").replace("Bearer ", "");
+        if (req.path().endsWith("/embeddings")) {
+            JsonArray data = new JsonArray();
+            Object input = body.getValue("input");
+            int n = input instanceof JsonArray a ? a.size() : 1;
+            for (int i = 0; i < n; i++) {
+                data.add(new JsonObject()
+                        .put("object", "embedding")
+                        .put("embedding", new JsonArray().add(-0.0165).add(0.0712 + i))
+                        .put("index", i));
+            }
+            json(
+                    req,
+                    200,
+                    new JsonObject()
+                            .put("id", "8d6a8e8ee0fa460c9360526480f636ee")
+                            .put("object", "list")
+                            .put("data", data)
+                            .put("model", "mistral-embed")
+                            .put(
+                                    "usage",
+                                    new JsonObject().put("prompt_tokens", 6).put("total_tokens", 6)));
+            return;
+        }
+        switch (behaviour(model)) {
+            case "normal" -> {
+                if (stream) {
+                    sse(
+                            req,
+                            new JsonArray()
+                                    .add(mistralChunk(
+                                            new JsonObject()
+                                                    .put("role", "assistant")
+                                                    .put("content", ""),
+                                            null))
+                                    .add(mistralChunk(new JsonObject().put("content", "Bon"), null))
+                                    .add(mistralChunk(new JsonObject().put("content", "jour!"), null))
+                                    .add(mistralChunk(new JsonObject().put("content", ""), "stop")
+                                            .put(
+                                                    "usage",
+                                                    new JsonObject()
+                                                            .put("prompt_tokens", 8)
+                                                            .put("total_tokens", 12)
+                                                            .put("completion_tokens", 4))),
+                            "data: [DONE]\n\n");
+                } else {
+                    json(req, 200, mistralAnswer(new JsonObject().put("content", "Bonjour!"), "stop"));
+                }
+            }
+            case "tools" -> {
+                JsonArray calls = new JsonArray()
+                        .add(new JsonObject()
+                                .put("id", "D681PevKs")
+                                .put(
+                                        "function",
+                                        new JsonObject()
+                                                .put("name", "get_weather")
+                                                .put("arguments", "{\"city\": \"Paris\"}")));
+                json(
+                        req,
+                        200,
+                        mistralAnswer(new JsonObject().put("content", "").put("tool_calls", calls), "tool_calls"));
+            }
+            case "ratelimited" -> {
+                req.response().putHeader("Retry-After", "4");
+                json(req, 429, new JsonObject().put("message", "Requests rate limit exceeded"));
+            }
+            case "broken" ->
+                json(
+                        req,
+                        503,
+                        new JsonObject()
+                                .put("object", "error")
+                                .put("message", "Service unavailable, please retry later")
+                                .put("type", "service_unavailable"));
+            case "malformed" -> malformed(req, stream);
+            case "slow" -> {
+                // never answers: the gateway's silence limit must end the call
+            }
+            case "cut" ->
+                cut(
+                        req,
+                        "data: "
+                                + mistralChunk(
+                                                new JsonObject()
+                                                        .put("role", "assistant")
+                                                        .put("content", "Bon"),
+                                                null)
+                                        .encode()
+                                + "\n\n");
+            case "echokey" -> json(req, 400, new JsonObject().put("message", "Key " + key + " may not use this model"));
+            case "flaky" -> {
+                if (flakyFails("mistral")) {
+                    req.response().putHeader("Retry-After", "0");
+                    json(req, 429, new JsonObject().put("message", "Requests rate limit exceeded"));
+                } else {
+                    json(req, 200, mistralAnswer(new JsonObject().put("content", "At last"), "stop"));
+                }
+            }
+            default -> json(req, 404, new JsonObject().put("message", "Invalid model: " + model));
+        }
+    }
+
+    private static JsonObject mistralAnswer(JsonObject message, String finish) {
+        JsonObject m = new JsonObject().put("role", "assistant").put("tool_calls", null);
+        message.forEach(e -> m.put(e.getKey(), e.getValue()));
+        return new JsonObject()
+                .put("id", "cmpl-e5cc70bb28c444948073e77776eb30ef")
+                .put("object", "chat.completion")
+                .put("created", 1702256327)
+                .put("model", "mistral-small-latest")
+                .put(
+                        "choices",
+                        new JsonArray()
+                                .add(new JsonObject()
+                                        .put("index", 0)
+                                        .put("message", m)
+                                        .put("finish_reason", finish)))
+                .put(
+                        "usage",
+                        new JsonObject()
+                                .put("prompt_tokens", 16)
+                                .put("completion_tokens", 34)
+                                .put("total_tokens", 50));
+    }
+
+    private static JsonObject mistralChunk(JsonObject delta, String finish) {
+        return new JsonObject()
+                .put("id", "cmpl-e5cc70bb28c444948073e77776eb30ef")
+                .put("object", "chat.completion.chunk")
+                .put("created", 1702256327)
+                .put("model", "mistral-small-latest")
+                .put(
+                        "choices",
+                        new JsonArray()
+                                .add(new JsonObject()
+                                        .put("index", 0)
+                                        .put("delta", delta)
+                                        .put("finish_reason", finish)));
+    }
+
+    // --- shared wire behaviours
+
+    /** Server-sent events, one {@code data:} line each, then {@code end}. */
+    private static void sse(HttpServerRequest req, JsonArray events, String end) {
+        var response = req.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
+        for (Object e : events) {
+            response.write("data: " + ((JsonObject) e).encode() + "\n\n");
+        }
+        response.end(end);
+    }
+
+    private static void malformed(HttpServerRequest req, boolean stream) {
+        if (stream) {
+            req.response().putHeader("Content-Type", "text/event-stream").end("data: {\"id\": \"x\", broken\n\n");
+        } else {
+            req.response().putHeader("Content-Type", "application/json").end("{\"id\": \"x\", broken");
+        }
+    }
+
+    /** A stream begun ({@code first} written), then the connection closed: no end of the response. */
+    private static void cut(HttpServerRequest req, String first) {
+        req.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
+        req.response().write(first).onComplete(v -> req.connection().close());
+    }
+
+    private static void json(HttpServerRequest req, int status, JsonObject body) {
+        req.response()
+                .setStatusCode(status)
+                .putHeader("Content-Type", "application/json")
+                .end(Buffer.buffer(body.encode()));
+    }
+}
