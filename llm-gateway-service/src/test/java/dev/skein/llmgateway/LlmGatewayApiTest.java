@@ -39,7 +39,8 @@ class LlmGatewayApiTest {
             OpenAiMockResource.LITERAL_KEY,
             OpenAiMockResource.AZURE_KEY,
             OpenAiMockResource.ANTHROPIC_KEY,
-            ProviderMocks.MISTRAL_KEY);
+            ProviderMocks.MISTRAL_KEY,
+            ProviderMocks.GEMINI_KEY);
 
     static RequestSpecification api() {
         return given().header("Authorization", CREDENTIAL).contentType("application/json");
@@ -179,7 +180,20 @@ class LlmGatewayApiTest {
                         "mistral-slow",
                         "mistral-cut",
                         "mistral-echokey",
-                        "mistral-flaky");
+                        "mistral-flaky",
+                        "gemini",
+                        "gemini-completions",
+                        "gemini-embeddings",
+                        "gemini-tools",
+                        "gemini-ratelimited",
+                        "gemini-broken",
+                        "gemini-malformed",
+                        "gemini-slow",
+                        "gemini-cut",
+                        "gemini-echokey",
+                        "gemini-badkey",
+                        "gemini-blocked",
+                        "gemini-flaky");
     }
 
     @Test

@@ -10,15 +10,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The other providers {@link OpenAiMockResource}'s server speaks, each under a path of its own and in its own
- * documented wire format: Mistral's ({@code /mistral/v1/...}, OpenAI's format). The model decides the behaviour,
+ * documented wire format: Mistral's ({@code /mistral/v1/...}, OpenAI's format), Gemini's ({@code
+ * /gemini/v1beta/models/{model}:generateContent}, {@code :streamGenerateContent?alt=sse}, {@code
+ * :batchEmbedContents}). The model decides the behaviour,
  * by its suffix: {@code -normal} answers (JSON, or the provider's stream), {@code -tools} a tool call, {@code
  * -ratelimited} 429 with Retry-After, {@code -broken} a 5xx, {@code -malformed} a body (or stream event) that is
  * not JSON, {@code -slow} never answers, {@code -cut} closes the connection mid-stream, {@code -echokey} a 400
- * repeating the key it got, {@code -flaky} 429 with {@code Retry-After: 0} on every other call.
+ * repeating the key it got, {@code -flaky} 429 with {@code Retry-After: 0} on every other call; Gemini's also
+ * {@code -badkey} (Google's 400 API_KEY_INVALID) and {@code -blocked} (a prompt blocked for safety).
  */
 final class ProviderMocks {
 
     static final String MISTRAL_KEY = "mistral-test-key-1123581321";
+    static final String GEMINI_KEY = "AIzaSy-gemini-test-key-4669201609";
 
     /** The last request per provider and model ({@code mistral/mistral-normal}): path, query, headers, body. */
     static final Map<String, JsonObject> LAST = new ConcurrentHashMap<>();
@@ -45,6 +49,23 @@ final class ProviderMocks {
             {"mistral-flaky", "llm/v1/chat", "mistral-flaky"}
         }) {
             endpoint(y, e, "mistral", MISTRAL_KEY, base + "/mistral/v1");
+        }
+        for (String[] e : new String[][] {
+            {"gemini", "llm/v1/chat", "gemini-normal"},
+            {"gemini-completions", "llm/v1/completions", "gemini-normal"},
+            {"gemini-embeddings", "llm/v1/embeddings", "gemini-normal"},
+            {"gemini-tools", "llm/v1/chat", "gemini-tools"},
+            {"gemini-ratelimited", "llm/v1/chat", "gemini-ratelimited"},
+            {"gemini-broken", "llm/v1/chat", "gemini-broken"},
+            {"gemini-malformed", "llm/v1/chat", "gemini-malformed"},
+            {"gemini-slow", "llm/v1/chat", "gemini-slow"},
+            {"gemini-cut", "llm/v1/chat", "gemini-cut"},
+            {"gemini-echokey", "llm/v1/chat", "gemini-echokey"},
+            {"gemini-badkey", "llm/v1/chat", "gemini-badkey"},
+            {"gemini-blocked", "llm/v1/chat", "gemini-blocked"},
+            {"gemini-flaky", "llm/v1/chat", "gemini-flaky"}
+        }) {
+            endpoint(y, e, "gemini", GEMINI_KEY, base + "/gemini/v1beta");
         }
         return y.toString();
     }
@@ -77,6 +98,10 @@ final class ProviderMocks {
         String path = req.path();
         if (path.startsWith("/mistral/")) {
             mistral(req, seen);
+            return true;
+        }
+        if (path.startsWith("/gemini/")) {
+            gemini(req, seen);
             return true;
         }
         return false;
@@ -241,13 +266,195 @@ final class ProviderMocks {
                                         .put("finish_reason", finish)));
     }
 
+    // --- Gemini: ai.google.dev/api (generateContent, streamGenerateContent, batchEmbedContents)
+
+    private static void gemini(HttpServerRequest req, JsonObject seen) {
+        String call = req.path().substring(req.path().indexOf("/models/") + "/models/".length());
+        String model = call.substring(0, call.indexOf(':'));
+        String method = call.substring(call.indexOf(':') + 1);
+        LAST.put("gemini/" + model, seen);
+        JsonObject body = seen.getJsonObject("body");
+        boolean stream = method.equals("streamGenerateContent");
+        String key = seen.getJsonObject("headers").getString("x-goog-api-key", "");
+        if (method.equals("batchEmbedContents")) {
+            JsonArray embeddings = new JsonArray();
+            for (int i = 0; i < body.getJsonArray("requests").size(); i++) {
+                embeddings.add(new JsonObject()
+                        .put("values", new JsonArray().add(0.013 + i).add(-0.008)));
+            }
+            json(req, 200, new JsonObject().put("embeddings", embeddings));
+            return;
+        }
+        JsonObject config = body.getJsonObject("generationConfig", new JsonObject());
+        switch (behaviour(model)) {
+            case "normal" -> {
+                String finish = config.getInteger("maxOutputTokens", 100) < 5 ? "MAX_TOKENS" : "STOP";
+                if (stream) {
+                    JsonObject partial =
+                            new JsonObject().put("promptTokenCount", 7).put("totalTokenCount", 7);
+                    sse(
+                            req,
+                            new JsonArray()
+                                    .add(geminiAnswer(textPart("Hello"), null, partial))
+                                    .add(geminiAnswer(textPart(" from"), null, partial))
+                                    .add(geminiAnswer(textPart(" Gemini."), finish, GEMINI_USAGE)),
+                            "",
+                            "\r\n\r\n");
+                } else {
+                    JsonObject answer = geminiAnswer(textPart("Hello from Gemini."), finish, GEMINI_USAGE);
+                    for (int i = 1; i < config.getInteger("candidateCount", 1); i++) {
+                        answer.getJsonArray("candidates")
+                                .add(candidate(textPart("Hi from Gemini, too."), finish)
+                                        .put("index", i));
+                    }
+                    json(req, 200, answer);
+                }
+            }
+            case "tools" -> {
+                JsonArray contents = body.getJsonArray("contents");
+                JsonObject lastPart = contents.getJsonObject(contents.size() - 1)
+                        .getJsonArray("parts")
+                        .getJsonObject(0);
+                JsonObject part = lastPart.containsKey("functionResponse")
+                        ? textPart("It is sunny in Paris.")
+                        : new JsonObject()
+                                .put(
+                                        "functionCall",
+                                        new JsonObject()
+                                                .put("name", "get_weather")
+                                                .put("args", new JsonObject().put("city", "Paris")));
+                JsonObject answer = geminiAnswer(part, "STOP", GEMINI_USAGE);
+                if (stream) {
+                    sse(req, new JsonArray().add(answer), "", "\r\n\r\n");
+                } else {
+                    json(req, 200, answer);
+                }
+            }
+            case "ratelimited" ->
+                json(
+                        req,
+                        429,
+                        geminiError(
+                                429,
+                                "Resource has been exhausted (e.g. check quota).",
+                                "RESOURCE_EXHAUSTED",
+                                retryInfo("17s")));
+            case "broken" ->
+                json(
+                        req,
+                        503,
+                        geminiError(503, "The model is overloaded. Please try again later.", "UNAVAILABLE", null));
+            case "malformed" -> malformed(req, stream);
+            case "slow" -> {
+                // never answers
+            }
+            case "cut" ->
+                cut(req, "data: " + geminiAnswer(textPart("Hello"), null, null).encode() + "\r\n\r\n");
+            case "echokey" ->
+                json(req, 400, geminiError(400, "Key " + key + " cannot call " + model, "INVALID_ARGUMENT", null));
+            case "badkey" -> {
+                JsonObject info = new JsonObject()
+                        .put("@type", "type.googleapis.com/google.rpc.ErrorInfo")
+                        .put("reason", "API_KEY_INVALID")
+                        .put("domain", "googleapis.com");
+                json(
+                        req,
+                        400,
+                        geminiError(
+                                400,
+                                "API key not valid. Please pass a valid API key.",
+                                "INVALID_ARGUMENT",
+                                new JsonArray().add(info)));
+            }
+            case "blocked" ->
+                json(
+                        req,
+                        200,
+                        new JsonObject()
+                                .put("promptFeedback", new JsonObject().put("blockReason", "SAFETY"))
+                                .put(
+                                        "usageMetadata",
+                                        new JsonObject()
+                                                .put("promptTokenCount", 7)
+                                                .put("totalTokenCount", 7)));
+            case "flaky" -> {
+                if (flakyFails("gemini")) {
+                    json(
+                            req,
+                            429,
+                            geminiError(
+                                    429,
+                                    "Resource has been exhausted (e.g. check quota).",
+                                    "RESOURCE_EXHAUSTED",
+                                    retryInfo("0s")));
+                } else {
+                    json(req, 200, geminiAnswer(textPart("At last"), "STOP", GEMINI_USAGE));
+                }
+            }
+            default -> json(req, 404, geminiError(404, "models/" + model + " is not found", "NOT_FOUND", null));
+        }
+    }
+
+    static final JsonObject GEMINI_USAGE = new JsonObject()
+            .put("promptTokenCount", 7)
+            .put("candidatesTokenCount", 5)
+            .put("totalTokenCount", 12);
+
+    private static JsonObject textPart(String text) {
+        return new JsonObject().put("text", text);
+    }
+
+    private static JsonObject candidate(JsonObject part, String finish) {
+        JsonObject candidate = new JsonObject()
+                .put(
+                        "content",
+                        new JsonObject().put("parts", new JsonArray().add(part)).put("role", "model"))
+                .put("index", 0);
+        if (finish != null) {
+            candidate.put("finishReason", finish);
+        }
+        return candidate;
+    }
+
+    private static JsonObject geminiAnswer(JsonObject part, String finish, JsonObject usage) {
+        JsonObject answer = new JsonObject()
+                .put("candidates", new JsonArray().add(candidate(part, finish)))
+                .put("modelVersion", "gemini-1.5-flash-002")
+                .put("responseId", "Zp3kZ5aLJ9a7xN8PwJ2Z0Ac");
+        if (usage != null) {
+            answer.put("usageMetadata", usage.copy());
+        }
+        return answer;
+    }
+
+    private static JsonArray retryInfo(String delay) {
+        return new JsonArray()
+                .add(new JsonObject()
+                        .put("@type", "type.googleapis.com/google.rpc.RetryInfo")
+                        .put("retryDelay", delay));
+    }
+
+    private static JsonObject geminiError(int code, String message, String status, JsonArray details) {
+        JsonObject error =
+                new JsonObject().put("code", code).put("message", message).put("status", status);
+        if (details != null) {
+            error.put("details", details);
+        }
+        return new JsonObject().put("error", error);
+    }
+
     // --- shared wire behaviours
 
     /** Server-sent events, one {@code data:} line each, then {@code end}. */
     private static void sse(HttpServerRequest req, JsonArray events, String end) {
+        sse(req, events, end, "\n\n");
+    }
+
+    /** Server-sent events ended by {@code separator} (Google's end each with CRLF CRLF). */
+    private static void sse(HttpServerRequest req, JsonArray events, String end, String separator) {
         var response = req.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
         for (Object e : events) {
-            response.write("data: " + ((JsonObject) e).encode() + "\n\n");
+            response.write("data: " + ((JsonObject) e).encode() + separator);
         }
         response.end(end);
     }

@@ -98,7 +98,22 @@ class GatewayFileTest {
         assertThatThrownBy(() -> load(
                         "endpoints:\n" + endpoint("a", "llm/v1/chat", "togetherai", "        togetherai_api_key: x\n")))
                 .hasMessageContaining(
-                        "The provider 'togetherai' is not supported by Skein yet (supported: openai, anthropic, mistral");
+                        "The provider 'togetherai' is not supported by Skein yet (supported: openai, anthropic, mistral, gemini");
+    }
+
+    @Test
+    void shouldReadGeminisConfigAndRequireItsModelName() throws IOException {
+        Endpoint g = load("endpoints:\n"
+                        + endpoint("g", "llm/v1/chat", "gemini", "        gemini_api_key: $OPENAI_API_KEY\n"))
+                .get(0);
+        assertThat(g.settings().apiType()).isEqualTo(OpenAiSettings.ApiType.GEMINI);
+        assertThat(g.settings().apiKey()).isEqualTo("sk-from-env");
+        assertThat(g.settings().apiBase()).isEqualTo("https://generativelanguage.googleapis.com/v1beta");
+        assertThatThrownBy(() -> load("endpoints:\n  - name: g\n    endpoint_type: llm/v1/chat\n    model:\n"
+                        + "      provider: gemini\n      config:\n        gemini_api_key: k\n"))
+                .hasMessageContaining("model.name: required for the gemini provider");
+        assertThatThrownBy(() -> load("endpoints:\n" + endpoint("g", "llm/v1/chat", "gemini", "        x: y\n")))
+                .hasMessageContaining("gemini_api_key: field required");
     }
 
     @Test
