@@ -40,7 +40,8 @@ class LlmGatewayApiTest {
             OpenAiMockResource.AZURE_KEY,
             OpenAiMockResource.ANTHROPIC_KEY,
             ProviderMocks.MISTRAL_KEY,
-            ProviderMocks.GEMINI_KEY);
+            ProviderMocks.GEMINI_KEY,
+            ProviderMocks.COHERE_KEY);
 
     static RequestSpecification api() {
         return given().header("Authorization", CREDENTIAL).contentType("application/json");
@@ -193,7 +194,17 @@ class LlmGatewayApiTest {
                         "gemini-echokey",
                         "gemini-badkey",
                         "gemini-blocked",
-                        "gemini-flaky");
+                        "gemini-flaky",
+                        "cohere",
+                        "cohere-completions",
+                        "cohere-embeddings",
+                        "cohere-ratelimited",
+                        "cohere-broken",
+                        "cohere-malformed",
+                        "cohere-slow",
+                        "cohere-cut",
+                        "cohere-echokey",
+                        "cohere-flaky");
     }
 
     @Test

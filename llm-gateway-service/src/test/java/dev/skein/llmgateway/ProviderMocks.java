@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The other providers {@link OpenAiMockResource}'s server speaks, each under a path of its own and in its own
  * documented wire format: Mistral's ({@code /mistral/v1/...}, OpenAI's format), Gemini's ({@code
  * /gemini/v1beta/models/{model}:generateContent}, {@code :streamGenerateContent?alt=sse}, {@code
- * :batchEmbedContents}). The model decides the behaviour,
+ * :batchEmbedContents}), Cohere's v1 ({@code /cohere/v1/chat}, {@code /generate}, {@code /embed}; streams of
+ * newline-delimited JSON). The model decides the behaviour,
  * by its suffix: {@code -normal} answers (JSON, or the provider's stream), {@code -tools} a tool call, {@code
  * -ratelimited} 429 with Retry-After, {@code -broken} a 5xx, {@code -malformed} a body (or stream event) that is
  * not JSON, {@code -slow} never answers, {@code -cut} closes the connection mid-stream, {@code -echokey} a 400
@@ -23,6 +24,7 @@ final class ProviderMocks {
 
     static final String MISTRAL_KEY = "mistral-test-key-1123581321";
     static final String GEMINI_KEY = "AIzaSy-gemini-test-key-4669201609";
+    static final String COHERE_KEY = "cohere-test-key-5772156649";
 
     /** The last request per provider and model ({@code mistral/mistral-normal}): path, query, headers, body. */
     static final Map<String, JsonObject> LAST = new ConcurrentHashMap<>();
@@ -67,6 +69,20 @@ final class ProviderMocks {
         }) {
             endpoint(y, e, "gemini", GEMINI_KEY, base + "/gemini/v1beta");
         }
+        for (String[] e : new String[][] {
+            {"cohere", "llm/v1/chat", "cohere-normal"},
+            {"cohere-completions", "llm/v1/completions", "cohere-normal"},
+            {"cohere-embeddings", "llm/v1/embeddings", "cohere-normal"},
+            {"cohere-ratelimited", "llm/v1/chat", "cohere-ratelimited"},
+            {"cohere-broken", "llm/v1/chat", "cohere-broken"},
+            {"cohere-malformed", "llm/v1/chat", "cohere-malformed"},
+            {"cohere-slow", "llm/v1/chat", "cohere-slow"},
+            {"cohere-cut", "llm/v1/chat", "cohere-cut"},
+            {"cohere-echokey", "llm/v1/chat", "cohere-echokey"},
+            {"cohere-flaky", "llm/v1/chat", "cohere-flaky"}
+        }) {
+            endpoint(y, e, "cohere", COHERE_KEY, base + "/cohere/v1");
+        }
         return y.toString();
     }
 
@@ -102,6 +118,10 @@ final class ProviderMocks {
         }
         if (path.startsWith("/gemini/")) {
             gemini(req, seen);
+            return true;
+        }
+        if (path.startsWith("/cohere/")) {
+            cohere(req, seen);
             return true;
         }
         return false;
@@ -441,6 +461,181 @@ final class ProviderMocks {
             error.put("details", details);
         }
         return new JsonObject().put("error", error);
+    }
+
+    // --- Cohere: docs.cohere.com/v1/reference (chat, generate, embed)
+
+    private static void cohere(HttpServerRequest req, JsonObject seen) {
+        JsonObject body = seen.getJsonObject("body");
+        String model = body.getString("model", "none");
+        LAST.put("cohere/" + model, seen);
+        boolean stream = body.getBoolean("stream", false);
+        String key =
+                seen.getJsonObject("headers").getString("authorization", "").replace("Bearer ", "");
+        String method = req.path().substring(req.path().lastIndexOf('/') + 1);
+        JsonObject billed = new JsonObject()
+                .put("billed_units", new JsonObject().put("input_tokens", 9).put("output_tokens", 4));
+        if (method.equals("embed")) {
+            JsonArray embeddings = new JsonArray();
+            for (int i = 0; i < body.getJsonArray("texts").size(); i++) {
+                embeddings.add(new JsonArray().add(0.5 + i).add(-0.25));
+            }
+            json(
+                    req,
+                    200,
+                    new JsonObject()
+                            .put("id", "bc57846a-3e56-4327-8acc-588ca1a37b8a")
+                            .put("texts", body.getJsonArray("texts"))
+                            .put("embeddings", embeddings)
+                            .put(
+                                    "meta",
+                                    new JsonObject().put("billed_units", new JsonObject().put("input_tokens", 2))));
+            return;
+        }
+        boolean generate = method.equals("generate");
+        switch (behaviour(model)) {
+            case "normal" -> {
+                if (stream) {
+                    JsonArray events = new JsonArray();
+                    if (!generate) {
+                        events.add(new JsonObject()
+                                .put("is_finished", false)
+                                .put("event_type", "stream-start")
+                                .put("generation_id", "gen-77"));
+                    }
+                    events.add(cohereText("Hello"))
+                            .add(new JsonObject()
+                                    .put("is_finished", false)
+                                    .put("event_type", "citation-generation")
+                                    .put("citations", new JsonArray()))
+                            .add(cohereText(" from Cohere."));
+                    JsonObject response = generate
+                            ? new JsonObject()
+                                    .put("id", "gen-resp-1")
+                                    .put(
+                                            "generations",
+                                            new JsonArray()
+                                                    .add(new JsonObject()
+                                                            .put("id", "g1")
+                                                            .put("index", 0)
+                                                            .put("text", "Hello from Cohere.")
+                                                            .put("finish_reason", "COMPLETE")))
+                                    .put("meta", billed)
+                            : new JsonObject()
+                                    .put("response_id", "resp-77")
+                                    .put("text", "Hello from Cohere.")
+                                    .put("generation_id", "gen-77")
+                                    .put("meta", billed);
+                    events.add(new JsonObject()
+                            .put("is_finished", true)
+                            .put("event_type", "stream-end")
+                            .put("response", response)
+                            .put("finish_reason", "COMPLETE"));
+                    jsonLines(req, events, true);
+                } else if (generate) {
+                    json(
+                            req,
+                            200,
+                            new JsonObject()
+                                    .put("id", "gen-resp-1")
+                                    .put(
+                                            "generations",
+                                            new JsonArray()
+                                                    .add(new JsonObject()
+                                                            .put("id", "g1")
+                                                            .put("text", "Hello from Cohere.")
+                                                            .put("finish_reason", "MAX_TOKENS")))
+                                    .put("prompt", body.getString("prompt"))
+                                    .put("meta", billed));
+                } else {
+                    json(
+                            req,
+                            200,
+                            new JsonObject()
+                                    .put("response_id", "resp-77")
+                                    .put("text", "Hello from Cohere.")
+                                    .put("generation_id", "gen-77")
+                                    .put("finish_reason", "COMPLETE")
+                                    .put("meta", billed));
+                }
+            }
+            case "ratelimited" -> {
+                req.response().putHeader("Retry-After", "6");
+                json(
+                        req,
+                        429,
+                        new JsonObject()
+                                .put(
+                                        "message",
+                                        "You are using a Trial key, which is limited to 10 API calls / minute."));
+            }
+            case "broken" ->
+                json(
+                        req,
+                        500,
+                        new JsonObject()
+                                .put("message", "internal server error, this has been reported to our developers"));
+            case "malformed" -> {
+                if (stream) {
+                    req.response()
+                            .putHeader("Content-Type", "application/stream+json")
+                            .end("{\"event_type\": broken\n");
+                } else {
+                    malformed(req, false);
+                }
+            }
+            case "slow" -> {
+                // never answers
+            }
+            case "cut" -> {
+                req.response().setChunked(true).putHeader("Content-Type", "application/stream+json");
+                req.response()
+                        .write(new JsonObject()
+                                        .put("is_finished", false)
+                                        .put("event_type", "stream-start")
+                                        .put("generation_id", "gen-77")
+                                        .encode()
+                                + "\n" + cohereText("Hello").encode() + "\n")
+                        .onComplete(v -> req.connection().close());
+            }
+            case "echokey" -> json(req, 400, new JsonObject().put("message", "invalid request for key " + key));
+            case "flaky" -> {
+                if (flakyFails("cohere")) {
+                    req.response().putHeader("Retry-After", "0");
+                    json(req, 429, new JsonObject().put("message", "too many requests"));
+                } else {
+                    json(
+                            req,
+                            200,
+                            new JsonObject()
+                                    .put("response_id", "r")
+                                    .put("text", "At last")
+                                    .put("meta", billed));
+                }
+            }
+            default -> json(req, 404, new JsonObject().put("message", "model '" + model + "' not found"));
+        }
+    }
+
+    private static JsonObject cohereText(String text) {
+        return new JsonObject()
+                .put("is_finished", false)
+                .put("event_type", "text-generation")
+                .put("text", text);
+    }
+
+    /** Cohere's v1 stream: one JSON event a line ({@code application/stream+json}), some lines split across writes. */
+    private static void jsonLines(HttpServerRequest req, JsonArray events, boolean end) {
+        var response = req.response().setChunked(true).putHeader("Content-Type", "application/stream+json");
+        for (Object e : events) {
+            String line = ((JsonObject) e).encode() + "\n";
+            int half = line.length() / 2;
+            response.write(line.substring(0, half));
+            response.write(line.substring(half));
+        }
+        if (end) {
+            response.end();
+        }
     }
 
     // --- shared wire behaviours

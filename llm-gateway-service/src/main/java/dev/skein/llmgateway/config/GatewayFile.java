@@ -53,7 +53,7 @@ public final class GatewayFile {
             "togetherai",
             "gemini"); // Skein's name for Google's Gemini API (MLflow 2.17 knows only its retired PaLM API)
 
-    static final List<String> SUPPORTED = List.of("openai", "anthropic", "mistral", "gemini");
+    static final List<String> SUPPORTED = List.of("openai", "anthropic", "mistral", "gemini", "cohere");
 
     /** MLflow's {@code is_valid_endpoint_name}: Python's {@code [\w\-\.]+} (Unicode word characters). */
     private static final Pattern NAME = Pattern.compile("[\\w\\-.]+", Pattern.UNICODE_CHARACTER_CLASS);

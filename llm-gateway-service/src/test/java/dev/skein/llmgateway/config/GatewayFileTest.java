@@ -98,7 +98,7 @@ class GatewayFileTest {
         assertThatThrownBy(() -> load(
                         "endpoints:\n" + endpoint("a", "llm/v1/chat", "togetherai", "        togetherai_api_key: x\n")))
                 .hasMessageContaining(
-                        "The provider 'togetherai' is not supported by Skein yet (supported: openai, anthropic, mistral, gemini");
+                        "The provider 'togetherai' is not supported by Skein yet (supported: openai, anthropic, mistral, gemini, cohere)");
     }
 
     @Test
@@ -114,6 +114,18 @@ class GatewayFileTest {
                 .hasMessageContaining("model.name: required for the gemini provider");
         assertThatThrownBy(() -> load("endpoints:\n" + endpoint("g", "llm/v1/chat", "gemini", "        x: y\n")))
                 .hasMessageContaining("gemini_api_key: field required");
+    }
+
+    @Test
+    void shouldReadCoheresConfigWithMlflowsBase() throws IOException {
+        Endpoint c = load("endpoints:\n"
+                        + endpoint("c", "llm/v1/completions", "cohere", "        cohere_api_key: $OPENAI_API_KEY\n"))
+                .get(0);
+        assertThat(c.settings().apiType()).isEqualTo(OpenAiSettings.ApiType.COHERE);
+        assertThat(c.settings().apiKey()).isEqualTo("sk-from-env");
+        assertThat(c.settings().apiBase()).isEqualTo("https://api.cohere.ai/v1");
+        assertThatThrownBy(() -> load("endpoints:\n" + endpoint("c", "llm/v1/chat", "cohere", "        x: y\n")))
+                .hasMessageContaining("cohere_api_key: field required");
     }
 
     @Test
