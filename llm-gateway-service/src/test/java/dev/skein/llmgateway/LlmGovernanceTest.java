@@ -29,6 +29,13 @@ class LlmGovernanceTest {
 
     static final String TOPIC = "skein.gateway.usage.v1";
 
+    /** The management port of the service under test (quarkus.management.test-port, which a test run may move). */
+    static int managementPort() {
+        return org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getOptionalValue("quarkus.management.test-port", Integer.class)
+                .orElse(18385);
+    }
+
     static RequestSpecification as(String caller) {
         return api().header("skein-actor", caller);
     }
@@ -220,7 +227,7 @@ class LlmGovernanceTest {
         assertThat(row.getString("date")).matches("\\d{4}-\\d{2}-\\d{2}");
 
         // metrics on the management port (the other tests call this endpoint too: at least these calls)
-        String metrics = given().port(18385)
+        String metrics = given().port(managementPort())
                 .get("/q/metrics")
                 .then()
                 .statusCode(200)

@@ -22,7 +22,7 @@ class LlmReloadTest {
     static final String REFUSED = "skein_llm_config_reloads_total{result=\"refused\"}";
 
     static double refusals() {
-        String metrics = given().port(18385)
+        String metrics = given().port(LlmGovernanceTest.managementPort())
                 .get("/q/metrics")
                 .then()
                 .statusCode(200)
