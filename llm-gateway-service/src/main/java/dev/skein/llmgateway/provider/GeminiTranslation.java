@@ -469,7 +469,8 @@ public final class GeminiTranslation {
      * One Gemini stream ({@code alt=sse}: each event a whole {@code GenerateContentResponse} holding the next
      * part of each candidate), as OpenAI's chunks: the first with the role, each event's text and function calls
      * as a delta, the finish reason when a candidate has one, the usage (from {@code usageMetadata}) on the chunk
-     * that finishes. The stream ends with the response (Gemini sends no end event); an {@code error} is passed on.
+     * that finishes, or on a chunk of its own when an event holds only the usage. The stream ends with the response
+     * (Gemini sends no end event); an {@code error} is passed on, a prompt blocked mid-way ends it as an error.
      */
     public static final class Stream implements StreamDialect {
         private final Endpoint endpoint;
@@ -489,9 +490,20 @@ public final class GeminiTranslation {
             }
             if (!(event.getValue("candidates") instanceof JsonArray candidates) || candidates.isEmpty()) {
                 UpstreamException blocked = blockedOr(event, null);
-                return blocked == null
+                if (blocked != null) {
+                    return new JsonObject().put("error", new JsonObject().put("message", blocked.getMessage()));
+                }
+                // an event with the usage only: a chunk without choices, as OpenAI's usage chunk
+                JsonObject usage = usage(event.getValue("usageMetadata"));
+                return usage == null
                         ? null
-                        : new JsonObject().put("error", new JsonObject().put("message", blocked.getMessage()));
+                        : new JsonObject()
+                                .put("id", id)
+                                .put("object", "chat.completion.chunk")
+                                .put("created", created)
+                                .put("model", model(endpoint, event))
+                                .put("choices", new JsonArray())
+                                .put("usage", usage);
             }
             JsonArray choices = new JsonArray();
             boolean finished = false;
