@@ -343,6 +343,7 @@ class GeminiProviderTest {
                 .then()
                 .statusCode(502)
                 .body("error.code", equalTo("upstream_auth_failed"))
+                .body("error.message", containsString("for endpoint 'gemini-badkey' (HTTP 400)"))
                 .extract()
                 .asString();
         assertThat(refused).doesNotContain("API key not valid");

@@ -364,12 +364,11 @@ public class OpenAiProvider {
      */
     UpstreamException errorOf(HttpClientResponse response, Buffer body) {
         int status = response.statusCode();
-        if (status == 400
+        // Google refuses a wrong key with a 400 (API_KEY_INVALID): the gateway's key, not the client's request
+        boolean keyRefused = status == 400
                 && settings.apiType() == OpenAiSettings.ApiType.GEMINI
-                && GeminiTranslation.keyRefused(body, response.getHeader(HttpHeaderNames.CONTENT_TYPE))) {
-            status = 401; // Google refuses a wrong key with a 400 (API_KEY_INVALID): the gateway's key, not the client
-        }
-        if (status == 401 || status == 403 || status == 407) {
+                && GeminiTranslation.keyRefused(body, response.getHeader(HttpHeaderNames.CONTENT_TYPE));
+        if (keyRefused || status == 401 || status == 403 || status == 407) {
             LOG.errorf(
                     "endpoint %s: the provider refused the gateway's credentials (HTTP %d): check its key",
                     endpoint.name(), status);
