@@ -178,6 +178,9 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
                     .append(base)
                     .append("/v1\n");
         }
+        // Amazon Bedrock and MLflow model servers (BedrockProviderTest, MlflowServingProviderTest)
+        BedrockMock.yaml(y, base);
+        MlflowServingMock.yaml(y, base);
         // a traffic route over two endpoints (LlmResilienceTest)
         chat(y, "blue", "llm/v1/chat", "gpt-normal", LITERAL_KEY, base, "");
         chat(y, "green", "llm/v1/chat", "gpt-normal", LITERAL_KEY, base, "");
@@ -226,6 +229,14 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
                     .put("query", req.query())
                     .put("headers", headers)
                     .put("body", body);
+            if (req.path().startsWith("/model/")) {
+                BedrockMock.handle(vertx, req, buffer, seen);
+                return;
+            }
+            if (req.path().startsWith("/serving/")) {
+                MlflowServingMock.handle(req, seen);
+                return;
+            }
             if (ProviderMocks.handle(req, seen)) {
                 return; // Mistral, Gemini, Cohere (their own tests)
             }

@@ -53,7 +53,8 @@ public final class GatewayFile {
             "togetherai",
             "gemini"); // Skein's name for Google's Gemini API (MLflow 2.17 knows only its retired PaLM API)
 
-    static final List<String> SUPPORTED = List.of("openai", "anthropic", "mistral", "gemini", "cohere");
+    static final List<String> SUPPORTED = List.of(
+            "openai", "anthropic", "mistral", "gemini", "cohere", "bedrock", "amazon-bedrock", "mlflow-model-serving");
 
     /** MLflow's {@code is_valid_endpoint_name}: Python's {@code [\w\-\.]+} (Unicode word characters). */
     private static final Pattern NAME = Pattern.compile("[\\w\\-.]+", Pattern.UNICODE_CHARACTER_CLASS);
@@ -255,6 +256,8 @@ public final class GatewayFile {
                 switch (provider) {
                     case "anthropic" -> anthropic(where, type, config, env, baseDir);
                     case "mistral", "gemini", "cohere" -> keyed(where, provider, modelName, config, env, baseDir);
+                    case "bedrock", "amazon-bedrock" -> bedrock(where, modelName, config, env, baseDir);
+                    case "mlflow-model-serving" -> mlflowServing(where, modelName, config);
                     default -> openAi(where, config, env, baseDir);
                 };
         Endpoint.Limit limit = limit(where, map.get("limit"));
@@ -283,6 +286,11 @@ public final class GatewayFile {
             // Azure's streams report no usage (the gateway asks only OpenAI for it): they would count nothing
             throw invalid(where + ": token limits and budgets need the usage of every call, which Azure OpenAI's"
                     + " streams do not report; use calls limits on this endpoint");
+        }
+        if (settings.apiType() == OpenAiSettings.ApiType.MLFLOW_SERVING
+                && rules.stream().anyMatch(r -> r.maxTokens() > 0 || r.maxUsd() != null)) {
+            throw invalid(where + ": token limits and budgets need the usage of every call, which an MLflow model"
+                    + " server does not report; use calls limits on this endpoint");
         }
         return new Endpoint(
                 name,
@@ -628,6 +636,86 @@ public final class GatewayFile {
                     + " expected");
         }
         return new OpenAiSettings(key, apiType, base, null, null, null);
+    }
+
+    /**
+     * MLflow's {@code AmazonBedrockConfig}: {@code aws_config: {aws_region, aws_access_key_id,
+     * aws_secret_access_key, aws_session_token}} (each key {@code $ENV}, a file or literal, unlike MLflow, which
+     * takes them literally). Without keys, AWS's own environment variables ({@code AWS_ACCESS_KEY_ID}, {@code
+     * AWS_SECRET_ACCESS_KEY}, {@code AWS_SESSION_TOKEN}; the region also from {@code AWS_REGION} or {@code
+     * AWS_DEFAULT_REGION}), the first step of boto3's chain. {@code aws_role_arn} (STS) is refused. Skein's {@code
+     * bedrock_api_base} replaces {@code https://bedrock-runtime.<region>.amazonaws.com} (a VPC endpoint, a proxy,
+     * a local server in tests). {@code model.name} is the model ID (or an inference profile's ID or ARN).
+     */
+    private static OpenAiSettings bedrock(
+            String where, Object modelName, Map<?, ?> config, Function<String, String> env, Path baseDir) {
+        if (modelName == null) {
+            throw invalid(where + ".model.name: field required (the Bedrock model ID, e.g."
+                    + " anthropic.claude-3-5-sonnet-20240620-v1:0)");
+        }
+        Object awsValue = config.get("aws_config");
+        if (awsValue == null) {
+            throw invalid(where + ".model.config.aws_config: field required");
+        }
+        if (!(awsValue instanceof Map<?, ?> aws)) {
+            throw invalid(where + ".model.config.aws_config: value is not a valid mapping");
+        }
+        String at = where + ".model.config.aws_config";
+        if (aws.get("aws_role_arn") != null) {
+            throw invalid(at + ".aws_role_arn: assuming a role (STS) is not supported by Skein yet; give"
+                    + " aws_access_key_id and aws_secret_access_key (a role's session keys with aws_session_token)");
+        }
+        String region = string(aws, "aws_region", where + ".model.config.aws_config");
+        if (region == null) {
+            region = env.apply("AWS_REGION") != null ? env.apply("AWS_REGION") : env.apply("AWS_DEFAULT_REGION");
+        }
+        if (region == null || !region.matches("[a-z0-9-]{1,64}")) {
+            throw invalid(at + ".aws_region: a region such as us-east-1 required (or AWS_REGION)");
+        }
+        Object idInput = aws.get("aws_access_key_id");
+        Object secretInput = aws.get("aws_secret_access_key");
+        Object tokenInput = aws.get("aws_session_token");
+        if (idInput == null && secretInput == null) {
+            idInput = env.apply("AWS_ACCESS_KEY_ID") == null ? null : "$AWS_ACCESS_KEY_ID";
+            secretInput = env.apply("AWS_SECRET_ACCESS_KEY") == null ? null : "$AWS_SECRET_ACCESS_KEY";
+            tokenInput =
+                    tokenInput != null || env.apply("AWS_SESSION_TOKEN") == null ? tokenInput : "$AWS_SESSION_TOKEN";
+        }
+        if (idInput == null || secretInput == null) {
+            throw invalid(at + ": aws_access_key_id and aws_secret_access_key required (or AWS_ACCESS_KEY_ID and"
+                    + " AWS_SECRET_ACCESS_KEY); instance profiles and roles are not supported by Skein yet");
+        }
+        OpenAiSettings.Aws credentials = new OpenAiSettings.Aws(
+                region,
+                resolveKey(idInput, env, baseDir, at + ".aws_access_key_id"),
+                resolveKey(secretInput, env, baseDir, at + ".aws_secret_access_key"),
+                tokenInput == null ? null : resolveKey(tokenInput, env, baseDir, at + ".aws_session_token"));
+        String base = string(config, "bedrock_api_base", where);
+        base = base == null ? OpenAiSettings.bedrockApiBase(region) : base;
+        if (!validBase(base)) {
+            throw invalid(where + ".model.config.bedrock_api_base: an http:// or https:// URL with a host expected");
+        }
+        // the secret key is the one scrubbed from whatever the provider says
+        return new OpenAiSettings(
+                credentials.secretAccessKey(), OpenAiSettings.ApiType.BEDROCK, base, null, null, null, credentials);
+    }
+
+    /**
+     * MLflow's {@code MlflowModelServingConfig}: {@code model_server_url} (required), the base of the server's
+     * {@code /invocations}. No key. {@code model.name} is required here (it names the answers' model).
+     */
+    private static OpenAiSettings mlflowServing(String where, Object modelName, Map<?, ?> config) {
+        if (modelName == null) {
+            throw invalid(where + ".model.name: field required (the name the answers give as their model)");
+        }
+        String url = string(config, "model_server_url", where);
+        if (url == null) {
+            throw invalid(where + ".model.config.model_server_url: field required");
+        }
+        if (!validBase(url)) {
+            throw invalid(where + ".model.config.model_server_url: an http:// or https:// URL with a host expected");
+        }
+        return new OpenAiSettings("", OpenAiSettings.ApiType.MLFLOW_SERVING, url, null, null, null);
     }
 
     /**

@@ -13,9 +13,11 @@ import dev.skein.llmgateway.governance.UsageLog;
 import dev.skein.llmgateway.governance.UsageSummary;
 import dev.skein.llmgateway.provider.AnswerBudget;
 import dev.skein.llmgateway.provider.AnthropicTranslation;
+import dev.skein.llmgateway.provider.BedrockTranslation;
 import dev.skein.llmgateway.provider.CohereTranslation;
 import dev.skein.llmgateway.provider.GeminiTranslation;
 import dev.skein.llmgateway.provider.MistralTranslation;
+import dev.skein.llmgateway.provider.MlflowServingTranslation;
 import dev.skein.llmgateway.provider.OpenAiProvider;
 import dev.skein.llmgateway.provider.OpenAiSettings;
 import dev.skein.llmgateway.provider.OpenAiTranslation;
@@ -640,7 +642,19 @@ public class LlmRoutes {
             case COHERE -> {
                 return CohereTranslation.request(endpoint, payload);
             }
-            default -> {}
+            case MLFLOW_SERVING -> {
+                return MlflowServingTranslation.request(endpoint.type(), payload);
+            }
+            case BEDROCK -> {
+                if (endpoint.type() == EndpointType.EMBEDDINGS) {
+                    return payload; // one call per input: callOnce
+                }
+                return BedrockTranslation.chatRequest(
+                        endpoint.type() == EndpointType.COMPLETIONS
+                                ? OpenAiTranslation.completionsRequest(payload)
+                                : payload);
+            }
+            default -> {} // below
         }
         JsonObject chat =
                 endpoint.type() == EndpointType.COMPLETIONS ? OpenAiTranslation.completionsRequest(payload) : payload;
@@ -655,6 +669,16 @@ public class LlmRoutes {
                     case COMPLETIONS -> OpenAiTranslation::completionsResponse;
                     case EMBEDDINGS -> OpenAiTranslation::embeddingsResponse;
                 };
+        if (endpoint.settings().apiType() == OpenAiSettings.ApiType.BEDROCK
+                && endpoint.type() == EndpointType.EMBEDDINGS) {
+            return provider(endpoint)
+                    .callEach(path(endpoint), BedrockTranslation.embeddingsRequests(payload), sent)
+                    .map(answers -> {
+                        JsonObject openAi = BedrockTranslation.embeddingsResponse(answers, endpoint.modelName());
+                        record.usage(openAi.getValue("usage"));
+                        return answer.apply(openAi);
+                    });
+        }
         return provider(endpoint)
                 .call(path(endpoint), request(endpoint, payload), sent)
                 .map(json -> {
@@ -670,6 +694,11 @@ public class LlmRoutes {
             case ANTHROPIC -> AnthropicTranslation.chatResponse(json);
             case GEMINI -> GeminiTranslation.answer(endpoint, json);
             case COHERE -> CohereTranslation.answer(endpoint, json);
+            case BEDROCK -> BedrockTranslation.chatResponse(json, endpoint.modelName());
+            case MLFLOW_SERVING ->
+                endpoint.type() == EndpointType.EMBEDDINGS
+                        ? MlflowServingTranslation.embeddingsResponse(json, endpoint.modelName())
+                        : MlflowServingTranslation.textResponse(json, endpoint.modelName());
             default -> json;
         };
     }
@@ -680,11 +709,15 @@ public class LlmRoutes {
             case ANTHROPIC -> new AnthropicTranslation.Stream();
             case GEMINI -> new GeminiTranslation.Stream(endpoint);
             case COHERE -> new CohereTranslation.Stream(endpoint);
+            case BEDROCK -> new BedrockTranslation.Stream(endpoint.modelName());
             default -> null;
         };
     }
 
     private Future<Streamed> open(Endpoint endpoint, JsonObject payload, Consumer<HttpClientRequest> sent) {
+        if (endpoint.settings().apiType() == OpenAiSettings.ApiType.MLFLOW_SERVING) {
+            return Future.failedFuture(MlflowServingTranslation.streamRefused(endpoint.type()));
+        }
         OpenAiProvider provider = provider(endpoint);
         JsonObject request = request(endpoint, payload);
         // OpenAI reports a stream's tokens only when asked (stream_options.include_usage): the gateway asks, to
@@ -699,10 +732,15 @@ public class LlmRoutes {
                 && endpoint.settings().apiType() != OpenAiSettings.ApiType.AZURE
                 && endpoint.settings().apiType() != OpenAiSettings.ApiType.AZUREAD;
         StreamDialect dialect = dialect(endpoint);
+        boolean bedrock = endpoint.settings().apiType() == OpenAiSettings.ApiType.BEDROCK;
         return provider.open(path(endpoint), request, sent).compose(upstream -> {
             String type = upstream.response().getHeader("Content-Type");
             boolean jsonLines = dialect != null && dialect.jsonLines() && type != null && type.contains("json");
-            if (type == null || !(type.contains("text/event-stream") || jsonLines)) {
+            boolean readable = type != null
+                    && (bedrock
+                            ? type.contains(BedrockTranslation.EVENT_STREAM)
+                            : type.contains("text/event-stream") || jsonLines);
+            if (!readable) {
                 upstream.silence().stop();
                 upstream.request().reset();
                 return Future.failedFuture(

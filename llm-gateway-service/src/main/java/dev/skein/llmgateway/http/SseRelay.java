@@ -108,12 +108,28 @@ final class SseRelay {
         silence.onSilence(() -> fail(provider.silent().getMessage()));
         in.handler(buffer -> {
             silence.touch();
-            if (!finished) {
+            if (finished) {
+                return;
+            }
+            if (dialect instanceof StreamDialect.Framed frames) {
+                // binary frames (Bedrock's event stream) decoded to events, not lines
+                try {
+                    frames.feed(buffer, maxEventBytes, this::event);
+                } catch (UpstreamException e) {
+                    fail(e.getMessage());
+                }
+            } else {
                 lines.handle(buffer);
             }
         });
         in.exceptionHandler(t -> fail("The provider's stream ended early: the connection was lost"));
-        in.endHandler(v -> finish());
+        in.endHandler(v -> {
+            if (dialect instanceof StreamDialect.Framed frames && !frames.complete()) {
+                fail("The provider's stream ended before its last event");
+            } else {
+                finish();
+            }
+        });
         in.end().onComplete(v -> {
             upstreamEnded = true;
             if (doneWait >= 0) {
@@ -157,6 +173,14 @@ final class SseRelay {
             chunk = new JsonObject(data);
         } catch (DecodeException | ClassCastException e) {
             fail("The provider sent an event that is not valid JSON");
+            return;
+        }
+        event(chunk);
+    }
+
+    /** One event of the provider's: translated by the stream's dialect, if any, then relayed. */
+    private void event(JsonObject chunk) {
+        if (finished) {
             return;
         }
         if (dialect != null) {

@@ -89,6 +89,12 @@ public class OpenAiProvider {
             case COHERE -> {
                 return base + "/" + CohereTranslation.path(endpoint.type());
             }
+            case BEDROCK -> {
+                return base + BedrockTranslation.path(endpoint.modelName(), path.equals("embeddings"), stream);
+            }
+            case MLFLOW_SERVING -> {
+                return base + "/invocations"; // every endpoint type alike
+            }
             default -> {}
         }
         if (settings.anthropic()) {
@@ -106,7 +112,9 @@ public class OpenAiProvider {
     JsonObject withModel(JsonObject payload) {
         if (settings.apiType() == OpenAiSettings.ApiType.AZURE
                 || settings.apiType() == OpenAiSettings.ApiType.AZUREAD
-                || settings.apiType() == OpenAiSettings.ApiType.GEMINI) { // Gemini: the model is in the URL
+                || settings.apiType() == OpenAiSettings.ApiType.GEMINI // the model is in the URL
+                || settings.apiType() == OpenAiSettings.ApiType.BEDROCK // in the URL
+                || settings.apiType() == OpenAiSettings.ApiType.MLFLOW_SERVING) {
             return payload;
         }
         JsonObject out = new JsonObject();
@@ -177,6 +185,22 @@ public class OpenAiProvider {
     }
 
     /**
+     * Non-streamed calls, one after the other (Bedrock's Titan embeds one text per call): their answers in order, or
+     * the first failure (the calls after it not made).
+     */
+    public Future<java.util.List<JsonObject>> callEach(
+            String path, java.util.List<JsonObject> payloads, Consumer<HttpClientRequest> sent) {
+        Future<java.util.List<JsonObject>> all = Future.succeededFuture(new java.util.ArrayList<>());
+        for (JsonObject payload : payloads) {
+            all = all.compose(answers -> call(path, payload, sent).map(answer -> {
+                answers.add(answer);
+                return answers;
+            }));
+        }
+        return all;
+    }
+
+    /**
      * A streamed call: the provider's response once it answered 2xx, paused, its body not yet read (the caller
      * reads the server-sent events, resumes it, and takes over its {@link SilenceWatch}); a provider's error is
      * read and failed as with {@link #call}.
@@ -192,7 +216,13 @@ public class OpenAiProvider {
                 .setConnectTimeout(limits.connectionWaitMs());
         MultiMap headers = options.getHeaders() == null ? MultiMap.caseInsensitiveMultiMap() : options.getHeaders();
         headers.set(HttpHeaderNames.CONTENT_TYPE, "application/json");
-        headers.set(HttpHeaderNames.ACCEPT, stream ? "text/event-stream" : "application/json");
+        headers.set(
+                HttpHeaderNames.ACCEPT,
+                !stream
+                        ? "application/json"
+                        : settings.apiType() == OpenAiSettings.ApiType.BEDROCK
+                                ? BedrockTranslation.EVENT_STREAM
+                                : "text/event-stream");
         switch (settings.apiType()) {
             case OPENAI -> {
                 headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + settings.apiKey());
@@ -208,9 +238,13 @@ public class OpenAiProvider {
             }
             case MISTRAL, COHERE -> headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + settings.apiKey());
             case GEMINI -> headers.set("x-goog-api-key", settings.apiKey());
+            case BEDROCK, MLFLOW_SERVING -> {} // Bedrock's signature covers the body: below
         }
         options.setHeaders(headers);
         Buffer body = withModel(payload).toBuffer();
+        if (settings.apiType() == OpenAiSettings.ApiType.BEDROCK) {
+            BedrockSigner.sign(settings.aws(), url(path, stream), headers, body);
+        }
         return client.request(options)
                 .recover(failure -> Future.failedFuture(new NoConnection(failure)))
                 .compose(request -> {
@@ -403,7 +437,7 @@ public class OpenAiProvider {
                     message = text;
                 }
                 if (message == null && json.getValue("message") instanceof String text) {
-                    message = text; // Mistral's and Cohere's errors: {"message": "..."}
+                    message = text; // Mistral's, Cohere's, Bedrock's and MLflow model servers' errors: {"message": …}
                 }
                 if (retryAfter == null && settings.apiType() == OpenAiSettings.ApiType.GEMINI) {
                     retryAfter = GeminiTranslation.retryDelay(json); // Google says it in the error, not a header
@@ -471,7 +505,9 @@ public class OpenAiProvider {
      */
     public String scrub(String text) {
         String key = settings.apiKey();
-        return text == null || key.isEmpty() ? text : text.replace(key, "***");
+        String scrubbed = text == null || key.isEmpty() ? text : text.replace(key, "***");
+        String token = settings.aws() == null ? null : settings.aws().sessionToken();
+        return scrubbed == null || token == null ? scrubbed : scrubbed.replace(token, "***");
     }
 
     /** Every string in the provider's error object scrubbed, its structure kept (never a text replace on JSON). */

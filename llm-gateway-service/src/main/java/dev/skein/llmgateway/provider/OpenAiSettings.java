@@ -5,7 +5,35 @@ package dev.skein.llmgateway.provider;
  * logged, never returned ({@link #toString()} leaves the key out).
  */
 public record OpenAiSettings(
-        String apiKey, ApiType apiType, String apiBase, String apiVersion, String deploymentName, String organization) {
+        String apiKey,
+        ApiType apiType,
+        String apiBase,
+        String apiVersion,
+        String deploymentName,
+        String organization,
+        Aws aws) {
+
+    /** The settings of a provider that needs no AWS credentials. */
+    public OpenAiSettings(
+            String apiKey,
+            ApiType apiType,
+            String apiBase,
+            String apiVersion,
+            String deploymentName,
+            String organization) {
+        this(apiKey, apiType, apiBase, apiVersion, deploymentName, organization, null);
+    }
+
+    /**
+     * MLflow's {@code aws_config} ({@code AWSIdAndKey}), resolved: what Bedrock's requests are signed with (SigV4).
+     * Never logged ({@link #toString()} shows the region only).
+     */
+    public record Aws(String region, String accessKeyId, String secretAccessKey, String sessionToken) {
+        @Override
+        public String toString() {
+            return "Aws[" + region + "]";
+        }
+    }
 
     /**
      * MLflow's {@code OpenAIAPIType}, and {@link #ANTHROPIC}: the same transport to Anthropic's Messages API (its
@@ -19,7 +47,11 @@ public record OpenAiSettings(
         ANTHROPIC("anthropic"),
         MISTRAL("mistral"),
         GEMINI("gemini"),
-        COHERE("cohere");
+        COHERE("cohere"),
+        /** Amazon Bedrock's Converse API, signed with SigV4 ({@link #aws()}); {@code apiKey} is the secret key. */
+        BEDROCK("bedrock"),
+        /** An MLflow model server's {@code /invocations}; no key. */
+        MLFLOW_SERVING("mlflow-model-serving");
 
         private final String wire;
 
@@ -47,6 +79,10 @@ public record OpenAiSettings(
 
     /** Cohere's v1 API, as MLflow 2.17 calls it. */
     public static final String COHERE_API_BASE = "https://api.cohere.ai/v1";
+    /** Bedrock's runtime endpoint in {@code region}, as the AWS SDK builds it. */
+    public static String bedrockApiBase(String region) {
+        return "https://bedrock-runtime." + region + ".amazonaws.com";
+    }
 
     /** Whether the endpoint speaks Anthropic's Messages API rather than OpenAI's. */
     public boolean anthropic() {

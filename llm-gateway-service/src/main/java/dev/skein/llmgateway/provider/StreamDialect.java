@@ -1,11 +1,13 @@
 package dev.skein.llmgateway.provider;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import java.util.function.Consumer;
 
 /**
  * A provider's own stream, read event by event and turned into OpenAI's chunks (which the relay then writes in
  * MLflow's or OpenAI's shape). One instance per stream: a dialect may keep what earlier events said (an id, the
- * input tokens).
+ * model, the input tokens, the tool calls begun).
  */
 public interface StreamDialect {
 
@@ -25,5 +27,18 @@ public interface StreamDialect {
      */
     default boolean jsonLines() {
         return false;
+    }
+
+    /** A dialect whose provider frames its events in binary (Bedrock's event stream), not as text lines. */
+    interface Framed extends StreamDialect {
+
+        /**
+         * Decodes bytes as they arrive: each whole frame's event to {@code events}, in order. An {@link
+         * UpstreamException} for a frame that cannot be read or a frame larger than {@code maxBytes}.
+         */
+        void feed(Buffer bytes, int maxBytes, Consumer<JsonObject> events);
+
+        /** Whether the provider's stream reached its last event (else the end of its answer cut it short). */
+        boolean complete();
     }
 }
