@@ -373,6 +373,11 @@ public final class GatewayFile {
                     throw invalid("endpoint '" + e.name() + "': its fallback '" + f + "' is Azure OpenAI, whose streams"
                             + " report no usage, and this endpoint has token limits or budgets");
                 }
+                if (fallback.settings().apiType() == OpenAiSettings.ApiType.MLFLOW_SERVING
+                        && e.rules().stream().anyMatch(r -> r.maxTokens() > 0 || r.maxUsd() != null)) {
+                    throw invalid("endpoint '" + e.name() + "': its fallback '" + f + "' is an MLflow model server,"
+                            + " which reports no usage, and this endpoint has token limits or budgets");
+                }
                 if (fallback.type() != e.type()) {
                     throw invalid("endpoint '" + e.name() + "': its fallback '" + f + "' is of type "
                             + fallback.type().wire() + ", not " + e.type().wire());

@@ -98,7 +98,7 @@ class GatewayFileTest {
         assertThatThrownBy(() -> load(
                         "endpoints:\n" + endpoint("a", "llm/v1/chat", "togetherai", "        togetherai_api_key: x\n")))
                 .hasMessageContaining(
-                        "The provider 'togetherai' is not supported by Skein yet (supported: openai, anthropic, mistral, gemini, cohere)");
+                        "The provider 'togetherai' is not supported by Skein yet (supported: openai, anthropic, mistral, gemini, cohere, bedrock, amazon-bedrock, mlflow-model-serving)");
     }
 
     @Test
@@ -255,6 +255,61 @@ class GatewayFileTest {
         assertThatThrownBy(() -> load("endpoints:\n"
                         + endpoint("a", "llm/v1/chat", "openai", KEY + "        openai_api_type: anthropic\n")))
                 .hasMessageContaining("Invalid OpenAI API type 'anthropic'");
+    }
+
+    @Test
+    void shouldReadMlflowsBedrockConfig() throws IOException {
+        String bedrock = "  - name: b\n    endpoint_type: llm/v1/chat\n    model:\n      provider: amazon-bedrock\n"
+                + "      name: anthropic.claude-3-haiku-20240307-v1:0\n      config:\n        aws_config:\n"
+                + "          aws_region: us-east-1\n          aws_access_key_id: AKIAEXAMPLE\n"
+                + "          aws_secret_access_key: $OPENAI_API_KEY\n";
+        Endpoint b = load("endpoints:\n" + bedrock).get(0);
+        assertThat(b.provider()).isEqualTo("amazon-bedrock");
+        assertThat(b.settings().apiType()).isEqualTo(OpenAiSettings.ApiType.BEDROCK);
+        assertThat(b.settings().aws())
+                .isEqualTo(new OpenAiSettings.Aws("us-east-1", "AKIAEXAMPLE", "sk-from-env", null));
+        assertThat(b.settings().apiBase()).isEqualTo("https://bedrock-runtime.us-east-1.amazonaws.com");
+        assertThat(b.toString() + b.settings() + b.settings().aws()).doesNotContain("sk-from-env");
+        assertThatThrownBy(() -> load("endpoints:\n"
+                        + bedrock.replace(
+                                "aws_access_key_id: AKIAEXAMPLE", "aws_role_arn: arn:aws:iam::123456789012:role/r")))
+                .hasMessageContaining("aws_role_arn: assuming a role (STS) is not supported by Skein yet");
+        assertThatThrownBy(() -> load(
+                        "endpoints:\n" + bedrock.replace("      name: anthropic.claude-3-haiku-20240307-v1:0\n", "")))
+                .hasMessageContaining("model.name: field required");
+        // without keys in the file: AWS's own environment variables, where boto3's chain begins
+        Path file = dir.resolve("aws.yaml");
+        Files.writeString(
+                file, "endpoints:\n" + bedrock.replaceAll("          aws_(access_key_id|secret_access_key): .*\n", ""));
+        Endpoint fromEnv = GatewayFile.load(
+                        file,
+                        Map.of(
+                                "AWS_ACCESS_KEY_ID",
+                                "AKIAENV",
+                                "AWS_SECRET_ACCESS_KEY",
+                                "secret-env",
+                                "AWS_SESSION_TOKEN",
+                                "token-env")::get)
+                .get(0);
+        assertThat(fromEnv.settings().aws())
+                .isEqualTo(new OpenAiSettings.Aws("us-east-1", "AKIAENV", "secret-env", "token-env"));
+        assertThatThrownBy(() -> GatewayFile.load(file, Map.<String, String>of()::get))
+                .hasMessageContaining("aws_access_key_id and aws_secret_access_key required");
+    }
+
+    @Test
+    void shouldReadMlflowsModelServingConfig() throws IOException {
+        String serving = "  - name: s\n    endpoint_type: llm/v1/completions\n    model:\n"
+                + "      provider: mlflow-model-serving\n      name: my-model\n      config:\n"
+                + "        model_server_url: http://127.0.0.1:5000\n";
+        Endpoint s = load("endpoints:\n" + serving).get(0);
+        assertThat(s.settings().apiType()).isEqualTo(OpenAiSettings.ApiType.MLFLOW_SERVING);
+        assertThat(s.settings().apiBase()).isEqualTo("http://127.0.0.1:5000");
+        assertThatThrownBy(() -> load("endpoints:\n" + serving.replace("http://127.0.0.1:5000", "ftp://x")))
+                .hasMessageContaining("model_server_url: an http:// or https:// URL");
+        assertThatThrownBy(() -> load("endpoints:\n" + serving
+                        + "    limits:\n      - {per: endpoint, renewal_period: day, tokens: 100}\n"))
+                .hasMessageContaining("which an MLflow model server does not report");
     }
 
     @Test
