@@ -71,10 +71,14 @@ final class BedrockMock {
                 "bedrock-malformed",
                 "bedrock-slow",
                 "bedrock-cut",
-                "bedrock-streamerror",
-                "bedrock-echo")) {
+                "bedrock-streamerror")) {
             endpoint(y, base, model, "llm/v1/chat", model, "bedrock", "");
         }
+        endpoint(y, base, "bedrock-echo", "llm/v1/chat", "bedrock-echo", "bedrock", SESSION_TOKEN);
+        // a secret key AWS does not know: the signature cannot match (AWS's 403 InvalidSignatureException)
+        StringBuilder wrong = new StringBuilder();
+        endpoint(wrong, base, "bedrock-wrongkey", "llm/v1/chat", MODEL, "bedrock", "");
+        y.append(wrong.toString().replace(SECRET_KEY, "wrong" + SECRET_KEY.substring(5)));
         endpoint(y, base, "bedrock-flaky", "llm/v1/chat", "bedrock-flaky", "bedrock", "");
         y.append("    retries: {max_attempts: 2, initial_backoff: 0.01, max_backoff: 5}\n");
     }

@@ -181,6 +181,7 @@ class LlmGatewayApiTest {
                         "bedrock-cut",
                         "bedrock-streamerror",
                         "bedrock-echo",
+                        "bedrock-wrongkey",
                         "bedrock-flaky",
                         "serving-chat",
                         "serving-completions",

@@ -113,7 +113,8 @@ public final class BedrockTranslation {
     private static JsonArray blocks(Object content) {
         JsonArray blocks = new JsonArray();
         if (content instanceof String text) {
-            return blocks.add(new JsonObject().put("text", text));
+            // Converse refuses a blank text block (an assistant's "" beside its tool calls)
+            return text.isEmpty() ? blocks : blocks.add(new JsonObject().put("text", text));
         }
         if (content instanceof JsonArray parts) {
             for (Object p : parts) {
