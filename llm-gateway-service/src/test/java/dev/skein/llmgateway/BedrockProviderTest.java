@@ -303,8 +303,8 @@ class BedrockProviderTest {
         api().body(CHAT)
                 .post("/endpoints/bedrock-broken/invocations")
                 .then()
-                .statusCode(500)
-                .body("detail", equalTo("The server encountered an internal error."));
+                .statusCode(502)
+                .body("detail", equalTo("The provider failed (HTTP 500): The server encountered an internal error."));
         api().body(CHAT)
                 .post("/endpoints/bedrock-malformed/invocations")
                 .then()

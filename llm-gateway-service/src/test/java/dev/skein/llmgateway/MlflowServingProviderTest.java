@@ -111,7 +111,7 @@ class MlflowServingProviderTest {
     }
 
     @Test
-    void theServersFailuresKeepTheirStatusAndAnUnreadableAnswerIs502() {
+    void aThrottleKeepsItsStatusAndAFailureOrAnUnreadableAnswerIs502() {
         String chat = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
         api().body(chat)
                 .post("/endpoints/serving-throttled/invocations")
@@ -122,8 +122,10 @@ class MlflowServingProviderTest {
         api().body(chat)
                 .post("/endpoints/serving-broken/invocations")
                 .then()
-                .statusCode(500)
-                .body("detail", equalTo("Encountered an unexpected error: ZeroDivisionError"));
+                .statusCode(502)
+                .body(
+                        "detail",
+                        equalTo("The provider failed (HTTP 500): Encountered an unexpected error: ZeroDivisionError"));
         api().body(chat)
                 .post("/endpoints/serving-missing/invocations")
                 .then()

@@ -465,6 +465,17 @@ public class OpenAiProvider {
             message = response.statusMessage();
         }
         LOG.warnf("endpoint %s: the provider answered %d", endpoint.name(), status);
+        if (status / 100 == 5
+                && (settings.apiType() == OpenAiSettings.ApiType.BEDROCK
+                        || settings.apiType() == OpenAiSettings.ApiType.MLFLOW_SERVING)) {
+            // the provider failing is a bad gateway to the client, never an error of its own (retried all the same)
+            return new UpstreamException(
+                    502,
+                    shorten(scrub("The provider failed (HTTP " + status + "): " + message)),
+                    retryAfter,
+                    providerError,
+                    null);
+        }
         return new UpstreamException(status, shorten(scrub(message)), retryAfter, providerError, null);
     }
 
