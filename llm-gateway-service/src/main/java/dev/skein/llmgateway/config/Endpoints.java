@@ -200,4 +200,14 @@ public class Endpoints {
     public List<Endpoint> all() {
         return state.all();
     }
+
+    /** The traffic route of that name. */
+    public Optional<TrafficRoute> route(String name) {
+        return Optional.ofNullable(state.routes().get(name));
+    }
+
+    /** The traffic routes, in the file's order. */
+    public List<TrafficRoute> routes() {
+        return List.copyOf(state.routes().values());
+    }
 }

@@ -125,6 +125,7 @@ public class LlmRoutes {
         get(router, "/api/2.0/endpoints/", this::listEndpoints);
         get(router, "/api/2.0/endpoints", this::listEndpoints);
         get(router, "/api/2.0/endpoints/:name", this::getEndpoint);
+        get(router, EndpointDetail.PATH, new EndpointDetail(endpoints)::answer);
         get(router, "/api/2.0/skein/llm/usage", ctx -> summary.summary(
                         ctx.request().params(),
                         // everyone's usage only when gateway-service says the caller may see it (an administrator)
