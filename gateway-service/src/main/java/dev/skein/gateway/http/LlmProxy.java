@@ -96,6 +96,8 @@ final class LlmProxy {
     static boolean configApi(String path) {
         return path.startsWith("/api/3.0/mlflow/gateway/") || path.startsWith("/ajax-api/3.0/mlflow/gateway/");
     }
+    /** llm-gateway-service's description of an endpoint's configuration (never a secret), for the web UI. */
+    static final String DETAIL_PATH = "/api/2.0/skein/llm/endpoints/get";
 
     /** Whether {@code path} is one of llm-gateway-service's. */
     static boolean serves(String path) {
@@ -103,6 +105,7 @@ final class LlmProxy {
                 || configApi(path)
                 || path.equals("/gateway/mlflow/v1/chat/completions")
                 || path.equals(USAGE_PATH)
+                || path.equals(DETAIL_PATH)
                 || path.equals("/api/2.0/endpoints")
                 || path.startsWith("/api/2.0/endpoints/")
                 || path.startsWith("/endpoints/")

@@ -280,6 +280,36 @@ class LlmProxyTest {
     }
 
     @Test
+    void shouldForwardAnEndpointsConfigurationToLlmGateway() throws Exception {
+        gateway(llmGateway());
+        HttpResponse<String> detail = client.send(
+                HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + port + "/api/2.0/skein/llm/endpoints/get?name=chat"))
+                        .header("Authorization", "Bearer the-clients-own-key")
+                        .timeout(Duration.ofSeconds(30))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(detail.statusCode()).isEqualTo(200);
+        JsonObject got = new JsonObject(detail.body());
+        assertThat(got.getString("path")).isEqualTo("/api/2.0/skein/llm/endpoints/get");
+        assertThat(got.getString("query")).isEqualTo("name=chat");
+        assertThat(got.getString("authorization")).isEqualTo("Bearer " + INTERNAL);
+        assertThat(got.getString("actor")).isEqualTo("alice+%C3%A9");
+        // the same through MLflow's UI proxy
+        HttpResponse<String> viaUi = client.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + GatewayProxy.PATH
+                                + "?gateway_path=api%2F2.0%2Fskein%2Fllm%2Fendpoints%2Fget%3Fname%3Dchat"))
+                        .timeout(Duration.ofSeconds(30))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(viaUi.statusCode()).isEqualTo(200);
+        assertThat(new JsonObject(viaUi.body()).getString("query")).isEqualTo("name=chat");
+        // only that path of skein/llm: the gateway's own skein/ APIs stay its own
+        assertThat(LlmProxy.serves("/api/2.0/skein/llm/endpoints/list")).isFalse();
+        assertThat(LlmProxy.serves("/api/2.0/skein/session")).isFalse();
+    }
+
+    @Test
     void shouldRefusePathsLlmGatewayWouldRouteElsewhere() throws Exception {
         gateway(llmGateway());
         for (String path : List.of(
