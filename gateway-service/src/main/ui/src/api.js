@@ -15,8 +15,15 @@ export class ApiError extends Error {
  * Resolves to the answer's JSON; rejects with an {@link ApiError}, or with an AbortError when
  * `signal` aborts.
  */
-export async function call(path, { query, body, method, signal } = {}) {
-  let url = `/ajax-api/2.0/${path}`;
+export async function call(path, options = {}) {
+  return callAt(`/ajax-api/2.0/${path}`, options);
+}
+
+/**
+ * {@link call} at a path of its own (llm-gateway-service's routes, `/api/2.0/endpoints/` say, are not under
+ * `/ajax-api/`). Its errors may be FastAPI's or OpenAI's shapes as well as MLflow's: {@link errorOf} reads them all.
+ */
+export async function callAt(url, { query, body, method, signal } = {}) {
   if (query) {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query)) {
@@ -50,16 +57,38 @@ export async function call(path, { query, body, method, signal } = {}) {
   }
   if (!response.ok) {
     if (response.status === 401) signedOut();
-    throw new ApiError(response.status, json.error_code || `HTTP_${response.status}`, json.message || response.statusText);
+    throw errorOf(response, json);
   }
   return json;
+}
+
+/**
+ * The {@link ApiError} of an answer that is not OK, whichever shape its JSON has: MLflow's
+ * {"error_code", "message"}, FastAPI's {"detail": text or [{loc, msg}]} (MLflow's deployments server),
+ * slowapi's {"error": text} (its rate limit) or OpenAI's {"error": {"message", "code"}}.
+ */
+export function errorOf(response, json) {
+  const status = response.status;
+  let message = json.message;
+  let code = json.error_code;
+  if (!message && typeof json.detail === 'string') message = json.detail;
+  if (!message && Array.isArray(json.detail)) {
+    message = json.detail.map((d) => `${(d.loc || []).filter((p) => p !== 'body').join('.') || 'body'}: ${d.msg}`).join('; ');
+  }
+  if (!message && typeof json.error === 'string') message = json.error;
+  if (!message && json.error && typeof json.error.message === 'string') message = json.error.message;
+  if (!code) code = status === 429 ? 'REQUEST_LIMIT_EXCEEDED' : `HTTP_${status}`;
+  const error = new ApiError(status, code, message || response.statusText || `HTTP ${status}`);
+  const retryAfter = response.headers.get('Retry-After');
+  if (retryAfter) error.retryAfter = retryAfter;
+  return error;
 }
 
 /**
  * Sent with every call: the gateway then answers a missing sign-in without the browser's Basic
  * dialog, and accepts changes made with the session cookie (a page of another site cannot send it).
  */
-const UI_HEADERS = { 'X-Skein-Requested-With': 'ui' };
+export const UI_HEADERS = { 'X-Skein-Requested-With': 'ui' };
 
 /** Tells the app its session has ended (any call answered 401): it shows the sign-in form. */
 function signedOut() {

@@ -13,6 +13,8 @@ import { AuditScreen } from './screens/audit/AuditScreen.js';
 import { MetricScreen } from './screens/metric/MetricScreen.js';
 import { CompareScreen } from './screens/compare/CompareScreen.js';
 import { TokensScreen } from './screens/tokens/TokensScreen.js';
+import { LlmEndpointsScreen } from './screens/llm/LlmEndpointsScreen.js';
+import { LlmEndpointScreen } from './screens/llm/LlmEndpointScreen.js';
 import { UsersScreen } from './screens/admin/UsersScreen.js';
 import { UserScreen } from './screens/admin/UserScreen.js';
 import { SignIn } from './screens/signin/SignIn.js';
@@ -34,6 +36,8 @@ route('/metric', MetricScreen);
 route('/metric/:metric', MetricScreen);
 route('/compare-runs', CompareScreen);
 route('/tokens', TokensScreen);
+route('/llm/endpoints', LlmEndpointsScreen);
+route('/llm/endpoints/:name', LlmEndpointScreen);
 route('/admin/users', UsersScreen);
 route('/admin/users/:name', UserScreen);
 

@@ -22,7 +22,9 @@ import java.util.concurrent.TimeUnit;
  * JSON and server-sent events), which the suite's llm-gateway-service endpoints call. What it does depends on the
  * last message's content: {@code step} streams one chunk and waits for {@link #release} before the rest (so a test
  * can see the first chunk reach it while the provider still holds the others), {@code hold} streams one chunk and
- * then only comments until its client goes away ({@link #holdClosed}); anything else is answered at once. It
+ * then only comments until its client goes away ({@link #holdClosed}), {@code busy} is refused with 429 and
+ * {@code Retry-After: 7}; anything else is answered at once ({@code You said: …}, or streamed as {@code first} and
+ * {@code  answer}, with OpenAI's usage-only chunk when {@code stream_options.include_usage} asks for it). It
  * remembers the last request's headers and body.
  */
 final class OpenAiProvider implements AutoCloseable {
@@ -62,6 +64,22 @@ final class OpenAiProvider implements AutoCloseable {
             JsonObject body = remember(exchange);
             JsonArray messages = body.getJsonArray("messages");
             String said = messages.getJsonObject(messages.size() - 1).getString("content");
+            if (said.equals("busy")) {
+                // refused as OpenAI refuses a rate limit (the web UI's try-it shows it)
+                exchange.getResponseHeaders().set("Retry-After", "7");
+                send(
+                        exchange,
+                        429,
+                        new JsonObject()
+                                .put(
+                                        "error",
+                                        new JsonObject()
+                                                .put("message", "The e2e provider is busy")
+                                                .put("type", "requests")
+                                                .putNull("param")
+                                                .put("code", "rate_limit_exceeded")));
+                return;
+            }
             if (!body.getBoolean("stream", false)) {
                 JsonObject answer = new JsonObject()
                         .put("id", "chatcmpl-e2e")
@@ -114,6 +132,20 @@ final class OpenAiProvider implements AutoCloseable {
                 default -> event(out, chunk(body, " answer", null));
             }
             event(out, chunk(body, null, "stop"));
+            JsonObject options = body.getJsonObject("stream_options");
+            if (options != null && options.getBoolean("include_usage", false)) {
+                // OpenAI's usage-only chunk, sent when asked for
+                event(
+                        out,
+                        chunk(body, null, null)
+                                .put("choices", new JsonArray())
+                                .put(
+                                        "usage",
+                                        new JsonObject()
+                                                .put("prompt_tokens", 5)
+                                                .put("completion_tokens", 2)
+                                                .put("total_tokens", 7)));
+            }
             out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -170,9 +202,13 @@ final class OpenAiProvider implements AutoCloseable {
     }
 
     private static void send(HttpExchange exchange, JsonObject json) throws IOException {
+        send(exchange, 200, json);
+    }
+
+    private static void send(HttpExchange exchange, int status, JsonObject json) throws IOException {
         byte[] bytes = json.encode().getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(200, bytes.length);
+        exchange.sendResponseHeaders(status, bytes.length);
         exchange.getResponseBody().write(bytes);
     }
 

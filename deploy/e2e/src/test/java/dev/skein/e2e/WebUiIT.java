@@ -17,6 +17,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -24,7 +26,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * The web UI as the suite serves it: the index at {@code /} never cached, the bundle's hashed files
  * cached as immutable, nothing else under {@code /assets/}; then the browser tests
  * (gateway-service/src/main/ui/tests, Node's test runner driving Debian's Chromium through
- * playwright-core) against the running suite, their screenshots in target/ui-screenshots. The
+ * playwright-core) against the running suite — the LLM endpoints' local provider ({@link OpenAiProvider})
+ * listening —, their screenshots in target/ui-screenshots. The
  * tests of signing in, tokens and permissions (auth.test.mjs) run against the shared gateway with
  * authentication on ({@link AuthGateway}) and its identity provider ({@link FakeIdp}).
  */
@@ -61,6 +64,19 @@ class WebUiIT {
                 .isEqualTo(200);
     }
 
+    /** The suite's LLM endpoints' provider, for llm.test.mjs (LlmGatewayIT starts its own). */
+    private static OpenAiProvider provider;
+
+    @BeforeAll
+    static void startProvider() {
+        provider = OpenAiProvider.start(Suite.LLM_PROVIDER_PORT);
+    }
+
+    @AfterAll
+    static void stopProvider() {
+        provider.close();
+    }
+
     @Test
     void shouldPassTheBrowserTests() throws Exception {
         Path shots = Path.of("target/ui-screenshots").toAbsolutePath();
@@ -82,6 +98,8 @@ class WebUiIT {
         node.environment().put("SKEIN_UI_AUTH_PASSWORD", AuthGateway.password(AuthGateway.ADMIN));
         node.environment().put("SKEIN_UI_AUTH_PROVIDER", FakeIdp.DISPLAY_NAME);
         node.environment().put("SKEIN_UI_AUTH_PROVIDER_USER", FakeIdp.USER);
+        // llm.test.mjs: the key in the suite's LLM endpoints file, which no page may show
+        node.environment().put("SKEIN_UI_LLM_PROVIDER_KEY", Suite.LLM_PROVIDER_KEY);
         Process run = node.start();
         // the runner's report, through this JVM's own stdout (the test report keeps it)
         Thread report = new Thread(() -> {
