@@ -7,7 +7,7 @@ export default defineConfig({
   base: '/',
   // `npm run dev` (development only): the UI from source, the API from a running suite
   server: {
-    proxy: Object.fromEntries(['/ajax-api', '/api', '/get-artifact', '/model-versions'].map((prefix) => [
+    proxy: Object.fromEntries(['/ajax-api', '/api', '/get-artifact', '/model-versions', '/endpoints'].map((prefix) => [
       prefix, process.env.SKEIN_API || 'http://127.0.0.1:8080'])),
   },
   build: {

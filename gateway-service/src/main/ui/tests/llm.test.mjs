@@ -145,8 +145,9 @@ test('LLM endpoint: try it streams the answer as it comes, Stop ends it, refusal
   assert.ok(shown >= before + 3, `calls shown: ${before} before, ${shown} after`);
   await usage.getByRole('table', { name: 'Usage of chat by caller' }).locator('tbody tr').first().waitFor();
   assert.ok(Number(await page.locator('.usage-chart').getAttribute('data-total')) >= before + 3);
+  await page.locator('.usage-chart-plot[data-drawn="requests"] canvas').waitFor();
   await usage.getByRole('radio', { name: 'Tokens' }).check();
-  await page.locator('.usage-chart[data-measure="tokens"]').waitFor();
+  await page.locator('.usage-chart-plot[data-drawn="tokens"] canvas').waitFor();
   assert.ok(Number(await page.locator('.usage-chart').getAttribute('data-total')) >= 7);
   await screenshot(page, 'llm-try-it');
   assert.deepEqual(await accessibilityViolations(page), []);

@@ -1,12 +1,59 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ErrorMessage } from '../../components/ErrorMessage.js';
 import { html } from '../../html.js';
 import { usePagedSearch } from '../../hooks.js';
 import { useSession } from '../../session.js';
-import { listEndpoints, llmEndpointHref, readUsage, totalsBy } from './llmApi.js';
-import { count, limitText, typeName, UsageTable, usd } from './parts.js';
+import { endpointDetail, listEndpoints, llmEndpointHref, readUsage, totalsBy } from './llmApi.js';
+import { budgetText, count, limitText, ruleText, typeName, UsageTable, usd } from './parts.js';
 
 const DAYS = 30;
+/** Endpoints whose configuration the list reads (for Skein's limits and budgets), and how many at once. */
+const DETAILS = 500;
+const DETAILS_AT_ONCE = 4;
+
+/**
+ * Each listed endpoint's configuration (MLflow's list has only its `limit`; Skein's `limits` and `budgets` are in
+ * the configuration), read a few at a time for the first {@link DETAILS} endpoints: a Map name → endpoint.
+ */
+function useDetails(endpoints) {
+  const [details, setDetails] = useState(new Map());
+  const reads = useRef({ asked: new Set(), queue: [], running: 0, stop: new AbortController() });
+  useEffect(() => () => reads.current.stop.abort(), []);
+  useEffect(() => {
+    const r = reads.current;
+    for (const e of endpoints.slice(0, DETAILS)) {
+      if (!r.asked.has(e.name)) {
+        r.asked.add(e.name);
+        r.queue.push(e.name);
+      }
+    }
+    const worker = async () => {
+      r.running += 1;
+      while (r.queue.length && !r.stop.signal.aborted) {
+        const name = r.queue.shift();
+        try {
+          const answer = await endpointDetail(name, r.stop.signal);
+          if (answer.endpoint) setDetails((m) => new Map(m).set(name, answer.endpoint));
+        } catch {
+          // gone meanwhile (a reload of the endpoints file), or the page left: MLflow's limit is what is shown
+        }
+      }
+      r.running -= 1;
+    };
+    while (r.running < DETAILS_AT_ONCE && r.queue.length) worker();
+  }, [endpoints]);
+  return details;
+}
+
+/** MLflow's limit, and Skein's limits and budgets once the configuration is read. */
+function Limits({ endpoint, detail }) {
+  const rules = detail
+    ? [limitText(detail.limit), ...(detail.limits || []).map(ruleText), ...(detail.budgets || []).map(budgetText)]
+    : [limitText(endpoint.limit)];
+  const shown = rules.filter(Boolean);
+  if (shown.length === 0) return html`<span class="muted">none</span>`;
+  return html`<ul class="plain">${shown.map((r) => html`<li key=${r}>${r}</li>`)}</ul>`;
+}
 
 /** Who sees whose usage: the gateway gives a user who is not an administrator only their own. */
 export function UsageScope() {
@@ -17,12 +64,13 @@ export function UsageScope() {
 
 /**
  * The LLM endpoints of llm-gateway-service (MLflow's `list_endpoints`, a page at a time): type, provider and model,
- * MLflow's limit, and each endpoint's calls, tokens and cost over the last 30 days (the usage summary).
+ * limits and budgets, and each endpoint's calls, tokens and cost over the last 30 days (the usage summary).
  */
 export function LlmEndpointsScreen() {
   const { items: endpoints, next, loading, error, load } = usePagedSearch(listEndpoints);
   const [usage, setUsage] = useState(null); // {byEndpoint, byCaller, truncated}
   const [usageError, setUsageError] = useState(null);
+  const details = useDetails(endpoints);
 
   useEffect(() => {
     const stop = new AbortController();
@@ -45,7 +93,7 @@ export function LlmEndpointsScreen() {
       <${ErrorMessage} error=${error} />
       <table class="grid llm-endpoints" aria-busy=${loading ? 'true' : 'false'}>
         <thead><tr>
-          <th scope="col">Name</th><th scope="col">Type</th><th scope="col">Provider / model</th><th scope="col">Limit</th>
+          <th scope="col">Name</th><th scope="col">Type</th><th scope="col">Provider / model</th><th scope="col">Limits and budgets</th>
           <th scope="col" class="num">Calls (${DAYS} d)</th><th scope="col" class="num">Tokens (${DAYS} d)</th>
           <th scope="col" class="num">Cost (${DAYS} d)</th>
         </tr></thead>
@@ -55,7 +103,7 @@ export function LlmEndpointsScreen() {
             <td><a class="name" href=${llmEndpointHref(e.name)}>${e.name}</a></td>
             <td><span class="badge">${typeName(e.endpoint_type)}</span></td>
             <td>${e.model?.provider || '—'} / <code>${e.model?.name || '—'}</code></td>
-            <td>${limitText(e.limit) || html`<span class="muted">none</span>`}</td>
+            <td><${Limits} endpoint=${e} detail=${details.get(e.name)} /></td>
             <td class="num" data-calls=${usage ? t.requests : undefined}>${usage ? count(t.requests) : '…'}</td>
             <td class="num">${usage ? count(t.input_tokens + t.output_tokens) : '…'}</td>
             <td class="num">${usage ? usd(t.cost_usd) : '…'}</td>

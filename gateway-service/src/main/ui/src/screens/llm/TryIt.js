@@ -91,7 +91,7 @@ export function TryIt({ name, type, onCalled }) {
       </div>
     </form>
     <${CallError} error=${error} />
-    ${streamed && (answer || state !== 'idle') ? html`
+    ${streamed && (answer || state === 'running' || state === 'done') ? html`
       <h3 class="answer-title">Answer</h3>
       <div class="answer" data-state=${state} aria-busy=${state === 'running' ? 'true' : 'false'}>${answer}</div>` : null}
     ${result?.embeddings ? html`

@@ -42,25 +42,42 @@ export function UsageChart({ days, measure, name }) {
       width,
       height: HEIGHT,
       legend: { show: false },
-      scales: { x: { time: true }, y: { range: (self, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+      scales: {
+        // half a day either side: the first and last bars whole
+        x: { time: true, range: (self, min, max) => [min - 43200, max + 43200] },
+        y: { range: (self, min, max) => [0, max > 0 ? max * 1.1 : 1] },
+      },
       axes: [
         { ...axis, values: (self, ticks) => ticks.map((t) => dayText(t).slice(5)) },
-        { ...axis, label, labelSize: 20, size: 70, values: (self, ticks) => ticks.map((t) => format(t)) },
+        {
+          ...axis,
+          label,
+          labelSize: 20,
+          size: 70,
+          // calls and tokens are whole numbers: no ticks between them
+          ...(measure === 'cost_usd' ? {} : { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 1e7, 1e8, 1e9] }),
+          values: (self, ticks) => ticks.map((t) => format(t)),
+        },
       ],
       series: [
         {},
         {
           label,
           stroke: PALETTE[0],
-          fill: `${PALETTE[0]}99`,
-          width: 1,
+          fill: `${PALETTE[0]}cc`,
+          width: 0,
           paths: uPlot.paths.bars({ size: [0.7, 40] }),
           points: { show: false },
         },
       ],
       cursor: { drag: { x: false, y: false } },
+      // which measure the canvas shows once drawn (for anyone reading the page's markup: tests, extensions)
+      hooks: { draw: [() => { if (box.current) box.current.dataset.drawn = measure; }] },
     }, [days.map((d) => d.day), days.map((d) => d[measure])], box.current);
-    return () => u.destroy();
+    return () => {
+      u.destroy();
+      if (box.current) delete box.current.dataset.drawn;
+    };
   }, [width, theme, measure, days]);
 
   const total = days.reduce((sum, d) => sum + d[measure], 0);
