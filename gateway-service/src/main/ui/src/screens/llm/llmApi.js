@@ -142,7 +142,7 @@ export async function invoke(name, type, payload, { onText, signal } = {}) {
         continue;
       }
       if (chunk.error) {
-        const error = new ApiError(200, chunk.error.code || 'STREAM_INTERRUPTED', chunk.error.message || 'The stream was cut short');
+        const error = new ApiError(null, chunk.error.code || 'STREAM_INTERRUPTED', chunk.error.message || 'The stream was cut short');
         error.partial = result.text;
         throw error;
       }
