@@ -202,3 +202,52 @@ test('identity provider: signed in through the provider (authorization code with
   assert.match(await page.getByRole('alert').textContent(), /not started in this browser/);
   await context.close();
 });
+
+test('LLM endpoints with authentication on: tried with the session, each user\'s own usage, an administrator\'s everyone\'s', async () => {
+  // a call of Ben's, through the API as an MLflow client makes it
+  const called = await fetch(`${URL_}/endpoints/chat/invocations`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Basic ${Buffer.from(`${BEN.username}:${BEN.password}`).toString('base64')}` },
+    body: JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }] }),
+  });
+  assert.equal(called.status, 200, await called.text());
+
+  /** The callers in the endpoint's usage table once `who` is among them (usage is written a moment after a call). */
+  async function callersOnceShown(page, who) {
+    const usage = page.getByRole('region', { name: 'Usage' });
+    const row = usage.locator(`tr[data-caller="${who}"]`);
+    for (let i = 0; i < 30 && (await row.count()) === 0; i += 1) {
+      await page.waitForTimeout(500);
+      await usage.getByRole('button', { name: 'Refresh usage' }).click();
+    }
+    await row.waitFor();
+    return usage.locator('tr[data-caller]').evaluateAll((rows) => rows.map((r) => r.dataset.caller));
+  }
+
+  // Ana tries the endpoint from its page (her session's cookie and the UI's header) and sees only her own calls
+  const ana = await open(browser);
+  ana.expected.push(...SIGNED_OUT);
+  await signIn(ana.page, ANA);
+  await ana.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'LLM endpoints' }).click();
+  await ana.page.getByRole('link', { name: 'chat', exact: true }).click();
+  const tryIt = ana.page.getByRole('form', { name: 'Try chat' });
+  await tryIt.getByRole('textbox', { name: 'Message' }).fill('Hello');
+  await tryIt.getByRole('button', { name: 'Send' }).click();
+  await ana.page.locator('.answer[data-state="done"]').waitFor();
+  assert.equal(await ana.page.locator('.answer').textContent(), 'first answer');
+  await ana.page.getByText('your own calls only').waitFor();
+  assert.deepEqual(await callersOnceShown(ana.page, ANA.username), [ANA.username]);
+  assert.deepEqual(ana.errors, []);
+  await ana.context.close();
+
+  // the administrator sees every caller's
+  const boss = await open(browser);
+  boss.expected.push(...SIGNED_OUT);
+  await signIn(boss.page, admin());
+  await boss.page.goto(`${URL_}/#/llm/endpoints/chat`);
+  await boss.page.getByText('every caller\'s calls').waitFor();
+  const callers = await callersOnceShown(boss.page, BEN.username);
+  assert.ok(callers.includes(ANA.username) && callers.includes(BEN.username), `callers shown: ${callers}`);
+  assert.deepEqual(boss.errors, []);
+  await boss.context.close();
+});

@@ -171,6 +171,8 @@ final class AuthGateway implements BeforeAllCallback {
                 Map.entry("QUARKUS_GRPC_CLIENTS_ARTIFACT_PORT", Integer.toString(Suite.ARTIFACT_PORT)),
                 Map.entry("QUARKUS_GRPC_CLIENTS_EVALUATION_HOST", "127.0.0.1"),
                 Map.entry("QUARKUS_GRPC_CLIENTS_EVALUATION_PORT", Integer.toString(Suite.EVALUATION_PORT)),
+                Map.entry("SKEIN_UPSTREAMS_LLMGATEWAY_HOST", "127.0.0.1"),
+                Map.entry("SKEIN_UPSTREAMS_LLMGATEWAY_PORT", Integer.toString(Suite.LLM_GATEWAY_PORT)),
                 Map.entry("SKEIN_INTERNAL_TOKEN", Suite.INTERNAL_TOKEN),
                 Map.entry("SKEIN_DB_HOST", TestInfra.DB_HOST),
                 Map.entry("SKEIN_DB_PORT", Integer.toString(TestInfra.DB_PORT)),
