@@ -226,6 +226,15 @@ class LlmConfigApiTest {
                 .then()
                 .statusCode(200)
                 .body("choices[0].message.content", equalTo("Hello!"));
+        // the web UI's view of it: the models per type, never the key
+        Response detail = api().get("/api/2.0/skein/llm/endpoints/get?name=cfg-fallback");
+        detail.then()
+                .statusCode(200)
+                .body("endpoint.source", equalTo("configuration_api"))
+                .body("endpoint.models.'llm/v1/chat'.primaries[0].name", equalTo("gpt-broken"))
+                .body("endpoint.models.'llm/v1/chat'.primaries[0].traffic_percentage", equalTo(100.0f))
+                .body("endpoint.models.'llm/v1/chat'.fallbacks[0].name", equalTo("gpt-normal"));
+        assertThat(detail.asString()).doesNotContain(STORED_KEY);
 
         // a definition in use cannot be deleted; the endpoint's delete takes its mappings; then it can
         api().body(new JsonObject().put("model_definition_id", broken).encode())

@@ -48,6 +48,7 @@ final class EndpointDetail {
                 .get(name)
                 .map(e -> new JsonObject().put("endpoint", describe(e, endpoints.routes())))
                 .or(() -> endpoints.route(name).map(r -> new JsonObject().put("traffic_route", describe(r))))
+                .or(() -> endpoints.stored(name).map(st -> new JsonObject().put("endpoint", describe(st))))
                 .orElse(null);
         if (answer == null) {
             error(
@@ -144,6 +145,37 @@ final class EndpointDetail {
                                         .put("input_per_million_tokens", usd(price.inputPerMillion()))
                                         .put("output_per_million_tokens", usd(price.outputPerMillion())))
                 .put("traffic_routes", inRoutes);
+    }
+
+    /**
+     * An endpoint of MLflow 3.x's configuration API: as its first primary model shows it, and its models per request
+     * type — the primaries with their share of the traffic, the fallbacks in order — each without its key.
+     */
+    static JsonObject describe(dev.skein.llmgateway.config.StoredPlans.Served stored) {
+        JsonObject out = describe(stored.shown(), List.of()).put("source", "configuration_api");
+        JsonObject types = new JsonObject();
+        stored.plans().forEach((type, plan) -> {
+            JsonArray primaries = new JsonArray();
+            double before = 0;
+            double total = plan.cumulative()[plan.cumulative().length - 1];
+            for (int i = 0; i < plan.primaries().size(); i++) {
+                double share = (plan.cumulative()[i] - before) / total;
+                before = plan.cumulative()[i];
+                primaries.add(
+                        model(plan.primaries().get(i)).put("traffic_percentage", Math.round(share * 1000) / 10.0));
+            }
+            JsonArray fallbacks = new JsonArray();
+            plan.fallbacks().forEach(f -> fallbacks.add(model(f)));
+            types.put(type.wire(), new JsonObject().put("primaries", primaries).put("fallbacks", fallbacks));
+        });
+        return out.put("models", types).put("problems", new JsonArray(new ArrayList<>(stored.problems())));
+    }
+
+    private static JsonObject model(Endpoint e) {
+        return new JsonObject()
+                .put("provider", e.provider())
+                .put("name", e.modelName())
+                .put("api_base", withoutKey(e.settings().apiBase(), e.settings().apiKey()));
     }
 
     /** A traffic route: MLflow's {@code routes} entry. */
