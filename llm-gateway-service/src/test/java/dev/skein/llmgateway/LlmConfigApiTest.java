@@ -116,7 +116,7 @@ class LlmConfigApiTest {
                 .then()
                 .body("secret.secret_name", equalTo("cfg-openai"))
                 .body("secret.provider", equalTo("openai"))
-                .body("secret.masked_values.api_key", equalTo("sk-...ghij"))
+                .body("secret.masked_values.api_key", equalTo("...ghij"))
                 .body("secret.auth_config.api_base", equalTo(OpenAiMockResource.BASE + "/v1"));
         // in the database: neither the key nor any long part of it, in any column
         try (Connection c = TestInfra.connect(ServiceTestResource.TEST_DATABASE);
@@ -155,6 +155,20 @@ class LlmConfigApiTest {
                 .statusCode(404)
                 .body("error_code", equalTo("RESOURCE_DOES_NOT_EXIST"));
         api().get(BASE + "secrets/get").then().statusCode(400).body("error_code", equalTo("INVALID_PARAMETER_VALUE"));
+        api().urlEncodingEnabled(false)
+                .get(BASE + "secrets/get?secret_id=a%00b")
+                .then()
+                .statusCode(400)
+                .body("error_code", equalTo("INVALID_PARAMETER_VALUE"));
+        // a credential among the settings shown to every reader is refused: it belongs in secret_value
+        api().body("{\"secret_name\":\"cfg-leaky\",\"secret_value\":{\"api_key\":\"x\"},"
+                        + "\"auth_config\":{\"openai_api_key\":\"sk-in-the-clear\"}}")
+                .post(BASE + "secrets/create")
+                .then()
+                .statusCode(400)
+                .body("error_code", equalTo("INVALID_PARAMETER_VALUE"))
+                .body("message", org.hamcrest.Matchers.containsString("secret_value"));
+        api().get(BASE + "secrets/list").then().body("secrets.secret_name", not(hasItem("cfg-leaky")));
     }
 
     @Test
@@ -197,7 +211,7 @@ class LlmConfigApiTest {
                 .post(BASE + "secrets/update")
                 .then()
                 .statusCode(200)
-                .body("secret.masked_values.api_key", equalTo("sk-...vuts"));
+                .body("secret.masked_values.api_key", equalTo("...vuts"));
         api().body(CHAT).post("/gateway/cfg-chat/mlflow/invocations").then().statusCode(200);
         assertThat(OpenAiMockResource.LAST
                         .get("gpt-normal")
@@ -236,6 +250,18 @@ class LlmConfigApiTest {
                 .body("endpoint.models.'llm/v1/chat'.fallbacks[0].name", equalTo("gpt-normal"));
         assertThat(detail.asString()).doesNotContain(STORED_KEY);
 
+        // its only PRIMARY model cannot be detached: the endpoint would serve nothing
+        api().body(new JsonObject()
+                        .put("endpoint_id", endpoint)
+                        .put("model_definition_id", broken)
+                        .encode())
+                .post(BASE + "endpoints/models/detach")
+                .then()
+                .statusCode(400)
+                .body("error_code", equalTo("INVALID_PARAMETER_VALUE"));
+        api().get(BASE + "endpoints/get?endpoint_id=" + endpoint)
+                .then()
+                .body("endpoint.model_mappings.model_definition_id", hasItem(broken));
         // a definition in use cannot be deleted; the endpoint's delete takes its mappings; then it can
         api().body(new JsonObject().put("model_definition_id", broken).encode())
                 .delete(BASE + "model-definitions/delete")

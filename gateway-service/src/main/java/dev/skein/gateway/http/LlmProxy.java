@@ -137,7 +137,8 @@ final class LlmProxy {
         }
         if (everyone) {
             ctx.put(EVERYONE, Boolean.TRUE);
-        } else if (configApi(request.path()) && request.method() != HttpMethod.GET) {
+        } else if (configApi(request.path())
+                && (request.method() != HttpMethod.GET || request.path().contains("/gateway/secrets/"))) {
             // provider keys and what every endpoint serves: changed by administrators only
             bodies.discard(
                     ctx,
@@ -145,8 +146,8 @@ final class LlmProxy {
                             ctx,
                             403,
                             ErrorCode.PERMISSION_DENIED,
-                            "Changing the LLM gateway's secrets, model definitions and endpoints needs an"
-                                    + " administrator"));
+                            "The LLM gateway's secrets, and changes to its model definitions and endpoints, are"
+                                    + " for administrators"));
             return true;
         }
         if (!plain(request.path())) {

@@ -177,14 +177,21 @@ class LlmProxyTest {
         assertThat(refused.statusCode()).isEqualTo(403);
         assertThat(new JsonObject(refused.body()).getString("error_code")).isEqualTo("PERMISSION_DENIED");
         assertThat(seen).doesNotContainKey(create);
-        // reading is anyone's (secrets are shown masked by llm-gateway-service)
+        // model definitions and endpoints are anyone's to read; secrets, even masked, an administrator's
         HttpResponse<String> list = client.send(
-                HttpRequest.newBuilder(
-                                URI.create("http://127.0.0.1:" + port + "/ajax-api/3.0/mlflow/gateway/secrets/list"))
+                HttpRequest.newBuilder(URI.create(
+                                "http://127.0.0.1:" + port + "/ajax-api/3.0/mlflow/gateway/model-definitions/list"))
                         .timeout(Duration.ofSeconds(30))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(list.statusCode()).isEqualTo(200);
+        HttpResponse<String> secrets = client.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/3.0/mlflow/gateway/secrets/list"))
+                        .timeout(Duration.ofSeconds(30))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(secrets.statusCode()).isEqualTo(403);
+        assertThat(seen).doesNotContainKey("/api/3.0/mlflow/gateway/secrets/list");
         // an administrator's change reaches it, a DELETE with its JSON body as MLflow sends it
         HttpResponse<String> deleted = client.send(
                 HttpRequest.newBuilder(

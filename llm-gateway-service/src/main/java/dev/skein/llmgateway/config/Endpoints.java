@@ -139,21 +139,23 @@ public class Endpoints {
         }
     }
 
-    /** The configuration API's endpoints as they serve, swapped whole when the stored configuration changed. */
-    private volatile Map<String, StoredPlans.Served> stored = Map.of();
+    /**
+     * The configuration API's endpoints as they serve (in their creation order) and every model endpoint they use,
+     * swapped whole, in one write, when the stored configuration changed.
+     */
+    private record Stored(Map<String, StoredPlans.Served> byName, java.util.Set<Endpoint> live) {}
 
-    /** Every endpoint serving now, file and configuration API alike (a provider is kept for each). */
-    private volatile java.util.Set<Endpoint> live = java.util.Set.of();
+    private volatile Stored storedState = new Stored(Map.of(), java.util.Set.of());
 
     /** Applies the configuration API's endpoints (a name the file uses stays the file's). */
     public void applyStored(Map<String, StoredPlans.Served> served) {
-        stored = Map.copyOf(served);
         java.util.Set<Endpoint> all = new java.util.HashSet<>();
         served.values().forEach(s -> s.plans().values().forEach(p -> {
             all.addAll(p.primaries());
             all.addAll(p.fallbacks());
         }));
-        live = java.util.Set.copyOf(all);
+        storedState = new Stored(
+                java.util.Collections.unmodifiableMap(new LinkedHashMap<>(served)), java.util.Set.copyOf(all));
     }
 
     /** A configuration API endpoint of that name, unless the file has one (the file's wins). */
@@ -162,7 +164,7 @@ public class Endpoints {
         if (s.byName().containsKey(name) || s.routes().containsKey(name)) {
             return Optional.empty();
         }
-        return Optional.ofNullable(stored.get(name));
+        return Optional.ofNullable(storedState.byName().get(name));
     }
 
     /** Whether the endpoints file has an endpoint or traffic route of that name. */
@@ -174,7 +176,7 @@ public class Endpoints {
     /** The configuration API's endpoints, as MLflow 2.x's listing shows them (after the file's). */
     public List<Endpoint> storedShown() {
         State s = state;
-        return stored.values().stream()
+        return storedState.byName().values().stream()
                 .filter(e -> !s.byName().containsKey(e.name()) && !s.routes().containsKey(e.name()))
                 .map(StoredPlans.Served::shown)
                 .filter(java.util.Objects::nonNull)
@@ -183,7 +185,7 @@ public class Endpoints {
 
     /** Whether an endpoint's configuration is still serving (else its provider is let go). */
     public boolean serving(Endpoint endpoint) {
-        return state.all().contains(endpoint) || live.contains(endpoint);
+        return state.all().contains(endpoint) || storedState.live().contains(endpoint);
     }
 
     public Optional<Endpoint> get(String name) {

@@ -32,8 +32,10 @@ import java.util.function.Function;
 public final class GatewayStore {
 
     static final int MAX_NAME = 256;
-    static final int MAX_VALUE = 16 * 1024;
+    public static final int MAX_VALUE = 16 * 1024;
     static final int MAX_ENTRIES = 32;
+
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(GatewayStore.class);
 
     private final Pool pool;
     private final Optional<SecretBox> box;
@@ -54,7 +56,12 @@ public final class GatewayStore {
 
     /** A secret as the service uses it: its values opened (null when they cannot be: no key, or a wrong one). */
     public record Secret(
-            String id, String name, String provider, Map<String, String> authConfig, Map<String, String> values) {}
+            String id, String name, String provider, Map<String, String> authConfig, Map<String, String> values) {
+        @Override
+        public String toString() {
+            return "Secret[" + name + "]"; // never its values
+        }
+    }
 
     public record Definition(String id, String name, String secretId, String provider, String modelName) {}
 
@@ -93,7 +100,11 @@ public final class GatewayStore {
                                                         + " created_at, mapping_id")
                                                 .execute()
                                                 .map(maps -> snapshot(
-                                                        rev.iterator().next().getLong(0),
+                                                        rev.iterator().hasNext()
+                                                                ? rev.iterator()
+                                                                        .next()
+                                                                        .getLong(0)
+                                                                : 0L,
                                                         secrets,
                                                         defs,
                                                         eps,
@@ -111,7 +122,8 @@ public final class GatewayStore {
                     byte[] plain = box.get().open(id, name, sealed(r));
                     values = strings(new JsonObject(new String(plain, StandardCharsets.UTF_8)));
                 } catch (SecretBox.CannotOpen | io.vertx.core.json.DecodeException e) {
-                    values = null; // the endpoints using it serve nothing, the reason is logged by the caller
+                    values = null; // the endpoints using it serve nothing
+                    LOG.warnf("The stored secret '%s' cannot be opened: %s", name, e.getMessage());
                 }
             }
             s.put(id, new Secret(id, name, r.getString("provider"), json(r.getString("auth_config")), values));
@@ -172,7 +184,7 @@ public final class GatewayStore {
     public Uni<JsonObject> createSecret(JsonObject body, String actor) {
         String name = requiredName(body, "secret_name");
         Map<String, String> values = stringMap(body, "secret_value", true);
-        Map<String, String> auth = stringMap(body, "auth_config", false);
+        Map<String, String> auth = settings(stringMap(body, "auth_config", false));
         String provider = optional(body, "provider");
         String id = newId();
         long now = System.currentTimeMillis();
@@ -240,19 +252,28 @@ public final class GatewayStore {
     public Uni<JsonObject> updateSecret(JsonObject body, String actor) {
         String id = required(body, "secret_id");
         Map<String, String> values = stringMap(body, "secret_value", false);
-        Map<String, String> auth = stringMap(body, "auth_config", false);
+        Map<String, String> auth = settings(stringMap(body, "auth_config", false));
         String by = by(body, "updated_by", actor);
         long now = System.currentTimeMillis();
-        boolean rotate = values != null && !values.isEmpty();
-        SecretBox sealer = rotate ? box() : null;
-        return write(conn -> conn.preparedQuery(
-                                "SELECT secret_name FROM llmgateway.gateway_secrets WHERE secret_id = $1 FOR UPDATE")
+        boolean given = values != null && !values.isEmpty();
+        return write(conn -> conn.preparedQuery("SELECT secret_name, kek_id, wrapped_dek, ciphertext FROM"
+                                + " llmgateway.gateway_secrets WHERE secret_id = $1 FOR UPDATE")
                         .execute(Tuple.of(id))
                         .flatMap(rows -> {
                             if (!rows.iterator().hasNext()) {
                                 throw ApiException.notFound("GatewaySecret not found (secret_id='" + id + "')");
                             }
-                            String name = rows.iterator().next().getString(0);
+                            Row row = rows.iterator().next();
+                            String name = row.getString("secret_name");
+                            // any update seals a secret wrapped by an earlier key with the current one (a rotation
+                            // of the key-encryption key completes as secrets are updated)
+                            Map<String, String> reseal = given
+                                    ? values
+                                    : box.isPresent() && box.get().stale(row.getString("kek_id"))
+                                            ? opened(id, name, sealed(row))
+                                            : null;
+                            boolean rotate = reseal != null;
+                            SecretBox sealer = rotate ? box() : null;
                             List<Object> params = new ArrayList<>(List.of(id, now));
                             StringBuilder set = new StringBuilder("last_updated_at = $2");
                             params.add(nullable(by));
@@ -262,8 +283,8 @@ public final class GatewayStore {
                                 set.append(", auth_config = $").append(params.size());
                             }
                             if (rotate) {
-                                SecretBox.Sealed sealed = sealer.seal(id, name, encode(values));
-                                params.add(new JsonObject(new LinkedHashMap<>(masked(values))).encode());
+                                SecretBox.Sealed sealed = sealer.seal(id, name, encode(reseal));
+                                params.add(new JsonObject(new LinkedHashMap<>(masked(reseal))).encode());
                                 set.append(", masked_values = $").append(params.size());
                                 params.add(sealed.kekId());
                                 set.append(", kek_id = $").append(params.size());
@@ -278,6 +299,15 @@ public final class GatewayStore {
                         })
                         .flatMap(v -> secretRow(conn, "secret_id", id)))
                 .map(s -> new JsonObject().put("secret", s));
+    }
+
+    private Map<String, String> opened(String id, String name, SecretBox.Sealed sealed) {
+        try {
+            return strings(new JsonObject(new String(box().open(id, name, sealed), StandardCharsets.UTF_8)));
+        } catch (SecretBox.CannotOpen e) {
+            throw ApiException.invalidParameter("The secret '" + name + "' cannot be opened: " + e.getMessage()
+                    + "; give its value again (secret_value)");
+        }
     }
 
     public Uni<JsonObject> deleteSecret(JsonObject body) {
@@ -697,7 +727,8 @@ public final class GatewayStore {
                             return conn.preparedQuery(
                                             "DELETE FROM llmgateway.gateway_endpoint_models WHERE endpoint_id = $1")
                                     .execute(Tuple.of(id))
-                                    .flatMap(v -> insertMappings(conn, id, mappings, now, by));
+                                    .flatMap(v -> insertMappings(conn, id, mappings, now, by))
+                                    .flatMap(v -> stillServes(conn, id));
                         })
                         .flatMap(v -> endpointJson(conn, id)))
                 .map(e -> new JsonObject().put("endpoint", e));
@@ -727,6 +758,7 @@ public final class GatewayStore {
         long now = System.currentTimeMillis();
         return write(conn -> exists(conn, id)
                         .flatMap(v -> insertMappings(conn, id, List.of(mapping), now, by))
+                        .flatMap(v -> stillServes(conn, id))
                         .flatMap(v -> mappingsJson(conn, List.of(id))))
                 .map(all -> {
                     JsonObject added = all.getOrDefault(id, List.of()).stream()
@@ -750,8 +782,27 @@ public final class GatewayStore {
                                         + "' is not attached to the endpoint '" + id + "'");
                             }
                             return null;
-                        }))
+                        })
+                        .flatMap(v -> stillServes(conn, id)))
                 .map(v -> new JsonObject());
+    }
+
+    /** After a change of its models: an endpoint keeps a PRIMARY model and at most {@value #MAX_ENTRIES} in all. */
+    private Uni<Void> stillServes(SqlConnection conn, String endpointId) {
+        return conn.preparedQuery("SELECT count(*) FILTER (WHERE linkage_type = 'PRIMARY'), count(*) FROM"
+                        + " llmgateway.gateway_endpoint_models WHERE endpoint_id = $1")
+                .execute(Tuple.of(endpointId))
+                .map(rows -> {
+                    Row r = rows.iterator().next();
+                    if (r.getLong(0) == 0) {
+                        throw ApiException.invalidParameter(
+                                "An endpoint needs at least one PRIMARY model: this" + " change would leave it none");
+                    }
+                    if (r.getLong(1) > MAX_ENTRIES) {
+                        throw ApiException.invalidParameter("An endpoint has at most " + MAX_ENTRIES + " models");
+                    }
+                    return null;
+                });
     }
 
     private Uni<Void> exists(SqlConnection conn, String endpointId) {
@@ -890,6 +941,23 @@ public final class GatewayStore {
         return bounded(s, field);
     }
 
+    /**
+     * {@code auth_config}: settings that are not secret (they are stored in clear and shown). A key, token, secret or
+     * password there is refused: credentials go in {@code secret_value}, sealed.
+     */
+    private static Map<String, String> settings(Map<String, String> auth) {
+        if (auth != null) {
+            for (String key : auth.keySet()) {
+                if (key.toLowerCase(java.util.Locale.ROOT).matches(".*(key|token|secret|password|credential).*")) {
+                    throw ApiException.invalidParameter("auth_config holds settings that are not secret and is"
+                            + " shown to every reader; '" + (key.length() > 64 ? key.substring(0, 64) : key)
+                            + "' belongs in secret_value, which is stored encrypted");
+                }
+            }
+        }
+        return auth;
+    }
+
     private static List<Mapping> mappings(JsonObject body, boolean creating) {
         List<Mapping> out = new ArrayList<>();
         Object configs = body.getValue("model_configs");
@@ -898,7 +966,7 @@ public final class GatewayStore {
                 if (!(id instanceof String s)) {
                     throw ApiException.invalidParameter("model_definition_ids: strings expected");
                 }
-                out.add(new Mapping(s, "PRIMARY", 1, null));
+                out.add(new Mapping(bounded(s, "model_definition_ids"), "PRIMARY", 1, null));
             }
         } else if (configs instanceof JsonArray array) {
             for (Object item : array) {
@@ -932,8 +1000,8 @@ public final class GatewayStore {
         if (config.getValue("weight") != null) {
             if (!(config.getValue("weight") instanceof Number n)
                     || !(n.doubleValue() > 0)
-                    || Double.isInfinite(n.doubleValue())) {
-                throw ApiException.invalidParameter(where + ".weight: a positive number expected");
+                    || n.doubleValue() > 1_000_000) {
+                throw ApiException.invalidParameter(where + ".weight: a positive number up to 1,000,000 expected");
             }
             weight = n.doubleValue();
         }
@@ -995,8 +1063,12 @@ public final class GatewayStore {
     /** A value as it is shown: its first three and last four characters when it is long enough, else stars. */
     static Map<String, String> masked(Map<String, String> values) {
         Map<String, String> out = new LinkedHashMap<>();
-        values.forEach((k, v) ->
-                out.put(k, v.length() >= 16 ? v.substring(0, 3) + "..." + v.substring(v.length() - 4) : "********"));
+        // its last four characters only, and only of a value long enough that they say little of it
+        values.forEach((k, v) -> out.put(
+                k,
+                v.codePointCount(0, v.length()) >= 24
+                        ? "..." + v.substring(v.offsetByCodePoints(v.length(), -4))
+                        : "********"));
         return out;
     }
 

@@ -48,8 +48,12 @@ public class ConfigRoutes {
     private final LlmGatewayConfig config;
     private long timer = -1;
     private volatile long applied = -1;
-    private boolean refreshing;
-    private boolean failing;
+    private final java.util.concurrent.atomic.AtomicBoolean refreshing =
+            new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile boolean failing;
+
+    /** The longest a read of the stored configuration may take (a connection lost silently must not stop the poll). */
+    static final java.time.Duration READ_DEADLINE = java.time.Duration.ofSeconds(10);
 
     public ConfigRoutes(Pool pool, Endpoints endpoints, Vertx vertx, LlmGatewayConfig config) {
         this.endpoints = endpoints;
@@ -78,23 +82,25 @@ public class ConfigRoutes {
 
     /** Reads the stored configuration again when its revision moved; the last one read serves meanwhile. */
     private void poll() {
-        if (refreshing) {
+        if (!refreshing.compareAndSet(false, true)) {
             return;
         }
-        refreshing = true;
         store.revision()
+                .ifNoItem()
+                .after(READ_DEADLINE)
+                .fail()
                 .flatMap(revision -> revision == applied ? Uni.createFrom().voidItem() : refresh())
                 .subscribe()
                 .with(
                         v -> {
-                            refreshing = false;
+                            refreshing.set(false);
                             if (failing) {
                                 failing = false;
                                 LOG.info("The stored gateway configuration can be read again");
                             }
                         },
                         failure -> {
-                            refreshing = false;
+                            refreshing.set(false);
                             if (!failing) {
                                 failing = true;
                                 LOG.warnf(
@@ -107,7 +113,7 @@ public class ConfigRoutes {
 
     /** Reads the whole stored configuration and serves it. */
     Uni<Void> refresh() {
-        return store.snapshot().map(snapshot -> {
+        return store.snapshot().ifNoItem().after(READ_DEADLINE).fail().map(snapshot -> {
             var served = StoredPlans.build(snapshot);
             served.values().stream()
                     .filter(s -> !s.problems().isEmpty())
@@ -195,6 +201,11 @@ public class ConfigRoutes {
                         ctx,
                         () -> action.apply(name -> {
                             String value = ctx.request().getParam(name);
+                            if (value != null
+                                    && (value.length() > GatewayStore.MAX_VALUE || value.indexOf('\u0000') >= 0)) {
+                                throw ApiException.invalidParameter("Invalid value for parameter '" + name
+                                        + "': at most " + GatewayStore.MAX_VALUE + " characters, no NUL");
+                            }
                             return value == null || value.isEmpty() ? null : value;
                         })))
                 .failureHandler(ConfigRoutes::failed);
@@ -226,7 +237,7 @@ public class ConfigRoutes {
         }
         try {
             return new JsonObject(buffer);
-        } catch (DecodeException | ClassCastException e) {
+        } catch (DecodeException | ClassCastException | IllegalStateException e) {
             throw new ApiException(ErrorCode.MALFORMED_REQUEST, "The request body is not a JSON object");
         }
     }
@@ -267,10 +278,17 @@ public class ConfigRoutes {
     private static void fail(RoutingContext ctx, Throwable failure) {
         if (failure instanceof ApiException api) {
             error(ctx, GrpcErrors.httpStatus(api.code()), api.code().name(), api.getMessage());
-        } else if (failure instanceof io.vertx.pgclient.PgException
-                || failure instanceof io.vertx.core.VertxException
-                || failure instanceof java.net.ConnectException
-                || failure instanceof io.netty.channel.ConnectTimeoutException) {
+        } else if (failure instanceof io.vertx.pgclient.PgException pg && refusedInput(pg.getSqlState())) {
+            // a value PostgreSQL cannot take (a NUL, an invalid encoding) or a row gone meanwhile: the request's fault
+            boolean gone = "23503".equals(pg.getSqlState());
+            error(
+                    ctx,
+                    gone ? 404 : 400,
+                    gone ? ErrorCode.RESOURCE_DOES_NOT_EXIST.name() : ErrorCode.INVALID_PARAMETER_VALUE.name(),
+                    gone
+                            ? "A secret, model definition or endpoint the request names does not exist (any more)"
+                            : "A value of the request cannot be stored (SQLSTATE " + pg.getSqlState() + ")");
+        } else if (unavailable(failure)) {
             LOG.warnf("gateway configuration: the database failed: %s", failure.toString());
             ctx.response().putHeader("Retry-After", "5");
             error(
@@ -287,6 +305,24 @@ public class ConfigRoutes {
                     ctx.request().path());
             error(ctx, 500, ErrorCode.INTERNAL_ERROR.name(), "The gateway configuration request failed");
         }
+    }
+
+    /** SQLSTATEs that say the request's data is wrong: data exceptions (22) and a missing referenced row. */
+    private static boolean refusedInput(String state) {
+        return state != null && (state.startsWith("22") || state.equals("23503") || state.equals("23505"));
+    }
+
+    /** PostgreSQL unreachable, restarting or out of resources, or a read that did not answer in time. */
+    private static boolean unavailable(Throwable failure) {
+        if (failure instanceof io.vertx.pgclient.PgException pg) {
+            String state = pg.getSqlState() == null ? "" : pg.getSqlState();
+            return state.startsWith("08") || state.startsWith("53") || state.startsWith("57");
+        }
+        return failure instanceof io.vertx.core.VertxException
+                || failure instanceof io.smallrye.mutiny.TimeoutException
+                || failure instanceof java.net.ConnectException
+                || failure instanceof java.io.IOException
+                || failure instanceof io.netty.channel.ConnectTimeoutException;
     }
 
     private static void error(RoutingContext ctx, int status, String code, String message) {

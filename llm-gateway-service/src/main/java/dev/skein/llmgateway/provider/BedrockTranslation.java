@@ -265,9 +265,17 @@ public final class BedrockTranslation {
     }
 
     /** Titan's embeddings body per input ({@code inputText}; {@code dimensions} passed on): one call each. */
+    /** The most inputs of one embeddings request: Titan embeds one text per call. */
+    static final int MAX_EMBEDDING_INPUTS = 128;
+
     public static List<JsonObject> embeddingsRequests(JsonObject payload) {
         Object input = payload.getValue("input");
         JsonArray inputs = input instanceof JsonArray list ? list : new JsonArray().add(input);
+        if (inputs.size() > MAX_EMBEDDING_INPUTS) {
+            // one signed call per input: a long list would be that many calls counted as one
+            throw refused("The Amazon Bedrock provider embeds at most " + MAX_EMBEDDING_INPUTS
+                    + " inputs per request (one call each); this request has " + inputs.size() + ".");
+        }
         List<JsonObject> bodies = new ArrayList<>();
         for (Object text : inputs) {
             if (!(text instanceof String s)) {
