@@ -412,6 +412,15 @@ public class OpenAiProvider {
                             + "' (HTTP " + status + "); an operator must check the endpoint's key",
                     "upstream_auth_failed");
         }
+        if (status == 402) {
+            // the operator's account with the provider must pay (Mistral, Cohere): nothing the client can fix
+            LOG.errorf("endpoint %s: the provider wants payment (HTTP 402): check the account", endpoint.name());
+            return new UpstreamException(
+                    502,
+                    "The provider refused the call for endpoint '" + endpoint.name() + "': its account with the"
+                            + " provider needs payment (HTTP 402); an operator must check it",
+                    "upstream_payment_required");
+        }
         if (status / 100 == 3) {
             LOG.errorf("endpoint %s: the provider answered a redirect (HTTP %d)", endpoint.name(), status);
             return new UpstreamException(
