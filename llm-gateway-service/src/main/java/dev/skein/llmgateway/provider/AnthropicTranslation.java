@@ -10,7 +10,9 @@ import io.vertx.core.json.JsonObject;
  * system messages are joined into {@code system}, temperature is halved (Anthropic's range is 0–1, MLflow's 0–2),
  * {@code temperature} and {@code top_p} together are refused; answers' text blocks become choices, {@code
  * max_tokens} stops become {@code length} (others {@code stop}), {@code input_tokens}/{@code output_tokens} become
- * OpenAI's usage. A completion is sent as one user message (Anthropic retired its Text Completions API).
+ * OpenAI's usage. A completion is sent as one user message (Anthropic retired its Text Completions API). Beyond
+ * MLflow: function tools, {@code tool_choice}, an assistant's {@code tool_calls} and {@code tool} results translated
+ * to Anthropic's blocks, and its {@code tool_use} blocks back as {@code tool_calls} (streamed as their deltas).
  */
 public final class AnthropicTranslation {
 
@@ -60,11 +62,35 @@ public final class AnthropicTranslation {
                     system.append('\n');
                 }
                 system.append(String.valueOf(message.getValue("content")));
+            } else if (role.equals("assistant") && message.getValue("tool_calls") instanceof JsonArray calls) {
+                chat.add(new JsonObject().put("role", "assistant").put("content", toolUses(message, calls)));
+            } else if (role.equals("tool")) {
+                // Anthropic's tool results are blocks of a user message, one user message for consecutive results
+                JsonObject result = new JsonObject()
+                        .put("type", "tool_result")
+                        .put("tool_use_id", message.getValue("tool_call_id"))
+                        .put("content", String.valueOf(message.getValue("content", "")));
+                blocksOfLastUser(chat).add(result);
+            } else if (role.equals("user") && lastIsToolResults(chat)) {
+                blocksOfLastUser(chat).add(text(message.getValue("content")));
             } else if (role.equals("user") || role.equals("assistant")) {
                 chat.add(new JsonObject().put("role", role).put("content", message.getValue("content")));
             }
         }
         out.put("messages", chat);
+        if (out.getValue("tools") instanceof JsonArray tools) {
+            out.put("tools", tools(tools));
+        } else {
+            out.remove("tools");
+        }
+        Object choice = out.remove("tool_choice");
+        if (choice != null) {
+            out.put("tool_choice", toolChoice(choice));
+        }
+        if (Boolean.FALSE.equals(out.remove("parallel_tool_calls"))
+                && out.getValue("tool_choice") instanceof JsonObject c) {
+            c.put("disable_parallel_tool_use", true);
+        }
         if (!system.isEmpty()) {
             out.put("system", system.toString());
         }
@@ -75,7 +101,108 @@ public final class AnthropicTranslation {
     }
 
     private static String finish(Object stopReason) {
-        return stopReason == null ? null : "max_tokens".equals(stopReason) ? "length" : "stop";
+        if (stopReason == null) {
+            return null;
+        }
+        return switch (String.valueOf(stopReason)) {
+            case "max_tokens" -> "length";
+            case "tool_use" -> "tool_calls";
+            default -> "stop";
+        };
+    }
+
+    /** OpenAI's function tools as Anthropic's ({@code name}, {@code description}, {@code input_schema}). */
+    private static JsonArray tools(JsonArray tools) {
+        JsonArray out = new JsonArray();
+        for (Object t : tools) {
+            if (!(t instanceof JsonObject tool)
+                    || !"function".equals(tool.getValue("type"))
+                    || !(tool.getValue("function") instanceof JsonObject function)
+                    || !(function.getValue("name") instanceof String name)) {
+                throw new Refused("The Anthropic provider takes tools of type 'function' with a name only.");
+            }
+            JsonObject anthropic = new JsonObject()
+                    .put("name", name)
+                    .put(
+                            "input_schema",
+                            function.getValue("parameters") instanceof JsonObject schema
+                                    ? schema
+                                    : new JsonObject().put("type", "object"));
+            if (function.getValue("description") instanceof String description) {
+                anthropic.put("description", description);
+            }
+            out.add(anthropic);
+        }
+        return out;
+    }
+
+    /** OpenAI's {@code tool_choice} as Anthropic's. */
+    private static JsonObject toolChoice(Object choice) {
+        if (choice instanceof String mode) {
+            return switch (mode) {
+                case "auto" -> new JsonObject().put("type", "auto");
+                case "none" -> new JsonObject().put("type", "none");
+                case "required" -> new JsonObject().put("type", "any");
+                default -> throw new Refused("Invalid tool_choice '" + mode + "': auto, none, required or a function.");
+            };
+        }
+        if (choice instanceof JsonObject c
+                && c.getValue("function") instanceof JsonObject f
+                && f.getValue("name") instanceof String name) {
+            return new JsonObject().put("type", "tool").put("name", name);
+        }
+        throw new Refused("Invalid tool_choice: auto, none, required or {type: function, function: {name}}.");
+    }
+
+    /** An assistant's {@code tool_calls} (and its text) as Anthropic's {@code text} and {@code tool_use} blocks. */
+    private static JsonArray toolUses(JsonObject message, JsonArray calls) {
+        JsonArray blocks = new JsonArray();
+        if (message.getValue("content") instanceof String content && !content.isEmpty()) {
+            blocks.add(text(content));
+        }
+        for (Object c : calls) {
+            if (!(c instanceof JsonObject call)
+                    || !(call.getValue("function") instanceof JsonObject function)
+                    || !(function.getValue("name") instanceof String name)) {
+                throw new Refused("tool_calls[].function.name is required");
+            }
+            Object input;
+            try {
+                input = new JsonObject(String.valueOf(function.getValue("arguments", "{}")));
+            } catch (RuntimeException e) {
+                throw new Refused("tool_calls[].function.arguments must be a JSON object");
+            }
+            blocks.add(new JsonObject()
+                    .put("type", "tool_use")
+                    .put("id", call.getValue("id"))
+                    .put("name", name)
+                    .put("input", input));
+        }
+        return blocks;
+    }
+
+    private static JsonObject text(Object content) {
+        return new JsonObject().put("type", "text").put("text", String.valueOf(content));
+    }
+
+    private static boolean lastIsToolResults(JsonArray chat) {
+        return !chat.isEmpty()
+                && chat.getValue(chat.size() - 1) instanceof JsonObject last
+                && "user".equals(last.getValue("role"))
+                && last.getValue("content") instanceof JsonArray blocks
+                && !blocks.isEmpty()
+                && blocks.getValue(0) instanceof JsonObject b
+                && "tool_result".equals(b.getValue("type"));
+    }
+
+    /** The blocks of the last message if it is a user message of tool results, else of a new user message. */
+    private static JsonArray blocksOfLastUser(JsonArray chat) {
+        if (lastIsToolResults(chat)) {
+            return chat.getJsonObject(chat.size() - 1).getJsonArray("content");
+        }
+        JsonArray blocks = new JsonArray();
+        chat.add(new JsonObject().put("role", "user").put("content", blocks));
+        return blocks;
     }
 
     /** Anthropic's message as OpenAI's {@code chat.completion}: one choice per text block. */
@@ -84,6 +211,39 @@ public final class AnthropicTranslation {
         Object content = resp.getValue("content");
         if (!(content instanceof JsonArray blocks)) {
             throw new UpstreamException(502, "The provider's answer cannot be read: content missing");
+        }
+        JsonArray toolCalls = new JsonArray();
+        StringBuilder texts = new StringBuilder();
+        for (Object b : blocks) {
+            if (b instanceof JsonObject block && "tool_use".equals(block.getValue("type"))) {
+                toolCalls.add(new JsonObject()
+                        .put("id", block.getValue("id"))
+                        .put("type", "function")
+                        .put(
+                                "function",
+                                new JsonObject()
+                                        .put("name", block.getValue("name"))
+                                        .put(
+                                                "arguments",
+                                                block.getValue("input") instanceof JsonObject input
+                                                        ? input.encode()
+                                                        : "{}")));
+            } else if (b instanceof JsonObject block && block.getValue("text") instanceof String text) {
+                texts.append(text);
+            }
+        }
+        if (!toolCalls.isEmpty()) {
+            // one choice: the text said around the calls, and the calls (OpenAI's shape)
+            choices.add(new JsonObject()
+                    .put("index", 0)
+                    .put(
+                            "message",
+                            new JsonObject()
+                                    .put("role", "assistant")
+                                    .put("content", texts.isEmpty() ? null : texts.toString())
+                                    .put("tool_calls", toolCalls))
+                    .put("finish_reason", finish(resp.getValue("stop_reason"))));
+            blocks = new JsonArray(); // the text blocks are in that choice already
         }
         for (Object b : blocks) {
             if (b instanceof JsonObject block && "text".equals(block.getValue("type"))) {
@@ -128,6 +288,9 @@ public final class AnthropicTranslation {
 
         private String id;
         private Object model;
+        /** Anthropic's content block index of each tool call → its index among OpenAI's tool_calls. */
+        private final java.util.Map<String, Integer> tools = new java.util.HashMap<>();
+
         private Long inputTokens;
 
         /** The OpenAI chunk for an event, {@link #END}, or null for an event with nothing for the client. */
@@ -143,11 +306,52 @@ public final class AnthropicTranslation {
                     inputTokens = u != null && u.getValue("input_tokens") instanceof Number n ? n.longValue() : null;
                     return chunk(new JsonObject().put("role", "assistant").put("content", ""), null);
                 }
+                case "content_block_start" -> {
+                    JsonObject block = event.getJsonObject("content_block", new JsonObject());
+                    if (!"tool_use".equals(block.getValue("type"))) {
+                        return null;
+                    }
+                    // a tool call begins: OpenAI's first tool_calls delta (its id, name and no arguments yet)
+                    int index = tools.size();
+                    tools.put(String.valueOf(event.getValue("index")), index);
+                    return chunk(
+                            new JsonObject()
+                                    .put(
+                                            "tool_calls",
+                                            new JsonArray()
+                                                    .add(new JsonObject()
+                                                            .put("index", index)
+                                                            .put("id", block.getValue("id"))
+                                                            .put("type", "function")
+                                                            .put(
+                                                                    "function",
+                                                                    new JsonObject()
+                                                                            .put("name", block.getValue("name"))
+                                                                            .put("arguments", "")))),
+                            null);
+                }
                 case "content_block_delta" -> {
                     JsonObject delta = event.getJsonObject("delta", new JsonObject());
+                    if (delta.getValue("partial_json") instanceof String json) {
+                        Integer index = tools.get(String.valueOf(event.getValue("index")));
+                        return index == null
+                                ? null
+                                : chunk(
+                                        new JsonObject()
+                                                .put(
+                                                        "tool_calls",
+                                                        new JsonArray()
+                                                                .add(new JsonObject()
+                                                                        .put("index", index)
+                                                                        .put(
+                                                                                "function",
+                                                                                new JsonObject()
+                                                                                        .put("arguments", json)))),
+                                        null);
+                    }
                     return delta.getValue("text") instanceof String text
                             ? chunk(new JsonObject().put("content", text), null)
-                            : null; // tool input deltas: not translated (as MLflow 2.17)
+                            : null;
                 }
                 case "message_delta" -> {
                     JsonObject delta = event.getJsonObject("delta", new JsonObject());
@@ -165,7 +369,7 @@ public final class AnthropicTranslation {
                     return new JsonObject().put("error", event.getValue("error"));
                 }
                 default -> {
-                    return null; // ping, content_block_start, content_block_stop
+                    return null; // ping, content_block_stop
                 }
             }
         }
