@@ -61,9 +61,7 @@ class AnthropicProviderTest {
         JsonObject sent = OpenAiMockResource.LAST.get("claude-normal").getJsonObject("body");
         assertThat(sent.getJsonArray("messages").encode()).isEqualTo("[{\"role\":\"user\",\"content\":\"Say hi\"}]");
         assertThat(sent.getInteger("max_tokens")).isEqualTo(50);
-        api().body("{\"model\":\"claude\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
-                .post("/v1/chat/completions")
-                .then()
+        ProviderTests.chat("claude")
                 .statusCode(200)
                 .body("choices[0].message.content", equalTo("Hi! I'm Claude."))
                 .body("usage.total_tokens", equalTo(35));
@@ -71,9 +69,7 @@ class AnthropicProviderTest {
 
     @Test
     void aStreamIsRelayedChunkByChunkWithItsUsageOnlyWhenAsked() {
-        String mlflow = api().body("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true}")
-                .post("/endpoints/claude/invocations")
-                .then()
+        String mlflow = ProviderTests.invokeStreaming("claude")
                 .statusCode(200)
                 .extract()
                 .asString();
@@ -114,14 +110,8 @@ class AnthropicProviderTest {
 
     @Test
     void anthropicsErrorsKeepTheirStatusMessageAndRetryAfter() {
-        api().body("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
-                .post("/endpoints/claude-overloaded/invocations")
-                .then()
-                .statusCode(529)
-                .body("detail", equalTo("Overloaded"));
-        api().body("{\"model\":\"claude-ratelimited\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
-                .post("/v1/chat/completions")
-                .then()
+        ProviderTests.invoke("claude-overloaded").statusCode(529).body("detail", equalTo("Overloaded"));
+        ProviderTests.chat("claude-ratelimited")
                 .statusCode(429)
                 .header("Retry-After", equalTo("3"))
                 .body("error.message", equalTo("Number of request tokens has exceeded your rate limit"));

@@ -30,8 +30,6 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class BedrockProviderTest {
 
-    static final String CHAT = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
-
     @Test
     void aChatIsSentToConverseSignedWithSigV4AndAnsweredInMlflowsShape() {
         api().body("{\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},{\"role\":\"user\",\"content\":"
@@ -66,9 +64,7 @@ class BedrockProviderTest {
     @Test
     void aSignatureAwsCannotVerifyIsTheGatewaysFaultNotTheCallers() {
         // the mock recomputes each signature with the key AWS knows: this endpoint's key is another
-        api().body(CHAT)
-                .post("/endpoints/bedrock-wrongkey/invocations")
-                .then()
+        ProviderTests.invoke("bedrock-wrongkey")
                 .statusCode(502)
                 .body(
                         "detail",
@@ -79,7 +75,7 @@ class BedrockProviderTest {
     @Test
     void bedrocksTokensAreRecordedForUsageAndLimitsStreamedOrNot() throws InterruptedException {
         LlmGovernanceTest.as("bedrock-user")
-                .body(CHAT)
+                .body(ProviderTests.HI)
                 .post("/endpoints/bedrock/invocations")
                 .then()
                 .statusCode(200);
@@ -108,7 +104,7 @@ class BedrockProviderTest {
 
     @Test
     void aSessionTokenIsSentAndSigned() {
-        api().body(CHAT).post("/endpoints/bedrock-session/invocations").then().statusCode(200);
+        ProviderTests.invoke("bedrock-session").statusCode(200);
         JsonObject headers = OpenAiMockResource.LAST.get(BedrockMock.MODEL).getJsonObject("headers");
         assertThat(headers.getString("x-amz-security-token")).isEqualTo(BedrockMock.SESSION_TOKEN);
         assertThat(headers.getString("authorization")).contains("x-amz-security-token");
@@ -128,9 +124,7 @@ class BedrockProviderTest {
                 .isEqualTo("[{\"role\":\"user\",\"content\":[{\"text\":\"Say hi\"}]}]");
         assertThat(sent.getJsonObject("inferenceConfig").getInteger("maxTokens"))
                 .isEqualTo(50);
-        api().body("{\"model\":\"bedrock\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
-                .post("/v1/chat/completions")
-                .then()
+        ProviderTests.chat("bedrock")
                 .statusCode(200)
                 .body("choices[0].message.content", equalTo("Hello from Bedrock."))
                 .body("usage.total_tokens", equalTo(19));
@@ -138,9 +132,7 @@ class BedrockProviderTest {
 
     @Test
     void aStreamIsDecodedFromEventStreamFramesAndRelayedChunkByChunk() {
-        String mlflow = api().body("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true}")
-                .post("/endpoints/bedrock/invocations")
-                .then()
+        String mlflow = ProviderTests.invokeStreaming("bedrock")
                 .statusCode(200)
                 .extract()
                 .asString();
@@ -275,55 +267,36 @@ class BedrockProviderTest {
 
     @Test
     void throttlingIsA429WithItsRetryAfterAndIsRetriedWhenTheEndpointRetries() {
-        api().body(CHAT)
-                .post("/endpoints/bedrock-throttled/invocations")
-                .then()
+        ProviderTests.invoke("bedrock-throttled")
                 .statusCode(429)
                 .header("Retry-After", equalTo("3"))
                 .body("detail", equalTo("Too many requests, please wait before trying again."));
-        api().body("{\"model\":\"bedrock-throttled\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
-                .post("/v1/chat/completions")
-                .then()
+        ProviderTests.chat("bedrock-throttled")
                 .statusCode(429)
                 .header("Retry-After", equalTo("3"))
                 .body("error.message", equalTo("Too many requests, please wait before trying again."));
         int before = BedrockMock.FLAKY.get();
         long start = System.nanoTime();
-        api().body(CHAT)
-                .post("/endpoints/bedrock-flaky/invocations")
-                .then()
-                .statusCode(200)
-                .body("choices[0].message.content", equalTo("At last."));
+        ProviderTests.invoke("bedrock-flaky").statusCode(200).body("choices[0].message.content", equalTo("At last."));
         assertThat(BedrockMock.FLAKY.get() - before).isEqualTo(2);
         assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(1000); // its Retry-After: 1
     }
 
     @Test
     void failuresAreAnsweredWithTheirStatusOrA502NeverA500OfTheGateway() {
-        api().body(CHAT)
-                .post("/endpoints/bedrock-broken/invocations")
-                .then()
+        ProviderTests.invoke("bedrock-broken")
                 .statusCode(502)
                 .body("detail", equalTo("The provider failed (HTTP 500): The server encountered an internal error."));
-        api().body(CHAT)
-                .post("/endpoints/bedrock-malformed/invocations")
-                .then()
+        ProviderTests.invoke("bedrock-malformed")
                 .statusCode(502)
                 .body("detail", equalTo("The provider's answer is not valid JSON"));
-        api().body(CHAT)
-                .post("/endpoints/bedrock-slow/invocations")
-                .then()
+        ProviderTests.invoke("bedrock-slow")
                 .statusCode(504)
                 .body("detail", equalTo("The provider sent nothing for longer than 2 s"));
-        api().body("{\"model\":\"bedrock-slow\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
-                .post("/v1/chat/completions")
-                .then()
+        ProviderTests.chatStreaming("bedrock-slow")
                 .statusCode(504)
                 .body("error.message", equalTo("The provider sent nothing for longer than 2 s"));
-        String bad = api().body("{\"model\":\"bedrock-malformed\",\"stream\":true,\"messages\":[{\"role\":\"user\","
-                        + "\"content\":\"Hi\"}]}")
-                .post("/v1/chat/completions")
-                .then()
+        String bad = ProviderTests.chatStreaming("bedrock-malformed")
                 .statusCode(200)
                 .extract()
                 .asString();
@@ -340,10 +313,7 @@ class BedrockProviderTest {
 
     @Test
     void aStreamCutOrFailedMidWayEndsWithAnErrorEventNeverAHang() {
-        String cut = api().body("{\"model\":\"bedrock-cut\",\"stream\":true,\"messages\":[{\"role\":\"user\","
-                        + "\"content\":\"Hi\"}]}")
-                .post("/v1/chat/completions")
-                .then()
+        String cut = ProviderTests.chatStreaming("bedrock-cut")
                 .statusCode(200)
                 .extract()
                 .asString();
@@ -359,9 +329,7 @@ class BedrockProviderTest {
         assertThat(error.getString("code")).isEqualTo("stream_interrupted");
         assertThat(error.getString("message")).startsWith("The provider's stream ended");
 
-        String failed = api().body("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true}")
-                .post("/endpoints/bedrock-streamerror/invocations")
-                .then()
+        String failed = ProviderTests.invokeStreaming("bedrock-streamerror")
                 .statusCode(200)
                 .extract()
                 .asString();
@@ -391,21 +359,15 @@ class BedrockProviderTest {
         root.addHandler(capture);
         List<String> answers = new ArrayList<>();
         try {
-            answers.add(api().body(CHAT)
-                    .post("/endpoints/bedrock-echo/invocations")
-                    .then()
+            answers.add(ProviderTests.invoke("bedrock-echo")
                     .statusCode(400)
                     .body("detail", equalTo("Malformed input request for key *** and token ***"))
                     .extract()
                     .asString());
-            answers.add(api().body("{\"model\":\"bedrock-echo\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
-                    .post("/v1/chat/completions")
-                    .then()
-                    .statusCode(400)
-                    .extract()
-                    .asString());
+            answers.add(
+                    ProviderTests.chat("bedrock-echo").statusCode(400).extract().asString());
             for (String name : List.of("bedrock-broken", "bedrock-throttled", "bedrock-malformed")) {
-                answers.add(api().body(CHAT)
+                answers.add(api().body(ProviderTests.HI)
                         .post("/endpoints/" + name + "/invocations")
                         .asString());
             }

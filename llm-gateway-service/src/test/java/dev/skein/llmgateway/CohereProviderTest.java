@@ -9,7 +9,6 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.response.Response;
 import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
 import java.util.List;
@@ -22,8 +21,6 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 class CohereProviderTest {
-
-    static final String HI = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
 
     @Test
     void aChatIsSentAsMessageHistoryAndPreambleAndAnsweredInMlflowsShapeWithItsUsageRecorded() throws Exception {
@@ -131,9 +128,7 @@ class CohereProviderTest {
 
     @Test
     void aStreamOfJsonLinesArrivesAsOpenAisChunksWithDoneAndItsUsage() throws Exception {
-        String mlflow = api().body("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true}")
-                .post("/endpoints/cohere/invocations")
-                .then()
+        String mlflow = ProviderTests.invokeStreaming("cohere")
                 .statusCode(200)
                 .contentType(containsString("text/event-stream"))
                 .extract()
@@ -201,87 +196,41 @@ class CohereProviderTest {
 
     @Test
     void a429KeepsItsRetryAfterAndIsRetriedAndA500KeepsItsStatus() {
-        api().body(HI)
-                .post("/endpoints/cohere-ratelimited/invocations")
-                .then()
+        ProviderTests.invoke("cohere-ratelimited")
                 .statusCode(429)
                 .header("Retry-After", "6")
                 .body("detail", equalTo("You are using a Trial key, which is limited to 10 API calls / minute."));
-        int before = ProviderMocks.CALLS
-                .computeIfAbsent("cohere", k -> new java.util.concurrent.atomic.AtomicInteger())
-                .get();
-        api().body(HI)
-                .post("/endpoints/cohere-flaky/invocations")
-                .then()
-                .statusCode(200)
-                .body("choices[0].message.content", equalTo("At last"));
-        assertThat(ProviderMocks.CALLS.get("cohere").get() - before).isEqualTo(2);
-        api().body("{\"model\":\"cohere-broken\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
-                .post("/v1/chat/completions")
-                .then()
+        ProviderTests.assertA429IsRetried("cohere", "cohere-flaky");
+        ProviderTests.chat("cohere-broken")
                 .statusCode(500)
                 .body("error.message", equalTo("internal server error, this has been reported to our developers"));
     }
 
     @Test
     void aMalformedAnswerIs502AndAMalformedStreamEndsWithTheErrorEvent() {
-        api().body(HI)
-                .post("/endpoints/cohere-malformed/invocations")
-                .then()
-                .statusCode(502)
-                .body("detail", containsString("not valid JSON"));
-        api().body("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true}")
-                .post("/endpoints/cohere-malformed/invocations")
-                .then()
-                .statusCode(200)
-                .body(containsString("\"code\":\"stream_interrupted\""));
+        ProviderTests.assertMalformedIs502AndEndsTheStreamWithTheErrorEvent("cohere-malformed");
     }
 
     @Test
     void aProviderSilentBeforeItsFirstByteIs504() {
-        api().body(HI)
-                .post("/endpoints/cohere-slow/invocations")
-                .then()
-                .statusCode(504)
-                .body("detail", equalTo("The provider sent nothing for longer than 2 s"));
-        api().body("{\"model\":\"cohere-slow\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
-                .post("/v1/chat/completions")
-                .then()
-                .statusCode(504)
-                .body("error.code", equalTo("upstream_timeout"));
+        ProviderTests.assertSilenceIs504("cohere-slow");
     }
 
     @Test
     void aStreamCutMidwayEndsWithTheErrorEventAndNoDone() {
-        Response response = api().body(
-                        "{\"model\":\"cohere-cut\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
-                .post("/v1/chat/completions");
-        response.then().statusCode(200);
-        List<String> events = events(response.asString());
-        assertThat(events).hasSize(3).doesNotContain("[DONE]");
-        assertThat(ProviderTests.deltas(events.subList(0, 2))).containsExactly("", "Hello");
-        JsonObject error = new JsonObject(events.get(2)).getJsonObject("error");
-        assertThat(error.getString("code")).isEqualTo("stream_interrupted");
-        assertThat(error.getString("message")).contains("connection was lost");
+        ProviderTests.assertCutStreamEndsWithTheErrorEvent("cohere-cut", "", "Hello");
     }
 
     @Test
     void theKeyACohereErrorRepeatsNeverReachesTheClient() {
-        String mlflow = api().body(HI)
-                .post("/endpoints/cohere-echokey/invocations")
-                .then()
+        String mlflow = ProviderTests.invoke("cohere-echokey")
                 .statusCode(400)
                 .body("detail", equalTo("invalid request for key ***"))
                 .extract()
                 .asString();
         assertNoKey(mlflow, COHERE_KEY);
-        String openAi = api().body(
-                        "{\"model\":\"cohere-echokey\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
-                .post("/v1/chat/completions")
-                .then()
-                .statusCode(400)
-                .extract()
-                .asString();
+        String openAi =
+                ProviderTests.chat("cohere-echokey").statusCode(400).extract().asString();
         assertNoKey(openAi, COHERE_KEY);
     }
 }

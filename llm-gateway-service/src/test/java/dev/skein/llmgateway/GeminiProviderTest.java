@@ -10,7 +10,6 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.response.Response;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -23,8 +22,6 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 class GeminiProviderTest {
-
-    static final String HI = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
 
     static final String TOOLS = "[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"description\":"
             + "\"The weather of a city\",\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":"
@@ -130,9 +127,7 @@ class GeminiProviderTest {
 
     @Test
     void aStreamArrivesAsOpenAisChunksWithDoneAndItsUsage() throws Exception {
-        String mlflow = api().body("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true}")
-                .post("/endpoints/gemini/invocations")
-                .then()
+        String mlflow = ProviderTests.invokeStreaming("gemini")
                 .statusCode(200)
                 .contentType(containsString("text/event-stream"))
                 .extract()
@@ -255,39 +250,23 @@ class GeminiProviderTest {
 
     @Test
     void a429SaysWhenToComeBackFromGooglesRetryInfoAndIsRetried() {
-        api().body(HI)
-                .post("/endpoints/gemini-ratelimited/invocations")
-                .then()
+        ProviderTests.invoke("gemini-ratelimited")
                 .statusCode(429)
                 .header("Retry-After", "17")
                 .body("detail", equalTo("Resource has been exhausted (e.g. check quota)."));
-        api().body("{\"model\":\"gemini-ratelimited\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
-                .post("/v1/chat/completions")
-                .then()
+        ProviderTests.chat("gemini-ratelimited")
                 .statusCode(429)
                 .header("Retry-After", "17")
                 .body("error.status", equalTo("RESOURCE_EXHAUSTED"));
-        int before = ProviderMocks.CALLS
-                .computeIfAbsent("gemini", k -> new java.util.concurrent.atomic.AtomicInteger())
-                .get();
-        api().body(HI)
-                .post("/endpoints/gemini-flaky/invocations")
-                .then()
-                .statusCode(200)
-                .body("choices[0].message.content", equalTo("At last"));
-        assertThat(ProviderMocks.CALLS.get("gemini").get() - before).isEqualTo(2);
+        ProviderTests.assertA429IsRetried("gemini", "gemini-flaky");
     }
 
     @Test
     void aServerErrorKeepsItsStatusAndABlockedPromptIs400() {
-        api().body(HI)
-                .post("/endpoints/gemini-broken/invocations")
-                .then()
+        ProviderTests.invoke("gemini-broken")
                 .statusCode(503)
                 .body("detail", equalTo("The model is overloaded. Please try again later."));
-        api().body("{\"model\":\"gemini-blocked\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
-                .post("/v1/chat/completions")
-                .then()
+        ProviderTests.chat("gemini-blocked")
                 .statusCode(400)
                 .body("error.message", equalTo("Gemini blocked the prompt (blockReason SAFETY)"))
                 .body("error.code", equalTo("content_filter"));
@@ -295,70 +274,35 @@ class GeminiProviderTest {
 
     @Test
     void aMalformedAnswerIs502AndAMalformedStreamEndsWithTheErrorEvent() {
-        api().body(HI)
-                .post("/endpoints/gemini-malformed/invocations")
-                .then()
-                .statusCode(502)
-                .body("detail", containsString("not valid JSON"));
-        api().body("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true}")
-                .post("/endpoints/gemini-malformed/invocations")
-                .then()
-                .statusCode(200)
-                .body(containsString("\"code\":\"stream_interrupted\""));
+        ProviderTests.assertMalformedIs502AndEndsTheStreamWithTheErrorEvent("gemini-malformed");
     }
 
     @Test
     void aProviderSilentBeforeItsFirstByteIs504() {
-        api().body(HI)
-                .post("/endpoints/gemini-slow/invocations")
-                .then()
-                .statusCode(504)
-                .body("detail", equalTo("The provider sent nothing for longer than 2 s"));
-        api().body("{\"model\":\"gemini-slow\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
-                .post("/v1/chat/completions")
-                .then()
-                .statusCode(504)
-                .body("error.code", equalTo("upstream_timeout"));
+        ProviderTests.assertSilenceIs504("gemini-slow");
     }
 
     @Test
     void aStreamCutMidwayEndsWithTheErrorEventAndNoDone() {
-        Response response = api().body(
-                        "{\"model\":\"gemini-cut\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
-                .post("/v1/chat/completions");
-        response.then().statusCode(200);
-        List<String> events = events(response.asString());
-        assertThat(events).hasSize(2).doesNotContain("[DONE]");
-        assertThat(ProviderTests.deltas(events.subList(0, 1))).containsExactly("Hello");
-        JsonObject error = new JsonObject(events.get(1)).getJsonObject("error");
-        assertThat(error.getString("code")).isEqualTo("stream_interrupted");
-        assertThat(error.getString("message")).contains("connection was lost");
+        ProviderTests.assertCutStreamEndsWithTheErrorEvent("gemini-cut", "Hello");
     }
 
     @Test
     void googlesRefusalOfTheKeyIs502AndAKeyAnErrorRepeatsNeverReachesTheClient() {
-        String refused = api().body(
-                        "{\"model\":\"gemini-badkey\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
-                .post("/v1/chat/completions")
-                .then()
+        String refused = ProviderTests.chat("gemini-badkey")
                 .statusCode(502)
                 .body("error.code", equalTo("upstream_auth_failed"))
                 .body("error.message", containsString("for endpoint 'gemini-badkey' (HTTP 400)"))
                 .extract()
                 .asString();
         assertThat(refused).doesNotContain("API key not valid");
-        String mlflow = api().body(HI)
-                .post("/endpoints/gemini-echokey/invocations")
-                .then()
+        String mlflow = ProviderTests.invoke("gemini-echokey")
                 .statusCode(400)
                 .body("detail", equalTo("Key *** cannot call gemini-echokey"))
                 .extract()
                 .asString();
         assertNoKey(mlflow, GEMINI_KEY);
-        String openAi = api().body(
-                        "{\"model\":\"gemini-echokey\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
-                .post("/v1/chat/completions")
-                .then()
+        String openAi = ProviderTests.chat("gemini-echokey")
                 .statusCode(400)
                 .body("error.message", equalTo("Key *** cannot call gemini-echokey"))
                 .extract()

@@ -9,7 +9,6 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.response.Response;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -21,8 +20,6 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 class MistralProviderTest {
-
-    static final String HI = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
 
     @Test
     void aChatIsSentWithMistralsKeyAndTheTemperatureHalvedAndItsUsageRecorded() throws Exception {
@@ -87,9 +84,7 @@ class MistralProviderTest {
 
     @Test
     void aStreamArrivesChunkByChunkWithItsUsageOnlyWhenAskedAndEndsWithDoneOnOpenAisRoute() throws Exception {
-        String mlflow = api().body("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true}")
-                .post("/endpoints/mistral/invocations")
-                .then()
+        String mlflow = ProviderTests.invokeStreaming("mistral")
                 .statusCode(200)
                 .contentType(containsString("text/event-stream"))
                 .extract()
@@ -149,97 +144,49 @@ class MistralProviderTest {
 
     @Test
     void a429KeepsItsRetryAfterAndMessageAndIsRetriedWhenTheEndpointSaysSo() {
-        api().body(HI)
-                .post("/endpoints/mistral-ratelimited/invocations")
-                .then()
+        ProviderTests.invoke("mistral-ratelimited")
                 .statusCode(429)
                 .header("Retry-After", "4")
                 .body("detail", equalTo("Requests rate limit exceeded"));
-        api().body("{\"model\":\"mistral-ratelimited\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
-                .post("/v1/chat/completions")
-                .then()
+        ProviderTests.chat("mistral-ratelimited")
                 .statusCode(429)
                 .header("Retry-After", "4")
                 .body("error.message", equalTo("Requests rate limit exceeded"));
-        int before = ProviderMocks.CALLS
-                .computeIfAbsent("mistral", k -> new java.util.concurrent.atomic.AtomicInteger())
-                .get();
-        api().body(HI)
-                .post("/endpoints/mistral-flaky/invocations")
-                .then()
-                .statusCode(200)
-                .body("choices[0].message.content", equalTo("At last"));
-        assertThat(ProviderMocks.CALLS.get("mistral").get() - before).isEqualTo(2);
+        ProviderTests.assertA429IsRetried("mistral", "mistral-flaky");
     }
 
     @Test
     void aServerErrorKeepsItsStatusAndMessage() {
-        api().body(HI)
-                .post("/endpoints/mistral-broken/invocations")
-                .then()
+        ProviderTests.invoke("mistral-broken")
                 .statusCode(503)
                 .body("detail", equalTo("Service unavailable, please retry later"));
     }
 
     @Test
     void aMalformedAnswerIs502AndAMalformedStreamEndsWithTheErrorEvent() {
-        api().body(HI)
-                .post("/endpoints/mistral-malformed/invocations")
-                .then()
-                .statusCode(502)
-                .body("detail", containsString("not valid JSON"));
-        api().body("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true}")
-                .post("/endpoints/mistral-malformed/invocations")
-                .then()
-                .statusCode(200)
-                .body(containsString("\"code\":\"stream_interrupted\""));
+        ProviderTests.assertMalformedIs502AndEndsTheStreamWithTheErrorEvent("mistral-malformed");
     }
 
     @Test
     void aProviderSilentBeforeItsFirstByteIs504() {
-        api().body(HI)
-                .post("/endpoints/mistral-slow/invocations")
-                .then()
-                .statusCode(504)
-                .body("detail", equalTo("The provider sent nothing for longer than 2 s"));
-        api().body("{\"model\":\"mistral-slow\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
-                .post("/v1/chat/completions")
-                .then()
-                .statusCode(504)
-                .body("error.code", equalTo("upstream_timeout"));
+        ProviderTests.assertSilenceIs504("mistral-slow");
     }
 
     @Test
     void aStreamCutMidwayEndsWithTheErrorEventAndNoDone() {
-        Response response = api().body(
-                        "{\"model\":\"mistral-cut\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
-                .post("/v1/chat/completions");
-        response.then().statusCode(200);
-        List<String> events = events(response.asString());
-        assertThat(events).hasSize(2).doesNotContain("[DONE]");
-        assertThat(ProviderTests.deltas(events.subList(0, 1))).containsExactly("Bon");
-        JsonObject error = new JsonObject(events.get(1)).getJsonObject("error");
-        assertThat(error.getString("code")).isEqualTo("stream_interrupted");
-        assertThat(error.getString("message")).contains("connection was lost");
+        ProviderTests.assertCutStreamEndsWithTheErrorEvent("mistral-cut", "Bon");
     }
 
     @Test
     void theKeyAMistralErrorRepeatsNeverReachesTheClient() {
-        String mlflow = api().body(HI)
-                .post("/endpoints/mistral-echokey/invocations")
-                .then()
+        String mlflow = ProviderTests.invoke("mistral-echokey")
                 .statusCode(400)
                 .body("detail", equalTo("Key *** may not use this model"))
                 .extract()
                 .asString();
         assertNoKey(mlflow, MISTRAL_KEY);
-        String openAi = api().body(
-                        "{\"model\":\"mistral-echokey\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
-                .post("/v1/chat/completions")
-                .then()
-                .statusCode(400)
-                .extract()
-                .asString();
+        String openAi =
+                ProviderTests.chat("mistral-echokey").statusCode(400).extract().asString();
         assertNoKey(openAi, MISTRAL_KEY);
         assertNoKey(api().get("/api/2.0/endpoints/mistral").asString(), MISTRAL_KEY);
     }

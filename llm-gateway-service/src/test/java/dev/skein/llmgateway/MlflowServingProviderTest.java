@@ -75,9 +75,7 @@ class MlflowServingProviderTest {
 
     @Test
     void predictionsAsADictWithChoicesAreOneChoiceEach() {
-        api().body("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
-                .post("/endpoints/serving-dict/invocations")
-                .then()
+        ProviderTests.invoke("serving-dict")
                 .statusCode(200)
                 .body("choices.message.content", contains("first", "second"))
                 .body("choices.index", contains(0, 1));
@@ -94,9 +92,7 @@ class MlflowServingProviderTest {
                         "detail",
                         equalTo("MLflow chat models are only capable of processing a single query at a time. The"
                                 + " request submitted consists of 2 queries."));
-        api().body("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true}")
-                .post("/endpoints/serving-chat/invocations")
-                .then()
+        ProviderTests.invokeStreaming("serving-chat")
                 .statusCode(501)
                 .body(
                         "detail",
@@ -112,38 +108,25 @@ class MlflowServingProviderTest {
 
     @Test
     void aThrottleKeepsItsStatusAndAFailureOrAnUnreadableAnswerIs502() {
-        String chat = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
-        api().body(chat)
-                .post("/endpoints/serving-throttled/invocations")
-                .then()
+        ProviderTests.invoke("serving-throttled")
                 .statusCode(429)
                 .header("Retry-After", equalTo("4"))
                 .body("detail", equalTo("Too many requests: the model is busy"));
-        api().body(chat)
-                .post("/endpoints/serving-broken/invocations")
-                .then()
+        ProviderTests.invoke("serving-broken")
                 .statusCode(502)
                 .body(
                         "detail",
                         equalTo("The provider failed (HTTP 500): Encountered an unexpected error: ZeroDivisionError"));
-        api().body(chat)
-                .post("/endpoints/serving-missing/invocations")
-                .then()
+        ProviderTests.invoke("serving-missing")
                 .statusCode(502)
                 .body("detail", equalTo("The response is missing the required key: predictions."));
-        api().body(chat)
-                .post("/endpoints/serving-malformed/invocations")
-                .then()
+        ProviderTests.invoke("serving-malformed")
                 .statusCode(502)
                 .body("detail", equalTo("The provider's answer is not valid JSON"));
-        api().body(chat)
-                .post("/endpoints/serving-cut/invocations")
-                .then()
+        ProviderTests.invoke("serving-cut")
                 .statusCode(502)
                 .body("detail", equalTo("The provider could not be reached"));
-        api().body(chat)
-                .post("/endpoints/serving-slow/invocations")
-                .then()
+        ProviderTests.invoke("serving-slow")
                 .statusCode(504)
                 .body("detail", equalTo("The provider sent nothing for longer than 2 s"));
     }

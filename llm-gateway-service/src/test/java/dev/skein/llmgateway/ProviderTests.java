@@ -1,18 +1,91 @@
 package dev.skein.llmgateway;
 
 import static dev.skein.llmgateway.LlmGatewayApiTest.api;
+import static dev.skein.llmgateway.LlmGatewayApiTest.events;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
 
 import dev.skein.common.testing.TestInfra;
+import io.restassured.response.ValidatableResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** What the providers' contract tests share: the usage a caller's calls left, the streamed text. */
+/**
+ * What the providers' contract tests share: a chat saying Hi on MLflow's and OpenAI's routes, the failures every
+ * provider answers alike (a malformed answer, silence, a stream cut short, a 429 retried), the usage a caller's calls
+ * left, the streamed text.
+ */
 final class ProviderTests {
 
+    static final String HI = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+
     private ProviderTests() {}
+
+    /** A chat saying Hi to {@code endpoint} on MLflow's route. */
+    static ValidatableResponse invoke(String endpoint) {
+        return api().body(HI).post("/endpoints/" + endpoint + "/invocations").then();
+    }
+
+    /** A streamed chat saying Hi to {@code endpoint} on MLflow's route. */
+    static ValidatableResponse invokeStreaming(String endpoint) {
+        return api().body("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true}")
+                .post("/endpoints/" + endpoint + "/invocations")
+                .then();
+    }
+
+    /** A chat saying Hi to {@code model} on OpenAI's route. */
+    static ValidatableResponse chat(String model) {
+        return api().body("{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                .post("/v1/chat/completions")
+                .then();
+    }
+
+    /** A streamed chat saying Hi to {@code model} on OpenAI's route. */
+    static ValidatableResponse chatStreaming(String model) {
+        return api().body("{\"model\":\"" + model
+                        + "\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                .post("/v1/chat/completions")
+                .then();
+    }
+
+    /** An answer that is not JSON is a 502; a stream event that is not JSON ends the stream with the error event. */
+    static void assertMalformedIs502AndEndsTheStreamWithTheErrorEvent(String endpoint) {
+        invoke(endpoint).statusCode(502).body("detail", containsString("not valid JSON"));
+        invokeStreaming(endpoint).statusCode(200).body(containsString("\"code\":\"stream_interrupted\""));
+    }
+
+    /** A provider silent before its first byte is a 504 on MLflow's route and on OpenAI's, streamed. */
+    static void assertSilenceIs504(String endpoint) {
+        invoke(endpoint).statusCode(504).body("detail", equalTo("The provider sent nothing for longer than 2 s"));
+        chatStreaming(endpoint).statusCode(504).body("error.code", equalTo("upstream_timeout"));
+    }
+
+    /**
+     * A stream the provider cuts after {@code before} relays those deltas, then the error event, and no
+     * {@code [DONE]}.
+     */
+    static void assertCutStreamEndsWithTheErrorEvent(String model, Object... before) {
+        ValidatableResponse response = chatStreaming(model).statusCode(200);
+        List<String> events = events(response.extract().asString());
+        assertThat(events).hasSize(before.length + 1).doesNotContain("[DONE]");
+        assertThat(deltas(events.subList(0, before.length))).containsExactly(before);
+        JsonObject error = new JsonObject(events.get(before.length)).getJsonObject("error");
+        assertThat(error.getString("code")).isEqualTo("stream_interrupted");
+        assertThat(error.getString("message")).contains("connection was lost");
+    }
+
+    /** A {@code -flaky} endpoint's 429 is retried: two calls reach {@code provider}, the client sees the answer. */
+    static void assertA429IsRetried(String provider, String endpoint) {
+        int before = ProviderMocks.CALLS
+                .computeIfAbsent(provider, k -> new AtomicInteger())
+                .get();
+        invoke(endpoint).statusCode(200).body("choices[0].message.content", equalTo("At last"));
+        assertThat(ProviderMocks.CALLS.get(provider).get() - before).isEqualTo(2);
+    }
 
     /** The usage row of {@code caller} on {@code endpoint} once it has {@code requests} calls (waits for the flush). */
     static JsonObject usage(String endpoint, String caller, int requests) throws InterruptedException {
