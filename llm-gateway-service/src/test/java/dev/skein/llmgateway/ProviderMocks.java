@@ -37,64 +37,47 @@ final class ProviderMocks {
     /** The endpoints of these providers, for the gateway YAML. */
     static String yaml(String base) {
         StringBuilder y = new StringBuilder();
-        for (String[] e : new String[][] {
-            {"mistral", "llm/v1/chat", "mistral-normal"},
-            {"mistral-completions", "llm/v1/completions", "mistral-normal"},
-            {"mistral-embeddings", "llm/v1/embeddings", "mistral-normal"},
-            {"mistral-tools", "llm/v1/chat", "mistral-tools"},
-            {"mistral-ratelimited", "llm/v1/chat", "mistral-ratelimited"},
-            {"mistral-broken", "llm/v1/chat", "mistral-broken"},
-            {"mistral-malformed", "llm/v1/chat", "mistral-malformed"},
-            {"mistral-slow", "llm/v1/chat", "mistral-slow"},
-            {"mistral-cut", "llm/v1/chat", "mistral-cut"},
-            {"mistral-echokey", "llm/v1/chat", "mistral-echokey"},
-            {"mistral-flaky", "llm/v1/chat", "mistral-flaky"}
-        }) {
-            endpoint(y, e, "mistral", MISTRAL_KEY, base + "/mistral/v1");
-        }
-        for (String[] e : new String[][] {
-            {"gemini", "llm/v1/chat", "gemini-normal"},
-            {"gemini-completions", "llm/v1/completions", "gemini-normal"},
-            {"gemini-embeddings", "llm/v1/embeddings", "gemini-normal"},
-            {"gemini-tools", "llm/v1/chat", "gemini-tools"},
-            {"gemini-ratelimited", "llm/v1/chat", "gemini-ratelimited"},
-            {"gemini-broken", "llm/v1/chat", "gemini-broken"},
-            {"gemini-malformed", "llm/v1/chat", "gemini-malformed"},
-            {"gemini-slow", "llm/v1/chat", "gemini-slow"},
-            {"gemini-cut", "llm/v1/chat", "gemini-cut"},
-            {"gemini-echokey", "llm/v1/chat", "gemini-echokey"},
-            {"gemini-badkey", "llm/v1/chat", "gemini-badkey"},
-            {"gemini-blocked", "llm/v1/chat", "gemini-blocked"},
-            {"gemini-flaky", "llm/v1/chat", "gemini-flaky"}
-        }) {
-            endpoint(y, e, "gemini", GEMINI_KEY, base + "/gemini/v1beta");
-        }
-        for (String[] e : new String[][] {
-            {"cohere", "llm/v1/chat", "cohere-normal"},
-            {"cohere-completions", "llm/v1/completions", "cohere-normal"},
-            {"cohere-embeddings", "llm/v1/embeddings", "cohere-normal"},
-            {"cohere-ratelimited", "llm/v1/chat", "cohere-ratelimited"},
-            {"cohere-broken", "llm/v1/chat", "cohere-broken"},
-            {"cohere-malformed", "llm/v1/chat", "cohere-malformed"},
-            {"cohere-slow", "llm/v1/chat", "cohere-slow"},
-            {"cohere-cut", "llm/v1/chat", "cohere-cut"},
-            {"cohere-echokey", "llm/v1/chat", "cohere-echokey"},
-            {"cohere-flaky", "llm/v1/chat", "cohere-flaky"}
-        }) {
-            endpoint(y, e, "cohere", COHERE_KEY, base + "/cohere/v1");
-        }
+        endpoints(
+                y,
+                "mistral",
+                MISTRAL_KEY,
+                base + "/mistral/v1",
+                "tools ratelimited broken malformed slow cut echokey flaky");
+        endpoints(
+                y,
+                "gemini",
+                GEMINI_KEY,
+                base + "/gemini/v1beta",
+                "tools ratelimited broken malformed slow cut echokey badkey blocked flaky");
+        endpoints(y, "cohere", COHERE_KEY, base + "/cohere/v1", "ratelimited broken malformed slow cut echokey flaky");
         return y.toString();
     }
 
-    private static void endpoint(StringBuilder y, String[] e, String provider, String key, String base) {
+    /**
+     * {@code provider}'s endpoints: chat, completions and embeddings on its {@code -normal} model, then a chat
+     * endpoint per behaviour (space-separated), named as its model ({@code mistral-slow}), in that order.
+     */
+    private static void endpoints(StringBuilder y, String provider, String key, String base, String behaviours) {
+        String normal = provider + "-normal";
+        endpoint(y, provider, "llm/v1/chat", normal, provider, key, base);
+        endpoint(y, provider + "-completions", "llm/v1/completions", normal, provider, key, base);
+        endpoint(y, provider + "-embeddings", "llm/v1/embeddings", normal, provider, key, base);
+        for (String behaviour : behaviours.split(" ")) {
+            String model = provider + "-" + behaviour;
+            endpoint(y, model, "llm/v1/chat", model, provider, key, base);
+        }
+    }
+
+    private static void endpoint(
+            StringBuilder y, String name, String type, String model, String provider, String key, String base) {
         y.append("  - name: ")
-                .append(e[0])
+                .append(name)
                 .append("\n    endpoint_type: ")
-                .append(e[1])
+                .append(type)
                 .append("\n    model:\n      provider: ")
                 .append(provider)
                 .append("\n      name: ")
-                .append(e[2])
+                .append(model)
                 .append("\n      config:\n        ")
                 .append(provider)
                 .append("_api_key: ")
@@ -104,7 +87,7 @@ final class ProviderMocks {
                 .append("_api_base: ")
                 .append(base)
                 .append('\n');
-        if (e[2].endsWith("-flaky")) {
+        if (model.endsWith("-flaky")) {
             y.append("    retries: {max_attempts: 2, initial_backoff: 0.01, max_backoff: 1}\n");
         }
     }
