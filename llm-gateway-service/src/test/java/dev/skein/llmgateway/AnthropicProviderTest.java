@@ -1,7 +1,6 @@
 package dev.skein.llmgateway;
 
 import static dev.skein.llmgateway.LlmGatewayApiTest.api;
-import static dev.skein.llmgateway.LlmGatewayApiTest.events;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
@@ -69,35 +68,11 @@ class AnthropicProviderTest {
 
     @Test
     void aStreamIsRelayedChunkByChunkWithItsUsageOnlyWhenAsked() {
-        String mlflow = ProviderTests.invokeStreaming("claude")
-                .statusCode(200)
-                .extract()
-                .asString();
-        List<JsonObject> chunks = events(mlflow).stream().map(JsonObject::new).toList();
-        assertThat(chunks)
-                .extracting(c -> c.getJsonArray("choices")
-                        .getJsonObject(0)
-                        .getJsonObject("delta")
-                        .getValue("content"))
-                .containsExactly("", "Hello", "!", null);
-        assertThat(chunks.get(chunks.size() - 1)
-                        .getJsonArray("choices")
-                        .getJsonObject(0)
-                        .getString("finish_reason"))
-                .isEqualTo("stop");
-        assertThat(chunks).allSatisfy(c -> assertThat(c.containsKey("usage")).isFalse());
+        List<String> events = ProviderTests.assertMlflowStream("claude", "", "Hello", "!", null);
+        List<JsonObject> chunks = events.stream().map(JsonObject::new).toList();
         assertThat(chunks).allSatisfy(c -> assertThat(c.getString("object")).isEqualTo("chat.completion.chunk"));
 
-        String openAi = api().body("{\"model\":\"claude\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
-                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
-                .post("/v1/chat/completions")
-                .then()
-                .statusCode(200)
-                .extract()
-                .asString();
-        List<String> data = events(openAi);
-        assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
-        JsonObject last = new JsonObject(data.get(data.size() - 2));
+        JsonObject last = ProviderTests.streamWithUsage("claude");
         assertThat(last.getJsonObject("usage").getInteger("prompt_tokens")).isEqualTo(25);
         assertThat(last.getJsonObject("usage").getInteger("completion_tokens")).isEqualTo(15);
         // stream_options is OpenAI's: not sent to Anthropic
@@ -110,7 +85,7 @@ class AnthropicProviderTest {
 
     @Test
     void anthropicsErrorsKeepTheirStatusMessageAndRetryAfter() {
-        ProviderTests.invoke("claude-overloaded").statusCode(529).body("detail", equalTo("Overloaded"));
+        ProviderTests.assertMlflowError("claude-overloaded", 529, "Overloaded");
         ProviderTests.chat("claude-ratelimited")
                 .statusCode(429)
                 .header("Retry-After", equalTo("3"))

@@ -132,37 +132,12 @@ class BedrockProviderTest {
 
     @Test
     void aStreamIsDecodedFromEventStreamFramesAndRelayedChunkByChunk() {
-        String mlflow = ProviderTests.invokeStreaming("bedrock")
-                .statusCode(200)
-                .extract()
-                .asString();
-        List<JsonObject> chunks = events(mlflow).stream().map(JsonObject::new).toList();
-        assertThat(chunks)
-                .extracting(c -> c.getJsonArray("choices")
-                        .getJsonObject(0)
-                        .getJsonObject("delta")
-                        .getValue("content"))
-                .containsExactly("", "Hello", " from Bedrock.", null);
-        assertThat(chunks.get(chunks.size() - 1)
-                        .getJsonArray("choices")
-                        .getJsonObject(0)
-                        .getString("finish_reason"))
-                .isEqualTo("stop");
-        assertThat(chunks).allSatisfy(c -> assertThat(c.containsKey("usage")).isFalse());
+        ProviderTests.assertMlflowStream("bedrock", "", "Hello", " from Bedrock.", null);
         JsonObject seen = OpenAiMockResource.LAST.get(BedrockMock.MODEL);
         assertThat(seen.getString("operation")).isEqualTo("converse-stream");
         assertThat(seen.getJsonObject("headers").getString("accept")).isEqualTo("application/vnd.amazon.eventstream");
 
-        String openAi = api().body("{\"model\":\"bedrock\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
-                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
-                .post("/v1/chat/completions")
-                .then()
-                .statusCode(200)
-                .extract()
-                .asString();
-        List<String> data = events(openAi);
-        assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
-        JsonObject last = new JsonObject(data.get(data.size() - 2));
+        JsonObject last = ProviderTests.streamWithUsage("bedrock");
         assertThat(last.getJsonObject("usage").getInteger("prompt_tokens")).isEqualTo(14);
         assertThat(last.getJsonObject("usage").getInteger("completion_tokens")).isEqualTo(5);
         assertThat(last.getJsonArray("choices")).isEmpty();
@@ -284,15 +259,10 @@ class BedrockProviderTest {
 
     @Test
     void failuresAreAnsweredWithTheirStatusOrA502NeverA500OfTheGateway() {
-        ProviderTests.invoke("bedrock-broken")
-                .statusCode(502)
-                .body("detail", equalTo("The provider failed (HTTP 500): The server encountered an internal error."));
-        ProviderTests.invoke("bedrock-malformed")
-                .statusCode(502)
-                .body("detail", equalTo("The provider's answer is not valid JSON"));
-        ProviderTests.invoke("bedrock-slow")
-                .statusCode(504)
-                .body("detail", equalTo("The provider sent nothing for longer than 2 s"));
+        ProviderTests.assertMlflowError(
+                "bedrock-broken", 502, "The provider failed (HTTP 500): The server encountered an internal error.");
+        ProviderTests.assertMlflowError("bedrock-malformed", 502, "The provider's answer is not valid JSON");
+        ProviderTests.assertMlflowError("bedrock-slow", 504, "The provider sent nothing for longer than 2 s");
         ProviderTests.chatStreaming("bedrock-slow")
                 .statusCode(504)
                 .body("error.message", equalTo("The provider sent nothing for longer than 2 s"));

@@ -128,38 +128,15 @@ class CohereProviderTest {
 
     @Test
     void aStreamOfJsonLinesArrivesAsOpenAisChunksWithDoneAndItsUsage() throws Exception {
-        String mlflow = ProviderTests.invokeStreaming("cohere")
-                .statusCode(200)
-                .contentType(containsString("text/event-stream"))
-                .extract()
-                .asString();
-        List<String> events = events(mlflow);
-        assertThat(ProviderTests.deltas(events)).containsExactly("", "Hello", " from Cohere.", null);
-        assertThat(events).doesNotContain("[DONE]");
-        assertThat(events).allSatisfy(e -> assertThat(new JsonObject(e).containsKey("usage"))
-                .isFalse());
-        assertThat(ProviderTests.last(events)
-                        .getJsonArray("choices")
-                        .getJsonObject(0)
-                        .getString("finish_reason"))
-                .isEqualTo("stop");
+        ProviderTests.assertMlflowStream("cohere", "", "Hello", " from Cohere.", null);
         assertThat(ProviderMocks.LAST
                         .get("cohere/cohere-normal")
                         .getJsonObject("body")
                         .getBoolean("stream"))
                 .isTrue();
 
-        String openAi = api().header("skein-actor", "cohere-streamer")
-                .body("{\"model\":\"cohere\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
-                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
-                .post("/v1/chat/completions")
-                .then()
-                .statusCode(200)
-                .extract()
-                .asString();
-        List<String> data = events(openAi);
-        assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
-        JsonObject usage = ProviderTests.last(data).getJsonObject("usage");
+        JsonObject usage =
+                ProviderTests.streamWithUsage("cohere", "cohere-streamer").getJsonObject("usage");
         assertThat(usage.getInteger("prompt_tokens")).isEqualTo(9);
         assertThat(usage.getInteger("completion_tokens")).isEqualTo(4);
         assertThat(ProviderMocks.LAST

@@ -127,14 +127,7 @@ class GeminiProviderTest {
 
     @Test
     void aStreamArrivesAsOpenAisChunksWithDoneAndItsUsage() throws Exception {
-        String mlflow = ProviderTests.invokeStreaming("gemini")
-                .statusCode(200)
-                .contentType(containsString("text/event-stream"))
-                .extract()
-                .asString();
-        List<String> events = events(mlflow);
-        assertThat(ProviderTests.deltas(events)).containsExactly("Hello", " from", " Gemini.");
-        assertThat(events).doesNotContain("[DONE]");
+        List<String> events = ProviderTests.assertMlflowStream("gemini", "Hello", " from", " Gemini.");
         JsonObject first = new JsonObject(events.get(0));
         assertThat(first.getString("object")).isEqualTo("chat.completion.chunk");
         assertThat(first.getJsonArray("choices")
@@ -142,29 +135,13 @@ class GeminiProviderTest {
                         .getJsonObject("delta")
                         .getString("role"))
                 .isEqualTo("assistant");
-        assertThat(events).allSatisfy(e -> assertThat(new JsonObject(e).containsKey("usage"))
-                .isFalse());
-        assertThat(ProviderTests.last(events)
-                        .getJsonArray("choices")
-                        .getJsonObject(0)
-                        .getString("finish_reason"))
-                .isEqualTo("stop");
         JsonObject seen = ProviderMocks.LAST.get("gemini/gemini-normal");
         assertThat(seen.getString("path")).isEqualTo("/gemini/v1beta/models/gemini-normal:streamGenerateContent");
         assertThat(seen.getString("query")).isEqualTo("alt=sse");
         assertThat(seen.getJsonObject("body").containsKey("stream")).isFalse();
 
-        String openAi = api().header("skein-actor", "gemini-streamer")
-                .body("{\"model\":\"gemini\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
-                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
-                .post("/v1/chat/completions")
-                .then()
-                .statusCode(200)
-                .extract()
-                .asString();
-        List<String> data = events(openAi);
-        assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
-        JsonObject usage = ProviderTests.last(data).getJsonObject("usage");
+        JsonObject usage =
+                ProviderTests.streamWithUsage("gemini", "gemini-streamer").getJsonObject("usage");
         assertThat(usage.getInteger("prompt_tokens")).isEqualTo(7);
         assertThat(usage.getInteger("completion_tokens")).isEqualTo(5);
         JsonObject recorded = ProviderTests.usage("gemini", "gemini-streamer", 1);
@@ -263,9 +240,7 @@ class GeminiProviderTest {
 
     @Test
     void aServerErrorKeepsItsStatusAndABlockedPromptIs400() {
-        ProviderTests.invoke("gemini-broken")
-                .statusCode(503)
-                .body("detail", equalTo("The model is overloaded. Please try again later."));
+        ProviderTests.assertMlflowError("gemini-broken", 503, "The model is overloaded. Please try again later.");
         ProviderTests.chat("gemini-blocked")
                 .statusCode(400)
                 .body("error.message", equalTo("Gemini blocked the prompt (blockReason SAFETY)"))

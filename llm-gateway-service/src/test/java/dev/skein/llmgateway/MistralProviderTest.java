@@ -1,16 +1,13 @@
 package dev.skein.llmgateway;
 
 import static dev.skein.llmgateway.LlmGatewayApiTest.api;
-import static dev.skein.llmgateway.LlmGatewayApiTest.events;
 import static dev.skein.llmgateway.ProviderMocks.MISTRAL_KEY;
 import static dev.skein.llmgateway.ProviderTests.assertNoKey;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.json.JsonObject;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -84,33 +81,10 @@ class MistralProviderTest {
 
     @Test
     void aStreamArrivesChunkByChunkWithItsUsageOnlyWhenAskedAndEndsWithDoneOnOpenAisRoute() throws Exception {
-        String mlflow = ProviderTests.invokeStreaming("mistral")
-                .statusCode(200)
-                .contentType(containsString("text/event-stream"))
-                .extract()
-                .asString();
-        List<String> events = events(mlflow);
-        assertThat(ProviderTests.deltas(events)).containsExactly("", "Bon", "jour!", "");
-        assertThat(events).doesNotContain("[DONE]");
-        assertThat(events).allSatisfy(e -> assertThat(new JsonObject(e).containsKey("usage"))
-                .isFalse());
-        assertThat(ProviderTests.last(events)
-                        .getJsonArray("choices")
-                        .getJsonObject(0)
-                        .getString("finish_reason"))
-                .isEqualTo("stop");
+        ProviderTests.assertMlflowStream("mistral", "", "Bon", "jour!", "");
 
-        String openAi = api().header("skein-actor", "mistral-streamer")
-                .body("{\"model\":\"mistral\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
-                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
-                .post("/v1/chat/completions")
-                .then()
-                .statusCode(200)
-                .extract()
-                .asString();
-        List<String> data = events(openAi);
-        assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
-        JsonObject usage = ProviderTests.last(data).getJsonObject("usage");
+        JsonObject usage =
+                ProviderTests.streamWithUsage("mistral", "mistral-streamer").getJsonObject("usage");
         assertThat(usage.getInteger("prompt_tokens")).isEqualTo(8);
         assertThat(usage.getInteger("completion_tokens")).isEqualTo(4);
         // OpenAI's stream_options is not Mistral's: not sent (Mistral reports the usage of every stream)
@@ -157,9 +131,7 @@ class MistralProviderTest {
 
     @Test
     void aServerErrorKeepsItsStatusAndMessage() {
-        ProviderTests.invoke("mistral-broken")
-                .statusCode(503)
-                .body("detail", equalTo("Service unavailable, please retry later"));
+        ProviderTests.assertMlflowError("mistral-broken", 503, "Service unavailable, please retry later");
     }
 
     @Test

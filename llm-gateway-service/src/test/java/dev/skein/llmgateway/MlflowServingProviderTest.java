@@ -112,22 +112,14 @@ class MlflowServingProviderTest {
                 .statusCode(429)
                 .header("Retry-After", equalTo("4"))
                 .body("detail", equalTo("Too many requests: the model is busy"));
-        ProviderTests.invoke("serving-broken")
-                .statusCode(502)
-                .body(
-                        "detail",
-                        equalTo("The provider failed (HTTP 500): Encountered an unexpected error: ZeroDivisionError"));
-        ProviderTests.invoke("serving-missing")
-                .statusCode(502)
-                .body("detail", equalTo("The response is missing the required key: predictions."));
-        ProviderTests.invoke("serving-malformed")
-                .statusCode(502)
-                .body("detail", equalTo("The provider's answer is not valid JSON"));
-        ProviderTests.invoke("serving-cut")
-                .statusCode(502)
-                .body("detail", equalTo("The provider could not be reached"));
-        ProviderTests.invoke("serving-slow")
-                .statusCode(504)
-                .body("detail", equalTo("The provider sent nothing for longer than 2 s"));
+        ProviderTests.assertMlflowError(
+                "serving-broken",
+                502,
+                "The provider failed (HTTP 500): Encountered an unexpected error: ZeroDivisionError");
+        ProviderTests.assertMlflowError(
+                "serving-missing", 502, "The response is missing the required key: predictions.");
+        ProviderTests.assertMlflowError("serving-malformed", 502, "The provider's answer is not valid JSON");
+        ProviderTests.assertMlflowError("serving-cut", 502, "The provider could not be reached");
+        ProviderTests.assertMlflowError("serving-slow", 504, "The provider sent nothing for longer than 2 s");
     }
 }

@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import dev.skein.common.testing.TestInfra;
 import io.restassured.response.ValidatableResponse;
+import io.restassured.specification.RequestSpecification;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -52,6 +53,52 @@ final class ProviderTests {
                 .then();
     }
 
+    /**
+     * A chat streamed on MLflow's route: server-sent events carrying {@code deltas} in order, no {@code [DONE]}, no
+     * usage in any chunk, the last chunk finished with {@code stop}. Returns the events.
+     */
+    static List<String> assertMlflowStream(String endpoint, Object... deltas) {
+        String body = invokeStreaming(endpoint)
+                .statusCode(200)
+                .contentType(containsString("text/event-stream"))
+                .extract()
+                .asString();
+        List<String> events = events(body);
+        assertThat(deltas(events)).containsExactly(deltas);
+        assertThat(events).doesNotContain("[DONE]");
+        assertThat(events).allSatisfy(e -> assertThat(new JsonObject(e).containsKey("usage"))
+                .isFalse());
+        assertThat(last(events).getJsonArray("choices").getJsonObject(0).getString("finish_reason"))
+                .isEqualTo("stop");
+        return events;
+    }
+
+    /** A chat streamed on OpenAI's route asking for its usage: it ends with {@code [DONE]}; its last chunk, returned. */
+    static JsonObject streamWithUsage(String model) {
+        return streamWithUsage(model, null);
+    }
+
+    /** The same, sent as {@code actor} (whose usage it then records). */
+    static JsonObject streamWithUsage(String model, String actor) {
+        RequestSpecification request = actor == null ? api() : api().header("skein-actor", actor);
+        String body = request.body(
+                        "{\"model\":\"" + model + "\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+                                + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
+        List<String> data = events(body);
+        assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
+        return last(data);
+    }
+
+    /** A chat saying Hi to {@code endpoint} on MLflow's route fails with {@code status} and {@code detail}. */
+    static ValidatableResponse assertMlflowError(String endpoint, int status, String detail) {
+        return invoke(endpoint).statusCode(status).body("detail", equalTo(detail));
+    }
+
     /** An answer that is not JSON is a 502; a stream event that is not JSON ends the stream with the error event. */
     static void assertMalformedIs502AndEndsTheStreamWithTheErrorEvent(String endpoint) {
         invoke(endpoint).statusCode(502).body("detail", containsString("not valid JSON"));
@@ -60,7 +107,7 @@ final class ProviderTests {
 
     /** A provider silent before its first byte is a 504 on MLflow's route and on OpenAI's, streamed. */
     static void assertSilenceIs504(String endpoint) {
-        invoke(endpoint).statusCode(504).body("detail", equalTo("The provider sent nothing for longer than 2 s"));
+        assertMlflowError(endpoint, 504, "The provider sent nothing for longer than 2 s");
         chatStreaming(endpoint).statusCode(504).body("error.code", equalTo("upstream_timeout"));
     }
 
