@@ -24,14 +24,7 @@ class AnthropicProviderTest {
                         + "\"temperature\":0.8,\"stop\":[\"END\"]}")
                 .post("/endpoints/claude/invocations")
                 .then()
-                .statusCode(200)
-                .body("object", equalTo("chat.completion"))
-                .body("choices[0].message.role", equalTo("assistant"))
-                .body("choices[0].message.content", equalTo("Hi! I'm Claude."))
-                .body("choices[0].finish_reason", equalTo("stop"))
-                .body("usage.prompt_tokens", equalTo(10))
-                .body("usage.completion_tokens", equalTo(25))
-                .body("usage.total_tokens", equalTo(35));
+                .spec(ProviderTests.chatAnswer("Hi! I'm Claude.", 10, 25));
         JsonObject seen = OpenAiMockResource.LAST.get("claude-normal");
         assertThat(seen.getString("path")).isEqualTo("/v1/messages");
         JsonObject headers = seen.getJsonObject("headers");

@@ -36,15 +36,8 @@ class BedrockProviderTest {
                         + "\"Hi\"}],\"temperature\":0.8,\"max_tokens\":100,\"top_p\":0.9,\"stop\":[\"END\"]}")
                 .post("/endpoints/bedrock/invocations")
                 .then()
-                .statusCode(200)
-                .body("object", equalTo("chat.completion"))
-                .body("model", equalTo(BedrockMock.MODEL))
-                .body("choices[0].message.role", equalTo("assistant"))
-                .body("choices[0].message.content", equalTo("Hello from Bedrock."))
-                .body("choices[0].finish_reason", equalTo("stop"))
-                .body("usage.prompt_tokens", equalTo(12))
-                .body("usage.completion_tokens", equalTo(7))
-                .body("usage.total_tokens", equalTo(19));
+                .spec(ProviderTests.chatAnswer("Hello from Bedrock.", 12, 7))
+                .body("model", equalTo(BedrockMock.MODEL));
         JsonObject seen = OpenAiMockResource.LAST.get(BedrockMock.MODEL);
         // the model ID's ':' encoded in the path, as the AWS SDK sends it
         assertThat(seen.getString("path")).isEqualTo("/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse");

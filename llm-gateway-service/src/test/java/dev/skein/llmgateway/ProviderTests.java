@@ -7,8 +7,10 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import dev.skein.common.testing.TestInfra;
+import io.restassured.builder.ResponseSpecBuilder;
 import io.restassured.response.ValidatableResponse;
 import io.restassured.specification.RequestSpecification;
+import io.restassured.specification.ResponseSpecification;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -51,6 +53,23 @@ final class ProviderTests {
                         + "\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
                 .post("/v1/chat/completions")
                 .then();
+    }
+
+    /**
+     * An MLflow chat answer: 200, one assistant message saying {@code content} that finished with {@code stop}, and
+     * its usage (prompt, completion, and their total).
+     */
+    static ResponseSpecification chatAnswer(String content, int promptTokens, int completionTokens) {
+        return new ResponseSpecBuilder()
+                .expectStatusCode(200)
+                .expectBody("object", equalTo("chat.completion"))
+                .expectBody("choices[0].message.role", equalTo("assistant"))
+                .expectBody("choices[0].message.content", equalTo(content))
+                .expectBody("choices[0].finish_reason", equalTo("stop"))
+                .expectBody("usage.prompt_tokens", equalTo(promptTokens))
+                .expectBody("usage.completion_tokens", equalTo(completionTokens))
+                .expectBody("usage.total_tokens", equalTo(promptTokens + completionTokens))
+                .build();
     }
 
     /**
