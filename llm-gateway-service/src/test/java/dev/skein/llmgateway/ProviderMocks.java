@@ -115,6 +115,18 @@ final class ProviderMocks {
         return model.substring(model.lastIndexOf('-') + 1);
     }
 
+    /** The model an OpenAI-style body names, once {@code seen} is recorded as the last request to it. */
+    private static String recordModel(String provider, JsonObject seen) {
+        String model = seen.getJsonObject("body").getString("model", "none");
+        LAST.put(provider + "/" + model, seen);
+        return model;
+    }
+
+    /** The key a {@code Bearer} authorization header carries. */
+    private static String bearer(JsonObject seen) {
+        return seen.getJsonObject("headers").getString("authorization", "").replace("Bearer ", "");
+    }
+
     /** Whether a {@code -flaky} model fails this call (every other one, starting with the first). */
     private static boolean flakyFails(String key) {
         return CALLS.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet() % 2 == 1;
@@ -124,11 +136,9 @@ final class ProviderMocks {
 
     private static void mistral(HttpServerRequest req, JsonObject seen) {
         JsonObject body = seen.getJsonObject("body");
-        String model = body.getString("model", "none");
-        LAST.put("mistral/" + model, seen);
+        String model = recordModel("mistral", seen);
         boolean stream = body.getBoolean("stream", false);
-        String key =
-                seen.getJsonObject("headers").getString("authorization", "").replace("Bearer ", "");
+        String key = bearer(seen);
         if (req.path().endsWith("/embeddings")) {
             JsonArray data = new JsonArray();
             Object input = body.getValue("input");
@@ -450,11 +460,9 @@ final class ProviderMocks {
 
     private static void cohere(HttpServerRequest req, JsonObject seen) {
         JsonObject body = seen.getJsonObject("body");
-        String model = body.getString("model", "none");
-        LAST.put("cohere/" + model, seen);
+        String model = recordModel("cohere", seen);
         boolean stream = body.getBoolean("stream", false);
-        String key =
-                seen.getJsonObject("headers").getString("authorization", "").replace("Bearer ", "");
+        String key = bearer(seen);
         String method = req.path().substring(req.path().lastIndexOf('/') + 1);
         JsonObject billed = new JsonObject()
                 .put("billed_units", new JsonObject().put("input_tokens", 9).put("output_tokens", 4));
