@@ -235,13 +235,7 @@ class BedrockProviderTest {
 
     @Test
     void throttlingIsA429WithItsRetryAfterAndIsRetriedWhenTheEndpointRetries() {
-        ProviderTests.invoke("bedrock-throttled")
-                .statusCode(429)
-                .header("Retry-After", equalTo("3"))
-                .body("detail", equalTo("Too many requests, please wait before trying again."));
-        ProviderTests.chat("bedrock-throttled")
-                .statusCode(429)
-                .header("Retry-After", equalTo("3"))
+        ProviderTests.assertRateLimited("bedrock-throttled", "3", "Too many requests, please wait before trying again.")
                 .body("error.message", equalTo("Too many requests, please wait before trying again."));
         int before = BedrockMock.FLAKY.get();
         long start = System.nanoTime();

@@ -220,13 +220,7 @@ class GeminiProviderTest {
 
     @Test
     void a429SaysWhenToComeBackFromGooglesRetryInfoAndIsRetried() {
-        ProviderTests.invoke("gemini-ratelimited")
-                .statusCode(429)
-                .header("Retry-After", "17")
-                .body("detail", equalTo("Resource has been exhausted (e.g. check quota)."));
-        ProviderTests.chat("gemini-ratelimited")
-                .statusCode(429)
-                .header("Retry-After", "17")
+        ProviderTests.assertRateLimited("gemini-ratelimited", "17", "Resource has been exhausted (e.g. check quota).")
                 .body("error.status", equalTo("RESOURCE_EXHAUSTED"));
         ProviderTests.assertA429IsRetried("gemini", "gemini-flaky");
     }

@@ -112,13 +112,7 @@ class MistralProviderTest {
 
     @Test
     void a429KeepsItsRetryAfterAndMessageAndIsRetriedWhenTheEndpointSaysSo() {
-        ProviderTests.invoke("mistral-ratelimited")
-                .statusCode(429)
-                .header("Retry-After", "4")
-                .body("detail", equalTo("Requests rate limit exceeded"));
-        ProviderTests.chat("mistral-ratelimited")
-                .statusCode(429)
-                .header("Retry-After", "4")
+        ProviderTests.assertRateLimited("mistral-ratelimited", "4", "Requests rate limit exceeded")
                 .body("error.message", equalTo("Requests rate limit exceeded"));
         ProviderTests.assertA429IsRetried("mistral", "mistral-flaky");
     }

@@ -118,6 +118,15 @@ final class ProviderTests {
         return invoke(endpoint).statusCode(status).body("detail", equalTo(detail));
     }
 
+    /**
+     * A 429 keeps its {@code Retry-After} on both routes, MLflow's saying {@code detail}; OpenAI's answer is returned
+     * for the checks of its body.
+     */
+    static ValidatableResponse assertRateLimited(String endpoint, String retryAfter, String detail) {
+        assertMlflowError(endpoint, 429, detail).header("Retry-After", retryAfter);
+        return chat(endpoint).statusCode(429).header("Retry-After", retryAfter);
+    }
+
     /** An answer that is not JSON is a 502; a stream event that is not JSON ends the stream with the error event. */
     static void assertMalformedIs502AndEndsTheStreamWithTheErrorEvent(String endpoint) {
         invoke(endpoint).statusCode(502).body("detail", containsString("not valid JSON"));
