@@ -206,6 +206,7 @@ class LlmGatewayApiTest {
                         "mistral-cut",
                         "mistral-echokey",
                         "mistral-flaky",
+                        "mistral-payment",
                         "gemini",
                         "gemini-completions",
                         "gemini-embeddings",

@@ -112,6 +112,12 @@ class MistralProviderTest {
 
     @Test
     void a429KeepsItsRetryAfterAndMessageAndIsRetriedWhenTheEndpointSaysSo() {
+        // the operator's account must pay: the gateway's problem, never the client's 402
+        api().body(ProviderTests.HI)
+                .post("/endpoints/mistral-payment/invocations")
+                .then()
+                .statusCode(502)
+                .body("detail", org.hamcrest.Matchers.containsString("needs payment"));
         ProviderTests.assertRateLimited("mistral-ratelimited", "4", "Requests rate limit exceeded")
                 .body("error.message", equalTo("Requests rate limit exceeded"));
         ProviderTests.assertA429IsRetried("mistral", "mistral-flaky");

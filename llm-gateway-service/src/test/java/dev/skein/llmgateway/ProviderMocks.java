@@ -42,7 +42,7 @@ final class ProviderMocks {
                 "mistral",
                 MISTRAL_KEY,
                 base + "/mistral/v1",
-                "tools ratelimited broken malformed slow cut echokey flaky");
+                "tools ratelimited broken malformed slow cut echokey flaky payment");
         endpoints(
                 y,
                 "gemini",
@@ -237,6 +237,8 @@ final class ProviderMocks {
                     json(req, 200, mistralAnswer(new JsonObject().put("content", "At last"), "stop"));
                 }
             }
+            case "payment" ->
+                json(req, 402, new JsonObject().put("message", "Payment required: your trial credits are used up"));
             default -> json(req, 404, new JsonObject().put("message", "Invalid model: " + model));
         }
     }
