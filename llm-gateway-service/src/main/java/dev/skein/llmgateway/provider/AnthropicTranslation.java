@@ -315,39 +315,13 @@ public final class AnthropicTranslation {
                     int index = tools.size();
                     tools.put(String.valueOf(event.getValue("index")), index);
                     return chunk(
-                            new JsonObject()
-                                    .put(
-                                            "tool_calls",
-                                            new JsonArray()
-                                                    .add(new JsonObject()
-                                                            .put("index", index)
-                                                            .put("id", block.getValue("id"))
-                                                            .put("type", "function")
-                                                            .put(
-                                                                    "function",
-                                                                    new JsonObject()
-                                                                            .put("name", block.getValue("name"))
-                                                                            .put("arguments", "")))),
-                            null);
+                            StreamDialect.toolCallBegins(index, block.getValue("id"), block.getValue("name")), null);
                 }
                 case "content_block_delta" -> {
                     JsonObject delta = event.getJsonObject("delta", new JsonObject());
                     if (delta.getValue("partial_json") instanceof String json) {
                         Integer index = tools.get(String.valueOf(event.getValue("index")));
-                        return index == null
-                                ? null
-                                : chunk(
-                                        new JsonObject()
-                                                .put(
-                                                        "tool_calls",
-                                                        new JsonArray()
-                                                                .add(new JsonObject()
-                                                                        .put("index", index)
-                                                                        .put(
-                                                                                "function",
-                                                                                new JsonObject()
-                                                                                        .put("arguments", json)))),
-                                        null);
+                        return index == null ? null : chunk(StreamDialect.toolCallArguments(index, json), null);
                     }
                     return delta.getValue("text") instanceof String text
                             ? chunk(new JsonObject().put("content", text), null)

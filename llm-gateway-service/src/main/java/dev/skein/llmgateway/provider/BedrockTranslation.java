@@ -406,20 +406,7 @@ public final class BedrockTranslation {
                 int index = tools.size();
                 tools.put(blockIndex(start), index);
                 return chunk(
-                        new JsonObject()
-                                .put(
-                                        "tool_calls",
-                                        new JsonArray()
-                                                .add(new JsonObject()
-                                                        .put("index", index)
-                                                        .put("id", use.getValue("toolUseId"))
-                                                        .put("type", "function")
-                                                        .put(
-                                                                "function",
-                                                                new JsonObject()
-                                                                        .put("name", use.getValue("name"))
-                                                                        .put("arguments", "")))),
-                        null);
+                        StreamDialect.toolCallBegins(index, use.getValue("toolUseId"), use.getValue("name")), null);
             }
             if (event.getValue("contentBlockDelta") instanceof JsonObject block
                     && block.getValue("delta") instanceof JsonObject delta) {
@@ -428,19 +415,8 @@ public final class BedrockTranslation {
                 }
                 if (delta.getValue("toolUse") instanceof JsonObject use && tools.get(blockIndex(block)) != null) {
                     return chunk(
-                            new JsonObject()
-                                    .put(
-                                            "tool_calls",
-                                            new JsonArray()
-                                                    .add(new JsonObject()
-                                                            .put("index", tools.get(blockIndex(block)))
-                                                            .put(
-                                                                    "function",
-                                                                    new JsonObject()
-                                                                            .put(
-                                                                                    "arguments",
-                                                                                    String.valueOf(use.getValue(
-                                                                                            "input", "")))))),
+                            StreamDialect.toolCallArguments(
+                                    tools.get(blockIndex(block)), String.valueOf(use.getValue("input", ""))),
                             null);
                 }
                 return null; // reasoning and other deltas: nothing for an OpenAI client

@@ -1,6 +1,7 @@
 package dev.skein.llmgateway.provider;
 
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.function.Consumer;
 
@@ -27,6 +28,29 @@ public interface StreamDialect {
      */
     default boolean jsonLines() {
         return false;
+    }
+
+    /**
+     * OpenAI's first delta of a streamed tool call: its index among the answer's tool calls, its id and function
+     * name, and no arguments yet.
+     */
+    static JsonObject toolCallBegins(int index, Object id, Object name) {
+        JsonObject function = new JsonObject().put("name", name).put("arguments", "");
+        return toolCalls(new JsonObject()
+                .put("index", index)
+                .put("id", id)
+                .put("type", "function")
+                .put("function", function));
+    }
+
+    /** OpenAI's delta that adds {@code arguments} (a piece of the JSON text) to the tool call at {@code index}. */
+    static JsonObject toolCallArguments(int index, String arguments) {
+        return toolCalls(
+                new JsonObject().put("index", index).put("function", new JsonObject().put("arguments", arguments)));
+    }
+
+    private static JsonObject toolCalls(JsonObject call) {
+        return new JsonObject().put("tool_calls", new JsonArray().add(call));
     }
 
     /** A dialect whose provider frames its events in binary (Bedrock's event stream), not as text lines. */
