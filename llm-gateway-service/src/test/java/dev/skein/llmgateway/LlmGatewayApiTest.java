@@ -779,8 +779,10 @@ class LlmGatewayApiTest {
     }
 
     @Test
-    void shouldCancelTheProvidersCallWhenTheClientLeaves() throws Exception {
-        String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true}";
+    void shouldCancelTheProvidersCallWhenTheClientLeavesAndCountItsEstimatedTokens() throws Exception {
+        // 31 characters of prompt
+        String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi! How many legs has a spider?\"}],"
+                + "\"stream\":true}";
         try (Socket socket = new Socket("127.0.0.1", RestAssured.port)) {
             socket.setSoTimeout(60_000); // a bound, not an assertion: a broken gateway fails instead of hanging
             socket.getOutputStream()
@@ -801,6 +803,18 @@ class LlmGatewayApiTest {
         }
         // the provider never ends this stream: only the gateway closing its call completes this
         OpenAiMockResource.HOLD_CLOSED.get(60, TimeUnit.SECONDS);
+        // the provider's count never came (it is in the last chunk): the call is recorded with an estimate, about
+        // four characters a token of the prompt and of the answer the client got ("Hel"), so a client leaving early
+        // does not escape token limits and budgets
+        List<JsonObject> calls = LlmGovernanceTest.usageEvents("hold", "dev.skein.gateway.call.completed.v1", 1);
+        assertThat(calls).hasSize(1);
+        JsonObject call = calls.get(0);
+        assertThat(call.getInteger("status")).isEqualTo(499);
+        assertThat(call.getString("errorCode")).isEqualTo("client_closed");
+        assertThat(call.getBoolean("usageEstimated")).isTrue();
+        assertThat(call.getBoolean("usageReported")).isTrue();
+        assertThat(call.getString("inputTokens")).isEqualTo("8");
+        assertThat(call.getString("outputTokens")).isEqualTo("1");
     }
 
     @Test

@@ -202,6 +202,7 @@ class LlmGovernanceTest {
                     assertThat(e.getString("inputTokens")).isEqualTo("9");
                     assertThat(e.getString("outputTokens")).isEqualTo("3");
                     assertThat(e.getValue("timeToFirstTokenMs")).isNotNull();
+                    assertThat(e.getBoolean("usageEstimated", false)).isFalse(); // the provider's count
                 });
         assertThat(calls).extracting(e -> e.getString("api")).containsExactlyInAnyOrder("MLFLOW", "MLFLOW", "OPENAI");
         assertThat(calls).extracting(e -> e.getString("eventId")).doesNotHaveDuplicates();

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * call), {@code gpt-ratelimited} (429 with Retry-After), {@code gpt-broken} (500), {@code gpt-badkey} (401
  * repeating the key it got, as a careless provider might), {@code gpt-malformed} (a body that is not JSON),
  * {@code gpt-html} (502 text/html), {@code gpt-slow} (never answers), {@code gpt-cut} (the connection closed
- * mid-stream), {@code gpt-hold} (one chunk, then only comments, never ending), {@code gpt-nochoices} (JSON
+ * mid-stream), {@code gpt-hold} (two chunks, then only comments, never ending), {@code gpt-nochoices} (JSON
  * without choices), {@code gpt-trickle} (a JSON answer that never ends), {@code gpt-drip} (the same, for the
  * call's own timeout), {@code gpt-stall} (headers and a first part, then silence), {@code gpt-huge} (an answer of
  * 2 MiB), {@code gpt-redirect} (302), {@code gpt-echokey} (a 400 repeating the key in its error's fields),
@@ -454,12 +454,13 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
     }
 
     /**
-     * One chunk, then comments only (so the gateway's silence limit never ends the call): only the gateway
+     * Two chunks (the role, then "Hel"), then comments only (so the gateway's silence limit never ends the call): only the gateway
      * cancelling its call closes this connection, which completes {@code closed}.
      */
     private void park(HttpServerRequest req, CompletableFuture<Void> closed) {
         req.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
         req.response().write("data: " + normalChunks().getJsonObject(0).encode() + "\n\n");
+        req.response().write("data: " + normalChunks().getJsonObject(1).encode() + "\n\n");
         long timer = vertx.setPeriodic(200, t -> req.response().write(": still here\n\n"));
         req.connection().closeHandler(v -> {
             vertx.cancelTimer(timer);

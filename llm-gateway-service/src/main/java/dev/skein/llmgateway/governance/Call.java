@@ -28,6 +28,9 @@ public final class Call {
     Admission admission = Admission.NONE;
     Endpoint served;
     int attempts;
+    private long promptChars;
+    private long answerChars;
+    boolean usageEstimated;
     private final AtomicBoolean ended = new AtomicBoolean();
 
     Call(UsageLog log, Endpoint endpoint, String caller, String api, boolean streamed) {
@@ -92,14 +95,39 @@ public final class Call {
         return Double.isNaN(value) || value < 0 ? 0 : (long) Math.min(value, MAX_TOKENS);
     }
 
+    /** Characters of the request's text (messages, prompt, tools): what an estimate of its input tokens counts. */
+    public void prompt(long chars) {
+        promptChars = chars;
+    }
+
+    /** Characters of the answer relayed to the client (text and tool-call arguments), for an estimate. */
+    public void answered(long chars) {
+        answerChars += chars;
+    }
+
+    /** Characters a token, OpenAI's rule of thumb for English text (a bound for budgets, not a tokenizer). */
+    static final int CHARS_PER_TOKEN = 4;
+
     /** The call ended with {@code status} as the client saw it; {@code errorCode} null on success. */
     public void end(int status, String errorCode) {
         if (ended.compareAndSet(false, true)) {
+            if (streamed && !usageReported() && attempts > 0 && (firstByteNanos != 0 || status == 499)) {
+                // a stream that ended without the provider's count (its client left before the last chunk, or
+                // the stream broke): the provider charges what it read and wrote, so limits and budgets count an
+                // estimate rather than nothing
+                inputTokens = estimate(promptChars);
+                outputTokens = estimate(answerChars);
+                usageEstimated = true;
+            }
             this.status = status;
             this.errorCode = errorCode;
             this.endNanos = System.nanoTime();
             log.record(this);
         }
+    }
+
+    private static long estimate(long chars) {
+        return Math.min(MAX_TOKENS, (chars + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN);
     }
 
     long latencyMs() {

@@ -52,8 +52,8 @@ public class UsageLog {
 
     private static final String INSERT = "INSERT INTO llmgateway.usage (call_id, endpoint, endpoint_type, provider,"
             + " model, caller, api, streamed, status, error_code, started_at, latency_ms, ttft_ms, input_tokens,"
-            + " output_tokens, cost_usd, served_by, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
-            + " $12, $13, $14, $15, $16, $17, $18) ON CONFLICT (call_id) DO NOTHING RETURNING call_id";
+            + " output_tokens, cost_usd, served_by, attempts, usage_estimated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+            + " $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) ON CONFLICT (call_id) DO NOTHING RETURNING call_id";
     private static final String ADD = "UPDATE llmgateway.counters SET tokens = tokens + $3, cost_usd = cost_usd + $4"
             + " WHERE counter = $1 AND window_start = $2 RETURNING cost_usd, alerted";
     private static final String ALERTED =
@@ -206,7 +206,8 @@ public class UsageLog {
 
     private void tokens(Endpoint e, String provider, String kind, long count) {
         Counter.builder("skein.llm.tokens")
-                .description("Tokens of LLM calls as providers report them, by kind (input, output)")
+                .description(
+                        "Tokens of LLM calls as providers report them (or as estimated for a stream without the provider's count), by kind (input, output)")
                 .tags("endpoint", e.name(), "provider", provider, "kind", kind)
                 .register(meters)
                 .increment(count);
@@ -292,7 +293,8 @@ public class UsageLog {
                     c.outputTokens,
                     cost,
                     c.served == null ? null : c.served.name(),
-                    c.attempts)));
+                    c.attempts,
+                    c.usageEstimated)));
         }
         return conn.preparedQuery(INSERT).executeBatch(rows).flatMap(result -> {
             // only calls recorded now (not by an earlier try whose commit was lost) count and send events
@@ -390,6 +392,7 @@ public class UsageLog {
                 .setStartTime(c.startMillis)
                 .setLatencyMs(c.latencyMs())
                 .setUsageReported(c.usageReported())
+                .setUsageEstimated(c.usageEstimated)
                 .setServedBy(c.served == null ? "" : c.served.name())
                 .setAttempts(c.attempts);
         if (c.timeToFirstTokenMs() != null) {

@@ -425,6 +425,9 @@ public class LlmRoutes {
         boolean stream = Boolean.TRUE.equals(payload.getValue("stream")) && endpoint.type() != EndpointType.EMBEDDINGS;
         String caller = caller(ctx);
         Call record = usage.start(endpoint, caller, style.name(), stream);
+        if (stream) {
+            record.prompt(TextChars.prompt(payload));
+        }
         ctx.put(Call.class.getName(), record);
         if (endpoint.rules().isEmpty()) {
             forward(ctx, style, endpoint, fallbacks, payload, stream, record);

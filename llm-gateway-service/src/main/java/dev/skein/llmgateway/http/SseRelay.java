@@ -216,6 +216,7 @@ final class SseRelay {
                 chunk.remove("usage");
             }
         }
+        call.answered(TextChars.answer(chunk));
         JsonObject translated;
         try {
             translated = translate.apply(chunk);
