@@ -164,6 +164,8 @@ class LlmGatewayApiTest {
                         "flaky",
                         "withfallback",
                         "lastresort",
+                        "guarded",
+                        "spillover",
                         "impatient",
                         "claude",
                         "claude-completions",

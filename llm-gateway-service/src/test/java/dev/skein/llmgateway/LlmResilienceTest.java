@@ -83,6 +83,21 @@ class LlmResilienceTest {
     }
 
     @Test
+    void aFallbackAtItsOwnLimitIsPassedOverForTheNext() {
+        // spillover (500) → guarded (1 call a year for each caller) → chat: the first call is guarded's one call
+        api().body(CHAT).post("/endpoints/spillover/invocations").then().statusCode(200);
+        api().body(CHAT).post("/endpoints/spillover/invocations").then().statusCode(200);
+        List<JsonObject> events = calls("spillover", 2);
+        assertThat(events).extracting(e -> e.getString("servedBy")).containsExactly("guarded", "chat");
+        // the call that fell back to guarded counted in guarded's window: the caller has none left there
+        api().body(CHAT)
+                .post("/endpoints/guarded/invocations")
+                .then()
+                .statusCode(429)
+                .body("error", equalTo("Rate limit exceeded: 1 calls per 1 year for each caller"));
+    }
+
+    @Test
     void aTrafficRouteSendsCallsToItsDestinationsByWeight() {
         int calls = 30;
         for (int i = 0; i < calls; i++) {

@@ -157,6 +157,11 @@ public class OpenAiMockResource implements QuarkusTestResourceLifecycleManager {
         y.append("    fallbacks: [badkey, chat]\n");
         chat(y, "lastresort", "llm/v1/chat", "gpt-broken", LITERAL_KEY, base, "");
         y.append("    fallbacks: [broken]\n");
+        // a fallback with a limit of its own, counted when a call turns to it
+        chat(y, "guarded", "llm/v1/chat", "gpt-normal", LITERAL_KEY, base, "");
+        y.append("    limit:\n      calls: 1\n      renewal_period: 1 year\n");
+        chat(y, "spillover", "llm/v1/chat", "gpt-broken", LITERAL_KEY, base, "");
+        y.append("    fallbacks: [guarded, chat]\n");
         chat(y, "impatient", "llm/v1/chat", "gpt-ratelimited", LITERAL_KEY, base, "");
         y.append("    retries: {max_attempts: 5, initial_backoff: 0.01, max_backoff: 1}\n");
         // Anthropic's Messages API (AnthropicProviderTest)

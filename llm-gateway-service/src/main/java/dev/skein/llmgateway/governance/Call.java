@@ -60,8 +60,9 @@ public final class Call {
         return served == null ? endpoint : served;
     }
 
+    /** Counted by an endpoint's rules: the requested one's, then each fallback's the call turned to. */
     public void admitted(Admission admission) {
-        this.admission = admission;
+        this.admission = this.admission.and(admission);
     }
 
     /** The first byte of the answer went to the client (time to first token). */

@@ -6,6 +6,7 @@ import dev.skein.llmgateway.EndpointType;
 import dev.skein.llmgateway.config.Endpoints;
 import dev.skein.llmgateway.config.LlmGatewayConfig;
 import dev.skein.llmgateway.config.StoredPlans;
+import dev.skein.llmgateway.governance.Admission;
 import dev.skein.llmgateway.governance.Call;
 import dev.skein.llmgateway.governance.LimitExceeded;
 import dev.skein.llmgateway.governance.Limiter;
@@ -433,13 +434,7 @@ public class LlmRoutes {
             forward(ctx, style, endpoint, fallbacks, payload, stream, record);
             return;
         }
-        Future.fromCompletionStage(
-                        limiter.admit(endpoint, caller)
-                                .ifNoItem()
-                                .after(LIMITS_DEADLINE)
-                                .fail()
-                                .subscribeAsCompletionStage(),
-                        vertx.getOrCreateContext())
+        admit(endpoint, caller)
                 .onSuccess(admission -> {
                     record.admitted(admission);
                     if (ctx.response().closed()) {
@@ -452,18 +447,33 @@ public class LlmRoutes {
                         ctx.fail(e);
                     }
                 })
-                .onFailure(failure -> {
-                    if (!(failure instanceof LimitExceeded)) {
-                        LOG.warnf("endpoint %s: its limits cannot be checked: %s", endpoint.name(), failure.toString());
-                        failure = new UpstreamException(
-                                503,
-                                "The endpoint's limits cannot be checked at the moment (llm-gateway-service's database"
-                                        + " is unavailable); try again later",
-                                "5",
-                                null,
-                                "limits_unavailable");
+                .onFailure(ctx::fail);
+    }
+
+    /**
+     * Counts a call by {@code endpoint}'s rules: its admission, a {@link LimitExceeded} when a rule is full, or a 503
+     * when the rules cannot be checked within {@link #LIMITS_DEADLINE}.
+     */
+    private Future<Admission> admit(Endpoint endpoint, String caller) {
+        return Future.fromCompletionStage(
+                        limiter.admit(endpoint, caller)
+                                .ifNoItem()
+                                .after(LIMITS_DEADLINE)
+                                .fail()
+                                .subscribeAsCompletionStage(),
+                        vertx.getOrCreateContext())
+                .recover(failure -> {
+                    if (failure instanceof LimitExceeded) {
+                        return Future.failedFuture(failure);
                     }
-                    ctx.fail(failure);
+                    LOG.warnf("endpoint %s: its limits cannot be checked: %s", endpoint.name(), failure.toString());
+                    return Future.failedFuture(new UpstreamException(
+                            503,
+                            "The endpoint's limits cannot be checked at the moment (llm-gateway-service's database"
+                                    + " is unavailable); try again later",
+                            "5",
+                            null,
+                            "limits_unavailable"));
                 });
     }
 
@@ -625,10 +635,47 @@ public class LlmRoutes {
                         u.status(),
                         u.getMessage(),
                         chain.get(index + 1).name());
-                return attempt(ctx, chain, index + 1, 1, payload, stream, record, inFlight);
+                return fallBack(ctx, chain, index + 1, u, payload, stream, record, inFlight);
             }
             return Future.failedFuture(failure);
         });
+    }
+
+    /**
+     * Turns to the fallback {@code chain[index]}, counted by its own rules first (its limits and budgets hold
+     * whoever calls it): a fallback whose rule is full is passed over for the next; with none left, {@code failed}
+     * (the last failure) is the answer.
+     */
+    private Future<Object> fallBack(
+            RoutingContext ctx,
+            List<Endpoint> chain,
+            int index,
+            UpstreamException failed,
+            JsonObject payload,
+            boolean stream,
+            Call record,
+            InFlight inFlight) {
+        Endpoint next = chain.get(index);
+        if (next.rules().isEmpty()) {
+            return attempt(ctx, chain, index, 1, payload, stream, record, inFlight);
+        }
+        return admit(next, record.caller())
+                .compose(
+                        admission -> {
+                            record.admitted(admission);
+                            return ctx.response().closed()
+                                    ? Future.failedFuture(failed)
+                                    : attempt(ctx, chain, index, 1, payload, stream, record, inFlight);
+                        },
+                        refused -> {
+                            if (!(refused instanceof LimitExceeded full)) {
+                                return Future.failedFuture(refused);
+                            }
+                            LOG.infof("fallback %s passed over: %s", next.name(), full.getMessage());
+                            return index + 1 < chain.size()
+                                    ? fallBack(ctx, chain, index + 1, failed, payload, stream, record, inFlight)
+                                    : Future.failedFuture(failed);
+                        });
     }
 
     private static String path(Endpoint endpoint) {
