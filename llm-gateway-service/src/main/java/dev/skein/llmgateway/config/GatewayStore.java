@@ -310,16 +310,19 @@ public final class GatewayStore {
         }
     }
 
+    /** A delete's outcome: the row was there, else MLflow's RESOURCE_DOES_NOT_EXIST naming {@code what}. */
+    private static Void found(RowSet<Row> rows, String what, String column, String id) {
+        if (rows.rowCount() == 0) {
+            throw ApiException.notFound(what + " not found (" + column + "='" + id + "')");
+        }
+        return null;
+    }
+
     public Uni<JsonObject> deleteSecret(JsonObject body) {
         String id = required(body, "secret_id");
         return write(conn -> conn.preparedQuery("DELETE FROM llmgateway.gateway_secrets WHERE secret_id = $1")
                         .execute(Tuple.of(id))
-                        .map(rows -> {
-                            if (rows.rowCount() == 0) {
-                                throw ApiException.notFound("GatewaySecret not found (secret_id='" + id + "')");
-                            }
-                            return null;
-                        }))
+                        .map(rows -> found(rows, "GatewaySecret", "secret_id", id)))
                 .map(v -> new JsonObject());
     }
 
@@ -521,13 +524,7 @@ public final class GatewayStore {
                                             + " WHERE model_definition_id = $1")
                                     .execute(Tuple.of(id));
                         })
-                        .map(rows -> {
-                            if (rows.rowCount() == 0) {
-                                throw ApiException.notFound(
-                                        "GatewayModelDefinition not found (model_definition_id='" + id + "')");
-                            }
-                            return null;
-                        })
+                        .map(rows -> found(rows, "GatewayModelDefinition", "model_definition_id", id))
                         // a definition mapped meanwhile: its foreign key refuses the delete
                         .onFailure(PgException.class)
                         .transform(f -> "23503".equals(((PgException) f).getSqlState())
@@ -738,12 +735,7 @@ public final class GatewayStore {
         String id = required(body, "endpoint_id");
         return write(conn -> conn.preparedQuery("DELETE FROM llmgateway.gateway_endpoints WHERE endpoint_id = $1")
                         .execute(Tuple.of(id))
-                        .map(rows -> {
-                            if (rows.rowCount() == 0) {
-                                throw ApiException.notFound("GatewayEndpoint not found (endpoint_id='" + id + "')");
-                            }
-                            return null;
-                        }))
+                        .map(rows -> found(rows, "GatewayEndpoint", "endpoint_id", id)))
                 .map(v -> new JsonObject());
     }
 
