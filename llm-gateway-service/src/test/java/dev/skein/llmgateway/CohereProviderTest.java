@@ -7,17 +7,21 @@ import static dev.skein.llmgateway.ProviderTests.assertNoKey;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
  * The cohere provider against {@link ProviderMocks}' local server speaking Cohere's v1 API: requests as MLflow's
  * Cohere provider translates them (and its refusals), answers and newline-delimited JSON streams back in MLflow's
- * and OpenAI's shapes, Cohere's errors as a client sees them.
+ * and OpenAI's shapes, tool calls both ways (streamed too), Cohere's errors as a client sees them.
  */
 @QuarkusTest
 class CohereProviderTest {
@@ -54,7 +58,7 @@ class CohereProviderTest {
     }
 
     @Test
-    void mlflowsCohereRefusalsAndToolsAreAnswered422WithoutCallingCohere() {
+    void mlflowsCohereRefusalsAreAnswered422WithoutCallingCohere() {
         ProviderMocks.LAST.remove("cohere/cohere-normal");
         api().body("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"n\":2}")
                 .post("/endpoints/cohere/invocations")
@@ -72,20 +76,249 @@ class CohereProviderTest {
                 .then()
                 .statusCode(422)
                 .body("detail", equalTo("Last message must be from user, got assistant."));
-        api().body("{\"messages\":[{\"role\":\"user\",\"content\":\"Weather?\"}],\"tools\":[{\"type\":\"function\","
-                        + "\"function\":{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}}]}")
-                .post("/endpoints/cohere/invocations")
+        assertThat(ProviderMocks.LAST.get("cohere/cohere-normal")).isNull();
+    }
+
+    /** A weather tool whose schema uses what Cohere's v1 types can say, and what only a description can. */
+    static final String TOOLS = "[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"description\":"
+            + "\"The weather of a city\",\"parameters\":{\"type\":\"object\",\"properties\":{"
+            + "\"city\":{\"type\":\"string\",\"description\":\"The city\"},"
+            + "\"days\":{\"type\":\"array\",\"items\":{\"type\":\"integer\"},\"maxItems\":7},"
+            + "\"unit\":{\"type\":\"string\",\"enum\":[\"celsius\",\"fahrenheit\"],\"default\":\"celsius\"},"
+            + "\"detailed\":{\"type\":\"boolean\"},\"threshold\":{\"type\":\"number\"},"
+            + "\"weights\":{\"type\":\"object\",\"additionalProperties\":{\"type\":\"number\"}},"
+            + "\"grid\":{\"type\":\"array\",\"items\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}},"
+            + "\"required\":[\"city\"],\"additionalProperties\":false}}}]";
+
+    static final String WEATHER_CALL = "{\"id\":\"call_paris\",\"type\":\"function\",\"function\":"
+            + "{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}";
+
+    @Test
+    void toolsBecomeParameterDefinitionsAndCoheresCallComesBackAsAnOpenAiToolCall() throws Exception {
+        String first = api().header("skein-actor", "cohere-tool-user")
+                .body("{\"model\":\"cohere-tools\",\"tools\":" + TOOLS + ",\"tool_choice\":\"auto\","
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Weather in Paris?\"}]}")
+                .post("/v1/chat/completions")
                 .then()
-                .statusCode(422)
-                .body("detail", containsString("The cohere provider does not translate tool calls"));
-        api().body("{\"model\":\"cohere\",\"messages\":[{\"role\":\"user\",\"content\":\"Weather?\"}],"
-                        + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}]}")
+                .statusCode(200)
+                .body("choices[0].finish_reason", equalTo("tool_calls"))
+                .body("choices[0].message.role", equalTo("assistant"))
+                .body("choices[0].message.content", equalTo(null))
+                .body("choices[0].message.tool_calls.size()", equalTo(1))
+                .body("choices[0].message.tool_calls[0].id", startsWith("call_"))
+                .body("choices[0].message.tool_calls[0].type", equalTo("function"))
+                .body("choices[0].message.tool_calls[0].function.name", equalTo("get_weather"))
+                .body("choices[0].message.tool_calls[0].function.arguments", equalTo("{\"city\":\"Paris\"}"))
+                .body("usage.total_tokens", equalTo(13))
+                .extract()
+                .path("choices[0].message.tool_calls[0].id");
+        JsonObject sent = ProviderMocks.LAST.get("cohere/cohere-tools").getJsonObject("body");
+        assertThat(sent.getString("message")).isEqualTo("Weather in Paris?");
+        assertThat(sent.getJsonArray("tools"))
+                .isEqualTo(new JsonArray("[{\"name\":\"get_weather\",\"description\":\"The weather of a city\","
+                        + "\"parameter_definitions\":{"
+                        + "\"city\":{\"description\":\"The city\",\"type\":\"str\",\"required\":true},"
+                        + "\"days\":{\"description\":\"maxItems: 7.\",\"type\":\"List[int]\",\"required\":false},"
+                        + "\"unit\":{\"description\":\"Possible enum values: celsius, fahrenheit. Default: celsius.\","
+                        + "\"type\":\"str\",\"required\":false},"
+                        + "\"detailed\":{\"type\":\"bool\",\"required\":false},"
+                        + "\"threshold\":{\"type\":\"float\",\"required\":false},"
+                        + "\"weights\":{\"type\":\"Dict[str, float]\",\"required\":false},"
+                        + "\"grid\":{\"type\":\"List[List[str]]\",\"required\":false}}}]"));
+        assertThat(sent.fieldNames()).doesNotContain("tool_choice", "messages", "tool_results", "force_single_step");
+        assertThat(ProviderTests.usage("cohere-tools", "cohere-tool-user", 1).getLong("output_tokens"))
+                .isEqualTo(4);
+
+        // Cohere gives no ids: each call gets one of its own
+        String second = api().body("{\"model\":\"cohere-tools\",\"tools\":" + TOOLS
+                        + ",\"messages\":[{\"role\":\"user\",\"content\":\"Weather in Paris?\"}]}")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("choices[0].message.tool_calls[0].id");
+        assertThat(second).startsWith("call_").isNotEqualTo(first);
+    }
+
+    @Test
+    void aToolCallOnMlflowsRouteIsAnMlflowChatAnswerWithItsToolCalls() {
+        api().body("{\"tools\":" + TOOLS + ",\"messages\":[{\"role\":\"user\",\"content\":\"Weather in Paris?\"}]}")
+                .post("/endpoints/cohere-tools/invocations")
+                .then()
+                .statusCode(200)
+                .body("object", equalTo("chat.completion"))
+                .body("model", equalTo("cohere-tools"))
+                .body("choices[0].finish_reason", equalTo("tool_calls"))
+                .body("choices[0].message.tool_calls[0].id", startsWith("call_"))
+                .body("choices[0].message.tool_calls[0].function.name", equalTo("get_weather"))
+                .body("choices[0].message.tool_calls[0].function.arguments", equalTo("{\"city\":\"Paris\"}"));
+        JsonObject sent = ProviderMocks.LAST.get("cohere/cohere-tools").getJsonObject("body");
+        assertThat(sent.getJsonArray("tools").getJsonObject(0).getString("name"))
+                .isEqualTo("get_weather");
+        assertThat(sent.getDouble("temperature")).isEqualTo(0.0); // MLflow's default, sent on
+    }
+
+    @Test
+    void toolResultsAreSentAsCoheresToolResultsPairedWithTheCallsOfTheHistory() {
+        String lyonCall = WEATHER_CALL.replace("call_paris", "call_lyon").replace("Paris", "Lyon");
+        api().body("{\"model\":\"cohere-tools\",\"tools\":" + TOOLS + ",\"messages\":["
+                        + "{\"role\":\"system\",\"content\":\"Be brief.\"},"
+                        + "{\"role\":\"user\",\"content\":\"Weather in Paris and Lyon?\"},"
+                        + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[" + WEATHER_CALL + "," + lyonCall
+                        + "]},"
+                        + "{\"role\":\"tool\",\"tool_call_id\":\"call_paris\",\"content\":\"{\\\"sky\\\":\\\"sunny\\\"}\"},"
+                        + "{\"role\":\"tool\",\"tool_call_id\":\"call_lyon\",\"content\":\"rainy\"}]}")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(200)
+                .body("choices[0].message.content", equalTo("It is sunny in Paris."))
+                .body("choices[0].finish_reason", equalTo("stop"));
+        JsonObject sent = ProviderMocks.LAST.get("cohere/cohere-tools").getJsonObject("body");
+        assertThat(sent.getString("message")).isEmpty();
+        assertThat(sent.getString("preamble")).isEqualTo("Be brief.");
+        assertThat(sent.getJsonArray("chat_history"))
+                .isEqualTo(new JsonArray("[{\"role\":\"USER\",\"message\":\"Weather in Paris and Lyon?\"},"
+                        + "{\"role\":\"CHATBOT\",\"message\":\"\",\"tool_calls\":["
+                        + "{\"name\":\"get_weather\",\"parameters\":{\"city\":\"Paris\"}},"
+                        + "{\"name\":\"get_weather\",\"parameters\":{\"city\":\"Lyon\"}}]}]"));
+        assertThat(sent.getJsonArray("tool_results"))
+                .isEqualTo(new JsonArray("[{\"call\":{\"name\":\"get_weather\",\"parameters\":{\"city\":\"Paris\"}},"
+                        + "\"outputs\":[{\"sky\":\"sunny\"}]},"
+                        + "{\"call\":{\"name\":\"get_weather\",\"parameters\":{\"city\":\"Lyon\"}},"
+                        + "\"outputs\":[{\"result\":\"rainy\"}]}]"));
+        assertThat(sent.getJsonArray("tools")).hasSize(1);
+
+        // a second step: the first step's results are a TOOL turn of the history, the latest the tool_results
+        String lyonAgain = WEATHER_CALL.replace("call_paris", "call_2");
+        api().body(
+                        "{\"model\":\"cohere-tools\",\"tools\":" + TOOLS + ",\"messages\":["
+                                + "{\"role\":\"user\",\"content\":\"Weather in Paris, twice?\"},"
+                                + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[" + WEATHER_CALL + "]},"
+                                + "{\"role\":\"tool\",\"tool_call_id\":\"call_paris\",\"content\":\"[{\\\"sky\\\":\\\"sunny\\\"},"
+                                + "{\\\"wind\\\":\\\"none\\\"}]\"},"
+                                + "{\"role\":\"assistant\",\"content\":\"Checking again.\",\"tool_calls\":[" + lyonAgain
+                                + "]},"
+                                + "{\"role\":\"tool\",\"tool_call_id\":\"call_2\",\"content\":\"{\\\"sky\\\":\\\"cloudy\\\"}\"}]}")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(200)
+                .body("choices[0].message.content", equalTo("It is sunny in Paris."));
+        JsonObject step = ProviderMocks.LAST.get("cohere/cohere-tools").getJsonObject("body");
+        JsonArray history = step.getJsonArray("chat_history");
+        assertThat(history.getJsonObject(2))
+                .isEqualTo(
+                        new JsonObject(
+                                "{\"role\":\"TOOL\",\"tool_results\":[{\"call\":{\"name\":\"get_weather\","
+                                        + "\"parameters\":{\"city\":\"Paris\"}},\"outputs\":[{\"sky\":\"sunny\"},{\"wind\":\"none\"}]}]}"));
+        assertThat(history.getJsonObject(3).getString("message")).isEqualTo("Checking again.");
+        assertThat(history).hasSize(4);
+        assertThat(step.getJsonArray("tool_results").getJsonObject(0).getJsonArray("outputs"))
+                .isEqualTo(new JsonArray("[{\"sky\":\"cloudy\"}]"));
+    }
+
+    @Test
+    void aStreamedToolCallReassemblesIntoTheCallTheAnswerGives() {
+        String body = api().body("{\"model\":\"cohere-tools\",\"stream\":true,\"tools\":" + TOOLS
+                        + ",\"messages\":[{\"role\":\"user\",\"content\":\"Weather in Paris?\"}]}")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
+        List<String> events = events(body);
+        assertThat(events.get(events.size() - 1)).isEqualTo("[DONE]");
+        Map<Integer, JsonObject> calls = new TreeMap<>();
+        for (String e : events.subList(0, events.size() - 1)) {
+            JsonObject delta =
+                    new JsonObject(e).getJsonArray("choices").getJsonObject(0).getJsonObject("delta");
+            if (delta.getValue("tool_calls") instanceof JsonArray deltas) {
+                for (Object d : deltas) {
+                    JsonObject piece = (JsonObject) d;
+                    JsonObject call = calls.computeIfAbsent(
+                            piece.getInteger("index"), i -> new JsonObject().put("arguments", ""));
+                    if (piece.containsKey("id")) {
+                        assertThat(call.containsKey("id")).as("one id per call").isFalse();
+                        call.put("id", piece.getString("id"))
+                                .put("type", piece.getString("type"))
+                                .put("name", piece.getJsonObject("function").getString("name"));
+                    }
+                    call.put(
+                            "arguments",
+                            call.getString("arguments")
+                                    + piece.getJsonObject("function").getString("arguments"));
+                }
+            }
+        }
+        assertThat(calls).containsOnlyKeys(0);
+        JsonObject call = calls.get(0);
+        assertThat(call.getString("id")).startsWith("call_");
+        assertThat(call.getString("type")).isEqualTo("function");
+        assertThat(call.getString("name")).isEqualTo("get_weather");
+        assertThat(call.getString("arguments")).isEqualTo("{\"city\":\"Paris\"}"); // as the answer's, to the byte
+        assertThat(ProviderTests.last(events)
+                        .getJsonArray("choices")
+                        .getJsonObject(0)
+                        .getString("finish_reason"))
+                .isEqualTo("tool_calls");
+        assertThat(ProviderMocks.LAST
+                        .get("cohere/cohere-tools")
+                        .getJsonObject("body")
+                        .getBoolean("stream"))
+                .isTrue();
+    }
+
+    @Test
+    void aSchemaOrToolChoiceCohereCannotTakeIsRefusedWithItsReasonAndNothingIsSent() {
+        ProviderMocks.LAST.remove("cohere/cohere-tools");
+        String nested = TOOLS.replace(
+                "\"detailed\":{\"type\":\"boolean\"}",
+                "\"detailed\":{\"type\":\"object\",\"properties\":{\"hourly\":{\"type\":\"boolean\"}}}");
+        api().body("{\"model\":\"cohere-tools\",\"tools\":" + nested
+                        + ",\"messages\":[{\"role\":\"user\",\"content\":\"Weather?\"}]}")
                 .post("/v1/chat/completions")
                 .then()
                 .statusCode(400)
                 .body("error.type", equalTo("invalid_request_error"))
-                .body("error.message", containsString("send the request without 'tools'"));
-        assertThat(ProviderMocks.LAST.get("cohere/cohere-normal")).isNull();
+                .body(
+                        "error.message",
+                        equalTo("Tool 'get_weather': parameters.properties.detailed is an object with properties:"
+                                + " Cohere's v1 parameter types cannot describe nested objects; the cohere provider"
+                                + " refuses what it cannot send faithfully"));
+        String ref = TOOLS.replace("\"detailed\":{\"type\":\"boolean\"}", "\"detailed\":{\"$ref\":\"#/$defs/Detail\"}");
+        api().body("{\"tools\":" + ref + ",\"messages\":[{\"role\":\"user\",\"content\":\"Weather?\"}]}")
+                .post("/endpoints/cohere-tools/invocations")
+                .then()
+                .statusCode(422)
+                .body("detail", containsString("parameters.properties.detailed uses '$ref'"));
+        api().body("{\"model\":\"cohere-tools\",\"tools\":" + TOOLS + ",\"tool_choice\":\"required\","
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Weather?\"}]}")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(400)
+                .body("error.message", containsString("its v1 chat cannot be made to call a tool"));
+        api().body("{\"model\":\"cohere-tools\",\"tools\":" + TOOLS + ",\"messages\":["
+                        + "{\"role\":\"user\",\"content\":\"Weather?\"},"
+                        + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[" + WEATHER_CALL + "]},"
+                        + "{\"role\":\"tool\",\"tool_call_id\":\"call_unknown\",\"content\":\"sunny\"}]}")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(400)
+                .body("error.message", startsWith("A tool message's tool_call_id must name a tool call"));
+        assertThat(ProviderMocks.LAST.get("cohere/cohere-tools")).isNull();
+
+        // none: the tools are not offered at all
+        api().body("{\"model\":\"cohere-tools\",\"tools\":" + TOOLS + ",\"tool_choice\":\"none\","
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Weather?\"}]}")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(200)
+                .body("choices[0].message.content", equalTo("No tools were offered."))
+                .body("choices[0].finish_reason", equalTo("stop"));
+        assertThat(ProviderMocks.LAST
+                        .get("cohere/cohere-tools")
+                        .getJsonObject("body")
+                        .fieldNames())
+                .doesNotContain("tools", "tool_choice");
     }
 
     @Test

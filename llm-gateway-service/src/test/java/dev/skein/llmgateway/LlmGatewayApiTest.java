@@ -225,6 +225,7 @@ class LlmGatewayApiTest {
                         "cohere",
                         "cohere-completions",
                         "cohere-embeddings",
+                        "cohere-tools",
                         "cohere-ratelimited",
                         "cohere-broken",
                         "cohere-malformed",

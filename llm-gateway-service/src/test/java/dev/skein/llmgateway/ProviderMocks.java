@@ -5,6 +5,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -49,7 +50,12 @@ final class ProviderMocks {
                 GEMINI_KEY,
                 base + "/gemini/v1beta",
                 "tools ratelimited broken malformed slow cut echokey badkey blocked flaky");
-        endpoints(y, "cohere", COHERE_KEY, base + "/cohere/v1", "ratelimited broken malformed slow cut echokey flaky");
+        endpoints(
+                y,
+                "cohere",
+                COHERE_KEY,
+                base + "/cohere/v1",
+                "tools ratelimited broken malformed slow cut echokey flaky");
         return y.toString();
     }
 
@@ -552,6 +558,7 @@ final class ProviderMocks {
                                     .put("meta", billed));
                 }
             }
+            case "tools" -> cohereTools(req, body, stream, billed);
             case "ratelimited" -> {
                 req.response().putHeader("Retry-After", "6");
                 json(
@@ -608,6 +615,167 @@ final class ProviderMocks {
             }
             default -> json(req, 404, new JsonObject().put("message", "model '" + model + "' not found"));
         }
+    }
+
+    /**
+     * Cohere's v1 tool use (docs.cohere.com/v1: tool use, multi-step tool use): a request whose {@code tools}, {@code
+     * chat_history} or {@code tool_results} Cohere would not take is answered 400 with Cohere's {@code {"message"}};
+     * with {@code tool_results} the model answers in text; with {@code tools} it calls {@code get_weather} for Paris
+     * ({@code text} empty, as Cohere documents; streamed as {@code tool-calls-chunk} events whose parameters are the
+     * model's own spacing of the JSON, then {@code tool-calls-generation} and {@code stream-end}); with neither it
+     * says no tools were offered.
+     */
+    private static void cohereTools(HttpServerRequest req, JsonObject body, boolean stream, JsonObject billed) {
+        String wrong = cohereToolsProblem(body);
+        if (wrong != null) {
+            json(req, 400, new JsonObject().put("message", wrong));
+            return;
+        }
+        JsonArray calls = null;
+        String text;
+        if (body.containsKey("tool_results")) {
+            text = "It is sunny in Paris.";
+        } else if (body.containsKey("tools")) {
+            text = "";
+            calls = new JsonArray()
+                    .add(new JsonObject()
+                            .put("name", "get_weather")
+                            .put("parameters", new JsonObject().put("city", "Paris")));
+        } else {
+            text = "No tools were offered.";
+        }
+        JsonObject response = new JsonObject()
+                .put("response_id", "resp-tools")
+                .put("text", text)
+                .put("generation_id", "gen-tools")
+                .put("finish_reason", "COMPLETE")
+                .put("meta", billed);
+        if (calls != null) {
+            response.put("tool_calls", calls);
+        }
+        if (!stream) {
+            json(req, 200, response);
+            return;
+        }
+        JsonArray events = new JsonArray()
+                .add(new JsonObject()
+                        .put("is_finished", false)
+                        .put("event_type", "stream-start")
+                        .put("generation_id", "gen-tools"));
+        if (calls != null) {
+            events.add(toolCallsChunk(new JsonObject().put("index", 0).put("name", "get_weather")))
+                    .add(toolCallsChunk(new JsonObject().put("index", 0).put("parameters", "{\n    \"city\": ")))
+                    .add(toolCallsChunk(new JsonObject().put("index", 0).put("parameters", "\"Paris\"\n}")))
+                    .add(new JsonObject()
+                            .put("is_finished", false)
+                            .put("event_type", "tool-calls-generation")
+                            .put("text", "")
+                            .put("tool_calls", calls));
+        } else {
+            events.add(cohereText(text));
+        }
+        events.add(new JsonObject()
+                .put("is_finished", true)
+                .put("event_type", "stream-end")
+                .put("response", response)
+                .put("finish_reason", "COMPLETE"));
+        jsonLines(req, events, true);
+    }
+
+    private static JsonObject toolCallsChunk(JsonObject delta) {
+        return new JsonObject()
+                .put("is_finished", false)
+                .put("event_type", "tool-calls-chunk")
+                .put("tool_call_delta", delta);
+    }
+
+    /** What Cohere's v1 chat would refuse in a request's tools, history and tool results, or null. */
+    private static String cohereToolsProblem(JsonObject body) {
+        if (!(body.getValue("message") instanceof String)) {
+            return "invalid request: message must be a string";
+        }
+        Object tools = body.getValue("tools");
+        if (tools != null) {
+            if (!(tools instanceof JsonArray list)) {
+                return "invalid request: tools must be a list";
+            }
+            for (Object t : list) {
+                if (!(t instanceof JsonObject tool)
+                        || !(tool.getValue("name") instanceof String)
+                        || !(tool.getValue("description") instanceof String)
+                        || !Set.of("name", "description", "parameter_definitions")
+                                .containsAll(tool.fieldNames())) {
+                    return "invalid request: a tool is {name, description, parameter_definitions}";
+                }
+                if (tool.getValue("parameter_definitions") instanceof JsonObject definitions) {
+                    for (String parameter : definitions.fieldNames()) {
+                        if (!(definitions.getValue(parameter) instanceof JsonObject d)
+                                || !(d.getValue("type") instanceof String)
+                                || !(d.getValue("required") == null || d.getValue("required") instanceof Boolean)
+                                || !(d.getValue("description") == null || d.getValue("description") instanceof String)
+                                || !Set.of("type", "required", "description").containsAll(d.fieldNames())) {
+                            return "invalid request: parameter_definitions." + parameter
+                                    + " is {description, type, required}";
+                        }
+                    }
+                } else if (tool.containsKey("parameter_definitions")) {
+                    return "invalid request: parameter_definitions must be an object";
+                }
+            }
+        }
+        if (body.getValue("chat_history") instanceof JsonArray history) {
+            for (Object h : history) {
+                JsonObject turn = (JsonObject) h;
+                String role = turn.getString("role", "");
+                if (role.equals("TOOL")) {
+                    String wrong = toolResultsProblem(turn.getValue("tool_results"), tools);
+                    if (wrong != null) {
+                        return wrong;
+                    }
+                } else if (!Set.of("USER", "CHATBOT", "SYSTEM").contains(role)
+                        || !(turn.getValue("message") instanceof String)) {
+                    return "invalid request: chat_history entries are {role, message} (or TOOL with tool_results)";
+                } else if (turn.containsKey("tool_calls") && callsProblem(turn.getValue("tool_calls")) != null) {
+                    return callsProblem(turn.getValue("tool_calls"));
+                }
+            }
+        }
+        if (body.containsKey("tool_results")) {
+            return toolResultsProblem(body.getValue("tool_results"), tools);
+        }
+        return null;
+    }
+
+    private static String toolResultsProblem(Object results, Object tools) {
+        if (tools == null) {
+            return "invalid request: when using tool_results, tools must be passed as well";
+        }
+        if (!(results instanceof JsonArray list)) {
+            return "invalid request: tool_results must be a list";
+        }
+        for (Object r : list) {
+            if (!(r instanceof JsonObject result)
+                    || callsProblem(new JsonArray().add(result.getValue("call"))) != null
+                    || !(result.getValue("outputs") instanceof JsonArray outputs)
+                    || !outputs.stream().allMatch(JsonObject.class::isInstance)) {
+                return "invalid request: a tool result is {call: {name, parameters}, outputs: [objects]}";
+            }
+        }
+        return null;
+    }
+
+    private static String callsProblem(Object calls) {
+        if (!(calls instanceof JsonArray list)) {
+            return "invalid request: tool_calls must be a list";
+        }
+        for (Object c : list) {
+            if (!(c instanceof JsonObject call)
+                    || !(call.getValue("name") instanceof String)
+                    || !(call.getValue("parameters") instanceof JsonObject)) {
+                return "invalid request: a tool call is {name, parameters}";
+            }
+        }
+        return null;
     }
 
     private static JsonObject cohereText(String text) {
