@@ -105,4 +105,98 @@ class ProviderTranslationTest {
         assertThat(answer.getJsonObject("usage").encode())
                 .isEqualTo("{\"prompt_tokens\":5,\"completion_tokens\":2,\"total_tokens\":7}");
     }
+
+    @Test
+    void coheresPlanAndTwoStreamedCallsBecomeContentAndTwoToolCallsWithTheirWholeArguments() {
+        CohereTranslation.Stream stream = new CohereTranslation.Stream(COHERE);
+        stream.next(new JsonObject("{\"event_type\":\"stream-start\",\"generation_id\":\"g\"}"));
+        JsonObject plan = stream.next(new JsonObject(
+                "{\"event_type\":\"tool-calls-chunk\",\"tool_call_delta\":{\"text\":\"I will look.\"}}"));
+        assertThat(delta(plan).getString("content")).isEqualTo("I will look.");
+        JsonObject first = stream.next(new JsonObject(
+                "{\"event_type\":\"tool-calls-chunk\",\"tool_call_delta\":{\"index\":0,\"name\":\"a\"}}"));
+        assertThat(stream.next(new JsonObject("{\"event_type\":\"tool-calls-chunk\","
+                        + "\"tool_call_delta\":{\"index\":0,\"parameters\":\"{ \\\"x\\\": 1 }\"}}")))
+                .as("pieces are held for the whole call")
+                .isNull();
+        JsonObject second = stream.next(new JsonObject(
+                "{\"event_type\":\"tool-calls-chunk\",\"tool_call_delta\":{\"index\":1,\"name\":\"b\"}}"));
+        JsonObject firstCall = delta(first).getJsonArray("tool_calls").getJsonObject(0);
+        JsonObject secondCall = delta(second).getJsonArray("tool_calls").getJsonObject(0);
+        assertThat(firstCall.getInteger("index")).isZero();
+        assertThat(secondCall.getInteger("index")).isOne();
+        assertThat(firstCall.getString("id")).isNotEqualTo(secondCall.getString("id"));
+        JsonObject whole = stream.next(new JsonObject("{\"event_type\":\"tool-calls-generation\",\"text\":"
+                + "\"I will look.\",\"tool_calls\":[{\"name\":\"a\",\"parameters\":{\"x\":1}},"
+                + "{\"name\":\"b\",\"parameters\":{}}]}"));
+        assertThat(delta(whole).containsKey("content"))
+                .as("the plan was streamed already")
+                .isFalse();
+        assertThat(delta(whole).getJsonArray("tool_calls").encode())
+                .isEqualTo("[{\"index\":0,\"function\":{\"arguments\":\"{\\\"x\\\":1}\"}},"
+                        + "{\"index\":1,\"function\":{\"arguments\":\"{}\"}}]");
+        JsonObject end = stream.next(
+                new JsonObject(
+                        "{\"event_type\":\"stream-end\",\"finish_reason\":\"COMPLETE\","
+                                + "\"response\":{\"text\":\"I will look.\",\"tool_calls\":[{\"name\":\"a\",\"parameters\":{\"x\":1}}]}}"));
+        JsonObject last = end.getJsonArray("choices").getJsonObject(0);
+        assertThat(last.getString("finish_reason")).isEqualTo("tool_calls");
+        assertThat(last.getJsonObject("delta").containsKey("tool_calls"))
+                .as("no call sent twice")
+                .isFalse();
+    }
+
+    @Test
+    void aCohereStreamWhoseCallsOnlyTheEndCarriesStillEndsWithThoseCalls() {
+        CohereTranslation.Stream stream = new CohereTranslation.Stream(COHERE);
+        stream.next(new JsonObject("{\"event_type\":\"stream-start\",\"generation_id\":\"g\"}"));
+        JsonObject end = stream.next(new JsonObject("{\"event_type\":\"stream-end\",\"finish_reason\":\"COMPLETE\","
+                + "\"response\":{\"text\":\"\",\"tool_calls\":[{\"name\":\"a\",\"parameters\":{\"x\":\"y\"}}]}}"));
+        JsonObject choice = end.getJsonArray("choices").getJsonObject(0);
+        JsonObject call =
+                choice.getJsonObject("delta").getJsonArray("tool_calls").getJsonObject(0);
+        assertThat(call.getString("id")).startsWith("call_");
+        assertThat(call.getJsonObject("function").encode())
+                .isEqualTo("{\"name\":\"a\",\"arguments\":\"{\\\"x\\\":\\\"y\\\"}\"}");
+        assertThat(choice.getString("finish_reason")).isEqualTo("tool_calls");
+    }
+
+    @Test
+    void coheresSchemaTypesFollowItsTableAndWhatItCannotSayIsRefused() {
+        JsonObject answer = CohereTranslation.answer(
+                COHERE,
+                new JsonObject("{\"response_id\":\"r\",\"text\":\"\",\"finish_reason\":\"COMPLETE\","
+                        + "\"tool_calls\":[{\"name\":\"a\"}]}"));
+        JsonObject message = answer.getJsonArray("choices").getJsonObject(0).getJsonObject("message");
+        assertThat(message.getJsonArray("tool_calls")
+                        .getJsonObject(0)
+                        .getJsonObject("function")
+                        .getString("arguments"))
+                .as("a call without parameters has empty arguments")
+                .isEqualTo("{}");
+        for (String schema : List.of(
+                "{\"type\":\"object\",\"properties\":{\"p\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"null\"}]}}}",
+                "{\"type\":\"object\",\"properties\":{\"p\":{\"type\":[\"string\",\"null\"]}}}",
+                "{\"type\":\"object\",\"properties\":{\"p\":{\"description\":\"anything\"}}}",
+                "{\"type\":\"object\",\"properties\":{\"p\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
+                        + "\"properties\":{\"q\":{\"type\":\"string\"}}}}}}",
+                "{\"type\":\"object\",\"$defs\":{},\"properties\":{}}",
+                "{\"type\":\"array\"}")) {
+            JsonObject request = new JsonObject("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"tools\":"
+                    + "[{\"type\":\"function\",\"function\":{\"name\":\"t\",\"parameters\":" + schema + "}}]}");
+            assertThatThrownBy(() -> CohereTranslation.request(COHERE, request))
+                    .as(schema)
+                    .isInstanceOf(RefusedRequest.class)
+                    .hasMessageStartingWith("Tool 't': parameters");
+        }
+        JsonObject sent = CohereTranslation.request(
+                COHERE,
+                new JsonObject("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"tools\":"
+                        + "[{\"type\":\"function\",\"function\":{\"name\":\"t\"}}]}"));
+        assertThat(sent.getJsonArray("tools").encode()).isEqualTo("[{\"name\":\"t\",\"description\":\"\"}]");
+    }
+
+    private static JsonObject delta(JsonObject chunk) {
+        return chunk.getJsonArray("choices").getJsonObject(0).getJsonObject("delta");
+    }
 }
