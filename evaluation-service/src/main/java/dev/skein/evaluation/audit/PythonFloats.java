@@ -8,11 +8,11 @@ import java.math.RoundingMode;
  * Formats a double as Python's {@code str(float)} does ({@code 0.8}, {@code 1.0}, {@code 1e-10}, {@code 1e+16},
  * {@code nan}, {@code inf}), so that failure messages read exactly as MLflow prints them.
  */
-final class PythonFloats {
+public final class PythonFloats {
 
     private PythonFloats() {}
 
-    static String repr(double d) {
+    public static String repr(double d) {
         if (Double.isNaN(d)) {
             return "nan";
         }

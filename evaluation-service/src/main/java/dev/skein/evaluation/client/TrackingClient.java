@@ -1,17 +1,25 @@
 package dev.skein.evaluation.client;
 
+import dev.skein.common.actor.Actors;
 import dev.skein.evaluation.config.EvaluationConfig;
+import dev.skein.proto.tracking.v1.CreateRun;
 import dev.skein.proto.tracking.v1.GetRun;
 import dev.skein.proto.tracking.v1.LogBatch;
+import dev.skein.proto.tracking.v1.LogModel;
 import dev.skein.proto.tracking.v1.Metric;
+import dev.skein.proto.tracking.v1.Param;
 import dev.skein.proto.tracking.v1.Run;
 import dev.skein.proto.tracking.v1.RunStatus;
 import dev.skein.proto.tracking.v1.RunTag;
 import dev.skein.proto.tracking.v1.TrackingServiceGrpc;
+import dev.skein.proto.tracking.v1.UpdateRun;
+import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import io.quarkus.grpc.GrpcClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -35,10 +43,12 @@ public class TrackingClient {
             Map<String, Double> metrics) {}
 
     private final TrackingServiceGrpc.TrackingServiceBlockingStub tracking;
+    private final TrackingServiceGrpc.TrackingServiceBlockingStub plain;
     private final long timeoutMillis;
 
     public TrackingClient(
             @GrpcClient("tracking") TrackingServiceGrpc.TrackingServiceBlockingStub tracking, EvaluationConfig config) {
+        this.plain = tracking;
         this.tracking = tracking.withInterceptors(Upstream.ACTOR_HEADER);
         this.timeoutMillis = config.upstreamTimeout().toMillis();
     }
@@ -92,6 +102,72 @@ public class TrackingClient {
             tracking.withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS).logBatch(batch.build());
         } catch (StatusRuntimeException e) {
             throw Upstream.failure("log to run " + runId, e);
+        }
+    }
+    /**
+     * tracking-service acting for {@code actor} (the user whose request this is, not evaluation-service): the runs it
+     * makes are theirs, and its events name them.
+     */
+    private TrackingServiceGrpc.TrackingServiceBlockingStub as(String actor) {
+        Metadata headers = new Metadata();
+        headers.put(Actors.METADATA, actor == null ? Actors.UNKNOWN : actor);
+        return plain.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                .withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** A new run, made for {@code actor}. */
+    public Run createRun(CreateRun request, String actor) {
+        try {
+            return as(actor).createRun(request).getRun();
+        } catch (StatusRuntimeException e) {
+            throw Upstream.failure("create a run", e);
+        }
+    }
+
+    /** Params and tags in one LogBatch (one transaction in tracking-service), for {@code actor}. */
+    public void logBatch(String runId, List<Param> params, Map<String, String> tags, String actor) {
+        LogBatch.Builder batch = LogBatch.newBuilder().setRunId(runId).addAllParams(params);
+        tags.forEach((k, v) -> batch.addTags(RunTag.newBuilder().setKey(k).setValue(v)));
+        try {
+            as(actor).logBatch(batch.build());
+        } catch (StatusRuntimeException e) {
+            throw Upstream.failure("log to run " + runId, e);
+        }
+    }
+
+    /** MLflow's log-model: the model's JSON appended to the run's {@code mlflow.log-model.history} tag. */
+    public void logModel(String runId, String modelJson, String actor) {
+        try {
+            as(actor)
+                    .logModel(LogModel.newBuilder()
+                            .setRunId(runId)
+                            .setModelJson(modelJson)
+                            .build());
+        } catch (StatusRuntimeException e) {
+            throw Upstream.failure("log a model to run " + runId, e);
+        }
+    }
+
+    /** Ends the run with {@code status} now. */
+    public void endRun(String runId, RunStatus status, String actor) {
+        try {
+            as(actor)
+                    .updateRun(UpdateRun.newBuilder()
+                            .setRunId(runId)
+                            .setStatus(status)
+                            .setEndTime(System.currentTimeMillis())
+                            .build());
+        } catch (StatusRuntimeException e) {
+            throw Upstream.failure("end run " + runId, e);
+        }
+    }
+
+    /** The whole run, as MLflow's runs/get answers it. */
+    public Run getRun(String runId, String actor) {
+        try {
+            return as(actor).getRun(GetRun.newBuilder().setRunId(runId).build()).getRun();
+        } catch (StatusRuntimeException e) {
+            throw Upstream.failure("read run " + runId, e);
         }
     }
 }

@@ -51,6 +51,14 @@ public interface EvaluationConfig {
 
     Outbox outbox();
 
+    /**
+     * The Python version a prompt-lab run's model names in its environment files ({@code python_env.yaml},
+     * {@code conda.yaml}, {@code MLmodel}): MLflow writes its server's, and {@code mlflow models serve} builds the
+     * model's environment with it.
+     */
+    @WithDefault("3.10.12")
+    String promptlabPythonVersion();
+
     interface Outbox {
         @WithDefault("PT0.5S")
         Duration pollInterval();

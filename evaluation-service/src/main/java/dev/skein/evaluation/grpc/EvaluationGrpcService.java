@@ -4,7 +4,9 @@ import static dev.skein.common.grpc.Calls.unary;
 
 import dev.skein.common.actor.Actors;
 import dev.skein.evaluation.service.EvaluationService;
+import dev.skein.evaluation.service.PromptlabRuns;
 import dev.skein.proto.evaluation.v1.CreateEvaluation;
+import dev.skein.proto.evaluation.v1.CreatePromptlabRun;
 import dev.skein.proto.evaluation.v1.GetEvaluation;
 import dev.skein.proto.evaluation.v1.GetValidationRules;
 import dev.skein.proto.evaluation.v1.SearchAudits;
@@ -18,9 +20,19 @@ import io.smallrye.mutiny.Uni;
 public class EvaluationGrpcService implements dev.skein.proto.evaluation.v1.EvaluationService {
 
     private final EvaluationService service;
+    private final PromptlabRuns promptlab;
 
-    public EvaluationGrpcService(EvaluationService service) {
+    public EvaluationGrpcService(EvaluationService service, PromptlabRuns promptlab) {
         this.service = service;
+        this.promptlab = promptlab;
+    }
+
+    @Override
+    public Uni<CreatePromptlabRun.Response> createPromptlabRun(CreatePromptlabRun r) {
+        String actor = Actors.current();
+        return unary(() -> promptlab
+                .create(r, actor)
+                .map(run -> CreatePromptlabRun.Response.newBuilder().setRun(run).build()));
     }
 
     @Override
