@@ -839,6 +839,34 @@ class LlmGatewayApiTest {
         }
         // the provider never ends this answer: only the gateway closing its call completes this
         OpenAiMockResource.TRICKLE_CLOSED.get(60, TimeUnit.SECONDS);
+        // the provider read the prompt: counted by an estimate ("Hi", one token), no output bound was asked
+        List<JsonObject> calls = LlmGovernanceTest.usageEvents("trickle", "dev.skein.gateway.call.completed.v1", 1);
+        assertThat(calls).hasSize(1);
+        assertThat(calls.get(0).getInteger("status")).isEqualTo(499);
+        assertThat(calls.get(0).getBoolean("usageEstimated")).isTrue();
+        assertThat(calls.get(0).getString("inputTokens")).isEqualTo("1");
+        assertThat(calls.get(0).getString("outputTokens")).isEqualTo("0");
+    }
+
+    @Test
+    void aQueryStringThatCannotBeDecodedIsTheClientsError() throws Exception {
+        // sent as written (HTTP clients refuse to send a malformed %-escape): the HTTP server refuses it before any
+        // route reads a parameter — a 400, never a 500 with a stack trace
+        assertThat(rawGet("/api/2.0/endpoints/?page_token=%zz")).startsWith("HTTP/1.1 400");
+        assertThat(rawGet("/api/3.0/mlflow/gateway/endpoints/get?endpoint_id=%zz"))
+                .startsWith("HTTP/1.1 400");
+    }
+
+    /** The whole answer to a GET sent byte for byte as {@code target} is written. */
+    private static String rawGet(String target) throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", RestAssured.port)) {
+            socket.setSoTimeout(60_000); // a bound, not an assertion
+            socket.getOutputStream()
+                    .write(("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + CREDENTIAL
+                                    + "\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.UTF_8));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     // --- OpenAI-compatible routes

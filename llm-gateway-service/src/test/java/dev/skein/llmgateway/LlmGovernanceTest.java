@@ -55,11 +55,20 @@ class LlmGovernanceTest {
         return last.get();
     }
 
+    /** Whether a usage event is about {@code endpoint} (call events are keyed by call id, not endpoint). */
+    static boolean about(TopicReader.Event event, String endpoint) {
+        try {
+            return endpoint.equals(new JsonObject(event.value()).getString("endpoint"));
+        } catch (RuntimeException notJson) {
+            return false;
+        }
+    }
+
     static List<JsonObject> usageEvents(String endpoint, String type, int expected) {
-        return TopicReader.read(
+        return TopicReader.readMatching(
                         TestInfra.kafkaBootstrap(),
                         TOPIC,
-                        endpoint::equals,
+                        e -> LlmGovernanceTest.about(e, endpoint),
                         expected,
                         Duration.ofSeconds(60),
                         Duration.ofSeconds(2))

@@ -19,10 +19,10 @@ import org.junit.jupiter.api.Test;
 class LlmResilienceTest {
 
     static List<JsonObject> calls(String endpoint, int expected) {
-        return TopicReader.read(
+        return TopicReader.readMatching(
                         TestInfra.kafkaBootstrap(),
                         "skein.gateway.usage.v1",
-                        endpoint::equals,
+                        e -> LlmGovernanceTest.about(e, endpoint),
                         expected,
                         Duration.ofSeconds(60),
                         Duration.ofSeconds(2))

@@ -34,6 +34,15 @@ public final class TopicReader {
      */
     public static List<Event> read(
             String bootstrap, String topic, Predicate<String> key, int expected, Duration timeout, Duration settle) {
+        return readMatching(bootstrap, topic, e -> e.key() != null && key.test(e.key()), expected, timeout, settle);
+    }
+
+    /**
+     * Every record of the topic that {@code match} accepts (its key, value or headers), read until {@code expected}
+     * matched (then for {@code settle} longer, so duplicates would show) or until {@code timeout}.
+     */
+    public static List<Event> readMatching(
+            String bootstrap, String topic, Predicate<Event> match, int expected, Duration timeout, Duration settle) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
@@ -60,13 +69,13 @@ public final class TopicReader {
                     assigned = true;
                 }
                 for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(250))) {
-                    if (r.key() != null && key.test(r.key())) {
-                        Map<String, String> headers = new HashMap<>();
-                        for (Header h : r.headers()) {
-                            headers.put(
-                                    h.key(), h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8));
-                        }
-                        events.add(new Event(r.key(), r.value(), headers));
+                    Map<String, String> headers = new HashMap<>();
+                    for (Header h : r.headers()) {
+                        headers.put(h.key(), h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8));
+                    }
+                    Event event = new Event(r.key(), r.value(), headers);
+                    if (match.test(event)) {
+                        events.add(event);
                     }
                 }
                 if (events.size() >= expected && settleUntil == Long.MAX_VALUE) {

@@ -137,10 +137,13 @@ class LlmGatewayIT {
                     .statusCode(429)
                     .body("error.code", equalTo("rate_limit_exceeded"));
 
-            List<JsonObject> events = TopicReader.read(
+            List<JsonObject> events = TopicReader.readMatching(
                             TestInfra.kafkaBootstrap(),
                             "skein.gateway.usage.v1",
-                            Suite.LLM_LIMITED::equals,
+                            // call events are keyed by call id: matched by the endpoint they name
+                            e -> e.value() != null
+                                    && e.value().startsWith("{")
+                                    && Suite.LLM_LIMITED.equals(new JsonObject(e.value()).getString("endpoint")),
                             calls + 2,
                             Duration.ofSeconds(60),
                             Duration.ofSeconds(3))

@@ -30,6 +30,7 @@ public final class Call {
     int attempts;
     private long promptChars;
     private long answerChars;
+    private long outputBound;
     boolean usageEstimated;
     private final AtomicBoolean ended = new AtomicBoolean();
 
@@ -101,6 +102,14 @@ public final class Call {
         promptChars = chars;
     }
 
+    /**
+     * The most output tokens the request allows ({@code max_tokens}), if it says: a non-streamed call its client left
+     * is counted this many, as the provider may have written them.
+     */
+    public void outputBound(long tokens) {
+        outputBound = tokens;
+    }
+
     /** Characters of the answer relayed to the client (text and tool-call arguments), for an estimate. */
     public void answered(long chars) {
         answerChars += chars;
@@ -112,12 +121,12 @@ public final class Call {
     /** The call ended with {@code status} as the client saw it; {@code errorCode} null on success. */
     public void end(int status, String errorCode) {
         if (ended.compareAndSet(false, true)) {
-            if (streamed && !usageReported() && attempts > 0 && (firstByteNanos != 0 || status == 499)) {
-                // a stream that ended without the provider's count (its client left before the last chunk, or
-                // the stream broke): the provider charges what it read and wrote, so limits and budgets count an
-                // estimate rather than nothing
+            if (!usageReported() && attempts > 0 && (status == 499 || (streamed && firstByteNanos != 0))) {
+                // a call that ended without the provider's count — its client left (before the answer, or before a
+                // stream's last chunk), or a stream broke: the provider charges what it read and wrote, so limits and
+                // budgets count an estimate rather than nothing
                 inputTokens = estimate(promptChars);
-                outputTokens = estimate(answerChars);
+                outputTokens = streamed ? estimate(answerChars) : Math.min(MAX_TOKENS, outputBound);
                 usageEstimated = true;
             }
             this.status = status;

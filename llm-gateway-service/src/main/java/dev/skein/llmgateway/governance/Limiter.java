@@ -40,12 +40,16 @@ public class Limiter {
         this.pool = pool;
     }
 
-    /** Counts the call, or fails with {@link LimitExceeded}. */
-    public Uni<Admission> admit(Endpoint endpoint, String caller) {
+    /**
+     * Counts the call, or fails with {@link LimitExceeded}. A count that could not be made within {@code within} is
+     * rolled back (the caller has given up on it by then: a call answered 503 must not count).
+     */
+    public Uni<Admission> admit(Endpoint endpoint, String caller, Duration within) {
         if (endpoint.rules().isEmpty()) {
             return Uni.createFrom().item(Admission.NONE);
         }
         Instant now = Instant.now();
+        Instant deadline = now.plus(within);
         // one row per counter (rules of one scope and window share it); locked in a fixed order: no deadlocks
         Map<String, Admission.Counted> rows = new LinkedHashMap<>();
         List<Admission.Counted> counted = new ArrayList<>();
@@ -73,6 +77,10 @@ public class Limiter {
                                 c.counter() + "@" + c.windowStart(),
                                 rs.iterator().next());
                         rs = rs.next();
+                    }
+                    if (Instant.now().isAfter(deadline)) {
+                        return Uni.createFrom()
+                                .failure(new IllegalStateException("the limits were counted too late; rolled back"));
                     }
                     LimitExceeded refused = check(counted, byRow, now);
                     // failing the transaction's Uni rolls it back: the refused call is counted nowhere

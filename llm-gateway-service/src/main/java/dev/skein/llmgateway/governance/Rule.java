@@ -46,7 +46,13 @@ public record Rule(
             Action action) {
         String counter = endpoint + "|" + scope.name().toLowerCase(java.util.Locale.ROOT) + "|" + window.spec();
         if (maxUsd != null) {
-            counter = counter + "|calendar|" + maxUsd.stripTrailingZeros().toPlainString() + "usd|" + action.name();
+            // a REJECT budget's spend is the scope's in its period, whatever its amount: raising the amount keeps
+            // what was spent (REJECT budgets of one scope and period share the row, each checked against its own
+            // amount); an ALERT budget keeps a row of its own per amount, whose flag says it alerted
+            counter = counter + "|calendar|"
+                    + (action == Action.REJECT
+                            ? "REJECT"
+                            : maxUsd.stripTrailingZeros().toPlainString() + "usd|" + action.name());
         }
         return new Rule(counter, scope, window, maxRequests, maxTokens, maxUsd, action);
     }

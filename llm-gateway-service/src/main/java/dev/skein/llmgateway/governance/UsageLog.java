@@ -50,6 +50,7 @@ public class UsageLog {
 
     private static final Logger LOG = Logger.getLogger(UsageLog.class);
 
+    private static final java.time.Duration WRITE_DEADLINE = java.time.Duration.ofSeconds(30);
     private static final String INSERT = "INSERT INTO llmgateway.usage (call_id, endpoint, endpoint_type, provider,"
             + " model, caller, api, streamed, status, error_code, started_at, latency_ms, ttft_ms, input_tokens,"
             + " output_tokens, cost_usd, served_by, attempts, usage_estimated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
@@ -245,7 +246,12 @@ public class UsageLog {
             }
             batch.add(c);
         }
+        // a deadline: a connection lost without a word (a failover, a dropped NAT entry) must not hold every later
+        // batch back until the kernel gives up on it; a batch whose commit did happen is written again harmlessly
         return pool.withTransaction(conn -> write(conn, batch))
+                .ifNoItem()
+                .after(WRITE_DEADLINE)
+                .fail()
                 .onItem()
                 .invoke(published -> {
                     for (int i = 0; i < batch.size(); i++) {
@@ -408,8 +414,7 @@ public class UsageLog {
         if (cost != null) {
             b.setCostUsd(cost.doubleValue());
         }
-        OutboxEvent e =
-                OutboxEvent.of(outbox.topic(), c.endpoint.name(), UsageOutbox.CALL_COMPLETED, c.id.toString(), b);
+        OutboxEvent e = OutboxEvent.of(outbox.topic(), c.id.toString(), UsageOutbox.CALL_COMPLETED, c.id.toString(), b);
         return withEventId(e, b);
     }
 

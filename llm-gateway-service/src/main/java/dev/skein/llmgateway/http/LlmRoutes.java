@@ -410,14 +410,15 @@ public class LlmRoutes {
         }
         String name;
         try {
-            name = URLDecoder.decode(actor, StandardCharsets.UTF_8).strip();
+            // exactly as authenticated: "alice" and "alice " are two users, with limits and usage of their own
+            name = URLDecoder.decode(actor, StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            name = actor.strip();
+            name = actor;
         }
         // a name PostgreSQL stores as given: no NUL, bounded
         name = name.replace("\u0000", "");
         name = name.length() > 256 ? name.substring(0, 256) : name;
-        return name.isEmpty() ? "anonymous" : name;
+        return name.isBlank() ? "anonymous" : name;
     }
 
     /** A call: counted by its endpoint's limits (refused when one is full), then sent; its usage is recorded. */
@@ -426,8 +427,11 @@ public class LlmRoutes {
         boolean stream = Boolean.TRUE.equals(payload.getValue("stream")) && endpoint.type() != EndpointType.EMBEDDINGS;
         String caller = caller(ctx);
         Call record = usage.start(endpoint, caller, style.name(), stream);
-        if (stream) {
-            record.prompt(TextChars.prompt(payload));
+        record.prompt(TextChars.prompt(payload));
+        for (String bound : List.of("max_tokens", "max_completion_tokens")) {
+            if (payload.getValue(bound) instanceof Number n && n.longValue() > 0) {
+                record.outputBound(n.longValue());
+            }
         }
         ctx.put(Call.class.getName(), record);
         if (endpoint.rules().isEmpty()) {
@@ -456,7 +460,7 @@ public class LlmRoutes {
      */
     private Future<Admission> admit(Endpoint endpoint, String caller) {
         return Future.fromCompletionStage(
-                        limiter.admit(endpoint, caller)
+                        limiter.admit(endpoint, caller, LIMITS_DEADLINE)
                                 .ifNoItem()
                                 .after(LIMITS_DEADLINE)
                                 .fail()
@@ -518,7 +522,18 @@ public class LlmRoutes {
                                 s.dialect());
                     } else {
                         record.firstByte();
-                        json(ctx, 200, (JsonObject) result);
+                        // the answer stays in the budget until the client has taken it (a slow reader holds it)
+                        Buffer answer = ((JsonObject) result).toBuffer();
+                        budget.hold(answer.length());
+                        if (ctx.response().ended()) {
+                            budget.release(answer.length());
+                        } else {
+                            ctx.response()
+                                    .setStatusCode(200)
+                                    .putHeader("Content-Type", "application/json")
+                                    .end(answer)
+                                    .onComplete(written -> budget.release(answer.length()));
+                        }
                         record.end(200, null);
                     }
                 })
@@ -865,7 +880,11 @@ public class LlmRoutes {
     private static void end(RoutingContext ctx, int status, String code) {
         Call record = ctx.get(Call.class.getName());
         if (record != null) {
-            record.end(status, code);
+            if (ctx.response().closed()) {
+                record.end(499, "client_closed"); // the failure is what the client's leaving caused
+            } else {
+                record.end(status, code);
+            }
         }
     }
 

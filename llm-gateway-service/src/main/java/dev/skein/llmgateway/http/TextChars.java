@@ -11,7 +11,7 @@ final class TextChars {
 
     private TextChars() {}
 
-    /** A request's text: its messages' content (string or text parts), its tool calls, prompt and tools. */
+    /** A request's text: its messages' content (string or text parts), its tool calls, prompt, input and tools. */
     static long prompt(JsonObject request) {
         long chars = 0;
         if (request.getValue("messages") instanceof JsonArray messages) {
@@ -23,6 +23,7 @@ final class TextChars {
             }
         }
         chars += content(request.getValue("prompt"));
+        chars += content(request.getValue("input")); // embeddings: a text or a list of texts
         if (request.getValue("tools") instanceof JsonArray tools) {
             chars += tools.encode().length(); // a provider reads the tools' schemas as input too
         }

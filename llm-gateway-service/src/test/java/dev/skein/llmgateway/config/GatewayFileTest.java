@@ -227,6 +227,16 @@ class GatewayFileTest {
         assertThat(budget.action()).isEqualTo(Rule.Action.ALERT);
         assertThat(budget.maxUsd()).isEqualByComparingTo("12.5");
         assertThat(budget.counterFor("alice")).isEqualTo("a|endpoint|week|calendar|12.5usd|ALERT");
+        // a REJECT budget's row does not name its amount: raising the amount keeps the period's spend
+        Rule reject = Rule.of(
+                "a",
+                Rule.Scope.CALLER,
+                Window.calendar("month").orElseThrow(),
+                0,
+                0,
+                new java.math.BigDecimal("600"),
+                Rule.Action.REJECT);
+        assertThat(reject.counterFor("alice")).isEqualTo("a|caller|month|calendar|REJECT|alice");
         // 1,000 input and 2,000 output tokens: 0.00015 + 0.0012
         assertThat(a.price().cost(1000L, 2000L)).isEqualByComparingTo("0.00135");
         // an ISO week from Monday, UTC
