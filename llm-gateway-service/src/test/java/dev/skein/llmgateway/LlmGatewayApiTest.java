@@ -887,6 +887,19 @@ class LlmGatewayApiTest {
     }
 
     @Test
+    void openAisRouteTakesOneStopSequenceAsAString() {
+        api().body("{\"model\":\"chat\",\"stop\":\"END\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(200);
+        assertThat(OpenAiMockResource.LAST
+                        .get("gpt-normal")
+                        .getJsonObject("body")
+                        .getJsonArray("stop"))
+                .containsExactly("END");
+    }
+
+    @Test
     void shouldStreamOnOpenAisRouteEndingWithDone() {
         Response response = api().body(
                         "{\"model\":\"chat\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")

@@ -94,6 +94,11 @@ final class RequestChecks {
             throw fail("n", "ensure this value is greater than or equal to 1", "value_error.number.not_ge");
         }
         Object stop = payload.getValue("stop");
+        if (stop instanceof String one && !mlflowDefaults) {
+            // OpenAI takes one stop sequence as a string (MLflow's schema a list only): sent on as a list of one
+            stop = new JsonArray().add(one);
+            payload.put("stop", stop);
+        }
         if (stop != null) {
             if (!(stop instanceof JsonArray list)) {
                 throw fail("stop", "value is not a valid list", "type_error.list");
