@@ -28,10 +28,14 @@ public final class AuthStore {
     /** A permission on one experiment (by id) or registered model (by name). */
     public record Grant(String resource, long userId, Permission permission) {}
 
-    /** The two kinds of resource MLflow's auth app grants permissions on. */
+    /**
+     * The kinds of resource MLflow's auth app grants permissions on: experiments, registered models and (MLflow 3)
+     * LLM gateway endpoints, these by name (MLflow's API field {@code endpoint_id} carries it).
+     */
     public enum Kind {
         EXPERIMENT("experiment_permissions", "experiment_id", "Experiment permission", "experiment_id"),
-        REGISTERED_MODEL("registered_model_permissions", "name", "Registered model permission", "name");
+        REGISTERED_MODEL("registered_model_permissions", "name", "Registered model permission", "name"),
+        GATEWAY_ENDPOINT("gateway_endpoint_permissions", "endpoint_name", "Gateway endpoint permission", "endpoint_id");
 
         final String table;
         final String column;
@@ -43,6 +47,11 @@ public final class AuthStore {
             this.column = column;
             this.noun = noun;
             this.field = field;
+        }
+
+        /** The field of MLflow's permissions API that names the resource. */
+        public String field() {
+            return field;
         }
     }
 

@@ -384,9 +384,16 @@ public final class Authorizer {
         if (token == null) {
             return permission;
         }
-        java.util.Set<String> only = kind == AuthStore.Kind.EXPERIMENT ? token.experiments() : token.models();
-        if (only != null && (resource == null || !only.contains(resource))) {
-            return Permission.NO_PERMISSIONS;
+        if (kind == AuthStore.Kind.GATEWAY_ENDPOINT) {
+            // a token for some experiments or models names no LLM endpoint
+            if (token.experiments() != null || token.models() != null) {
+                return Permission.NO_PERMISSIONS;
+            }
+        } else {
+            java.util.Set<String> only = kind == AuthStore.Kind.EXPERIMENT ? token.experiments() : token.models();
+            if (only != null && (resource == null || !only.contains(resource))) {
+                return Permission.NO_PERMISSIONS;
+            }
         }
         if (token.readOnly()) {
             return permission.canRead() ? Permission.READ : Permission.NO_PERMISSIONS;

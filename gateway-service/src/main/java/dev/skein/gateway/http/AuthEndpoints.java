@@ -30,7 +30,8 @@ import java.util.function.Function;
 /**
  * MLflow's auth REST API, unchanged, so its {@code AuthServiceClient} and scripts written for it work:
  * users ({@code users/create|get|update-password|update-admin|delete}) and permissions per experiment
- * and per registered model ({@code experiments/permissions/*}, {@code registered-models/permissions/*}).
+ * and per registered model ({@code experiments/permissions/*}, {@code registered-models/permissions/*}), and MLflow
+ * 3's per LLM gateway endpoint ({@code /api/3.0/mlflow/gateway/endpoints/permissions/*}, by endpoint name).
  * Who may call what is MLflow's: administrators everything; a user may read themselves and change
  * their own password; managing a resource's permissions needs MANAGE on it.
  */
@@ -111,6 +112,18 @@ final class AuthEndpoints {
                 Map.entry(
                         "mlflow/registered-models/permissions/delete",
                         new Endpoint("DELETE", grants(AuthStore.Kind.REGISTERED_MODEL, "delete"))),
+                Map.entry(
+                        GATEWAY_ENDPOINT_PERMISSIONS + "create",
+                        new Endpoint("POST", grants(AuthStore.Kind.GATEWAY_ENDPOINT, "create"))),
+                Map.entry(
+                        GATEWAY_ENDPOINT_PERMISSIONS + "get",
+                        new Endpoint("GET", grants(AuthStore.Kind.GATEWAY_ENDPOINT, "get"))),
+                Map.entry(
+                        GATEWAY_ENDPOINT_PERMISSIONS + "update",
+                        new Endpoint("PATCH", grants(AuthStore.Kind.GATEWAY_ENDPOINT, "update"))),
+                Map.entry(
+                        GATEWAY_ENDPOINT_PERMISSIONS + "delete",
+                        new Endpoint("DELETE", grants(AuthStore.Kind.GATEWAY_ENDPOINT, "delete"))),
                 Map.entry(WHO_AM_I, new Endpoint("GET", (caller, p) -> Uni.createFrom()
                         .item(whoAmI(caller, true)))),
                 Map.entry(SIGN_IN, new Endpoint("POST", AuthEndpoints::servedElsewhere)),
@@ -127,11 +140,22 @@ final class AuthEndpoints {
                 Map.entry("skein/service-accounts/create", new Endpoint("POST", this::createServiceAccount)));
     }
 
+    /**
+     * MLflow 3's permissions on LLM gateway endpoints, under {@code /api/3.0/} (and {@code /ajax-api/3.0/}), before
+     * llm-gateway-service's configuration API there.
+     */
+    static final String GATEWAY_ENDPOINT_PERMISSIONS = "mlflow/gateway/endpoints/permissions/";
+
     /** The endpoint's name ("mlflow/users/create") if the path is one of these, else null. */
     String endpointAt(String path) {
-        for (String prefix : List.of("/api/2.0/", "/ajax-api/2.0/")) {
-            if (path.startsWith(prefix) && endpoints.containsKey(path.substring(prefix.length()))) {
-                return path.substring(prefix.length());
+        for (String prefix : List.of("/api/2.0/", "/ajax-api/2.0/", "/api/3.0/", "/ajax-api/3.0/")) {
+            if (path.startsWith(prefix)) {
+                String name = path.substring(prefix.length());
+                // MLflow serves its gateway's permissions under 3.0 only, and everything else under 2.0
+                if (endpoints.containsKey(name)
+                        && name.startsWith(GATEWAY_ENDPOINT_PERMISSIONS) == prefix.endsWith("3.0/")) {
+                    return name;
+                }
             }
         }
         return null;
@@ -283,7 +307,7 @@ final class AuthEndpoints {
 
     private static JsonObject grantJson(AuthStore.Kind kind, AuthStore.Grant g) {
         return new JsonObject()
-                .put(kind == AuthStore.Kind.EXPERIMENT ? "experiment_id" : "name", g.resource())
+                .put(kind.field(), g.resource())
                 .put("user_id", g.userId())
                 .put("permission", g.permission().name());
     }
@@ -328,9 +352,12 @@ final class AuthEndpoints {
 
     /** Who holds permissions on one experiment ({@code experiment_id}) or model ({@code name}): MANAGE needed. */
     private Uni<JsonObject> listHolders(Caller caller, Params p) {
-        AuthStore.Kind kind = p.has("experiment_id") ? AuthStore.Kind.EXPERIMENT : AuthStore.Kind.REGISTERED_MODEL;
-        String resource =
-                kind == AuthStore.Kind.EXPERIMENT ? Authorizer.canonical(p.string("experiment_id")) : p.string("name");
+        AuthStore.Kind kind = p.has("experiment_id")
+                ? AuthStore.Kind.EXPERIMENT
+                : p.has("endpoint_id") ? AuthStore.Kind.GATEWAY_ENDPOINT : AuthStore.Kind.REGISTERED_MODEL;
+        String resource = kind == AuthStore.Kind.EXPERIMENT
+                ? Authorizer.canonical(p.string("experiment_id"))
+                : p.string(kind.field());
         return authorizer.permission(caller, kind, resource).flatMap(mine -> {
             if (!mine.allows(dev.skein.proto.api.v1.Access.Level.MANAGE)) {
                 return Uni.createFrom().failure(new ApiException(ErrorCode.PERMISSION_DENIED, "Permission denied"));
@@ -350,8 +377,15 @@ final class AuthEndpoints {
      * ({@code names}), so the web UI offers only what they may do.
      */
     private Uni<JsonObject> mine(Caller caller, Params p) {
-        AuthStore.Kind kind = p.has("experiment_ids") ? AuthStore.Kind.EXPERIMENT : AuthStore.Kind.REGISTERED_MODEL;
-        List<String> resources = p.listOrOne(kind == AuthStore.Kind.EXPERIMENT ? "experiment_ids" : "names");
+        AuthStore.Kind kind = p.has("experiment_ids")
+                ? AuthStore.Kind.EXPERIMENT
+                : p.has("endpoint_names") ? AuthStore.Kind.GATEWAY_ENDPOINT : AuthStore.Kind.REGISTERED_MODEL;
+        List<String> resources = p.listOrOne(
+                switch (kind) {
+                    case EXPERIMENT -> "experiment_ids";
+                    case REGISTERED_MODEL -> "names";
+                    case GATEWAY_ENDPOINT -> "endpoint_names";
+                });
         if (resources.size() > 1000) {
             throw ApiException.invalidParameter("At most 1000 resources at once");
         }
@@ -450,9 +484,13 @@ final class AuthEndpoints {
     // --- permissions ---------------------------------------------------------------------------
 
     private Handler grants(AuthStore.Kind kind, String action) {
-        String resourceField = kind == AuthStore.Kind.EXPERIMENT ? "experiment_id" : "name";
+        String resourceField = kind.field();
         String answerField =
-                kind == AuthStore.Kind.EXPERIMENT ? "experiment_permission" : "registered_model_permission";
+                switch (kind) {
+                    case EXPERIMENT -> "experiment_permission";
+                    case REGISTERED_MODEL -> "registered_model_permission";
+                    case GATEWAY_ENDPOINT -> "gateway_endpoint_permission";
+                };
         return (caller, p) -> {
             // experiment 007 is experiment 7 to the services: its permission is kept under 7
             String resource = kind == AuthStore.Kind.EXPERIMENT

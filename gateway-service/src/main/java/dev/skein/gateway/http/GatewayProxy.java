@@ -20,13 +20,18 @@ final class GatewayProxy {
     private GatewayProxy() {}
 
     /** A GET: the gateway path is a query parameter. */
-    static void answer(RoutingContext ctx, Map<String, List<String>> query, LlmProxy llm, String actor) {
+    static void answer(
+            RoutingContext ctx,
+            Map<String, List<String>> query,
+            LlmProxy llm,
+            String actor,
+            LlmProxy.EndpointGrants grants) {
         List<String> path = query.get("gateway_path");
-        answer(ctx, path == null || path.isEmpty() ? null : path.get(0), null, llm, actor);
+        answer(ctx, path == null || path.isEmpty() ? null : path.get(0), null, llm, actor, grants);
     }
 
     /** A POST: the gateway path and the JSON to send are fields of the JSON body. */
-    static void answer(RoutingContext ctx, byte[] body, LlmProxy llm, String actor) {
+    static void answer(RoutingContext ctx, byte[] body, LlmProxy llm, String actor, LlmProxy.EndpointGrants grants) {
         JsonObject request;
         try {
             request = body.length == 0 ? new JsonObject() : new JsonObject(new String(body, StandardCharsets.UTF_8));
@@ -47,10 +52,16 @@ final class GatewayProxy {
                     "Invalid value " + path + " for parameter 'gateway_path' supplied.");
             return;
         }
-        answer(ctx, (String) path, request.getValue("json_data"), llm, actor);
+        answer(ctx, (String) path, request.getValue("json_data"), llm, actor, grants);
     }
 
-    private static void answer(RoutingContext ctx, String gatewayPath, Object jsonData, LlmProxy llm, String actor) {
+    private static void answer(
+            RoutingContext ctx,
+            String gatewayPath,
+            Object jsonData,
+            LlmProxy llm,
+            String actor,
+            LlmProxy.EndpointGrants grants) {
         if (gatewayPath == null || gatewayPath.isEmpty()) {
             Errors.error(
                     ctx,
@@ -59,6 +70,6 @@ final class GatewayProxy {
                     "Deployments proxy request must specify a gateway_path.");
             return;
         }
-        llm.uiProxy(ctx, actor, gatewayPath, jsonData);
+        llm.uiProxy(ctx, actor, gatewayPath, jsonData, grants);
     }
 }

@@ -1,7 +1,10 @@
 package dev.skein.gateway.http;
 
 import dev.skein.common.trust.InternalCredential;
+import dev.skein.gateway.auth.Permission;
+import dev.skein.gateway.route.RouteTable;
 import dev.skein.proto.common.v1.ErrorCode;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -14,11 +17,13 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.jboss.logging.Logger;
 
@@ -127,10 +132,106 @@ final class LlmProxy {
     }
 
     /**
-     * Relays the request if it is llm-gateway-service's; false if it is not. Without {@code everyone} (a signed-in
-     * user who is not an administrator) the usage summary is the caller's own.
+     * The caller's own permissions on LLM endpoints, by name (MLflow 3's {@code gateway_endpoint_permissions}, else
+     * the default permission); null where nothing is checked (an administrator, or authentication off).
      */
-    boolean handle(RoutingContext ctx, String actor, boolean everyone) {
+    @FunctionalInterface
+    interface EndpointGrants {
+        Uni<Map<String, Permission>> of(List<String> endpoints);
+    }
+
+    /** What a call needs of the caller's permission on an LLM endpoint, and on which. */
+    enum Needs {
+        /** nothing of an endpoint (usage, model definitions, …) */
+        NOTHING,
+        /** USE of the endpoint the path names */
+        USE_NAMED,
+        /** USE of the endpoint the JSON body's {@code model} names (OpenAI's routes) */
+        USE_MODEL,
+        /** READ of the endpoint the path or the query ({@code name}) names */
+        READ_NAMED,
+        /** READ of each endpoint listed: the others are left out of the answer's {@code endpoints} */
+        READ_LISTED,
+        /** READ of the endpoint the answer's {@code endpoint} is (MLflow 3's {@code endpoints/get}, by id) */
+        READ_ANSWERED
+    }
+
+    /** A call's need and, for a named one, the endpoint's name. */
+    record Need(Needs needs, String endpoint) {}
+
+    /** What a call to {@code path} (raw, query apart) needs, {@code query} its query string or null. */
+    static Need need(String path, HttpMethod method, String query) {
+        if (OPENAI_PATHS.contains(path) || path.equals("/gateway/mlflow/v1/chat/completions")) {
+            return new Need(Needs.USE_MODEL, null);
+        }
+        if (path.startsWith("/endpoints/") || path.startsWith("/gateway/")) {
+            // /endpoints/{name}/invocations, /gateway/{name}/invocations, /gateway/{name}/mlflow/invocations
+            String[] segments = path.split("/", 4);
+            return new Need(Needs.USE_NAMED, segments.length > 2 ? RouteTable.decode(segments[2]) : "");
+        }
+        if (path.equals("/api/2.0/endpoints") || path.equals("/api/2.0/endpoints/")) {
+            return new Need(Needs.READ_LISTED, null);
+        }
+        if (path.startsWith("/api/2.0/endpoints/")) {
+            return new Need(Needs.READ_NAMED, RouteTable.decode(path.substring("/api/2.0/endpoints/".length())));
+        }
+        if (path.equals(DETAIL_PATH)) {
+            String name = queryParam(query, "name");
+            return name == null ? new Need(Needs.NOTHING, null) : new Need(Needs.READ_NAMED, name);
+        }
+        if (configApi(path) && method == HttpMethod.GET) {
+            if (path.endsWith("/mlflow/gateway/endpoints/list")) {
+                return new Need(Needs.READ_LISTED, null);
+            }
+            if (path.endsWith("/mlflow/gateway/endpoints/get")) {
+                return new Need(Needs.READ_ANSWERED, null);
+            }
+        }
+        return new Need(Needs.NOTHING, null);
+    }
+
+    /** A query parameter's first value, percent-decoded; null if absent. */
+    private static String queryParam(String query, String name) {
+        if (query == null) {
+            return null;
+        }
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            String key = eq < 0 ? pair : pair.substring(0, eq);
+            if (java.net.URLDecoder.decode(key, StandardCharsets.UTF_8).equals(name)) {
+                return eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            }
+        }
+        return null;
+    }
+
+    /** The endpoint an OpenAI-style body's {@code model} names; null if the body names none. */
+    static String model(Object body) {
+        Object json = body;
+        if (body instanceof byte[] bytes) {
+            try {
+                json = Json.decodeValue(Buffer.buffer(bytes));
+            } catch (RuntimeException e) {
+                return null;
+            }
+        }
+        if (json instanceof Map<?, ?> map) {
+            json = new JsonObject(castMap(map));
+        }
+        return json instanceof JsonObject object && object.getValue("model") instanceof String model ? model : null;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> castMap(Map<?, ?> map) {
+        return (Map<String, Object>) map;
+    }
+
+    /**
+     * Relays the request if it is llm-gateway-service's; false if it is not. Without {@code everyone} (a signed-in
+     * user who is not an administrator) the usage summary is the caller's own; with {@code grants}, an endpoint is
+     * invoked only with USE of it and read only with READ.
+     */
+    boolean handle(RoutingContext ctx, String actor, boolean everyone, EndpointGrants grants) {
         HttpServerRequest request = ctx.request();
         if (!serves(request.path())) {
             return false;
@@ -158,24 +259,169 @@ final class LlmProxy {
             return true;
         }
         String contentType = request.getHeader(HttpHeaders.CONTENT_TYPE);
+        Need need = grants == null
+                ? new Need(Needs.NOTHING, null)
+                : need(request.path(), request.method(), request.query());
+        Answered answered = answering(need, grants, LlmProxy::relay);
         if (request.method() == HttpMethod.POST || request.method() == HttpMethod.DELETE) {
             // the body's bytes stay reserved in the gateway's body budget until it has been sent on
-            bodies.readHeld(
-                    ctx,
-                    maxBodyBytes,
-                    (body, lease) -> forward(
-                            ctx,
-                            actor,
-                            request.method(),
-                            request.uri(),
-                            contentType,
-                            Buffer.buffer(body),
-                            lease,
-                            LlmProxy::relay));
+            bodies.readHeld(ctx, maxBodyBytes, (body, lease) -> {
+                Runnable send = () -> forward(
+                        ctx, actor, request.method(), request.uri(), contentType, Buffer.buffer(body), lease, answered);
+                if (need.needs() == Needs.USE_MODEL) {
+                    String model = model(body);
+                    if (model == null) {
+                        close(lease);
+                        failure(
+                                ctx,
+                                400,
+                                ErrorCode.INVALID_PARAMETER_VALUE,
+                                "The request body must be a JSON object naming the endpoint in 'model'",
+                                "invalid_request_error",
+                                null);
+                        return;
+                    }
+                    allowed(ctx, grants, model, true, send, () -> close(lease));
+                } else if (need.needs() == Needs.USE_NAMED || need.needs() == Needs.READ_NAMED) {
+                    allowed(ctx, grants, need.endpoint(), need.needs() == Needs.USE_NAMED, send, () -> close(lease));
+                } else {
+                    send.run();
+                }
+            });
         } else {
-            forward(ctx, actor, request.method(), request.uri(), contentType, null, () -> {}, LlmProxy::relay);
+            Runnable send =
+                    () -> forward(ctx, actor, request.method(), request.uri(), contentType, null, () -> {}, answered);
+            if (need.needs() == Needs.USE_NAMED || need.needs() == Needs.READ_NAMED) {
+                // nothing of the body is needed (a GET has none): refused before it is read
+                allowed(ctx, grants, need.endpoint(), need.needs() == Needs.USE_NAMED, send, null);
+            } else {
+                send.run();
+            }
         }
         return true;
+    }
+
+    /**
+     * Runs {@code then} if the caller may use ({@code use}) or read the endpoint; otherwise answers 403 in the route's
+     * shape, after {@code refused} (giving a held body back) — or, with none, once the unread body is discarded.
+     */
+    private void allowed(
+            RoutingContext ctx, EndpointGrants grants, String endpoint, boolean use, Runnable then, Runnable refused) {
+        grants.of(List.of(endpoint))
+                .subscribe()
+                .with(
+                        permissions -> {
+                            Permission p = permissions.getOrDefault(endpoint, Permission.NO_PERMISSIONS);
+                            if (use ? p.canUse() : p.canRead()) {
+                                then.run();
+                                return;
+                            }
+                            Runnable deny = () -> failure(
+                                    ctx,
+                                    403,
+                                    ErrorCode.PERMISSION_DENIED,
+                                    "Permission denied: "
+                                            + (use
+                                                    ? "invoking LLM endpoint '" + endpoint
+                                                            + "' needs the USE permission"
+                                                    : "reading LLM endpoint '" + endpoint
+                                                            + "' needs the READ permission"),
+                                    "permission_error",
+                                    "permission_denied");
+                            if (refused != null) {
+                                refused.run();
+                                deny.run();
+                            } else {
+                                bodies.discard(ctx, deny);
+                            }
+                        },
+                        failure -> {
+                            if (refused != null) {
+                                refused.run();
+                            }
+                            Errors.fail(
+                                    ctx,
+                                    ctx.request().method() + " " + ctx.request().path(),
+                                    failure);
+                        });
+    }
+
+    /**
+     * What is done with the answer: as it is, unless the call lists endpoints (those the caller may not read are left
+     * out) or reads one by id (refused unless the caller may read the endpoint it turns out to be).
+     */
+    private static Answered answering(Need need, EndpointGrants grants, Answered then) {
+        if (need.needs() != Needs.READ_LISTED && need.needs() != Needs.READ_ANSWERED) {
+            return then;
+        }
+        return (ctx, answer, out, call) -> {
+            if (answer.statusCode() != 200) {
+                then.accept(ctx, answer, out, call);
+                return;
+            }
+            // a page of endpoints' descriptions (at most a few thousand, no secret): read whole, then judged
+            answer.body().onComplete(read -> {
+                JsonObject page;
+                try {
+                    page = read.succeeded() ? read.result().toJsonObject() : null;
+                } catch (RuntimeException e) {
+                    page = null;
+                }
+                if (page == null) {
+                    unavailable(ctx, read.failed() ? read.cause() : new IllegalStateException("not JSON"));
+                    return;
+                }
+                JsonObject answered = page;
+                List<String> names = new java.util.ArrayList<>();
+                JsonArray listed = need.needs() == Needs.READ_LISTED ? page.getJsonArray("endpoints") : null;
+                JsonObject one = need.needs() == Needs.READ_ANSWERED ? page.getJsonObject("endpoint") : null;
+                if (listed != null) {
+                    listed.forEach(e -> names.add(e instanceof JsonObject o ? o.getString("name", "") : ""));
+                } else if (one != null) {
+                    names.add(one.getString("name", ""));
+                }
+                grants.of(names.stream().distinct().toList())
+                        .subscribe()
+                        .with(
+                                permissions -> {
+                                    if (one != null
+                                            && !permissions
+                                                    .getOrDefault(names.get(0), Permission.NO_PERMISSIONS)
+                                                    .canRead()) {
+                                        failure(
+                                                ctx,
+                                                403,
+                                                ErrorCode.PERMISSION_DENIED,
+                                                "Permission denied: reading LLM endpoint '" + names.get(0)
+                                                        + "' needs the READ permission",
+                                                "permission_error",
+                                                "permission_denied");
+                                        return;
+                                    }
+                                    if (listed != null) {
+                                        JsonArray kept = new JsonArray();
+                                        for (int i = 0; i < listed.size(); i++) {
+                                            if (permissions
+                                                    .getOrDefault(names.get(i), Permission.NO_PERMISSIONS)
+                                                    .canRead()) {
+                                                kept.add(listed.getValue(i));
+                                            }
+                                        }
+                                        answered.put("endpoints", kept);
+                                    }
+                                    if (!out.closed()) {
+                                        out.setStatusCode(200)
+                                                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                                                .end(answered.toBuffer());
+                                    }
+                                },
+                                failure -> Errors.fail(
+                                        ctx,
+                                        ctx.request().method() + " "
+                                                + ctx.request().path(),
+                                        failure));
+            });
+        };
     }
 
     /**
@@ -186,7 +432,7 @@ final class LlmProxy {
      * status kept where MLflow (whose exception cannot carry an HTTP status) would answer 500: a refusal stays a
      * 4xx, a failure of the LLM gateway or its provider a 502.
      */
-    void uiProxy(RoutingContext ctx, String actor, String gatewayPath, Object jsonData) {
+    void uiProxy(RoutingContext ctx, String actor, String gatewayPath, Object jsonData, EndpointGrants grants) {
         String relative = gatewayPath.startsWith("/") ? gatewayPath.substring(1) : gatewayPath;
         int query = relative.indexOf('?');
         String path = "/" + (query < 0 ? relative : relative.substring(0, query));
@@ -209,21 +455,36 @@ final class LlmProxy {
         }
         boolean post = ctx.request().method() == HttpMethod.POST;
         Buffer body = post && jsonData != null ? Json.encodeToBuffer(jsonData) : null;
-        forward(
-                ctx,
-                actor,
-                post ? HttpMethod.POST : HttpMethod.GET,
-                uri,
-                body == null ? null : "application/json",
-                body,
-                () -> {},
-                (c, answer, out, call) -> {
-                    if (answer.statusCode() == 200 || answer.statusCode() == 401) {
-                        relay(c, answer, out, call);
-                    } else {
-                        proxyFailed(c, answer);
-                    }
-                });
+        HttpMethod method = post ? HttpMethod.POST : HttpMethod.GET;
+        Need need = grants == null
+                ? new Need(Needs.NOTHING, null)
+                : need(path, method, query < 0 ? null : relative.substring(query + 1));
+        Answered answered = answering(need, grants, (c, answer, out, call) -> {
+            if (answer.statusCode() == 200 || answer.statusCode() == 401) {
+                relay(c, answer, out, call);
+            } else {
+                proxyFailed(c, answer);
+            }
+        });
+        Runnable send = () ->
+                forward(ctx, actor, method, uri, body == null ? null : "application/json", body, () -> {}, answered);
+        String endpoint =
+                switch (need.needs()) {
+                    case USE_MODEL -> model(jsonData);
+                    case USE_NAMED, READ_NAMED -> need.endpoint();
+                    default -> null;
+                };
+        if (need.needs() == Needs.USE_MODEL && endpoint == null) {
+            Errors.error(
+                    ctx,
+                    400,
+                    ErrorCode.INVALID_PARAMETER_VALUE,
+                    "The request's json_data must be a JSON object naming the endpoint in 'model'");
+        } else if (endpoint != null) {
+            allowed(ctx, grants, endpoint, need.needs() != Needs.READ_NAMED, send, () -> {});
+        } else {
+            send.run();
+        }
     }
 
     /** llm-gateway-service's refusal as MLflow's proxy words it, its status kept (a 5xx as 502). */
@@ -406,6 +667,14 @@ final class LlmProxy {
 
     /** An error of the gateway's own, in the route's shape: OpenAI's on {@code /v1}, MLflow's elsewhere. */
     private static void failure(RoutingContext ctx, int status, ErrorCode code, String message, String openAiCode) {
+        failure(ctx, status, code, message, "upstream_error", openAiCode);
+    }
+
+    private static void failure(
+            RoutingContext ctx, int status, ErrorCode code, String message, String openAiType, String openAiCode) {
+        if (ctx.response().ended() || ctx.response().headWritten()) {
+            return;
+        }
         if (OPENAI_PATHS.contains(ctx.request().path())) {
             ctx.response()
                     .setStatusCode(status)
@@ -415,7 +684,7 @@ final class LlmProxy {
                                     "error",
                                     new JsonObject()
                                             .put("message", message)
-                                            .put("type", "upstream_error")
+                                            .put("type", openAiType)
                                             .putNull("param")
                                             .put("code", openAiCode))
                             .toBuffer());

@@ -348,13 +348,21 @@ public class MlflowApi {
         serveChecked(ctx, caller);
     }
 
+    /** The caller's permissions on LLM endpoints; null where nothing is checked (authentication off, an administrator). */
+    private LlmProxy.EndpointGrants endpointGrants(Caller caller) {
+        if (!auth.enabled() || caller.unlimited()) {
+            return null;
+        }
+        return endpoints -> authorizer.permissions(caller, AuthStore.Kind.GATEWAY_ENDPOINT, endpoints);
+    }
+
     private void serveChecked(RoutingContext ctx, Caller caller) {
         HttpServerRequest request = ctx.request();
         if (artifacts.handle(ctx, actor(ctx))
                 || traceArtifact.handle(ctx, actor(ctx))
                 || loggedModelFiles.handle(ctx, actor(ctx))
                 || otlp.handle(ctx, actor(ctx))
-                || llm.handle(ctx, actor(ctx), !auth.enabled() || caller.admin())) {
+                || llm.handle(ctx, actor(ctx), !auth.enabled() || caller.admin(), endpointGrants(caller))) {
             return;
         }
         if (request.path().equals("/graphql")) {
@@ -363,12 +371,12 @@ public class MlflowApi {
         }
         if (request.path().equals(GatewayProxy.PATH) && request.method().name().matches("GET|HEAD|POST")) {
             if (!request.method().name().equals("POST")) {
-                GatewayProxy.answer(ctx, queryParams(request), llm, actor(ctx));
+                GatewayProxy.answer(ctx, queryParams(request), llm, actor(ctx), endpointGrants(caller));
             } else {
                 bodies.read(
                         ctx,
                         config.maxBodySize().asLongValue(),
-                        body -> GatewayProxy.answer(ctx, body, llm, actor(ctx)));
+                        body -> GatewayProxy.answer(ctx, body, llm, actor(ctx), endpointGrants(caller)));
             }
             return;
         }

@@ -28,11 +28,34 @@ class PermissionsTest {
     }
 
     @Test
+    void useReadsAndInvokesButChangesNothingAsInMlflow3() {
+        assertThat(Permission.READ.canUse()).isFalse();
+        assertThat(Permission.USE.canRead()).isTrue();
+        assertThat(Permission.USE.canUse()).isTrue();
+        assertThat(Permission.USE.allows(Access.Level.UPDATE)).isFalse();
+        assertThat(Permission.EDIT.canUse()).isTrue();
+        assertThat(Permission.MANAGE.canUse()).isTrue();
+        assertThat(Permission.NO_PERMISSIONS.canUse()).isFalse();
+        assertThat(Permission.USE.includes(Permission.READ)).isTrue();
+        assertThat(Permission.READ.includes(Permission.USE)).isFalse();
+        assertThat(Permission.EDIT.includes(Permission.USE)).isTrue();
+        assertThat(Permission.parse("USE")).isEqualTo(Permission.USE);
+        // a token limited to some experiments or models names no LLM endpoint; a read-only one invokes none
+        Caller oneModel = new Caller("ana", 7, false, new Caller.TokenScope(3, false, null, Set.of("m")));
+        assertThat(Authorizer.limited(oneModel, AuthStore.Kind.GATEWAY_ENDPOINT, "chat", Permission.MANAGE))
+                .isEqualTo(Permission.NO_PERMISSIONS);
+        Caller readOnly = new Caller("ana", 7, false, new Caller.TokenScope(4, true, null, null));
+        assertThat(Authorizer.limited(readOnly, AuthStore.Kind.GATEWAY_ENDPOINT, "chat", Permission.USE)
+                        .canUse())
+                .isFalse();
+    }
+
+    @Test
     void anUnknownPermissionIsRefusedInMlflowsWords() {
         assertThatThrownBy(() -> Permission.parse("WRITE"))
                 .isInstanceOf(ApiException.class)
-                .hasMessage(
-                        "Invalid permission 'WRITE'. Valid permissions are: ('READ', 'EDIT', 'MANAGE', 'NO_PERMISSIONS')");
+                .hasMessage("Invalid permission 'WRITE'. Valid permissions are: ('READ', 'USE', 'EDIT', 'MANAGE',"
+                        + " 'NO_PERMISSIONS')");
     }
 
     @Test

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.skein.common.trust.InternalConfig;
 import dev.skein.common.trust.InternalCredential;
+import dev.skein.gateway.auth.Permission;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
@@ -76,6 +78,28 @@ class LlmProxyTest {
                         vertx.setTimer(2500, id -> req.response()
                                 .putHeader("Content-Type", "application/json")
                                 .end(got.toBuffer()));
+                    } else if (req.path().equals("/api/2.0/endpoints/")) {
+                        req.response()
+                                .putHeader("Content-Type", "application/json")
+                                .end(new JsonObject()
+                                        .put(
+                                                "endpoints",
+                                                new io.vertx.core.json.JsonArray()
+                                                        .add(new JsonObject().put("name", "chat"))
+                                                        .add(new JsonObject().put("name", "hidden"))
+                                                        .add(new JsonObject().put("name", "doc")))
+                                        .put("next_page_token", "eyJpbmRleCI6IDN9")
+                                        .toBuffer());
+                    } else if (req.path().equals("/api/3.0/mlflow/gateway/endpoints/get")) {
+                        req.response()
+                                .putHeader("Content-Type", "application/json")
+                                .end(new JsonObject()
+                                        .put(
+                                                "endpoint",
+                                                new JsonObject()
+                                                        .put("endpoint_id", "e-1")
+                                                        .put("name", "hidden"))
+                                        .toBuffer());
                     } else if (req.path().equals("/endpoints/missing/invocations")) {
                         req.response().setStatusCode(404).end("{\"detail\":\"Not Found\"}");
                     } else {
@@ -98,13 +122,15 @@ class LlmProxyTest {
         LlmProxy llm = new LlmProxy(vertx, "127.0.0.1", llmPort, 4, credential(), bodies, 64 * 1024);
         Router router = Router.router(vertx);
         router.route().handler(ctx -> {
+            LlmProxy.EndpointGrants grants = grants(ctx.request().getHeader("X-Test-Grants"));
             if (ctx.request().path().equals(GatewayProxy.PATH)) {
                 if (ctx.request().method().name().equals("POST")) {
-                    bodies.read(ctx, 64 * 1024, body -> GatewayProxy.answer(ctx, body, llm, "alice é"));
+                    bodies.read(ctx, 64 * 1024, body -> GatewayProxy.answer(ctx, body, llm, "alice é", grants));
                 } else {
-                    GatewayProxy.answer(ctx, Map.of("gateway_path", ctx.queryParam("gateway_path")), llm, "alice é");
+                    GatewayProxy.answer(
+                            ctx, Map.of("gateway_path", ctx.queryParam("gateway_path")), llm, "alice é", grants);
                 }
-            } else if (!llm.handle(ctx, "alice é", ctx.request().getHeader("X-Test-Admin") != null)) {
+            } else if (!llm.handle(ctx, "alice é", ctx.request().getHeader("X-Test-Admin") != null, grants)) {
                 ctx.response().setStatusCode(418).end();
             }
         });
@@ -117,6 +143,116 @@ class LlmProxyTest {
                 .toCompletableFuture()
                 .get(10, TimeUnit.SECONDS)
                 .actualPort();
+    }
+
+    /**
+     * The caller's grants as header {@code X-Test-Grants} lists them ({@code chat=USE,doc=READ}), READ (MLflow's
+     * default permission) on any other endpoint; without the header nothing is checked, as for an administrator.
+     */
+    private static LlmProxy.EndpointGrants grants(String header) {
+        if (header == null) {
+            return null;
+        }
+        Map<String, Permission> own = new java.util.HashMap<>();
+        for (String grant : header.split(",")) {
+            String[] pair = grant.split("=");
+            own.put(pair[0], Permission.valueOf(pair[1]));
+        }
+        return endpoints -> {
+            Map<String, Permission> found = new java.util.HashMap<>();
+            endpoints.forEach(e -> found.put(e, own.getOrDefault(e, Permission.READ)));
+            return Uni.createFrom().item(found);
+        };
+    }
+
+    private HttpResponse<String> send(String path, String grants, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("X-Test-Grants", grants)
+                .timeout(Duration.ofSeconds(30)); // a bound, not an assertion
+        if (body != null) {
+            request.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        }
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void shouldInvokeAnEndpointOnlyWithTheUsePermission() throws Exception {
+        gateway(llmGateway());
+        String grants = "chat=USE,doc=READ";
+        assertThat(send("/endpoints/chat/invocations", grants, "{}").statusCode())
+                .isEqualTo(200);
+        // READ, MLflow's default permission, reads an endpoint but does not invoke it, by any path
+        for (String path : List.of(
+                "/endpoints/doc/invocations",
+                "/gateway/doc/invocations",
+                "/gateway/doc/mlflow/invocations",
+                "/endpoints/d%6Fc/invocations",
+                "/endpoints/other/invocations")) {
+            HttpResponse<String> refused = send(path, grants, "{\"messages\":[]}");
+            assertThat(refused.statusCode()).as(path).isEqualTo(403);
+            JsonObject error = new JsonObject(refused.body());
+            assertThat(error.getString("error_code")).isEqualTo("PERMISSION_DENIED");
+            assertThat(error.getString("message")).contains("needs the USE permission");
+        }
+        // OpenAI's routes name the endpoint in the body's model; a refusal is in OpenAI's shape
+        HttpResponse<String> openAi = send("/v1/chat/completions", grants, "{\"model\":\"doc\",\"messages\":[]}");
+        assertThat(openAi.statusCode()).isEqualTo(403);
+        JsonObject error = new JsonObject(openAi.body()).getJsonObject("error");
+        assertThat(error.getString("code")).isEqualTo("permission_denied");
+        assertThat(error.getString("message")).contains("'doc'");
+        assertThat(send("/v1/embeddings", grants, "{\"model\":\"chat\",\"input\":\"x\"}")
+                        .statusCode())
+                .isEqualTo(200);
+        HttpResponse<String> noModel = send("/v1/completions", grants, "{\"prompt\":\"x\"}");
+        assertThat(noModel.statusCode()).isEqualTo(400);
+        assertThat(new JsonObject(noModel.body()).getJsonObject("error").getString("type"))
+                .isEqualTo("invalid_request_error");
+        assertThat(send("/v1/chat/completions", grants, "[1]").statusCode()).isEqualTo(400);
+        HttpResponse<String> passthrough =
+                send("/gateway/mlflow/v1/chat/completions", grants, "{\"model\":\"doc\",\"messages\":[]}");
+        assertThat(passthrough.statusCode()).isEqualTo(403);
+        assertThat(new JsonObject(passthrough.body()).getString("error_code")).isEqualTo("PERMISSION_DENIED");
+        // and through MLflow's UI proxy
+        HttpResponse<String> viaUi = send(
+                GatewayProxy.PATH,
+                grants,
+                "{\"gateway_path\": \"gateway/doc/invocations\", \"json_data\": {\"messages\": []}}");
+        assertThat(viaUi.statusCode()).isEqualTo(403);
+        assertThat(seen.keySet())
+                .as("only what was allowed reached llm-gateway-service")
+                .containsExactlyInAnyOrder("/endpoints/chat/invocations", "/v1/embeddings");
+        // an administrator (nothing checked) invokes any
+        assertThat(post("/endpoints/doc/invocations", "{}").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void shouldShowAnEndpointsConfigurationOnlyToThoseWhoMayReadIt() throws Exception {
+        gateway(llmGateway());
+        String grants = "hidden=NO_PERMISSIONS";
+        HttpResponse<String> listed = send("/api/2.0/endpoints/", grants, null);
+        assertThat(listed.statusCode()).isEqualTo(200);
+        JsonObject page = new JsonObject(listed.body());
+        assertThat(page.getJsonArray("endpoints").stream()
+                        .map(e -> ((JsonObject) e).getString("name"))
+                        .toList())
+                .containsExactly("chat", "doc");
+        assertThat(page.getString("next_page_token"))
+                .as("the next page still follows this one")
+                .isEqualTo("eyJpbmRleCI6IDN9");
+        HttpResponse<String> viaUi = send(GatewayProxy.PATH + "?gateway_path=api/2.0/endpoints/", grants, null);
+        assertThat(new JsonObject(viaUi.body()).getJsonArray("endpoints")).hasSize(2);
+        assertThat(send("/api/2.0/endpoints/doc", grants, null).statusCode()).isEqualTo(200);
+        for (String path : List.of(
+                "/api/2.0/endpoints/hidden",
+                "/api/2.0/skein/llm/endpoints/get?name=hidden",
+                "/api/3.0/mlflow/gateway/endpoints/get?endpoint_id=e-1")) {
+            HttpResponse<String> refused = send(path, grants, null);
+            assertThat(refused.statusCode()).as(path).isEqualTo(403);
+            assertThat(new JsonObject(refused.body()).getString("error_code")).isEqualTo("PERMISSION_DENIED");
+        }
+        assertThat(send("/api/3.0/mlflow/gateway/endpoints/get?endpoint_id=e-1", "hidden=READ", null)
+                        .statusCode())
+                .isEqualTo(200);
     }
 
     private HttpResponse<String> post(String path, String body) throws Exception {
@@ -256,8 +392,8 @@ class LlmProxyTest {
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(listing.statusCode()).isEqualTo(200);
-        assertThat(new JsonObject(listing.body()).getString("path")).isEqualTo("/api/2.0/endpoints/");
-        assertThat(new JsonObject(listing.body()).getString("authorization")).isEqualTo("Bearer " + INTERNAL);
+        assertThat(new JsonObject(listing.body()).getJsonArray("endpoints")).hasSize(3);
+        assertThat(seen.get("/api/2.0/endpoints/").getString("authorization")).isEqualTo("Bearer " + INTERNAL);
 
         HttpResponse<String> invocation = post(
                 GatewayProxy.PATH,
