@@ -173,7 +173,9 @@ final class LlmProxy {
             return new Need(Needs.READ_LISTED, null);
         }
         if (path.startsWith("/api/2.0/endpoints/")) {
-            return new Need(Needs.READ_NAMED, RouteTable.decode(path.substring("/api/2.0/endpoints/".length())));
+            // its first segment names the endpoint, whatever follows (a final slash)
+            String rest = path.substring("/api/2.0/endpoints/".length());
+            return new Need(Needs.READ_NAMED, RouteTable.decode(rest.split("/", 2)[0]));
         }
         if (path.equals(DETAIL_PATH)) {
             String name = queryParam(query, "name");

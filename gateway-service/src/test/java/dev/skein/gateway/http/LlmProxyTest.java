@@ -244,7 +244,10 @@ class LlmProxyTest {
         assertThat(send("/api/2.0/endpoints/doc", grants, null).statusCode()).isEqualTo(200);
         for (String path : List.of(
                 "/api/2.0/endpoints/hidden",
+                "/api/2.0/endpoints/hidden/",
+                "/api/2.0/endpoints/h%69dden",
                 "/api/2.0/skein/llm/endpoints/get?name=hidden",
+                "/api/2.0/skein/llm/endpoints/get?name=h%69dden",
                 "/api/3.0/mlflow/gateway/endpoints/get?endpoint_id=e-1")) {
             HttpResponse<String> refused = send(path, grants, null);
             assertThat(refused.statusCode()).as(path).isEqualTo(403);
