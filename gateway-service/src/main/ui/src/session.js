@@ -67,7 +67,8 @@ export function useMyPermissions(kind, ids) {
       return undefined;
     }
     let live = true;
-    const query = kind === 'models' ? { names: ids } : { experiment_ids: ids };
+    const query = kind === 'models' ? { names: ids }
+      : kind === 'endpoints' ? { endpoint_names: ids } : { experiment_ids: ids };
     call('skein/permissions/mine', { query })
       .then((answer) => live && setPermissions(answer.permissions || {}))
       .catch(() => live && setPermissions({}));

@@ -180,6 +180,50 @@ test('permissions: the owner grants on the experiment page; others are offered o
   await context.close();
 });
 
+/** MLflow 3's permissions API for LLM endpoints (under /api/3.0/), as a user. */
+async function endpointGrant(who, action, query) {
+  const authorization = `Basic ${Buffer.from(`${who.username}:${who.password}`).toString('base64')}`;
+  const response = await fetch(`${URL_}/api/3.0/mlflow/gateway/endpoints/permissions/${action}?${new URLSearchParams(query)}`, {
+    headers: { Authorization: authorization },
+  });
+  const text = await response.text();
+  return { status: response.status, json: text ? JSON.parse(text) : {} };
+}
+
+test('permissions: an administrator grants USE on an LLM endpoint on its page; others are not offered it', async () => {
+  const { page, errors, expected, context } = await open(browser);
+  expected.push(...SIGNED_OUT);
+  await signIn(page, admin());
+  await page.goto(`${URL_}/#/llm/endpoints/chat`);
+  await page.getByRole('heading', { name: 'Permissions' }).waitFor();
+  await page.getByRole('textbox', { name: 'User' }).fill(BEN.username);
+  await page.getByRole('combobox', { name: 'Permission', exact: true }).selectOption('USE');
+  await page.getByRole('button', { name: 'Grant' }).click();
+  const held = page.getByRole('combobox', { name: `Permission of ${BEN.username}` });
+  await held.waitFor();
+  assert.equal(await held.inputValue(), 'USE');
+  assert.deepEqual(await accessibilityViolations(page), []);
+  await screenshot(page, 'llm-endpoint-permissions');
+  const query = { endpoint_id: 'chat', username: BEN.username };
+  assert.equal((await endpointGrant(admin(), 'get', query)).json.gateway_endpoint_permission.permission, 'USE');
+
+  // changed to READ, then removed: MLflow's update and delete
+  await held.selectOption('READ');
+  // the panel's buttons are disabled while the change is sent: Remove is clicked once it has been made
+  await page.getByRole('button', { name: `Remove ${BEN.username}` }).click();
+  await page.getByText('Nobody has a permission of their own here').waitFor();
+  assert.equal((await endpointGrant(admin(), 'get', query)).status, 404);
+
+  // ben holds READ (the default): the endpoint's page, without its permissions
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signIn(page, BEN);
+  await page.goto(`${URL_}/#/llm/endpoints/chat`);
+  await page.getByRole('heading', { name: 'Configuration' }).waitFor();
+  assert.equal(await page.getByRole('heading', { name: 'Permissions' }).count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('identity provider: signed in through the provider (authorization code with PKCE), admin by group', async (t) => {
   const provider = process.env.SKEIN_UI_AUTH_PROVIDER; // the button's name
   const user = process.env.SKEIN_UI_AUTH_PROVIDER_USER; // who the test's provider signs in

@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { ErrorMessage } from '../../components/ErrorMessage.js';
+import { PermissionsPanel } from '../../components/PermissionsPanel.js';
 import { html } from '../../html.js';
+import { useMyPermissions } from '../../session.js';
 import { DAY_MS, endpointDetail, llmEndpointHref, readUsage, totalsBy } from './llmApi.js';
 import { UsageScope } from './LlmEndpointsScreen.js';
 import { budgetText, count, limitText, ruleText, typeName, UsageTable, usd } from './parts.js';
@@ -180,7 +182,14 @@ export function LlmEndpointScreen({ params }) {
         ${e ? html`<section class="panel" aria-labelledby="llm-usage">
           <h2 id="llm-usage">Usage</h2>
           <${Usage} name=${name} reads=${calls} />
-        </section>` : null}` : null}
+        </section>` : null}
+        <${EndpointPermissions} name=${name} />` : null}
     </section>
   `;
+}
+
+/** Who may read, use (invoke) or manage the endpoint, for those who manage it (with authentication on). */
+function EndpointPermissions({ name }) {
+  const mine = useMyPermissions('endpoints', [name]);
+  return mine[name] === 'MANAGE' ? html`<${PermissionsPanel} endpointName=${name} />` : null;
 }
