@@ -103,6 +103,8 @@ class AuthIT {
     static String experimentName;
     static String run;
     static String model;
+    /** An evaluation of the run, read by the run's experiment. */
+    static String evaluation;
 
     private static final AtomicBoolean LOG_PRINTED = new AtomicBoolean();
 
@@ -176,6 +178,23 @@ class AuthIT {
                 "registered-models/alias",
                 new JsonObject().put("name", model).put("alias", "champion").put("version", "1")));
         grantModel(model);
+
+        // an evaluation of the run (its data never found: it fails, and is read all the same)
+        evaluation = ok(as(OWNER)
+                        .contentType(ContentType.JSON)
+                        .body(new JsonObject()
+                                .put("run_id", run)
+                                .put(
+                                        "spec",
+                                        new JsonObject()
+                                                .put("data", "eval/absent.csv")
+                                                .put("model_type", "regressor")
+                                                .put("targets", "y")
+                                                .put("predictions", "y_hat"))
+                                .encode())
+                        .post("/api/2.0/skein/evaluations"))
+                .getJsonObject("evaluation")
+                .getString("evaluation_id");
     }
 
     @AfterAll
@@ -365,6 +384,8 @@ class AuthIT {
         // evaluation-service: a run's evaluations by its experiment, rules and audits by their model
         ops.add(op("skein/evaluations/search", Level.READ, u -> as(u).queryParam("run_id", run)
                 .get("/api/2.0/skein/evaluations/search")));
+        ops.add(op("skein/evaluations/get", Level.READ, u -> as(u).queryParam("evaluation_id", evaluation)
+                .get("/api/2.0/skein/evaluations/get")));
         ops.add(op("skein/evaluations/rules/get", Level.READ, u -> as(u).queryParam("name", model)
                 .get("/api/2.0/skein/evaluations/rules/get")));
         ops.add(op("skein/evaluations/audits/search", Level.READ, u -> as(u).queryParam("name", model)
@@ -2749,5 +2770,168 @@ class AuthIT {
         idp().tamperWithNextIdToken(claims -> claims.setAudience("another-client"));
         Browser audience = new Browser();
         assertThat(signInError(audience.get(audience.approved()))).isNotBlank();
+    }
+
+    // --- LLM endpoints: MLflow 3's USE ---------------------------------------------------------------
+
+    static final String GATEWAY_PERMISSIONS = "/api/3.0/mlflow/gateway/endpoints/permissions/";
+
+    static Response endpointGrant(String by, String action, String method, JsonObject body) {
+        return send(by, method, GATEWAY_PERMISSIONS + action, body);
+    }
+
+    static JsonObject endpointGrantOf(String endpoint, String user, String permission) {
+        JsonObject body = new JsonObject().put("endpoint_id", endpoint).put("username", user);
+        return permission == null ? body : body.put("permission", permission);
+    }
+
+    static Response invoke(String user, String endpoint) {
+        return as(user).contentType(ContentType.JSON)
+                .body("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                .post("/endpoints/" + endpoint + "/invocations");
+    }
+
+    static Response openAiChat(String user, String endpoint) {
+        return as(user).contentType(ContentType.JSON)
+                .body(new JsonObject()
+                        .put("model", endpoint)
+                        .put(
+                                "messages",
+                                new JsonArray()
+                                        .add(new JsonObject()
+                                                .put("role", "user")
+                                                .put("content", "Hi")))
+                        .encode())
+                .post("/v1/chat/completions");
+    }
+
+    static List<String> endpointsListed(String user) {
+        return names(ok(as(user).get("/api/2.0/endpoints/")).getJsonArray("endpoints"), "name");
+    }
+
+    /**
+     * The suite's endpoint {@code chat}: a user with USE invokes it (MLflow's route and OpenAI's), one with READ —
+     * granted, or the default — reads its configuration but is refused an invocation, one with NO_PERMISSIONS does
+     * neither and does not see it listed; administrators pass; grants made and changed through MLflow 3's REST API
+     * take effect at once.
+     */
+    @Test
+    void anLlmEndpointIsInvokedWithUseAndReadWithRead() {
+        String user = newUser("llm-use");
+        String reader = newUser("llm-read");
+        String stranger = newUser("llm-default");
+        String denied = newUser("llm-none");
+        JsonObject made = ok(endpointGrant(ADMIN, "create", "POST", endpointGrantOf("chat", user, "USE")))
+                .getJsonObject("gateway_endpoint_permission");
+        assertThat(made.getString("endpoint_id")).isEqualTo("chat");
+        assertThat(made.getString("permission")).isEqualTo("USE");
+        assertThat(made.getLong("user_id")).isPositive();
+        ok(endpointGrant(ADMIN, "create", "POST", endpointGrantOf("chat", reader, "READ")));
+        ok(endpointGrant(ADMIN, "create", "POST", endpointGrantOf("chat", denied, "NO_PERMISSIONS")));
+
+        try (OpenAiProvider provider = OpenAiProvider.start(Suite.LLM_PROVIDER_PORT)) {
+            for (String caller : List.of(ADMIN, user)) {
+                assertThat(invoke(caller, "chat").statusCode()).as(caller).isEqualTo(200);
+                assertThat(openAiChat(caller, "chat").statusCode()).as(caller).isEqualTo(200);
+                assertThat(as(caller).get("/api/2.0/endpoints/chat").statusCode())
+                        .as(caller)
+                        .isEqualTo(200);
+            }
+            for (String caller : List.of(reader, stranger, denied)) {
+                assertDenied(invoke(caller, "chat"), caller + " invoking chat");
+                assertDenied(
+                        as(caller)
+                                .contentType(ContentType.JSON)
+                                .body("{\"messages\":[]}")
+                                .post("/gateway/chat/invocations"),
+                        caller + " invoking chat at /gateway/");
+                Response openAi = openAiChat(caller, "chat");
+                assertThat(openAi.statusCode()).as(caller).isEqualTo(403);
+                JsonObject error = new JsonObject(openAi.asString()).getJsonObject("error");
+                assertThat(error.getString("code")).as(caller).isEqualTo("permission_denied");
+                assertThat(error.getString("message")).as(caller).contains("'chat'");
+            }
+            for (String caller : List.of(reader, stranger)) {
+                assertThat(as(caller).get("/api/2.0/endpoints/chat").statusCode())
+                        .as(caller)
+                        .isEqualTo(200);
+                assertThat(endpointsListed(caller)).as(caller).contains("chat", "embeddings");
+            }
+            assertDenied(as(denied).get("/api/2.0/endpoints/chat"), "NO_PERMISSIONS reading chat");
+            assertDenied(
+                    as(denied).queryParam("name", "chat").get("/api/2.0/skein/llm/endpoints/get"),
+                    "NO_PERMISSIONS reading chat's configuration");
+            assertThat(endpointsListed(denied))
+                    .as("the listing leaves out what the caller may not read")
+                    .contains("embeddings")
+                    .doesNotContain("chat");
+            assertUnauthenticated(invoke(ANONYMOUS, "chat"), "anonymous invoking chat");
+
+            // granted USE, the reader invokes at once; back to READ, no longer
+            ok(endpointGrant(ADMIN, "update", "PATCH", endpointGrantOf("chat", reader, "USE")));
+            assertThat(invoke(reader, "chat").statusCode()).isEqualTo(200);
+            ok(endpointGrant(ADMIN, "update", "PATCH", endpointGrantOf("chat", reader, "READ")));
+            assertDenied(invoke(reader, "chat"), "reader after the update back to READ");
+            // the grant deleted, the user falls back to the default permission: READ does not invoke
+            ok(endpointGrant(ADMIN, "delete", "DELETE", endpointGrantOf("chat", user, null)));
+            assertDenied(invoke(user, "chat"), "user after the grant was deleted");
+        }
+    }
+
+    /** MLflow 3's REST API for endpoint permissions: MLflow's answers and errors, MANAGE needed to use it. */
+    @Test
+    void endpointPermissionsRoundTripThroughMlflowsRestApi() {
+        String user = newUser("llm-grant");
+        String manager = newUser("llm-manager");
+        String endpoint = "grants-" + UUID.randomUUID();
+        ok(endpointGrant(ADMIN, "create", "POST", endpointGrantOf(endpoint, user, "USE")));
+        JsonObject got = ok(as(ADMIN)
+                        .queryParam("endpoint_id", endpoint)
+                        .queryParam("username", user)
+                        .get(GATEWAY_PERMISSIONS + "get"))
+                .getJsonObject("gateway_endpoint_permission");
+        assertThat(got.getString("endpoint_id")).isEqualTo(endpoint);
+        assertThat(got.getString("permission")).isEqualTo("USE");
+        // also under /ajax-api/3.0, as MLflow's web UI calls it
+        assertThat(as(ADMIN)
+                        .queryParam("endpoint_id", endpoint)
+                        .queryParam("username", user)
+                        .get("/ajax-api/3.0/mlflow/gateway/endpoints/permissions/get")
+                        .statusCode())
+                .isEqualTo(200);
+        Response again = endpointGrant(ADMIN, "create", "POST", endpointGrantOf(endpoint, user, "READ"));
+        assertThat(error(again)).isEqualTo("400 RESOURCE_ALREADY_EXISTS");
+        Response unknown = endpointGrant(ADMIN, "update", "PATCH", endpointGrantOf(endpoint, user, "INVOKE"));
+        assertThat(error(unknown)).isEqualTo("400 INVALID_PARAMETER_VALUE");
+        assertThat(new JsonObject(unknown.asString()).getString("message")).contains("'USE'");
+        assertThat(error(
+                        endpointGrant(ADMIN, "create", "POST", endpointGrantOf(endpoint, "nobody-" + endpoint, "USE"))))
+                .isEqualTo("404 RESOURCE_DOES_NOT_EXIST");
+
+        // managing an endpoint's permissions needs MANAGE on it: USE is not enough
+        assertDenied(
+                endpointGrant(user, "create", "POST", endpointGrantOf(endpoint, manager, "USE")),
+                "a USE holder granting");
+        ok(endpointGrant(ADMIN, "create", "POST", endpointGrantOf(endpoint, manager, "MANAGE")));
+        ok(endpointGrant(manager, "update", "PATCH", endpointGrantOf(endpoint, user, "EDIT")));
+        assertThat(ok(as(manager)
+                                .queryParam("endpoint_id", endpoint)
+                                .queryParam("username", user)
+                                .get(GATEWAY_PERMISSIONS + "get"))
+                        .getJsonObject("gateway_endpoint_permission")
+                        .getString("permission"))
+                .isEqualTo("EDIT");
+        assertThat(ok(as(manager).queryParam("endpoint_names", endpoint).get("/api/2.0/skein/permissions/mine"))
+                        .getJsonObject("permissions")
+                        .getString(endpoint))
+                .isEqualTo("MANAGE");
+        ok(endpointGrant(manager, "delete", "DELETE", endpointGrantOf(endpoint, user, null)));
+        Response gone = as(ADMIN)
+                .queryParam("endpoint_id", endpoint)
+                .queryParam("username", user)
+                .get(GATEWAY_PERMISSIONS + "get");
+        assertThat(error(gone)).isEqualTo("404 RESOURCE_DOES_NOT_EXIST");
+        assertUnauthenticated(
+                endpointGrant(ANONYMOUS, "create", "POST", endpointGrantOf(endpoint, user, "USE")), "anonymous");
     }
 }
