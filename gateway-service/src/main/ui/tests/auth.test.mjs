@@ -180,11 +180,13 @@ test('permissions: the owner grants on the experiment page; others are offered o
   await context.close();
 });
 
-/** MLflow 3's permissions API for LLM endpoints (under /api/3.0/), as a user. */
-async function endpointGrant(who, action, query) {
+/** MLflow 3's permissions API for LLM endpoints (under /api/3.0/), as a user: a GET with `query`, or a POST of `body`. */
+async function endpointGrant(who, action, query, body) {
   const authorization = `Basic ${Buffer.from(`${who.username}:${who.password}`).toString('base64')}`;
   const response = await fetch(`${URL_}/api/3.0/mlflow/gateway/endpoints/permissions/${action}?${new URLSearchParams(query)}`, {
-    headers: { Authorization: authorization },
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { Authorization: authorization, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
   return { status: response.status, json: text ? JSON.parse(text) : {} };
@@ -248,12 +250,19 @@ test('identity provider: signed in through the provider (authorization code with
 });
 
 test('LLM endpoints with authentication on: tried with the session, each user\'s own usage, an administrator\'s everyone\'s', async () => {
-  // a call of Ben's, through the API as an MLflow client makes it
-  const called = await fetch(`${URL_}/endpoints/chat/invocations`, {
+  // a call of Ben's, through the API as an MLflow client makes it: refused with the default READ, made with USE
+  const call = () => fetch(`${URL_}/endpoints/chat/invocations`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: `Basic ${Buffer.from(`${BEN.username}:${BEN.password}`).toString('base64')}` },
     body: JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }] }),
   });
+  const refused = await call();
+  assert.equal(refused.status, 403, await refused.text());
+  for (const who of [ANA, BEN]) {
+    const granted = await endpointGrant(admin(), 'create', {}, { endpoint_id: 'chat', username: who.username, permission: 'USE' });
+    assert.equal(granted.status, 200, JSON.stringify(granted.json));
+  }
+  const called = await call();
   assert.equal(called.status, 200, await called.text());
 
   /** The callers in the endpoint's usage table once `who` is among them (usage is written a moment after a call). */

@@ -81,7 +81,8 @@ import org.mlflow.tracking.creds.BasicMlflowHostCreds;
  * groups giving administrators and a default permission, every kind of untrustworthy token refused,
  * keys rotated without a restart), the web UI's session cookie (its header against cross-site
  * requests, sign-out, the sign-in limit), browser sign-in at the provider (authorization code with
- * PKCE, followed step by step), and a replica's request limit per user.
+ * PKCE, followed step by step), and a replica's request limit per user. Last, the suite's LLM endpoint by MLflow 3's
+ * USE permission: invoked only with USE, read with READ, its grants made through MLflow 3's REST API.
  */
 @ExtendWith({Suite.class, AuthGateway.class})
 class AuthIT {
