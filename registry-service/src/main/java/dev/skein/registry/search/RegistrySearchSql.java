@@ -5,6 +5,7 @@ import dev.skein.common.search.Field;
 import dev.skein.common.search.OrderBy;
 import dev.skein.common.search.SqlQuery;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -26,12 +27,50 @@ public final class RegistrySearchSql {
             "creation_timestamp", "v.creation_time",
             "last_updated_timestamp", "v.last_updated_time");
 
+    /** MLflow's tag that makes a registered model or a model version a prompt. */
+    public static final String PROMPT_TAG = "mlflow.prompt.is_prompt";
+
     private RegistrySearchSql() {}
 
-    /** Registered models; ties broken by name. */
+    /**
+     * Whether a filter asks for prompts, by MLflow's SQL store's rule: its first comparison on the
+     * prompt tag is {@code = 'true'} or {@code != 'false'} (the value in any case). Any other
+     * filter — none, {@code != 'true'}, {@code = 'false'} — asks for models: prompts are left out
+     * and a model without the tag matches, which a plain tag comparison could not express.
+     */
+    static boolean asksForPrompts(List<Comparison> filter) {
+        for (Comparison c : filter) {
+            if (isPromptTag(c)) {
+                String value = c.text() == null ? "" : c.text().toLowerCase(Locale.ROOT);
+                return (c.op().equals("=") && value.equals("true")) || (c.op().equals("!=") && value.equals("false"));
+            }
+        }
+        return false;
+    }
+
+    private static boolean isPromptTag(Comparison c) {
+        return c.field().type() == Field.Type.TAG && c.field().key().equals(PROMPT_TAG);
+    }
+
+    /**
+     * The comparisons to apply as written: all of them when prompts are asked for; otherwise all
+     * but those on the prompt tag, which become the exclusion of prompts.
+     */
+    private static List<Comparison> applied(List<Comparison> filter, boolean prompts) {
+        return prompts ? filter : filter.stream().filter(c -> !isPromptTag(c)).toList();
+    }
+
+    /** Registered models; ties broken by name. Prompts only when the filter asks for them. */
     public static SqlQuery models(List<Comparison> filter, List<OrderBy> orderBy, int limit, long offset) {
         SqlQuery q = new SqlQuery().append("SELECT m.model_id FROM registry.registered_models m WHERE TRUE");
-        for (Comparison c : filter) {
+        boolean prompts = asksForPrompts(filter);
+        if (!prompts) {
+            q.append(" AND NOT EXISTS (SELECT 1 FROM registry.registered_model_tags p"
+                            + " WHERE p.model_id = m.model_id AND p.key = ")
+                    .bind(PROMPT_TAG)
+                    .append(" AND p.value = 'true')");
+        }
+        for (Comparison c : applied(filter, prompts)) {
             q.append(" AND ");
             if (c.field().type() == Field.Type.TAG) {
                 q.append(
@@ -60,7 +99,15 @@ public final class RegistrySearchSql {
         SqlQuery q = new SqlQuery()
                 .append("SELECT v.model_id, v.version FROM registry.model_versions v"
                         + " JOIN registry.registered_models m ON m.model_id = v.model_id WHERE TRUE");
-        for (Comparison c : filter) {
+        boolean prompts = asksForPrompts(filter);
+        if (!prompts) {
+            // as MLflow's SQL store: a model with any version tagged as a prompt is left out whole
+            q.append(" AND NOT EXISTS (SELECT 1 FROM registry.model_version_tags p"
+                            + " WHERE p.model_id = v.model_id AND p.key = ")
+                    .bind(PROMPT_TAG)
+                    .append(" AND p.value = 'true')");
+        }
+        for (Comparison c : applied(filter, prompts)) {
             q.append(" AND ");
             if (c.field().type() == Field.Type.TAG) {
                 q.append("EXISTS (SELECT 1 FROM registry.model_version_tags x WHERE x.model_id = v.model_id"
