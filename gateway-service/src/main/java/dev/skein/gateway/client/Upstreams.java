@@ -149,6 +149,7 @@ public class Upstreams {
                 Map.entry(RegistryServiceGrpc.getServiceDescriptor(), registry),
                 Map.entry(WebhookServiceGrpc.getServiceDescriptor(), registry),
                 Map.entry(AuditServiceGrpc.getServiceDescriptor(), registry),
+                Map.entry(dev.skein.proto.registry.v1.PromptServiceGrpc.getServiceDescriptor(), registry),
                 Map.entry(ArtifactServiceGrpc.getServiceDescriptor(), artifacts),
                 Map.entry(EvaluationServiceGrpc.getServiceDescriptor(), evaluation));
     }

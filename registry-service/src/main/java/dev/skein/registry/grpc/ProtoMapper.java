@@ -2,6 +2,8 @@ package dev.skein.registry.grpc;
 
 import dev.skein.proto.registry.v1.ModelVersionStatus;
 import dev.skein.proto.registry.v1.ModelVersionTag;
+import dev.skein.proto.registry.v1.PromptMessage;
+import dev.skein.proto.registry.v1.PromptTemplate;
 import dev.skein.proto.registry.v1.RegisteredModelAlias;
 import dev.skein.proto.registry.v1.RegisteredModelTag;
 import dev.skein.proto.registry.v1.WebhookAction;
@@ -15,6 +17,7 @@ import dev.skein.registry.ModelView;
 import dev.skein.registry.VersionView;
 import dev.skein.registry.Webhook;
 import dev.skein.registry.repository.WebhookDeliveries;
+import dev.skein.registry.service.PromptService;
 import java.util.List;
 import java.util.Locale;
 
@@ -158,6 +161,58 @@ final class ProtoMapper {
         return tags.stream()
                 .map(t -> new KeyValue(t.hasKey() ? t.getKey() : null, t.hasValue() ? t.getValue() : null))
                 .toList();
+    }
+
+    static dev.skein.proto.registry.v1.PromptVersion prompt(PromptService.Prompt p) {
+        var v = p.view().version();
+        var b = dev.skein.proto.registry.v1.PromptVersion.newBuilder()
+                .setName(p.view().modelName())
+                .setVersion(Integer.toString(v.id.version()))
+                .setType(p.type())
+                .setTemplate(template(p.template()))
+                .addAllAliases(p.view().aliases())
+                .addAllVariables(p.variables())
+                .setCreationTimestamp(v.creationTime)
+                .setLastUpdatedTimestamp(v.lastUpdatedTime);
+        if (v.description != null) {
+            b.setCommitMessage(v.description);
+        }
+        if (v.userId != null) {
+            b.setUserId(v.userId);
+        }
+        p.userTags()
+                .forEach(t ->
+                        b.addTags(ModelVersionTag.newBuilder().setKey(t.key()).setValue(t.value())));
+        return b.build();
+    }
+
+    static PromptTemplate template(PromptService.Template t) {
+        var b = PromptTemplate.newBuilder();
+        if (t.text() != null) {
+            b.setText(t.text());
+        }
+        t.messages().forEach(m -> b.addMessages(message(m)));
+        return b.build();
+    }
+
+    static PromptMessage message(PromptService.Message m) {
+        return PromptMessage.newBuilder()
+                .setRole(m.role())
+                .setContent(m.content())
+                .build();
+    }
+
+    /** A request's template; null when none was sent. */
+    static PromptService.Template template(boolean present, PromptTemplate t) {
+        if (!present) {
+            return null;
+        }
+        return new PromptService.Template(
+                t.hasText() ? t.getText() : null,
+                t.getMessagesList().stream()
+                        .map(m -> new PromptService.Message(
+                                m.hasRole() ? m.getRole() : null, m.hasContent() ? m.getContent() : null))
+                        .toList());
     }
 
     static String optional(boolean present, String value) {
