@@ -99,13 +99,15 @@ final class LlmProxy {
 
     /** MLflow 3.x's gateway configuration API (secrets, model definitions, endpoints), and as its UI calls it. */
     static boolean configApi(String path) {
-        return path.startsWith("/api/3.0/mlflow/gateway/") || path.startsWith("/ajax-api/3.0/mlflow/gateway/");
+        String p = normalized(path); // as llm-gateway-service's router will read it: %61pi is api
+        return p.startsWith("/api/3.0/mlflow/gateway/") || p.startsWith("/ajax-api/3.0/mlflow/gateway/");
     }
     /** llm-gateway-service's description of an endpoint's configuration (never a secret), for the web UI. */
     static final String DETAIL_PATH = "/api/2.0/skein/llm/endpoints/get";
 
     /** Whether {@code path} is one of llm-gateway-service's. */
-    static boolean serves(String path) {
+    static boolean serves(String raw) {
+        String path = normalized(raw);
         return OPENAI_PATHS.contains(path)
                 || configApi(path)
                 || path.equals("/gateway/mlflow/v1/chat/completions")
@@ -115,6 +117,47 @@ final class LlmProxy {
                 || path.startsWith("/api/2.0/endpoints/")
                 || path.startsWith("/endpoints/")
                 || (path.startsWith("/gateway/") && path.endsWith("/invocations"));
+    }
+
+    /**
+     * The path as llm-gateway-service's router matches it: percent-encoded unreserved characters decoded
+     * ({@code %73ecrets} is {@code secrets}), so a check on it sees the route that will serve the request. Dot
+     * segments are left as they are ({@link #plain} refuses them; {@code %2e} is decoded to a dot here).
+     */
+    static String normalized(String path) {
+        if (path.indexOf('%') < 0) {
+            return path;
+        }
+        StringBuilder out = new StringBuilder(path.length());
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c == '%' && i + 2 < path.length()) {
+                int value = hex(path.charAt(i + 1)) * 16 + hex(path.charAt(i + 2));
+                if (value >= 0 && unreserved((char) value)) {
+                    out.append((char) value);
+                    i += 2;
+                    continue;
+                }
+            }
+            out.append(c);
+        }
+        return out.toString();
+    }
+
+    private static int hex(char c) {
+        int d = Character.digit(c, 16);
+        return d < 0 ? -1000 : d;
+    }
+
+    /** RFC 3986's unreserved characters: what a router decodes in a path without changing its meaning. */
+    private static boolean unreserved(char c) {
+        return (c >= 'a' && c <= 'z')
+                || (c >= 'A' && c <= 'Z')
+                || (c >= '0' && c <= '9')
+                || c == '-'
+                || c == '.'
+                || c == '_'
+                || c == '~';
     }
 
     /** A path with nothing a router would resolve differently: no dot segments, empty segments or encoded separators. */
@@ -160,7 +203,8 @@ final class LlmProxy {
     record Need(Needs needs, String endpoint) {}
 
     /** What a call to {@code path} (raw, query apart) needs, {@code query} its query string or null. */
-    static Need need(String path, HttpMethod method, String query) {
+    static Need need(String raw, HttpMethod method, String query) {
+        String path = normalized(raw); // as llm-gateway-service's router reads it: /v1/chat/c%6fmpletions is USE's
         if (OPENAI_PATHS.contains(path) || path.equals("/gateway/mlflow/v1/chat/completions")) {
             return new Need(Needs.USE_MODEL, null);
         }
@@ -241,7 +285,8 @@ final class LlmProxy {
         if (everyone) {
             ctx.put(EVERYONE, Boolean.TRUE);
         } else if (configApi(request.path())
-                && (request.method() != HttpMethod.GET || request.path().contains("/gateway/secrets/"))) {
+                && (request.method() != HttpMethod.GET
+                        || normalized(request.path()).contains("/gateway/secrets/"))) {
             // provider keys and what every endpoint serves: changed by administrators only
             bodies.discard(
                     ctx,
@@ -581,6 +626,14 @@ final class LlmProxy {
                 call.clientLeft();
             }
         });
+        // the body's share of the request-body budget goes back once the body has been written to llm-gateway-service,
+        // not when its answer comes (a model may think for minutes: other calls' bodies must not wait for it)
+        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable release = () -> {
+            if (released.compareAndSet(false, true)) {
+                close(lease);
+            }
+        };
         client.request(options)
                 .compose(upstream -> {
                     call.upstream = upstream;
@@ -588,9 +641,10 @@ final class LlmProxy {
                         upstream.reset();
                         return io.vertx.core.Future.failedFuture("the client left");
                     }
-                    return body == null ? upstream.send() : upstream.send(body);
+                    (body == null ? upstream.end() : upstream.end(body)).onComplete(written -> release.run());
+                    return upstream.response();
                 })
-                .onComplete(sent -> close(lease))
+                .onComplete(answer -> release.run())
                 .onSuccess(answer -> {
                     answer.end().onSuccess(v -> call.answerEnded = true);
                     answered.accept(ctx, answer, out, call);

@@ -331,6 +331,17 @@ class LlmProxyTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(secrets.statusCode()).isEqualTo(403);
         assertThat(seen).doesNotContainKey("/api/3.0/mlflow/gateway/secrets/list");
+        // nor spelt with percent-encoded letters, which llm-gateway-service's router would decode
+        for (String spelt :
+                List.of("/api/3.0/mlflow/gateway/%73ecrets/list", "/%61jax-api/3.0/mlflow/gateway/secret%73/list")) {
+            HttpResponse<String> encoded = client.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + spelt))
+                            .timeout(Duration.ofSeconds(30))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(encoded.statusCode()).as(spelt).isIn(403, 404);
+            assertThat(seen.keySet()).noneMatch(path -> path.contains("ecret"));
+        }
         // an administrator's change reaches it, a DELETE with its JSON body as MLflow sends it
         HttpResponse<String> deleted = client.send(
                 HttpRequest.newBuilder(
@@ -350,6 +361,11 @@ class LlmProxyTest {
                 "{\"gateway_path\": \"api/3.0/mlflow/gateway/secrets/create\", \"json_data\": {\"secret_name\": \"x\"}}");
         assertThat(viaUi.statusCode()).isEqualTo(404);
         assertThat(seen).doesNotContainKey(create);
+        HttpResponse<String> viaUiEncoded = post(
+                GatewayProxy.PATH,
+                "{\"gateway_path\": \"%61pi/3.0/mlflow/gateway/secrets/create\", \"json_data\": {\"secret_name\": \"x\"}}");
+        assertThat(viaUiEncoded.statusCode()).isEqualTo(404);
+        assertThat(seen.keySet()).noneMatch(path -> path.contains("create") || path.contains("%"));
     }
 
     @Test
