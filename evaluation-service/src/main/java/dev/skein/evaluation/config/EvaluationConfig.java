@@ -34,12 +34,21 @@ public interface EvaluationConfig {
 
     /**
      * Bytes a table may have; a larger one fails its evaluation when the limit is crossed, before the
-     * rest is read. Also bounds the memory of a classifier's curves (with one probability column 12 bytes
-     * a row kept, about 145 at the peak: a table whose curves would take more than this, some
-     * 930,000 rows at the default, is refused), times {@code concurrency}: raise it with the heap.
+     * rest is read.
      */
     @WithDefault("134217728")
     long maxTableBytes();
+
+    /** {@link #curvesMemoryBytes()}'s default, 144 MiB: the curves of 1 Mi rows with one probability column. */
+    long DEFAULT_CURVES_MEMORY_BYTES = 144L << 20;
+
+    /**
+     * Heap a classifier's ranking metrics and curves may take, per evaluation (times {@code concurrency}): rows
+     * are kept in memory while their curves fit (about 144 bytes a row with one probability column), and past
+     * it written to temporary files under {@code java.io.tmpdir} and merged, with the same metrics.
+     */
+    @WithDefault("150994944")
+    long curvesMemoryBytes();
 
     /** Deadline of unary calls to tracking-service and registry-service. */
     @WithDefault("PT10S")

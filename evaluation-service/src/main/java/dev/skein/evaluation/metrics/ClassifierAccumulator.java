@@ -34,13 +34,17 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Memory: a confusion matrix of counts and weights for everything but the ranking metrics; only with
  * probabilities are rows kept (the target's label id, the probabilities and the weight, in primitive
- * arrays), because roc_auc and average precision rank every row.
+ * arrays), because roc_auc and average precision rank every row. They are kept in memory while the curves of the
+ * rows kept ({@link #PEAK_FACTOR} times their bytes) fit in the memory budget ({@link #memoryBudget}); past it
+ * they go to temporary files in chunks of that size ({@link SpilledRows}), and the metrics are computed from
+ * a merge of the chunks, with the same values ({@link CurveWalk}) and the plotted curves thinned for drawing.
+ * {@link #close} removes the files.
  *
  * <p>Not thread-safe while rows are added: one accumulator per evaluation. Once fed and handed to other threads
  * safely (an executor's hand-off), its results ({@link #compute}, {@link #curves}, {@link #liftCurve}, {@link
  * #confusionMatrix}) may be asked for from several threads at once.
  */
-public final class ClassifierAccumulator {
+public final class ClassifierAccumulator implements AutoCloseable {
 
     /** numpy's float64 eps, sklearn 1.2.1's log_loss clipping: probabilities are clipped to [eps, 1 − eps]. */
     static final double EPS = Math.ulp(1.0);
@@ -59,7 +63,14 @@ public final class ClassifierAccumulator {
     private final GrowingArrays.Ints rowTargets = new GrowingArrays.Ints();
     private final GrowingArrays.Doubles rowProbabilities = new GrowingArrays.Doubles();
     private final GrowingArrays.Doubles rowWeights = new GrowingArrays.Doubles();
-    private long maxRetainedBytes = Long.MAX_VALUE;
+    private long budget = Long.MAX_VALUE;
+    /** The rows written to disk once the kept rows passed the budget; null while every row is in memory. */
+    private SpilledRows spilled;
+    /** What the merged chunks give, valid while no row is added. */
+    private Spill spill;
+
+    private boolean closed;
+    private java.nio.file.Path spillParent = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
     /** Rows announced by {@link #expectRows} and not yet reserved for: the kept arrays are sized at the next row. */
     private long expectedRows;
     /** What {@link Rows} derives from the kept rows (targets, sorts, curves), valid while no row is added. */
@@ -95,13 +106,29 @@ public final class ClassifierAccumulator {
     static final long PEAK_FACTOR = 12;
 
     /**
-     * Refuses rows once the curves of the kept rows (a label id, the probabilities and a weight per row, {@link
-     * #PEAK_FACTOR} times that at the peak) would take more than {@code bytes}; the evaluation's memory is then
-     * bounded whatever the table.
+     * Keeps rows in memory while their curves (a label id, the probabilities and a weight per row, {@link
+     * #PEAK_FACTOR} times that at the peak) take at most {@code bytes}; past it the rows go to temporary files
+     * in chunks of that many rows, so that the evaluation's memory is bounded by the budget whatever the table.
      */
-    public ClassifierAccumulator limitRetainedBytes(long bytes) {
-        this.maxRetainedBytes = bytes;
+    public ClassifierAccumulator memoryBudget(long bytes) {
+        this.budget = bytes;
         return this;
+    }
+
+    /** Where the temporary files go (a directory of their own is made in it): by default {@code java.io.tmpdir}. */
+    public ClassifierAccumulator spillTo(java.nio.file.Path parent) {
+        this.spillParent = parent;
+        return this;
+    }
+
+    /** Whether rows have gone to temporary files (the budget was passed). */
+    public boolean spilled() {
+        return spilled != null;
+    }
+
+    /** The directory of the temporary files, while there are any. */
+    public Optional<java.nio.file.Path> spillDirectory() {
+        return spilled == null || closed ? Optional.empty() : Optional.of(spilled.directory());
     }
 
     /**
@@ -162,14 +189,16 @@ public final class ClassifierAccumulator {
         weights[t][p] += weight;
         rows++;
         if (derived != null) {
-            derived = null; // derived from fewer rows: stale, and its memory is not left outside the limit
+            derived = null; // derived from fewer rows: stale, and its memory is not left outside the budget
         }
+        spill = null;
         if (width > 0) {
-            long peak = PEAK_FACTOR * rows * (4L + 8L * width + (hasWeight ? 8L : 0L));
-            if (peak > maxRetainedBytes) {
-                throw new InvalidInputException("the curves of " + rows + " rows of " + width
-                        + " probabilities would take about " + peak + " bytes of memory, more than the limit of "
-                        + maxRetainedBytes + " bytes (skein.evaluation.max-table-bytes); evaluate a smaller table");
+            if (closed) {
+                throw new IllegalStateException("the accumulator is closed");
+            }
+            int kept = rowTargets.size();
+            if (kept > 0 && PEAK_FACTOR * (kept + 1L) * (4L + 8L * width + (hasWeight ? 8L : 0L)) > budget) {
+                spillKept();
             }
             if (expectedRows > 0) {
                 reserve(hasWeight);
@@ -190,15 +219,35 @@ public final class ClassifierAccumulator {
         long total = expectedRows > Long.MAX_VALUE - rows ? Long.MAX_VALUE : rows - 1 + expectedRows;
         expectedRows = 0;
         long rowBytes = 4L + 8L * width + (hasWeight ? 8L : 0L);
-        if (total <= rows
-                || total > (Integer.MAX_VALUE - 8) / width
-                || total > maxRetainedBytes / PEAK_FACTOR / rowBytes) {
+        if (total <= rows || total > (Integer.MAX_VALUE - 8) / width || total > budget / PEAK_FACTOR / rowBytes) {
             return;
         }
         rowTargets.reserve((int) total);
         rowProbabilities.reserve((int) total * width);
         if (hasWeight) {
             rowWeights.reserve((int) total);
+        }
+    }
+
+    /** Writes the kept rows to disk as one more chunk and empties them (their arrays stay, for the next chunk). */
+    private void spillKept() {
+        if (spilled == null) {
+            spilled = new SpilledRows(width, weighted, budget, spillParent);
+        }
+        int n = rowTargets.size();
+        spilled.spill(rowTargets.array(), rowProbabilities.array(), weighted ? rowWeights.array() : null, n);
+        rowTargets.clear();
+        rowProbabilities.clear();
+        rowWeights.clear();
+    }
+
+    /** Removes the temporary files, if rows went to disk; the results are not available afterwards. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        spill = null;
+        if (spilled != null) {
+            spilled.close();
         }
     }
 
@@ -259,7 +308,7 @@ public final class ClassifierAccumulator {
     /** The metrics of the rows added so far; the accumulator can take more rows afterwards. */
     public ClassifierResult compute(ClassifierOptions options) {
         Tally t = tally();
-        Rows ranked = width > 0 ? new Rows(t.sortedOf, t.labels.size()) : null;
+        Ranked ranked = width > 0 ? ranked(t, false, options) : null;
         return t.labels.size() == 2
                 ? binary(t.labels, t.counts, t.weights, t.total, ranked, options)
                 : multiclass(t.labels, t.counts, t.weights, t.total, ranked, options);
@@ -277,14 +326,14 @@ public final class ClassifierAccumulator {
         }
         Tally t = tally();
         int k = t.labels.size();
-        Rows ranked = new Rows(t.sortedOf, k);
+        Ranked ranked = ranked(t, true, options);
         if (k == 2) {
             if (width > 2) {
                 throw new InvalidInputException(
                         "the labels are binary " + t.labels + " but rows have " + width + " probabilities");
             }
             Label positive = positive(t.labels, options);
-            return List.of(curves(positive, ranked.lastLabelCurve(t.labels.indexOf(positive))));
+            return List.of(ranked.lastLabel(t.labels.indexOf(positive)).curves(positive));
         }
         if (width != k) {
             throw new InvalidInputException("rows have " + width + " probabilities but there are " + k + " labels "
@@ -295,7 +344,7 @@ public final class ClassifierAccumulator {
         }
         List<Curves> curves = new ArrayList<>(k);
         for (int j = 0; j < k; j++) {
-            curves.add(curves(t.labels.get(j), ranked.oneVsRestCurve(j)));
+            curves.add(ranked.oneVsRest(j).curves(t.labels.get(j)));
         }
         return List.copyOf(curves);
     }
@@ -317,6 +366,10 @@ public final class ClassifierAccumulator {
         if (width > 2) {
             throw new InvalidInputException(
                     "the labels are binary " + t.labels + " but rows have " + width + " probabilities");
+        }
+        if (spilled != null) {
+            Spill s = spill(t, false, ClassifierOptions.defaults());
+            return Optional.ofNullable(s.lift());
         }
         Rows rows = new Rows(t.sortedOf, 2);
         if (rows.targetCount(0) == 0 || rows.targetCount(1) == 0) {
@@ -422,7 +475,7 @@ public final class ClassifierAccumulator {
     }
 
     private ClassifierResult binary(
-            List<Label> labels, long[][] c, double[][] w, double total, Rows ranked, ClassifierOptions options) {
+            List<Label> labels, long[][] c, double[][] w, double total, Ranked ranked, ClassifierOptions options) {
         Label positive = positive(labels, options);
         int pos = labels.indexOf(positive);
         int neg = 1 - pos;
@@ -443,16 +496,16 @@ public final class ClassifierAccumulator {
             m.put(LOG_LOSS, ranked.logLoss());
             // y_probs[:, 1]: the probability of the label that sorts last, whatever pos_label says
             boolean bothClasses = ranked.targetCount(0) > 0 && ranked.targetCount(1) > 0;
-            Ranking.Curve lastLabel = ranked.lastLabelCurve(1);
-            m.put(ROC_AUC, Ranking.rocAuc(lastLabel, bothClasses));
+            RankedCurve lastLabel = ranked.lastLabel(1);
+            m.put(ROC_AUC, lastLabel.rocAuc(bothClasses));
             // average_precision_score(y, y_probs[:, 1], pos_label): with pos_label the first label, P(last) scores it
-            m.put(PRECISION_RECALL_AUC, Ranking.averagePrecision(pos == 1 ? lastLabel : ranked.lastLabelCurve(pos)));
+            m.put(PRECISION_RECALL_AUC, (pos == 1 ? lastLabel : ranked.lastLabel(pos)).averagePrecision());
         }
         return new ClassifierResult(true, List.copyOf(labels), positive, Collections.unmodifiableMap(m), List.of());
     }
 
     private ClassifierResult multiclass(
-            List<Label> labels, long[][] c, double[][] w, double total, Rows ranked, ClassifierOptions options) {
+            List<Label> labels, long[][] c, double[][] w, double total, Ranked ranked, ClassifierOptions options) {
         int k = labels.size();
         if (ranked != null && width != k) {
             throw new InvalidInputException("rows have " + width + " probabilities but there are " + k + " labels "
@@ -488,7 +541,7 @@ public final class ClassifierAccumulator {
             m.put(PRECISION, mean(precision, by));
             m.put(F1, mean(f1, by));
         }
-        Ranking.Curve[] curves = null;
+        RankedCurve[] curves = null;
         if (ranked != null) {
             m.put(LOG_LOSS, ranked.logLoss());
             if (average != Average.MICRO) {
@@ -503,11 +556,11 @@ public final class ClassifierAccumulator {
                             "Number of classes in y_true not equal to the number of columns in 'y_score' (" + present
                                     + " of the " + k + " labels occur as targets)");
                 }
-                curves = ranked.oneVsRestCurves();
+                curves = ranked.oneVsRestCurves(k);
                 double[] auc = new double[k];
                 double[] targetWeight = new double[k];
                 for (int i = 0; i < k; i++) {
-                    auc[i] = Ranking.rocAuc(curves[i], true);
+                    auc[i] = curves[i].rocAuc(true);
                     targetWeight[i] = actual[i];
                 }
                 m.put(ROC_AUC, mean(auc, average == Average.WEIGHTED ? targetWeight : null));
@@ -515,7 +568,7 @@ public final class ClassifierAccumulator {
         }
         boolean perClassRanking = ranked != null && k <= options.maxClassesForMulticlassRocPr();
         if (perClassRanking && curves == null) {
-            curves = ranked.oneVsRestCurves();
+            curves = ranked.oneVsRestCurves(k);
         }
         List<PerClassMetrics> perClass = new ArrayList<>(k);
         for (int i = 0; i < k; i++) {
@@ -529,7 +582,7 @@ public final class ClassifierAccumulator {
 
     /** _get_binary_classifier_metrics(y == label, y_pred == label, pos_label=1) plus the class's curves. */
     private Map<String, Double> oneVsRest(
-            int cls, long[][] c, double[][] w, double total, Rows ranked, Ranking.Curve curve) {
+            int cls, long[][] c, double[][] w, double total, Ranked ranked, RankedCurve curve) {
         int k = c.length;
         long tn = 0;
         long fp = 0;
@@ -561,8 +614,8 @@ public final class ClassifierAccumulator {
         m.put(ACCURACY, (tpW + tnW) / total);
         putPrf(m, tpW, tpW + fpW, tpW + fnW);
         if (ranked != null) {
-            m.put(ROC_AUC, Ranking.rocAuc(curve, ranked.targetCount(cls) > 0 && ranked.targetCount(cls) < ranked.n));
-            m.put(PRECISION_RECALL_AUC, Ranking.averagePrecision(curve));
+            m.put(ROC_AUC, curve.rocAuc(ranked.targetCount(cls) > 0 && ranked.targetCount(cls) < ranked.n()));
+            m.put(PRECISION_RECALL_AUC, curve.averagePrecision());
         }
         return Collections.unmodifiableMap(m);
     }
@@ -647,8 +700,269 @@ public final class ClassifierAccumulator {
         }
     }
 
+    /** The rows as the metrics read them: kept in memory ({@link Rows}) or spilled to disk ({@link Spill}). */
+    private interface Ranked {
+        long n();
+
+        long targetCount(int label);
+
+        double logLoss();
+
+        void requireRowsSumToOne();
+
+        /** Binary: the rows scored by P(the last label), {@code positive} (a sorted label index) as positive. */
+        RankedCurve lastLabel(int positive);
+
+        /** Multiclass: class j against the rest, scored by its own column. */
+        RankedCurve oneVsRest(int j);
+
+        default RankedCurve[] oneVsRestCurves(int k) {
+            RankedCurve[] curves = new RankedCurve[k];
+            for (int j = 0; j < k; j++) {
+                curves[j] = oneVsRest(j);
+            }
+            return curves;
+        }
+    }
+
+    /** One positive class's curve: its metrics and its plotted points. */
+    private interface RankedCurve {
+        double rocAuc(boolean bothClassesInTargets);
+
+        double averagePrecision();
+
+        Curves curves(Label positive);
+    }
+
+    /** A curve of kept rows, every point of it. */
+    private record KeptCurve(Ranking.Curve curve) implements RankedCurve {
+        @Override
+        public double rocAuc(boolean bothClassesInTargets) {
+            return Ranking.rocAuc(curve, bothClassesInTargets);
+        }
+
+        @Override
+        public double averagePrecision() {
+            return Ranking.averagePrecision(curve);
+        }
+
+        @Override
+        public Curves curves(Label positive) {
+            return ClassifierAccumulator.curves(positive, curve);
+        }
+    }
+
+    /** A curve walked from the merged chunks on disk. */
+    private record WalkedCurve(CurveWalk walk) implements RankedCurve {
+        @Override
+        public double rocAuc(boolean bothClassesInTargets) {
+            return walk.rocAuc(bothClassesInTargets);
+        }
+
+        @Override
+        public double averagePrecision() {
+            return walk.averagePrecision();
+        }
+
+        @Override
+        public Curves curves(Label positive) {
+            return walk.curves(positive);
+        }
+    }
+
+    private Ranked ranked(Tally t, boolean points, ClassifierOptions options) {
+        return spilled != null ? new SpilledRanked(t, points, options) : new Rows(t.sortedOf, t.labels.size());
+    }
+
+    /**
+     * What the merged chunks give, computed once for every question asked of them (each score's chunks merged
+     * once): per (scored class, positive class) a walked curve, the lift curves (binary, both classes present),
+     * {@code log_loss} and the first row whose probabilities do not sum to 1.
+     */
+    private record Spill(
+            long rows,
+            boolean points,
+            long[] targetCounts,
+            double logLoss,
+            long badRow,
+            double badSum,
+            Map<Long, CurveWalk> curves,
+            LiftCurve lift) {}
+
+    /** The view of {@link Spill} the metrics read; merges nothing until a ranking metric is asked for. */
+    private final class SpilledRanked implements Ranked {
+        private final Tally t;
+        private final boolean points;
+        private final ClassifierOptions options;
+        private final long[] targetCounts;
+
+        SpilledRanked(Tally t, boolean points, ClassifierOptions options) {
+            this.t = t;
+            this.points = points;
+            this.options = options;
+            int k = t.labels.size();
+            targetCounts = new long[k];
+            for (int i = 0; i < k; i++) {
+                for (int j = 0; j < k; j++) {
+                    targetCounts[i] += t.counts[i][j];
+                }
+            }
+        }
+
+        @Override
+        public long n() {
+            return rows;
+        }
+
+        @Override
+        public long targetCount(int label) {
+            return targetCounts[label];
+        }
+
+        @Override
+        public double logLoss() {
+            return spill(t, points, options).logLoss();
+        }
+
+        @Override
+        public void requireRowsSumToOne() {
+            Spill s = spill(t, points, options);
+            if (s.badRow() >= 0) {
+                throw new UndefinedMetricException(
+                        ROC_AUC,
+                        "Target scores need to be probabilities for multiclass roc_auc, i.e. they should sum up to"
+                                + " 1.0 over classes (row " + s.badRow() + " sums to " + s.badSum() + ")");
+            }
+        }
+
+        @Override
+        public RankedCurve lastLabel(int positive) {
+            return new WalkedCurve(spill(t, points, options).curves().get(key(1, positive)));
+        }
+
+        @Override
+        public RankedCurve oneVsRest(int j) {
+            return new WalkedCurve(spill(t, points, options).curves().get(key(j, j)));
+        }
+    }
+
+    private static long key(int scoredBy, int positive) {
+        return scoredBy * (long) MAX_LABELS + positive;
+    }
+
+    /**
+     * The memo of the spilled rows, made once however many threads ask at once: the kept rows are written as the
+     * last chunk, then each score's chunks merged once. With {@code points}, the plotted points too (binary always;
+     * multiclass up to {@code max_classes_for_multiclass_roc_pr} classes).
+     */
+    private synchronized Spill spill(Tally t, boolean points, ClassifierOptions options) {
+        Spill known = spill;
+        int k = t.labels.size();
+        boolean wantPoints = points && (k == 2 || k <= options.maxClassesForMulticlassRocPr());
+        if (known != null && known.rows() == rows && (known.points() || !wantPoints)) {
+            return known;
+        }
+        if (closed) {
+            throw new IllegalStateException("the accumulator is closed");
+        }
+        if (rowTargets.size() > 0) {
+            spillKept();
+        }
+        spilled.release();
+        int[] sortedOf = t.sortedOf;
+        long[] targetCounts = new long[k];
+        double[] actual = new double[k]; // each target's weight, as the confusion matrix sums it
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < k; j++) {
+                targetCounts[i] += t.counts[i][j];
+                actual[i] += t.weights[i][j];
+            }
+        }
+        boolean isWeighted = weighted;
+        // log_loss and the row sums, in the table's order, as Rows computes them
+        int columns = width == 1 ? 2 : width;
+        double[] row = new double[columns];
+        double[] loss = new double[2]; // the weighted sum of losses, the total weight
+        long[] bad = {-1};
+        double[] badSum = {0};
+        spilled.forEachRow((index, id, p, weight) -> {
+            int target = sortedOf[id];
+            if (width == 1) {
+                row[0] = 1 - p[0];
+                row[1] = p[0];
+            } else {
+                System.arraycopy(p, 0, row, 0, width);
+                if (bad[0] < 0) {
+                    double s = 0;
+                    for (int j = 0; j < width; j++) {
+                        s += p[j];
+                    }
+                    if (!(Math.abs(1 - s) <= 1e-8 + 1e-5 * Math.abs(s))) {
+                        bad[0] = index;
+                        badSum[0] = s;
+                    }
+                }
+            }
+            double rowSum = 0;
+            for (int j = 0; j < columns; j++) {
+                row[j] = Math.min(Math.max(row[j], EPS), 1 - EPS);
+                rowSum += row[j];
+            }
+            double l = -Math.log(row[target] / rowSum);
+            double w = isWeighted ? weight : 1.0;
+            loss[0] += l * w;
+            loss[1] += w;
+        });
+        Map<Long, CurveWalk> curves = new HashMap<>();
+        LiftCurve lift = null;
+        if (k == 2 && width <= 2) {
+            double positives = isWeighted ? actual[1] : targetCounts[1];
+            double negatives = isWeighted ? actual[0] : targetCounts[0];
+            CurveWalk one = new CurveWalk(1, isWeighted, positives, negatives, wantPoints);
+            CurveWalk zero = new CurveWalk(0, isWeighted, negatives, positives, wantPoints);
+            boolean both = targetCounts[0] > 0 && targetCounts[1] > 0;
+            LiftWalk second = both ? new LiftWalk(1, rows, targetCounts[1]) : null;
+            spilled.forEachSorted(1, (score, id, weight) -> {
+                int target = sortedOf[id];
+                one.row(score, target, weight);
+                zero.row(score, target, weight);
+                if (second != null) {
+                    second.row(target);
+                }
+            });
+            curves.put(key(1, 1), one.finish());
+            curves.put(key(1, 0), zero.finish());
+            if (both) {
+                LiftWalk first = new LiftWalk(0, rows, targetCounts[0]);
+                spilled.forEachSorted(0, (score, id, weight) -> first.row(sortedOf[id]));
+                double[][] a = first.finish();
+                double[][] b = second.finish();
+                lift = new LiftCurve(List.copyOf(t.labels), a[0], a[1], b[0], b[1]);
+            }
+        } else if (k > 2 && width == k) {
+            double all = 0;
+            for (int i = 0; i < k; i++) {
+                all += isWeighted ? actual[i] : targetCounts[i];
+            }
+            for (int j = 0; j < k; j++) {
+                double positives = isWeighted ? actual[j] : targetCounts[j];
+                double negatives = 0;
+                for (int i = 0; i < k; i++) {
+                    negatives += i == j ? 0 : isWeighted ? actual[i] : targetCounts[i];
+                }
+                CurveWalk walk = new CurveWalk(j, isWeighted, positives, negatives, wantPoints);
+                spilled.forEachSorted(j, (score, id, weight) -> walk.row(score, sortedOf[id], weight));
+                curves.put(key(j, j), walk.finish());
+            }
+        }
+        known = new Spill(
+                rows, wantPoints, targetCounts, loss[0] / loss[1], bad[0], badSum[0], Map.copyOf(curves), lift);
+        spill = known;
+        return known;
+    }
+
     /** The kept rows, with targets as indices into the sorted labels. */
-    private final class Rows {
+    private final class Rows implements Ranked {
         final int n;
         final int[] target;
         final double[] probabilities;
@@ -666,8 +980,24 @@ public final class ClassifierAccumulator {
             targetCounts = known.targetCounts();
         }
 
-        long targetCount(int label) {
+        @Override
+        public long n() {
+            return n;
+        }
+
+        @Override
+        public long targetCount(int label) {
             return targetCounts[label];
+        }
+
+        @Override
+        public RankedCurve lastLabel(int positive) {
+            return new KeptCurve(lastLabelCurve(positive));
+        }
+
+        @Override
+        public RankedCurve oneVsRest(int j) {
+            return new KeptCurve(oneVsRestCurve(j));
         }
 
         /** Binary: the rows scored by P(the last label), {@code positive} (a sorted label index) as positive. */
@@ -718,20 +1048,9 @@ public final class ClassifierAccumulator {
                             key -> Ranking.split(probabilities, width, column, target, positive, n));
         }
 
-        private static long key(int column, int positive) {
-            return column * (long) MAX_LABELS + positive;
-        }
-
-        Ranking.Curve[] oneVsRestCurves() {
-            Ranking.Curve[] curves = new Ranking.Curve[width];
-            for (int j = 0; j < width; j++) {
-                curves[j] = oneVsRestCurve(j);
-            }
-            return curves;
-        }
-
         /** sklearn 1.2.1 log_loss: clip to [eps, 1 − eps], renormalise each row, −ln p(target), (weighted) mean. */
-        double logLoss() {
+        @Override
+        public double logLoss() {
             int columns = width == 1 ? 2 : width;
             double[] row = new double[columns];
             double s = 0;
@@ -758,7 +1077,8 @@ public final class ClassifierAccumulator {
         }
 
         /** roc_auc_score(multi_class="ovr") first checks np.allclose(1, row sums): |1 − s| ≤ 1e-8 + 1e-5·|s|. */
-        void requireRowsSumToOne() {
+        @Override
+        public void requireRowsSumToOne() {
             for (int i = 0; i < n; i++) {
                 double s = 0;
                 for (int j = 0; j < width; j++) {

@@ -23,6 +23,11 @@ final class GrowingArrays {
             values[size++] = v;
         }
 
+        /** Empties the array, keeping its room. */
+        void clear() {
+            size = 0;
+        }
+
         double[] array() {
             return values;
         }
@@ -48,6 +53,11 @@ final class GrowingArrays {
                 values = Arrays.copyOf(values, values.length * 2);
             }
             values[size++] = v;
+        }
+
+        /** Empties the array, keeping its room. */
+        void clear() {
+            size = 0;
         }
 
         int[] array() {

@@ -12,13 +12,22 @@ import java.util.List;
  *
  * <p>The arrays are this record's own; do not modify them. Computed by {@link ClassifierAccumulator#liftCurve()}.
  *
+ * <p>From kept rows every point is given, both lines at the same x; from rows spilled to disk (past the
+ * classifier's memory budget) each line is thinned for drawing ({@link PlotPoints}), at x of its own.
+ *
  * @param classes the two classes of the targets in ascending order ({@code np.unique(y_true)})
- * @param percentages {@code i / n} for i = 1…n, the x of every point
+ * @param firstClassPercentages the x of the first class's points: {@code i / n} for i = 1…n
  * @param firstClassLift the lift of {@code classes[0]}, scored by its probability (1 − P(last label) when the
  *     table gives one column, as {@code predict_proba[:, 0]})
+ * @param secondClassPercentages the x of the second class's points
  * @param secondClassLift the lift of {@code classes[1]}, scored by P(last label)
  */
-public record LiftCurve(List<Label> classes, double[] percentages, double[] firstClassLift, double[] secondClassLift) {
+public record LiftCurve(
+        List<Label> classes,
+        double[] firstClassPercentages,
+        double[] firstClassLift,
+        double[] secondClassPercentages,
+        double[] secondClassLift) {
 
     /**
      * The curves over rows {@code 0..n-1}: row i is of class {@code target[i]} (0 or 1) and its probabilities
@@ -43,6 +52,7 @@ public record LiftCurve(List<Label> classes, double[] percentages, double[] firs
                 List.copyOf(classes),
                 percentages,
                 lift(probabilities, width, 0, target, n, first, percentages),
+                percentages,
                 lift(probabilities, width, 1, target, n, second, percentages));
     }
 

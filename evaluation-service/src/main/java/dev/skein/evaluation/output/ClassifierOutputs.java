@@ -297,8 +297,8 @@ public final class ClassifierOutputs {
     /** plot_lift_curve(y, y_probs, pos_label): one line per class of the targets, then the baseline. */
     private static byte[] liftPlot(List<String> legends, LiftCurve lift) {
         List<Plots.Line> lines = List.of(
-                new Plots.Line(legends.get(0), lift.percentages(), lift.firstClassLift()),
-                new Plots.Line(legends.get(1), lift.percentages(), lift.secondClassLift()));
+                new Plots.Line(legends.get(0), lift.firstClassPercentages(), lift.firstClassLift()),
+                new Plots.Line(legends.get(1), lift.secondClassPercentages(), lift.secondClassLift()));
         return Plots.lines("Lift Curve", "Percentage of sample", "Lift", lines, "Baseline");
     }
 

@@ -74,7 +74,7 @@ public class EvaluationJob {
         this.tracking = tracking;
         this.artifacts = artifacts;
         this.outbox = outbox;
-        this.evaluator = new Evaluator(config.maxTableBytes());
+        this.evaluator = new Evaluator(config.maxTableBytes(), config.curvesMemoryBytes());
         this.backoff = config.retryBackoff();
         this.maxBackoff = config.maxRetryBackoff();
         this.await = config.upstreamTimeout().plusSeconds(5);

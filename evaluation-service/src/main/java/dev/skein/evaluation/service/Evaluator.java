@@ -1,5 +1,6 @@
 package dev.skein.evaluation.service;
 
+import dev.skein.evaluation.config.EvaluationConfig;
 import dev.skein.evaluation.metrics.Average;
 import dev.skein.evaluation.metrics.ClassifierAccumulator;
 import dev.skein.evaluation.metrics.ClassifierOptions;
@@ -25,6 +26,7 @@ import dev.skein.proto.evaluation.v1.EvaluationSpec;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -75,9 +77,26 @@ public final class Evaluator {
     static final int MAX_COLUMNS = 10_000;
 
     private final long maxTableBytes;
+    private final long curvesMemoryBytes;
+    private final Path spillDirectory;
 
+    /** With the default memory budget of a classifier's curves, spilling under {@code java.io.tmpdir}. */
     public Evaluator(long maxTableBytes) {
+        this(maxTableBytes, EvaluationConfig.DEFAULT_CURVES_MEMORY_BYTES);
+    }
+
+    public Evaluator(long maxTableBytes, long curvesMemoryBytes) {
+        this(maxTableBytes, curvesMemoryBytes, Path.of(System.getProperty("java.io.tmpdir")));
+    }
+
+    /**
+     * {@code curvesMemoryBytes}: the heap a classifier's ranking metrics and curves may take, past which its rows
+     * go to temporary files under {@code spillDirectory}, removed when the evaluation ends.
+     */
+    public Evaluator(long maxTableBytes, long curvesMemoryBytes, Path spillDirectory) {
         this.maxTableBytes = maxTableBytes;
+        this.curvesMemoryBytes = curvesMemoryBytes;
+        this.spillDirectory = spillDirectory;
     }
 
     public Outcome evaluate(EvaluationSpec spec, String fileName, InputStream in) {
@@ -137,7 +156,14 @@ public final class Evaluator {
     }
 
     private Outcome classifier(EvaluationSpec spec, TableReader table) {
-        ClassifierAccumulator acc = new ClassifierAccumulator().limitRetainedBytes(maxTableBytes);
+        // the rows spilled past the budget are removed however the evaluation ends
+        try (ClassifierAccumulator acc =
+                new ClassifierAccumulator().memoryBudget(curvesMemoryBytes).spillTo(spillDirectory)) {
+            return classifier(spec, table, acc);
+        }
+    }
+
+    private Outcome classifier(EvaluationSpec spec, TableReader table, ClassifierAccumulator acc) {
         List<String> probabilities = probabilityColumns(spec);
         long rows = columns(spec, probabilities).feed(table, acc);
         List<Label> labels = acc.labels();

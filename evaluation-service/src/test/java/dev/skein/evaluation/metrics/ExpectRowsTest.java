@@ -1,10 +1,11 @@
 package dev.skein.evaluation.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -50,13 +51,17 @@ class ExpectRowsTest {
     }
 
     @Test
-    void shouldStillRefuseRowsPastTheMemoryLimitWhenMoreWereDeclared() {
-        ClassifierAccumulator acc = new ClassifierAccumulator().limitRetainedBytes(12 * 12 * 100);
-        acc.expectRows(1_000_000_000);
-        assertThatThrownBy(() -> feed(acc, 1000, false))
-                .isInstanceOf(InvalidInputException.class)
-                .hasMessageContaining("skein.evaluation.max-table-bytes");
-        assertThat(acc.rows()).isEqualTo(101);
+    void shouldReserveNothingPastTheBudgetAndSpillTheRowsInstead(@TempDir Path parent) {
+        // 100 rows' curves fit in the budget; a billion declared rows do not, so none are reserved for
+        try (ClassifierAccumulator acc =
+                new ClassifierAccumulator().memoryBudget(12 * 12 * 100).spillTo(parent)) {
+            acc.expectRows(1_000_000_000);
+            feed(acc, 1000, false);
+            assertThat(acc.spilled()).isTrue();
+            ClassifierAccumulator plain = feed(new ClassifierAccumulator(), 1000, false);
+            assertThat(acc.compute(ClassifierOptions.defaults()).metrics())
+                    .isEqualTo(plain.compute(ClassifierOptions.defaults()).metrics());
+        }
     }
 
     @Test

@@ -9,13 +9,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.skein.evaluation.metrics.ClassifierResult.PerClassMetrics;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every case scikit-learn computed in {@code src/test/resources/golden} (see generate.py there) must come
@@ -40,6 +45,31 @@ class GoldenFilesTest {
                 .map(c -> DynamicTest.dynamicTest(c.get("name").asText(), () -> classifier(c)));
     }
 
+    /**
+     * Past the memory budget the rows go to disk and are merged back: the same numbers, and curves thinned for
+     * drawing to sklearn's points (some left out, none moved). A budget of 1 byte writes every row as a chunk of its
+     * own, 500 bytes three rows at a time (one probability column, unweighted).
+     */
+    @TestFactory
+    Stream<DynamicTest> shouldMatchScikitLearnOnEveryClassifierCaseWithRowsSpilledToDisk() throws IOException {
+        return cases("classifier.json").flatMap(c -> Stream.of(1L, 500L)
+                .map(budget -> DynamicTest.dynamicTest(
+                        c.get("name").asText() + ", budget " + budget, () -> spilledClassifier(c, budget))));
+    }
+
+    @TempDir
+    static Path spillParent;
+
+    private static void spilledClassifier(JsonNode c, long budget) throws IOException {
+        try {
+            classifier(c, () -> new ClassifierAccumulator().memoryBudget(budget).spillTo(spillParent), true);
+        } finally {
+            try (Stream<Path> left = Files.list(spillParent)) {
+                assertThat(left).as("temporary files left").isEmpty();
+            }
+        }
+    }
+
     @TestFactory
     Stream<DynamicTest> shouldMatchScikitLearnOnEveryRegressorCase() throws IOException {
         return cases("regressor.json")
@@ -57,6 +87,10 @@ class GoldenFilesTest {
     }
 
     private static void classifier(JsonNode c) {
+        classifier(c, ClassifierAccumulator::new, false);
+    }
+
+    private static void classifier(JsonNode c, Supplier<ClassifierAccumulator> made, boolean spilled) {
         ClassifierOptions options = ClassifierOptions.defaults();
         if (c.has("pos_label")) {
             options = options.withPosLabel(label(c.get("pos_label")));
@@ -66,14 +100,32 @@ class GoldenFilesTest {
         }
         ClassifierOptions chosen = options;
         if (c.has("error")) {
-            assertThatThrownBy(() -> feedClassifier(c).compute(chosen))
-                    .isInstanceOf(expectedFailure(c.get("error").asText()));
+            try (ClassifierAccumulator acc = made.get()) {
+                assertThatThrownBy(() -> feedClassifier(c, acc).compute(chosen))
+                        .isInstanceOf(expectedFailure(c.get("error").asText()));
+            }
             return;
         }
-        ClassifierAccumulator acc = feedClassifier(c);
+        try (ClassifierAccumulator acc = feedClassifier(c, made.get())) {
+            if (!spilled) {
+                classifier(c, acc, chosen, false);
+                return;
+            }
+            if (c.has("probabilities") && c.get("targets").size() > 3) {
+                assertThat(acc.spilled()).as("rows spilled to disk").isTrue();
+            }
+            classifier(c, acc, chosen, acc.spilled());
+        }
+    }
+
+    private static void classifier(JsonNode c, ClassifierAccumulator acc, ClassifierOptions chosen, boolean thinned) {
         ClassifierResult result = acc.compute(chosen);
         assertMetrics(result.metrics(), c.get("metrics"));
-        assertCurves(acc.curves(chosen), c.get("curves"));
+        if (thinned) {
+            assertThinnedCurves(acc.curves(chosen), c.get("curves"));
+        } else {
+            assertCurves(acc.curves(chosen), c.get("curves"));
+        }
         assertConfusionMatrix(acc.confusionMatrix(chosen), c.get("confusion_matrix"));
         JsonNode perClass = c.get("per_class_metrics");
         if (perClass == null) {
@@ -90,8 +142,7 @@ class GoldenFilesTest {
         }
     }
 
-    private static ClassifierAccumulator feedClassifier(JsonNode c) {
-        ClassifierAccumulator acc = new ClassifierAccumulator();
+    private static ClassifierAccumulator feedClassifier(JsonNode c, ClassifierAccumulator acc) {
         JsonNode targets = c.get("targets");
         JsonNode predictions = c.get("predictions");
         JsonNode probabilities = c.get("probabilities");
@@ -189,6 +240,65 @@ class GoldenFilesTest {
                     a.precisionRecallThresholds(),
                     e.get("precision_recall_thresholds"));
         }
+    }
+
+    /** Each curve's points are sklearn's, in its order, some left out but never the first or the last. */
+    private static void assertThinnedCurves(List<Curves> actual, JsonNode expected) {
+        assertThat(actual).hasSize(expected.size());
+        for (int i = 0; i < expected.size(); i++) {
+            Curves a = actual.get(i);
+            JsonNode e = expected.get(i);
+            String name = "curve of " + a.positiveClass();
+            assertThat(a.positiveClass()).isEqualTo(label(e.get(MetricKeys.POSITIVE_CLASS)));
+            assertSubsequence(name + " roc", new double[][] {a.fpr(), a.tpr(), a.rocThresholds()}, new double[][] {
+                row(e.get("fpr")), row(e.get("tpr")), row(e.get("roc_thresholds"))
+            });
+            int m = a.precisionRecallThresholds().length;
+            assertSubsequence(
+                    name + " precision-recall",
+                    new double[][] {
+                        Arrays.copyOf(a.precision(), m), Arrays.copyOf(a.recall(), m), a.precisionRecallThresholds()
+                    },
+                    new double[][] {
+                        Arrays.copyOf(
+                                row(e.get("precision")), e.get("precision").size() - 1),
+                        Arrays.copyOf(row(e.get("recall")), e.get("recall").size() - 1),
+                        row(e.get("precision_recall_thresholds"))
+                    });
+            assertThat(a.precision()[m]).isEqualTo(1.0);
+            assertThat(a.recall()[m]).isEqualTo(0.0);
+        }
+    }
+
+    private static void assertSubsequence(String what, double[][] actual, double[][] expected) {
+        int n = actual[0].length;
+        int m = expected[0].length;
+        assertThat(n).as(what + " points").isBetween(Math.min(m, 2), m);
+        int j = 0;
+        for (int i = 0; i < n; i++) {
+            while (j < m && !samePoint(actual, i, expected, j)) {
+                assertThat(i).as(what + ": the first point is kept").isPositive();
+                j++;
+            }
+            assertThat(j)
+                    .as(what + ": point " + i + " is one of sklearn's, in order")
+                    .isLessThan(m);
+            j++;
+        }
+        assertThat(j).as(what + ": the last point is kept").isEqualTo(m);
+    }
+
+    private static boolean samePoint(double[][] a, int i, double[][] e, int j) {
+        for (int k = 0; k < a.length; k++) {
+            double x = a[k][i];
+            double y = e[k][j];
+            boolean same =
+                    Double.isNaN(y) ? Double.isNaN(x) : Math.abs(x - y) <= TOLERANCE * Math.max(1.0, Math.abs(y));
+            if (!same) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void assertConfusionMatrix(ConfusionMatrix actual, JsonNode expected) {

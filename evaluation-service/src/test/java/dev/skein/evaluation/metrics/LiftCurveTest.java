@@ -31,7 +31,7 @@ class LiftCurveTest {
         }
         LiftCurve lift = acc.liftCurve().orElseThrow();
         assertThat(lift.classes()).containsExactly(Label.of(0), Label.of(1));
-        assertThat(lift.percentages()).containsExactly(0.2, 0.4, 0.6, 0.8, 1.0);
+        assertThat(lift.firstClassPercentages()).containsExactly(0.2, 0.4, 0.6, 0.8, 1.0);
         // class 1 by P(1): 1 0 1 1 0 -> gains 1/3 1/3 2/3 1 1
         assertThat(lift.secondClassLift())
                 .containsExactly((1.0 / 3) / 0.2, (1.0 / 3) / 0.4, (2.0 / 3) / 0.6, 1 / 0.8, 1.0);
@@ -94,7 +94,7 @@ class LiftCurveTest {
                 .containsExactly(
                         label(expected.get("classes").get(0)),
                         label(expected.get("classes").get(1)));
-        assertThat(lift.percentages()).containsExactly(doubles(expected.get("percentages")));
+        assertThat(lift.firstClassPercentages()).containsExactly(doubles(expected.get("percentages")));
         compare(lift.firstClassLift(), expected.get("first_class"), expected.get("first_class_exact_at"));
         compare(lift.secondClassLift(), expected.get("second_class"), expected.get("second_class_exact_at"));
     }
