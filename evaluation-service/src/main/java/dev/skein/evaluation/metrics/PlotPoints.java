@@ -12,7 +12,7 @@ import java.util.Arrays;
 final class PlotPoints {
 
     /** Four per pixel of the widest curve plot (960 pixels). */
-    static final int BUCKETS = 1 << 30;
+    static final int BUCKETS = 4 * 960;
 
     private double[] x = new double[64];
     private double[] y = new double[64];
