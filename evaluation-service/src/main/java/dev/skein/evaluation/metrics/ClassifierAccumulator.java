@@ -70,6 +70,7 @@ public final class ClassifierAccumulator implements AutoCloseable {
     private Spill spill;
 
     private boolean closed;
+    private long maxDiskBytes = Long.MAX_VALUE;
     private java.nio.file.Path spillParent = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
     /** Rows announced by {@link #expectRows} and not yet reserved for: the kept arrays are sized at the next row. */
     private long expectedRows;
@@ -118,6 +119,12 @@ public final class ClassifierAccumulator implements AutoCloseable {
     /** Where the temporary files go (a directory of their own is made in it): by default {@code java.io.tmpdir}. */
     public ClassifierAccumulator spillTo(java.nio.file.Path parent) {
         this.spillParent = parent;
+        return this;
+    }
+
+    /** Refuses rows (an {@link InvalidInputException}) once the temporary files would take more than {@code bytes}. */
+    public ClassifierAccumulator limitDiskBytes(long bytes) {
+        this.maxDiskBytes = bytes;
         return this;
     }
 
@@ -232,7 +239,7 @@ public final class ClassifierAccumulator implements AutoCloseable {
     /** Writes the kept rows to disk as one more chunk and empties them (their arrays stay, for the next chunk). */
     private void spillKept() {
         if (spilled == null) {
-            spilled = new SpilledRows(width, weighted, budget, spillParent);
+            spilled = new SpilledRows(width, weighted, budget, spillParent, maxDiskBytes);
         }
         int n = rowTargets.size();
         spilled.spill(rowTargets.array(), rowProbabilities.array(), weighted ? rowWeights.array() : null, n);

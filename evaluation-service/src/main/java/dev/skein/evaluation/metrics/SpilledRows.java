@@ -43,6 +43,7 @@ final class SpilledRows implements AutoCloseable {
     private final FileChannel raw;
     private final FileChannel[] sorted;
     private final long budget;
+    private final long maxDiskBytes;
     /** The first row of each run, then the rows written in all. */
     private final List<Long> runStarts = new ArrayList<>();
 
@@ -57,7 +58,8 @@ final class SpilledRows implements AutoCloseable {
      * {@code budget}: the heap the merge's read buffers may take together (each within its bounds); the files go
      * to a new directory in {@code parent}.
      */
-    SpilledRows(int width, boolean weighted, long budget, Path parent) {
+    SpilledRows(int width, boolean weighted, long budget, Path parent, long maxDiskBytes) {
+        this.maxDiskBytes = maxDiskBytes;
         this.width = width;
         this.weighted = weighted;
         this.scores = Math.max(2, width);
@@ -110,6 +112,12 @@ final class SpilledRows implements AutoCloseable {
     void spill(int[] target, double[] probabilities, double[] weights, int n) {
         if (n == 0) {
             return;
+        }
+        long bytes = (rows + n) * (rawRecord() + (long) scores * sortedRecord());
+        if (bytes > maxDiskBytes) {
+            throw new InvalidInputException("the ranking metrics of " + (rows + n) + " rows would take " + bytes
+                    + " bytes of temporary files, more than the limit of " + maxDiskBytes
+                    + " bytes (6 × skein.evaluation.max-table-bytes); evaluate a smaller table");
         }
         try {
             out.clear();

@@ -157,10 +157,20 @@ public final class Evaluator {
 
     private Outcome classifier(EvaluationSpec spec, TableReader table) {
         // the rows spilled past the budget are removed however the evaluation ends
-        try (ClassifierAccumulator acc =
-                new ClassifierAccumulator().memoryBudget(curvesMemoryBytes).spillTo(spillDirectory)) {
+        try (ClassifierAccumulator acc = new ClassifierAccumulator()
+                .memoryBudget(curvesMemoryBytes)
+                .spillTo(spillDirectory)
+                .limitDiskBytes(maxDiskBytes(maxTableBytes))) {
             return classifier(spec, table, acc);
         }
+    }
+
+    /**
+     * The temporary files a classifier's rows may take past the curves' budget: 6 × the table's limit, what a CSV of
+     * rows as short as they come (`0,0,0`) gives with one probability column (36 bytes a row on disk).
+     */
+    static long maxDiskBytes(long maxTableBytes) {
+        return maxTableBytes > Long.MAX_VALUE / 6 ? Long.MAX_VALUE : 6 * maxTableBytes;
     }
 
     private Outcome classifier(EvaluationSpec spec, TableReader table, ClassifierAccumulator acc) {

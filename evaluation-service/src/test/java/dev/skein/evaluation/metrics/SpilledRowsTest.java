@@ -146,6 +146,18 @@ class SpilledRowsTest {
         assertNothingLeft();
     }
 
+    @Test
+    void shouldRefuseRowsPastTheDiskLimitWithAReasonAndRemoveItsFiles() throws IOException {
+        // 36 bytes a row on disk with one probability column: 500 rows fit in 18,000 bytes, the next chunk not
+        try (ClassifierAccumulator spilled = spilling().limitDiskBytes(36 * 500)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> binary(spilled, false, false))
+                    .isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining("bytes of temporary files, more than the limit of 18000 bytes");
+            assertThat(spilled.rows()).isLessThan(ROWS);
+        }
+        assertNothingLeft();
+    }
+
     private static void assertSameMetrics(Map<String, Double> spilled, Map<String, Double> kept, boolean weighted) {
         assertThat(spilled.keySet()).containsExactlyElementsOf(kept.keySet());
         if (!weighted) {
