@@ -52,6 +52,10 @@ final class EvaluationBench {
             "\\{\"key\"\\s*:\\s*\"skein\\.evaluation\\.status\"\\s*,\\s*\"value\"\\s*:\\s*\"([A-Z]+)\"\\s*\\}");
     private static final Pattern STATUS = Pattern.compile("\"status\"\\s*:\\s*\"([A-Z_]+)\"");
     private static final double MB = 1024.0 * 1024.0;
+    /** The curves' budget of the spilled runs: every table size of the benchmark goes to disk. */
+    private static final long SPILL_BUDGET = 16L << 20;
+
+    private static final String SPILLED = "16 MiB budget, ";
 
     private final Options options;
     private final HttpClient http = HttpClient.newBuilder()
@@ -93,9 +97,11 @@ final class EvaluationBench {
                 }
                 Path parquet = dir.resolve("predictions-" + rows + ".parquet");
                 ParquetPredictions.convert(csv, parquet);
-                results.put(rows + " csv", child(javaOpts, csv, rounds));
+                results.put(rows + " csv", child(javaOpts, csv, rounds, null));
+                results.put(rows + " " + SPILLED + "csv", child(javaOpts, csv, rounds, SPILL_BUDGET));
                 Files.delete(csv);
-                results.put(rows + " parquet", child(javaOpts, parquet, rounds));
+                results.put(rows + " parquet", child(javaOpts, parquet, rounds, null));
+                results.put(rows + " " + SPILLED + "parquet", child(javaOpts, parquet, rounds, SPILL_BUDGET));
                 Files.delete(parquet);
             }
         } finally {
@@ -181,7 +187,7 @@ final class EvaluationBench {
         if (sizes.size() >= 2) {
             int rowsSmall = sizes.get(0);
             int rowsLarge = sizes.get(sizes.size() - 1);
-            for (String format : List.of("csv", "parquet")) {
+            for (String format : List.of("csv", "parquet", SPILLED + "csv", SPILLED + "parquet")) {
                 Map<String, String> small = results.get(rowsSmall + " " + format);
                 Map<String, String> large = results.get(rowsLarge + " " + format);
                 for (String phase : List.of("read", "evaluate")) {
@@ -192,7 +198,11 @@ final class EvaluationBench {
                 }
             }
             System.out.println("(evaluation-service keeps 12 bytes a row for the curves with one probability"
-                    + " column, in arrays that double when full, and budgets twelve times that for the curves' peak)");
+                    + " column, in arrays that double when full, while twelve times that, the curves' peak, fits in"
+                    + " skein.evaluation.curves-memory-bytes, 144 MiB: 1 Mi rows; past it the rows go to disk in"
+                    + " chunks and are merged, and the heap stays at the chunk's. The \"" + SPILLED.trim()
+                    + "\" rows give the same evaluation a " + SPILL_BUDGET / (1 << 20) + " MiB budget: every size"
+                    + " spills)");
         }
         System.out.printf(
                 "heap limit %s MB (%s)%n",
@@ -215,7 +225,7 @@ final class EvaluationBench {
     }
 
     /** Runs {@link EvaluationThroughput} on {@code table} in a JVM of its own; its {@code result} lines. */
-    private static Map<String, String> child(String javaOpts, Path table, int rounds) throws Exception {
+    private static Map<String, String> child(String javaOpts, Path table, int rounds, Long budget) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(Arrays.asList(javaOpts.trim().split("\\s+")));
@@ -225,6 +235,9 @@ final class EvaluationBench {
         command.add(EvaluationThroughput.MAIN);
         command.add(table.toString());
         command.add(String.valueOf(rounds));
+        if (budget != null) {
+            command.add(String.valueOf(budget));
+        }
         Process p = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();

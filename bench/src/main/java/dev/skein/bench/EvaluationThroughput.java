@@ -1,6 +1,7 @@
 package dev.skein.bench;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
+import dev.skein.evaluation.config.EvaluationConfig;
 import dev.skein.evaluation.metrics.ClassifierAccumulator;
 import dev.skein.evaluation.output.Artifact;
 import dev.skein.evaluation.service.Evaluator;
@@ -56,17 +57,24 @@ final class EvaluationThroughput {
 
     private final Path table;
     private final Format format;
-    private final Evaluator evaluator = new Evaluator(MAX_TABLE_BYTES);
+    private final long curvesMemoryBytes;
+    private final Evaluator evaluator;
     private volatile double sink;
 
-    private EvaluationThroughput(Path table) {
+    private EvaluationThroughput(Path table, long curvesMemoryBytes) {
         this.table = table;
+        this.curvesMemoryBytes = curvesMemoryBytes;
+        this.evaluator = new Evaluator(MAX_TABLE_BYTES, curvesMemoryBytes);
         this.format = Format.fromPath(table.getFileName().toString());
     }
 
-    /** {@code args}: the table (CSV or Parquet, by its extension), then the timed rounds. */
+    /**
+     * {@code args}: the table (CSV or Parquet, by its extension), the timed rounds, and optionally the classifier's
+     * curves memory budget (by default evaluation-service's, {@code skein.evaluation.curves-memory-bytes}).
+     */
     public static void main(String[] args) throws Exception {
-        new EvaluationThroughput(Path.of(args[0])).run(Integer.parseInt(args[1]));
+        long budget = args.length > 2 ? Long.parseLong(args[2]) : EvaluationConfig.DEFAULT_CURVES_MEMORY_BYTES;
+        new EvaluationThroughput(Path.of(args[0]), budget).run(Integer.parseInt(args[1]));
     }
 
     private void run(int rounds) throws Exception {
@@ -80,6 +88,9 @@ final class EvaluationThroughput {
             throw new IllegalStateException("the floor read " + rows + " rows, the evaluation " + outcome.rows());
         }
         result("rows", rows);
+        result("budget", curvesMemoryBytes);
+        // ClassifierAccumulator keeps rows in memory while 12 × 12 bytes a row (one probability column) fit
+        result("spilled", 144L * rows > curvesMemoryBytes);
         result("bytes", Files.size(table));
         result("metrics", outcome.metrics().size());
         result("roc_auc", outcome.metrics().get("roc_auc"));
