@@ -141,8 +141,8 @@ public final class ClassifierAccumulator implements AutoCloseable {
     /**
      * Announces that about {@code more} rows will be added (a table's declared row count): the kept arrays are then
      * sized once, at the next row, instead of doubling as they fill — when that many rows are within the memory
-     * limit ({@link #limitRetainedBytes}); past it nothing is reserved, and the rows are refused as they come. A
-     * hint: fewer or more rows may follow.
+     * budget ({@link #memoryBudget}); past it nothing is reserved, and the rows go to disk in chunks as they come.
+     * A hint: fewer or more rows may follow.
      */
     public void expectRows(long more) {
         expectedRows = Math.max(0, more);
@@ -315,7 +315,7 @@ public final class ClassifierAccumulator implements AutoCloseable {
     /** The metrics of the rows added so far; the accumulator can take more rows afterwards. */
     public ClassifierResult compute(ClassifierOptions options) {
         Tally t = tally();
-        Ranked ranked = width > 0 ? ranked(t, false, options) : null;
+        Ranked ranked = width > 0 ? ranked(t, options) : null;
         return t.labels.size() == 2
                 ? binary(t.labels, t.counts, t.weights, t.total, ranked, options)
                 : multiclass(t.labels, t.counts, t.weights, t.total, ranked, options);
@@ -333,7 +333,7 @@ public final class ClassifierAccumulator implements AutoCloseable {
         }
         Tally t = tally();
         int k = t.labels.size();
-        Ranked ranked = ranked(t, true, options);
+        Ranked ranked = ranked(t, options);
         if (k == 2) {
             if (width > 2) {
                 throw new InvalidInputException(
@@ -375,7 +375,7 @@ public final class ClassifierAccumulator implements AutoCloseable {
                     "the labels are binary " + t.labels + " but rows have " + width + " probabilities");
         }
         if (spilled != null) {
-            Spill s = spill(t, false, ClassifierOptions.defaults());
+            Spill s = spill(t, ClassifierOptions.defaults());
             return Optional.ofNullable(s.lift());
         }
         Rows rows = new Rows(t.sortedOf, 2);
@@ -777,8 +777,8 @@ public final class ClassifierAccumulator implements AutoCloseable {
         }
     }
 
-    private Ranked ranked(Tally t, boolean points, ClassifierOptions options) {
-        return spilled != null ? new SpilledRanked(t, points, options) : new Rows(t.sortedOf, t.labels.size());
+    private Ranked ranked(Tally t, ClassifierOptions options) {
+        return spilled != null ? new SpilledRanked(t, options) : new Rows(t.sortedOf, t.labels.size());
     }
 
     /**
@@ -799,13 +799,11 @@ public final class ClassifierAccumulator implements AutoCloseable {
     /** The view of {@link Spill} the metrics read; merges nothing until a ranking metric is asked for. */
     private final class SpilledRanked implements Ranked {
         private final Tally t;
-        private final boolean points;
         private final ClassifierOptions options;
         private final long[] targetCounts;
 
-        SpilledRanked(Tally t, boolean points, ClassifierOptions options) {
+        SpilledRanked(Tally t, ClassifierOptions options) {
             this.t = t;
-            this.points = points;
             this.options = options;
             int k = t.labels.size();
             targetCounts = new long[k];
@@ -828,12 +826,12 @@ public final class ClassifierAccumulator implements AutoCloseable {
 
         @Override
         public double logLoss() {
-            return spill(t, points, options).logLoss();
+            return spill(t, options).logLoss();
         }
 
         @Override
         public void requireRowsSumToOne() {
-            Spill s = spill(t, points, options);
+            Spill s = spill(t, options);
             if (s.badRow() >= 0) {
                 throw new UndefinedMetricException(
                         ROC_AUC,
@@ -844,12 +842,12 @@ public final class ClassifierAccumulator implements AutoCloseable {
 
         @Override
         public RankedCurve lastLabel(int positive) {
-            return new WalkedCurve(spill(t, points, options).curves().get(key(1, positive)));
+            return new WalkedCurve(spill(t, options).curves().get(key(1, positive)));
         }
 
         @Override
         public RankedCurve oneVsRest(int j) {
-            return new WalkedCurve(spill(t, points, options).curves().get(key(j, j)));
+            return new WalkedCurve(spill(t, options).curves().get(key(j, j)));
         }
     }
 
@@ -859,13 +857,15 @@ public final class ClassifierAccumulator implements AutoCloseable {
 
     /**
      * The memo of the spilled rows, made once however many threads ask at once: the kept rows are written as the
-     * last chunk, then each score's chunks merged once. With {@code points}, the plotted points too (binary always;
-     * multiclass up to {@code max_classes_for_multiclass_roc_pr} classes).
+     * last chunk, then each score's chunks merged once, with the plotted points (binary always; multiclass up to
+     * {@code max_classes_for_multiclass_roc_pr} classes).
      */
-    private synchronized Spill spill(Tally t, boolean points, ClassifierOptions options) {
+    private synchronized Spill spill(Tally t, ClassifierOptions options) {
         Spill known = spill;
         int k = t.labels.size();
-        boolean wantPoints = points && (k == 2 || k <= options.maxClassesForMulticlassRocPr());
+        // the points are made whoever asks first (bounded, and cheap beside the merge), so that the lift curves'
+        // thread and the metrics' share one merge with the plotted curves
+        boolean wantPoints = k == 2 || k <= options.maxClassesForMulticlassRocPr();
         if (known != null && known.rows() == rows && (known.points() || !wantPoints)) {
             return known;
         }
