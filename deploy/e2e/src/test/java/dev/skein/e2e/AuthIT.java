@@ -2817,6 +2817,24 @@ class AuthIT {
      * take effect at once.
      */
     @Test
+    void anAdministratorsReadOnlyTokenCannotChangeTheLlmGatewaysConfiguration() {
+        String readOnly =
+                secret(newToken(ADMIN, new JsonObject().put("name", "admin-ro").put("read_only", true)));
+        Response refused = byToken(
+                readOnly,
+                "POST",
+                "/api/3.0/mlflow/gateway/secrets/create",
+                new JsonObject()
+                        .put("secret_name", "ro-" + UUID.randomUUID())
+                        .put("secret_value", new JsonObject().put("api_key", "sk-not-stored")));
+        assertDenied(refused, "an administrator's read-only token creating a secret");
+        // nor reading the secrets, even masked, spelt with a percent-encoded letter
+        assertDenied(
+                AuthGateway.bearer(readOnly).urlEncodingEnabled(false).get("/api/3.0/mlflow/gateway/%73ecrets/list"),
+                "an administrator's read-only token listing secrets");
+    }
+
+    @Test
     void anLlmEndpointIsInvokedWithUseAndReadWithRead() {
         String user = newUser("llm-use");
         String reader = newUser("llm-read");

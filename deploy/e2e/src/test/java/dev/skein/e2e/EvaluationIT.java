@@ -259,6 +259,110 @@ class EvaluationIT {
     }
 
     @Test
+    void shouldSaveAPromptlabRunAsMlflowsPromptEngineeringUiDoes() {
+        String experimentId = client.createExperiment("promptlab-" + UUID.randomUUID());
+        JsonObject request = new JsonObject()
+                .put("experiment_id", experimentId)
+                .put("run_name", "my_promptlab_run")
+                .put("prompt_template", "answer this question: {{question}} using the following context: {{context}}")
+                .put(
+                        "prompt_parameters",
+                        new JsonArray()
+                                .add(new JsonObject().put("key", "question").put("value", "my_question"))
+                                .add(new JsonObject().put("key", "context").put("value", "my_context")))
+                .put("model_route", "chat")
+                // the UI sends numbers: logged as Python's str() of them
+                .put(
+                        "model_parameters",
+                        new JsonArray()
+                                .add(new JsonObject().put("key", "temperature").put("value", 0.1))
+                                .add(new JsonObject().put("key", "max_tokens").put("value", 100)))
+                .put("model_input", "answer this question: my_question using the following context: my_context")
+                .put("model_output", "my_answer")
+                .put(
+                        "model_output_parameters",
+                        new JsonArray()
+                                .add(new JsonObject().put("key", "tokens").put("value", "10"))
+                                .add(new JsonObject().put("key", "latency").put("value", "100")))
+                .put("mlflow_version", "2.17.2");
+        // served under /ajax-api/ only, as MLflow serves it
+        api().contentType(ContentType.JSON)
+                .body(request.encode())
+                .post("/api/2.0/mlflow/runs/create-promptlab-run")
+                .then()
+                .statusCode(404);
+        JsonObject run = ok(api().contentType(ContentType.JSON)
+                        .body(request.encode())
+                        .post("/ajax-api/2.0/mlflow/runs/create-promptlab-run"))
+                .getJsonObject("run");
+        String runId = run.getJsonObject("info").getString("run_id");
+        assertThat(run.getJsonObject("info").getString("status")).isEqualTo("FINISHED");
+
+        // read back with the official Java client
+        var got = client.getRun(runId);
+        assertThat(got.getInfo().getStatus()).isEqualTo(RunStatus.FINISHED);
+        assertThat(got.getInfo().getRunName()).isEqualTo("my_promptlab_run");
+        Map<String, String> params = new HashMap<>();
+        got.getData().getParamsList().forEach(p -> params.put(p.getKey(), p.getValue()));
+        assertThat(params)
+                .containsEntry("prompt_template", request.getString("prompt_template"))
+                .containsEntry("model_route", "chat")
+                .containsEntry("temperature", "0.1")
+                .containsEntry("max_tokens", "100");
+        Map<String, String> tags = new HashMap<>();
+        got.getData().getTagsList().forEach(t -> tags.put(t.getKey(), t.getValue()));
+        assertThat(tags)
+                .containsEntry("mlflow.runSourceType", "PROMPT_ENGINEERING")
+                .containsEntry(
+                        "mlflow.loggedArtifacts", "[{\"path\": \"eval_results_table.json\", \"type\": \"table\"}]")
+                .containsKey("mlflow.log-model.history");
+        assertThat(new JsonArray(tags.get("mlflow.log-model.history"))
+                        .getJsonObject(0)
+                        .getString("artifact_path"))
+                .isEqualTo("model");
+        assertThat(client.listArtifacts(runId).stream().map(f -> f.getPath()))
+                .contains("eval_results_table.json", "model");
+        assertThat(client.listArtifacts(runId, "model").stream().map(f -> f.getPath()))
+                .contains(
+                        "model/MLmodel",
+                        "model/python_env.yaml",
+                        "model/conda.yaml",
+                        "model/requirements.txt",
+                        "model/input_example.json",
+                        "model/parameters.yaml");
+        String table = api().queryParam("run_id", runId)
+                .queryParam("path", "eval_results_table.json")
+                .get("/get-artifact")
+                .asString();
+        assertThat(new JsonObject(table))
+                .isEqualTo(new JsonObject()
+                        .put(
+                                "columns",
+                                new JsonArray(List.of("question", "context", "prompt", "output", "tokens", "latency")))
+                        .put(
+                                "data",
+                                new JsonArray()
+                                        .add(new JsonArray(List.of(
+                                                "my_question",
+                                                "my_context",
+                                                request.getString("model_input"),
+                                                "my_answer",
+                                                "10",
+                                                "100")))));
+
+        // MLflow's validation, before anything is written
+        request.remove("prompt_template");
+        Response refused = api().contentType(ContentType.JSON)
+                .body(request.encode())
+                .post("/ajax-api/2.0/mlflow/runs/create-promptlab-run");
+        refused.then().statusCode(400);
+        assertThat(new JsonObject(refused.asString()).getString("error_code")).isEqualTo("INVALID_PARAMETER_VALUE");
+        assertThat(new JsonObject(refused.asString()).getString("message"))
+                .isEqualTo("CreatePromptlabRun request must specify prompt_template.");
+        assertThat(client.searchRuns(List.of(experimentId), "")).hasSize(1);
+    }
+
+    @Test
     void shouldEvaluateSummariesOnDemandWithPerRowScoresAndSayWhatItCannotCompute() throws Exception {
         String experimentId = client.createExperiment("summaries-" + UUID.randomUUID());
         String runId = client.createRun(experimentId).getRunId();

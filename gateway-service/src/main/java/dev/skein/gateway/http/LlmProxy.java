@@ -204,7 +204,12 @@ final class LlmProxy {
 
     /** What a call to {@code path} (raw, query apart) needs, {@code query} its query string or null. */
     static Need need(String raw, HttpMethod method, String query) {
-        String path = normalized(raw); // as llm-gateway-service's router reads it: /v1/chat/c%6fmpletions is USE's
+        // as llm-gateway-service's router reads it: /v1/chat/c%6fmpletions is USE's, and an exact route ignores a
+        // final slash (endpoints/list/ is endpoints/list)
+        String normal = normalized(raw);
+        String path = normal.length() > 1 && normal.endsWith("/") && !normal.equals("/api/2.0/endpoints/")
+                ? normal.substring(0, normal.length() - 1)
+                : normal;
         if (OPENAI_PATHS.contains(path) || path.equals("/gateway/mlflow/v1/chat/completions")) {
             return new Need(Needs.USE_MODEL, null);
         }
@@ -236,19 +241,34 @@ final class LlmProxy {
         return new Need(Needs.NOTHING, null);
     }
 
-    /** A query parameter's first value, percent-decoded; null if absent. */
-    private static String queryParam(String query, String name) {
+    /**
+     * A query parameter's value as llm-gateway-service's Vert.x will read it (the same decoder: names matched
+     * regardless of case, {@code ;} a separator too); null if absent. Several values, or a query that cannot be
+     * decoded, are refused: the check must judge the one value the service will use.
+     */
+    static String queryParam(String query, String name) {
         if (query == null) {
             return null;
         }
-        for (String pair : query.split("&")) {
-            int eq = pair.indexOf('=');
-            String key = eq < 0 ? pair : pair.substring(0, eq);
-            if (java.net.URLDecoder.decode(key, StandardCharsets.UTF_8).equals(name)) {
-                return eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            }
+        java.util.List<String> values = new java.util.ArrayList<>();
+        try {
+            // as Vert.x's HttpServerRequest.params(): Netty's decoder, ';' a separator, names without case
+            new io.netty.handler.codec.http.QueryStringDecoder("/?" + query, StandardCharsets.UTF_8, true, 1024, false)
+                    .parameters()
+                    .forEach((key, given) -> {
+                        if (key.equalsIgnoreCase(name)) {
+                            values.addAll(given);
+                        }
+                    });
+        } catch (IllegalArgumentException e) {
+            throw new dev.skein.common.error.ApiException(
+                    ErrorCode.INVALID_PARAMETER_VALUE, "The query string cannot be decoded: " + e.getMessage());
         }
-        return null;
+        if (values.size() > 1) {
+            throw new dev.skein.common.error.ApiException(
+                    ErrorCode.INVALID_PARAMETER_VALUE, "'" + name + "' is given more than once");
+        }
+        return values.isEmpty() ? null : values.get(0);
     }
 
     /** The endpoint an OpenAI-style body's {@code model} names; null if the body names none. */
@@ -306,9 +326,15 @@ final class LlmProxy {
             return true;
         }
         String contentType = request.getHeader(HttpHeaders.CONTENT_TYPE);
-        Need need = grants == null
-                ? new Need(Needs.NOTHING, null)
-                : need(request.path(), request.method(), request.query());
+        Need need;
+        try {
+            need = grants == null
+                    ? new Need(Needs.NOTHING, null)
+                    : need(request.path(), request.method(), request.query());
+        } catch (dev.skein.common.error.ApiException refused) {
+            bodies.discard(ctx, () -> Errors.error(ctx, 400, refused.code(), refused.getMessage()));
+            return true;
+        }
         Answered answered = answering(need, grants, LlmProxy::relay);
         if (request.method() == HttpMethod.POST || request.method() == HttpMethod.DELETE) {
             // the body's bytes stay reserved in the gateway's body budget until it has been sent on
@@ -439,8 +465,9 @@ final class LlmProxy {
                                                 ctx,
                                                 403,
                                                 ErrorCode.PERMISSION_DENIED,
-                                                "Permission denied: reading LLM endpoint '" + names.get(0)
-                                                        + "' needs the READ permission",
+                                                // the name is not told to one who may not read it
+                                                "Permission denied: reading this LLM endpoint needs the READ"
+                                                        + " permission",
                                                 "permission_error",
                                                 "permission_denied");
                                         return;
@@ -503,9 +530,15 @@ final class LlmProxy {
         boolean post = ctx.request().method() == HttpMethod.POST;
         Buffer body = post && jsonData != null ? Json.encodeToBuffer(jsonData) : null;
         HttpMethod method = post ? HttpMethod.POST : HttpMethod.GET;
-        Need need = grants == null
-                ? new Need(Needs.NOTHING, null)
-                : need(path, method, query < 0 ? null : relative.substring(query + 1));
+        Need need;
+        try {
+            need = grants == null
+                    ? new Need(Needs.NOTHING, null)
+                    : need(path, method, query < 0 ? null : relative.substring(query + 1));
+        } catch (dev.skein.common.error.ApiException refused) {
+            Errors.error(ctx, 400, refused.code(), refused.getMessage());
+            return;
+        }
         Answered answered = answering(need, grants, (c, answer, out, call) -> {
             if (answer.statusCode() == 200 || answer.statusCode() == 401) {
                 relay(c, answer, out, call);
@@ -731,7 +764,8 @@ final class LlmProxy {
         if (ctx.response().ended() || ctx.response().headWritten()) {
             return;
         }
-        if (OPENAI_PATHS.contains(ctx.request().path())) {
+        String path = normalized(ctx.request().path());
+        if (OPENAI_PATHS.contains(path) || path.equals("/gateway/mlflow/v1/chat/completions")) {
             ctx.response()
                     .setStatusCode(status)
                     .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")

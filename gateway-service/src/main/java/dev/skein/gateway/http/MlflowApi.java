@@ -362,7 +362,15 @@ public class MlflowApi {
                 || traceArtifact.handle(ctx, actor(ctx))
                 || loggedModelFiles.handle(ctx, actor(ctx))
                 || otlp.handle(ctx, actor(ctx))
-                || llm.handle(ctx, actor(ctx), !auth.enabled() || caller.admin(), endpointGrants(caller))) {
+                || llm.handle(
+                        ctx,
+                        actor(ctx),
+                        // an administrator's credential limited to reading or to some resources is not everyone's
+                        !auth.enabled()
+                                || (caller.admin()
+                                        && (caller.token() == null
+                                                || !caller.token().limited())),
+                        endpointGrants(caller))) {
             return;
         }
         if (request.path().equals("/graphql")) {

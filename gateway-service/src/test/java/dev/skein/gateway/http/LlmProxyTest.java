@@ -211,7 +211,9 @@ class LlmProxyTest {
         HttpResponse<String> passthrough =
                 send("/gateway/mlflow/v1/chat/completions", grants, "{\"model\":\"doc\",\"messages\":[]}");
         assertThat(passthrough.statusCode()).isEqualTo(403);
-        assertThat(new JsonObject(passthrough.body()).getString("error_code")).isEqualTo("PERMISSION_DENIED");
+        // in OpenAI's shape, as llm-gateway-service answers that route
+        assertThat(new JsonObject(passthrough.body()).getJsonObject("error").getString("code"))
+                .isEqualTo("permission_denied");
         // and through MLflow's UI proxy
         HttpResponse<String> viaUi = send(
                 GatewayProxy.PATH,
