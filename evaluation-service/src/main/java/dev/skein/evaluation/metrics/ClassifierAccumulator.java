@@ -66,6 +66,8 @@ public final class ClassifierAccumulator implements AutoCloseable {
     private long budget = Long.MAX_VALUE;
     /** The rows written to disk once the kept rows passed the budget; null while every row is in memory. */
     private SpilledRows spilled;
+
+    private boolean negativeWeights;
     /** What the merged chunks give, valid while no row is added. */
     private Spill spill;
 
@@ -114,6 +116,14 @@ public final class ClassifierAccumulator implements AutoCloseable {
     public ClassifierAccumulator memoryBudget(long bytes) {
         this.budget = bytes;
         return this;
+    }
+
+    /**
+     * Removes the temporary files of evaluations that a process ending without cleaning up left in {@code
+     * java.io.tmpdir}, untouched for longer than {@code olderThan}: called when the service starts.
+     */
+    public static void sweepTemporaryFiles(java.time.Duration olderThan) {
+        SpilledRows.sweep(java.nio.file.Path.of(System.getProperty("java.io.tmpdir")), olderThan);
     }
 
     /** Where the temporary files go (a directory of their own is made in it): by default {@code java.io.tmpdir}. */
@@ -174,7 +184,18 @@ public final class ClassifierAccumulator implements AutoCloseable {
         if (hasWeight && !Double.isFinite(weight)) {
             throw new InvalidInputException("a sample weight is " + weight + " (Input contains NaN)");
         }
+        if (hasWeight && weight < 0) {
+            if (spilled != null) {
+                throw negativeWeightsSpilled();
+            }
+            negativeWeights = true;
+        }
         int rowWidth = probabilities == null ? 0 : probabilities.length;
+        if (rowWidth > MAX_LABELS) {
+            // refused before anything is kept: a column per label, at most MAX_LABELS labels
+            throw new InvalidInputException(
+                    "a row has " + rowWidth + " probabilities; at most " + MAX_LABELS + " (one per label)");
+        }
         if (width < 0) {
             width = rowWidth;
         } else if (width != rowWidth) {
@@ -236,9 +257,21 @@ public final class ClassifierAccumulator implements AutoCloseable {
         }
     }
 
+    /**
+     * Negative sample weights make a curve walk back and forth, so its plotted points could not be thinned to a
+     * bound: they are taken only while the rows fit in memory.
+     */
+    private InvalidInputException negativeWeightsSpilled() {
+        return new InvalidInputException("negative sample weights are taken only while the classifier's rows fit"
+                + " skein.evaluation.curves-memory-bytes; this table has more rows");
+    }
+
     /** Writes the kept rows to disk as one more chunk and empties them (their arrays stay, for the next chunk). */
     private void spillKept() {
         if (spilled == null) {
+            if (negativeWeights) {
+                throw negativeWeightsSpilled();
+            }
             spilled = new SpilledRows(width, weighted, budget, spillParent, maxDiskBytes);
         }
         int n = rowTargets.size();

@@ -29,6 +29,8 @@ import java.util.PriorityQueue;
  */
 final class SpilledRows implements AutoCloseable {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(SpilledRows.class);
+
     /** Smallest read buffer of one run while merging (records of up to 20 bytes). */
     static final int MIN_RUN_BUFFER = 4096;
 
@@ -379,13 +381,44 @@ final class SpilledRows implements AutoCloseable {
         if (dir == null) {
             return;
         }
+        remove(dir);
+    }
+
+    /**
+     * Deletes a directory of temporary files, every file it can: one that cannot be removed is logged, never the
+     * evaluation's failure (its result stands).
+     */
+    static void remove(Path dir) {
         try (var files = Files.list(dir)) {
             for (Path f : files.toList()) {
-                Files.deleteIfExists(f);
+                try {
+                    Files.deleteIfExists(f);
+                } catch (IOException e) {
+                    LOG.warnf("cannot remove the temporary file %s: %s", f, e.toString());
+                }
             }
             Files.deleteIfExists(dir);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot remove the evaluation's temporary files in " + dir, e);
+            LOG.warnf("cannot remove the evaluation's temporary files in %s: %s", dir, e.toString());
+        }
+    }
+
+    /**
+     * Removes what evaluations of a process that ended without cleaning up (killed, out of memory) left in {@code
+     * parent}: directories of this prefix untouched for longer than {@code olderThan} (a live evaluation's are
+     * written or read all along, and another process's on this machine are younger).
+     */
+    static void sweep(Path parent, java.time.Duration olderThan) {
+        long cutoff = System.currentTimeMillis() - olderThan.toMillis();
+        try (var dirs = Files.newDirectoryStream(parent, "skein-evaluation-*")) {
+            for (Path dir : dirs) {
+                if (Files.isDirectory(dir) && Files.getLastModifiedTime(dir).toMillis() < cutoff) {
+                    LOG.infof("removing the temporary files an earlier evaluation left: %s", dir);
+                    remove(dir);
+                }
+            }
+        } catch (IOException e) {
+            LOG.warnf("cannot look for temporary files left in %s: %s", parent, e.toString());
         }
     }
 }

@@ -185,6 +185,8 @@ final class PromptlabModel {
     static String yaml(Map<String, Object> data) {
         DumperOptions options = new DumperOptions();
         options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+        // a control character is escaped in a quoted string, as PyYAML writes it (not !!binary, read back as bytes)
+        options.setNonPrintableStyle(DumperOptions.NonPrintableStyle.ESCAPE);
         options.setIndicatorIndent(0);
         options.setWidth(80);
         return new Yaml(options).dump(sorted(data));

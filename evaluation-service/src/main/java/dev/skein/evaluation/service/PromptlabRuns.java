@@ -62,6 +62,11 @@ public class PromptlabRuns {
         required("model_route", r.getModelRoute());
         required("model_input", r.getModelInput());
         required("mlflow_version", r.getMlflowVersion());
+        if (!r.getMlflowVersion().matches("[0-9]+(\\.[0-9A-Za-z]+){1,4}")) {
+            // it is written into the model's requirements: a version, nothing a pip file would read as an option
+            throw ApiException.invalidParameter(
+                    "mlflow_version must be a version such as 2.17.2, not '" + r.getMlflowVersion() + "'");
+        }
         List<PromptlabModel.Param> promptParameters = params("prompt_parameters", r.getPromptParametersList());
         List<PromptlabModel.Param> modelParameters = params("model_parameters", r.getModelParametersList());
         List<PromptlabModel.Param> outputParameters =
@@ -116,7 +121,7 @@ public class PromptlabRuns {
                     UUID.randomUUID().toString().replace("-", ""));
             tracking.logModel(runId, PromptlabModel.historyJson(prompt), actor);
             PromptlabModel.files(prompt).forEach((path, content) -> artifacts.upload(runId, path, content));
-        } catch (ApiException | UpstreamUnavailable e) {
+        } catch (RuntimeException e) {
             // as MLflow's: a run that could not be completed ends FAILED (and is still the answer)
             LOG.warnf("prompt-lab run %s failed: %s", runId, e.getMessage());
             end = RunStatus.FAILED;

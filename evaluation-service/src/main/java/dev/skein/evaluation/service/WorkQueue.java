@@ -57,6 +57,8 @@ public class WorkQueue {
     }
 
     void onStart(@Observes StartupEvent event) {
+        // what a killed process's evaluations left on disk (a pod's /tmp outlives its container's restarts)
+        dev.skein.evaluation.metrics.ClassifierAccumulator.sweepTemporaryFiles(lease.multipliedBy(2));
         AtomicInteger n = new AtomicInteger();
         workers = Executors.newFixedThreadPool(concurrency, r -> {
             Thread t = new Thread(r, "evaluation-worker-" + n.incrementAndGet());

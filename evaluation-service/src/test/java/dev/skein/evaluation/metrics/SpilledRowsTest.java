@@ -158,6 +158,30 @@ class SpilledRowsTest {
         assertNothingLeft();
     }
 
+    @Test
+    void shouldRefuseNegativeWeightsOnceTheRowsGoToDisk() throws IOException {
+        try (ClassifierAccumulator spilled = spilling()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+                        for (int i = 0; i < 1000; i++) {
+                            spilled.add(Label.of(i % 2), Label.of(i % 2), new double[] {0.5}, i % 3 == 0 ? -1 : 1);
+                        }
+                    })
+                    .isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining("negative sample weights");
+        }
+        assertNothingLeft();
+    }
+
+    @Test
+    void shouldRefuseMoreProbabilitiesThanLabelsBeforeKeepingAnything() {
+        ClassifierAccumulator acc = spilling();
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> acc.add(Label.of(0), Label.of(0), new double[ClassifierAccumulator.MAX_LABELS + 1]))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("at most " + ClassifierAccumulator.MAX_LABELS);
+        assertThat(acc.spilled()).isFalse();
+    }
+
     private static void assertSameMetrics(Map<String, Double> spilled, Map<String, Double> kept, boolean weighted) {
         assertThat(spilled.keySet()).containsExactlyElementsOf(kept.keySet());
         if (!weighted) {

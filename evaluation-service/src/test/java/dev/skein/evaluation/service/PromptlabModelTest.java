@@ -101,6 +101,13 @@ class PromptlabModelTest {
     }
 
     @Test
+    void aTemplateWithControlCharactersStaysAStringInTheYaml() {
+        String template = "colour \u001b[31mred\u001b[0m and \u007f {{x}}";
+        Map<String, Object> read = new Yaml().load(PromptlabModel.yaml(Map.of("prompt_template", template)));
+        assertThat(read.get("prompt_template")).isEqualTo(template);
+    }
+
+    @Test
     void jsonIsPythonsWithNonAsciiAndControlCharactersEscaped() {
         assertThat(PythonJson.dumps(List.of("café \"q\" \\ \n\t\u0001 ☃ 😀")))
                 .isEqualTo("[\"caf\\u00e9 \\\"q\\\" \\\\ \\n\\t\\u0001 \\u2603 \\ud83d\\ude00\"]");
