@@ -222,6 +222,9 @@ test('permissions: an administrator grants USE on an LLM endpoint on its page; o
   await page.goto(`${URL_}/#/llm/endpoints/chat`);
   await page.getByRole('heading', { name: 'Configuration' }).waitFor();
   assert.equal(await page.getByRole('heading', { name: 'Permissions' }).count(), 0);
+  // READ cannot call it: the try-it box is not offered, the reason is
+  await page.getByText('Calling this endpoint needs the USE permission').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Send' }).count(), 0);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -146,6 +146,8 @@ export function LlmEndpointScreen({ params }) {
   const [detail, setDetail] = useState(null);
   const [error, setError] = useState(null);
   const [calls, setCalls] = useState(0);
+  // the signed-in user's permission on the endpoint: calling it is offered with USE, its grants with MANAGE
+  const mine = useMyPermissions('endpoints', [name]);
 
   useEffect(() => {
     const stop = new AbortController();
@@ -177,19 +179,21 @@ export function LlmEndpointScreen({ params }) {
         </section>
         <section class="panel" aria-labelledby="llm-try">
           <h2 id="llm-try">Try it</h2>
-          <${TryIt} name=${name} type=${type} onCalled=${called} />
+          ${mayUse(mine[name])
+            ? html`<${TryIt} name=${name} type=${type} onCalled=${called} />`
+            : html`<p class="muted">Calling this endpoint needs the USE permission; ask whoever manages it.</p>`}
         </section>
         ${e ? html`<section class="panel" aria-labelledby="llm-usage">
           <h2 id="llm-usage">Usage</h2>
           <${Usage} name=${name} reads=${calls} />
         </section>` : null}
-        <${EndpointPermissions} name=${name} />` : null}
+        ${mine[name] === 'MANAGE' ? html`<${PermissionsPanel} endpointName=${name} />` : null}` : null}
     </section>
   `;
 }
 
 /** Who may read, use (invoke) or manage the endpoint, for those who manage it (with authentication on). */
-function EndpointPermissions({ name }) {
-  const mine = useMyPermissions('endpoints', [name]);
-  return mine[name] === 'MANAGE' ? html`<${PermissionsPanel} endpointName=${name} />` : null;
+/** Whether a permission lets its holder call the endpoint (not known: authentication off, or still loading). */
+function mayUse(permission) {
+  return !permission || ['USE', 'EDIT', 'MANAGE'].includes(permission);
 }

@@ -1,5 +1,6 @@
 package dev.skein.evaluation.service;
 
+import dev.skein.common.json.PythonJson;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

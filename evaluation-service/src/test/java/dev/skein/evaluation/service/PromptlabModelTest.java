@@ -7,6 +7,7 @@ import com.google.protobuf.NullValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import dev.skein.common.error.ApiException;
+import dev.skein.common.json.PythonJson;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;

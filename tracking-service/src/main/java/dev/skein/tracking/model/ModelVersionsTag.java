@@ -1,5 +1,6 @@
 package dev.skein.tracking.model;
 
+import dev.skein.common.json.PythonJson;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -19,7 +20,7 @@ final class ModelVersionsTag {
      * or the value is not a JSON list, which MLflow would fail on too and which is left as it is.
      */
     static String append(String existing, String name, int number) {
-        String entry = "{\"name\": " + quote(name) + ", \"version\": " + number + "}";
+        String entry = "{\"name\": " + PythonJson.quote(name) + ", \"version\": " + number + "}";
         if (existing == null || existing.isEmpty()) {
             return "[" + entry + "]";
         }
@@ -42,30 +43,5 @@ final class ModelVersionsTag {
         String trimmed = existing.strip();
         String body = trimmed.substring(1, trimmed.length() - 1).strip();
         return body.isEmpty() ? "[" + entry + "]" : "[" + body + ", " + entry + "]";
-    }
-
-    /** A JSON string as Python's {@code json.dumps} writes it (ensure_ascii). */
-    static String quote(String s) {
-        StringBuilder out = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                case '\b' -> out.append("\\b");
-                case '\f' -> out.append("\\f");
-                default -> {
-                    if (c < 0x20 || c > 0x7e) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        return out.append('"').toString();
     }
 }

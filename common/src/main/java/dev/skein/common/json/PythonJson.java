@@ -1,4 +1,4 @@
-package dev.skein.evaluation.service;
+package dev.skein.common.json;
 
 import java.util.List;
 import java.util.Map;
@@ -8,17 +8,17 @@ import java.util.Map;
  * non-ASCII escaped as {@code \\uXXXX}), or with {@code indent}: what MLflow's files and tags hold byte for byte.
  * Strings, booleans, null, whole numbers, lists and maps (in their own order).
  */
-final class PythonJson {
+public final class PythonJson {
 
     private PythonJson() {}
 
-    static String dumps(Object value) {
+    public static String dumps(Object value) {
         StringBuilder out = new StringBuilder();
         write(out, value, -1, 0);
         return out.toString();
     }
 
-    static String dumps(Object value, int indent) {
+    public static String dumps(Object value, int indent) {
         StringBuilder out = new StringBuilder();
         write(out, value, indent, 0);
         return out.toString();
@@ -82,6 +82,13 @@ final class PythonJson {
         if (indent >= 0) {
             out.append('\n').append(" ".repeat(indent * depth));
         }
+    }
+
+    /** A JSON string as {@code json.dumps} writes it (ensure_ascii). */
+    public static String quote(String s) {
+        StringBuilder out = new StringBuilder(s.length() + 2);
+        string(out, s);
+        return out.toString();
     }
 
     private static void string(StringBuilder out, String s) {
