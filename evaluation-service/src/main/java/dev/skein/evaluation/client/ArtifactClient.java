@@ -39,11 +39,13 @@ public class ArtifactClient {
 
     private final ArtifactServiceGrpc.ArtifactServiceBlockingStub blocking;
     private final ArtifactServiceGrpc.ArtifactServiceStub async;
+    private final ArtifactServiceGrpc.ArtifactServiceStub plain;
     private final long timeoutMillis;
 
     public ArtifactClient(@GrpcClient("artifact") Channel channel, EvaluationConfig config) {
         this.blocking = ArtifactServiceGrpc.newBlockingStub(channel).withInterceptors(Upstream.ACTOR_HEADER);
-        this.async = ArtifactServiceGrpc.newStub(channel).withInterceptors(Upstream.ACTOR_HEADER);
+        this.plain = ArtifactServiceGrpc.newStub(channel);
+        this.async = plain.withInterceptors(Upstream.ACTOR_HEADER);
         this.timeoutMillis = config.transferTimeout().toMillis();
     }
 
@@ -73,8 +75,17 @@ public class ArtifactClient {
 
     /** Writes {@code content} as {@code path} under the run's artifact root. */
     public void upload(String runId, String path, byte[] content) {
+        upload(runId, path, content, async);
+    }
+
+    /** As {@link #upload(String, String, byte[])}, for {@code actor} (a user's request served here). */
+    public void upload(String runId, String path, byte[] content, String actor) {
+        upload(runId, path, content, plain.withInterceptors(Upstream.actorHeader(actor)));
+    }
+
+    private void upload(String runId, String path, byte[] content, ArtifactServiceGrpc.ArtifactServiceStub stub) {
         try {
-            upload(runId, path, new ByteArrayInputStream(content), content.length);
+            upload(runId, path, new ByteArrayInputStream(content), content.length, stub);
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a byte array does not fail
         }
@@ -83,14 +94,16 @@ public class ArtifactClient {
     /** Writes a local file as {@code path} under the run's artifact root, read a chunk at a time. */
     public void upload(String runId, String path, Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
-            upload(runId, path, in, Files.size(file));
+            upload(runId, path, in, Files.size(file), async);
         }
     }
 
-    private void upload(String runId, String path, InputStream content, long size) throws IOException {
+    private void upload(
+            String runId, String path, InputStream content, long size, ArtifactServiceGrpc.ArtifactServiceStub stub)
+            throws IOException {
         CompletableFuture<UploadResult> done = new CompletableFuture<>();
         ClientCallStreamObserver<UploadChunk> out = (ClientCallStreamObserver<UploadChunk>)
-                async.withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS).upload(new StreamObserver<>() {
+                stub.withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS).upload(new StreamObserver<>() {
                     @Override
                     public void onNext(UploadResult value) {
                         done.complete(value);

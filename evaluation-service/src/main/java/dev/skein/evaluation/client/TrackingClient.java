@@ -1,6 +1,5 @@
 package dev.skein.evaluation.client;
 
-import dev.skein.common.actor.Actors;
 import dev.skein.evaluation.config.EvaluationConfig;
 import dev.skein.proto.tracking.v1.CreateRun;
 import dev.skein.proto.tracking.v1.GetRun;
@@ -13,9 +12,7 @@ import dev.skein.proto.tracking.v1.RunStatus;
 import dev.skein.proto.tracking.v1.RunTag;
 import dev.skein.proto.tracking.v1.TrackingServiceGrpc;
 import dev.skein.proto.tracking.v1.UpdateRun;
-import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import io.quarkus.grpc.GrpcClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.LinkedHashMap;
@@ -109,9 +106,7 @@ public class TrackingClient {
      * makes are theirs, and its events name them.
      */
     private TrackingServiceGrpc.TrackingServiceBlockingStub as(String actor) {
-        Metadata headers = new Metadata();
-        headers.put(Actors.METADATA, actor == null ? Actors.UNKNOWN : actor);
-        return plain.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+        return plain.withInterceptors(Upstream.actorHeader(actor))
                 .withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS);
     }
 

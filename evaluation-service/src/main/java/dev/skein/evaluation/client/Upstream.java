@@ -25,6 +25,13 @@ final class Upstream {
 
     private Upstream() {}
 
+    /** The header that makes a call {@code actor}'s (a user's request served here), not evaluation-service's. */
+    static ClientInterceptor actorHeader(String actor) {
+        Metadata headers = new Metadata();
+        headers.put(Actors.METADATA, actor == null ? Actors.UNKNOWN : actor);
+        return MetadataUtils.newAttachHeadersInterceptor(headers);
+    }
+
     /**
      * A failed call: the service's own refusal (an MLflow error: a bad path, a missing file) as an
      * {@link ApiException} the evaluation fails with; anything else (unreachable, slow, a bug) as

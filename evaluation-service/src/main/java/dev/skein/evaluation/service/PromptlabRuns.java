@@ -120,7 +120,7 @@ public class PromptlabRuns {
                     LocalDateTime.now(ZoneOffset.UTC).format(UTC_CREATED),
                     UUID.randomUUID().toString().replace("-", ""));
             tracking.logModel(runId, PromptlabModel.historyJson(prompt), actor);
-            PromptlabModel.files(prompt).forEach((path, content) -> artifacts.upload(runId, path, content));
+            PromptlabModel.files(prompt).forEach((path, content) -> artifacts.upload(runId, path, content, actor));
         } catch (RuntimeException e) {
             // as MLflow's: a run that could not be completed ends FAILED (and is still the answer)
             LOG.warnf("prompt-lab run %s failed: %s", runId, e.getMessage());
