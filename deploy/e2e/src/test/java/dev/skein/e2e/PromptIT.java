@@ -52,6 +52,16 @@ class PromptIT {
                 .containsExactly(prefix + "prompt");
     }
 
+    /** A chat template: {@code system}, then the user's {@code {{question}}}. */
+    private static JsonObject chat(String system) {
+        return new JsonObject()
+                .put(
+                        "messages",
+                        new JsonArray()
+                                .add(new JsonObject().put("role", "system").put("content", system))
+                                .add(new JsonObject().put("role", "user").put("content", "{{question}}")));
+    }
+
     @Test
     void promptApiCreatesListsDiffsAndRenders() {
         String name = "it-qa-" + UUID.randomUUID();
@@ -59,18 +69,7 @@ class PromptIT {
                         "create",
                         new JsonObject()
                                 .put("name", name)
-                                .put(
-                                        "template",
-                                        new JsonObject()
-                                                .put(
-                                                        "messages",
-                                                        new JsonArray()
-                                                                .add(new JsonObject()
-                                                                        .put("role", "system")
-                                                                        .put("content", "Answer in {{lang}}."))
-                                                                .add(new JsonObject()
-                                                                        .put("role", "user")
-                                                                        .put("content", "{{question}}"))))
+                                .put("template", chat("Answer in {{lang}}."))
                                 .put("commit_message", "first")))
                 .getJsonObject("prompt_version");
         assertThat(v1.getString("version")).isEqualTo("1");
@@ -81,18 +80,7 @@ class PromptIT {
                 "versions/create",
                 new JsonObject()
                         .put("name", name)
-                        .put(
-                                "template",
-                                new JsonObject()
-                                        .put(
-                                                "messages",
-                                                new JsonArray()
-                                                        .add(new JsonObject()
-                                                                .put("role", "system")
-                                                                .put("content", "Answer briefly in {{lang}}."))
-                                                        .add(new JsonObject()
-                                                                .put("role", "user")
-                                                                .put("content", "{{question}}"))))
+                        .put("template", chat("Answer briefly in {{lang}}."))
                         .put("commit_message", "brief")));
 
         JsonObject latest = ok(api().queryParam("name", name).get("/api/2.0/skein/prompts/versions/get"))

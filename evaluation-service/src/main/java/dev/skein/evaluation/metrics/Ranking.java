@@ -306,7 +306,15 @@ final class Ranking {
         for (int i = 0; i < n; i++) {
             a[i] = i;
         }
-        int[] b = new int[n];
+        return mergeDescending(scores, stride, column, a, new int[n], n);
+    }
+
+    /**
+     * Sorts the first {@code n} row indices of {@code a} by descending score, row i scoring
+     * {@code scores[i * stride + column]}: a stable bottom-up merge sort, so rows of equal score keep their order
+     * in {@code a}. {@code b} is scratch of at least {@code n}; the answer is whichever of the two holds the result.
+     */
+    static int[] mergeDescending(double[] scores, int stride, int column, int[] a, int[] b, int n) {
         for (int width = 1; width < n; width *= 2) {
             for (int lo = 0; lo < n; lo += 2 * width) {
                 int mid = Math.min(lo + width, n);

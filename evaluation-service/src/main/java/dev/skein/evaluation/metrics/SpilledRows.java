@@ -194,32 +194,10 @@ final class SpilledRows implements AutoCloseable {
      */
     private int[] descending(double[] s, int n) {
         int[] a = scratchOrder;
-        int[] b = scratchMerge;
         for (int i = 0; i < n; i++) {
             a[i] = n - 1 - i;
         }
-        for (int w = 1; w < n; w *= 2) {
-            for (int lo = 0; lo < n; lo += 2 * w) {
-                int mid = Math.min(lo + w, n);
-                int hi = Math.min(lo + 2 * w, n);
-                int i = lo;
-                int j = mid;
-                int k = lo;
-                while (i < mid && j < hi) {
-                    b[k++] = s[a[i]] >= s[a[j]] ? a[i++] : a[j++];
-                }
-                while (i < mid) {
-                    b[k++] = a[i++];
-                }
-                while (j < hi) {
-                    b[k++] = a[j++];
-                }
-            }
-            int[] t = a;
-            a = b;
-            b = t;
-        }
-        return a;
+        return Ranking.mergeDescending(s, 1, 0, a, scratchMerge, n);
     }
 
     /** Drops the sorts' scratch arrays (as large as a chunk) once every chunk is written. */

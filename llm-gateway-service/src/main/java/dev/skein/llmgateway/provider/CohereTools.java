@@ -254,26 +254,14 @@ final class CohereTools {
                     || !(function.getValue("name") instanceof String name)) {
                 throw new RefusedRequest("tool_calls[].function.name is required");
             }
-            JsonObject cohere = new JsonObject().put("name", name).put("parameters", parameters(function));
+            JsonObject cohere =
+                    new JsonObject().put("name", name).put("parameters", OpenAiTranslation.toolArguments(function));
             if (call.getValue("id") instanceof String id) {
                 calls.put(id, cohere);
             }
             out.add(cohere);
         }
         return out;
-    }
-
-    /** OpenAI's arguments (a JSON object's text) as Cohere's parameters. */
-    private static JsonObject parameters(JsonObject function) {
-        Object arguments = function.getValue("arguments");
-        if (arguments == null || (arguments instanceof String s && s.isBlank())) {
-            return new JsonObject();
-        }
-        try {
-            return new JsonObject(String.valueOf(arguments));
-        } catch (DecodeException | ClassCastException e) {
-            throw new RefusedRequest("tool_calls[].function.arguments must be a JSON object");
-        }
     }
 
     /**

@@ -141,22 +141,14 @@ public final class GeminiTranslation {
                     calls.put(id, name);
                 }
                 parts.add(new JsonObject()
-                        .put("functionCall", new JsonObject().put("name", name).put("args", arguments(function))));
+                        .put(
+                                "functionCall",
+                                new JsonObject()
+                                        .put("name", name)
+                                        .put("args", OpenAiTranslation.toolArguments(function))));
             }
         }
         return parts;
-    }
-
-    private static JsonObject arguments(JsonObject function) {
-        Object arguments = function.getValue("arguments");
-        if (arguments == null || (arguments instanceof String s && s.isBlank())) {
-            return new JsonObject();
-        }
-        try {
-            return new JsonObject(String.valueOf(arguments));
-        } catch (DecodeException | ClassCastException e) {
-            throw new RefusedRequest("tool_calls[].function.arguments must be a JSON object");
-        }
     }
 
     /** A {@code tool} message: Gemini names the function answered, OpenAI the call: found in an earlier message. */

@@ -1,5 +1,6 @@
 package dev.skein.llmgateway.provider;
 
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.function.BiFunction;
@@ -210,5 +211,21 @@ public final class OpenAiTranslation {
 
     private static UpstreamException unreadable(String what) {
         return new UpstreamException(502, "The provider's answer could not be read (" + what + ")");
+    }
+
+    /**
+     * An OpenAI tool call's {@code arguments} (the text of a JSON object) as that object; none or blank is an empty
+     * one. Anything else is refused: a provider that takes the arguments as an object cannot be sent them.
+     */
+    static JsonObject toolArguments(JsonObject function) {
+        Object arguments = function.getValue("arguments");
+        if (arguments == null || (arguments instanceof String s && s.isBlank())) {
+            return new JsonObject();
+        }
+        try {
+            return new JsonObject(String.valueOf(arguments));
+        } catch (DecodeException | ClassCastException e) {
+            throw new RefusedRequest("tool_calls[].function.arguments must be a JSON object");
+        }
     }
 }
