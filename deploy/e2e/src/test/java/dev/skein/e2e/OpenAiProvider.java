@@ -26,6 +26,12 @@ import java.util.concurrent.TimeUnit;
  * {@code Retry-After: 7}; anything else is answered at once ({@code You said: …}, or streamed as {@code first} and
  * {@code  answer}, with OpenAI's usage-only chunk when {@code stream_options.include_usage} asks for it). It
  * remembers the last request's headers and body.
+ *
+ * <p>Unstreamed answers also depend on the model asked for: {@code gpt-e2e} answers {@code You said: …}; another
+ * {@code gpt-e2e-X} answers {@code [X] You said: …} (so several endpoints answer differently); {@code judge-e2e}
+ * grades as an LLM judge would, with {@code {"score": N, "justification": "…"}} where N is 1 + the number of
+ * {@code e} letters of the prompt modulo 5 (deterministic, and different from row to row); {@code
+ * judge-malformed-e2e} answers prose without a score. Usage: 5 prompt tokens, 3 completion tokens.
  */
 final class OpenAiProvider implements AutoCloseable {
 
@@ -95,7 +101,7 @@ final class OpenAiProvider implements AutoCloseable {
                                                         "message",
                                                         new JsonObject()
                                                                 .put("role", "assistant")
-                                                                .put("content", "You said: " + said))
+                                                                .put("content", unstreamed(body.getString("model"), said)))
                                                 .put("finish_reason", "stop")))
                         .put(
                                 "usage",
@@ -175,6 +181,28 @@ final class OpenAiProvider implements AutoCloseable {
                                     "usage",
                                     new JsonObject().put("prompt_tokens", 2).put("total_tokens", 2)));
         }
+    }
+
+    /** The unstreamed answer of a model to what was said (see the class comment). */
+    static String unstreamed(String model, String said) {
+        if ("judge-e2e".equals(model)) {
+            return new JsonObject()
+                    .put("score", 1 + judgeLetters(said) % 5)
+                    .put("justification", "Judged by the e2e judge.")
+                    .encode();
+        }
+        if ("judge-malformed-e2e".equals(model)) {
+            return "I would rather not grade this answer.";
+        }
+        if (model != null && model.startsWith("gpt-e2e-")) {
+            return "[" + model.substring("gpt-e2e-".length()) + "] You said: " + said;
+        }
+        return "You said: " + said;
+    }
+
+    /** The e2e judge's count: the letters {@code e} in what it was asked. */
+    static long judgeLetters(String said) {
+        return said.chars().filter(c -> c == 'e').count();
     }
 
     private static JsonObject chunk(JsonObject request, String content, String finish) {

@@ -42,6 +42,14 @@ public class Suite implements BeforeAllCallback {
      * its events are told apart by their key, the endpoint's name).
      */
     public static final String LLM_LIMITED = "e2e-limited";
+    /** Chat endpoints answering "[b] You said: …" and "[c] You said: …" (OpenAiProvider). */
+    public static final String LLM_CHAT_B = "chat-b";
+
+    public static final String LLM_CHAT_C = "chat-c";
+    /** An LLM judge answering MLflow's score/justification JSON, and one answering prose (OpenAiProvider). */
+    public static final String LLM_JUDGE = "judge";
+
+    public static final String LLM_JUDGE_MALFORMED = "judge-malformed";
     /** The calls endpoint {@link #LLM_LIMITED} takes in its window, over all replicas. */
     public static final int LLM_LIMITED_CALLS = 4;
 
@@ -117,6 +125,12 @@ public class Suite implements BeforeAllCallback {
         String yaml = "endpoints:\n"
                 + endpoint("chat", "llm/v1/chat", "gpt-e2e", base)
                 + endpoint("embeddings", "llm/v1/embeddings", "text-embedding-e2e", base)
+                // prompt evaluations: two more chat endpoints that answer differently, an LLM judge and a judge whose
+                // answers cannot be parsed (OpenAiProvider)
+                + endpoint(LLM_CHAT_B, "llm/v1/chat", "gpt-e2e-b", base)
+                + endpoint(LLM_CHAT_C, "llm/v1/chat", "gpt-e2e-c", base)
+                + endpoint(LLM_JUDGE, "llm/v1/chat", "judge-e2e", base)
+                + endpoint(LLM_JUDGE_MALFORMED, "llm/v1/chat", "judge-malformed-e2e", base)
                 // counted across llm-gateway-service's replicas (LlmGatewayIT): a window that ends once a year
                 + endpoint(LLM_LIMITED, "llm/v1/chat", "gpt-e2e", base)
                 + "    limits:\n      - {per: endpoint, renewal_period: 1 year, calls: " + LLM_LIMITED_CALLS + "}\n";
