@@ -101,7 +101,9 @@ final class OpenAiProvider implements AutoCloseable {
                                                         "message",
                                                         new JsonObject()
                                                                 .put("role", "assistant")
-                                                                .put("content", unstreamed(body.getString("model"), said)))
+                                                                .put(
+                                                                        "content",
+                                                                        unstreamed(body.getString("model"), said)))
                                                 .put("finish_reason", "stop")))
                         .put(
                                 "usage",
