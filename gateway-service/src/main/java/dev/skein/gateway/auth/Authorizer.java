@@ -10,6 +10,9 @@ import dev.skein.gateway.route.Route;
 import dev.skein.gateway.route.RouteTable;
 import dev.skein.proto.api.v1.Access;
 import dev.skein.proto.common.v1.ErrorCode;
+import dev.skein.proto.evaluation.v1.CreateEvaluation;
+import dev.skein.proto.evaluation.v1.EvaluationSpec;
+import dev.skein.proto.evaluation.v1.PromptEvaluationSpec;
 import dev.skein.proto.registry.v1.CreateModelVersion;
 import dev.skein.proto.tracking.v1.CreateExperiment;
 import dev.skein.proto.tracking.v1.CreateRun;
@@ -44,6 +47,11 @@ public final class Authorizer {
 
     /** What to do with an authorized call: send this request on, or answer an empty result. */
     public record Decision(Message request, boolean empty) {}
+
+    /** A judge model on Skein's LLM gateway, as MLflow names a deployments endpoint. */
+    private static final String JUDGE_SCHEME = "endpoints:/";
+    /** A registered prompt, as MLflow names one. */
+    private static final String PROMPT_SCHEME = "prompts:/";
 
     private static final Pattern EXPERIMENT_ID = Pattern.compile("\\d+");
     private static final String DEFAULT_EXPERIMENT = "0";
@@ -152,8 +160,9 @@ public final class Authorizer {
                 }
                 if (named.isEmpty()) {
                     if (access.getResource() != Access.Resource.EXPERIMENT) {
-                        // nothing named: the service refuses the missing field (MLflow's 400)
-                        yield Uni.createFrom().item(new Decision(sent, false));
+                        // nothing named: the service refuses the missing field (MLflow's 400); what else the
+                        // request reaches is still checked (a prompt evaluation names no run, but its experiment)
+                        yield alsoNamed(caller, sent).replaceWith(new Decision(sent, false));
                     }
                     named = List.of(DEFAULT_EXPERIMENT); // a run created without one goes to experiment 0
                 }
@@ -172,6 +181,10 @@ public final class Authorizer {
      * that experiment's).
      */
     private Uni<Void> alsoNamed(Caller caller, Message request) {
+        if (request instanceof CreateEvaluation evaluation) {
+            // also an administrator's: a read-only or scoped token calls no endpoint and makes no run
+            return evaluates(caller, evaluation.getSpec());
+        }
         if (caller.admin()) {
             return Uni.createFrom().voidItem();
         }
@@ -189,6 +202,53 @@ public final class Authorizer {
         } else if (request instanceof CreateExperiment experiment
                 && !experiment.getArtifactLocation().isEmpty()) {
             return denied("Only administrators choose an experiment's artifact location");
+        }
+        return checks.isEmpty()
+                ? Uni.createFrom().voidItem()
+                : Uni.join().all(checks).andFailFast().replaceWithVoid();
+    }
+
+    /**
+     * What an evaluation reaches besides its run: the LLM endpoints it calls (a prompt evaluation's endpoints and
+     * its judges, {@code endpoints:/name}) need USE, as calling them directly would; a prompt evaluation makes its
+     * runs in its experiment (UPDATE) and reads a registered prompt (READ).
+     */
+    private Uni<Void> evaluates(Caller caller, EvaluationSpec spec) {
+        List<String> endpoints = new ArrayList<>(spec.getPrompt().getEndpointsList());
+        for (var judge : spec.getJudgesList()) {
+            if (judge.getModel().startsWith(JUDGE_SCHEME)) {
+                endpoints.add(judge.getModel().substring(JUDGE_SCHEME.length()).replaceFirst("^/+", ""));
+            }
+        }
+        List<Uni<Void>> checks = new ArrayList<>();
+        if (!endpoints.isEmpty()) {
+            checks.add(permissions(caller, AuthStore.Kind.GATEWAY_ENDPOINT, endpoints)
+                    .map(granted -> {
+                        for (String endpoint : endpoints) {
+                            if (!granted.getOrDefault(endpoint, Permission.NO_PERMISSIONS)
+                                    .canUse()) {
+                                throw new ApiException(
+                                        ErrorCode.PERMISSION_DENIED,
+                                        "Permission denied: invoking LLM endpoint '" + endpoint
+                                                + "' needs the USE permission");
+                            }
+                        }
+                        return null;
+                    }));
+        }
+        if (spec.hasPrompt()) {
+            PromptEvaluationSpec prompt = spec.getPrompt();
+            if (!prompt.getExperimentId().isEmpty()) {
+                checks.add(check(
+                        caller, Access.Resource.EXPERIMENT, Access.Level.UPDATE, List.of(prompt.getExperimentId())));
+            }
+            if (prompt.getPromptUri().startsWith(PROMPT_SCHEME)) {
+                String name = prompt.getPromptUri()
+                        .substring(PROMPT_SCHEME.length())
+                        .replaceFirst("^/+", "")
+                        .split("[/@]", 2)[0];
+                checks.add(check(caller, Access.Resource.REGISTERED_MODEL, Access.Level.READ, List.of(name)));
+            }
         }
         return checks.isEmpty()
                 ? Uni.createFrom().voidItem()
