@@ -34,6 +34,8 @@ final class MultipartUpload {
 
     static final long MIN_PART_SIZE = 5L << 20;
     static final int MAX_PARTS = 10_000;
+    private static final java.util.Set<String> RESTRICTED_HEADERS =
+            java.util.Set.of("host", "content-length", "connection", "expect", "upgrade");
 
     private final Api api;
     private final Path file;
@@ -192,7 +194,10 @@ final class MultipartUpload {
                         credential.path("headers").fields();
                 it.hasNext(); ) {
             Map.Entry<String, JsonNode> header = it.next();
-            request.header(header.getKey(), header.getValue().asText());
+            // the HTTP client sets these itself and refuses them from callers
+            if (!RESTRICTED_HEADERS.contains(header.getKey().toLowerCase(java.util.Locale.ROOT))) {
+                request.header(header.getKey(), header.getValue().asText());
+            }
         }
         HttpResponse<String> response = api.sendRaw(request.build(), HttpResponse.BodyHandlers.ofString());
         int part = credential.path("part_number").asInt();
