@@ -222,10 +222,16 @@ public final class ExperimentsCommand extends Group {
                 "metrics.<key> (latest value), params.<key> and tags.<key>, each group sorted."
             })
     static final class ExportRuns extends Base {
-        @Option(names = "--experiment-id", required = true, paramLabel = "ID")
+        @Option(
+                names = {"-x", "--experiment-id"},
+                required = true,
+                paramLabel = "ID")
         String experimentId;
 
-        @Option(names = "--filename", paramLabel = "FILE", description = "Write here instead of standard output.")
+        @Option(
+                names = {"-o", "--filename"},
+                paramLabel = "FILE",
+                description = "Write here instead of standard output.")
         Path filename;
 
         @Option(names = "--filter", description = "Only the runs matching MLflow's filter.")

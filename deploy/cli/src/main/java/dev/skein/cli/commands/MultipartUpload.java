@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -282,6 +283,13 @@ final class MultipartUpload {
     private void writeState(JsonNode state) throws IOException {
         Files.createDirectories(stateFile.getParent());
         Path tmp = stateFile.resolveSibling(stateFile.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        // the part URLs are presigned: whoever reads them can write the parts, so only the owner may
+        try {
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException notPosix) {
+            Files.createFile(tmp);
+        }
         Files.writeString(tmp, state.toString(), StandardCharsets.UTF_8);
         Files.move(tmp, stateFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
