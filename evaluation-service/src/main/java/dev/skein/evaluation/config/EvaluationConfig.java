@@ -61,6 +61,37 @@ public interface EvaluationConfig {
     Outbox outbox();
 
     /**
+     * Calls of LLM gateway endpoints (judges, prompt evaluations) in flight at once in this replica, across all its
+     * evaluations.
+     */
+    @WithDefault("8")
+    int llmConcurrency();
+
+    /** Deadline of one LLM endpoint call (one attempt). */
+    @WithDefault("PT60S")
+    Duration llmCallTimeout();
+
+    /** Attempts of one LLM call: a 429 (after its Retry-After), a 5xx, a timeout or a lost connection is retried. */
+    @WithDefault("3")
+    int llmMaxAttempts();
+
+    /** Wait before the second attempt of an LLM call when no Retry-After says; doubled per attempt. */
+    @WithDefault("PT1S")
+    Duration llmRetryBackoff();
+
+    /** Longest Retry-After honoured before retrying an LLM call. */
+    @WithDefault("PT30S")
+    Duration llmMaxRetryAfter();
+
+    /** Largest answer of one LLM call; a larger one fails that call. */
+    @WithDefault("1048576")
+    int llmMaxAnswerBytes();
+
+    /** Most rows of a prompt evaluation, and most rows of a table that judges score. */
+    @WithDefault("1000")
+    int maxLlmRows();
+
+    /**
      * The Python version a prompt-lab run's model names in its environment files ({@code python_env.yaml},
      * {@code conda.yaml}, {@code MLmodel}): MLflow writes its server's, and {@code mlflow models serve} builds the
      * model's environment with it.

@@ -98,7 +98,15 @@ public final class EvalResultsTable implements Closeable {
      * artifact whose file the caller deletes.
      */
     public Artifact finish(Map<String, double[]> scores, Set<String> integral) {
-        Map<String, double[]> scoreColumns = new LinkedHashMap<>(scores);
+        return finishColumns(new LinkedHashMap<>(scores), integral);
+    }
+
+    /**
+     * As {@link #finish(Map, Set)}, with columns of numbers ({@code double[]}, NaN as null) or of texts ({@code
+     * String[]}, null as null), in the map's order.
+     */
+    public Artifact finishColumns(Map<String, ?> columnsAdded, Set<String> integral) {
+        Map<String, Object> scoreColumns = new LinkedHashMap<>(columnsAdded);
         List<String> names = new ArrayList<>(columns.size() + scoreColumns.size());
         // pandas' assign replaces a column of the same name: its values are the score's
         for (String c : columns) {
@@ -106,14 +114,17 @@ public final class EvalResultsTable implements Closeable {
         }
         names.addAll(scoreColumns.keySet());
         scoreColumns.forEach((name, values) -> {
-            if (values.length != count) {
-                throw new IllegalArgumentException(name + " has " + values.length + " scores for " + count + " rows");
+            int length = values instanceof double[] d ? d.length : ((Object[]) values).length;
+            if (length != count) {
+                throw new IllegalArgumentException(name + " has " + length + " scores for " + count + " rows");
             }
         });
         // a whole-number column with a missing value is a float column to pandas: 12.0, not 12
         Set<String> whole = new HashSet<>();
         scoreColumns.forEach((name, values) -> {
-            if (integral.contains(name) && Arrays.stream(values).noneMatch(Double::isNaN)) {
+            if (integral.contains(name)
+                    && values instanceof double[] d
+                    && Arrays.stream(d).noneMatch(Double::isNaN)) {
                 whole.add(name);
             }
         });
@@ -131,12 +142,16 @@ public final class EvalResultsTable implements Closeable {
                     String line = in.readLine();
                     scoresText.setLength(0);
                     boolean first = line.isEmpty();
-                    for (Map.Entry<String, double[]> e : scoreColumns.entrySet()) {
+                    for (Map.Entry<String, Object> e : scoreColumns.entrySet()) {
                         if (!first) {
                             scoresText.append(',');
                         }
                         first = false;
-                        scoresText.append(number(e.getValue()[row], whole.contains(e.getKey())));
+                        if (e.getValue() instanceof double[] d) {
+                            scoresText.append(number(d[row], whole.contains(e.getKey())));
+                        } else {
+                            scoresText.append(JSON.writeValueAsString(((Object[]) e.getValue())[row]));
+                        }
                     }
                     // checked before it is written: the writer itself never fails on the limit
                     written = within(written, line.length() + scoresText.length() + 3);

@@ -7,10 +7,14 @@ import dev.skein.common.outbox.OutboxEvent;
 import dev.skein.evaluation.EvaluationRecord;
 import dev.skein.evaluation.EvaluationRecord.Status;
 import dev.skein.evaluation.client.ArtifactClient;
+import dev.skein.evaluation.client.LlmGatewayClient;
 import dev.skein.evaluation.client.TrackingClient;
 import dev.skein.evaluation.client.TrackingClient.RunView;
 import dev.skein.evaluation.client.UpstreamUnavailable;
 import dev.skein.evaluation.config.EvaluationConfig;
+import dev.skein.evaluation.judge.Judge;
+import dev.skein.evaluation.judge.JudgeRunner;
+import dev.skein.evaluation.judge.Judges;
 import dev.skein.evaluation.messaging.Outbox;
 import dev.skein.evaluation.metrics.EvaluationException;
 import dev.skein.evaluation.output.Artifact;
@@ -61,6 +65,9 @@ public class EvaluationJob {
     private final Duration backoff;
     private final Duration maxBackoff;
     private final Duration await;
+    private final LlmGatewayClient llm;
+    private final JudgeRunner judgeRunner;
+    private final int maxLlmRows;
 
     public EvaluationJob(
             Evaluations evaluations,
@@ -68,7 +75,11 @@ public class EvaluationJob {
             TrackingClient tracking,
             ArtifactClient artifacts,
             Outbox outbox,
+            LlmGatewayClient llm,
             EvaluationConfig config) {
+        this.llm = llm;
+        this.judgeRunner = new JudgeRunner(llm);
+        this.maxLlmRows = config.maxLlmRows();
         this.evaluations = evaluations;
         this.audits = audits;
         this.tracking = tracking;
@@ -105,7 +116,7 @@ public class EvaluationJob {
             Download table = DataLocation.of(spec.getData(), run, tracking::run);
             String fileName = table.hasRun() ? table.getRun().getPath() : table.getPath();
             try (InputStream in = artifacts.open(table);
-                    Evaluator.Outcome outcome = evaluate(spec, fileName, in)) {
+                    Evaluator.Outcome outcome = evaluate(spec, fileName, in, judging(spec, job.userId()))) {
                 List<String> logged = new ArrayList<>();
                 for (Artifact a : outcome.artifacts()) {
                     try {
@@ -160,15 +171,50 @@ public class EvaluationJob {
      * the evaluation FAILED with the reason instead of being retried lease after lease; the outcomes the job
      * handles (a bad table or spec, a local file that cannot be written) pass through.
      */
-    private Evaluator.Outcome evaluate(EvaluationSpec spec, String fileName, InputStream in) {
+    private Evaluator.Outcome evaluate(
+            EvaluationSpec spec, String fileName, InputStream in, Evaluator.Judging judging) {
         try {
-            return evaluator.evaluate(spec, fileName, in);
+            return evaluator.evaluate(spec, fileName, in, judging);
         } catch (EvaluationException | TableException | ApiException | UpstreamUnavailable | UncheckedIOException e) {
             throw e;
         } catch (RuntimeException | StackOverflowError e) {
             LOG.errorf(e, "Evaluating %s failed", fileName);
             throw new Fault("the evaluation failed: " + e, e);
         }
+    }
+
+    /** The spec's judges, scoring as {@code actor}; null without judges. */
+    private Evaluator.Judging judging(EvaluationSpec spec, String actor) {
+        if (spec.getJudgesCount() == 0) {
+            return null;
+        }
+        List<Judge> judges = Judges.resolve(spec.getJudgesList());
+        return new Evaluator.Judging() {
+            @Override
+            public int maxRows() {
+                return maxLlmRows;
+            }
+
+            @Override
+            public List<JudgeRunner.Scored> score(List<JudgeRunner.Row> rows) {
+                return scoreAll(judges, rows, actor);
+            }
+        };
+    }
+
+    /** Every judge over the rows, each endpoint's type read first (a missing endpoint fails the evaluation). */
+    List<JudgeRunner.Scored> scoreAll(List<Judge> judges, List<JudgeRunner.Row> rows, String actor) {
+        Map<String, String> types = new LinkedHashMap<>();
+        for (Judge j : judges) {
+            if (!types.containsKey(j.endpoint())) {
+                types.put(j.endpoint(), JudgeRunner.checkType(j.endpoint(), llm.endpointType(j.endpoint(), actor)));
+            }
+        }
+        List<JudgeRunner.Scored> out = new ArrayList<>();
+        for (Judge j : judges) {
+            out.add(judgeRunner.score(j, types.get(j.endpoint()), rows, actor));
+        }
+        return out;
     }
 
     /** MLflow's run tag listing the tables logged with {@code log_table}. */

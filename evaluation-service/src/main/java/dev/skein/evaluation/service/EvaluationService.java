@@ -6,8 +6,12 @@ import dev.skein.common.paging.ResultPage;
 import dev.skein.evaluation.AuditRecord;
 import dev.skein.evaluation.EvaluationRecord;
 import dev.skein.evaluation.RuleSet;
+import dev.skein.evaluation.client.LlmGatewayClient;
 import dev.skein.evaluation.client.TrackingClient;
 import dev.skein.evaluation.client.UpstreamUnavailable;
+import dev.skein.evaluation.judge.Judge;
+import dev.skein.evaluation.judge.JudgeRunner;
+import dev.skein.evaluation.judge.Judges;
 import dev.skein.evaluation.repository.Audits;
 import dev.skein.evaluation.repository.Evaluations;
 import dev.skein.evaluation.repository.Rules;
@@ -36,9 +40,16 @@ public class EvaluationService {
     private final Rules rules;
     private final TrackingClient tracking;
     private final WorkQueue queue;
+    private final LlmGatewayClient llm;
 
     public EvaluationService(
-            Evaluations evaluations, Audits audits, Rules rules, TrackingClient tracking, WorkQueue queue) {
+            Evaluations evaluations,
+            Audits audits,
+            Rules rules,
+            TrackingClient tracking,
+            WorkQueue queue,
+            LlmGatewayClient llm) {
+        this.llm = llm;
         this.evaluations = evaluations;
         this.audits = audits;
         this.rules = rules;
@@ -54,7 +65,10 @@ public class EvaluationService {
         Specs.check(spec);
         UUID id = UUID.randomUUID();
         return Uni.createFrom()
-                .item(() -> tracking.run(runId))
+                .item(() -> {
+                    checkJudgeEndpoints(spec, userId);
+                    return tracking.run(runId);
+                })
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 .onFailure(UpstreamUnavailable.class)
                 .transform(e -> new ApiException(
@@ -90,6 +104,16 @@ public class EvaluationService {
                     queue.wake();
                     return get(id.toString());
                 });
+    }
+
+    /** Each judge's endpoint exists in the LLM gateway and is chat or completions (asked as the user). */
+    private void checkJudgeEndpoints(EvaluationSpec spec, String userId) {
+        Set<String> seen = new HashSet<>();
+        for (Judge j : Judges.resolve(spec.getJudgesList())) {
+            if (seen.add(j.endpoint())) {
+                JudgeRunner.checkType(j.endpoint(), llm.endpointType(j.endpoint(), userId));
+            }
+        }
     }
 
     public Uni<EvaluationRecord> get(String evaluationId) {

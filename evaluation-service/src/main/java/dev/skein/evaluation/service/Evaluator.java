@@ -1,6 +1,9 @@
 package dev.skein.evaluation.service;
 
 import dev.skein.evaluation.config.EvaluationConfig;
+import dev.skein.evaluation.judge.Judge;
+import dev.skein.evaluation.judge.JudgeRunner;
+import dev.skein.evaluation.judge.Judges;
 import dev.skein.evaluation.metrics.Average;
 import dev.skein.evaluation.metrics.ClassifierAccumulator;
 import dev.skein.evaluation.metrics.ClassifierOptions;
@@ -100,6 +103,20 @@ public final class Evaluator {
     }
 
     public Outcome evaluate(EvaluationSpec spec, String fileName, InputStream in) {
+        return evaluate(spec, fileName, in, null);
+    }
+
+    /**
+     * Scores a text table's rows with the spec's judges; given when the spec has judges. Called once, after the table
+     * was read, with every row (at most {@code maxJudgedRows}).
+     */
+    public interface Judging {
+        int maxRows();
+
+        List<JudgeRunner.Scored> score(List<JudgeRunner.Row> rows);
+    }
+
+    public Outcome evaluate(EvaluationSpec spec, String fileName, InputStream in, Judging judging) {
         Format format = format(spec, fileName);
         try (TableReader table = TableReader.open(new Limited(in, maxTableBytes), format, maxTableBytes)) {
             int columns = table.columns().map(List::size).orElse(0);
@@ -112,7 +129,7 @@ public final class Evaluator {
                         case "classifier" -> classifier(spec, table);
                         case "regressor" -> regressor(spec, table);
                         case "retriever" -> retriever(spec, table);
-                        case "question-answering", "text-summarization", "text" -> text(spec, table);
+                        case "question-answering", "text-summarization", "text" -> text(spec, table, judging);
                         default ->
                             throw new InvalidInputException(
                                     "model_type '" + spec.getModelType() + "' is not supported");
@@ -294,21 +311,82 @@ public final class Evaluator {
             Readability::fleschKincaidGrade,
             Readability::automatedReadabilityIndex);
 
-    private Outcome text(EvaluationSpec spec, TableReader table) {
+    private Outcome text(EvaluationSpec spec, TableReader table, Judging judging) {
         boolean hasTargets = !spec.getTargets().isEmpty();
         String targets = hasTargets ? spec.getTargets() : null;
         TextAccumulator acc =
                 new TextAccumulator(TextAccumulator.ModelType.of(spec.getModelType()), hasTargets, TEXT_SCORERS);
+        boolean judged = judging != null && spec.getJudgesCount() > 0;
+        List<JudgeRunner.Row> judgeRows = new ArrayList<>();
+        List<Judge> judges = judged ? Judges.resolve(spec.getJudgesList()) : List.of();
         try (ResultRows out = new ResultRows(table, targets, spec.getPredictions(), 2 * maxTableBytes)) {
             table.forEach(row -> {
                 acc.add(row.value(spec.getPredictions()), hasTargets ? row.value(targets) : null);
                 checkScores(acc.rows(), 7);
+                if (judged) {
+                    if (judgeRows.size() >= judging.maxRows()) {
+                        throw new InvalidInputException("judges score at most " + judging.maxRows()
+                                + " rows (skein.evaluation.max-llm-rows); the table has more");
+                    }
+                    judgeRows.add(judgeRow(spec, judges, row));
+                }
                 out.add(row);
             });
             TextResult result = acc.compute();
-            Artifact artifact = out.finish(result.scores(), Set.of(TextAccumulator.TOKEN_COUNT));
-            return new Outcome(result.rows(), result.metrics(), List.of(artifact), result.unavailable());
+            if (!judged) {
+                Artifact artifact = out.finish(result.scores(), Set.of(TextAccumulator.TOKEN_COUNT));
+                return new Outcome(result.rows(), result.metrics(), List.of(artifact), result.unavailable());
+            }
+            Map<String, Object> columns = new LinkedHashMap<>(result.scores());
+            Map<String, Double> metrics = new LinkedHashMap<>(result.metrics());
+            Map<String, String> unavailable = new LinkedHashMap<>(result.unavailable());
+            for (JudgeRunner.Scored scored : judging.score(judgeRows)) {
+                columns.put(scored.judge().key() + "/score", scored.scores());
+                columns.put(scored.judge().key() + "/justification", scored.justifications());
+                metrics.putAll(scored.metrics());
+                unavailable.putAll(scored.unavailable());
+            }
+            Artifact artifact = out.finishColumns(columns, Set.of(TextAccumulator.TOKEN_COUNT));
+            return new Outcome(result.rows(), metrics, List.of(artifact), unavailable);
         }
+    }
+
+    /**
+     * A row as judges read it: the input from {@code col_mapping["inputs"]} (default column {@code inputs}), the
+     * output from the predictions, each grading context column by its name or through {@code col_mapping}. A column
+     * a judge needs that the table lacks fails the evaluation, naming it.
+     */
+    private static JudgeRunner.Row judgeRow(EvaluationSpec spec, List<Judge> judges, Row row) {
+        Map<String, String> mapping = spec.getColMappingMap();
+        String inputColumn = mapping.getOrDefault("inputs", "inputs");
+        boolean needsInput = false;
+        Map<String, String> context = new LinkedHashMap<>();
+        for (Judge judge : judges) {
+            needsInput |= judge.includeInput();
+            for (String c : judge.contextColumns()) {
+                String column = c.equals("targets") && !spec.getTargets().isEmpty() && !mapping.containsKey(c)
+                        ? spec.getTargets()
+                        : mapping.getOrDefault(c, c);
+                if (!row.has(column)) {
+                    throw new InvalidInputException("row " + row.number() + ": judge " + judge.key()
+                            + " reads column '" + column + "' (its grading context column '" + c
+                            + "'), which the table does not have; name it in col_mapping");
+                }
+                context.put(c, text(row.value(column)));
+            }
+        }
+        if (needsInput && !row.has(inputColumn)) {
+            throw new InvalidInputException("row " + row.number() + ": the judges read the input from column '"
+                    + inputColumn + "', which the table does not have; name it in col_mapping (\"inputs\")");
+        }
+        return new JudgeRunner.Row(
+                row.has(inputColumn) ? text(row.value(inputColumn)) : null,
+                text(row.value(spec.getPredictions())),
+                context);
+    }
+
+    static String text(Object value) {
+        return value == null ? "" : value instanceof String s ? s : String.valueOf(value);
     }
 
     /**
@@ -373,6 +451,10 @@ public final class Evaluator {
         /** The table with the scores (every row was added). */
         Artifact finish(Map<String, double[]> scores, Set<String> integral) {
             return results.finish(scores, integral);
+        }
+
+        Artifact finishColumns(Map<String, Object> columns, Set<String> integral) {
+            return results.finishColumns(columns, integral);
         }
 
         @Override

@@ -3,6 +3,7 @@ package dev.skein.evaluation.service;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.skein.common.error.ApiException;
+import dev.skein.evaluation.judge.Judges;
 import dev.skein.proto.evaluation.v1.EvaluationSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -150,6 +151,14 @@ public final class Specs {
         if (!type.equals("retriever") && spec.hasRetrieverK()) {
             throw ApiException.invalidParameter("retriever_k applies to retrievers only");
         }
+        if (spec.getJudgesCount() > 0) {
+            if (!text) {
+                throw ApiException.invalidParameter("judges apply to model_type question-answering,"
+                        + " text-summarization or text (or to a prompt evaluation), not " + type);
+            }
+            Judges.resolve(spec.getJudgesList());
+        }
+        checkColMapping(spec);
         if (spec.getLabelListCount() > 0
                 && spec.getProbabilitiesCount() > 1
                 && spec.getLabelListCount() != spec.getProbabilitiesCount()) {
@@ -157,6 +166,17 @@ public final class Specs {
                     + " columns but label_list has " + spec.getLabelListCount() + " labels: one column per label");
         }
         return spec;
+    }
+
+    /** col_mapping: at most 20 entries of short names. */
+    static void checkColMapping(EvaluationSpec spec) {
+        if (spec.getColMappingCount() > 20) {
+            throw ApiException.invalidParameter("col_mapping holds at most 20 entries");
+        }
+        spec.getColMappingMap().forEach((k, v) -> {
+            checkText("spec.col_mapping", k);
+            checkText("spec.col_mapping", v);
+        });
     }
 
     /**
