@@ -13,6 +13,7 @@ import java.util.UUID;
  * @param attempts claims so far (a claim that outlives its lease is taken over; the finishing write checks it)
  * @param retries claims given back on purpose (an upstream could not be reached): {@code attempts - retries}
  *     claims ended without a word (the service stopped or failed during them)
+ * @param groupId the group of a prompt evaluation's evaluations (one per endpoint); null otherwise
  */
 public record EvaluationRecord(
         UUID id,
@@ -30,7 +31,8 @@ public record EvaluationRecord(
         Long rowCount,
         long creationTime,
         Long startTime,
-        Long endTime) {
+        Long endTime,
+        UUID groupId) {
 
     /** Claims that ended without a result or a retry: the service stopped or failed during them. */
     public int crashes() {

@@ -2,8 +2,11 @@ package dev.skein.evaluation.client;
 
 import dev.skein.evaluation.config.EvaluationConfig;
 import dev.skein.proto.registry.v1.GetModelVersionByAlias;
+import dev.skein.proto.registry.v1.GetPromptVersion;
 import dev.skein.proto.registry.v1.GetRegisteredModel;
 import dev.skein.proto.registry.v1.ModelVersion;
+import dev.skein.proto.registry.v1.PromptServiceGrpc;
+import dev.skein.proto.registry.v1.PromptVersion;
 import dev.skein.proto.registry.v1.RegisteredModelTag;
 import dev.skein.proto.registry.v1.RegistryServiceGrpc;
 import io.grpc.Status;
@@ -24,10 +27,39 @@ public class RegistryClient {
 
     private final RegistryServiceGrpc.RegistryServiceBlockingStub registry;
     private final long timeoutMillis;
+    private final PromptServiceGrpc.PromptServiceBlockingStub prompts;
+
+    /**
+     * A prompt version by number or alias ({@code latest}: the newest), read as {@code actor}; empty when there is no
+     * such prompt or version.
+     */
+    public Optional<PromptVersion> promptVersion(String name, String version, String alias, String actor) {
+        GetPromptVersion.Builder request = GetPromptVersion.newBuilder().setName(name);
+        if (version != null) {
+            request.setVersion(version);
+        }
+        if (alias != null) {
+            request.setAlias(alias);
+        }
+        try {
+            return Optional.of(prompts.withInterceptors(Upstream.actorHeader(actor))
+                    .withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS)
+                    .getPromptVersion(request.build())
+                    .getPromptVersion());
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw Upstream.failure("read prompt " + name, e);
+        }
+    }
 
     public RegistryClient(
-            @GrpcClient("registry") RegistryServiceGrpc.RegistryServiceBlockingStub registry, EvaluationConfig config) {
+            @GrpcClient("registry") RegistryServiceGrpc.RegistryServiceBlockingStub registry,
+            @GrpcClient("registry") PromptServiceGrpc.PromptServiceBlockingStub prompts,
+            EvaluationConfig config) {
         this.registry = registry.withInterceptors(Upstream.ACTOR_HEADER);
+        this.prompts = prompts;
         this.timeoutMillis = config.upstreamTimeout().toMillis();
     }
 

@@ -2,6 +2,7 @@ package dev.skein.evaluation.client;
 
 import dev.skein.evaluation.config.EvaluationConfig;
 import dev.skein.proto.tracking.v1.CreateRun;
+import dev.skein.proto.tracking.v1.GetExperiment;
 import dev.skein.proto.tracking.v1.GetRun;
 import dev.skein.proto.tracking.v1.LogBatch;
 import dev.skein.proto.tracking.v1.LogModel;
@@ -108,6 +109,23 @@ public class TrackingClient {
     private TrackingServiceGrpc.TrackingServiceBlockingStub as(String actor) {
         return plain.withInterceptors(Upstream.actorHeader(actor))
                 .withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** The experiment's lifecycle stage ({@code active}, {@code deleted}); empty when there is no such experiment. */
+    public Optional<String> experimentStage(String experimentId, String actor) {
+        try {
+            return Optional.of(as(actor)
+                    .getExperiment(GetExperiment.newBuilder()
+                            .setExperimentId(experimentId)
+                            .build())
+                    .getExperiment()
+                    .getLifecycleStage());
+        } catch (StatusRuntimeException e) {
+            if (Upstream.notFound(e) || e.getStatus().getCode() == io.grpc.Status.Code.INVALID_ARGUMENT) {
+                return Optional.empty();
+            }
+            throw Upstream.failure("read experiment " + experimentId, e);
+        }
     }
 
     /** A new run, made for {@code actor}. */

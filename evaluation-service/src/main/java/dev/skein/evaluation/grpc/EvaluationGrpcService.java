@@ -38,6 +38,14 @@ public class EvaluationGrpcService implements dev.skein.proto.evaluation.v1.Eval
     @Override
     public Uni<CreateEvaluation.Response> createEvaluation(CreateEvaluation r) {
         String actor = Actors.known(Actors.current());
+        if (r.getSpec().hasPrompt()) {
+            return unary(
+                    () -> service.createPrompt(r.getRunId(), r.getSpec(), actor).map(all -> {
+                        var b = CreateEvaluation.Response.newBuilder();
+                        all.forEach(e -> b.addEvaluations(ProtoMapper.evaluation(e)));
+                        return b.build();
+                    }));
+        }
         return unary(
                 () -> service.create(r.getRunId(), r.getSpec(), actor).map(e -> CreateEvaluation.Response.newBuilder()
                         .setEvaluation(ProtoMapper.evaluation(e))

@@ -45,6 +45,9 @@ final class ProtoMapper {
         if (r.rowCount() != null) {
             b.setRowCount(r.rowCount());
         }
+        if (r.groupId() != null) {
+            b.setGroupId(r.groupId().toString());
+        }
         return b.build();
     }
 

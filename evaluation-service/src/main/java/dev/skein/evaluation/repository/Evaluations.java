@@ -31,7 +31,7 @@ import java.util.UUID;
 public class Evaluations {
 
     private static final String COLUMNS = "evaluation_id, run_id, spec, status, status_message, result, trigger,"
-            + " user_id, attempts, retries, row_count, creation_time, start_time, end_time";
+            + " user_id, attempts, retries, row_count, creation_time, start_time, end_time, group_id";
 
     private final Pool pool;
 
@@ -62,6 +62,16 @@ public class Evaluations {
                 .execute(Tuple.from(Arrays.asList(
                         id, runId, ProtoJson.print(spec), trigger.name(), userId, causeEventId, runEndTime, now)))
                 .map(rows -> rows.rowCount() == 1);
+    }
+
+    /** A prompt evaluation's PENDING evaluation of one of its runs, in the caller's transaction. */
+    public Uni<Void> insertInGroup(
+            SqlClient client, UUID id, String runId, EvaluationSpec spec, String userId, UUID groupId, long now) {
+        return client.preparedQuery("INSERT INTO evaluation.evaluations (evaluation_id, run_id, spec, status, trigger,"
+                        + " user_id, not_before, creation_time, group_id)"
+                        + " VALUES ($1, $2, $3, 'PENDING', 'API', $4, $5, $5, $6)")
+                .execute(Tuple.from(Arrays.asList(id, runId, ProtoJson.print(spec), userId, now, groupId)))
+                .replaceWithVoid();
     }
 
     /** Evaluations of the run that ended (SUCCEEDED or FAILED). */
@@ -183,6 +193,7 @@ public class Evaluations {
                 r.getLong("row_count"),
                 r.getLong("creation_time"),
                 r.getLong("start_time"),
-                r.getLong("end_time"));
+                r.getLong("end_time"),
+                r.getUUID("group_id"));
     }
 }

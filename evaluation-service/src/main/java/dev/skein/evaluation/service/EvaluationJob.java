@@ -67,6 +67,8 @@ public class EvaluationJob {
     private final Duration await;
     private final LlmGatewayClient llm;
     private final JudgeRunner judgeRunner;
+    private final PromptEvaluations prompts;
+    private final PromptEvaluator promptEvaluator;
     private final int maxLlmRows;
 
     public EvaluationJob(
@@ -76,8 +78,11 @@ public class EvaluationJob {
             ArtifactClient artifacts,
             Outbox outbox,
             LlmGatewayClient llm,
+            PromptEvaluations prompts,
             EvaluationConfig config) {
         this.llm = llm;
+        this.prompts = prompts;
+        this.promptEvaluator = new PromptEvaluator(llm, 2 * config.maxTableBytes());
         this.judgeRunner = new JudgeRunner(llm);
         this.maxLlmRows = config.maxLlmRows();
         this.evaluations = evaluations;
@@ -112,11 +117,18 @@ public class EvaluationJob {
             if (job.trigger() == EvaluationRecord.Trigger.RUN_FINISHED) {
                 spec = Specs.fromTags(run.tags()).orElse(spec);
             }
-            Specs.check(spec);
-            Download table = DataLocation.of(spec.getData(), run, tracking::run);
-            String fileName = table.hasRun() ? table.getRun().getPath() : table.getPath();
-            try (InputStream in = artifacts.open(table);
-                    Evaluator.Outcome outcome = evaluate(spec, fileName, in, judging(spec, job.userId()))) {
+            Evaluator.Outcome computed;
+            if (spec.hasPrompt()) {
+                computed = prompt(spec, job.userId());
+            } else {
+                Specs.check(spec);
+                Download table = DataLocation.of(spec.getData(), run, tracking::run);
+                String fileName = table.hasRun() ? table.getRun().getPath() : table.getPath();
+                try (InputStream in = artifacts.open(table)) {
+                    computed = evaluate(spec, fileName, in, judging(spec, job.userId()));
+                }
+            }
+            try (Evaluator.Outcome outcome = computed) {
                 List<String> logged = new ArrayList<>();
                 for (Artifact a : outcome.artifacts()) {
                     try {
@@ -135,6 +147,10 @@ public class EvaluationJob {
                 tags.put(Specs.ID_TAG, job.id().toString());
                 loggedTables(run, logged).ifPresent(v -> tags.put(LOGGED_ARTIFACTS_TAG, v));
                 tracking.log(job.runId(), outcome.metrics(), timestamp, tags);
+                if (spec.hasPrompt()) {
+                    // a prompt evaluation's run is the evaluation's own: it ends with it
+                    tracking.endRun(job.runId(), dev.skein.proto.tracking.v1.RunStatus.FINISHED, job.userId());
+                }
                 finish(
                         job,
                         Status.SUCCEEDED,
@@ -179,6 +195,32 @@ public class EvaluationJob {
             throw e;
         } catch (RuntimeException | StackOverflowError e) {
             LOG.errorf(e, "Evaluating %s failed", fileName);
+            throw new Fault("the evaluation failed: " + e, e);
+        }
+    }
+
+    /** A prompt evaluation's one endpoint: the template (a registered prompt read at its pinned version), the calls. */
+    private Evaluator.Outcome prompt(EvaluationSpec spec, String actor) {
+        var p = spec.getPrompt();
+        PromptEvaluations.Template template =
+                p.hasPromptUri() && !p.getPromptUri().isEmpty()
+                        ? prompts.resolve(p.getPromptUri(), actor).template()
+                        : new PromptEvaluations.Template(p.getTemplate(), null);
+        String endpoint = p.getEndpoints(0);
+        String type = JudgeRunner.checkType(endpoint, llm.endpointType(endpoint, actor));
+        Map<String, String> judgeTypes = new LinkedHashMap<>();
+        try {
+            return promptEvaluator.evaluate(
+                    spec,
+                    template,
+                    type,
+                    e -> judgeTypes.computeIfAbsent(
+                            e, name -> JudgeRunner.checkType(name, llm.endpointType(name, actor))),
+                    actor);
+        } catch (EvaluationException | TableException | ApiException | UpstreamUnavailable | UncheckedIOException e) {
+            throw e;
+        } catch (RuntimeException | StackOverflowError e) {
+            LOG.errorf(e, "Evaluating a prompt failed");
             throw new Fault("the evaluation failed: " + e, e);
         }
     }
@@ -278,6 +320,9 @@ public class EvaluationJob {
         tags.put(Specs.ERROR_TAG, why);
         try {
             tracking.log(job.runId(), Map.of(), System.currentTimeMillis(), tags);
+            if (spec.hasPrompt()) {
+                tracking.endRun(job.runId(), dev.skein.proto.tracking.v1.RunStatus.FAILED, job.userId());
+            }
         } catch (UpstreamUnavailable e) {
             retry(job, e.getMessage());
             return;

@@ -41,6 +41,7 @@ public class EvaluationService {
     private final TrackingClient tracking;
     private final WorkQueue queue;
     private final LlmGatewayClient llm;
+    private final PromptEvaluations prompts;
 
     public EvaluationService(
             Evaluations evaluations,
@@ -48,8 +49,10 @@ public class EvaluationService {
             Rules rules,
             TrackingClient tracking,
             WorkQueue queue,
-            LlmGatewayClient llm) {
+            LlmGatewayClient llm,
+            PromptEvaluations prompts) {
         this.llm = llm;
+        this.prompts = prompts;
         this.evaluations = evaluations;
         this.audits = audits;
         this.rules = rules;
@@ -71,8 +74,7 @@ public class EvaluationService {
                 })
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 .onFailure(UpstreamUnavailable.class)
-                .transform(e -> new ApiException(
-                        ErrorCode.TEMPORARILY_UNAVAILABLE, "Cannot read run " + runId + " now; try again."))
+                .transform(e -> new ApiException(ErrorCode.TEMPORARILY_UNAVAILABLE, e.getMessage() + "; try again."))
                 .flatMap(run -> {
                     if (run.isEmpty()) {
                         throw ApiException.notFound("Run with id=" + runId + " not found");
@@ -103,6 +105,30 @@ public class EvaluationService {
                 .flatMap(inserted -> {
                     queue.wake();
                     return get(id.toString());
+                });
+    }
+
+    /**
+     * A prompt evaluation (spec.prompt): checked whole before anything is made, then its runs and PENDING evaluations,
+     * one per endpoint in the order of spec.prompt.endpoints.
+     */
+    public Uni<List<EvaluationRecord>> createPrompt(String runId, EvaluationSpec spec, String userId) {
+        prompts.checkLocally(runId, spec);
+        return Uni.createFrom()
+                .item(() -> prompts.create(spec, userId, System.currentTimeMillis()))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .onFailure(UpstreamUnavailable.class)
+                .transform(e -> new ApiException(ErrorCode.TEMPORARILY_UNAVAILABLE, e.getMessage() + "; try again."))
+                .flatMap(ids -> {
+                    queue.wake();
+                    Uni<List<EvaluationRecord>> all = Uni.createFrom().item(new java.util.ArrayList<>());
+                    for (UUID id : ids) {
+                        all = all.flatMap(list -> get(id.toString()).map(r -> {
+                            list.add(r);
+                            return list;
+                        }));
+                    }
+                    return all;
                 });
     }
 

@@ -1,0 +1,38 @@
+package dev.skein.evaluation.service;
+
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * MLflow's {@code {{var}}} rule, as registry-service's RenderPrompt applies it: {@code {{ name }}} with optional
+ * spaces, a name of letters, digits and '_' (not starting with a digit), dotted parts allowed; everything else is
+ * text.
+ */
+final class PromptTemplates {
+
+    static final Pattern VARIABLE =
+            Pattern.compile("\\{\\{\\s*([a-zA-Z_][a-zA-Z0-9_]*(?:\\.[a-zA-Z_][a-zA-Z0-9_]*)*)\\s*\\}\\}");
+
+    private PromptTemplates() {}
+
+    /** The template's variables in order of first use. */
+    static List<String> variables(List<String> texts) {
+        Set<String> found = new LinkedHashSet<>();
+        for (String text : texts) {
+            Matcher m = VARIABLE.matcher(text);
+            while (m.find()) {
+                found.add(m.group(1));
+            }
+        }
+        return List.copyOf(found);
+    }
+
+    /** The text with every variable replaced by its value (each variable must have one). */
+    static String fill(String text, Map<String, String> values) {
+        return VARIABLE.matcher(text).replaceAll(m -> Matcher.quoteReplacement(values.get(m.group(1))));
+    }
+}
