@@ -116,14 +116,20 @@ public class LlmGatewayClient {
     public Optional<String> endpointType(String name, String actor) {
         HttpRequest request =
                 request("/api/2.0/endpoints/" + encode(name), actor).GET().build();
-        HttpResponse<InputStream> response;
-        try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-        } catch (IOException e) {
-            throw new UpstreamUnavailable("Cannot read LLM endpoint " + name + " now (" + e + ")", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new UpstreamUnavailable("Interrupted reading LLM endpoint " + name, e);
+        HttpResponse<InputStream> response = null;
+        // a connection the gateway closed meanwhile (keep-alive) is worth another try, as for calls
+        for (int attempt = 1; response == null; attempt++) {
+            try {
+                response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            } catch (IOException e) {
+                if (attempt >= settings.maxAttempts()) {
+                    throw new UpstreamUnavailable("Cannot read LLM endpoint " + name + " now (" + e + ")", e);
+                }
+                pause(backoff(attempt));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new UpstreamUnavailable("Interrupted reading LLM endpoint " + name, e);
+            }
         }
         String body;
         try {
@@ -245,6 +251,15 @@ public class LlmGatewayClient {
             }
         }
         throw new CallFailed(last + " (after " + settings.maxAttempts() + " attempts)");
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UpstreamUnavailable("interrupted", e);
+        }
     }
 
     private HttpRequest.Builder request(String path, String actor) {

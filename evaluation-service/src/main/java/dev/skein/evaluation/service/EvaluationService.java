@@ -119,16 +119,9 @@ public class EvaluationService {
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 .onFailure(UpstreamUnavailable.class)
                 .transform(e -> new ApiException(ErrorCode.TEMPORARILY_UNAVAILABLE, e.getMessage() + "; try again."))
-                .flatMap(ids -> {
+                .map(made -> {
                     queue.wake();
-                    Uni<List<EvaluationRecord>> all = Uni.createFrom().item(new java.util.ArrayList<>());
-                    for (UUID id : ids) {
-                        all = all.flatMap(list -> get(id.toString()).map(r -> {
-                            list.add(r);
-                            return list;
-                        }));
-                    }
-                    return all;
+                    return made;
                 });
     }
 

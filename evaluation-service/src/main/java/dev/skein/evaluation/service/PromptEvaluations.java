@@ -3,6 +3,7 @@ package dev.skein.evaluation.service;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import dev.skein.common.error.ApiException;
+import dev.skein.evaluation.EvaluationRecord;
 import dev.skein.evaluation.client.LlmGatewayClient;
 import dev.skein.evaluation.client.RegistryClient;
 import dev.skein.evaluation.client.TrackingClient;
@@ -244,7 +245,7 @@ public class PromptEvaluations {
     }
 
     /** The checks against other services, then the runs and the evaluations. */
-    public List<UUID> create(EvaluationSpec spec, String userId, long now) {
+    public List<EvaluationRecord> create(EvaluationSpec spec, String userId, long now) {
         PromptEvaluationSpec p = spec.getPrompt();
         Template template;
         String pinned = null;
@@ -308,6 +309,27 @@ public class PromptEvaluations {
             throw e;
         }
         String pinnedUri = pinned;
+        List<EvaluationRecord> made = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i++) {
+            made.add(new EvaluationRecord(
+                    ids.get(i),
+                    runs.get(i),
+                    perEndpoint(spec, p.getEndpoints(i), pinnedUri),
+                    EvaluationRecord.Status.PENDING,
+                    null,
+                    Map.of(),
+                    List.of(),
+                    Map.of(),
+                    EvaluationRecord.Trigger.API,
+                    userId,
+                    0,
+                    0,
+                    null,
+                    now,
+                    null,
+                    null,
+                    groupId));
+        }
         evaluations
                 .pool()
                 .withTransaction(conn -> {
@@ -323,7 +345,7 @@ public class PromptEvaluations {
                 })
                 .await()
                 .atMost(java.time.Duration.ofSeconds(30));
-        return ids;
+        return made;
     }
 
     /** The spec one evaluation works: its endpoint only, a registered prompt pinned to the version resolved. */
