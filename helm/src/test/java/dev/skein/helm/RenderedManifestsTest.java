@@ -593,6 +593,7 @@ class RenderedManifestsTest {
                         "evaluation->tracking",
                         "evaluation->registry",
                         "evaluation->artifact",
+                        "evaluation->llmgateway",
                         "gateway->llmgateway");
         assertThat(ingressEdges).isEqualTo(expected);
         assertThat(egressEdges).isEqualTo(expected);
