@@ -111,6 +111,11 @@ final class PromptEvaluator {
             });
         }
         List<Call> results = llm.all(calls);
+        if (results.stream().allMatch(c -> c.answer() == null)) {
+            // every call failed: if the gateway itself cannot be reached now, that is an outage and the evaluation
+            // is tried again later (UpstreamUnavailable) rather than finished with every row failed
+            llm.endpointType(endpoint, actor);
+        }
         int n = rows.size();
 
         // the table's own columns: every row's keys, in order of first appearance
