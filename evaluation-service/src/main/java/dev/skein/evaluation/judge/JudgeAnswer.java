@@ -13,6 +13,15 @@ import java.util.regex.Pattern;
  */
 public record JudgeAnswer(Integer score, String justification) {
 
+    /** A justification is kept up to this many characters (it is a cell of the results table, per row and judge). */
+    static final int MAX_JUSTIFICATION = 5000;
+
+    public JudgeAnswer {
+        if (justification != null && justification.length() > MAX_JUSTIFICATION) {
+            justification = justification.substring(0, MAX_JUSTIFICATION) + "…";
+        }
+    }
+
     /** As Python's json.loads: text after the value is an error (then the text forms are tried). */
     private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)

@@ -82,7 +82,7 @@ public class EvaluationJob {
             EvaluationConfig config) {
         this.llm = llm;
         this.prompts = prompts;
-        this.promptEvaluator = new PromptEvaluator(llm, 2 * config.maxTableBytes());
+        this.promptEvaluator = new PromptEvaluator(llm, config.maxTableBytes());
         this.judgeRunner = new JudgeRunner(llm);
         this.maxLlmRows = config.maxLlmRows();
         this.evaluations = evaluations;

@@ -46,6 +46,8 @@ public class PromptEvaluations {
     static final int MAX_TEMPLATE = 100_000;
     static final int MAX_CELL = 100_000;
     static final int MAX_COLUMNS = 100;
+    /** The whole prompt spec (template, rows, parameters), stored with each of its evaluations. */
+    static final int MAX_PROMPT_BYTES = 4 << 20;
     /** Columns a prompt evaluation's results table adds; a row may not have them. */
     static final Set<String> RESERVED = Set.of("inputs", "outputs", "error");
     /** The run tags of a prompt evaluation's runs. */
@@ -138,6 +140,11 @@ public class PromptEvaluations {
             if (!seen.add(e)) {
                 throw ApiException.invalidParameter("spec.prompt.endpoints names '" + e + "' twice");
             }
+        }
+        if (p.getSerializedSize() > MAX_PROMPT_BYTES) {
+            // kept in each of its evaluations' specs: bounded before anything is stored
+            throw ApiException.invalidParameter("spec.prompt is " + p.getSerializedSize() + " bytes; at most "
+                    + MAX_PROMPT_BYTES + " (its rows and template together)");
         }
         if (p.getRowsCount() < 1 || p.getRowsCount() > maxRows) {
             throw ApiException.invalidParameter("spec.prompt.rows holds 1 to " + maxRows

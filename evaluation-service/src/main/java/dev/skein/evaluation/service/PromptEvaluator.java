@@ -57,9 +57,13 @@ final class PromptEvaluator {
     private final LlmGatewayClient llm;
     private final long maxResultsBytes;
 
-    PromptEvaluator(LlmGatewayClient llm, long maxResultsBytes) {
+    private final long maxAnswersBytes;
+
+    /** {@code maxTableBytes}: the results table may take twice it; the answers kept in memory half of it. */
+    PromptEvaluator(LlmGatewayClient llm, long maxTableBytes) {
         this.llm = llm;
-        this.maxResultsBytes = maxResultsBytes;
+        this.maxResultsBytes = 2 * maxTableBytes;
+        this.maxAnswersBytes = maxTableBytes / 2;
     }
 
     /**
@@ -101,10 +105,19 @@ final class PromptEvaluator {
             }
         }
         List<Callable<Call>> calls = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicLong kept = new java.util.concurrent.atomic.AtomicLong();
         for (Object input : inputs) {
             calls.add(() -> {
                 try {
-                    return new Call(llm.invoke(endpoint, endpointType, input, parameters, actor), null);
+                    LlmGatewayClient.Answer a = llm.invoke(endpoint, endpointType, input, parameters, actor);
+                    // the answers are kept until the table is written: bounded, as a table is
+                    if (kept.addAndGet(2L * a.text().length()) > maxAnswersBytes) {
+                        return new Call(
+                                null,
+                                "the endpoint's answers of this evaluation passed " + maxAnswersBytes
+                                        + " bytes (half of skein.evaluation.max-table-bytes); this row's answer was not kept");
+                    }
+                    return new Call(a, null);
                 } catch (LlmGatewayClient.CallFailed e) {
                     return new Call(null, e.getMessage());
                 }
