@@ -35,6 +35,7 @@ export function Layout({ children }) {
         ${signedIn && html`
           <a href="#/experiments">Experiments</a>
           <a href="#/models">Models</a>
+          <a href="#/prompts">Prompts</a>
           <a href="#/llm/endpoints">LLM endpoints</a>
           ${(!session.authentication || admin) && html`<a href="#/audit">Audit trail</a>`}
           ${session.authentication && html`<a href="#/tokens">Tokens</a>`}

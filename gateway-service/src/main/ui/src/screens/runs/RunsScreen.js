@@ -7,6 +7,7 @@ import { html } from '../../html.js';
 import { PermissionsPanel } from '../../components/PermissionsPanel.js';
 import { useMyPermissions } from '../../session.js';
 import { MAX_RUNS } from '../metric/runQuery.js';
+import { engineeringHref } from '../prompts/promptApi.js';
 import { ColumnChooser } from './ColumnChooser.js';
 import { chosenColumn, collect, datasetClause, datasetKey, fixedColumns } from './columns.js';
 import { addPage, emptyTree, flatten } from './tree.js';
@@ -417,6 +418,7 @@ function RunsTable({ ids }) {
     <section class="runs">
       <p class="crumbs"><a href="#/experiments">Experiments</a></p>
       <h1>${heading}</h1>
+      ${ids.length === 1 ? html`<p class="experiment-links"><a href=${engineeringHref({ experimentId: ids[0] })}>Prompt engineering</a></p>` : null}
       <${SearchForm} label="Filter runs" placeholder="metrics.rmse < 1 and params.model = 'tree'"
         filter=${filter} setFilter=${setFilter} query=${query} setQuery=${setQuery} />
       <div class="row tools">
