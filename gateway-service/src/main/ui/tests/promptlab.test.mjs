@@ -68,7 +68,7 @@ test('prompt engineering: variables found as typed, a missing value refused and 
   assert.deepEqual(await accessibilityViolations(page), []);
 
   // row 2 on chat-b kept as MLflow's prompt-lab run, in this experiment
-  await page.getByRole('button', { name: 'Save row 2 on chat-b as a run' }).click();
+  await page.getByRole('button', { name: 'Save as run: row 2 on chat-b' }).click();
   const link = cell(page, 2, 'chat-b').locator('a[data-run]');
   await link.waitFor();
   const runId = await link.getAttribute('data-run');
@@ -102,7 +102,7 @@ test('prompt engineering: variables found as typed, a missing value refused and 
 test('prompt engineering: opened from a prompt version, run, and its edited template saved as the next version and as a new prompt', async () => {
   const { page, errors, context } = await open(browser);
   await page.goto(`${BASE_URL}/#/prompts/${encodeURIComponent(ask)}`);
-  await page.getByRole('link', { name: 'Open version 1 in prompt engineering' }).click();
+  await page.getByRole('link', { name: 'Open in prompt engineering: version 1' }).click();
   await page.getByRole('heading', { name: 'Prompt engineering', level: 1 }).waitFor();
   const form = page.getByRole('form', { name: 'Prompt engineering' });
   const template = form.getByRole('textbox', { name: 'Template' });

@@ -24,7 +24,9 @@ function Aggregates({ evaluation, judge }) {
   const metrics = new Map((evaluation.metrics || []).map((m) => [m.key, m.value]));
   const found = AGGREGATES.filter((a) => metrics.has(`${judge}/v1/${a}`));
   if (!found.length) {
-    return html`<span class="muted">${UNFINISHED.has(evaluation.status) ? '…' : 'no score'}</span>`;
+    // a judge none of whose answers could be read: the service says why (never a made-up score)
+    const why = (evaluation.unavailable_metrics || []).find((u) => u.key.startsWith(`${judge}/v1/`))?.reason;
+    return html`<span class="muted" data-judge=${judge}>${UNFINISHED.has(evaluation.status) ? '…' : `no score${why ? `: ${why}` : ''}`}</span>`;
   }
   return html`<span data-judge=${judge} data-mean=${metrics.get(`${judge}/v1/mean`)}>${found.map((a, i) => html`${i ? ' · ' : ''}${a} ${number(metrics.get(`${judge}/v1/${a}`))}`)}</span>`;
 }

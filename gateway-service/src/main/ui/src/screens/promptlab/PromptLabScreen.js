@@ -59,7 +59,7 @@ function Cell({ result, rowNumber, endpoint, save }) {
     </p>
     ${result.run
       ? html`<a class="saved" href=${result.runHref} data-run=${result.run.info.run_id}>Run ${result.run.info.run_name || result.run.info.run_id}</a>`
-      : html`<button type="button" class="quiet small" disabled=${action.busy} aria-label=${`Save ${label} as a run`}
+      : html`<button type="button" class="quiet small" disabled=${action.busy} aria-label=${`Save as run: ${label}`}
           onClick=${() => action.run(save)}>Save as run</button>`}
     ${action.error ? html`<${CellError} error=${action.error} />` : null}
   </td>`;

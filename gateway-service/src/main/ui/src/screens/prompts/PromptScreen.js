@@ -193,7 +193,7 @@ export function PromptScreen({ params }) {
               <td class="nowrap">${v.type === 'chat'
                 ? html`<span class="muted" title=${templateText(v)}>chat prompt</span>`
                 : html`<a href=${engineeringHref({ prompt: name, version: v.version })}
-                    aria-label=${`Open version ${v.version} in prompt engineering`}>Open in prompt engineering</a>`}</td>
+                    aria-label=${`Open in prompt engineering: version ${v.version}`}>Open in prompt engineering</a>`}</td>
             </tr>`)}
           </tbody>
         </table>
