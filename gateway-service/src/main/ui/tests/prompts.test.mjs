@@ -143,7 +143,7 @@ test('prompt: versions with template, commit message and aliases; any two diffed
   await context.close();
 });
 
-test('prompts: a new prompt made from the list, and a name the registry refuses told in the page', async () => {
+test('prompts: a new prompt made from the list (a name the registry refuses told in the page), then a chat version', async () => {
   const { page, errors, expected, context } = await open(browser);
   await page.goto(`${BASE_URL}/#/prompts`);
   await page.getByRole('button', { name: 'New prompt' }).click();
@@ -166,6 +166,31 @@ test('prompts: a new prompt made from the list, and a name the registry refuses 
   const made = await api(`skein/prompts/versions/get?${q({ name, version: '1' })}`);
   assert.equal(made.prompt_version.template.text, 'Translate {{text}} into {{language}}.');
   assert.deepEqual(made.prompt_version.variables, ['text', 'language']);
+
+  // its next version a chat: a system and a user message
+  await page.getByRole('button', { name: 'New version' }).click();
+  const next = page.getByRole('form', { name: 'New version' });
+  await next.getByRole('radio', { name: 'Chat' }).check();
+  assert.equal(await next.getByRole('combobox', { name: 'Role of message 1' }).inputValue(), 'system');
+  await next.getByRole('textbox', { name: 'Content of message 1' }).fill('You translate into {{language}}.');
+  await next.getByRole('textbox', { name: 'Content of message 2' }).fill('{{text}}');
+  await next.getByRole('button', { name: 'Add message' }).click();
+  await next.getByRole('combobox', { name: 'Role of message 3' }).selectOption('assistant');
+  await next.getByRole('textbox', { name: 'Content of message 3' }).fill('Which register?');
+  await next.getByRole('button', { name: 'Remove message 3' }).click();
+  await next.getByRole('textbox', { name: 'Commit message' }).fill('as a chat');
+  await next.getByRole('button', { name: 'Create version' }).click();
+  const chat = page.locator('tr[data-version="2"]', { hasText: 'as a chat' });
+  await chat.waitFor();
+  assert.match(await chat.textContent(), /Version 2\s*chat/);
+  assert.match(await chat.textContent(), /Variables: \{\{language\}\}, \{\{text\}\}/);
+  const v2 = (await api(`skein/prompts/versions/get?${q({ name, version: '2' })}`)).prompt_version;
+  assert.equal(v2.type, 'chat');
+  assert.deepEqual(v2.template.messages, [
+    { role: 'system', content: 'You translate into {{language}}.' }, { role: 'user', content: '{{text}}' },
+  ]);
+  await screenshot(page, 'prompt-chat');
+  assert.deepEqual(await accessibilityViolations(page), []);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -6,7 +6,7 @@ import { experimentHref, runHref } from '../../links.js';
 import { count } from '../llm/parts.js';
 import { createPrompt, createVersion, getVersion, promptHref } from '../prompts/promptApi.js';
 import { JudgePanel } from './JudgePanel.js';
-import { complete, createPromptlabRun, experiments, textEndpoints } from './labApi.js';
+import { complete, createPromptlabRun, experiment, experiments, textEndpoints } from './labApi.js';
 import { missingValues, render, variablesOf } from './template.js';
 import '../prompts/prompts.css';
 
@@ -76,8 +76,8 @@ function SaveTemplate({ template, source }) {
     e.preventDefault();
     const chosen = name.trim();
     const work = target === 'version'
-      ? createVersion({ name: chosen, text: template, commitMessage: message.trim() })
-      : createPrompt({ name: chosen, text: template, commitMessage: message.trim() });
+      ? createVersion({ name: chosen, template: { text: template }, commitMessage: message.trim() })
+      : createPrompt({ name: chosen, template: { text: template }, commitMessage: message.trim() });
     action.run(() => work).then((v) => v && setSaved(v));
   };
   return html`
@@ -134,7 +134,10 @@ export function PromptLabScreen({ params, query }) {
       setEndpoints(found);
       if (found.length) setChosen([found[0].name]);
     }, setEndpointError);
-    if (!fixedExperiment) {
+    if (fixedExperiment) {
+      // for its name in the page (a failure leaves its id shown)
+      experiment(fixedExperiment).then((x) => x && setExperimentList([x]), () => {});
+    } else {
       experiments().then((found) => {
         setExperimentList(found);
         setExperimentId((current) => current || (found.find((e) => e.experiment_id === '0') || found[0])?.experiment_id || '');
@@ -210,7 +213,7 @@ export function PromptLabScreen({ params, query }) {
   return html`
     <section class="prompts prompt-lab">
       <p class="crumbs">${fixedExperiment
-        ? html`<a href=${experimentHref(fixedExperiment)}>Experiment ${fixedExperiment}</a> ›`
+        ? html`<a href=${experimentHref(fixedExperiment)}>${experimentName || `Experiment ${fixedExperiment}`}</a> ›`
         : source ? html`<a href=${promptHref(source.prompt)}>${source.prompt}</a> ›` : html`<a href="#/prompts">Prompts</a> ›`}</p>
       <h1>Prompt engineering</h1>
       ${sourceVersion ? html`<p class="muted">From <a href=${promptHref(sourceVersion.name)}>${sourceVersion.name}</a>, version ${sourceVersion.version}.</p>` : null}

@@ -80,3 +80,8 @@ export function experiments() {
   return call('mlflow/experiments/search', { body: { max_results: 200, order_by: ['last_update_time DESC'] } })
     .then((a) => a.experiments || []);
 }
+
+/** One experiment, or null. */
+export function experiment(id) {
+  return call('mlflow/experiments/get', { query: { experiment_id: id } }).then((a) => a.experiment || null);
+}

@@ -6,6 +6,7 @@ import { useAction, usePagedSearch } from '../../hooks.js';
 import {
   createVersion, diffVersions, engineeringHref, getPrompt, listVersions, promptsHref, removeAlias, setAlias, templateText,
 } from './promptApi.js';
+import { hasTemplate, TemplateEditor, templateOf } from './TemplateEditor.js';
 import './prompts.css';
 
 const MARK = { INSERT: '+', DELETE: '−', EQUAL: ' ' };
@@ -105,20 +106,21 @@ function AliasesPanel({ name, aliases, numbers, changed }) {
     </section>`;
 }
 
-/** A new version: the latest template to start from, and a commit message. */
+/** A new version: the latest template (text or chat) to start from, and a commit message. */
 function NewVersion({ name, latest, created }) {
   const [open, setOpen] = useState(false);
-  const [text, setText] = useState('');
+  const [template, setTemplate] = useState({ kind: 'text', text: '', messages: [] });
   const [message, setMessage] = useState('');
   const action = useAction();
   const start = () => {
-    setText(latest?.template?.text || '');
+    const messages = latest?.template?.messages || [];
+    setTemplate({ kind: messages.length ? 'chat' : 'text', text: latest?.template?.text || '', messages: messages.map((m) => ({ ...m })) });
     setMessage('');
     setOpen(true);
   };
   const submit = (e) => {
     e.preventDefault();
-    action.run(() => createVersion({ name, text, commitMessage: message.trim() })).then((v) => {
+    action.run(() => createVersion({ name, template: templateOf(template), commitMessage: message.trim() })).then((v) => {
       if (v) {
         setOpen(false);
         created(v);
@@ -128,12 +130,11 @@ function NewVersion({ name, latest, created }) {
   if (!open) return html`<p><button type="button" onClick=${start}>New version</button></p>`;
   return html`
     <form class="stack" onSubmit=${submit} aria-label="New version">
-      <label><span class="label">Template</span>
-        <textarea rows="6" value=${text} onInput=${(e) => setText(e.currentTarget.value)}></textarea></label>
+      <${TemplateEditor} value=${template} onChange=${setTemplate} idPrefix="new-version" />
       <label><span class="label">Commit message</span>
         <input value=${message} onInput=${(e) => setMessage(e.currentTarget.value)} /></label>
       <div class="buttons">
-        <button type="submit" disabled=${action.busy || !text.trim()}>Create version</button>
+        <button type="submit" disabled=${action.busy || !hasTemplate(templateOf(template))}>Create version</button>
         <button type="button" class="quiet" onClick=${() => { setOpen(false); action.setError(null); }}>Cancel</button>
       </div>
       <${ErrorMessage} error=${action.error} />

@@ -4,22 +4,23 @@ import { dateTime } from '../../format.js';
 import { html } from '../../html.js';
 import { useAction, usePagedSearch } from '../../hooks.js';
 import { createPrompt, engineeringHref, promptHref, searchPrompts } from './promptApi.js';
+import { hasTemplate, TemplateEditor, templateOf } from './TemplateEditor.js';
 import './prompts.css';
 
 /** The newest version a search answer names (MLflow's latest_versions: one per stage). */
 const latest = (model) => Math.max(0, ...(model.latest_versions || []).map((v) => Number(v.version)));
 
-/** A new prompt: its name, its first version's text template and commit message. */
+/** A new prompt: its name, its first version's template (a text or a chat) and commit message. */
 function CreatePrompt() {
   const [open, setOpen] = useState(false);
   const [name, setName] = useState('');
-  const [text, setText] = useState('');
+  const [template, setTemplate] = useState({ kind: 'text', text: '', messages: [] });
   const [message, setMessage] = useState('');
   const action = useAction();
   const submit = (e) => {
     e.preventDefault();
     const chosen = name.trim();
-    action.run(() => createPrompt({ name: chosen, text, commitMessage: message.trim() })).then((ok) => {
+    action.run(() => createPrompt({ name: chosen, template: templateOf(template), commitMessage: message.trim() })).then((ok) => {
       if (ok) window.location.hash = promptHref(chosen);
     });
   };
@@ -31,13 +32,11 @@ function CreatePrompt() {
     <form class="stack create-prompt" onSubmit=${submit} aria-label="New prompt">
       <label><span class="label">Name</span>
         <input value=${name} onInput=${(e) => setName(e.currentTarget.value)} placeholder="letters, digits, _ - ." /></label>
-      <label><span class="label">Template</span>
-        <textarea rows="5" value=${text} onInput=${(e) => setText(e.currentTarget.value)}
-          placeholder="Answer {{question}} in {{language}}."></textarea></label>
+      <${TemplateEditor} value=${template} onChange=${setTemplate} idPrefix="new-prompt" />
       <label><span class="label">Commit message</span>
         <input value=${message} onInput=${(e) => setMessage(e.currentTarget.value)} /></label>
       <div class="buttons">
-        <button type="submit" disabled=${action.busy || !name.trim() || !text.trim()}>Create prompt</button>
+        <button type="submit" disabled=${action.busy || !name.trim() || !hasTemplate(templateOf(template))}>Create prompt</button>
         <button type="button" class="quiet" onClick=${() => { setOpen(false); action.setError(null); }}>Cancel</button>
       </div>
       <${ErrorMessage} error=${action.error} />

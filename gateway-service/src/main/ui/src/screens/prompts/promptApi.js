@@ -59,17 +59,17 @@ export function diffVersions(name, from, to) {
   return call('skein/prompts/versions/diff', { query: { name, from_version: from, to_version: to } });
 }
 
-/** A new prompt with its version 1. */
-export function createPrompt({ name, text, commitMessage, description }) {
+/** A new prompt with its version 1; `template` is `{text}` or a chat's `{messages: [{role, content}]}`. */
+export function createPrompt({ name, template, commitMessage, description }) {
   return call('skein/prompts/create', {
-    body: { name, template: { text }, commit_message: commitMessage || undefined, description: description || undefined },
+    body: { name, template, commit_message: commitMessage || undefined, description: description || undefined },
   }).then((a) => a.prompt_version);
 }
 
 /** A new version of a prompt (versions are immutable). */
-export function createVersion({ name, text, commitMessage }) {
+export function createVersion({ name, template, commitMessage }) {
   return call('skein/prompts/versions/create', {
-    body: { name, template: { text }, commit_message: commitMessage || undefined },
+    body: { name, template, commit_message: commitMessage || undefined },
   }).then((a) => a.prompt_version);
 }
 
