@@ -19,6 +19,9 @@ const POLL_MS = 1000;
 
 const number = (v) => (v === undefined || v === null ? '—' : Number.isInteger(v) ? String(v) : Number(v).toFixed(3));
 
+/** A metric of an evaluation, or undefined. */
+const metric = (evaluation, key) => (evaluation.metrics || []).find((m) => m.key === key)?.value;
+
 /** A judge's aggregates in one run, as `mean 3 · variance 0.5 · p90 4`, or why it has none. */
 function Aggregates({ evaluation, judge }) {
   const metrics = new Map((evaluation.metrics || []).map((m) => [m.key, m.value]));
@@ -134,12 +137,15 @@ export function JudgePanel({ experimentId, template, variables, rows, endpoints,
       ${started ? html`
         <table class="grid judged" aria-label="Evaluation runs">
           <thead><tr><th scope="col">Endpoint</th><th scope="col">Status</th><th scope="col">Run</th>
+            <th scope="col" class="num">Rows failed</th><th scope="col" class="num">Tokens</th>
             ${started.judges.map((j) => html`<th scope="col" key=${j}>${j}</th>`)}</tr></thead>
           <tbody>${started.evaluations.map((x, i) => html`
             <tr key=${x.evaluation_id} data-endpoint=${started.endpoints[i]} data-status=${x.status}>
               <th scope="row">${started.endpoints[i]}</th>
               <td>${x.status}${x.status_message ? html`<span class="muted"> — ${x.status_message}</span>` : null}</td>
               <td>${x.run_id ? html`<a href=${runHref(started.experimentId, x.run_id)}>${`${started.runName}-${started.endpoints[i]}`}</a>` : '—'}</td>
+              <td class="num" data-failed-rows=${metric(x, 'failed_rows') ?? ''}>${number(metric(x, 'failed_rows'))}</td>
+              <td class="num">${number(metric(x, 'total_tokens/sum'))}</td>
               ${started.judges.map((j) => html`<td key=${j}><${Aggregates} evaluation=${x} judge=${j} /></td>`)}
             </tr>`)}
           </tbody>
