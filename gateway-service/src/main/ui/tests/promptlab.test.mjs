@@ -150,6 +150,16 @@ test('prompt engineering: a refused call is shown in its own cell, with the prov
   await form.getByRole('textbox', { name: 'word in row 1' }).fill('busy');
   await form.getByRole('textbox', { name: 'word in row 2' }).fill('hello');
   await form.getByRole('checkbox', { name: 'chat (chat)' }).check();
+  // parameters the endpoints would refuse are refused here, before any call
+  await form.getByRole('textbox', { name: 'Temperature' }).fill('hot');
+  await form.getByRole('textbox', { name: 'Max tokens' }).fill('2.5');
+  await form.getByRole('button', { name: 'Run', exact: true }).click();
+  const wrong = await form.getByRole('alert').textContent();
+  assert.match(wrong, /Temperature must be a number from 0 to 2\./);
+  assert.match(wrong, /Max tokens must be a whole number of at least 1\./);
+  assert.equal(await page.getByRole('table', { name: 'Outputs' }).count(), 0);
+  await form.getByRole('textbox', { name: 'Temperature' }).fill('0.7');
+  await form.getByRole('textbox', { name: 'Max tokens' }).fill('64');
   expected.push('/endpoints/chat/invocations');
   await form.getByRole('button', { name: 'Run', exact: true }).click();
   await form.getByRole('status').getByText('Done').waitFor();
