@@ -29,10 +29,8 @@ test('prompt engineering: evaluated over two endpoints by the judge endpoint, ea
   await form.getByRole('textbox', { name: 'topic in row 1' }).fill('entropy');
   await form.getByRole('textbox', { name: 'topic in row 2' }).fill('gravity');
   for (const name of ['chat', 'chat-b']) await form.getByRole('checkbox', { name: `${name} (chat)` }).check();
-  // without max_tokens: evaluation-service forwards spec.prompt.model_parameters' numbers as protobuf's doubles
-  // (256.0), which llm-gateway-service refuses for max_tokens with 422 "value is not a valid integer" (the page then
-  // shows each judge's "no score" with that reason); the temperature, a double, is sent
-  await form.getByRole('textbox', { name: 'Max tokens' }).fill('');
+  // max_tokens reaches the endpoints as an integer (llm-gateway-service refuses 256.0), the temperature as a double
+  await form.getByRole('textbox', { name: 'Max tokens' }).fill('256');
   await form.getByRole('textbox', { name: 'Temperature' }).fill('0.5');
 
   const judges = page.getByRole('form', { name: 'Evaluate with judges' });

@@ -2953,4 +2953,76 @@ class AuthIT {
         assertUnauthenticated(
                 endpointGrant(ANONYMOUS, "create", "POST", endpointGrantOf(endpoint, user, "USE")), "anonymous");
     }
+
+    /**
+     * An evaluation calls LLM endpoints as its user, so it needs what calling them directly needs: USE of each endpoint
+     * it evaluates and of each judge; a prompt evaluation also makes runs in its experiment (UPDATE).
+     */
+    @Test
+    void anEvaluationCallsOnlyTheLlmEndpointsItsUserMayUse() {
+        String user = newUser("eval-use");
+        String experiment = ok(post(
+                        user, "experiments/create", new JsonObject().put("name", "eval-use-" + UUID.randomUUID())))
+                .getString("experiment_id");
+        String others = freshExperiment("eval-others-");
+        ok(endpointGrant(ADMIN, "create", "POST", endpointGrantOf("chat", user, "USE")));
+
+        JsonObject withJudge = promptEvaluation(experiment, "chat", "endpoints:/" + Suite.LLM_JUDGE);
+        Response judgeRefused = evaluate(user, withJudge);
+        assertDenied(judgeRefused, "a judge without USE");
+        assertThat(judgeRefused.asString()).contains("'" + Suite.LLM_JUDGE + "'");
+        Response endpointRefused = evaluate(user, promptEvaluation(experiment, Suite.LLM_CHAT_B, null));
+        assertDenied(endpointRefused, "an evaluated endpoint without USE");
+        assertThat(endpointRefused.asString()).contains("'" + Suite.LLM_CHAT_B + "'");
+        assertDenied(evaluate(user, promptEvaluation(others, "chat", null)), "runs in another's experiment");
+        assertUnauthenticated(evaluate(ANONYMOUS, promptEvaluation(experiment, "chat", null)), "anonymous");
+        // a judge on a run's table of predictions needs USE too
+        String run = newRun(user, experiment);
+        JsonObject table = new JsonObject()
+                .put("run_id", run)
+                .put(
+                        "spec",
+                        new JsonObject()
+                                .put("data", "eval/table.csv")
+                                .put("model_type", "question-answering")
+                                .put("predictions", "outputs")
+                                .put(
+                                        "judges",
+                                        new JsonArray()
+                                                .add(new JsonObject()
+                                                        .put("name", "answer_relevance")
+                                                        .put("model", "endpoints:/" + Suite.LLM_JUDGE))));
+        assertDenied(evaluate(user, table), "a judge on a table without USE");
+
+        ok(endpointGrant(ADMIN, "create", "POST", endpointGrantOf(Suite.LLM_JUDGE, user, "USE")));
+        JsonObject started = ok(evaluate(user, withJudge));
+        assertThat(started.getJsonArray("evaluations")).hasSize(1);
+        assertThat(ok(evaluate(user, table)).getJsonObject("evaluation").getString("run_id"))
+                .isEqualTo(run);
+    }
+
+    static Response evaluate(String user, JsonObject request) {
+        return post(user, "/api/2.0/skein/evaluations", request);
+    }
+
+    /** A prompt evaluation of one endpoint in an experiment, judged by {@code judge} when given. */
+    static JsonObject promptEvaluation(String experimentId, String endpoint, String judge) {
+        JsonObject spec = new JsonObject()
+                .put(
+                        "prompt",
+                        new JsonObject()
+                                .put("experiment_id", experimentId)
+                                .put("template", "Say {{word}}")
+                                .put("rows", new JsonArray().add(new JsonObject().put("word", "hello")))
+                                .put("endpoints", new JsonArray().add(endpoint)));
+        if (judge != null) {
+            spec.put(
+                    "judges",
+                    new JsonArray()
+                            .add(new JsonObject()
+                                    .put("name", "answer_relevance")
+                                    .put("model", judge)));
+        }
+        return new JsonObject().put("spec", spec);
+    }
 }

@@ -203,4 +203,102 @@ class JudgeEvaluationIT {
                 .isEqualTo("400 INVALID_PARAMETER_VALUE");
         assertThat(runsIn(experiment)).isZero();
     }
+
+    /**
+     * A registered prompt (prompts:/name/1) judged with the grading context MLflow's built-ins read — the row's
+     * {@code targets} for answer_similarity, its {@code context} for faithfulness — and a custom judge with an example
+     * and its own aggregations; {@code max_tokens} reaches the endpoint as the integer it was written as.
+     */
+    @Test
+    void shouldJudgeARegisteredPromptWithItsTargetsAndContext() throws Exception {
+        String experiment = Http.newExperiment();
+        String name = "it-judged-" + java.util.UUID.randomUUID();
+        ok(api().contentType(ContentType.JSON)
+                .body(new JsonObject()
+                        .put("name", name)
+                        .put("template", new JsonObject().put("text", "The capital of {{country}}?"))
+                        .encode())
+                .post("/api/2.0/skein/prompts/create"));
+        JsonArray rows = new JsonArray()
+                .add(new JsonObject()
+                        .put("country", "France")
+                        .put("targets", "Paris")
+                        .put("context", "Paris is the capital of France."))
+                .add(new JsonObject()
+                        .put("country", "Peru")
+                        .put("targets", "Lima")
+                        .put("context", "Lima is the capital of Peru."));
+        JsonObject custom = new JsonObject()
+                .put("name", "city_only")
+                .put("model", "endpoints:/" + Suite.LLM_JUDGE)
+                .put("definition", "Whether the answer names a city and nothing else.")
+                .put("grading_prompt", "5: only a city. 1: no city.")
+                .put(
+                        "examples",
+                        new JsonArray()
+                                .add(new JsonObject()
+                                        .put("input", "The capital of Italy?")
+                                        .put("output", "Rome")
+                                        .put("score", 5)
+                                        .put("justification", "Only the city.")))
+                .put("aggregations", new JsonArray().add("min").add("max"));
+        JsonObject spec = new JsonObject()
+                .put(
+                        "prompt",
+                        new JsonObject()
+                                .put("experiment_id", experiment)
+                                .put("prompt_uri", "prompts:/" + name + "/1")
+                                .put("rows", rows)
+                                .put("endpoints", new JsonArray().add(Suite.LLM_CHAT_B))
+                                .put("model_parameters", new JsonObject().put("max_tokens", 256)))
+                .put(
+                        "judges",
+                        new JsonArray()
+                                .add(new JsonObject()
+                                        .put("name", "answer_similarity")
+                                        .put("model", "endpoints:/" + Suite.LLM_JUDGE))
+                                .add(new JsonObject()
+                                        .put("name", "faithfulness")
+                                        .put("model", "endpoints:/" + Suite.LLM_JUDGE))
+                                .add(custom));
+        JsonObject e = ended(
+                ok(create(spec)).getJsonArray("evaluations").getJsonObject(0).getString("evaluation_id"));
+        assertThat(e.getString("status")).as(e.getString("status_message")).isEqualTo("SUCCEEDED");
+        JsonObject table = new JsonObject(api().queryParam("run_id", e.getString("run_id"))
+                .queryParam("path", "eval_results_table.json")
+                .get("/get-artifact")
+                .asString());
+        assertThat(column(table, "inputs")).containsExactly("The capital of France?", "The capital of Peru?");
+        assertThat(column(table, "outputs"))
+                .containsExactly("[b] You said: The capital of France?", "[b] You said: The capital of Peru?");
+        assertThat(column(table, "error")).containsOnlyNulls();
+        Map<String, Double> metrics = new HashMap<>();
+        e.getJsonArray("metrics")
+                .forEach(m -> metrics.put(((JsonObject) m).getString("key"), ((JsonObject) m).getDouble("value")));
+        for (String judge : List.of("answer_similarity", "faithfulness", "city_only")) {
+            List<Double> scores = new ArrayList<>();
+            column(table, judge + "/v1/score").forEach(s -> scores.add(((Number) s).doubleValue()));
+            assertThat(column(table, judge + "/v1/justification")).containsOnly("Judged by the e2e judge.");
+            if (judge.equals("city_only")) {
+                assertThat(metrics.get("city_only/v1/min")).isEqualTo(Math.min(scores.get(0), scores.get(1)));
+                assertThat(metrics.get("city_only/v1/max")).isEqualTo(Math.max(scores.get(0), scores.get(1)));
+                assertThat(metrics).doesNotContainKey("city_only/v1/mean");
+            } else {
+                assertThat(metrics.get(judge + "/v1/mean"))
+                        .isCloseTo((scores.get(0) + scores.get(1)) / 2, within(1e-9));
+            }
+        }
+        // the judges saw what each grades by: the row's context (faithfulness), the custom judge's example
+        List<String> judgeAsked = provider.asked.stream()
+                .filter(a -> a.startsWith("judge-e2e: ") && a.contains("[b] You said: The capital of Peru?"))
+                .toList();
+        assertThat(judgeAsked).anyMatch(a -> a.contains("Lima is the capital of Peru."));
+        assertThat(judgeAsked).anyMatch(a -> a.contains("Only the city.") && a.contains("Rome"));
+        Map<String, String> params = new HashMap<>();
+        getRun(e.getString("run_id"))
+                .getJsonObject("data")
+                .getJsonArray("params")
+                .forEach(p -> params.put(((JsonObject) p).getString("key"), ((JsonObject) p).getString("value")));
+        assertThat(params).containsEntry("max_tokens", "256").containsEntry("model_route", Suite.LLM_CHAT_B);
+    }
 }

@@ -9,9 +9,11 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,6 +40,8 @@ final class OpenAiProvider implements AutoCloseable {
     final CountDownLatch release = new CountDownLatch(1);
     final CompletableFuture<Void> holdClosed = new CompletableFuture<>();
     final Map<String, Object> last = new ConcurrentHashMap<>();
+    /** What each chat model was asked (its last message), in arrival order: "model: content". */
+    final List<String> asked = new CopyOnWriteArrayList<>();
 
     private final HttpServer server;
     private final ExecutorService threads = Executors.newCachedThreadPool();
@@ -70,6 +74,7 @@ final class OpenAiProvider implements AutoCloseable {
             JsonObject body = remember(exchange);
             JsonArray messages = body.getJsonArray("messages");
             String said = messages.getJsonObject(messages.size() - 1).getString("content");
+            asked.add(body.getString("model") + ": " + said);
             if (said.equals("busy")) {
                 // refused as OpenAI refuses a rate limit (the web UI's try-it shows it)
                 exchange.getResponseHeaders().set("Retry-After", "7");

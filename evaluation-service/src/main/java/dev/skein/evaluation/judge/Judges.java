@@ -277,10 +277,30 @@ public final class Judges {
             throw ApiException.invalidParameter(field + " is larger than 10000 bytes");
         }
         try {
-            return JSON.readValue(JsonFormat.printer().print(struct), new TypeReference<Map<String, Object>>() {});
+            Map<String, Object> values =
+                    JSON.readValue(JsonFormat.printer().print(struct), new TypeReference<Map<String, Object>>() {});
+            values.replaceAll((k, v) -> whole(v));
+            return values;
         } catch (Exception e) {
             throw ApiException.invalidParameter(field + " cannot be read: " + e.getMessage());
         }
+    }
+
+    /**
+     * A Struct keeps every number as a double, so {@code max_tokens: 256} arrives as 256.0, which providers (and
+     * llm-gateway-service) refuse where an integer is due: whole numbers go out as integers, as the caller wrote them.
+     */
+    @SuppressWarnings("unchecked")
+    static Object whole(Object value) {
+        if (value instanceof Double d && d == Math.rint(d) && Math.abs(d) < 0x1p53) {
+            return d.longValue();
+        }
+        if (value instanceof Map<?, ?> map) {
+            ((Map<String, Object>) map).replaceAll((k, v) -> whole(v));
+        } else if (value instanceof List<?> list) {
+            ((List<Object>) list).replaceAll(Judges::whole);
+        }
+        return value;
     }
 
     static void checkText(String field, String value, int max) {
