@@ -32,23 +32,23 @@ test('prompt engineering: variables found as typed, a missing value refused and 
   assert.equal(new URL(page.url()).hash, `#/experiments/${experimentId}/prompt-engineering`);
   const form = page.getByRole('form', { name: 'Prompt engineering' });
 
-  await form.getByRole('textbox', { name: 'Template' }).fill('Tell {{who}} about {{ topic }}, {{who}}.');
-  await page.locator('.variables[data-variables="who,topic"]').waitFor();
+  await form.getByRole('textbox', { name: 'Template' }).fill('Tell {{who}} about {{ constructor }}, {{who}}.');
+  await page.locator('.variables[data-variables="who,constructor"]').waitFor();
   await form.getByRole('button', { name: 'Add row' }).click();
   await form.getByRole('textbox', { name: 'who in row 1' }).fill('Ada');
-  await form.getByRole('textbox', { name: 'topic in row 1' }).fill('engines');
+  await form.getByRole('textbox', { name: 'constructor in row 1' }).fill('engines');
   await form.getByRole('textbox', { name: 'who in row 2' }).fill('Alan');
   for (const name of ['chat', 'chat-b', 'chat-c']) await form.getByRole('checkbox', { name: `${name} (chat)` }).check();
 
-  // row 2 has no topic: nothing is called, and the page says which row lacks which variable
+  // row 2 has no constructor (a name every JavaScript object inherits, yet not a value): nothing is called, and the page says which row lacks which variable
   await form.getByRole('button', { name: 'Run', exact: true }).click();
   const refused = form.getByRole('alert');
   await refused.waitFor();
-  assert.match(await refused.textContent(), /Row 2 has no value for \{\{topic\}\}\./);
+  assert.match(await refused.textContent(), /Row 2 has no value for \{\{constructor\}\}\./);
   assert.doesNotMatch(await refused.textContent(), /Row 1/);
   assert.equal(await page.getByRole('table', { name: 'Outputs' }).count(), 0);
 
-  await form.getByRole('textbox', { name: 'topic in row 2' }).fill('machines');
+  await form.getByRole('textbox', { name: 'constructor in row 2' }).fill('machines');
   await form.getByRole('button', { name: 'Run', exact: true }).click();
   await form.getByRole('status').getByText('Done').waitFor();
   assert.equal(await form.getByRole('alert').count(), 0);
@@ -78,7 +78,7 @@ test('prompt engineering: variables found as typed, a missing value refused and 
   assert.equal(run.info.status, 'FINISHED');
   const params = Object.fromEntries(run.data.params.map((p) => [p.key, p.value]));
   assert.equal(params.model_route, 'chat-b');
-  assert.equal(params.prompt_template, 'Tell {{who}} about {{ topic }}, {{who}}.');
+  assert.equal(params.prompt_template, 'Tell {{who}} about {{ constructor }}, {{who}}.');
   assert.equal(params.route_type, 'llm/v1/chat');
   assert.equal(params.max_tokens, '256');
   const tags = Object.fromEntries(run.data.tags.map((t) => [t.key, t.value]));
@@ -87,7 +87,7 @@ test('prompt engineering: variables found as typed, a missing value refused and 
   const table = await (await fetch(`${BASE_URL}/ajax-api/2.0/mlflow/get-artifact?${q({ run_uuid: runId, path: 'eval_results_table.json' })}`)).json();
   const at = (column) => table.data[0][table.columns.indexOf(column)];
   assert.equal(at('who'), 'Alan');
-  assert.equal(at('topic'), 'machines');
+  assert.equal(at('constructor'), 'machines');
   assert.equal(at('prompt'), 'Tell Alan about machines, Alan.');
   assert.equal(at('output'), '[b] You said: Tell Alan about machines, Alan.');
   assert.equal(String(at('MLFLOW_total_tokens')), '8');

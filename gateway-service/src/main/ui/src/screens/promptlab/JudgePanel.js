@@ -4,7 +4,7 @@ import { UNFINISHED } from '../../evaluation.js';
 import { html } from '../../html.js';
 import { runHref } from '../../links.js';
 import { evaluatePrompt, getEvaluation } from './labApi.js';
-import { missingValues } from './template.js';
+import { missingValues, valueOf } from './template.js';
 
 /** MLflow's built-in judge metrics, and the column each grades against beside the input and the output. */
 export const JUDGES = [
@@ -90,7 +90,7 @@ export function JudgePanel({ experimentId, template, variables, rows, endpoints,
         prompt: {
           experiment_id: experimentId,
           ...(source ? { prompt_uri: `prompts:/${source.name}/${source.version}` } : { template }),
-          rows: rows.map((r) => Object.fromEntries(columns.map((c) => [c, r.values[c]]))),
+          rows: rows.map((r) => Object.fromEntries(columns.map((c) => [c, valueOf(r.values, c)]))),
           endpoints: order,
           model_parameters: parameters,
           run_name: runName.trim() || undefined,

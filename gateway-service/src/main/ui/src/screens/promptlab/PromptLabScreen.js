@@ -7,7 +7,7 @@ import { count } from '../llm/parts.js';
 import { createPrompt, createVersion, getVersion, promptHref } from '../prompts/promptApi.js';
 import { JudgePanel } from './JudgePanel.js';
 import { complete, createPromptlabRun, experiment, experiments, textEndpoints } from './labApi.js';
-import { missingValues, render, variablesOf } from './template.js';
+import { missingValues, render, valueOf, variablesOf } from './template.js';
 import '../prompts/prompts.css';
 
 /** Calls made at once when a grid is run: the machine (and the provider's limits) are shared. */
@@ -170,7 +170,7 @@ export function PromptLabScreen({ params, query }) {
     const picked = endpoints.filter((p) => chosen.includes(p.name));
     const snapshot = {
       template, parameters, experimentId, endpoints: picked,
-      rows: rows.map((r) => Object.fromEntries(variables.map((v) => [v, r.values[v]]))),
+      rows: rows.map((r) => Object.fromEntries(variables.map((v) => [v, valueOf(r.values, v)]))),
     };
     setGrid(snapshot);
     const work = [];
@@ -240,7 +240,7 @@ export function PromptLabScreen({ params, query }) {
           <tbody>${rows.map((r, i) => html`
             <tr key=${r.id} data-row=${i + 1}>
               <td>${i + 1}</td>
-              ${columns.map((c) => html`<td key=${c}><input aria-label=${`${c} in row ${i + 1}`} value=${r.values[c] || ''}
+              ${columns.map((c) => html`<td key=${c}><input aria-label=${`${c} in row ${i + 1}`} value=${valueOf(r.values, c) || ''}
                 onInput=${(e) => setValue(r.id, c, e.currentTarget.value)} /></td>`)}
               <td><button type="button" class="quiet small" aria-label=${`Remove row ${i + 1}`} disabled=${rows.length === 1}
                 onClick=${() => setRows((all) => all.filter((x) => x.id !== r.id))}>Remove</button></td>

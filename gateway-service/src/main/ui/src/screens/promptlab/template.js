@@ -12,9 +12,17 @@ export function variablesOf(template) {
   return seen;
 }
 
-/** The template with every variable replaced by its value as given (a value is never read as a template again). */
+/** A row's own value of a variable (never an inherited member such as {{constructor}}'s); undefined if none. */
+export function valueOf(values, name) {
+  return Object.hasOwn(values, name) ? values[name] : undefined;
+}
+
+/**
+ * The template with every variable replaced by its value as given (a value is never read as a template again); only
+ * the row's own values count ({{constructor}} is a variable like any other, not an object's inherited member).
+ */
 export function render(template, values) {
-  return String(template || '').replace(VARIABLE, (whole, name) => (name in values ? String(values[name]) : whole));
+  return String(template || '').replace(VARIABLE, (whole, name) => (Object.hasOwn(values, name) ? String(values[name]) : whole));
 }
 
 /**
@@ -24,7 +32,7 @@ export function render(template, values) {
 export function missingValues(variables, rows) {
   const problems = [];
   rows.forEach((row, i) => {
-    const missing = variables.filter((v) => !String(row[v] ?? '').trim());
+    const missing = variables.filter((v) => !Object.hasOwn(row, v) || !String(row[v] ?? '').trim());
     if (missing.length) {
       problems.push(`Row ${i + 1} has no value for ${missing.map((v) => `{{${v}}}`).join(', ')}.`);
     }
