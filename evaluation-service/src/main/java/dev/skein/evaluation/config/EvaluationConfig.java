@@ -18,8 +18,8 @@ public interface EvaluationConfig {
 
     /**
      * How long a claimed evaluation stays this replica's: past it (the replica died midway) another
-     * replica takes it over. Longer than the largest evaluation takes: a download and the uploads each have
-     * {@link #transferTimeout()}; a claim is not renewed while it runs.
+     * replica takes it over. A running evaluation renews its claim every third of it, so a long one (many LLM
+     * calls) keeps it; a replica that stops renewing (it died) loses it at most this long after.
      */
     @WithDefault("PT30M")
     Duration lease();
@@ -90,6 +90,10 @@ public interface EvaluationConfig {
     /** Most rows of a prompt evaluation, and most rows of a table that judges score. */
     @WithDefault("1000")
     int maxLlmRows();
+
+    /** The most LLM calls one prompt evaluation may make: rows × endpoints × (1 + judges), refused above. */
+    @WithDefault("20000")
+    int maxLlmCalls();
 
     /**
      * The Python version a prompt-lab run's model names in its environment files ({@code python_env.yaml},

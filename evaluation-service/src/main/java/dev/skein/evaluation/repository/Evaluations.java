@@ -117,6 +117,25 @@ public class Evaluations {
                 .map(Evaluations::all);
     }
 
+    /**
+     * Extends the lease of the claim {@code attempt} holds to {@code leaseUntil}; false when that claim no longer
+     * holds the row (it ended, or another claim took it over after its lease ran out).
+     */
+    public Uni<Boolean> renew(UUID id, int attempt, long leaseUntil) {
+        return pool.preparedQuery("UPDATE evaluation.evaluations SET lease_until = $3"
+                        + " WHERE evaluation_id = $1 AND attempts = $2 AND status = 'RUNNING'")
+                .execute(Tuple.of(id, attempt, leaseUntil))
+                .map(rows -> rows.rowCount() == 1);
+    }
+
+    /** Whether the claim {@code attempt} still holds the row (RUNNING, not taken over). */
+    public Uni<Boolean> holds(UUID id, int attempt) {
+        return pool.preparedQuery("SELECT 1 FROM evaluation.evaluations"
+                        + " WHERE evaluation_id = $1 AND attempts = $2 AND status = 'RUNNING'")
+                .execute(Tuple.of(id, attempt))
+                .map(rows -> rows.size() == 1);
+    }
+
     /** Back to PENDING, not before {@code notBefore} (an upstream could not be reached). */
     public Uni<Void> retryLater(UUID id, int attempt, long notBefore, String why) {
         return pool.preparedQuery("UPDATE evaluation.evaluations SET status = 'PENDING', lease_until = NULL,"

@@ -129,6 +129,9 @@ public class EvaluationJob {
                 }
             }
             try (Evaluator.Outcome outcome = computed) {
+                if (!stillHeld(job)) {
+                    return;
+                }
                 List<String> logged = new ArrayList<>();
                 for (Artifact a : outcome.artifacts()) {
                     try {
@@ -309,7 +312,22 @@ public class EvaluationJob {
         return Optional.of(out.append(']').toString());
     }
 
+    /**
+     * Whether this claim still holds the job; a copy that lost it (its lease lapsed and another claim took the
+     * job) stops before it writes anything to the run.
+     */
+    private boolean stillHeld(EvaluationRecord job) {
+        if (evaluations.holds(job.id(), job.attempts()).await().atMost(await)) {
+            return true;
+        }
+        LOG.infof("Evaluation %s was taken over by another claim; this attempt stops without writing", job.id());
+        return false;
+    }
+
     private void fail(EvaluationRecord job, EvaluationSpec spec, String reason) {
+        if (!stillHeld(job)) {
+            return;
+        }
         String why = reason == null || reason.isBlank() ? "failed" : printable(reason);
         if (why.length() > MAX_REASON) {
             why = why.substring(0, MAX_REASON - 1) + "…";

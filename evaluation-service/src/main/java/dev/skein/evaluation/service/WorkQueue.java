@@ -38,6 +38,7 @@ public class WorkQueue {
     private final Semaphore slots;
     private final AtomicInteger wakes = new AtomicInteger();
     private ScheduledExecutorService poller;
+    private ScheduledExecutorService heartbeat;
     private ExecutorService workers;
 
     public WorkQueue(
@@ -70,12 +71,22 @@ public class WorkQueue {
             t.setDaemon(true);
             return t;
         });
+        heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "evaluation-lease");
+            t.setDaemon(true);
+            return t;
+        });
         poller.scheduleWithFixedDelay(this::poll, 0, pollInterval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    void onStop(@Observes ShutdownEvent event) {
+    /** Before the LLM client's pool stops (its default priority is later): no job is handed a stopped pool. */
+    void onStop(
+            @Observes @jakarta.annotation.Priority(jakarta.interceptor.Interceptor.Priority.APPLICATION)
+                    ShutdownEvent event) {
         if (poller != null) {
+            // no new claims first, then the running work (a claim that ends unfinished is taken over later)
             poller.shutdownNow();
+            heartbeat.shutdownNow();
             workers.shutdownNow();
         }
     }
@@ -109,13 +120,57 @@ public class WorkQueue {
                         .await()
                         .atMost(Duration.ofSeconds(30));
                 for (var job : due) {
-                    submit(() -> evaluationJob.run(job));
+                    submit(() -> {
+                        var renewal = renewWhileRunning(job);
+                        try {
+                            evaluationJob.run(job);
+                        } finally {
+                            renewal.cancel(false);
+                        }
+                    });
                 }
             }
         } catch (Throwable e) {
             // the database is away (claimed rows keep their lease), or worse: the next poll tries again;
             // a throw out of here would end the periodic polling for good
             LOG.warnf("Cannot claim evaluation work now: %s", e.toString());
+        }
+    }
+
+    /**
+     * Extends the job's lease every third of it while it runs, so a long evaluation (thousands of LLM calls) is not
+     * taken over and redone by another claim; once the claim is lost the renewals stop (the job checks it before it
+     * writes).
+     */
+    private java.util.concurrent.Future<?> renewWhileRunning(dev.skein.evaluation.EvaluationRecord job) {
+        long every = Math.max(1, lease.toMillis() / 3);
+        java.util.concurrent.atomic.AtomicReference<java.util.concurrent.Future<?>> self =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        Runnable renew = () -> {
+            try {
+                boolean held = evaluations
+                        .renew(job.id(), job.attempts(), System.currentTimeMillis() + lease.toMillis())
+                        .await()
+                        .atMost(Duration.ofSeconds(30));
+                if (!held) {
+                    LOG.infof("Evaluation %s is no longer held by this claim; its lease is not renewed", job.id());
+                    var f = self.get();
+                    if (f != null) {
+                        f.cancel(false);
+                    }
+                }
+            } catch (Throwable e) {
+                // the database is away: the next beat tries again, well before the lease runs out
+                LOG.warnf("Cannot renew the lease of evaluation %s now: %s", job.id(), e.toString());
+            }
+        };
+        try {
+            var f = heartbeat.scheduleAtFixedRate(renew, every, every, TimeUnit.MILLISECONDS);
+            self.set(f);
+            return f;
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping: the work ends with the service
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
         }
     }
 
