@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -52,8 +53,23 @@ public class LlmGatewayClient {
 
     /** A call that failed for good (after its retries, or refused outright): the reason, as the gateway gave it. */
     public static final class CallFailed extends Exception {
+        private final boolean unreachable;
+
         public CallFailed(String message) {
+            this(message, false);
+        }
+
+        public CallFailed(String message, boolean unreachable) {
             super(message);
+            this.unreachable = unreachable;
+        }
+
+        /**
+         * Whether the last attempt got no answer at all (the connection refused or timed out), as opposed to an answer
+         * that refused the call: an outage of llm-gateway-service rather than a fault of this call.
+         */
+        public boolean unreachable() {
+            return unreachable;
         }
     }
 
@@ -160,7 +176,13 @@ public class LlmGatewayClient {
         List<Future<T>> futures = new ArrayList<>(calls.size());
         try {
             for (Callable<T> c : calls) {
-                futures.add(pool.submit(c));
+                try {
+                    futures.add(pool.submit(c));
+                } catch (RejectedExecutionException e) {
+                    // the service is stopping: the work is taken up again later, not failed for it
+                    futures.forEach(f -> f.cancel(true));
+                    throw new UpstreamUnavailable("the service is stopping; the LLM calls are made later", e);
+                }
             }
             List<T> out = new ArrayList<>(calls.size());
             for (Future<T> f : futures) {
@@ -211,6 +233,7 @@ public class LlmGatewayClient {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(payload))
                 .build();
         String last = null;
+        boolean unreachable = false;
         for (int attempt = 1; attempt <= settings.maxAttempts(); attempt++) {
             long started = System.nanoTime();
             long wait;
@@ -223,6 +246,7 @@ public class LlmGatewayClient {
                     return answer(text, type, latency);
                 }
                 last = "endpoint " + endpoint + " answered HTTP " + status + ": " + message(text);
+                unreachable = false;
                 if (status == 429) {
                     wait = retryAfter(response, attempt);
                 } else if (status >= 500) {
@@ -233,9 +257,11 @@ public class LlmGatewayClient {
                 }
             } catch (HttpTimeoutException e) {
                 last = "endpoint " + endpoint + " did not answer within " + settings.callTimeout();
+                unreachable = true;
                 wait = backoff(attempt);
             } catch (IOException e) {
                 last = "endpoint " + endpoint + " could not be reached: " + e.getMessage();
+                unreachable = true;
                 wait = backoff(attempt);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -250,7 +276,7 @@ public class LlmGatewayClient {
                 }
             }
         }
-        throw new CallFailed(last + " (after " + settings.maxAttempts() + " attempts)");
+        throw new CallFailed(last + " (after " + settings.maxAttempts() + " attempts)", unreachable);
     }
 
     private static void pause(long millis) {

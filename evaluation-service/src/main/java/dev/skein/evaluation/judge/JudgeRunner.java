@@ -37,6 +37,7 @@ public final class JudgeRunner {
      */
     public Scored score(Judge judge, String endpointType, List<Row> rows, String actor) {
         List<Callable<JudgeAnswer>> calls = new ArrayList<>(rows.size());
+        java.util.concurrent.atomic.AtomicBoolean unreachable = new java.util.concurrent.atomic.AtomicBoolean();
         for (Row row : rows) {
             calls.add(() -> {
                 Map<String, String> context = new LinkedHashMap<>();
@@ -49,11 +50,19 @@ public final class JudgeRunner {
                             client.invoke(judge.endpoint(), endpointType, prompt, judge.parameters(), actor);
                     return JudgeAnswer.parse(answer.text());
                 } catch (LlmGatewayClient.CallFailed e) {
+                    if (e.unreachable()) {
+                        unreachable.set(true);
+                    }
                     return JudgeAnswer.failed("Failed to score model on payload. Error: " + e.getMessage());
                 }
             });
         }
         List<JudgeAnswer> answers = client.all(calls);
+        if (unreachable.get()) {
+            // some rows found no gateway: if it still cannot be reached, that is an outage (UpstreamUnavailable, the
+            // evaluation is tried again later), not rows left unscored
+            client.endpointType(judge.endpoint(), actor);
+        }
         return collect(judge, answers);
     }
 

@@ -83,33 +83,35 @@ final class PromptEvaluator {
                 : Map.of();
         List<Struct> rows = p.getRowsList();
         PromptEvaluations.checkVariables(template, rows);
-        List<Object> inputs = new ArrayList<>();
-        List<String> inputTexts = new ArrayList<>();
-        for (Struct row : rows) {
+        // rendered when called (and again for the table), not all held at once: each row's size was bounded when
+        // the evaluation was created
+        java.util.function.IntFunction<Object> render = i -> {
             Map<String, String> values = new LinkedHashMap<>();
-            row.getFieldsMap().forEach((k, v) -> values.put(k, PromptlabRuns.str(v)));
+            rows.get(i).getFieldsMap().forEach((k, v) -> values.put(k, PromptlabRuns.str(v)));
             if (template.text() != null) {
-                String text = PromptTemplates.fill(template.text(), values);
-                inputs.add(text);
-                inputTexts.add(text);
-            } else {
-                List<Map<String, String>> messages = new ArrayList<>();
-                for (Map<String, String> m : template.messages()) {
-                    Map<String, String> one = new LinkedHashMap<>();
-                    one.put("role", m.get("role"));
-                    one.put("content", PromptTemplates.fill(m.get("content"), values));
-                    messages.add(one);
-                }
-                inputs.add(messages);
-                inputTexts.add(json(messages));
+                return PromptTemplates.fill(template.text(), values);
             }
-        }
+            List<Map<String, String>> messages = new ArrayList<>();
+            for (Map<String, String> m : template.messages()) {
+                Map<String, String> one = new LinkedHashMap<>();
+                one.put("role", m.get("role"));
+                one.put("content", PromptTemplates.fill(m.get("content"), values));
+                messages.add(one);
+            }
+            return messages;
+        };
+        java.util.function.IntFunction<String> inputText = i -> {
+            Object input = render.apply(i);
+            return input instanceof String text ? text : json(input);
+        };
         List<Callable<Call>> calls = new ArrayList<>();
         java.util.concurrent.atomic.AtomicLong kept = new java.util.concurrent.atomic.AtomicLong();
-        for (Object input : inputs) {
+        java.util.concurrent.atomic.AtomicBoolean unreachable = new java.util.concurrent.atomic.AtomicBoolean();
+        for (int row = 0; row < rows.size(); row++) {
+            int at = row;
             calls.add(() -> {
                 try {
-                    LlmGatewayClient.Answer a = llm.invoke(endpoint, endpointType, input, parameters, actor);
+                    LlmGatewayClient.Answer a = llm.invoke(endpoint, endpointType, render.apply(at), parameters, actor);
                     // the answers are kept until the table is written: bounded, as a table is
                     if (kept.addAndGet(2L * a.text().length()) > maxAnswersBytes) {
                         return new Call(
@@ -119,14 +121,18 @@ final class PromptEvaluator {
                     }
                     return new Call(a, null);
                 } catch (LlmGatewayClient.CallFailed e) {
+                    if (e.unreachable()) {
+                        unreachable.set(true);
+                    }
                     return new Call(null, e.getMessage());
                 }
             });
         }
         List<Call> results = llm.all(calls);
-        if (results.stream().allMatch(c -> c.answer() == null)) {
-            // every call failed: if the gateway itself cannot be reached now, that is an outage and the evaluation
-            // is tried again later (UpstreamUnavailable) rather than finished with every row failed
+        if (unreachable.get() || results.stream().allMatch(c -> c.answer() == null)) {
+            // every call failed, or some found no gateway at all: if the gateway itself cannot be reached now, that
+            // is an outage and the evaluation is tried again later (UpstreamUnavailable) rather than finished with
+            // rows failed for it
             llm.endpointType(endpoint, actor);
         }
         int n = rows.size();
@@ -153,7 +159,7 @@ final class PromptEvaluator {
                 for (String c : own) {
                     values.add(row.containsFields(c) ? plain(row.getFieldsOrThrow(c)) : null);
                 }
-                values.add(inputTexts.get(i));
+                values.add(inputText.apply(i));
                 values.add(call.answer() == null ? null : call.answer().text());
                 values.add(call.error());
                 table.addRow(values);
@@ -219,7 +225,7 @@ final class PromptEvaluator {
                     }
                 }
                 judgeRows.add(new JudgeRunner.Row(
-                        inputTexts.get(i), results.get(i).answer().text(), context));
+                        inputText.apply(i), results.get(i).answer().text(), context));
             }
             JudgeRunner runner = new JudgeRunner(llm);
             for (Judge j : judges) {
