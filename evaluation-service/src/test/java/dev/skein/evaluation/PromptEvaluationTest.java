@@ -298,6 +298,18 @@ class PromptEvaluationTest {
     static final class Prompts extends PromptServiceGrpc.PromptServiceImplBase {
         @Override
         public void getPromptVersion(GetPromptVersion r, StreamObserver<GetPromptVersion.Response> out) {
+            if (r.getName().equals("long") && r.getVersion().equals("1")) {
+                // a text prompt longer than a param value may be (the runs log it as prompt_template)
+                out.onNext(GetPromptVersion.Response.newBuilder()
+                        .setPromptVersion(PromptVersion.newBuilder()
+                                .setName("long")
+                                .setVersion("1")
+                                .setType("text")
+                                .setTemplate(PromptTemplate.newBuilder().setText("{{question}} " + "x".repeat(6000))))
+                        .build());
+                out.onCompleted();
+                return;
+            }
             if (!r.getName().equals("terse")
                     || !(r.getAlias().equals("prod") || r.getVersion().equals("3"))) {
                 out.onError(Status.NOT_FOUND.withDescription("no prompt").asRuntimeException());
@@ -700,6 +712,86 @@ class PromptEvaluationTest {
                                 List.of())))
                 .contains("rows[0].question")
                 .contains("list");
+        // rows × endpoints × (1 + judges) LLM calls: 1000 × 10 × 3 = 30,000 > 20,000
+        PromptEvaluationSpec.Builder costly = many.clone().clearRows();
+        for (int i = 0; i < 1000; i++) {
+            costly.addRows(row("question", "q" + i));
+        }
+        for (int i = 0; i < 9; i++) {
+            costly.addEndpoints("e" + i);
+        }
+        assertThat(fails(
+                        ErrorCode.INVALID_PARAMETER_VALUE,
+                        () -> create(
+                                costly,
+                                List.of(judge("answer_relevance", "judge"), judge("answer_similarity", "judge")))))
+                .contains("30000 LLM calls")
+                .contains("at most 20000");
+        // the template is logged as the runs' prompt_template param (at most 6000 characters), inline or registered
+        assertThat(fails(
+                        ErrorCode.INVALID_PARAMETER_VALUE,
+                        () -> create(good.clone().setTemplate("{{question}} " + "x".repeat(6000)), List.of())))
+                .contains("spec.prompt.template")
+                .contains("prompt_template");
+        assertThat(fails(
+                        ErrorCode.INVALID_PARAMETER_VALUE,
+                        () -> create(good.clone().clearTemplate().setPromptUri("prompts:/long/1"), List.of())))
+                .contains("prompts:/long/1")
+                .contains("prompt_template");
+        // the rendered prompt is bounded per row (values filled in) and over all rows, before anything is made
+        String half = "h".repeat(60_000);
+        assertThat(fails(
+                        ErrorCode.INVALID_PARAMETER_VALUE,
+                        () -> create(
+                                good.clone()
+                                        .setTemplate("{{question}} and {{ question }}")
+                                        .clearRows()
+                                        .addRows(row("question", "short"))
+                                        .addRows(row("question", half)),
+                                List.of())))
+                .contains("spec.prompt.rows[1]")
+                .contains("120005 characters");
+        // a short template that uses a variable often: each row renders to 100,000 characters, 200 rows to 20 M
+        PromptEvaluationSpec.Builder large =
+                good.clone().setTemplate("{{q}}".repeat(1000)).clearRows();
+        String hundred = "f".repeat(100);
+        for (int i = 0; i < 200; i++) {
+            large.addRows(row("q", hundred));
+        }
+        assertThat(fails(ErrorCode.INVALID_PARAMETER_VALUE, () -> create(large, List.of())))
+                .contains("more than 16777216 characters together")
+                .contains("spec.prompt.rows[167]");
+        // model parameters are logged as params: MLflow's key rules
+        assertThat(fails(
+                        ErrorCode.INVALID_PARAMETER_VALUE,
+                        () -> create(
+                                good.clone()
+                                        .setModelParameters(Struct.newBuilder()
+                                                .putFields(
+                                                        "../top_p",
+                                                        Value.newBuilder()
+                                                                .setNumberValue(0.5)
+                                                                .build())),
+                                List.of())))
+                .contains("../top_p");
+        // stream and n would change the answer's shape: refused for the prompt and for a judge
+        for (String k : List.of("stream", "n", "messages")) {
+            Struct one = Struct.newBuilder()
+                    .putFields(k, Value.newBuilder().setBoolValue(true).build())
+                    .build();
+            assertThat(fails(
+                            ErrorCode.INVALID_PARAMETER_VALUE,
+                            () -> create(good.clone().setModelParameters(one), List.of())))
+                    .contains("spec.prompt.model_parameters must not set '" + k + "'");
+            assertThat(fails(
+                            ErrorCode.INVALID_PARAMETER_VALUE,
+                            () -> create(
+                                    good.clone(),
+                                    List.of(judge("answer_relevance", "judge").toBuilder()
+                                            .setParameters(one)
+                                            .build()))))
+                    .contains("parameters must not set '" + k + "'");
+        }
         assertThat(created.get()).isEqualTo(before);
     }
 

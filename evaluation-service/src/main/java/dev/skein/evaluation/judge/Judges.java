@@ -227,7 +227,9 @@ public final class Judges {
         }
         Map<String, Object> parameters = new LinkedHashMap<>(DEFAULT_PARAMETERS);
         if (m.hasParameters()) {
-            parameters.putAll(parameters(m.getParameters(), field + ".parameters"));
+            Map<String, Object> given = parameters(m.getParameters(), field + ".parameters");
+            refuseSent(given, field + ".parameters");
+            parameters.putAll(given);
         }
         return new Judge(
                 name,
@@ -272,6 +274,23 @@ public final class Judges {
     }
 
     /** A Struct as plain values (numbers, strings, booleans, lists, maps). */
+    /**
+     * Parameters the evaluation sets itself ({@code messages}, {@code prompt}), or that would change the answer's shape
+     * ({@code stream}: a stream of chunks; {@code n}: several choices, of which one is read): refused.
+     */
+    public static void refuseSent(Map<String, Object> parameters, String field) {
+        for (String k : SENT) {
+            if (parameters.containsKey(k)) {
+                throw ApiException.invalidParameter(field + " must not set '" + k + "': "
+                        + (k.equals("stream") || k.equals("n")
+                                ? "the evaluation reads one whole answer per call"
+                                : "the evaluation sends it"));
+            }
+        }
+    }
+
+    static final List<String> SENT = List.of("messages", "prompt", "stream", "n");
+
     public static Map<String, Object> parameters(Struct struct, String field) {
         if (struct.getSerializedSize() > 10_000) {
             throw ApiException.invalidParameter(field + " is larger than 10000 bytes");

@@ -3,6 +3,7 @@ package dev.skein.evaluation.service;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import dev.skein.common.error.ApiException;
+import dev.skein.common.validation.Inputs;
 import dev.skein.evaluation.EvaluationRecord;
 import dev.skein.evaluation.client.LlmGatewayClient;
 import dev.skein.evaluation.client.RegistryClient;
@@ -46,6 +47,14 @@ public class PromptEvaluations {
     static final int MAX_TEMPLATE = 100_000;
     static final int MAX_CELL = 100_000;
     static final int MAX_COLUMNS = 100;
+    /** tracking-service's (MLflow's) longest param value and most params in one batch. */
+    static final int MAX_PARAM_VALUE = 6000;
+
+    static final int MAX_PARAMS = 100;
+    /** The longest prompt one row may render to, and all rows' prompts together (characters). */
+    static final int MAX_RENDERED_ROW = 100_000;
+
+    static final long MAX_RENDERED_TOTAL = 16L << 20;
     /** The whole prompt spec (template, rows, parameters), stored with each of its evaluations. */
     static final int MAX_PROMPT_BYTES = 4 << 20;
     /** Columns a prompt evaluation's results table adds; a row may not have them. */
@@ -81,6 +90,7 @@ public class PromptEvaluations {
     private final LlmGatewayClient llm;
     private final Evaluations evaluations;
     private final int maxRows;
+    private final int maxCalls;
 
     public PromptEvaluations(
             TrackingClient tracking,
@@ -93,6 +103,7 @@ public class PromptEvaluations {
         this.llm = llm;
         this.evaluations = evaluations;
         this.maxRows = config.maxLlmRows();
+        this.maxCalls = config.maxLlmCalls();
     }
 
     /** Checks that need no other service (INVALID_PARAMETER_VALUE naming the field): run on the caller's thread. */
@@ -150,6 +161,13 @@ public class PromptEvaluations {
             throw ApiException.invalidParameter("spec.prompt.rows holds 1 to " + maxRows
                     + " rows (skein.evaluation.max-llm-rows), got " + p.getRowsCount());
         }
+        long calls = (long) p.getRowsCount() * p.getEndpointsCount() * (1 + spec.getJudgesCount());
+        if (calls > maxCalls) {
+            // bounded before anything is made: the tokens these calls spend are the user's
+            throw ApiException.invalidParameter("This prompt evaluation would make " + calls + " LLM calls (rows "
+                    + p.getRowsCount() + " × endpoints " + p.getEndpointsCount() + " × (1 + judges "
+                    + spec.getJudgesCount() + ")); at most " + maxCalls + " (skein.evaluation.max-llm-calls)");
+        }
         for (int i = 0; i < p.getRowsCount(); i++) {
             Struct row = p.getRows(i);
             if (row.getFieldsCount() > MAX_COLUMNS) {
@@ -177,11 +195,27 @@ public class PromptEvaluations {
         }
         if (p.hasModelParameters()) {
             Map<String, Object> params = Judges.parameters(p.getModelParameters(), "spec.prompt.model_parameters");
-            for (String k : List.of("messages", "prompt", "model")) {
+            Judges.refuseSent(params, "spec.prompt.model_parameters");
+            for (String k : List.of("model", "model_route", "prompt_template")) {
                 if (params.containsKey(k)) {
                     throw ApiException.invalidParameter(
-                            "spec.prompt.model_parameters must not set '" + k + "': the evaluation sends it");
+                            "spec.prompt.model_parameters must not set '" + k + "': the evaluation sets it");
                 }
+            }
+            // logged as the runs' params: tracking-service's rules, checked before any run is made
+            if (params.size() + 2 > MAX_PARAMS) {
+                throw ApiException.invalidParameter("spec.prompt.model_parameters holds at most " + (MAX_PARAMS - 2)
+                        + " parameters (logged with model_route and prompt_template, " + MAX_PARAMS
+                        + " params a batch), got " + params.size());
+            }
+            for (Map.Entry<String, Value> f :
+                    p.getModelParameters().getFieldsMap().entrySet()) {
+                Inputs.key("Param", f.getKey());
+                Inputs.length("Param key", f.getKey(), Inputs.MAX_KEY_LENGTH);
+                Inputs.length(
+                        "spec.prompt.model_parameters." + f.getKey() + ", logged as a param,",
+                        PromptlabRuns.str(f.getValue()),
+                        MAX_PARAM_VALUE);
             }
         }
         if (p.hasRunName()) {
@@ -202,7 +236,51 @@ public class PromptEvaluations {
             }
         }
         if (template) {
-            checkVariables(new Template(p.getTemplate(), null), p.getRowsList());
+            Template t = new Template(p.getTemplate(), null);
+            checkAsParam(t, "spec.prompt.template");
+            checkVariables(t, p.getRowsList());
+            checkRendered(t, p.getRowsList());
+        }
+    }
+
+    /**
+     * A template is logged as the runs' {@code prompt_template} param (as MLflow's prompt lab logs it), and a param
+     * value is at most {@value #MAX_PARAM_VALUE} characters: a longer one is refused before any run is made.
+     */
+    static void checkAsParam(Template template, String what) {
+        String value = template.asParam();
+        if (value.length() > MAX_PARAM_VALUE) {
+            throw ApiException.invalidParameter(what + " is " + value.length() + " characters"
+                    + (template.text() == null ? " as JSON" : "") + "; it is logged as the runs' prompt_template"
+                    + " param, at most " + MAX_PARAM_VALUE + " characters");
+        }
+    }
+
+    /**
+     * Each row's rendered prompt (a chat prompt's message contents together) is at most {@value #MAX_RENDERED_ROW}
+     * characters and all rows' at most {@value #MAX_RENDERED_TOTAL}: measured from the template and the values,
+     * before anything is made, so that no call is sent with a prompt the evaluation then cannot hold.
+     */
+    static void checkRendered(Template template, List<Struct> rows) {
+        List<String> texts = template.texts();
+        long total = 0;
+        for (int i = 0; i < rows.size(); i++) {
+            Map<String, String> values = new LinkedHashMap<>();
+            rows.get(i).getFieldsMap().forEach((k, v) -> values.put(k, PromptlabRuns.str(v)));
+            long length = 0;
+            for (String t : texts) {
+                length += PromptTemplates.filledLength(t, values);
+            }
+            if (length > MAX_RENDERED_ROW) {
+                throw ApiException.invalidParameter("The prompt of spec.prompt.rows[" + i + "] is " + length
+                        + " characters once its values are filled in; at most " + MAX_RENDERED_ROW);
+            }
+            total += length;
+            if (total > MAX_RENDERED_TOTAL) {
+                throw ApiException.invalidParameter("The rows' prompts are more than " + MAX_RENDERED_TOTAL
+                        + " characters together once their values are filled in (passed at spec.prompt.rows[" + i
+                        + "])");
+            }
         }
     }
 
@@ -260,7 +338,9 @@ public class PromptEvaluations {
             Resolved r = resolve(p.getPromptUri(), userId);
             template = r.template();
             pinned = r.pinnedUri();
+            checkAsParam(template, "Prompt " + p.getPromptUri());
             checkVariables(template, p.getRowsList());
+            checkRendered(template, p.getRowsList());
         } else {
             template = new Template(p.getTemplate(), null);
         }
@@ -304,6 +384,45 @@ public class PromptEvaluations {
                 runs.add(runId);
                 tracking.logBatch(runId, params(template, endpoint, p), tags(groupId, pinned), userId);
             }
+            // inside the cleanup: a database failure here must not leave the runs looking RUNNING
+            String pinnedUri = pinned;
+            List<EvaluationRecord> made = new ArrayList<>();
+            for (int i = 0; i < ids.size(); i++) {
+                made.add(new EvaluationRecord(
+                        ids.get(i),
+                        runs.get(i),
+                        perEndpoint(spec, p.getEndpoints(i), pinnedUri),
+                        EvaluationRecord.Status.PENDING,
+                        null,
+                        Map.of(),
+                        List.of(),
+                        Map.of(),
+                        EvaluationRecord.Trigger.API,
+                        userId,
+                        0,
+                        0,
+                        null,
+                        now,
+                        null,
+                        null,
+                        groupId));
+            }
+            evaluations
+                    .pool()
+                    .withTransaction(conn -> {
+                        io.smallrye.mutiny.Uni<Void> chain =
+                                io.smallrye.mutiny.Uni.createFrom().voidItem();
+                        for (int i = 0; i < ids.size(); i++) {
+                            int at = i;
+                            EvaluationSpec one = perEndpoint(spec, p.getEndpoints(at), pinnedUri);
+                            chain = chain.call(() -> evaluations.insertInGroup(
+                                    conn, ids.get(at), runs.get(at), one, userId, groupId, now));
+                        }
+                        return chain;
+                    })
+                    .await()
+                    .atMost(java.time.Duration.ofSeconds(30));
+            return made;
         } catch (RuntimeException e) {
             // a run made before the failure is ended FAILED: nothing is left looking like a running evaluation
             for (String runId : runs) {
@@ -315,44 +434,6 @@ public class PromptEvaluations {
             }
             throw e;
         }
-        String pinnedUri = pinned;
-        List<EvaluationRecord> made = new ArrayList<>();
-        for (int i = 0; i < ids.size(); i++) {
-            made.add(new EvaluationRecord(
-                    ids.get(i),
-                    runs.get(i),
-                    perEndpoint(spec, p.getEndpoints(i), pinnedUri),
-                    EvaluationRecord.Status.PENDING,
-                    null,
-                    Map.of(),
-                    List.of(),
-                    Map.of(),
-                    EvaluationRecord.Trigger.API,
-                    userId,
-                    0,
-                    0,
-                    null,
-                    now,
-                    null,
-                    null,
-                    groupId));
-        }
-        evaluations
-                .pool()
-                .withTransaction(conn -> {
-                    io.smallrye.mutiny.Uni<Void> chain =
-                            io.smallrye.mutiny.Uni.createFrom().voidItem();
-                    for (int i = 0; i < ids.size(); i++) {
-                        int at = i;
-                        EvaluationSpec one = perEndpoint(spec, p.getEndpoints(at), pinnedUri);
-                        chain = chain.call(() ->
-                                evaluations.insertInGroup(conn, ids.get(at), runs.get(at), one, userId, groupId, now));
-                    }
-                    return chain;
-                })
-                .await()
-                .atMost(java.time.Duration.ofSeconds(30));
-        return made;
     }
 
     /** The spec one evaluation works: its endpoint only, a registered prompt pinned to the version resolved. */

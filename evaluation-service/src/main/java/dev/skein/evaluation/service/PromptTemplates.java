@@ -31,6 +31,17 @@ final class PromptTemplates {
         return List.copyOf(found);
     }
 
+    /** {@link #fill}'s length, without making the text: the template's text plus each variable's value. */
+    static long filledLength(String text, Map<String, String> values) {
+        long length = text.length();
+        Matcher m = VARIABLE.matcher(text);
+        while (m.find()) {
+            String v = values.get(m.group(1));
+            length += (v == null ? 0 : v.length()) - (m.end() - m.start());
+        }
+        return length;
+    }
+
     /** The text with every variable replaced by its value (each variable must have one). */
     static String fill(String text, Map<String, String> values) {
         return VARIABLE.matcher(text).replaceAll(m -> Matcher.quoteReplacement(values.get(m.group(1))));
