@@ -84,6 +84,9 @@ class PromptEvaluationTest {
     @GrpcClient("evaluation")
     EvaluationServiceBlockingStub evaluation;
 
+    @jakarta.inject.Inject
+    dev.skein.evaluation.repository.Evaluations evaluations;
+
     static LlmGatewayFake gateway;
     static Server upstreams;
     static final Map<String, RunState> runs = new ConcurrentHashMap<>();
@@ -793,6 +796,114 @@ class PromptEvaluationTest {
                     .contains("parameters must not set '" + k + "'");
         }
         assertThat(created.get()).isEqualTo(before);
+    }
+
+    @Test
+    void shouldRefuseAUsersEleventhWaitingLlmEvaluationWithRequestLimitExceeded() {
+        int before = created.get();
+        // ten prompt evaluations of this (anonymous) user waiting: not due for a long while, so the queue leaves them
+        long later = System.currentTimeMillis() + Duration.ofDays(365).toMillis();
+        try {
+            for (int i = 0; i < 10; i++) {
+                java.util.UUID id = java.util.UUID.randomUUID();
+                evaluations
+                        .pool()
+                        .withTransaction(conn -> evaluations.insertInGroup(
+                                conn,
+                                id,
+                                "waiting-" + id,
+                                EvaluationSpec.newBuilder().setModelType("text").build(),
+                                null,
+                                id,
+                                later))
+                        .await()
+                        .atMost(Duration.ofSeconds(30));
+            }
+            PromptEvaluationSpec.Builder good = PromptEvaluationSpec.newBuilder()
+                    .setExperimentId("7")
+                    .setTemplate("{{question}}")
+                    .addRows(row("question", "a"))
+                    .addEndpoints("alpha");
+            assertThat(fails(ErrorCode.REQUEST_LIMIT_EXCEEDED, () -> create(good, List.of())))
+                    .contains("at most 10 at once");
+            // an evaluation of a table with judges is bounded with them
+            assertThat(fails(
+                            ErrorCode.REQUEST_LIMIT_EXCEEDED,
+                            () -> evaluation.createEvaluation(CreateEvaluation.newBuilder()
+                                    .setRunId("any")
+                                    .setSpec(EvaluationSpec.newBuilder()
+                                            .setData("eval/qa.csv")
+                                            .setModelType("question-answering")
+                                            .setTargets("truth")
+                                            .setPredictions("answer")
+                                            .putColMapping("inputs", "question")
+                                            .addJudges(judge("answer_relevance", "judge")))
+                                    .build())))
+                    .contains("at most 10 at once");
+            assertThat(created.get()).isEqualTo(before);
+        } finally {
+            evaluations
+                    .pool()
+                    .preparedQuery("DELETE FROM evaluation.evaluations WHERE not_before = $1")
+                    .execute(io.vertx.mutiny.sqlclient.Tuple.of(later))
+                    .await()
+                    .atMost(Duration.ofSeconds(30));
+        }
+    }
+
+    @Test
+    void shouldKeepARenewedClaimAndStopTheAttemptThatLostIt() {
+        // a waiting evaluation not due for a long while (the service's own queue leaves it), claimed "then"
+        long later = System.currentTimeMillis() + Duration.ofDays(365).toMillis();
+        java.util.UUID id = java.util.UUID.randomUUID();
+        try {
+            evaluations
+                    .pool()
+                    .withTransaction(conn -> evaluations.insertInGroup(
+                            conn,
+                            id,
+                            "waiting-" + id,
+                            EvaluationSpec.newBuilder().setModelType("text").build(),
+                            null,
+                            id,
+                            later))
+                    .await()
+                    .atMost(Duration.ofSeconds(30));
+            var first = evaluations.claim(later, later + 1000, 10).await().atMost(Duration.ofSeconds(30));
+            assertThat(first).extracting(EvaluationRecord::id).contains(id);
+            int attempt = first.stream()
+                    .filter(r -> r.id().equals(id))
+                    .findFirst()
+                    .orElseThrow()
+                    .attempts();
+            // renewed past the first lease: a claim when that lease would have run out does not take it
+            assertThat(evaluations.renew(id, attempt, later + 10_000).await().atMost(Duration.ofSeconds(30)))
+                    .isTrue();
+            assertThat(evaluations.claim(later + 5000, later + 6000, 10).await().atMost(Duration.ofSeconds(30)))
+                    .extracting(EvaluationRecord::id)
+                    .doesNotContain(id);
+            assertThat(evaluations.holds(id, attempt).await().atMost(Duration.ofSeconds(30)))
+                    .isTrue();
+            // once the renewed lease ran out, another claim takes it: the first attempt can neither renew nor write
+            var second = evaluations
+                    .claim(later + 20_000, later + 30_000, 10)
+                    .await()
+                    .atMost(Duration.ofSeconds(30));
+            assertThat(second).extracting(EvaluationRecord::id).contains(id);
+            assertThat(evaluations.renew(id, attempt, later + 40_000).await().atMost(Duration.ofSeconds(30)))
+                    .isFalse();
+            assertThat(evaluations.holds(id, attempt).await().atMost(Duration.ofSeconds(30)))
+                    .isFalse();
+            assertThat(evaluations.holds(id, attempt + 1).await().atMost(Duration.ofSeconds(30)))
+                    .isTrue();
+        } finally {
+            evaluations
+                    .pool()
+                    .preparedQuery("DELETE FROM evaluation.evaluations WHERE evaluation_id = $1")
+                    .execute(io.vertx.mutiny.sqlclient.Tuple.of(id))
+                    .await()
+                    .atMost(Duration.ofSeconds(30));
+        }
     }
 
     private void create(PromptEvaluationSpec.Builder prompt, List<JudgeMetric> judges) {

@@ -91,6 +91,13 @@ public interface EvaluationConfig {
     @WithDefault("1000")
     int maxLlmRows();
 
+    /**
+     * The most prompt evaluations and evaluations with judges one user may have PENDING or RUNNING at once (a
+     * prompt evaluation's runs count once); another is refused with REQUEST_LIMIT_EXCEEDED (429).
+     */
+    @WithDefault("10")
+    int maxActiveLlmEvaluations();
+
     /** The most LLM calls one prompt evaluation may make: rows × endpoints × (1 + judges), refused above. */
     @WithDefault("20000")
     int maxLlmCalls();

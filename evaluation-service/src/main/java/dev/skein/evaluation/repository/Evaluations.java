@@ -128,6 +128,19 @@ public class Evaluations {
                 .map(rows -> rows.rowCount() == 1);
     }
 
+    /**
+     * The user's prompt evaluations (a group counts once) and evaluations with judges that are PENDING or RUNNING;
+     * a null user (no authentication) is one user.
+     */
+    public Uni<Long> activeLlm(String userId) {
+        return pool.preparedQuery("SELECT count(DISTINCT coalesce(group_id, evaluation_id)) AS n"
+                        + " FROM evaluation.evaluations WHERE user_id IS NOT DISTINCT FROM $1"
+                        + " AND status IN ('PENDING', 'RUNNING')"
+                        + " AND (group_id IS NOT NULL OR spec LIKE '%\"judges\"%')")
+                .execute(Tuple.of(userId))
+                .map(rows -> rows.iterator().next().getLong("n"));
+    }
+
     /** Whether the claim {@code attempt} still holds the row (RUNNING, not taken over). */
     public Uni<Boolean> holds(UUID id, int attempt) {
         return pool.preparedQuery("SELECT 1 FROM evaluation.evaluations"

@@ -42,6 +42,7 @@ public class EvaluationService {
     private final WorkQueue queue;
     private final LlmGatewayClient llm;
     private final PromptEvaluations prompts;
+    private final int maxActiveLlm;
 
     public EvaluationService(
             Evaluations evaluations,
@@ -50,7 +51,9 @@ public class EvaluationService {
             TrackingClient tracking,
             WorkQueue queue,
             LlmGatewayClient llm,
-            PromptEvaluations prompts) {
+            PromptEvaluations prompts,
+            dev.skein.evaluation.config.EvaluationConfig config) {
+        this.maxActiveLlm = config.maxActiveLlmEvaluations();
         this.llm = llm;
         this.prompts = prompts;
         this.evaluations = evaluations;
@@ -70,6 +73,9 @@ public class EvaluationService {
         return Uni.createFrom()
                 .item(() -> {
                     checkJudgeEndpoints(spec, userId);
+                    if (spec.getJudgesCount() > 0) {
+                        PromptEvaluations.checkActive(evaluations, userId, maxActiveLlm);
+                    }
                     return tracking.run(runId);
                 })
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())

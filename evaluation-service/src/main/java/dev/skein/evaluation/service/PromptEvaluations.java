@@ -91,6 +91,7 @@ public class PromptEvaluations {
     private final Evaluations evaluations;
     private final int maxRows;
     private final int maxCalls;
+    private final int maxActive;
 
     public PromptEvaluations(
             TrackingClient tracking,
@@ -104,6 +105,7 @@ public class PromptEvaluations {
         this.evaluations = evaluations;
         this.maxRows = config.maxLlmRows();
         this.maxCalls = config.maxLlmCalls();
+        this.maxActive = config.maxActiveLlmEvaluations();
     }
 
     /** Checks that need no other service (INVALID_PARAMETER_VALUE naming the field): run on the caller's thread. */
@@ -284,6 +286,21 @@ public class PromptEvaluations {
         }
     }
 
+    /**
+     * The user's prompt and judged evaluations not ended yet are fewer than {@code max}; else REQUEST_LIMIT_EXCEEDED
+     * (429), before anything is made. Two requests at the same moment may both pass: the bound is on what waits, not
+     * exact.
+     */
+    public static void checkActive(Evaluations evaluations, String userId, int max) {
+        long active = evaluations.activeLlm(userId).await().atMost(java.time.Duration.ofSeconds(30));
+        if (active >= max) {
+            throw new ApiException(
+                    dev.skein.proto.common.v1.ErrorCode.REQUEST_LIMIT_EXCEEDED,
+                    "You have " + active + " prompt or judged evaluations not ended yet; at most " + max
+                            + " at once (skein.evaluation.max-active-llm-evaluations). Try again when they have ended.");
+        }
+    }
+
     /** Every variable of the template in every row, else the first missing one and its row. */
     static void checkVariables(Template template, List<Struct> rows) {
         List<String> variables = PromptTemplates.variables(template.texts());
@@ -363,6 +380,7 @@ public class PromptEvaluations {
                 JudgeRunner.checkType(j.endpoint(), llm.endpointType(j.endpoint(), userId));
             }
         }
+        checkActive(evaluations, userId, maxActive);
         // all checked: the runs, then the evaluations in one transaction
         List<UUID> ids = new ArrayList<>();
         p.getEndpointsList().forEach(e -> ids.add(UUID.randomUUID()));
