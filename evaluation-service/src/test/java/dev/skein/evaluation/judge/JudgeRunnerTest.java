@@ -1,6 +1,7 @@
 package dev.skein.evaluation.judge;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.skein.evaluation.LlmGatewayFake;
@@ -191,6 +192,24 @@ class JudgeRunnerTest {
         assertThat(refused.justifications()[0]).contains("HTTP 400: budget of user alice spent");
         assertThat(gateway.calls.stream().filter(c -> c.endpoint().equals("refusing")))
                 .hasSize(1);
+    }
+
+    @Test
+    void shouldTreatAGatewayThatCannotBeReachedAsAnOutageNotAsRowsLeftUnscored() throws Exception {
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        LlmGatewayClient nowhere = new LlmGatewayClient(
+                URI.create("http://127.0.0.1:" + closed),
+                LlmGatewayFake.TOKEN,
+                new LlmGatewayClient.Settings(
+                        2, Duration.ofSeconds(20), 2, Duration.ofMillis(10), Duration.ofSeconds(1), 1 << 20));
+        // connection refused and still so after the calls: the evaluation is put back on the queue
+        assertThatThrownBy(() -> new JudgeRunner(nowhere)
+                        .score(judge("answer_relevance", "judge"), LlmGatewayClient.CHAT, ROWS, "bob"))
+                .isInstanceOf(dev.skein.evaluation.client.UpstreamUnavailable.class)
+                .hasMessageContaining("Cannot read LLM endpoint judge now");
     }
 
     @Test
