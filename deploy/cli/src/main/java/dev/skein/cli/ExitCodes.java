@@ -17,5 +17,8 @@ public final class ExitCodes {
     /** A multipart upload stopped with parts left ({@code --max-parts}); {@code --resume} continues it. */
     public static final int UPLOAD_PAUSED = 6;
 
+    /** {@code skein run}: the project's run ended FAILED (its command failed, its Job failed). */
+    public static final int RUN_FAILED = 7;
+
     private ExitCodes() {}
 }

@@ -8,6 +8,7 @@ import dev.skein.cli.commands.ExperimentsCommand;
 import dev.skein.cli.commands.GcCommand;
 import dev.skein.cli.commands.ModelsCommand;
 import dev.skein.cli.commands.PromptsCommand;
+import dev.skein.cli.commands.RunCommand;
 import dev.skein.cli.commands.RunsCommand;
 import dev.skein.cli.commands.VersionCommand;
 import java.io.PrintWriter;
@@ -26,6 +27,7 @@ import picocli.CommandLine.ScopeType;
         subcommands = {
             ExperimentsCommand.class,
             RunsCommand.class,
+            RunCommand.class,
             ArtifactsCommand.class,
             ModelsCommand.class,
             PromptsCommand.class,
@@ -51,7 +53,8 @@ import picocli.CommandLine.ScopeType;
             "  3  cannot connect to the gateway",
             "  4  not found (RESOURCE_DOES_NOT_EXIST)",
             "  5  an evaluation waited for with --wait FAILED",
-            "  6  a multipart upload paused with parts left (continue with --resume)"
+            "  6  a multipart upload paused with parts left (continue with --resume)",
+            "  7  skein run: the project's run ended FAILED"
         })
 public final class SkeinCli {
 

@@ -1,0 +1,191 @@
+package dev.skein.cli.commands;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.skein.cli.Api;
+import dev.skein.cli.CliException;
+import dev.skein.cli.ExitCodes;
+import dev.skein.cli.projects.ApiTracking;
+import dev.skein.cli.projects.Backend;
+import dev.skein.cli.projects.KubernetesBackend;
+import dev.skein.cli.projects.LocalBackend;
+import dev.skein.cli.projects.ProjectException;
+import dev.skein.cli.projects.ProjectRun;
+import dev.skein.cli.projects.RunStatus;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code skein run}: an MLflow Project run on a backend, as {@code mlflow run}. */
+@Command(
+        name = "run",
+        description = {
+            "Run an MLflow Project (a directory or a Git URI with an MLproject file, or a .py/.sh entry point) as a"
+                    + " new run: parameters checked against the entry point, the run created with MLflow's tags and"
+                    + " the parameters, MLFLOW_TRACKING_URI, MLFLOW_RUN_ID and MLFLOW_EXPERIMENT_ID given to the"
+                    + " command, its output streamed, and the run ended FINISHED or FAILED as the command did"
+                    + " (KILLED on Ctrl-C). Exit code 0 if FINISHED, 7 if FAILED."
+        })
+public final class RunCommand extends Base {
+
+    /** The backends by name; a backend is one class behind {@link Backend}. */
+    public enum BackendName {
+        local(LocalBackend::new),
+        kubernetes(KubernetesBackend::new);
+
+        final Supplier<Backend> factory;
+
+        BackendName(Supplier<Backend> factory) {
+            this.factory = factory;
+        }
+    }
+
+    // not the standard help options: -v/--version is MLflow's project version here, as in `mlflow run`
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "Show this help message and exit.")
+    boolean help;
+
+    @Parameters(paramLabel = "URI", description = "A project directory, or a Git URI (https://host/repo.git#sub/dir).")
+    String uri;
+
+    @Option(
+            names = {"-e", "--entry-point"},
+            defaultValue = "main",
+            description = "The entry point, or a .py/.sh file of the project (default: ${DEFAULT-VALUE}).")
+    String entryPoint;
+
+    @Option(
+            names = {"-v", "--version"},
+            paramLabel = "VERSION",
+            description = "A Git commit, branch or tag of a Git project.")
+    String version;
+
+    @Option(
+            names = {"-P", "--param-list"},
+            paramLabel = "NAME=VALUE",
+            description =
+                    "A parameter (repeatable); ones the entry point does not declare are appended as --name value.")
+    List<String> params;
+
+    @Option(names = "--experiment-name", description = "The experiment by name (created if missing).")
+    String experimentName;
+
+    @Option(names = "--experiment-id", description = "The experiment by id (default: MLFLOW_EXPERIMENT_ID, else 0).")
+    String experimentId;
+
+    @Option(names = "--run-name", description = "The run's name.")
+    String runName;
+
+    @Option(
+            names = {"-b", "--backend"},
+            defaultValue = "local",
+            description = "local or kubernetes (default: ${DEFAULT-VALUE}).")
+    BackendName backend;
+
+    @Option(
+            names = {"-c", "--backend-config"},
+            paramLabel = "FILE",
+            description = "The backend's JSON configuration (kubernetes: MLflow's kubernetes_config.json).")
+    Path backendConfig;
+
+    @Option(
+            names = "--async",
+            description = "Return once the run has started, printing its id (MLflow's synchronous=False).")
+    boolean async;
+
+    @Override
+    public Integer call() throws Exception {
+        if (experimentName != null && experimentId != null) {
+            throw new CliException(ExitCodes.USAGE, "give --experiment-name or --experiment-id, not both");
+        }
+        Map<String, String> env = root().env();
+        String expId = experimentId;
+        String expName = experimentName;
+        if (expId == null && expName == null) {
+            expId = blankToNull(env.get("MLFLOW_EXPERIMENT_ID"));
+            expName = blankToNull(env.get("MLFLOW_EXPERIMENT_NAME"));
+        }
+        JsonNode config = Api.object();
+        if (backendConfig != null) {
+            try {
+                config = Api.JSON.readTree(Files.readString(backendConfig));
+            } catch (IOException e) {
+                throw new CliException(
+                        ExitCodes.USAGE,
+                        "cannot read the backend configuration " + backendConfig + ": " + e.getMessage());
+            }
+            if (config == null || !config.isObject()) {
+                throw new CliException(ExitCodes.USAGE, "the backend configuration must be a JSON object");
+            }
+        }
+        Map<String, String> credentials = new LinkedHashMap<>();
+        for (String name : List.of(
+                "MLFLOW_TRACKING_USERNAME",
+                "MLFLOW_TRACKING_PASSWORD",
+                "MLFLOW_TRACKING_TOKEN",
+                "MLFLOW_TRACKING_INSECURE_TLS")) {
+            if (env.get(name) != null) {
+                credentials.put(name, env.get(name));
+            }
+        }
+        ProjectRun.Request request = new ProjectRun.Request(
+                uri,
+                version,
+                entryPoint,
+                parse(params),
+                expId,
+                expName,
+                runName,
+                config,
+                async,
+                System.getProperty("user.name"),
+                credentials,
+                Path.of("").toAbsolutePath());
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
+        ProjectRun.Outcome outcome;
+        try {
+            outcome = new ProjectRun(new ApiTracking(api()), backend.factory.get(), out).run(request);
+        } catch (ProjectException e) {
+            throw new CliException(ExitCodes.USAGE, e.getMessage());
+        }
+        if (async) {
+            spec.commandLine().getOut().println(outcome.runId());
+            spec.commandLine().getOut().flush();
+            return ExitCodes.OK;
+        }
+        return outcome.status() == RunStatus.FINISHED ? ExitCodes.OK : ExitCodes.RUN_FAILED;
+    }
+
+    @Override
+    void run() {
+        throw new UnsupportedOperationException("call() runs the command");
+    }
+
+    static Map<String, String> parse(List<String> pairs) {
+        Map<String, String> map = new LinkedHashMap<>();
+        if (pairs == null) {
+            return map;
+        }
+        for (String pair : pairs) {
+            int eq = pair.indexOf('=');
+            if (eq <= 0) {
+                throw new CliException(ExitCodes.USAGE, "a parameter is NAME=VALUE, not '" + pair + "'");
+            }
+            map.put(pair.substring(0, eq), pair.substring(eq + 1));
+        }
+        return map;
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value;
+    }
+}

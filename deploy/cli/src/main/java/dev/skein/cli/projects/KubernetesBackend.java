@@ -1,0 +1,302 @@
+package dev.skein.cli.projects;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.LogWatch;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Runs the command as a Kubernetes Job, as MLflow's kubernetes backend: MLflow's {@code kubernetes_config.json}
+ * ({@code kube-context}, {@code repository-uri}, {@code kube-job-template-path}) and job template, whose name,
+ * container image, command and environment are filled in. Skein builds no image: the container runs
+ * {@code docker_env.image}, else {@code repository-uri}, which must hold the project's files in its working
+ * directory. The Job is watched to its {@code Complete} or {@code Failed} condition, its pod's log streamed, and
+ * deleted (background propagation) when the run is cancelled.
+ */
+public final class KubernetesBackend implements Backend {
+
+    /** The Job MLflow's documentation shows, used when the configuration names no template. */
+    static final String DEFAULT_TEMPLATE =
+            """
+            apiVersion: batch/v1
+            kind: Job
+            metadata:
+              name: "{replaced with MLflow Project name}"
+              namespace: default
+            spec:
+              ttlSecondsAfterFinished: 100
+              backoffLimit: 0
+              template:
+                spec:
+                  containers:
+                  - name: "{replaced with MLflow Project name}"
+                    image: "{replaced with URI of Docker image created during Project execution}"
+                    command: ["{replaced with MLflow Project entry point command}"]
+                    resources:
+                      limits:
+                        memory: 512Mi
+                      requests:
+                        memory: 256Mi
+                  restartPolicy: Never
+            """;
+
+    private final Function<String, KubernetesClient> clients;
+
+    /** Clients from the kube config (the context named by {@code kube-context}, else the current one). */
+    public KubernetesBackend() {
+        this(context -> new KubernetesClientBuilder()
+                .withConfig(Config.autoConfigure(context))
+                .build());
+    }
+
+    public KubernetesBackend(Function<String, KubernetesClient> clients) {
+        this.clients = clients;
+    }
+
+    @Override
+    public String name() {
+        return "kubernetes";
+    }
+
+    @Override
+    public void check(Project project, JsonNode config) {
+        image(project, config);
+        template(config);
+    }
+
+    static String image(Project project, JsonNode config) {
+        if (project.env().image() != null) {
+            return project.env().image();
+        }
+        String repository = config.path("repository-uri").asText("");
+        if (repository.isBlank()) {
+            throw new ProjectException("the kubernetes backend runs an image: give the project a docker_env image,"
+                    + " or repository-uri in the backend configuration");
+        }
+        return repository;
+    }
+
+    static Job template(JsonNode config) {
+        String path = config.path("kube-job-template-path").asText("");
+        try (InputStream in = path.isBlank()
+                ? new java.io.ByteArrayInputStream(DEFAULT_TEMPLATE.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                : Files.newInputStream(Path.of(path))) {
+            Object parsed = Serialization.unmarshal(in);
+            if (!(parsed instanceof Job job)) {
+                throw new ProjectException("the job template " + path + " is not a batch/v1 Job");
+            }
+            if (job.getSpec() == null
+                    || job.getSpec().getTemplate() == null
+                    || job.getSpec().getTemplate().getSpec() == null
+                    || job.getSpec().getTemplate().getSpec().getContainers().isEmpty()) {
+                throw new ProjectException("the job template " + path + " has no container");
+            }
+            return job;
+        } catch (IOException e) {
+            throw new ProjectException("cannot read the job template " + path + ": " + e.getMessage());
+        } catch (KubernetesClientException | IllegalArgumentException e) {
+            throw new ProjectException("the job template " + path + " is not a Kubernetes Job: " + e.getMessage());
+        }
+    }
+
+    /** The Job of a launch: the template with its name, image, command and environment filled in. */
+    static Job job(Launch launch) {
+        Job template = template(launch.config());
+        String projectName = dnsName(
+                launch.project().name() == null
+                        ? "skein-project"
+                        : launch.project().name());
+        String jobName = dnsName(projectName + "-"
+                + launch.runId().substring(0, Math.min(12, launch.runId().length())));
+        Job job = new JobBuilder(template)
+                .editOrNewMetadata()
+                .withName(jobName)
+                .addToLabels("app.kubernetes.io/managed-by", "skein")
+                .addToLabels("skein.dev/run-id", launch.runId())
+                .endMetadata()
+                .build();
+        Container container =
+                job.getSpec().getTemplate().getSpec().getContainers().get(0);
+        container.setName(projectName);
+        container.setImage(image(launch.project(), launch.config()));
+        container.setCommand(ShellSplit.split(launch.command()));
+        container.setArgs(null);
+        List<EnvVar> env = new ArrayList<>(container.getEnv() == null ? List.of() : container.getEnv());
+        for (Map.Entry<String, String> e : launch.env().entrySet()) {
+            env.removeIf(v -> v.getName().equals(e.getKey()));
+            env.add(new EnvVar(e.getKey(), e.getValue(), null));
+        }
+        container.setEnv(env);
+        return job;
+    }
+
+    /** A DNS-1123 label: lower case letters, digits and dashes, at most 63 characters. */
+    static String dnsName(String name) {
+        String s = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]+", "-").replaceAll("^-+", "");
+        if (s.length() > 63) {
+            s = s.substring(0, 63);
+        }
+        s = s.replaceAll("-+$", "");
+        return s.isEmpty() ? "skein-project" : s;
+    }
+
+    @Override
+    public Submitted submit(Launch launch) {
+        Job job = job(launch);
+        KubernetesClient client =
+                clients.apply(launch.config().path("kube-context").asText(null));
+        String namespace = job.getMetadata().getNamespace() != null
+                ? job.getMetadata().getNamespace()
+                : client.getNamespace() != null ? client.getNamespace() : "default";
+        job.getMetadata().setNamespace(namespace);
+        String name = job.getMetadata().getName();
+        try {
+            client.batch().v1().jobs().inNamespace(namespace).resource(job).create();
+        } catch (KubernetesClientException e) {
+            client.close();
+            throw new ProjectException("cannot create the Job " + namespace + "/" + name + ": " + e.getMessage());
+        }
+        launch.out()
+                .println("=== Created Job " + namespace + "/" + name + " (image "
+                        + job.getSpec()
+                                .getTemplate()
+                                .getSpec()
+                                .getContainers()
+                                .get(0)
+                                .getImage() + ") ===");
+        launch.out().flush();
+        return new JobRun(client, namespace, name, launch);
+    }
+
+    private static final class JobRun implements Submitted {
+        private final KubernetesClient client;
+        private final String namespace;
+        private final String name;
+        private final Launch launch;
+        private volatile String condition = "not ended";
+        private volatile boolean cancelled;
+
+        JobRun(KubernetesClient client, String namespace, String name, Launch launch) {
+            this.client = client;
+            this.namespace = namespace;
+            this.name = name;
+            this.launch = launch;
+        }
+
+        @Override
+        public RunStatus waitFor() {
+            CompletableFuture<List<Pod>> started = client.pods()
+                    .inNamespace(namespace)
+                    .withLabel("job-name", name)
+                    .informOnCondition(pods -> pods.stream().anyMatch(JobRun::hasRun));
+            CompletableFuture<LogWatch> logs = started.thenApply(pods -> client.pods()
+                    .inNamespace(namespace)
+                    .withName(pods.stream()
+                            .filter(JobRun::hasRun)
+                            .findFirst()
+                            .orElseThrow()
+                            .getMetadata()
+                            .getName())
+                    .watchLog(launch.out()));
+            try {
+                Job ended = client.batch()
+                        .v1()
+                        .jobs()
+                        .inNamespace(namespace)
+                        .withName(name)
+                        .waitUntilCondition(
+                                j -> j == null || terminal(j) != null, Long.MAX_VALUE, TimeUnit.MILLISECONDS);
+                RunStatus status;
+                if (ended == null || cancelled) {
+                    condition = "the Job was deleted";
+                    status = RunStatus.KILLED;
+                } else {
+                    JobCondition c = terminal(ended);
+                    condition = "Job " + c.getType()
+                            + (c.getReason() == null ? "" : " (" + c.getReason() + ")")
+                            + (c.getMessage() == null ? "" : ": " + c.getMessage());
+                    status = "Complete".equals(c.getType()) ? RunStatus.FINISHED : RunStatus.FAILED;
+                }
+                finishLogs(logs);
+                return status;
+            } catch (KubernetesClientException e) {
+                if (cancelled) {
+                    return RunStatus.KILLED;
+                }
+                throw new ProjectException("lost the Job " + namespace + "/" + name + ": " + e.getMessage());
+            } finally {
+                started.cancel(true);
+                client.close();
+            }
+        }
+
+        private void finishLogs(CompletableFuture<LogWatch> logs) {
+            LogWatch watch = logs.getNow(null);
+            if (watch == null) {
+                logs.cancel(true);
+                return;
+            }
+            try {
+                // the pod's log ends with its container; give a late stream a moment, never block the run's end
+                watch.onClose().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } catch (Exception ignored) {
+                // the log is a courtesy: the Job's condition is the run's status
+            } finally {
+                watch.close();
+            }
+        }
+
+        private static boolean hasRun(Pod pod) {
+            String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+            return "Running".equals(phase) || "Succeeded".equals(phase) || "Failed".equals(phase);
+        }
+
+        static JobCondition terminal(Job job) {
+            if (job.getStatus() == null || job.getStatus().getConditions() == null) {
+                return null;
+            }
+            return job.getStatus().getConditions().stream()
+                    .filter(c -> "True".equals(c.getStatus())
+                            && ("Complete".equals(c.getType()) || "Failed".equals(c.getType())))
+                    .findFirst()
+                    .orElse(null);
+        }
+
+        @Override
+        public void cancel() {
+            cancelled = true;
+            client.batch()
+                    .v1()
+                    .jobs()
+                    .inNamespace(namespace)
+                    .withName(name)
+                    .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND)
+                    .delete();
+        }
+
+        @Override
+        public String describe() {
+            return condition;
+        }
+    }
+}

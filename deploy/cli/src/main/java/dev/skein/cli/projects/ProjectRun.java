@@ -1,0 +1,158 @@
+package dev.skein.cli.projects;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One project run, as {@code mlflow run}: the source fetched, the project read, the entry point's parameters checked
+ * (all before anything is recorded), the run created with MLflow's tags and the parameters as params, the command
+ * handed to a backend with the run's {@code MLFLOW_*} variables, and the run's status set from how it ended.
+ */
+public final class ProjectRun {
+
+    /** What {@code skein run} was asked. */
+    public record Request(
+            String uri,
+            String version,
+            String entryPoint,
+            Map<String, String> params,
+            String experimentId,
+            String experimentName,
+            String runName,
+            JsonNode backendConfig,
+            boolean async,
+            String user,
+            Map<String, String> credentials,
+            Path cwd) {}
+
+    /** How it ended: the run, its status ({@code RUNNING} for {@code --async}) and the backend's last word. */
+    public record Outcome(String runId, RunStatus status, String detail) {}
+
+    private final Tracking tracking;
+    private final Backend backend;
+    private final PrintStream out;
+
+    public ProjectRun(Tracking tracking, Backend backend, PrintStream out) {
+        this.tracking = tracking;
+        this.backend = backend;
+        this.out = out;
+    }
+
+    public Outcome run(Request request) throws InterruptedException {
+        Source source = Source.of(request.uri(), request.version());
+        try {
+            return run(request, source);
+        } finally {
+            if (!request.async()) {
+                source.cleanUp();
+            }
+        }
+    }
+
+    private Outcome run(Request request, Source source) throws InterruptedException {
+        Project project = Project.load(source.workDir());
+        EntryPoint entryPoint = project.entryPoint(request.entryPoint());
+        EntryPoint.Resolved resolved = entryPoint.resolve(request.params(), request.cwd());
+        backend.check(project, request.backendConfig());
+
+        String experimentId = request.experimentId() != null
+                ? request.experimentId()
+                : request.experimentName() != null ? tracking.experimentId(request.experimentName()) : "0";
+        String runId = tracking.createRun(experimentId, request.runName(), tags(request, source, project));
+        tracking.logParams(runId, resolved.all());
+        out.println("=== Created run " + runId + " in experiment " + experimentId + " ===");
+        out.println("=== Running command '" + resolved.command() + "' on the " + backend.name() + " backend ===");
+        out.flush();
+
+        Map<String, String> env = new LinkedHashMap<>(request.credentials());
+        env.put("MLFLOW_TRACKING_URI", tracking.trackingUri());
+        env.put("SKEIN_TRACKING_URI", tracking.trackingUri());
+        env.put("MLFLOW_RUN_ID", runId);
+        env.put("MLFLOW_EXPERIMENT_ID", experimentId);
+        Backend.Launch launch = new Backend.Launch(
+                project,
+                entryPoint.name(),
+                resolved.command(),
+                source.workDir(),
+                runId,
+                env,
+                request.backendConfig(),
+                out);
+        Backend.Submitted submitted;
+        try {
+            submitted = backend.submit(launch);
+        } catch (RuntimeException e) {
+            tracking.setTerminated(runId, RunStatus.FAILED);
+            throw e;
+        }
+        if (request.async()) {
+            return new Outcome(runId, RunStatus.RUNNING, "started");
+        }
+
+        // Ctrl-C or SIGTERM: the process is killed (the Job deleted) and the run marked KILLED before the JVM exits
+        AtomicBoolean ended = new AtomicBoolean();
+        Thread onSignal = new Thread(() -> {
+            if (ended.compareAndSet(false, true)) {
+                submitted.cancel();
+                tracking.setTerminated(runId, RunStatus.KILLED);
+                out.println("=== Run (ID '" + runId + "') killed ===");
+                out.flush();
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(onSignal);
+        RunStatus status;
+        try {
+            status = submitted.waitFor();
+        } catch (RuntimeException | InterruptedException e) {
+            if (ended.compareAndSet(false, true)) {
+                submitted.cancel();
+                tracking.setTerminated(runId, RunStatus.FAILED);
+            }
+            throw e;
+        }
+        if (!ended.compareAndSet(false, true)) {
+            return new Outcome(runId, RunStatus.KILLED, submitted.describe());
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(onSignal);
+        } catch (IllegalStateException shuttingDown) {
+            // the JVM is already exiting: nothing to unregister
+        }
+        tracking.setTerminated(runId, status);
+        out.println("=== Run (ID '" + runId + "') " + (status == RunStatus.FINISHED ? "succeeded" : status.name())
+                + ": " + submitted.describe() + " ===");
+        out.flush();
+        return new Outcome(runId, status, submitted.describe());
+    }
+
+    /** The tags MLflow's {@code _create_run} and backends record, and Skein's note on environments. */
+    Map<String, String> tags(Request request, Source source, Project project) {
+        Map<String, String> tags = new LinkedHashMap<>();
+        tags.put("mlflow.user", request.user());
+        tags.put("mlflow.source.name", source.sourceName());
+        tags.put("mlflow.source.type", "PROJECT");
+        tags.put("mlflow.project.entryPoint", request.entryPoint());
+        tags.put("mlflow.project.backend", backend.name());
+        source.gitCommit().ifPresent(c -> tags.put("mlflow.source.git.commit", c));
+        source.repoUrl().ifPresent(u -> {
+            tags.put("mlflow.source.git.repoURL", u);
+            tags.put("mlflow.gitRepoURL", u);
+        });
+        Project.Env env = project.env();
+        String declared =
+                env.kind() + (env.file() != null ? ":" + env.file() : env.image() != null ? ":" + env.image() : "");
+        tags.put("skein.project.declaredEnv", declared);
+        if ("kubernetes".equals(backend.name())) {
+            tags.put("mlflow.project.env", "docker");
+            tags.put("mlflow.docker.image.uri", KubernetesBackend.image(project, request.backendConfig()));
+        } else {
+            // no environment is created locally: the command runs with the machine's tools (--env-manager local)
+            tags.put("mlflow.project.env", "local");
+        }
+        return tags;
+    }
+}
