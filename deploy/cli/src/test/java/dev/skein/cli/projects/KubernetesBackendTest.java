@@ -1,0 +1,252 @@
+package dev.skein.cli.projects;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.skein.cli.Api;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** The kubernetes backend against fabric8's mock API server (CRUD mode): the Job it makes, how its end ends the run. */
+@EnableKubernetesMockClient(crud = true)
+class KubernetesBackendTest {
+
+    static final Path DOCKER = Path.of("src/test/resources/projects/docker");
+
+    KubernetesClient client;
+
+    /** The tracking calls a run made, in order. */
+    static final class RecordingTracking implements Tracking {
+        final Map<String, String> tags = new LinkedHashMap<>();
+        final Map<String, String> params = new LinkedHashMap<>();
+        final List<RunStatus> ends = new ArrayList<>();
+        String experimentId;
+
+        @Override
+        public String createRun(String experimentId, String runName, Map<String, String> tags) {
+            this.experimentId = experimentId;
+            this.tags.putAll(tags);
+            return "0123456789abcdef0123456789abcdef";
+        }
+
+        @Override
+        public void logParams(String runId, Map<String, String> params) {
+            this.params.putAll(params);
+        }
+
+        @Override
+        public synchronized void setTerminated(String runId, RunStatus status) {
+            ends.add(status);
+        }
+
+        @Override
+        public String experimentId(String name) {
+            return "42";
+        }
+
+        @Override
+        public String trackingUri() {
+            return "http://skein.example:8080";
+        }
+    }
+
+    private final RecordingTracking tracking = new RecordingTracking();
+    private final ByteArrayOutputStream output = new ByteArrayOutputStream();
+
+    private KubernetesBackend backend() {
+        // a client of its own per run (the backend closes it), on the mock server
+        return new KubernetesBackend(context -> new KubernetesClientBuilder()
+                .withConfig(client.getConfiguration())
+                .build());
+    }
+
+    private ObjectNode config() {
+        return Api.object()
+                .put(
+                        "kube-job-template-path",
+                        DOCKER.resolve("job-template.yaml").toString());
+    }
+
+    private CompletableFuture<ProjectRun.Outcome> start(ObjectNode config) {
+        ProjectRun run = new ProjectRun(tracking, backend(), new PrintStream(output, true, StandardCharsets.UTF_8));
+        ProjectRun.Request request = new ProjectRun.Request(
+                DOCKER.toString(),
+                null,
+                "main",
+                Map.of("data", "s3://bucket/train.csv", "alpha", "0.3"),
+                null,
+                "forecasts",
+                "nightly",
+                config,
+                false,
+                "alice",
+                Map.of("MLFLOW_TRACKING_TOKEN", "tok"),
+                Path.of(""));
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return run.run(request);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    private Job createdJob() {
+        return client.batch()
+                .v1()
+                .jobs()
+                .inNamespace("ml-jobs")
+                .withName("docker-sample-0123456789ab")
+                .waitUntilCondition(j -> j != null, 1, TimeUnit.MINUTES);
+    }
+
+    private void end(Job job, String condition) {
+        job.setStatus(new JobStatusBuilder()
+                .addNewCondition()
+                .withType(condition)
+                .withStatus("True")
+                .withReason(condition.equals("Failed") ? "BackoffLimitExceeded" : null)
+                .endCondition()
+                .build());
+        client.batch().v1().jobs().inNamespace("ml-jobs").resource(job).updateStatus();
+    }
+
+    @Test
+    void shouldRunTheDockerImageWithTheCommandAndTheRunsVariablesAndFinishTheRunWhenTheJobCompletes() throws Exception {
+        CompletableFuture<ProjectRun.Outcome> outcome = start(config());
+        Job job = createdJob();
+
+        var container = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(container.getName()).isEqualTo("docker-sample");
+        assertThat(container.getImage()).isEqualTo("registry.example.com/team/trainer:1.2");
+        assertThat(container.getCommand())
+                .containsExactly("python", "train.py", "--alpha", "0.3", "--data", "s3://bucket/train.csv");
+        Map<String, String> env =
+                container.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
+        assertThat(env)
+                .containsEntry("TEAM", "forecasting")
+                .containsEntry("MLFLOW_TRACKING_URI", "http://skein.example:8080")
+                .containsEntry("MLFLOW_RUN_ID", "0123456789abcdef0123456789abcdef")
+                .containsEntry("MLFLOW_EXPERIMENT_ID", "42")
+                .containsEntry("MLFLOW_TRACKING_TOKEN", "tok");
+        assertThat(job.getMetadata().getLabels()).containsEntry("skein.dev/run-id", "0123456789abcdef0123456789abcdef");
+        assertThat(job.getSpec().getTemplate().getSpec().getRestartPolicy()).isEqualTo("Never");
+        assertThat(tracking.tags)
+                .containsEntry("mlflow.source.type", "PROJECT")
+                .containsEntry("mlflow.project.entryPoint", "main")
+                .containsEntry("mlflow.project.backend", "kubernetes")
+                .containsEntry("mlflow.project.env", "docker")
+                .containsEntry("mlflow.docker.image.uri", "registry.example.com/team/trainer:1.2")
+                .containsEntry("mlflow.user", "alice");
+        assertThat(tracking.params).containsEntry("alpha", "0.3").containsEntry("data", "s3://bucket/train.csv");
+        assertThat(outcome).isNotDone();
+
+        end(job, "Complete");
+
+        assertThat(outcome.get(1, TimeUnit.MINUTES).status()).isEqualTo(RunStatus.FINISHED);
+        assertThat(tracking.ends).containsExactly(RunStatus.FINISHED);
+        assertThat(output.toString(StandardCharsets.UTF_8)).contains("Created Job ml-jobs/docker-sample-0123456789ab");
+    }
+
+    @Test
+    void shouldFailTheRunWhenTheJobFails() throws Exception {
+        CompletableFuture<ProjectRun.Outcome> outcome = start(config());
+
+        end(createdJob(), "Failed");
+
+        ProjectRun.Outcome ended = outcome.get(1, TimeUnit.MINUTES);
+        assertThat(ended.status()).isEqualTo(RunStatus.FAILED);
+        assertThat(ended.detail()).contains("Job Failed (BackoffLimitExceeded)");
+        assertThat(tracking.ends).containsExactly(RunStatus.FAILED);
+    }
+
+    @Test
+    void shouldDeleteTheJobWhenTheRunIsCancelled() throws Exception {
+        Project project = Project.load(DOCKER);
+        Backend.Submitted submitted = backend()
+                .submit(new Backend.Launch(
+                        project,
+                        "main",
+                        "python train.py",
+                        DOCKER,
+                        "fedcba9876543210",
+                        Map.of("MLFLOW_RUN_ID", "fedcba9876543210"),
+                        config(),
+                        new PrintStream(output, true, StandardCharsets.UTF_8)));
+        CompletableFuture<RunStatus> status = CompletableFuture.supplyAsync(() -> {
+            try {
+                return submitted.waitFor();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertThat(client.batch().v1().jobs().inNamespace("ml-jobs").list().getItems())
+                .hasSize(1);
+
+        submitted.cancel();
+
+        assertThat(status.get(1, TimeUnit.MINUTES)).isEqualTo(RunStatus.KILLED);
+        assertThat(client.batch().v1().jobs().inNamespace("ml-jobs").list().getItems())
+                .isEmpty();
+    }
+
+    @Test
+    void shouldRefuseAProjectWithoutAnImageBeforeCreatingARun() {
+        ProjectRun run = new ProjectRun(tracking, backend(), new PrintStream(output, true, StandardCharsets.UTF_8));
+        ProjectRun.Request request = new ProjectRun.Request(
+                "src/test/resources/projects/sample",
+                null,
+                "main",
+                Map.of("epochs", "1"),
+                "1",
+                null,
+                null,
+                Api.object(),
+                false,
+                "alice",
+                Map.of(),
+                Path.of(""));
+
+        assertThatThrownBy(() -> run.run(request)).hasMessageContaining("give the project a docker_env image");
+        assertThat(tracking.tags).isEmpty();
+        assertThat(client.batch().v1().jobs().inAnyNamespace().list().getItems())
+                .isEmpty();
+    }
+
+    @Test
+    void shouldUseTheRepositoryUriAndTheDefaultTemplateForAProjectWithoutDockerEnv() {
+        Project project = Project.load(Path.of("src/test/resources/projects/sample"));
+        Job job = KubernetesBackend.job(new Backend.Launch(
+                project,
+                "main",
+                "bash train.sh 0.5 1 'two words'",
+                Path.of("."),
+                "abc",
+                Map.of("MLFLOW_RUN_ID", "abc"),
+                Api.object().put("repository-uri", "registry.example.com/sample:latest"),
+                System.out));
+
+        assertThat(job.getMetadata().getName()).isEqualTo("sample-project-abc");
+        assertThat(job.getMetadata().getNamespace()).isEqualTo("default");
+        var container = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(container.getImage()).isEqualTo("registry.example.com/sample:latest");
+        assertThat(container.getCommand()).containsExactly("bash", "train.sh", "0.5", "1", "two words");
+    }
+}
