@@ -40,10 +40,15 @@ public record Source(
         if (version != null) {
             throw new ProjectException("--version is for Git URIs; " + uri + " is a local directory");
         }
-        // MLflow records a local project inside a Git working tree as that repository at its commit
+        // MLflow records a local project inside a Git working tree as that repository (#subdirectory) at its commit
         Optional<String> commit = git(dir, "rev-parse", "HEAD");
         Optional<String> remote = commit.isPresent() ? git(dir, "remote", "get-url", "origin") : Optional.empty();
-        return new Source(dir, remote.map(r -> r).orElse("file://" + dir), commit, remote, null);
+        String name = remote.map(r -> r
+                        + git(dir, "rev-parse", "--show-prefix")
+                                .map(prefix -> "#" + prefix.replaceAll("/$", ""))
+                                .orElse(""))
+                .orElse(dir.toString());
+        return new Source(dir, name, commit, remote, null);
     }
 
     static boolean isGit(String base) {
