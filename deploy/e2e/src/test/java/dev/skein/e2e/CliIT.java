@@ -523,4 +523,198 @@ class CliIT {
         assertThat(completion).contains("complete -F _complete_skein", "export-runs", "--resume");
         assertThat(cli("no-such-verb").exit()).isEqualTo(2);
     }
+
+    private static final Path SAMPLE_PROJECT =
+            TestInfra.repoRoot().resolve("deploy/cli/src/test/resources/projects/sample");
+
+    private static Map<String, String> tagsOf(JsonObject run) {
+        Map<String, String> tags = new java.util.HashMap<>();
+        JsonArray array = run.getJsonObject("data").getJsonArray("tags", new JsonArray());
+        array.forEach(t -> tags.put(((JsonObject) t).getString("key"), ((JsonObject) t).getString("value")));
+        return tags;
+    }
+
+    private static Map<String, String> paramsOf(JsonObject run) {
+        Map<String, String> params = new java.util.HashMap<>();
+        JsonArray array = run.getJsonObject("data").getJsonArray("params", new JsonArray());
+        array.forEach(p -> params.put(((JsonObject) p).getString("key"), ((JsonObject) p).getString("value")));
+        return params;
+    }
+
+    private static JsonArray runsOf(String experimentId) {
+        return Http.ok(post("runs/search", new JsonObject().put("experiment_ids", new JsonArray().add(experimentId))))
+                .getJsonArray("runs", new JsonArray());
+    }
+
+    @Test
+    void aProjectRunsLocallyWithItsParametersTagsMetricAndStatusRecorded() {
+        String experimentId = newExperiment();
+        Result r = cli(
+                "run",
+                SAMPLE_PROJECT.toString(),
+                "-P",
+                "epochs=4",
+                "-P",
+                "alpha=0.25",
+                "-P",
+                "note=from cli",
+                "--experiment-id",
+                experimentId,
+                "--run-name",
+                "sample-local");
+        ok(r);
+        // the entry point's own output, streamed through, with the quoted default and the undeclared parameter
+        assertThat(r.out()).contains("training: alpha=0.25 epochs=4 label=two words extra=--note from cli");
+
+        JsonArray runs = runsOf(experimentId);
+        assertThat(runs).hasSize(1);
+        JsonObject run = runs.getJsonObject(0);
+        String runId = run.getJsonObject("info").getString("run_id");
+        assertThat(r.out()).contains("logged alpha_seen to run " + runId + " of experiment " + experimentId);
+        assertThat(run.getJsonObject("info").getString("status")).isEqualTo("FINISHED");
+        assertThat(run.getJsonObject("info").getString("run_name")).isEqualTo("sample-local");
+        assertThat(paramsOf(run))
+                .containsEntry("alpha", "0.25")
+                .containsEntry("epochs", "4")
+                .containsEntry("label", "two words")
+                .containsEntry("note", "from cli");
+        assertThat(tagsOf(run))
+                .containsEntry("mlflow.source.type", "PROJECT")
+                .containsEntry("mlflow.project.entryPoint", "main")
+                .containsEntry("mlflow.project.backend", "local")
+                .containsEntry("mlflow.project.env", "local")
+                .containsEntry("skein.project.declaredEnv", "python_env:python_env.yaml")
+                .containsKey("mlflow.source.name")
+                .containsKey("mlflow.user");
+        JsonArray metrics = run.getJsonObject("data").getJsonArray("metrics");
+        assertThat(metrics).hasSize(1);
+        assertThat(metrics.getJsonObject(0).getString("key")).isEqualTo("alpha_seen");
+        assertThat(metrics.getJsonObject(0).getDouble("value")).isEqualTo(0.25);
+        assertThat(metrics.getJsonObject(0).getLong("step")).isEqualTo(4L);
+    }
+
+    @Test
+    void aFailingEntryPointFailsTheRunAndTheCommand() {
+        String experimentId = newExperiment();
+        Result r = cli("run", SAMPLE_PROJECT.toString(), "-e", "fail", "-P", "code=5", "--experiment-id", experimentId);
+
+        assertThat(r.exit()).isEqualTo(7);
+        assertThat(r.err()).contains("failing on purpose");
+        JsonArray runs = runsOf(experimentId);
+        assertThat(runs).hasSize(1);
+        assertThat(runs.getJsonObject(0).getJsonObject("info").getString("status"))
+                .isEqualTo("FAILED");
+        assertThat(paramsOf(runs.getJsonObject(0))).containsEntry("code", "5");
+    }
+
+    @Test
+    void badParametersAreRefusedBeforeAnyRunIsCreated() {
+        String experimentId = newExperiment();
+
+        Result missing = cli("run", SAMPLE_PROJECT.toString(), "--experiment-id", experimentId);
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).contains("No value given for missing parameters: 'epochs'");
+        Result typed = cli("run", SAMPLE_PROJECT.toString(), "-P", "epochs=many", "--experiment-id", experimentId);
+        assertThat(typed.exit()).isEqualTo(2);
+        assertThat(typed.err()).contains("parameter 'epochs' is an int, not 'many'");
+        Result entry = cli("run", SAMPLE_PROJECT.toString(), "-e", "nope", "--experiment-id", experimentId);
+        assertThat(entry.exit()).isEqualTo(2);
+        assertThat(entry.err()).contains("Could not find nope among entry points [main, fail, wait]");
+
+        assertThat(runsOf(experimentId)).isEmpty();
+    }
+
+    @Test
+    void aProjectFromGitRunsAtTheVersionAskedAndRecordsItsCommit() throws Exception {
+        Path repo = dir.resolve("projects-" + UUID.randomUUID() + ".git");
+        Files.createDirectories(repo.resolve("sample"));
+        try (Stream<Path> files = Files.list(SAMPLE_PROJECT)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, repo.resolve("sample").resolve(f.getFileName()));
+            }
+        }
+        git(repo, "init", "-q", "-b", "main");
+        git(repo, "add", "-A");
+        git(repo, "-c", "user.email=ci@skein.dev", "-c", "user.name=ci", "commit", "-q", "-m", "sample");
+        git(repo, "tag", "v1");
+        String commit = git(repo, "rev-parse", "HEAD");
+        // a later commit the tag does not include
+        Files.writeString(repo.resolve("sample/MLproject"), "entry_points: {}\n");
+        git(repo, "-c", "user.email=ci@skein.dev", "-c", "user.name=ci", "commit", "-q", "-am", "broken");
+        String experimentName = "cli-git-" + UUID.randomUUID();
+
+        Result r = cli(
+                "run",
+                "file://" + repo + "#sample",
+                "--version",
+                "v1",
+                "-P",
+                "epochs=1",
+                "--experiment-name",
+                experimentName);
+
+        ok(r);
+        String experimentId = Http.ok(api().queryParam("experiment_name", experimentName)
+                        .get("/api/2.0/mlflow/experiments/get-by-name"))
+                .getJsonObject("experiment")
+                .getString("experiment_id");
+        JsonObject run = runsOf(experimentId).getJsonObject(0);
+        assertThat(run.getJsonObject("info").getString("status")).isEqualTo("FINISHED");
+        assertThat(tagsOf(run))
+                .containsEntry("mlflow.source.git.commit", commit)
+                .containsEntry("mlflow.source.git.repoURL", "file://" + repo)
+                .containsEntry("mlflow.gitRepoURL", "file://" + repo)
+                .containsEntry("mlflow.source.name", "file://" + repo + "#sample");
+    }
+
+    @Test
+    void aTerminatedRunKillsItsCommandAndIsRecordedKilled() throws Exception {
+        String experimentId = newExperiment();
+        Path pidfile = dir.resolve("pid-" + UUID.randomUUID());
+        List<String> command = List.of(
+                TestInfra.repoRoot().resolve("skein").toString(),
+                "run",
+                SAMPLE_PROJECT.toString(),
+                "-e",
+                "wait",
+                "-P",
+                "pidfile=" + pidfile,
+                "--experiment-id",
+                experimentId);
+        ProcessBuilder pb =
+                new ProcessBuilder(command).directory(TestInfra.repoRoot().toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("MLFLOW_") || k.startsWith("SKEIN_"));
+        pb.environment().put("SKEIN_TRACKING_URI", Suite.url());
+        Path out = Files.createTempFile(dir, "out-", ".txt");
+        Process skein =
+                pb.redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        // the entry point has started once it wrote its pid
+        while (!Files.exists(pidfile) || Files.readString(pidfile).isBlank()) {
+            assertThat(skein.isAlive())
+                    .as("skein run ended early: %s", Files.readString(out))
+                    .isTrue();
+            Thread.sleep(100);
+        }
+        long pid = Long.parseLong(Files.readString(pidfile).strip());
+        assertThat(runsOf(experimentId).getJsonObject(0).getJsonObject("info").getString("status"))
+                .isEqualTo("RUNNING");
+
+        skein.destroy(); // SIGTERM, as Ctrl-C or a scheduler stopping it
+
+        assertThat(skein.waitFor()).isEqualTo(143);
+        assertThat(Files.readString(out)).contains("killed");
+        assertThat(runsOf(experimentId).getJsonObject(0).getJsonObject("info").getString("status"))
+                .isEqualTo("KILLED");
+        // the entry point's process was ended with it (it would sleep for ten minutes)
+        ProcessHandle.of(pid).ifPresent(p -> p.onExit().join());
+    }
+
+    private static String git(Path repo, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("git", "-C", repo.toString()));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(p.waitFor()).as("git %s: %s", args, output).isZero();
+        return output;
+    }
 }

@@ -25,7 +25,7 @@ class ProjectTest {
         Project project = Project.load(SAMPLE);
 
         assertThat(project.name()).isEqualTo("Sample Project");
-        assertThat(project.entryPoints()).containsOnlyKeys("main", "fail");
+        assertThat(project.entryPoints()).containsOnlyKeys("main", "fail", "wait");
         EntryPoint main = project.entryPoint("main");
         assertThat(main.parameters().values())
                 .containsExactly(
