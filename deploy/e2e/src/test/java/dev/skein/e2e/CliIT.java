@@ -668,6 +668,30 @@ class CliIT {
     }
 
     @Test
+    void anAsyncRunReturnsItsIdAndIsEndedByItsWatcher() throws InterruptedException {
+        String experimentId = newExperiment();
+        Result r = cli("run", SAMPLE_PROJECT.toString(), "-P", "epochs=2", "--experiment-id", experimentId, "--async");
+
+        ok(r);
+        String runId = r.out().strip().lines().reduce((a, b) -> b).orElseThrow();
+        assertThat(r.err()).contains("skein-run-" + runId + ".log");
+        JsonObject run = getRun(runId);
+        // the detached watcher ends the run once the entry point has logged its metric
+        while ("RUNNING".equals(run.getJsonObject("info").getString("status"))) {
+            Thread.sleep(200);
+            run = getRun(runId);
+        }
+        assertThat(run.getJsonObject("info").getString("status")).isEqualTo("FINISHED");
+        assertThat(run.getJsonObject("info").getString("experiment_id")).isEqualTo(experimentId);
+        assertThat(run.getJsonObject("data")
+                        .getJsonArray("metrics")
+                        .getJsonObject(0)
+                        .getString("key"))
+                .isEqualTo("alpha_seen");
+        assertThat(runsOf(experimentId)).hasSize(1);
+    }
+
+    @Test
     void aTerminatedRunKillsItsCommandAndIsRecordedKilled() throws Exception {
         String experimentId = newExperiment();
         Path pidfile = dir.resolve("pid-" + UUID.randomUUID());

@@ -99,8 +99,13 @@ public final class RunCommand extends Base {
 
     @Option(
             names = "--async",
-            description = "Return once the run has started, printing its id (MLflow's synchronous=False).")
+            description = "Return once the run is recorded and its command started, printing the run's id (MLflow's"
+                    + " synchronous=False); a detached skein process watches it and ends the run.")
     boolean async;
+
+    /** The watcher {@code --async} starts: runs the recorded run and ends it (not for people: hidden). */
+    @Option(names = "--attached-run-id", hidden = true)
+    String attachedRunId;
 
     @Override
     public Integer call() throws Exception {
@@ -147,10 +152,12 @@ public final class RunCommand extends Base {
                 runName,
                 config,
                 async,
+                attachedRunId,
                 System.getProperty("user.name"),
                 credentials,
                 Path.of("").toAbsolutePath());
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
+        // skein's own lines on stderr, as MLflow logs them: stdout is the command's (and the run id's with --async)
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
         ProjectRun.Outcome outcome;
         try {
             outcome = new ProjectRun(new ApiTracking(api()), backend.factory.get(), out).run(request);
@@ -158,6 +165,8 @@ public final class RunCommand extends Base {
             throw new CliException(ExitCodes.USAGE, e.getMessage());
         }
         if (async) {
+            Path log = startWatcher(outcome.runId());
+            err("A detached skein process runs it and ends the run; the output goes to " + log);
             spec.commandLine().getOut().println(outcome.runId());
             spec.commandLine().getOut().flush();
             return ExitCodes.OK;
@@ -168,6 +177,44 @@ public final class RunCommand extends Base {
     @Override
     void run() {
         throw new UnsupportedOperationException("call() runs the command");
+    }
+
+    /**
+     * {@code --async}: this same command line again, detached, as the recorded run's watcher (MLflow starts
+     * {@code mlflow run} in a subprocess the same way): it starts the command, streams its output to a log file and
+     * ends the run FINISHED, FAILED or KILLED.
+     */
+    private Path startWatcher(String runId) throws IOException {
+        List<String> command = new java.util.ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        try {
+            command.add("-cp");
+            command.add(Path.of(RunCommand.class
+                            .getProtectionDomain()
+                            .getCodeSource()
+                            .getLocation()
+                            .toURI())
+                    .toString());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        command.add(dev.skein.cli.SkeinCli.class.getName());
+        for (String arg : spec.root().commandLine().getParseResult().originalArgs()) {
+            if (!arg.equals("--async")) {
+                command.add(arg);
+            }
+        }
+        command.add("--attached-run-id");
+        command.add(runId);
+        Path log = Path.of(System.getProperty("java.io.tmpdir"), "skein-run-" + runId + ".log");
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().clear();
+        pb.environment().putAll(root().env());
+        pb.start();
+        return log;
     }
 
     static Map<String, String> parse(List<String> pairs) {

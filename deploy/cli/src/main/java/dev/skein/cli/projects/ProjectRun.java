@@ -14,7 +14,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class ProjectRun {
 
-    /** What {@code skein run} was asked. */
+    /**
+     * What {@code skein run} was asked. {@code async}: the run is recorded and the outcome returned before anything
+     * starts (the caller hands the run to a watcher of its own); {@code existingRunId}: that watcher, which runs an
+     * already recorded run.
+     */
     public record Request(
             String uri,
             String version,
@@ -25,6 +29,7 @@ public final class ProjectRun {
             String runName,
             JsonNode backendConfig,
             boolean async,
+            String existingRunId,
             String user,
             Map<String, String> credentials,
             Path cwd) {}
@@ -47,9 +52,7 @@ public final class ProjectRun {
         try {
             return run(request, source);
         } finally {
-            if (!request.async()) {
-                source.cleanUp();
-            }
+            source.cleanUp();
         }
     }
 
@@ -62,12 +65,31 @@ public final class ProjectRun {
         String experimentId = request.experimentId() != null
                 ? request.experimentId()
                 : request.experimentName() != null ? tracking.experimentId(request.experimentName()) : "0";
-        String runId = tracking.createRun(experimentId, request.runName(), tags(request, source, project));
-        tracking.logParams(runId, resolved.all());
-        out.println("=== Created run " + runId + " in experiment " + experimentId + " ===");
+        String runId = request.existingRunId();
+        if (runId == null) {
+            runId = tracking.createRun(experimentId, request.runName(), tags(request, source, project));
+            tracking.logParams(runId, resolved.all());
+            out.println("=== Created run " + runId + " in experiment " + experimentId + " ===");
+            out.flush();
+        }
+        if (request.async()) {
+            return new Outcome(runId, RunStatus.RUNNING, "recorded");
+        }
         out.println("=== Running command '" + resolved.command() + "' on the " + backend.name() + " backend ===");
         out.flush();
 
+        return execute(resolved, project, entryPoint, source, runId, experimentId, request);
+    }
+
+    private Outcome execute(
+            EntryPoint.Resolved resolved,
+            Project project,
+            EntryPoint entryPoint,
+            Source source,
+            String runId,
+            String experimentId,
+            Request request)
+            throws InterruptedException {
         Map<String, String> env = new LinkedHashMap<>(request.credentials());
         env.put("MLFLOW_TRACKING_URI", tracking.trackingUri());
         env.put("SKEIN_TRACKING_URI", tracking.trackingUri());
@@ -89,10 +111,6 @@ public final class ProjectRun {
             tracking.setTerminated(runId, RunStatus.FAILED);
             throw e;
         }
-        if (request.async()) {
-            return new Outcome(runId, RunStatus.RUNNING, "started");
-        }
-
         // Ctrl-C or SIGTERM: the process is killed (the Job deleted) and the run marked KILLED before the JVM exits
         AtomicBoolean ended = new AtomicBoolean();
         Thread onSignal = new Thread(() -> {

@@ -96,6 +96,7 @@ class KubernetesBackendTest {
                 "nightly",
                 config,
                 false,
+                null,
                 "alice",
                 Map.of("MLFLOW_TRACKING_TOKEN", "tok"),
                 Path.of(""));
@@ -220,6 +221,7 @@ class KubernetesBackendTest {
                 null,
                 Api.object(),
                 false,
+                null,
                 "alice",
                 Map.of(),
                 Path.of(""));
