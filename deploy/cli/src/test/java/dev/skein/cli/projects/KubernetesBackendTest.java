@@ -6,11 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skein.cli.Api;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -31,6 +33,7 @@ class KubernetesBackendTest {
     static final Path DOCKER = Path.of("src/test/resources/projects/docker");
 
     KubernetesClient client;
+    KubernetesMockServer server;
 
     /** The tracking calls a run made, in order. */
     static final class RecordingTracking implements Tracking {
@@ -164,6 +167,38 @@ class KubernetesBackendTest {
         assertThat(outcome.get(1, TimeUnit.MINUTES).status()).isEqualTo(RunStatus.FINISHED);
         assertThat(tracking.ends).containsExactly(RunStatus.FINISHED);
         assertThat(output.toString(StandardCharsets.UTF_8)).contains("Created Job ml-jobs/docker-sample-0123456789ab");
+    }
+
+    @Test
+    void shouldStreamThePodsLogOnceItRuns() throws Exception {
+        server.expect()
+                .get()
+                .withPath(
+                        "/api/v1/namespaces/ml-jobs/pods/docker-sample-0123456789ab-x7k2p/log?pretty=false&follow=true")
+                .andReturn(200, "epoch 1 loss 0.5\nepoch 2 loss 0.25\n")
+                .always();
+        CompletableFuture<ProjectRun.Outcome> outcome = start(config());
+        Job job = createdJob();
+
+        client.pods()
+                .inNamespace("ml-jobs")
+                .resource(new PodBuilder()
+                        .withNewMetadata()
+                        .withName("docker-sample-0123456789ab-x7k2p")
+                        .addToLabels("job-name", "docker-sample-0123456789ab")
+                        .endMetadata()
+                        .withNewStatus()
+                        .withPhase("Running")
+                        .endStatus()
+                        .build())
+                .create();
+        while (!output.toString(StandardCharsets.UTF_8).contains("epoch 2 loss 0.25")) {
+            Thread.sleep(50);
+        }
+        end(job, "Complete");
+
+        assertThat(outcome.get(1, TimeUnit.MINUTES).status()).isEqualTo(RunStatus.FINISHED);
+        assertThat(output.toString(StandardCharsets.UTF_8)).contains("epoch 1 loss 0.5\nepoch 2 loss 0.25");
     }
 
     @Test
