@@ -137,7 +137,8 @@ public final class RunCommand extends Base {
                 "MLFLOW_TRACKING_USERNAME",
                 "MLFLOW_TRACKING_PASSWORD",
                 "MLFLOW_TRACKING_TOKEN",
-                "MLFLOW_TRACKING_INSECURE_TLS")) {
+                "MLFLOW_TRACKING_INSECURE_TLS",
+                "KUBE_MLFLOW_TRACKING_URI")) {
             if (env.get(name) != null) {
                 credentials.put(name, env.get(name));
             }

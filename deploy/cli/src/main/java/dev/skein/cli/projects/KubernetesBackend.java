@@ -142,7 +142,14 @@ public final class KubernetesBackend implements Backend {
         container.setCommand(ShellSplit.split(launch.command()));
         container.setArgs(null);
         List<EnvVar> env = new ArrayList<>(container.getEnv() == null ? List.of() : container.getEnv());
-        for (Map.Entry<String, String> e : launch.env().entrySet()) {
+        Map<String, String> vars = new java.util.LinkedHashMap<>(launch.env());
+        // MLflow's KUBE_MLFLOW_TRACKING_URI: the tracking server as the pod reaches it
+        String inCluster = vars.remove("KUBE_MLFLOW_TRACKING_URI");
+        if (inCluster != null) {
+            vars.put("MLFLOW_TRACKING_URI", inCluster);
+            vars.put("SKEIN_TRACKING_URI", inCluster);
+        }
+        for (Map.Entry<String, String> e : vars.entrySet()) {
             env.removeIf(v -> v.getName().equals(e.getKey()));
             env.add(new EnvVar(e.getKey(), e.getValue(), null));
         }

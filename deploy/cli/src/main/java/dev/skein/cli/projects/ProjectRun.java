@@ -109,7 +109,8 @@ public final class ProjectRun {
             submitted = backend.submit(launch);
         } catch (RuntimeException e) {
             tracking.setTerminated(runId, RunStatus.FAILED);
-            throw e;
+            // the run exists now: not a usage error any more
+            throw new dev.skein.cli.CliException("run " + runId + " FAILED to start: " + e.getMessage());
         }
         // Ctrl-C or SIGTERM: the process is killed (the Job deleted) and the run marked KILLED before the JVM exits
         AtomicBoolean ended = new AtomicBoolean();

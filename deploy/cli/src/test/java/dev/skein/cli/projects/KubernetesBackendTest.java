@@ -276,7 +276,13 @@ class KubernetesBackendTest {
                 "bash train.sh 0.5 1 'two words'",
                 Path.of("."),
                 "abc",
-                Map.of("MLFLOW_RUN_ID", "abc"),
+                Map.of(
+                        "MLFLOW_RUN_ID",
+                        "abc",
+                        "MLFLOW_TRACKING_URI",
+                        "http://127.0.0.1:8080",
+                        "KUBE_MLFLOW_TRACKING_URI",
+                        "http://skein-gateway.skein:8080"),
                 Api.object().put("repository-uri", "registry.example.com/sample:latest"),
                 System.out));
 
@@ -285,5 +291,12 @@ class KubernetesBackendTest {
         var container = job.getSpec().getTemplate().getSpec().getContainers().get(0);
         assertThat(container.getImage()).isEqualTo("registry.example.com/sample:latest");
         assertThat(container.getCommand()).containsExactly("bash", "train.sh", "0.5", "1", "two words");
+        // MLflow's KUBE_MLFLOW_TRACKING_URI: the gateway as the pod reaches it
+        assertThat(container.getEnv())
+                .extracting(EnvVar::getName, EnvVar::getValue)
+                .contains(
+                        org.assertj.core.groups.Tuple.tuple("MLFLOW_TRACKING_URI", "http://skein-gateway.skein:8080"),
+                        org.assertj.core.groups.Tuple.tuple("MLFLOW_RUN_ID", "abc"))
+                .noneMatch(t -> "KUBE_MLFLOW_TRACKING_URI".equals(t.toArray()[0]));
     }
 }
