@@ -161,6 +161,10 @@ public final class ProjectRun {
             tags.put("mlflow.source.git.repoURL", u);
             tags.put("mlflow.gitRepoURL", u);
         });
+        source.branch().ifPresent(b -> {
+            tags.put("mlflow.source.git.branch", b);
+            tags.put("mlflow.gitBranchName", b);
+        });
         Project.Env env = project.env();
         String declared =
                 env.kind() + (env.file() != null ? ":" + env.file() : env.image() != null ? ":" + env.image() : "");

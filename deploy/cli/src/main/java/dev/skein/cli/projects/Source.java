@@ -15,7 +15,12 @@ import java.util.concurrent.TimeUnit;
  * {@code --version}. Carries what MLflow records of it: the source name, the Git commit, the repository URL.
  */
 public record Source(
-        Path workDir, String sourceName, Optional<String> gitCommit, Optional<String> repoUrl, Path cloneDir) {
+        Path workDir,
+        String sourceName,
+        Optional<String> gitCommit,
+        Optional<String> repoUrl,
+        Optional<String> branch,
+        Path cloneDir) {
 
     public static Source of(String uri, String version) {
         String base = uri;
@@ -48,7 +53,7 @@ public record Source(
                                 .map(prefix -> "#" + prefix.replaceAll("/$", ""))
                                 .orElse(""))
                 .orElse(dir.toString());
-        return new Source(dir, name, commit, remote, null);
+        return new Source(dir, name, commit, remote, Optional.empty(), null);
     }
 
     static boolean isGit(String base) {
@@ -80,7 +85,12 @@ public record Source(
             throw new ProjectException("the repository " + repo + " has no directory " + subdir);
         }
         String commit = git(dir, "rev-parse", "HEAD").orElseThrow();
-        return new Source(work, uri, Optional.of(commit), Optional.of(repo), dir);
+        // as MLflow, --version is recorded as the branch only when it names one
+        Optional<String> branch = version == null
+                ? Optional.empty()
+                : git(dir, "ls-remote", "--heads", "origin", "refs/heads/" + version)
+                        .map(found -> version);
+        return new Source(work, uri, Optional.of(commit), Optional.of(repo), branch, dir);
     }
 
     private static void run(Path dir, String... command) {
