@@ -64,9 +64,15 @@ public final class KubernetesBackend implements Backend {
 
     /** Clients from the kube config (the context named by {@code kube-context}, else the current one). */
     public KubernetesBackend() {
-        this(context -> new KubernetesClientBuilder()
-                .withConfig(Config.autoConfigure(context))
-                .build());
+        this(context -> {
+            // the client logs through SLF4J, which has no binding here: no "No SLF4J providers" lines on the terminal
+            if (System.getProperty("slf4j.internal.verbosity") == null) {
+                System.setProperty("slf4j.internal.verbosity", "ERROR");
+            }
+            return new KubernetesClientBuilder()
+                    .withConfig(Config.autoConfigure(context))
+                    .build();
+        });
     }
 
     public KubernetesBackend(Function<String, KubernetesClient> clients) {
@@ -181,7 +187,9 @@ public final class KubernetesBackend implements Backend {
             client.batch().v1().jobs().inNamespace(namespace).resource(job).create();
         } catch (KubernetesClientException e) {
             client.close();
-            throw new ProjectException("cannot create the Job " + namespace + "/" + name + ": " + e.getMessage());
+            throw new ProjectException(
+                    "cannot create the Job " + namespace + "/" + name + " on " + client.getMasterUrl() + ": "
+                            + e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause() + ")"));
         }
         launch.out()
                 .println("=== Created Job " + namespace + "/" + name + " (image "
