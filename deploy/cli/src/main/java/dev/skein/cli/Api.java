@@ -20,6 +20,7 @@ import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
 import javax.net.ssl.SSLContext;
@@ -88,6 +89,24 @@ public final class Api {
 
     public static ObjectNode object() {
         return JSON.createObjectNode();
+    }
+
+    /**
+     * A search request of MLflow's ({@code experiments/search}, {@code runs/search}): its page size, and the filter,
+     * order and page token where given (null: left out, as MLflow's clients leave them out).
+     */
+    public static ObjectNode search(int maxResults, String filter, List<String> orderBy, String pageToken) {
+        ObjectNode body = object().put("max_results", maxResults);
+        if (filter != null) {
+            body.put("filter", filter);
+        }
+        if (orderBy != null) {
+            orderBy.forEach(body.withArray("order_by")::add);
+        }
+        if (pageToken != null) {
+            body.put("page_token", pageToken);
+        }
+        return body;
     }
 
     public JsonNode get(String pathAndQuery) {

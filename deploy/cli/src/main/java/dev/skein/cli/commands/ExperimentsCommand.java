@@ -106,16 +106,8 @@ public final class ExperimentsCommand extends Group {
         void run() {
             List<JsonNode> found = Pages.collect(
                     (token, want) -> {
-                        ObjectNode body = Api.object().put("max_results", want).put("view_type", view.mlflow);
-                        if (filter != null) {
-                            body.put("filter", filter);
-                        }
-                        if (orderBy != null) {
-                            orderBy.forEach(body.withArray("order_by")::add);
-                        }
-                        if (token != null) {
-                            body.put("page_token", token);
-                        }
+                        ObjectNode body =
+                                Api.search(want, filter, orderBy, token).put("view_type", view.mlflow);
                         return api().post(API + "experiments/search", body);
                     },
                     "experiments",
@@ -242,14 +234,8 @@ public final class ExperimentsCommand extends Group {
             RunsCsv csv = new RunsCsv();
             Pages.forEach(
                     (token, want) -> {
-                        ObjectNode body = Api.object().put("max_results", want).put("run_view_type", "ACTIVE_ONLY");
+                        ObjectNode body = Api.search(want, filter, null, token).put("run_view_type", "ACTIVE_ONLY");
                         body.withArray("experiment_ids").add(experimentId);
-                        if (filter != null) {
-                            body.put("filter", filter);
-                        }
-                        if (token != null) {
-                            body.put("page_token", token);
-                        }
                         return api().post(API + "runs/search", body);
                     },
                     "runs",

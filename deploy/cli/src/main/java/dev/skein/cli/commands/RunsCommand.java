@@ -67,17 +67,9 @@ public final class RunsCommand extends Group {
         void run() {
             List<JsonNode> runs = Pages.collect(
                     (token, want) -> {
-                        ObjectNode body = Api.object().put("max_results", want).put("run_view_type", view.mlflow);
+                        ObjectNode body =
+                                Api.search(want, filter, orderBy, token).put("run_view_type", view.mlflow);
                         experimentIds.forEach(body.withArray("experiment_ids")::add);
-                        if (filter != null) {
-                            body.put("filter", filter);
-                        }
-                        if (orderBy != null) {
-                            orderBy.forEach(body.withArray("order_by")::add);
-                        }
-                        if (token != null) {
-                            body.put("page_token", token);
-                        }
                         return api().post(API + "runs/search", body);
                     },
                     "runs",
