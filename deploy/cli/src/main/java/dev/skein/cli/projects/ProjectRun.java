@@ -5,7 +5,10 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One project run, as {@code mlflow run}: the source fetched, the project read, the entry point's parameters checked
@@ -40,11 +43,17 @@ public final class ProjectRun {
     private final Tracking tracking;
     private final Backend backend;
     private final PrintStream out;
+    private final Hooks hooks;
 
     public ProjectRun(Tracking tracking, Backend backend, PrintStream out) {
+        this(tracking, backend, out, Hooks.RUNTIME);
+    }
+
+    ProjectRun(Tracking tracking, Backend backend, PrintStream out, Hooks hooks) {
         this.tracking = tracking;
         this.backend = backend;
         this.out = out;
+        this.hooks = hooks;
     }
 
     public Outcome run(Request request) throws InterruptedException {
@@ -104,48 +113,113 @@ public final class ProjectRun {
                 env,
                 request.backendConfig(),
                 out);
+        // Ctrl-C or SIGTERM reaches the command and this JVM together. The run's final status is written exactly
+        // once, by whichever side ends it first, and the shutdown hook waits until that write is done, so the JVM
+        // never stops in the middle of it; once shutdown has begun the run ends KILLED.
+        AtomicBoolean ended = new AtomicBoolean();
+        AtomicBoolean shuttingDown = new AtomicBoolean();
+        CountDownLatch written = new CountDownLatch(1);
+        AtomicReference<Backend.Submitted> started = new AtomicReference<>();
+        Thread onSignal = new Thread(() -> {
+            shuttingDown.set(true);
+            if (ended.compareAndSet(false, true)) {
+                try {
+                    Backend.Submitted s = started.get();
+                    if (s != null) {
+                        s.cancel();
+                    }
+                    tracking.setTerminated(runId, RunStatus.KILLED);
+                    out.println("=== Run (ID '" + runId + "') killed ===");
+                    out.flush();
+                } finally {
+                    written.countDown();
+                }
+            } else {
+                awaitQuietly(written);
+            }
+        });
+        hooks.add(onSignal);
         Backend.Submitted submitted;
         try {
             submitted = backend.submit(launch);
         } catch (RuntimeException e) {
-            tracking.setTerminated(runId, RunStatus.FAILED);
+            end(ended, written, runId, RunStatus.FAILED);
+            hooks.remove(onSignal);
             // the run exists now: not a usage error any more
             throw new dev.skein.cli.CliException("run " + runId + " FAILED to start: " + e.getMessage());
         }
-        // Ctrl-C or SIGTERM: the process is killed (the Job deleted) and the run marked KILLED before the JVM exits
-        AtomicBoolean ended = new AtomicBoolean();
-        Thread onSignal = new Thread(() -> {
-            if (ended.compareAndSet(false, true)) {
-                submitted.cancel();
-                tracking.setTerminated(runId, RunStatus.KILLED);
-                out.println("=== Run (ID '" + runId + "') killed ===");
-                out.flush();
-            }
-        });
-        Runtime.getRuntime().addShutdownHook(onSignal);
+        started.set(submitted);
+        if (shuttingDown.get()) {
+            // the signal came while the command was being started: the hook may have missed it
+            submitted.cancel();
+        }
         RunStatus status;
         try {
             status = submitted.waitFor();
         } catch (RuntimeException | InterruptedException e) {
-            if (ended.compareAndSet(false, true)) {
+            if (!ended.get()) {
                 submitted.cancel();
-                tracking.setTerminated(runId, RunStatus.FAILED);
             }
+            end(ended, written, runId, shuttingDown.get() ? RunStatus.KILLED : RunStatus.FAILED);
             throw e;
         }
-        if (!ended.compareAndSet(false, true)) {
+        if (shuttingDown.get()) {
+            status = RunStatus.KILLED;
+        }
+        if (!end(ended, written, runId, status)) {
+            awaitQuietly(written);
             return new Outcome(runId, RunStatus.KILLED, submitted.describe());
         }
-        try {
-            Runtime.getRuntime().removeShutdownHook(onSignal);
-        } catch (IllegalStateException shuttingDown) {
-            // the JVM is already exiting: nothing to unregister
-        }
-        tracking.setTerminated(runId, status);
+        hooks.remove(onSignal);
         out.println("=== Run (ID '" + runId + "') " + (status == RunStatus.FINISHED ? "succeeded" : status.name())
                 + ": " + submitted.describe() + " ===");
         out.flush();
         return new Outcome(runId, status, submitted.describe());
+    }
+
+    /** Writes the final status if no one has; true if this call wrote it. Releases the shutdown hook after. */
+    private boolean end(AtomicBoolean ended, CountDownLatch written, String runId, RunStatus status) {
+        if (!ended.compareAndSet(false, true)) {
+            return false;
+        }
+        try {
+            tracking.setTerminated(runId, status);
+        } finally {
+            written.countDown();
+        }
+        return true;
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            // bounded: a tracking server that never answers must not keep the JVM from exiting
+            latch.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Where the shutdown hook goes: the JVM's own; a recorder in tests. */
+    interface Hooks {
+        void add(Thread hook);
+
+        void remove(Thread hook);
+
+        Hooks RUNTIME = new Hooks() {
+            @Override
+            public void add(Thread hook) {
+                Runtime.getRuntime().addShutdownHook(hook);
+            }
+
+            @Override
+            public void remove(Thread hook) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the JVM is already exiting: the hook runs and finds the run ended
+                }
+            }
+        };
     }
 
     /** The tags MLflow's {@code _create_run} and backends record, and Skein's note on environments. */
