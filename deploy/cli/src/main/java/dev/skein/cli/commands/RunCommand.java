@@ -107,6 +107,10 @@ public final class RunCommand extends Base {
     @Option(names = "--attached-run-id", hidden = true)
     String attachedRunId;
 
+    /** The watcher's Git commit: the one the run was recorded at, not whatever the branch points to by then. */
+    @Option(names = "--attached-commit", hidden = true)
+    String attachedCommit;
+
     @Override
     public Integer call() throws Exception {
         if (experimentName != null && experimentId != null) {
@@ -145,7 +149,7 @@ public final class RunCommand extends Base {
         }
         ProjectRun.Request request = new ProjectRun.Request(
                 uri,
-                version,
+                attachedCommit != null ? attachedCommit : version,
                 entryPoint,
                 parse(params),
                 expId,
@@ -160,13 +164,21 @@ public final class RunCommand extends Base {
         // skein's own lines on stderr, as MLflow logs them: stdout is the command's (and the run id's with --async)
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
         ProjectRun.Outcome outcome;
+        ApiTracking tracking = new ApiTracking(api());
         try {
-            outcome = new ProjectRun(new ApiTracking(api()), backend.factory.get(), out).run(request);
+            outcome = new ProjectRun(tracking, backend.factory.get(), out).run(request);
         } catch (ProjectException e) {
             throw new CliException(ExitCodes.USAGE, e.getMessage());
         }
         if (async) {
-            Path log = startWatcher(outcome.runId());
+            Path log;
+            try {
+                log = startWatcher(outcome.runId(), outcome.gitCommit());
+            } catch (IOException | RuntimeException e) {
+                tracking.setTerminated(outcome.runId(), RunStatus.FAILED);
+                throw new CliException(
+                        "run " + outcome.runId() + " FAILED to start: cannot start its watcher: " + e.getMessage());
+            }
             err("A detached skein process runs it and ends the run; the output goes to " + log);
             spec.commandLine().getOut().println(outcome.runId());
             spec.commandLine().getOut().flush();
@@ -185,7 +197,7 @@ public final class RunCommand extends Base {
      * {@code mlflow run} in a subprocess the same way): it starts the command, streams its output to a log file and
      * ends the run FINISHED, FAILED or KILLED.
      */
-    private Path startWatcher(String runId) throws IOException {
+    private Path startWatcher(String runId, String gitCommit) throws IOException {
         List<String> command = new java.util.ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         try {
@@ -207,6 +219,10 @@ public final class RunCommand extends Base {
         }
         command.add("--attached-run-id");
         command.add(runId);
+        if (gitCommit != null) {
+            command.add("--attached-commit");
+            command.add(gitCommit);
+        }
         Path log = Path.of(System.getProperty("java.io.tmpdir"), "skein-run-" + runId + ".log");
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true)

@@ -37,8 +37,11 @@ public final class ProjectRun {
             Map<String, String> credentials,
             Path cwd) {}
 
-    /** How it ended: the run, its status ({@code RUNNING} for {@code --async}) and the backend's last word. */
-    public record Outcome(String runId, RunStatus status, String detail) {}
+    /**
+     * How it ended: the run, its status ({@code RUNNING} for {@code --async}) and the backend's last word; for a Git
+     * project, the commit it ran (or will run) at, which pins an {@code --async} watcher to it.
+     */
+    public record Outcome(String runId, RunStatus status, String detail, String gitCommit) {}
 
     private final Tracking tracking;
     private final Backend backend;
@@ -57,7 +60,13 @@ public final class ProjectRun {
     }
 
     public Outcome run(Request request) throws InterruptedException {
-        Source source = Source.of(request.uri(), request.version());
+        Source source;
+        try {
+            source = Source.of(request.uri(), request.version());
+        } catch (RuntimeException e) {
+            failRecorded(request, e);
+            throw e;
+        }
         try {
             return run(request, source);
         } finally {
@@ -66,14 +75,22 @@ public final class ProjectRun {
     }
 
     private Outcome run(Request request, Source source) throws InterruptedException {
-        Project project = Project.load(source.workDir());
-        EntryPoint entryPoint = project.entryPoint(request.entryPoint());
-        EntryPoint.Resolved resolved = entryPoint.resolve(request.params(), request.cwd());
-        backend.check(project, request.backendConfig());
-
-        String experimentId = request.experimentId() != null
-                ? request.experimentId()
-                : request.experimentName() != null ? tracking.experimentId(request.experimentName()) : "0";
+        Project project;
+        EntryPoint entryPoint;
+        EntryPoint.Resolved resolved;
+        String experimentId;
+        try {
+            project = Project.load(source.workDir());
+            entryPoint = project.entryPoint(request.entryPoint());
+            resolved = entryPoint.resolve(request.params(), request.cwd());
+            backend.check(project, request.backendConfig());
+            experimentId = request.experimentId() != null
+                    ? request.experimentId()
+                    : request.experimentName() != null ? tracking.experimentId(request.experimentName()) : "0";
+        } catch (RuntimeException e) {
+            failRecorded(request, e);
+            throw e;
+        }
         String runId = request.existingRunId();
         if (runId == null) {
             runId = tracking.createRun(experimentId, request.runName(), tags(request, source, project));
@@ -82,7 +99,8 @@ public final class ProjectRun {
             out.flush();
         }
         if (request.async()) {
-            return new Outcome(runId, RunStatus.RUNNING, "recorded");
+            return new Outcome(
+                    runId, RunStatus.RUNNING, "recorded", source.gitCommit().orElse(null));
         }
         out.println("=== Running command '" + resolved.command() + "' on the " + backend.name() + " backend ===");
         out.flush();
@@ -168,13 +186,33 @@ public final class ProjectRun {
         }
         if (!end(ended, written, runId, status)) {
             awaitQuietly(written);
-            return new Outcome(runId, RunStatus.KILLED, submitted.describe());
+            return new Outcome(
+                    runId,
+                    RunStatus.KILLED,
+                    submitted.describe(),
+                    source.gitCommit().orElse(null));
         }
         hooks.remove(onSignal);
         out.println("=== Run (ID '" + runId + "') " + (status == RunStatus.FINISHED ? "succeeded" : status.name())
                 + ": " + submitted.describe() + " ===");
         out.flush();
-        return new Outcome(runId, status, submitted.describe());
+        return new Outcome(
+                runId, status, submitted.describe(), source.gitCommit().orElse(null));
+    }
+
+    /** An already recorded run (the {@code --async} watcher's) that cannot even start ends FAILED. */
+    private void failRecorded(Request request, RuntimeException cause) {
+        if (request.existingRunId() == null) {
+            return;
+        }
+        try {
+            tracking.setTerminated(request.existingRunId(), RunStatus.FAILED);
+            out.println(
+                    "=== Run (ID '" + request.existingRunId() + "') FAILED to start: " + cause.getMessage() + " ===");
+            out.flush();
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e);
+        }
     }
 
     /** Writes the final status if no one has; true if this call wrote it. Releases the shutdown hook after. */

@@ -198,4 +198,80 @@ class ProjectRunTest {
         assertThat(hooks.removed).isTrue();
         assertThat(tracking.statuses).containsExactly(RunStatus.FINISHED);
     }
+
+    @Test
+    void shouldEndAnAlreadyRecordedRunFailedWhenItCannotStart() throws Exception {
+        Files.writeString(dir.resolve("MLproject"), "name: p\nentry_points:\n  main:\n    command: \"true\"\n");
+        String recorded = "0123456789abcdef0123456789abcdef";
+        for (ProjectRun.Request request : List.of(
+                // the project is gone by the time the watcher looks
+                new ProjectRun.Request(
+                        dir.resolve("gone").toString(),
+                        null,
+                        "main",
+                        Map.of(),
+                        "0",
+                        null,
+                        null,
+                        null,
+                        false,
+                        recorded,
+                        "me",
+                        Map.of(),
+                        dir),
+                // an entry point the project does not have
+                new ProjectRun.Request(
+                        dir.toString(),
+                        null,
+                        "nope",
+                        Map.of(),
+                        "0",
+                        null,
+                        null,
+                        null,
+                        false,
+                        recorded,
+                        "me",
+                        Map.of(),
+                        dir))) {
+            Recorder tracking = new Recorder();
+            ProjectRun run = new ProjectRun(
+                    tracking,
+                    new FakeBackend(RunStatus.FINISHED),
+                    new PrintStream(new ByteArrayOutputStream()),
+                    new HookRecorder());
+
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> run.run(request))
+                    .isInstanceOf(ProjectException.class);
+            assertThat(tracking.statuses).containsExactly(RunStatus.FAILED);
+        }
+    }
+
+    @Test
+    void shouldNotEndAnythingWhenANewRunCannotStartBeforeItIsRecorded() throws Exception {
+        Recorder tracking = new Recorder();
+        ProjectRun run = new ProjectRun(
+                tracking,
+                new FakeBackend(RunStatus.FINISHED),
+                new PrintStream(new ByteArrayOutputStream()),
+                new HookRecorder());
+        ProjectRun.Request request = new ProjectRun.Request(
+                dir.resolve("gone").toString(),
+                null,
+                "main",
+                Map.of(),
+                "0",
+                null,
+                null,
+                null,
+                false,
+                null,
+                "me",
+                Map.of(),
+                dir);
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> run.run(request))
+                .isInstanceOf(ProjectException.class);
+        assertThat(tracking.statuses).isEmpty();
+    }
 }
