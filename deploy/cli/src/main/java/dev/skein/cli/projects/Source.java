@@ -30,8 +30,16 @@ public record Source(
             base = uri.substring(0, hash);
             subdir = uri.substring(hash + 1);
         }
+        if (version != null && (version.isEmpty() || version.startsWith("-"))) {
+            throw new ProjectException("--version must name a Git commit, branch or tag, not '" + version + "'");
+        }
         if (isGit(base)) {
-            return clone(base, subdir, version, uri);
+            try {
+                return clone(base, subdir, version, uri);
+            } catch (ProjectException e) {
+                // git's own messages and the commands carry the URL: never its password or token
+                throw new ProjectException(redact(e.getMessage()));
+            }
         }
         if (hash >= 0) {
             throw new ProjectException("a '#subdirectory' is only for Git URIs, not the local path " + uri);
@@ -47,7 +55,8 @@ public record Source(
         }
         // MLflow records a local project inside a Git working tree as that repository (#subdirectory) at its commit
         Optional<String> commit = git(dir, "rev-parse", "HEAD");
-        Optional<String> remote = commit.isPresent() ? git(dir, "remote", "get-url", "origin") : Optional.empty();
+        Optional<String> remote =
+                commit.isPresent() ? git(dir, "remote", "get-url", "origin").map(Source::redact) : Optional.empty();
         String name = remote.map(r -> r
                         + git(dir, "rev-parse", "--show-prefix")
                                 .map(prefix -> "#" + prefix.replaceAll("/$", ""))
@@ -78,7 +87,7 @@ public record Source(
         run(dir, "git", "init", "-q");
         run(dir, "git", "remote", "add", "origin", repo);
         String ref = version == null ? "HEAD" : version;
-        run(dir, "git", "fetch", "-q", "--depth", "1", "origin", ref);
+        run(dir, "git", "fetch", "-q", "--depth", "1", "origin", "--", ref);
         run(dir, "git", "checkout", "-q", "FETCH_HEAD");
         Path work = subdir.isEmpty() ? dir : dir.resolve(subdir).normalize();
         if (!Files.isDirectory(work)) {
@@ -88,9 +97,24 @@ public record Source(
         // as MLflow, --version is recorded as the branch only when it names one
         Optional<String> branch = version == null
                 ? Optional.empty()
-                : git(dir, "ls-remote", "--heads", "origin", "refs/heads/" + version)
+                : git(dir, "ls-remote", "--heads", "origin", "--", "refs/heads/" + version)
                         .map(found -> version);
-        return new Source(work, uri, Optional.of(commit), Optional.of(repo), branch, dir);
+        return new Source(work, redact(uri), Optional.of(commit), Optional.of(redact(repo)), branch, dir);
+    }
+
+    private static final java.util.regex.Pattern HTTP_USER_INFO =
+            java.util.regex.Pattern.compile("(?i)(https?://)[^/@\\s'\"]*@");
+    private static final java.util.regex.Pattern PASSWORD_USER_INFO =
+            java.util.regex.Pattern.compile("([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\\s:'\"]*:[^/@\\s'\"]*@");
+
+    /**
+     * The text with the user-info of the URLs in it removed where it is a credential: any in an http(s) URL (a
+     * token alone is one), a {@code user:password@} in any other; {@code ssh://git@host} and {@code git@host:} keep
+     * their user name.
+     */
+    static String redact(String text) {
+        String once = HTTP_USER_INFO.matcher(text).replaceAll("$1");
+        return PASSWORD_USER_INFO.matcher(once).replaceAll("$1");
     }
 
     private static void run(Path dir, String... command) {

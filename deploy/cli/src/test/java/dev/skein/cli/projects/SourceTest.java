@@ -88,4 +88,34 @@ class SourceTest {
         assertThat(source.gitCommit()).isEmpty();
         assertThat(source.repoUrl()).isEmpty();
     }
+
+    @Test
+    void shouldRefuseAVersionThatGitWouldReadAsAnOption() throws Exception {
+        Path repo = repository();
+        Path marker = dir.resolve("pwned");
+
+        assertThatThrownBy(() -> Source.of("file://" + repo, "--upload-pack=touch " + marker))
+                .isInstanceOf(ProjectException.class)
+                .hasMessageContaining("--version must name a Git commit, branch or tag");
+        assertThatThrownBy(() -> Source.of("file://" + repo, "")).isInstanceOf(ProjectException.class);
+        assertThat(marker).doesNotExist();
+    }
+
+    @Test
+    void shouldKeepCredentialsOfGitUrlsOutOfTagsAndMessages() {
+        assertThat(Source.redact("https://alice:s3cret@git.example.com/r.git#sub"))
+                .isEqualTo("https://git.example.com/r.git#sub");
+        assertThat(Source.redact("https://ghp_token@github.com/o/r")).isEqualTo("https://github.com/o/r");
+        assertThat(Source.redact("ssh://bob:pw@host/r.git")).isEqualTo("ssh://host/r.git");
+        assertThat(Source.redact("ssh://git@host/r.git")).isEqualTo("ssh://git@host/r.git");
+        assertThat(Source.redact("git@github.com:o/r.git")).isEqualTo("git@github.com:o/r.git");
+        assertThat(Source.redact("fatal: unable to access 'https://u:p@h/r/': refused"))
+                .isEqualTo("fatal: unable to access 'https://h/r/': refused");
+
+        // nothing listens on port 1: git fails, and neither its message nor the command shown carries the secret
+        assertThatThrownBy(() -> Source.of("https://alice:s3cret@127.0.0.1:1/r.git", null))
+                .isInstanceOf(ProjectException.class)
+                .hasMessageContaining("127.0.0.1:1")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3cret"));
+    }
 }
