@@ -132,8 +132,7 @@ public final class KubernetesBackend implements Backend {
                 launch.project().name() == null
                         ? "skein-project"
                         : launch.project().name());
-        String jobName = dnsName(projectName + "-"
-                + launch.runId().substring(0, Math.min(12, launch.runId().length())));
+        String jobName = jobName(projectName, launch.runId());
         Job job = new JobBuilder(template)
                 .editOrNewMetadata()
                 .withName(jobName)
@@ -161,6 +160,20 @@ public final class KubernetesBackend implements Backend {
         }
         container.setEnv(env);
         return job;
+    }
+
+    /**
+     * The Job's name: the project's name cut short enough that {@code -<first 12 characters of the run id>} always
+     * fits in a DNS label's 63 characters, so two runs of a long-named project never share a name.
+     */
+    static String jobName(String projectName, String runId) {
+        String suffix = dnsName(runId.substring(0, Math.min(12, runId.length())));
+        String prefix = projectName;
+        int room = 63 - 1 - suffix.length();
+        if (prefix.length() > room) {
+            prefix = prefix.substring(0, room).replaceAll("-+$", "");
+        }
+        return prefix.isEmpty() ? suffix : prefix + "-" + suffix;
     }
 
     /** A DNS-1123 label: lower case letters, digits and dashes, at most 63 characters. */

@@ -299,4 +299,19 @@ class KubernetesBackendTest {
                         org.assertj.core.groups.Tuple.tuple("MLFLOW_RUN_ID", "abc"))
                 .noneMatch(t -> "KUBE_MLFLOW_TRACKING_URI".equals(t.toArray()[0]));
     }
+
+    @Test
+    void shouldKeepTheRunIdInTheJobNameOfALongNamedProject() {
+        String longName = KubernetesBackend.dnsName("a".repeat(49) + "-" + "b".repeat(30));
+        String first = KubernetesBackend.jobName(longName, "0123456789ab0000000000000000aaaa");
+        String second = KubernetesBackend.jobName(longName, "ba9876543210ffffffffffffffffbbbb");
+
+        assertThat(first)
+                .hasSizeLessThanOrEqualTo(63)
+                .endsWith("-0123456789ab")
+                .isEqualTo("a".repeat(49) + "-0123456789ab");
+        assertThat(second).hasSizeLessThanOrEqualTo(63).endsWith("-ba9876543210");
+        assertThat(first).isNotEqualTo(second).matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+        assertThat(KubernetesBackend.jobName("short", "0123456789abcdef")).isEqualTo("short-0123456789ab");
+    }
 }
