@@ -223,14 +223,37 @@ public final class RunCommand extends Base {
             command.add("--attached-commit");
             command.add(gitCommit);
         }
-        Path log = Path.of(System.getProperty("java.io.tmpdir"), "skein-run-" + runId + ".log");
+        Path log = createLog(root().env(), System.getProperty("user.home"), runId);
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().clear();
         pb.environment().putAll(root().env());
         pb.start();
+        return log;
+    }
+
+    /**
+     * The watcher's log: {@code <SKEIN_CLI_STATE_DIR or ~/.skein/runs>/<run id>.log}, the directory made private to
+     * the user, the file made new (never an existing file or a link planted there) and readable by the user only.
+     */
+    static Path createLog(Map<String, String> env, String home, String runId) throws IOException {
+        if (runId == null || !runId.matches("[0-9a-f]{32}")) {
+            throw new IOException("the server gave an unexpected run id '" + runId + "'");
+        }
+        String state = blankToNull(env.get("SKEIN_CLI_STATE_DIR"));
+        Path dir = state != null ? Path.of(state) : Path.of(home, ".skein", "runs");
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> owner =
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------");
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(owner));
+        }
+        Path log = dir.resolve(runId + ".log");
+        Files.createFile(
+                log,
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
         return log;
     }
 
