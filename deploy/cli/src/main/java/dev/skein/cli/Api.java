@@ -40,7 +40,8 @@ public final class Api {
         this.settings = settings;
         HttpClient.Builder builder = HttpClient.newBuilder()
                 .connectTimeout(Duration.ofSeconds(10))
-                .followRedirects(HttpClient.Redirect.NORMAL);
+                // redirects are followed by hand (send): never with the Authorization header to another origin
+                .followRedirects(HttpClient.Redirect.NEVER);
         if (settings.insecureTls()) {
             // MLflow's MLFLOW_TRACKING_INSECURE_TLS: no certificate or host name check
             System.setProperty("jdk.internal.httpclient.disableHostnameVerification", "true");
@@ -128,7 +129,7 @@ public final class Api {
     /** A file PUT from disk as it is read (never whole in memory). */
     public JsonNode putFile(String path, Path file) throws IOException {
         return json(request(path)
-                .header("Content-Type", "application/octet-stream")
+                .setHeader("Content-Type", "application/octet-stream")
                 .PUT(HttpRequest.BodyPublishers.ofFile(file)));
     }
 
@@ -158,7 +159,7 @@ public final class Api {
 
     /** A request to a URL outside the API (presigned part URLs): sent as is, without our credentials. */
     public <T> HttpResponse<T> sendRaw(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
-        return send(request, handler);
+        return send(request, handler, true);
     }
 
     private HttpRequest.Builder request(String pathAndQuery) {
@@ -188,6 +189,75 @@ public final class Api {
     }
 
     private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+        return send(request, handler, false);
+    }
+
+    static final int MAX_REDIRECTS = 5;
+
+    /**
+     * Sends, following up to {@link #MAX_REDIRECTS} redirects: with our credentials only within the same origin
+     * (scheme, host and port), a redirect elsewhere refused; without them ({@code anyOrigin}) anywhere but from
+     * https to http. As the JDK's NORMAL policy, a 303 (and a 301/302 of a POST) becomes a GET without a body.
+     */
+    private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler, boolean anyOrigin) {
+        HttpRequest current = request;
+        for (int hops = 0; ; hops++) {
+            HttpResponse<T> response = sendOnce(current, handler);
+            int status = response.statusCode();
+            java.util.Optional<String> location = response.headers().firstValue("Location");
+            if (!(status == 301 || status == 302 || status == 303 || status == 307 || status == 308)
+                    || location.isEmpty()) {
+                return response;
+            }
+            discard(response.body());
+            URI target;
+            try {
+                target = current.uri().resolve(location.get());
+            } catch (IllegalArgumentException e) {
+                throw new CliException("the server at " + origin(current.uri()) + " redirected to a bad location: "
+                        + abbreviate(location.get()));
+            }
+            if (anyOrigin
+                    ? "https".equalsIgnoreCase(current.uri().getScheme())
+                            && !"https".equalsIgnoreCase(target.getScheme())
+                    : !origin(target).equals(origin(current.uri()))) {
+                throw new CliException("the server at " + origin(current.uri()) + " redirected to " + origin(target)
+                        + "; not following it (credentials stay with the tracking server's origin): set"
+                        + " SKEIN_TRACKING_URI or --tracking-uri to the server's own address");
+            }
+            if (hops + 1 >= MAX_REDIRECTS) {
+                throw new CliException(
+                        "the server at " + origin(current.uri()) + " redirected more than " + MAX_REDIRECTS + " times");
+            }
+            boolean toGet = status == 303 || ((status == 301 || status == 302) && "POST".equals(current.method()));
+            HttpRequest.Builder next =
+                    HttpRequest.newBuilder(current, (name, value) -> true).uri(target);
+            if (toGet) {
+                next.GET();
+            }
+            current = next.build();
+        }
+    }
+
+    /** scheme://host:port, the port made explicit. */
+    static String origin(URI uri) {
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        int port = uri.getPort() >= 0 ? uri.getPort() : "https".equals(scheme) ? 443 : "http".equals(scheme) ? 80 : -1;
+        String host = uri.getHost() == null ? "" : uri.getHost().toLowerCase(java.util.Locale.ROOT);
+        return scheme + "://" + host + ":" + port;
+    }
+
+    private static void discard(Object body) {
+        if (body instanceof java.io.Closeable closeable) {
+            try {
+                closeable.close();
+            } catch (IOException ignored) {
+                // a redirect's body is not read
+            }
+        }
+    }
+
+    private <T> HttpResponse<T> sendOnce(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
         try {
             return http.send(request, handler);
         } catch (ConnectException | HttpConnectTimeoutException | SSLHandshakeException e) {
