@@ -1,23 +1,61 @@
 package dev.skein.cli.projects;
 
+import java.io.File;
 import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the command with {@code bash -c} in the project's directory, its output on the terminal as it comes. No
  * environment is created: the command runs with the machine's own tools, as {@code mlflow run --env-manager local}.
+ * The command gets a process group of its own ({@code setsid}, where the machine has it), so cancelling stops all it
+ * started: SIGTERM to the group (or, without {@code setsid}, to the process and its descendants), a grace period, then
+ * SIGKILL, and the process waited for.
  */
 public final class LocalBackend implements Backend {
+
+    static final Duration GRACE = Duration.ofSeconds(10);
+
+    private final Duration grace;
+
+    public LocalBackend() {
+        this(GRACE);
+    }
+
+    LocalBackend(Duration grace) {
+        this.grace = grace;
+    }
 
     @Override
     public String name() {
         return "local";
     }
 
+    /** {@code setsid} on the PATH, if there is one. */
+    static String setsid() {
+        String path = System.getenv("PATH");
+        for (String dir : (path == null ? "/usr/bin:/bin" : path).split(File.pathSeparator)) {
+            File candidate = new File(dir, "setsid");
+            if (!dir.isEmpty() && candidate.canExecute()) {
+                return candidate.getPath();
+            }
+        }
+        return null;
+    }
+
     @Override
     public Submitted submit(Launch launch) {
-        ProcessBuilder pb = new ProcessBuilder("bash", "-c", launch.command())
-                .directory(launch.workDir().toFile())
-                .inheritIO();
+        String setsid = setsid();
+        List<String> command = new ArrayList<>();
+        if (setsid != null) {
+            // --wait: should setsid have to fork, it still ends with the command's exit code
+            command.addAll(List.of(setsid, "--wait"));
+        }
+        command.addAll(List.of("bash", "-c", launch.command()));
+        ProcessBuilder pb =
+                new ProcessBuilder(command).directory(launch.workDir().toFile()).inheritIO();
         pb.environment().putAll(launch.env());
         Process process;
         try {
@@ -25,6 +63,7 @@ public final class LocalBackend implements Backend {
         } catch (IOException e) {
             throw new ProjectException("cannot start bash: " + e.getMessage());
         }
+        boolean ownGroup = setsid != null;
         return new Submitted() {
             private volatile boolean cancelled;
 
@@ -40,8 +79,47 @@ public final class LocalBackend implements Backend {
             @Override
             public void cancel() {
                 cancelled = true;
-                process.descendants().forEach(ProcessHandle::destroy);
-                process.destroy();
+                signal("TERM");
+                try {
+                    if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                        signal("KILL");
+                        process.waitFor();
+                    }
+                } catch (InterruptedException e) {
+                    signal("KILL");
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            private void signal(String name) {
+                boolean kill = name.equals("KILL");
+                // the tree as the JVM sees it (children that left the group too), then the group
+                List<ProcessHandle> tree = process.descendants().toList();
+                for (ProcessHandle h : tree) {
+                    if (kill) {
+                        h.destroyForcibly();
+                    } else {
+                        h.destroy();
+                    }
+                }
+                if (ownGroup && process.isAlive()) {
+                    try {
+                        new ProcessBuilder("kill", "-" + name, "--", "-" + process.pid())
+                                .redirectErrorStream(true)
+                                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                                .start()
+                                .waitFor();
+                    } catch (IOException e) {
+                        // no kill command: the process and its descendants were signalled one by one
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                if (kill) {
+                    process.destroyForcibly();
+                } else {
+                    process.destroy();
+                }
             }
 
             @Override
