@@ -138,6 +138,11 @@ public final class ArtifactsCommand extends Group {
             Files.createDirectories(local(root, dir));
             for (JsonNode f : list(api(), runId, dir)) {
                 String child = stripSlashes(f.path("path").asText());
+                if (!isUnder(dir, child)) {
+                    // the directory itself, '.', or a path elsewhere: following it would never end
+                    err("skipping the listed entry '" + child + "' of '" + dir + "': it is not inside it");
+                    continue;
+                }
                 if (f.path("is_dir").asBoolean()) {
                     directory(child, root);
                 } else {
@@ -159,6 +164,34 @@ public final class ArtifactsCommand extends Group {
             }
             return local;
         }
+    }
+
+    /** True if {@code child} is strictly inside the artifact directory {@code dir} ("" is the root). */
+    static boolean isUnder(String dir, String child) {
+        if (child.isEmpty()) {
+            return false;
+        }
+        for (String segment : child.split("/", -1)) {
+            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+                return false;
+            }
+        }
+        return dir.isEmpty() || child.startsWith(dir + "/");
+    }
+
+    /** A directory's regular files, sorted; links (to files or directories) are left out and reported. */
+    static List<Path> regularFiles(Path dir, java.util.function.Consumer<String> skipped) throws IOException {
+        List<Path> files = new java.util.ArrayList<>();
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted().toList()) {
+                if (Files.isSymbolicLink(p)) {
+                    skipped.accept("skipping the symbolic link " + p + " (links are not uploaded)");
+                } else if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    files.add(p);
+                }
+            }
+        }
+        return files;
     }
 
     static String stripSlashes(String p) {
@@ -233,10 +266,7 @@ public final class ArtifactsCommand extends Group {
             ObjectNode json = Api.object();
             boolean paused = false;
             if (Files.isDirectory(file)) {
-                List<Path> files;
-                try (Stream<Path> walk = Files.walk(file)) {
-                    files = walk.filter(Files::isRegularFile).sorted().toList();
-                }
+                List<Path> files = regularFiles(file, msg -> err(msg));
                 for (Path f : files) {
                     String rel = file.relativize(f.getParent() == null ? file : f.getParent())
                             .toString()

@@ -74,4 +74,30 @@ class CommandsTest {
         assertThat(MultipartUpload.parts(12L << 20, 5L << 20)).isEqualTo(3);
         assertThat(MultipartUpload.parts(0, 5L << 20)).isEqualTo(1);
     }
+
+    @Test
+    void shouldFollowOnlyListedEntriesStrictlyInsideTheDirectory() {
+        assertThat(ArtifactsCommand.isUnder("", "model")).isTrue();
+        assertThat(ArtifactsCommand.isUnder("model", "model/data")).isTrue();
+        assertThat(ArtifactsCommand.isUnder("model", "model")).isFalse();
+        assertThat(ArtifactsCommand.isUnder("", "")).isFalse();
+        assertThat(ArtifactsCommand.isUnder("", ".")).isFalse();
+        assertThat(ArtifactsCommand.isUnder("model", "model/.")).isFalse();
+        assertThat(ArtifactsCommand.isUnder("model", "other")).isFalse();
+        assertThat(ArtifactsCommand.isUnder("model", "modelx/a")).isFalse();
+    }
+
+    @Test
+    void shouldUploadRegularFilesOnlyAndSayWhichLinksItSkipped(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path outside = java.nio.file.Files.writeString(dir.resolve("secret"), "x");
+        java.nio.file.Path upload = java.nio.file.Files.createDirectories(dir.resolve("up/sub"));
+        java.nio.file.Path kept = java.nio.file.Files.writeString(upload.resolve("a.txt"), "a");
+        java.nio.file.Files.createSymbolicLink(upload.resolve("link"), outside);
+        java.util.List<String> skipped = new java.util.ArrayList<>();
+
+        assertThat(ArtifactsCommand.regularFiles(dir.resolve("up"), skipped::add))
+                .containsExactly(kept);
+        assertThat(skipped).singleElement().asString().contains("symbolic link").contains("link");
+    }
 }
