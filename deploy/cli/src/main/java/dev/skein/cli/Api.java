@@ -33,11 +33,20 @@ public final class Api {
 
     public static final ObjectMapper JSON = new ObjectMapper();
 
+    /** How long a call may wait for the server's answer (a file upload's own transfer excepted). */
+    static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(5);
+
     private final Settings settings;
     private final HttpClient http;
+    private final Duration timeout;
 
     public Api(Settings settings) {
+        this(settings, REQUEST_TIMEOUT);
+    }
+
+    Api(Settings settings, Duration timeout) {
         this.settings = settings;
+        this.timeout = timeout;
         HttpClient.Builder builder = HttpClient.newBuilder()
                 .connectTimeout(Duration.ofSeconds(10))
                 // redirects are followed by hand (send): never with the Authorization header to another origin
@@ -111,19 +120,21 @@ public final class Api {
     }
 
     public JsonNode get(String pathAndQuery) {
-        return json(request(pathAndQuery).GET());
+        return json(request(pathAndQuery).timeout(timeout).GET());
     }
 
     public JsonNode post(String path, JsonNode body) {
-        return json(request(path).POST(HttpRequest.BodyPublishers.ofString(body.toString())));
+        return json(request(path).timeout(timeout).POST(HttpRequest.BodyPublishers.ofString(body.toString())));
     }
 
     public JsonNode patch(String path, JsonNode body) {
-        return json(request(path).method("PATCH", HttpRequest.BodyPublishers.ofString(body.toString())));
+        return json(
+                request(path).timeout(timeout).method("PATCH", HttpRequest.BodyPublishers.ofString(body.toString())));
     }
 
     public JsonNode delete(String path, JsonNode body) {
-        return json(request(path).method("DELETE", HttpRequest.BodyPublishers.ofString(body.toString())));
+        return json(
+                request(path).timeout(timeout).method("DELETE", HttpRequest.BodyPublishers.ofString(body.toString())));
     }
 
     /** A file PUT from disk as it is read (never whole in memory). */
@@ -142,8 +153,8 @@ public final class Api {
         Files.createDirectories(parent);
         Path partial = Files.createTempFile(parent, "." + target.getFileName(), ".part");
         try {
-            HttpResponse<InputStream> response =
-                    send(request(pathAndQuery).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> response = send(
+                    request(pathAndQuery).timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream body = response.body()) {
                 if (response.statusCode() / 100 != 2) {
                     throw error(response.statusCode(), new String(body.readNBytes(64 * 1024), StandardCharsets.UTF_8));
@@ -262,6 +273,12 @@ public final class Api {
             return http.send(request, handler);
         } catch (ConnectException | HttpConnectTimeoutException | SSLHandshakeException e) {
             throw cannotConnect(request.uri(), e);
+        } catch (java.net.http.HttpTimeoutException e) {
+            throw new CliException(
+                    ExitCodes.CANNOT_CONNECT,
+                    "the server at " + origin(request.uri()) + " did not answer within "
+                            + request.timeout().map(Duration::toString).orElse("the time allowed") + " ("
+                            + request.method() + " " + request.uri().getPath() + ")");
         } catch (IOException e) {
             if (e.getCause() instanceof ConnectException
                     || e.getCause() instanceof java.nio.channels.UnresolvedAddressException) {

@@ -91,4 +91,34 @@ class ApiTest {
             other.stop(0);
         }
     }
+
+    @Test
+    void shouldGiveUpOnAServerThatNeverAnswersWithExitCode3() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        HttpServer silent = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        silent.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        silent.createContext("/", exchange -> {
+            try {
+                release.await();
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+        });
+        silent.start();
+        try {
+            Api api = new Api(
+                    new Settings(
+                            URI.create("http://127.0.0.1:" + silent.getAddress().getPort()), Optional.empty(), false),
+                    java.time.Duration.ofMillis(300));
+
+            assertThatThrownBy(() -> api.get("/api/2.0/mlflow/experiments/search"))
+                    .isInstanceOf(CliException.class)
+                    .hasMessageContaining("did not answer within")
+                    .satisfies(e -> assertThat(((CliException) e).exitCode()).isEqualTo(ExitCodes.CANNOT_CONNECT));
+        } finally {
+            release.countDown();
+            silent.stop(0);
+        }
+    }
 }
