@@ -156,7 +156,17 @@ public final class KubernetesBackend implements Backend {
         }
         for (Map.Entry<String, String> e : vars.entrySet()) {
             env.removeIf(v -> v.getName().equals(e.getKey()));
-            env.add(new EnvVar(e.getKey(), e.getValue(), null));
+            if (SECRET_VARS.contains(e.getKey())) {
+                // the caller's credentials: from the run's Secret, never in the Job's spec
+                env.add(new io.fabric8.kubernetes.api.model.EnvVarBuilder()
+                        .withName(e.getKey())
+                        .withNewValueFrom()
+                        .withNewSecretKeyRef(e.getKey(), jobName, false)
+                        .endValueFrom()
+                        .build());
+            } else {
+                env.add(new EnvVar(e.getKey(), e.getValue(), null));
+            }
         }
         container.setEnv(env);
         return job;
@@ -174,6 +184,36 @@ public final class KubernetesBackend implements Backend {
             prefix = prefix.substring(0, room).replaceAll("-+$", "");
         }
         return prefix.isEmpty() ? suffix : prefix + "-" + suffix;
+    }
+
+    /** The variables that go through the run's Secret (named as the Job, owned by it) rather than the Job's env. */
+    static final java.util.Set<String> SECRET_VARS =
+            java.util.Set.of("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN");
+
+    /** The run's Secret: the credentials among the launch's variables, or null if there are none. */
+    static io.fabric8.kubernetes.api.model.Secret secret(Launch launch, String namespace, String name) {
+        Map<String, String> data = new java.util.TreeMap<>();
+        launch.env().forEach((k, v) -> {
+            if (SECRET_VARS.contains(k)) {
+                data.put(
+                        k,
+                        java.util.Base64.getEncoder()
+                                .encodeToString(v.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            }
+        });
+        if (data.isEmpty()) {
+            return null;
+        }
+        return new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(namespace)
+                .addToLabels("app.kubernetes.io/managed-by", "skein")
+                .addToLabels("skein.dev/run-id", launch.runId())
+                .endMetadata()
+                .withType("Opaque")
+                .withData(data)
+                .build();
     }
 
     /** A DNS-1123 label: lower case letters, digits and dashes, at most 63 characters. */
@@ -196,13 +236,52 @@ public final class KubernetesBackend implements Backend {
                 : client.getNamespace() != null ? client.getNamespace() : "default";
         job.getMetadata().setNamespace(namespace);
         String name = job.getMetadata().getName();
+        io.fabric8.kubernetes.api.model.Secret secret = secret(launch, namespace, name);
+        Job created;
         try {
-            client.batch().v1().jobs().inNamespace(namespace).resource(job).create();
+            if (secret != null) {
+                client.secrets().inNamespace(namespace).resource(secret).create();
+            }
+            created = client.batch()
+                    .v1()
+                    .jobs()
+                    .inNamespace(namespace)
+                    .resource(job)
+                    .create();
         } catch (KubernetesClientException e) {
+            if (secret != null) {
+                try {
+                    client.secrets().inNamespace(namespace).withName(name).delete();
+                } catch (KubernetesClientException ignored) {
+                    // it may never have been made
+                }
+            }
             client.close();
             throw new ProjectException(
                     "cannot create the Job " + namespace + "/" + name + " on " + client.getMasterUrl() + ": "
                             + e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause() + ")"));
+        }
+        if (secret != null) {
+            // owned by the Job: deleted with it by the cluster's garbage collector
+            try {
+                client.secrets()
+                        .inNamespace(namespace)
+                        .withName(name)
+                        .edit(s -> new io.fabric8.kubernetes.api.model.SecretBuilder(s)
+                                .editMetadata()
+                                .addNewOwnerReference()
+                                .withApiVersion("batch/v1")
+                                .withKind("Job")
+                                .withName(name)
+                                .withUid(created.getMetadata().getUid())
+                                .endOwnerReference()
+                                .endMetadata()
+                                .build());
+            } catch (KubernetesClientException e) {
+                launch.out()
+                        .println("=== Could not make the Job own the Secret " + namespace + "/" + name
+                                + " (delete it once the run ends): " + e.getMessage() + " ===");
+            }
         }
         launch.out()
                 .println("=== Created Job " + namespace + "/" + name + " (image "

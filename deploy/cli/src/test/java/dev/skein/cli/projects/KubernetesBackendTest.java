@@ -142,14 +142,38 @@ class KubernetesBackendTest {
         assertThat(container.getImage()).isEqualTo("registry.example.com/team/trainer:1.2");
         assertThat(container.getCommand())
                 .containsExactly("python", "train.py", "--alpha", "0.3", "--data", "s3://bucket/train.csv");
-        Map<String, String> env =
-                container.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
+        Map<String, String> env = container.getEnv().stream()
+                .filter(v -> v.getValue() != null)
+                .collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
         assertThat(env)
                 .containsEntry("TEAM", "forecasting")
                 .containsEntry("MLFLOW_TRACKING_URI", "http://skein.example:8080")
                 .containsEntry("MLFLOW_RUN_ID", "0123456789abcdef0123456789abcdef")
                 .containsEntry("MLFLOW_EXPERIMENT_ID", "42")
-                .containsEntry("MLFLOW_TRACKING_TOKEN", "tok");
+                .doesNotContainKey("MLFLOW_TRACKING_TOKEN");
+        // the token is in the run's Secret, which the Job owns, and reaches the container from there
+        EnvVar token = container.getEnv().stream()
+                .filter(v -> v.getName().equals("MLFLOW_TRACKING_TOKEN"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(token.getValueFrom().getSecretKeyRef().getName()).isEqualTo("docker-sample-0123456789ab");
+        assertThat(token.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("MLFLOW_TRACKING_TOKEN");
+        var secret = client.secrets()
+                .inNamespace("ml-jobs")
+                .withName("docker-sample-0123456789ab")
+                .waitUntilCondition(
+                        s -> s != null
+                                && s.getMetadata().getOwnerReferences() != null
+                                && !s.getMetadata().getOwnerReferences().isEmpty(),
+                        1,
+                        TimeUnit.MINUTES);
+        assertThat(new String(
+                        java.util.Base64.getDecoder().decode(secret.getData().get("MLFLOW_TRACKING_TOKEN")),
+                        StandardCharsets.UTF_8))
+                .isEqualTo("tok");
+        assertThat(secret.getMetadata().getOwnerReferences().get(0).getKind()).isEqualTo("Job");
+        assertThat(secret.getMetadata().getOwnerReferences().get(0).getUid())
+                .isEqualTo(job.getMetadata().getUid());
         assertThat(job.getMetadata().getLabels()).containsEntry("skein.dev/run-id", "0123456789abcdef0123456789abcdef");
         assertThat(job.getSpec().getTemplate().getSpec().getRestartPolicy()).isEqualTo("Never");
         assertThat(tracking.tags)
