@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
 import io.fabric8.kubernetes.client.dsl.LogWatch;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
@@ -302,6 +303,7 @@ public final class KubernetesBackend implements Backend {
         private final Launch launch;
         private volatile String condition = "not ended";
         private volatile boolean cancelled;
+        private static final java.time.Duration RECHECK = java.time.Duration.ofSeconds(10);
 
         JobRun(KubernetesClient client, String namespace, String name, Launch launch) {
             this.client = client;
@@ -326,13 +328,7 @@ public final class KubernetesBackend implements Backend {
                             .getName())
                     .watchLog(launch.out()));
             try {
-                Job ended = client.batch()
-                        .v1()
-                        .jobs()
-                        .inNamespace(namespace)
-                        .withName(name)
-                        .waitUntilCondition(
-                                j -> j == null || terminal(j) != null, Long.MAX_VALUE, TimeUnit.MILLISECONDS);
+                Job ended = ended();
                 RunStatus status;
                 if (ended == null || cancelled) {
                     condition = "the Job was deleted";
@@ -354,6 +350,27 @@ public final class KubernetesBackend implements Backend {
             } finally {
                 started.cancel(true);
                 client.close();
+            }
+        }
+
+        /**
+         * The Job once it ended (null: deleted). Watched, and looked at again every {@link #RECHECK}: a watch can miss
+         * an event (a deletion between its list and its watch, a dropped connection), which must not hold the run.
+         */
+        private Job ended() {
+            var job = client.batch().v1().jobs().inNamespace(namespace).withName(name);
+            while (true) {
+                try {
+                    return job.waitUntilCondition(
+                            j -> j == null || terminal(j) != null, RECHECK.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (KubernetesClientTimeoutException notYet) {
+                    Job now = job.get();
+                    if (now == null
+                            || terminal(now) != null
+                            || (cancelled && now.getMetadata().getDeletionTimestamp() != null)) {
+                        return cancelled ? null : now;
+                    }
+                }
             }
         }
 
