@@ -676,7 +676,9 @@ class CliIT {
 
         ok(r);
         String runId = r.out().strip().lines().reduce((a, b) -> b).orElseThrow();
-        assertThat(r.err()).contains("skein-run-" + runId + ".log");
+        // the watcher's output: a file of the caller's own under the CLI's state directory
+        Path log = dir.resolve("state").resolve(runId + ".log");
+        assertThat(r.err()).contains(log.toString());
         JsonObject run = getRun(runId);
         // the detached watcher ends the run once the entry point has logged its metric
         while ("RUNNING".equals(run.getJsonObject("info").getString("status"))) {
@@ -691,6 +693,10 @@ class CliIT {
                         .getString("key"))
                 .isEqualTo("alpha_seen");
         assertThat(runsOf(experimentId)).hasSize(1);
+        assertThat(java.nio.file.Files.getPosixFilePermissions(log))
+                .containsExactlyInAnyOrder(
+                        java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                        java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
     }
 
     @Test
