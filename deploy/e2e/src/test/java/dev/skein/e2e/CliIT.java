@@ -670,7 +670,7 @@ class CliIT {
     }
 
     @Test
-    void anAsyncRunReturnsItsIdAndIsEndedByItsWatcher() throws InterruptedException {
+    void anAsyncRunReturnsItsIdAndIsEndedByItsWatcher() throws Exception {
         String experimentId = newExperiment();
         Result r = cli("run", SAMPLE_PROJECT.toString(), "-P", "epochs=2", "--experiment-id", experimentId, "--async");
 
