@@ -219,7 +219,8 @@ public final class RunCommand extends Base {
         }
         command.add("--attached-run-id");
         command.add(runId);
-        if (gitCommit != null) {
+        // a Git source is pinned to the recorded commit; a local directory runs as it is on disk (no --version there)
+        if (gitCommit != null && !java.nio.file.Files.isDirectory(java.nio.file.Path.of(uri))) {
             command.add("--attached-commit");
             command.add(gitCommit);
         }
