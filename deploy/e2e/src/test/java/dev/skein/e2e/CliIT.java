@@ -1,15 +1,20 @@
 package dev.skein.e2e;
 
+import static dev.skein.e2e.Cli.json;
+import static dev.skein.e2e.Cli.ok;
+import static dev.skein.e2e.Cli.paramsOf;
+import static dev.skein.e2e.Cli.runsOf;
+import static dev.skein.e2e.Cli.tagsOf;
 import static dev.skein.e2e.Http.api;
 import static dev.skein.e2e.Http.error;
 import static dev.skein.e2e.Http.getRun;
 import static dev.skein.e2e.Http.newExperiment;
 import static dev.skein.e2e.Http.newRun;
-import static dev.skein.e2e.Http.ok;
 import static dev.skein.e2e.Http.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.skein.common.testing.TestInfra;
+import dev.skein.e2e.Cli.Result;
 import io.restassured.http.ContentType;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -24,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,49 +58,12 @@ class CliIT {
         provider.close();
     }
 
-    record Result(int exit, String out, String err) {}
-
     private static Result cli(String... args) {
-        return cli(Map.of(), args);
+        return Cli.cli(dir, Map.of(), args);
     }
 
     private static Result cli(Map<String, String> env, String... args) {
-        List<String> command = new ArrayList<>();
-        command.add(TestInfra.repoRoot().resolve("skein").toString());
-        command.addAll(List.of(args));
-        ProcessBuilder pb =
-                new ProcessBuilder(command).directory(TestInfra.repoRoot().toFile());
-        pb.environment().keySet().removeIf(k -> k.startsWith("MLFLOW_") || k.startsWith("SKEIN_"));
-        pb.environment().put("SKEIN_TRACKING_URI", Suite.url());
-        pb.environment().put("SKEIN_CLI_STATE_DIR", dir.resolve("state").toString());
-        pb.environment().putAll(env);
-        try {
-            Path out = Files.createTempFile(dir, "out-", ".txt");
-            Path err = Files.createTempFile(dir, "err-", ".txt");
-            pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-            Process p = pb.start();
-            if (!p.waitFor(3, TimeUnit.MINUTES)) {
-                p.destroyForcibly();
-                throw new AssertionError("skein " + String.join(" ", args) + " did not end");
-            }
-            return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
-    private static Result ok(Result r) {
-        assertThat(r.exit())
-                .as("exit code; stderr: %s; stdout: %s", r.err(), r.out())
-                .isZero();
-        return r;
-    }
-
-    private static JsonObject json(Result r) {
-        return new JsonObject(ok(r).out());
+        return Cli.cli(dir, env, args);
     }
 
     private static JsonObject experiment(String id) {
@@ -526,25 +493,6 @@ class CliIT {
 
     private static final Path SAMPLE_PROJECT =
             TestInfra.repoRoot().resolve("deploy/cli/src/test/resources/projects/sample");
-
-    private static Map<String, String> tagsOf(JsonObject run) {
-        Map<String, String> tags = new java.util.HashMap<>();
-        JsonArray array = run.getJsonObject("data").getJsonArray("tags", new JsonArray());
-        array.forEach(t -> tags.put(((JsonObject) t).getString("key"), ((JsonObject) t).getString("value")));
-        return tags;
-    }
-
-    private static Map<String, String> paramsOf(JsonObject run) {
-        Map<String, String> params = new java.util.HashMap<>();
-        JsonArray array = run.getJsonObject("data").getJsonArray("params", new JsonArray());
-        array.forEach(p -> params.put(((JsonObject) p).getString("key"), ((JsonObject) p).getString("value")));
-        return params;
-    }
-
-    private static JsonArray runsOf(String experimentId) {
-        return Http.ok(post("runs/search", new JsonObject().put("experiment_ids", new JsonArray().add(experimentId))))
-                .getJsonArray("runs", new JsonArray());
-    }
 
     @Test
     void aProjectRunsLocallyWithItsParametersTagsMetricAndStatusRecorded() {

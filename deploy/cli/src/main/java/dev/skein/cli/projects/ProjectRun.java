@@ -20,7 +20,8 @@ public final class ProjectRun {
     /**
      * What {@code skein run} was asked. {@code async}: the run is recorded and the outcome returned before anything
      * starts (the caller hands the run to a watcher of its own); {@code existingRunId}: that watcher, which runs an
-     * already recorded run.
+     * already recorded run; {@code extraTags}: set on the run besides MLflow's (a sweep's or a recipe's
+     * {@code mlflow.parentRunId}, which makes it a nested run).
      */
     public record Request(
             String uri,
@@ -35,7 +36,41 @@ public final class ProjectRun {
             String existingRunId,
             String user,
             Map<String, String> credentials,
-            Path cwd) {}
+            Path cwd,
+            Map<String, String> extraTags) {
+
+        /** A run of its own (no tags beyond MLflow's). */
+        public Request(
+                String uri,
+                String version,
+                String entryPoint,
+                Map<String, String> params,
+                String experimentId,
+                String experimentName,
+                String runName,
+                JsonNode backendConfig,
+                boolean async,
+                String existingRunId,
+                String user,
+                Map<String, String> credentials,
+                Path cwd) {
+            this(
+                    uri,
+                    version,
+                    entryPoint,
+                    params,
+                    experimentId,
+                    experimentName,
+                    runName,
+                    backendConfig,
+                    async,
+                    existingRunId,
+                    user,
+                    credentials,
+                    cwd,
+                    Map.of());
+        }
+    }
 
     /**
      * How it ended: the run, its status ({@code RUNNING} for {@code --async}) and the backend's last word; for a Git
@@ -277,6 +312,7 @@ public final class ProjectRun {
             tags.put("mlflow.source.git.branch", b);
             tags.put("mlflow.gitBranchName", b);
         });
+        tags.putAll(request.extraTags());
         Project.Env env = project.env();
         String declared =
                 env.kind() + (env.file() != null ? ":" + env.file() : env.image() != null ? ":" + env.image() : "");
