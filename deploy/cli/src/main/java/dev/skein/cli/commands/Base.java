@@ -31,6 +31,14 @@ abstract class Base implements Callable<Integer> {
         spec.commandLine().getErr().flush();
     }
 
+    /** A change's end: the message for people, and the server's answer with {@code --output json}. */
+    void done(String message, JsonNode answer) {
+        out().message(message);
+        if (out().json()) {
+            out().printJson(answer);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         run();

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -96,11 +97,8 @@ public final class ExperimentsCommand extends Group {
         @Option(names = "--order-by", description = "e.g. \"name ASC\" (repeatable).")
         List<String> orderBy;
 
-        @Option(
-                names = "--max-results",
-                description = "At most this many (0: all; default: ${DEFAULT-VALUE}).",
-                defaultValue = "1000")
-        int maxResults;
+        @Mixin
+        MaxResults maxResults;
 
         @Override
         void run() {
@@ -111,7 +109,7 @@ public final class ExperimentsCommand extends Group {
                         return api().post(API + "experiments/search", body);
                     },
                     "experiments",
-                    maxResults,
+                    maxResults.value,
                     1000);
             ObjectNode json = Api.object();
             found.forEach(json.withArray("experiments")::add);
@@ -163,10 +161,7 @@ public final class ExperimentsCommand extends Group {
             JsonNode answer = api().post(
                             API + "experiments/update",
                             Api.object().put("experiment_id", id).put("new_name", newName));
-            out().message("Experiment " + id + " is now named '" + newName + "'.");
-            if (out().json()) {
-                out().printJson(answer);
-            }
+            done("Experiment " + id + " is now named '" + newName + "'.", answer);
         }
     }
 
@@ -182,10 +177,7 @@ public final class ExperimentsCommand extends Group {
         void run() {
             JsonNode answer =
                     api().post(API + "experiments/delete", Api.object().put("experiment_id", id));
-            out().message("Experiment " + id + " deleted.");
-            if (out().json()) {
-                out().printJson(answer);
-            }
+            done("Experiment " + id + " deleted.", answer);
         }
     }
 
@@ -198,10 +190,7 @@ public final class ExperimentsCommand extends Group {
         void run() {
             JsonNode answer =
                     api().post(API + "experiments/restore", Api.object().put("experiment_id", id));
-            out().message("Experiment " + id + " restored.");
-            if (out().json()) {
-                out().printJson(answer);
-            }
+            done("Experiment " + id + " restored.", answer);
         }
     }
 

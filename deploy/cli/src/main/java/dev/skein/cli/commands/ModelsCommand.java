@@ -7,6 +7,7 @@ import dev.skein.cli.Output;
 import dev.skein.cli.Output.Table;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -72,18 +73,15 @@ public final class ModelsCommand extends Group {
         @Option(names = "--filter", description = "MLflow's filter, e.g. \"name LIKE 'fraud-%%'\".")
         String filter;
 
-        @Option(
-                names = "--max-results",
-                defaultValue = "1000",
-                description = "At most this many (0: all; default: ${DEFAULT-VALUE}).")
-        int maxResults;
+        @Mixin
+        MaxResults maxResults;
 
         @Override
         void run() {
             // as MLflow 3's clients tell models from prompts
             String notPrompt = "tag.`" + PROMPT_TAG + "` != 'true'";
             List<JsonNode> models =
-                    search(api(), filter == null ? notPrompt : filter + " AND " + notPrompt, maxResults);
+                    search(api(), filter == null ? notPrompt : filter + " AND " + notPrompt, maxResults.value);
             out().print(wrap("registered_models", models), modelTable(models));
         }
     }
@@ -93,11 +91,8 @@ public final class ModelsCommand extends Group {
         @Parameters(paramLabel = "NAME")
         String name;
 
-        @Option(
-                names = "--max-results",
-                defaultValue = "1000",
-                description = "At most this many (0: all; default: ${DEFAULT-VALUE}).")
-        int maxResults;
+        @Mixin
+        MaxResults maxResults;
 
         @Override
         void run() {
@@ -107,7 +102,7 @@ public final class ModelsCommand extends Group {
                             API + "model-versions/search",
                             Api.params("filter", filter, "max_results", want, "page_token", token))),
                     "model_versions",
-                    maxResults,
+                    maxResults.value,
                     1000);
             Table table = new Table("VERSION", "STAGE", "STATUS", "ALIASES", "RUN ID", "SOURCE", "CREATED");
             for (JsonNode v : versions) {
@@ -150,10 +145,7 @@ public final class ModelsCommand extends Group {
             JsonNode answer = api().post(
                             API + "registered-models/alias",
                             Api.object().put("name", name).put("alias", alias).put("version", version));
-            out().message("Alias '" + alias + "' of " + name + " → version " + version + ".");
-            if (out().json()) {
-                out().printJson(answer);
-            }
+            done("Alias '" + alias + "' of " + name + " → version " + version + ".", answer);
         }
     }
 
@@ -170,10 +162,7 @@ public final class ModelsCommand extends Group {
             JsonNode answer = api().delete(
                             API + "registered-models/alias",
                             Api.object().put("name", name).put("alias", alias));
-            out().message("Alias '" + alias + "' of " + name + " deleted.");
-            if (out().json()) {
-                out().printJson(answer);
-            }
+            done("Alias '" + alias + "' of " + name + " deleted.", answer);
         }
     }
 

@@ -6,6 +6,7 @@ import dev.skein.cli.Output;
 import dev.skein.cli.Output.Table;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -21,17 +22,14 @@ public final class PromptsCommand extends Group {
         @Option(names = "--filter", description = "MLflow's filter, e.g. \"name LIKE 'qa-%%'\".")
         String filter;
 
-        @Option(
-                names = "--max-results",
-                defaultValue = "1000",
-                description = "At most this many (0: all; default: ${DEFAULT-VALUE}).")
-        int maxResults;
+        @Mixin
+        MaxResults maxResults;
 
         @Override
         void run() {
             String isPrompt = "tags.`" + ModelsCommand.PROMPT_TAG + "` = 'true'";
-            List<JsonNode> prompts =
-                    ModelsCommand.search(api(), filter == null ? isPrompt : isPrompt + " AND " + filter, maxResults);
+            List<JsonNode> prompts = ModelsCommand.search(
+                    api(), filter == null ? isPrompt : isPrompt + " AND " + filter, maxResults.value);
             out().print(ModelsCommand.wrap("prompts", prompts), ModelsCommand.modelTable(prompts));
         }
     }
@@ -44,11 +42,8 @@ public final class PromptsCommand extends Group {
         @Parameters(paramLabel = "NAME")
         String name;
 
-        @Option(
-                names = "--max-results",
-                defaultValue = "1000",
-                description = "At most this many (0: all; default: ${DEFAULT-VALUE}).")
-        int maxResults;
+        @Mixin
+        MaxResults maxResults;
 
         @Override
         void run() {
@@ -57,7 +52,7 @@ public final class PromptsCommand extends Group {
                             "/api/2.0/skein/prompts/versions/list",
                             Api.params("name", name, "max_results", want, "page_token", token))),
                     "prompt_versions",
-                    maxResults,
+                    maxResults.value,
                     1000);
             Table table = new Table("VERSION", "TYPE", "ALIASES", "VARIABLES", "COMMIT MESSAGE", "CREATED", "TEMPLATE");
             for (JsonNode v : versions) {

@@ -8,6 +8,7 @@ import dev.skein.cli.Output.Table;
 import java.io.PrintWriter;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -57,11 +58,8 @@ public final class RunsCommand extends Group {
                 defaultValue = "active")
         View view;
 
-        @Option(
-                names = "--max-results",
-                description = "At most this many (0: all; default: ${DEFAULT-VALUE}).",
-                defaultValue = "1000")
-        int maxResults;
+        @Mixin
+        MaxResults maxResults;
 
         @Override
         void run() {
@@ -73,7 +71,7 @@ public final class RunsCommand extends Group {
                         return api().post(API + "runs/search", body);
                     },
                     "runs",
-                    maxResults,
+                    maxResults.value,
                     1000);
             Table table = new Table("RUN ID", "NAME", "STATUS", "STAGE", "START", "END");
             for (JsonNode run : runs) {
@@ -150,10 +148,7 @@ public final class RunsCommand extends Group {
         @Override
         void run() {
             JsonNode answer = api().post(API + "runs/delete", Api.object().put("run_id", runId));
-            out().message("Run " + runId + " deleted.");
-            if (out().json()) {
-                out().printJson(answer);
-            }
+            done("Run " + runId + " deleted.", answer);
         }
     }
 
@@ -165,10 +160,7 @@ public final class RunsCommand extends Group {
         @Override
         void run() {
             JsonNode answer = api().post(API + "runs/restore", Api.object().put("run_id", runId));
-            out().message("Run " + runId + " restored.");
-            if (out().json()) {
-                out().printJson(answer);
-            }
+            done("Run " + runId + " restored.", answer);
         }
     }
 }
