@@ -7,6 +7,7 @@ final class MaxResults {
 
     @Option(
             names = "--max-results",
+            paramLabel = "N",
             defaultValue = "1000",
             description = "At most this many (0: all; default: ${DEFAULT-VALUE}).")
     int value;
