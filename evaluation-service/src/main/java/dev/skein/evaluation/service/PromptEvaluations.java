@@ -3,6 +3,7 @@ package dev.skein.evaluation.service;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import dev.skein.common.error.ApiException;
+import dev.skein.common.prompt.PromptTemplates;
 import dev.skein.common.validation.Inputs;
 import dev.skein.evaluation.EvaluationRecord;
 import dev.skein.evaluation.client.LlmGatewayClient;

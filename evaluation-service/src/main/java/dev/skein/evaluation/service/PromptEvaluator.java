@@ -3,6 +3,7 @@ package dev.skein.evaluation.service;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import dev.skein.common.prompt.PromptTemplates;
 import dev.skein.evaluation.client.LlmGatewayClient;
 import dev.skein.evaluation.judge.Aggregates;
 import dev.skein.evaluation.judge.Judge;

@@ -4,6 +4,7 @@ import com.github.difflib.DiffUtils;
 import com.github.difflib.patch.AbstractDelta;
 import dev.skein.common.error.ApiException;
 import dev.skein.common.paging.ResultPage;
+import dev.skein.common.prompt.PromptTemplates;
 import dev.skein.common.validation.Inputs;
 import dev.skein.proto.common.v1.ErrorCode;
 import dev.skein.registry.KeyValue;
@@ -16,11 +17,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -45,9 +43,6 @@ public class PromptService {
 
     /** MLflow's {@code PROMPT_NAME_RULE}. */
     private static final Pattern NAME = Pattern.compile("^[a-zA-Z0-9_.-]+$");
-    /** MLflow's {@code PROMPT_TEMPLATE_VARIABLE_PATTERN}: {@code {{ name }}}, dotted parts allowed. */
-    static final Pattern VARIABLE =
-            Pattern.compile("\\{\\{\\s*([a-zA-Z_][a-zA-Z0-9_]*(?:\\.[a-zA-Z_][a-zA-Z0-9_]*)*)\\s*\\}\\}");
 
     static final int MAX_LIST_RESULTS = 1_000;
 
@@ -63,13 +58,10 @@ public class PromptService {
     /** A prompt version as stored, its template read back. */
     public record Prompt(VersionView view, String type, Template template) {
         public List<String> variables() {
-            Set<String> found = new LinkedHashSet<>();
-            if (template.text() != null) {
-                collect(template.text(), found);
-            } else {
-                template.messages().forEach(m -> collect(m.content(), found));
-            }
-            return List.copyOf(found);
+            return PromptTemplates.variables(
+                    template.text() != null
+                            ? List.of(template.text())
+                            : template.messages().stream().map(Message::content).toList());
         }
 
         /** The tags beside MLflow's own, which the prompt's fields already say. */
@@ -211,13 +203,13 @@ public class PromptService {
                         + "' version " + p.view().version().id.version() + ".");
             }
             if (!p.template().chat()) {
-                return new Rendered(p, fill(p.template().text(), values), List.of());
+                return new Rendered(p, PromptTemplates.fill(p.template().text(), values), List.of());
             }
             return new Rendered(
                     p,
                     null,
                     p.template().messages().stream()
-                            .map(m -> new Message(m.role(), fill(m.content(), values)))
+                            .map(m -> new Message(m.role(), PromptTemplates.fill(m.content(), values)))
                             .toList());
         });
     }
@@ -298,17 +290,6 @@ public class PromptService {
     private static boolean isPrompt(ModelView model) {
         return model.tags().stream()
                 .anyMatch(t -> t.key().equals(IS_PROMPT_TAG) && t.value().equals("true"));
-    }
-
-    private static void collect(String text, Set<String> into) {
-        Matcher m = VARIABLE.matcher(text);
-        while (m.find()) {
-            into.add(m.group(1));
-        }
-    }
-
-    private static String fill(String text, Map<String, String> values) {
-        return VARIABLE.matcher(text).replaceAll(m -> Matcher.quoteReplacement(values.get(m.group(1))));
     }
 
     private static List<String> lines(Prompt p) {

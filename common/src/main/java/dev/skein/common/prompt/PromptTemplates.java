@@ -1,4 +1,4 @@
-package dev.skein.evaluation.service;
+package dev.skein.common.prompt;
 
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -8,19 +8,20 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * MLflow's {@code {{var}}} rule, as registry-service's RenderPrompt applies it: {@code {{ name }}} with optional
- * spaces, a name of letters, digits and '_' (not starting with a digit), dotted parts allowed; everything else is
- * text.
+ * MLflow's {@code {{var}}} rule ({@code PROMPT_TEMPLATE_VARIABLE_PATTERN}) for prompt templates: {@code {{ name }}}
+ * with optional spaces, a name of letters, digits and '_' (not starting with a digit), dotted parts allowed;
+ * everything else is text. registry-service renders registered prompts with it, evaluation-service prompt
+ * evaluations' rows.
  */
-final class PromptTemplates {
+public final class PromptTemplates {
 
-    static final Pattern VARIABLE =
+    public static final Pattern VARIABLE =
             Pattern.compile("\\{\\{\\s*([a-zA-Z_][a-zA-Z0-9_]*(?:\\.[a-zA-Z_][a-zA-Z0-9_]*)*)\\s*\\}\\}");
 
     private PromptTemplates() {}
 
     /** The template's variables in order of first use. */
-    static List<String> variables(List<String> texts) {
+    public static List<String> variables(List<String> texts) {
         Set<String> found = new LinkedHashSet<>();
         for (String text : texts) {
             Matcher m = VARIABLE.matcher(text);
@@ -32,7 +33,7 @@ final class PromptTemplates {
     }
 
     /** {@link #fill}'s length, without making the text: the template's text plus each variable's value. */
-    static long filledLength(String text, Map<String, String> values) {
+    public static long filledLength(String text, Map<String, String> values) {
         long length = text.length();
         Matcher m = VARIABLE.matcher(text);
         while (m.find()) {
@@ -43,7 +44,7 @@ final class PromptTemplates {
     }
 
     /** The text with every variable replaced by its value (each variable must have one). */
-    static String fill(String text, Map<String, String> values) {
+    public static String fill(String text, Map<String, String> values) {
         return VARIABLE.matcher(text).replaceAll(m -> Matcher.quoteReplacement(values.get(m.group(1))));
     }
 }
