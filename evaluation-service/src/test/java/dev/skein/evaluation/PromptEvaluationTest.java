@@ -805,19 +805,7 @@ class PromptEvaluationTest {
         long later = System.currentTimeMillis() + Duration.ofDays(365).toMillis();
         try {
             for (int i = 0; i < 10; i++) {
-                java.util.UUID id = java.util.UUID.randomUUID();
-                evaluations
-                        .pool()
-                        .withTransaction(conn -> evaluations.insertInGroup(
-                                conn,
-                                id,
-                                "waiting-" + id,
-                                EvaluationSpec.newBuilder().setModelType("text").build(),
-                                null,
-                                id,
-                                later))
-                        .await()
-                        .atMost(Duration.ofSeconds(30));
+                waiting(java.util.UUID.randomUUID(), later);
             }
             PromptEvaluationSpec.Builder good = PromptEvaluationSpec.newBuilder()
                     .setExperimentId("7")
@@ -857,18 +845,7 @@ class PromptEvaluationTest {
         long later = System.currentTimeMillis() + Duration.ofDays(365).toMillis();
         java.util.UUID id = java.util.UUID.randomUUID();
         try {
-            evaluations
-                    .pool()
-                    .withTransaction(conn -> evaluations.insertInGroup(
-                            conn,
-                            id,
-                            "waiting-" + id,
-                            EvaluationSpec.newBuilder().setModelType("text").build(),
-                            null,
-                            id,
-                            later))
-                    .await()
-                    .atMost(Duration.ofSeconds(30));
+            waiting(id, later);
             var first = evaluations.claim(later, later + 1000, 10).await().atMost(Duration.ofSeconds(30));
             assertThat(first).extracting(EvaluationRecord::id).contains(id);
             int attempt = first.stream()
@@ -904,6 +881,22 @@ class PromptEvaluationTest {
                     .await()
                     .atMost(Duration.ofSeconds(30));
         }
+    }
+
+    /** A waiting evaluation of its own group, not due before {@code notBefore}. */
+    private void waiting(java.util.UUID id, long notBefore) {
+        evaluations
+                .pool()
+                .withTransaction(conn -> evaluations.insertInGroup(
+                        conn,
+                        id,
+                        "waiting-" + id,
+                        EvaluationSpec.newBuilder().setModelType("text").build(),
+                        null,
+                        id,
+                        notBefore))
+                .await()
+                .atMost(Duration.ofSeconds(30));
     }
 
     private void create(PromptEvaluationSpec.Builder prompt, List<JudgeMetric> judges) {
