@@ -10,6 +10,7 @@ import dev.skein.cli.commands.ModelsCommand;
 import dev.skein.cli.commands.PromptsCommand;
 import dev.skein.cli.commands.RunCommand;
 import dev.skein.cli.commands.RunsCommand;
+import dev.skein.cli.commands.SweepCommand;
 import dev.skein.cli.commands.VersionCommand;
 import java.io.PrintWriter;
 import java.util.Map;
@@ -28,6 +29,7 @@ import picocli.CommandLine.ScopeType;
             ExperimentsCommand.class,
             RunsCommand.class,
             RunCommand.class,
+            SweepCommand.class,
             ArtifactsCommand.class,
             ModelsCommand.class,
             PromptsCommand.class,
@@ -54,7 +56,7 @@ import picocli.CommandLine.ScopeType;
             "  4  not found (RESOURCE_DOES_NOT_EXIST)",
             "  5  an evaluation waited for with --wait FAILED",
             "  6  a multipart upload paused with parts left (continue with --resume)",
-            "  7  skein run: the project's run ended FAILED"
+            "  7  skein run: the project's run ended FAILED; skein sweep: every trial failed or none logged --metric"
         })
 public final class SkeinCli {
 

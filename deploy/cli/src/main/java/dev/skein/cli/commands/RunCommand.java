@@ -1,7 +1,6 @@
 package dev.skein.cli.commands;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.skein.cli.Api;
 import dev.skein.cli.CliException;
 import dev.skein.cli.ExitCodes;
 import dev.skein.cli.projects.ApiTracking;
@@ -15,13 +14,12 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code skein run}: an MLflow Project run on a backend, as {@code mlflow run}. */
 @Command(
@@ -54,48 +52,11 @@ public final class RunCommand extends Base {
             description = "Show this help message and exit.")
     boolean help;
 
-    @Parameters(paramLabel = "URI", description = "A project directory, or a Git URI (https://host/repo.git#sub/dir).")
-    String uri;
-
-    @Option(
-            names = {"-e", "--entry-point"},
-            defaultValue = "main",
-            description = "The entry point, or a .py/.sh file of the project (default: ${DEFAULT-VALUE}).")
-    String entryPoint;
-
-    @Option(
-            names = {"-v", "--version"},
-            paramLabel = "VERSION",
-            description = "A Git commit, branch or tag of a Git project.")
-    String version;
-
-    @Option(
-            names = {"-P", "--param-list"},
-            paramLabel = "NAME=VALUE",
-            description =
-                    "A parameter (repeatable); ones the entry point does not declare are appended as --name value.")
-    List<String> params;
-
-    @Option(names = "--experiment-name", description = "The experiment by name (created if missing).")
-    String experimentName;
-
-    @Option(names = "--experiment-id", description = "The experiment by id (default: MLFLOW_EXPERIMENT_ID, else 0).")
-    String experimentId;
+    @Mixin
+    ProjectOptions project;
 
     @Option(names = "--run-name", description = "The run's name.")
     String runName;
-
-    @Option(
-            names = {"-b", "--backend"},
-            defaultValue = "local",
-            description = "local or kubernetes (default: ${DEFAULT-VALUE}).")
-    BackendName backend;
-
-    @Option(
-            names = {"-c", "--backend-config"},
-            paramLabel = "FILE",
-            description = "The backend's JSON configuration (kubernetes: MLflow's kubernetes_config.json).")
-    Path backendConfig;
 
     @Option(
             names = "--async",
@@ -113,47 +74,17 @@ public final class RunCommand extends Base {
 
     @Override
     public Integer call() throws Exception {
-        if (experimentName != null && experimentId != null) {
-            throw new CliException(ExitCodes.USAGE, "give --experiment-name or --experiment-id, not both");
-        }
         Map<String, String> env = root().env();
-        String expId = experimentId;
-        String expName = experimentName;
-        if (expId == null && expName == null) {
-            expId = blankToNull(env.get("MLFLOW_EXPERIMENT_ID"));
-            expName = blankToNull(env.get("MLFLOW_EXPERIMENT_NAME"));
-        }
-        JsonNode config = Api.object();
-        if (backendConfig != null) {
-            try {
-                config = Api.JSON.readTree(Files.readString(backendConfig));
-            } catch (IOException e) {
-                throw new CliException(
-                        ExitCodes.USAGE,
-                        "cannot read the backend configuration " + backendConfig + ": " + e.getMessage());
-            }
-            if (config == null || !config.isObject()) {
-                throw new CliException(ExitCodes.USAGE, "the backend configuration must be a JSON object");
-            }
-        }
-        Map<String, String> credentials = new LinkedHashMap<>();
-        for (String name : List.of(
-                "MLFLOW_TRACKING_USERNAME",
-                "MLFLOW_TRACKING_PASSWORD",
-                "MLFLOW_TRACKING_TOKEN",
-                "MLFLOW_TRACKING_INSECURE_TLS",
-                "KUBE_MLFLOW_TRACKING_URI")) {
-            if (env.get(name) != null) {
-                credentials.put(name, env.get(name));
-            }
-        }
+        String[] experiment = project.experiment(env);
+        JsonNode config = project.config();
+        Map<String, String> credentials = ProjectOptions.credentials(env);
         ProjectRun.Request request = new ProjectRun.Request(
-                uri,
-                attachedCommit != null ? attachedCommit : version,
-                entryPoint,
-                parse(params),
-                expId,
-                expName,
+                project.uri,
+                attachedCommit != null ? attachedCommit : project.version,
+                project.entryPoint,
+                ProjectOptions.parse(project.params),
+                experiment[0],
+                experiment[1],
                 runName,
                 config,
                 async,
@@ -166,7 +97,7 @@ public final class RunCommand extends Base {
         ProjectRun.Outcome outcome;
         ApiTracking tracking = new ApiTracking(api());
         try {
-            outcome = new ProjectRun(tracking, backend.factory.get(), out).run(request);
+            outcome = new ProjectRun(tracking, project.backend.factory.get(), out).run(request);
         } catch (ProjectException e) {
             throw new CliException(ExitCodes.USAGE, e.getMessage());
         }
@@ -220,7 +151,7 @@ public final class RunCommand extends Base {
         command.add("--attached-run-id");
         command.add(runId);
         // a Git source is pinned to the recorded commit; a local directory runs as it is on disk (no --version there)
-        if (gitCommit != null && !java.nio.file.Files.isDirectory(java.nio.file.Path.of(uri))) {
+        if (gitCommit != null && !java.nio.file.Files.isDirectory(java.nio.file.Path.of(project.uri))) {
             command.add("--attached-commit");
             command.add(gitCommit);
         }
@@ -243,7 +174,7 @@ public final class RunCommand extends Base {
         if (runId == null || !runId.matches("[0-9a-f]{32}")) {
             throw new IOException("the server gave an unexpected run id '" + runId + "'");
         }
-        String state = blankToNull(env.get("SKEIN_CLI_STATE_DIR"));
+        String state = ProjectOptions.blankToNull(env.get("SKEIN_CLI_STATE_DIR"));
         Path dir = state != null ? Path.of(state) : Path.of(home, ".skein", "runs");
         java.util.Set<java.nio.file.attribute.PosixFilePermission> owner =
                 java.nio.file.attribute.PosixFilePermissions.fromString("rwx------");
@@ -256,24 +187,5 @@ public final class RunCommand extends Base {
                 java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                         java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
         return log;
-    }
-
-    static Map<String, String> parse(List<String> pairs) {
-        Map<String, String> map = new LinkedHashMap<>();
-        if (pairs == null) {
-            return map;
-        }
-        for (String pair : pairs) {
-            int eq = pair.indexOf('=');
-            if (eq <= 0) {
-                throw new CliException(ExitCodes.USAGE, "a parameter is NAME=VALUE, not '" + pair + "'");
-            }
-            map.put(pair.substring(0, eq), pair.substring(eq + 1));
-        }
-        return map;
-    }
-
-    private static String blankToNull(String value) {
-        return value == null || value.isBlank() ? null : value;
     }
 }

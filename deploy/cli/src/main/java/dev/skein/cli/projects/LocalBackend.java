@@ -19,13 +19,27 @@ public final class LocalBackend implements Backend {
     static final Duration GRACE = Duration.ofSeconds(10);
 
     private final Duration grace;
+    private final java.io.PrintStream output;
 
     public LocalBackend() {
         this(GRACE);
     }
 
+    /**
+     * The command's standard output copied to {@code output} rather than inherited: a sweep keeps its own standard
+     * output for its report (and {@code --output json}).
+     */
+    public LocalBackend(java.io.PrintStream output) {
+        this(GRACE, output);
+    }
+
     LocalBackend(Duration grace) {
+        this(grace, null);
+    }
+
+    LocalBackend(Duration grace, java.io.PrintStream output) {
         this.grace = grace;
+        this.output = output;
     }
 
     @Override
@@ -45,6 +59,28 @@ public final class LocalBackend implements Backend {
         return null;
     }
 
+    private static Thread copy(Process process, java.io.PrintStream output) {
+        Thread copier = new Thread(
+                () -> {
+                    byte[] buffer = new byte[8192];
+                    try (var in = process.getInputStream()) {
+                        int n;
+                        while ((n = in.read(buffer)) > 0) {
+                            synchronized (output) {
+                                output.write(buffer, 0, n);
+                                output.flush();
+                            }
+                        }
+                    } catch (IOException e) {
+                        // the command's output ended with it
+                    }
+                },
+                "output-" + process.pid());
+        copier.setDaemon(true);
+        copier.start();
+        return copier;
+    }
+
     @Override
     public Submitted submit(Launch launch) {
         String setsid = setsid();
@@ -57,12 +93,16 @@ public final class LocalBackend implements Backend {
         ProcessBuilder pb =
                 new ProcessBuilder(command).directory(launch.workDir().toFile()).inheritIO();
         pb.environment().putAll(launch.env());
+        if (output != null) {
+            pb.redirectOutput(ProcessBuilder.Redirect.PIPE);
+        }
         Process process;
         try {
             process = pb.start();
         } catch (IOException e) {
             throw new ProjectException("cannot start bash: " + e.getMessage());
         }
+        Thread copier = output == null ? null : copy(process, output);
         boolean ownGroup = setsid != null;
         return new Submitted() {
             private volatile boolean cancelled;
@@ -70,6 +110,10 @@ public final class LocalBackend implements Backend {
             @Override
             public RunStatus waitFor() throws InterruptedException {
                 int code = process.waitFor();
+                if (copier != null) {
+                    // bounded: a child left behind may hold the pipe open
+                    copier.join(5000);
+                }
                 if (cancelled) {
                     return RunStatus.KILLED;
                 }
