@@ -89,6 +89,7 @@ public final class Sweep {
     record Plan(List<Map<String, String>> trials, long seed, Map<String, String> parentTags, String version) {}
 
     public Result run(Request request) throws InterruptedException {
+        trials(request); // the cheap checks before a Git project is fetched
         Source source = Source.of(request.base().uri(), request.base().version());
         Plan plan;
         try {
@@ -99,8 +100,8 @@ public final class Sweep {
         return execute(request, plan);
     }
 
-    /** Every check, before anything is recorded: a {@link ProjectException} (a usage error) if one fails. */
-    Plan plan(Request request, Source source) {
+    /** The number of trials, once the numbers and the space are checked. */
+    static int trials(Request request) {
         if (request.parallel() < 1 || request.parallel() > MAX_PARALLEL) {
             throw new ProjectException(
                     "--parallel must be between 1 and " + MAX_PARALLEL + ", not " + request.parallel());
@@ -124,6 +125,13 @@ public final class Sweep {
             trials = space.gridSize();
         }
         space.gridSize(); // refuses an oversized grid even when --trials is smaller
+        return trials;
+    }
+
+    /** Every check, before anything is recorded: a {@link ProjectException} (a usage error) if one fails. */
+    Plan plan(Request request, Source source) {
+        int trials = trials(request);
+        SearchSpace space = request.space();
         long seed = request.seed() != null ? request.seed() : new java.security.SecureRandom().nextLong();
         Project project = Project.load(source.workDir());
         EntryPoint entryPoint = project.entryPoint(request.base().entryPoint());
@@ -210,8 +218,17 @@ public final class Sweep {
         });
         hooks.add(onSignal);
         state.workers.forEach(Thread::start);
-        for (Thread w : state.workers) {
-            w.join();
+        try {
+            for (Thread w : state.workers) {
+                w.join();
+            }
+        } catch (InterruptedException e) {
+            // the caller gave up on the sweep: as on a signal, its trials are killed and the parent ends KILLED
+            state.trialHooks.cancelAll();
+            state.trialHooks.startedOnCancel().forEach(t -> joinQuietly(t, 120));
+            finish(state, request, parentId, true);
+            hooks.remove(onSignal);
+            throw e;
         }
         RunStatus status = finish(state, request, parentId, state.trialHooks.cancelled());
         if (status == null) {

@@ -73,4 +73,24 @@ class LocalBackendTest {
         orphan.onExit().get(60, TimeUnit.SECONDS);
         assertThat(orphan.isAlive()).isFalse();
     }
+
+    @Test
+    void shouldCopyTheCommandsOutputToTheStreamGivenInsteadOfTheTerminal() throws Exception {
+        Files.writeString(dir.resolve("MLproject"), "name: p\n");
+        ByteArrayOutputStream copied = new ByteArrayOutputStream();
+        Backend.Launch launch = new Backend.Launch(
+                Project.load(dir),
+                "main",
+                "echo one; echo two",
+                dir,
+                "0123456789abcdef0123456789abcdef",
+                Map.of(),
+                JsonNodeFactory.instance.objectNode(),
+                new PrintStream(new ByteArrayOutputStream()));
+
+        Backend.Submitted submitted = new LocalBackend(new PrintStream(copied, true)).submit(launch);
+
+        assertThat(submitted.waitFor()).isEqualTo(RunStatus.FINISHED);
+        assertThat(copied.toString()).isEqualTo("one\ntwo\n");
+    }
 }
