@@ -20,5 +20,8 @@ public final class ExitCodes {
     /** {@code skein run}: the project's run ended FAILED (its command failed, its Job failed). */
     public static final int RUN_FAILED = 7;
 
+    /** {@code skein recipe run}: the register step refused to register the model (validation criteria failed). */
+    public static final int REGISTRATION_REFUSED = 8;
+
     private ExitCodes() {}
 }

@@ -8,6 +8,7 @@ import dev.skein.cli.commands.ExperimentsCommand;
 import dev.skein.cli.commands.GcCommand;
 import dev.skein.cli.commands.ModelsCommand;
 import dev.skein.cli.commands.PromptsCommand;
+import dev.skein.cli.commands.RecipeCommand;
 import dev.skein.cli.commands.RunCommand;
 import dev.skein.cli.commands.RunsCommand;
 import dev.skein.cli.commands.SweepCommand;
@@ -30,6 +31,7 @@ import picocli.CommandLine.ScopeType;
             RunsCommand.class,
             RunCommand.class,
             SweepCommand.class,
+            RecipeCommand.class,
             ArtifactsCommand.class,
             ModelsCommand.class,
             PromptsCommand.class,
@@ -56,7 +58,9 @@ import picocli.CommandLine.ScopeType;
             "  4  not found (RESOURCE_DOES_NOT_EXIST)",
             "  5  an evaluation waited for with --wait FAILED",
             "  6  a multipart upload paused with parts left (continue with --resume)",
-            "  7  skein run: the project's run ended FAILED; skein sweep: every trial failed or none logged --metric"
+            "  7  skein run: the project's run ended FAILED; skein sweep: every trial failed or none logged --metric;"
+                    + " skein recipe run: a step failed",
+            "  8  skein recipe run: registration refused (the model failed its validation criteria)"
         })
 public final class SkeinCli {
 
