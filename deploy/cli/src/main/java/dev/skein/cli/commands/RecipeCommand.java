@@ -56,7 +56,8 @@ public final class RecipeCommand extends Group {
             try {
                 return Recipe.load(abs, profile);
             } catch (RecipeException | ProjectException e) {
-                throw new CliException(ExitCodes.USAGE, abs + ": " + e.getMessage());
+                String m = e.getMessage();
+                throw new CliException(ExitCodes.USAGE, m.startsWith(abs.toString()) ? m : abs + ": " + m);
             }
         }
     }

@@ -138,17 +138,21 @@ public final class RecipeRunner {
                     .filter(StepReport::cacheHit)
                     .map(r -> r.step().id())
                     .toList();
+            List<String> executed = reports.stream()
+                    .filter(r -> !r.cacheHit())
+                    .map(r -> r.step().id())
+                    .toList();
+            // a tag only when it names something (MLflow's tags are not empty)
             Map<String, String> summary = new LinkedHashMap<>();
-            summary.put("skein.recipe.cachedSteps", String.join(",", cached));
-            summary.put(
-                    "skein.recipe.executedSteps",
-                    String.join(
-                            ",",
-                            reports.stream()
-                                    .filter(r -> !r.cacheHit())
-                                    .map(r -> r.step().id())
-                                    .toList()));
-            setTags(recipeRunId, summary);
+            if (!cached.isEmpty()) {
+                summary.put("skein.recipe.cachedSteps", String.join(",", cached));
+            }
+            if (!executed.isEmpty()) {
+                summary.put("skein.recipe.executedSteps", String.join(",", executed));
+            }
+            if (!summary.isEmpty()) {
+                setTags(recipeRunId, summary);
+            }
         } catch (RuntimeException | IOException | InterruptedException e) {
             endQuietly(recipeRunId, RunStatus.FAILED);
             removeHook(onSignal);
