@@ -122,6 +122,9 @@ public final class RecipeCommand extends Group {
                         .run(recipe, last, defaultExperiment);
             } catch (RecipeException e) {
                 throw new CliException(ExitCodes.USAGE, e.getMessage());
+            } catch (ProjectException e) {
+                // the recipe run exists by then (ended FAILED): not a usage error any more
+                throw new CliException(ExitCodes.RUN_FAILED, e.getMessage());
             }
             print(result);
             if (result.refused()) {

@@ -84,6 +84,8 @@ public final class RecipeRunner {
         tags.put("mlflow.source.type", "RECIPE");
         tags.put("mlflow.source.name", recipe.dir().toString());
         tags.put("skein.recipe.template", recipe.template());
+        tags.put("mlflow.pipeline.template.name", recipe.template());
+        tags.put("mlflow.pipeline.profile.name", recipe.profile());
         tags.put("skein.recipe.profile", recipe.profile());
         tags.put("skein.recipe.name", recipe.dir().getFileName().toString());
         if (last != null) {
@@ -231,6 +233,10 @@ public final class RecipeRunner {
         tags.put("skein.recipe.step", step.id());
         tags.put("skein.recipe.profile", ctx.recipe().profile());
         tags.put("skein.recipe.cacheKey", ctx.keys().get(step));
+        // MLflow Recipes' own tags on its runs
+        tags.put("mlflow.pipeline.template.name", ctx.recipe().template());
+        tags.put("mlflow.pipeline.profile.name", ctx.recipe().profile());
+        tags.put("mlflow.pipeline.step.name", step.id());
         return tags;
     }
 
@@ -269,7 +275,7 @@ public final class RecipeRunner {
                 env,
                 recipe.dir(),
                 stepTags(ctx, step));
-        ProjectRun.Outcome outcome = new ProjectRun(tracking, new LocalBackend(), log).run(request);
+        ProjectRun.Outcome outcome = new ProjectRun(tracking, new LocalBackend(true), log).run(request);
         if (outcome.status() != RunStatus.FINISHED) {
             return new Outcome(
                     outcome.status() == RunStatus.KILLED ? "KILLED" : "FAILED",
@@ -386,6 +392,11 @@ public final class RecipeRunner {
         }
     }
 
+    /** Whether register may register a model of that validation status (MLflow's rule). */
+    static boolean registrable(String validationStatus, boolean allowNonValidatedModel) {
+        return validationStatus.equals("VALIDATED") || (validationStatus.equals("UNKNOWN") && allowNonValidatedModel);
+    }
+
     /** MLflow's model validation status: VALIDATED, REJECTED, or UNKNOWN when there are no criteria. */
     static String validationStatus(List<Criterion.Result> results) {
         if (results.isEmpty()) {
@@ -411,7 +422,9 @@ public final class RecipeRunner {
             tags.put("skein.recipe.model.name", reg.modelName());
             tags.put("skein.recipe.validation.status", status);
             ObjectNode doc = Api.object().put("model_name", reg.modelName()).put("validation_status", status);
-            if (!status.equals("VALIDATED") && !reg.allowNonValidatedModel()) {
+            // as MLflow's register step: a VALIDATED model, or an UNKNOWN one (no criteria) if the recipe allows it;
+            // a REJECTED model never
+            if (!registrable(status, reg.allowNonValidatedModel())) {
                 List<String> failed = new ArrayList<>();
                 validation.path("criteria").forEach(c -> {
                     if (!c.path("passed").asBoolean()) {
@@ -450,10 +463,13 @@ public final class RecipeRunner {
                                 "description",
                                 "Registered by recipe run " + ctx.recipeRunId() + " (profile "
                                         + ctx.recipe().profile() + ")");
-                body.putArray("tags")
+                ArrayNode versionTags = body.putArray("tags");
+                versionTags.addObject().put("key", "mlflow.source.type").put("value", "RECIPE");
+                versionTags
                         .addObject()
-                        .put("key", "skein.recipe.runId")
-                        .put("value", ctx.recipeRunId());
+                        .put("key", "mlflow.pipeline.template.name")
+                        .put("value", ctx.recipe().template());
+                versionTags.addObject().put("key", "skein.recipe.runId").put("value", ctx.recipeRunId());
                 version = api.post(MLFLOW + "model-versions/create", body)
                         .path("model_version")
                         .path("version")
@@ -482,7 +498,7 @@ public final class RecipeRunner {
             tracking.setTerminated(runId, RunStatus.FINISHED);
             String detail = (created ? "registered " : "already registered as ") + reg.modelName() + " version "
                     + version + (reg.alias() != null ? " (alias " + reg.alias() + ")" : "")
-                    + (status.equals("VALIDATED") ? "" : " although not validated (allow_non_validated_model)");
+                    + (status.equals("VALIDATED") ? "" : " without validation criteria (allow_non_validated_model)");
             return new Outcome("SUCCEEDED", runId, detail);
         } catch (RuntimeException | IOException e) {
             endQuietly(runId, RunStatus.FAILED);

@@ -67,4 +67,14 @@ class RecipeCriteriaTest {
         }
         assertThat(Criterion.greaterIsBetter("my_metric")).isNull();
     }
+
+    @Test
+    void onlyAValidatedModelIsRegisteredOrAnUnvalidatedOneIfAllowedAsMlflow() {
+        assertThat(RecipeRunner.registrable("VALIDATED", false)).isTrue();
+        assertThat(RecipeRunner.registrable("UNKNOWN", false)).isFalse();
+        assertThat(RecipeRunner.registrable("UNKNOWN", true)).isTrue();
+        // allow_non_validated_model is for a model without criteria: a rejected one is never registered
+        assertThat(RecipeRunner.registrable("REJECTED", true)).isFalse();
+        assertThat(RecipeRunner.registrable("REJECTED", false)).isFalse();
+    }
 }
