@@ -39,9 +39,13 @@ class RecipeIT {
     static final Duration LIMIT = Duration.ofMinutes(10);
     static final List<String> STEPS = List.of("ingest", "split", "transform", "train", "evaluate", "register");
 
-    /** The regression example in a directory of its own, its experiment and model names made unique. */
+    /** An example (regression unless named) in a directory of its own, its experiment and model names made unique. */
     private static Path recipe(String experiment, String model) throws IOException {
-        Path source = TestInfra.repoRoot().resolve("deploy/cli/examples/recipes/regression");
+        return recipe("regression", experiment, model);
+    }
+
+    private static Path recipe(String example, String experiment, String model) throws IOException {
+        Path source = TestInfra.repoRoot().resolve("deploy/cli/examples/recipes/" + example);
         Path target = Files.createTempDirectory(dir, "recipe-");
         try (Stream<Path> walk = Files.walk(source)) {
             for (Path p : walk.toList()) {
@@ -349,5 +353,34 @@ class RecipeIT {
                         .statusCode())
                 .isEqualTo(404);
         assertThat(Files.exists(recipe.resolve(".skein-recipe"))).isFalse();
+    }
+
+    @Test
+    void theClassificationExampleRegistersAClassifier() throws IOException {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String experiment = "recipe-churn-" + suffix;
+        String model = "churn-" + suffix;
+        Path recipe = recipe("classification", experiment, model);
+
+        Result r = skein("--output", "json", "recipe", "run", "-r", recipe.toString(), "-p", "local");
+        assertThat(r.exit()).as("stderr: %s", r.err()).isZero();
+        JsonObject summary = new JsonObject(r.out());
+        Map<String, JsonObject> runs = runs(experimentId(experiment));
+        Map<String, String> tags = tagsOf(runs.get(summary.getString("run_id")));
+        assertThat(tags).containsEntry("skein.recipe.template", "classification/v1");
+        String evaluateRun = tags.get("skein.recipe.step.evaluate.runId");
+        JsonObject evaluation = Http.ok(
+                        api().queryParam("run_id", evaluateRun).get("/api/2.0/skein/evaluations/search"))
+                .getJsonArray("evaluations")
+                .getJsonObject(0);
+        assertThat(evaluation.getString("status")).isEqualTo("SUCCEEDED");
+        assertThat(evaluation.getJsonObject("spec").getString("model_type")).isEqualTo("classifier");
+        List<String> keys = new ArrayList<>();
+        evaluation.getJsonArray("metrics").forEach(m -> keys.add(((JsonObject) m).getString("key")));
+        assertThat(keys).contains("accuracy_score", "f1_score", "precision_score", "recall_score");
+        assertThat(tagsOf(runs.get(evaluateRun))).containsEntry("skein.recipe.validation.status", "VALIDATED");
+        JsonArray versions = versions(model);
+        assertThat(versions.size()).isEqualTo(1);
+        assertThat(versions.getJsonObject(0).getString("run_id")).isEqualTo(tags.get("skein.recipe.step.train.runId"));
     }
 }
