@@ -275,7 +275,7 @@ public final class RecipeRunner {
                 env,
                 recipe.dir(),
                 stepTags(ctx, step));
-        ProjectRun.Outcome outcome = new ProjectRun(tracking, new LocalBackend(true), log).run(request);
+        ProjectRun.Outcome outcome = new ProjectRun(tracking, new LocalBackend(System.err), log).run(request);
         if (outcome.status() != RunStatus.FINISHED) {
             return new Outcome(
                     outcome.status() == RunStatus.KILLED ? "KILLED" : "FAILED",
