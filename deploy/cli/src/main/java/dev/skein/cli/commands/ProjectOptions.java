@@ -56,7 +56,8 @@ public final class ProjectOptions {
     @Option(
             names = {"-c", "--backend-config"},
             paramLabel = "FILE",
-            description = "The backend's JSON configuration (kubernetes: MLflow's kubernetes_config.json).")
+            description = "The backend's JSON configuration (kubernetes: MLflow's kubernetes_config.json;"
+                    + " spark: master, deploy_mode, conf, main_class, spark_submit, jars, py_files, packages, files).")
     Path backendConfig;
 
     /** The experiment's id and name as given, else from MLFLOW_EXPERIMENT_ID/_NAME; at most one of them. */

@@ -36,7 +36,8 @@ public final class RunCommand extends Base {
     /** The backends by name; a backend is one class behind {@link Backend}. */
     public enum BackendName {
         local(LocalBackend::new),
-        kubernetes(KubernetesBackend::new);
+        kubernetes(KubernetesBackend::new),
+        spark(dev.skein.cli.projects.SparkBackend::new);
 
         final Supplier<Backend> factory;
 

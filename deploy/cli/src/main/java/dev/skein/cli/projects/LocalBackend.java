@@ -2,9 +2,11 @@ package dev.skein.cli.projects;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -83,16 +85,27 @@ public final class LocalBackend implements Backend {
 
     @Override
     public Submitted submit(Launch launch) {
+        return start(List.of("bash", "-c", launch.command()), launch.workDir(), launch.env(), grace, output);
+    }
+
+    /**
+     * A local process of the run (the local backend's {@code bash -c}, the spark backend's {@code spark-submit}):
+     * started in {@code dir} with {@code env} added to this process's environment, its output on the terminal (or
+     * copied to {@code output} when given), in a
+     * process group of its own where the machine has {@code setsid}; ended FINISHED on exit code 0, FAILED otherwise,
+     * KILLED once cancelled (the group signalled as the class comment says).
+     */
+    static Submitted start(
+            List<String> argv, Path dir, Map<String, String> env, Duration grace, java.io.PrintStream output) {
         String setsid = setsid();
         List<String> command = new ArrayList<>();
         if (setsid != null) {
             // --wait: should setsid have to fork, it still ends with the command's exit code
             command.addAll(List.of(setsid, "--wait"));
         }
-        command.addAll(List.of("bash", "-c", launch.command()));
-        ProcessBuilder pb =
-                new ProcessBuilder(command).directory(launch.workDir().toFile()).inheritIO();
-        pb.environment().putAll(launch.env());
+        command.addAll(argv);
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).inheritIO();
+        pb.environment().putAll(env);
         if (output != null) {
             pb.redirectOutput(ProcessBuilder.Redirect.PIPE);
         }
@@ -100,7 +113,7 @@ public final class LocalBackend implements Backend {
         try {
             process = pb.start();
         } catch (IOException e) {
-            throw new ProjectException("cannot start bash: " + e.getMessage());
+            throw new ProjectException("cannot start " + argv.get(0) + ": " + e.getMessage());
         }
         Thread copier = output == null ? null : copy(process, output);
         boolean ownGroup = setsid != null;

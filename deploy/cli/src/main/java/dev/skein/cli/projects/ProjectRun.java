@@ -118,7 +118,7 @@ public final class ProjectRun {
             project = Project.load(source.workDir());
             entryPoint = project.entryPoint(request.entryPoint());
             resolved = entryPoint.resolve(request.params(), request.cwd());
-            backend.check(project, request.backendConfig());
+            backend.check(project, resolved.command(), request.backendConfig());
             experimentId = request.experimentId() != null
                     ? request.experimentId()
                     : request.experimentName() != null ? tracking.experimentId(request.experimentName()) : "0";
@@ -165,7 +165,8 @@ public final class ProjectRun {
                 runId,
                 env,
                 request.backendConfig(),
-                out);
+                out,
+                request.runName());
         // Ctrl-C or SIGTERM reaches the command and this JVM together. The run's final status is written exactly
         // once, by whichever side ends it first, and the shutdown hook waits until that write is done, so the JVM
         // never stops in the middle of it; once shutdown has begun the run ends KILLED.
