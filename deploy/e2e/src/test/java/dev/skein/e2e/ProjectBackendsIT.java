@@ -216,7 +216,9 @@ class ProjectBackendsIT {
                 .containsEntry("mlflow.project.entryPoint", "main")
                 .containsEntry("mlflow.source.type", "PROJECT")
                 // logged by the application: the master spark-submit gave it
-                .containsEntry("spark_master", "local[2]");
+                .containsEntry("spark_master", "local[2]")
+                // and the name it gave the application: the run's
+                .containsEntry("spark_app_name", "spark-e2e");
         Map<String, Double> metrics = metricsOf(run);
         // what Spark counted is the samples parameter; π from 20,000 seeded points is near enough
         assertThat(metrics).containsEntry("points_counted", 20000.0);
@@ -251,6 +253,64 @@ class ProjectBackendsIT {
         assertThat(run.getJsonObject("info").getString("status")).isEqualTo("FAILED");
         assertThat(tagsOf(run)).containsEntry("mlflow.project.backend", "spark");
         assertThat(metricsOf(run)).isEmpty();
+    }
+
+    @Test
+    void aTerminatedSparkRunStopsItsDriverAndIsRecordedKilled() throws Exception {
+        String experimentId = newExperiment();
+        Path config = config("spark-wait.json", sparkConfig().put("main_class", MAIN_CLASS));
+        Path pidfile = dir.resolve("spark-driver.pid");
+        ProcessBuilder pb = new ProcessBuilder(
+                        TestInfra.repoRoot().resolve("skein").toString(),
+                        "run",
+                        SPARK_PROJECT.toString(),
+                        "-e",
+                        "wait",
+                        "-b",
+                        "spark",
+                        "-c",
+                        config.toString(),
+                        "-P",
+                        "jar=" + SPARK_JOB,
+                        "-P",
+                        "pidfile=" + pidfile,
+                        "--experiment-id",
+                        experimentId)
+                .directory(TestInfra.repoRoot().toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("MLFLOW_") || k.startsWith("SKEIN_"));
+        pb.environment().put("SKEIN_TRACKING_URI", Suite.url());
+        Path out = Files.createTempFile(dir, "out-", ".txt");
+        Process skein =
+                pb.redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        try {
+            // the driver writes its pid once Spark runs, then runs tasks that sleep for ten minutes
+            long deadline = System.nanoTime() + SPARK_LIMIT.toNanos();
+            while (!Files.exists(pidfile) || Files.readString(pidfile).isBlank()) {
+                assertThat(skein.isAlive())
+                        .as("skein run ended early: %s", Files.readString(out))
+                        .isTrue();
+                assertThat(System.nanoTime()).as("the driver started").isLessThan(deadline);
+                Thread.sleep(200);
+            }
+            ProcessHandle driver = ProcessHandle.of(
+                            Long.parseLong(Files.readString(pidfile).strip()))
+                    .orElseThrow();
+            assertThat(onlyRun(experimentId).getJsonObject("info").getString("status"))
+                    .isEqualTo("RUNNING");
+
+            skein.destroy(); // SIGTERM, as Ctrl-C or a scheduler stopping it
+
+            assertThat(skein.waitFor(3, TimeUnit.MINUTES)).isTrue();
+            assertThat(skein.exitValue()).isEqualTo(143);
+            assertThat(Files.readString(out)).contains("killed");
+            assertThat(onlyRun(experimentId).getJsonObject("info").getString("status"))
+                    .isEqualTo("KILLED");
+            // the driver's JVM (spark-submit) was stopped with the run: it would sleep for ten minutes
+            driver.onExit().get(3, TimeUnit.MINUTES);
+            assertThat(driver.isAlive()).isFalse();
+        } finally {
+            skein.destroyForcibly();
+        }
     }
 
     @Test
