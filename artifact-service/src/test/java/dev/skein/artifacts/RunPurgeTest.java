@@ -184,6 +184,38 @@ class RunPurgeTest {
     }
 
     @Test
+    void shouldDeleteAPurgedExperimentsLocationUnlessItIsShared() throws Exception {
+        String exp = "gc-exp-" + UUID.randomUUID();
+        String shared = "gc-shared-" + UUID.randomUUID();
+        for (String path : List.of(
+                exp + "/models/m-1/artifacts/MLmodel",
+                exp + "/traces/t-1/artifacts/traces.json",
+                // an experiment whose location starts with the purged one's
+                exp + "0/models/m-2/artifacts/MLmodel",
+                shared + "/models/m-3/artifacts/MLmodel")) {
+            put(path);
+        }
+        // in one partition, in order: an experiment whose location another one shares (tracking-service leaves the
+        // location out), then one whose location is its own
+        publishRaw(
+                "dev.skein.tracking.experiment.purged.v1",
+                exp,
+                OutboxEvent.json(dev.skein.events.v1.ExperimentPurged.newBuilder()
+                        .setExperimentId("41")
+                        .setPurgedTime(System.currentTimeMillis())));
+        publishRaw(
+                "dev.skein.tracking.experiment.purged.v1",
+                exp,
+                OutboxEvent.json(dev.skein.events.v1.ExperimentPurged.newBuilder()
+                        .setExperimentId("42")
+                        .setArtifactLocation("mlflow-artifacts:/" + exp)
+                        .setPurgedTime(System.currentTimeMillis())));
+        awaitEmpty(exp);
+        assertThat(tree(exp + "0")).containsExactly(exp + "0/models/m-2/artifacts/MLmodel");
+        assertThat(tree(shared)).containsExactly(shared + "/models/m-3/artifacts/MLmodel");
+    }
+
+    @Test
     void shouldDeadLetterAnUnreadablePurgeAndGoOnWithTheNext() throws Exception {
         String exp = "gc-dlq-" + UUID.randomUUID();
         String bad = "r" + UUID.randomUUID().toString().replace("-", "");

@@ -11,11 +11,18 @@ import dev.skein.common.testing.TestInfra;
 import dev.skein.common.testing.TopicReader;
 import dev.skein.common.testing.TopicReader.Event;
 import dev.skein.proto.common.v1.ErrorCode;
+import dev.skein.proto.tracking.v1.CreateExperiment;
+import dev.skein.proto.tracking.v1.CreateLoggedModel;
+import dev.skein.proto.tracking.v1.DeleteExperiment;
 import dev.skein.proto.tracking.v1.DeleteRun;
+import dev.skein.proto.tracking.v1.GetExperiment;
 import dev.skein.proto.tracking.v1.GetRun;
 import dev.skein.proto.tracking.v1.LogMetric;
 import dev.skein.proto.tracking.v1.LogParam;
+import dev.skein.proto.tracking.v1.PurgeDeletedExperiments;
 import dev.skein.proto.tracking.v1.PurgeDeletedRuns;
+import dev.skein.proto.tracking.v1.SetExperimentTag;
+import dev.skein.proto.tracking.v1.StartTrace;
 import dev.skein.proto.tracking.v1.TrackingAdminServiceGrpc.TrackingAdminServiceBlockingStub;
 import dev.skein.proto.tracking.v1.TrackingServiceGrpc.TrackingServiceBlockingStub;
 import io.grpc.StatusRuntimeException;
@@ -203,6 +210,176 @@ class PurgeTest {
             assertThat(RunRacesTest.publishedEvents(Set.of(run)).get(run))
                     .extracting(e -> e.header("ce_type"))
                     .containsExactly("dev.skein.tracking.run.created.v1", "dev.skein.tracking.run.deleted.v1");
+        }
+    }
+
+    @GrpcClient("tracking")
+    dev.skein.proto.tracking.v1.TraceServiceGrpc.TraceServiceBlockingStub traces;
+
+    @GrpcClient("tracking")
+    dev.skein.proto.tracking.v1.LoggedModelServiceGrpc.LoggedModelServiceBlockingStub models;
+
+    private PurgeDeletedExperiments.Response purgeExperiments(String... ids) {
+        return admin.purgeDeletedExperiments(PurgeDeletedExperiments.newBuilder()
+                .addAllExperimentIds(List.of(ids))
+                .build());
+    }
+
+    @Test
+    void shouldPurgeADeletedExperimentWithAllItsRunsAndFreeItsName() throws SQLException {
+        String name = "purged-" + java.util.UUID.randomUUID();
+        String exp = tracking.createExperiment(
+                        CreateExperiment.newBuilder().setName(name).build())
+                .getExperimentId();
+        tracking.setExperimentTag(SetExperimentTag.newBuilder()
+                .setExperimentId(exp)
+                .setKey("team")
+                .setValue("a")
+                .build());
+        String deletedBefore = newRun(tracking, exp);
+        String active = newRun(tracking, exp);
+        tracking.logMetric(LogMetric.newBuilder()
+                .setRunId(active)
+                .setKey("loss")
+                .setValue(0.5)
+                .setTimestamp(1)
+                .build());
+        tracking.deleteRun(DeleteRun.newBuilder().setRunId(deletedBefore).build());
+        traces.startTrace(StartTrace.newBuilder()
+                .setExperimentId(exp)
+                .setTimestampMs(1000)
+                .build());
+        models.createLoggedModel(CreateLoggedModel.newBuilder()
+                .setExperimentId(exp)
+                .setName("m")
+                .setSourceRunId(active)
+                .build());
+        String location = tracking.getExperiment(
+                        GetExperiment.newBuilder().setExperimentId(exp).build())
+                .getExperiment()
+                .getArtifactLocation();
+
+        // refused with nothing purged: an active experiment, the Default one, one that does not exist, a young one
+        assertThatThrownBy(() -> purgeExperiments(exp))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.INVALID_PARAMETER_VALUE))
+                .hasMessageContaining("is not in `deleted` lifecycle stage");
+        tracking.deleteExperiment(
+                DeleteExperiment.newBuilder().setExperimentId(exp).build());
+        assertThatThrownBy(() -> purgeExperiments(exp, "0"))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.INVALID_PARAMETER_VALUE))
+                .hasMessageContaining("Default experiment");
+        assertThatThrownBy(() -> purgeExperiments(exp, "987654321"))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.RESOURCE_DOES_NOT_EXIST));
+        assertThatThrownBy(() -> admin.purgeDeletedExperiments(PurgeDeletedExperiments.newBuilder()
+                        .addExperimentIds(exp)
+                        .setOlderThanMs(3_600_000)
+                        .build()))
+                .hasMessageContaining("is not older than the required age");
+        assertThat(tracking.getRun(GetRun.newBuilder().setRunId(active).build())
+                        .getRun()
+                        .getInfo()
+                        .getLifecycleStage())
+                .isEqualTo("deleted");
+
+        PurgeDeletedExperiments.Response purged = purgeExperiments(exp);
+        assertThat(purged.getExperimentIdsList()).containsExactly(exp);
+        assertThat(purged.getRunIdsList()).containsExactlyInAnyOrder(deletedBefore, active);
+        assertThat(purged.getMore()).isFalse();
+        assertThatThrownBy(() -> tracking.getExperiment(
+                        GetExperiment.newBuilder().setExperimentId(exp).build()))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.RESOURCE_DOES_NOT_EXIST));
+        for (String run : List.of(deletedBefore, active)) {
+            assertThatThrownBy(() ->
+                            tracking.getRun(GetRun.newBuilder().setRunId(run).build()))
+                    .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.RESOURCE_DOES_NOT_EXIST));
+        }
+        assertThat(metricRows(active)).isZero();
+        assertThat(rows("SELECT count(*) FROM tracking.trace_info WHERE experiment_id = " + exp))
+                .isZero();
+        assertThat(rows("SELECT count(*) FROM tracking.logged_models WHERE experiment_id = " + exp))
+                .isZero();
+        assertThat(rows("SELECT count(*) FROM tracking.experiment_tags WHERE experiment_id = " + exp))
+                .isZero();
+        // its name is free again, as after `mlflow gc`
+        assertThat(tracking.createExperiment(
+                                CreateExperiment.newBuilder().setName(name).build())
+                        .getExperimentId())
+                .isNotEqualTo(exp);
+
+        // artifact-service hears of each run and of the experiment, with the location to collect
+        List<Event> events = TopicReader.read(
+                TestInfra.kafkaBootstrap(),
+                RunEventsTest.TOPIC,
+                Set.of(exp, deletedBefore, active)::contains,
+                7,
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(1));
+        assertThat(events)
+                .filteredOn(e -> "dev.skein.tracking.run.purged.v1".equals(e.header("ce_type")))
+                .hasSize(2);
+        Event experimentPurged = events.stream()
+                .filter(e -> "dev.skein.tracking.experiment.purged.v1".equals(e.header("ce_type")))
+                .findFirst()
+                .orElseThrow();
+        JsonObject payload = new JsonObject(experimentPurged.value());
+        assertThat(payload.getString("experimentId")).isEqualTo(exp);
+        assertThat(payload.getString("artifactLocation")).isEqualTo(location);
+    }
+
+    @Test
+    void shouldNotNameALocationAnotherExperimentShares() {
+        String location = "mlflow-artifacts:/shared-" + java.util.UUID.randomUUID();
+        String gone = tracking.createExperiment(CreateExperiment.newBuilder()
+                        .setName("shared-a-" + java.util.UUID.randomUUID())
+                        .setArtifactLocation(location)
+                        .build())
+                .getExperimentId();
+        String inside = tracking.createExperiment(CreateExperiment.newBuilder()
+                        .setName("shared-b-" + java.util.UUID.randomUUID())
+                        .setArtifactLocation(location + "/team")
+                        .build())
+                .getExperimentId();
+        String run = newRun(tracking, gone);
+        tracking.deleteExperiment(
+                DeleteExperiment.newBuilder().setExperimentId(gone).build());
+        // every deleted experiment, until none is left
+        List<String> purged = new java.util.ArrayList<>();
+        PurgeDeletedExperiments.Response answer;
+        do {
+            answer = admin.purgeDeletedExperiments(
+                    PurgeDeletedExperiments.newBuilder().build());
+            purged.addAll(answer.getExperimentIdsList());
+        } while (answer.getMore());
+        assertThat(purged).contains(gone).doesNotContain(inside, "0");
+        List<Event> events = TopicReader.read(
+                TestInfra.kafkaBootstrap(),
+                RunEventsTest.TOPIC,
+                Set.of(gone, run)::contains,
+                4,
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(1));
+        Event experimentPurged = events.stream()
+                .filter(e -> "dev.skein.tracking.experiment.purged.v1".equals(e.header("ce_type")))
+                .findFirst()
+                .orElseThrow();
+        // the run's own artifacts go (its RunPurged); the shared location is not named
+        assertThat(new JsonObject(experimentPurged.value()).getString("artifactLocation", ""))
+                .isEmpty();
+        assertThat(events).extracting(e -> e.header("ce_type")).contains("dev.skein.tracking.run.purged.v1");
+        assertThat(tracking.getExperiment(GetExperiment.newBuilder()
+                                .setExperimentId(inside)
+                                .build())
+                        .getExperiment()
+                        .getLifecycleStage())
+                .isEqualTo("active");
+    }
+
+    private static long rows(String sql) throws SQLException {
+        try (Connection c = TestInfra.connect(ServiceTestResource.TEST_DATABASE);
+                PreparedStatement s = c.prepareStatement(sql);
+                ResultSet rs = s.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 

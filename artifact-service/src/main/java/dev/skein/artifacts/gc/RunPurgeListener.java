@@ -9,6 +9,7 @@ import dev.skein.common.error.ApiException;
 import dev.skein.common.messaging.ConsumerRetry;
 import dev.skein.common.messaging.DeadLetters;
 import dev.skein.common.messaging.UnusableRecord;
+import dev.skein.events.v1.ExperimentPurged;
 import dev.skein.events.v1.RunPurged;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -25,7 +26,10 @@ import org.jboss.logging.Logger;
 
 /**
  * Garbage collection of artifacts, driven by the run events on {@code skein.tracking.runs.v1}: when a
- * run is deleted for good (RunPurged), everything under its artifact root goes. Deleting is
+ * run is deleted for good (RunPurged), everything under its artifact root goes; when an experiment is
+ * (ExperimentPurged, after its runs), everything under its artifact location — its logged models' and
+ * traces' artifacts — unless tracking-service left the location out because another experiment's
+ * overlaps it. Deleting is
  * idempotent — a redelivered event finds nothing left — and a store that is down is retried by
  * {@link ConsumerRetry} (consumer {@value #CONSUMER}) until it is back, however long that takes,
  * holding the partition, so no purge is skipped. A RunPurged event that cannot be read goes to the
@@ -38,7 +42,9 @@ public class RunPurgeListener {
     public static final String DLQ_CHANNEL = "run-events-dlq";
     public static final String CONSUMER = "artifact-gc";
     static final String PURGED = "dev.skein.tracking.run.purged.v1";
+    static final String EXPERIMENT_PURGED = "dev.skein.tracking.experiment.purged.v1";
     private static final byte[] PURGED_BYTES = PURGED.getBytes(StandardCharsets.UTF_8);
+    private static final byte[] EXPERIMENT_PURGED_BYTES = EXPERIMENT_PURGED.getBytes(StandardCharsets.UTF_8);
 
     private static final Logger LOG = Logger.getLogger(RunPurgeListener.class);
     private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
@@ -70,59 +76,78 @@ public class RunPurgeListener {
         for (ConsumerRecord<String, byte[]> record : records) {
             Header type = record.headers().lastHeader("ce_type");
             if (type != null && Arrays.equals(PURGED_BYTES, type.value())) {
-                chain = chain.flatMap(v -> onPurge(record));
+                chain = chain.flatMap(v -> onPurge(record, false));
+            } else if (type != null && Arrays.equals(EXPERIMENT_PURGED_BYTES, type.value())) {
+                chain = chain.flatMap(v -> onPurge(record, true));
             }
         }
         return chain;
     }
 
-    private Uni<Void> onPurge(ConsumerRecord<String, byte[]> record) {
+    /** What a purge event names: whose artifacts ("run …", "experiment …") and where they are (empty: nowhere). */
+    record Purged(String what, String artifactUri) {}
+
+    private Uni<Void> onPurge(ConsumerRecord<String, byte[]> record, boolean experiment) {
         String value = record.value() == null ? null : new String(record.value(), StandardCharsets.UTF_8);
-        RunPurged purged;
+        Purged purged;
         try {
-            purged = parse(value);
+            purged = experiment ? parseExperiment(value) : parse(value);
         } catch (UnusableRecord e) {
             LOG.warnf(
-                    "Record %s-%d@%d is not a RunPurged event, dead-lettered: %s",
+                    "Record %s-%d@%d is not a purge event, dead-lettered: %s",
                     record.topic(), record.partition(), record.offset(), e.getMessage());
             return retry.untilDone(
                     "dead-lettering record " + record.offset(),
                     () -> deadLetters.sendMessage(DeadLetters.of(record, value, e.getMessage())));
         }
+        if (purged.artifactUri().isEmpty()) {
+            LOG.infof(
+                    "%s was purged; its artifact location is shared, so only its runs' artifacts went", purged.what());
+            return Uni.createFrom().voidItem();
+        }
         Location root;
         try {
-            root = roots.resolve(purged.getArtifactUri());
+            root = roots.resolve(purged.artifactUri());
         } catch (ApiException notHere) {
             LOG.infof(
-                    "Run %s was purged; its artifacts at %s are outside the artifact roots, left alone",
-                    purged.getRunId(), purged.getArtifactUri());
+                    "%s was purged; its artifacts at %s are outside the artifact roots, left alone",
+                    purged.what(), purged.artifactUri());
             return Uni.createFrom().voidItem();
         }
         if (root.key().isEmpty() || roots.isRoot(root)) {
             // never the whole bucket or a whole artifact root, whatever an artifact URI says
-            LOG.warnf("Run %s has a root of the store as artifact location; nothing deleted", purged.getRunId());
+            LOG.warnf("%s has a root of the store as artifact location; nothing deleted", purged.what());
             return Uni.createFrom().voidItem();
         }
-        return retry.untilDone("deleting the artifacts of run " + purged.getRunId(), () -> Uni.createFrom()
+        return retry.untilDone("deleting the artifacts of " + purged.what(), () -> Uni.createFrom()
                         .item(() -> store.deleteTree(root))
                         // the object store's client blocks
                         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()))
                 .invoke(deleted -> LOG.infof(
-                        "Run %s was purged: deleted its %d artifact objects under %s",
-                        purged.getRunId(), deleted, root))
+                        "%s was purged: deleted its %d artifact objects under %s", purged.what(), deleted, root))
                 .replaceWithVoid();
     }
 
-    private static RunPurged parse(String json) {
-        if (json == null) {
-            throw new UnusableRecord("Not a RunPurged event: no value");
-        }
+    private static Purged parse(String json) {
         RunPurged.Builder b = RunPurged.newBuilder();
+        merge(json, b, "RunPurged");
+        return new Purged("Run " + b.getRunId(), b.getArtifactUri());
+    }
+
+    private static Purged parseExperiment(String json) {
+        ExperimentPurged.Builder b = ExperimentPurged.newBuilder();
+        merge(json, b, "ExperimentPurged");
+        return new Purged("Experiment " + b.getExperimentId(), b.getArtifactLocation());
+    }
+
+    private static void merge(String json, com.google.protobuf.Message.Builder b, String type) {
+        if (json == null) {
+            throw new UnusableRecord("Not a " + type + " event: no value");
+        }
         try {
             PARSER.merge(json, b);
         } catch (InvalidProtocolBufferException | RuntimeException e) {
-            throw new UnusableRecord("Not a RunPurged event: " + e.getMessage(), e);
+            throw new UnusableRecord("Not a " + type + " event: " + e.getMessage(), e);
         }
-        return b.build();
     }
 }

@@ -1,6 +1,7 @@
 package dev.skein.tracking.messaging;
 
 import dev.skein.common.outbox.OutboxEvent;
+import dev.skein.events.v1.ExperimentPurged;
 import dev.skein.events.v1.LoggedModelCreated;
 import dev.skein.events.v1.LoggedModelFinalized;
 import dev.skein.events.v1.RunCreated;
@@ -24,6 +25,7 @@ public class RunEvents {
     public static final String DELETED = "dev.skein.tracking.run.deleted.v1";
     public static final String RESTORED = "dev.skein.tracking.run.restored.v1";
     public static final String PURGED = "dev.skein.tracking.run.purged.v1";
+    public static final String EXPERIMENT_PURGED = "dev.skein.tracking.experiment.purged.v1";
     public static final String MODEL_CREATED = "dev.skein.tracking.logged_model.created.v1";
     public static final String MODEL_FINALIZED = "dev.skein.tracking.logged_model.finalized.v1";
 
@@ -96,6 +98,23 @@ public class RunEvents {
                         .setArtifactUri(run.artifactUri)
                         .setPurgedTime(time)
                         .setActor(actor(run)));
+    }
+
+    /**
+     * An experiment deleted for good; {@code artifactLocation} empty when another experiment's location overlaps it.
+     */
+    public OutboxEvent experimentPurged(long experimentId, String artifactLocation, long time, String actor) {
+        String id = Long.toString(experimentId);
+        return OutboxEvent.of(
+                topic,
+                id,
+                EXPERIMENT_PURGED,
+                id,
+                ExperimentPurged.newBuilder()
+                        .setExperimentId(id)
+                        .setArtifactLocation(nullToEmpty(artifactLocation))
+                        .setPurgedTime(time)
+                        .setActor(nullToEmpty(actor)));
     }
 
     /** MLflow 3: a logged model was created; keyed by its source run (its own id when it has none). */

@@ -47,10 +47,13 @@ public class RunRepository implements PanacheRepositoryBase<Run, String> {
         return pool.withTransaction(conn -> {
             Uni<List<Run>> deleted;
             if (runIds.isEmpty()) {
-                deleted = conn.preparedQuery("DELETE FROM tracking.runs WHERE run_uuid IN (SELECT run_uuid FROM"
-                                + " tracking.runs WHERE lifecycle_stage = 'deleted' AND deleted_time <= $1"
+                // the batch is chosen once (a materialized CTE): as an IN (subquery), a plan that rescans it found
+                // the rows this statement had deleted skipped by FOR UPDATE, took the next ones, and went past LIMIT
+                deleted = conn.preparedQuery("WITH chosen AS MATERIALIZED (SELECT run_uuid FROM tracking.runs"
+                                + " WHERE lifecycle_stage = 'deleted' AND deleted_time <= $1"
                                 + " ORDER BY deleted_time, run_uuid LIMIT $2 FOR UPDATE)"
-                                + " AND lifecycle_stage = 'deleted' RETURNING *")
+                                + " DELETE FROM tracking.runs r USING chosen WHERE r.run_uuid = chosen.run_uuid"
+                                + " AND r.lifecycle_stage = 'deleted' RETURNING r.*")
                         .execute(Tuple.of(cutoff, limit))
                         .map(RunRepository::runs)
                         .invoke(runs -> runs.sort(java.util.Comparator.comparing(
@@ -90,7 +93,7 @@ public class RunRepository implements PanacheRepositoryBase<Run, String> {
      * Metric points have no foreign key to their run (it cost a lookup per point): the purge deletes
      * them itself, after the runs, whose deletion waited for any write still holding a run's row.
      */
-    private static Uni<Void> deleteMetrics(SqlConnection conn, String[] runIds) {
+    static Uni<Void> deleteMetrics(SqlConnection conn, String[] runIds) {
         return conn.preparedQuery("DELETE FROM tracking.metrics WHERE run_uuid = ANY($1)")
                 .execute(Tuple.of((Object) runIds))
                 .flatMap(n -> conn.preparedQuery("DELETE FROM tracking.latest_metrics WHERE run_uuid = ANY($1)")
@@ -98,7 +101,7 @@ public class RunRepository implements PanacheRepositoryBase<Run, String> {
                 .replaceWithVoid();
     }
 
-    private static List<Run> runs(RowSet<Row> rows) {
+    static List<Run> runs(RowSet<Row> rows) {
         List<Run> runs = new ArrayList<>(rows.size());
         rows.forEach(row -> runs.add(Rows.run(row)));
         return runs;

@@ -190,6 +190,71 @@ public class ExperimentService {
                 .replaceWithVoid();
     }
 
+    /** The experiments and runs one purge call deleted for good; {@code more} when work was left for the next. */
+    public record Purged(List<String> experimentIds, List<String> runIds, boolean more) {}
+
+    /** Experiments one purge call takes at most (with at most {@link RunService#MAX_PURGE} of their runs). */
+    static final int MAX_PURGE_EXPERIMENTS = 100;
+
+    /**
+     * Deletes experiments in the {@code deleted} stage for good, as {@code mlflow gc --experiment-ids}: the given
+     * ones (each must exist, be deleted and be old enough; never the Default experiment), or else every deleted
+     * experiment, oldest deletion first. Their runs go first (a RunPurged each), a bounded number per call.
+     */
+    public Uni<Purged> purgeDeleted(List<String> experimentIds, Long olderThanMs, String actor) {
+        if (olderThanMs != null && olderThanMs < 0) {
+            throw ApiException.invalidParameter("older_than_ms must not be negative, got " + olderThanMs);
+        }
+        if (experimentIds.size() > MAX_PURGE_EXPERIMENTS) {
+            throw ApiException.invalidParameter(
+                    "At most " + MAX_PURGE_EXPERIMENTS + " experiment_ids per call, got " + experimentIds.size());
+        }
+        List<Long> ids = new ArrayList<>();
+        for (String id : experimentIds) {
+            long parsed = Ids.experimentId(id);
+            if (parsed == 0) {
+                throw ApiException.invalidParameter("The Default experiment (0) cannot be purged.");
+            }
+            if (!ids.contains(parsed)) {
+                ids.add(parsed);
+            }
+        }
+        long now = System.currentTimeMillis();
+        long cutoff = olderThanMs == null ? Long.MAX_VALUE : now - olderThanMs;
+        return experiments
+                .purgeDeleted(
+                        ids,
+                        cutoff,
+                        MAX_PURGE_EXPERIMENTS,
+                        RunService.MAX_PURGE,
+                        locked -> checkPurgeable(ids, locked, cutoff),
+                        now,
+                        actor)
+                .invoke(publisher::wake)
+                .map(p -> new Purged(
+                        p.experimentIds().stream().map(String::valueOf).toList(),
+                        p.runs().stream().map(r -> r.runUuid).toList(),
+                        p.more()));
+    }
+
+    private static void checkPurgeable(List<Long> ids, List<ExperimentRepository.Candidate> found, long cutoff) {
+        Map<Long, ExperimentRepository.Candidate> byId = new LinkedHashMap<>();
+        found.forEach(c -> byId.put(c.experimentId(), c));
+        for (long id : ids) {
+            ExperimentRepository.Candidate c = byId.get(id);
+            if (c == null) {
+                throw Ids.experimentNotFound(id);
+            }
+            if (!Experiment.DELETED.equals(c.lifecycleStage())) {
+                throw ApiException.invalidParameter("Experiment " + id + " is not in `deleted` lifecycle stage. Only"
+                        + " experiments in `deleted` lifecycle stage can be purged.");
+            }
+            if (c.lastUpdateTime() > cutoff) {
+                throw ApiException.invalidParameter("Experiment " + id + " is not older than the required age.");
+            }
+        }
+    }
+
     public Uni<Void> rename(String experimentId, String newName) {
         Inputs.required(experimentId, "experiment_id");
         Inputs.required(newName, "new_name");
