@@ -468,7 +468,8 @@ class CliIT {
         assertThat(anonymous.err()).startsWith("UNAUTHENTICATED: ");
 
         Map<String, String> admin = Map.of("MLFLOW_TRACKING_TOKEN", Suite.ADMIN_TOKEN);
-        assertThat(ok(cli(admin, "gc", "--run-ids", gone)).out()).contains("Purged run " + gone, "1 run(s) purged");
+        assertThat(ok(cli(admin, "gc", "--run-ids", gone)).out())
+                .contains("Purged run " + gone, "1 run(s) and 0 experiment(s) purged");
         assertThat(error(api().queryParam("run_id", gone).get("/api/2.0/mlflow/runs/get")))
                 .isEqualTo("404 RESOURCE_DOES_NOT_EXIST");
         assertThat(getRun(kept).getJsonObject("info").getString("lifecycle_stage"))
@@ -478,6 +479,40 @@ class CliIT {
         assertThat(cli(admin, "gc", "--run-ids", active).exit()).isEqualTo(1);
         assertThat(getRun(active).getJsonObject("info").getString("lifecycle_stage"))
                 .isEqualTo("active");
+    }
+
+    @Test
+    void gcPurgesADeletedExperimentWithItsRunsAndArtifactsAndFreesItsName() throws InterruptedException {
+        String name = "gc-" + UUID.randomUUID();
+        String experimentId = ok(cli("experiments", "create", name)).out().strip();
+        String run = newRun(experimentId);
+        // an artifact of the run, and one of the experiment's own (where MLflow 3 keeps logged models)
+        String runArtifact = experimentId + "/" + run + "/artifacts/notes.txt";
+        String modelArtifact = experimentId + "/models/m-1/artifacts/MLmodel";
+        for (String path : List.of(runArtifact, modelArtifact)) {
+            Http.ok(api().contentType("text/plain").body("x").put("/api/2.0/mlflow-artifacts/artifacts/" + path));
+        }
+        Map<String, String> admin = Map.of("MLFLOW_TRACKING_TOKEN", Suite.ADMIN_TOKEN);
+        // only deleted experiments, MLflow's rule
+        assertThat(cli(admin, "gc", "--experiment-ids", experimentId).exit()).isEqualTo(1);
+        ok(cli("experiments", "delete", experimentId));
+
+        assertThat(ok(cli(admin, "gc", "--experiment-ids", experimentId)).out())
+                .contains("Purged run " + run, "Purged experiment " + experimentId, "1 run(s) and 1 experiment(s)");
+        assertThat(error(api().queryParam("experiment_id", experimentId).get("/api/2.0/mlflow/experiments/get")))
+                .isEqualTo("404 RESOURCE_DOES_NOT_EXIST");
+        assertThat(error(api().queryParam("run_id", run).get("/api/2.0/mlflow/runs/get")))
+                .isEqualTo("404 RESOURCE_DOES_NOT_EXIST");
+        // artifact-service collects both from the purge events
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        JsonObject listed;
+        do {
+            Thread.sleep(500);
+            listed = Http.ok(api().queryParam("path", experimentId).get("/api/2.0/mlflow-artifacts/artifacts"));
+        } while (listed.containsKey("files") && System.nanoTime() < deadline);
+        assertThat(listed.getJsonArray("files", new JsonArray())).isEmpty();
+        // the name is free again
+        assertThat(ok(cli("experiments", "create", name)).out().strip()).isNotEqualTo(experimentId);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.skein.cli.commands;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skein.cli.Api;
 import dev.skein.cli.CliException;
@@ -15,10 +16,11 @@ import picocli.CommandLine.Option;
         name = "gc",
         mixinStandardHelpOptions = true,
         description = {
-            "Purge deleted runs for good, with their artifacts (MLflow's `mlflow gc`).",
-            "Calls the gateway's administrator endpoint: MLFLOW_TRACKING_TOKEN must be the admin token",
-            "(or MLFLOW_TRACKING_USERNAME/_PASSWORD an administrator's).",
-            "Skein does not purge deleted experiments yet: their runs are purged, the experiments stay deleted."
+            "Purge deleted runs and experiments for good, with their artifacts (MLflow's `mlflow gc`): with",
+            "neither --run-ids nor --experiment-ids, every deleted run and every deleted experiment (an",
+            "experiment's runs go with it, whatever their stage; the Default experiment is never purged).",
+            "Calls the gateway's administrator endpoints: MLFLOW_TRACKING_TOKEN must be the admin token",
+            "(or MLFLOW_TRACKING_USERNAME/_PASSWORD an administrator's)."
         })
 public final class GcCommand extends Base {
 
@@ -30,35 +32,71 @@ public final class GcCommand extends Base {
     List<String> runIds;
 
     @Option(
+            names = "--experiment-ids",
+            split = ",",
+            paramLabel = "ID",
+            description = "Only these deleted experiments, with all their runs (comma-separated).")
+    List<String> experimentIds;
+
+    @Option(
             names = "--older-than",
             paramLabel = "AGE",
-            description = "Only runs deleted at least this long ago, as MLflow writes it: 1d2h3m4s, 30m, 7d.")
+            description = "Only what was deleted at least this long ago, as MLflow writes it: 1d2h3m4s, 30m, 7d.")
     String olderThan;
 
     @Override
     void run() {
+        Long olderThanMs = olderThan == null ? null : olderThanMs(olderThan);
         ObjectNode json = Api.object();
-        var purged = json.putArray("run_ids");
-        boolean more;
-        do {
-            ObjectNode body = Api.object();
-            if (runIds != null) {
-                runIds.forEach(body.putArray("run_ids")::add);
-            }
-            if (olderThan != null) {
-                body.put("older_than_ms", olderThanMs(olderThan));
-            }
-            JsonNode answer = api().post("/api/2.0/skein/admin/runs/purge", body);
-            answer.path("run_ids").forEach(purged::add);
-            more = answer.path("more").asBoolean(false) && runIds == null;
-        } while (more);
+        var purgedRuns = json.putArray("run_ids");
+        var purgedExperiments = json.putArray("experiment_ids");
+        boolean all = runIds == null && experimentIds == null;
+        if (all || runIds != null) {
+            purge("/api/2.0/skein/admin/runs/purge", "run_ids", runIds, olderThanMs, purgedRuns, null);
+        }
+        if (all || experimentIds != null) {
+            purge(
+                    "/api/2.0/skein/admin/experiments/purge",
+                    "experiment_ids",
+                    experimentIds,
+                    olderThanMs,
+                    purgedExperiments,
+                    purgedRuns);
+        }
         if (out().json()) {
             out().printJson(json);
         } else {
-            purged.forEach(id -> out().writer().println("Purged run " + id.asText()));
-            out().writer().println(purged.size() + " run(s) purged.");
+            purgedRuns.forEach(id -> out().writer().println("Purged run " + id.asText()));
+            purgedExperiments.forEach(id -> out().writer().println("Purged experiment " + id.asText()));
+            out().writer()
+                    .println(purgedRuns.size() + " run(s) and " + purgedExperiments.size() + " experiment(s) purged.");
             out().writer().flush();
         }
+    }
+
+    /**
+     * Calls one purge endpoint until it says nothing is left: {@code field} names both the ids asked for and those
+     * answered; an experiment purge also answers the runs it took ({@code runsInto}).
+     */
+    private void purge(
+            String path, String field, List<String> ids, Long olderThanMs, ArrayNode into, ArrayNode runsInto) {
+        boolean more;
+        do {
+            ObjectNode body = Api.object();
+            if (ids != null) {
+                ids.forEach(body.putArray(field)::add);
+            }
+            if (olderThanMs != null) {
+                body.put("older_than_ms", olderThanMs);
+            }
+            JsonNode answer = api().post(path, body);
+            answer.path(field).forEach(into::add);
+            if (runsInto != null) {
+                answer.path("run_ids").forEach(runsInto::add);
+            }
+            // runs asked for by id are all taken at once; experiments asked for by id may take several calls
+            more = answer.path("more").asBoolean(false) && (ids == null || runsInto != null);
+        } while (more);
     }
 
     private static final Pattern AGE = Pattern.compile("(?:(\\d+)d)?(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?");
