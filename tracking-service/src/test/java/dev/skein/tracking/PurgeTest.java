@@ -327,21 +327,30 @@ class PurgeTest {
     }
 
     @Test
-    void shouldNotNameALocationAnotherExperimentShares() {
-        String location = "mlflow-artifacts:/shared-" + java.util.UUID.randomUUID();
-        String gone = tracking.createExperiment(CreateExperiment.newBuilder()
-                        .setName("shared-a-" + java.util.UUID.randomUUID())
-                        .setArtifactLocation(location)
-                        .build())
-                .getExperimentId();
+    void shouldNameOnlyItsOwnUnsharedLocationForCollection() {
+        // its own default location, which another experiment's written location lies inside
+        String shared = newExperiment(tracking);
+        String sharedLocation = tracking.getExperiment(
+                        GetExperiment.newBuilder().setExperimentId(shared).build())
+                .getExperiment()
+                .getArtifactLocation();
         String inside = tracking.createExperiment(CreateExperiment.newBuilder()
-                        .setName("shared-b-" + java.util.UUID.randomUUID())
-                        .setArtifactLocation(location + "/team")
+                        .setName("inside-" + java.util.UUID.randomUUID())
+                        .setArtifactLocation(sharedLocation + "/team")
                         .build())
                 .getExperimentId();
-        String run = newRun(tracking, gone);
-        tracking.deleteExperiment(
-                DeleteExperiment.newBuilder().setExperimentId(gone).build());
+        // a location its creator wrote: another experiment's tree in other words (the store reads both the same)
+        String victim = newExperiment(tracking);
+        String written = tracking.createExperiment(CreateExperiment.newBuilder()
+                        .setName("written-" + java.util.UUID.randomUUID())
+                        .setArtifactLocation("mlflow-artifacts:///" + victim)
+                        .build())
+                .getExperimentId();
+        String run = newRun(tracking, shared);
+        for (String id : List.of(shared, written)) {
+            tracking.deleteExperiment(
+                    DeleteExperiment.newBuilder().setExperimentId(id).build());
+        }
         // every deleted experiment, until none is left
         List<String> purged = new java.util.ArrayList<>();
         PurgeDeletedExperiments.Response answer;
@@ -350,28 +359,29 @@ class PurgeTest {
                     PurgeDeletedExperiments.newBuilder().build());
             purged.addAll(answer.getExperimentIdsList());
         } while (answer.getMore());
-        assertThat(purged).contains(gone).doesNotContain(inside, "0");
+        assertThat(purged).contains(shared, written).doesNotContain(inside, victim, "0");
         List<Event> events = TopicReader.read(
                 TestInfra.kafkaBootstrap(),
                 RunEventsTest.TOPIC,
-                Set.of(gone, run)::contains,
-                4,
+                Set.of(shared, written, run)::contains,
+                5,
                 Duration.ofSeconds(60),
                 Duration.ofSeconds(1));
-        Event experimentPurged = events.stream()
-                .filter(e -> "dev.skein.tracking.experiment.purged.v1".equals(e.header("ce_type")))
-                .findFirst()
-                .orElseThrow();
-        // the run's own artifacts go (its RunPurged); the shared location is not named
-        assertThat(new JsonObject(experimentPurged.value()).getString("artifactLocation", ""))
-                .isEmpty();
+        // neither location is named for collection; the run's own artifacts go (its RunPurged)
+        assertThat(events)
+                .filteredOn(e -> "dev.skein.tracking.experiment.purged.v1".equals(e.header("ce_type")))
+                .hasSize(2)
+                .allSatisfy(e -> assertThat(new JsonObject(e.value()).getString("artifactLocation", ""))
+                        .isEmpty());
         assertThat(events).extracting(e -> e.header("ce_type")).contains("dev.skein.tracking.run.purged.v1");
-        assertThat(tracking.getExperiment(GetExperiment.newBuilder()
-                                .setExperimentId(inside)
-                                .build())
-                        .getExperiment()
-                        .getLifecycleStage())
-                .isEqualTo("active");
+        for (String live : List.of(inside, victim)) {
+            assertThat(tracking.getExperiment(GetExperiment.newBuilder()
+                                    .setExperimentId(live)
+                                    .build())
+                            .getExperiment()
+                            .getLifecycleStage())
+                    .isEqualTo("active");
+        }
     }
 
     private static long rows(String sql) throws SQLException {

@@ -286,6 +286,29 @@ class RecipeIT {
                         .get("/api/2.0/mlflow/registered-models/alias"))
                 .getJsonObject("model_version");
         assertThat(moved.getString("run_id")).isEqualTo(newTrain);
+
+        // train fails, then its code is put back: train runs again under its earlier key, and evaluate with it
+        // (its cached validation was of the earlier train run, whose model must not be what gets registered)
+        Path train = recipe.resolve("steps/train.py");
+        String working = Files.readString(train);
+        Files.writeString(train, "raise SystemExit('training broke')\n" + working);
+        Result broken = skein("recipe", "run", "-r", recipe.toString(), "-p", "local");
+        assertThat(broken.exit()).as("stderr: %s", broken.err()).isEqualTo(7);
+        Files.writeString(train, working);
+        Result fifth = skein("--output", "json", "recipe", "run", "-r", recipe.toString(), "-p", "local");
+        assertThat(fifth.exit()).as("stderr: %s", fifth.err()).isZero();
+        Map<String, String> fifthTags = tagsOf(runs(expId).get(new JsonObject(fifth.out()).getString("run_id")));
+        for (String step : List.of("train", "evaluate", "register")) {
+            assertThat(fifthTags).containsEntry("skein.recipe.step." + step + ".state", "SUCCEEDED");
+        }
+        String fifthTrain = fifthTags.get("skein.recipe.step.train.runId");
+        assertThat(fifthTrain).isNotEqualTo(newTrain);
+        assertThat(Http.ok(api().queryParam("name", model)
+                                .queryParam("alias", "challenger")
+                                .get("/api/2.0/mlflow/registered-models/alias"))
+                        .getJsonObject("model_version")
+                        .getString("run_id"))
+                .isEqualTo(fifthTrain);
     }
 
     @Test

@@ -112,6 +112,7 @@ public class ExperimentRepository implements PanacheRepositoryBase<Experiment, L
             int maxExperiments,
             int maxRuns,
             Consumer<List<Candidate>> check,
+            java.util.function.LongFunction<String> defaultLocation,
             long now,
             String actor) {
         return pool.withTransaction(conn -> {
@@ -135,27 +136,26 @@ public class ExperimentRepository implements PanacheRepositoryBase<Experiment, L
                 }
                 Long[] chosen = candidates.stream().map(Candidate::experimentId).toArray(Long[]::new);
                 return purgeRuns(conn, chosen, maxRuns, now, actor).flatMap(runs -> {
-                    if (runs.size() < maxRuns) {
-                        return purgeExperiments(conn, chosen, now, actor)
-                                .flatMap(purged -> ids.isEmpty() && candidates.size() == maxExperiments
-                                        ? exists(
-                                                        conn,
-                                                        "SELECT EXISTS (SELECT 1 FROM tracking.experiments WHERE"
-                                                                + " lifecycle_stage = 'deleted' AND last_update_time"
-                                                                + " <= $1 AND experiment_id <> 0)",
-                                                        Tuple.of(cutoff))
-                                                .map(more -> new ExperimentPurge(purged, runs, more))
-                                        : Uni.createFrom().item(new ExperimentPurge(purged, runs, false)));
-                    }
                     // as many runs as one call takes: the experiments wait for the next call if any run is left
-                    return exists(
+                    Uni<Boolean> runsLeft = runs.size() < maxRuns
+                            ? Uni.createFrom().item(false)
+                            : exists(
                                     conn,
                                     "SELECT EXISTS (SELECT 1 FROM tracking.runs WHERE experiment_id = ANY($1))",
-                                    Tuple.of((Object) chosen))
-                            .flatMap(left -> left
-                                    ? Uni.createFrom().item(new ExperimentPurge(List.of(), runs, true))
-                                    : purgeExperiments(conn, chosen, now, actor)
-                                            .map(purged -> new ExperimentPurge(purged, runs, true)));
+                                    Tuple.of((Object) chosen));
+                    return runsLeft.flatMap(left -> left
+                            ? Uni.createFrom().item(new ExperimentPurge(List.of(), runs, true))
+                            : purgeExperiments(conn, chosen, defaultLocation, now, actor)
+                                    .flatMap(purged -> ids.isEmpty() && candidates.size() == maxExperiments
+                                            ? exists(
+                                                            conn,
+                                                            "SELECT EXISTS (SELECT 1 FROM tracking.experiments"
+                                                                    + " WHERE lifecycle_stage = 'deleted' AND"
+                                                                    + " last_update_time <= $1 AND experiment_id"
+                                                                    + " <> 0)",
+                                                            Tuple.of(cutoff))
+                                                    .map(more -> new ExperimentPurge(purged, runs, more))
+                                            : Uni.createFrom().item(new ExperimentPurge(purged, runs, false))));
                 });
             });
         });
@@ -188,9 +188,16 @@ public class ExperimentRepository implements PanacheRepositoryBase<Experiment, L
 
     /**
      * The experiments (now without runs) with their traces and logged models; an ExperimentPurged each, naming its
-     * artifact location only when no experiment left has that location, or one inside or around it.
+     * artifact location only when it is the one tracking-service gave it ({@code defaultLocation}: the default root
+     * and its id, so a location a user wrote — which may name another experiment's tree in other words — is never
+     * collected) and no experiment left has that location, or one inside or around it.
      */
-    private Uni<List<Long>> purgeExperiments(SqlConnection conn, Long[] experimentIds, long now, String actor) {
+    private Uni<List<Long>> purgeExperiments(
+            SqlConnection conn,
+            Long[] experimentIds,
+            java.util.function.LongFunction<String> defaultLocation,
+            long now,
+            String actor) {
         Tuple ids = Tuple.of((Object) experimentIds);
         return conn.preparedQuery("DELETE FROM tracking.trace_info WHERE experiment_id = ANY($1)")
                 .execute(ids)
@@ -210,8 +217,9 @@ public class ExperimentRepository implements PanacheRepositoryBase<Experiment, L
                     for (Row row : rows) {
                         long id = row.getLong("experiment_id");
                         purged.add(id);
-                        announced.add(events.experimentPurged(
-                                id, row.getBoolean("shared") ? "" : row.getString("artifact_location"), now, actor));
+                        String location = row.getString("artifact_location");
+                        boolean own = location.equals(defaultLocation.apply(id)) && !row.getBoolean("shared");
+                        announced.add(events.experimentPurged(id, own ? location : "", now, actor));
                     }
                     purged.sort(Long::compare);
                     return OutboxPublisher.append(conn, announced).replaceWith(purged);

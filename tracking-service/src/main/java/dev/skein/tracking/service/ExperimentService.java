@@ -228,6 +228,7 @@ public class ExperimentService {
                         MAX_PURGE_EXPERIMENTS,
                         RunService.MAX_PURGE,
                         locked -> checkPurgeable(ids, locked, cutoff),
+                        id -> join(artifactRoot, Long.toString(id)),
                         now,
                         actor)
                 .invoke(publisher::wake)

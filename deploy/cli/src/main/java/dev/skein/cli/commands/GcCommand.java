@@ -51,52 +51,69 @@ public final class GcCommand extends Base {
         var purgedRuns = json.putArray("run_ids");
         var purgedExperiments = json.putArray("experiment_ids");
         boolean all = runIds == null && experimentIds == null;
-        if (all || runIds != null) {
-            purge("/api/2.0/skein/admin/runs/purge", "run_ids", runIds, olderThanMs, purgedRuns, null);
-        }
-        if (all || experimentIds != null) {
-            purge(
-                    "/api/2.0/skein/admin/experiments/purge",
-                    "experiment_ids",
-                    experimentIds,
-                    olderThanMs,
-                    purgedExperiments,
-                    purgedRuns);
-        }
-        if (out().json()) {
-            out().printJson(json);
-        } else {
-            purgedRuns.forEach(id -> out().writer().println("Purged run " + id.asText()));
-            purgedExperiments.forEach(id -> out().writer().println("Purged experiment " + id.asText()));
-            out().writer()
-                    .println(purgedRuns.size() + " run(s) and " + purgedExperiments.size() + " experiment(s) purged.");
-            out().writer().flush();
+        try {
+            if (all || runIds != null) {
+                purge("/api/2.0/skein/admin/runs/purge", "run_ids", runIds, 1000, olderThanMs, purgedRuns, null);
+            }
+            if (all || experimentIds != null) {
+                purge(
+                        "/api/2.0/skein/admin/experiments/purge",
+                        "experiment_ids",
+                        experimentIds,
+                        100,
+                        olderThanMs,
+                        purgedExperiments,
+                        purgedRuns);
+            }
+        } finally {
+            // what was purged is said also when a later call fails
+            if (out().json()) {
+                out().printJson(json);
+            } else {
+                purgedRuns.forEach(id -> out().writer().println("Purged run " + id.asText()));
+                purgedExperiments.forEach(id -> out().writer().println("Purged experiment " + id.asText()));
+                out().writer()
+                        .println(purgedRuns.size() + " run(s) and " + purgedExperiments.size()
+                                + " experiment(s) purged.");
+                out().writer().flush();
+            }
         }
     }
 
     /**
-     * Calls one purge endpoint until it says nothing is left: {@code field} names both the ids asked for and those
-     * answered; an experiment purge also answers the runs it took ({@code runsInto}).
+     * Calls one purge endpoint until it says nothing is left: {@code field} names both the ids asked for (sent at most
+     * {@code perCall} at a time, the server's limit) and those answered; an experiment purge also answers the runs it
+     * took ({@code runsInto}).
      */
     private void purge(
-            String path, String field, List<String> ids, Long olderThanMs, ArrayNode into, ArrayNode runsInto) {
-        boolean more;
-        do {
-            ObjectNode body = Api.object();
-            if (ids != null) {
-                ids.forEach(body.putArray(field)::add);
-            }
-            if (olderThanMs != null) {
-                body.put("older_than_ms", olderThanMs);
-            }
-            JsonNode answer = api().post(path, body);
-            answer.path(field).forEach(into::add);
-            if (runsInto != null) {
-                answer.path("run_ids").forEach(runsInto::add);
-            }
-            // runs asked for by id are all taken at once; experiments asked for by id may take several calls
-            more = answer.path("more").asBoolean(false) && (ids == null || runsInto != null);
-        } while (more);
+            String path,
+            String field,
+            List<String> ids,
+            int perCall,
+            Long olderThanMs,
+            ArrayNode into,
+            ArrayNode runsInto) {
+        int chunks = ids == null ? 1 : Math.max(1, (ids.size() + perCall - 1) / perCall);
+        for (int c = 0; c < chunks; c++) {
+            List<String> chunk = ids == null ? null : ids.subList(c * perCall, Math.min(ids.size(), (c + 1) * perCall));
+            boolean more;
+            do {
+                ObjectNode body = Api.object();
+                if (chunk != null) {
+                    chunk.forEach(body.putArray(field)::add);
+                }
+                if (olderThanMs != null) {
+                    body.put("older_than_ms", olderThanMs);
+                }
+                JsonNode answer = api().post(path, body);
+                answer.path(field).forEach(into::add);
+                if (runsInto != null) {
+                    answer.path("run_ids").forEach(runsInto::add);
+                }
+                // runs asked for by id are taken at once; experiments asked for by id may take several calls
+                more = answer.path("more").asBoolean(false) && (chunk == null || runsInto != null);
+            } while (more);
+        }
     }
 
     private static final Pattern AGE = Pattern.compile("(?:(\\d+)d)?(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?");

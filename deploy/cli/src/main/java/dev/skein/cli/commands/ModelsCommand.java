@@ -96,7 +96,7 @@ public final class ModelsCommand extends Group {
 
         @Override
         void run() {
-            String filter = "name = '" + name.replace("'", "\\'") + "'";
+            String filter = "name = '" + name.replace("'", "''") + "'";
             List<JsonNode> versions = Pages.collect(
                     (token, want) -> api().get(Api.query(
                             API + "model-versions/search",

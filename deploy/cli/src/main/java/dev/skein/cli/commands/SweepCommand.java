@@ -107,7 +107,11 @@ public final class SweepCommand extends Base {
         // skein's lines and the trials' output on stderr: stdout is the sweep's report
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
         Backend backend =
-                project.backend == RunCommand.BackendName.local ? new LocalBackend(out) : project.backend.factory.get();
+                switch (project.backend) {
+                    case local -> new LocalBackend(out);
+                    case spark -> new dev.skein.cli.projects.SparkBackend(out);
+                    default -> project.backend.factory.get();
+                };
         Sweep.Result result;
         try {
             SearchSpace space = SearchSpace.parse(grids, randoms, fixed);

@@ -149,7 +149,7 @@ public record SearchSpace(Map<String, List<String>> grid, Map<String, Distributi
         String args = m.group(2);
         switch (kind) {
             case "uniform", "loguniform" -> {
-                double[] bounds = bounds(option, args, false);
+                double[] bounds = bounds(option, args);
                 if (!(bounds[0] < bounds[1])) {
                     throw new ProjectException("--random " + option + ": the low bound must be below the high one");
                 }
@@ -161,12 +161,30 @@ public record SearchSpace(Map<String, List<String>> grid, Map<String, Distributi
                         : new LogUniform(bounds[0], bounds[1]);
             }
             case "randint" -> {
-                double[] bounds = bounds(option, args, true);
-                if (!(bounds[0] < bounds[1])) {
+                // as longs, not through a double (which loses integers past 2^53)
+                String[] parts = args.split(",", -1);
+                long[] bounds = new long[2];
+                for (int i = 0; i < 2 && parts.length == 2; i++) {
+                    try {
+                        bounds[i] = Long.parseLong(parts[i].strip());
+                    } catch (NumberFormatException e) {
+                        throw new ProjectException(
+                                "--random " + option + ": '" + parts[i].strip() + "' is not an integer");
+                    }
+                }
+                if (parts.length != 2) {
+                    throw new ProjectException("--random " + option + ": two bounds expected, A,B");
+                }
+                if (bounds[0] >= bounds[1]) {
                     throw new ProjectException("--random " + option
                             + ": the low bound must be below the high one (the high one is excluded)");
                 }
-                return new RandInt((long) bounds[0], (long) bounds[1]);
+                try {
+                    Math.subtractExact(bounds[1], bounds[0]);
+                } catch (ArithmeticException e) {
+                    throw new ProjectException("--random " + option + ": the range is too wide");
+                }
+                return new RandInt(bounds[0], bounds[1]);
             }
             case "choice" -> {
                 List<String> values = new ArrayList<>();
@@ -185,7 +203,7 @@ public record SearchSpace(Map<String, List<String>> grid, Map<String, Distributi
         }
     }
 
-    private static double[] bounds(String option, String args, boolean integers) {
+    private static double[] bounds(String option, String args) {
         String[] parts = args.split(",", -1);
         if (parts.length != 2) {
             throw new ProjectException("--random " + option + ": two bounds expected, A,B");
@@ -194,10 +212,9 @@ public record SearchSpace(Map<String, List<String>> grid, Map<String, Distributi
         for (int i = 0; i < 2; i++) {
             String p = parts[i].strip();
             try {
-                bounds[i] = integers ? Long.parseLong(p) : Double.parseDouble(p);
+                bounds[i] = Double.parseDouble(p);
             } catch (NumberFormatException e) {
-                throw new ProjectException(
-                        "--random " + option + ": '" + p + "' is not " + (integers ? "an integer" : "a number"));
+                throw new ProjectException("--random " + option + ": '" + p + "' is not a number");
             }
             if (!Double.isFinite(bounds[i])) {
                 throw new ProjectException("--random " + option + ": '" + p + "' is not a finite number");

@@ -42,16 +42,27 @@ public final class SparkBackend implements Backend {
     private final Map<String, String> env;
     private final Path cwd;
     private final Duration grace;
+    private final java.io.PrintStream output;
 
     public SparkBackend() {
-        this(System.getenv(), Path.of("").toAbsolutePath(), LocalBackend.GRACE);
+        this((java.io.PrintStream) null);
+    }
+
+    /** spark-submit's standard output copied to {@code output} (a sweep's trials: stdout is the sweep's report). */
+    public SparkBackend(java.io.PrintStream output) {
+        this(System.getenv(), Path.of("").toAbsolutePath(), LocalBackend.GRACE, output);
     }
 
     /** {@code env}: where {@code SPARK_HOME} and {@code PATH} come from; {@code cwd}: what a relative path means. */
     SparkBackend(Map<String, String> env, Path cwd, Duration grace) {
+        this(env, cwd, grace, null);
+    }
+
+    private SparkBackend(Map<String, String> env, Path cwd, Duration grace, java.io.PrintStream output) {
         this.env = env;
         this.cwd = cwd;
         this.grace = grace;
+        this.output = output;
     }
 
     @Override
@@ -330,7 +341,7 @@ public final class SparkBackend implements Backend {
         Map<String, String> env = new LinkedHashMap<>(launch.env());
         // the pod's address of the tracking server is the kubernetes backend's business
         env.remove("KUBE_MLFLOW_TRACKING_URI");
-        Submitted process = LocalBackend.start(argv, launch.workDir(), env, grace, null);
+        Submitted process = LocalBackend.start(argv, launch.workDir(), env, grace, output);
         return new Submitted() {
             @Override
             public RunStatus waitFor() throws InterruptedException {

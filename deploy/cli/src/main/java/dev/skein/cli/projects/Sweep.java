@@ -141,13 +141,16 @@ public final class Sweep {
             Map<String, String> params = new LinkedHashMap<>(request.base().params());
             params.putAll(sampled.get(i));
             try {
-                entryPoint.resolve(params, request.base().cwd());
+                // each trial's command as it will run, checked by the backend too (spark: what it can submit)
+                backend.check(
+                        project,
+                        entryPoint.resolve(params, request.base().cwd()).command(),
+                        request.base().backendConfig());
             } catch (ProjectException e) {
                 throw new ProjectException("trial " + i + " " + sampled.get(i) + ": " + e.getMessage());
             }
             all.add(params);
         }
-        backend.check(project, request.base().backendConfig());
         Map<String, String> tags = new ProjectRun(tracking, backend, out, hooks).tags(request.base(), source, project);
         tags.put("skein.sweep", "true");
         tags.put("skein.sweep.space", space.toJson().toString());

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skein.cli.Api;
 import dev.skein.cli.ApiException;
 import dev.skein.cli.CliException;
+import dev.skein.cli.ExitCodes;
 import dev.skein.cli.projects.ApiTracking;
 import dev.skein.cli.projects.LocalBackend;
 import dev.skein.cli.projects.ProjectRun;
@@ -51,6 +52,9 @@ public final class RecipeRunner {
     private final PrintStream log;
     private final Map<String, String> credentials;
     private final String user;
+    /** The evaluate or register step run under way (their runs are made here, not by ProjectRun). */
+    private final java.util.concurrent.atomic.AtomicReference<String> currentStepRun =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     public RecipeRunner(Api api, PrintStream log, Map<String, String> credentials, String user) {
         this.api = api;
@@ -64,8 +68,10 @@ public final class RecipeRunner {
     public Result run(Recipe recipe, Step last, String defaultExperimentId) throws IOException, InterruptedException {
         List<Step> plan = recipe.plan(last);
         Map<Step, String> keys = CacheKeys.of(recipe);
-        RecipeState state = RecipeState.load(recipe);
-        try (AutoCloseable lock = state.lock()) {
+        RecipeState unlocked = RecipeState.load(recipe);
+        try (AutoCloseable lock = unlocked.lock()) {
+            // read again under the lock: another run of this recipe and profile may have just ended
+            RecipeState state = RecipeState.load(recipe);
             return run(recipe, last, plan, keys, state, defaultExperimentId);
         } catch (IOException | InterruptedException | RuntimeException e) {
             throw e;
@@ -101,17 +107,30 @@ public final class RecipeRunner {
         log.println("=== Created recipe run " + recipeRunId + " in experiment " + experimentId + " (profile "
                 + recipe.profile() + "; steps " + params.get("steps") + ") ===");
         log.flush();
-        Thread onSignal = new Thread(() -> endQuietly(recipeRunId, RunStatus.KILLED));
+        // on Ctrl-C/SIGTERM the recipe run, and an evaluate or register step run under way, end KILLED (a code
+        // step's own run is ended by ProjectRun's hook); the main thread then writes no other end over it
+        java.util.concurrent.atomic.AtomicBoolean signalled = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread onSignal = new Thread(() -> {
+            signalled.set(true);
+            String step = currentStepRun.getAndSet(null);
+            if (step != null) {
+                endQuietly(step, RunStatus.KILLED);
+            }
+            endQuietly(recipeRunId, RunStatus.KILLED);
+        });
         Runtime.getRuntime().addShutdownHook(onSignal);
         List<StepReport> reports = new ArrayList<>();
         RunStatus status = RunStatus.FINISHED;
         boolean refused = false;
         try {
             Context ctx = new Context(recipe, state, experimentId, recipeRunId, keys);
+            // once a step has run again, every step after it runs too: its cached outputs were made from the
+            // earlier outputs (the keys alone would not tell: a step rerun under the same key makes new ones)
+            boolean rerun = false;
             for (Step step : plan) {
                 String key = keys.get(step);
                 StepReport report;
-                if (step != Step.REGISTER && state.cached(step, key, tracking.trackingUri())) {
+                if (!rerun && step != Step.REGISTER && state.cached(step, key, tracking.trackingUri())) {
                     ObjectNode r = state.step(step);
                     r.put("cache_hit", true);
                     r.put("ended", System.currentTimeMillis());
@@ -122,6 +141,7 @@ public final class RecipeRunner {
                             + " unchanged; step run " + report.runId() + " and its outputs reused) ===");
                     log.flush();
                 } else {
+                    rerun = true;
                     report = execute(ctx, step);
                 }
                 reports.add(report);
@@ -156,11 +176,17 @@ public final class RecipeRunner {
                 setTags(recipeRunId, summary);
             }
         } catch (RuntimeException | IOException | InterruptedException e) {
-            endQuietly(recipeRunId, RunStatus.FAILED);
+            if (!signalled.get()) {
+                endQuietly(recipeRunId, RunStatus.FAILED);
+            }
             removeHook(onSignal);
             throw e;
         }
-        tracking.setTerminated(recipeRunId, status);
+        if (signalled.get()) {
+            status = RunStatus.KILLED;
+        } else {
+            tracking.setTerminated(recipeRunId, status);
+        }
         removeHook(onSignal);
         log.println(
                 "=== Recipe run " + recipeRunId + " " + status + (refused ? " (registration refused)" : "") + " ===");
@@ -197,6 +223,7 @@ public final class RecipeRunner {
                 default -> code(ctx, step, outputs);
             };
         } catch (RuntimeException e) {
+            currentStepRun.set(null);
             record.put("status", "FAILED");
             record.put("detail", String.valueOf(e.getMessage()));
             record.put("duration_ms", System.currentTimeMillis() - started);
@@ -204,6 +231,7 @@ public final class RecipeRunner {
             ctx.state().save();
             throw e;
         }
+        currentStepRun.set(null);
         long duration = System.currentTimeMillis() - started;
         record.put("status", outcome.state());
         record.put("detail", outcome.detail());
@@ -292,6 +320,7 @@ public final class RecipeRunner {
         tags.put("mlflow.source.type", "RECIPE");
         tags.put("mlflow.source.name", ctx.recipe().dir().toString());
         String runId = tracking.createRun(ctx.experimentId(), step.id(), tags);
+        currentStepRun.set(runId);
         log.println("=== Created run " + runId + " in experiment " + ctx.experimentId() + " ===");
         log.flush();
         return runId;
@@ -302,7 +331,9 @@ public final class RecipeRunner {
         Recipe recipe = ctx.recipe();
         Path predictions = ctx.state().outputs(Step.TRAIN).resolve("predictions.csv");
         if (!Files.isRegularFile(predictions)) {
-            throw new CliException("step evaluate: the train step wrote no predictions.csv to its output directory");
+            throw new CliException(
+                    ExitCodes.RUN_FAILED,
+                    "step evaluate: the train step wrote no predictions.csv to its output directory");
         }
         String runId = createStepRun(ctx, Step.EVALUATE);
         try {
@@ -326,8 +357,10 @@ public final class RecipeRunner {
             while (!Set.of("SUCCEEDED", "FAILED")
                     .contains(evaluation.path("status").asText())) {
                 if (System.nanoTime() > deadline) {
-                    throw new CliException("evaluation " + evaluationId + " is still "
-                            + evaluation.path("status").asText() + " after " + EVALUATION_TIMEOUT);
+                    throw new CliException(
+                            ExitCodes.RUN_FAILED,
+                            "evaluation " + evaluationId + " is still "
+                                    + evaluation.path("status").asText() + " after " + EVALUATION_TIMEOUT);
                 }
                 Thread.sleep(1000);
                 evaluation = api.get(Api.query(EVALUATIONS + "/get", Api.params("evaluation_id", evaluationId)))
@@ -355,6 +388,8 @@ public final class RecipeRunner {
             ObjectNode doc = Api.object();
             doc.put("validation_status", validation);
             doc.put("evaluation_id", evaluationId);
+            // the model evaluated: register makes a version of this train run only
+            doc.put("train_run_id", ctx.state().step(Step.TRAIN).path("run_id").asText());
             ArrayNode criteria = doc.putArray("criteria");
             for (Criterion.Result r : results) {
                 ObjectNode c = criteria.addObject()
@@ -411,10 +446,20 @@ public final class RecipeRunner {
         ObjectNode trainRecord = ctx.state().step(Step.TRAIN);
         Path validationFile = ctx.state().outputs(Step.EVALUATE).resolve("validation_results.json");
         if (trainRecord == null || !Files.isRegularFile(validationFile)) {
-            throw new CliException("step register: the train and evaluate steps have no outputs to register from");
+            throw new CliException(
+                    ExitCodes.RUN_FAILED,
+                    "step register: the train and evaluate steps have no outputs to register from");
         }
         String trainRunId = trainRecord.path("run_id").asText();
         JsonNode validation = Api.JSON.readTree(Files.readString(validationFile));
+        if (!trainRunId.equals(validation.path("train_run_id").asText())) {
+            // never a model its evaluation did not see
+            throw new CliException(
+                    ExitCodes.RUN_FAILED,
+                    "step register: the evaluation was of train run "
+                            + validation.path("train_run_id").asText() + ", not of " + trainRunId
+                            + "; run the recipe again");
+        }
         String status = validation.path("validation_status").asText();
         String runId = createStepRun(ctx, Step.REGISTER);
         try {
@@ -508,7 +553,7 @@ public final class RecipeRunner {
 
     /** The version of the model made from that train run already, if any (a recipe run again registers nothing new). */
     private String existingVersion(String model, String trainRunId) {
-        String filter = "name='" + model.replace("'", "\\'") + "' and run_id='" + trainRunId + "'";
+        String filter = "name='" + model.replace("'", "''") + "' and run_id='" + trainRunId + "'";
         JsonNode found = api.get(Api.query(MLFLOW + "model-versions/search", Api.params("filter", filter)));
         for (JsonNode v : found.path("model_versions")) {
             if (trainRunId.equals(v.path("run_id").asText())

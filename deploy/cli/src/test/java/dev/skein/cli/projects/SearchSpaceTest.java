@@ -52,6 +52,10 @@ class SearchSpaceTest {
                 .filter(t -> Double.parseDouble(t.get("lr")) < 0.00316)
                 .count();
         assertThat(low).isBetween(50L, 150L);
+        // integers past 2^53 kept exactly (not through a double)
+        SearchSpace big = space(List.of(), List.of("n=randint(9007199254740993,9007199254740995)"));
+        assertThat(big.sample(50, 7).stream().map(t -> t.get("n")).collect(Collectors.toSet()))
+                .containsExactlyInAnyOrder("9007199254740993", "9007199254740994");
     }
 
     @Test
@@ -71,6 +75,8 @@ class SearchSpaceTest {
         cases.put("r:lr=loguniform(0,1)", "loguniform's bounds must be above 0");
         cases.put("r:n=randint(1.5,3)", "'1.5' is not an integer");
         cases.put("r:n=randint(3,3)", "the high one is excluded");
+        cases.put("r:n=randint(-9000000000000000000,9000000000000000000)", "the range is too wide");
+        cases.put("r:n=randint(1,2,3)", "two bounds expected");
         cases.put("r:lr=normal(0,1)", "unknown distribution 'normal'");
         cases.put("r:lr=uniform(0)", "two bounds expected");
         cases.put("r:lr=uniform(0,Infinity)", "not a finite number");
